@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "eddy",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "eddy", targets: ["eddy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) with a slice-by-8 fallback.
+        .target(name: "CEddyCRC"),
+        // Kafka formats and messages; no I/O.
+        .target(name: "EddyProtocol", dependencies: ["CEddyCRC"]),
+        // Partition log on disk.
+        .target(name: "EddyStorage", dependencies: [
+            "EddyProtocol",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Brokers, controller and metadata log.
+        .target(name: "EddyBroker", dependencies: [
+            "EddyProtocol", "EddyStorage",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Producer, consumer, admin: talk to brokers only through the transport.
+        .target(name: "EddyClient", dependencies: ["EddyProtocol"]),
+        // Executable: argument parsing and wiring only.
+        .executableTarget(name: "eddy", dependencies: [
+            "EddyProtocol", "EddyStorage", "EddyBroker", "EddyClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"]),
+        .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol"]),
+        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
+        .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["EddyProtocol", "EddyStorage"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,102 @@
+/// Encodes records into one uncompressed RecordBatch v2, the way Kafka's producer does:
+/// timestamps and offsets are stored as deltas from the first record, and the CRC is sealed
+/// once in `build()`.
+public struct RecordBatchBuilder: Sendable {
+    private var writer: ByteWriter
+    private var header: RecordBatchHeader
+    private var count: Int32 = 0
+    private var firstTimestamp: Int64?
+    private var maxTimestamp: Int64 = -1
+
+    /// - Parameters:
+    ///   - baseOffset: the first offset (0 from a producer; the log assigns the real one).
+    ///   - producerId, producerEpoch, baseSequence: -1 unless the producer is idempotent.
+    public init(baseOffset: Int64 = 0, partitionLeaderEpoch: Int32 = -1,
+                attributes: RecordBatchAttributes = RecordBatchAttributes(),
+                producerId: Int64 = -1, producerEpoch: Int16 = -1, baseSequence: Int32 = -1,
+                capacity: Int = 1024) {
+        precondition(attributes.compression == CompressionType.none, "the builder writes uncompressed batches only")
+        writer = ByteWriter(capacity: max(capacity, RecordBatchHeader.size))
+        header = RecordBatchHeader(baseOffset: baseOffset, batchLength: 0, partitionLeaderEpoch: partitionLeaderEpoch,
+                                   crc: 0, attributes: attributes, lastOffsetDelta: 0, baseTimestamp: 0,
+                                   maxTimestamp: 0, producerId: producerId, producerEpoch: producerEpoch,
+                                   baseSequence: baseSequence, recordCount: 0)
+        header.write(to: &writer)
+    }
+
+    public var recordCount: Int { Int(count) }
+    public var isEmpty: Bool { count == 0 }
+    /// Bytes the batch would take if built now.
+    public var estimatedSize: Int { writer.count }
+
+    /// Appends a record; its offset is baseOffset + the number of records before it.
+    public mutating func append(timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+                                headers: [RecordHeader] = []) {
+        let base = firstTimestamp ?? timestamp
+        if firstTimestamp == nil { firstTimestamp = timestamp }
+        maxTimestamp = count == 0 ? timestamp : max(maxTimestamp, timestamp)
+        let tsDelta = timestamp - base
+        let keyLen = key.map { Int64($0.count) } ?? -1
+        let valueLen = value.map { Int64($0.count) } ?? -1
+        var headerBytes = 0
+        for h in headers {
+            let k = h.key.utf8.count
+            headerBytes += Varint.size(Int64(k)) + k
+            let vl = h.value.map { Int64($0.count) } ?? -1
+            headerBytes += Varint.size(vl) + max(0, Int(vl))
+        }
+        let bodySize = 1 + Varint.size(tsDelta) + Varint.size(Int64(count))
+            + Varint.size(keyLen) + max(0, Int(keyLen))
+            + Varint.size(valueLen) + max(0, Int(valueLen))
+            + Varint.size(Int64(headers.count)) + headerBytes
+        writer.writeVarint(Int64(bodySize))
+        writer.writeInt8(0)
+        writer.writeVarint(tsDelta)
+        writer.writeVarint(Int64(count))
+        writer.writeVarint(keyLen)
+        if let key { writer.writeBytes(key) }
+        writer.writeVarint(valueLen)
+        if let value { writer.writeBytes(value) }
+        writer.writeVarint(Int64(headers.count))
+        for h in headers {
+            writer.writeVarint(Int64(h.key.utf8.count))
+            writer.writeBytes(h.key.utf8)
+            if let v = h.value {
+                writer.writeVarint(Int64(v.count))
+                writer.writeBytes(v)
+            } else {
+                writer.writeVarint(-1)
+            }
+        }
+        count += 1
+    }
+
+    public mutating func append(timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []) {
+        func withOptional<R>(_ a: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+            guard let a else { return body(nil) }
+            return a.withUnsafeBytes { body($0) }
+        }
+        withOptional(key) { k in withOptional(value) { v in append(timestamp: timestamp, key: k, value: v, headers: headers) } }
+    }
+
+    /// Seals the batch: fills counts, timestamps, length and CRC. Building an empty batch is
+    /// allowed (Kafka never writes one, but it is a valid encoding).
+    public func build() -> RecordBatch {
+        var w = writer
+        var h = header
+        h.recordCount = count
+        h.lastOffsetDelta = max(count - 1, 0)
+        h.baseTimestamp = firstTimestamp ?? -1
+        h.maxTimestamp = count == 0 ? -1 : maxTimestamp
+        h.batchLength = Int32(w.count - RecordBatchHeader.logOverhead)
+        var tmp = ByteWriter(capacity: RecordBatchHeader.size)
+        h.write(to: &tmp)
+        let headBytes = tmp.take()
+        var bytes = w.take()
+        bytes.replaceSubrange(0 ..< RecordBatchHeader.size, with: headBytes)
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[RecordBatchHeader.attributesOffset...])) }
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: crc.bigEndian, toByteOffset: RecordBatchHeader.crcOffset, as: UInt32.self) }
+        // The bytes were produced by this builder, so they always parse.
+        return try! RecordBatch(bytes: bytes)
+    }
+}
