@@ -1,3 +1,5 @@
+import Foundation
+
 /// Per-topic log configuration with Kafka's names, defaults and validation rules
 /// (see Kafka's `TopicConfig` / `LogConfig`). Values arrive as strings, as from
 /// `--config K=V` or an AlterConfigs request, and are validated into typed fields.
@@ -7,7 +9,6 @@ public struct LogConfig: Sendable, Equatable {
     public var cleanupPolicy: Set<CleanupPolicy> = [.delete]
     public var compressionType: String = "producer"
     public var deleteRetentionMs: Int64 = 86_400_000
-    public var fileDeleteDelayMs: Int64 = 60_000
     public var flushMessages: Int64 = Int64.max
     public var flushMs: Int64 = Int64.max
     public var indexIntervalBytes: Int = 4096
@@ -17,7 +18,6 @@ public struct LogConfig: Sendable, Equatable {
     public var minCleanableDirtyRatio: Double = 0.5
     public var minCompactionLagMs: Int64 = 0
     public var minInsyncReplicas: Int = 1
-    public var preallocate: Bool = false
     public var retentionBytes: Int64 = -1
     public var retentionMs: Int64 = 604_800_000
     public var segmentBytes: Int = 1_073_741_824
@@ -41,7 +41,6 @@ public struct LogConfig: Sendable, Equatable {
         case cleanupPolicy = "cleanup.policy"
         case compressionType = "compression.type"
         case deleteRetentionMs = "delete.retention.ms"
-        case fileDeleteDelayMs = "file.delete.delay.ms"
         case flushMessages = "flush.messages"
         case flushMs = "flush.ms"
         case indexIntervalBytes = "index.interval.bytes"
@@ -51,7 +50,6 @@ public struct LogConfig: Sendable, Equatable {
         case minCleanableDirtyRatio = "min.cleanable.dirty.ratio"
         case minCompactionLagMs = "min.compaction.lag.ms"
         case minInsyncReplicas = "min.insync.replicas"
-        case preallocate
         case retentionBytes = "retention.bytes"
         case retentionMs = "retention.ms"
         case segmentBytes = "segment.bytes"
@@ -113,7 +111,6 @@ public struct LogConfig: Sendable, Equatable {
         case .cleanupPolicy: CleanupPolicy.allCases.filter { cleanupPolicy.contains($0) }.map(\.rawValue).joined(separator: ",")
         case .compressionType: compressionType
         case .deleteRetentionMs: String(deleteRetentionMs)
-        case .fileDeleteDelayMs: String(fileDeleteDelayMs)
         case .flushMessages: String(flushMessages)
         case .flushMs: String(flushMs)
         case .indexIntervalBytes: String(indexIntervalBytes)
@@ -123,7 +120,6 @@ public struct LogConfig: Sendable, Equatable {
         case .minCleanableDirtyRatio: String(minCleanableDirtyRatio)
         case .minCompactionLagMs: String(minCompactionLagMs)
         case .minInsyncReplicas: String(minInsyncReplicas)
-        case .preallocate: String(preallocate)
         case .retentionBytes: String(retentionBytes)
         case .retentionMs: String(retentionMs)
         case .segmentBytes: String(segmentBytes)
@@ -169,13 +165,17 @@ public struct LogConfig: Sendable, Equatable {
             guard !set.isEmpty else { throw .invalidValue(key: key, value: raw, reason: "String must be one of: delete, compact") }
             cleanupPolicy = set
         case .compressionType:
-            let allowed = ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"]
-            guard allowed.contains(v) else {
-                throw .invalidValue(key: key, value: raw, reason: "String must be one of: \(allowed.joined(separator: ", "))")
+            let kafka = ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"]
+            guard kafka.contains(v) else {
+                throw .invalidValue(key: key, value: raw, reason: "String must be one of: \(kafka.joined(separator: ", "))")
+            }
+            // The broker stores batches as the producer compressed them; recompressing on the
+            // broker side is not implemented, so only the two pass-through values are accepted.
+            guard v == "producer" || v == "uncompressed" else {
+                throw .invalidValue(key: key, value: raw, reason: "eddy does not recompress on the broker yet; use producer or uncompressed")
             }
             compressionType = v
         case .deleteRetentionMs: deleteRetentionMs = try long(min: 0)
-        case .fileDeleteDelayMs: fileDeleteDelayMs = try long(min: 0)
         case .flushMessages: flushMessages = try long(min: 1)
         case .flushMs: flushMs = try long(min: 0)
         case .indexIntervalBytes: indexIntervalBytes = try int(min: 0)
@@ -192,7 +192,6 @@ public struct LogConfig: Sendable, Equatable {
             minCleanableDirtyRatio = d
         case .minCompactionLagMs: minCompactionLagMs = try long(min: 0)
         case .minInsyncReplicas: minInsyncReplicas = try int(min: 1)
-        case .preallocate: preallocate = try bool()
         case .retentionBytes: retentionBytes = try long(min: .min)
         case .retentionMs: retentionMs = try long(min: -1)
         case .segmentBytes: segmentBytes = try int(min: 14)

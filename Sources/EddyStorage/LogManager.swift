@@ -1,0 +1,172 @@
+import EddyProtocol
+import Foundation
+import Logging
+
+/// A broker's log directory: one subdirectory per partition (`<topic>-<partition>/`) plus
+/// Kafka's bookkeeping files:
+///
+/// - `recovery-point-offset-checkpoint`: per partition, the offset below which the log is
+///   fsynced (see `OffsetCheckpointFile`); recovery scans only from there on;
+/// - `log-start-offset-checkpoint`: per partition, the log start offset (after DeleteRecords
+///   or retention);
+/// - `replication-offset-checkpoint`: per partition, the high watermark;
+/// - `.kafka_cleanshutdown`: present only between a clean shutdown and the next open; while
+///   it exists no log needs scanning. It is removed (durably) as soon as the directory opens;
+/// - `<topic>-<partition>.<id>-delete/`: a partition being deleted; removed on open.
+///
+/// Thread-safe.
+public final class LogManager: @unchecked Sendable {
+    public static let cleanShutdownFile = ".kafka_cleanshutdown"
+    public static let recoveryPointFile = "recovery-point-offset-checkpoint"
+    public static let logStartOffsetFile = "log-start-offset-checkpoint"
+    public static let highWatermarkFile = "replication-offset-checkpoint"
+
+    public let directory: String
+    public let hadCleanShutdown: Bool
+    let clock: any Clock
+    let logger: Logger
+    private let lock = NSLock()
+    private let checkpointLock = NSLock()
+    private var logs: [TopicPartition: PartitionLog] = [:]
+    private var recoveryPoints: [TopicPartition: Int64]
+    private var logStartOffsets: [TopicPartition: Int64]
+    private var highWatermarks: [TopicPartition: Int64]
+    private var lastWritten: [String: [UInt8]] = [:]
+    private var isShutDown = false
+
+    public init(directory: String, clock: any Clock, logger: Logger = Logger(label: "eddy.storage")) throws {
+        self.directory = directory
+        self.clock = clock
+        self.logger = logger
+        try FileSystem.createDirectory(directory)
+        let marker = directory + "/" + LogManager.cleanShutdownFile
+        hadCleanShutdown = FileSystem.exists(marker)
+        func load(_ name: String) -> [TopicPartition: Int64] {
+            do { return try OffsetCheckpointFile.read(directory + "/" + name) ?? [:] } catch {
+                logger.warning("ignoring unreadable checkpoint file", metadata: ["file": "\(name)", "error": "\(error)"])
+                return [:]
+            }
+        }
+        recoveryPoints = load(LogManager.recoveryPointFile)
+        logStartOffsets = load(LogManager.logStartOffsetFile)
+        highWatermarks = load(LogManager.highWatermarkFile)
+        for name in try FileSystem.list(directory) where name.hasSuffix("-delete") && FileSystem.isDirectory(directory + "/" + name) {
+            try FileSystem.removeTree(directory + "/" + name)
+        }
+        if hadCleanShutdown {
+            try FileSystem.remove(marker)
+            try FileSystem.syncDirectory(directory)
+        }
+    }
+
+    /// Partition directories present on disk (whether or not opened yet).
+    public func partitionsOnDisk() throws -> [TopicPartition] {
+        try FileSystem.list(directory).filter { FileSystem.isDirectory(directory + "/" + $0) }
+            .compactMap { TopicPartition(directoryName: $0) }.sorted()
+    }
+
+    public func log(for tp: TopicPartition) -> PartitionLog? { lock.withLock { logs[tp] } }
+
+    public var allLogs: [PartitionLog] { lock.withLock { logs.values.sorted { $0.topicPartition < $1.topicPartition } } }
+
+    /// Returns the open log for `tp`, opening (and recovering) it from disk or creating it.
+    public func getOrCreateLog(_ tp: TopicPartition, config: LogConfig) throws -> PartitionLog {
+        try lock.withLock {
+            guard !isShutDown else { throw StorageError.logClosed(tp) }
+            if let l = logs[tp] { return l }
+            let log = try PartitionLog(directory: directory + "/" + tp.directoryName, topicPartition: tp, config: config,
+                                       clock: clock, recoveryPoint: recoveryPoints[tp] ?? 0,
+                                       logStartOffset: logStartOffsets[tp], highWatermark: highWatermarks[tp],
+                                       hadCleanShutdown: hadCleanShutdown, logger: logger)
+            log.onCheckpointNeeded = { [weak self] in try? self?.checkpoint() }
+            logs[tp] = log
+            return log
+        }
+    }
+
+    /// Closes the log and removes its directory: renamed to `<dir>.<id>-delete` first (one
+    /// atomic step that takes it out of the live set), then deleted.
+    public func deleteLog(_ tp: TopicPartition) throws {
+        let log = lock.withLock { logs.removeValue(forKey: tp) }
+        log?.closeWithoutFlush()
+        let dir = directory + "/" + tp.directoryName
+        if FileSystem.exists(dir) {
+            let doomed = dir + "." + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "-delete"
+            try FileSystem.rename(dir, doomed)
+            try FileSystem.syncDirectory(directory)
+            try FileSystem.removeTree(doomed)
+        }
+        lock.withLock {
+            recoveryPoints[tp] = nil
+            logStartOffsets[tp] = nil
+            highWatermarks[tp] = nil
+        }
+        try checkpoint()
+    }
+
+    /// Writes the three checkpoint files from the open logs (only those whose content changed).
+    public func checkpoint() throws {
+        try checkpointLock.withLock {
+            let open = allLogs
+            var rp: [TopicPartition: Int64] = [:], lso: [TopicPartition: Int64] = [:], hw: [TopicPartition: Int64] = [:]
+            lock.withLock {
+                rp = recoveryPoints
+                lso = logStartOffsets
+                hw = highWatermarks
+            }
+            for l in open {
+                rp[l.topicPartition] = l.recoveryPoint
+                lso[l.topicPartition] = l.logStartOffset
+                hw[l.topicPartition] = l.highWatermark
+            }
+            lock.withLock {
+                recoveryPoints = rp
+                logStartOffsets = lso
+                highWatermarks = hw
+            }
+            for (name, values) in [(LogManager.recoveryPointFile, rp), (LogManager.logStartOffsetFile, lso),
+                                   (LogManager.highWatermarkFile, hw)] {
+                let bytes = OffsetCheckpointFile.encode(values)
+                if lastWritten[name] == bytes { continue }
+                try FileSystem.writeAtomically(directory + "/" + name, bytes)
+                lastWritten[name] = bytes
+            }
+        }
+    }
+
+    /// Periodic work: retention (time, size, log start offset) and flush.ms for every log.
+    public func runMaintenance() throws {
+        for log in allLogs {
+            try log.enforceRetention()
+            try log.maybeFlushOnTime()
+        }
+    }
+
+    /// Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker.
+    public func shutdown() throws {
+        let open = lock.withLock { () -> [PartitionLog] in
+            guard !isShutDown else { return [] }
+            isShutDown = true
+            return Array(logs.values)
+        }
+        guard !open.isEmpty || !FileSystem.exists(directory + "/" + LogManager.cleanShutdownFile) else { return }
+        for l in open { try l.close() }
+        try checkpointClosed(open)
+        let marker = directory + "/" + LogManager.cleanShutdownFile
+        try FileSystem.writeAtomically(marker, [])
+    }
+
+    private func checkpointClosed(_ closedLogs: [PartitionLog]) throws {
+        try checkpointLock.withLock {
+            var rp = recoveryPoints, lso = logStartOffsets, hw = highWatermarks
+            for l in closedLogs {
+                rp[l.topicPartition] = l.recoveryPoint
+                lso[l.topicPartition] = l.logStartOffset
+                hw[l.topicPartition] = l.highWatermark
+            }
+            try OffsetCheckpointFile.write(directory + "/" + LogManager.recoveryPointFile, rp)
+            try OffsetCheckpointFile.write(directory + "/" + LogManager.logStartOffsetFile, lso)
+            try OffsetCheckpointFile.write(directory + "/" + LogManager.highWatermarkFile, hw)
+        }
+    }
+}

@@ -1,0 +1,370 @@
+import EddyProtocol
+import Foundation
+
+/// One segment of a partition log: three files named by the segment's base offset as a
+/// 20-digit zero-padded number, e.g. `00000000000000001234.log`:
+///
+/// - `.log`: RecordBatch v2 batches back to back, byte for byte as produced (with the
+///   leader's baseOffset and partitionLeaderEpoch stamped in). No other framing. Batch offsets
+///   strictly increase; in a log that was never compacted they are also contiguous.
+/// - `.index`: sparse offset → position index, see `OffsetIndexEntry`.
+/// - `.timeindex`: sparse timestamp → offset index, see `TimeIndexEntry`.
+///
+/// Not thread-safe: the owning `PartitionLog` serializes access with its lock. Only the last
+/// segment of a log (the active one) is appended to; the others are immutable except for
+/// truncation, deletion and replacement by the cleaner.
+final class LogSegment: @unchecked Sendable {
+    let baseOffset: Int64
+    let directory: String
+    let log: File
+    private(set) var size: Int64
+    var offsetIndex: SparseIndex<OffsetIndexEntry>
+    var timeIndex: SparseIndex<TimeIndexEntry>
+    /// One past the last offset stored (== baseOffset when empty).
+    private(set) var nextOffset: Int64
+    /// Largest record timestamp in the segment, -1 when empty.
+    private(set) var maxTimestamp: Int64 = -1
+    private(set) var offsetOfMaxTimestamp: Int64 = -1
+    /// maxTimestamp of the first batch: segment.ms counts from here (Kafka's rollingBasedTimestamp).
+    private(set) var firstBatchTimestamp: Int64?
+    /// Wall-clock creation time, used for segment.ms while the segment is empty of timestamps.
+    let createdMs: Int64
+    private var bytesSinceLastIndexEntry = 0
+    private let indexIntervalBytes: Int
+
+    static func fileName(_ baseOffset: Int64, _ suffix: String) -> String {
+        let digits = String(baseOffset)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "." + suffix
+    }
+
+    /// Parses `00000000000000001234.log` → 1234.
+    static func baseOffset(fromFileName name: String, suffix: String) -> Int64? {
+        guard name.hasSuffix("." + suffix) else { return nil }
+        let stem = name.dropLast(suffix.count + 1)
+        guard stem.count == 20, stem.allSatisfy(\.isASCII), let v = Int64(stem), v >= 0 else { return nil }
+        return v
+    }
+
+    var logPath: String { directory + "/" + LogSegment.fileName(baseOffset, "log") }
+
+    /// Opens or creates the segment. Indexes are loaded if they pass their sanity check; otherwise
+    /// (or when `trustIndexes` is false) they start empty and must be rebuilt via `recover`.
+    init(directory: String, baseOffset: Int64, config: LogConfig, nowMs: Int64) throws {
+        self.directory = directory
+        self.baseOffset = baseOffset
+        log = try File(path: directory + "/" + LogSegment.fileName(baseOffset, "log"))
+        size = try log.size()
+        nextOffset = baseOffset
+        createdMs = nowMs
+        indexIntervalBytes = config.indexIntervalBytes
+        let maxOffsetEntries = config.segmentIndexBytes / OffsetIndexEntry.size
+        let maxTimeEntries = config.segmentIndexBytes / TimeIndexEntry.size
+        offsetIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "index"), maxEntries: maxOffsetEntries)
+        timeIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "timeindex"), maxEntries: maxTimeEntries)
+    }
+
+    /// Loads both index files and derives nextOffset/maxTimestamp from them plus a short scan
+    /// of the tail. Used for segments below the recovery point. Returns false if an index is
+    /// missing or insane, in which case the caller runs `recover` instead.
+    func loadTrusted(config: LogConfig) throws -> Bool {
+        let logSize = size
+        guard let oi = SparseIndex<OffsetIndexEntry>.load(path: offsetIndex.path, maxEntries: offsetIndex.maxEntries,
+                                                         isValid: { Int64($0.position) < logSize }),
+              let ti = SparseIndex<TimeIndexEntry>.load(path: timeIndex.path, maxEntries: timeIndex.maxEntries,
+                                                       isValid: { _ in true })
+        else { return false }
+        if size > 0, oi.count == 0, ti.count == 0 {
+            // A non-empty segment always has a final time index entry once inactive or closed.
+            return false
+        }
+        offsetIndex = oi
+        timeIndex = ti
+        // Walk the batches after the last indexed position to find the true end.
+        let start = Int64(oi.last?.position ?? 0)
+        var next = baseOffset
+        var ok = true
+        try scanBatches(from: start) { _, h in
+            guard h.baseOffset >= next || next == baseOffset else { ok = false; return false }
+            next = h.nextOffset
+            return true
+        }
+        guard ok else { return false }
+        nextOffset = max(next, baseOffset + Int64(oi.last?.relativeOffset ?? -1) + 1)
+        if let t = ti.last {
+            maxTimestamp = t.timestamp
+            offsetOfMaxTimestamp = baseOffset + Int64(t.relativeOffset)
+            firstBatchTimestamp = ti.entries.first?.timestamp
+        }
+        return true
+    }
+
+    // MARK: Append
+
+    /// Whether appending `batchBytes` (whose first offset is `firstOffset`, last `lastOffset`)
+    /// requires a new segment first (Kafka's `shouldRoll`).
+    func shouldRoll(batchBytes: Int, lastOffset: Int64, maxTimestamp: Int64, nowMs: Int64, config: LogConfig) -> Bool {
+        guard size > 0 else { return false }
+        if size + Int64(batchBytes) > Int64(config.segmentBytes) { return true }
+        if offsetIndex.isFull || timeIndex.isFull { return true }
+        if lastOffset - baseOffset > Int64(Int32.max) { return true }
+        if size + Int64(batchBytes) > Int64(Int32.max) { return true }
+        let rollBase = firstBatchTimestamp ?? createdMs
+        if nowMs - rollBase > config.segmentMs - jitter(config) { return true }
+        return false
+    }
+
+    /// segment.jitter.ms: a per-segment amount in [0, jitter) subtracted from segment.ms, so that
+    /// many partitions do not roll at once. Derived from the base offset (SplitMix64) so it is stable.
+    private func jitter(_ config: LogConfig) -> Int64 {
+        guard config.segmentJitterMs > 0 else { return 0 }
+        var z = UInt64(bitPattern: baseOffset) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Int64(z % UInt64(min(config.segmentJitterMs, config.segmentMs)))
+    }
+
+    /// Appends already-validated batches, given as write parts and their headers (with final
+    /// offsets). Updates the sparse indexes every `index.interval.bytes`.
+    func append(parts: [UnsafeRawBufferPointer], batches: [(header: RecordBatchHeader, size: Int)]) throws {
+        let start = size
+        try log.write(parts: parts, at: start)
+        var pos = start
+        for (h, n) in batches {
+            if h.maxTimestamp > maxTimestamp {
+                maxTimestamp = h.maxTimestamp
+                offsetOfMaxTimestamp = h.lastOffset
+            }
+            if firstBatchTimestamp == nil { firstBatchTimestamp = h.maxTimestamp }
+            if bytesSinceLastIndexEntry > indexIntervalBytes {
+                offsetIndex.append(OffsetIndexEntry(relativeOffset: Int32(h.lastOffset - baseOffset), position: Int32(pos)))
+                timeIndex.append(TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: Int32(offsetOfMaxTimestamp - baseOffset)))
+                bytesSinceLastIndexEntry = 0
+            }
+            bytesSinceLastIndexEntry += n
+            pos += Int64(n)
+            nextOffset = h.nextOffset
+        }
+        size = pos
+    }
+
+    /// Records the segment's largest timestamp as a final time index entry (on roll and close),
+    /// so that retention can read it from the index after a restart.
+    func onBecomeInactive() {
+        guard maxTimestamp >= 0 else { return }
+        timeIndex.append(TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: Int32(offsetOfMaxTimestamp - baseOffset)))
+    }
+
+    // MARK: Read
+
+    /// Calls `body(position, header)` for each complete batch from `position` to the end of the
+    /// segment, reading in large chunks. Stops when body returns false, at a header that does not
+    /// parse, or at a batch that runs past the end of the file.
+    func scanBatches(from position: Int64, chunk: Int = 1 << 20,
+                     _ body: (Int64, RecordBatchHeader) throws -> Bool) throws {
+        var pos = position
+        while pos + Int64(RecordBatchHeader.size) <= size {
+            let want = Int(min(Int64(chunk), size - pos))
+            let buf = try log.read(at: pos, count: want)
+            var i = 0
+            var stop = false
+            try buf.withUnsafeBytes { b in
+                while i + RecordBatchHeader.size <= b.count {
+                    guard let h = try? RecordBatchHeader(parsing: b, at: i) else { stop = true; return }
+                    guard pos + Int64(i) + Int64(h.totalSize) <= size else { stop = true; return }
+                    if try !body(pos + Int64(i), h) { stop = true; return }
+                    i += h.totalSize
+                }
+            }
+            if stop || i == 0 && buf.count < RecordBatchHeader.size { return }
+            pos += Int64(i)
+        }
+    }
+
+    /// Position and header of the first batch whose last offset is ≥ `offset`, searching from
+    /// the index hint. Nil if the segment holds no such batch.
+    func locate(offset: Int64) throws -> (position: Int64, header: RecordBatchHeader)? {
+        let target = offset - baseOffset
+        let hint = offsetIndex.lastIndex(where: { Int64($0.relativeOffset) <= target }).map { offsetIndex.entries[$0] }
+        var found: (Int64, RecordBatchHeader)?
+        try scanBatches(from: Int64(hint?.position ?? 0), chunk: 8192) { pos, h in
+            if h.lastOffset >= offset { found = (pos, h); return false }
+            return true
+        }
+        return found
+    }
+
+    /// Whole batches starting with the one that holds `offset`: at least one batch (even if it
+    /// exceeds maxBytes), then more while they fit in maxBytes and start below `maxOffset`.
+    func read(offset: Int64, maxBytes: Int, maxOffset: Int64) throws -> [UInt8] {
+        guard let (start, first) = try locate(offset: offset), first.baseOffset < maxOffset else { return [] }
+        let want = Int(min(size - start, Int64(max(maxBytes, first.totalSize))))
+        var bytes = try log.read(at: start, count: want)
+        // Trim to whole batches below maxOffset.
+        var end = 0
+        bytes.withUnsafeBytes { b in
+            while let (base, len) = RecordBatchHeader.peekSize(b, at: end) {
+                let total = RecordBatchHeader.logOverhead + Int(len)
+                guard len > 0, end + total <= b.count, base < maxOffset else { break }
+                end += total
+            }
+        }
+        if end < bytes.count { bytes.removeSubrange(end...) }
+        return bytes
+    }
+
+    // MARK: Recovery and truncation
+
+    /// Rebuilds the indexes and state by validating every batch from the start (Kafka's
+    /// `LogSegment.recover`): header, CRC and offset order. Everything from the first invalid
+    /// or incomplete batch on is truncated. Returns the number of bytes truncated.
+    ///
+    /// Offsets must strictly increase from the segment's base offset. With `contiguous` (topics
+    /// that are not compacted, whose batches only ever come from appends) each batch must start
+    /// exactly where the previous one ended, which also catches damage to the baseOffset field,
+    /// the one part of a batch the CRC does not cover. Compacted logs legitimately have gaps.
+    func recover(contiguous: Bool) throws -> Int64 {
+        offsetIndex.removeAll()
+        timeIndex.removeAll()
+        maxTimestamp = -1
+        offsetOfMaxTimestamp = -1
+        firstBatchTimestamp = nil
+        bytesSinceLastIndexEntry = 0
+        nextOffset = baseOffset
+        var validEnd: Int64 = 0
+        var expected = baseOffset
+        let chunk = 8 << 20
+        var pos: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        scan: while pos < size {
+            let got = try buffer.withUnsafeMutableBytes { b in
+                try log.read(into: UnsafeMutableRawBufferPointer(rebasing: b[0 ..< Int(min(Int64(chunk), size - pos))]), at: pos)
+            }
+            var i = 0
+            var needMore = false
+            var corrupt = false
+            buffer.withUnsafeBytes { full in
+                let b = UnsafeRawBufferPointer(rebasing: full[0 ..< got])
+                while i < b.count {
+                    guard let (_, len) = RecordBatchHeader.peekSize(b, at: i) else { needMore = true; return }
+                    let total = RecordBatchHeader.logOverhead + Int(len)
+                    guard len >= Int32(RecordBatchHeader.size - RecordBatchHeader.logOverhead),
+                          Int64(total) <= size - (pos + Int64(i)) else { corrupt = true; return }
+                    guard i + total <= b.count else { needMore = true; return }
+                    guard let h = try? RecordBatchHeader(parsing: b, at: i),
+                          (try? RecordBatch.validate(UnsafeRawBufferPointer(rebasing: b[i ..< i + total]), header: h, records: false)) != nil,
+                          h.lastOffset - baseOffset <= Int64(Int32.max),
+                          contiguous ? h.baseOffset == expected : h.baseOffset >= expected
+                    else { corrupt = true; return }
+                    let position = pos + Int64(i)
+                    if h.maxTimestamp > maxTimestamp {
+                        maxTimestamp = h.maxTimestamp
+                        offsetOfMaxTimestamp = h.lastOffset
+                    }
+                    if firstBatchTimestamp == nil { firstBatchTimestamp = h.maxTimestamp }
+                    if bytesSinceLastIndexEntry > indexIntervalBytes {
+                        offsetIndex.append(OffsetIndexEntry(relativeOffset: Int32(h.lastOffset - baseOffset), position: Int32(position)))
+                        timeIndex.append(TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: Int32(offsetOfMaxTimestamp - baseOffset)))
+                        bytesSinceLastIndexEntry = 0
+                    }
+                    bytesSinceLastIndexEntry += total
+                    nextOffset = h.nextOffset
+                    expected = h.nextOffset
+                    i += total
+                    validEnd = pos + Int64(i)
+                }
+            }
+            if corrupt { break scan }
+            if needMore {
+                if i == 0 {
+                    // A batch longer than the chunk: grow the buffer to hold it.
+                    guard let len = buffer.withUnsafeBytes({ RecordBatchHeader.peekSize(UnsafeRawBufferPointer(rebasing: $0[0 ..< got]), at: 0)?.batchLength }),
+                          Int64(RecordBatchHeader.logOverhead) + Int64(len) <= size - pos else { break scan }
+                    buffer = [UInt8](repeating: 0, count: RecordBatchHeader.logOverhead + Int(len))
+                    continue scan
+                }
+                pos += Int64(i)
+                continue scan
+            }
+            pos += Int64(i)
+            if i == 0 { break }
+        }
+        let truncated = size - validEnd
+        if truncated > 0 {
+            try log.truncate(to: validEnd)
+            size = validEnd
+        }
+        return truncated
+    }
+
+    /// Removes every batch from the one holding `offset` on (Kafka truncates whole batches, so
+    /// the new end may be below `offset`). Returns bytes removed.
+    @discardableResult
+    func truncate(to offset: Int64) throws -> Int64 {
+        guard offset < nextOffset else { return 0 }
+        guard offset > baseOffset, let (pos, h) = try locate(offset: offset) else {
+            return try truncateAll()
+        }
+        let removed = size - pos
+        try log.truncate(to: pos)
+        size = pos
+        offsetIndex.truncate(keepWhile: { Int64($0.position) < pos })
+        timeIndex.truncate(keepWhile: { baseOffset + Int64($0.relativeOffset) < h.baseOffset })
+        nextOffset = h.baseOffset
+        // maxTimestamp can only be recomputed by a scan; do it (truncation is rare).
+        maxTimestamp = -1
+        offsetOfMaxTimestamp = -1
+        firstBatchTimestamp = nil
+        try scanBatches(from: 0) { _, b in
+            if firstBatchTimestamp == nil { firstBatchTimestamp = b.maxTimestamp }
+            if b.maxTimestamp > maxTimestamp { maxTimestamp = b.maxTimestamp; offsetOfMaxTimestamp = b.lastOffset }
+            return true
+        }
+        bytesSinceLastIndexEntry = 0
+        return removed
+    }
+
+    private func truncateAll() throws -> Int64 {
+        let removed = size
+        try log.truncate(to: 0)
+        size = 0
+        offsetIndex.removeAll()
+        timeIndex.removeAll()
+        nextOffset = baseOffset
+        maxTimestamp = -1
+        offsetOfMaxTimestamp = -1
+        firstBatchTimestamp = nil
+        bytesSinceLastIndexEntry = 0
+        return removed
+    }
+
+    // MARK: Durability and lifecycle
+
+    /// Writes pending index entries and fsyncs the index files (cheap; done under the log lock).
+    func persistIndexes() throws {
+        try offsetIndex.persist()
+        try timeIndex.persist()
+    }
+
+    /// fsyncs the log file (may be slow; safe to call without the log lock while the file is open).
+    func syncLog() throws {
+        guard log.isOpen else { return }
+        try log.sync()
+    }
+
+    func close() {
+        log.close()
+    }
+
+    /// Renames the files to `.deleted` (so a crash mid-delete leaves nothing that looks live),
+    /// then removes them.
+    func delete() throws {
+        log.close()
+        for suffix in ["log", "index", "timeindex"] {
+            let path = directory + "/" + LogSegment.fileName(baseOffset, suffix)
+            guard FileSystem.exists(path) else { continue }
+            try FileSystem.rename(path, path + ".deleted")
+            try FileSystem.remove(path + ".deleted")
+        }
+    }
+}

@@ -1,0 +1,415 @@
+import EddyProtocol
+import Foundation
+import Logging
+
+/// What one append wrote.
+public struct LogAppendInfo: Sendable, Equatable {
+    public var firstOffset: Int64
+    public var lastOffset: Int64
+    public var maxTimestamp: Int64
+    /// The broker time stamped on the batches under LogAppendTime, else -1.
+    public var logAppendTime: Int64
+    public var recordCount: Int
+    public var batchCount: Int
+    public var validBytes: Int
+}
+
+/// Whole record batches returned by a read, plus the log's bounds at that moment.
+public struct FetchData: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var logStartOffset: Int64
+    public var logEndOffset: Int64
+    public var highWatermark: Int64
+}
+
+/// A segment as seen from outside the log.
+public struct SegmentInfo: Sendable, Equatable {
+    public var baseOffset: Int64
+    public var nextOffset: Int64
+    public var sizeInBytes: Int64
+    public var largestTimestamp: Int64
+}
+
+/// One partition's log: an append-only sequence of segments in `<logDir>/<topic>-<partition>/`.
+///
+/// Invariants (checked by `checkInvariants()` in tests):
+/// - logStartOffset ≤ highWatermark ≤ logEndOffset, and recoveryPoint ≤ logEndOffset;
+/// - segments are sorted by base offset, each segment's offsets lie in [baseOffset, next
+///   segment's baseOffset), and only the last (active) segment is appended to;
+/// - every byte of every segment is a whole, CRC-valid RecordBatch v2 (appends validate
+///   first, recovery truncates anything else);
+/// - everything below recoveryPoint is fsynced, so after a crash only segments holding
+///   offsets ≥ recoveryPoint need to be scanned.
+///
+/// Thread-safe: every public method takes the log's lock. Batch validation and fsync of
+/// rolled segments happen outside it, so appends are not held up by them.
+public final class PartitionLog: @unchecked Sendable {
+    public let topicPartition: TopicPartition
+    public let directory: String
+    let clock: any Clock
+    let logger: Logger
+    let lock = NSLock()
+
+    var _config: LogConfig
+    var segmentList: [LogSegment] = []
+    var _logStartOffset: Int64 = 0
+    var _highWatermark: Int64 = 0
+    var _recoveryPoint: Int64 = 0
+    var unflushedRecords: Int64 = 0
+    var lastFlushMs: Int64
+    var closed = false
+    /// Called (outside the lock) when the recovery point or log start offset moved, so the
+    /// owner can write its checkpoint files.
+    var onCheckpointNeeded: (@Sendable () -> Void)?
+    /// Rolled segments are fsynced here, off the append path.
+    private let flusher: DispatchQueue
+
+    var activeSegment: LogSegment { segmentList[segmentList.count - 1] }
+
+    // MARK: Opening
+
+    /// Opens the log in `directory` (created if absent), recovering it if needed.
+    ///
+    /// - Parameters:
+    ///   - recoveryPoint: offset below which data is known to be fsynced (from the checkpoint file).
+    ///   - logStartOffset: persisted log start offset, if any.
+    ///   - highWatermark: persisted high watermark, if any (clamped to the recovered log).
+    ///   - hadCleanShutdown: the previous process closed the log cleanly, so no scan is needed.
+    public init(directory: String, topicPartition: TopicPartition, config: LogConfig, clock: any Clock,
+                recoveryPoint: Int64 = 0, logStartOffset: Int64? = nil, highWatermark: Int64? = nil,
+                hadCleanShutdown: Bool = false, logger: Logger = Logger(label: "eddy.storage")) throws {
+        self.directory = directory
+        self.topicPartition = topicPartition
+        _config = config
+        self.clock = clock
+        self.logger = logger
+        lastFlushMs = clock.nowMs()
+        flusher = DispatchQueue(label: "eddy.flush.\(topicPartition)")
+        try FileSystem.createDirectory(directory)
+        try load(recoveryPoint: recoveryPoint, logStartOffset: logStartOffset, hadCleanShutdown: hadCleanShutdown,
+                 highWatermark: highWatermark)
+    }
+
+    // MARK: State
+
+    public var config: LogConfig { lock.withLock { _config } }
+    public var logStartOffset: Int64 { lock.withLock { _logStartOffset } }
+    public var logEndOffset: Int64 { lock.withLock { activeSegment.nextOffset } }
+    public var highWatermark: Int64 { lock.withLock { _highWatermark } }
+    /// The flushed offset: every record below it has been fsynced.
+    public var recoveryPoint: Int64 { lock.withLock { _recoveryPoint } }
+    public var sizeInBytes: Int64 { lock.withLock { segmentList.reduce(0) { $0 + $1.size } } }
+    public var segmentCount: Int { lock.withLock { segmentList.count } }
+
+    public var segments: [SegmentInfo] {
+        lock.withLock {
+            segmentList.enumerated().map { i, s in
+                SegmentInfo(baseOffset: s.baseOffset,
+                            nextOffset: i + 1 < segmentList.count ? segmentList[i + 1].baseOffset : s.nextOffset,
+                            sizeInBytes: s.size, largestTimestamp: s.maxTimestamp)
+            }
+        }
+    }
+
+    public func updateConfig(_ config: LogConfig) { lock.withLock { _config = config } }
+
+    // MARK: Append
+
+    /// Validates and appends one or more RecordBatch v2 batches laid end to end, as they
+    /// came from a producer. The log assigns offsets from its end and stamps `leaderEpoch`;
+    /// nothing else in the bytes changes unless the topic uses LogAppendTime.
+    ///
+    /// Validation (outside the lock): header, CRC, every record's structure, batch size
+    /// against max.message.bytes, and non-null keys on compacted topics.
+    @discardableResult
+    public func append(_ records: [UInt8], leaderEpoch: Int32 = 0) throws -> LogAppendInfo {
+        let config = self.config
+        let locations: [MemoryRecords.BatchLocation]
+        do {
+            locations = try MemoryRecords.batches(in: records)
+            try records.withBytes { (b) throws(RecordBatchError) in
+                for loc in locations {
+                    try RecordBatch.validate(UnsafeRawBufferPointer(rebasing: b[loc.range]), header: loc.header, records: true)
+                }
+            }
+        } catch {
+            throw StorageError.invalidRecord(error)
+        }
+        guard !locations.isEmpty else { throw StorageError.invalidRecord(.truncated(needed: RecordBatchHeader.size, available: 0)) }
+        for loc in locations {
+            if loc.header.totalSize > config.maxMessageBytes {
+                throw StorageError.recordTooLarge(size: loc.header.totalSize, max: config.maxMessageBytes)
+            }
+            if config.compressionType == "uncompressed", loc.header.attributes.compression != CompressionType.none {
+                throw StorageError.recordRejected("topic \(topicPartition.topic) has compression.type=uncompressed and eddy does not decompress on the broker; send uncompressed batches")
+            }
+        }
+        if config.compact { try Self.requireKeys(records, locations) }
+
+        let (info, needsCheckpoint) = try lock.withLock { () throws -> (LogAppendInfo, Bool) in
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            let now = clock.nowMs()
+            var next = activeSegment.nextOffset
+            let firstOffset = next
+            var headers: [(header: RecordBatchHeader, size: Int)] = []
+            headers.reserveCapacity(locations.count)
+            var recordCount = 0
+            var maxTs: Int64 = -1
+            for loc in locations {
+                var h = loc.header
+                h.baseOffset = next
+                h.partitionLeaderEpoch = leaderEpoch
+                if config.usesLogAppendTime {
+                    h.attributes.timestampType = .logAppendTime
+                    h.maxTimestamp = now
+                }
+                next = h.nextOffset
+                recordCount += Int(h.recordCount)
+                maxTs = max(maxTs, h.maxTimestamp)
+                headers.append((h, loc.header.totalSize))
+            }
+            let total = records.count
+            if activeSegment.shouldRoll(batchBytes: total, lastOffset: next - 1, maxTimestamp: maxTs, nowMs: now, config: config) {
+                try rollLocked(now: now)
+            }
+            try writeBatches(records, locations: locations, headers: headers, logAppendTime: config.usesLogAppendTime ? now : nil)
+            unflushedRecords += Int64(recordCount)
+            var checkpoint = false
+            if unflushedRecords >= config.flushMessages {
+                try flushLocked()
+                checkpoint = true
+            }
+            let info = LogAppendInfo(firstOffset: firstOffset, lastOffset: next - 1, maxTimestamp: maxTs,
+                                     logAppendTime: config.usesLogAppendTime ? now : -1, recordCount: recordCount,
+                                     batchCount: locations.count, validBytes: total)
+            return (info, checkpoint)
+        }
+        if needsCheckpoint { onCheckpointNeeded?() }
+        return info
+    }
+
+    /// Writes the batches with their new baseOffset/partitionLeaderEpoch. Those two fields are
+    /// outside the CRC, so only the 17-byte prefix of each batch is rewritten and the rest is
+    /// written straight from the caller's buffer; LogAppendTime batches are copied and re-sealed.
+    private func writeBatches(_ records: [UInt8], locations: [MemoryRecords.BatchLocation],
+                              headers: [(header: RecordBatchHeader, size: Int)], logAppendTime: Int64?) throws {
+        if let now = logAppendTime {
+            var out: [UInt8] = []
+            out.reserveCapacity(records.count)
+            for (loc, h) in zip(locations, headers) {
+                var batch = try RecordBatch(bytes: Array(records[loc.range]))
+                batch.setBaseOffset(h.header.baseOffset)
+                batch.setPartitionLeaderEpoch(h.header.partitionLeaderEpoch)
+                batch.setLogAppendTime(now)
+                out += batch.bytes
+            }
+            try out.withUnsafeBytes { b in try activeSegment.append(parts: [b], batches: headers) }
+            return
+        }
+        let prefixSize = RecordBatchHeader.crcOffset
+        var prefixes = [UInt8](repeating: 0, count: prefixSize * locations.count)
+        try records.withUnsafeBytes { src in
+            for (i, loc) in locations.enumerated() {
+                let o = i * prefixSize
+                prefixes.withUnsafeMutableBytes { p in
+                    UnsafeMutableRawBufferPointer(rebasing: p[o ..< o + prefixSize])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: src[loc.position ..< loc.position + prefixSize]))
+                    p.storeBytes(of: headers[i].header.baseOffset.bigEndian, toByteOffset: o, as: Int64.self)
+                    p.storeBytes(of: headers[i].header.partitionLeaderEpoch.bigEndian,
+                                 toByteOffset: o + RecordBatchHeader.partitionLeaderEpochOffset, as: Int32.self)
+                }
+            }
+            try prefixes.withUnsafeBytes { pre in
+                var parts: [UnsafeRawBufferPointer] = []
+                parts.reserveCapacity(locations.count * 2)
+                for (i, loc) in locations.enumerated() {
+                    parts.append(UnsafeRawBufferPointer(rebasing: pre[i * prefixSize ..< (i + 1) * prefixSize]))
+                    parts.append(UnsafeRawBufferPointer(rebasing: src[loc.position + prefixSize ..< loc.range.upperBound]))
+                }
+                try activeSegment.append(parts: parts, batches: headers)
+            }
+        }
+    }
+
+    /// Kafka rejects records without a key on compacted topics.
+    static func requireKeys(_ records: [UInt8], _ locations: [MemoryRecords.BatchLocation]) throws {
+        try records.withUnsafeBytes { b in
+            for loc in locations where loc.header.attributes.compression == CompressionType.none && !loc.header.attributes.isControl {
+                try RecordBatch.forEachRecord(in: UnsafeRawBufferPointer(rebasing: b[loc.range]), header: loc.header) { r in
+                    if r.key == nil { throw StorageError.recordRejected("compacted topic cannot accept a record without a key") }
+                }
+            }
+        }
+    }
+
+    // MARK: Read
+
+    /// Reads whole batches starting with the one that contains `offset`.
+    ///
+    /// Returns at least one batch when any exists below `upTo` (even if larger than maxBytes,
+    /// as Kafka does so consumers always make progress), then further batches while they fit.
+    /// `upTo` (exclusive, e.g. the high watermark) defaults to the log end offset.
+    /// Throws `offsetOutOfRange` below the log start offset or above the log end offset.
+    public func read(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FetchData {
+        try lock.withLock {
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            let leo = activeSegment.nextOffset
+            guard offset >= _logStartOffset, offset <= leo else {
+                throw StorageError.offsetOutOfRange(requested: offset, logStartOffset: _logStartOffset, logEndOffset: leo)
+            }
+            let bound = min(upTo ?? leo, leo)
+            var result = FetchData(bytes: [], logStartOffset: _logStartOffset, logEndOffset: leo, highWatermark: _highWatermark)
+            guard offset < bound else { return result }
+            var i = segmentIndex(for: offset)
+            while i < segmentList.count {
+                let bytes = try segmentList[i].read(offset: offset, maxBytes: maxBytes, maxOffset: bound)
+                if !bytes.isEmpty {
+                    result.bytes = bytes
+                    break
+                }
+                i += 1 // offset fell in a gap left by compaction: continue in the next segment
+            }
+            return result
+        }
+    }
+
+    /// Index of the segment that would hold `offset`: the last one whose base offset ≤ offset.
+    func segmentIndex(for offset: Int64) -> Int {
+        var lo = 0, hi = segmentList.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if segmentList[mid].baseOffset <= offset { lo = mid + 1 } else { hi = mid }
+        }
+        return max(0, lo - 1)
+    }
+
+    /// The first offset whose record timestamp is ≥ `timestamp`, with that timestamp
+    /// (ListOffsets by timestamp). Nil when every record is older.
+    public func offset(forTimestamp timestamp: Int64) throws -> (offset: Int64, timestamp: Int64)? {
+        try lock.withLock { () throws -> (offset: Int64, timestamp: Int64)? in
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            for seg in segmentList where seg.maxTimestamp >= timestamp {
+                let hint = seg.timeIndex.lastIndex(where: { $0.timestamp < timestamp }).map { seg.timeIndex.entries[$0] }
+                let from = max(_logStartOffset, seg.baseOffset + Int64(hint?.relativeOffset ?? 0))
+                guard let (start, _) = try seg.locate(offset: from) else { continue }
+                var answer: (Int64, Int64)?
+                try seg.scanBatches(from: start) { pos, h in
+                    guard h.maxTimestamp >= timestamp else { return true }
+                    let bytes = try seg.log.read(at: pos, count: h.totalSize)
+                    let batch = try RecordBatch(bytes: bytes)
+                    for r in try batch.records() where r.offset >= _logStartOffset && r.timestamp >= timestamp {
+                        answer = (r.offset, r.timestamp)
+                        return false
+                    }
+                    return true
+                }
+                if let answer { return answer }
+            }
+            return nil
+        }
+    }
+
+    // MARK: High watermark
+
+    /// Moves the high watermark forward (never back), capped at the log end offset.
+    @discardableResult
+    public func maybeIncrementHighWatermark(_ hw: Int64) -> Bool {
+        lock.withLock {
+            let capped = min(hw, activeSegment.nextOffset)
+            guard capped > _highWatermark else { return false }
+            _highWatermark = capped
+            return true
+        }
+    }
+
+    // MARK: Roll and flush
+
+    /// Starts a new active segment at the log end offset (no-op when the active one is empty).
+    public func roll() throws {
+        try lock.withLock {
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            try rollLocked(now: clock.nowMs())
+        }
+    }
+
+    /// Closes the active segment for appends, opens the next, and fsyncs the old one in the
+    /// background; once durable, the recovery point moves up to the new segment's base offset.
+    func rollLocked(now: Int64) throws {
+        let old = activeSegment
+        guard old.size > 0 else { return }
+        old.onBecomeInactive()
+        try old.persistIndexes()
+        let seg = try LogSegment(directory: directory, baseOffset: old.nextOffset, config: _config, nowMs: now)
+        segmentList.append(seg)
+        let newBase = seg.baseOffset
+        flusher.async { [weak self] in
+            guard let self else { return }
+            do {
+                try old.syncLog()
+                let moved = self.lock.withLock { () -> Bool in
+                    guard !self.closed, newBase > self._recoveryPoint,
+                          self.segmentList.contains(where: { $0 === seg }) else { return false }
+                    self._recoveryPoint = newBase
+                    return true
+                }
+                if moved { self.onCheckpointNeeded?() }
+            } catch {
+                self.logger.error("fsync of rolled segment failed", metadata: ["log": "\(self.topicPartition)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// fsyncs everything appended so far and advances the recovery point to the log end offset.
+    public func flush() throws {
+        try lock.withLock {
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            try flushLocked()
+        }
+        onCheckpointNeeded?()
+    }
+
+    func flushLocked() throws {
+        for seg in segmentList where seg.nextOffset > _recoveryPoint || seg === activeSegment {
+            try seg.persistIndexes()
+            try seg.syncLog()
+        }
+        _recoveryPoint = activeSegment.nextOffset
+        unflushedRecords = 0
+        lastFlushMs = clock.nowMs()
+    }
+
+    /// Flushes if flush.ms has passed since the last flush and there is unflushed data.
+    @discardableResult
+    public func maybeFlushOnTime() throws -> Bool {
+        let due = lock.withLock { !closed && unflushedRecords > 0 && clock.nowMs() - lastFlushMs >= _config.flushMs }
+        guard due else { return false }
+        try flush()
+        return true
+    }
+
+    /// Waits until background fsyncs of rolled segments have finished (for tests and shutdown).
+    public func awaitBackgroundFlushes() { flusher.sync {} }
+
+    // MARK: Close
+
+    /// Flushes and closes every segment. Further calls fail with `logClosed`.
+    public func close() throws {
+        flusher.sync {}
+        try lock.withLock {
+            guard !closed else { return }
+            activeSegment.onBecomeInactive()
+            try flushLocked()
+            for s in segmentList { s.close() }
+            closed = true
+        }
+    }
+
+    /// Closes without flushing, as a crash would (for tests and simulations).
+    public func closeWithoutFlush() {
+        flusher.sync {}
+        lock.withLock {
+            for s in segmentList { s.close() }
+            closed = true
+        }
+    }
+}

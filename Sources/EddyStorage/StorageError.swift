@@ -1,0 +1,50 @@
+import EddyProtocol
+
+/// Failures of the storage layer. Each case maps to the Kafka error a broker would return.
+public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A read or DeleteRecords asked for an offset outside [logStartOffset, bound].
+    case offsetOutOfRange(requested: Int64, logStartOffset: Int64, logEndOffset: Int64)
+    /// A batch failed validation on append (bad CRC, malformed record, ...).
+    case invalidRecord(RecordBatchError)
+    /// A record was rejected by a topic rule (e.g. a null key on a compacted topic).
+    case recordRejected(String)
+    /// A batch is larger than max.message.bytes.
+    case recordTooLarge(size: Int, max: Int)
+    /// A system call failed.
+    case io(operation: String, path: String, errno: Int32)
+    /// The log was closed or deleted.
+    case logClosed(TopicPartition)
+    /// A file on disk is not in the expected format and cannot be repaired automatically.
+    case corruptFile(path: String, reason: String)
+
+    /// The Kafka error name a broker reports for this failure.
+    public var kafkaErrorName: String {
+        switch self {
+        case .offsetOutOfRange: "OFFSET_OUT_OF_RANGE"
+        case .invalidRecord: "CORRUPT_MESSAGE"
+        case .recordRejected: "INVALID_RECORD"
+        case .recordTooLarge: "MESSAGE_TOO_LARGE"
+        case .io, .corruptFile: "KAFKA_STORAGE_ERROR"
+        case .logClosed: "NOT_LEADER_OR_FOLLOWER"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .offsetOutOfRange(o, s, e):
+            "offset \(o) is out of range; the log has offsets \(s) to \(e) (exclusive end)"
+        case let .invalidRecord(e): "invalid record batch: \(e)"
+        case let .recordRejected(why): why
+        case let .recordTooLarge(size, max): "record batch of \(size) bytes exceeds max.message.bytes (\(max))"
+        case let .io(op, path, errno): "\(op) \(path) failed: \(String(cString: strerror(errno)))"
+        case let .logClosed(tp): "log \(tp) is closed"
+        case let .corruptFile(path, reason): "\(path) is corrupt: \(reason)"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

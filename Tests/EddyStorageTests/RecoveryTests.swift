@@ -1,0 +1,184 @@
+import EddyProtocol
+@testable import EddyStorage
+import Foundation
+import Testing
+
+@Suite struct RecoveryTests {
+    /// Writes `batches` batches of 3 records, closes without flushing, returns the log's path pieces.
+    func writeUnclean(_ dir: TempDir, batches: Int, config: LogConfig = LogConfig()) throws {
+        let log = try openLog(dir, config: config)
+        for i in 0 ..< batches { try log.append(makeBatch(first: i * 3, count: 3)) }
+        log.closeWithoutFlush()
+    }
+
+    @Test func reopenAfterCleanCloseNeedsNoScan() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let log = try openLog(dir, config: config(["index.interval.bytes": "10"]))
+        for i in 0 ..< 10 { try log.append(makeBatch(first: i * 3, count: 3)) }
+        try log.close()
+        // Corrupt a byte in the middle: a clean open trusts the files and does not scan...
+        let path = dir.file("t-0/00000000000000000000.log")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let size = bytes.count
+        bytes[size / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let reopened = try openLog(dir, config: config(["index.interval.bytes": "10"]), clean: true)
+        #expect(reopened.logEndOffset == 30)
+        #expect(reopened.sizeInBytes == Int64(size))
+        // ...while an unclean open scans and truncates at the corrupt batch.
+        reopened.closeWithoutFlush()
+        let recovered = try openLog(dir, config: config(["index.interval.bytes": "10"]), clean: false)
+        #expect(recovered.logEndOffset < 30)
+        #expect(recovered.sizeInBytes < Int64(size))
+    }
+
+    @Test func tornTailIsTruncatedAndAppendsContinue() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        try writeUnclean(dir, batches: 5)
+        let path = dir.file("t-0/00000000000000000000.log")
+        let full = FileManager.default.contents(atPath: path)!
+        let batchSize = makeBatch(first: 0, count: 3).count
+        // Cut the last batch at every possible byte.
+        for cut in 1 ..< batchSize {
+            try full.prefix(full.count - cut).write(to: URL(fileURLWithPath: path))
+            let log = try openLog(dir)
+            #expect(log.logEndOffset == 12, "cut \(cut)")
+            #expect(values(try readAll(log)) == (0 ..< 12).map { "v\($0)" })
+            log.closeWithoutFlush()
+        }
+        let log = try openLog(dir)
+        try log.append(makeBatch(first: 12, count: 3))
+        #expect(values(try readAll(log)) == (0 ..< 15).map { "v\($0)" })
+    }
+
+    @Test func flippedByteInLastBatchIsTruncated() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        try writeUnclean(dir, batches: 4)
+        let path = dir.file("t-0/00000000000000000000.log")
+        var bytes = FileManager.default.contents(atPath: path)!
+        let batchSize = makeBatch(first: 0, count: 3).count
+        // Every byte of the last batch, except baseOffset/epoch bytes not covered by the CRC.
+        for i in (bytes.count - batchSize + RecordBatchHeader.crcOffset) ..< bytes.count {
+            var copy = bytes
+            copy[i] ^= 0x5A
+            try copy.write(to: URL(fileURLWithPath: path))
+            let log = try openLog(dir)
+            #expect(log.logEndOffset == 9, "flip at \(i)")
+            log.closeWithoutFlush()
+        }
+        bytes[bytes.count - batchSize + 2] ^= 0x01 // baseOffset: not CRC-covered, caught by offset order
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(try openLog(dir).logEndOffset == 9)
+    }
+
+    @Test func missingOrCorruptIndexIsRebuilt() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let cfg = config(["index.interval.bytes": "10", "segment.bytes": "400"])
+        let log = try openLog(dir, config: cfg)
+        for i in 0 ..< 12 { try log.append(makeBatch(first: i * 3, count: 3)) }
+        try log.close()
+        let indexes = segmentFiles(dir, suffix: "index")
+        #expect(indexes.count > 1)
+        try FileManager.default.removeItem(atPath: dir.file("t-0/" + indexes[0]))
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: dir.file("t-0/" + indexes[1])))
+        let reopened = try openLog(dir, config: cfg, recoveryPoint: 36, clean: true)
+        #expect(values(try readAll(reopened)) == (0 ..< 36).map { "v\($0)" })
+        #expect(FileManager.default.fileExists(atPath: dir.file("t-0/" + indexes[0])))
+        #expect(FileSystem.fileSize(dir.file("t-0/" + indexes[1]))! % 8 == 0)
+        for o in 0 ..< 36 {
+            let recs = try MemoryRecords.records(in: try reopened.read(from: Int64(o), maxBytes: 1).bytes)
+            #expect(recs.contains { $0.offset == Int64(o) })
+        }
+    }
+
+    @Test func onlySegmentsFromTheRecoveryPointAreScanned() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let cfg = config(["segment.bytes": "300"])
+        let log = try openLog(dir, config: cfg)
+        for i in 0 ..< 8 { try log.append(makeBatch(first: i * 3, count: 3)) }
+        log.awaitBackgroundFlushes()
+        let rp = log.recoveryPoint
+        let segs = log.segments
+        #expect(segs.count >= 3 && rp == segs.last!.baseOffset)
+        log.closeWithoutFlush()
+        // Corrupt the first (flushed) segment's last batch: recovery does not look there.
+        let first = dir.file("t-0/" + segmentFiles(dir, suffix: "log")[0])
+        var bytes = FileManager.default.contents(atPath: first)!
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: first))
+        // Tear the active segment's tail: recovery does look there.
+        let last = dir.file("t-0/" + segmentFiles(dir, suffix: "log").last!)
+        let tail = FileManager.default.contents(atPath: last)!
+        try tail.prefix(tail.count - 5).write(to: URL(fileURLWithPath: last))
+        let reopened = try openLog(dir, config: cfg, recoveryPoint: rp)
+        #expect(reopened.segments.first!.sizeInBytes == Int64(bytes.count))
+        #expect(reopened.logEndOffset == 21)
+    }
+
+    @Test func garbageAfterValidDataIsTruncated() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        try writeUnclean(dir, batches: 2)
+        let path = dir.file("t-0/00000000000000000000.log")
+        let h = FileHandle(forWritingAtPath: path)!
+        h.seekToEndOfFile()
+        h.write(Data(repeating: 0, count: 4096)) // e.g. a preallocated or zero-filled tail after power loss
+        h.closeFile()
+        let log = try openLog(dir)
+        #expect(log.logEndOffset == 6)
+        #expect(log.sizeInBytes == Int64(2 * makeBatch(first: 0, count: 3).count))
+    }
+
+    @Test func leftoverFilesOfInterruptedOperationsAreRemoved() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        try writeUnclean(dir, batches: 2)
+        for name in ["00000000000000000099.log.deleted", "00000000000000000000.log.cleaned", "x.tmp", "00000000000000000050.index"] {
+            _ = FileManager.default.createFile(atPath: dir.file("t-0/" + name), contents: Data([1, 2, 3]))
+        }
+        let log = try openLog(dir)
+        #expect(log.logEndOffset == 6)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.file("t-0")).sorted()
+        #expect(names == ["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex"])
+    }
+
+    /// Random crash points: the reopened log is always a prefix of what was appended.
+    @Test func randomTruncationsAlwaysRecoverAPrefix() throws {
+        var rng = SplitMix(seed: 42)
+        for round in 0 ..< 30 {
+            let dir = TempDir(); defer { dir.cleanup() }
+            let cfg = config(["segment.bytes": "\(200 + Int(rng.next() % 600))", "index.interval.bytes": "64"])
+            let log = try openLog(dir, config: cfg)
+            var n = 0
+            for _ in 0 ..< Int(rng.next() % 30) + 1 {
+                let c = Int(rng.next() % 4) + 1
+                try log.append(makeBatch(first: n, count: c))
+                n += c
+            }
+            log.closeWithoutFlush()
+            let files = segmentFiles(dir, suffix: "log")
+            let victim = dir.file("t-0/" + files.last!)
+            let data = FileManager.default.contents(atPath: victim)!
+            let keep = data.isEmpty ? 0 : Int(rng.next() % UInt64(data.count + 1))
+            try data.prefix(keep).write(to: URL(fileURLWithPath: victim))
+            let reopened = try openLog(dir, config: cfg)
+            let vals = values(try readAll(reopened))
+            #expect(vals == (0 ..< vals.count).map { "v\($0)" }, "round \(round) seed 42")
+            #expect(reopened.logEndOffset == Int64(vals.count))
+            #expect(reopened.checkInvariants().isEmpty)
+            try reopened.append(makeBatch(first: vals.count, count: 1))
+            #expect(values(try readAll(reopened)).count == vals.count + 1)
+        }
+    }
+}
+
+/// Deterministic PRNG for seeded tests.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
