@@ -32,7 +32,6 @@ extension PartitionLog {
         let firstUnflushed = hadCleanShutdown ? loaded.count
             : (loaded.lastIndex(where: { $0.baseOffset <= recoveryPoint }) ?? 0)
         var kept: [LogSegment] = []
-        var recoveredAny = false
         for (i, seg) in loaded.enumerated() {
             if i < firstUnflushed {
                 if try !seg.loadTrusted(config: _config) {
@@ -42,7 +41,6 @@ extension PartitionLog {
                     try seg.persistIndexes()
                 }
             } else {
-                recoveredAny = true
                 let cut = try seg.recover(contiguous: !_config.compact)
                 if cut > 0 {
                     logTruncation(seg, cut)
@@ -67,17 +65,10 @@ extension PartitionLog {
         let leo = activeSegment.nextOffset
         _logStartOffset = min(max(logStartOffset ?? kept[0].baseOffset, kept[0].baseOffset), leo)
         _highWatermark = min(max(highWatermark ?? _logStartOffset, _logStartOffset), leo)
-        if hadCleanShutdown {
-            _recoveryPoint = leo
-        } else if recoveredAny {
-            for seg in kept where seg.nextOffset > recoveryPoint || seg === activeSegment {
-                try seg.persistIndexes()
-                try seg.syncLog()
-            }
-            _recoveryPoint = leo
-        } else {
-            _recoveryPoint = min(recoveryPoint, leo)
-        }
+        // After a crash the recovered tail was validated but is not known to be on disk (it may
+        // sit in the page cache only), so the recovery point stays where the checkpoint had it:
+        // a second crash simply rescans the same segments. No fsync is needed to open.
+        _recoveryPoint = hadCleanShutdown ? leo : min(recoveryPoint, leo)
     }
 
     private func logTruncation(_ seg: LogSegment, _ bytes: Int64) {
