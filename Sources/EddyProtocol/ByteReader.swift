@@ -14,8 +14,9 @@ public struct ByteReader {
     @inlinable public var remaining: Int { buffer.count - position }
 
     @inlinable mutating func need(_ n: Int) throws(RecordBatchError) {
-        guard n >= 0, n <= buffer.count - position else {
-            throw .truncated(needed: n, available: buffer.count - position)
+        // `position` is public and settable, so a negative one must not reach `loadUnaligned`.
+        guard n >= 0, position >= 0, n <= buffer.count - position else {
+            throw .truncated(needed: n, available: max(0, buffer.count - max(position, 0)))
         }
     }
 
@@ -38,7 +39,7 @@ public struct ByteReader {
         var shift: UInt64 = 0
         var i = 0
         while true {
-            guard position < buffer.count else { throw .truncated(needed: 1, available: 0) }
+            guard position >= 0, position < buffer.count else { throw .truncated(needed: 1, available: 0) }
             let b = buffer[position]
             position += 1
             i += 1
@@ -50,14 +51,15 @@ public struct ByteReader {
         }
     }
 
-    /// Zigzag varint that must fit in 32 bits (Kafka's `readVarint`).
+    /// Zigzag varint that must fit in 32 bits (Kafka's `readVarint`). A 5th byte carrying bits
+    /// above bit 31 is an overflow here; Kafka's reader silently drops those bits instead.
     @inlinable public mutating func readVarint() throws(RecordBatchError) -> Int32 {
         let raw = try readUnsignedVarint(maxBytes: 5)
         guard raw <= UInt64(UInt32.max) else { throw .varintOverflow }
         return Int32(truncatingIfNeeded: Varint.unzigzag(raw))
     }
 
-    /// Zigzag varint of up to 64 bits (Kafka's `readVarlong`).
+    /// Zigzag varint of up to 64 bits (Kafka's `readVarlong`). A 10th byte above 1 is an overflow.
     @inlinable public mutating func readVarlong() throws(RecordBatchError) -> Int64 {
         Varint.unzigzag(try readUnsignedVarint(maxBytes: 10))
     }

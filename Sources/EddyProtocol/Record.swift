@@ -23,6 +23,9 @@ public struct RecordHeader: Sendable, Equatable, Hashable {
 ///     value           bytes
 ///     headerCount     varint
 ///     headers         headerKeyLength varint, key (UTF-8), headerValueLength varint (-1 null), value
+///
+/// Decoding is slightly stricter than Kafka's: a key, value or header value length below -1 is
+/// an error here, where Kafka reads any negative length as null.
 public struct Record: Sendable, Equatable, Hashable {
     public var offset: Int64
     public var timestamp: Int64
@@ -70,7 +73,8 @@ public struct RecordView {
     public func headers() throws(RecordBatchError) -> [RecordHeader] {
         var r = ByteReader(rawHeaders)
         var out: [RecordHeader] = []
-        out.reserveCapacity(Int(headerCount))
+        // A header takes at least 2 bytes; don't trust headerCount of a hand-made view.
+        out.reserveCapacity(min(Int(max(headerCount, 0)), rawHeaders.count / 2))
         for _ in 0 ..< headerCount {
             let kl = try r.readVarint()
             guard kl >= 0 else { throw .invalidLength(field: "header key", value: Int64(kl)) }

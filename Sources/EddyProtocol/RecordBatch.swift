@@ -28,18 +28,30 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
         bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[RecordBatchHeader.attributesOffset...])) }
     }
 
-    /// Checks the CRC and, when `records` is true, walks every record: lengths in bounds,
-    /// offset deltas 0..<count, count and lastOffsetDelta consistent. Compressed batches are
-    /// checked by CRC only unless their codec is supported.
-    public func validate(records: Bool = true) throws(RecordBatchError) {
+    /// Checks the CRC and, when `records` is true, walks every record: lengths in bounds, the
+    /// records end exactly at the batch end, `recordCount` records are present, and offset
+    /// deltas strictly increase within 0...lastOffsetDelta. Compressed batches are checked by
+    /// CRC only (an unknown codec is an error even then).
+    ///
+    /// - Parameter requireContiguousOffsets: also require what a producer's batch satisfies
+    ///   (Kafka's LogValidator for client appends): offset deltas are exactly 0, 1, 2, … and
+    ///   lastOffsetDelta == recordCount - 1 (0 for an empty batch). Pass false for batches
+    ///   already in a log: the log cleaner keeps each batch's base offset and lastOffsetDelta
+    ///   while dropping records, so a compacted batch has gaps between deltas and may even hold
+    ///   no record at all.
+    public func validate(records: Bool = true, requireContiguousOffsets: Bool = true) throws(RecordBatchError) {
         try bytes.withBytes { (buf) throws(RecordBatchError) in
-            try RecordBatch.validate(buf, header: header, records: records)
+            try RecordBatch.validate(buf, header: header, records: records, requireContiguousOffsets: requireContiguousOffsets)
         }
     }
 
     /// Validates the batch at the start of `buf` (which must be exactly `header.totalSize` long or longer).
+    /// See `validate(records:requireContiguousOffsets:)`.
     @inlinable
-    public static func validate(_ buf: UnsafeRawBufferPointer, header: RecordBatchHeader, records: Bool) throws(RecordBatchError) {
+    public static func validate(_ buf: UnsafeRawBufferPointer, header: RecordBatchHeader, records: Bool,
+                                requireContiguousOffsets: Bool = true) throws(RecordBatchError) {
+        // A parsed header always has batchLength >= 49; a hand-made one might not.
+        guard header.totalSize >= RecordBatchHeader.size else { throw .invalidBatchLength(header.batchLength) }
         guard buf.count >= header.totalSize else { throw .truncated(needed: header.totalSize, available: buf.count) }
         let body = UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.attributesOffset ..< header.totalSize])
         let computed = CRC32C.checksum(body)
@@ -49,15 +61,36 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
             if header.attributes.compression == nil { throw .unsupportedCompression(header.attributes.compressionCode) }
             return
         }
-        guard header.recordCount == 0 || header.lastOffsetDelta == header.recordCount - 1 else {
-            throw .invalidOffsetDelta(expected: header.recordCount - 1, found: header.lastOffsetDelta)
+        guard header.recordCount >= 0 else { throw .invalidRecordCount(header.recordCount) }
+        guard header.lastOffsetDelta >= 0 else {
+            throw .invalidOffsetDelta(expected: max(header.recordCount - 1, 0), found: header.lastOffsetDelta)
+        }
+        if requireContiguousOffsets {
+            // An empty batch may not claim offsets either (Kafka refuses empty client batches outright).
+            let expected = max(header.recordCount - 1, 0)
+            guard header.lastOffsetDelta == expected else {
+                throw .invalidOffsetDelta(expected: expected, found: header.lastOffsetDelta)
+            }
+        } else {
+            // Deltas strictly increase within 0...lastOffsetDelta, so there are at most lastOffsetDelta + 1 records.
+            guard Int64(header.recordCount) <= Int64(header.lastOffsetDelta) + 1 else {
+                throw .invalidRecordCount(header.recordCount)
+            }
         }
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.size ..< header.totalSize]))
         var i: Int32 = 0
+        var previousDelta: Int32 = -1
         while r.remaining > 0 {
-            guard i < header.recordCount else { throw .invalidRecordCount(header.recordCount) }
+            guard i < header.recordCount else { throw .recordBoundaryMismatch }
             let v = try RecordView.parse(&r)
-            guard v.offsetDelta == i else { throw .invalidOffsetDelta(expected: i, found: v.offsetDelta) }
+            if requireContiguousOffsets {
+                guard v.offsetDelta == i else { throw .invalidOffsetDelta(expected: i, found: v.offsetDelta) }
+            } else {
+                guard v.offsetDelta > previousDelta, v.offsetDelta <= header.lastOffsetDelta else {
+                    throw .invalidOffsetDelta(expected: previousDelta &+ 1, found: v.offsetDelta)
+                }
+            }
+            previousDelta = v.offsetDelta
             i += 1
         }
         guard i == header.recordCount else { throw .invalidRecordCount(header.recordCount) }
@@ -70,12 +103,19 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Iterates the records of the (uncompressed) batch whose header is `header` at the start of `buf`.
+    /// Iterates the records of the (uncompressed) batch whose header is `header` at the start of
+    /// `buf`. Throws `RecordBatchError` for malformed records, for fewer records than
+    /// `recordCount` (`.invalidRecordCount`) and for bytes left after them
+    /// (`.recordBoundaryMismatch`); rethrows whatever `body` throws. Records before the
+    /// malformed one have already been passed to `body`. The CRC is not checked.
     @inlinable
     public static func forEachRecord(in buf: UnsafeRawBufferPointer, header: RecordBatchHeader,
                                      _ body: (RecordView) throws -> Void) throws {
         guard header.attributes.compression == CompressionType.none else {
             throw RecordBatchError.unsupportedCompression(header.attributes.compressionCode)
+        }
+        guard header.totalSize >= RecordBatchHeader.size else {
+            throw RecordBatchError.invalidBatchLength(header.batchLength)
         }
         guard buf.count >= header.totalSize else {
             throw RecordBatchError.truncated(needed: header.totalSize, available: buf.count)
@@ -86,17 +126,20 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
             try body(try RecordView.parse(&r))
             n += 1
         }
-        guard n == header.recordCount, r.remaining == 0 else { throw RecordBatchError.invalidRecordCount(header.recordCount) }
+        guard n == header.recordCount else { throw RecordBatchError.invalidRecordCount(header.recordCount) }
+        guard r.remaining == 0 else { throw RecordBatchError.recordBoundaryMismatch }
     }
 
     /// Decodes every record with absolute offsets and timestamps (allocates; for tools and tests).
     public func records() throws -> [Record] {
         var out: [Record] = []
-        out.reserveCapacity(Int(header.recordCount))
+        // recordCount is untrusted here (no CRC check); a record takes at least 7 bytes.
+        out.reserveCapacity(min(Int(max(header.recordCount, 0)), (bytes.count - RecordBatchHeader.size) / 7 + 1))
         let h = header
         try forEachRecord { v in
-            let ts = h.attributes.timestampType == .logAppendTime ? h.maxTimestamp : h.baseTimestamp + v.timestampDelta
-            out.append(Record(offset: h.baseOffset + Int64(v.offsetDelta), timestamp: ts,
+            // Wrapping arithmetic: both fields come from untrusted bytes (as in Kafka, a long sum).
+            let ts = h.attributes.timestampType == .logAppendTime ? h.maxTimestamp : h.baseTimestamp &+ v.timestampDelta
+            out.append(Record(offset: h.baseOffset &+ Int64(v.offsetDelta), timestamp: ts,
                               key: v.key.map { Array($0) }, value: v.value.map { Array($0) },
                               headers: try v.headers()))
         }

@@ -5,6 +5,7 @@ public struct RecordBatchBuilder: Sendable {
     private var writer: ByteWriter
     private var header: RecordBatchHeader
     private var count: Int32 = 0
+    private var lastOffsetDelta: Int32 = -1
     private var firstTimestamp: Int64?
     private var maxTimestamp: Int64 = -1
 
@@ -29,13 +30,26 @@ public struct RecordBatchBuilder: Sendable {
     /// Bytes the batch would take if built now.
     public var estimatedSize: Int { writer.count }
 
-    /// Appends a record; its offset is baseOffset + the number of records before it.
+    /// Appends a record at the offset after the previous one (baseOffset for the first).
+    /// (Disfavored so that `key: nil, value: nil` picks the `[UInt8]?` overload; both encode alike.)
+    @_disfavoredOverload
     public mutating func append(timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
                                 headers: [RecordHeader] = []) {
+        append(offsetDelta: lastOffsetDelta + 1, timestamp: timestamp, key: key, value: value, headers: headers)
+    }
+
+    /// Appends a record at offset baseOffset + `offsetDelta` (Kafka's `appendWithOffset`), as the
+    /// log cleaner does when it rewrites a batch without the records it drops.
+    /// Precondition: `offsetDelta` is greater than the previous record's.
+    @_disfavoredOverload
+    public mutating func append(offsetDelta: Int32, timestamp: Int64, key: UnsafeRawBufferPointer?,
+                                value: UnsafeRawBufferPointer?, headers: [RecordHeader] = []) {
+        precondition(offsetDelta > lastOffsetDelta, "offset deltas must strictly increase")
         let base = firstTimestamp ?? timestamp
         if firstTimestamp == nil { firstTimestamp = timestamp }
         maxTimestamp = count == 0 ? timestamp : max(maxTimestamp, timestamp)
-        let tsDelta = timestamp - base
+        // Wrapping, like Kafka's long arithmetic; the reader adds it back the same way.
+        let tsDelta = timestamp &- base
         let keyLen = key.map { Int64($0.count) } ?? -1
         let valueLen = value.map { Int64($0.count) } ?? -1
         var headerBytes = 0
@@ -45,14 +59,14 @@ public struct RecordBatchBuilder: Sendable {
             let vl = h.value.map { Int64($0.count) } ?? -1
             headerBytes += Varint.size(vl) + max(0, Int(vl))
         }
-        let bodySize = 1 + Varint.size(tsDelta) + Varint.size(Int64(count))
+        let bodySize = 1 + Varint.size(tsDelta) + Varint.size(Int64(offsetDelta))
             + Varint.size(keyLen) + max(0, Int(keyLen))
             + Varint.size(valueLen) + max(0, Int(valueLen))
             + Varint.size(Int64(headers.count)) + headerBytes
         writer.writeVarint(Int64(bodySize))
         writer.writeInt8(0)
         writer.writeVarint(tsDelta)
-        writer.writeVarint(Int64(count))
+        writer.writeVarint(Int64(offsetDelta))
         writer.writeVarint(keyLen)
         if let key { writer.writeBytes(key) }
         writer.writeVarint(valueLen)
@@ -69,23 +83,38 @@ public struct RecordBatchBuilder: Sendable {
             }
         }
         count += 1
+        lastOffsetDelta = offsetDelta
     }
 
     public mutating func append(timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []) {
+        append(offsetDelta: lastOffsetDelta + 1, timestamp: timestamp, key: key, value: value, headers: headers)
+    }
+
+    public mutating func append(offsetDelta: Int32, timestamp: Int64, key: [UInt8]?, value: [UInt8]?,
+                                headers: [RecordHeader] = []) {
         func withOptional<R>(_ a: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
             guard let a else { return body(nil) }
             return a.withUnsafeBytes { body($0) }
         }
-        withOptional(key) { k in withOptional(value) { v in append(timestamp: timestamp, key: k, value: v, headers: headers) } }
+        withOptional(key) { k in
+            withOptional(value) { v in
+                append(offsetDelta: offsetDelta, timestamp: timestamp, key: k, value: v, headers: headers)
+            }
+        }
     }
 
     /// Seals the batch: fills counts, timestamps, length and CRC. Building an empty batch is
-    /// allowed (Kafka never writes one, but it is a valid encoding).
-    public func build() -> RecordBatch {
+    /// allowed (a producer never writes one, but the log cleaner keeps empty batches).
+    ///
+    /// - Parameter lastOffsetDelta: overrides the last record's offset delta, for a rewritten
+    ///   batch that must keep its original offset range; at least the last record's delta.
+    public func build(lastOffsetDelta: Int32? = nil) -> RecordBatch {
+        precondition(lastOffsetDelta.map { $0 >= max(self.lastOffsetDelta, 0) } ?? true,
+                     "lastOffsetDelta must cover every record")
         var w = writer
         var h = header
         h.recordCount = count
-        h.lastOffsetDelta = max(count - 1, 0)
+        h.lastOffsetDelta = lastOffsetDelta ?? max(self.lastOffsetDelta, 0)
         h.baseTimestamp = firstTimestamp ?? -1
         h.maxTimestamp = count == 0 ? -1 : maxTimestamp
         h.batchLength = Int32(w.count - RecordBatchHeader.logOverhead)

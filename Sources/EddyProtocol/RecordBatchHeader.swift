@@ -63,8 +63,9 @@ public struct RecordBatchHeader: Sendable, Equatable, Hashable {
 
     /// Total bytes of the batch including baseOffset and batchLength.
     @inlinable public var totalSize: Int { RecordBatchHeader.logOverhead + Int(batchLength) }
-    @inlinable public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
-    @inlinable public var nextOffset: Int64 { lastOffset + 1 }
+    /// Wraps instead of trapping: baseOffset and lastOffsetDelta come from untrusted bytes.
+    @inlinable public var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }
+    @inlinable public var nextOffset: Int64 { lastOffset &+ 1 }
     public var isIdempotent: Bool { producerId >= 0 }
     /// Last sequence number in the batch, wrapping at Int32.max as Kafka does.
     public var lastSequence: Int32 {

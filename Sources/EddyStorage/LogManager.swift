@@ -33,8 +33,13 @@ public final class LogManager: @unchecked Sendable {
     private var highWatermarks: [TopicPartition: Int64]
     private var lastWritten: [String: [UInt8]] = [:]
     private var isShutDown = false
+    /// Compacts logs whose cleanup.policy includes compact, on a background thread.
+    public private(set) var cleaner: LogCleaner!
 
-    public init(directory: String, clock: any Clock, logger: Logger = Logger(label: "eddy.storage")) throws {
+    /// - Parameter startCleaner: run the log cleaner's background thread (tests drive it with
+    ///   `cleaner.cleanOnce()` instead).
+    public init(directory: String, clock: any Clock, logger: Logger = Logger(label: "eddy.storage"),
+                cleanerSettings: LogCleaner.Settings = .init(), startCleaner: Bool = true) throws {
         self.directory = directory
         self.clock = clock
         self.logger = logger
@@ -57,6 +62,9 @@ public final class LogManager: @unchecked Sendable {
             try FileSystem.remove(marker)
             try FileSystem.syncDirectory(directory)
         }
+        cleaner = LogCleaner(logDirectory: directory, clock: clock, settings: cleanerSettings, logger: logger,
+                             logs: { [weak self] in self?.allLogs ?? [] })
+        if startCleaner { cleaner.startup() }
     }
 
     /// Partition directories present on disk (whether or not opened yet).
@@ -79,6 +87,7 @@ public final class LogManager: @unchecked Sendable {
                                        logStartOffset: logStartOffsets[tp], highWatermark: highWatermarks[tp],
                                        hadCleanShutdown: hadCleanShutdown, logger: logger)
             log.onCheckpointNeeded = { [weak self] in try? self?.checkpoint() }
+            log.cleaner = cleaner
             logs[tp] = log
             return log
         }
@@ -87,8 +96,10 @@ public final class LogManager: @unchecked Sendable {
     /// Closes the log and removes its directory: renamed to `<dir>.<id>-delete` first (one
     /// atomic step that takes it out of the live set), then deleted.
     public func deleteLog(_ tp: TopicPartition) throws {
+        cleaner.abortAndPause(tp)
         let log = lock.withLock { logs.removeValue(forKey: tp) }
         log?.closeWithoutFlush()
+        cleaner.logDeleted(tp)
         let dir = directory + "/" + tp.directoryName
         if FileSystem.exists(dir) {
             let doomed = dir + "." + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "-delete"
@@ -135,11 +146,15 @@ public final class LogManager: @unchecked Sendable {
     }
 
     /// Periodic work: retention (time, size, log start offset) and flush.ms for every log.
+    /// Retention runs as a cleaner "retention pass", so it never deletes a segment that a
+    /// cleaning round is reading; a log being cleaned right now gets the next pass.
     public func runMaintenance() throws {
-        for log in allLogs {
-            try log.enforceRetention()
-            try log.maybeFlushOnTime()
+        let open = allLogs
+        try cleaner.withRetentionPass(open.map { ($0.topicPartition, $0.config) }) { pass in
+            let reserved = Set(pass.compacted + pass.nonCompacted)
+            for log in open where reserved.contains(log.topicPartition) { try log.enforceRetention() }
         }
+        for log in open { try log.maybeFlushOnTime() }
     }
 
     /// Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker.
@@ -150,6 +165,7 @@ public final class LogManager: @unchecked Sendable {
             return Array(logs.values)
         }
         guard !open.isEmpty || !FileSystem.exists(directory + "/" + LogManager.cleanShutdownFile) else { return }
+        cleaner.shutdown()
         for l in open { try l.close() }
         try checkpointClosed(open)
         let marker = directory + "/" + LogManager.cleanShutdownFile

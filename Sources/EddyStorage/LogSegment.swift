@@ -45,22 +45,26 @@ final class LogSegment: @unchecked Sendable {
         return v
     }
 
-    var logPath: String { directory + "/" + LogSegment.fileName(baseOffset, "log") }
+    /// Appended to every file name: "" for a live segment, ".cleaned" for one the cleaner is writing.
+    let fileSuffix: String
 
-    /// Opens or creates the segment. Indexes are loaded if they pass their sanity check; otherwise
-    /// (or when `trustIndexes` is false) they start empty and must be rebuilt via `recover`.
-    init(directory: String, baseOffset: Int64, config: LogConfig, nowMs: Int64) throws {
+    func path(_ kind: String) -> String { directory + "/" + LogSegment.fileName(baseOffset, kind) + fileSuffix }
+
+    /// Opens or creates the segment's files. Its indexes start empty: call `loadTrusted` (for
+    /// a flushed segment) or `recover` (otherwise) to fill them from disk.
+    init(directory: String, baseOffset: Int64, config: LogConfig, nowMs: Int64, fileSuffix: String = "") throws {
         self.directory = directory
         self.baseOffset = baseOffset
-        log = try File(path: directory + "/" + LogSegment.fileName(baseOffset, "log"))
+        self.fileSuffix = fileSuffix
+        log = try File(path: directory + "/" + LogSegment.fileName(baseOffset, "log") + fileSuffix)
         size = try log.size()
         nextOffset = baseOffset
         createdMs = nowMs
         indexIntervalBytes = config.indexIntervalBytes
         let maxOffsetEntries = config.segmentIndexBytes / OffsetIndexEntry.size
         let maxTimeEntries = config.segmentIndexBytes / TimeIndexEntry.size
-        offsetIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "index"), maxEntries: maxOffsetEntries)
-        timeIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "timeindex"), maxEntries: maxTimeEntries)
+        offsetIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "index") + fileSuffix, maxEntries: maxOffsetEntries)
+        timeIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "timeindex") + fileSuffix, maxEntries: maxTimeEntries)
     }
 
     /// Loads both index files and derives nextOffset/maxTimestamp from them plus a short scan
@@ -253,8 +257,9 @@ final class LogSegment: @unchecked Sendable {
                     guard i + total <= b.count else { needMore = true; return }
                     guard let h = try? RecordBatchHeader(parsing: b, at: i),
                           (try? RecordBatch.validate(UnsafeRawBufferPointer(rebasing: b[i ..< i + total]), header: h, records: false)) != nil,
-                          h.lastOffset - baseOffset <= Int64(Int32.max),
-                          contiguous ? h.baseOffset == expected : h.baseOffset >= expected
+                          contiguous ? h.baseOffset == expected : h.baseOffset >= expected,
+                          h.baseOffset <= Int64.max - Int64(h.lastOffsetDelta) - 1,
+                          h.lastOffset - baseOffset <= Int64(Int32.max)
                     else { corrupt = true; return }
                     let position = pos + Int64(i)
                     if h.maxTimestamp > maxTimestamp {
@@ -359,12 +364,29 @@ final class LogSegment: @unchecked Sendable {
     /// Renames the files to `.deleted` (so a crash mid-delete leaves nothing that looks live),
     /// then removes them.
     func delete() throws {
+        try renameForDeletion()
+        try removeDeletedFiles()
+    }
+
+    /// First half of `delete`: closes the log and renames the files to `<name>.deleted`.
+    func renameForDeletion() throws {
         log.close()
-        for suffix in ["log", "index", "timeindex"] {
-            let path = directory + "/" + LogSegment.fileName(baseOffset, suffix)
-            guard FileSystem.exists(path) else { continue }
-            try FileSystem.rename(path, path + ".deleted")
-            try FileSystem.remove(path + ".deleted")
+        for kind in ["log", "index", "timeindex"] where FileSystem.exists(path(kind)) {
+            try FileSystem.rename(path(kind), path(kind) + ".deleted")
+        }
+    }
+
+    /// Second half of `delete`.
+    func removeDeletedFiles() throws {
+        for kind in ["log", "index", "timeindex"] { try FileSystem.remove(path(kind) + ".deleted") }
+    }
+
+    /// Renames the files from `<name><fileSuffix>` to `<name><newSuffix>` (the cleaner's
+    /// `.cleaned` → `.swap` → final name steps). The segment object keeps the old paths, so it
+    /// must be reopened under its final name afterwards.
+    func renameFiles(to newSuffix: String) throws {
+        for kind in ["log", "index", "timeindex"] where FileSystem.exists(path(kind)) {
+            try FileSystem.rename(path(kind), directory + "/" + LogSegment.fileName(baseOffset, kind) + newSuffix)
         }
     }
 }

@@ -36,12 +36,12 @@ extension PartitionLog {
             if i < firstUnflushed {
                 if try !seg.loadTrusted(config: _config) {
                     logger.warning("rebuilding index", metadata: ["log": "\(topicPartition)", "segment": "\(seg.baseOffset)"])
-                    let cut = try seg.recover(contiguous: !_config.compact)
+                    let cut = try seg.recover(contiguous: !mayHaveOffsetGaps)
                     if cut > 0 { logTruncation(seg, cut) }
                     try seg.persistIndexes()
                 }
             } else {
-                let cut = try seg.recover(contiguous: !_config.compact)
+                let cut = try seg.recover(contiguous: !mayHaveOffsetGaps)
                 if cut > 0 {
                     logTruncation(seg, cut)
                     kept.append(seg)
@@ -78,17 +78,14 @@ extension PartitionLog {
     }
 
     /// Segments must not overlap: a segment ending past the next one's base offset (possible
-    /// only after an interrupted operation) is truncated there.
+    /// only after an interrupted operation) is truncated there. Empty segments are kept:
+    /// compaction can legitimately empty one in the middle of the log.
     private func dropOverlaps(_ segs: [LogSegment]) throws -> [LogSegment] {
         var out: [LogSegment] = []
         for seg in segs {
             if let prev = out.last, prev.nextOffset > seg.baseOffset {
                 logger.warning("segment overlaps the next one; truncating", metadata: ["log": "\(topicPartition)", "segment": "\(prev.baseOffset)"])
                 try prev.truncate(to: seg.baseOffset)
-            }
-            if let prev = out.last, prev.size == 0 {
-                try prev.delete()
-                out.removeLast()
             }
             out.append(seg)
         }

@@ -41,6 +41,21 @@ extension PartitionLog {
     /// no longer readable even while their segment remains. Returns the new log start offset.
     @discardableResult
     public func deleteRecords(before offset: Int64) throws -> Int64 {
+        try withCleaningPaused { try deleteRecordsUnpaused(before: offset) }
+    }
+
+    /// Runs `body` while the cleaner keeps off this log (it aborts a round in progress).
+    func withCleaningPaused<R>(truncatedTo: Int64? = nil, _ body: () throws -> R) throws -> R {
+        guard let cleaner else { return try body() }
+        cleaner.abortAndPause(topicPartition)
+        defer {
+            if let truncatedTo { cleaner.logTruncated(topicPartition, to: truncatedTo) }
+            try? cleaner.resume(topicPartition)
+        }
+        return try body()
+    }
+
+    private func deleteRecordsUnpaused(before offset: Int64) throws -> Int64 {
         let result = try lock.withLock { () throws -> Int64 in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             guard offset >= 0, offset <= _highWatermark else {
@@ -70,6 +85,10 @@ extension PartitionLog {
     /// Removes every record at or above `offset` (whole batches: the new end may fall below
     /// `offset` if it was inside a batch). Used when a follower's log diverged from the leader's.
     public func truncate(to offset: Int64) throws {
+        try withCleaningPaused(truncatedTo: offset) { try truncateUnpaused(to: offset) }
+    }
+
+    private func truncateUnpaused(to offset: Int64) throws {
         let changed = try lock.withLock { () throws -> Bool in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             guard offset < activeSegment.nextOffset else { return false }
@@ -93,9 +112,11 @@ extension PartitionLog {
 
     /// Deletes all data and restarts the log empty at `offset`.
     public func truncateFully(startingAt offset: Int64) throws {
-        try lock.withLock {
-            guard !closed else { throw StorageError.logClosed(topicPartition) }
-            try truncateFullyLocked(startingAt: offset)
+        try withCleaningPaused(truncatedTo: offset) {
+            try lock.withLock {
+                guard !closed else { throw StorageError.logClosed(topicPartition) }
+                try truncateFullyLocked(startingAt: offset)
+            }
         }
         onCheckpointNeeded?()
     }

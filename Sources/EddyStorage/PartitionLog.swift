@@ -61,6 +61,8 @@ public final class PartitionLog: @unchecked Sendable {
     /// Called (outside the lock) when the recovery point or log start offset moved, so the
     /// owner can write its checkpoint files.
     var onCheckpointNeeded: (@Sendable () -> Void)?
+    /// The cleaner compacting this log, if any: operations that remove segments pause it first.
+    weak var cleaner: LogCleaner?
     /// Rolled segments are fsynced here, off the append path.
     private let flusher: DispatchQueue
 
@@ -137,6 +139,8 @@ public final class PartitionLog: @unchecked Sendable {
         }
         guard !locations.isEmpty else { throw StorageError.invalidRecord(.truncated(needed: RecordBatchHeader.size, available: 0)) }
         for loc in locations {
+            // Kafka refuses empty batches from clients: they would claim an offset for nothing.
+            if loc.header.recordCount == 0 { throw StorageError.invalidRecord(.invalidRecordCount(0)) }
             if loc.header.totalSize > config.maxMessageBytes {
                 throw StorageError.recordTooLarge(size: loc.header.totalSize, max: config.maxMessageBytes)
             }

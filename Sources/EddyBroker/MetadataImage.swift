@@ -1,0 +1,177 @@
+import EddyProtocol
+import EddyStorage
+
+/// A topic in the metadata image.
+public struct TopicImage: Sendable, Hashable {
+    public let name: String
+    public let id: Uuid
+    public internal(set) var partitions: [Int32: PartitionRegistration]
+
+    public init(name: String, id: Uuid, partitions: [Int32: PartitionRegistration] = [:]) {
+        self.name = name
+        self.id = id
+        self.partitions = partitions
+    }
+
+    public var partitionCount: Int { partitions.count }
+    public var partitionIds: [Int32] { partitions.keys.sorted() }
+    /// The replication factor of partition 0 (all partitions of a topic have the same).
+    public var replicationFactor: Int { partitions[0]?.replicas.count ?? partitions.values.first?.replicas.count ?? 0 }
+}
+
+/// A resource that can carry config overrides.
+public struct ConfigResource: Sendable, Hashable, Comparable {
+    public var type: ConfigResourceType
+    public var name: String
+
+    public init(_ type: ConfigResourceType, _ name: String) {
+        self.type = type
+        self.name = name
+    }
+
+    public static func topic(_ name: String) -> ConfigResource { ConfigResource(.topic, name) }
+
+    public static func < (a: ConfigResource, b: ConfigResource) -> Bool {
+        (a.type.rawValue, a.name) < (b.type.rawValue, b.name)
+    }
+}
+
+/// The cluster metadata at one point of the metadata log: what replaying the log's records,
+/// from the beginning or from a snapshot, produces (Kafka's `MetadataImage`).
+///
+/// A plain value: no I/O, no clock. `apply(_:)` is strict: a record that does not fit the
+/// image (a partition of an unknown topic, a second topic with the same name, ...) means the
+/// log is corrupt or was written by a buggy controller, and is rejected with
+/// `.corruptMetadata` rather than silently skipped.
+public struct MetadataImage: Sendable, Hashable {
+    public private(set) var topicsById: [Uuid: TopicImage] = [:]
+    public private(set) var topicIdsByName: [String: Uuid] = [:]
+    /// Config overrides by resource; a resource with no overrides is absent.
+    public private(set) var configs: [ConfigResource: [String: String]] = [:]
+    /// Offset of the last metadata log record applied, -1 if none.
+    public internal(set) var offset: Int64 = -1
+
+    public init() {}
+
+    public static let empty = MetadataImage()
+
+    public var isEmpty: Bool { topicsById.isEmpty && configs.isEmpty }
+
+    public func topic(named name: String) -> TopicImage? { topicIdsByName[name].flatMap { topicsById[$0] } }
+    public func topic(id: Uuid) -> TopicImage? { topicsById[id] }
+    /// Every topic name, sorted.
+    public var topicNames: [String] { topicIdsByName.keys.sorted() }
+
+    public func partition(_ tp: TopicPartition) -> PartitionRegistration? {
+        topic(named: tp.topic)?.partitions[tp.partition]
+    }
+
+    /// A topic's config overrides (empty when it has none).
+    public func topicConfigs(_ name: String) -> [String: String] { configs[.topic(name)] ?? [:] }
+
+    /// The topic's effective `LogConfig`. Overrides that no longer validate (written by another
+    /// eddy version) are left out and returned in `rejected`, so a topic stays usable.
+    public func logConfig(forTopic name: String) -> (config: LogConfig, rejected: [String: LogConfig.ValidationError]) {
+        var config = LogConfig()
+        var rejected: [String: LogConfig.ValidationError] = [:]
+        for (key, value) in topicConfigs(name).sorted(by: { $0.key < $1.key }) {
+            do { try config.apply([key: value]) } catch { rejected[key] = error }
+        }
+        return (config, rejected)
+    }
+
+    /// Applies one record (see each record type for its meaning).
+    public mutating func apply(_ record: MetadataRecord) throws(BrokerError) {
+        switch record {
+        case let .topic(r):
+            if let existing = topicIdsByName[r.name] {
+                throw .corruptMetadata("TopicRecord for '\(r.name)' (\(r.topicId)): the name already belongs to topic ID \(existing)")
+            }
+            if let existing = topicsById[r.topicId] {
+                throw .corruptMetadata("TopicRecord for '\(r.name)': topic ID \(r.topicId) already belongs to '\(existing.name)'")
+            }
+            guard r.topicId != .zero, r.topicId != .metadataTopicId else {
+                throw .corruptMetadata("TopicRecord for '\(r.name)' uses the reserved topic ID \(r.topicId)")
+            }
+            topicsById[r.topicId] = TopicImage(name: r.name, id: r.topicId)
+            topicIdsByName[r.name] = r.topicId
+        case let .partition(r):
+            guard topicsById[r.topicId] != nil else {
+                throw .corruptMetadata("PartitionRecord \(r.partitionId) for unknown topic ID \(r.topicId)")
+            }
+            guard r.partitionId >= 0 else { throw .corruptMetadata("PartitionRecord with negative partition \(r.partitionId)") }
+            let registration = PartitionRegistration(r)
+            if let why = registration.invariantViolation {
+                throw .corruptMetadata("PartitionRecord \(r.partitionId) of topic ID \(r.topicId): \(why)")
+            }
+            topicsById[r.topicId]!.partitions[r.partitionId] = registration
+        case let .partitionChange(r):
+            guard let current = topicsById[r.topicId]?.partitions[r.partitionId] else {
+                throw .corruptMetadata("PartitionChangeRecord for unknown partition \(r.partitionId) of topic ID \(r.topicId)")
+            }
+            let next = current.merging(r)
+            if let why = next.invariantViolation {
+                throw .corruptMetadata("PartitionChangeRecord \(r.partitionId) of topic ID \(r.topicId): \(why)")
+            }
+            topicsById[r.topicId]!.partitions[r.partitionId] = next
+        case let .config(r):
+            let resource = ConfigResource(r.resourceType, r.resourceName)
+            var values = configs[resource] ?? [:]
+            values[r.name] = r.value
+            configs[resource] = values.isEmpty ? nil : values
+        case let .removeTopic(r):
+            guard let topic = topicsById.removeValue(forKey: r.topicId) else {
+                throw .corruptMetadata("RemoveTopicRecord for unknown topic ID \(r.topicId)")
+            }
+            topicIdsByName[topic.name] = nil
+            configs[.topic(topic.name)] = nil
+        case .noOp:
+            break
+        }
+        assert(invariantViolation == nil, invariantViolation ?? "")
+    }
+
+    /// Applies the record found at `offset` of the metadata log.
+    public mutating func apply(_ record: MetadataRecord, offset: Int64) throws(BrokerError) {
+        try apply(record)
+        self.offset = offset
+    }
+
+    /// Records that rebuild this image from empty (what a snapshot holds): per topic in name
+    /// order its TopicRecord then its PartitionRecords in partition order, then every config
+    /// override in resource and key order. Replaying them gives an equal image (but `offset`,
+    /// which the snapshot stores separately).
+    public func records() -> [MetadataRecord] {
+        var out: [MetadataRecord] = []
+        for name in topicNames {
+            let topic = topicsById[topicIdsByName[name]!]!
+            out.append(.topic(TopicRecord(name: name, topicId: topic.id)))
+            for p in topic.partitionIds {
+                out.append(.partition(topic.partitions[p]!.record(topicId: topic.id, partitionId: p)))
+            }
+        }
+        for resource in configs.keys.sorted() {
+            for (key, value) in configs[resource]!.sorted(by: { $0.key < $1.key }) {
+                out.append(.config(ConfigRecord(resourceType: resource.type, resourceName: resource.name, name: key, value: value)))
+            }
+        }
+        return out
+    }
+
+    /// Why the image's indexes disagree, or nil if consistent. Checked after every `apply` in
+    /// debug builds; tests call it directly.
+    public var invariantViolation: String? {
+        guard topicsById.count == topicIdsByName.count else {
+            return "\(topicsById.count) topics by ID but \(topicIdsByName.count) by name"
+        }
+        for (name, id) in topicIdsByName where topicsById[id]?.name != name {
+            return "name '\(name)' maps to \(id), which is not that topic"
+        }
+        for topic in topicsById.values {
+            for (p, registration) in topic.partitions {
+                if let why = registration.invariantViolation { return "\(topic.name)-\(p): \(why)" }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,303 @@
+import EddyProtocol
+import EddyStorage
+import Logging
+
+/// The metadata log (Kafka's `__cluster_metadata-0`, KIP-500) with its snapshots (KIP-630),
+/// and the `MetadataImage` it replays to.
+///
+/// Directory `<data-dir>/__cluster_metadata-0/`:
+///
+///     00000000000000000000.log / .index / .timeindex   segments, the same format as any partition
+///     <endOffset 20 digits>-<epoch 10 digits>.checkpoint  snapshots (see `MetadataSnapshot`)
+///     *.checkpoint.part                                   a snapshot being written (removed on open)
+///     *.checkpoint.corrupt                                a snapshot that failed validation (kept aside)
+///
+/// Each `append` is one RecordBatch v2 whose records' values are encoded `MetadataRecord`s; it
+/// is fsynced before the image changes, so an operation is durable once `append` returns and a
+/// crash keeps it whole or drops it whole (recovery truncates a torn batch).
+///
+/// Snapshots: after `maxRecordsBetweenSnapshots` records or `maxRecordBytesBetweenSnapshots`
+/// bytes since the last one, the image is written to a new snapshot: `.part` file, fsync,
+/// rename, fsync the directory, read back and validated. Only then are older snapshots removed
+/// and the log prefix below the snapshot deleted (DeleteRecords), so at every moment the
+/// newest snapshot plus the log after it reproduce the image.
+///
+/// Opening: leftover `.part` files are removed; the newest snapshot that validates is loaded
+/// (one that does not is logged and renamed `.corrupt`), and the log records from its end
+/// offset on are replayed. Without a valid snapshot the log is replayed from offset 0; if the
+/// log no longer starts there, opening fails with `.corruptMetadata` instead of silently
+/// producing an image with topics missing.
+///
+/// Not thread-safe: the owner (the `Broker`) serialises calls.
+public final class MetadataLog {
+    public static let topicPartition = TopicPartition(TopicName.clusterMetadata, 0)
+    public static let directoryName = topicPartition.directoryName
+
+    /// When to snapshot, and how the log is laid out.
+    public struct Settings: Sendable, Equatable {
+        /// Snapshot once this many records were appended since the last snapshot.
+        public var maxRecordsBetweenSnapshots: Int = 10_000
+        /// Snapshot once this many bytes of batches were appended since the last snapshot
+        /// (Kafka's `metadata.log.max.record.bytes.between.snapshots`, default 20 MiB).
+        public var maxRecordBytesBetweenSnapshots: Int = 20 * 1024 * 1024
+        /// Segment size of the metadata log (Kafka's `metadata.log.segment.bytes`; eddy
+        /// defaults to Kafka's minimum, 8 MiB, so that DeleteRecords after a snapshot frees space).
+        public var segmentBytes: Int = 8 * 1024 * 1024
+        /// Largest batch, i.e. largest single operation (10,000 partitions fit easily).
+        public var maxBatchBytes: Int = 8 * 1024 * 1024
+        /// Metadata records per batch inside a snapshot file.
+        public var recordsPerSnapshotBatch: Int = 1000
+
+        public init() {}
+    }
+
+    public let directory: String
+    public let settings: Settings
+    /// The leader epoch stamped on appended batches and named in snapshot files. A single
+    /// node never changes it; the controller quorum of a later issue will.
+    public let epoch: Int32
+    public private(set) var image: MetadataImage
+    /// End offset and epoch of the newest valid snapshot, if any.
+    public private(set) var latestSnapshot: (endOffset: Int64, epoch: Int32)?
+    /// Records and batch bytes appended (or replayed) since the newest snapshot.
+    public private(set) var recordsSinceSnapshot = 0
+    public private(set) var bytesSinceSnapshot = 0
+
+    let log: PartitionLog
+    let clock: any Clock
+    let logger: Logger
+    private var lastAppendTimestamp: Int64 = -1
+    /// Set when an append may have reached the log without the image following it (a failed
+    /// fsync): the in-memory image can no longer be trusted, so every later call fails until
+    /// the log is reopened and replayed.
+    private var failure: BrokerError?
+    private var closed = false
+
+    public var logStartOffset: Int64 { log.logStartOffset }
+    public var logEndOffset: Int64 { log.logEndOffset }
+
+    /// Opens (creating if absent) the metadata log in `directory`, loading the newest valid
+    /// snapshot and replaying the log after it.
+    public init(directory: String, settings: Settings = Settings(), epoch: Int32 = 0, clock: any Clock,
+                logger: Logger = Logger(label: "eddy.metadata")) throws(BrokerError) {
+        self.directory = directory
+        self.settings = settings
+        self.epoch = epoch
+        self.clock = clock
+        self.logger = logger
+        try Disk.makeDirectories(directory)
+        for name in try Disk.list(directory) where name.hasSuffix(MetadataSnapshot.partialSuffix) {
+            logger.info("removing unfinished snapshot", metadata: ["file": "\(name)"])
+            try Disk.remove(Disk.join(directory, name))
+        }
+        let config: LogConfig
+        do {
+            config = try LogConfig(overrides: [
+                "segment.bytes": String(settings.segmentBytes),
+                "max.message.bytes": String(settings.maxBatchBytes),
+                "retention.ms": "-1",
+                "retention.bytes": "-1",
+                "cleanup.policy": "delete",
+            ])
+        } catch { throw .invalidConfig("metadata log settings: \(error)") }
+        let dir = directory
+        log = try BrokerError.storage {
+            try PartitionLog(directory: dir, topicPartition: MetadataLog.topicPartition, config: config, clock: clock, logger: logger)
+        }
+        image = MetadataImage()
+        do {
+            try load()
+        } catch {
+            log.closeWithoutFlush()
+            throw error
+        }
+    }
+
+    // MARK: Opening
+
+    private func load() throws(BrokerError) {
+        var snapshot: MetadataSnapshot?
+        for (endOffset, epoch) in try snapshotFiles().reversed() {
+            let path = Disk.join(directory, MetadataSnapshot.fileName(endOffset: endOffset, epoch: epoch))
+            do {
+                snapshot = try MetadataSnapshot(decoding: try Disk.readAll(path), endOffset: endOffset, epoch: epoch)
+                image = try snapshot!.image()
+                break
+            } catch {
+                snapshot = nil
+                logger.error("ignoring invalid metadata snapshot", metadata: ["file": "\(path)", "error": "\(error)"])
+                try Disk.rename(path, path.dropLast(MetadataSnapshot.fileSuffix.count) + MetadataSnapshot.corruptSuffix)
+                try Disk.syncDirectory(directory)
+            }
+        }
+        let start = snapshot?.endOffset ?? 0
+        let logStart = log.logStartOffset
+        guard logStart <= start else {
+            throw .corruptMetadata("the metadata log starts at offset \(logStart) but \(snapshot == nil ? "no valid snapshot exists" : "the newest valid snapshot ends at \(start)"); records below \(logStart) are lost")
+        }
+        if let snapshot {
+            latestSnapshot = (snapshot.endOffset, snapshot.epoch)
+            lastAppendTimestamp = snapshot.lastContainedLogTimestamp
+            if snapshot.endOffset > log.logEndOffset {
+                // The log lost records the snapshot covers (possible only if the disk lost
+                // fsynced data). The snapshot is the truth; restart the log at its end.
+                logger.warning("metadata log ends before the newest snapshot; restarting it at the snapshot",
+                               metadata: ["logEndOffset": "\(log.logEndOffset)", "snapshotEndOffset": "\(snapshot.endOffset)"])
+                try BrokerError.storage { try log.truncateFully(startingAt: snapshot.endOffset) }
+            }
+            try removeSnapshots(before: snapshot.endOffset)
+        }
+        try replay(from: start)
+        log.maybeIncrementHighWatermark(log.logEndOffset)
+        if image.offset < start - 1 { image.offset = start - 1 }
+    }
+
+    /// Applies every record at or after `start` to the image.
+    private func replay(from start: Int64) throws(BrokerError) {
+        var offset = start
+        while offset < log.logEndOffset {
+            let data = try BrokerError.storage { try log.read(from: offset, maxBytes: 1 << 20) }
+            let locations: [MemoryRecords.BatchLocation]
+            do { locations = try MemoryRecords.batches(in: data.bytes) } catch {
+                throw .corruptMetadata("metadata log at offset \(offset): \(error)")
+            }
+            guard let last = locations.last else { break }
+            for location in locations {
+                let batch: RecordBatch
+                let records: [Record]
+                do {
+                    batch = try RecordBatch(bytes: Array(data.bytes[location.range]))
+                    records = try batch.records()
+                } catch { throw .corruptMetadata("metadata log batch at offset \(location.header.baseOffset): \(error)") }
+                if batch.header.attributes.isControl { continue }
+                var applied = 0
+                for record in records where record.offset >= offset {
+                    guard let value = record.value else {
+                        throw .corruptMetadata("metadata log record at offset \(record.offset) has a null value")
+                    }
+                    let decoded: MetadataRecord
+                    do { decoded = try MetadataRecord(decoding: value) } catch {
+                        throw .corruptMetadata("metadata log record at offset \(record.offset): \(error)")
+                    }
+                    try image.apply(decoded, offset: record.offset)
+                    applied += 1
+                }
+                if applied > 0 {
+                    recordsSinceSnapshot += applied
+                    bytesSinceSnapshot += location.header.totalSize
+                    lastAppendTimestamp = batch.header.maxTimestamp
+                }
+            }
+            offset = max(offset + 1, last.header.nextOffset)
+        }
+    }
+
+    // MARK: Appending
+
+    /// Appends `records` as one batch, fsyncs it, then applies them to the image. Either all
+    /// of them take effect or (on a thrown error) none do. May take a snapshot afterwards.
+    /// - Returns: the offsets the records got.
+    @discardableResult
+    public func append(_ records: [MetadataRecord]) throws(BrokerError) -> ClosedRange<Int64> {
+        try checkUsable()
+        guard !records.isEmpty else { throw .invalidRequest("an empty metadata batch") }
+        var next = image
+        for record in records { try next.apply(record) }
+        let now = clock.nowMs()
+        var builder = RecordBatchBuilder(partitionLeaderEpoch: epoch, capacity: 64 * records.count + 128)
+        for record in records { builder.append(timestamp: now, key: nil, value: record.encoded()) }
+        let bytes = builder.build().bytes
+        let info: LogAppendInfo
+        do {
+            info = try log.append(bytes, leaderEpoch: epoch)
+        } catch let error as StorageError {
+            // Validation failures leave the log untouched; an I/O error may not have.
+            if case .io = error { failure = .storage(error) }
+            throw .storage(error)
+        } catch {
+            failure = .unexpected("metadata log append: \(error)")
+            throw failure!
+        }
+        do { try log.flush() } catch {
+            failure = (error as? StorageError).map { .storage($0) } ?? .unexpected("metadata log flush: \(error)")
+            throw failure!
+        }
+        log.maybeIncrementHighWatermark(log.logEndOffset)
+        next.offset = info.lastOffset
+        image = next
+        lastAppendTimestamp = now
+        recordsSinceSnapshot += records.count
+        bytesSinceSnapshot += info.validBytes
+        maybeSnapshot()
+        return info.firstOffset ... info.lastOffset
+    }
+
+    // MARK: Snapshots
+
+    /// Takes a snapshot if the thresholds in `settings` are reached. A failure is logged, not
+    /// thrown: the appended records are already durable, and the next append retries.
+    public func maybeSnapshot() {
+        guard recordsSinceSnapshot >= settings.maxRecordsBetweenSnapshots
+            || bytesSinceSnapshot >= settings.maxRecordBytesBetweenSnapshots else { return }
+        do { try snapshot() } catch {
+            logger.error("metadata snapshot failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes a snapshot of the current image now (no-op if the newest snapshot already covers
+    /// it), then removes older snapshots and the log prefix it covers.
+    public func snapshot() throws(BrokerError) {
+        try checkUsable()
+        let endOffset = image.offset + 1
+        guard endOffset > 0, latestSnapshot?.endOffset != endOffset else { return }
+        let snapshot = MetadataSnapshot(image: image, endOffset: endOffset, epoch: epoch,
+                                        lastContainedLogTimestamp: lastAppendTimestamp)
+        let name = MetadataSnapshot.fileName(endOffset: endOffset, epoch: epoch)
+        let path = Disk.join(directory, name)
+        try Disk.writeAtomically(path, snapshot.encoded(recordsPerBatch: settings.recordsPerSnapshotBatch),
+                                 temporaryPath: path + ".part")
+        // Read it back before anything is deleted on its strength.
+        let reread = try MetadataSnapshot(decoding: try Disk.readAll(path), endOffset: endOffset, epoch: epoch)
+        guard reread == snapshot else { throw .corruptMetadata("snapshot \(name) does not read back as written") }
+        latestSnapshot = (endOffset, epoch)
+        recordsSinceSnapshot = 0
+        bytesSinceSnapshot = 0
+        logger.info("wrote metadata snapshot", metadata: ["file": "\(name)", "records": "\(snapshot.records.count)"])
+        try removeSnapshots(before: endOffset)
+        try BrokerError.storage { _ = try log.deleteRecords(before: endOffset) }
+    }
+
+    /// (endOffset, epoch) of every snapshot file, oldest first.
+    func snapshotFiles() throws(BrokerError) -> [(endOffset: Int64, epoch: Int32)] {
+        try Disk.list(directory).compactMap(MetadataSnapshot.parseFileName).sorted { ($0.endOffset, $0.epoch) < ($1.endOffset, $1.epoch) }
+    }
+
+    private func removeSnapshots(before endOffset: Int64) throws(BrokerError) {
+        var removed = false
+        for s in try snapshotFiles() where s.endOffset < endOffset {
+            try Disk.remove(Disk.join(directory, MetadataSnapshot.fileName(endOffset: s.endOffset, epoch: s.epoch)))
+            removed = true
+        }
+        if removed { try Disk.syncDirectory(directory) }
+    }
+
+    // MARK: Closing
+
+    /// Flushes and closes the log. Further calls fail with `.brokerClosed`.
+    public func close() throws(BrokerError) {
+        guard !closed else { return }
+        closed = true
+        try BrokerError.storage { try log.close() }
+    }
+
+    /// Closes without flushing, as a crash would (for tests).
+    public func closeWithoutFlush() {
+        closed = true
+        log.closeWithoutFlush()
+    }
+
+    private func checkUsable() throws(BrokerError) {
+        if closed { throw .brokerClosed }
+        if let failure { throw failure }
+    }
+}

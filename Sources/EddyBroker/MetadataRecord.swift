@@ -1,0 +1,143 @@
+/// One entry of the metadata log (`__cluster_metadata`), after Kafka's KRaft records
+/// (KIP-500, KIP-631). The metadata image is whatever replaying these records in order
+/// produces; see `MetadataImage.apply(_:)` for each record's effect and
+/// `MetadataRecord+Codec.swift` for the bytes.
+public enum MetadataRecord: Sendable, Hashable {
+    case topic(TopicRecord)
+    case partition(PartitionRecord)
+    case config(ConfigRecord)
+    case partitionChange(PartitionChangeRecord)
+    case removeTopic(RemoveTopicRecord)
+    /// Carries no change. Used to advance the log's end offset (see `MetadataLog`).
+    case noOp
+
+    public var type: MetadataRecordType {
+        switch self {
+        case .topic: .topic
+        case .partition: .partition
+        case .config: .config
+        case .partitionChange: .partitionChange
+        case .removeTopic: .removeTopic
+        case .noOp: .noOp
+        }
+    }
+}
+
+/// The type key of a metadata record: Kafka's `apiKey` for the same record, so a reader who
+/// knows KRaft recognises them. Keys eddy does not use yet (0 RegisterBrokerRecord, 12
+/// FeatureLevelRecord, ...) stay reserved for the records of the same name.
+public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
+    case topic = 2
+    case partition = 3
+    case config = 4
+    case partitionChange = 5
+    case removeTopic = 9
+    case noOp = 20
+
+    /// The newest field layout eddy writes (and the newest it can read) for this type.
+    public var currentVersion: UInt16 { 0 }
+
+    public var name: String {
+        switch self {
+        case .topic: "TopicRecord"
+        case .partition: "PartitionRecord"
+        case .config: "ConfigRecord"
+        case .partitionChange: "PartitionChangeRecord"
+        case .removeTopic: "RemoveTopicRecord"
+        case .noOp: "NoOpRecord"
+        }
+    }
+}
+
+/// A topic comes into existence: `name` now refers to `topicId`. Topic IDs are never reused,
+/// so a topic deleted and created again under the same name gets a new ID.
+public struct TopicRecord: Sendable, Hashable {
+    public var name: String
+    public var topicId: Uuid
+
+    public init(name: String, topicId: Uuid) {
+        self.name = name
+        self.topicId = topicId
+    }
+}
+
+/// The full state of one partition: written when the partition is created, and in snapshots.
+public struct PartitionRecord: Sendable, Hashable {
+    public var partitionId: Int32
+    public var topicId: Uuid
+    /// Broker IDs holding a replica, in preference order (the first is the preferred leader).
+    public var replicas: [Int32]
+    /// The in-sync replicas, a subset of `replicas`.
+    public var isr: [Int32]
+    /// The leader's broker ID, or -1 (`PartitionRegistration.noLeader`) when offline.
+    public var leader: Int32
+    /// Incremented on every leader change; stamped into the batches the leader appends.
+    public var leaderEpoch: Int32
+    /// Incremented on every change of the partition's registration (leader, ISR, replicas).
+    public var partitionEpoch: Int32
+
+    public init(partitionId: Int32, topicId: Uuid, replicas: [Int32], isr: [Int32], leader: Int32,
+                leaderEpoch: Int32 = 0, partitionEpoch: Int32 = 0) {
+        self.partitionId = partitionId
+        self.topicId = topicId
+        self.replicas = replicas
+        self.isr = isr
+        self.leader = leader
+        self.leaderEpoch = leaderEpoch
+        self.partitionEpoch = partitionEpoch
+    }
+}
+
+/// A change to an existing partition (leader election, ISR shrink or expand, reassignment).
+/// Fields left nil / `PartitionChangeRecord.leaderUnchanged` keep their current value.
+public struct PartitionChangeRecord: Sendable, Hashable {
+    /// `leader` value meaning "the leader did not change" (Kafka's NO_LEADER_CHANGE).
+    public static let leaderUnchanged: Int32 = -2
+
+    public var partitionId: Int32
+    public var topicId: Uuid
+    /// The new ISR, or nil if it did not change.
+    public var isr: [Int32]?
+    /// The new leader, -1 for none, or `leaderUnchanged`.
+    public var leader: Int32
+    /// The new replica list, or nil if it did not change.
+    public var replicas: [Int32]?
+
+    public init(partitionId: Int32, topicId: Uuid, isr: [Int32]? = nil,
+                leader: Int32 = PartitionChangeRecord.leaderUnchanged, replicas: [Int32]? = nil) {
+        self.partitionId = partitionId
+        self.topicId = topicId
+        self.isr = isr
+        self.leader = leader
+        self.replicas = replicas
+    }
+}
+
+/// Kafka's `ConfigResource.Type` codes for the resources a config can belong to.
+public enum ConfigResourceType: Int8, Sendable, CaseIterable {
+    case topic = 2
+    case broker = 4
+}
+
+/// Sets (`value` non-nil) or removes (`value` nil) one config override of a resource.
+/// Topic configs are keyed by topic name, as in Kafka.
+public struct ConfigRecord: Sendable, Hashable {
+    public var resourceType: ConfigResourceType
+    public var resourceName: String
+    public var name: String
+    public var value: String?
+
+    public init(resourceType: ConfigResourceType = .topic, resourceName: String, name: String, value: String?) {
+        self.resourceType = resourceType
+        self.resourceName = resourceName
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A topic is deleted: its partitions and its config overrides go with it.
+public struct RemoveTopicRecord: Sendable, Hashable {
+    public var topicId: Uuid
+
+    public init(topicId: Uuid) { self.topicId = topicId }
+}

@@ -1,0 +1,123 @@
+import EddyProtocol
+import Foundation
+
+/// The log's side of compaction (see `CleanableLog`), and the marker that tells recovery
+/// whether offsets may have gaps.
+extension PartitionLog: CleanableLog {
+    /// Name of the marker file in the partition directory. Its presence means the log may hold
+    /// offset gaps (compaction removed whole batches); its absence means every batch starts
+    /// where the previous ended, which recovery then enforces. It is created, durably, before
+    /// the first cleaned segment is swapped in, and never removed while the log exists.
+    public static let offsetGapsMarker = "offset-gaps.marker"
+
+    var offsetGapsMarkerPath: String { directory + "/" + PartitionLog.offsetGapsMarker }
+
+    /// Whether recovery must accept gaps between batches (see `offsetGapsMarker`).
+    var mayHaveOffsetGaps: Bool { FileSystem.exists(offsetGapsMarkerPath) }
+
+    /// Creates the marker durably (idempotent).
+    func markOffsetGaps() throws {
+        guard !mayHaveOffsetGaps else { return }
+        try FileSystem.writeAtomically(offsetGapsMarkerPath, [])
+    }
+
+    public func cleanerSnapshot() throws -> CleanerLogSnapshot {
+        try lock.withLock {
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            return CleanerLogSnapshot(
+                topicPartition: topicPartition, config: _config, logStartOffset: _logStartOffset,
+                logEndOffset: activeSegment.nextOffset, upperBoundOffset: _highWatermark,
+                segments: segmentList.map {
+                    .init(baseOffset: $0.baseOffset, sizeInBytes: $0.size, largestTimestamp: $0.maxTimestamp,
+                          firstBatchTimestamp: $0.firstBatchTimestamp)
+                })
+        }
+    }
+
+    public func cleanerSegments(below bound: Int64) throws -> [CleanerSegment] {
+        try lock.withLock {
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            return segmentList.dropLast().filter { $0.baseOffset < bound }.map { seg in
+                // Each read opens the file afresh by path rather than sharing the segment's
+                // descriptor, which could be closed (and its number reused) by a concurrent deletion.
+                let path = seg.path("log")
+                return CleanerSegment(baseOffset: seg.baseOffset, sizeInBytes: Int(seg.size), largestTimestamp: seg.maxTimestamp,
+                                      offsetIndexSizeInBytes: seg.offsetIndex.count * OffsetIndexEntry.size,
+                                      timeIndexSizeInBytes: seg.timeIndex.count * TimeIndexEntry.size) { position, maxBytes in
+                    let f = try File(path: path, create: false, readOnly: true)
+                    defer { f.close() }
+                    return try f.read(at: Int64(position), count: maxBytes)
+                }
+            }
+        }
+    }
+
+    public func activeProducersForCleaning() -> [Int64: ProducerLastRecord] { [:] }
+
+    public func createCleanedSegment(baseOffset: Int64) throws -> any CleanedSegmentSink {
+        let config = self.config
+        let seg = try LogSegment(directory: directory, baseOffset: baseOffset, config: config, nowMs: clock.nowMs(),
+                                 fileSuffix: PartitionLog.cleanedSuffix)
+        try seg.log.truncate(to: 0)
+        return CleanedSegmentWriter(segment: seg)
+    }
+
+    static let cleanedSuffix = ".cleaned"
+    static let swapSuffix = ".swap"
+
+    public func replaceSegments(_ oldBaseOffsets: [Int64], with cleaned: any CleanedSegmentSink, info: CleanedSegmentInfo) throws {
+        guard let writer = cleaned as? CleanedSegmentWriter else {
+            throw StorageError.corruptFile(path: directory, reason: "replacement segment was not created by this log")
+        }
+        let new = writer.segment
+        // Make the replacement durable before anything points at it.
+        new.onBecomeInactive()
+        try new.persistIndexes()
+        try new.syncLog()
+        try markOffsetGaps()
+        try lock.withLock {
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            guard let first = segmentList.firstIndex(where: { $0.baseOffset == oldBaseOffsets.first }),
+                  first + oldBaseOffsets.count < segmentList.count,
+                  segmentList[first ..< first + oldBaseOffsets.count].map(\.baseOffset) == oldBaseOffsets,
+                  new.baseOffset == oldBaseOffsets.first
+            else {
+                throw StorageError.corruptFile(path: directory, reason: "segments \(oldBaseOffsets) to replace are no longer in the log")
+            }
+            // Kafka's swap protocol; `removeLeftovers` completes it after a crash at any step.
+            new.close()
+            try new.renameFiles(to: PartitionLog.swapSuffix)
+            try FileSystem.syncDirectory(directory)
+            let old = Array(segmentList[first ..< first + oldBaseOffsets.count])
+            for seg in old { try seg.renameForDeletion() }
+            let swapped = try LogSegment(directory: directory, baseOffset: new.baseOffset, config: _config, nowMs: clock.nowMs(),
+                                         fileSuffix: PartitionLog.swapSuffix)
+            swapped.close()
+            try swapped.renameFiles(to: "")
+            try FileSystem.syncDirectory(directory)
+            let live = try LogSegment(directory: directory, baseOffset: new.baseOffset, config: _config, nowMs: clock.nowMs())
+            if try !live.loadTrusted(config: _config) {
+                _ = try live.recover(contiguous: false)
+            }
+            segmentList.replaceSubrange(first ..< first + oldBaseOffsets.count, with: [live])
+            for seg in old { try seg.removeDeletedFiles() }
+        }
+    }
+
+    public func discardCleanedSegment(_ cleaned: any CleanedSegmentSink) {
+        guard let writer = cleaned as? CleanedSegmentWriter else { return }
+        writer.segment.close()
+        for kind in ["log", "index", "timeindex"] { try? FileSystem.remove(writer.segment.path(kind)) }
+    }
+}
+
+/// A replacement segment being written by the cleaner, in `.cleaned` files.
+final class CleanedSegmentWriter: CleanedSegmentSink, @unchecked Sendable {
+    let segment: LogSegment
+
+    init(segment: LogSegment) { self.segment = segment }
+
+    func append(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws {
+        try segment.append(parts: [batch], batches: [(header, batch.count)])
+    }
+}
