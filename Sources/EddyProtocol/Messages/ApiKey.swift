@@ -1,0 +1,68 @@
+/// Kafka's API keys: the first field of every request header, naming which request it is.
+/// Codes and names follow Kafka's `ApiKeys` (each message schema's `"apiKey"` value, e.g.
+/// `ProduceRequest.json`; the name is the schema's name without `Request`).
+///
+/// Only the APIs eddy serves or plans to serve are listed; `allCases` is that set, in code order.
+public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
+    case produce = 0
+    case fetch = 1
+    case listOffsets = 2
+    case metadata = 3
+    case offsetCommit = 8
+    case offsetFetch = 9
+    case findCoordinator = 10
+    case joinGroup = 11
+    case heartbeat = 12
+    case leaveGroup = 13
+    case syncGroup = 14
+    case describeGroups = 15
+    case listGroups = 16
+    case apiVersions = 18
+    case createTopics = 19
+    case deleteTopics = 20
+    case deleteRecords = 21
+    case initProducerId = 22
+    case offsetForLeaderEpoch = 23
+    case describeConfigs = 32
+    case alterConfigs = 33
+    case deleteGroups = 42
+    case incrementalAlterConfigs = 44
+    case offsetDelete = 47
+    case alterPartition = 56
+
+    /// The wire value.
+    @inlinable public var code: Int16 { rawValue }
+
+    /// Kafka's name, as `kafka-broker-api-versions` prints it, e.g. `OffsetForLeaderEpoch`.
+    public var name: String {
+        switch self {
+        case .produce: "Produce"
+        case .fetch: "Fetch"
+        case .listOffsets: "ListOffsets"
+        case .metadata: "Metadata"
+        case .offsetCommit: "OffsetCommit"
+        case .offsetFetch: "OffsetFetch"
+        case .findCoordinator: "FindCoordinator"
+        case .joinGroup: "JoinGroup"
+        case .heartbeat: "Heartbeat"
+        case .leaveGroup: "LeaveGroup"
+        case .syncGroup: "SyncGroup"
+        case .describeGroups: "DescribeGroups"
+        case .listGroups: "ListGroups"
+        case .apiVersions: "ApiVersions"
+        case .createTopics: "CreateTopics"
+        case .deleteTopics: "DeleteTopics"
+        case .deleteRecords: "DeleteRecords"
+        case .initProducerId: "InitProducerId"
+        case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"
+        case .describeConfigs: "DescribeConfigs"
+        case .alterConfigs: "AlterConfigs"
+        case .deleteGroups: "DeleteGroups"
+        case .incrementalAlterConfigs: "IncrementalAlterConfigs"
+        case .offsetDelete: "OffsetDelete"
+        case .alterPartition: "AlterPartition"
+        }
+    }
+
+    public var description: String { "\(name)(\(rawValue))" }
+}

@@ -1,0 +1,11 @@
+/// Who sent a request: the request header's `client_id` and `correlation_id` (for logging,
+/// and quotas later). The correlation id is the client's, echoed in the response header.
+public struct RequestContext: Sendable, Equatable {
+    public var clientId: String
+    public var correlationId: Int32
+
+    public init(clientId: String = "", correlationId: Int32 = 0) {
+        self.clientId = clientId
+        self.correlationId = correlationId
+    }
+}

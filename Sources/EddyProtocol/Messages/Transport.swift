@@ -1,0 +1,30 @@
+/// How clients (and follower brokers) reach brokers. The in-process transport dispatches
+/// straight to a broker's `RequestHandler`; a simulated one delays, drops and partitions; a
+/// network one can come later.
+///
+/// Contract: `completion` is called exactly once per `send`, possibly on another thread and
+/// possibly before `send` returns. A transport that drops a request still completes it, with
+/// `.timedOut` or `.disconnected`, so callers never wait forever.
+public protocol Transport: Sendable {
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void)
+}
+
+extension Transport {
+    /// `send` as an async call. Cancelling the calling task does not abandon the request: it
+    /// returns when the transport completes it (which the contract guarantees).
+    public func send(_ request: KafkaRequest, to node: Int32,
+                     context: RequestContext = RequestContext()) async throws(TransportError) -> KafkaResponse {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaResponse, TransportError>, Never>) in
+            send(request, to: node, context: context) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+}
+
+/// The broker side: what a transport delivers requests to. `respond` is called exactly once,
+/// possibly later and on another thread (e.g. an acks=all produce waits for the high watermark,
+/// a fetch for `minBytes`). The response has the request's API key.
+public protocol RequestHandler: Sendable {
+    func handle(_ request: KafkaRequest, context: RequestContext, respond: @escaping @Sendable (KafkaResponse) -> Void)
+}

@@ -1,0 +1,34 @@
+/// Why a request got no response from node `n` (the associated value). These are transport
+/// failures, never broker answers: a broker's refusal is an `ErrorCode` inside the response.
+public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The node is down, fenced off by a partition, or not a node at all; nothing was sent.
+    case brokerUnavailable(Int32)
+    /// No response arrived within the transport's timeout (the request may have been processed).
+    case timedOut(Int32)
+    /// The connection dropped after sending (the request may have been processed).
+    case disconnected(Int32)
+
+    /// The node the request was for.
+    public var node: Int32 {
+        switch self {
+        case let .brokerUnavailable(n), let .timedOut(n), let .disconnected(n): n
+        }
+    }
+
+    /// How a Kafka client reports it: a lost or refused connection is NETWORK_EXCEPTION, a
+    /// request that outlived `request.timeout.ms` is REQUEST_TIMED_OUT. Both are retriable.
+    public var errorCode: ErrorCode {
+        switch self {
+        case .brokerUnavailable, .disconnected: .networkException
+        case .timedOut: .requestTimedOut
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .brokerUnavailable(n): "broker \(n) is unavailable"
+        case let .timedOut(n): "request to broker \(n) timed out"
+        case let .disconnected(n): "disconnected from broker \(n)"
+        }
+    }
+}
