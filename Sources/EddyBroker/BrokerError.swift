@@ -24,6 +24,19 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownTopicId(String)
     /// The request is malformed in a way none of the cases above covers (INVALID_REQUEST).
     case invalidRequest(String)
+    /// No broker with that ID is registered (BROKER_ID_NOT_REGISTERED).
+    case brokerIdNotRegistered(String)
+    /// The request carries an older leader epoch than the partition's: the sender is no
+    /// longer (or not yet known as) its leader (FENCED_LEADER_EPOCH).
+    case fencedLeaderEpoch(String)
+    /// An AlterPartition request based on an older partition epoch (INVALID_UPDATE_VERSION).
+    case invalidUpdateVersion(String)
+    /// A proposed ISR names a broker that is not registered, fenced or shutting down
+    /// (INELIGIBLE_REPLICA).
+    case ineligibleReplica(String)
+    /// The request carries epochs newer than this controller knows: it is not (or no longer)
+    /// the active controller (NOT_CONTROLLER).
+    case notController(String)
     /// The partition log failed; the storage error carries its own Kafka error.
     case storage(StorageError)
     /// The metadata log or a snapshot cannot be decoded or replayed (KAFKA_STORAGE_ERROR).
@@ -33,6 +46,11 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidDataDirectory(String)
     /// The broker was shut down (BROKER_NOT_AVAILABLE).
     case brokerClosed
+    /// No leader can serve the partition right now: no in-sync replica is running, or the
+    /// leader is unreachable (LEADER_NOT_AVAILABLE).
+    case leaderNotAvailable(String)
+    /// A broker answered a request with this Kafka error (NOT_ENOUGH_REPLICAS, ...).
+    case response(ErrorCode, String)
     /// A failure no other case describes, e.g. an error type a dependency was not expected to
     /// throw (UNKNOWN_SERVER_ERROR).
     case unexpected(String)
@@ -49,10 +67,17 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownTopicOrPartition: .unknownTopicOrPartition
         case .unknownTopicId: .unknownTopicId
         case .invalidRequest: .invalidRequest
+        case .brokerIdNotRegistered: .brokerIdNotRegistered
+        case .fencedLeaderEpoch: .fencedLeaderEpoch
+        case .invalidUpdateVersion: .invalidUpdateVersion
+        case .ineligibleReplica: .ineligibleReplica
+        case .notController: .notController
         case let .storage(e): ErrorCode(name: e.kafkaErrorName) ?? .kafkaStorageError
         case .corruptMetadata, .invalidDataDirectory: .kafkaStorageError
         case .brokerClosed: .brokerNotAvailable
         case .unexpected: .unknownServerError
+        case .leaderNotAvailable: .leaderNotAvailable
+        case let .response(code, _): code
         }
     }
 
@@ -67,7 +92,10 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidTopic(m), let .topicAlreadyExists(m), let .invalidPartitions(m),
              let .invalidReplicationFactor(m), let .invalidConfig(m), let .policyViolation(m),
              let .unknownTopicOrPartition(m), let .unknownTopicId(m), let .invalidRequest(m),
-             let .corruptMetadata(m), let .invalidDataDirectory(m), let .unexpected(m):
+             let .brokerIdNotRegistered(m), let .fencedLeaderEpoch(m), let .invalidUpdateVersion(m),
+             let .ineligibleReplica(m), let .notController(m),
+             let .corruptMetadata(m), let .invalidDataDirectory(m), let .unexpected(m),
+             let .leaderNotAvailable(m), let .response(_, m):
             m
         case let .storage(e): e.description
         case .brokerClosed: "the broker is shut down"
@@ -76,6 +104,9 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension BrokerError {
+    /// The error a broker's response carried.
+    public init(errorCode: ErrorCode, message: String) { self = .response(errorCode, message) }
+
     /// Runs storage code, wrapping its errors; anything that is not a `StorageError`
     /// (storage promises none) becomes KAFKA_STORAGE_ERROR rather than escaping untyped.
     static func storage<R>(_ body: () throws -> R) throws(BrokerError) -> R {

@@ -12,7 +12,9 @@ public struct Controller: Sendable {
     /// Kafka's `MAX_PARTITIONS_PER_BATCH`: one request may create at most this many partitions.
     public static let maxPartitionsPerRequest = 10_000
 
-    /// IDs of the brokers replicas can be placed on, ascending.
+    /// IDs of the brokers replicas can be placed on when the image registers no broker, ascending
+    /// (a single node that predates broker registration). Once brokers are registered, replicas
+    /// go to the image's active brokers instead, as in Kafka (see `assignableBrokerIds(in:)`).
     public var brokerIds: [Int32]
     /// Partitions of a topic created with `partitions == -1` (Kafka's `num.partitions`).
     public var defaultPartitions: Int32
@@ -24,6 +26,12 @@ public struct Controller: Sendable {
         self.brokerIds = brokerIds.sorted()
         self.defaultPartitions = defaultPartitions
         self.defaultReplicationFactor = defaultReplicationFactor
+    }
+
+    /// The brokers new replicas may be placed on, ascending: the image's active (unfenced, not
+    /// shutting down) brokers if it registers any, else `brokerIds`.
+    public func assignableBrokerIds(in image: MetadataImage) -> [Int32] {
+        image.brokers.isEmpty ? brokerIds : image.activeBrokerIds
     }
 
     /// A validated CreateTopics request for one topic.
@@ -71,16 +79,17 @@ public struct Controller: Sendable {
         guard rf > 0 else {
             throw .invalidReplicationFactor("Replication factor must be larger than 0, or -1 to use the default value.")
         }
-        guard Int(rf) <= brokerIds.count else {
-            throw .invalidReplicationFactor("Unable to replicate the partition \(rf) time(s): The target replication factor of \(rf) cannot be reached because only \(brokerIds.count) broker(s) are registered.")
+        let brokers = assignableBrokerIds(in: image)
+        guard Int(rf) <= brokers.count else {
+            throw .invalidReplicationFactor("Unable to replicate the partition \(rf) time(s): The target replication factor of \(rf) cannot be reached because only \(brokers.count) broker(s) are registered.")
         }
         let overrides: [String: String]
         do { overrides = try LogConfig(overrides: configs).overrides } catch { throw .invalidConfig(error.description) }
 
         var records: [MetadataRecord] = [.topic(TopicRecord(name: name, topicId: topicId))]
-        let start = brokerIds.isEmpty ? 0 : assignmentStart % brokerIds.count
+        let start = brokers.isEmpty ? 0 : (assignmentStart % brokers.count + brokers.count) % brokers.count
         let assignment = ReplicaAssignment.rackUnaware(partitions: Int(partitionCount), replicationFactor: Int(rf),
-                                                       brokers: brokerIds, startIndex: start, replicaShift: start)
+                                                       brokers: brokers, startIndex: start, replicaShift: start)
         for (p, replicas) in assignment.enumerated() {
             records.append(.partition(PartitionRecord(partitionId: Int32(p), topicId: topicId, replicas: replicas,
                                                       isr: replicas, leader: replicas[0])))

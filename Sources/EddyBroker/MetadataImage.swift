@@ -19,6 +19,37 @@ public struct TopicImage: Sendable, Hashable {
     public var replicationFactor: Int { partitions[0]?.replicas.count ?? partitions.values.first?.replicas.count ?? 0 }
 }
 
+/// A broker as the controller knows it: registered by a RegisterBrokerRecord, then changed by
+/// BrokerRegistrationChangeRecords (Kafka's `BrokerRegistration`).
+public struct BrokerRegistration: Sendable, Hashable {
+    public let id: Int32
+    public var incarnationId: Uuid?
+    public var fenced: Bool
+    public var inControlledShutdown: Bool
+
+    public init(id: Int32, incarnationId: Uuid? = nil, fenced: Bool, inControlledShutdown: Bool = false) {
+        self.id = id
+        self.incarnationId = incarnationId
+        self.fenced = fenced
+        self.inControlledShutdown = inControlledShutdown
+    }
+
+    public init(_ record: RegisterBrokerRecord) {
+        self.init(id: record.brokerId, incarnationId: record.incarnationId, fenced: record.fenced,
+                  inControlledShutdown: record.inControlledShutdown)
+    }
+
+    /// Kafka's `isActive`: neither fenced nor shutting down, so it may lead partitions, join
+    /// ISRs and receive new replicas.
+    public var isActive: Bool { !fenced && !inControlledShutdown }
+
+    /// The record that recreates this registration (for snapshots).
+    public var record: RegisterBrokerRecord {
+        RegisterBrokerRecord(brokerId: id, incarnationId: incarnationId, fenced: fenced,
+                             inControlledShutdown: inControlledShutdown)
+    }
+}
+
 /// A resource that can carry config overrides.
 public struct ConfigResource: Sendable, Hashable, Comparable {
     public var type: ConfigResourceType
@@ -44,6 +75,9 @@ public struct ConfigResource: Sendable, Hashable, Comparable {
 /// log is corrupt or was written by a buggy controller, and is rejected with
 /// `.corruptMetadata` rather than silently skipped.
 public struct MetadataImage: Sendable, Hashable {
+    /// Registered brokers by ID. Empty for a data directory written before brokers were
+    /// registered (a single node): `Controller` then places replicas on its own broker list.
+    public private(set) var brokers: [Int32: BrokerRegistration] = [:]
     public private(set) var topicsById: [Uuid: TopicImage] = [:]
     public private(set) var topicIdsByName: [String: Uuid] = [:]
     /// Config overrides by resource; a resource with no overrides is absent.
@@ -55,7 +89,14 @@ public struct MetadataImage: Sendable, Hashable {
 
     public static let empty = MetadataImage()
 
-    public var isEmpty: Bool { topicsById.isEmpty && configs.isEmpty }
+    public var isEmpty: Bool { brokers.isEmpty && topicsById.isEmpty && configs.isEmpty }
+
+    /// Every registered broker ID, ascending.
+    public var registeredBrokerIds: [Int32] { brokers.keys.sorted() }
+    /// The registered brokers that are active (unfenced, not shutting down), ascending.
+    public var activeBrokerIds: [Int32] { brokers.values.filter(\.isActive).map(\.id).sorted() }
+    /// Whether `brokerId` is registered and active: it may lead and join ISRs.
+    public func isActive(_ brokerId: Int32) -> Bool { brokers[brokerId]?.isActive ?? false }
 
     public func topic(named name: String) -> TopicImage? { topicIdsByName[name].flatMap { topicsById[$0] } }
     public func topic(id: Uuid) -> TopicImage? { topicsById[id] }
@@ -83,6 +124,16 @@ public struct MetadataImage: Sendable, Hashable {
     /// Applies one record (see each record type for its meaning).
     public mutating func apply(_ record: MetadataRecord) throws(BrokerError) {
         switch record {
+        case let .registerBroker(r):
+            guard r.brokerId >= 0 else { throw .corruptMetadata("RegisterBrokerRecord with negative broker ID \(r.brokerId)") }
+            brokers[r.brokerId] = BrokerRegistration(r)
+        case let .brokerRegistrationChange(r):
+            guard var broker = brokers[r.brokerId] else {
+                throw .corruptMetadata("BrokerRegistrationChangeRecord for unregistered broker \(r.brokerId)")
+            }
+            if let fenced = r.fenced { broker.fenced = fenced }
+            if let shuttingDown = r.inControlledShutdown { broker.inControlledShutdown = shuttingDown }
+            brokers[r.brokerId] = broker
         case let .topic(r):
             if let existing = topicIdsByName[r.name] {
                 throw .corruptMetadata("TopicRecord for '\(r.name)' (\(r.topicId)): the name already belongs to topic ID \(existing)")
@@ -137,12 +188,13 @@ public struct MetadataImage: Sendable, Hashable {
         self.offset = offset
     }
 
-    /// Records that rebuild this image from empty (what a snapshot holds): per topic in name
-    /// order its TopicRecord then its PartitionRecords in partition order, then every config
-    /// override in resource and key order. Replaying them gives an equal image (but `offset`,
-    /// which the snapshot stores separately).
+    /// Records that rebuild this image from empty (what a snapshot holds): a RegisterBrokerRecord
+    /// per broker in ID order, then per topic in name order its TopicRecord and its
+    /// PartitionRecords in partition order, then every config override in resource and key
+    /// order. Replaying them gives an equal image (but `offset`, which the snapshot stores
+    /// separately).
     public func records() -> [MetadataRecord] {
-        var out: [MetadataRecord] = []
+        var out: [MetadataRecord] = registeredBrokerIds.map { .registerBroker(brokers[$0]!.record) }
         for name in topicNames {
             let topic = topicsById[topicIdsByName[name]!]!
             out.append(.topic(TopicRecord(name: name, topicId: topic.id)))
@@ -163,6 +215,9 @@ public struct MetadataImage: Sendable, Hashable {
     public var invariantViolation: String? {
         guard topicsById.count == topicIdsByName.count else {
             return "\(topicsById.count) topics by ID but \(topicIdsByName.count) by name"
+        }
+        for (id, broker) in brokers where broker.id != id {
+            return "broker \(broker.id) is filed under ID \(id)"
         }
         for (name, id) in topicIdsByName where topicsById[id]?.name != name {
             return "name '\(name)' maps to \(id), which is not that topic"

@@ -13,12 +13,17 @@ import EddyProtocol
 /// Field encodings (Kafka's "flexible version" primitives):
 ///
 ///     int8/int32    big-endian, fixed width
-///     uuid          16 bytes, most significant first
+///     bool          int8, 0 (false) or 1 (true); any other value is rejected
+///     change        int8 for an optional bool: 0 no change, 1 true, -1 false (Kafka's
+///                   BrokerRegistrationFencingChange: 1 FENCE, 0 NONE, -1 UNFENCE)
+///     uuid          16 bytes, most significant first; all zero for an absent nullable uuid
 ///     string        uvarint (length + 1), then UTF-8 bytes; nullable strings use 0 for null
 ///     [int32]       uvarint (count + 1), then count × int32; nullable arrays use 0 for null
 ///
 /// Fields per type, version 0:
 ///
+///     RegisterBrokerRecord (0)   brokerId int32, incarnationId nullable uuid, fenced bool,
+///                                inControlledShutdown bool
 ///     TopicRecord (2)            name string, topicId uuid
 ///     PartitionRecord (3)        partitionId int32, topicId uuid, replicas [int32], isr [int32],
 ///                                leader int32, leaderEpoch int32, partitionEpoch int32
@@ -27,6 +32,8 @@ import EddyProtocol
 ///     PartitionChangeRecord (5)  partitionId int32, topicId uuid, isr nullable [int32],
 ///                                leader int32 (-2 unchanged), replicas nullable [int32]
 ///     RemoveTopicRecord (9)      topicId uuid
+///     BrokerRegistrationChangeRecord (17)
+///                                brokerId int32, fenced change, inControlledShutdown change
 ///     NoOpRecord (20)            no fields
 ///
 /// Compatibility: a new optional field is added as a tagged field (older readers skip tags
@@ -42,6 +49,15 @@ extension MetadataRecord {
         w.writeUnsignedVarint(UInt64(type.rawValue))
         w.writeUnsignedVarint(UInt64(type.currentVersion))
         switch self {
+        case let .registerBroker(r):
+            w.writeInt32(r.brokerId)
+            w.writeUuid(r.incarnationId ?? .zero)
+            w.writeBool(r.fenced)
+            w.writeBool(r.inControlledShutdown)
+        case let .brokerRegistrationChange(r):
+            w.writeInt32(r.brokerId)
+            w.writeChange(r.fenced)
+            w.writeChange(r.inControlledShutdown)
         case let .topic(r):
             w.writeCompactString(r.name)
             w.writeUuid(r.topicId)
@@ -89,6 +105,16 @@ extension MetadataRecord {
             throw r.fail("\(type.name) version \(version) is newer than the newest eddy knows (\(type.currentVersion))")
         }
         switch type {
+        case .registerBroker:
+            let brokerId = try r.int32("brokerId")
+            let incarnation = try r.uuid("incarnationId")
+            self = .registerBroker(RegisterBrokerRecord(
+                brokerId: brokerId, incarnationId: incarnation == .zero ? nil : incarnation,
+                fenced: try r.bool("fenced"), inControlledShutdown: try r.bool("inControlledShutdown")))
+        case .brokerRegistrationChange:
+            self = .brokerRegistrationChange(BrokerRegistrationChangeRecord(
+                brokerId: try r.int32("brokerId"), fenced: try r.change("fenced"),
+                inControlledShutdown: try r.change("inControlledShutdown")))
         case .topic:
             self = .topic(TopicRecord(name: try r.string("name"), topicId: try r.uuid("topicId")))
         case .partition:
@@ -129,6 +155,16 @@ extension ByteWriter {
         writeBigEndian(id.leastSignificantBits)
     }
 
+    mutating func writeBool(_ b: Bool) { writeInt8(b ? 1 : 0) }
+
+    mutating func writeChange(_ b: Bool?) {
+        switch b {
+        case nil: writeInt8(0)
+        case true?: writeInt8(1)
+        case false?: writeInt8(-1)
+        }
+    }
+
     mutating func writeCompactString(_ s: String?) {
         guard let s else { writeUnsignedVarint(0); return }
         writeUnsignedVarint(UInt64(s.utf8.count) + 1)
@@ -161,6 +197,24 @@ struct MetadataFieldReader {
 
     mutating func int8(_ field: String) throws(BrokerError) -> Int8 {
         try run(field) { (r) throws(RecordBatchError) in try r.readInt8() }
+    }
+
+    mutating func bool(_ field: String) throws(BrokerError) -> Bool {
+        switch try int8(field) {
+        case 0: return false
+        case 1: return true
+        case let v: throw fail("field \(field): \(v) is not a bool (0 or 1)")
+        }
+    }
+
+    /// An optional bool as a change: 0 none, 1 true, -1 false.
+    mutating func change(_ field: String) throws(BrokerError) -> Bool? {
+        switch try int8(field) {
+        case 0: return nil
+        case 1: return true
+        case -1: return false
+        case let v: throw fail("field \(field): \(v) is not a change (-1, 0 or 1)")
+        }
     }
 
     mutating func int32(_ field: String) throws(BrokerError) -> Int32 {

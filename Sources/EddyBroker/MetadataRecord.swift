@@ -3,6 +3,8 @@
 /// produces; see `MetadataImage.apply(_:)` for each record's effect and
 /// `MetadataRecord+Codec.swift` for the bytes.
 public enum MetadataRecord: Sendable, Hashable {
+    case registerBroker(RegisterBrokerRecord)
+    case brokerRegistrationChange(BrokerRegistrationChangeRecord)
     case topic(TopicRecord)
     case partition(PartitionRecord)
     case config(ConfigRecord)
@@ -13,6 +15,8 @@ public enum MetadataRecord: Sendable, Hashable {
 
     public var type: MetadataRecordType {
         switch self {
+        case .registerBroker: .registerBroker
+        case .brokerRegistrationChange: .brokerRegistrationChange
         case .topic: .topic
         case .partition: .partition
         case .config: .config
@@ -24,14 +28,16 @@ public enum MetadataRecord: Sendable, Hashable {
 }
 
 /// The type key of a metadata record: Kafka's `apiKey` for the same record, so a reader who
-/// knows KRaft recognises them. Keys eddy does not use yet (0 RegisterBrokerRecord, 12
+/// knows KRaft recognises them. Keys eddy does not use yet (1 UnregisterBrokerRecord, 12
 /// FeatureLevelRecord, ...) stay reserved for the records of the same name.
 public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
+    case registerBroker = 0
     case topic = 2
     case partition = 3
     case config = 4
     case partitionChange = 5
     case removeTopic = 9
+    case brokerRegistrationChange = 17
     case noOp = 20
 
     /// The newest field layout eddy writes (and the newest it can read) for this type.
@@ -39,6 +45,8 @@ public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
 
     public var name: String {
         switch self {
+        case .registerBroker: "RegisterBrokerRecord"
+        case .brokerRegistrationChange: "BrokerRegistrationChangeRecord"
         case .topic: "TopicRecord"
         case .partition: "PartitionRecord"
         case .config: "ConfigRecord"
@@ -46,6 +54,41 @@ public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
         case .removeTopic: "RemoveTopicRecord"
         case .noOp: "NoOpRecord"
         }
+    }
+}
+
+/// A broker joins the cluster, or rejoins it as a new process (KIP-631). Replaces any earlier
+/// registration of the same broker ID.
+public struct RegisterBrokerRecord: Sendable, Hashable {
+    public var brokerId: Int32
+    /// Identifies one run of the broker process; nil when the registering side does not say.
+    public var incarnationId: Uuid?
+    /// A fenced broker neither leads partitions nor joins ISRs (Kafka registers brokers fenced
+    /// and unfences them once they have caught up with the metadata).
+    public var fenced: Bool
+    /// The broker is shutting down in a controlled way: it may not lead or join ISRs.
+    public var inControlledShutdown: Bool
+
+    public init(brokerId: Int32, incarnationId: Uuid? = nil, fenced: Bool = true, inControlledShutdown: Bool = false) {
+        self.brokerId = brokerId
+        self.incarnationId = incarnationId
+        self.fenced = fenced
+        self.inControlledShutdown = inControlledShutdown
+    }
+}
+
+/// A change of a registered broker's state. Fields left nil keep their current value.
+public struct BrokerRegistrationChangeRecord: Sendable, Hashable {
+    public var brokerId: Int32
+    /// true: the broker is fenced (stopped, killed, or its session timed out); false: unfenced.
+    public var fenced: Bool?
+    /// true: the broker entered controlled shutdown; false: it left it (restarted).
+    public var inControlledShutdown: Bool?
+
+    public init(brokerId: Int32, fenced: Bool? = nil, inControlledShutdown: Bool? = nil) {
+        self.brokerId = brokerId
+        self.fenced = fenced
+        self.inControlledShutdown = inControlledShutdown
     }
 }
 

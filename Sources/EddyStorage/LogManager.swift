@@ -172,6 +172,20 @@ public final class LogManager: @unchecked Sendable {
         try FileSystem.writeAtomically(marker, [])
     }
 
+    /// A power cut of the whole directory (the broker "kill"): stops the cleaner, then every
+    /// open log loses its unflushed data (`PartitionLog.simulatePowerLoss`). Checkpoint files
+    /// keep their last written content and no clean-shutdown marker is written, so the next
+    /// `LogManager` on this directory recovers every log. Further use fails like after `shutdown`.
+    public func simulatePowerLoss() throws {
+        let open = lock.withLock { () -> [PartitionLog] in
+            guard !isShutDown else { return [] }
+            isShutDown = true
+            return Array(logs.values)
+        }
+        cleaner.shutdown()
+        for l in open { try l.simulatePowerLoss() }
+    }
+
     private func checkpointClosed(_ closedLogs: [PartitionLog]) throws {
         try checkpointLock.withLock {
             var rp = recoveryPoints, lso = logStartOffsets, hw = highWatermarks

@@ -227,7 +227,9 @@ final class LogSegment: @unchecked Sendable {
     /// that are not compacted, whose batches only ever come from appends) each batch must start
     /// exactly where the previous one ended, which also catches damage to the baseOffset field,
     /// the one part of a batch the CRC does not cover. Compacted logs legitimately have gaps.
-    func recover(contiguous: Bool) throws -> Int64 {
+    ///
+    /// `onBatch` sees the header of every batch kept, in order.
+    func recover(contiguous: Bool, onBatch: (RecordBatchHeader) -> Void = { _ in }) throws -> Int64 {
         offsetIndex.removeAll()
         timeIndex.removeAll()
         maxTimestamp = -1
@@ -262,6 +264,7 @@ final class LogSegment: @unchecked Sendable {
                           h.lastOffset - baseOffset <= Int64(Int32.max)
                     else { corrupt = true; return }
                     let position = pos + Int64(i)
+                    onBatch(h)
                     if h.maxTimestamp > maxTimestamp {
                         maxTimestamp = h.maxTimestamp
                         offsetOfMaxTimestamp = h.lastOffset
@@ -355,6 +358,18 @@ final class LogSegment: @unchecked Sendable {
     func syncLog() throws {
         guard log.isOpen else { return }
         try log.sync()
+    }
+
+    /// fsyncs the log file through a descriptor of its own, for callers outside the log lock:
+    /// the segment's descriptor may be closed concurrently (truncation, retention) and its
+    /// number reused. A file already gone needs no fsync.
+    func syncLogIndependently() throws {
+        let f: File
+        do { f = try File(path: path("log"), create: false, readOnly: true) } catch let StorageError.io(_, _, code) where code == ENOENT {
+            return
+        }
+        defer { f.close() }
+        try f.sync()
     }
 
     func close() {

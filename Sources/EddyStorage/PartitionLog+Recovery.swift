@@ -11,6 +11,9 @@ extension PartitionLog {
     /// the recovery point on, every batch is validated (header, CRC, increasing offsets); the first
     /// torn or corrupt batch and everything after it is truncated and logged. After a clean
     /// shutdown no segment is scanned at all.
+    ///
+    /// The leader epoch cache comes from its checkpoint, with the entries for the scanned
+    /// segments re-derived from their batches (see `PartitionLog+LeaderEpochs.swift`).
     func load(recoveryPoint: Int64, logStartOffset: Int64?, hadCleanShutdown: Bool, highWatermark: Int64? = nil) throws {
         try removeLeftovers()
         let names = try FileSystem.list(directory)
@@ -31,6 +34,8 @@ extension PartitionLog {
         // The first segment that may hold unflushed data: the one containing the recovery point.
         let firstUnflushed = hadCleanShutdown ? loaded.count
             : (loaded.lastIndex(where: { $0.baseOffset <= recoveryPoint }) ?? 0)
+        let epochCheckpoint = readEpochCheckpoint()
+        var epochs = epochCheckpoint.cache
         var kept: [LogSegment] = []
         for (i, seg) in loaded.enumerated() {
             if i < firstUnflushed {
@@ -41,7 +46,11 @@ extension PartitionLog {
                     try seg.persistIndexes()
                 }
             } else {
-                let cut = try seg.recover(contiguous: !mayHaveOffsetGaps)
+                // The checkpoint may be stale from here on; the batches are the truth.
+                if i == firstUnflushed { epochs?.truncateFromEnd(seg.baseOffset) }
+                let cut = try seg.recover(contiguous: !mayHaveOffsetGaps) { h in
+                    _ = epochs?.assign(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset)
+                }
                 if cut > 0 {
                     logTruncation(seg, cut)
                     kept.append(seg)
@@ -69,6 +78,7 @@ extension PartitionLog {
         // sit in the page cache only), so the recovery point stays where the checkpoint had it:
         // a second crash simply rescans the same segments. No fsync is needed to open.
         _recoveryPoint = hadCleanShutdown ? leo : min(recoveryPoint, leo)
+        try finishLoadingEpochCache(epochs, fileBytes: epochCheckpoint.bytes)
     }
 
     private func logTruncation(_ seg: LogSegment, _ bytes: Int64) {

@@ -65,6 +65,7 @@ extension PartitionLog {
             var count = 0
             while count < segmentList.count - 1, segmentList[count + 1].baseOffset <= _logStartOffset { count += 1 }
             try deleteSegmentsLocked(count)
+            truncateEpochCacheFromStartLocked(_logStartOffset)
             return _logStartOffset
         }
         onCheckpointNeeded?()
@@ -79,11 +80,15 @@ extension PartitionLog {
         segmentList.removeFirst(count)
         _logStartOffset = max(_logStartOffset, segmentList[0].baseOffset)
         _highWatermark = max(_highWatermark, _logStartOffset)
+        truncateEpochCacheFromStartLocked(_logStartOffset)
         try FileSystem.syncDirectory(directory)
     }
 
     /// Removes every record at or above `offset` (whole batches: the new end may fall below
     /// `offset` if it was inside a batch). Used when a follower's log diverged from the leader's.
+    /// The leader epoch cache loses every entry starting at or after the new log end offset —
+    /// also when `offset` is at or past the end, which drops an epoch a former leader assigned
+    /// but never wrote to (as Kafka's `truncateTo` does).
     public func truncate(to offset: Int64) throws {
         try withCleaningPaused(truncatedTo: offset) { try truncateUnpaused(to: offset) }
     }
@@ -91,7 +96,10 @@ extension PartitionLog {
     private func truncateUnpaused(to offset: Int64) throws {
         let changed = try lock.withLock { () throws -> Bool in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
-            guard offset < activeSegment.nextOffset else { return false }
+            guard offset < activeSegment.nextOffset else {
+                truncateEpochCacheFromEndLocked(activeSegment.nextOffset)
+                return false
+            }
             if offset <= segmentList[0].baseOffset {
                 try truncateFullyLocked(startingAt: offset)
             } else {
@@ -105,12 +113,13 @@ extension PartitionLog {
             _highWatermark = min(_highWatermark, leo)
             _recoveryPoint = min(_recoveryPoint, leo)
             _logStartOffset = min(_logStartOffset, leo)
+            truncateEpochCacheFromEndLocked(leo)
             return true
         }
         if changed { onCheckpointNeeded?() }
     }
 
-    /// Deletes all data and restarts the log empty at `offset`.
+    /// Deletes all data and restarts the log empty at `offset`, with an empty leader epoch cache.
     public func truncateFully(startingAt offset: Int64) throws {
         try withCleaningPaused(truncatedTo: offset) {
             try lock.withLock {
@@ -127,6 +136,7 @@ extension PartitionLog {
         _logStartOffset = offset
         _highWatermark = offset
         _recoveryPoint = offset
+        try clearEpochCacheLocked()
         try FileSystem.syncDirectory(directory)
     }
 
@@ -142,6 +152,13 @@ extension PartitionLog {
             for (a, b) in zip(segmentList, segmentList.dropFirst()) {
                 if a.baseOffset >= b.baseOffset { problems.append("segments out of order: \(a.baseOffset) then \(b.baseOffset)") }
                 if a.nextOffset > b.baseOffset { problems.append("segment \(a.baseOffset) runs into \(b.baseOffset)") }
+            }
+            problems += epochCache.checkInvariants()
+            if let first = epochCache.entries.first, first.startOffset < _logStartOffset {
+                problems.append("leader epoch entry \(first) starts below logStartOffset \(_logStartOffset)")
+            }
+            if let last = epochCache.latestEntry, last.startOffset > leo {
+                problems.append("leader epoch entry \(last) starts past logEndOffset \(leo)")
             }
             return problems
         }

@@ -39,7 +39,9 @@ public struct SegmentInfo: Sendable, Equatable {
 /// - every byte of every segment is a whole, CRC-valid RecordBatch v2 (appends validate
 ///   first, recovery truncates anything else);
 /// - everything below recoveryPoint is fsynced, so after a crash only segments holding
-///   offsets ≥ recoveryPoint need to be scanned.
+///   offsets ≥ recoveryPoint need to be scanned;
+/// - the leader epoch cache is sound (`LeaderEpochCache.checkInvariants`) and its entries
+///   start within [logStartOffset, logEndOffset] (see `PartitionLog+LeaderEpochs.swift`).
 ///
 /// Thread-safe: every public method takes the log's lock. Batch validation and fsync of
 /// rolled segments happen outside it, so appends are not held up by them.
@@ -58,6 +60,11 @@ public final class PartitionLog: @unchecked Sendable {
     var unflushedRecords: Int64 = 0
     var lastFlushMs: Int64
     var closed = false
+    /// The leader epoch history (see `PartitionLog+LeaderEpochs.swift`).
+    var epochCache = LeaderEpochCache()
+    /// `epochCache` differs from the leader-epoch-checkpoint file. The file is rewritten before
+    /// the recovery point next moves, so it always covers every flushed batch.
+    var epochCacheDirty = false
     /// Called (outside the lock) when the recovery point or log start offset moved, so the
     /// owner can write its checkpoint files.
     var onCheckpointNeeded: (@Sendable () -> Void)?
@@ -119,7 +126,9 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Validates and appends one or more RecordBatch v2 batches laid end to end, as they
     /// came from a producer. The log assigns offsets from its end and stamps `leaderEpoch`;
-    /// nothing else in the bytes changes unless the topic uses LogAppendTime.
+    /// nothing else in the bytes changes unless the topic uses LogAppendTime. The leader epoch
+    /// cache is assigned (`leaderEpoch`, first offset): a new epoch starts there, the current
+    /// one is unchanged (see `LeaderEpochCache.assign` for the rest); -1 records nothing.
     ///
     /// Validation (outside the lock): header, CRC, every record's structure, batch size
     /// against max.message.bytes, and non-null keys on compacted topics.
@@ -177,6 +186,7 @@ public final class PartitionLog: @unchecked Sendable {
                 try rollLocked(now: now)
             }
             try writeBatches(records, locations: locations, headers: headers, logAppendTime: config.usesLogAppendTime ? now : nil)
+            assignEpochLocked(leaderEpoch, startOffset: firstOffset)
             unflushedRecords += Int64(recordCount)
             var checkpoint = false
             if unflushedRecords >= config.flushMessages {
@@ -338,18 +348,33 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Closes the active segment for appends, opens the next, and fsyncs the old one in the
     /// background; once durable, the recovery point moves up to the new segment's base offset.
-    func rollLocked(now: Int64) throws {
+    ///
+    /// - Parameter baseOffset: base offset of the new segment (default: the log end offset). A
+    ///   follower passes the first offset it is about to append, which may lie beyond the end
+    ///   when the leader's log has a gap (Kafka rolls at the append's first offset). An empty
+    ///   active segment is then replaced rather than rolled.
+    func rollLocked(now: Int64, baseOffset: Int64? = nil) throws {
         let old = activeSegment
-        guard old.size > 0 else { return }
+        let base = max(baseOffset ?? old.nextOffset, old.nextOffset)
+        guard old.size > 0 else {
+            guard base != old.baseOffset else { return }
+            try old.delete()
+            segmentList[segmentList.count - 1] = try LogSegment(directory: directory, baseOffset: base, config: _config, nowMs: now)
+            try FileSystem.syncDirectory(directory)
+            return
+        }
         old.onBecomeInactive()
         try old.persistIndexes()
-        let seg = try LogSegment(directory: directory, baseOffset: old.nextOffset, config: _config, nowMs: now)
+        // The recovery point will move to the new base without the lock held throughout: make
+        // the leader epoch checkpoint cover everything below it now.
+        try persistEpochCacheIfDirtyLocked()
+        let seg = try LogSegment(directory: directory, baseOffset: base, config: _config, nowMs: now)
         segmentList.append(seg)
         let newBase = seg.baseOffset
         flusher.async { [weak self] in
             guard let self else { return }
             do {
-                try old.syncLog()
+                try old.syncLogIndependently()
                 let moved = self.lock.withLock { () -> Bool in
                     guard !self.closed, newBase > self._recoveryPoint,
                           self.segmentList.contains(where: { $0 === seg }) else { return false }
@@ -377,6 +402,7 @@ public final class PartitionLog: @unchecked Sendable {
             try seg.persistIndexes()
             try seg.syncLog()
         }
+        try persistEpochCacheIfDirtyLocked()
         _recoveryPoint = activeSegment.nextOffset
         unflushedRecords = 0
         lastFlushMs = clock.nowMs()

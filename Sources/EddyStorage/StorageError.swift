@@ -16,6 +16,10 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case logClosed(TopicPartition)
     /// A file on disk is not in the expected format and cannot be repaired automatically.
     case corruptFile(path: String, reason: String)
+    /// A follower append whose batches do not start at or after the log end offset, or do not
+    /// follow each other (Kafka's UnexpectedAppendOffsetException / OffsetsOutOfOrderException):
+    /// a batch starting at `found` where offsets from `expectedAtLeast` on were required.
+    case offsetsOutOfOrder(expectedAtLeast: Int64, found: Int64)
 
     /// The Kafka error name a broker reports for this failure.
     public var kafkaErrorName: String {
@@ -26,6 +30,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .recordTooLarge: "MESSAGE_TOO_LARGE"
         case .io, .corruptFile: "KAFKA_STORAGE_ERROR"
         case .logClosed: "NOT_LEADER_OR_FOLLOWER"
+        case .offsetsOutOfOrder: "UNKNOWN_SERVER_ERROR"
         }
     }
 
@@ -39,6 +44,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .io(op, path, errno): "\(op) \(path) failed: \(String(cString: strerror(errno)))"
         case let .logClosed(tp): "log \(tp) is closed"
         case let .corruptFile(path, reason): "\(path) is corrupt: \(reason)"
+        case let .offsetsOutOfOrder(expected, found):
+            "out-of-order append: a batch starts at offset \(found), but offsets from \(expected) on were expected"
         }
     }
 }

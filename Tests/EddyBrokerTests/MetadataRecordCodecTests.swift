@@ -49,7 +49,13 @@ import Testing
             let alphabet = Array("abcXYZ09._-é✓ ")
             return String((0 ..< Int.random(in: 0 ... 300, using: &g)).map { _ in alphabet.randomElement(using: &g)! })
         }
-        switch Int.random(in: 0 ..< 6, using: &g) {
+        func change() -> Bool? { [nil, true, false].randomElement(using: &g)! }
+        switch Int.random(in: 0 ..< 8, using: &g) {
+        case 6: return .registerBroker(RegisterBrokerRecord(brokerId: .random(in: 0 ... .max, using: &g),
+                                                            incarnationId: Bool.random(using: &g) ? id() : nil,
+                                                            fenced: .random(using: &g), inControlledShutdown: .random(using: &g)))
+        case 7: return .brokerRegistrationChange(BrokerRegistrationChangeRecord(brokerId: .random(in: -1 ... 9, using: &g),
+                                                                                fenced: change(), inControlledShutdown: change()))
         case 0: return .topic(TopicRecord(name: text(), topicId: id()))
         case 1: return .partition(PartitionRecord(partitionId: .random(in: 0 ... .max, using: &g), topicId: id(), replicas: ints(),
                                                   isr: ints(), leader: .random(in: -1 ... 5, using: &g),

@@ -6,6 +6,8 @@ import Testing
     static func sampleImage() throws -> MetadataImage {
         var image = MetadataImage()
         var g = TestRandom(seed: 11)
+        try image.apply(.registerBroker(RegisterBrokerRecord(brokerId: 0, incarnationId: Uuid.random(using: &g), fenced: false)))
+        try image.apply(.registerBroker(RegisterBrokerRecord(brokerId: 2, fenced: true, inControlledShutdown: true)))
         for t in 0 ..< 4 {
             let id = Uuid.random(using: &g)
             try image.apply(.topic(TopicRecord(name: "topic-\(t)", topicId: id)))

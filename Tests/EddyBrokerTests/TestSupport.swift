@@ -36,7 +36,7 @@ func listDirectory(_ path: String) -> [String] {
 
 func fileBytes(_ path: String) -> [UInt8] { Array(FileManager.default.contents(atPath: path) ?? Data()) }
 
-func writeFile(_ path: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
+func writeFile(_ path: String, _ bytes: [UInt8]) { _ = FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
 
 func truncateFile(_ path: String, to size: Int) {
     let h = FileHandle(forWritingAtPath: path)!

@@ -1,0 +1,223 @@
+import EddyProtocol
+import EddyStorage
+import Foundation
+
+extension Cluster {
+    /// One replication round: every running broker sends one Fetch (with its replica id) to
+    /// each leader it follows, through the transport, and applies what comes back: truncation
+    /// on a diverging epoch, appended batches, and the leader's high watermark.
+    ///
+    /// With the in-process transport the round completes before this returns; with a simulated
+    /// one, responses are applied whenever the simulator delivers them.
+    /// - Returns: the number of fetches sent.
+    @discardableResult
+    public func replicationRound() -> Int {
+        let requests: [(from: Int32, to: Int32, incarnation: Int64, request: FetchRequest)] = lock.withLock {
+            guard !isShutDown else { return [] }
+            var out: [(Int32, Int32, Int64, FetchRequest)] = []
+            for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+                var byLeader: [Int32: [String: [FetchRequest.FetchPartition]]] = [:]
+                for (tp, replica) in node.replicas.sorted(by: { $0.key < $1.key }) {
+                    guard let leader = replica.followedLeader else { continue }
+                    let log = replica.log
+                    byLeader[leader, default: [:]][tp.topic, default: []].append(
+                        .init(partition: tp.partition, currentLeaderEpoch: replica.leaderEpoch, fetchOffset: log.logEndOffset,
+                              lastFetchedEpoch: log.latestEpoch ?? -1, logStartOffset: log.logStartOffset,
+                              partitionMaxBytes: options.replicaFetchMaxBytes))
+                }
+                for (leader, topics) in byLeader.sorted(by: { $0.key < $1.key }) {
+                    let request = FetchRequest(replicaId: node.id, replicaEpoch: node.incarnation, maxWaitMs: 0, minBytes: 0,
+                                               topics: topics.sorted(by: { $0.key < $1.key }).map { .init(topic: $0.key, partitions: $0.value) })
+                    out.append((node.id, leader, node.incarnation, request))
+                }
+            }
+            return out
+        }
+        for (from, to, incarnation, request) in requests {
+            transport.send(.fetch(request), to: to, context: RequestContext(clientId: "broker-\(from)-fetcher")) { [weak self] result in
+                guard let self, case let .success(.fetch(response)) = result else { return }
+                self.applyFetchResponse(response, to: request, follower: from, incarnation: incarnation, leader: to)
+            }
+        }
+        return requests.count
+    }
+
+    /// The follower side of a Fetch response. Responses for an older role are ignored.
+    /// Only responses to this run of the follower, for partitions it still follows from the
+    /// same leader in the same epoch, are applied.
+    func applyFetchResponse(_ response: FetchResponse, to request: FetchRequest, follower: Int32, incarnation: Int64, leader: Int32) {
+        lock.withLock {
+            guard !isShutDown, let node = nodes[follower], node.incarnation == incarnation else { return }
+            var asked: [TopicPartition: FetchRequest.FetchPartition] = [:]
+            for t in request.topics { for p in t.partitions { asked[TopicPartition(t.topic, p.partition)] = p } }
+            for topic in response.responses {
+                for data in topic.partitions {
+                    let tp = TopicPartition(topic.topic, data.partitionIndex)
+                    guard let replica = node.replicas[tp], replica.followedLeader == leader, let sent = asked[tp],
+                          sent.currentLeaderEpoch == replica.leaderEpoch else { continue }
+                    applyFollowerData(data, fetchOffset: sent.fetchOffset, replica: replica)
+                }
+            }
+        }
+    }
+
+    private func applyFollowerData(_ data: FetchResponse.PartitionData, fetchOffset: Int64, replica: Replica) {
+        let log = replica.log
+        let decision = FollowerFetch.decide(data, requestFetchOffset: fetchOffset, logEndOffset: log.logEndOffset,
+                                            endOffsetForEpoch: { log.endOffset(forLeaderEpoch: $0) })
+        do {
+            switch decision {
+            case let .truncate(offset):
+                logger.info("follower truncating diverged log", metadata: ["partition": "\(replica.topicPartition)", "to": "\(offset)"])
+                try log.truncate(to: offset)
+            case let .append(records, highWatermark, logStartOffset):
+                if !records.isEmpty { try log.appendAsFollower(records) }
+                log.maybeIncrementHighWatermark(FollowerFetch.followerHighWatermark(leaderHighWatermark: highWatermark,
+                                                                                    logEndOffset: log.logEndOffset))
+                if logStartOffset > log.logStartOffset, logStartOffset <= log.highWatermark {
+                    try log.deleteRecords(before: logStartOffset)
+                }
+            case let .outOfRange(resetTo):
+                try log.truncateFully(startingAt: resetTo)
+            case .backoff, .ignore:
+                break
+            }
+        } catch {
+            logger.warning("follower could not apply fetched data", metadata: ["partition": "\(replica.topicPartition)", "error": "\(error)"])
+        }
+    }
+
+    /// Time-based work, as Kafka's scheduled tasks do it: running brokers heartbeat; the
+    /// controller fences brokers silent for broker.session.timeout.ms; leaders drop followers
+    /// lagging more than replica.lag.time.max.ms from the ISR; expired acks=all produces get
+    /// REQUEST_TIMED_OUT; preferred leaders are restored every leader.imbalance.check.interval.
+    public func tick() {
+        lock.withLock {
+            guard !isShutDown else { return }
+            let now = clock.nowMs()
+            for id in nodes.keys { lastHeartbeatMs[id] = now }
+            for (id, registration) in metadataLog.image.brokers.sorted(by: { $0.key < $1.key })
+                where !registration.fenced && nodes[id] == nil && now - (lastHeartbeatMs[id] ?? now) > options.brokerSessionTimeoutMs {
+                logger.warning("broker session timed out; fencing", metadata: ["broker": "\(id)"])
+                try? fenceLocked(id)
+            }
+            for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+                for (_, replica) in node.replicas.sorted(by: { $0.key < $1.key }) {
+                    guard var state = replica.leaderState else { continue }
+                    let actions = state.onTick(now: now, replicaLagTimeMaxMs: options.replicaLagTimeMaxMs)
+                    replica.leaderState = state
+                    try? perform(actions, replica: replica, node: node)
+                }
+            }
+            expireDelayedProduces(now: now)
+            if options.autoLeaderRebalanceEnable, now - lastPreferredLeaderCheckMs >= options.leaderImbalanceCheckIntervalMs {
+                lastPreferredLeaderCheckMs = now
+                try? commit(controller.preferredLeaderElection(image: metadataLog.image))
+            }
+        }
+        flushDeferred()
+    }
+
+    /// Replicates until nothing changes (every follower of a live leader has caught up and
+    /// knows the high watermark) or `maxRounds` pass; then elects preferred leaders. Used by the
+    /// CLI so that each command sees, and leaves, a settled cluster.
+    public func settle(maxRounds: Int = 10_000) {
+        var previous = progressFingerprint()
+        for _ in 0 ..< maxRounds {
+            replicationRound()
+            tick()
+            let current = progressFingerprint()
+            if current == previous { break }
+            previous = current
+        }
+        lock.withLock {
+            guard !isShutDown, options.autoLeaderRebalanceEnable else { return }
+            try? commit(controller.preferredLeaderElection(image: metadataLog.image))
+        }
+        flushDeferred()
+    }
+
+    /// Everything replication can change: per replica LEO and HW, and the metadata offset.
+    func progressFingerprint() -> [Int64] {
+        lock.withLock {
+            var out = [metadataLog.image.offset]
+            for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+                for (_, r) in node.replicas.sorted(by: { $0.key < $1.key }) {
+                    out.append(r.log.logEndOffset)
+                    out.append(r.log.highWatermark)
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// Drives a cluster in real time on a background thread: a replication round whenever a
+/// leader appended (woken at once, so acks=all waits only for one round trip), and `tick`
+/// every `tickIntervalMs`.
+public final class ClusterDriver: @unchecked Sendable {
+    let cluster: Cluster
+    let condition = NSCondition()
+    var stopping = false
+    var wakeups = 0
+    var thread: Thread?
+    let tickIntervalMs: Int
+    let finished = DispatchSemaphore(value: 0)
+
+    public init(cluster: Cluster, tickIntervalMs: Int = 100) {
+        self.cluster = cluster
+        self.tickIntervalMs = tickIntervalMs
+    }
+
+    public func start() {
+        cluster.driverWakeup = { [weak self] in self?.wakeup() }
+        let t = Thread { [self] in run() }
+        t.name = "eddy-cluster-driver"
+        thread = t
+        t.start()
+    }
+
+    public func wakeup() {
+        condition.lock()
+        wakeups += 1
+        condition.signal()
+        condition.unlock()
+    }
+
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if thread != nil { finished.wait() }
+        thread = nil
+        cluster.driverWakeup = nil
+    }
+
+    private func run() {
+        var lastTick = Date()
+        while true {
+            condition.lock()
+            if wakeups == 0 && !stopping {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(tickIntervalMs) / 1000))
+            }
+            let stop = stopping
+            wakeups = 0
+            condition.unlock()
+            if stop { break }
+            // Rounds until followers have caught up with what woke us.
+            var previous = cluster.progressFingerprint()
+            for _ in 0 ..< 64 {
+                cluster.replicationRound()
+                let now = cluster.progressFingerprint()
+                if now == previous { break }
+                previous = now
+            }
+            if Date().timeIntervalSince(lastTick) * 1000 >= Double(tickIntervalMs) {
+                cluster.tick()
+                lastTick = Date()
+            }
+        }
+        finished.signal()
+    }
+}

@@ -1,0 +1,339 @@
+import EddyProtocol
+import EddyStorage
+
+extension Cluster {
+    /// Entry point of every transport: runs `request` on broker `node`. A broker that is not
+    /// running answers `brokerUnavailable`, like a refused connection.
+    public func deliver(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+                        completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        let handled: Bool = lock.withLock {
+            guard !isShutDown, let broker = nodes[node] else { return false }
+            let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
+            switch request {
+            case let .produce(r): handleProduce(r, on: broker, respond: respond)
+            case let .fetch(r): queue(respond, .fetch(handleFetch(r, on: broker)))
+            case let .listOffsets(r): queue(respond, .listOffsets(handleListOffsets(r, on: broker)))
+            case let .metadata(r): queue(respond, .metadata(handleMetadata(r)))
+            case let .offsetForLeaderEpoch(r): queue(respond, .offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r, on: broker)))
+            default: queue(respond, request.errorResponse(.unsupportedVersion, message: "eddy does not serve \(request.apiKey.name) yet"))
+            }
+            return true
+        }
+        if !handled { completion(.failure(.brokerUnavailable(node))) }
+        flushDeferred()
+    }
+
+    func queue(_ respond: @escaping @Sendable (KafkaResponse) -> Void, _ response: KafkaResponse) {
+        deferred.append { respond(response) }
+    }
+
+    enum LeaderLookup {
+        case success(Replica)
+        case failure(ErrorCode)
+    }
+
+    /// The replica of `tp` on `node` if it leads it, else the error a client gets.
+    func leaderReplica(_ tp: TopicPartition, on node: BrokerNode) -> LeaderLookup {
+        guard metadataLog.image.partition(tp) != nil else { return .failure(.unknownTopicOrPartition) }
+        guard let replica = node.replicas[tp], replica.isLeader else { return .failure(.notLeaderOrFollower) }
+        return .success(replica)
+    }
+
+    /// Kafka's leader epoch fencing of a request that names the epoch it expects.
+    func checkLeaderEpoch(_ requested: Int32, _ replica: Replica) -> ErrorCode? {
+        guard requested >= 0 else { return nil }
+        if requested < replica.leaderEpoch { return .fencedLeaderEpoch }
+        if requested > replica.leaderEpoch { return .unknownLeaderEpoch }
+        return nil
+    }
+
+    // MARK: Produce
+
+    /// Produce (Kafka's `ReplicaManager.appendRecords`): the leader appends; acks=0/1 answer at
+    /// once, acks=all waits in the purgatory until the high watermark passes the batch.
+    func handleProduce(_ request: ProduceRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        guard [-1, 0, 1].contains(request.acks) else {
+            return queue(respond, .produce(request.errorResponse(.invalidRequiredAcks)))
+        }
+        var statuses: [DelayedProduce.PartitionStatus] = []
+        for topic in request.topicData {
+            for p in topic.partitionData {
+                let tp = TopicPartition(topic.name, p.index)
+                statuses.append(appendForProduce(tp, records: p.records, acks: request.acks, on: node))
+            }
+        }
+        let delayed = DelayedProduce(node: node.id, deadlineMs: clock.nowMs() + Int64(max(0, request.timeoutMs)),
+                                     partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond)
+        if delayed.isComplete {
+            delayed.queueResponse(into: &deferred)
+        } else {
+            purgatory.append(delayed)
+        }
+    }
+
+    private func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
+        var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
+        func failed(_ e: ErrorCode, _ message: String? = nil) -> DelayedProduce.PartitionStatus {
+            response.errorCode = e
+            response.errorMessage = message
+            return .init(topicPartition: tp, requiredOffset: 0, response: response, done: true)
+        }
+        let replica: Replica
+        switch leaderReplica(tp, on: node) {
+        case let .success(r): replica = r
+        case let .failure(e): return failed(e)
+        }
+        guard var state = replica.leaderState else { return failed(.notLeaderOrFollower) }
+        let minIsr = replica.log.config.minInsyncReplicas
+        if let e = state.checkAppend(requiredAcks: acks, minInsyncReplicas: minIsr) {
+            return failed(e, "The size of the current ISR \(state.isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)")
+        }
+        let info: LogAppendInfo
+        do {
+            info = try replica.log.append(records, leaderEpoch: replica.leaderEpoch)
+        } catch let e as StorageError {
+            return failed(ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError, e.description)
+        } catch {
+            return failed(.unknownServerError, "\(error)")
+        }
+        response.baseOffset = info.firstOffset
+        response.logAppendTimeMs = info.logAppendTime
+        response.logStartOffset = replica.log.logStartOffset
+        let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
+        replica.leaderState = state
+        try? perform(actions, replica: replica, node: node)
+        driverWakeup?()
+        let required = info.lastOffset + 1
+        let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response, done: acks != -1)
+        return acks == -1 ? checkProduceStatus(status, node: node) : status
+    }
+
+    /// Kafka's `Partition.checkEnoughReplicasReachOffset`.
+    func checkProduceStatus(_ s: DelayedProduce.PartitionStatus, node: BrokerNode) -> DelayedProduce.PartitionStatus {
+        var s = s
+        guard !s.done else { return s }
+        guard let replica = node.replicas[s.topicPartition], let state = replica.leaderState else {
+            s.response.errorCode = .notLeaderOrFollower
+            s.response.baseOffset = -1
+            s.done = true
+            return s
+        }
+        switch state.acksAllOutcome(requiredOffset: s.requiredOffset, minInsyncReplicas: replica.log.config.minInsyncReplicas) {
+        case .waiting: break
+        case let .complete(error):
+            if error != .none {
+                s.response.errorCode = error
+                s.response.errorMessage = "The ISR shrank below min.insync.replicas before the records were replicated."
+            }
+            s.done = true
+        }
+        return s
+    }
+
+    /// Re-checks waiting produces for `tp` on `node` (after the HW moved or the ISR changed).
+    func completeDelayedProduces(_ tp: TopicPartition, node: Int32) {
+        guard let broker = nodes[node] else { return }
+        purgatory.removeAll { d in
+            guard d.node == node, d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
+            for i in d.partitions.indices where d.partitions[i].topicPartition == tp {
+                d.partitions[i] = checkProduceStatus(d.partitions[i], node: broker)
+            }
+            guard d.isComplete else { return false }
+            d.queueResponse(into: &deferred)
+            return true
+        }
+    }
+
+    /// Fails waiting produces for `tp` on `node` (it stopped leading).
+    func failDelayedProduces(_ tp: TopicPartition, node: Int32, error: ErrorCode) {
+        purgatory.removeAll { d in
+            guard d.node == node, d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
+            d.complete(error: error, into: &deferred)
+            return true
+        }
+    }
+
+    func failAllDelayedProduces(node: Int32) {
+        purgatory.removeAll { d in
+            guard d.node == node else { return false }
+            d.complete(error: .notLeaderOrFollower, into: &deferred)
+            return true
+        }
+    }
+
+    /// Answers produces whose request.timeout.ms passed with REQUEST_TIMED_OUT.
+    func expireDelayedProduces(now: Int64) {
+        purgatory.removeAll { d in
+            guard now >= d.deadlineMs else { return false }
+            d.complete(error: .requestTimedOut, into: &deferred)
+            return true
+        }
+    }
+
+    // MARK: Fetch
+
+    /// Fetch (Kafka's `ReplicaManager.fetchMessages`), served by leaders only. Consumers read
+    /// below the high watermark; followers (replicaId ≥ 0) read up to the log end, report their
+    /// position (which moves the ISR and the high watermark), and learn of divergence.
+    func handleFetch(_ request: FetchRequest, on node: BrokerNode) -> FetchResponse {
+        let now = clock.nowMs()
+        var topics: [FetchResponse.FetchableTopicResponse] = []
+        var budget = Int(max(1, request.maxBytes))
+        for topic in request.topics {
+            var partitions: [FetchResponse.PartitionData] = []
+            for p in topic.partitions {
+                let tp = TopicPartition(topic.topic, p.partition)
+                partitions.append(fetchPartition(tp, p, replicaId: request.replicaId, replicaEpoch: request.replicaEpoch,
+                                                 on: node, now: now, budget: &budget))
+            }
+            topics.append(.init(topic: topic.topic, partitions: partitions))
+        }
+        return FetchResponse(responses: topics)
+    }
+
+    private func fetchPartition(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, replicaEpoch: Int64,
+                                on node: BrokerNode, now: Int64, budget: inout Int) -> FetchResponse.PartitionData {
+        var data = FetchResponse.PartitionData(partitionIndex: p.partition)
+        let replica: Replica
+        switch leaderReplica(tp, on: node) {
+        case let .success(r): replica = r
+        case let .failure(e): data.errorCode = e; return data
+        }
+        fetchFromLeader(&data, tp, p, replicaId: replicaId, replicaEpoch: replicaEpoch, replica: replica, node: node, now: now, budget: &budget)
+        // Every answer from the leader carries its bounds, errors included (a follower out of
+        // range needs them to decide where to restart).
+        fillBounds(&data, replica.log)
+        return data
+    }
+
+    private func fetchFromLeader(_ data: inout FetchResponse.PartitionData, _ tp: TopicPartition, _ p: FetchRequest.FetchPartition,
+                                 replicaId: Int32, replicaEpoch: Int64, replica: Replica, node: BrokerNode, now: Int64, budget: inout Int) {
+        let log = replica.log
+        if let e = checkLeaderEpoch(p.currentLeaderEpoch, replica) { data.errorCode = e; return }
+        let isFollower = replicaId >= 0
+        if isFollower {
+            // Only the current run of a running replica may report its position.
+            guard let follower = nodes[replicaId], follower.incarnation == replicaEpoch,
+                  replica.leaderState?.followers[replicaId] != nil else {
+                data.errorCode = .staleBrokerEpoch
+                return
+            }
+            // Divergence (KIP-320 / KIP-595): the follower's last epoch must end, on the leader,
+            // at or after the follower's fetch offset; otherwise it truncates first.
+            switch FetchOffsetValidation.validate(fetchOffset: p.fetchOffset, lastFetchedEpoch: p.lastFetchedEpoch,
+                                                  logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
+                                                  endOffsetForEpoch: { log.endOffset(forLeaderEpoch: $0) }) {
+            case .valid: break
+            case let .diverging(epochEnd):
+                data.divergingEpoch = epochEnd
+                return
+            case .offsetOutOfRange:
+                data.errorCode = .offsetOutOfRange
+                return
+            }
+        }
+        do {
+            let limit = min(Int(max(1, p.partitionMaxBytes)), max(1, budget))
+            let read = try log.read(from: p.fetchOffset, maxBytes: limit, upTo: isFollower ? nil : log.highWatermark)
+            data.records = read.bytes
+            budget -= read.bytes.count
+        } catch let e as StorageError {
+            data.errorCode = ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError
+        } catch {
+            data.errorCode = .unknownServerError
+        }
+        if isFollower, data.errorCode == .none, var state = replica.leaderState {
+            let actions = state.onFollowerFetch(replicaId: replicaId, fetchOffset: p.fetchOffset,
+                                                leaderLogEndOffset: log.logEndOffset, now: now)
+            replica.leaderState = state
+            try? perform(actions, replica: replica, node: node)
+        }
+    }
+
+    private func fillBounds(_ data: inout FetchResponse.PartitionData, _ log: PartitionLog) {
+        data.highWatermark = log.highWatermark
+        data.lastStableOffset = log.highWatermark
+        data.logStartOffset = log.logStartOffset
+    }
+
+    // MARK: ListOffsets, Metadata, OffsetForLeaderEpoch
+
+    func handleListOffsets(_ request: ListOffsetsRequest, on node: BrokerNode) -> ListOffsetsResponse {
+        var response = request.errorResponse(.none)
+        for t in response.topics.indices {
+            for i in response.topics[t].partitions.indices {
+                let asked = request.topics[t].partitions[i]
+                var out = response.topics[t].partitions[i]
+                let tp = TopicPartition(request.topics[t].name, asked.partitionIndex)
+                switch leaderReplica(tp, on: node) {
+                case let .failure(e): out.errorCode = e
+                case let .success(replica):
+                    if let e = checkLeaderEpoch(asked.currentLeaderEpoch, replica) {
+                        out.errorCode = e
+                    } else {
+                        let log = replica.log
+                        out.leaderEpoch = replica.leaderEpoch
+                        switch asked.timestamp {
+                        case ListOffsetsRequest.earliestTimestamp: out.offset = log.logStartOffset; out.timestamp = -1
+                        case ListOffsetsRequest.latestTimestamp:
+                            out.offset = request.replicaId >= 0 ? log.logEndOffset : log.highWatermark; out.timestamp = -1
+                        default:
+                            let bound = log.highWatermark
+                            if let found = try? log.offset(forTimestamp: asked.timestamp), found.offset < bound {
+                                out.offset = found.offset; out.timestamp = found.timestamp
+                            } else {
+                                out.offset = -1; out.timestamp = -1
+                            }
+                        }
+                    }
+                }
+                response.topics[t].partitions[i] = out
+            }
+        }
+        return response
+    }
+
+    func handleMetadata(_ request: MetadataRequest) -> MetadataResponse {
+        let image = metadataLog.image
+        let names = request.topics ?? image.topicNames
+        let brokers = image.brokers.keys.sorted().filter { nodes[$0] != nil }
+            .map { MetadataResponse.MetadataResponseBroker(nodeId: $0, host: "in-process", port: 0, rack: nil) }
+        let topics = names.map { name -> MetadataResponse.MetadataResponseTopic in
+            guard let topic = image.topic(named: name) else {
+                return .init(errorCode: .unknownTopicOrPartition, name: name, topicId: .zero, isInternal: false, partitions: [])
+            }
+            let partitions = topic.partitionIds.map { p -> MetadataResponse.MetadataResponsePartition in
+                let reg = topic.partitions[p]!
+                return .init(errorCode: reg.hasLeader ? .none : .leaderNotAvailable, partitionIndex: p, leaderId: reg.leader,
+                             leaderEpoch: reg.leaderEpoch, replicaNodes: reg.replicas, isrNodes: reg.isr,
+                             offlineReplicas: reg.replicas.filter { nodes[$0] == nil })
+            }
+            return .init(errorCode: .none, name: name, topicId: KafkaUuid(bytes: topic.id.bytes) ?? .zero, isInternal: false, partitions: partitions)
+        }
+        return MetadataResponse(brokers: brokers, clusterId: clusterId, controllerId: Cluster.controllerId, topics: topics)
+    }
+
+    func handleOffsetForLeaderEpoch(_ request: OffsetForLeaderEpochRequest, on node: BrokerNode) -> OffsetForLeaderEpochResponse {
+        var response = request.errorResponse(.none)
+        for t in response.topics.indices {
+            for i in response.topics[t].partitions.indices {
+                let asked = request.topics[t].partitions[i]
+                let tp = TopicPartition(request.topics[t].topic, asked.partition)
+                var out = response.topics[t].partitions[i]
+                switch leaderReplica(tp, on: node) {
+                case let .failure(e): out.errorCode = e
+                case let .success(replica):
+                    if let e = checkLeaderEpoch(asked.currentLeaderEpoch, replica) {
+                        out.errorCode = e
+                    } else {
+                        let (epoch, end) = replica.log.endOffset(forLeaderEpoch: asked.leaderEpoch)
+                        out.leaderEpoch = epoch
+                        out.endOffset = end
+                    }
+                }
+                response.topics[t].partitions[i] = out
+            }
+        }
+        return response
+    }
+}

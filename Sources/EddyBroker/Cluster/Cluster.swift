@@ -1,0 +1,403 @@
+import EddyProtocol
+import EddyStorage
+import Foundation
+import Logging
+
+/// Settings of an in-process cluster that are not topic configs (Kafka's broker configs).
+public struct ClusterOptions: Sendable {
+    /// Brokers created when an empty data directory is initialised (`eddy cluster init --brokers N`).
+    public var initialBrokerCount: Int = 3
+    /// A follower that has not caught up for this long leaves the ISR (replica.lag.time.max.ms).
+    public var replicaLagTimeMaxMs: Int64 = 30_000
+    /// Bytes a follower fetches per partition per round (replica.fetch.max.bytes).
+    public var replicaFetchMaxBytes: Int32 = 1_048_576
+    /// A broker that has not heartbeated for this long is fenced (broker.session.timeout.ms).
+    public var brokerSessionTimeoutMs: Int64 = 9000
+    /// Move leadership back to preferred replicas periodically (auto.leader.rebalance.enable).
+    public var autoLeaderRebalanceEnable = true
+    /// How often to check for preferred leaders (leader.imbalance.check.interval.seconds, in ms).
+    public var leaderImbalanceCheckIntervalMs: Int64 = 300_000
+    public var defaultPartitions: Int32 = 1
+    public var defaultReplicationFactor: Int16 = 1
+    public var metadata = MetadataLog.Settings()
+    /// Seed for cluster and topic IDs; nil draws them from the system generator.
+    public var randomSeed: UInt64?
+
+    public init() {}
+}
+
+/// A Kafka cluster of N brokers living in one process, over one data directory:
+///
+///     <data-dir>/
+///       meta.properties            cluster.id and node.id 0 (node 0 is also the controller,
+///                                  as in KRaft's combined mode)
+///       __cluster_metadata-0/      the controller's metadata log and snapshots (see `MetadataLog`)
+///       broker-<id>/               broker <id>'s log directory (see `LogManager`), one per broker
+///
+/// The controller owns topics, replica assignments, leaders, leader epochs, the ISR and which
+/// brokers are fenced, all in the metadata log; brokers learn every committed change at once
+/// (`applyMetadata`). Brokers talk to each other only through the `Transport`: followers
+/// replicate with Fetch requests carrying their replica id, exactly as clients fetch.
+///
+/// Time is the injected `Clock`, and replication advances only when driven: `replicationRound()`
+/// makes every follower fetch once, `tick()` runs the time-based checks (ISR lag, session
+/// timeouts, preferred leaders, produce timeouts). `ClusterDriver` does both on a thread for
+/// live use; tests and the simulation call them directly, so every schedule is reproducible.
+///
+/// Thread-safe: one lock guards all broker and controller state. Transport calls are made
+/// outside it, and response callbacks run after it is released.
+public final class Cluster: @unchecked Sendable {
+    public let dataDirectory: String
+    public let clusterId: String
+    public let options: ClusterOptions
+    public let transport: any Transport
+    let clock: any Clock
+    let logger: Logger
+    let lock = NSLock()
+    let metadataLog: MetadataLog
+    var controller: Controller
+    var nodes: [Int32: BrokerNode] = [:]
+    var lastHeartbeatMs: [Int32: Int64] = [:]
+    var purgatory: [DelayedProduce] = []
+    var deferred: [@Sendable () -> Void] = []
+    var seededRandom: SplitMix64?
+    var lastPreferredLeaderCheckMs: Int64
+    var isShutDown = false
+    /// Records possibly lost by unclean leader elections, per partition.
+    public private(set) var uncleanElectionLosses: [TopicPartition: Int64] = [:]
+    /// Every (partition, leader epoch) → leader seen, for the one-leader-per-epoch invariant.
+    var leadersByEpoch: [TopicPartition: [Int32: Int32]] = [:]
+    /// Set by a running `ClusterDriver`: called when a leader appended, so followers fetch now.
+    var driverWakeup: (@Sendable () -> Void)?
+    /// Incremented each time a broker starts; requests and responses of an earlier run of a
+    /// broker (still in flight when it was killed) are recognised by it and dropped.
+    var nextIncarnation: Int64 = 0
+
+    public static let controllerId: Int32 = 0
+
+    /// Opens the data directory as a cluster, initialising it with `options.initialBrokerCount`
+    /// brokers if it is empty, and starts every broker that is not fenced (stopped).
+    ///
+    /// - Parameter transport: how brokers reach each other; defaults to in-process delivery.
+    ///   A simulated transport must deliver to `deliver(_:to:context:completion:)`.
+    public init(dataDirectory: String, clock: any Clock = SystemClock(), options: ClusterOptions = ClusterOptions(),
+                transport: (any Transport)? = nil, logger: Logger = Logger(label: "eddy.cluster")) throws(BrokerError) {
+        self.dataDirectory = dataDirectory
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        seededRandom = options.randomSeed.map { SplitMix64(seed: $0) }
+        let inProcess = InProcessTransport()
+        self.transport = transport ?? inProcess
+        lastPreferredLeaderCheckMs = clock.nowMs()
+        try Disk.makeDirectories(dataDirectory)
+        if let meta = try MetaProperties.read(directory: dataDirectory) {
+            clusterId = meta.clusterId
+        } else {
+            if Disk.exists(Disk.join(dataDirectory, MetadataLog.directoryName)) {
+                throw .invalidDataDirectory("\(dataDirectory) has \(MetadataLog.directoryName) but no \(MetaProperties.fileName); refusing to initialise over existing data")
+            }
+            var rng = seededRandom
+            clusterId = Broker.newUuid(&rng).description
+            seededRandom = rng
+            try MetaProperties(clusterId: clusterId, nodeId: Cluster.controllerId).write(directory: dataDirectory)
+        }
+        metadataLog = try MetadataLog(directory: Disk.join(dataDirectory, MetadataLog.directoryName),
+                                      settings: options.metadata, clock: clock, logger: logger)
+        controller = Controller(brokerIds: [], defaultPartitions: options.defaultPartitions,
+                                defaultReplicationFactor: options.defaultReplicationFactor)
+        inProcess.cluster = self
+        do throws(BrokerError) {
+            try lock.withLock { () throws(BrokerError) in
+                if metadataLog.image.brokers.isEmpty {
+                    try commit(controller.registerBrokers(Array(0 ..< Int32(max(1, options.initialBrokerCount))),
+                                                          image: metadataLog.image))
+                }
+                for (id, registration) in metadataLog.image.brokers.sorted(by: { $0.key < $1.key }) where !registration.fenced {
+                    try startNodeLocked(id)
+                }
+            }
+        } catch {
+            try? shutdown()
+            throw error
+        }
+        flushDeferred()
+    }
+
+    /// The committed metadata (a value).
+    public var metadataImage: MetadataImage { lock.withLock { metadataLog.image } }
+
+    /// IDs of the brokers whose process is running, ascending.
+    public var runningBrokers: [Int32] { lock.withLock { nodes.keys.sorted() } }
+
+    // MARK: Metadata
+
+    /// Appends records to the metadata log (durably), then tells every running broker.
+    /// Caller holds the lock.
+    func commit(_ records: [MetadataRecord]) throws(BrokerError) {
+        guard !records.isEmpty else { return }
+        _ = try metadataLog.append(records)
+        try applyMetadata()
+    }
+
+    /// Brings every running broker in line with the image: opens logs of partitions it
+    /// hosts, deletes logs of partitions it no longer hosts, and changes roles where the leader
+    /// or leader epoch changed. Caller holds the lock.
+    func applyMetadata() throws(BrokerError) {
+        let image = metadataLog.image
+        for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+            var hosted = Set<TopicPartition>()
+            for name in image.topicNames {
+                let topic = image.topic(named: name)!
+                let config = topicLogConfig(name, image: image)
+                for p in topic.partitionIds {
+                    let reg = topic.partitions[p]!
+                    guard reg.replicas.contains(node.id) else { continue }
+                    let tp = TopicPartition(name, p)
+                    hosted.insert(tp)
+                    try applyRegistration(reg, topicId: topic.id, to: tp, on: node, config: config)
+                }
+            }
+            for tp in Array(node.replicas.keys) where !hosted.contains(tp) {
+                failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower)
+                node.replicas[tp] = nil
+                try BrokerError.storage { try node.logManager.deleteLog(tp) }
+            }
+        }
+    }
+
+    private func applyRegistration(_ reg: PartitionRegistration, topicId: Uuid, to tp: TopicPartition,
+                                   on node: BrokerNode, config: LogConfig) throws(BrokerError) {
+        let replica: Replica
+        if let existing = node.replicas[tp] {
+            replica = existing
+            if existing.log.config != config { existing.log.updateConfig(config) }
+        } else {
+            let directory = Disk.join(node.logManager.directory, tp.directoryName)
+            if let recorded = PartitionMetadataFile.read(directory: directory), recorded != topicId {
+                try BrokerError.storage { try node.logManager.deleteLog(tp) }
+            }
+            let log = try BrokerError.storage { try node.logManager.getOrCreateLog(tp, config: config) }
+            if PartitionMetadataFile.read(directory: log.directory) != topicId {
+                try PartitionMetadataFile.write(directory: log.directory, topicId: topicId)
+            }
+            replica = Replica(topicPartition: tp, log: log, role: .offline, leaderEpoch: -1, partitionEpoch: -1)
+            node.replicas[tp] = replica
+        }
+        let now = clock.nowMs()
+        if reg.leader == node.id {
+            if var state = replica.leaderState, replica.leaderEpoch == reg.leaderEpoch {
+                // Same leadership: only the ISR (and partition epoch) changed.
+                if replica.partitionEpoch != reg.partitionEpoch {
+                    let actions = state.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch)
+                    replica.leaderState = state
+                    replica.partitionEpoch = reg.partitionEpoch
+                    try perform(actions, replica: replica, node: node)
+                }
+            } else {
+                becomeLeader(replica, reg: reg, node: node, now: now)
+            }
+        } else {
+            if replica.isLeader { failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower) }
+            replica.role = reg.hasLeader ? .follower(leaderId: reg.leader) : .offline
+            replica.leaderEpoch = reg.leaderEpoch
+            replica.partitionEpoch = reg.partitionEpoch
+        }
+    }
+
+    private func becomeLeader(_ replica: Replica, reg: PartitionRegistration, node: BrokerNode, now: Int64) {
+        let log = replica.log
+        // A leader elected from the ISR holds every committed record, so it may carry the
+        // partition's high watermark forward at once (the HW never goes backwards).
+        let knownHW = partitionHighWatermark(replica.topicPartition)
+        log.maybeIncrementHighWatermark(min(knownHW, log.logEndOffset))
+        // The new epoch starts at the log end (Kafka's maybeAssignEpochStartOffset), so
+        // followers that diverged in an older epoch are told where to truncate.
+        do { _ = try log.maybeAssignEpochStartOffset(leaderEpoch: reg.leaderEpoch) } catch {
+            logger.error("could not record the leader epoch start", metadata: ["partition": "\(replica.topicPartition)", "error": "\(error)"])
+        }
+        let state = PartitionLeaderState(leaderId: node.id, leaderEpoch: reg.leaderEpoch, partitionEpoch: reg.partitionEpoch,
+                                         replicas: reg.replicas, isr: reg.isr, logEndOffset: log.logEndOffset,
+                                         highWatermark: log.highWatermark, leaderEpochStartOffset: log.logEndOffset, now: now)
+        log.maybeIncrementHighWatermark(state.highWatermark)
+        replica.role = .leader(state)
+        replica.leaderEpoch = reg.leaderEpoch
+        replica.partitionEpoch = reg.partitionEpoch
+        leadersByEpoch[replica.topicPartition, default: [:]][reg.leaderEpoch] = node.id
+    }
+
+    /// The highest high watermark any running replica of `tp` has.
+    func partitionHighWatermark(_ tp: TopicPartition) -> Int64 {
+        nodes.values.compactMap { $0.replicas[tp]?.log.highWatermark }.max() ?? 0
+    }
+
+    /// Carries out a leader state's actions. Caller holds the lock.
+    func perform(_ actions: [PartitionLeaderState.Action], replica: Replica, node: BrokerNode) throws(BrokerError) {
+        for action in actions {
+            switch action {
+            case let .highWatermarkAdvanced(hw):
+                replica.log.maybeIncrementHighWatermark(hw)
+                completeDelayedProduces(replica.topicPartition, node: node.id)
+            case let .proposeIsr(isr, partitionEpoch):
+                proposeIsr(replica, node: node, isr: isr, partitionEpoch: partitionEpoch)
+            }
+        }
+    }
+
+    /// AlterPartition from a leader to the controller (in process: a direct call). An accepted
+    /// change reaches the leader through `applyMetadata` (`onIsrCommitted`).
+    private func proposeIsr(_ replica: Replica, node: BrokerNode, isr: [Int32], partitionEpoch: Int32) {
+        let tp = replica.topicPartition
+        do throws(BrokerError) {
+            let records = try controller.alterPartition(tp, leaderId: node.id, leaderEpoch: replica.leaderEpoch,
+                                                        partitionEpoch: partitionEpoch, newIsr: isr, image: metadataLog.image)
+            if records.isEmpty, var state = replica.leaderState, let reg = metadataLog.image.partition(tp) {
+                // Nothing to change: answer with the current registration.
+                let actions = state.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch)
+                replica.leaderState = state
+                try perform(actions, replica: replica, node: node)
+            } else {
+                try commit(records)
+            }
+        } catch {
+            logger.info("ISR change rejected", metadata: ["partition": "\(tp)", "isr": "\(isr)", "error": "\(error)"])
+            if var state = replica.leaderState, let reg = metadataLog.image.partition(tp) {
+                let actions = state.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode)
+                replica.leaderState = state
+                try? perform(actions, replica: replica, node: node)
+            }
+        }
+    }
+
+    func topicLogConfig(_ topic: String, image: MetadataImage) -> LogConfig {
+        let (config, rejected) = image.logConfig(forTopic: topic)
+        for (key, error) in rejected.sorted(by: { $0.key < $1.key }) {
+            logger.warning("ignoring invalid stored topic config", metadata: ["topic": "\(topic)", "key": "\(key)", "error": "\(error)"])
+        }
+        return config
+    }
+
+    // MARK: Broker lifecycle
+
+    /// Starts a stopped or killed broker: its logs are recovered, the controller unfences it,
+    /// and it rejoins as follower (truncating by leader epoch as it fetches) or as leader of
+    /// partitions that were waiting for it.
+    public func startBroker(_ id: Int32) throws(BrokerError) {
+        try withLockThenCallbacks { () throws(BrokerError) in
+            guard metadataLog.image.brokers[id] != nil else { throw .invalidRequest("Broker \(id) is not part of this cluster.") }
+            guard nodes[id] == nil else { return }
+            try startNodeLocked(id)
+            let result = try controller.unfenceBroker(id, image: metadataLog.image)
+            recordUncleanLosses(result.uncleanElections)
+            try commit(result.records)
+        }
+    }
+
+    func startNodeLocked(_ id: Int32) throws(BrokerError) {
+        let dir = Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id))
+        let logManager = try BrokerError.storage { try LogManager(directory: dir, clock: clock, logger: logger) }
+        nextIncarnation += 1
+        nodes[id] = BrokerNode(id: id, incarnation: nextIncarnation, logManager: logManager)
+        lastHeartbeatMs[id] = clock.nowMs()
+        try applyMetadata()
+    }
+
+    /// Controlled shutdown (`eddy broker stop`): leadership moves to other in-sync replicas
+    /// first, the broker leaves every ISR, is fenced, then closes its logs cleanly.
+    public func stopBroker(_ id: Int32) throws(BrokerError) {
+        try withLockThenCallbacks { () throws(BrokerError) in
+            guard metadataLog.image.brokers[id] != nil else { throw .invalidRequest("Broker \(id) is not part of this cluster.") }
+            try commit(controller.controlledShutdown(id, image: metadataLog.image).records)
+            if let node = nodes.removeValue(forKey: id) {
+                failAllDelayedProduces(node: id)
+                try BrokerError.storage { try node.logManager.shutdown() }
+            }
+        }
+    }
+
+    /// A crash (`eddy broker kill`): the broker stops at once and everything it had not
+    /// fsynced is lost, as after a power cut. The controller notices after
+    /// broker.session.timeout.ms (`tick`), or at once with `fenceNow`.
+    public func killBroker(_ id: Int32, fenceNow: Bool = false) throws(BrokerError) {
+        try withLockThenCallbacks { () throws(BrokerError) in
+            guard metadataLog.image.brokers[id] != nil else { throw .invalidRequest("Broker \(id) is not part of this cluster.") }
+            if let node = nodes.removeValue(forKey: id) {
+                failAllDelayedProduces(node: id)
+                do { try node.logManager.simulatePowerLoss() } catch {
+                    logger.error("power loss simulation failed", metadata: ["broker": "\(id)", "error": "\(error)"])
+                }
+            }
+            if fenceNow, metadataLog.image.brokers[id]?.fenced == false {
+                try fenceLocked(id)
+            }
+        }
+    }
+
+    func fenceLocked(_ id: Int32) throws(BrokerError) {
+        let result = try controller.fenceBroker(id, image: metadataLog.image)
+        recordUncleanLosses(result.uncleanElections)
+        try commit(result.records)
+    }
+
+    /// Counts what an unclean election may have lost: records below the partition's high
+    /// watermark that the new leader does not have.
+    func recordUncleanLosses(_ elections: [TopicPartition]) {
+        for tp in elections {
+            let hw = partitionHighWatermark(tp)
+            let leo = nodes.values.compactMap { $0.replicas[tp] }.map(\.log.logEndOffset).max() ?? 0
+            uncleanElectionLosses[tp, default: 0] += max(0, hw - leo)
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Closes every running broker cleanly and the metadata log.
+    public func shutdown() throws {
+        let toClose = lock.withLock { () -> [BrokerNode] in
+            guard !isShutDown else { return [] }
+            isShutDown = true
+            for d in purgatory { d.complete(error: .notLeaderOrFollower, into: &deferred) }
+            purgatory.removeAll()
+            let all = Array(nodes.values)
+            nodes.removeAll()
+            return all
+        }
+        flushDeferred()
+        var firstError: (any Error)?
+        for node in toClose {
+            do { try node.logManager.shutdown() } catch { firstError = firstError ?? error }
+        }
+        do { try metadataLog.close() } catch { firstError = firstError ?? error }
+        if let firstError { throw firstError }
+    }
+
+    /// Stops everything as a crash of the whole process would (tests).
+    public func simulateCrash() {
+        lock.withLock {
+            isShutDown = true
+            for node in nodes.values { try? node.logManager.simulatePowerLoss() }
+            nodes.removeAll()
+            metadataLog.closeWithoutFlush()
+        }
+    }
+
+    // MARK: Locking helpers
+
+    /// Runs `body` under the lock, then the response callbacks it queued, outside the lock.
+    func withLockThenCallbacks<R>(_ body: () throws(BrokerError) -> R) throws(BrokerError) -> R {
+        let result: Result<R, BrokerError> = lock.withLock {
+            guard !isShutDown else { return .failure(.brokerClosed) }
+            return Result { () throws(BrokerError) -> R in try body() }
+        }
+        flushDeferred()
+        return try result.get()
+    }
+
+    func flushDeferred() {
+        let callbacks = lock.withLock { () -> [@Sendable () -> Void] in
+            defer { deferred.removeAll() }
+            return deferred
+        }
+        for c in callbacks { c() }
+    }
+}

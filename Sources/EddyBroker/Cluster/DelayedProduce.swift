@@ -1,0 +1,48 @@
+import EddyProtocol
+
+/// A Produce with acks=all waiting until every partition's high watermark has passed what it
+/// appended (Kafka's `DelayedProduce` in the produce purgatory). Guarded by the cluster lock.
+final class DelayedProduce {
+    struct PartitionStatus {
+        var topicPartition: TopicPartition
+        /// Offset the high watermark must reach: last appended offset + 1.
+        var requiredOffset: Int64
+        var response: ProduceResponse.PartitionProduceResponse
+        var done: Bool
+    }
+
+    let node: Int32
+    let deadlineMs: Int64
+    var partitions: [PartitionStatus]
+    let respond: @Sendable (KafkaResponse) -> Void
+    let topicOrder: [String]
+
+    init(node: Int32, deadlineMs: Int64, partitions: [PartitionStatus], topicOrder: [String],
+         respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        self.node = node
+        self.deadlineMs = deadlineMs
+        self.partitions = partitions
+        self.topicOrder = topicOrder
+        self.respond = respond
+    }
+
+    var isComplete: Bool { partitions.allSatisfy(\.done) }
+
+    /// Marks every unfinished partition failed with `error` and queues the response.
+    func complete(error: ErrorCode, into deferred: inout [@Sendable () -> Void]) {
+        for i in partitions.indices where !partitions[i].done {
+            partitions[i].response.errorCode = error
+            partitions[i].response.baseOffset = -1
+            partitions[i].done = true
+        }
+        queueResponse(into: &deferred)
+    }
+
+    func queueResponse(into deferred: inout [@Sendable () -> Void]) {
+        var byTopic: [String: [ProduceResponse.PartitionProduceResponse]] = [:]
+        for p in partitions { byTopic[p.topicPartition.topic, default: []].append(p.response) }
+        let response = ProduceResponse(responses: topicOrder.map { .init(name: $0, partitionResponses: byTopic[$0] ?? []) })
+        let respond = respond
+        deferred.append { respond(.produce(response)) }
+    }
+}

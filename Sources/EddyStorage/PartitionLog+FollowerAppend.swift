@@ -1,0 +1,96 @@
+import EddyProtocol
+import Foundation
+
+extension PartitionLog {
+    /// Appends batches fetched from the leader, byte for byte: their offsets and
+    /// partitionLeaderEpoch were assigned by the leader and are kept (Kafka's `appendAsFollower`).
+    ///
+    /// Checks (nothing is written when one fails):
+    /// - every batch's CRC and records, allowing the offset gaps and empty batches that
+    ///   compaction leaves on the leader (`invalidRecord`);
+    /// - the first batch starts at or after the log end offset and each batch after the end of
+    ///   the previous one (`offsetsOutOfOrder`); the caller truncates or refetches.
+    /// max.message.bytes and topic rules are the leader's business, as in Kafka.
+    ///
+    /// A gap — between the log end offset and the first batch, or between batches — makes the
+    /// log durably marked as having offset gaps before anything is written, so recovery accepts
+    /// them. Each batch assigns (its epoch, its base offset) to the leader epoch cache. Segment
+    /// rolling and flush.messages apply as for `append`.
+    @discardableResult
+    public func appendAsFollower(_ records: [UInt8]) throws -> LogAppendInfo {
+        let locations: [MemoryRecords.BatchLocation]
+        do {
+            locations = try MemoryRecords.batches(in: records)
+            try records.withBytes { (b) throws(RecordBatchError) in
+                for loc in locations {
+                    try RecordBatch.validate(UnsafeRawBufferPointer(rebasing: b[loc.range]), header: loc.header,
+                                             records: true, requireContiguousOffsets: false)
+                }
+            }
+        } catch {
+            throw StorageError.invalidRecord(error)
+        }
+        guard let first = locations.first?.header, let last = locations.last?.header else {
+            throw StorageError.invalidRecord(.truncated(needed: RecordBatchHeader.size, available: 0))
+        }
+        var hasGaps = false
+        var recordCount = 0
+        var maxTimestamp: Int64 = -1
+        var previousEnd: Int64?
+        for loc in locations {
+            let h = loc.header
+            guard h.lastOffsetDelta >= 0, h.baseOffset >= 0, h.baseOffset <= Int64.max - Int64(h.lastOffsetDelta) - 1 else {
+                throw StorageError.invalidRecord(.invalidOffsetDelta(expected: max(h.recordCount - 1, 0), found: h.lastOffsetDelta))
+            }
+            if let previousEnd {
+                guard h.baseOffset >= previousEnd else {
+                    throw StorageError.offsetsOutOfOrder(expectedAtLeast: previousEnd, found: h.baseOffset)
+                }
+                if h.baseOffset > previousEnd { hasGaps = true }
+            }
+            previousEnd = h.nextOffset
+            recordCount += Int(h.recordCount)
+            maxTimestamp = max(maxTimestamp, h.maxTimestamp)
+        }
+        // A segment addresses its offsets relative to its base offset in 32 bits.
+        guard last.lastOffset - first.baseOffset <= Int64(Int32.max) else {
+            throw StorageError.recordRejected("a follower append spanning offsets \(first.baseOffset) to \(last.lastOffset) does not fit one segment")
+        }
+        let config = self.config
+        let total = locations[locations.count - 1].range.upperBound
+
+        let (info, needsCheckpoint) = try lock.withLock { () throws -> (LogAppendInfo, Bool) in
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            let logEnd = activeSegment.nextOffset
+            guard first.baseOffset >= logEnd else {
+                throw StorageError.offsetsOutOfOrder(expectedAtLeast: logEnd, found: first.baseOffset)
+            }
+            if hasGaps || first.baseOffset > logEnd { try markOffsetGaps() }
+            let now = clock.nowMs()
+            if activeSegment.shouldRoll(batchBytes: total, lastOffset: last.lastOffset, maxTimestamp: maxTimestamp,
+                                        nowMs: now, config: config)
+                || last.lastOffset - activeSegment.baseOffset > Int64(Int32.max) {
+                try rollLocked(now: now, baseOffset: first.baseOffset)
+            }
+            try records.withUnsafeBytes { b in
+                try activeSegment.append(parts: [UnsafeRawBufferPointer(rebasing: b[0 ..< total])],
+                                         batches: locations.map { ($0.header, $0.header.totalSize) })
+            }
+            for loc in locations {
+                assignEpochLocked(loc.header.partitionLeaderEpoch, startOffset: loc.header.baseOffset)
+            }
+            unflushedRecords += Int64(recordCount)
+            var checkpoint = false
+            if unflushedRecords >= config.flushMessages {
+                try flushLocked()
+                checkpoint = true
+            }
+            let info = LogAppendInfo(firstOffset: first.baseOffset, lastOffset: last.lastOffset, maxTimestamp: maxTimestamp,
+                                     logAppendTime: -1, recordCount: recordCount, batchCount: locations.count,
+                                     validBytes: total)
+            return (info, checkpoint)
+        }
+        if needsCheckpoint { onCheckpointNeeded?() }
+        return info
+    }
+}

@@ -1,0 +1,99 @@
+import EddyBroker
+import EddyProtocol
+
+/// The reading side of `eddy consume`: a position per partition, advanced by fetches from the
+/// broker, rendering each record with the format. It holds no reference to the broker, so the
+/// caller can close and reopen the data directory between polls.
+struct ConsumeReader {
+    let topic: String
+    private let topicBytes: [UInt8]
+    let format: RecordFormat
+    /// The partitions read, in order, and the next offset to print from each.
+    private(set) var positions: [(partition: Int32, offset: Int64)]
+    /// Records still to print (nil: no limit).
+    private(set) var remaining: Int?
+
+    var isDone: Bool { remaining == 0 }
+
+    init(broker: Broker, topic: String, partition: Int32?, start: StartOffset, format: RecordFormat, limit: Int?) throws {
+        self.topic = topic
+        topicBytes = Array(topic.utf8)
+        self.format = format
+        remaining = limit
+        let description = try broker.describeTopic(topic)
+        let partitions: [Int32]
+        if let partition {
+            guard Int(partition) < description.partitionCount else {
+                throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION",
+                                "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(description.partitionCount) partitions).")
+            }
+            partitions = [partition]
+        } else {
+            partitions = description.partitions.map(\.partition)
+        }
+        positions = try partitions.map { p in
+            let tp = TopicPartition(topic, p)
+            switch start {
+            case .earliest: return (p, try broker.listOffsets(tp, .earliest).offset)
+            case .latest: return (p, try broker.listOffsets(tp, .latest).offset)
+            case let .absolute(n):
+                let first = try broker.listOffsets(tp, .earliest).offset
+                let end = try broker.listOffsets(tp, .latest).offset
+                guard n >= first, n <= end else {
+                    throw EddyError(kafka: "OFFSET_OUT_OF_RANGE",
+                                    "offset \(n) is out of range for partition \(tp): it has offsets \(first) to \(end) (exclusive end)")
+                }
+                return (p, n)
+            }
+        }
+    }
+
+    /// Fetches once from every partition that has more, printing what it gets. Returns the
+    /// number of records printed; 0 means every partition is at its end.
+    mutating func poll(_ broker: Broker, out: Output) throws -> Int {
+        var printed = 0
+        for i in positions.indices where !isDone && !out.isClosed {
+            let tp = TopicPartition(topic, positions[i].partition)
+            let data = try broker.fetch(tp, offset: positions[i].offset, maxBytes: Consume.fetchBytes)
+            guard !data.bytes.isEmpty else { continue }
+            var next = positions[i].offset
+            printed += try render(data.bytes, partition: positions[i].partition, from: &next, out: out)
+            positions[i].offset = next
+        }
+        return printed
+    }
+
+    /// Prints the records at or after `offset` in whole batches `bytes`, advancing `offset`.
+    private mutating func render(_ bytes: [UInt8], partition: Int32, from offset: inout Int64, out: Output) throws -> Int {
+        var printed = 0
+        try bytes.withUnsafeBytes { buf in
+            var pos = 0
+            while pos < buf.count, !isDone {
+                let header = try RecordBatchHeader(parsing: buf, at: pos)
+                guard header.totalSize <= buf.count - pos else {
+                    throw RecordBatchError.truncated(needed: header.totalSize, available: buf.count - pos)
+                }
+                let batch = UnsafeRawBufferPointer(rebasing: buf[pos ..< pos + header.totalSize])
+                try RecordBatch.validate(batch, header: header, records: false)
+                let logAppendTime = header.attributes.timestampType == .logAppendTime
+                var stop = false
+                try RecordBatch.forEachRecord(in: batch, header: header) { r in
+                    let recordOffset = header.baseOffset + Int64(r.offsetDelta)
+                    guard !stop, recordOffset >= offset else { return }
+                    let ts = logAppendTime ? header.maxTimestamp : header.baseTimestamp + r.timestampDelta
+                    try format.render(topic: topicBytes, partition: partition, offset: recordOffset, timestamp: ts,
+                                      record: r, to: out)
+                    offset = recordOffset + 1
+                    printed += 1
+                    if let left = remaining {
+                        remaining = left - 1
+                        if left - 1 == 0 { stop = true }
+                    }
+                }
+                if !stop { offset = max(offset, header.nextOffset) }
+                pos += header.totalSize
+            }
+        }
+        return printed
+    }
+}

@@ -1,0 +1,197 @@
+import EddyProtocol
+import Foundation
+import Testing
+
+/// `eddy produce` and `eddy consume` round trips through the built binary.
+@Suite struct ProduceConsumeTests {
+    private func topic(_ dir: TempDataDir, _ name: String, partitions: Int, configs: [String] = []) throws {
+        let r = try Eddy.run(["topics", "create", "--topic", name, "--partitions", "\(partitions)"]
+            + configs.flatMap { ["--config", $0] } + dir.flag)
+        try #require(r.status == 0, "\(r)")
+    }
+
+    @Test func valuesRoundTripInOrderWithDefaultFormat() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "t", partitions: 1)
+        let lines = (0 ..< 2500).map { "value \($0)" }
+        let produced = try Eddy.run(["produce", "--topic", "t"] + dir.flag, stdin: Array((lines.joined(separator: "\n") + "\n").utf8))
+        #expect(produced.status == 0, "\(produced)")
+        #expect(produced.stdout.isEmpty)
+        // One summary line on stderr.
+        #expect(produced.errLines.count == 1)
+        #expect(produced.stderr.hasPrefix("eddy: produced 2500 records ("), "\(produced)")
+        #expect(produced.stderr.hasSuffix(") to t: partition 0 offsets 0..2499\n"), "\(produced)")
+        let consumed = try Eddy.run(["consume", "--topic", "t", "--exit-at-end"] + dir.flag)
+        #expect(consumed.status == 0, "\(consumed)")
+        #expect(consumed.outLines == lines)
+    }
+
+    @Test func linesAreAppendedInBatchesNotOneWritePerLine() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "t", partitions: 1)
+        let input = Array((0 ..< 5000).map { "\($0)\n" }.joined().utf8)
+        let r = try Eddy.run(["produce", "--topic", "t"] + dir.flag, stdin: input)
+        try #require(r.status == 0, "\(r)")
+        let log = try Array(Data(contentsOf: URL(fileURLWithPath: dir.partitionDirectory("t", 0) + "/00000000000000000000.log")))
+        let batches = try MemoryRecords.batches(in: log)
+        #expect(batches.count < 20, "5000 short lines should take a handful of batches, got \(batches.count)")
+        #expect(batches.reduce(0) { $0 + Int($1.header.recordCount) } == 5000)
+        #expect(r.stderr.contains("in \(batches.count) batches"), "\(r)")
+    }
+
+    @Test func keysGoToMurmur2PartitionsAndFormatTokensRender() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "orders", partitions: 4)
+        let keys = (0 ..< 200).map { "customer-\($0 % 17)" }
+        let input = keys.enumerated().map { "\($1)=>order \($0)" }.joined(separator: "\n")
+        let produced = try Eddy.run(["produce", "--topic", "orders", "--key-separator", "=>", "--header", "source=e2e",
+                                     "--header", "trace=a=b"] + dir.flag, stdin: Array(input.utf8))
+        try #require(produced.status == 0, "\(produced)")
+        let consumed = try Eddy.run(["consume", "--topic", "orders", "--exit-at-end",
+                                     "--format", "%t|%p|%o|%k|%s|%h|%K|%S|%T|%%\\n"] + dir.flag)
+        try #require(consumed.status == 0, "\(consumed)")
+        var nextOffset = [Int: Int]()
+        var seen = [Int]()
+        for line in consumed.outLines {
+            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            try #require(f.count == 10, "\(line)")
+            #expect(f[0] == "orders")
+            let p = try #require(Int(f[1])), o = try #require(Int(f[2]))
+            #expect(o == nextOffset[p, default: 0], "offsets per partition are contiguous from 0")
+            nextOffset[p] = o + 1
+            #expect(p == Int(Murmur2.partition(forKey: Array(f[3].utf8), partitions: 4)), "key \(f[3]) in partition \(p)")
+            let n = try #require(Int(f[4].dropFirst("order ".count)))
+            #expect(f[3] == keys[n])
+            #expect(f[5] == "source=e2e,trace=a=b")
+            #expect(f[6] == "\(f[3].utf8.count)" && f[7] == "\(f[4].utf8.count)")
+            let ts = try #require(Int64(f[8]))
+            #expect(abs(ts - Int64(Date().timeIntervalSince1970 * 1000)) < 600_000)
+            #expect(f[9] == "%")
+            seen.append(n)
+        }
+        #expect(seen.sorted() == Array(0 ..< 200))
+        // Per partition, records keep their input order.
+        for p in 0 ..< 4 {
+            let inP = consumed.outLines.filter { $0.hasPrefix("orders|\(p)|") }.map { Int($0.split(separator: "|")[4].dropFirst(6))! }
+            #expect(inP == inP.sorted())
+        }
+    }
+
+    @Test func linesWithoutTheSeparatorHaveNullKeysAndBytesPassThrough() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "raw", partitions: 1)
+        // A CR before LF stays, NUL and high bytes pass, an empty line is an empty value, and the
+        // last line needs no newline.
+        var input: [UInt8] = Array("k1:v1\r\n".utf8)
+        input += [0x00, 0xff, 0xfe, 0x3a, 0x01, 0x0a]   // key [0,255,254], value [1]
+        input += Array("novalue-sep\n\n:leading\nlast".utf8)
+        let r = try Eddy.run(["produce", "--topic", "raw", "--key-separator", ":"] + dir.flag, stdin: input)
+        try #require(r.status == 0, "\(r)")
+        #expect(r.stderr.hasPrefix("eddy: produced 6 records"), "\(r)")
+        let c = try Eddy.run(["consume", "--topic", "raw", "--exit-at-end", "--format", "[%K:%k][%S:%s]\\n"] + dir.flag)
+        try #require(c.status == 0, "\(c)")
+        var expected: [UInt8] = Array("[2:k1][3:v1\r]\n".utf8)
+        expected += Array("[3:".utf8) + [0x00, 0xff, 0xfe] + Array("][1:".utf8) + [0x01] + Array("]\n".utf8)
+        expected += Array("[-1:][11:novalue-sep]\n[-1:][0:]\n[0:][7:leading]\n[-1:][4:last]\n".utf8)
+        #expect(c.stdout == expected, "\(c)")
+    }
+
+    @Test func offsetsPartitionAndMaxMessages() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "t", partitions: 2)
+        let input = Array((0 ..< 10).map { "a\($0)\n" }.joined().utf8)
+        try #require(try Eddy.run(["produce", "--topic", "t", "--partition", "1"] + dir.flag, stdin: input).status == 0)
+        func consume(_ extra: [String]) throws -> Eddy.Result {
+            try Eddy.run(["consume", "--topic", "t", "--exit-at-end", "--format", "%p:%o:%s\\n"] + extra + dir.flag)
+        }
+        #expect(try consume(["--partition", "1", "--offset", "7"]).outLines == ["1:7:a7", "1:8:a8", "1:9:a9"])
+        #expect(try consume(["--offset", "latest"]).outLines == [])
+        #expect(try consume(["--offset", "earliest", "--max-messages", "2"]).outLines == ["1:0:a0", "1:1:a1"])
+        #expect(try consume(["--partition", "0"]).outLines == [])
+        #expect(try consume(["--partition", "1", "--offset", "10"]).outLines == [])
+        let outOfRange = try consume(["--partition", "1", "--offset", "11"])
+        #expect(outOfRange.status == 1 && outOfRange.stderr.hasPrefix("eddy: OFFSET_OUT_OF_RANGE: "), "\(outOfRange)")
+        let noPartition = try consume(["--partition", "2"])
+        #expect(noPartition.status == 1 && noPartition.stderr.hasPrefix("eddy: UNKNOWN_TOPIC_OR_PARTITION: "), "\(noPartition)")
+        let badProducePartition = try Eddy.run(["produce", "--topic", "t", "--partition", "5"] + dir.flag, stdin: input)
+        #expect(badProducePartition.status == 1 && badProducePartition.stderr.hasPrefix("eddy: UNKNOWN_TOPIC_OR_PARTITION: "))
+        // Appends continue after the earlier ones.
+        try #require(try Eddy.run(["produce", "--topic", "t", "--partition", "1"] + dir.flag, stdin: Array("b\n".utf8)).status == 0)
+        #expect(try consume(["--partition", "1", "--offset", "9"]).outLines == ["1:9:a9", "1:10:b"])
+    }
+
+    @Test func keylessRecordsStickToAPartitionPerBatch() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "t", partitions: 3)
+        // 4000 keyless records of 100 bytes with 1 KiB batches: many batches, each on one
+        // partition, and the sticky partition moves between batches.
+        let value = String(repeating: "x", count: 96)
+        let input = Array((0 ..< 4000).map { String(format: "%04d", $0) + value + "\n" }.joined().utf8)
+        let r = try Eddy.run(["produce", "--topic", "t", "--batch-size", "1024"] + dir.flag, stdin: input)
+        try #require(r.status == 0, "\(r)")
+        var counts = [Int]()
+        for p in 0 ..< 3 {
+            let log = try Array(Data(contentsOf: URL(fileURLWithPath: dir.partitionDirectory("t", p) + "/00000000000000000000.log")))
+            let batches = try MemoryRecords.batches(in: log)
+            #expect(batches.allSatisfy { $0.header.totalSize <= 1024 + 200 })
+            counts.append(batches.reduce(0) { $0 + Int($1.header.recordCount) })
+        }
+        #expect(counts.reduce(0, +) == 4000)
+        #expect(counts.filter { $0 > 0 }.count >= 2, "sticky partitioning moved on: \(counts)")
+    }
+
+    @Test func tooLargeLineIsRejectedAfterEarlierLinesAreStored() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "small", partitions: 1, configs: ["max.message.bytes=1000"])
+        let input = Array(("ok1\nok2\n" + String(repeating: "y", count: 2000) + "\nafter\n").utf8)
+        let r = try Eddy.run(["produce", "--topic", "small"] + dir.flag, stdin: input)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.errLines.last?.hasPrefix("eddy: MESSAGE_TOO_LARGE: line 3 ") == true, "\(r)")
+        let c = try Eddy.run(["consume", "--topic", "small", "--exit-at-end"] + dir.flag)
+        #expect(c.outLines == ["ok1", "ok2"])
+    }
+
+    @Test func followingConsumerSeesLaterProducesAndStopsOnSIGINT() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "live", partitions: 2)
+        try #require(try Eddy.run(["produce", "--topic", "live", "--partition", "0"] + dir.flag, stdin: Array("before\n".utf8)).status == 0)
+        let follower = try Eddy.start(["consume", "--topic", "live", "--format", "%p %s\\n"] + dir.flag)
+        defer { if follower.isRunning { follower.signal(SIGKILL) } }
+        try waitFor("the follower prints the existing record") { follower.stdoutSoFar().contains("0 before\n") }
+        // The follower releases the directory while it waits, so producers get in.
+        for (p, word) in [(1, "during1"), (0, "during2")] {
+            let r = try Eddy.run(["produce", "--topic", "live", "--partition", "\(p)"] + dir.flag, stdin: Array("\(word)\n".utf8))
+            #expect(r.status == 0, "\(r)")
+        }
+        try waitFor("the follower prints the new records") {
+            let out = follower.stdoutSoFar()
+            return out.contains("1 during1\n") && out.contains("0 during2\n")
+        }
+        follower.signal(SIGINT)
+        let result = follower.wait()
+        #expect(result.status == 0, "\(result)")
+        #expect(result.outLines == ["0 before", "1 during1", "0 during2"] || result.outLines == ["0 before", "0 during2", "1 during1"],
+                "\(result)")
+        #expect(result.stderr.isEmpty, "\(result)")
+    }
+}
+
+/// Polls `condition` until it holds, failing after `seconds`.
+func waitFor(_ what: String, seconds: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
+             _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(10_000)
+    }
+    Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// `eddy topics ...` through the built binary.
+@Suite struct TopicsCommandTests {
+    @Test func createListDescribeAlterDelete() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let created = try Eddy.run(["topics", "create", "--topic", "orders", "--partitions", "3",
+                                    "--config", "retention.ms=86400000", "--config", "segment.bytes=1048576"] + dir.flag)
+        #expect(created.status == 0, "\(created)")
+        #expect(created.outLines == ["Created topic orders."])
+        try #require(try Eddy.run(["topics", "create", "--topic", "audit.log_v2", "--partitions", "1"] + dir.flag).status == 0)
+
+        let list = try Eddy.run(["topics", "list"] + dir.flag)
+        #expect(list.status == 0)
+        #expect(list.outLines == ["audit.log_v2", "orders"])
+
+        let describe = try Eddy.run(["topics", "describe", "--topic", "orders"] + dir.flag)
+        #expect(describe.status == 0, "\(describe)")
+        let lines = describe.outLines
+        try #require(lines.count == 5, "\(describe)")
+        #expect(lines[0].hasPrefix("Topic: orders  TopicId: "))
+        #expect(lines[0].hasSuffix("  PartitionCount: 3  ReplicationFactor: 1  Configs: retention.ms=86400000,segment.bytes=1048576"))
+        #expect(lines[1].split(separator: " ") == ["Partition", "Leader", "Replicas", "Isr", "LogStartOffset", "LogEndOffset",
+                                                   "HighWatermark", "Segments", "Size"])
+        for p in 0 ..< 3 {
+            #expect(lines[2 + p].split(separator: " ") == ["\(p)", "0", "0", "0", "0", "0", "0", "1", "0"])
+        }
+        // Columns line up under their headings.
+        #expect(lines[2].firstRange(of: "1 ")?.lowerBound.utf16Offset(in: lines[2]) ==
+                lines[1].firstRange(of: "Segments")?.lowerBound.utf16Offset(in: lines[1]))
+
+        let alter = try Eddy.run(["topics", "alter", "--topic", "orders", "--config", "retention.ms=1000",
+                                  "--delete-config", "segment.bytes"] + dir.flag)
+        #expect(alter.status == 0, "\(alter)")
+        #expect(alter.outLines == ["Completed updating config for topic orders."])
+        let after = try Eddy.run(["topics", "describe", "--topic", "orders"] + dir.flag)
+        #expect(after.outLines.first?.hasSuffix("Configs: retention.ms=1000") == true, "\(after)")
+
+        let all = try Eddy.run(["topics", "describe"] + dir.flag)
+        #expect(all.outLines.filter { $0.hasPrefix("Topic: ") }.count == 2)
+        #expect(all.outLines.contains(""), "topics are separated by a blank line")
+
+        let delete = try Eddy.run(["topics", "delete", "--topic", "orders"] + dir.flag)
+        #expect(delete.status == 0, "\(delete)")
+        #expect(delete.outLines == ["Deleted topic orders."])
+        #expect(try Eddy.run(["topics", "list"] + dir.flag).outLines == ["audit.log_v2"])
+        #expect(!FileManager.default.fileExists(atPath: dir.partitionDirectory("orders", 0)))
+    }
+
+    @Test func describeShowsOffsetsAndSizesAfterProduce() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try #require(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "2"] + dir.flag).status == 0)
+        let input = Array((0 ..< 10).map { "v\($0)\n" }.joined().utf8)
+        try #require(try Eddy.run(["produce", "--topic", "t", "--partition", "1"] + dir.flag, stdin: input).status == 0)
+        let d = try Eddy.run(["topics", "describe", "--topic", "t"] + dir.flag)
+        let row0 = d.outLines[2].split(separator: " ").map(String.init)
+        let row1 = d.outLines[3].split(separator: " ").map(String.init)
+        #expect(row0 == ["0", "0", "0", "0", "0", "0", "0", "1", "0"])
+        #expect(Array(row1[0 ..< 8]) == ["1", "0", "0", "0", "0", "10", "10", "1"])
+        let size = try #require(Int(row1[8]))
+        let onDisk = try FileManager.default.attributesOfItem(atPath: dir.partitionDirectory("t", 1) + "/00000000000000000000.log")[.size] as? Int
+        #expect(size == onDisk)
+    }
+
+    @Test func errorsNameTheKafkaError() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try #require(try Eddy.run(["topics", "create", "--topic", "orders", "--partitions", "1"] + dir.flag).status == 0)
+        let cases: [([String], String)] = [
+            (["topics", "create", "--topic", "orders", "--partitions", "1"], "eddy: TOPIC_ALREADY_EXISTS: "),
+            (["topics", "create", "--topic", "no/slash", "--partitions", "1"], "eddy: INVALID_TOPIC_EXCEPTION: "),
+            (["topics", "create", "--topic", "..", "--partitions", "1"], "eddy: INVALID_TOPIC_EXCEPTION: "),
+            (["topics", "create", "--topic", String(repeating: "a", count: 250), "--partitions", "1"], "eddy: INVALID_TOPIC_EXCEPTION: "),
+            (["topics", "create", "--topic", "z", "--partitions", "0"], "eddy: INVALID_PARTITIONS: "),
+            (["topics", "create", "--topic", "z", "--partitions", "1", "--replication-factor", "3"], "eddy: INVALID_REPLICATION_FACTOR: "),
+            (["topics", "create", "--topic", "z", "--partitions", "1", "--config", "no.such=1"], "eddy: INVALID_CONFIG: "),
+            (["topics", "create", "--topic", "z", "--partitions", "1", "--config", "retention.ms=soon"], "eddy: INVALID_CONFIG: "),
+            (["topics", "alter", "--topic", "orders", "--config", "cleanup.policy=sometimes"], "eddy: INVALID_CONFIG: "),
+            (["topics", "alter", "--topic", "missing", "--config", "retention.ms=1"], "eddy: UNKNOWN_TOPIC_OR_PARTITION: "),
+            (["topics", "describe", "--topic", "missing"], "eddy: UNKNOWN_TOPIC_OR_PARTITION: "),
+            (["topics", "delete", "--topic", "missing"], "eddy: UNKNOWN_TOPIC_OR_PARTITION: "),
+        ]
+        for (args, prefix) in cases {
+            let r = try Eddy.run(args + dir.flag)
+            #expect(r.status == 1, "\(args): \(r)")
+            #expect(r.errLines.count == 1 && r.errLines[0].hasPrefix(prefix), "\(args): \(r)")
+            #expect(r.stdout.isEmpty, "\(args): \(r)")
+        }
+        // Nothing above changed the topic list.
+        #expect(try Eddy.run(["topics", "list"] + dir.flag).outLines == ["orders"])
+    }
+
+    @Test func readOnlyCommandsOnAMissingDirectoryCreateNothing() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let list = try Eddy.run(["topics", "list"] + dir.flag)
+        #expect(list.status == 0 && list.stdout.isEmpty, "\(list)")
+        let describe = try Eddy.run(["topics", "describe"] + dir.flag)
+        #expect(describe.status == 0 && describe.stdout.isEmpty, "\(describe)")
+        let consume = try Eddy.run(["consume", "--topic", "x", "--exit-at-end"] + dir.flag)
+        #expect(consume.status == 1 && consume.stderr.hasPrefix("eddy: UNKNOWN_TOPIC_OR_PARTITION: "), "\(consume)")
+        let produce = try Eddy.run(["produce", "--topic", "x"] + dir.flag, stdin: Array("a\n".utf8))
+        #expect(produce.status == 1 && produce.stderr.hasPrefix("eddy: UNKNOWN_TOPIC_OR_PARTITION: "), "\(produce)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+}
