@@ -14,7 +14,7 @@ import Testing
     }
 
     private func writeCheckpoint(_ dir: TempDir, _ text: String) {
-        FileManager.default.createFile(atPath: dir.file("t-0/" + LeaderEpochCheckpointFile.fileName), contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("t-0/" + LeaderEpochCheckpointFile.fileName), contents: Data(text.utf8))
     }
 
     @Test func formatIsKafkas() throws {

@@ -93,9 +93,13 @@ public final class Cluster: @unchecked Sendable {
         try Disk.makeDirectories(dataDirectory)
         if let meta = try MetaProperties.read(directory: dataDirectory) {
             clusterId = meta.clusterId
+            if !Disk.exists(Disk.join(dataDirectory, MetadataLog.directoryName)),
+               try Disk.list(dataDirectory).contains(where: { $0.hasPrefix("broker-") }) {
+                throw .invalidDataDirectory("\(dataDirectory) has broker directories but no metadata log (\(MetadataLog.directoryName)); refusing to open, as every partition would look unknown")
+            }
         } else {
-            if Disk.exists(Disk.join(dataDirectory, MetadataLog.directoryName)) {
-                throw .invalidDataDirectory("\(dataDirectory) has \(MetadataLog.directoryName) but no \(MetaProperties.fileName); refusing to initialise over existing data")
+            for name in try Disk.list(dataDirectory) where name == MetadataLog.directoryName || name.hasPrefix("broker-") {
+                throw .invalidDataDirectory("\(dataDirectory) has \(name) but no \(MetaProperties.fileName); refusing to initialise over existing data")
             }
             var rng = seededRandom
             clusterId = Broker.newUuid(&rng).description
@@ -296,10 +300,41 @@ public final class Cluster: @unchecked Sendable {
     func startNodeLocked(_ id: Int32) throws(BrokerError) {
         let dir = Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id))
         let logManager = try BrokerError.storage { try LogManager(directory: dir, clock: clock, logger: logger) }
+        try reconcileDirectories(of: id, logManager: logManager)
         nextIncarnation += 1
         nodes[id] = BrokerNode(id: id, incarnation: nextIncarnation, logManager: logManager)
         lastHeartbeatMs[id] = clock.nowMs()
         try applyMetadata()
+    }
+
+    /// Brings a starting broker's partition directories in line with the metadata, as a Kafka
+    /// broker does when it loads its logs. A directory is kept when the image has its topic,
+    /// under the topic ID its `partition.metadata` names (or none yet), with this broker as a
+    /// replica. One whose topic ID the image does not know (a topic deleted, perhaps re-created,
+    /// while this broker was down), or that this broker no longer hosts, is deleted. One with no
+    /// readable `partition.metadata` and no topic in the image is not ours to judge: it is
+    /// renamed `<dir>.<id>-stray` and logged, never deleted.
+    private func reconcileDirectories(of id: Int32, logManager: LogManager) throws(BrokerError) {
+        let image = metadataLog.image
+        for tp in try BrokerError.storage({ try logManager.partitionsOnDisk() }) {
+            let directory = Disk.join(logManager.directory, tp.directoryName)
+            let recorded = PartitionMetadataFile.read(directory: directory)
+            let topic = image.topic(named: tp.topic)
+            let hosted = topic?.partitions[tp.partition]?.replicas.contains(id) ?? false
+            if let topic, hosted, recorded == nil || recorded == topic.id { continue }
+            if recorded != nil || topic != nil {
+                logger.warning("deleting partition directory the metadata no longer assigns here",
+                               metadata: ["dir": "\(directory)", "topicId": "\(recorded.map(\.description) ?? "none")"])
+                try BrokerError.storage { try logManager.deleteLog(tp) }
+            } else {
+                var rng = seededRandom
+                let aside = directory + "." + Broker.newUuid(&rng).description.replacingOccurrences(of: "-", with: "") + "-stray"
+                seededRandom = rng
+                logger.warning("moving unknown partition directory aside", metadata: ["dir": "\(directory)", "to": "\(aside)"])
+                try Disk.rename(directory, aside)
+                try Disk.syncDirectory(logManager.directory)
+            }
+        }
     }
 
     /// Controlled shutdown (`eddy broker stop`): leadership moves to other in-sync replicas
