@@ -17,19 +17,6 @@ struct TempDirectory {
     func file(_ name: String) -> String { path + "/" + name }
 }
 
-/// Seeded randomness for reproducible tests.
-struct TestRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func listDirectory(_ path: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
 }
@@ -66,3 +53,6 @@ func smallMetadataSettings(records: Int = 5) -> MetadataLog.Settings {
     s.recordsPerSnapshotBatch = 3
     return s
 }
+
+/// The seeded generator of the broker tests.
+typealias TestRandom = SplitMix64

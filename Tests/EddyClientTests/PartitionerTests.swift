@@ -1,3 +1,4 @@
+import EddyProtocol
 import EddyClient
 import Testing
 
@@ -10,17 +11,6 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     mutating func next() -> UInt64 {
         defer { index = min(index + 1, draws.count - 1) }
         return draws[index]
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

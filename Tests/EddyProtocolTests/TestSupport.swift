@@ -1,20 +1,6 @@
 import EddyProtocol
 import Testing
 
-/// SplitMix64: a small, fast, seedable generator, so every randomized test can be replayed
-/// from the seed it prints.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Bytes from a hex string; whitespace is ignored.
 func hexBytes(_ s: String) -> [UInt8] {
     let digits = s.filter { !$0.isWhitespace }.map { UInt8(String($0), radix: 16)! }

@@ -142,7 +142,7 @@ import Testing
     /// checkpoint entry surviving on an emptied log.
     @Test(arguments: Array(0 ..< 64) + [363])
     func randomHistoriesRecoverTheFlushedPrefix(seed: UInt64) throws {
-        var rng = ReplicationTestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let dir = TempDir(); defer { dir.cleanup() }
         let cfg = config(["segment.bytes": "\(Int.random(in: 250 ... 2000, using: &rng))",
                           "index.interval.bytes": "\(Int.random(in: 1 ... 500, using: &rng))"])

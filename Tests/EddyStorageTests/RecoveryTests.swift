@@ -147,7 +147,7 @@ import Testing
 
     /// Random crash points: the reopened log is always a prefix of what was appended.
     @Test func randomTruncationsAlwaysRecoverAPrefix() throws {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for round in 0 ..< 30 {
             let dir = TempDir(); defer { dir.cleanup() }
             let cfg = config(["segment.bytes": "\(200 + Int(rng.next() % 600))", "index.interval.bytes": "64"])
@@ -175,15 +175,3 @@ import Testing
     }
 }
 
-/// Deterministic PRNG for seeded tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
