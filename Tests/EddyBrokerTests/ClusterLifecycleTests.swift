@@ -43,6 +43,41 @@ import Testing
         try c.shutdown()
     }
 
+    @Test func maintenanceAppliesRetentionAndCompactionOnEveryReplica() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let clock = ManualClock(nowMs: 1_000_000)
+        let c = try Cluster(dataDirectory: dir.path, clock: clock, options: options())
+        defer { try? c.shutdown() }
+        try c.createTopic("events", partitions: 1, replicationFactor: 3,
+                          configs: ["retention.ms": "60000", "segment.bytes": "200"])
+        try c.createTopic("state", partitions: 1, replicationFactor: 3,
+                          configs: ["cleanup.policy": "compact", "segment.bytes": "200", "min.cleanable.dirty.ratio": "0.01"])
+        func keyed(_ k: String, _ v: String) -> [UInt8] {
+            var b = RecordBatchBuilder()
+            b.append(timestamp: clock.nowMs(), key: Array(k.utf8), value: Array(v.utf8))
+            return b.build().bytes
+        }
+        for i in 0 ..< 12 {
+            try c.produce(TopicPartition("events", 0), records: keyed("k", "e\(i)"))
+            try c.produce(TopicPartition("state", 0), records: keyed("k\(i % 2)", "s\(i)"))
+        }
+        c.settle()
+        let eventsSegments = try c.describeTopic("events").partitions[0].segmentCount
+        let stateSize = try c.describeTopic("state").partitions[0].sizeInBytes
+        #expect(eventsSegments > 2)
+        // Nothing is old enough yet; compaction shrinks "state" on every replica.
+        try c.runMaintenance(compactNow: true)
+        #expect(try c.describeTopic("events").partitions[0].segmentCount == eventsSegments)
+        #expect(try c.describeTopic("state").partitions[0].sizeInBytes < stateSize)
+        // Past retention.ms, every inactive segment of "events" goes, on all three replicas.
+        clock.advance(ms: 61_000)
+        try c.runMaintenance()
+        #expect(try c.describeTopic("events").partitions[0].segmentCount == 1)
+        #expect(try c.describeTopic("events").partitions[0].logStartOffset > 0)
+        let starts = c.lock.withLock { c.nodes.values.compactMap { $0.replicas[TopicPartition("events", 0)]?.log.logStartOffset } }
+        #expect(starts.count == 3 && Set(starts).count == 1)
+    }
+
     @Test func refusesHalfInitialisedDirectories() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         try FileManager.default.createDirectory(atPath: dir.file("broker-0/t-0"), withIntermediateDirectories: true)

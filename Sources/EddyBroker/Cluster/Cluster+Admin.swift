@@ -205,10 +205,19 @@ extension Cluster {
         }
     }
 
-    /// Retention, flush.ms and friends on every running broker.
-    public func runMaintenance() throws(BrokerError) {
-        let managers = lock.withLock { nodes.values.map(\.logManager) }
-        for m in managers { try BrokerError.storage { try m.runMaintenance() } }
+    /// Kafka's periodic log tasks on every running broker: retention (retention.ms,
+    /// retention.bytes, the log start offset) and flush.ms. With `compactNow`, also cleans every
+    /// compacted log that is dirty enough, on this thread, until none is (a short-lived process
+    /// such as a CLI command cannot wait for the background cleaner's next round).
+    public func runMaintenance(compactNow: Bool = false) throws(BrokerError) {
+        let managers = lock.withLock { nodes.values.sorted { $0.id < $1.id }.map(\.logManager) }
+        for m in managers {
+            try BrokerError.storage { try m.runMaintenance() }
+            if compactNow {
+                // Each round cleans the dirtiest log; bounded so a log that stays dirty cannot loop forever.
+                for _ in 0 ..< max(1, m.allLogs.count * 2) where m.cleaner.cleanOnce() {}
+            }
+        }
     }
 }
 

@@ -153,8 +153,8 @@ extension Cluster {
 }
 
 /// Drives a cluster in real time on a background thread: a replication round whenever a
-/// leader appended (woken at once, so acks=all waits only for one round trip), and `tick`
-/// every `tickIntervalMs`.
+/// leader appended (woken at once, so acks=all waits only for one round trip), `tick` every
+/// `tickIntervalMs`, and log maintenance every log.retention.check.interval.ms.
 public final class ClusterDriver: @unchecked Sendable {
     let cluster: Cluster
     let condition = NSCondition()
@@ -196,6 +196,7 @@ public final class ClusterDriver: @unchecked Sendable {
 
     private func run() {
         var lastTick = Date()
+        var lastMaintenance = Date()
         while true {
             condition.lock()
             if wakeups == 0 && !stopping {
@@ -216,6 +217,12 @@ public final class ClusterDriver: @unchecked Sendable {
             if Date().timeIntervalSince(lastTick) * 1000 >= Double(tickIntervalMs) {
                 cluster.tick()
                 lastTick = Date()
+            }
+            if Date().timeIntervalSince(lastMaintenance) * 1000 >= Double(cluster.options.logRetentionCheckIntervalMs) {
+                do { try cluster.runMaintenance() } catch {
+                    cluster.logger.error("log maintenance failed", metadata: ["error": "\(error)"])
+                }
+                lastMaintenance = Date()
             }
         }
         finished.signal()

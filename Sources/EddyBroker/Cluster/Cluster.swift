@@ -17,6 +17,8 @@ public struct ClusterOptions: Sendable {
     public var autoLeaderRebalanceEnable = true
     /// How often to check for preferred leaders (leader.imbalance.check.interval.seconds, in ms).
     public var leaderImbalanceCheckIntervalMs: Int64 = 300_000
+    /// How often a running cluster applies retention and flush.ms (log.retention.check.interval.ms).
+    public var logRetentionCheckIntervalMs: Int64 = 300_000
     public var defaultPartitions: Int32 = 1
     public var defaultReplicationFactor: Int16 = 1
     public var metadata = MetadataLog.Settings()
