@@ -46,11 +46,12 @@ extension Bench {
 
 /// The result lines shared by `bench append` and `bench read`.
 enum BenchReport {
-    static func print(records: Int, bytes: Int, nanos: UInt64, latencies: LatencySamples, per: String) {
+    static func print(records: Int, bytes: Int, nanos: UInt64, latencies: LatencySamples, per: String,
+                      bytesLabel: String = "log bytes") {
         let seconds = Double(nanos) / 1e9
         Swift.print("  elapsed:    \(BenchFormat.fixed(seconds, 3)) s")
         Swift.print("  records/s:  \(BenchFormat.grouped(Double(records) / seconds))")
-        Swift.print("  throughput: \(BenchFormat.mbPerSecond(bytes: bytes, nanos: nanos)) (log bytes; 1 MB = 10^6 bytes)")
+        Swift.print("  throughput: \(BenchFormat.mbPerSecond(bytes: bytes, nanos: nanos)) (\(bytesLabel); 1 MB = 10^6 bytes)")
         Swift.print("  latency per \(per) (one batch): p50 \(BenchFormat.micros(latencies.percentile(50))), "
             + "p99 \(BenchFormat.micros(latencies.percentile(99))), max \(BenchFormat.micros(latencies.percentile(100)))")
     }

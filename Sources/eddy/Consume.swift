@@ -13,7 +13,8 @@ struct Consume: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print records of a topic.",
         discussion: """
-            Reads every partition (or --partition) from --offset and prints each record with \
+            Reads every partition (or --partition) from its leader, from --offset, and prints each \
+            record with \
             --format (default '%s\\n': the value on its own line). Without --exit-at-end it then \
             follows the topic, printing new records as they are appended, until interrupted \
             (Ctrl-C exits 0). While waiting it releases the data directory so that other eddy \
@@ -64,7 +65,7 @@ struct Consume: ParsableCommand {
         }
         var reader: ConsumeReader
         do {
-            reader = try ConsumeReader(broker: session.broker, topic: topic, partition: partition, start: offset,
+            reader = try ConsumeReader(cluster: session.cluster, topic: topic, partition: partition, start: offset,
                                        format: recordFormat, limit: maxMessages)
         } catch {
             try? session.close()
@@ -73,7 +74,7 @@ struct Consume: ParsableCommand {
         let out = Output.standard
         do {
             while !reader.isDone, !out.isClosed, !Signals.interrupted {
-                let printed = try reader.poll(session.broker, out: out)
+                let printed = try reader.poll(session.cluster, out: out)
                 if printed > 0 || reader.isDone { continue }
                 // Every partition is at its end.
                 if exitAtEnd { break }

@@ -2,8 +2,9 @@ import EddyBroker
 import EddyProtocol
 
 /// The reading side of `eddy consume`: a position per partition, advanced by fetches from the
-/// broker, rendering each record with the format. It holds no reference to the broker, so the
-/// caller can close and reopen the data directory between polls.
+/// partition's leader (as a consumer: below the high watermark), rendering each record with the
+/// format. It holds no reference to the cluster, so the caller can close and reopen the data
+/// directory between polls.
 struct ConsumeReader {
     let topic: String
     private let topicBytes: [UInt8]
@@ -15,12 +16,12 @@ struct ConsumeReader {
 
     var isDone: Bool { remaining == 0 }
 
-    init(broker: Broker, topic: String, partition: Int32?, start: StartOffset, format: RecordFormat, limit: Int?) throws {
+    init(cluster: Cluster, topic: String, partition: Int32?, start: StartOffset, format: RecordFormat, limit: Int?) throws {
         self.topic = topic
         topicBytes = Array(topic.utf8)
         self.format = format
         remaining = limit
-        let description = try broker.describeTopic(topic)
+        let description = try cluster.describeTopic(topic)
         let partitions: [Int32]
         if let partition {
             guard Int(partition) < description.partitionCount else {
@@ -34,11 +35,11 @@ struct ConsumeReader {
         positions = try partitions.map { p in
             let tp = TopicPartition(topic, p)
             switch start {
-            case .earliest: return (p, try broker.listOffsets(tp, .earliest).offset)
-            case .latest: return (p, try broker.listOffsets(tp, .latest).offset)
+            case .earliest: return (p, try cluster.listOffsets(tp, .earliest).offset)
+            case .latest: return (p, try cluster.listOffsets(tp, .latest).offset)
             case let .absolute(n):
-                let first = try broker.listOffsets(tp, .earliest).offset
-                let end = try broker.listOffsets(tp, .latest).offset
+                let first = try cluster.listOffsets(tp, .earliest).offset
+                let end = try cluster.listOffsets(tp, .latest).offset
                 guard n >= first, n <= end else {
                     throw EddyError(kafka: "OFFSET_OUT_OF_RANGE",
                                     "offset \(n) is out of range for partition \(tp): it has offsets \(first) to \(end) (exclusive end)")
@@ -50,14 +51,14 @@ struct ConsumeReader {
 
     /// Fetches once from every partition that has more, printing what it gets. Returns the
     /// number of records printed; 0 means every partition is at its end.
-    mutating func poll(_ broker: Broker, out: Output) throws -> Int {
+    mutating func poll(_ cluster: Cluster, out: Output) throws -> Int {
         var printed = 0
         for i in positions.indices where !isDone && !out.isClosed {
             let tp = TopicPartition(topic, positions[i].partition)
-            let data = try broker.fetch(tp, offset: positions[i].offset, maxBytes: Consume.fetchBytes)
-            guard !data.bytes.isEmpty else { continue }
+            let data = try cluster.fetch(tp, offset: positions[i].offset, maxBytes: Consume.fetchBytes)
+            guard !data.records.isEmpty else { continue }
             var next = positions[i].offset
-            printed += try render(data.bytes, partition: positions[i].partition, from: &next, out: out)
+            printed += try render(data.records, partition: positions[i].partition, from: &next, out: out)
             positions[i].offset = next
         }
         return printed

@@ -13,14 +13,14 @@ import Darwin
 struct Eddy: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eddy",
-        abstract: "Kafka's event-streaming model: topics, partitions and a durable log.",
+        abstract: "Kafka's event-streaming model: topics, partitions, a durable log, and replication across brokers.",
         discussion: """
             With no command, eddy prints the state of the data directory (same as `eddy status`). \
             The data directory is --data-dir, else $EDDY_DATA_DIR, else ./eddy-data. \
             See eddy(1) for details.
             """,
         version: "0.1.0",
-        subcommands: [Status.self, Topics.self, Produce.self, Consume.self, Bench.self],
+        subcommands: [Status.self, ClusterCommand.self, BrokerCommand.self, Topics.self, Produce.self, Consume.self, Bench.self],
         defaultSubcommand: Status.self
     )
 

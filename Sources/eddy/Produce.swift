@@ -19,8 +19,10 @@ struct Produce: ParsableCommand {
             value; a line without the separator gets a null key. Records go to --partition if given, \
             else keyed records to murmur2(key) % partitions (as Kafka's Java client does) and keyless \
             ones to a sticky partition that changes after each full batch. Records are appended in \
-            batches of up to --batch-size bytes per partition. At the end a one-line summary goes to \
-            stderr. While standard input has nothing to read, the data directory is released (see \
+            batches of up to --batch-size bytes per partition and sent to each partition's leader \
+            with --acks: all (the default) waits until every in-sync replica has the batch, and \
+            fails with NOT_ENOUGH_REPLICAS when the ISR is smaller than the topic's \
+            min.insync.replicas. At the end a one-line summary goes to stderr. While standard input has nothing to read, the data directory is released (see \
             eddy(1), LOCKING). Ctrl-C ends the input: complete lines already read are appended.
             """)
 
@@ -41,12 +43,21 @@ struct Produce: ParsableCommand {
     @Option(help: ArgumentHelp("Largest batch in bytes (Kafka's batch.size); capped at the topic's max.message.bytes.", valueName: "bytes"))
     var batchSize: Int = Partitioner.defaultBatchSize
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "all (or -1): every in-sync replica has the batch; 1: the leader has it; 0: no acknowledgement. Kafka's acks.",
+        valueName: "all|1|0"))
+    var acks: Acks = .all
+
+    @Option(help: ArgumentHelp("How long the leader may wait for acks=all (Kafka's request.timeout.ms).", valueName: "ms"))
+    var timeoutMs: Int32 = 30_000
+
     /// How long input may stay silent before the data directory is released.
     static let lingerMilliseconds: Int32 = 50
 
     func validate() throws {
         if let keySeparator, keySeparator.isEmpty { throw ValidationError("--key-separator must not be empty") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard timeoutMs >= 0 else { throw ValidationError("--timeout-ms must not be negative") }
         _ = try KeyValueArguments.parse(headers, flag: "--header")
     }
 
@@ -60,7 +71,7 @@ struct Produce: ParsableCommand {
         defer { reader.deallocate() }
         var accumulator: ProduceAccumulator
         do {
-            let description = try session.broker.describeTopic(topic)
+            let description = try session.cluster.describeTopic(topic)
             if let partition, partition < 0 || Int(partition) >= description.partitionCount {
                 throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION",
                                 "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(description.partitionCount) partitions).")
@@ -76,7 +87,7 @@ struct Produce: ParsableCommand {
         }
         do {
             try pump(&reader, &accumulator, session)
-            try accumulator.flush { try session.broker.produce($0, records: $1) }
+            try accumulator.flush { try send($0, $1, session) }
             try session.close()
         } catch {
             // Keep what was appended: close cleanly, then report.
@@ -87,11 +98,16 @@ struct Produce: ParsableCommand {
         printNotice("eddy: " + accumulator.summary)
     }
 
+    /// Sends one batch to the partition's leader; returns the base offset it got (-1 if unknown).
+    private func send(_ tp: TopicPartition, _ batch: [UInt8], _ session: Session) throws -> Int64 {
+        try session.cluster.produce(tp, records: batch, acks: acks.value, timeoutMs: timeoutMs).baseOffset
+    }
+
     /// Reads and appends until end of input or Ctrl-C, releasing the data directory while idle.
     private func pump(_ reader: inout LineReader, _ acc: inout ProduceAccumulator, _ session: Session) throws {
         while !Signals.interrupted {
             if session.isOpen, !reader.isReadable(timeoutMs: 0) {
-                try acc.flush { try session.broker.produce($0, records: $1) }
+                try acc.flush { try send($0, $1, session) }
                 if !reader.isReadable(timeoutMs: Produce.lingerMilliseconds) { try session.suspend() }
             }
             let result = try reader.fill()
@@ -101,9 +117,40 @@ struct Produce: ParsableCommand {
             }
             let now = SystemClock().nowMs()
             try reader.drainLines { line in
-                try acc.add(line: line, timestamp: now) { try session.broker.produce($0, records: $1) }
+                try acc.add(line: line, timestamp: now) { try send($0, $1, session) }
             }
             if result == .endOfInput { return }
         }
     }
+}
+
+/// `--acks`: how many replicas must have a batch before the produce succeeds (Kafka's acks).
+enum Acks: ExpressibleByArgument, Equatable {
+    /// -1: every member of the ISR, and at least min.insync.replicas of them.
+    case all
+    /// 1: the leader.
+    case leader
+    /// 0: nobody; the producer does not wait.
+    case none
+
+    init?(argument: String) {
+        switch argument {
+        case "all", "-1": self = .all
+        case "1": self = .leader
+        case "0": self = .none
+        default: return nil
+        }
+    }
+
+    /// The value of ProduceRequest.acks.
+    var value: Int16 {
+        switch self {
+        case .all: -1
+        case .leader: 1
+        case .none: 0
+        }
+    }
+
+    static var defaultValueDescription: String { "all" }
+    static var allValueStrings: [String] { ["all", "1", "0"] }
 }

@@ -42,7 +42,8 @@ struct ProduceAccumulator {
         partitioner = Partitioner(batchSize: batchBytes)
     }
 
-    typealias Append = (TopicPartition, [UInt8]) throws -> LogAppendInfo
+    /// Sends one batch; returns the offset the leader gave its first record, -1 if unknown (acks=0).
+    typealias Append = (TopicPartition, [UInt8]) throws -> Int64
 
     /// Adds one line as a record.
     mutating func add(line: UnsafeRawBufferPointer, timestamp: Int64, append: Append) throws {
@@ -82,8 +83,8 @@ struct ProduceAccumulator {
     private mutating func send(_ p: Int32, _ append: Append) throws {
         guard let builder = open.removeValue(forKey: p), !builder.isEmpty else { return }
         let bytes = builder.build().bytes
-        let info = try append(TopicPartition(topic, p), bytes)
-        stats.record(partition: p, info: info)
+        let baseOffset = try append(TopicPartition(topic, p), bytes)
+        stats.record(partition: p, baseOffset: baseOffset, records: builder.recordCount, bytes: bytes.count)
     }
 
     var summary: String { stats.summary(topic: topic) }
@@ -113,20 +114,29 @@ struct ProduceStats {
     private(set) var batches = 0
     /// Per partition: first and last offset appended.
     private(set) var ranges: [Int32: (first: Int64, last: Int64)] = [:]
+    /// Partitions some of whose batches got no offset back (acks=0).
+    private(set) var unknownOffsets: Set<Int32> = []
 
-    mutating func record(partition: Int32, info: LogAppendInfo) {
-        records += info.recordCount
-        bytes += info.validBytes
-        batches += info.batchCount
-        let r = ranges[partition]
-        ranges[partition] = (r?.first ?? info.firstOffset, info.lastOffset)
+    mutating func record(partition: Int32, baseOffset: Int64, records count: Int, bytes size: Int) {
+        records += count
+        bytes += size
+        batches += 1
+        guard baseOffset >= 0 else {
+            unknownOffsets.insert(partition)
+            return
+        }
+        let last = baseOffset + Int64(count) - 1
+        ranges[partition] = (ranges[partition]?.first ?? baseOffset, last)
     }
 
     /// `produced 3 records (250 bytes in 2 batches) to orders: partition 0 offsets 0..1, partition 2 offsets 5..5`.
     func summary(topic: String) -> String {
         let noun = records == 1 ? "record" : "records"
         guard records > 0 else { return "produced 0 records to \(topic)" }
-        let parts = ranges.keys.sorted().map { p in "partition \(p) offsets \(ranges[p]!.first)..\(ranges[p]!.last)" }
+        let parts = Set(ranges.keys).union(unknownOffsets).sorted().map { p in
+            guard let r = ranges[p], !unknownOffsets.contains(p) else { return "partition \(p) offsets unknown (acks=0)" }
+            return "partition \(p) offsets \(r.first)..\(r.last)"
+        }
         return "produced \(records) \(noun) (\(bytes) bytes in \(batches) \(batches == 1 ? "batch" : "batches")) to \(topic): "
             + parts.joined(separator: ", ")
     }

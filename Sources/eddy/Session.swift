@@ -1,18 +1,26 @@
 import EddyBroker
 import EddyStorage
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// One command's use of the data directory: the directory lock, and the broker opened under it.
+/// One command's use of the data directory: the directory lock, and the cluster opened under it.
+///
+/// A short-lived command runs the whole in-process cluster for as long as it needs it: opening
+/// starts every broker that is not stopped (each recovers its logs), then `settle()`s, so that
+/// restarted brokers truncate by leader epoch, catch up and rejoin the ISR before the command
+/// looks at anything. Closing settles again (followers copy what the command wrote) and shuts
+/// every broker down cleanly. Which brokers are stopped is kept in the metadata log, so
+/// `eddy broker stop` outlives the process that ran it.
 ///
 /// Only one process uses a data directory at a time (`DataDirectoryLock`). A command that
 /// starts while another holds it retries for `lockWaitMilliseconds`, then fails naming the
 /// holder's PID. Long-running commands do not keep the directory while they wait: a
 /// following `consume` waiting for new records and a `produce` waiting for input `suspend()`
-/// the session (the broker shuts down cleanly and the lock is released) and `resume()` it when
+/// the session (the cluster shuts down cleanly and the lock is released) and `resume()` it when
 /// there is work, waiting as long as it takes for the lock.
 final class Session {
     /// How long a new command waits for a data directory held by another eddy process before
@@ -23,40 +31,51 @@ final class Session {
     static let resumeRetryMicroseconds: UInt32 = 20_000
 
     let directory: String
+    private let options: ClusterOptions
     private var lock: DataDirectoryLock?
-    private var openBroker: Broker?
+    private var openCluster: Cluster?
 
-    /// The open broker; only valid between open/resume and suspend/close.
-    var broker: Broker {
-        guard let openBroker else { preconditionFailure("session used while suspended") }
-        return openBroker
+    /// The open cluster; only valid between open/resume and suspend/close.
+    var cluster: Cluster {
+        guard let openCluster else { preconditionFailure("session used while suspended") }
+        return openCluster
     }
 
-    var isOpen: Bool { openBroker != nil }
+    var isOpen: Bool { openCluster != nil }
 
-    private init(directory: String) {
+    private init(directory: String, options: ClusterOptions) {
         self.directory = directory
+        self.options = options
     }
 
     /// Locks and opens the data directory.
     ///
-    /// - Parameter create: create and initialise the directory if it does not exist. When false
-    ///   and the directory does not exist or was never initialised (no `meta.properties`),
-    ///   returns nil: a command that only reads has nothing to show, and leaves it untouched.
-    static func open(_ options: DataDirectoryOptions, create: Bool) throws -> Session? {
-        let session = Session(directory: options.path)
+    /// - Parameters:
+    ///   - create: create the directory if it does not exist, and initialise a cluster of
+    ///     `options.initialBrokerCount` brokers in it if it was never initialised. When false
+    ///     and the directory does not exist or was never initialised (no `meta.properties`),
+    ///     returns nil: a command that only reads has nothing to show, and leaves it untouched.
+    ///   - mustBeNew: fail (with nothing changed) if the directory is already initialised.
+    static func open(_ dataDirectory: DataDirectoryOptions, create: Bool, mustBeNew: Bool = false,
+                     options: ClusterOptions = ClusterOptions()) throws -> Session? {
+        let session = Session(directory: dataDirectory.path, options: options)
         do {
             session.lock = try DataDirectoryLock(directory: session.directory, create: create,
                                                  waitMilliseconds: lockWaitMilliseconds)
         } catch DataDirectoryLock.LockError.directoryMissing where !create {
             return nil
         }
-        if !create, !isInitialised(session.directory) {
+        let initialised = isInitialised(session.directory)
+        if !create, !initialised {
             session.lock?.release()
             return nil
         }
+        if mustBeNew, initialised {
+            session.lock?.release()
+            throw alreadyInitialised(session.directory)
+        }
         do {
-            try session.openBrokerLocked()
+            try session.openClusterLocked()
         } catch {
             session.lock?.release()
             throw error
@@ -64,14 +83,18 @@ final class Session {
         return session
     }
 
-    /// Runs `body` with the broker of a freshly opened session and closes it afterwards, also
+    private static func alreadyInitialised(_ directory: String) -> EddyError {
+        EddyError("data directory \(directory) is already initialised; see its brokers with: eddy cluster describe --data-dir \(directory)")
+    }
+
+    /// Runs `body` with the cluster of a freshly opened session and closes it afterwards, also
     /// when `body` throws (the body's error wins over a failure to close).
-    static func with<R>(_ options: DataDirectoryOptions, create: Bool,
-                        _ body: (Broker) throws -> R) throws -> R? {
-        guard let session = try open(options, create: create) else { return nil }
+    static func with<R>(_ dataDirectory: DataDirectoryOptions, create: Bool, options: ClusterOptions = ClusterOptions(),
+                        _ body: (Cluster) throws -> R) throws -> R? {
+        guard let session = try open(dataDirectory, create: create, options: options) else { return nil }
         let result: R
         do {
-            result = try body(session.broker)
+            result = try body(session.cluster)
         } catch {
             try? session.close()
             throw error
@@ -80,20 +103,30 @@ final class Session {
         return result
     }
 
-    /// Shuts the broker down cleanly and releases the lock, so other processes can use the
-    /// directory until `resume()`.
+    /// Like `with`, but a directory that was never initialised is an error, not nil.
+    static func withExisting<R>(_ dataDirectory: DataDirectoryOptions, _ body: (Cluster) throws -> R) throws -> R {
+        guard let result = try with(dataDirectory, create: false, body) else {
+            throw EddyError("no eddy data directory at \(dataDirectory.path); create one with: eddy cluster init"
+                + (dataDirectory.dataDir != nil ? " --data-dir \(dataDirectory.path)" : ""))
+        }
+        return result
+    }
+
+    /// Lets followers catch up, shuts the cluster down cleanly and releases the lock, so other
+    /// processes can use the directory until `resume()`.
     func suspend() throws {
         defer { lock?.release(); lock = nil }
-        if let b = openBroker {
-            openBroker = nil
-            try b.shutdown()
+        if let c = openCluster {
+            openCluster = nil
+            c.settle()
+            try c.shutdown()
         }
     }
 
-    /// Takes the lock again, waiting as long as another process holds it, and reopens the broker.
+    /// Takes the lock again, waiting as long as another process holds it, and reopens the cluster.
     /// Returns false if interrupted (SIGINT/SIGTERM) while waiting.
     func resume() throws -> Bool {
-        guard openBroker == nil else { return true }
+        guard openCluster == nil else { return true }
         while lock == nil {
             if Signals.interrupted { return false }
             do {
@@ -103,7 +136,7 @@ final class Session {
             }
         }
         do {
-            try openBrokerLocked()
+            try openClusterLocked()
         } catch {
             lock?.release()
             lock = nil
@@ -122,7 +155,9 @@ final class Session {
         access(directory + "/" + MetaProperties.fileName, F_OK) == 0
     }
 
-    private func openBrokerLocked() throws {
-        openBroker = try Broker(dataDirectory: directory)
+    private func openClusterLocked() throws {
+        let c = try Cluster(dataDirectory: directory, options: options, logger: Logger(label: "eddy.cluster"))
+        c.settle()
+        openCluster = c
     }
 }

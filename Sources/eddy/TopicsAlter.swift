@@ -26,8 +26,8 @@ extension Topics {
 
         func run() throws {
             let set = try KeyValueArguments.dictionary(configs, flag: "--config")
-            let found = try Session.with(common, create: false) { broker in
-                try broker.alterConfigs(topic: topic, set: set, delete: deleteConfigs)
+            let found = try Session.with(common, create: false) { cluster in
+                try cluster.alterConfigs(topic: topic, set: set, delete: deleteConfigs)
             }
             guard found != nil else { throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.") }
             print("Completed updating config for topic \(topic).")

@@ -4,7 +4,12 @@ extension Topics {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a topic.",
-            discussion: "Creates the data directory if it does not exist. Prints 'Created topic NAME.'")
+            discussion: """
+                Replicas are assigned round-robin over the running brokers, leaders spread across \
+                them; the first replica of each partition is its preferred leader. Creates and \
+                initialises the data directory (a cluster of 3 brokers) if it does not exist. \
+                Prints 'Created topic NAME.'
+                """)
 
         @OptionGroup var common: DataDirectoryOptions
 
@@ -14,8 +19,10 @@ extension Topics {
         @Option(help: ArgumentHelp("Number of partitions (at least 1).", valueName: "n"))
         var partitions: Int32
 
-        @Option(help: ArgumentHelp("Replication factor; only 1 is possible on a single node.", valueName: "n"))
-        var replicationFactor: Int16 = 1
+        @Option(help: ArgumentHelp(
+            "Replicas per partition, at most the number of running brokers (default 1, Kafka's default.replication.factor).",
+            valueName: "n"))
+        var replicationFactor: Int16?
 
         @Option(name: .customLong("config"), help: ArgumentHelp(
             "A topic config override, e.g. retention.ms=86400000 (repeatable).", valueName: "key=value"))
@@ -27,8 +34,9 @@ extension Topics {
 
         func run() throws {
             let overrides = try KeyValueArguments.dictionary(configs, flag: "--config")
-            _ = try Session.with(common, create: true) { broker in
-                try broker.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor, configs: overrides)
+            _ = try Session.with(common, create: true) { cluster in
+                try cluster.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor ?? -1,
+                                        configs: overrides)
             }
             print("Created topic \(topic).")
         }

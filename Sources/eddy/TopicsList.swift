@@ -7,7 +7,7 @@ extension Topics {
         @OptionGroup var common: DataDirectoryOptions
 
         func run() throws {
-            let names = try Session.with(common, create: false) { try $0.listTopics() } ?? []
+            let names = try Session.with(common, create: false) { $0.listTopics() } ?? []
             names.forEach { print($0) }
         }
     }

@@ -21,9 +21,14 @@ import Testing
         return files
     }
 
+    /// The log directory of the broker holding the partition (replication factor 1).
+    private func brokerDirectory(_ dir: TempDataDir) -> String {
+        URL(fileURLWithPath: dir.partitionDirectory("c", 0)).deletingLastPathComponent().path
+    }
+
     /// What a crash leaves: no clean-shutdown marker, so the log is scanned from its recovery point.
     private func removeCleanShutdownMarker(_ dir: TempDataDir) throws {
-        try FileManager.default.removeItem(atPath: dir.path + "/broker-0/.kafka_cleanshutdown")
+        try FileManager.default.removeItem(atPath: brokerDirectory(dir) + "/.kafka_cleanshutdown")
     }
 
     private func consumeAll(_ dir: TempDataDir) throws -> (records: [ConsumedRecord], result: Eddy.Result) {
@@ -97,7 +102,7 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: victim))
         // No recovery checkpoint either: every segment is scanned.
         try removeCleanShutdownMarker(dir)
-        try FileManager.default.removeItem(atPath: dir.path + "/broker-0/recovery-point-offset-checkpoint")
+        try FileManager.default.removeItem(atPath: brokerDirectory(dir) + "/recovery-point-offset-checkpoint")
         try expectPrefix(dir, files, count: Int(batch.header.baseOffset))
         #expect(try files.segmentLogs().count == 2, "the segments after the corrupt batch are gone")
     }

@@ -115,6 +115,19 @@ struct TempDataDir {
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
 
-    /// The directory of one partition's log.
-    func partitionDirectory(_ topic: String, _ partition: Int) -> String { path + "/broker-0/\(topic)-\(partition)" }
+    /// `broker-<id>`: one broker's log directory.
+    func brokerDirectory(_ id: Int) -> String { path + "/broker-\(id)" }
+
+    /// Brokers whose log directory holds a replica of the partition, ascending.
+    func replicaBrokers(_ topic: String, _ partition: Int) -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return names.compactMap { $0.hasPrefix("broker-") ? Int($0.dropFirst("broker-".count)) : nil }.sorted()
+            .filter { FileManager.default.fileExists(atPath: brokerDirectory($0) + "/\(topic)-\(partition)") }
+    }
+
+    /// The directory of one partition's log: its first replica's (with replication factor 1,
+    /// its only one).
+    func partitionDirectory(_ topic: String, _ partition: Int) -> String {
+        brokerDirectory(replicaBrokers(topic, partition).first ?? 0) + "/\(topic)-\(partition)"
+    }
 }

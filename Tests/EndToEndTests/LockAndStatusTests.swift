@@ -47,12 +47,17 @@ import Testing
         try #require(lines.count == 9, "\(r)")
         #expect(lines[0] == "Data directory: \(dir.path)")
         #expect(lines[1].hasPrefix("Cluster id:     ") && lines[1].count > 20)
-        #expect(lines[2] == "Node id:        0")
+        #expect(lines[2] == "Brokers:        3 (running: 0,1,2)")
         #expect(lines[3].hasPrefix("Topics:         2 (3 partitions, 3 records, "))
         #expect(lines[4] == "")
-        #expect(lines[5].split(separator: " ") == ["TOPIC", "PARTITION", "LOG-START", "LOG-END", "HIGH-WATERMARK", "SEGMENTS", "SIZE"])
-        #expect(lines[6].split(separator: " ").prefix(6) == ["a", "0", "0", "0", "0", "1"])
-        #expect(lines[7].split(separator: " ").prefix(6) == ["b", "0", "0", "0", "0", "1"])
-        #expect(lines[8].split(separator: " ").prefix(6) == ["b", "1", "0", "3", "3", "1"])
+        #expect(lines[5].split(separator: " ") == ["TOPIC", "PARTITION", "LEADER", "LOG-START", "LOG-END", "HIGH-WATERMARK",
+                                                   "SEGMENTS", "SIZE"])
+        let rows = lines[6...].map { $0.split(separator: " ").map(String.init) }
+        try #require(rows.allSatisfy { $0.count == 8 }, "\(r)")
+        #expect(rows.map { Array($0.prefix(2)) } == [["a", "0"], ["b", "0"], ["b", "1"]])
+        #expect(rows.map { Array($0[3 ..< 7]) } == [["0", "0", "0", "1"], ["0", "0", "0", "1"], ["0", "3", "3", "1"]])
+        for (row, (topic, p)) in zip(rows, [("a", 0), ("b", 0), ("b", 1)]) {
+            #expect(dir.replicaBrokers(topic, p) == [try #require(Int(row[2]))], "the leader holds the only replica")
+        }
     }
 }

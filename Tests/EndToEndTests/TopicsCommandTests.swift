@@ -22,14 +22,24 @@ import Testing
         try #require(lines.count == 5, "\(describe)")
         #expect(lines[0].hasPrefix("Topic: orders  TopicId: "))
         #expect(lines[0].hasSuffix("  PartitionCount: 3  ReplicationFactor: 1  Configs: retention.ms=86400000,segment.bytes=1048576"))
-        #expect(lines[1].split(separator: " ") == ["Partition", "Leader", "Replicas", "Isr", "LogStartOffset", "LogEndOffset",
-                                                   "HighWatermark", "Segments", "Size"])
+        #expect(lines[1].split(separator: " ") == ["Partition", "Leader", "LeaderEpoch", "Replicas", "Isr", "LogStartOffset",
+                                                   "LogEndOffset", "HighWatermark", "Segments", "Size"])
+        var leaders = Set<String>()
         for p in 0 ..< 3 {
-            #expect(lines[2 + p].split(separator: " ") == ["\(p)", "0", "0", "0", "0", "0", "0", "1", "0"])
+            // Replication factor 1 (the default): the leader is the only replica and the whole ISR.
+            let row = lines[2 + p].split(separator: " ").map(String.init)
+            try #require(row.count == 10, "\(describe)")
+            #expect(row == ["\(p)", row[1], "0", row[1], row[1], "0", "0", "0", "1", "0"], "\(describe)")
+            #expect(dir.replicaBrokers("orders", p) == [try #require(Int(row[1]))])
+            leaders.insert(row[1])
         }
+        #expect(leaders == ["0", "1", "2"], "round-robin assignment spreads the leaders over the 3 brokers")
         // Columns line up under their headings.
-        #expect(lines[2].firstRange(of: "1 ")?.lowerBound.utf16Offset(in: lines[2]) ==
-                lines[1].firstRange(of: "Segments")?.lowerBound.utf16Offset(in: lines[1]))
+        let segmentsColumn = try #require(lines[1].firstRange(of: "Segments")).lowerBound.utf16Offset(in: lines[1])
+        for line in lines[2...] {
+            let cell = line.utf16.dropFirst(segmentsColumn).prefix(2)
+            #expect(String(decoding: Array(cell), as: UTF16.self) == "1 ", "\(describe)")
+        }
 
         let alter = try Eddy.run(["topics", "alter", "--topic", "orders", "--config", "retention.ms=1000",
                                   "--delete-config", "segment.bytes"] + dir.flag)
@@ -58,9 +68,10 @@ import Testing
         let d = try Eddy.run(["topics", "describe", "--topic", "t"] + dir.flag)
         let row0 = d.outLines[2].split(separator: " ").map(String.init)
         let row1 = d.outLines[3].split(separator: " ").map(String.init)
-        #expect(row0 == ["0", "0", "0", "0", "0", "0", "0", "1", "0"])
-        #expect(Array(row1[0 ..< 8]) == ["1", "0", "0", "0", "0", "10", "10", "1"])
-        let size = try #require(Int(row1[8]))
+        try #require(row0.count == 10 && row1.count == 10, "\(d)")
+        #expect(row0 == ["0", row0[1], "0", row0[1], row0[1], "0", "0", "0", "1", "0"])
+        #expect(Array(row1[0 ..< 9]) == ["1", row1[1], "0", row1[1], row1[1], "0", "10", "10", "1"])
+        let size = try #require(Int(row1[9]))
         let onDisk = try FileManager.default.attributesOfItem(atPath: dir.partitionDirectory("t", 1) + "/00000000000000000000.log")[.size] as? Int
         #expect(size == onDisk)
     }
@@ -75,7 +86,8 @@ import Testing
             (["topics", "create", "--topic", "..", "--partitions", "1"], "eddy: INVALID_TOPIC_EXCEPTION: "),
             (["topics", "create", "--topic", String(repeating: "a", count: 250), "--partitions", "1"], "eddy: INVALID_TOPIC_EXCEPTION: "),
             (["topics", "create", "--topic", "z", "--partitions", "0"], "eddy: INVALID_PARTITIONS: "),
-            (["topics", "create", "--topic", "z", "--partitions", "1", "--replication-factor", "3"], "eddy: INVALID_REPLICATION_FACTOR: "),
+            (["topics", "create", "--topic", "z", "--partitions", "1", "--replication-factor", "4"], "eddy: INVALID_REPLICATION_FACTOR: "),
+            (["topics", "create", "--topic", "z", "--partitions", "1", "--replication-factor", "0"], "eddy: INVALID_REPLICATION_FACTOR: "),
             (["topics", "create", "--topic", "z", "--partitions", "1", "--config", "no.such=1"], "eddy: INVALID_CONFIG: "),
             (["topics", "create", "--topic", "z", "--partitions", "1", "--config", "retention.ms=soon"], "eddy: INVALID_CONFIG: "),
             (["topics", "alter", "--topic", "orders", "--config", "cleanup.policy=sometimes"], "eddy: INVALID_CONFIG: "),

@@ -25,6 +25,17 @@ import Testing
         ["consume", "--topic", "t", "--max-messages", "-1"],
         ["bench", "append", "--records", "0"],
         ["bench", "append", "--records", "10", "--batch", "3"],
+        ["bench", "produce", "--replication-factor", "4"],
+        ["bench", "produce", "--acks", "2"],
+        ["cluster", "init", "--brokers", "0"],
+        ["cluster", "init", "--brokers", "65"],
+        ["cluster", "nosuch"],
+        ["broker", "stop"],
+        ["broker", "start", "--id", "x"],
+        ["broker", "kill", "--id"],
+        ["produce", "--topic", "t", "--acks", "all2"],
+        ["produce", "--topic", "t", "--acks", "2"],
+        ["produce", "--topic", "t", "--timeout-ms", "-1"],
         ["--data-dir", "", "topics", "list"],
     ])
     func usageErrorsExit2WithOneLine(args: [String]) throws {
@@ -43,7 +54,8 @@ import Testing
         #expect(r.stderr.hasSuffix("; see 'eddy topics create --help'\n"), "\(r)")
     }
 
-    @Test(arguments: [["--help"], ["help"], ["topics", "--help"], ["consume", "--help"], ["help", "produce"], ["--version"]])
+    @Test(arguments: [["--help"], ["help"], ["topics", "--help"], ["consume", "--help"], ["help", "produce"], ["--version"],
+                      ["cluster", "--help"], ["broker", "stop", "--help"], ["help", "bench", "produce"]])
     func helpExits0OnStdout(args: [String]) throws {
         let r = try Eddy.run(args)
         #expect(r.status == 0, "\(r)")
@@ -52,7 +64,7 @@ import Testing
 
     @Test func helpListsEveryCommand() throws {
         let r = try Eddy.run(["--help"])
-        for command in ["status", "topics", "produce", "consume", "bench"] {
+        for command in ["status", "cluster", "broker", "topics", "produce", "consume", "bench"] {
             #expect(r.out.contains("  \(command)"), "\(command) missing from:\n\(r.out)")
         }
     }
