@@ -170,7 +170,7 @@ public final class ClusterDriver: @unchecked Sendable {
     }
 
     public func start() {
-        cluster.driverWakeup = { [weak self] in self?.wakeup() }
+        cluster.lock.withLock { cluster.driverWakeup = { [weak self] in self?.wakeup() } }
         let t = Thread { [self] in run() }
         t.name = "eddy-cluster-driver"
         thread = t
@@ -191,7 +191,7 @@ public final class ClusterDriver: @unchecked Sendable {
         condition.unlock()
         if thread != nil { finished.wait() }
         thread = nil
-        cluster.driverWakeup = nil
+        cluster.lock.withLock { cluster.driverWakeup = nil }
     }
 
     private func run() {

@@ -96,7 +96,8 @@ extension Cluster {
         } catch {
             return failed(.unknownServerError, "\(error)")
         }
-        response.baseOffset = info.firstOffset
+        // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
+        response.baseOffset = acks == 0 ? -1 : info.firstOffset
         response.logAppendTimeMs = info.logAppendTime
         response.logStartOffset = replica.log.logStartOffset
         let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)

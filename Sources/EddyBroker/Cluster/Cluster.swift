@@ -74,6 +74,8 @@ public final class Cluster: @unchecked Sendable {
     /// Incremented each time a broker starts; requests and responses of an earlier run of a
     /// broker (still in flight when it was killed) are recognised by it and dropped.
     var nextIncarnation: Int64 = 0
+    /// See `partitionHighWatermark`.
+    var knownHighWatermarks: [TopicPartition: Int64] = [:]
 
     public static let controllerId: Int32 = 0
 
@@ -108,6 +110,7 @@ public final class Cluster: @unchecked Sendable {
             seededRandom = rng
             try MetaProperties(clusterId: clusterId, nodeId: Cluster.controllerId).write(directory: dataDirectory)
         }
+        uncleanElectionLosses = ((try? OffsetCheckpointFile.read(Disk.join(dataDirectory, Cluster.uncleanLossesFile))) ?? nil) ?? [:]
         metadataLog = try MetadataLog(directory: Disk.join(dataDirectory, MetadataLog.directoryName),
                                       settings: options.metadata, clock: clock, logger: logger)
         controller = Controller(brokerIds: [], defaultPartitions: options.defaultPartitions,
@@ -226,15 +229,22 @@ public final class Cluster: @unchecked Sendable {
                                          replicas: reg.replicas, isr: reg.isr, logEndOffset: log.logEndOffset,
                                          highWatermark: log.highWatermark, leaderEpochStartOffset: log.logEndOffset, now: now)
         log.maybeIncrementHighWatermark(state.highWatermark)
+        noteHighWatermark(replica.topicPartition, log.highWatermark)
         replica.role = .leader(state)
         replica.leaderEpoch = reg.leaderEpoch
         replica.partitionEpoch = reg.partitionEpoch
         leadersByEpoch[replica.topicPartition, default: [:]][reg.leaderEpoch] = node.id
     }
 
-    /// The highest high watermark any running replica of `tp` has.
+    /// The highest high watermark any leader of `tp` has reached since the cluster opened, or
+    /// any running replica has (after a restart). Every replica elected from the ISR holds at
+    /// least this much, so a new leader starts from it and the HW never goes backwards.
     func partitionHighWatermark(_ tp: TopicPartition) -> Int64 {
-        nodes.values.compactMap { $0.replicas[tp]?.log.highWatermark }.max() ?? 0
+        max(knownHighWatermarks[tp] ?? 0, nodes.values.compactMap { $0.replicas[tp]?.log.highWatermark }.max() ?? 0)
+    }
+
+    func noteHighWatermark(_ tp: TopicPartition, _ hw: Int64) {
+        if hw > knownHighWatermarks[tp] ?? -1 { knownHighWatermarks[tp] = hw }
     }
 
     /// Carries out a leader state's actions. Caller holds the lock.
@@ -243,6 +253,7 @@ public final class Cluster: @unchecked Sendable {
             switch action {
             case let .highWatermarkAdvanced(hw):
                 replica.log.maybeIncrementHighWatermark(hw)
+                noteHighWatermark(replica.topicPartition, replica.log.highWatermark)
                 completeDelayedProduces(replica.topicPartition, node: node.id)
             case let .proposeIsr(isr, partitionEpoch):
                 proposeIsr(replica, node: node, isr: isr, partitionEpoch: partitionEpoch)
@@ -290,12 +301,17 @@ public final class Cluster: @unchecked Sendable {
     /// partitions that were waiting for it.
     public func startBroker(_ id: Int32) throws(BrokerError) {
         try withLockThenCallbacks { () throws(BrokerError) in
-            guard metadataLog.image.brokers[id] != nil else { throw .invalidRequest("Broker \(id) is not part of this cluster.") }
+            guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             guard nodes[id] == nil else { return }
+            // A broker that crashed and comes back before its session timed out is a new
+            // incarnation: what it had not fsynced is gone, so it must not stay in any ISR. As
+            // KRaft does on re-registration (KIP-903), fence the old registration first.
+            if metadataLog.image.brokers[id]?.fenced == false { try fenceLocked(id) }
             try startNodeLocked(id)
+            let hws = highWatermarksBeforeElection()
             let result = try controller.unfenceBroker(id, image: metadataLog.image)
-            recordUncleanLosses(result.uncleanElections)
             try commit(result.records)
+            recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
         }
     }
 
@@ -343,7 +359,7 @@ public final class Cluster: @unchecked Sendable {
     /// first, the broker leaves every ISR, is fenced, then closes its logs cleanly.
     public func stopBroker(_ id: Int32) throws(BrokerError) {
         try withLockThenCallbacks { () throws(BrokerError) in
-            guard metadataLog.image.brokers[id] != nil else { throw .invalidRequest("Broker \(id) is not part of this cluster.") }
+            guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try commit(controller.controlledShutdown(id, image: metadataLog.image).records)
             if let node = nodes.removeValue(forKey: id) {
                 failAllDelayedProduces(node: id)
@@ -357,7 +373,7 @@ public final class Cluster: @unchecked Sendable {
     /// broker.session.timeout.ms (`tick`), or at once with `fenceNow`.
     public func killBroker(_ id: Int32, fenceNow: Bool = false) throws(BrokerError) {
         try withLockThenCallbacks { () throws(BrokerError) in
-            guard metadataLog.image.brokers[id] != nil else { throw .invalidRequest("Broker \(id) is not part of this cluster.") }
+            guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             if let node = nodes.removeValue(forKey: id) {
                 failAllDelayedProduces(node: id)
                 do { try node.logManager.simulatePowerLoss() } catch {
@@ -370,21 +386,44 @@ public final class Cluster: @unchecked Sendable {
         }
     }
 
-    func fenceLocked(_ id: Int32) throws(BrokerError) {
-        let result = try controller.fenceBroker(id, image: metadataLog.image)
-        recordUncleanLosses(result.uncleanElections)
-        try commit(result.records)
+    static func unknownBroker(_ id: Int32) -> BrokerError {
+        .brokerIdNotRegistered("Broker \(id) is not part of this cluster.")
     }
 
-    /// Counts what an unclean election may have lost: records below the partition's high
-    /// watermark that the new leader does not have.
-    func recordUncleanLosses(_ elections: [TopicPartition]) {
+    func fenceLocked(_ id: Int32) throws(BrokerError) {
+        let hws = highWatermarksBeforeElection()
+        let result = try controller.fenceBroker(id, image: metadataLog.image)
+        try commit(result.records)
+        recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
+    }
+
+    /// The partition high watermarks before an election (see `partitionHighWatermark`).
+    func highWatermarksBeforeElection() -> [TopicPartition: Int64] {
+        var out = knownHighWatermarks
+        for node in nodes.values {
+            for (tp, r) in node.replicas { out[tp] = max(out[tp] ?? 0, r.log.highWatermark) }
+        }
+        return out
+    }
+
+    /// Counts what an unclean election lost: committed records (below the high watermark the
+    /// partition had) beyond the new leader's log end. Kept in `unclean-election-losses` in
+    /// the data directory (checkpoint format: topic, partition, records), so later commands
+    /// still report them.
+    func recordUncleanLosses(_ elections: [TopicPartition], highWatermarks: [TopicPartition: Int64]) {
+        guard !elections.isEmpty else { return }
         for tp in elections {
-            let hw = partitionHighWatermark(tp)
-            let leo = nodes.values.compactMap { $0.replicas[tp] }.map(\.log.logEndOffset).max() ?? 0
-            uncleanElectionLosses[tp, default: 0] += max(0, hw - leo)
+            guard let leader = metadataLog.image.partition(tp)?.leader, let log = nodes[leader]?.replicas[tp]?.log else { continue }
+            let lost = max(0, (highWatermarks[tp] ?? 0) - log.logEndOffset)
+            uncleanElectionLosses[tp, default: 0] += lost
+            logger.warning("unclean leader election", metadata: ["partition": "\(tp)", "leader": "\(leader)", "recordsLost": "\(lost)"])
+        }
+        do { try OffsetCheckpointFile.write(Disk.join(dataDirectory, Cluster.uncleanLossesFile), uncleanElectionLosses) } catch {
+            logger.error("could not record unclean election losses", metadata: ["error": "\(error)"])
         }
     }
+
+    public static let uncleanLossesFile = "unclean-election-losses"
 
     // MARK: Shutdown
 
