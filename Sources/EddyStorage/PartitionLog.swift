@@ -364,7 +364,10 @@ public final class PartitionLog: @unchecked Sendable {
             return
         }
         old.onBecomeInactive()
-        try old.persistIndexes()
+        // The old segment's indexes are written and fsynced in the background, from copies
+        // (they are values), so an append never waits on an fsync here. Until the recovery point
+        // passes the segment, recovery does not trust them anyway.
+        let indexes = (old.offsetIndex, old.timeIndex)
         // The recovery point will move to the new base without the lock held throughout: make
         // the leader epoch checkpoint cover everything below it now.
         try persistEpochCacheIfDirtyLocked()
@@ -374,6 +377,11 @@ public final class PartitionLog: @unchecked Sendable {
         flusher.async { [weak self] in
             guard let self else { return }
             do {
+                // Skip a segment already deleted or truncated away (its index would be stale).
+                guard self.lock.withLock({ !self.closed && self.segmentList.contains { $0 === old } && old.size > 0 }) else { return }
+                var (offsetIndex, timeIndex) = indexes
+                try offsetIndex.persist()
+                try timeIndex.persist()
                 try old.syncLogIndependently()
                 let moved = self.lock.withLock { () -> Bool in
                     guard !self.closed, newBase > self._recoveryPoint,
