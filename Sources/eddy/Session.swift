@@ -12,7 +12,8 @@ import Darwin
 /// A short-lived command runs the whole in-process cluster for as long as it needs it: opening
 /// starts every broker that is not stopped (each recovers its logs), then `settle()`s, so that
 /// restarted brokers truncate by leader epoch, catch up and rejoin the ISR before the command
-/// looks at anything. Closing settles again (followers copy what the command wrote) and shuts
+/// looks at anything, and applies log maintenance (retention, flush.ms, compaction of dirty
+/// compacted logs), as a broker does periodically. Closing settles again (followers copy what the command wrote) and shuts
 /// every broker down cleanly. Which brokers are stopped is kept in the metadata log, so
 /// `eddy broker stop` outlives the process that ran it.
 ///
@@ -158,6 +159,14 @@ final class Session {
     private func openClusterLocked() throws {
         let c = try Cluster(dataDirectory: directory, options: options, logger: Logger(label: "eddy.cluster"))
         c.settle()
+        // What a broker does every log.retention.check.interval.ms: a command's process is the
+        // broker for its lifetime, so it applies retention and compacts dirty logs as it opens.
+        do {
+            try c.runMaintenance(compactNow: true)
+        } catch {
+            try? c.shutdown()
+            throw error
+        }
         openCluster = c
     }
 }
