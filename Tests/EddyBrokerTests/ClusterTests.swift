@@ -261,6 +261,30 @@ import Testing
         #expect(p.partition(topic: "t", partition: 0)?.errorCode == .requestTimedOut)
     }
 
+    @Test func notEnoughReplicasAfterAppendWhenTheIsrShrinksWhileWaiting() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        let clock = ManualClock()
+        let c = try open(dir.path, clock: clock) { $0.brokerSessionTimeoutMs = 1_000_000_000 }
+        defer { try? c.shutdown() }
+        try c.createTopic("t", partitions: 1, replicationFactor: 2, configs: ["min.insync.replicas": "2"])
+        let tp = TopicPartition("t", 0)
+        let reg = registration(c, tp)
+        // The follower crashes unnoticed; the ISR is still [leader, follower], so the append is accepted.
+        try c.killBroker(reg.replicas.first { $0 != reg.leader }!)
+        let box = ResponseBox()
+        c.transport.send(.produce(ProduceRequest(topic: "t", partition: 0, records: batch(["x"]), acks: -1, timeoutMs: 120_000)),
+                         to: reg.leader, context: RequestContext()) { box.set($0) }
+        c.replicationRound(); c.tick()
+        #expect(box.get() == nil)
+        // replica.lag.time.max.ms later the leader drops the follower: the HW passes the batch,
+        // but with one in-sync replica left the write is not as durable as asked.
+        clock.advance(ms: 30_001)
+        c.tick()
+        #expect(registration(c, tp).isr == [reg.leader])
+        guard case let .success(.produce(p)) = box.get() else { Issue.record("no response"); return }
+        #expect(p.partition(topic: "t", partition: 0)?.errorCode == .notEnoughReplicasAfterAppend)
+    }
+
     @Test func brokerStateSurvivesReopeningTheDataDirectory() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         let clock = ManualClock()
