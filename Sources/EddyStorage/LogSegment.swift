@@ -135,21 +135,28 @@ final class LogSegment: @unchecked Sendable {
         try log.write(parts: parts, at: start)
         var pos = start
         for (h, n) in batches {
-            if h.maxTimestamp > maxTimestamp {
-                maxTimestamp = h.maxTimestamp
-                offsetOfMaxTimestamp = h.lastOffset
-            }
-            if firstBatchTimestamp == nil { firstBatchTimestamp = h.maxTimestamp }
-            if bytesSinceLastIndexEntry > indexIntervalBytes {
-                offsetIndex.append(OffsetIndexEntry(relativeOffset: Int32(h.lastOffset - baseOffset), position: Int32(pos)))
-                timeIndex.append(TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: Int32(offsetOfMaxTimestamp - baseOffset)))
-                bytesSinceLastIndexEntry = 0
-            }
-            bytesSinceLastIndexEntry += n
+            track(h, at: pos, size: n)
             pos += Int64(n)
-            nextOffset = h.nextOffset
         }
         size = pos
+    }
+
+    /// Accounts for one batch at `position` (appended or found by recovery): the segment's end
+    /// and timestamps, and a sparse index entry once more than index.interval.bytes were added
+    /// since the previous one (keyed by the batch's last offset, pointing at its first byte).
+    private func track(_ h: RecordBatchHeader, at position: Int64, size: Int) {
+        if h.maxTimestamp > maxTimestamp {
+            maxTimestamp = h.maxTimestamp
+            offsetOfMaxTimestamp = h.lastOffset
+        }
+        if firstBatchTimestamp == nil { firstBatchTimestamp = h.maxTimestamp }
+        if bytesSinceLastIndexEntry > indexIntervalBytes {
+            offsetIndex.append(OffsetIndexEntry(relativeOffset: Int32(h.lastOffset - baseOffset), position: Int32(position)))
+            timeIndex.append(TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: Int32(offsetOfMaxTimestamp - baseOffset)))
+            bytesSinceLastIndexEntry = 0
+        }
+        bytesSinceLastIndexEntry += size
+        nextOffset = h.nextOffset
     }
 
     /// Records the segment's largest timestamp as a final time index entry (on roll and close),
@@ -263,20 +270,8 @@ final class LogSegment: @unchecked Sendable {
                           h.baseOffset <= Int64.max - Int64(h.lastOffsetDelta) - 1,
                           h.lastOffset - baseOffset <= Int64(Int32.max)
                     else { corrupt = true; return }
-                    let position = pos + Int64(i)
                     onBatch(h)
-                    if h.maxTimestamp > maxTimestamp {
-                        maxTimestamp = h.maxTimestamp
-                        offsetOfMaxTimestamp = h.lastOffset
-                    }
-                    if firstBatchTimestamp == nil { firstBatchTimestamp = h.maxTimestamp }
-                    if bytesSinceLastIndexEntry > indexIntervalBytes {
-                        offsetIndex.append(OffsetIndexEntry(relativeOffset: Int32(h.lastOffset - baseOffset), position: Int32(position)))
-                        timeIndex.append(TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: Int32(offsetOfMaxTimestamp - baseOffset)))
-                        bytesSinceLastIndexEntry = 0
-                    }
-                    bytesSinceLastIndexEntry += total
-                    nextOffset = h.nextOffset
+                    track(h, at: pos + Int64(i), size: total)
                     expected = h.nextOffset
                     i += total
                     validEnd = pos + Int64(i)

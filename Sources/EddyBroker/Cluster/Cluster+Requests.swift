@@ -309,7 +309,7 @@ extension Cluster {
                              leaderEpoch: reg.leaderEpoch, replicaNodes: reg.replicas, isrNodes: reg.isr,
                              offlineReplicas: reg.replicas.filter { nodes[$0] == nil })
             }
-            return .init(errorCode: .none, name: name, topicId: KafkaUuid(bytes: topic.id.bytes) ?? .zero, isInternal: false, partitions: partitions)
+            return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: false, partitions: partitions)
         }
         return MetadataResponse(brokers: brokers, clusterId: clusterId, controllerId: Cluster.controllerId, topics: topics)
     }
