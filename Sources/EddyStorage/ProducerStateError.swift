@@ -1,0 +1,37 @@
+/// Why producer state refused a batch or a snapshot. The broker translates each case into the
+/// Kafka error code named by `kafkaErrorName`.
+public enum ProducerStateError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The batch's first sequence does not follow the producer's last one (a gap, or a retry of a
+    /// batch no longer among the last `ProducerState.batchesToRetain`), or a new epoch does not
+    /// start at 0. `expected` is the only first sequence that would have been accepted.
+    case outOfOrderSequence(producerId: Int64, producerEpoch: Int16, expected: Int32, found: Int32)
+    /// The batch carries an epoch older than the producer's current one: a zombie producer.
+    /// Kafka returns INVALID_PRODUCER_EPOCH here since 2.7 (KIP-588; PRODUCER_FENCED before).
+    case invalidProducerEpoch(producerId: Int64, found: Int16, current: Int16)
+    /// An idempotent batch (producerId >= 0) without a sequence number (baseSequence < 0).
+    case invalidSequence(producerId: Int64, sequence: Int32)
+    /// A producer-state snapshot is not in the documented format or fails its CRC.
+    case corruptSnapshot(String)
+
+    /// The Kafka error name a broker reports for this failure.
+    public var kafkaErrorName: String {
+        switch self {
+        case .outOfOrderSequence: "OUT_OF_ORDER_SEQUENCE_NUMBER"
+        case .invalidProducerEpoch: "INVALID_PRODUCER_EPOCH"
+        case .invalidSequence: "INVALID_RECORD"
+        case .corruptSnapshot: "KAFKA_STORAGE_ERROR"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .outOfOrderSequence(pid, epoch, expected, found):
+            "out of order sequence number for producer \(pid) epoch \(epoch): \(found) (incoming), \(expected) (expected)"
+        case let .invalidProducerEpoch(pid, found, current):
+            "epoch \(found) of producer \(pid) is smaller than its last seen epoch \(current)"
+        case let .invalidSequence(pid, seq):
+            "invalid sequence number \(seq) in an idempotent batch of producer \(pid)"
+        case let .corruptSnapshot(why): "corrupt producer state snapshot: \(why)"
+        }
+    }
+}
