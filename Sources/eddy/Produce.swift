@@ -90,9 +90,10 @@ struct Produce: ParsableCommand {
             try accumulator.flush { try send($0, $1, session) }
             try session.close()
         } catch {
-            // Keep what was appended: close cleanly, then report.
+            // Keep what was appended: close cleanly, then report. The error is the one line a
+            // failed command prints, unless some records made it (then the summary says which).
             if session.isOpen { try? session.close() }
-            printNotice("eddy: " + accumulator.summary)
+            if accumulator.stats.records > 0 { printNotice("eddy: " + accumulator.summary) }
             throw error
         }
         printNotice("eddy: " + accumulator.summary)
