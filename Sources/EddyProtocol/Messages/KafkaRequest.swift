@@ -10,6 +10,17 @@ public enum KafkaRequest: Sendable, Equatable {
     case deleteRecords(DeleteRecordsRequest)
     case initProducerId(InitProducerIdRequest)
     case apiVersions(ApiVersionsRequest)
+    case offsetCommit(OffsetCommitRequest)
+    case offsetFetch(OffsetFetchRequest)
+    case findCoordinator(FindCoordinatorRequest)
+    case joinGroup(JoinGroupRequest)
+    case heartbeat(HeartbeatRequest)
+    case leaveGroup(LeaveGroupRequest)
+    case syncGroup(SyncGroupRequest)
+    case describeGroups(DescribeGroupsRequest)
+    case listGroups(ListGroupsRequest)
+    case deleteGroups(DeleteGroupsRequest)
+    case offsetDelete(OffsetDeleteRequest)
 
     public var apiKey: ApiKey {
         switch self {
@@ -23,12 +34,23 @@ public enum KafkaRequest: Sendable, Equatable {
         case .deleteRecords: .deleteRecords
         case .initProducerId: .initProducerId
         case .apiVersions: .apiVersions
+        case .offsetCommit: .offsetCommit
+        case .offsetFetch: .offsetFetch
+        case .findCoordinator: .findCoordinator
+        case .joinGroup: .joinGroup
+        case .heartbeat: .heartbeat
+        case .leaveGroup: .leaveGroup
+        case .syncGroup: .syncGroup
+        case .describeGroups: .describeGroups
+        case .listGroups: .listGroups
+        case .deleteGroups: .deleteGroups
+        case .offsetDelete: .offsetDelete
         }
     }
 
     /// The response that reports `error` for everything the request names (each request's
     /// `errorResponse`); `message` reaches only responses with an error-message field
-    /// (Produce, CreateTopics, DeleteTopics).
+    /// (Produce, CreateTopics, DeleteTopics, FindCoordinator, DescribeGroups).
     public func errorResponse(_ error: ErrorCode, message: String? = nil) -> KafkaResponse {
         switch self {
         case let .produce(r): .produce(r.errorResponse(error, message: message))
@@ -41,6 +63,17 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .deleteRecords(r): .deleteRecords(r.errorResponse(error))
         case let .initProducerId(r): .initProducerId(r.errorResponse(error))
         case let .apiVersions(r): .apiVersions(r.errorResponse(error))
+        case let .offsetCommit(r): .offsetCommit(r.errorResponse(error))
+        case let .offsetFetch(r): .offsetFetch(r.errorResponse(error))
+        case let .findCoordinator(r): .findCoordinator(r.errorResponse(error, message: message))
+        case let .joinGroup(r): .joinGroup(r.errorResponse(error))
+        case let .heartbeat(r): .heartbeat(r.errorResponse(error))
+        case let .leaveGroup(r): .leaveGroup(r.errorResponse(error))
+        case let .syncGroup(r): .syncGroup(r.errorResponse(error))
+        case let .describeGroups(r): .describeGroups(r.errorResponse(error, message: message))
+        case let .listGroups(r): .listGroups(r.errorResponse(error))
+        case let .deleteGroups(r): .deleteGroups(r.errorResponse(error))
+        case let .offsetDelete(r): .offsetDelete(r.errorResponse(error))
         }
     }
 }

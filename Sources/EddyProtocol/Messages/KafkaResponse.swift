@@ -10,6 +10,17 @@ public enum KafkaResponse: Sendable, Equatable {
     case deleteRecords(DeleteRecordsResponse)
     case initProducerId(InitProducerIdResponse)
     case apiVersions(ApiVersionsResponse)
+    case offsetCommit(OffsetCommitResponse)
+    case offsetFetch(OffsetFetchResponse)
+    case findCoordinator(FindCoordinatorResponse)
+    case joinGroup(JoinGroupResponse)
+    case heartbeat(HeartbeatResponse)
+    case leaveGroup(LeaveGroupResponse)
+    case syncGroup(SyncGroupResponse)
+    case describeGroups(DescribeGroupsResponse)
+    case listGroups(ListGroupsResponse)
+    case deleteGroups(DeleteGroupsResponse)
+    case offsetDelete(OffsetDeleteResponse)
 
     public var apiKey: ApiKey {
         switch self {
@@ -23,6 +34,17 @@ public enum KafkaResponse: Sendable, Equatable {
         case .deleteRecords: .deleteRecords
         case .initProducerId: .initProducerId
         case .apiVersions: .apiVersions
+        case .offsetCommit: .offsetCommit
+        case .offsetFetch: .offsetFetch
+        case .findCoordinator: .findCoordinator
+        case .joinGroup: .joinGroup
+        case .heartbeat: .heartbeat
+        case .leaveGroup: .leaveGroup
+        case .syncGroup: .syncGroup
+        case .describeGroups: .describeGroups
+        case .listGroups: .listGroups
+        case .deleteGroups: .deleteGroups
+        case .offsetDelete: .offsetDelete
         }
     }
 }
