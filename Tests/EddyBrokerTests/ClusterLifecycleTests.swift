@@ -120,3 +120,30 @@ final class LockedBox<T>: @unchecked Sendable {
     var value: T { lock.withLock { stored } }
     func mutate(_ f: (inout T) -> Void) { lock.withLock { f(&stored) } }
 }
+
+@Suite struct ClusterHighWatermarkTests {
+    func batch(_ v: String) -> [UInt8] {
+        var b = RecordBatchBuilder()
+        b.append(timestamp: 1, key: nil, value: Array(v.utf8))
+        return b.build().bytes
+    }
+
+    @Test func aRecreatedTopicDoesNotInheritTheOldHighWatermark() throws {
+        let dir = TempDirectory(); defer { dir.cleanup() }
+        var o = ClusterOptions()
+        o.initialBrokerCount = 3
+        o.randomSeed = 5
+        let c = try Cluster(dataDirectory: dir.path, clock: ManualClock(), options: o)
+        defer { try? c.shutdown() }
+        let tp = TopicPartition("t", 0)
+        try c.createTopic("t", partitions: 1, replicationFactor: 3)
+        for i in 0 ..< 5 { try c.produce(tp, records: batch("old\(i)")) }
+        c.settle()
+        try c.deleteTopic("t")
+        try c.createTopic("t", partitions: 1, replicationFactor: 3)
+        // The new topic's leader has nothing committed: its HW is 0, not the old topic's 5.
+        try c.produce(tp, records: batch("new"), acks: 1)
+        let leader = c.metadataImage.partition(tp)!.leader
+        #expect(c.replicaOffsets(tp)[leader]!.highWatermark == 0)
+    }
+}

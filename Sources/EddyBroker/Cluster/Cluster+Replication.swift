@@ -26,6 +26,10 @@ extension Cluster {
                               partitionMaxBytes: options.replicaFetchMaxBytes))
                 }
                 for (leader, topics) in byLeader.sorted(by: { $0.key < $1.key }) {
+                    // Like Kafka's fetcher thread, one fetch per leader at a time.
+                    let key = FetcherKey(follower: node.id, incarnation: node.incarnation, leader: leader)
+                    guard !fetchesInFlight.contains(key) else { continue }
+                    fetchesInFlight.insert(key)
                     let request = FetchRequest(replicaId: node.id, replicaEpoch: node.incarnation, maxWaitMs: 0, minBytes: 0,
                                                topics: topics.sorted(by: { $0.key < $1.key }).map { .init(topic: $0.key, partitions: $0.value) })
                     out.append((node.id, leader, node.incarnation, request))
@@ -35,7 +39,9 @@ extension Cluster {
         }
         for (from, to, incarnation, request) in requests {
             transport.send(.fetch(request), to: to, context: RequestContext(clientId: "broker-\(from)-fetcher")) { [weak self] result in
-                guard let self, case let .success(.fetch(response)) = result else { return }
+                guard let self else { return }
+                _ = self.lock.withLock { self.fetchesInFlight.remove(FetcherKey(follower: from, incarnation: incarnation, leader: to)) }
+                guard case let .success(.fetch(response)) = result else { return }
                 self.applyFetchResponse(response, to: request, follower: from, incarnation: incarnation, leader: to)
             }
         }
@@ -71,7 +77,7 @@ extension Cluster {
                 logger.info("follower truncating diverged log", metadata: ["partition": "\(replica.topicPartition)", "to": "\(offset)"])
                 try log.truncate(to: offset)
             case let .append(records, highWatermark, logStartOffset):
-                if !records.isEmpty { try log.appendAsFollower(records) }
+                if !records.isEmpty { try appendAsFollower(records, to: log) }
                 log.maybeIncrementHighWatermark(FollowerFetch.followerHighWatermark(leaderHighWatermark: highWatermark,
                                                                                     logEndOffset: log.logEndOffset))
                 if logStartOffset > log.logStartOffset, logStartOffset <= log.highWatermark {
@@ -84,6 +90,33 @@ extension Cluster {
             }
         } catch {
             logger.warning("follower could not apply fetched data", metadata: ["partition": "\(replica.topicPartition)", "error": "\(error)"])
+        }
+    }
+
+    /// Appends fetched batches. The leader answers a fetch with the whole batch that holds the
+    /// fetch offset, so its first batch can start below the follower's log end:
+    /// - a follower whose log is empty because it restarted at the leader's log start offset
+    ///   (which DeleteRecords may put inside a batch) restarts at the batch's base offset, as
+    ///   Kafka's follower does;
+    /// - a follower whose own batch boundary differs there holds records the leader does not
+    ///   have (they diverged; the epoch check cannot see it when the leader's epoch history was
+    ///   cut at a log start inside that batch). Committed records are identical on every ISR
+    ///   member, so a difference at or above the follower's high watermark is uncommitted: the
+    ///   follower truncates to the leader's batch and appends it. Below its high watermark it
+    ///   never truncates.
+    private func appendAsFollower(_ records: [UInt8], to log: PartitionLog) throws {
+        do {
+            try log.appendAsFollower(records)
+        } catch let error as StorageError {
+            guard case .offsetsOutOfOrder = error, let first = RecordBatchHeader.peekFirstBaseOffset(records),
+                  first < log.logEndOffset else { throw error }
+            if log.logEndOffset == log.logStartOffset, log.sizeInBytes == 0 {
+                try log.truncateFully(startingAt: first)
+            } else {
+                guard first >= log.highWatermark else { throw error }
+                try log.truncate(to: first)
+            }
+            try log.appendAsFollower(records)
         }
     }
 
@@ -226,5 +259,19 @@ public final class ClusterDriver: @unchecked Sendable {
             }
         }
         finished.signal()
+    }
+}
+
+/// One follower run's fetcher for one leader.
+struct FetcherKey: Hashable {
+    var follower: Int32
+    var incarnation: Int64
+    var leader: Int32
+}
+
+extension RecordBatchHeader {
+    /// The base offset of the first batch in `records`, if it has one.
+    static func peekFirstBaseOffset(_ records: [UInt8]) -> Int64? {
+        records.withUnsafeBytes { RecordBatchHeader.peekSize($0)?.baseOffset }
     }
 }

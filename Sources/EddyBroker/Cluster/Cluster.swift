@@ -35,6 +35,8 @@ public struct ClusterOptions: Sendable {
 ///                                  as in KRaft's combined mode)
 ///       __cluster_metadata-0/      the controller's metadata log and snapshots (see `MetadataLog`)
 ///       broker-<id>/               broker <id>'s log directory (see `LogManager`), one per broker
+///       partition-high-watermarks  highest high watermark per partition at the last clean shutdown
+///       unclean-election-losses    records lost to unclean leader elections, per partition
 ///
 /// The controller owns topics, replica assignments, leaders, leader epochs, the ISR and which
 /// brokers are fenced, all in the metadata log; brokers learn every committed change at once
@@ -76,6 +78,8 @@ public final class Cluster: @unchecked Sendable {
     var nextIncarnation: Int64 = 0
     /// See `partitionHighWatermark`.
     var knownHighWatermarks: [TopicPartition: Int64] = [:]
+    /// Follower fetches sent and not yet answered (at most one per follower run and leader).
+    var fetchesInFlight: Set<FetcherKey> = []
 
     public static let controllerId: Int32 = 0
 
@@ -122,8 +126,39 @@ public final class Cluster: @unchecked Sendable {
                     try commit(controller.registerBrokers(Array(0 ..< Int32(max(1, options.initialBrokerCount))),
                                                           image: metadataLog.image))
                 }
-                for (id, registration) in metadataLog.image.brokers.sorted(by: { $0.key < $1.key }) where !registration.fenced {
-                    try startNodeLocked(id)
+                // Brokers the previous process left running but did not shut down cleanly crashed
+                // with it: what they had not fsynced is gone, so they must not come back as the
+                // same incarnation (leading the same epoch, or counted in an ISR, with less data).
+                // Fence all of them first, as the controller would after their sessions expired,
+                // then start every broker, and unfence the crashed ones as new incarnations.
+                // The partition high watermarks every broker persisted (replication-offset-checkpoint),
+                // so that a leader elected before the broker that knew the highest one has started
+                // still carries it forward.
+                // A broker's entry counts only if its partition directory belongs to the topic as it
+                // is now (a topic deleted and re-created while the broker was down must not inherit
+                // the old topic's high watermark).
+                let image = metadataLog.image
+                func load(_ file: String, directory: String?) {
+                    for (tp, hw) in ((try? OffsetCheckpointFile.read(file)) ?? nil) ?? [:] {
+                        guard let topic = image.topic(named: tp.topic), topic.partitions[tp.partition] != nil else { continue }
+                        if let directory, PartitionMetadataFile.read(directory: Disk.join(directory, tp.directoryName)) != topic.id { continue }
+                        noteHighWatermark(tp, hw)
+                    }
+                }
+                load(Disk.join(dataDirectory, Cluster.highWatermarksFile), directory: nil)
+                for id in image.brokers.keys {
+                    let dir = Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id))
+                    load(Disk.join(dir, LogManager.highWatermarkFile), directory: dir)
+                }
+                let unfenced = metadataLog.image.brokers.sorted(by: { $0.key < $1.key }).filter { !$0.value.fenced }.map(\.key)
+                let crashed = unfenced.filter { Cluster.brokerCrashed(dataDirectory: dataDirectory, id: $0) }
+                for id in crashed { try fenceLocked(id) }
+                for id in unfenced { try startNodeLocked(id) }
+                for id in crashed {
+                    let hws = highWatermarksBeforeElection()
+                    let result = try controller.unfenceBroker(id, image: metadataLog.image)
+                    try commit(result.records)
+                    recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
                 }
             }
         } catch {
@@ -146,6 +181,8 @@ public final class Cluster: @unchecked Sendable {
     func commit(_ records: [MetadataRecord]) throws(BrokerError) {
         guard !records.isEmpty else { return }
         _ = try metadataLog.append(records)
+        // A deleted partition's high watermark must not pass to a topic re-created under its name.
+        knownHighWatermarks = knownHighWatermarks.filter { metadataLog.image.partition($0.key) != nil }
         try applyMetadata()
     }
 
@@ -386,6 +423,15 @@ public final class Cluster: @unchecked Sendable {
         }
     }
 
+    /// Whether broker `id`'s log directory holds partitions but no clean-shutdown marker: the
+    /// process that last ran it stopped without shutting it down.
+    static func brokerCrashed(dataDirectory: String, id: Int32) -> Bool {
+        let dir = Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id))
+        guard Disk.isDirectory(dir), !Disk.exists(Disk.join(dir, LogManager.cleanShutdownFile)),
+              let names = try? Disk.list(dir) else { return false }
+        return names.contains { TopicPartition(directoryName: $0) != nil && Disk.isDirectory(Disk.join(dir, $0)) }
+    }
+
     static func unknownBroker(_ id: Int32) -> BrokerError {
         .brokerIdNotRegistered("Broker \(id) is not part of this cluster.")
     }
@@ -424,6 +470,10 @@ public final class Cluster: @unchecked Sendable {
     }
 
     public static let uncleanLossesFile = "unclean-election-losses"
+    /// The highest high watermark the cluster knew per partition when it last shut down
+    /// cleanly (checkpoint format). A leader that crashed may have been the only broker to know
+    /// its latest high watermark; this keeps it from going backwards across a restart.
+    public static let highWatermarksFile = "partition-high-watermarks"
 
     // MARK: Shutdown
 
@@ -440,6 +490,14 @@ public final class Cluster: @unchecked Sendable {
         }
         flushDeferred()
         var firstError: (any Error)?
+        let known = lock.withLock { () -> [TopicPartition: Int64] in
+            var hws = knownHighWatermarks
+            for node in toClose { for (tp, r) in node.replicas { hws[tp] = max(hws[tp] ?? 0, r.log.highWatermark) } }
+            return hws.filter { metadataLog.image.partition($0.key) != nil }
+        }
+        if !toClose.isEmpty {
+            do { try OffsetCheckpointFile.write(Disk.join(dataDirectory, Cluster.highWatermarksFile), known) } catch { firstError = error }
+        }
         for node in toClose {
             do { try node.logManager.shutdown() } catch { firstError = firstError ?? error }
         }
