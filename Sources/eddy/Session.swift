@@ -45,6 +45,10 @@ final class Session {
     var isOpen: Bool { openCluster != nil }
 
     private init(directory: String, options: ClusterOptions) {
+        // A command compacts synchronously when it opens the cluster (see openClusterLocked);
+        // a background cleaner thread would only race it and be cut off at exit.
+        var options = options
+        options.logCleanerThreads = false
         self.directory = directory
         self.options = options
     }

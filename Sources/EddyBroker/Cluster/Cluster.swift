@@ -19,6 +19,10 @@ public struct ClusterOptions: Sendable {
     public var leaderImbalanceCheckIntervalMs: Int64 = 300_000
     /// How often a running cluster applies retention and flush.ms (log.retention.check.interval.ms).
     public var logRetentionCheckIntervalMs: Int64 = 300_000
+    /// Run each broker's log cleaner on a background thread (log.cleaner.enable). A short-lived
+    /// process turns it off and compacts with `runMaintenance(compactNow: true)` instead, so a
+    /// round is never cut short by the process ending.
+    public var logCleanerThreads = true
     public var defaultPartitions: Int32 = 1
     public var defaultReplicationFactor: Int16 = 1
     public var metadata = MetadataLog.Settings()
@@ -354,7 +358,9 @@ public final class Cluster: @unchecked Sendable {
 
     func startNodeLocked(_ id: Int32) throws(BrokerError) {
         let dir = Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id))
-        let logManager = try BrokerError.storage { try LogManager(directory: dir, clock: clock, logger: logger) }
+        let logManager = try BrokerError.storage {
+            try LogManager(directory: dir, clock: clock, logger: logger, startCleaner: options.logCleanerThreads)
+        }
         try reconcileDirectories(of: id, logManager: logManager)
         nextIncarnation += 1
         nodes[id] = BrokerNode(id: id, incarnation: nextIncarnation, logManager: logManager)
