@@ -111,22 +111,24 @@ final class File: @unchecked Sendable {
     }
 }
 
-/// Directory and whole-file helpers.
-enum FileSystem {
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+/// Directory and whole-file helpers, shared by the storage layer and the broker above it.
+/// Failures are `StorageError.io` with the failing call, path and errno.
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     static func createDirectory(_ path: String) throws {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw StorageError.io(operation: "mkdir", path: path, errno: (error as NSError).code == 0 ? EIO : Int32(EIO))
+            throw StorageError.io(operation: "mkdir", path: path, errno: EIO)
         }
     }
 
-    static func list(_ path: String) throws -> [String] {
+    /// Entry names in `path` (without "." and ".."), sorted.
+    public static func list(_ path: String) throws -> [String] {
         guard let d = opendir(path) else { throw StorageError.io(operation: "opendir", path: path, errno: errno) }
         defer { closedir(d) }
         var names: [String] = []
@@ -139,18 +141,27 @@ enum FileSystem {
         return names.sorted()
     }
 
-    static func rename(_ from: String, _ to: String) throws {
+    public static func rename(_ from: String, _ to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw StorageError.io(operation: "rename", path: from, errno: errno) }
     }
 
-    static func remove(_ path: String) throws {
+    /// Removes a file; a missing file is not an error.
+    public static func remove(_ path: String) throws {
         guard unlink(path) == 0 || errno == ENOENT else { throw StorageError.io(operation: "unlink", path: path, errno: errno) }
     }
 
-    static func removeTree(_ path: String) throws {
-        guard exists(path) else { return }
-        do { try FileManager.default.removeItem(atPath: path) } catch {
-            throw StorageError.io(operation: "remove", path: path, errno: EIO)
+    /// `rm -r`; a missing path is not an error. Does not follow symbolic links.
+    public static func removeTree(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { return }
+            throw StorageError.io(operation: "lstat", path: path, errno: errno)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in try list(path) { try removeTree(path + "/" + name) }
+            guard rmdir(path) == 0 || errno == ENOENT else { throw StorageError.io(operation: "rmdir", path: path, errno: errno) }
+        } else {
+            try remove(path)
         }
     }
 
@@ -160,17 +171,18 @@ enum FileSystem {
     }
 
     /// fsyncs a directory so that renames and creations inside it are durable.
-    static func syncDirectory(_ path: String) throws {
+    public static func syncDirectory(_ path: String) throws {
         let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.io(operation: "open", path: path, errno: errno) }
         defer { Glibc.close(fd) }
         guard fsync(fd) == 0 else { throw StorageError.io(operation: "fsync", path: path, errno: errno) }
     }
 
-    /// Replaces `path` with `bytes` atomically: write `path.tmp`, fsync, rename, fsync the directory.
-    /// After a crash the file holds either the old or the new content, never a mix.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        let tmp = path + ".tmp"
+    /// Replaces `path` with `bytes` atomically: write `temporaryPath` (default `path.tmp`), fsync,
+    /// rename, fsync the directory. After a crash the file holds either the old or the new
+    /// content, never a mix; a leftover temporary file may remain.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], temporaryPath: String? = nil) throws {
+        let tmp = temporaryPath ?? path + ".tmp"
         let f = try File(path: tmp)
         try f.truncate(to: 0)
         try f.write(bytes, at: 0)
@@ -180,7 +192,7 @@ enum FileSystem {
         try syncDirectory((path as NSString).deletingLastPathComponent)
     }
 
-    static func readAll(_ path: String) throws -> [UInt8] {
+    public static func readAll(_ path: String) throws -> [UInt8] {
         let f = try File(path: path, create: false, readOnly: true)
         return try f.read(at: 0, count: Int(try f.size()))
     }

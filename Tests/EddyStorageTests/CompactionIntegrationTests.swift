@@ -34,13 +34,20 @@ import Testing
         try readAll(log).map { ($0.offset, String(decoding: $0.key ?? [], as: UTF8.self), $0.value.map { String(decoding: $0, as: UTF8.self) }) }
     }
 
-    @Test func compactsToTheLatestValuePerKeyKeepingOffsets() throws {
-        let dir = TempDir(); defer { dir.cleanup() }
+    /// A compacted log (small segments, cleaning at any dirt) in a fresh LogManager whose cleaner
+    /// runs only when a test calls `cleanOnce()`; `overrides` adds or replaces configs.
+    func openCompacted(_ overrides: [String: String]) throws -> (TempDir, ManualClock, LogManager, PartitionLog, LogConfig) {
+        let dir = TempDir()
         let clock = ManualClock(nowMs: 1_000_000)
-        let cfg = config(["cleanup.policy": "compact", "segment.bytes": "400", "min.cleanable.dirty.ratio": "0.01",
-                          "delete.retention.ms": "1000"])
+        let cfg = config(["cleanup.policy": "compact", "segment.bytes": "400", "min.cleanable.dirty.ratio": "0.01"]
+            .merging(overrides) { $1 })
         let lm = try LogManager(directory: dir.path, clock: clock, startCleaner: false)
-        let log = try lm.getOrCreateLog(tp, config: cfg)
+        return (dir, clock, lm, try lm.getOrCreateLog(tp, config: cfg), cfg)
+    }
+
+    @Test func compactsToTheLatestValuePerKeyKeepingOffsets() throws {
+        let (dir, clock, lm, log, cfg) = try openCompacted(["delete.retention.ms": "1000"])
+        defer { dir.cleanup() }
         let written = try fill(log, clock: clock)
         let sizeBefore = log.sizeInBytes
         #expect(log.segmentCount > 3)
@@ -68,12 +75,8 @@ import Testing
     }
 
     @Test func tombstonesGoAfterDeleteRetention() throws {
-        let dir = TempDir(); defer { dir.cleanup() }
-        let clock = ManualClock(nowMs: 1_000_000)
-        let cfg = config(["cleanup.policy": "compact", "segment.bytes": "400", "min.cleanable.dirty.ratio": "0.01",
-                          "delete.retention.ms": "1000"])
-        let lm = try LogManager(directory: dir.path, clock: clock, startCleaner: false)
-        let log = try lm.getOrCreateLog(tp, config: cfg)
+        let (dir, clock, lm, log, _) = try openCompacted(["delete.retention.ms": "1000"])
+        defer { dir.cleanup() }
         _ = try fill(log, clock: clock)
         #expect(lm.cleaner.cleanOnce())
         #expect(try contents(log).contains { $0.key == "k2" && $0.value == nil })
@@ -118,12 +121,8 @@ import Testing
     }
 
     @Test func retentionAndDeleteRecordsPauseTheCleaner() throws {
-        let dir = TempDir(); defer { dir.cleanup() }
-        let clock = ManualClock(nowMs: 1_000_000)
-        let cfg = config(["cleanup.policy": "compact,delete", "segment.bytes": "400", "min.cleanable.dirty.ratio": "0.01",
-                          "retention.ms": "10000"])
-        let lm = try LogManager(directory: dir.path, clock: clock, startCleaner: false)
-        let log = try lm.getOrCreateLog(tp, config: cfg)
+        let (dir, clock, lm, log, _) = try openCompacted(["cleanup.policy": "compact,delete", "retention.ms": "10000"])
+        defer { dir.cleanup() }
         _ = try fill(log, clock: clock)
         try log.deleteRecords(before: 3)
         #expect(lm.cleaner.cleaningState(tp) == nil) // resumed afterwards

@@ -37,21 +37,10 @@ public struct MetadataResponse: Sendable, Equatable {
         self.topics = topics
     }
 
-    /// A live broker. Fenced or stopped brokers are not listed (as in KRaft), though they may
-    /// still appear in partitions' `replicaNodes` and `offlineReplicas`.
-    public struct MetadataResponseBroker: Sendable, Hashable {
-        public var nodeId: Int32
-        public var host: String
-        public var port: Int32
-        public var rack: String?
-
-        public init(nodeId: Int32, host: String, port: Int32, rack: String? = nil) {
-            self.nodeId = nodeId
-            self.host = host
-            self.port = port
-            self.rack = rack
-        }
-    }
+    /// A live broker: id, host, port and rack, the same fields as `NodeEndpoint`. Fenced or
+    /// stopped brokers are not listed (as in KRaft), though they may still appear in partitions'
+    /// `replicaNodes` and `offlineReplicas`.
+    public typealias MetadataResponseBroker = NodeEndpoint
 
     public struct MetadataResponseTopic: Sendable, Equatable {
         /// E.g. UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE (while being created).
