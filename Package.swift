@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"]),
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol"]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
-        .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol"]),
+        .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EddyProtocol", "EddyStorage"]),
     ],
     swiftLanguageModes: [.v6]

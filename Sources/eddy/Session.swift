@@ -1,4 +1,5 @@
 import EddyBroker
+import EddyClient
 import EddyStorage
 import Logging
 #if canImport(Glibc)
@@ -35,6 +36,7 @@ final class Session {
     private let options: ClusterOptions
     private var lock: DataDirectoryLock?
     private var openCluster: Cluster?
+    private var driver: ClusterDriver?
 
     /// The open cluster; only valid between open/resume and suspend/close.
     var cluster: Cluster {
@@ -121,11 +123,35 @@ final class Session {
     /// processes can use the directory until `resume()`.
     func suspend() throws {
         defer { lock?.release(); lock = nil }
+        stopDriver()
         if let c = openCluster {
             openCluster = nil
             c.settle()
             try c.shutdown()
         }
+    }
+
+    /// Runs the cluster on its own thread (`ClusterDriver`: replication, timers, timeouts) until
+    /// `suspend`/`close`, as commands that use the asynchronous clients (producer, consumer,
+    /// admin) need: their requests are answered while the command's task waits. Idempotent.
+    func startDriver() {
+        guard driver == nil, let c = openCluster else { return }
+        let d = ClusterDriver(cluster: c, tickIntervalMs: 10)
+        d.start()
+        driver = d
+    }
+
+    /// A client request layer over the open cluster's transport, bootstrapping from its running
+    /// brokers. Starts the driver: the clients are asynchronous.
+    func makeClient(clientId: String, requestTimeoutMs: Int64 = 30_000) -> KafkaClient {
+        startDriver()
+        return KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: clientId,
+                           requestTimeoutMs: requestTimeoutMs)
+    }
+
+    func stopDriver() {
+        driver?.stop()
+        driver = nil
     }
 
     /// Takes the lock again, waiting as long as another process holds it, and reopens the cluster.
