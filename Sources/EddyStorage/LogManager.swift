@@ -33,6 +33,7 @@ public final class LogManager: @unchecked Sendable {
     private var highWatermarks: [TopicPartition: Int64]
     private var lastWritten: [String: [UInt8]] = [:]
     private var isShutDown = false
+    private var _producerIdExpirationMs = ProducerState.defaultProducerIdExpirationMs
     /// Compacts logs whose cleanup.policy includes compact, on a background thread.
     public private(set) var cleaner: LogCleaner!
 
@@ -74,6 +75,13 @@ public final class LogManager: @unchecked Sendable {
     }
 
     public func log(for tp: TopicPartition) -> PartitionLog? { lock.withLock { logs[tp] } }
+
+    /// The broker config `producer.id.expiration.ms` (default 1 day): `runMaintenance` forgets
+    /// the producers of a partition whose newest batch timestamp is at least this old.
+    public var producerIdExpirationMs: Int64 {
+        get { lock.withLock { _producerIdExpirationMs } }
+        set { lock.withLock { _producerIdExpirationMs = newValue } }
+    }
 
     public var allLogs: [PartitionLog] { lock.withLock { logs.values.sorted { $0.topicPartition < $1.topicPartition } } }
 
@@ -145,7 +153,8 @@ public final class LogManager: @unchecked Sendable {
         }
     }
 
-    /// Periodic work: retention (time, size, log start offset) and flush.ms for every log.
+    /// Periodic work: retention (time, size, log start offset), flush.ms and producer id
+    /// expiration (`producerIdExpirationMs`, against the clock) for every log.
     /// Retention runs as a cleaner "retention pass", so it never deletes a segment that a
     /// cleaning round is reading; a log being cleaned right now gets the next pass.
     public func runMaintenance() throws {
@@ -154,7 +163,12 @@ public final class LogManager: @unchecked Sendable {
             let reserved = Set(pass.compacted + pass.nonCompacted)
             for log in open where reserved.contains(log.topicPartition) { try log.enforceRetention() }
         }
-        for log in open { try log.maybeFlushOnTime() }
+        let now = clock.nowMs()
+        let expiration = producerIdExpirationMs
+        for log in open {
+            try log.maybeFlushOnTime()
+            log.removeExpiredProducers(nowMs: now, producerIdExpirationMs: expiration)
+        }
     }
 
     /// Flushes and closes every log, writes the checkpoints, then the clean-shutdown marker.

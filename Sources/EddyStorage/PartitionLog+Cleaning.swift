@@ -52,7 +52,8 @@ extension PartitionLog: CleanableLog {
         }
     }
 
-    public func activeProducersForCleaning() -> [Int64: ProducerLastRecord] { [:] }
+    /// Each remembered producer's last batch (see `activeProducersLocked`); the cleaner keeps it.
+    public func activeProducersForCleaning() -> [Int64: ProducerLastRecord] { lock.withLock { activeProducersLocked() } }
 
     public func createCleanedSegment(baseOffset: Int64) throws -> any CleanedSegmentSink {
         let config = self.config

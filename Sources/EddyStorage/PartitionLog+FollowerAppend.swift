@@ -15,8 +15,9 @@ extension PartitionLog {
     ///
     /// A gap — between the log end offset and the first batch, or between batches — makes the
     /// log durably marked as having offset gaps before anything is written, so recovery accepts
-    /// them. Each batch assigns (its epoch, its base offset) to the leader epoch cache. Segment
-    /// rolling and flush.messages apply as for `append`.
+    /// them. Each batch assigns (its epoch, its base offset) to the leader epoch cache, and each
+    /// idempotent batch updates the producer state unchecked (Kafka's REPLICATION origin).
+    /// Segment rolling and flush.messages apply as for `append`.
     @discardableResult
     public func appendAsFollower(_ records: [UInt8]) throws -> LogAppendInfo {
         let locations: [MemoryRecords.BatchLocation]
@@ -77,9 +78,12 @@ extension PartitionLog {
                 try activeSegment.append(parts: [UnsafeRawBufferPointer(rebasing: b[0 ..< total])],
                                          batches: locations.map { ($0.header, $0.header.totalSize) })
             }
+            var producerBatches: [ProducerBatch] = []
             for loc in locations {
                 assignEpochLocked(loc.header.partitionLeaderEpoch, startOffset: loc.header.baseOffset)
+                if loc.header.producerId >= 0, let b = ProducerBatch(loc.header) { producerBatches.append(b) }
             }
+            if !producerBatches.isEmpty { updateProducerStateLocked(producerBatches) }
             unflushedRecords += Int64(recordCount)
             var checkpoint = false
             if unflushedRecords >= config.flushMessages {

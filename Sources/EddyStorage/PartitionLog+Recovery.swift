@@ -13,7 +13,9 @@ extension PartitionLog {
     /// shutdown no segment is scanned at all.
     ///
     /// The leader epoch cache comes from its checkpoint, with the entries for the scanned
-    /// segments re-derived from their batches (see `PartitionLog+LeaderEpochs.swift`).
+    /// segments re-derived from their batches (see `PartitionLog+LeaderEpochs.swift`). The
+    /// producer state comes from the newest snapshot plus the batches after it, the scanned
+    /// segments' collected during their scan (see `PartitionLog+ProducerState.swift`).
     func load(recoveryPoint: Int64, logStartOffset: Int64?, hadCleanShutdown: Bool, highWatermark: Int64? = nil) throws {
         try removeLeftovers()
         let names = try FileSystem.list(directory)
@@ -37,11 +39,17 @@ extension PartitionLog {
         let epochCheckpoint = readEpochCheckpoint()
         var epochs = epochCheckpoint.cache
         var kept: [LogSegment] = []
+        // Idempotent batches seen by the scans, per segment base offset, for the producer state.
+        var scannedProducerBatches: [Int64: [ProducerBatch]] = [:]
         for (i, seg) in loaded.enumerated() {
+            var producerBatches: [ProducerBatch] = []
             if i < firstUnflushed {
                 if try !seg.loadTrusted(config: _config) {
                     logger.warning("rebuilding index", metadata: ["log": "\(topicPartition)", "segment": "\(seg.baseOffset)"])
-                    let cut = try seg.recover(contiguous: !mayHaveOffsetGaps)
+                    let cut = try seg.recover(contiguous: !mayHaveOffsetGaps) { h in
+                        if h.producerId >= 0, let b = ProducerBatch(h) { producerBatches.append(b) }
+                    }
+                    scannedProducerBatches[seg.baseOffset] = producerBatches
                     if cut > 0 { logTruncation(seg, cut) }
                     try seg.persistIndexes()
                 }
@@ -50,7 +58,9 @@ extension PartitionLog {
                 if i == firstUnflushed { epochs?.truncateFromEnd(seg.baseOffset) }
                 let cut = try seg.recover(contiguous: !mayHaveOffsetGaps) { h in
                     _ = epochs?.assign(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset)
+                    if h.producerId >= 0, let b = ProducerBatch(h) { producerBatches.append(b) }
                 }
+                scannedProducerBatches[seg.baseOffset] = producerBatches
                 if cut > 0 {
                     logTruncation(seg, cut)
                     kept.append(seg)
@@ -79,6 +89,7 @@ extension PartitionLog {
         // a second crash simply rescans the same segments. No fsync is needed to open.
         _recoveryPoint = hadCleanShutdown ? leo : min(recoveryPoint, leo)
         try finishLoadingEpochCache(epochs, fileBytes: epochCheckpoint.bytes)
+        try loadProducerState(names: names, scanned: scannedProducerBatches)
     }
 
     private func logTruncation(_ seg: LogSegment, _ bytes: Int64) {

@@ -66,6 +66,7 @@ extension PartitionLog {
             while count < segmentList.count - 1, segmentList[count + 1].baseOffset <= _logStartOffset { count += 1 }
             try deleteSegmentsLocked(count)
             truncateEpochCacheFromStartLocked(_logStartOffset)
+            producerStateHeadTruncatedLocked()
             return _logStartOffset
         }
         onCheckpointNeeded?()
@@ -81,6 +82,7 @@ extension PartitionLog {
         _logStartOffset = max(_logStartOffset, segmentList[0].baseOffset)
         _highWatermark = max(_highWatermark, _logStartOffset)
         truncateEpochCacheFromStartLocked(_logStartOffset)
+        producerStateHeadTruncatedLocked()
         try FileSystem.syncDirectory(directory)
     }
 
@@ -88,7 +90,8 @@ extension PartitionLog {
     /// `offset` if it was inside a batch). Used when a follower's log diverged from the leader's.
     /// The leader epoch cache loses every entry starting at or after the new log end offset —
     /// also when `offset` is at or past the end, which drops an epoch a former leader assigned
-    /// but never wrote to (as Kafka's `truncateTo` does).
+    /// but never wrote to (as Kafka's `truncateTo` does). Producer state is reloaded to match the
+    /// new end (see `PartitionLog+ProducerState.swift`).
     public func truncate(to offset: Int64) throws {
         try withCleaningPaused(truncatedTo: offset) { try truncateUnpaused(to: offset) }
     }
@@ -114,12 +117,14 @@ extension PartitionLog {
             _recoveryPoint = min(_recoveryPoint, leo)
             _logStartOffset = min(_logStartOffset, leo)
             truncateEpochCacheFromEndLocked(leo)
+            try producerStateTruncatedLocked()
             return true
         }
         if changed { onCheckpointNeeded?() }
     }
 
-    /// Deletes all data and restarts the log empty at `offset`, with an empty leader epoch cache.
+    /// Deletes all data and restarts the log empty at `offset`, with an empty leader epoch cache
+    /// and no producer state.
     public func truncateFully(startingAt offset: Int64) throws {
         try withCleaningPaused(truncatedTo: offset) {
             try lock.withLock {
@@ -137,6 +142,7 @@ extension PartitionLog {
         _highWatermark = offset
         _recoveryPoint = offset
         try clearEpochCacheLocked()
+        try producerStateClearedLocked()
         try FileSystem.syncDirectory(directory)
     }
 
@@ -159,6 +165,10 @@ extension PartitionLog {
             }
             if let last = epochCache.latestEntry, last.startOffset > leo {
                 problems.append("leader epoch entry \(last) starts past logEndOffset \(leo)")
+            }
+            if !producerState.checkInvariants() { problems.append("producer state breaks its invariants") }
+            for entry in producerState.producers.values where entry.lastOffset >= leo {
+                problems.append("producer \(entry.producerId) has a batch ending at \(entry.lastOffset), past logEndOffset \(leo)")
             }
             return problems
         }

@@ -12,6 +12,11 @@ public struct LogAppendInfo: Sendable, Equatable {
     public var recordCount: Int
     public var batchCount: Int
     public var validBytes: Int
+    /// The request was a retry of idempotent batches already in the log (see
+    /// `PartitionLog.append`): nothing was written, firstOffset/lastOffset are the offsets the
+    /// original append assigned, maxTimestamp (and logAppendTime under LogAppendTime) the
+    /// original batches' maxTimestamp, and recordCount, batchCount and validBytes are 0.
+    public var isDuplicate: Bool = false
 }
 
 /// Whole record batches returned by a read, plus the log's bounds at that moment.
@@ -30,7 +35,9 @@ public struct SegmentInfo: Sendable, Equatable {
     public var largestTimestamp: Int64
 }
 
-/// One partition's log: an append-only sequence of segments in `<logDir>/<topic>-<partition>/`.
+/// One partition's log: an append-only sequence of segments in `<logDir>/<topic>-<partition>/`,
+/// with the leader-epoch checkpoint and the producer-state snapshots (`<offset>.snapshot`, see
+/// `PartitionLog+ProducerState.swift`) beside them.
 ///
 /// Invariants (checked by `checkInvariants()` in tests):
 /// - logStartOffset ≤ highWatermark ≤ logEndOffset, and recoveryPoint ≤ logEndOffset;
@@ -41,7 +48,9 @@ public struct SegmentInfo: Sendable, Equatable {
 /// - everything below recoveryPoint is fsynced, so after a crash only segments holding
 ///   offsets ≥ recoveryPoint need to be scanned;
 /// - the leader epoch cache is sound (`LeaderEpochCache.checkInvariants`) and its entries
-///   start within [logStartOffset, logEndOffset] (see `PartitionLog+LeaderEpochs.swift`).
+///   start within [logStartOffset, logEndOffset] (see `PartitionLog+LeaderEpochs.swift`);
+/// - the producer state is sound (`ProducerState.checkInvariants`) and remembers no batch at
+///   or past the log end offset (see `PartitionLog+ProducerState.swift`).
 ///
 /// Thread-safe: every public method takes the log's lock. Batch validation and fsync of
 /// rolled segments happen outside it, so appends are not held up by them.
@@ -70,8 +79,17 @@ public final class PartitionLog: @unchecked Sendable {
     var onCheckpointNeeded: (@Sendable () -> Void)?
     /// The cleaner compacting this log, if any: operations that remove segments pause it first.
     weak var cleaner: LogCleaner?
+    /// Idempotent-producer state of the whole log (see `PartitionLog+ProducerState.swift`).
+    var producerState = ProducerState()
+    /// Offsets of the producer-state snapshot files in `directory`, ascending.
+    var producerSnapshotOffsets: [Int64] = []
+    /// The offset of a snapshot file holding exactly `producerState`; nil once the state changed.
+    var producerSnapshotInSync: Int64?
+    /// Bumped by every truncation of the log's tail: a snapshot encoded before it must not be
+    /// published after it.
+    var producerStateGeneration: UInt64 = 0
     /// Rolled segments are fsynced here, off the append path.
-    private let flusher: DispatchQueue
+    let flusher: DispatchQueue
 
     var activeSegment: LogSegment { segmentList[segmentList.count - 1] }
 
@@ -132,6 +150,15 @@ public final class PartitionLog: @unchecked Sendable {
     ///
     /// Validation (outside the lock): header, CRC, every record's structure, batch size
     /// against max.message.bytes, and non-null keys on compacted topics.
+    ///
+    /// Idempotent batches (producerId ≥ 0) are then checked against the producer state (under
+    /// the lock, in order, so batches of one producer in one request must chain): a sequence
+    /// gap, an old epoch or a missing sequence throws `StorageError.producer` and writes nothing.
+    /// When the request retries batches still among their producer's last five, nothing is
+    /// written and the result has `isDuplicate` with the original offsets (Kafka answers a
+    /// duplicate with its original base offset). That requires every batch of the request to be
+    /// such a duplicate; a request mixing duplicates with new or non-idempotent batches, which
+    /// no producer sends, is refused with `recordRejected` (INVALID_RECORD).
     @discardableResult
     public func append(_ records: [UInt8], leaderEpoch: Int32 = 0) throws -> LogAppendInfo {
         let config = self.config
@@ -168,6 +195,7 @@ public final class PartitionLog: @unchecked Sendable {
             headers.reserveCapacity(locations.count)
             var recordCount = 0
             var maxTs: Int64 = -1
+            var producerBatches: [ProducerBatch] = []
             for loc in locations {
                 var h = loc.header
                 h.baseOffset = next
@@ -180,6 +208,12 @@ public final class PartitionLog: @unchecked Sendable {
                 recordCount += Int(h.recordCount)
                 maxTs = max(maxTs, h.maxTimestamp)
                 headers.append((h, loc.header.totalSize))
+                if h.producerId >= 0, let b = ProducerBatch(h) { producerBatches.append(b) }
+            }
+            if !producerBatches.isEmpty,
+               let duplicate = try checkProducerBatchesLocked(producerBatches, batchCount: locations.count,
+                                                              usesLogAppendTime: config.usesLogAppendTime) {
+                return (duplicate, false)
             }
             let total = records.count
             if activeSegment.shouldRoll(batchBytes: total, lastOffset: next - 1, maxTimestamp: maxTs, nowMs: now, config: config) {
@@ -187,6 +221,7 @@ public final class PartitionLog: @unchecked Sendable {
             }
             try writeBatches(records, locations: locations, headers: headers, logAppendTime: config.usesLogAppendTime ? now : nil)
             assignEpochLocked(leaderEpoch, startOffset: firstOffset)
+            if !producerBatches.isEmpty { updateProducerStateLocked(producerBatches) }
             unflushedRecords += Int64(recordCount)
             var checkpoint = false
             if unflushedRecords >= config.flushMessages {
@@ -374,6 +409,7 @@ public final class PartitionLog: @unchecked Sendable {
         let seg = try LogSegment(directory: directory, baseOffset: base, config: _config, nowMs: now)
         segmentList.append(seg)
         let newBase = seg.baseOffset
+        scheduleProducerSnapshotLocked(offset: newBase)
         flusher.async { [weak self] in
             guard let self else { return }
             do {
@@ -437,6 +473,7 @@ public final class PartitionLog: @unchecked Sendable {
             guard !closed else { return }
             activeSegment.onBecomeInactive()
             try flushLocked()
+            writeProducerSnapshotOnCloseLocked()
             for s in segmentList { s.close() }
             closed = true
         }

@@ -2,8 +2,9 @@ import EddyProtocol
 
 /// Producer-state snapshots, written as `<offset>.snapshot` in the partition directory like
 /// Kafka's (`offset` zero-padded to 20 digits). A snapshot holds the state after applying every
-/// batch below `offset`; recovery loads the newest snapshot at or below the recovery point and
-/// replays batches from its offset on (`replay`).
+/// batch below `offset`; opening a log loads the newest snapshot at or below the recovered log
+/// end offset and replays batches from its offset on (`replay`). When and where the partition
+/// log writes and deletes them: `PartitionLog+ProducerState.swift`.
 ///
 /// Unlike Kafka's snapshot, which keeps only each producer's last batch, this one keeps all
 /// retained batches, so retries are still deduplicated after a restart or a leader change.

@@ -115,6 +115,10 @@ public struct ProducerState: Sendable, Equatable {
 
     public func entry(for producerId: Int64) -> ProducerStateEntry? { producers[producerId] }
 
+    /// Sets one producer's entry as it is (the partition log's per-request working copy holds
+    /// only the producers a request touches).
+    mutating func setEntry(_ entry: ProducerStateEntry) { producers[entry.producerId] = entry }
+
     /// Validates an incoming client batch as Kafka's leader does (duplicate check first, then
     /// `ProducerAppendInfo`'s epoch and sequence checks). Does not change the state.
     ///

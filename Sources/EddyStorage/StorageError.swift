@@ -20,6 +20,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// follow each other (Kafka's UnexpectedAppendOffsetException / OffsetsOutOfOrderException):
     /// a batch starting at `found` where offsets from `expectedAtLeast` on were required.
     case offsetsOutOfOrder(expectedAtLeast: Int64, found: Int64)
+    /// The idempotent-producer state refused a client batch (sequence gap, fenced epoch, missing
+    /// sequence); nothing of the request was written.
+    case producer(ProducerStateError)
 
     /// The Kafka error name a broker reports for this failure.
     public var kafkaErrorName: String {
@@ -31,6 +34,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .io, .corruptFile: "KAFKA_STORAGE_ERROR"
         case .logClosed: "NOT_LEADER_OR_FOLLOWER"
         case .offsetsOutOfOrder: "UNKNOWN_SERVER_ERROR"
+        case let .producer(e): e.kafkaErrorName
         }
     }
 
@@ -46,6 +50,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .corruptFile(path, reason): "\(path) is corrupt: \(reason)"
         case let .offsetsOutOfOrder(expected, found):
             "out-of-order append: a batch starts at offset \(found), but offsets from \(expected) on were expected"
+        case let .producer(e): e.description
         }
     }
 }

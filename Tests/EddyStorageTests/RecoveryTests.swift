@@ -142,7 +142,8 @@ import Testing
         #expect(names.contains("00000000000000000000.log"))
         try log.close()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("t-0")).filter { $0.hasPrefix("0000") }.sorted()
-            == ["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex"])
+            == ["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex",
+                "00000000000000000006.snapshot"])
     }
 
     /// Random crash points: the reopened log is always a prefix of what was appended.
