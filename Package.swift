@@ -28,6 +28,11 @@ let package = Package(
         ]),
         // Producer, consumer, admin: talk to brokers only through the transport.
         .target(name: "EddyClient", dependencies: ["EddyProtocol"]),
+        // ncursesw (wide characters) and the locale functions the console needs.
+        .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
+        // The operations console: pure rendering (cell grids, widgets, themes) and a thin
+        // ncurses painter. Talks to the cluster only through the client.
+        .target(name: "EddyConsole", dependencies: ["EddyClient", "EddyProtocol", "CNCurses"]),
         // Executable: argument parsing and wiring only.
         .executableTarget(name: "eddy", dependencies: [
             "EddyProtocol", "EddyStorage", "EddyBroker", "EddyClient",
@@ -38,6 +43,8 @@ let package = Package(
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol"]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
         .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"]),
+        // Snapshots/*.txt are read and rewritten through #filePath, not bundled.
+        .testTarget(name: "EddyConsoleTests", dependencies: ["EddyConsole", "CNCurses"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EddyProtocol", "EddyStorage"]),
     ],
     swiftLanguageModes: [.v6]
