@@ -14,6 +14,8 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPartitions(String)
     /// The replication factor is not positive or exceeds the number of brokers (INVALID_REPLICATION_FACTOR).
     case invalidReplicationFactor(String)
+    /// A manual replica assignment is malformed or names unusable brokers (INVALID_REPLICA_ASSIGNMENT).
+    case invalidReplicaAssignment(String)
     /// A topic config key is unknown or its value invalid (INVALID_CONFIG).
     case invalidConfig(String)
     /// The request is too large to apply in one metadata batch (POLICY_VIOLATION).
@@ -62,6 +64,7 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .topicAlreadyExists: .topicAlreadyExists
         case .invalidPartitions: .invalidPartitions
         case .invalidReplicationFactor: .invalidReplicationFactor
+        case .invalidReplicaAssignment: .invalidReplicaAssignment
         case .invalidConfig: .invalidConfig
         case .policyViolation: .policyViolation
         case .unknownTopicOrPartition: .unknownTopicOrPartition
@@ -90,7 +93,7 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidTopic(m), let .topicAlreadyExists(m), let .invalidPartitions(m),
-             let .invalidReplicationFactor(m), let .invalidConfig(m), let .policyViolation(m),
+             let .invalidReplicationFactor(m), let .invalidReplicaAssignment(m), let .invalidConfig(m), let .policyViolation(m),
              let .unknownTopicOrPartition(m), let .unknownTopicId(m), let .invalidRequest(m),
              let .brokerIdNotRegistered(m), let .fencedLeaderEpoch(m), let .invalidUpdateVersion(m),
              let .ineligibleReplica(m), let .notController(m),

@@ -52,10 +52,17 @@ public struct Controller: Sendable {
     ///   - replicationFactor: replicas per partition, or -1 for `defaultReplicationFactor`.
     ///   - topicId: the new topic's ID; the caller draws it at random.
     ///   - assignmentStart: where round-robin leader placement starts (see `ReplicaAssignment`).
+    ///   - assignments: a manual placement instead (CreateTopics' `assignments`): replicas per
+    ///     partition 0, 1, ..., each list in preference order; `partitions` and
+    ///     `replicationFactor` must then be -1. Every list has the same length, no duplicate and
+    ///     only registered brokers; the ISR is the list's active brokers (at least one), the
+    ///     first of them the leader.
     /// - Throws: INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
-    ///   POLICY_VIOLATION, INVALID_REPLICATION_FACTOR, INVALID_CONFIG, INVALID_REQUEST.
+    ///   POLICY_VIOLATION, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG,
+    ///   INVALID_REQUEST.
     public func createTopic(name: String, partitions: Int32, replicationFactor: Int16, configs: [String: String],
-                            topicId: Uuid, image: MetadataImage, assignmentStart: Int = 0) throws(BrokerError) -> CreateTopic {
+                            topicId: Uuid, image: MetadataImage, assignmentStart: Int = 0,
+                            assignments: [[Int32]]? = nil) throws(BrokerError) -> CreateTopic {
         try TopicName.validate(name)
         if name == TopicName.clusterMetadata {
             throw .invalidRequest("Creation of internal topic \(name) is prohibited.")
@@ -67,6 +74,10 @@ public struct Controller: Sendable {
         }
         if image.topic(id: topicId) != nil || topicId == .zero || topicId == .metadataTopicId {
             throw .invalidRequest("Topic ID \(topicId) is already in use or reserved.")
+        }
+        if let assignments {
+            return try createTopic(name: name, partitions: partitions, replicationFactor: replicationFactor, configs: configs,
+                                   topicId: topicId, image: image, manual: assignments)
         }
         let partitionCount = partitions == -1 ? defaultPartitions : partitions
         guard partitionCount > 0 else {
@@ -98,6 +109,50 @@ public struct Controller: Sendable {
             records.append(.config(ConfigRecord(resourceName: name, name: key, value: value)))
         }
         return CreateTopic(name: name, topicId: topicId, partitions: partitionCount, replicationFactor: rf,
+                           configs: overrides, records: records)
+    }
+
+    private func createTopic(name: String, partitions: Int32, replicationFactor: Int16, configs: [String: String],
+                             topicId: Uuid, image: MetadataImage, manual: [[Int32]]) throws(BrokerError) -> CreateTopic {
+        guard partitions == -1 else {
+            throw .invalidRequest("A manual partition assignment was specified, but numPartitions was not set to -1.")
+        }
+        guard replicationFactor == -1 else {
+            throw .invalidRequest("A manual partition assignment was specified, but replicationFactor was not set to -1.")
+        }
+        guard !manual.isEmpty else { throw .invalidPartitions("Number of partitions was set to an invalid non-positive value.") }
+        guard manual.count <= Controller.maxPartitionsPerRequest else {
+            throw .policyViolation("Excessively large number of partitions per request.")
+        }
+        let rf = manual[0].count
+        var records: [MetadataRecord] = [.topic(TopicRecord(name: name, topicId: topicId))]
+        for (p, replicas) in manual.enumerated() {
+            guard !replicas.isEmpty else { throw .invalidReplicaAssignment("The manual partition assignment includes an empty replica list.") }
+            guard replicas.count == rf else {
+                throw .invalidReplicaAssignment("The manual partition assignment includes a partition with \(replicas.count) replica(s), but this is not consistent with previous partitions, which have \(rf) replica(s).")
+            }
+            var seen = Set<Int32>()
+            for b in replicas {
+                guard seen.insert(b).inserted else {
+                    throw .invalidReplicaAssignment("The manual partition assignment includes the broker \(b) more than once.")
+                }
+                let registered = image.brokers.isEmpty ? brokerIds.contains(b) : image.brokers[b] != nil
+                guard registered else {
+                    throw .invalidReplicaAssignment("The manual partition assignment includes broker \(b), but no such broker is registered.")
+                }
+            }
+            let isr = image.brokers.isEmpty ? replicas : replicas.filter { image.isActive($0) }
+            guard let leader = isr.first else {
+                throw .invalidReplicaAssignment("All brokers specified in the manual partition assignment for partition \(p) are fenced or in controlled shutdown.")
+            }
+            records.append(.partition(PartitionRecord(partitionId: Int32(p), topicId: topicId, replicas: replicas, isr: isr, leader: leader)))
+        }
+        let overrides: [String: String]
+        do { overrides = try LogConfig(overrides: configs).overrides } catch { throw .invalidConfig(error.description) }
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            records.append(.config(ConfigRecord(resourceName: name, name: key, value: value)))
+        }
+        return CreateTopic(name: name, topicId: topicId, partitions: Int32(manual.count), replicationFactor: Int16(clamping: rf),
                            configs: overrides, records: records)
     }
 

@@ -82,6 +82,8 @@ public struct MetadataImage: Sendable, Hashable {
     public private(set) var topicIdsByName: [String: Uuid] = [:]
     /// Config overrides by resource; a resource with no overrides is absent.
     public private(set) var configs: [ConfigResource: [String: String]] = [:]
+    /// The first producer id of the next block the controller hands out (0 before any).
+    public private(set) var nextProducerId: Int64 = 0
     /// Offset of the last metadata log record applied, -1 if none.
     public internal(set) var offset: Int64 = -1
 
@@ -89,7 +91,7 @@ public struct MetadataImage: Sendable, Hashable {
 
     public static let empty = MetadataImage()
 
-    public var isEmpty: Bool { brokers.isEmpty && topicsById.isEmpty && configs.isEmpty }
+    public var isEmpty: Bool { brokers.isEmpty && topicsById.isEmpty && configs.isEmpty && nextProducerId == 0 }
 
     /// Every registered broker ID, ascending.
     public var registeredBrokerIds: [Int32] { brokers.keys.sorted() }
@@ -176,6 +178,11 @@ public struct MetadataImage: Sendable, Hashable {
             }
             topicIdsByName[topic.name] = nil
             configs[.topic(topic.name)] = nil
+        case let .producerIds(r):
+            guard r.nextProducerId > nextProducerId else {
+                throw .corruptMetadata("ProducerIdsRecord with next producer ID \(r.nextProducerId), not above the current \(nextProducerId)")
+            }
+            nextProducerId = r.nextProducerId
         case .noOp:
             break
         }
@@ -191,7 +198,7 @@ public struct MetadataImage: Sendable, Hashable {
     /// Records that rebuild this image from empty (what a snapshot holds): a RegisterBrokerRecord
     /// per broker in ID order, then per topic in name order its TopicRecord and its
     /// PartitionRecords in partition order, then every config override in resource and key
-    /// order. Replaying them gives an equal image (but `offset`, which the snapshot stores
+    /// order, then (once any block was handed out) one ProducerIdsRecord. Replaying them gives an equal image (but `offset`, which the snapshot stores
     /// separately).
     public func records() -> [MetadataRecord] {
         var out: [MetadataRecord] = registeredBrokerIds.map { .registerBroker(brokers[$0]!.record) }
@@ -206,6 +213,9 @@ public struct MetadataImage: Sendable, Hashable {
             for (key, value) in configs[resource]!.sorted(by: { $0.key < $1.key }) {
                 out.append(.config(ConfigRecord(resourceType: resource.type, resourceName: resource.name, name: key, value: value)))
             }
+        }
+        if nextProducerId > 0 {
+            out.append(.producerIds(ProducerIdsRecord(brokerId: -1, brokerEpoch: -1, nextProducerId: nextProducerId)))
         }
         return out
     }

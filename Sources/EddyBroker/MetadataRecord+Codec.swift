@@ -12,7 +12,7 @@ import EddyProtocol
 ///
 /// Field encodings (Kafka's "flexible version" primitives):
 ///
-///     int8/int32    big-endian, fixed width
+///     int8/int32/int64  big-endian, fixed width
 ///     bool          int8, 0 (false) or 1 (true); any other value is rejected
 ///     change        int8 for an optional bool: 0 no change, 1 true, -1 false (Kafka's
 ///                   BrokerRegistrationFencingChange: 1 FENCE, 0 NONE, -1 UNFENCE)
@@ -32,6 +32,7 @@ import EddyProtocol
 ///     PartitionChangeRecord (5)  partitionId int32, topicId uuid, isr nullable [int32],
 ///                                leader int32 (-2 unchanged), replicas nullable [int32]
 ///     RemoveTopicRecord (9)      topicId uuid
+///     ProducerIdsRecord (15)     brokerId int32, brokerEpoch int64, nextProducerId int64
 ///     BrokerRegistrationChangeRecord (17)
 ///                                brokerId int32, fenced change, inControlledShutdown change
 ///     NoOpRecord (20)            no fields
@@ -82,6 +83,10 @@ extension MetadataRecord {
             w.writeCompactInt32Array(r.replicas)
         case let .removeTopic(r):
             w.writeUuid(r.topicId)
+        case let .producerIds(r):
+            w.writeInt32(r.brokerId)
+            w.writeInt64(r.brokerEpoch)
+            w.writeInt64(r.nextProducerId)
         case .noOp:
             break
         }
@@ -125,7 +130,7 @@ extension MetadataRecord {
                 partitionEpoch: try r.int32("partitionEpoch")))
         case .config:
             let rawResource = try r.int8("resourceType")
-            guard let resource = ConfigResourceType(rawValue: rawResource) else {
+            guard let resource = ConfigResourceType(rawValue: rawResource), resource == .topic || resource == .broker else {
                 throw r.fail("unknown config resource type \(rawResource)")
             }
             self = .config(ConfigRecord(resourceType: resource, resourceName: try r.string("resourceName"),
@@ -137,6 +142,9 @@ extension MetadataRecord {
                 replicas: try r.nullableInt32Array("replicas")))
         case .removeTopic:
             self = .removeTopic(RemoveTopicRecord(topicId: try r.uuid("topicId")))
+        case .producerIds:
+            self = .producerIds(ProducerIdsRecord(brokerId: try r.int32("brokerId"), brokerEpoch: try r.int64("brokerEpoch"),
+                                                  nextProducerId: try r.int64("nextProducerId")))
         case .noOp:
             self = .noOp
         }

@@ -1,3 +1,5 @@
+import EddyProtocol
+
 /// One entry of the metadata log (`__cluster_metadata`), after Kafka's KRaft records
 /// (KIP-500, KIP-631). The metadata image is whatever replaying these records in order
 /// produces; see `MetadataImage.apply(_:)` for each record's effect and
@@ -10,6 +12,7 @@ public enum MetadataRecord: Sendable, Hashable {
     case config(ConfigRecord)
     case partitionChange(PartitionChangeRecord)
     case removeTopic(RemoveTopicRecord)
+    case producerIds(ProducerIdsRecord)
     /// Carries no change. Used to advance the log's end offset (see `MetadataLog`).
     case noOp
 
@@ -22,6 +25,7 @@ public enum MetadataRecord: Sendable, Hashable {
         case .config: .config
         case .partitionChange: .partitionChange
         case .removeTopic: .removeTopic
+        case .producerIds: .producerIds
         case .noOp: .noOp
         }
     }
@@ -37,6 +41,7 @@ public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
     case config = 4
     case partitionChange = 5
     case removeTopic = 9
+    case producerIds = 15
     case brokerRegistrationChange = 17
     case noOp = 20
 
@@ -52,6 +57,7 @@ public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
         case .config: "ConfigRecord"
         case .partitionChange: "PartitionChangeRecord"
         case .removeTopic: "RemoveTopicRecord"
+        case .producerIds: "ProducerIdsRecord"
         case .noOp: "NoOpRecord"
         }
     }
@@ -156,11 +162,9 @@ public struct PartitionChangeRecord: Sendable, Hashable {
     }
 }
 
-/// Kafka's `ConfigResource.Type` codes for the resources a config can belong to.
-public enum ConfigResourceType: Int8, Sendable, CaseIterable {
-    case topic = 2
-    case broker = 4
-}
+/// Kafka's `ConfigResource.Type` codes (defined with the wire messages). The metadata log
+/// stores configs of `.topic` and `.broker` resources only.
+public typealias ConfigResourceType = EddyProtocol.ConfigResourceType
 
 /// Sets (`value` non-nil) or removes (`value` nil) one config override of a resource.
 /// Topic configs are keyed by topic name, as in Kafka.
@@ -183,4 +187,23 @@ public struct RemoveTopicRecord: Sendable, Hashable {
     public var topicId: Uuid
 
     public init(topicId: Uuid) { self.topicId = topicId }
+}
+
+/// The controller handed broker `brokerId` the block of producer ids that ends just below
+/// `nextProducerId` (Kafka's `ProducerIdsRecord`, KIP-730): blocks are
+/// `Controller.producerIdBlockSize` ids long and never overlap, so ids are unique across the
+/// cluster and across restarts. `nextProducerId` strictly increases from record to record.
+/// A snapshot carries one such record with broker id and epoch -1.
+public struct ProducerIdsRecord: Sendable, Hashable {
+    public var brokerId: Int32
+    /// The run of the broker that asked (its incarnation in eddy), -1 in snapshots.
+    public var brokerEpoch: Int64
+    /// The first id of the next block to hand out.
+    public var nextProducerId: Int64
+
+    public init(brokerId: Int32, brokerEpoch: Int64, nextProducerId: Int64) {
+        self.brokerId = brokerId
+        self.brokerEpoch = brokerEpoch
+        self.nextProducerId = nextProducerId
+    }
 }

@@ -11,10 +11,7 @@ extension Cluster {
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int16 = -1,
                             configs: [String: String] = [:]) throws(BrokerError) -> CreatedTopic {
         try withLockThenCallbacks { () throws(BrokerError) -> CreatedTopic in
-            var rng = seededRandom
-            let id = Broker.newUuid(&rng)
-            let start = Int(truncatingIfNeeded: (rng?.next() ?? UInt64.random(in: 0 ..< 1 << 32)) % 1_000_003)
-            seededRandom = rng
+            let (id, start) = drawTopicIdAndAssignmentStart()
             let created = try controller.createTopic(name: name, partitions: partitions, replicationFactor: replicationFactor,
                                                      configs: configs, topicId: id, image: metadataLog.image,
                                                      assignmentStart: start)
@@ -22,6 +19,16 @@ extension Cluster {
             return CreatedTopic(name: created.name, topicId: created.topicId, partitions: created.partitions,
                                 replicationFactor: created.replicationFactor, configs: created.configs)
         }
+    }
+
+    /// A new topic's ID and where its round-robin replica placement starts, from the cluster's
+    /// seeded generator when it has one. Caller holds the lock.
+    func drawTopicIdAndAssignmentStart() -> (Uuid, Int) {
+        var rng = seededRandom
+        let id = Broker.newUuid(&rng)
+        let start = Int(truncatingIfNeeded: (rng?.next() ?? UInt64.random(in: 0 ..< 1 << 32)) % 1_000_003)
+        seededRandom = rng
+        return (id, start)
     }
 
     public func deleteTopic(_ name: String) throws(BrokerError) {
@@ -160,13 +167,14 @@ extension Cluster {
         return p
     }
 
-    /// Reads as a consumer from the partition's leader (below the high watermark).
+    /// Reads as a consumer from the partition's leader (below the high watermark), without
+    /// waiting for data (fetch.max.wait.ms 0).
     public func fetch(_ tp: TopicPartition, offset: Int64, maxBytes: Int) throws(BrokerError) -> FetchResponse.PartitionData {
         let leader = try leader(of: tp)
         let response: KafkaResponse
         do {
             response = try call(.fetch(FetchRequest(topic: tp.topic, partition: tp.partition, fetchOffset: offset,
-                                                    partitionMaxBytes: Int32(clamping: max(1, maxBytes)))), to: leader)
+                                                    partitionMaxBytes: Int32(clamping: max(1, maxBytes)), maxWaitMs: 0)), to: leader)
         } catch { throw .leaderNotAvailable("Leader \(leader) of \(tp) is not reachable: \(error)") }
         guard case let .fetch(r) = response, let p = r.partition(topic: tp.topic, partition: tp.partition) else {
             throw .unexpected("unexpected response to Fetch")
@@ -201,7 +209,9 @@ extension Cluster {
         return try withLockThenCallbacks { () throws(BrokerError) -> Int64 in
             guard let log = nodes[leader]?.replicas[tp]?.log else { throw .leaderNotAvailable("Leader \(leader) of \(tp) is not running.") }
             let target = offset == -1 ? log.highWatermark : offset
-            return try BrokerError.storage { try log.deleteRecords(before: target) }
+            let low = try BrokerError.storage { try log.deleteRecords(before: target) }
+            completeDelayedFetches(tp, node: leader)
+            return low
         }
     }
 

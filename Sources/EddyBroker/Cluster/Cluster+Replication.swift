@@ -122,8 +122,10 @@ extension Cluster {
 
     /// Time-based work, as Kafka's scheduled tasks do it: running brokers heartbeat; the
     /// controller fences brokers silent for broker.session.timeout.ms; leaders drop followers
-    /// lagging more than replica.lag.time.max.ms from the ISR; expired acks=all produces get
-    /// REQUEST_TIMED_OUT; preferred leaders are restored every leader.imbalance.check.interval.
+    /// lagging more than replica.lag.time.max.ms from the ISR; expired acks=all produces (and
+    /// group writes) get REQUEST_TIMED_OUT; waiting fetches past fetch.max.wait.ms are answered;
+    /// group coordinators retry failed loads and run their due timers (session timeouts, join
+    /// and sync phases); preferred leaders are restored every leader.imbalance.check.interval.
     public func tick() {
         lock.withLock {
             guard !isShutDown else { return }
@@ -143,6 +145,9 @@ extension Cluster {
                 }
             }
             expireDelayedProduces(now: now)
+            expireDelayedFetches(now: now)
+            for node in nodes.values.sorted(by: { $0.id < $1.id }) where node.groups.isLoading { loadCoordinatorPartitions(on: node) }
+            fireGroupTimers(now: now)
             if options.autoLeaderRebalanceEnable, now - lastPreferredLeaderCheckMs >= options.leaderImbalanceCheckIntervalMs {
                 lastPreferredLeaderCheckMs = now
                 try? commit(controller.preferredLeaderElection(image: metadataLog.image))
@@ -170,6 +175,18 @@ extension Cluster {
         flushDeferred()
     }
 
+    /// The earliest cluster-clock time at which `tick()` has timed work: an acks=all produce or
+    /// group write timing out, a waiting fetch's fetch.max.wait.ms, a group coordinator timer.
+    /// nil when nothing waits.
+    public var nextDeadlineMs: Int64? {
+        lock.withLock {
+            var next = purgatory.lazy.map(\.deadlineMs).min()
+            if let f = fetchPurgatory.lazy.map(\.deadlineMs).min() { next = min(next ?? f, f) }
+            for node in nodes.values { if let t = node.groups.nextTimerMs { next = min(next ?? t, t) } }
+            return next
+        }
+    }
+
     /// Everything replication can change: per replica LEO and HW, and the metadata offset.
     func progressFingerprint() -> [Int64] {
         lock.withLock {
@@ -187,12 +204,18 @@ extension Cluster {
 
 /// Drives a cluster in real time on a background thread: a replication round whenever a
 /// leader appended (woken at once, so acks=all waits only for one round trip), `tick` every
-/// `tickIntervalMs`, and log maintenance every log.retention.check.interval.ms.
+/// `tickIntervalMs` and whenever a deadline of the cluster falls due (`Cluster.nextDeadlineMs`:
+/// a waiting fetch's fetch.max.wait.ms, a produce or group write timing out, a group timer),
+/// and log maintenance every log.retention.check.interval.ms.
 public final class ClusterDriver: @unchecked Sendable {
     let cluster: Cluster
     let condition = NSCondition()
     var stopping = false
     var wakeups = 0
+    /// A deadline earlier than `plannedWakeMs` was registered while the driver slept.
+    var deadlineNoted = false
+    /// Cluster-clock time the driver sleeps until (guarded by `condition`).
+    var plannedWakeMs: Int64 = .max
     var thread: Thread?
     let tickIntervalMs: Int
     let finished = DispatchSemaphore(value: 0)
@@ -203,7 +226,10 @@ public final class ClusterDriver: @unchecked Sendable {
     }
 
     public func start() {
-        cluster.lock.withLock { cluster.driverWakeup = { [weak self] in self?.wakeup() } }
+        cluster.lock.withLock {
+            cluster.driverWakeup = { [weak self] in self?.wakeup() }
+            cluster.driverDeadline = { [weak self] in self?.noteDeadline($0) }
+        }
         let t = Thread { [self] in run() }
         t.name = "eddy-cluster-driver"
         thread = t
@@ -217,6 +243,17 @@ public final class ClusterDriver: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Called (under the cluster lock) when the cluster gets a deadline at `ms`: wakes the
+    /// driver if it planned to sleep past it.
+    func noteDeadline(_ ms: Int64) {
+        condition.lock()
+        if ms < plannedWakeMs {
+            deadlineNoted = true
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
     public func stop() {
         condition.lock()
         stopping = true
@@ -224,32 +261,49 @@ public final class ClusterDriver: @unchecked Sendable {
         condition.unlock()
         if thread != nil { finished.wait() }
         thread = nil
-        cluster.lock.withLock { cluster.driverWakeup = nil }
+        cluster.lock.withLock {
+            cluster.driverWakeup = nil
+            cluster.driverDeadline = nil
+        }
     }
 
     private func run() {
         var lastTick = Date()
         var lastMaintenance = Date()
         while true {
+            // Read before taking `condition` (the cluster lock is taken before `condition`
+            // elsewhere); a deadline registered after this read is reported by `noteDeadline`.
+            let deadline = cluster.nextDeadlineMs
+            let nowMs = cluster.clock.nowMs()
             condition.lock()
-            if wakeups == 0 && !stopping {
-                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(tickIntervalMs) / 1000))
+            var waitMs = max(0, Double(tickIntervalMs) - Date().timeIntervalSince(lastTick) * 1000)
+            if let deadline { waitMs = min(waitMs, Double(max(0, deadline - nowMs))) }
+            if wakeups == 0 && !deadlineNoted && !stopping && waitMs > 0 {
+                plannedWakeMs = nowMs + Int64(waitMs.rounded(.up))
+                _ = condition.wait(until: Date(timeIntervalSinceNow: waitMs / 1000))
             }
+            plannedWakeMs = .max
             let stop = stopping
+            let replicate = wakeups > 0
             wakeups = 0
+            deadlineNoted = false
             condition.unlock()
             if stop { break }
-            // Rounds until followers have caught up with what woke us.
-            var previous = cluster.progressFingerprint()
-            for _ in 0 ..< 64 {
-                cluster.replicationRound()
-                let now = cluster.progressFingerprint()
-                if now == previous { break }
-                previous = now
+            let tickDue = Date().timeIntervalSince(lastTick) * 1000 >= Double(tickIntervalMs)
+            if replicate || tickDue {
+                // Rounds until followers have caught up with what woke us.
+                var previous = cluster.progressFingerprint()
+                for _ in 0 ..< 64 {
+                    cluster.replicationRound()
+                    let now = cluster.progressFingerprint()
+                    if now == previous { break }
+                    previous = now
+                }
             }
-            if Date().timeIntervalSince(lastTick) * 1000 >= Double(tickIntervalMs) {
+            let deadlineDue = cluster.nextDeadlineMs.map { $0 <= cluster.clock.nowMs() } ?? false
+            if tickDue || deadlineDue {
                 cluster.tick()
-                lastTick = Date()
+                if tickDue { lastTick = Date() }
             }
             if Date().timeIntervalSince(lastMaintenance) * 1000 >= Double(cluster.options.logRetentionCheckIntervalMs) {
                 do { try cluster.runMaintenance() } catch {

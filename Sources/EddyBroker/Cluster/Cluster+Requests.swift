@@ -3,7 +3,10 @@ import EddyStorage
 
 extension Cluster {
     /// Entry point of every transport: runs `request` on broker `node`. A broker that is not
-    /// running answers `brokerUnavailable`, like a refused connection.
+    /// running answers `brokerUnavailable`, like a refused connection. Every request but
+    /// ApiVersions is served; Produce (acks=all), Fetch (long polling), JoinGroup, SyncGroup and
+    /// the requests that write to `__consumer_offsets` may be answered later, from another
+    /// call's stack (the one that moved the high watermark, ran the timer, ...).
     public func deliver(_ request: KafkaRequest, to node: Int32, context: RequestContext,
                         completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
         let handled: Bool = lock.withLock {
@@ -11,11 +14,28 @@ extension Cluster {
             let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
             switch request {
             case let .produce(r): handleProduce(r, on: broker, respond: respond)
-            case let .fetch(r): queue(respond, .fetch(handleFetch(r, on: broker)))
+            case let .fetch(r): handleFetchRequest(r, on: broker, respond: respond)
             case let .listOffsets(r): queue(respond, .listOffsets(handleListOffsets(r, on: broker)))
             case let .metadata(r): queue(respond, .metadata(handleMetadata(r)))
             case let .offsetForLeaderEpoch(r): queue(respond, .offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r, on: broker)))
-            default: queue(respond, request.errorResponse(.unsupportedVersion, message: "eddy does not serve \(request.apiKey.name) yet"))
+            case let .initProducerId(r): queue(respond, .initProducerId(handleInitProducerId(r, on: broker)))
+            case let .findCoordinator(r): queue(respond, .findCoordinator(handleFindCoordinator(r)))
+            case let .joinGroup(r): handleJoinGroup(r, context: context, on: broker, respond: respond)
+            case let .syncGroup(r): handleSyncGroup(r, on: broker, respond: respond)
+            case let .heartbeat(r): queue(respond, .heartbeat(handleHeartbeat(r, on: broker)))
+            case let .leaveGroup(r): queue(respond, .leaveGroup(handleLeaveGroup(r, on: broker)))
+            case let .offsetCommit(r): handleOffsetCommit(r, on: broker, respond: respond)
+            case let .offsetFetch(r): queue(respond, .offsetFetch(handleOffsetFetch(r, on: broker)))
+            case let .offsetDelete(r): handleOffsetDelete(r, on: broker, respond: respond)
+            case let .describeGroups(r): queue(respond, .describeGroups(handleDescribeGroups(r, on: broker)))
+            case let .listGroups(r): queue(respond, .listGroups(handleListGroups(r, on: broker)))
+            case let .deleteGroups(r): handleDeleteGroups(r, on: broker, respond: respond)
+            case let .createTopics(r): queue(respond, .createTopics(handleCreateTopics(r)))
+            case let .deleteTopics(r): queue(respond, .deleteTopics(handleDeleteTopics(r)))
+            case let .deleteRecords(r): queue(respond, .deleteRecords(handleDeleteRecords(r, on: broker)))
+            case let .describeConfigs(r): queue(respond, .describeConfigs(handleDescribeConfigs(r)))
+            case let .incrementalAlterConfigs(r): queue(respond, .incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
+            case .apiVersions: queue(respond, request.errorResponse(.unsupportedVersion, message: "eddy does not serve \(request.apiKey.name) yet"))
             }
             return true
         }
@@ -59,6 +79,15 @@ extension Cluster {
         for topic in request.topicData {
             for p in topic.partitionData {
                 let tp = TopicPartition(topic.name, p.index)
+                if TopicName.isInternal(tp.topic) {
+                    // Only the broker's own coordinators write to internal topics (Kafka's
+                    // ReplicaManager refuses clients with InvalidTopicException).
+                    var refused = ProduceResponse.PartitionProduceResponse(index: p.index)
+                    refused.errorCode = .invalidTopicException
+                    refused.errorMessage = "Cannot append to internal topic \(tp.topic)"
+                    statuses.append(.init(topicPartition: tp, requiredOffset: 0, response: refused, done: true))
+                    continue
+                }
                 statuses.append(appendForProduce(tp, records: p.records, acks: request.acks, on: node))
             }
         }
@@ -71,7 +100,7 @@ extension Cluster {
         }
     }
 
-    private func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
+    func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
         var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
         func failed(_ e: ErrorCode, _ message: String? = nil) -> DelayedProduce.PartitionStatus {
             response.errorCode = e
@@ -92,18 +121,24 @@ extension Cluster {
         do {
             info = try replica.log.append(records, leaderEpoch: replica.leaderEpoch)
         } catch let e as StorageError {
+            // Idempotence failures (StorageError.producer) carry their own Kafka error:
+            // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH or INVALID_RECORD.
             return failed(ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError, e.description)
         } catch {
             return failed(.unknownServerError, "\(error)")
         }
         // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
+        // A retried idempotent batch already in the log (`isDuplicate`) was not written again: it
+        // is acknowledged with its original offsets, under acks=all once they are committed.
         response.baseOffset = acks == 0 ? -1 : info.firstOffset
         response.logAppendTimeMs = info.logAppendTime
         response.logStartOffset = replica.log.logStartOffset
-        let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
-        replica.leaderState = state
-        try? perform(actions, replica: replica, node: node)
-        driverWakeup?()
+        if !info.isDuplicate {
+            let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
+            replica.leaderState = state
+            try? perform(actions, replica: replica, node: node)
+            driverWakeup?()
+        }
         let required = info.lastOffset + 1
         let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response, done: acks != -1)
         return acks == -1 ? checkProduceStatus(status, node: node) : status
@@ -172,6 +207,58 @@ extension Cluster {
     }
 
     // MARK: Fetch
+
+    /// A Fetch, answered at once unless it is a consumer's that may wait (maxWaitMs > 0) and
+    /// finds fewer than minBytes readable with no partition in error: then it waits in the fetch
+    /// purgatory (see `DelayedFetch`).
+    func handleFetchRequest(_ request: FetchRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        let response = handleFetch(request, on: node)
+        guard request.replicaId < 0, request.maxWaitMs > 0, !DelayedFetch.isSatisfied(response, by: request) else {
+            return queue(respond, .fetch(response))
+        }
+        let deadline = clock.nowMs() + Int64(request.maxWaitMs)
+        fetchPurgatory.append(DelayedFetch(node: node.id, request: request, deadlineMs: deadline, respond: respond))
+        driverDeadline?(deadline)
+    }
+
+    /// Re-reads the waiting fetches of `tp` on `node` (its high watermark advanced, its replica
+    /// changed role or went away, its log start moved) and answers those now satisfied.
+    func completeDelayedFetches(_ tp: TopicPartition, node: Int32) {
+        guard !fetchPurgatory.isEmpty else { return }
+        fetchPurgatory.removeAll { d in
+            guard d.node == node, d.partitions.contains(tp) else { return false }
+            guard let broker = nodes[node] else {
+                d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred)
+                return true
+            }
+            let response = handleFetch(d.request, on: broker)
+            guard DelayedFetch.isSatisfied(response, by: d.request) else { return false }
+            d.queue(response, into: &deferred)
+            return true
+        }
+    }
+
+    /// Answers the waiting fetches whose fetch.max.wait.ms passed with whatever is readable.
+    func expireDelayedFetches(now: Int64) {
+        fetchPurgatory.removeAll { d in
+            guard now >= d.deadlineMs else { return false }
+            if let broker = nodes[d.node] {
+                d.queue(handleFetch(d.request, on: broker), into: &deferred)
+            } else {
+                d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred)
+            }
+            return true
+        }
+    }
+
+    /// Answers every waiting fetch on `node` with NOT_LEADER_OR_FOLLOWER (it stopped).
+    func failAllDelayedFetches(node: Int32) {
+        fetchPurgatory.removeAll { d in
+            guard d.node == node else { return false }
+            d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred)
+            return true
+        }
+    }
 
     /// Fetch (Kafka's `ReplicaManager.fetchMessages`), served by leaders only. Consumers read
     /// below the high watermark; followers (replicaId ≥ 0) read up to the log end, report their
@@ -259,6 +346,18 @@ extension Cluster {
 
     // MARK: ListOffsets, Metadata, OffsetForLeaderEpoch
 
+    /// ListOffsets (Kafka's `Partition.fetchOffsetForTimestamp`). What a client may see ends at
+    /// the high watermark (read_uncommitted; read_committed uses the last stable offset, which is
+    /// the high watermark while eddy has no transactions), or at the log end for a replica or
+    /// debugging client (replicaId >= 0 or -2):
+    /// - -2 earliest (and -4 earliest local): the log start offset;
+    /// - -1 latest: that end;
+    /// - -3 max timestamp (KIP-734): the first record with the largest timestamp;
+    /// - t >= 0: the first record with a timestamp >= t;
+    /// - -5 latest tiered: offset -1 (eddy has no tiered storage); other negative values are
+    ///   INVALID_REQUEST;
+    /// a lookup finding no record below the end answers offset -1, timestamp -1. The leader
+    /// epoch is the epoch of the batch holding the answer (the latest epoch for "latest").
     func handleListOffsets(_ request: ListOffsetsRequest, on node: BrokerNode) -> ListOffsetsResponse {
         var response = request.errorResponse(.none)
         for t in response.topics.indices {
@@ -272,26 +371,54 @@ extension Cluster {
                     if let e = checkLeaderEpoch(asked.currentLeaderEpoch, replica) {
                         out.errorCode = e
                     } else {
-                        let log = replica.log
-                        out.leaderEpoch = replica.leaderEpoch
-                        switch asked.timestamp {
-                        case ListOffsetsRequest.earliestTimestamp: out.offset = log.logStartOffset; out.timestamp = -1
-                        case ListOffsetsRequest.latestTimestamp:
-                            out.offset = request.replicaId >= 0 ? log.logEndOffset : log.highWatermark; out.timestamp = -1
-                        default:
-                            let bound = log.highWatermark
-                            if let found = try? log.offset(forTimestamp: asked.timestamp), found.offset < bound {
-                                out.offset = found.offset; out.timestamp = found.timestamp
-                            } else {
-                                out.offset = -1; out.timestamp = -1
-                            }
-                        }
+                        listOffset(&out, asked.timestamp, log: replica.log,
+                                   upTo: request.replicaId >= 0 || request.replicaId == -2 ? nil : replica.log.highWatermark)
                     }
                 }
                 response.topics[t].partitions[i] = out
             }
         }
         return response
+    }
+
+    private func listOffset(_ out: inout ListOffsetsResponse.ListOffsetsPartitionResponse, _ timestamp: Int64, log: PartitionLog, upTo: Int64?) {
+        let end = upTo ?? log.logEndOffset
+        let epochs = log.leaderEpochEntries
+        func epoch(at offset: Int64) -> Int32 { epochs.last(where: { $0.startOffset <= offset })?.epoch ?? -1 }
+        out.timestamp = -1
+        out.offset = -1
+        out.leaderEpoch = -1
+        do {
+            switch timestamp {
+            case ListOffsetsRequest.earliestTimestamp, ListOffsetsRequest.earliestLocalTimestamp:
+                out.offset = log.logStartOffset
+                out.leaderEpoch = epoch(at: out.offset)
+            case ListOffsetsRequest.latestTimestamp:
+                out.offset = end
+                out.leaderEpoch = epochs.last?.epoch ?? -1
+            case ListOffsetsRequest.maxTimestamp:
+                let largest = log.segments.map(\.largestTimestamp).max() ?? -1
+                if largest >= 0, let found = try log.offset(forTimestamp: largest), found.offset < end {
+                    out.offset = found.offset
+                    out.timestamp = found.timestamp
+                    out.leaderEpoch = epoch(at: found.offset)
+                }
+            case let ts where ts >= 0:
+                if let found = try log.offset(forTimestamp: ts), found.offset < end {
+                    out.offset = found.offset
+                    out.timestamp = found.timestamp
+                    out.leaderEpoch = epoch(at: found.offset)
+                }
+            case ListOffsetsRequest.latestTieredTimestamp:
+                break // nothing is tiered: no offset
+            default:
+                out.errorCode = .invalidRequest
+            }
+        } catch let e as StorageError {
+            out.errorCode = ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError
+        } catch {
+            out.errorCode = .unknownServerError
+        }
     }
 
     func handleMetadata(_ request: MetadataRequest) -> MetadataResponse {
@@ -309,7 +436,7 @@ extension Cluster {
                              leaderEpoch: reg.leaderEpoch, replicaNodes: reg.replicas, isrNodes: reg.isr,
                              offlineReplicas: reg.replicas.filter { nodes[$0] == nil })
             }
-            return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: false, partitions: partitions)
+            return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: TopicName.isInternal(name), partitions: partitions)
         }
         return MetadataResponse(brokers: brokers, clusterId: clusterId, controllerId: Cluster.controllerId, topics: topics)
     }

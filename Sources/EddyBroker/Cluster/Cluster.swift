@@ -26,6 +26,17 @@ public struct ClusterOptions: Sendable {
     public var defaultPartitions: Int32 = 1
     public var defaultReplicationFactor: Int16 = 1
     public var metadata = MetadataLog.Settings()
+    /// The group coordinator's broker configs (group.min.session.timeout.ms,
+    /// group.initial.rebalance.delay.ms, offsets.topic.num.partitions, ...).
+    public var groupCoordinator = GroupCoordinatorConfig()
+    /// Replicas of `__consumer_offsets` (offsets.topic.replication.factor); eddy creates it with
+    /// fewer when fewer brokers are active, rather than failing as Kafka does.
+    public var offsetsTopicReplicationFactor: Int16 = 3
+    /// `segment.bytes` of `__consumer_offsets` (offsets.topic.segment.bytes).
+    public var offsetsTopicSegmentBytes: Int = 104_857_600
+    /// How long an offset commit or group metadata write waits for its records to be
+    /// replicated before it fails with REQUEST_TIMED_OUT (offsets.commit.timeout.ms).
+    public var offsetsCommitTimeoutMs: Int64 = 5000
     /// Seed for cluster and topic IDs; nil draws them from the system generator.
     public var randomSeed: UInt64?
 
@@ -47,10 +58,16 @@ public struct ClusterOptions: Sendable {
 /// (`applyMetadata`). Brokers talk to each other only through the `Transport`: followers
 /// replicate with Fetch requests carrying their replica id, exactly as clients fetch.
 ///
+/// Each running broker also coordinates the consumer groups of the `__consumer_offsets`
+/// partitions it leads (`BrokerGroupCoordinator`, created on the first FindCoordinator), hands
+/// out producer ids from blocks the controller allocates, and parks consumer fetches waiting for
+/// fetch.min.bytes (`DelayedFetch`) next to acks=all produces (`DelayedProduce`).
+///
 /// Time is the injected `Clock`, and replication advances only when driven: `replicationRound()`
 /// makes every follower fetch once, `tick()` runs the time-based checks (ISR lag, session
-/// timeouts, preferred leaders, produce timeouts). `ClusterDriver` does both on a thread for
-/// live use; tests and the simulation call them directly, so every schedule is reproducible.
+/// timeouts, preferred leaders, produce and fetch timeouts, group timers). `ClusterDriver` does
+/// both on a thread for live use; tests and the simulation call them directly, so every schedule
+/// is reproducible.
 ///
 /// Thread-safe: one lock guards all broker and controller state. Transport calls are made
 /// outside it, and response callbacks run after it is released.
@@ -84,6 +101,13 @@ public final class Cluster: @unchecked Sendable {
     var knownHighWatermarks: [TopicPartition: Int64] = [:]
     /// Follower fetches sent and not yet answered (at most one per follower run and leader).
     var fetchesInFlight: Set<FetcherKey> = []
+    /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory).
+    var fetchPurgatory: [DelayedFetch] = []
+    /// Handle of the next JoinGroup or SyncGroup a coordinator may answer later.
+    var nextGroupToken: GroupRequestToken = 1
+    /// Set by a running `ClusterDriver`: called with a cluster-clock time at which `tick()`
+    /// has work, when that may be earlier than the driver's next planned wake-up.
+    var driverDeadline: (@Sendable (Int64) -> Void)?
 
     public static let controllerId: Int32 = 0
 
@@ -184,10 +208,19 @@ public final class Cluster: @unchecked Sendable {
     /// Caller holds the lock.
     func commit(_ records: [MetadataRecord]) throws(BrokerError) {
         guard !records.isEmpty else { return }
+        let deleted = Set(records.compactMap { r -> String? in
+            if case let .removeTopic(t) = r { metadataLog.image.topic(id: t.topicId)?.name } else { nil }
+        })
         _ = try metadataLog.append(records)
         // A deleted partition's high watermark must not pass to a topic re-created under its name.
         knownHighWatermarks = knownHighWatermarks.filter { metadataLog.image.partition($0.key) != nil }
         try applyMetadata()
+        if !deleted.isEmpty {
+            // Nor may a group's committed offsets (Kafka's coordinator drops them too).
+            for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+                carryOut(node.groups.coordinator.removeOffsets(ofTopics: deleted, now: clock.nowMs()), on: node)
+            }
+        }
     }
 
     /// Brings every running broker in line with the image: opens logs of partitions it
@@ -210,10 +243,13 @@ public final class Cluster: @unchecked Sendable {
             }
             for tp in Array(node.replicas.keys) where !hosted.contains(tp) {
                 failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower)
+                if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
                 node.replicas[tp] = nil
+                completeDelayedFetches(tp, node: node.id)
                 try BrokerError.storage { try node.logManager.deleteLog(tp) }
             }
         }
+        for node in nodes.values.sorted(by: { $0.id < $1.id }) { loadCoordinatorPartitions(on: node) }
     }
 
     private func applyRegistration(_ reg: PartitionRegistration, topicId: Uuid, to tp: TopicPartition,
@@ -246,12 +282,19 @@ public final class Cluster: @unchecked Sendable {
                 }
             } else {
                 becomeLeader(replica, reg: reg, node: node, now: now)
+                coordinatorRoleChanged(replica, on: node)
+                completeDelayedFetches(tp, node: node.id)
             }
         } else {
-            if replica.isLeader { failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower) }
+            let wasLeader = replica.isLeader
+            if wasLeader { failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower) }
             replica.role = reg.hasLeader ? .follower(leaderId: reg.leader) : .offline
             replica.leaderEpoch = reg.leaderEpoch
             replica.partitionEpoch = reg.partitionEpoch
+            if wasLeader {
+                coordinatorRoleChanged(replica, on: node)
+                completeDelayedFetches(tp, node: node.id)
+            }
         }
     }
 
@@ -296,6 +339,7 @@ public final class Cluster: @unchecked Sendable {
                 replica.log.maybeIncrementHighWatermark(hw)
                 noteHighWatermark(replica.topicPartition, replica.log.highWatermark)
                 completeDelayedProduces(replica.topicPartition, node: node.id)
+                completeDelayedFetches(replica.topicPartition, node: node.id)
             case let .proposeIsr(isr, partitionEpoch):
                 proposeIsr(replica, node: node, isr: isr, partitionEpoch: partitionEpoch)
             }
@@ -363,7 +407,8 @@ public final class Cluster: @unchecked Sendable {
         }
         try reconcileDirectories(of: id, logManager: logManager)
         nextIncarnation += 1
-        nodes[id] = BrokerNode(id: id, incarnation: nextIncarnation, logManager: logManager)
+        nodes[id] = BrokerNode(id: id, incarnation: nextIncarnation, logManager: logManager,
+                               groups: makeGroupCoordinator(brokerId: id, incarnation: nextIncarnation))
         lastHeartbeatMs[id] = clock.nowMs()
         try applyMetadata()
     }
@@ -406,6 +451,8 @@ public final class Cluster: @unchecked Sendable {
             try commit(controller.controlledShutdown(id, image: metadataLog.image).records)
             if let node = nodes.removeValue(forKey: id) {
                 failAllDelayedProduces(node: id)
+                failAllDelayedFetches(node: id)
+                node.groups.unloadAll(into: &deferred)
                 try BrokerError.storage { try node.logManager.shutdown() }
             }
         }
@@ -419,6 +466,8 @@ public final class Cluster: @unchecked Sendable {
             guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             if let node = nodes.removeValue(forKey: id) {
                 failAllDelayedProduces(node: id)
+                failAllDelayedFetches(node: id)
+                node.groups.unloadAll(into: &deferred)
                 do { try node.logManager.simulatePowerLoss() } catch {
                     logger.error("power loss simulation failed", metadata: ["broker": "\(id)", "error": "\(error)"])
                 }
@@ -490,6 +539,9 @@ public final class Cluster: @unchecked Sendable {
             isShutDown = true
             for d in purgatory { d.complete(error: .notLeaderOrFollower, into: &deferred) }
             purgatory.removeAll()
+            for d in fetchPurgatory { d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred) }
+            fetchPurgatory.removeAll()
+            for node in nodes.values { node.groups.unloadAll(into: &deferred) }
             let all = Array(nodes.values)
             nodes.removeAll()
             return all

@@ -45,10 +45,16 @@ final class BrokerNode {
     let incarnation: Int64
     let logManager: LogManager
     var replicas: [TopicPartition: Replica] = [:]
+    /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
+    let groups: BrokerGroupCoordinator
+    /// Producer ids this broker may still hand out (from its last block, see
+    /// `Controller.allocateProducerIds`); empty until the first InitProducerId.
+    var producerIds: Range<Int64> = 0 ..< 0
 
-    init(id: Int32, incarnation: Int64, logManager: LogManager) {
+    init(id: Int32, incarnation: Int64, logManager: LogManager, groups: BrokerGroupCoordinator) {
         self.id = id
         self.incarnation = incarnation
         self.logManager = logManager
+        self.groups = groups
     }
 }

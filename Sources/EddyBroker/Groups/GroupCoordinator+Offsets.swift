@@ -71,9 +71,9 @@ extension GroupCoordinator {
         return out
     }
 
-    /// OffsetDelete (KIP-496): removes committed offsets, writing tombstones. Refused for a group
-    /// with members (GROUP_SUBSCRIBED_TO_TOPIC): the subscriptions are not parsed here, so every
-    /// topic of an active group counts as subscribed.
+    /// OffsetDelete (KIP-496): removes committed offsets, writing tombstones. Refused
+    /// (GROUP_SUBSCRIBED_TO_TOPIC) for a topic a member subscribes to (`ClassicGroup.subscribedTopics`;
+    /// when the subscriptions cannot be read, every topic of a group with members counts).
     public mutating func deleteOffsets(groupId: String, partitions: [TopicPartition], now: Int64) -> Outcome<[TopicPartition: ErrorCode]> {
         guard var group = groups[groupId], group.state != .dead else {
             return Outcome(response: Dictionary(partitions.map { ($0, ErrorCode.groupIdNotFound) }, uniquingKeysWith: { a, _ in a }), actions: [])
@@ -81,7 +81,7 @@ extension GroupCoordinator {
         var results: [TopicPartition: ErrorCode] = [:]
         var actions: [GroupAction] = []
         for tp in partitions {
-            if !group.members.isEmpty {
+            if !group.members.isEmpty, group.subscribedTopics?.contains(tp.topic) ?? true {
                 results[tp] = .groupSubscribedToTopic
             } else {
                 results[tp] = ErrorCode.none
@@ -113,5 +113,32 @@ extension GroupCoordinator {
             results[groupId] = ErrorCode.none
         }
         return Outcome(response: results, actions: actions)
+    }
+}
+
+extension GroupCoordinator {
+    /// The topics were deleted (Kafka's `onPartitionsDeleted`): their committed offsets go, with
+    /// tombstones, from every group; a group left Empty without offsets is dropped (Dead) with a
+    /// tombstone for its metadata.
+    public mutating func removeOffsets(ofTopics topics: Set<String>, now: Int64) -> [GroupAction] {
+        var actions: [GroupAction] = []
+        for groupId in groups.keys.sorted() {
+            guard var group = groups[groupId], group.state != .dead else { continue }
+            let gone = group.offsets.keys.filter { topics.contains($0.topic) }.sorted()
+            guard !gone.isEmpty else { continue }
+            let partition = partitionFor(groupId)
+            for tp in gone {
+                group.offsets[tp] = nil
+                actions.append(.appendRecord(partition: partition, key: OffsetsTopicRecord.encode(.offsetCommit(group: groupId, tp)), value: nil))
+            }
+            if group.state == .empty && group.offsets.isEmpty {
+                group.transition(to: .dead, now: now)
+                actions.append(.appendRecord(partition: partition, key: OffsetsTopicRecord.encode(.groupMetadata(group: groupId)), value: nil))
+                groups[groupId] = nil
+            } else {
+                groups[groupId] = group
+            }
+        }
+        return actions
     }
 }

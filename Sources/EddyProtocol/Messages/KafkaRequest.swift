@@ -21,6 +21,8 @@ public enum KafkaRequest: Sendable, Equatable {
     case listGroups(ListGroupsRequest)
     case deleteGroups(DeleteGroupsRequest)
     case offsetDelete(OffsetDeleteRequest)
+    case describeConfigs(DescribeConfigsRequest)
+    case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
 
     public var apiKey: ApiKey {
         switch self {
@@ -45,12 +47,15 @@ public enum KafkaRequest: Sendable, Equatable {
         case .listGroups: .listGroups
         case .deleteGroups: .deleteGroups
         case .offsetDelete: .offsetDelete
+        case .describeConfigs: .describeConfigs
+        case .incrementalAlterConfigs: .incrementalAlterConfigs
         }
     }
 
     /// The response that reports `error` for everything the request names (each request's
     /// `errorResponse`); `message` reaches only responses with an error-message field
-    /// (Produce, CreateTopics, DeleteTopics, FindCoordinator, DescribeGroups).
+    /// (Produce, CreateTopics, DeleteTopics, FindCoordinator, DescribeGroups, DescribeConfigs,
+    /// IncrementalAlterConfigs).
     public func errorResponse(_ error: ErrorCode, message: String? = nil) -> KafkaResponse {
         switch self {
         case let .produce(r): .produce(r.errorResponse(error, message: message))
@@ -74,6 +79,8 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .listGroups(r): .listGroups(r.errorResponse(error))
         case let .deleteGroups(r): .deleteGroups(r.errorResponse(error))
         case let .offsetDelete(r): .offsetDelete(r.errorResponse(error))
+        case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
+        case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
         }
     }
 }

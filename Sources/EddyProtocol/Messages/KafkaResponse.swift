@@ -21,6 +21,8 @@ public enum KafkaResponse: Sendable, Equatable {
     case listGroups(ListGroupsResponse)
     case deleteGroups(DeleteGroupsResponse)
     case offsetDelete(OffsetDeleteResponse)
+    case describeConfigs(DescribeConfigsResponse)
+    case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
 
     public var apiKey: ApiKey {
         switch self {
@@ -45,6 +47,8 @@ public enum KafkaResponse: Sendable, Equatable {
         case .listGroups: .listGroups
         case .deleteGroups: .deleteGroups
         case .offsetDelete: .offsetDelete
+        case .describeConfigs: .describeConfigs
+        case .incrementalAlterConfigs: .incrementalAlterConfigs
         }
     }
 }

@@ -1,0 +1,110 @@
+import EddyProtocol
+import EddyStorage
+
+/// `__consumer_offsets`: its creation on demand, and each broker's coordinator loading and
+/// unloading the partitions it leads (Kafka's `GroupMetadataManager.loadGroupsAndOffsets` and
+/// `removeGroupsForPartition`). Every function here expects the cluster lock held.
+extension Cluster {
+    /// The topic configs Kafka gives `__consumer_offsets` (`GroupCoordinator.offsetsTopicConfigs`).
+    /// The coordinator writes its records uncompressed (offsets.topic.compression.codec none).
+    var offsetsTopicConfigs: [String: String] {
+        ["cleanup.policy": "compact", "segment.bytes": String(options.offsetsTopicSegmentBytes), "compression.type": "producer"]
+    }
+
+    /// The `__consumer_offsets` topic, created first if it does not exist yet (Kafka creates it
+    /// on the first FindCoordinator): `offsets.topic.num.partitions` partitions, replication factor
+    /// `offsets.topic.replication.factor` capped at the number of active brokers.
+    func ensureOffsetsTopic() throws(BrokerError) -> TopicImage {
+        if let topic = metadataLog.image.topic(named: OffsetsTopic.name) { return topic }
+        let active = controller.assignableBrokerIds(in: metadataLog.image).count
+        let rf = Int16(clamping: max(1, min(Int(options.offsetsTopicReplicationFactor), active)))
+        let (id, start) = drawTopicIdAndAssignmentStart()
+        let created = try controller.createTopic(name: OffsetsTopic.name, partitions: options.groupCoordinator.offsetsTopicNumPartitions,
+                                                 replicationFactor: rf, configs: offsetsTopicConfigs, topicId: id,
+                                                 image: metadataLog.image, assignmentStart: start)
+        try commit(created.records)
+        logger.info("created \(OffsetsTopic.name)", metadata: ["partitions": "\(created.partitions)", "replicationFactor": "\(rf)"])
+        guard let topic = metadataLog.image.topic(named: OffsetsTopic.name) else {
+            throw .unexpected("\(OffsetsTopic.name) missing right after its creation")
+        }
+        return topic
+    }
+
+    /// A new coordinator for a starting broker, its member ids drawn from the cluster's seed
+    /// (when seeded; the cluster's own generator is left alone) mixed with the broker and its
+    /// run, so no two runs hand out the same ids.
+    func makeGroupCoordinator(brokerId: Int32, incarnation: Int64) -> BrokerGroupCoordinator {
+        var config = options.groupCoordinator
+        if let topic = metadataLog.image.topic(named: OffsetsTopic.name), topic.partitionCount > 0 {
+            config.offsetsTopicNumPartitions = Int32(topic.partitionCount)
+        }
+        let base = options.randomSeed.map { $0 &* 0x9E37_79B9_7F4A_7C15 } ?? UInt64.random(in: 0 ... .max)
+        var mix = SplitMix64(seed: base ^ (UInt64(UInt32(bitPattern: brokerId)) << 32) ^ UInt64(bitPattern: incarnation))
+        return BrokerGroupCoordinator(config: config, seed: mix.next())
+    }
+
+    /// Called whenever a replica of `__consumer_offsets` changes role on `node`: a new leader
+    /// starts loading the partition's groups (`loadCoordinatorPartitions`), a former one unloads
+    /// them.
+    func coordinatorRoleChanged(_ replica: Replica, on node: BrokerNode) {
+        let tp = replica.topicPartition
+        guard tp.topic == OffsetsTopic.name else { return }
+        if replica.isLeader {
+            if node.groups.partitions[tp.partition] == nil { node.groups.partitions[tp.partition] = .loading(lastError: nil) }
+        } else {
+            node.groups.unload(partition: tp.partition, into: &deferred)
+        }
+    }
+
+    /// Loads every partition `node` leads but has not loaded yet: reads the partition's log from
+    /// its start to its end, replays it into the coordinator, and only then serves its groups.
+    /// A partition that cannot be read or decoded stays loading (its error logged once) and is
+    /// retried on the next call (`tick()`).
+    func loadCoordinatorPartitions(on node: BrokerNode) {
+        let groups = node.groups
+        for p in groups.partitions.keys.sorted() {
+            // Re-read: loading one partition may have changed the others.
+            guard case let .loading(lastError) = groups.partitions[p] else { continue }
+            let tp = TopicPartition(OffsetsTopic.name, p)
+            guard let replica = node.replicas[tp], replica.isLeader, let topic = metadataLog.image.topic(named: OffsetsTopic.name) else {
+                groups.partitions[p] = nil
+                continue
+            }
+            groups.coordinator.config.offsetsTopicNumPartitions = Int32(max(1, topic.partitionCount))
+            do {
+                let records = try Cluster.storedRecords(of: replica.log)
+                let actions = try groups.coordinator.load(records, now: clock.nowMs())
+                groups.partitions[p] = .loaded
+                carryOut(actions, on: node)
+                logger.debug("loaded group coordinator partition", metadata: ["partition": "\(tp)", "records": "\(records.count)"])
+            } catch {
+                let message = "\(error)"
+                if message != lastError {
+                    logger.error("could not load group coordinator partition", metadata: ["partition": "\(tp)", "error": "\(message)"])
+                }
+                groups.partitions[p] = .loading(lastError: message)
+            }
+        }
+    }
+
+    /// Every keyed record of the log, from its start to its end, in offset order.
+    static func storedRecords(of log: PartitionLog) throws -> [GroupCoordinator.StoredRecord] {
+        var out: [GroupCoordinator.StoredRecord] = []
+        var next = log.logStartOffset
+        let end = log.logEndOffset
+        while next < end {
+            let data = try log.read(from: next, maxBytes: 1 << 20)
+            let locations = try MemoryRecords.batches(in: data.bytes)
+            guard let last = locations.last else { break }
+            for location in locations where !location.header.attributes.isControl {
+                let batch = try RecordBatch(bytes: Array(data.bytes[location.range]))
+                for record in try batch.records() where record.offset >= next {
+                    guard let key = record.key else { continue }
+                    out.append(GroupCoordinator.StoredRecord(key: key, value: record.value))
+                }
+            }
+            next = max(next + 1, last.header.nextOffset)
+        }
+        return out
+    }
+}

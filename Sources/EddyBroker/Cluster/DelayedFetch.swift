@@ -1,0 +1,50 @@
+import EddyProtocol
+
+/// A consumer Fetch waiting until `minBytes` are readable below the high watermark (Kafka's
+/// `DelayedFetch` in the fetch purgatory, fetch.min.bytes / fetch.max.wait.ms). Guarded by the
+/// cluster lock.
+///
+/// It is re-read (the whole request, as Kafka does on completion) whenever the high watermark of
+/// one of its partitions advances on its broker, or that partition's replica changes role or is
+/// removed; it is answered as soon as the read has `minBytes` or any partition has an error or
+/// a diverging epoch, and at the latest at `deadlineMs` with whatever is readable then.
+final class DelayedFetch {
+    let node: Int32
+    let request: FetchRequest
+    let deadlineMs: Int64
+    let partitions: Set<TopicPartition>
+    let respond: @Sendable (KafkaResponse) -> Void
+
+    init(node: Int32, request: FetchRequest, deadlineMs: Int64, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        self.node = node
+        self.request = request
+        self.deadlineMs = deadlineMs
+        self.partitions = Set(request.topicPartitions)
+        self.respond = respond
+    }
+
+    /// Kafka's completion rule: enough bytes, or something the consumer must hear about now,
+    /// or more data below the high watermark than one read returns (a read stops at a segment
+    /// end or at the size limits; waiting would not make it return more, Kafka's case F).
+    static func isSatisfied(_ response: FetchResponse, by request: FetchRequest) -> Bool {
+        var bytes = 0
+        for topic in response.responses {
+            for p in topic.partitions {
+                if p.errorCode != .none || p.divergingEpoch != nil { return true }
+                bytes += p.records.count
+            }
+        }
+        if request.topics.isEmpty || bytes >= Int(request.minBytes) { return true }
+        for topic in response.responses {
+            for p in topic.partitions where !p.records.isEmpty {
+                if let last = try? MemoryRecords.batches(in: p.records).last, last.header.nextOffset < p.highWatermark { return true }
+            }
+        }
+        return false
+    }
+
+    func queue(_ response: FetchResponse, into deferred: inout [@Sendable () -> Void]) {
+        let respond = respond
+        deferred.append { respond(.fetch(response)) }
+    }
+}
