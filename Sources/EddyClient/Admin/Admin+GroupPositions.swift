@@ -1,0 +1,48 @@
+import EddyProtocol
+
+extension Admin {
+    /// The four positions and two lags of `groupId` (see `GroupPositions`): DescribeGroups for
+    /// state and assignments, OffsetFetch for commits, the live consumers of this process for
+    /// positions, and three ListOffsets rounds to the leaders (earliest, latest = high
+    /// watermark, and latest with DEBUGGING_REPLICA_ID = log-end offset). Partitions of topics
+    /// that no longer exist, and offline partitions, keep their commit and get nil offsets.
+    ///
+    /// - Parameters:
+    ///   - liveConsumers: the registry of this process's consumers to read positions from.
+    ///   - live: positions to use instead of asking `liveConsumers` (callers that know them
+    ///     otherwise, tests).
+    public func groupPositions(_ groupId: String, liveConsumers: LiveConsumers = .shared,
+                               live: [TopicPartition: GroupPositions.LivePosition]? = nil) async throws(ClientError) -> GroupPositions {
+        let description = try await describeConsumerGroup(groupId)
+        let committed = try await listConsumerGroupOffsets(groupId).mapValues(\.offset)
+        let live = live ?? GroupPositions.livePositions(groupId: groupId, registry: liveConsumers, owners: description.assignments)
+        let partitions = Set(committed.keys).union(description.assignments.keys).union(live.keys)
+        let offsets = try await partitionOffsets(Array(partitions))
+        return GroupPositions(description: description, committed: committed, offsets: offsets, live: live)
+    }
+
+    /// Log start, high watermark and log-end offset of each partition that exists and has a
+    /// leader; partitions of unknown topics (or beyond a topic's partition count) and offline
+    /// partitions are left out, so monitoring shows them as unknown instead of waiting for them.
+    func partitionOffsets(_ partitions: [TopicPartition]) async throws(ClientError) -> [TopicPartition: GroupPositions.PartitionOffsets] {
+        guard !partitions.isEmpty else { return [:] }
+        let topics = Set(partitions.map(\.topic)).sorted()
+        let metadata = try await retrying(until: deadline()) { () async throws(ClientError) in
+            try await client.refreshMetadata(topics: topics)
+        }
+        let existing = partitions.filter { tp in
+            guard let t = metadata.topics[tp.topic] else { return false }
+            return tp.partition >= 0 && Int(tp.partition) < t.partitions.count && metadata.leader(of: tp) != nil
+        }
+        guard !existing.isEmpty else { return [:] }
+        let start = try await listOffsets(existing, .earliest)
+        let hw = try await listOffsets(existing, .latest)
+        let end = try await listOffsets(existing, .logEnd)
+        var out: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
+        for tp in existing {
+            guard let s = start[tp], let h = hw[tp], let e = end[tp] else { continue }
+            out[tp] = GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: h, logEndOffset: e)
+        }
+        return out
+    }
+}

@@ -1,0 +1,162 @@
+import EddyProtocol
+
+/// Kafka's `Admin` client: topics, configurations, consumer groups and their offsets, partition
+/// offsets and record deletion, over the request layer (`KafkaClient`). Each call routes its
+/// requests as Kafka's admin does (topic and config calls to any broker, partition calls to the
+/// partition leaders, group calls to the group coordinator), retries retriable errors after
+/// refreshing what moved (metadata, the coordinator) until `default.api.timeout.ms` passes, and
+/// fails with the first non-retriable error as a `ClientError` (`.broker(code, message)` carrying
+/// Kafka's error name).
+///
+/// The calls are grouped by area: `Admin+Topics`, `Admin+Configs`, `Admin+Groups`,
+/// `Admin+GroupOffsets`, `Admin+Offsets`, plus `GroupPositions` (the four positions and two lags)
+/// and `Admin+OffsetReset` (gathering a reset plan's inputs and executing it).
+///
+/// Thread-safe and stateless beyond its client: any call may be made from any task. The admin
+/// does not own the client; closing it is the caller's business.
+public final class Admin: Sendable {
+    public let client: KafkaClient
+    public let config: AdminConfig
+
+    public init(client: KafkaClient, config: AdminConfig = AdminConfig()) {
+        self.client = client
+        self.config = config
+    }
+
+    // MARK: Retries
+
+    /// The monotonic time by which a call started now must finish.
+    func deadline() -> Int64 { ClientTime.monotonicMs() + config.defaultApiTimeoutMs }
+
+    /// Runs `attempt` until it succeeds or fails with a non-retriable error; a retriable failure
+    /// is retried after retry.backoff.ms while the deadline allows another attempt, then thrown.
+    func retrying<T>(until deadline: Int64, _ attempt: () async throws(ClientError) -> T) async throws(ClientError) -> T {
+        while true {
+            do throws(ClientError) {
+                return try await attempt()
+            } catch let error {
+                guard error.isRetriable, ClientTime.monotonicMs() + client.retryBackoffMs < deadline else { throw error }
+                await ClientTime.sleep(ms: client.retryBackoffMs)
+            }
+        }
+    }
+
+    /// Runs `body` against the coordinator of `group`, rediscovering the coordinator after
+    /// NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE or a transport failure, and retrying those and
+    /// COORDINATOR_LOAD_IN_PROGRESS. `body` throws `.broker(code, ...)` for a response error.
+    func coordinatorCall<T>(group: String, deadline: Int64,
+                            _ body: (Int32) async throws(ClientError) -> T) async throws(ClientError) -> T {
+        try await retrying(until: deadline) { () async throws(ClientError) -> T in
+            let node = try await client.coordinator(forGroup: group, timeoutMs: max(0, deadline - ClientTime.monotonicMs()))
+            do throws(ClientError) {
+                return try await body(node)
+            } catch let error {
+                if Self.coordinatorMoved(error) { client.coordinatorFailed(forGroup: group) }
+                throw error
+            }
+        }
+    }
+
+    static func coordinatorMoved(_ error: ClientError) -> Bool {
+        switch error {
+        case .transport: true
+        case let .broker(code, _): code == .notCoordinator || code == .coordinatorNotAvailable
+        default: false
+        }
+    }
+
+    /// The first error among group-level and partition-level codes, as a `ClientError`.
+    static func check(_ code: ErrorCode, _ message: @autoclosure () -> String? = nil) throws(ClientError) {
+        if code != .none { throw .broker(code, message: message()) }
+    }
+
+    static func unexpected(_ response: KafkaResponse, expected: String) -> ClientError {
+        KafkaClient.unexpected(response, expected: expected)
+    }
+
+    // MARK: Partition leaders
+
+    /// What one leader answered for one partition.
+    enum PartitionOutcome<V: Sendable>: Sendable {
+        case success(V)
+        case failure(ErrorCode)
+    }
+
+    /// Sends `request(leader, partitions)` to the leader of each partition (one request per
+    /// leader, all at once) and gathers the answers. Partitions whose leader is unknown, moved
+    /// (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED/UNKNOWN_LEADER_EPOCH, other
+    /// retriable errors) or unreachable are retried after a metadata refresh until `deadline`.
+    /// A topic the metadata does not know, or a partition beyond its partition count, fails at
+    /// once with UNKNOWN_TOPIC_OR_PARTITION, as Kafka's admin does.
+    func leaderCall<V: Sendable>(
+        _ partitions: [TopicPartition], deadline: Int64,
+        _ request: @escaping @Sendable (Int32, [TopicPartition]) async throws(ClientError) -> [TopicPartition: PartitionOutcome<V>]
+    ) async throws(ClientError) -> [TopicPartition: V] {
+        var pending = Set(partitions)
+        var results: [TopicPartition: V] = [:]
+        var refresh = false
+        var lastError = ClientError.broker(.leaderNotAvailable, message: nil)
+        while !pending.isEmpty {
+            let topics = Set(pending.map(\.topic)).sorted()
+            var metadata = client.metadata
+            if refresh || topics.contains(where: { metadata.topics[$0] == nil }) {
+                metadata = try await client.refreshMetadata(topics: topics)
+            }
+            refresh = false
+            var byLeader: [Int32: [TopicPartition]] = [:]
+            for tp in pending.sorted() {
+                guard let topic = metadata.topics[tp.topic] else {
+                    throw .broker(metadata.topicErrors[tp.topic] ?? .unknownTopicOrPartition,
+                                  message: "topic \(tp.topic) does not exist")
+                }
+                guard tp.partition >= 0, Int(tp.partition) < topic.partitions.count else {
+                    throw .broker(.unknownTopicOrPartition, message: "partition \(tp) does not exist")
+                }
+                if let leader = metadata.leader(of: tp) {
+                    byLeader[leader, default: []].append(tp)
+                } else {
+                    lastError = .broker(.leaderNotAvailable, message: "partition \(tp) has no leader")
+                    refresh = true
+                }
+            }
+            let answers = await withTaskGroup(
+                of: (Result<[TopicPartition: PartitionOutcome<V>], ClientError>).self
+            ) { group in
+                for (leader, tps) in byLeader {
+                    group.addTask {
+                        do throws(ClientError) { return .success(try await request(leader, tps)) } catch { return .failure(error) }
+                    }
+                }
+                var all: [Result<[TopicPartition: PartitionOutcome<V>], ClientError>] = []
+                for await a in group { all.append(a) }
+                return all
+            }
+            for answer in answers {
+                switch answer {
+                case let .failure(error):
+                    guard error.isRetriable else { throw error }
+                    lastError = error
+                    refresh = true
+                case let .success(outcomes):
+                    for (tp, outcome) in outcomes where pending.contains(tp) {
+                        switch outcome {
+                        case let .success(v):
+                            results[tp] = v
+                            pending.remove(tp)
+                        case let .failure(code):
+                            let error = ClientError.broker(code, message: "partition \(tp)")
+                            guard code.isRetriable else { throw error }
+                            lastError = error
+                            refresh = true
+                        }
+                    }
+                }
+            }
+            if pending.isEmpty { break }
+            refresh = true
+            guard ClientTime.monotonicMs() + client.retryBackoffMs < deadline else { throw lastError }
+            await ClientTime.sleep(ms: client.retryBackoffMs)
+        }
+        return results
+    }
+}

@@ -1,0 +1,103 @@
+import EddyProtocol
+
+/// Decodes one partition's `records` from a Fetch response into `ConsumerRecord`s (the
+/// decoding half of Kafka's `CompletedFetch`).
+///
+/// Rules, as Kafka's consumer applies them:
+/// - whole batches only: an incomplete batch at the end (a response cut at
+///   max.partition.fetch.bytes) is ignored and fetched again from its start next time;
+/// - a fetch returns whole batches, so the first may begin before the fetch offset: its records
+///   below the fetch offset are skipped;
+/// - control batches (transaction markers) carry no records for the application;
+/// - `nextOffset` is the offset after the last complete batch (not after its last record: a
+///   compacted batch may end in a gap), so the next fetch does not return the same batch again.
+enum FetchDecoder {
+    struct Decoded {
+        var records: [ConsumerRecord]
+        /// Where the next fetch starts once every record is consumed; `fetchOffset` if no
+        /// complete batch was found.
+        var nextOffset: Int64
+    }
+
+    /// - Throws: `.broker(.corruptMessage, ...)` when a batch's CRC does not match (with
+    ///   `checkCrcs`) or its records are malformed; `.broker(.unsupportedCompressionType, ...)`
+    ///   for a compressed batch (eddy writes none).
+    static func decode(_ bytes: [UInt8], topic: String, partition: Int32, fetchOffset: Int64,
+                       checkCrcs: Bool) throws(ClientError) -> Decoded {
+        var records: [ConsumerRecord] = []
+        var nextOffset = fetchOffset
+        let result: Result<Void, ClientError> = bytes.withUnsafeBytes { buf in
+            guard let base = buf.baseAddress else { return .success(()) }
+            var pos = 0
+            // Reserve for the records the complete batches claim (bounded by the bytes: a
+            // record takes at least 7).
+            records.reserveCapacity(min(estimateCount(buf), buf.count / 7 + 1))
+            while let (_, length) = RecordBatchHeader.peekSize(buf, at: pos) {
+                let total = RecordBatchHeader.logOverhead + Int(length)
+                guard length >= Int32(RecordBatchHeader.size - RecordBatchHeader.logOverhead) else {
+                    return .failure(corrupt(topic, partition, "invalid batch length \(length) at byte \(pos)"))
+                }
+                guard total <= buf.count - pos else { break }
+                let header: RecordBatchHeader
+                do { header = try RecordBatchHeader(parsing: buf, at: pos) } catch {
+                    return .failure(corrupt(topic, partition, "\(error)"))
+                }
+                let batch = UnsafeRawBufferPointer(rebasing: buf[pos ..< pos + total])
+                if checkCrcs {
+                    do { try RecordBatch.validate(batch, header: header, records: false) } catch {
+                        return .failure(corrupt(topic, partition, "batch at offset \(header.baseOffset): \(error)"))
+                    }
+                }
+                if !header.attributes.isControl, header.lastOffset >= fetchOffset {
+                    guard header.attributes.compression == CompressionType.none else {
+                        return .failure(.broker(.unsupportedCompressionType,
+                                                message: "batch at offset \(header.baseOffset) of \(topic)-\(partition) is compressed (\(header.attributes.compressionCode)); eddy's consumer reads uncompressed batches"))
+                    }
+                    let logAppendTime = header.attributes.timestampType == .logAppendTime
+                    let timestampType: TimestampType = logAppendTime ? .logAppendTime : .createTime
+                    let epoch: Int32? = header.partitionLeaderEpoch >= 0 ? header.partitionLeaderEpoch : nil
+                    do {
+                        try RecordBatch.forEachRecord(in: batch, header: header) { r in
+                            let offset = header.baseOffset &+ Int64(r.offsetDelta)
+                            guard offset >= fetchOffset else { return }
+                            func start(_ p: UnsafeRawBufferPointer?) -> Int32 {
+                                p?.baseAddress.map { Int32(truncatingIfNeeded: $0 - base) } ?? 0
+                            }
+                            records.append(ConsumerRecord(
+                                topic: topic, partition: partition, offset: offset,
+                                timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp &+ r.timestampDelta,
+                                timestampType: timestampType, leaderEpoch: epoch, storage: bytes,
+                                keyStart: start(r.key), keyLength: r.key.map { Int32($0.count) } ?? -1,
+                                valueStart: start(r.value), valueLength: r.value.map { Int32($0.count) } ?? -1,
+                                headersStart: start(r.rawHeaders), headersLength: Int32(r.rawHeaders.count), headerCount: r.headerCount))
+                        }
+                    } catch {
+                        return .failure(corrupt(topic, partition, "batch at offset \(header.baseOffset): \(error)"))
+                    }
+                }
+                nextOffset = max(nextOffset, header.nextOffset)
+                pos += total
+            }
+            return .success(())
+        }
+        try result.get()
+        return Decoded(records: records, nextOffset: nextOffset)
+    }
+
+    /// The record count the complete batches claim.
+    private static func estimateCount(_ buf: UnsafeRawBufferPointer) -> Int {
+        var pos = 0, count = 0
+        while let (_, length) = RecordBatchHeader.peekSize(buf, at: pos), length > 0 {
+            let total = RecordBatchHeader.logOverhead + Int(length)
+            guard total <= buf.count - pos, total >= RecordBatchHeader.size else { break }
+            let recordCount = buf.loadUnaligned(fromByteOffset: pos + RecordBatchHeader.size - 4, as: Int32.self).bigEndian
+            count += Int(max(0, recordCount))
+            pos += total
+        }
+        return count
+    }
+
+    private static func corrupt(_ topic: String, _ partition: Int32, _ detail: String) -> ClientError {
+        .broker(.corruptMessage, message: "Record batch for partition \(topic)-\(partition) is corrupt: \(detail)")
+    }
+}
