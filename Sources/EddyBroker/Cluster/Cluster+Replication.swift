@@ -12,30 +12,47 @@ extension Cluster {
     /// - Returns: the number of fetches sent.
     @discardableResult
     public func replicationRound() -> Int {
-        let requests: [(from: Int32, to: Int32, incarnation: Int64, request: FetchRequest)] = lock.withLock {
-            guard !isShutDown else { return [] }
+        replicationRound(only: nil).sent
+    }
+
+    /// A replication round limited to `partitions` (nil: all): each follower's Fetch to a leader
+    /// names only those of its partitions. A follower whose fetch to that leader is still in
+    /// flight (Kafka's fetcher thread has one outstanding fetch per leader) is skipped.
+    /// - Returns: fetches sent, and fetches skipped because one was in flight.
+    func replicationRound(only partitions: Set<TopicPartition>?) -> (sent: Int, skipped: Int) {
+        let (requests, skipped) = lock.withLock { () -> ([(from: Int32, to: Int32, incarnation: Int64, request: FetchRequest)], Int) in
+            guard !isShutDown else { return ([], 0) }
             var out: [(Int32, Int32, Int64, FetchRequest)] = []
+            var skipped = 0
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
                 var byLeader: [Int32: [String: [FetchRequest.FetchPartition]]] = [:]
-                for (tp, replica) in node.replicas.sorted(by: { $0.key < $1.key }) {
-                    guard let leader = replica.followedLeader else { continue }
+                func add(_ tp: TopicPartition, _ replica: Replica) {
+                    guard let leader = replica.followedLeader else { return }
                     let log = replica.log
                     byLeader[leader, default: [:]][tp.topic, default: []].append(
                         .init(partition: tp.partition, currentLeaderEpoch: replica.leaderEpoch, fetchOffset: log.logEndOffset,
                               lastFetchedEpoch: log.latestEpoch ?? -1, logStartOffset: log.logStartOffset,
                               partitionMaxBytes: options.replicaFetchMaxBytes))
                 }
+                if let partitions {
+                    for tp in partitions.sorted() { if let replica = node.replicas[tp] { add(tp, replica) } }
+                } else {
+                    for (tp, replica) in node.replicas.sorted(by: { $0.key < $1.key }) { add(tp, replica) }
+                }
                 for (leader, topics) in byLeader.sorted(by: { $0.key < $1.key }) {
                     // Like Kafka's fetcher thread, one fetch per leader at a time.
                     let key = FetcherKey(follower: node.id, incarnation: node.incarnation, leader: leader)
-                    guard !fetchesInFlight.contains(key) else { continue }
+                    guard !fetchesInFlight.contains(key) else {
+                        skipped += 1
+                        continue
+                    }
                     fetchesInFlight.insert(key)
                     let request = FetchRequest(replicaId: node.id, replicaEpoch: node.incarnation, maxWaitMs: 0, minBytes: 0,
                                                topics: topics.sorted(by: { $0.key < $1.key }).map { .init(topic: $0.key, partitions: $0.value) })
                     out.append((node.id, leader, node.incarnation, request))
                 }
             }
-            return out
+            return (out, skipped)
         }
         for (from, to, incarnation, request) in requests {
             transport.send(.fetch(request), to: to, context: RequestContext(clientId: "broker-\(from)-fetcher")) { [weak self] result in
@@ -45,7 +62,7 @@ extension Cluster {
                 self.applyFetchResponse(response, to: request, follower: from, incarnation: incarnation, leader: to)
             }
         }
-        return requests.count
+        return (requests.count, skipped)
     }
 
     /// The follower side of a Fetch response. Responses for an older role are ignored.
@@ -202,8 +219,10 @@ extension Cluster {
     }
 }
 
-/// Drives a cluster in real time on a background thread: a replication round whenever a
-/// leader appended (woken at once, so acks=all waits only for one round trip), `tick` every
+/// Drives a cluster in real time on a background thread: over the in-process transport,
+/// followers copy what a leader appends on the appending thread (`Cluster+ReplicateOnAppend`),
+/// and the driver runs replication rounds when woken (a follower was busy, rounds ran out,
+/// `wakeup()`; over another transport, whenever a leader appended), `tick` every
 /// `tickIntervalMs` and whenever a deadline of the cluster falls due (`Cluster.nextDeadlineMs`:
 /// a waiting fetch's fetch.max.wait.ms, a produce or group write timing out, a group timer),
 /// and log maintenance every log.retention.check.interval.ms.
@@ -218,9 +237,14 @@ public final class ClusterDriver: @unchecked Sendable {
     var plannedWakeMs: Int64 = .max
     var thread: Thread?
     let tickIntervalMs: Int
+    let replicateOnAppend: Bool
     let finished = DispatchSemaphore(value: 0)
 
-    public init(cluster: Cluster, tickIntervalMs: Int = 100) {
+    /// - Parameter replicateOnAppend: over the in-process transport, let followers copy
+    ///   appends on the appending thread (see `Cluster+ReplicateOnAppend`); false leaves all
+    ///   replication to this driver's thread (woken on every append), for comparison.
+    public init(cluster: Cluster, tickIntervalMs: Int = 100, replicateOnAppend: Bool = true) {
+        self.replicateOnAppend = replicateOnAppend
         self.cluster = cluster
         self.tickIntervalMs = tickIntervalMs
     }
@@ -229,6 +253,7 @@ public final class ClusterDriver: @unchecked Sendable {
         cluster.lock.withLock {
             cluster.driverWakeup = { [weak self] in self?.wakeup() }
             cluster.driverDeadline = { [weak self] in self?.noteDeadline($0) }
+            cluster.replicateOnAppend = replicateOnAppend && cluster.transport is InProcessTransport
         }
         let t = Thread { [self] in run() }
         t.name = "eddy-cluster-driver"
@@ -264,6 +289,8 @@ public final class ClusterDriver: @unchecked Sendable {
         cluster.lock.withLock {
             cluster.driverWakeup = nil
             cluster.driverDeadline = nil
+            cluster.replicateOnAppend = false
+            cluster.appendedPartitions.removeAll()
         }
     }
 
@@ -290,6 +317,7 @@ public final class ClusterDriver: @unchecked Sendable {
             condition.unlock()
             if stop { break }
             let tickDue = Date().timeIntervalSince(lastTick) * 1000 >= Double(tickIntervalMs)
+            if replicate { cluster.replicateAppended() }
             if replicate || tickDue {
                 // Rounds until followers have caught up with what woke us.
                 var previous = cluster.progressFingerprint()

@@ -14,7 +14,7 @@ extension Cluster {
             let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
             switch request {
             case let .produce(r): handleProduce(r, on: broker, respond: respond)
-            case let .fetch(r): handleFetchRequest(r, on: broker, respond: respond)
+            case let .fetch(r): handleFetchRequest(r, on: broker, respond: countingFetchBytes(on: node, respond))
             case let .listOffsets(r): queue(respond, .listOffsets(handleListOffsets(r, on: broker)))
             case let .metadata(r): queue(respond, .metadata(handleMetadata(r)))
             case let .offsetForLeaderEpoch(r): queue(respond, .offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r, on: broker)))
@@ -134,10 +134,11 @@ extension Cluster {
         response.logAppendTimeMs = info.logAppendTime
         response.logStartOffset = replica.log.logStartOffset
         if !info.isDuplicate {
+            traffic.noteIn(node.id, bytes: records.count)
             let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
             replica.leaderState = state
             try? perform(actions, replica: replica, node: node)
-            driverWakeup?()
+            noteAppended(tp, replicaCount: state.replicas.count)
         }
         let required = info.lastOffset + 1
         let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response, done: acks != -1)

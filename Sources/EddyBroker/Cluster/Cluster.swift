@@ -66,8 +66,9 @@ public struct ClusterOptions: Sendable {
 /// Time is the injected `Clock`, and replication advances only when driven: `replicationRound()`
 /// makes every follower fetch once, `tick()` runs the time-based checks (ISR lag, session
 /// timeouts, preferred leaders, produce and fetch timeouts, group timers). `ClusterDriver` does
-/// both on a thread for live use; tests and the simulation call them directly, so every schedule
-/// is reproducible.
+/// both on a thread for live use (and, over the in-process transport, lets the thread that
+/// appended run the followers' fetches at once: `Cluster+ReplicateOnAppend`); tests and the
+/// simulation call them directly, so every schedule is reproducible.
 ///
 /// Thread-safe: one lock guards all broker and controller state. Transport calls are made
 /// outside it, and response callbacks run after it is released.
@@ -92,7 +93,8 @@ public final class Cluster: @unchecked Sendable {
     public private(set) var uncleanElectionLosses: [TopicPartition: Int64] = [:]
     /// Every (partition, leader epoch) → leader seen, for the one-leader-per-epoch invariant.
     var leadersByEpoch: [TopicPartition: [Int32: Int32]] = [:]
-    /// Set by a running `ClusterDriver`: called when a leader appended, so followers fetch now.
+    /// Set by a running `ClusterDriver`: asks it for replication rounds now (after an append
+    /// when followers do not replicate on the appending thread, see `replicateOnAppend`).
     var driverWakeup: (@Sendable () -> Void)?
     /// Incremented each time a broker starts; requests and responses of an earlier run of a
     /// broker (still in flight when it was killed) are recognised by it and dropped.
@@ -108,6 +110,15 @@ public final class Cluster: @unchecked Sendable {
     /// Set by a running `ClusterDriver`: called with a cluster-clock time at which `tick()`
     /// has work, when that may be earlier than the driver's next planned wake-up.
     var driverDeadline: (@Sendable (Int64) -> Void)?
+    /// Set while a `ClusterDriver` runs over the in-process transport: followers replicate
+    /// appended partitions on the appending thread (see `Cluster+ReplicateOnAppend`).
+    var replicateOnAppend = false
+    /// Partitions a leader appended to and whose followers have not fetched since.
+    var appendedPartitions: Set<TopicPartition> = []
+    /// Whether a thread is replicating `appendedPartitions` (at most one at a time).
+    var replicatingAppended = false
+    /// Bytes in and out per broker (`Cluster+Traffic`).
+    let traffic = BrokerTraffic()
 
     public static let controllerId: Int32 = 0
 
@@ -591,5 +602,6 @@ public final class Cluster: @unchecked Sendable {
             return deferred
         }
         for c in callbacks { c() }
+        replicateAppended()
     }
 }

@@ -58,12 +58,13 @@ public final class KafkaClient: @unchecked Sendable {
         let once = CompletionOnce()
         let result: Result<KafkaResponse, TransportError> = await withCheckedContinuation { continuation in
             once.arm(continuation)
-            if timeout >= 0 {
+            transport.send(request, to: node, context: context) { once.complete($0) }
+            // Most in-process requests are answered inside `send`; only a pending one needs a timer.
+            if timeout >= 0, !once.isDone {
                 DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(min(timeout, Int64(Int32.max))))) {
                     once.complete(.failure(.timedOut(node)))
                 }
             }
-            transport.send(request, to: node, context: context) { once.complete($0) }
         }
         switch result {
         case let .success(response):
@@ -168,6 +169,8 @@ private final class CompletionOnce: @unchecked Sendable {
     private var continuation: CheckedContinuation<Result<KafkaResponse, TransportError>, Never>?
     private var early: Result<KafkaResponse, TransportError>?
     private var done = false
+
+    var isDone: Bool { lock.withLock { done } }
 
     func arm(_ c: CheckedContinuation<Result<KafkaResponse, TransportError>, Never>) {
         lock.withLock {
