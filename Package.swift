@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "EddyConsole", dependencies: ["EddyClient", "EddyProtocol", "CNCurses"]),
         // Executable: argument parsing and wiring only.
         .executableTarget(name: "eddy", dependencies: [
-            "EddyProtocol", "EddyStorage", "EddyBroker", "EddyClient",
+            "EddyProtocol", "EddyStorage", "EddyBroker", "EddyClient", "EddyConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
         .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"]),
         // Snapshots/*.txt are read and rewritten through #filePath, not bundled.
-        .testTarget(name: "EddyConsoleTests", dependencies: ["EddyConsole", "CNCurses"], exclude: ["Snapshots"]),
+        .testTarget(name: "EddyConsoleTests", dependencies: ["EddyConsole", "CNCurses", "EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EddyProtocol", "EddyStorage"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,34 +1,49 @@
 import ArgumentParser
 import EddyBroker
+import EddyClient
 import EddyProtocol
 import EddyStorage
 import Foundation
 
 extension Bench {
-    /// `eddy bench produce`: produce throughput through an in-process cluster, with replication.
+    /// `eddy bench produce`: throughput of EddyClient's producer against an in-process cluster.
     struct ProduceBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "produce",
-            abstract: "Measure produce throughput through an in-process cluster with replication.",
+            abstract: "Measure producer throughput through the producer client and an in-process cluster.",
             discussion: """
                 Creates a scratch cluster of --brokers brokers and a topic with --partitions partitions \
-                and --replication-factor replicas, then sends --records records of --record-size bytes \
-                in batches of --batch records as Produce requests with --acks to the partitions' \
-                leaders (round-robin over partitions), through the cluster's transport, keeping up to \
-                --max-in-flight requests outstanding (Kafka's max.in.flight.requests.per.connection). \
-                A ClusterDriver thread replicates, as a running cluster does: followers fetch as soon \
-                as a leader appends. Prints records/s, MB/s and the p50/p99 latency of one request \
-                (send to acknowledgement), then checks that every replica holds every record.
+                and --replication-factor replicas, then sends --records records with --record-size-byte \
+                values and null keys through one producer (EddyClient's Producer, as an application \
+                would: one send call per record, keyless records placed by the sticky partitioner, \
+                batches of --batch-size bytes sent after --linger-ms with --acks, at most --max-in-flight \
+                requests per broker, idempotent unless --no-idempotence or --acks other than all; \
+                --producer-property sets any other producer setting). A \
+                ClusterDriver thread replicates, as a running cluster does. Timing starts at the first \
+                send and stops when the producer has flushed every record. Prints records/s, MB/s of \
+                values, batches and requests, and the send-to-acknowledgement latency of every \
+                1000th record; then checks that every replica holds every record.
                 """)
 
         @OptionGroup var common: DataDirectoryOptions
-        @OptionGroup var workload: BenchLogOptions
 
-        @Option(help: ArgumentHelp("Replicas per partition.", valueName: "n"))
-        var replicationFactor: Int16 = 3
+        @Option(help: ArgumentHelp("Records to send.", valueName: "n"))
+        var records: Int = 10_000_000
+
+        @Option(help: ArgumentHelp("Bytes of each record's value (keys are null).", valueName: "bytes"))
+        var recordSize: Int = 100
+
+        @Option(help: ArgumentHelp("The producer's batch.size.", valueName: "bytes"))
+        var batchSize: Int = ProducerConfig.defaultBatchSize
+
+        @Option(help: ArgumentHelp("The producer's linger.ms.", valueName: "ms"))
+        var lingerMs: Int64 = ProducerConfig.defaultLingerMs
 
         @Option(parsing: .unconditional, help: ArgumentHelp("all (-1), 1 or 0.", valueName: "all|1|0"))
         var acks: Acks = .all
+
+        @Option(help: ArgumentHelp("Replicas per partition.", valueName: "n"))
+        var replicationFactor: Int16 = 1
 
         @Option(help: ArgumentHelp("Partitions of the topic.", valueName: "n"))
         var partitions: Int32 = 1
@@ -36,13 +51,25 @@ extension Bench {
         @Option(help: ArgumentHelp("Brokers in the scratch cluster.", valueName: "n"))
         var brokers: Int = 3
 
-        @Option(help: ArgumentHelp("Requests outstanding at once.", valueName: "n"))
-        var maxInFlight: Int = 5
+        @Option(help: ArgumentHelp("max.in.flight.requests.per.connection.", valueName: "n"))
+        var maxInFlight: Int = ProducerConfig.defaultMaxInFlight
 
-        /// request.timeout.ms of every request.
-        static let timeoutMs: Int32 = 30_000
+        @Flag(inversion: .prefixedNo, help: "enable.idempotence (default: on unless --acks is not all).")
+        var idempotence: Bool?
+
+        @Option(name: .customLong("producer-property"),
+                help: ArgumentHelp("Any other producer setting by its Kafka name (repeatable), e.g. buffer.memory=67108864.",
+                                   valueName: "key=value"))
+        var producerProperties: [String] = []
+
+        /// Every this many records, one's latency is measured.
+        static let latencySampleInterval = 1000
 
         func validate() throws {
+            guard records > 0 else { throw ValidationError("--records must be positive") }
+            guard recordSize >= 0 else { throw ValidationError("--record-size must not be negative") }
+            guard batchSize >= 0 else { throw ValidationError("--batch-size must not be negative") }
+            guard lingerMs >= 0 else { throw ValidationError("--linger-ms must not be negative") }
             guard (1 ... ClusterCommand.maxBrokers).contains(brokers) else {
                 throw ValidationError("--brokers must be between 1 and \(ClusterCommand.maxBrokers)")
             }
@@ -51,6 +78,22 @@ extension Bench {
             }
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
             guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be positive") }
+            do { _ = try producerConfig() } catch let e as ClientError { throw ValidationError(e.description) }
+        }
+
+        func producerConfig() throws -> ProducerConfig {
+            var c = ProducerConfig()
+            c.clientId = "eddy-bench"
+            for (key, value) in try KeyValueArguments.parse(producerProperties, flag: "--producer-property") {
+                try c.set(key, value)
+            }
+            c.acks = acks.producerAcks
+            c.batchSize = batchSize
+            c.lingerMs = lingerMs
+            c.maxInFlightRequestsPerConnection = maxInFlight
+            c.enableIdempotence = idempotence
+            try c.validate()
+            return c
         }
 
         func run() throws {
@@ -64,107 +107,100 @@ extension Bench {
             defer { cluster.simulateCrash() }
             try cluster.createTopic("bench", partitions: partitions, replicationFactor: replicationFactor)
             cluster.settle()
-            let tps = (0 ..< partitions).map { TopicPartition("bench", $0) }
-            let leaders = try tps.map { try cluster.leader(of: $0) }
-            let batch = BenchData.batch(records: workload.batch, recordSize: workload.recordSize, seed: 1)
-            print("produce: \(BenchFormat.grouped(Double(workload.records))) records of \(workload.recordSize) bytes, "
-                + "batches of \(workload.batch) (\(BenchFormat.grouped(Double(batch.count))) bytes each), "
-                + "\(brokers) brokers, \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
-                + "replication factor \(replicationFactor), acks=\(acks == .all ? "all" : String(acks.value)), "
-                + "max \(maxInFlight) in flight, flush off")
-
             let driver = ClusterDriver(cluster: cluster)
             driver.start()
-            let tracker = InFlightRequests(capacity: workload.batchCount, window: maxInFlight)
-            let start = monotonicNanos()
-            for i in 0 ..< workload.batchCount {
-                if i & 63 == 0 { try BenchWorkspace.checkInterrupted() }
-                if tracker.failure != nil { break }
-                let p = i % tps.count
-                let request = ProduceRequest(topic: "bench", partition: tps[p].partition, records: batch,
-                                             acks: acks.value, timeoutMs: ProduceBench.timeoutMs)
-                tracker.begin()
-                let t0 = monotonicNanos()
-                cluster.transport.send(.produce(request), to: leaders[p], context: RequestContext(clientId: "eddy-bench")) { result in
-                    tracker.end(result, tp: tps[p], nanos: monotonicNanos() - t0)
-                }
-            }
-            tracker.waitForAll()
-            let elapsed = monotonicNanos() - start
-            driver.stop()
-            if let failure = tracker.failure { throw EddyError(failure) }
+            defer { driver.stop() }
 
+            let config = try producerConfig()
+            let producer = try BytesProducer(config: config, transport: cluster.transport, bootstrapNodes: cluster.runningBrokers,
+                                             random: SplitMix64(seed: 1))
+            var rng = SplitMix64(seed: 1)
+            let value = (0 ..< recordSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let latencies = LatencyCollector(capacity: records / Self.latencySampleInterval + 1)
+            let count = records
+            // The metadata is fetched before timing starts, as a long-running producer has it.
+            _ = try blockingAwait { try await producer.partitions(for: "bench") }
+            print("produce: \(BenchFormat.grouped(Double(records))) records of \(recordSize) bytes through the producer client, "
+                + "\(brokers) brokers, \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
+                + "replication factor \(replicationFactor), acks=\(config.acks), batch.size=\(config.batchSize), "
+                + "linger.ms=\(config.lingerMs), max.in.flight=\(config.maxInFlightRequestsPerConnection), "
+                + "idempotence \(producer.isIdempotent ? "on" : "off"), flush off")
+
+            let start = monotonicNanos()
+            try blockingAwait {
+                let record = ProducerRecord<[UInt8], [UInt8]>(topic: "bench", value: value)
+                for i in 0 ..< count {
+                    if i % Self.latencySampleInterval == 0 {
+                        if Signals.interrupted { throw EddyError("benchmark interrupted") }
+                        let t0 = monotonicNanos()
+                        try await producer.send(record) { result in latencies.add(result, nanos: monotonicNanos() - t0) }
+                    } else {
+                        try await producer.sendAndForget(record)
+                    }
+                }
+                await producer.flush()
+            }
+            let elapsed = monotonicNanos() - start
+            let metrics = producer.metrics
+            try blockingAwait { await producer.close() }
+            if metrics.recordErrors > 0 || latencies.failure != nil {
+                throw EddyError("\(metrics.recordErrors) records failed" + (latencies.failure.map { "; first: \($0)" } ?? ""))
+            }
             cluster.settle()
-            try verify(cluster, tps, recordsPerBatch: workload.batch)
-            BenchReport.print(records: workload.records, bytes: batch.count * workload.batchCount, nanos: elapsed,
-                              latencies: tracker.latencies, per: "request", bytesLabel: "batch bytes")
+            try verify(cluster)
+            let seconds = Double(elapsed) / 1e9
+            let samples = latencies.samples
+            print("  elapsed:    \(BenchFormat.fixed(seconds, 3)) s")
+            print("  records/s:  \(BenchFormat.grouped(Double(records) / seconds))")
+            print("  throughput: \(BenchFormat.mbPerSecond(bytes: records * recordSize, nanos: elapsed)) (values; 1 MB = 10^6 bytes)")
+            print("  latency per record (send to acknowledgement, 1 in \(Self.latencySampleInterval)): "
+                + "p50 \(BenchFormat.micros(samples.percentile(50))), p99 \(BenchFormat.micros(samples.percentile(99))), "
+                + "max \(BenchFormat.micros(samples.percentile(100)))")
+            print("  batches:    \(BenchFormat.grouped(Double(metrics.batchesSent))) "
+                + "(\(BenchFormat.fixed(Double(metrics.recordsSent) / Double(max(1, metrics.batchesSent)), 1)) records, "
+                + "\(BenchFormat.grouped(Double(metrics.bytesSent) / Double(max(1, metrics.batchesSent)))) bytes each), "
+                + "\(BenchFormat.grouped(Double(metrics.requests))) requests, \(metrics.retries) retries")
         }
 
         /// Every replica of every partition holds all its records, and knows they are committed.
-        private func verify(_ cluster: Cluster, _ tps: [TopicPartition], recordsPerBatch: Int) throws {
-            for (p, tp) in tps.enumerated() {
-                let batches = workload.batchCount / tps.count + (p < workload.batchCount % tps.count ? 1 : 0)
-                let expected = Int64(batches * recordsPerBatch)
+        private func verify(_ cluster: Cluster) throws {
+            var total: Int64 = 0
+            for p in 0 ..< partitions {
+                let tp = TopicPartition("bench", p)
                 let offsets = cluster.replicaOffsets(tp)
+                let leo = offsets.values.map(\.logEndOffset).max() ?? 0
                 guard offsets.count == Int(replicationFactor),
-                      offsets.values.allSatisfy({ $0.logEndOffset == expected && $0.highWatermark == expected }) else {
-                    throw EddyError("replicas of \(tp) do not all hold \(expected) committed records: "
+                      offsets.values.allSatisfy({ $0.logEndOffset == leo && $0.highWatermark == leo }) else {
+                    throw EddyError("replicas of \(tp) differ: "
                         + offsets.sorted { $0.key < $1.key }.map { "broker \($0.key) LEO \($0.value.logEndOffset) HW \($0.value.highWatermark)" }
                         .joined(separator: ", "))
                 }
+                total += leo
+            }
+            guard total == Int64(records) else {
+                throw EddyError("the partitions hold \(total) records, not \(records)")
             }
         }
     }
 }
 
-/// The outstanding requests of `bench produce`: a window of at most `window` at a time, their
-/// latencies, and the first failure. Completions arrive on the cluster's threads.
-final class InFlightRequests: @unchecked Sendable {
-    private let condition = NSCondition()
-    private let window: Int
-    private var outstanding = 0
-    private var samples: LatencySamples
-    private var firstFailure: String?
+/// Latencies of the sampled records, reported from the producer's tasks.
+final class LatencyCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _samples: LatencySamples
+    private var _failure: ClientError?
 
-    init(capacity: Int, window: Int) {
-        samples = LatencySamples(capacity: capacity)
-        self.window = window
-    }
+    init(capacity: Int) { _samples = LatencySamples(capacity: capacity) }
 
-    /// Waits for room in the window, then counts one more request.
-    func begin() {
-        condition.lock()
-        while outstanding >= window { condition.wait() }
-        outstanding += 1
-        condition.unlock()
-    }
-
-    func end(_ result: Result<KafkaResponse, TransportError>, tp: TopicPartition, nanos: UInt64) {
-        var failure: String?
-        switch result {
-        case let .success(.produce(r)):
-            if let p = r.partition(topic: tp.topic, partition: tp.partition) {
-                if p.errorCode != .none { failure = "\(p.errorCode.name): \(p.errorMessage ?? "produce to \(tp) failed")" }
-            } else {
-                failure = "the response to a produce to \(tp) has no answer for it"
+    func add(_ result: Result<RecordMetadata, ClientError>, nanos: UInt64) {
+        lock.withLock {
+            switch result {
+            case .success: _samples.add(nanos)
+            case let .failure(e): if _failure == nil { _failure = e }
             }
-        case .success: failure = "unexpected response to Produce"
-        case let .failure(e): failure = "produce to \(tp) failed: \(e)"
         }
-        condition.lock()
-        samples.add(nanos)
-        if firstFailure == nil { firstFailure = failure }
-        outstanding -= 1
-        condition.broadcast()
-        condition.unlock()
     }
 
-    func waitForAll() {
-        condition.lock()
-        while outstanding > 0 { condition.wait() }
-        condition.unlock()
-    }
-
-    var failure: String? { condition.lock(); defer { condition.unlock() }; return firstFailure }
-    var latencies: LatencySamples { condition.lock(); defer { condition.unlock() }; return samples }
+    var samples: LatencySamples { lock.withLock { _samples } }
+    var failure: ClientError? { lock.withLock { _failure } }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EddyBroker
+import EddyClient
 import EddyProtocol
 import EddyStorage
 #if canImport(Glibc)
@@ -19,6 +20,13 @@ struct Consume: ParsableCommand {
             follows the topic, printing new records as they are appended, until interrupted \
             (Ctrl-C exits 0). While waiting it releases the data directory so that other eddy \
             commands can use it (see eddy(1), LOCKING).
+
+            With --group it consumes as a member of that consumer group instead: the group \
+            assigns the partitions, reading starts at the group's committed offsets (--offset \
+            earliest or latest only where there is none, as Kafka's auto.offset.reset), and what \
+            was printed is committed before the command exits or waits, so the next run \
+            continues after it (at-least-once). --consumer-property sets Kafka consumer \
+            properties (session.timeout.ms, fetch.max.wait.ms, ...).
             """)
 
     @OptionGroup var common: DataDirectoryOptions
@@ -29,9 +37,16 @@ struct Consume: ParsableCommand {
     @Option(help: ArgumentHelp("Only this partition (default: all).", valueName: "n"))
     var partition: Int32?
 
-    @Option(help: ArgumentHelp("Where to start: earliest, latest, or an absolute offset.",
+    @Option(help: ArgumentHelp("Where to start: earliest, latest, or an absolute offset (default: earliest). With --group: where to start in partitions without a committed offset, earliest or latest.",
                                valueName: "earliest|latest|n"))
-    var offset: StartOffset = .earliest
+    var offset: StartOffset?
+
+    @Option(help: ArgumentHelp("Consume as a member of this consumer group, committing what was printed.", valueName: "group"))
+    var group: String?
+
+    @Option(name: .customLong("consumer-property"),
+            help: ArgumentHelp("A Kafka consumer property, with --group (repeatable).", valueName: "key=value"))
+    var consumerProperties: [String] = []
 
     @Option(help: ArgumentHelp("Stop after this many records.", valueName: "n"))
     var maxMessages: Int?
@@ -51,6 +66,16 @@ struct Consume: ParsableCommand {
     func validate() throws {
         if let maxMessages, maxMessages < 0 { throw ValidationError("--max-messages must not be negative") }
         if let partition, partition < 0 { throw ValidationError("--partition must not be negative") }
+        if let group {
+            if group.isEmpty { throw ValidationError("--group must not be empty") }
+            if partition != nil { throw ValidationError("--partition cannot be used with --group: the group assigns the partitions") }
+            if case .absolute = offset {
+                throw ValidationError("--offset with --group must be earliest or latest (where the group has no committed offset)")
+            }
+            _ = try consumerConfig(group: group)
+        } else if !consumerProperties.isEmpty {
+            throw ValidationError("--consumer-property requires --group")
+        }
         if let format {
             do { _ = try RecordFormat(parsing: format) } catch let e as RecordFormat.ParseError {
                 throw ValidationError(e.description)
@@ -58,14 +83,34 @@ struct Consume: ParsableCommand {
         }
     }
 
+    /// The group member's configuration: --consumer-property values over eddy's defaults (no
+    /// auto-commit: the command commits what it printed; auto.offset.reset earliest), and
+    /// --offset over both.
+    func consumerConfig(group: String) throws -> ConsumerConfig {
+        let properties = try KeyValueArguments.dictionary(consumerProperties, flag: "--consumer-property")
+        var config = ConsumerConfig(groupId: group)
+        config.clientId = "eddy-consume"
+        config.enableAutoCommit = false
+        config.autoOffsetReset = .earliest
+        do {
+            try config.apply(properties)
+        } catch {
+            throw ValidationError("--consumer-property: \(error)")
+        }
+        if let offset { config.autoOffsetReset = offset == .latest ? .latest : .earliest }
+        if config.groupId != group { throw ValidationError("--consumer-property group.id conflicts with --group") }
+        return config
+    }
+
     func run() throws {
         let recordFormat = try format.map { try RecordFormat(parsing: $0) } ?? .default
+        if let group { return try runGroup(group, format: recordFormat) }
         guard let session = try Session.open(common, create: false) else {
             throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.")
         }
         var reader: ConsumeReader
         do {
-            reader = try ConsumeReader(cluster: session.cluster, topic: topic, partition: partition, start: offset,
+            reader = try ConsumeReader(cluster: session.cluster, topic: topic, partition: partition, start: offset ?? .earliest,
                                        format: recordFormat, limit: maxMessages)
         } catch {
             try? session.close()
@@ -86,6 +131,44 @@ struct Consume: ParsableCommand {
             out.flush()
             if session.isOpen { try session.close() }
         } catch {
+            out.flush()
+            if session.isOpen { try? session.close() }
+            throw error
+        }
+    }
+
+    /// `--group`: poll as a member, print, and commit what was printed before exiting or
+    /// waiting. While it waits for new records it commits, leaves the group (LeaveGroup) and
+    /// releases the data directory like the plain reader; it rejoins when it resumes.
+    private func runGroup(_ group: String, format: RecordFormat) throws {
+        let config = try consumerConfig(group: group)
+        // Only one process uses the data directory at a time, so a group here has its members
+        // in this process: waiting group.initial.rebalance.delay.ms for others would only delay.
+        var options = ClusterOptions()
+        options.groupCoordinator.groupInitialRebalanceDelayMs = 0
+        guard let session = try Session.open(common, create: false, options: options) else {
+            throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.")
+        }
+        let out = Output.standard
+        let reader = ConsumeGroupReader(topic: topic, config: config, format: format, limit: maxMessages)
+        do {
+            _ = try session.cluster.describeTopic(topic)
+            try reader.start(session)
+            while !reader.isDone, !out.isClosed, !Signals.interrupted {
+                let polled = try reader.poll(out: out)
+                if polled.printed > 0 || !polled.atEnd { continue }
+                if exitAtEnd { break }
+                try reader.commitAndClose(out: out)
+                try session.suspend()
+                usleep(Consume.followPollMicroseconds)
+                guard try session.resume() else { return }
+                try reader.start(session)
+            }
+            try reader.commitAndClose(out: out)
+            out.flush()
+            if session.isOpen { try session.close() }
+        } catch {
+            try? reader.commitAndClose(out: out)
             out.flush()
             if session.isOpen { try? session.close() }
             throw error

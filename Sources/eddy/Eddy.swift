@@ -15,13 +15,13 @@ struct Eddy: ParsableCommand {
         commandName: "eddy",
         abstract: "Kafka's event-streaming model: topics, partitions, a durable log, and replication across brokers.",
         discussion: """
-            With no command, eddy prints the state of the data directory (same as `eddy status`). \
-            The data directory is --data-dir, else $EDDY_DATA_DIR, else ./eddy-data. \
+            With no command, eddy runs `eddy demo`: a 3-broker demo cluster with live traffic in the \
+            console. Other commands use the data directory --data-dir, else $EDDY_DATA_DIR, else ./eddy-data. \
             See eddy(1) for details.
             """,
         version: "0.1.0",
-        subcommands: [Status.self, ClusterCommand.self, BrokerCommand.self, Topics.self, Produce.self, Consume.self, Bench.self],
-        defaultSubcommand: Status.self
+        subcommands: [Demo.self, Console.self, Status.self, ClusterCommand.self, BrokerCommand.self, Topics.self, Groups.self, Produce.self, Consume.self, Bench.self],
+        defaultSubcommand: Demo.self
     )
 
     static func main() {

@@ -3,27 +3,26 @@ import EddyBroker
 import EddyClient
 import EddyProtocol
 import EddyStorage
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// `eddy produce`: one record per line of standard input.
+/// `eddy produce`: one record per line of standard input, sent through EddyClient's producer.
 struct Produce: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Append one record per line of standard input to a topic.",
+        abstract: "Send one record per line of standard input to a topic.",
         discussion: """
             Each line (up to, not including, '\\n'; a '\\r' before it is kept) is one record's value. \
             With --key-separator, the bytes before the first separator are the key and the rest the \
-            value; a line without the separator gets a null key. Records go to --partition if given, \
-            else keyed records to murmur2(key) % partitions (as Kafka's Java client does) and keyless \
-            ones to a sticky partition that changes after each full batch. Records are appended in \
-            batches of up to --batch-size bytes per partition and sent to each partition's leader \
-            with --acks: all (the default) waits until every in-sync replica has the batch, and \
-            fails with NOT_ENOUGH_REPLICAS when the ISR is smaller than the topic's \
-            min.insync.replicas. At the end a one-line summary goes to stderr. While standard input has nothing to read, the data directory is released (see \
-            eddy(1), LOCKING). Ctrl-C ends the input: complete lines already read are appended.
+            value; a line without the separator gets a null key. Records go through eddy's producer \
+            client, as with kafka-console-producer: to --partition if given, else keyed records to \
+            murmur2(key) % partitions and keyless ones to a sticky partition that changes after each \
+            full batch; batches of up to --batch-size bytes per partition go to each leader once full \
+            or after --linger-ms, with --acks: all (the default) waits until every in-sync replica \
+            has the batch, and fails with NOT_ENOUGH_REPLICAS when the ISR is smaller than the \
+            topic's min.insync.replicas. Retriable errors are retried (retries=3, as \
+            kafka-console-producer); the producer is idempotent unless --acks is not all or \
+            --no-idempotence is given. Any producer setting can be given with --producer-property; \
+            the flags above win over it. At the end a one-line summary goes to stderr. While \
+            standard input has nothing to read, what was read is sent and the data directory is \
+            released (see eddy(1), LOCKING). Ctrl-C ends the input: complete lines already read are sent.
             """)
 
     @OptionGroup var common: DataDirectoryOptions
@@ -34,31 +33,69 @@ struct Produce: ParsableCommand {
     @Option(help: ArgumentHelp("Split each line at the first SEP into key and value.", valueName: "sep"))
     var keySeparator: String?
 
-    @Option(help: ArgumentHelp("Append every record to this partition.", valueName: "n"))
+    @Option(help: ArgumentHelp("Send every record to this partition.", valueName: "n"))
     var partition: Int32?
 
     @Option(name: .customLong("header"), help: ArgumentHelp("A header added to every record (repeatable).", valueName: "key=value"))
     var headers: [String] = []
 
-    @Option(help: ArgumentHelp("Largest batch in bytes (Kafka's batch.size); capped at the topic's max.message.bytes.", valueName: "bytes"))
-    var batchSize: Int = Partitioner.defaultBatchSize
+    @Option(help: ArgumentHelp("Largest batch in bytes (batch.size, default 16384); capped at the topic's max.message.bytes.",
+                               valueName: "bytes"))
+    var batchSize: Int?
+
+    @Option(help: ArgumentHelp("How long a batch that is not full waits for more records (linger.ms, default 5).", valueName: "ms"))
+    var lingerMs: Int64?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "all (or -1): every in-sync replica has the batch; 1: the leader has it; 0: no acknowledgement. Kafka's acks.",
+        "all (or -1): every in-sync replica has the batch; 1: the leader has it; 0: no acknowledgement. Kafka's acks (default all).",
         valueName: "all|1|0"))
-    var acks: Acks = .all
+    var acks: Acks?
 
-    @Option(help: ArgumentHelp("How long the leader may wait for acks=all (Kafka's request.timeout.ms).", valueName: "ms"))
-    var timeoutMs: Int32 = 30_000
+    @Option(help: ArgumentHelp("How long to wait for each response, and the leader for acks=all (request.timeout.ms, default 30000).",
+                               valueName: "ms"))
+    var timeoutMs: Int32?
+
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Number batches so retries neither duplicate nor reorder records (enable.idempotence; on by default unless --acks is not all)."))
+    var idempotence: Bool?
+
+    @Option(name: .customLong("producer-property"),
+            help: ArgumentHelp("A producer setting by its Kafka name (repeatable), e.g. retries=5.", valueName: "key=value"))
+    var producerProperties: [String] = []
 
     /// How long input may stay silent before the data directory is released.
     static let lingerMilliseconds: Int32 = 50
 
     func validate() throws {
         if let keySeparator, keySeparator.isEmpty { throw ValidationError("--key-separator must not be empty") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        guard timeoutMs >= 0 else { throw ValidationError("--timeout-ms must not be negative") }
+        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
+        if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
+        if let timeoutMs, timeoutMs < 0 { throw ValidationError("--timeout-ms must not be negative") }
         _ = try KeyValueArguments.parse(headers, flag: "--header")
+        do {
+            _ = try producerConfig(maxMessageBytes: nil)
+        } catch let e as ClientError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    /// The producer's settings: kafka-console-producer's defaults (client.id console-producer,
+    /// retries 3), then --producer-property, then the flags given.
+    func producerConfig(maxMessageBytes: Int?) throws -> ProducerConfig {
+        var c = ProducerConfig()
+        c.clientId = "console-producer"
+        c.retries = 3
+        for (key, value) in try KeyValueArguments.parse(producerProperties, flag: "--producer-property") {
+            try c.set(key, value)
+        }
+        if let acks { c.acks = acks.producerAcks }
+        if let batchSize { c.batchSize = batchSize }
+        if let lingerMs { c.lingerMs = lingerMs }
+        if let timeoutMs { c.requestTimeoutMs = Int64(timeoutMs) }
+        if let idempotence { c.enableIdempotence = idempotence }
+        if let maxMessageBytes { c.batchSize = min(c.batchSize, maxMessageBytes) }
+        try c.validate()
+        return c
     }
 
     func run() throws {
@@ -69,57 +106,67 @@ struct Produce: ParsableCommand {
         }
         var reader = LineReader(fd: 0)
         defer { reader.deallocate() }
-        var accumulator: ProduceAccumulator
+        let lines: LineProducer
         do {
-            let description = try session.cluster.describeTopic(topic)
-            if let partition, partition < 0 || Int(partition) >= description.partitionCount {
-                throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION",
-                                "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(description.partitionCount) partitions).")
-            }
-            let maxMessageBytes = (try? LogConfig(overrides: description.configs))?.maxMessageBytes ?? LogConfig().maxMessageBytes
-            accumulator = ProduceAccumulator(
-                topic: topic, partitionCount: description.partitionCount, explicitPartition: partition,
-                keySeparator: keySeparator.map { Array($0.utf8) }, headers: recordHeaders,
-                batchBytes: min(batchSize, maxMessageBytes), maxMessageBytes: maxMessageBytes)
+            let maxMessageBytes = try checkTopic(session.cluster)
+            lines = LineProducer(topic: topic, partition: partition, keySeparator: keySeparator.map { Array($0.utf8) },
+                                 headers: recordHeaders, config: try producerConfig(maxMessageBytes: maxMessageBytes),
+                                 maxMessageBytes: maxMessageBytes)
         } catch {
             try? session.close()
             throw error
         }
         do {
-            try pump(&reader, &accumulator, session)
-            try accumulator.flush { try send($0, $1, session) }
+            try pump(&reader, lines, session)
+            try lines.close()
             try session.close()
         } catch {
-            // Keep what was appended: close cleanly, then report. The error is the one line a
-            // failed command prints, unless some records made it (then the summary says which).
+            // Keep what was sent: stop the producer and close cleanly, then report. The error is
+            // the one line a failed command prints, unless some records made it (then the
+            // summary says which).
+            try? lines.close()
             if session.isOpen { try? session.close() }
-            if accumulator.stats.records > 0 { printNotice("eddy: " + accumulator.summary) }
+            if lines.stats.recordCount > 0 { printNotice("eddy: " + lines.stats.summary(topic: topic)) }
             throw error
         }
-        printNotice("eddy: " + accumulator.summary)
+        printNotice("eddy: " + lines.stats.summary(topic: topic))
     }
 
-    /// Sends one batch to the partition's leader; returns the base offset it got (-1 if unknown).
-    private func send(_ tp: TopicPartition, _ batch: [UInt8], _ session: Session) throws -> Int64 {
-        try session.cluster.produce(tp, records: batch, acks: acks.value, timeoutMs: timeoutMs).baseOffset
+    /// The topic exists, --partition is one of its partitions, and the records have somewhere
+    /// to go (a record for a partition without a leader would wait delivery.timeout.ms and
+    /// fail). Returns the topic's max.message.bytes.
+    private func checkTopic(_ cluster: Cluster) throws -> Int {
+        let description = try cluster.describeTopic(topic)
+        if let partition {
+            if partition < 0 || Int(partition) >= description.partitionCount {
+                throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION",
+                                "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(description.partitionCount) partitions).")
+            }
+            _ = try cluster.leader(of: TopicPartition(topic, partition))
+        } else if !description.partitions.contains(where: { $0.leader >= 0 }) {
+            _ = try cluster.leader(of: TopicPartition(topic, 0))
+        }
+        return (try? LogConfig(overrides: description.configs))?.maxMessageBytes ?? LogConfig().maxMessageBytes
     }
 
-    /// Reads and appends until end of input or Ctrl-C, releasing the data directory while idle.
-    private func pump(_ reader: inout LineReader, _ acc: inout ProduceAccumulator, _ session: Session) throws {
+    /// Reads and sends until end of input or Ctrl-C; while input is idle, waits for what was
+    /// sent, stops the producer and releases the data directory.
+    private func pump(_ reader: inout LineReader, _ lines: LineProducer, _ session: Session) throws {
         while !Signals.interrupted {
             if session.isOpen, !reader.isReadable(timeoutMs: 0) {
-                try acc.flush { try send($0, $1, session) }
-                if !reader.isReadable(timeoutMs: Produce.lingerMilliseconds) { try session.suspend() }
+                try lines.flush()
+                if !reader.isReadable(timeoutMs: Produce.lingerMilliseconds) {
+                    try lines.close()
+                    try session.suspend()
+                }
             }
             let result = try reader.fill()
             if result == .interrupted { continue }
             if !session.isOpen {
                 guard try session.resume() else { return }
             }
-            let now = SystemClock().nowMs()
-            try reader.drainLines { line in
-                try acc.add(line: line, timestamp: now) { try send($0, $1, session) }
-            }
+            try reader.drainLines { line in try lines.add(line: line, session: session) }
+            try lines.send(session)
             if result == .endOfInput { return }
         }
     }
@@ -143,14 +190,16 @@ enum Acks: ExpressibleByArgument, Equatable {
         }
     }
 
-    /// The value of ProduceRequest.acks.
-    var value: Int16 {
+    var producerAcks: ProducerAcks {
         switch self {
-        case .all: -1
-        case .leader: 1
-        case .none: 0
+        case .all: .all
+        case .leader: .leader
+        case .none: .none
         }
     }
+
+    /// The value of ProduceRequest.acks.
+    var value: Int16 { producerAcks.value }
 
     static var defaultValueDescription: String { "all" }
     static var allValueStrings: [String] { ["all", "1", "0"] }

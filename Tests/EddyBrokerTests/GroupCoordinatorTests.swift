@@ -204,9 +204,14 @@ struct GroupCoordinatorTests {
         #expect(h.heartbeat(r.memberId, generation: 1, instance: "instance-b") == .none)
         #expect(h.syncs[h.sync(r.memberId, generation: 1, instance: "instance-b")]?.assignment == [2])
 
-        // Rejoining with changed metadata does rebalance.
-        _ = h.join(h.request(instance: "instance-b", clientId: "b", protocols: GroupHarness.protocols(tag: 9)))
-        #expect(h.state == .preparingRebalance)
+        // Rejoining with changed metadata but the same selected protocol does not rebalance
+        // (as in Kafka: a restarted consumer's metadata names its owned partitions); the new
+        // metadata is kept.
+        let t2 = h.join(h.request(instance: "instance-b", clientId: "b", protocols: GroupHarness.protocols(tag: 9)))
+        let r2 = try #require(h.joins[t2])
+        #expect(r2.error == .none)
+        #expect(h.state == .stable)
+        #expect(h.coordinator.groups[h.groupId]?.members[r2.memberId]?.protocols == GroupHarness.protocols(tag: 9))
     }
 
     @Test func staticMemberLeavesByInstanceId() {

@@ -4,9 +4,9 @@ import Foundation
 import Testing
 @testable import EddyClient
 
-/// The consumer with user-assigned partitions (no group): poll, positions, seeks, pause and
-/// resume, offsetsForTimes, auto.offset.reset.
 extension ConsumerClusterTests {
+    /// The consumer with user-assigned partitions (no group): poll, positions, seeks, pause and
+    /// resume, offsetsForTimes, auto.offset.reset.
     @Suite struct ConsumerAssignTests {
         @Test func pollReturnsEveryRecordInOffsetOrderPerPartition() async throws {
             let t = try ConsumerTestCluster()

@@ -4,9 +4,9 @@ import Foundation
 import Testing
 @testable import EddyClient
 
-/// A consumer as a group member: subscribing, committed offsets, auto-commit, the live
-/// registry, static membership.
 extension ConsumerClusterTests {
+    /// A consumer as a group member: subscribing, committed offsets, auto-commit, the live
+    /// registry, static membership.
     @Suite struct ConsumerGroupTests {
         @Test func aSingleMemberGetsEveryPartitionAndCommitsWhatItRead() async throws {
             let t = try ConsumerTestCluster()
@@ -86,6 +86,46 @@ extension ConsumerClusterTests {
             let reader = try t.consumer(group: "g", autoCommit: false)
             #expect(try await reader.committed([p0, p1]).mapValues(\.offset) == [p0: 5, p1: 5])
             await reader.close()
+        }
+
+        @Test func withoutACommittedOffsetAutoOffsetResetNoneFails() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            try t.produce("t", partition: 0, ["a"])
+            let c = try t.consumer(group: "g", autoCommit: false, reset: .none)
+            try await c.subscribe(topics: ["t"])
+            let tp = TopicPartition("t", 0)
+            await #expect(throws: ClientError.noOffsetForPartition(tp)) {
+                for _ in 0 ..< 2_000 { _ = try await c.poll(timeoutMs: 10) }
+            }
+            // Once the group has an offset, none reads from it.
+            try await c.commitSync([tp: OffsetAndMetadata(0)])
+            #expect(try await pollRecords(c, count: 1).map(\.text) == ["a"])
+            await c.close()
+        }
+
+        @Test func unsubscribingLeavesTheGroupAndTheOthersTakeOver() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 2)
+            let partitions = Set((0 ..< Int32(2)).map { TopicPartition("t", $0) })
+            let tracker = OwnershipTracker()
+            let a = MemberRunner(name: "a", consumer: try t.consumer(group: "g", autoCommit: false), tracker: tracker)
+            let b = MemberRunner(name: "b", consumer: try t.consumer(group: "g", autoCommit: false), tracker: tracker)
+            try await a.start(topics: ["t"])
+            try await b.start(topics: ["t"])
+            try await waitSettled([a, b], partitions)
+            let owned = a.consumer.assignment()
+            await a.stop()
+            await a.consumer.unsubscribe()
+            #expect(a.consumer.assignment().isEmpty && a.consumer.subscription().isEmpty)
+            #expect(a.events.events.last == .revoked(owned.sorted()))
+            try await waitSettled([b], partitions)
+            await #expect(throws: ClientError.self) { _ = try await a.consumer.poll(timeoutMs: 0) }
+            #expect(tracker.violations.isEmpty, "\(tracker.violations)")
+            await a.consumer.close()
+            await b.close()
         }
 
         @Test func liveRegistryReportsMembershipAssignmentAndPositions() async throws {

@@ -20,7 +20,7 @@ import Testing
 
     /// Appends a 100-byte value to `partition`; returns the outcome.
     @discardableResult
-    private func append(_ a: inout RecordAccumulator, partition: Int32, now: Int64 = 0, granted: Int = 0,
+    private func append(_ a: inout RecordAccumulator, partition: Int32?, now: Int64 = 0, granted: Int = 0,
                         mayTakeMemory: Bool = true) throws -> RecordAccumulator.AppendOutcome {
         var g = granted
         return try a.append(topic: Self.topic, partition: partition, key: nil, value: [UInt8](repeating: 1, count: 100), headers: [],
@@ -123,6 +123,51 @@ import Testing
         #expect(a.expiredBatches(nowMs: 999).isEmpty)
         #expect(a.expiredBatches(nowMs: 1000).map(\.topicPartition) == [Self.tp0])
         #expect(a.nextExpiryMs == 1500)
+    }
+
+    /// Keyless records land where `Partitioner` puts them when told of every record (the
+    /// accumulator only consults it when its choice may change). The reference below feeds
+    /// the partitioner record by record, with the same batch-full events; batches are also
+    /// drained at random points, so partitions move on both by the full-batch rule and by
+    /// the 2 × batch.size rule.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func stickyPartitionsMatchThePartitionerFedPerRecord(seed: UInt64) throws {
+        let batchSize = 1000, estimate = 131, encoded = 109, partitions = 3
+        var a = accumulator(batchSize: batchSize, partitions: partitions)
+        a = RecordAccumulator(settings: a.settings, partitioner: Partitioner(batchSize: batchSize, random: SplitMix64(seed: seed)))
+        a.updateTopic(Self.topic, .init(partitionCount: partitions, availablePartitions: [0, 1, 2]))
+        var reference = Partitioner(batchSize: batchSize, random: SplitMix64(seed: seed))
+        var open: [Int32: Int] = [:]   // records in each partition's open batch
+        var draws = SplitMix64(seed: seed &* 31)
+        var none: IdempotenceState?
+        for i in 0 ..< 3000 {
+            guard case let .appended(tp, _, _) = try append(&a, partition: nil, now: Int64(i)) else {
+                Issue.record("record \(i) not appended")
+                return
+            }
+            var choice = try reference.partition(topic: Self.topic, key: nil, partitionCount: partitions)
+            while let n = open[choice.partition] {
+                if RecordBatchHeader.size + n * encoded + estimate <= batchSize { break }
+                open[choice.partition] = nil
+                reference.recordAppended(topic: Self.topic, choice: choice, bytes: 0, batchIsReady: true, partitionCount: partitions)
+                let next = try reference.partition(topic: Self.topic, key: nil, partitionCount: partitions)
+                if next == choice { break }
+                choice = next
+            }
+            open[choice.partition, default: 0] += 1
+            reference.recordAppended(topic: Self.topic, choice: choice, bytes: estimate, batchIsReady: false, partitionCount: partitions)
+            #expect(tp.partition == choice.partition, "seed=\(seed): record \(i)")
+            guard tp.partition == choice.partition else { return }
+            if draws.next() % 23 == 0 {
+                // Send everything: every open batch closes without filling.
+                while true {
+                    let d = drain(&a, now: Int64(i) + 1000, idempotence: &none)
+                    if d.requests.isEmpty { break }
+                    for r in d.requests { for b in r.batches { a.done(b) } }
+                }
+                open.removeAll()
+            }
+        }
     }
 
     @Test func outOfOrderIsRetriableOnlyPastTheNextExpectedRecord() {

@@ -4,10 +4,10 @@ import Foundation
 import Testing
 @testable import EddyClient
 
-/// Members that fail: a crash (no LeaveGroup) found by the session timeout, a member that
-/// stops polling for longer than max.poll.interval.ms, at-least-once delivery across a crash,
-/// a commit from a stale generation, and the coordinator's broker dying.
 extension ConsumerClusterTests {
+    /// Members that fail: a crash (no LeaveGroup) found by the session timeout, a member that
+    /// stops polling for longer than max.poll.interval.ms, at-least-once delivery across a crash,
+    /// a commit from a stale generation, and the coordinator's broker dying.
     @Suite struct RebalanceFailureTests {
         @Test func aCrashedMemberIsRemovedBySessionTimeoutAndItsPartitionsReassigned() async throws {
             let t = try ConsumerTestCluster()
@@ -179,13 +179,9 @@ extension ConsumerClusterTests {
                                   tracker: tracker)
             try await a2.start(topics: ["t"])
             try await waitUntil("the restarted static member owns its partitions") { a2.isStable && a2.consumer.assignment() == aOwned }
-            // KIP-345: no rebalance, so b keeps its partitions without a revocation. Kafka's
-            // coordinator compares only the selected protocol of a returning static member; eddy's
-            // compares the whole metadata (which names the partitions owned before the restart)
-            // and rebalances: a broker-side difference, reported.
-            withKnownIssue("the coordinator rebalances when a static member's subscription metadata differs", isIntermittent: true) {
-                #expect(b.events.events.count == bEvents, "b saw a rebalance: \(b.events.events)")
-            }
+            // KIP-345: no rebalance, so b keeps its partitions without a revocation (the
+            // coordinator compares only the group's selected protocol, as Kafka's does).
+            #expect(b.events.events.count == bEvents, "b saw a rebalance: \(b.events.events)")
             #expect(a2.consumer.assignment() == aOwned)
             for m in [a2, b] { await m.close() }
         }
@@ -199,7 +195,7 @@ extension ConsumerClusterTests {
             config.metadataMaxAgeMs = 100
             let c = try Consumer(client: t.client(), config: config)
             let runner = MemberRunner(name: "c", consumer: c, tracker: OwnershipTracker())
-            try c.subscribe(pattern: "orders-.*", listener: runner)
+            try await c.subscribe(pattern: "orders-.*", listener: runner)
             runner.startPolling()
             try await waitUntil("the matching topic is assigned") { c.assignment() == [TopicPartition("orders-eu", 0), TopicPartition("orders-eu", 1)] }
             try await t.createTopic("orders-us", partitions: 1)

@@ -4,11 +4,11 @@ import Foundation
 import Testing
 @testable import EddyClient
 
-/// Groups of 1 to 5 members on 3 and 6 partitions, for every assignor: members join one by
-/// one, then leave; after each change the group settles with every partition owned by exactly
-/// one member, idle members when there are more members than partitions, balanced
-/// assignments, and at no moment a partition owned by two members.
 extension ConsumerClusterTests {
+    /// Groups of 1 to 5 members on 3 and 6 partitions, for every assignor: members join one by
+    /// one, then leave; after each change the group settles with every partition owned by exactly
+    /// one member, idle members when there are more members than partitions, balanced
+    /// assignments, and at no moment a partition owned by two members.
     @Suite struct RebalanceTests {
         static let strategies = ["range", "roundrobin", "sticky", "cooperative-sticky"]
 

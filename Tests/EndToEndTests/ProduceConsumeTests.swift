@@ -41,6 +41,47 @@ import Testing
         #expect(r.stderr.contains("in \(batches.count) batches"), "\(r)")
     }
 
+    /// `eddy produce` goes through the producer client: idempotent by default (its batches
+    /// carry a producer id and sequence numbers), not with --no-idempotence or --acks 1, and
+    /// any producer setting can be passed with --producer-property.
+    @Test func producerSettingsAndIdempotence() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try topic(dir, "t", partitions: 1)
+        let runs: [[String]] = [[], ["--no-idempotence"], ["--acks", "1"], ["--idempotence", "--linger-ms", "0"],
+                                ["--producer-property", "enable.idempotence=false", "--producer-property", "retries=5"]]
+        for (i, flags) in runs.enumerated() {
+            let r = try Eddy.run(["produce", "--topic", "t"] + flags + dir.flag, stdin: Array("r\(i)a\nr\(i)b\n".utf8))
+            try #require(r.status == 0, "\(flags): \(r)")
+            #expect(r.stderr.hasSuffix("to t: partition 0 offsets \(2 * i)..\(2 * i + 1)\n"), "\(flags): \(r)")
+        }
+        let log = try Array(Data(contentsOf: URL(fileURLWithPath: dir.partitionDirectory("t", 0) + "/00000000000000000000.log")))
+        let headers = try MemoryRecords.batches(in: log).map(\.header)
+        #expect(headers.reduce(0) { $0 + Int($1.recordCount) } == 2 * runs.count)
+        // Run i wrote offsets 2i and 2i+1, in one batch or (when the second line came after
+        // linger.ms) two.
+        let byRun = Dictionary(grouping: headers) { Int($0.baseOffset / 2) }
+        #expect((0 ..< runs.count).map { byRun[$0]?.allSatisfy(\.isIdempotent) } == [true, false, false, true, false])
+        let first = try #require(byRun[0]?.first), fourth = try #require(byRun[3]?.first)
+        #expect(first.baseSequence == 0 && fourth.baseSequence == 0)
+        #expect(first.producerId != fourth.producerId, "each run gets its own producer id")
+        let c = try Eddy.run(["consume", "--topic", "t", "--exit-at-end"] + dir.flag)
+        #expect(c.outLines == (0 ..< runs.count).flatMap { ["r\($0)a", "r\($0)b"] })
+    }
+
+    @Test(arguments: [
+        ["--producer-property", "retries"], ["--producer-property", "no.such.setting=1"],
+        ["--producer-property", "acks=2"], ["--acks", "1", "--idempotence"], ["--linger-ms", "-1"],
+        ["--producer-property", "compression.type=gzip"],
+    ])
+    func badProducerSettingsAreUsageErrors(flags: [String]) throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let r = try Eddy.run(["produce", "--topic", "t"] + flags + dir.flag, stdin: Array("x\n".utf8))
+        #expect(r.status == 2, "\(flags): \(r)")
+        #expect(r.stderr.hasPrefix("eddy: "), "\(flags): \(r)")
+    }
+
     @Test func keysGoToMurmur2PartitionsAndFormatTokensRender() throws {
         let dir = TempDataDir()
         defer { dir.remove() }

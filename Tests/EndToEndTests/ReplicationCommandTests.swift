@@ -222,7 +222,7 @@ import Testing
             let r = try eddy(args, dir, stdin: Array("x\n".utf8))
             #expect(r.status == 1 && r.errLines.last?.hasPrefix("eddy: LEADER_NOT_AVAILABLE: ") == true, "\(args): \(r)")
         }
-        let status = try ok([], dir)
+        let status = try ok(["status"], dir)
         #expect(status.outLines.contains { $0.split(separator: " ").prefix(3) == ["solo", "0", "none"] }, "\(status)")
         try ok(["broker", "start", "--id", "\(leader)"], dir)
         #expect(try describe("solo", dir)[0].leaderId == leader)

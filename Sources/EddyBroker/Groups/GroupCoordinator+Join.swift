@@ -133,7 +133,7 @@ extension GroupCoordinator {
         guard var member = group.members[oldMemberId] else { preconditionFailure("static mapping to a missing member") }
         if let old = member.joinToken { actions.append(.joinResponse(old, .failure(.fencedInstanceId, memberId: oldMemberId))) }
         if let old = member.syncToken { actions.append(.syncResponse(old, SyncResult(error: .fencedInstanceId))) }
-        let protocolsUnchanged = member.protocols == request.protocols
+        member.protocols = request.protocols
         member.joinToken = nil
         member.syncToken = nil
         member.memberId = newMemberId
@@ -147,6 +147,9 @@ extension GroupCoordinator {
         group.staticMembers[request.groupInstanceId!] = newMemberId
         if group.leaderId == oldMemberId { group.leaderId = newMemberId }
         if group.pendingSync.remove(oldMemberId) != nil { group.pendingSync.insert(newMemberId) }
+        // As Kafka does: a returning static member's metadata always differs (owned partitions,
+        // generation), so only a change of the group's selected protocol forces a rebalance.
+        let protocolsUnchanged = group.selectProtocol() == group.protocolName
 
         switch group.state {
         case .stable where protocolsUnchanged:

@@ -117,12 +117,16 @@ extension Consumer {
         let result = await listOffsetsOnce(timestamps)
         if let fatal = result.fatal { throw fatal }
         lock.withLock {
+            var retry = !result.retry.isEmpty
             for (tp, strategy) in resets {
-                guard state.subscriptions.states[tp]?.fetchState == .awaitingReset(strategy), let found = result.found[tp],
-                      found.offset >= 0 else { continue }
+                guard state.subscriptions.states[tp]?.fetchState == .awaitingReset(strategy) else { continue }
+                guard let found = result.found[tp], found.offset >= 0 else {
+                    retry = true
+                    continue
+                }
                 state.subscriptions.seek(tp, offset: found.offset, epoch: found.leaderEpoch >= 0 ? found.leaderEpoch : nil)
             }
-            if !result.retry.isEmpty {
+            if retry {
                 state.nextPositionAttemptMs = ClientTime.monotonicMs() + config.retryBackoffMs
                 state.metadataRefreshNeeded = true
             }
@@ -247,16 +251,19 @@ extension Consumer {
     ///   stale, or a rebalance is in progress; `.timeout`; `.invalidConfig` without group.id.
     public func commitSync(_ offsets: [TopicPartition: OffsetAndMetadata]? = nil, timeoutMs: Int64? = nil) async throws(ClientError) {
         guard let coordinator else { throw Self.noGroupId }
-        let (toCommit, isGroup) = try withState { (s) throws(ClientError) in
+        let (toCommit, isGroup, pending) = try withState { (s) throws(ClientError) in
             try s.checkOpenForCommit()
-            return (offsets ?? s.subscriptions.allConsumed, s.subscriptions.isGroupSubscription)
+            return (offsets ?? s.subscriptions.allConsumed, s.subscriptions.isGroupSubscription, s.lastAsyncCommit)
         }
+        // Earlier asynchronous commits go first, so this one is not overwritten by an older one.
+        await pending?.value
         try await coordinator.commit(toCommit, groupManaged: isGroup,
                                      deadlineMs: ClientTime.monotonicMs() + (timeoutMs ?? config.defaultApiTimeoutMs))
     }
 
     /// Commits like `commitSync` without waiting; `completion` (if any) gets the outcome.
-    /// `close` waits for pending asynchronous commits.
+    /// Commits are sent in the order they were made; `commitSync` and `close` wait for the
+    /// pending asynchronous ones.
     public func commitAsync(_ offsets: [TopicPartition: OffsetAndMetadata]? = nil,
                             completion: (@Sendable (Result<[TopicPartition: OffsetAndMetadata], ClientError>) -> Void)? = nil) {
         guard let coordinator else {
@@ -280,18 +287,17 @@ extension Consumer {
     func startAsyncCommit(_ offsets: [TopicPartition: OffsetAndMetadata], groupManaged: Bool, _ coordinator: ConsumerCoordinator,
                           completion: (@Sendable (Result<[TopicPartition: OffsetAndMetadata], ClientError>) -> Void)?) {
         let deadline = ClientTime.monotonicMs() + config.defaultApiTimeoutMs
-        // Recorded under the lock before the task can finish and remove itself.
+        // Chained under the lock: this commit starts after the previous one finished.
         lock.withLock {
-            state.nextAsyncCommitId &+= 1
-            let id = state.nextAsyncCommitId
-            state.pendingAsyncCommits[id] = Task {
+            let previous = state.lastAsyncCommit
+            state.lastAsyncCommit = Task {
+                await previous?.value
                 do throws(ClientError) {
                     try await coordinator.commit(offsets, groupManaged: groupManaged, deadlineMs: deadline)
                     completion?(.success(offsets))
                 } catch {
                     completion?(.failure(error))
                 }
-                _ = self.lock.withLock { self.state.pendingAsyncCommits.removeValue(forKey: id) }
             }
         }
     }

@@ -56,8 +56,9 @@ public final class Consumer: @unchecked Sendable {
         /// Partitions owned before the last eager revocation, and their generation: what the
         /// sticky assignor is told this member owned (Kafka keeps this in its user data).
         var ownedBeforeRevocation: [TopicPartition] = []
-        var pendingAsyncCommits: [UInt64: Task<Void, Never>] = [:]
-        var nextAsyncCommitId: UInt64 = 0
+        /// The last asynchronous commit: each new commit waits for it, so commits reach the
+        /// coordinator in the order they were made (Kafka sends them in order on one connection).
+        var lastAsyncCommit: Task<Void, Never>?
     }
 
     private static let clientSequence = Counter()
@@ -117,7 +118,7 @@ public final class Consumer: @unchecked Sendable {
     /// Joins the group to consume every topic whose whole name matches `pattern` (a regular
     /// expression); the match is re-evaluated at each metadata refresh (metadata.max.age.ms),
     /// and the group rebalances when the set of matching topics changes.
-    public func subscribe(pattern: String, listener: (any ConsumerRebalanceListener)? = nil) throws(ClientError) {
+    public func subscribe(pattern: String, listener: (any ConsumerRebalanceListener)? = nil) async throws(ClientError) {
         guard let coordinator else { throw Self.noGroupId }
         let compiled = try TopicPattern(pattern)
         try withState { (s) throws(ClientError) in
@@ -232,8 +233,7 @@ public final class Consumer: @unchecked Sendable {
                 await coordinator.leaveGroup(reason: "the consumer is being closed")
             }
         }
-        let commits = lock.withLock { Array(state.pendingAsyncCommits.values) }
-        for t in commits { await t.value }
+        await lock.withLock { state.lastAsyncCommit }?.value
         coordinator?.close()
         lock.withLock {
             state.closed = true

@@ -307,6 +307,11 @@ final class ConsumerCoordinator: @unchecked Sendable {
                 do {
                     assignments = try await assign(protocolName: response.protocolName ?? "", members: response.members)
                 } catch {
+                    // No metadata for now: join again (a new round) after the backoff.
+                    if error.isRetriable {
+                        await ClientTime.sleep(ms: config.retryBackoffMs)
+                        continue
+                    }
                     lock.withLock { state = .unjoined }
                     return .failed(error)
                 }

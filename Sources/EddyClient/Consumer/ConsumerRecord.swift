@@ -5,9 +5,11 @@ import EddyProtocol
 ///
 /// Zero-copy: a record points into the bytes of the Fetch response it came from, which stay
 /// alive as long as any record of that response does. `keyBytes`/`valueBytes` are slices of
-/// those bytes; `key`/`value` copy them into new arrays on every access.
+/// those bytes; `key`/`value` copy them into new arrays on every access. The records of one
+/// partition's response share one `Buffer` (bytes and topic name), so copying a record costs
+/// one reference count.
 public struct ConsumerRecord: Sendable {
-    public let topic: String
+    public var topic: String { buffer.topic }
     public let partition: Int32
     public let offset: Int64
     /// CreateTime set by the producer, or LogAppendTime set by the broker (`timestampType`).
@@ -16,8 +18,21 @@ public struct ConsumerRecord: Sendable {
     /// The partition leader epoch of the record's batch, nil when unknown.
     public let leaderEpoch: Int32?
 
-    /// The bytes this record's fields are ranges of.
-    let storage: [UInt8]
+    /// The bytes this record's fields are ranges of, and its topic.
+    let buffer: Buffer
+
+    /// A fetched partition's bytes and topic name, shared by its records.
+    final class Buffer: Sendable {
+        let topic: String
+        let bytes: [UInt8]
+
+        init(topic: String, bytes: [UInt8]) {
+            self.topic = topic
+            self.bytes = bytes
+        }
+    }
+
+    var storage: [UInt8] { buffer.bytes }
     /// Start and length of the key in `storage`; length -1 for a null key.
     let keyStart: Int32, keyLength: Int32
     let valueStart: Int32, valueLength: Int32
@@ -25,16 +40,15 @@ public struct ConsumerRecord: Sendable {
     let headersStart: Int32, headersLength: Int32, headerCount: Int32
 
     /// A record from a decoded batch: the ranges index `storage`, which the decoder checked.
-    init(topic: String, partition: Int32, offset: Int64, timestamp: Int64, timestampType: TimestampType, leaderEpoch: Int32?,
-         storage: [UInt8], keyStart: Int32, keyLength: Int32, valueStart: Int32, valueLength: Int32,
+    init(buffer: Buffer, partition: Int32, offset: Int64, timestamp: Int64, timestampType: TimestampType, leaderEpoch: Int32?,
+         keyStart: Int32, keyLength: Int32, valueStart: Int32, valueLength: Int32,
          headersStart: Int32, headersLength: Int32, headerCount: Int32) {
-        self.topic = topic
+        self.buffer = buffer
         self.partition = partition
         self.offset = offset
         self.timestamp = timestamp
         self.timestampType = timestampType
         self.leaderEpoch = leaderEpoch
-        self.storage = storage
         self.keyStart = keyStart
         self.keyLength = keyLength
         self.valueStart = valueStart
@@ -63,8 +77,8 @@ public struct ConsumerRecord: Sendable {
             }
         }
         let keyCount = Int32(key?.count ?? 0)
-        self.init(topic: topic, partition: partition, offset: offset, timestamp: timestamp, timestampType: timestampType,
-                  leaderEpoch: leaderEpoch, storage: w.bytes, keyStart: 0, keyLength: key == nil ? -1 : keyCount,
+        self.init(buffer: Buffer(topic: topic, bytes: w.bytes), partition: partition, offset: offset, timestamp: timestamp,
+                  timestampType: timestampType, leaderEpoch: leaderEpoch, keyStart: 0, keyLength: key == nil ? -1 : keyCount,
                   valueStart: keyCount, valueLength: value.map { Int32($0.count) } ?? -1,
                   headersStart: Int32(headersStart), headersLength: Int32(w.count - headersStart), headerCount: Int32(headers.count))
     }

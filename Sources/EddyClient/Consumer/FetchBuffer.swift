@@ -110,7 +110,12 @@ struct FetchBuffer {
             let n = min(maxRecords - out.records.count, available)
             if n > 0 {
                 let start = completed[i].nextIndex
-                out.records.append(contentsOf: completed[i].records[start ..< start + n])
+                if out.records.isEmpty, start == 0, n == completed[i].records.count {
+                    // The whole fetch in one go: share its array instead of copying the records.
+                    out.records = completed[i].records
+                } else {
+                    out.records.append(contentsOf: completed[i].records[start ..< start + n])
+                }
                 completed[i].nextIndex += n
                 let last = completed[i].records[start + n - 1]
                 subscriptions.advance(tp, to: last.offset + 1, epoch: last.leaderEpoch)

@@ -26,6 +26,7 @@ enum FetchDecoder {
                        checkCrcs: Bool) throws(ClientError) -> Decoded {
         var records: [ConsumerRecord] = []
         var nextOffset = fetchOffset
+        let buffer = ConsumerRecord.Buffer(topic: topic, bytes: bytes)
         let result: Result<Void, ClientError> = bytes.withUnsafeBytes { buf in
             guard let base = buf.baseAddress else { return .success(()) }
             var pos = 0
@@ -64,9 +65,9 @@ enum FetchDecoder {
                                 p?.baseAddress.map { Int32(truncatingIfNeeded: $0 - base) } ?? 0
                             }
                             records.append(ConsumerRecord(
-                                topic: topic, partition: partition, offset: offset,
+                                buffer: buffer, partition: partition, offset: offset,
                                 timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp &+ r.timestampDelta,
-                                timestampType: timestampType, leaderEpoch: epoch, storage: bytes,
+                                timestampType: timestampType, leaderEpoch: epoch,
                                 keyStart: start(r.key), keyLength: r.key.map { Int32($0.count) } ?? -1,
                                 valueStart: start(r.value), valueLength: r.value.map { Int32($0.count) } ?? -1,
                                 headersStart: start(r.rawHeaders), headersLength: Int32(r.rawHeaders.count), headerCount: r.headerCount))

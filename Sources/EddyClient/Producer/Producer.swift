@@ -65,6 +65,12 @@ public final class Producer<Key: Sendable, Value: Sendable>: Sendable {
         senderTask = Task.detached { await sender.run() }
     }
 
+    /// A producer dropped without `close()` still sends what it queued, then its background
+    /// task ends.
+    deinit {
+        core.beginClose()
+    }
+
     /// The request layer the producer sends through.
     public var client: KafkaClient { core.client }
 

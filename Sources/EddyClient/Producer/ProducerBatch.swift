@@ -41,8 +41,6 @@ final class ProducerBatch: @unchecked Sendable {
     var lastError: ClientError?
     /// Whether a request carrying the batch is awaiting its response.
     var inFlight = false
-    /// Whether some attempt may have reached the broker: its fate is unknown if the batch now fails.
-    var maybeWritten = false
     private(set) var producerId: Int64 = -1
     private(set) var producerEpoch: Int16 = -1
     /// The first record's sequence number; -1 until an idempotent producer assigns one.

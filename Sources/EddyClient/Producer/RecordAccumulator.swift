@@ -15,10 +15,16 @@ import EddyProtocol
 /// - `drain` takes sendable first batches for each leader, at most one per partition in a
 ///   request and at most max.request.size of them (the first always), as many requests per
 ///   node as the caller allows (max.in.flight.requests.per.connection minus those in flight).
-/// - Idempotence: a batch gets its sequence numbers when first drained. A batch that already
-///   has them (a retry) is sent only when nothing else of its partition is in flight, and
-///   retries go back into the queue in sequence order ahead of new batches, so a partition's
-///   batches reach the leader in sequence order.
+/// - Idempotence: a batch gets its sequence numbers when first drained; at most 5 of a
+///   partition's batches are in flight. A batch that already has them (a retry) goes back into
+///   the queue in sequence order ahead of new batches, is sent only when nothing else of its
+///   partition is in flight, and nothing follows it until it is resolved. So a partition's
+///   batches reach the leader in sequence order, and at most 4 are written after a batch whose
+///   outcome is in doubt: the leader, which remembers a producer's last 5 batches, still
+///   recognises it when it comes again.
+/// - Keyless records go to the partitioner's sticky partition. The partitioner is consulted
+///   when the choice may change (a batch filled, 2 × batch.size appended, another topic), not
+///   for every record; it decides exactly as if told of each one.
 ///
 /// A value with no I/O, kept under the producer's lock. Times are monotonic milliseconds.
 struct RecordAccumulator: Sendable {
@@ -78,18 +84,14 @@ struct RecordAccumulator: Sendable {
     var closing = false
     /// Someone waits for buffer.memory: everything is sendable at once, to free it.
     var memoryExhausted = false
-    /// The last topic appended to and the last batch created, so that a stream of records
-    /// to one partition finds its batch without hashing.
-    private var lastTopic: CurrentTopic?
+    /// The last topic appended to (its name, metadata and sticky mirror) and the last batch
+    /// created, so that a stream of records to one partition finds its batch without hashing.
+    private var currentTopic: String?
+    private var currentInfo = TopicInfo(partitionCount: 0, availablePartitions: [])
+    private var currentSticky: StickyMirror?
     private var lastOpenBatch: ProducerBatch?
     /// Sticky mirrors of topics other than the current one.
     private var stickyMirrors: [String: StickyMirror] = [:]
-
-    private struct CurrentTopic {
-        var name: String
-        var info: TopicInfo
-        var sticky: StickyMirror?
-    }
 
     /// What the accumulator knows of the partitioner's sticky state for a topic: its choice,
     /// the bytes it was told about since choosing, and bytes appended since, not yet told.
@@ -167,37 +169,40 @@ struct RecordAccumulator: Sendable {
 
     // MARK: Topic and sticky partition caches
 
-    /// The topic's metadata, making it the current topic (see `lastTopic`).
+    /// The topic's metadata, making it the current topic.
     private mutating func topicInfo(_ topic: String) -> TopicInfo? {
-        if let c = lastTopic, c.name == topic { return c.info }
+        if currentTopic == topic { return currentInfo }
         guard let info = topics[topic] else { return nil }
-        retireLastTopic()
-        lastTopic = CurrentTopic(name: topic, info: info, sticky: stickyMirrors.removeValue(forKey: topic))
+        retireCurrentTopic()
+        currentTopic = topic
+        currentInfo = info
+        currentSticky = stickyMirrors.removeValue(forKey: topic)
         return info
     }
 
     /// Tells the partitioner what it was not told yet about the current topic and keeps the
     /// topic's sticky mirror for later.
-    private mutating func retireLastTopic() {
-        guard let c = lastTopic else { return }
-        lastTopic = nil
-        guard var m = c.sticky else { return }
+    private mutating func retireCurrentTopic() {
+        guard let name = currentTopic else { return }
+        currentTopic = nil
+        guard var m = currentSticky else { return }
+        currentSticky = nil
         if m.pending > 0 {
-            partitioner.recordAppended(topic: c.name, choice: m.choice, bytes: m.pending, batchIsReady: false,
-                                       partitionCount: c.info.partitionCount, availablePartitions: c.info.availablePartitions)
+            partitioner.recordAppended(topic: name, choice: m.choice, bytes: m.pending, batchIsReady: false,
+                                       partitionCount: currentInfo.partitionCount, availablePartitions: currentInfo.availablePartitions)
             m.reported += m.pending
             m.pending = 0
         }
-        if partitioner.stickyPartition(topic: c.name) == m.choice.partition { stickyMirrors[c.name] = m }
+        if partitioner.stickyPartition(topic: name) == m.choice.partition { stickyMirrors[name] = m }
     }
 
     /// The current topic's sticky partition: the partitioner's choice, asked once and then kept
     /// until the partitioner may have moved on.
     private mutating func stickyChoice(_ topic: String, _ info: TopicInfo) throws(ClientError) -> PartitionChoice {
-        if let m = lastTopic?.sticky { return m.choice }
+        if let m = currentSticky { return m.choice }
         let choice = try partitioner.partition(topic: topic, key: nil, explicitPartition: nil, partitionCount: info.partitionCount,
                                                availablePartitions: info.availablePartitions)
-        lastTopic?.sticky = StickyMirror(choice: choice, reported: 0, pending: 0)
+        currentSticky = StickyMirror(choice: choice, reported: 0, pending: 0)
         return choice
     }
 
@@ -205,22 +210,22 @@ struct RecordAccumulator: Sendable {
     /// told when its batch filled (`batchIsReady`) and whenever the bytes it would have counted
     /// reach 2 × batch.size: only then can it move on, so it decides as if told of every record.
     private mutating func stickyAppended(bytes: Int, batchIsReady: Bool) {
-        guard let c = lastTopic, var m = c.sticky else { return }
+        guard var m = currentSticky else { return }
         m.pending += bytes
         let limit = partitioner.batchSize
-        if batchIsReady || m.reported + m.pending >= 2 * limit {
-            partitioner.recordAppended(topic: c.name, choice: m.choice, bytes: m.pending, batchIsReady: batchIsReady,
-                                       partitionCount: c.info.partitionCount, availablePartitions: c.info.availablePartitions)
+        if batchIsReady || m.reported + m.pending >= 2 * limit, let name = currentTopic {
+            partitioner.recordAppended(topic: name, choice: m.choice, bytes: m.pending, batchIsReady: batchIsReady,
+                                       partitionCount: currentInfo.partitionCount, availablePartitions: currentInfo.availablePartitions)
             m.reported += m.pending
             m.pending = 0
             // The partitioner's rule: it drew a new sticky partition (possibly the same one)
             // and counts from 0 again; ask it for the choice next time.
             if (m.reported >= limit && batchIsReady) || m.reported >= 2 * limit {
-                lastTopic?.sticky = nil
+                currentSticky = nil
                 return
             }
         }
-        lastTopic?.sticky = m
+        currentSticky = m
     }
 
     /// The open batch of `tp`, if its last batch is open. A batch taken out of its queue is
@@ -247,7 +252,7 @@ struct RecordAccumulator: Sendable {
 
     mutating func updateTopic(_ name: String, _ info: TopicInfo) {
         guard topics[name] != info else { return }
-        if lastTopic?.name == name { retireLastTopic() }
+        if currentTopic == name { retireCurrentTopic() }
         stickyMirrors[name] = nil
         topics[name] = info
     }

@@ -11,10 +11,9 @@ import CNCurses
 /// Not thread-safe: create, use and shut it down on one thread (the console's main loop).
 /// Only one painter may exist at a time (curses has one screen).
 ///
-/// The terminal is restored by `shutdown()` (also called on deinit), and on SIGINT, SIGTERM
-/// and SIGHUP by a handler that calls `endwin()` and then lets the signal take its default
-/// action (so the process still ends as interrupted). With `ctrlCAsKey`, Ctrl-C arrives as
-/// `Key.control("c")` instead of raising SIGINT, so the console can stop its cluster cleanly.
+/// The terminal is restored by `shutdown()` (also called on deinit). SIGINT, SIGTERM and SIGHUP
+/// only set `Painter.stopSignal`; the console's loop then ends as for `q`, so its caller can
+/// stop the cluster cleanly. With `ctrlCAsKey`, Ctrl-C arrives as `Key.control("c")`.
 public final class Painter {
     /// Current terminal size, updated on `Key.resize`.
     public private(set) var width: Int
@@ -179,19 +178,20 @@ public final class Painter {
 
     private static func installSignalHandlers() {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { received in
-                if PainterSignals.active {
-                    PainterSignals.active = false
-                    endwin()
-                }
-                signal(received, SIG_DFL)
-                raise(received)
-            }
+            // Only record the signal: the console's loop sees `stopRequested`, returns as for `q`,
+            // and its caller shuts the cluster down cleanly before the terminal is restored.
+            signal(sig) { received in PainterSignals.received = received }
         }
     }
+
+    /// The SIGINT, SIGTERM or SIGHUP received while curses was active (0: none). The console's
+    /// loop ends when it is set, as it does for `q`.
+    public static var stopSignal: Int32 { PainterSignals.received }
 }
 
-/// Whether curses is active, read by the signal handler (which cannot capture context).
+/// What the signal handler records (it cannot capture context). A 32-bit store is atomic on
+/// every platform Swift runs on, as `sig_atomic_t` is.
 enum PainterSignals {
     nonisolated(unsafe) static var active = false
+    nonisolated(unsafe) static var received: Int32 = 0
 }

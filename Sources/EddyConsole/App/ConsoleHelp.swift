@@ -1,0 +1,80 @@
+/// The keys and commands, for the `?` overlay and the hint line. One list, so the overlay
+/// never disagrees with what `ConsoleState.handle` does.
+enum ConsoleHelp {
+    static let global: [HelpOverlay.Entry] = [
+        .init("1 - 6", "Cluster, Topics, Topic, Groups, Group, Messages"),
+        .init("Enter", "open the selected row"),
+        .init("Esc", "clear the filter, else go back"),
+        .init("Up Down", "move the selection (PgUp PgDn Home End too)"),
+        .init("/", "filter the rows (Enter keeps, Esc clears)"),
+        .init("s / S", "sort by the next column / reverse the sort"),
+        .init(":", "command line (see Commands)"),
+        .init("?", "this help"),
+        .init("Ctrl-L", "redraw the screen"),
+        .init("q  Ctrl-C", "quit"),
+    ]
+
+    static let actions: [HelpOverlay.Entry] = [
+        .init("p", "produce a test record (key, value, headers)"),
+        .init("n", "create a topic"),
+        .init("r", "reset the group's offsets (Groups, Group)"),
+        .init("+ / -", "add / remove a member of a demo group"),
+        .init("d", "demo controls: workers, rates, members, brokers"),
+        .init("x / X / u", "stop / kill / start the selected broker (Cluster)"),
+    ]
+
+    static let messages: [HelpOverlay.Entry] = [
+        .init("v", "value format: UTF-8, JSON, hex"),
+        .init("o", "jump to an offset"),
+        .init("t", "jump to a time (date-time, or a duration ago)"),
+        .init("g / G", "first / last records"),
+        .init("[ / ]", "previous / next page"),
+        .init("R", "reload the page"),
+    ]
+
+    static let commands: [HelpOverlay.Entry] = [
+        .init(":cluster :brokers", "the Cluster view"),
+        .init(":topics :groups", "the Topics / Groups view"),
+        .init(":topic NAME", "a topic's partitions"),
+        .init(":group NAME", "a group's positions"),
+        .init(":messages T P [O]", "records of topic T, partition P, from offset O"),
+        .init(":theme NAME|PATH", "switch the theme live (:theme lists them)"),
+        .init(":reset [GROUP]", "reset a group's offsets"),
+        .init(":produce [TOPIC]", "produce a test record"),
+        .init(":create", "create a topic"),
+        .init(":stop :kill ID", "stop (clean) or kill (crash) broker ID"),
+        .init(":start ID", "start broker ID"),
+        .init(":pause :resume W", "pause or resume demo worker W"),
+        .init(":rate W N", "set demo producer W to N records/s"),
+        .init(":add-member G", "add a consumer to demo group G"),
+        .init(":remove-member G", "remove a consumer from demo group G"),
+        .init(":demo", "demo controls"),
+        .init(":help :quit", "this help; quit"),
+    ]
+
+    static func overlay(for state: ConsoleState) -> HelpOverlay {
+        var sections = [HelpOverlay.Section("Everywhere", global)]
+        if case .messages = state.view { sections.append(HelpOverlay.Section("Messages", messages)) }
+        sections.append(HelpOverlay.Section("Actions" + (state.readOnly ? " (refused: read-only)" : ""), actions))
+        sections.append(HelpOverlay.Section("Commands", commands))
+        return HelpOverlay(title: "eddy keys", sections: sections)
+    }
+
+    /// The hint line's keys for the current view.
+    static func hints(for state: ConsoleState) -> [(String, String)] {
+        var hints: [(String, String)]
+        switch state.view {
+        case .cluster:
+            hints = [("1-6", "views")]
+            if state.hasDemoControls { hints += [("x", "stop"), ("X", "kill"), ("u", "start broker"), ("d", "demo")] }
+        case .topics: hints = [("Enter", "partitions"), ("/", "filter"), ("s", "sort"), ("p", "produce"), ("n", "new topic")]
+        case .topic: hints = [("Enter", "messages"), ("Esc", "back"), ("s", "sort"), ("p", "produce")]
+        case .groups: hints = [("Enter", "positions"), ("r", "reset offsets"), ("/", "filter"), ("s", "sort")]
+        case .group:
+            hints = [("r", "reset offsets"), ("Enter", "messages"), ("Esc", "back")]
+            if state.hasDemoControls { hints += [("+/-", "member")] }
+        case .messages: hints = [("v", "format"), ("o", "offset"), ("t", "time"), ("[ ]", "page"), ("Esc", "back")]
+        }
+        return hints + [(":", "command"), ("q", "quit")]
+    }
+}

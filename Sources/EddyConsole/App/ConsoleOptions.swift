@@ -1,0 +1,31 @@
+import Foundation
+
+/// How `ConsoleApp.run` starts the console (the executable fills it from its options).
+public struct ConsoleOptions: Sendable {
+    /// `--refresh`: milliseconds between samples.
+    public var refreshMs: Int64
+    /// `--theme NAME|PATH`.
+    public var theme: String
+    /// `--read-only`: refuse every mutating action.
+    public var readOnly: Bool
+    /// The name the status line shows.
+    public var clusterName: String
+    /// Ctrl-C arrives as a key (the console quits cleanly) instead of SIGINT.
+    public var ctrlCAsKey: Bool
+    /// TERM, NO_COLOR, HOME, XDG_CONFIG_HOME, ... for the terminal and theme lookups.
+    public var environment: [String: String]
+    /// Where themes are found; nil: this process's (`ThemeLocator.live()`).
+    public var themeLocator: ThemeLocator?
+
+    public init(refreshMs: Int64 = 1000, theme: String = "default", readOnly: Bool = false, clusterName: String = "eddy",
+                ctrlCAsKey: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment,
+                themeLocator: ThemeLocator? = nil) {
+        self.refreshMs = max(100, refreshMs)
+        self.theme = theme
+        self.readOnly = readOnly
+        self.clusterName = clusterName
+        self.ctrlCAsKey = ctrlCAsKey
+        self.environment = environment
+        self.themeLocator = themeLocator
+    }
+}

@@ -1,0 +1,70 @@
+import EddyClient
+import EddyProtocol
+
+/// Reads a page of records for the Messages view with a consumer outside any group (assign,
+/// seek, poll), registered in a private registry so it never shows as a live consumer.
+///
+/// The page starts at the query's offset clamped to [log start, high watermark]; `latest`
+/// starts `limit` records below the high watermark, a time at the first record at or after it
+/// (the high watermark when none is). It holds at most `limit` records and stops at the high
+/// watermark, or when nothing more arrives within `pollBudgetMs`.
+struct MessagesReader {
+    let admin: Admin
+    var pollBudgetMs: Int64 = 2_000
+
+    func read(_ query: MessagesQuery, now: Int64 = ClientTime.wallClockMs()) async throws -> MessagesPage {
+        let tp = query.topicPartition
+        let logStart = try await admin.listOffsets([tp], .earliest)[tp] ?? 0
+        let hw = try await admin.listOffsets([tp], .latest)[tp] ?? logStart
+        let limit = Int64(query.limit)
+        var start: Int64
+        switch query.start {
+        case .earliest: start = logStart
+        case .latest: start = max(logStart, hw - limit)
+        case let .offset(o): start = o
+        case let .timestamp(ts): start = try await offset(for: ts, tp: tp) ?? hw
+        case let .ago(ms): start = try await offset(for: now - ms, tp: tp) ?? hw
+        }
+        start = min(max(start, logStart), hw)
+        var records: [MessageRecord] = []
+        if start < hw {
+            records = try await fetch(tp, from: start, until: min(hw, start + limit), limit: query.limit)
+        }
+        return MessagesPage(query: query, records: records, logStartOffset: logStart, highWatermark: hw)
+    }
+
+    private func offset(for timestamp: Int64, tp: TopicPartition) async throws(ClientError) -> Int64? {
+        let found = try await admin.listOffsets([tp], .forTimestamp(timestamp))[tp]
+        return found.flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    private func fetch(_ tp: TopicPartition, from start: Int64, until end: Int64, limit: Int) async throws(ClientError) -> [MessageRecord] {
+        var config = ConsumerConfig(groupId: nil)
+        config.clientId = "eddy-console-messages"
+        config.registry = LiveConsumers()
+        config.maxPollRecords = limit
+        config.fetchMaxWaitMs = 100
+        let consumer = try Consumer(client: admin.client, config: config)
+        var records: [MessageRecord] = []
+        do throws(ClientError) {
+            try await consumer.assign([tp])
+            try consumer.seek(tp, offset: start)
+            let deadline = ClientTime.monotonicMs() + pollBudgetMs
+            var next = start
+            // A compacted log has gaps: stop at the end of the range, not after `limit` offsets.
+            while records.count < limit, next < end, ClientTime.monotonicMs() < deadline {
+                for r in try await consumer.poll(timeoutMs: 200) where r.topicPartition == tp && r.offset >= next && r.offset < end && records.count < limit {
+                    records.append(MessageRecord(offset: r.offset, timestamp: r.timestamp, isLogAppendTime: r.timestampType == .logAppendTime,
+                                                 key: r.key, value: r.value, headers: r.headers))
+                    next = r.offset + 1
+                }
+                if let position = try? await consumer.position(tp, timeoutMs: 100) { next = max(next, position) }
+            }
+        } catch {
+            await consumer.close(timeoutMs: 0)
+            throw error
+        }
+        await consumer.close(timeoutMs: 0)
+        return records
+    }
+}

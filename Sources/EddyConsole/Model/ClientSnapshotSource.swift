@@ -1,0 +1,174 @@
+import EddyClient
+import EddyProtocol
+import Foundation
+
+/// Samples a cluster through the client: Metadata for brokers, topics and placement,
+/// ListOffsets for each partition's log start, high watermark and log-end offset,
+/// DescribeConfigs for retention and cleanup policy, ListGroups / DescribeGroups / OffsetFetch
+/// and this process's live consumers for the groups' four positions; plus, when the process
+/// runs the cluster, `ClusterInsight` for stopped brokers, partition sizes and byte counters.
+///
+/// Each part fails on its own: a group that cannot be described, or offsets that cannot be
+/// read, leave nil values and a line in `ConsoleSnapshot.problems`; only a failed Metadata
+/// request fails the whole sample. Calls use `admin`'s default.api.timeout.ms as their budget,
+/// so give it an admin with a short timeout (a few refresh intervals): an offline partition
+/// is then left out rather than holding the screen.
+///
+/// Topic configs change rarely: they are read for new topics and otherwise every
+/// `configRefreshMs`.
+public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
+    public let admin: Admin
+    public let insight: (any ClusterInsight)?
+    public let liveConsumers: LiveConsumers
+    public let configRefreshMs: Int64
+    /// Wall-clock time source (ms since the epoch); injected by tests.
+    let now: @Sendable () -> Int64
+
+    private let lock = NSLock()
+    private var configs: [String: TopicConfigs] = [:]
+    private var configsReadAtMs: Int64 = .min
+
+    struct TopicConfigs: Equatable {
+        var retentionMs: Int64?
+        var retentionBytes: Int64?
+        var cleanupPolicy: String?
+    }
+
+    public init(admin: Admin, insight: (any ClusterInsight)?, liveConsumers: LiveConsumers = .shared,
+                configRefreshMs: Int64 = 10_000, now: @escaping @Sendable () -> Int64 = { ClientTime.wallClockMs() }) {
+        self.admin = admin
+        self.insight = insight
+        self.liveConsumers = liveConsumers
+        self.configRefreshMs = configRefreshMs
+        self.now = now
+    }
+
+    public func snapshot() async throws(ClientError) -> ConsoleSnapshot {
+        let metadata = try await admin.client.refreshMetadata(topics: nil)
+        var problems: [String] = []
+
+        // Placement.
+        let names = metadata.topics.keys.sorted()
+        var placement: [(String, TopicMetadata)] = []
+        for name in names { if let t = metadata.topics[name] { placement.append((name, t)) } }
+
+        // Offsets, from the leaders of partitions that have one. The sample's time is when they
+        // are read: rates divide their deltas by it.
+        let takenAtMs = now()
+        let led = placement.flatMap { _, t in t.partitions.filter { $0.leader >= 0 }.map(\.topicPartition) }
+        var offsets: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
+        do throws(ClientError) {
+            offsets = try await partitionOffsets(led)
+        } catch {
+            problems.append("offsets: \(error)")
+        }
+        let sizes = insight?.partitionSizes() ?? [:]
+        let topicConfigs = await configs(for: names, problems: &problems)
+
+        var topics: [TopicSnapshot] = []
+        for (name, t) in placement {
+            let partitions = t.partitions.map { p -> PartitionSnapshot in
+                let o = offsets[p.topicPartition]
+                return PartitionSnapshot(
+                    partition: p.topicPartition.partition, leader: p.leader >= 0 ? p.leader : nil, replicas: p.replicas,
+                    isr: p.isr, logStartOffset: o?.logStartOffset, logEndOffset: o?.logEndOffset, highWatermark: o?.highWatermark,
+                    sizeBytes: sizes[p.topicPartition])
+            }
+            let c = topicConfigs[name]
+            topics.append(TopicSnapshot(name: name, isInternal: t.isInternal || name.hasPrefix("__"), partitions: partitions,
+                                        retentionMs: c?.retentionMs, retentionBytes: c?.retentionBytes, cleanupPolicy: c?.cleanupPolicy))
+        }
+
+        // Brokers: every registered one when the process runs the cluster, else those Metadata lists.
+        let controller = metadata.controllerId >= 0 ? metadata.controllerId : nil
+        var brokers: [BrokerSnapshot]
+        if let insight {
+            let traffic = insight.brokerTraffic()
+            brokers = insight.brokers().map {
+                BrokerSnapshot(id: $0.id, state: $0.state, isController: $0.isController,
+                               bytesIn: traffic[$0.id]?.bytesIn, bytesOut: traffic[$0.id]?.bytesOut)
+            }
+        } else {
+            brokers = metadata.brokers.keys.map { BrokerSnapshot(id: $0, state: .running, isController: $0 == controller) }
+        }
+        let insightController = brokers.first(where: \.isController)?.id
+
+        let groups = await groups(offsets: offsets, problems: &problems)
+        return ConsoleSnapshot(takenAtMs: takenAtMs, clusterId: insight?.clusterId ?? metadata.clusterId,
+                               controllerId: insightController ?? controller, brokers: brokers, topics: topics,
+                               groups: groups, problems: problems)
+    }
+
+    /// Log start, high watermark and log-end offset per partition (three ListOffsets rounds).
+    private func partitionOffsets(_ partitions: [TopicPartition]) async throws(ClientError) -> [TopicPartition: GroupPositions.PartitionOffsets] {
+        guard !partitions.isEmpty else { return [:] }
+        let start = try await admin.listOffsets(partitions, .earliest)
+        let hw = try await admin.listOffsets(partitions, .latest)
+        let end = try await admin.listOffsets(partitions, .logEnd)
+        var out: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
+        for tp in partitions {
+            guard let s = start[tp], let h = hw[tp], let e = end[tp] else { continue }
+            out[tp] = GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: h, logEndOffset: e)
+        }
+        return out
+    }
+
+    /// Cached topic configs, re-read for new topics and every `configRefreshMs`.
+    private func configs(for names: [String], problems: inout [String]) async -> [String: TopicConfigs] {
+        let time = now()
+        let (cached, readAt) = lock.withLock { (configs, configsReadAtMs) }
+        let stale = readAt == .min || time &- readAt >= configRefreshMs
+        let wanted = stale ? names : names.filter { cached[$0] == nil }
+        guard !wanted.isEmpty else { return cached }
+        do throws(ClientError) {
+            let described = try await admin.describeConfigs(wanted.map { .topic($0) },
+                                                            keys: ["retention.ms", "retention.bytes", "cleanup.policy"])
+            var fresh = stale ? [:] : cached
+            for name in wanted {
+                let entries = described[.topic(name)] ?? []
+                func value(_ key: String) -> String? { entries.first { $0.name == key }?.value }
+                fresh[name] = TopicConfigs(retentionMs: value("retention.ms").flatMap { Int64($0) },
+                                           retentionBytes: value("retention.bytes").flatMap { Int64($0) },
+                                           cleanupPolicy: value("cleanup.policy"))
+            }
+            let result = fresh
+            lock.withLock {
+                configs = result
+                if stale { configsReadAtMs = time }
+            }
+            return result
+        } catch {
+            problems.append("configs: \(error)")
+            return cached
+        }
+    }
+
+    /// Every consumer group with its positions, assembled from the offsets already read.
+    private func groups(offsets: [TopicPartition: GroupPositions.PartitionOffsets],
+                        problems: inout [String]) async -> [GroupSnapshot] {
+        let listed: [Admin.ConsumerGroupListing]
+        do throws(ClientError) {
+            listed = try await admin.listConsumerGroups()
+        } catch {
+            problems.append("groups: \(error)")
+            return []
+        }
+        var groups: [GroupSnapshot] = []
+        for listing in listed {
+            do throws(ClientError) {
+                let description = try await admin.describeConsumerGroup(listing.groupId)
+                let committed = try await admin.listConsumerGroupOffsets(listing.groupId).mapValues(\.offset)
+                let live = GroupPositions.livePositions(groupId: listing.groupId, registry: liveConsumers,
+                                                        owners: description.assignments)
+                let positions = GroupPositions(description: description, committed: committed, offsets: offsets, live: live)
+                groups.append(GroupSnapshot(groupId: listing.groupId, state: description.state,
+                                            assignor: description.partitionAssignor, coordinator: description.coordinator,
+                                            members: description.members, rows: positions.rows))
+            } catch {
+                problems.append("group \(listing.groupId): \(error)")
+                groups.append(GroupSnapshot(groupId: listing.groupId, state: listing.state))
+            }
+        }
+        return groups
+    }
+}

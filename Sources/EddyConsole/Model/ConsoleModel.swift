@@ -1,0 +1,183 @@
+import EddyClient
+import EddyProtocol
+
+/// What the views draw: the latest `ConsoleSnapshot` plus series derived from the samples
+/// before it. Pure: `append` is the only way samples come in, and everything is computed from
+/// them, so tests drive it with hand-made snapshots.
+///
+/// Rates are per second between consecutive samples: the difference of a cumulative counter
+/// divided by the time between the samples' `takenAtMs`.
+/// - records/s in: log-end offset deltas (per partition, summed per topic and cluster);
+/// - records/s consumed: per group and partition, the delta of the position when a live
+///   consumer reports one in both samples, else of the committed offset (summed per group,
+///   per topic over all groups, and for the cluster);
+/// - bytes/s in: partition size deltas (per topic), and the broker's bytes in and out
+///   counters (`ClusterInsight.brokerTraffic`).
+/// A counter that went down (a reset, a truncating leader change, retention deleting
+/// segments) counts as 0, not as negative throughput; a value missing from either sample
+/// contributes nothing. The total lag series holds the lag itself at each sample, not a rate.
+/// Series of topics, partitions, groups and brokers that are no longer in the latest sample
+/// are dropped. A sample not newer than the previous one replaces it without adding rates.
+public struct ConsoleModel: Sendable {
+    public static let defaultHistoryLimit = 120
+
+    /// Most values kept per series.
+    public let historyLimit: Int
+    /// The newest sample, nil before the first.
+    public private(set) var latest: ConsoleSnapshot?
+    /// The sample before it.
+    public private(set) var previous: ConsoleSnapshot?
+    /// Samples appended so far.
+    public private(set) var sampleCount = 0
+    /// The last sampling failure (the source threw), cleared by the next sample.
+    public var lastError: String?
+
+    public private(set) var clusterIn: Series
+    public private(set) var clusterConsumed: Series
+    public private(set) var topicIn: [String: Series] = [:]
+    public private(set) var topicBytesIn: [String: Series] = [:]
+    public private(set) var topicConsumed: [String: Series] = [:]
+    public private(set) var partitionIn: [TopicPartition: Series] = [:]
+    public private(set) var groupConsumed: [String: Series] = [:]
+    public private(set) var groupLag: [String: Series] = [:]
+    public private(set) var brokerBytesIn: [Int32: Series] = [:]
+    public private(set) var brokerBytesOut: [Int32: Series] = [:]
+
+    /// The demo workload's producers and consumers (set by the app each frame from
+    /// `DemoControls.workloadStatus`; empty without demo controls).
+    public var workers: [DemoWorkerStatus] = []
+    /// The running training scenario's caption (`DemoControls.scenarioCaption`).
+    public var caption: String?
+
+    public init(historyLimit: Int = ConsoleModel.defaultHistoryLimit) {
+        self.historyLimit = max(2, historyLimit)
+        clusterIn = Series(limit: self.historyLimit)
+        clusterConsumed = Series(limit: self.historyLimit)
+    }
+
+    /// Takes a new sample and derives the rates since the previous one.
+    public mutating func append(_ snapshot: ConsoleSnapshot) {
+        defer {
+            sampleCount += 1
+            lastError = nil
+        }
+        guard let old = latest, snapshot.takenAtMs > old.takenAtMs else {
+            latest = snapshot
+            appendLags(snapshot)
+            prune(to: snapshot)
+            return
+        }
+        previous = old
+        latest = snapshot
+        let seconds = Double(snapshot.takenAtMs - old.takenAtMs) / 1000
+
+        func rate(_ new: Int64?, _ before: Int64?) -> Double {
+            guard let new, let before, new > before else { return 0 }
+            return Double(new - before) / seconds
+        }
+
+        var totalIn = 0.0
+        for topic in snapshot.topics {
+            let before = old.topic(topic.name)
+            var recordsIn = 0.0, bytesIn = 0.0
+            for (i, p) in topic.partitions.enumerated() {
+                let o = Self.partition(p.partition, at: i, in: before)
+                let r = rate(p.logEndOffset, o?.logEndOffset)
+                recordsIn += r
+                bytesIn += rate(p.sizeBytes, o?.sizeBytes)
+                partitionIn[TopicPartition(topic.name, p.partition), default: Series(limit: historyLimit)].append(r)
+            }
+            totalIn += recordsIn
+            topicIn[topic.name, default: Series(limit: historyLimit)].append(recordsIn)
+            topicBytesIn[topic.name, default: Series(limit: historyLimit)].append(bytesIn)
+        }
+        clusterIn.append(totalIn)
+
+        var consumedByTopic: [String: Double] = [:]
+        var totalConsumed = 0.0
+        for group in snapshot.groups {
+            let before = old.group(group.groupId)
+            var beforeRows: [TopicPartition: GroupPositions.Row] = [:]
+            for row in before?.rows ?? [] { beforeRows[row.topicPartition] = row }
+            var consumed = 0.0
+            for row in group.rows {
+                guard let o = beforeRows[row.topicPartition] else { continue }
+                let r = row.position != nil && o.position != nil
+                    ? rate(row.position, o.position)
+                    : rate(row.committedOffset, o.committedOffset)
+                consumed += r
+                consumedByTopic[row.topicPartition.topic, default: 0] += r
+            }
+            totalConsumed += consumed
+            groupConsumed[group.groupId, default: Series(limit: historyLimit)].append(consumed)
+        }
+        clusterConsumed.append(totalConsumed)
+        for topic in snapshot.topics {
+            topicConsumed[topic.name, default: Series(limit: historyLimit)].append(consumedByTopic[topic.name] ?? 0)
+        }
+
+        for broker in snapshot.brokers {
+            let o = old.brokers.first { $0.id == broker.id }
+            guard broker.bytesIn != nil || broker.bytesOut != nil else { continue }
+            brokerBytesIn[broker.id, default: Series(limit: historyLimit)].append(rate(broker.bytesIn, o?.bytesIn))
+            brokerBytesOut[broker.id, default: Series(limit: historyLimit)].append(rate(broker.bytesOut, o?.bytesOut))
+        }
+        appendLags(snapshot)
+        prune(to: snapshot)
+    }
+
+    /// The partition numbered `partition` of `topic`, looked for first at `index` (partitions
+    /// are sorted and usually numbered from 0 without gaps).
+    private static func partition(_ partition: Int32, at index: Int, in topic: TopicSnapshot?) -> PartitionSnapshot? {
+        guard let topic else { return nil }
+        if topic.partitions.indices.contains(index), topic.partitions[index].partition == partition { return topic.partitions[index] }
+        return topic.partitions.first { $0.partition == partition }
+    }
+
+    private mutating func appendLags(_ snapshot: ConsoleSnapshot) {
+        for group in snapshot.groups {
+            groupLag[group.groupId, default: Series(limit: historyLimit)].append(Double(group.totalLag ?? 0))
+        }
+    }
+
+    private mutating func prune(to snapshot: ConsoleSnapshot) {
+        let topics = Set(snapshot.topics.map(\.name))
+        let groups = Set(snapshot.groups.map(\.groupId))
+        let brokers = Set(snapshot.brokers.map(\.id))
+        if topicIn.count > topics.count {
+            topicIn = topicIn.filter { topics.contains($0.key) }
+            topicBytesIn = topicBytesIn.filter { topics.contains($0.key) }
+            topicConsumed = topicConsumed.filter { topics.contains($0.key) }
+        }
+        if partitionIn.count > snapshot.partitionCount {
+            partitionIn = partitionIn.filter { snapshot.partition($0.key) != nil }
+        }
+        if groupLag.count > groups.count || groupConsumed.count > groups.count {
+            groupLag = groupLag.filter { groups.contains($0.key) }
+            groupConsumed = groupConsumed.filter { groups.contains($0.key) }
+        }
+        if brokerBytesIn.count > brokers.count {
+            brokerBytesIn = brokerBytesIn.filter { brokers.contains($0.key) }
+            brokerBytesOut = brokerBytesOut.filter { brokers.contains($0.key) }
+        }
+    }
+
+    // MARK: Derived values for the views
+
+    /// Partitions each broker leads and hosts, from the latest sample.
+    public func brokerLoad() -> [Int32: (leaders: Int, replicas: Int)] {
+        var load: [Int32: (leaders: Int, replicas: Int)] = [:]
+        for topic in latest?.topics ?? [] {
+            for p in topic.partitions {
+                if let leader = p.leader { load[leader, default: (0, 0)].leaders += 1 }
+                for r in p.replicas { load[r, default: (0, 0)].replicas += 1 }
+            }
+        }
+        return load
+    }
+
+    /// The demo consumers of `group` (for replay and member controls).
+    public func demoConsumers(of group: String) -> [DemoWorkerStatus] {
+        workers.filter { $0.kind == .consumer && $0.group == group }
+    }
+}

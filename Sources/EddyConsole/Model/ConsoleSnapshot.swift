@@ -1,0 +1,187 @@
+import EddyClient
+import EddyProtocol
+
+/// One sample of everything the console shows, taken at `takenAtMs` (wall-clock ms since the
+/// epoch). Values a sample could not read are nil (an offline partition's offsets, a size
+/// without `ClusterInsight`), never guessed; what failed is listed in `problems`.
+///
+/// Ordering invariants (relied on by the views and `ConsoleModel`): `brokers` sorted by id,
+/// `topics` by name, each topic's `partitions` by partition, `groups` by group id.
+public struct ConsoleSnapshot: Sendable, Equatable {
+    public var takenAtMs: Int64
+    public var clusterId: String?
+    /// The active controller's broker id, nil when unknown.
+    public var controllerId: Int32?
+    public var brokers: [BrokerSnapshot]
+    public var topics: [TopicSnapshot]
+    public var groups: [GroupSnapshot]
+    /// One line per part of the sample that failed (e.g. "group audit: COORDINATOR_NOT_AVAILABLE").
+    public var problems: [String]
+
+    public init(takenAtMs: Int64, clusterId: String? = nil, controllerId: Int32? = nil, brokers: [BrokerSnapshot] = [],
+                topics: [TopicSnapshot] = [], groups: [GroupSnapshot] = [], problems: [String] = []) {
+        self.takenAtMs = takenAtMs
+        self.clusterId = clusterId
+        self.controllerId = controllerId
+        self.brokers = brokers.sorted { $0.id < $1.id }
+        self.topics = topics.sorted { $0.name < $1.name }
+        self.groups = groups.sorted { $0.groupId < $1.groupId }
+        self.problems = problems
+    }
+
+    public func topic(_ name: String) -> TopicSnapshot? {
+        guard let i = topicIndex(name) else { return nil }
+        return topics[i]
+    }
+
+    /// Binary search over the sorted topics.
+    func topicIndex(_ name: String) -> Int? {
+        var lo = 0, hi = topics.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if topics[mid].name < name { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < topics.count && topics[lo].name == name ? lo : nil
+    }
+
+    public func group(_ id: String) -> GroupSnapshot? { groups.first { $0.groupId == id } }
+
+    public func partition(_ tp: TopicPartition) -> PartitionSnapshot? {
+        guard let topic = topic(tp.topic) else { return nil }
+        return topic.partitions.first { $0.partition == tp.partition }
+    }
+
+    /// Every partition, with its topic's name.
+    public var partitionCount: Int { topics.reduce(0) { $0 + $1.partitions.count } }
+}
+
+/// A broker as the console shows it.
+public struct BrokerSnapshot: Sendable, Equatable {
+    public var id: Int32
+    public var state: BrokerInsight.State
+    public var isController: Bool
+    /// Cumulative bytes appended and fetched (`ClusterInsight.brokerTraffic`); nil without insight.
+    public var bytesIn: Int64?
+    public var bytesOut: Int64?
+
+    public init(id: Int32, state: BrokerInsight.State, isController: Bool, bytesIn: Int64? = nil, bytesOut: Int64? = nil) {
+        self.id = id
+        self.state = state
+        self.isController = isController
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+    }
+}
+
+/// A topic, its partitions, and the configs the Topics view shows.
+public struct TopicSnapshot: Sendable, Equatable {
+    public var name: String
+    public var isInternal: Bool
+    public var partitions: [PartitionSnapshot]
+    /// retention.ms (-1: unlimited), nil when the configs could not be read.
+    public var retentionMs: Int64?
+    /// retention.bytes (-1: unlimited).
+    public var retentionBytes: Int64?
+    /// cleanup.policy as configured (`delete`, `compact`, `compact,delete`).
+    public var cleanupPolicy: String?
+
+    public init(name: String, isInternal: Bool = false, partitions: [PartitionSnapshot], retentionMs: Int64? = nil,
+                retentionBytes: Int64? = nil, cleanupPolicy: String? = nil) {
+        self.name = name
+        self.isInternal = isInternal
+        self.partitions = partitions.sorted { $0.partition < $1.partition }
+        self.retentionMs = retentionMs
+        self.retentionBytes = retentionBytes
+        self.cleanupPolicy = cleanupPolicy
+    }
+
+    /// The replication factor: the most replicas any partition has.
+    public var replicationFactor: Int { partitions.map(\.replicas.count).max() ?? 0 }
+
+    /// Bytes on disk over all partitions; nil when any partition's size is unknown.
+    public var sizeBytes: Int64? {
+        var total: Int64 = 0
+        for p in partitions {
+            guard let s = p.sizeBytes else { return nil }
+            total += s
+        }
+        return total
+    }
+
+    public var underReplicatedCount: Int { partitions.filter(\.isUnderReplicated).count }
+    public var offlineCount: Int { partitions.filter(\.isOffline).count }
+}
+
+/// One partition: placement from metadata, offsets from its leader, size from the cluster.
+///
+/// Invariant when all offsets are known: logStartOffset <= highWatermark <= logEndOffset.
+public struct PartitionSnapshot: Sendable, Equatable {
+    public var partition: Int32
+    /// nil while the partition has no leader (offline).
+    public var leader: Int32?
+    public var replicas: [Int32]
+    public var isr: [Int32]
+    public var logStartOffset: Int64?
+    public var logEndOffset: Int64?
+    public var highWatermark: Int64?
+    public var sizeBytes: Int64?
+
+    public init(partition: Int32, leader: Int32?, replicas: [Int32], isr: [Int32], logStartOffset: Int64? = nil,
+                logEndOffset: Int64? = nil, highWatermark: Int64? = nil, sizeBytes: Int64? = nil) {
+        self.partition = partition
+        self.leader = leader
+        self.replicas = replicas
+        self.isr = isr
+        self.logStartOffset = logStartOffset
+        self.logEndOffset = logEndOffset
+        self.highWatermark = highWatermark
+        self.sizeBytes = sizeBytes
+    }
+
+    /// Fewer replicas in the ISR than assigned (Kafka's UnderReplicatedPartitions).
+    public var isUnderReplicated: Bool { isr.count < replicas.count }
+    /// No leader (Kafka's OfflinePartitionsCount).
+    public var isOffline: Bool { leader == nil }
+    /// Replicas that are not in the ISR, in assignment order.
+    public var outOfISR: [Int32] { replicas.filter { !isr.contains($0) } }
+}
+
+/// A consumer group: its state and members, and per partition the four positions and two lags.
+public struct GroupSnapshot: Sendable, Equatable {
+    public var groupId: String
+    public var state: Admin.ConsumerGroupState
+    /// The assignor the group chose (`range`, ...); empty unless Stable.
+    public var assignor: String
+    public var coordinator: Int32?
+    public var members: [Admin.MemberDescription]
+    /// Sorted by topic and partition.
+    public var rows: [GroupPositions.Row]
+
+    public init(groupId: String, state: Admin.ConsumerGroupState, assignor: String = "", coordinator: Int32? = nil,
+                members: [Admin.MemberDescription] = [], rows: [GroupPositions.Row] = []) {
+        self.groupId = groupId
+        self.state = state
+        self.assignor = assignor
+        self.coordinator = coordinator
+        self.members = members
+        self.rows = rows.sorted { $0.topicPartition < $1.topicPartition }
+    }
+
+    /// Sum of the partitions' lags (high watermark − committed offset, Kafka's LAG; for a
+    /// partition without a commit, high watermark − position when a live consumer reports
+    /// one). nil when no partition's lag is known.
+    public var totalLag: Int64? {
+        var total: Int64 = 0
+        var known = false
+        for row in rows {
+            if let lag = row.lag ?? row.positionLag {
+                total += max(0, lag)
+                known = true
+            }
+        }
+        return known ? total : nil
+    }
+
+    /// The topics the group has partitions of, sorted.
+    public var topics: [String] { Array(Set(rows.map(\.topicPartition.topic))).sorted() }
+}

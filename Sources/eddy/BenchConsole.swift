@@ -1,0 +1,172 @@
+import ArgumentParser
+import EddyBroker
+import EddyClient
+import EddyConsole
+import EddyProtocol
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Bench {
+    /// `eddy bench console`: issue 5's console budgets.
+    struct ConsoleBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "console",
+            abstract: "Measure the console: frame rendering, keystroke-to-screen time, and the demo's idle CPU.",
+            discussion: """
+                Frames: a synthetic sample of --topics topics and --partitions partitions (3 brokers, \
+                20 groups) is appended to the console's model and the Topics view rendered at 160x48, \
+                --frames times (budget 10 ms a frame). Keys: --keys keystrokes (moving the selection) \
+                through the console's key handling, each followed by a render, on the same model \
+                (budget 50 ms). Idle CPU: this process's CPU time (getrusage) over --seconds seconds \
+                each, with a 3-broker cluster in a scratch directory (under --data-dir if given): \
+                the cluster alone, with no topics; the cluster with the demo workload (topics, \
+                producers, groups); and the whole demo, the same plus the console (sampling every \
+                --refresh and rendering each sample into a 120x40 grid, without painting a terminal). \
+                The demo's cost is the third (budget 15% of one core), the console's own the third \
+                minus the second (budget 3%). Use a release build.
+                """)
+
+        @OptionGroup var common: DataDirectoryOptions
+
+        @Option(help: ArgumentHelp("Frames to render.", valueName: "n"))
+        var frames = 200
+        @Option(help: ArgumentHelp("Keystrokes to handle.", valueName: "n"))
+        var keys = 500
+        @Option(help: ArgumentHelp("Topics of the synthetic sample.", valueName: "n"))
+        var topics = 200
+        @Option(help: ArgumentHelp("Partitions of the synthetic sample.", valueName: "n"))
+        var partitions = 2000
+        @Option(help: ArgumentHelp("Seconds of each idle-CPU measurement; 0 skips them.", valueName: "s"))
+        var seconds: Double = 10
+        @Option(help: ArgumentHelp("The console's refresh interval for the idle-CPU measurements.", valueName: "duration"))
+        var refresh = RefreshInterval(milliseconds: 1_000)
+
+        func validate() throws {
+            guard frames > 0, keys > 0 else { throw ValidationError("--frames and --keys must be at least 1") }
+            guard topics > 0, partitions >= topics else { throw ValidationError("--partitions must be at least --topics, which must be at least 1") }
+            guard seconds >= 0, seconds <= 3_600 else { throw ValidationError("--seconds must be between 0 and 3600") }
+            guard RefreshInterval.range.contains(refresh.milliseconds) else {
+                throw ValidationError("--refresh must be between 100ms and 1h (got \(refresh.defaultValueDescription))")
+            }
+        }
+
+        func run() throws {
+            let frameTimes = ConsoleBenchmarks.measureFrames(iterations: frames, topics: topics, partitions: partitions)
+            print("render:    \(topics) topics, \(partitions) partitions, 160x48: " + Self.summary(frameTimes, budget: ConsoleBenchmarks.frameBudget))
+            let keyTimes = ConsoleBenchmarks.measureKeys(iterations: keys)
+            print("keystroke: handle + render, 200 topics, 2000 partitions: " + Self.summary(keyTimes, budget: ConsoleBenchmarks.keyBudget))
+            guard seconds > 0 else { return }
+            let idle = try measureIdle(.clusterOnly)
+            print("idle CPU:  the cluster alone, no topics: \(Self.percent(idle))")
+            let workload = try measureIdle(.workload)
+            print("idle CPU:  cluster + demo workload, no console: \(Self.percent(workload))")
+            let demo = try measureIdle(.demo)
+            print("idle CPU:  the demo (cluster + workload + console): \(Self.percent(demo)) (budget 15%); "
+                + "the console alone: \(Self.percent(max(0, demo - workload))) (budget 3%)")
+        }
+
+        enum Setup { case clusterOnly, workload, demo }
+
+        /// The share of one core this process used over `seconds` with `setup` running.
+        func measureIdle(_ setup: Setup) throws -> Double {
+            try BenchWorkspace.checkInterrupted()
+            let workspace = try BenchWorkspace(options: common)
+            defer { workspace.remove() }
+            let cluster = try Cluster(dataDirectory: workspace.path, options: ConsoleRuntime.clusterOptions(),
+                                      logger: Logger(label: "eddy.bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let driver = ClusterDriver(cluster: cluster)
+            driver.start()
+            defer {
+                driver.stop()
+                try? cluster.shutdown()
+            }
+            let insight = ClusterInsightAdapter(cluster: cluster)
+            let seconds = seconds, refreshMs = refresh.milliseconds
+            return try blockingAwait {
+                let workload = setup == .clusterOnly
+                    ? nil : DemoWorkload(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers)
+                try await workload?.start()
+                let client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "bench-console")
+                let controls = DemoConsoleControls(brokers: insight, workload: workload)
+                // Let the demo settle (groups join, the offsets topic appears) before measuring.
+                if setup != .clusterOnly { await ClientTime.sleep(ms: 3_000) }
+                let cpu0 = Self.processCpuSeconds(), wall0 = ClientTime.monotonicMs()
+                if setup == .demo {
+                    await HeadlessConsole.run(client: client, insight: insight, controls: controls, refreshMs: refreshMs, seconds: seconds)
+                } else {
+                    await ClientTime.sleep(ms: Int64(seconds * 1_000))
+                }
+                let cpu = Self.processCpuSeconds() - cpu0, wall = Double(ClientTime.monotonicMs() - wall0) / 1_000
+                await workload?.stop()
+                client.close()
+                return cpu / max(0.001, wall)
+            }
+        }
+
+        static func summary(_ durations: [Duration], budget: Duration) -> String {
+            let ms = durations.map { Double($0.components.seconds) * 1_000 + Double($0.components.attoseconds) / 1e15 }.sorted()
+            func at(_ p: Double) -> Double { ms[min(ms.count - 1, max(0, Int((p / 100 * Double(ms.count)).rounded(.up)) - 1))] }
+            let budgetMs = Double(budget.components.seconds) * 1_000 + Double(budget.components.attoseconds) / 1e15
+            let within = ms.filter { $0 <= budgetMs }.count
+            return "p50 \(BenchFormat.fixed(at(50), 2)) ms, p99 \(BenchFormat.fixed(at(99), 2)) ms, max \(BenchFormat.fixed(ms.last ?? 0, 2)) ms; "
+                + "\(within) of \(ms.count) within \(BenchFormat.fixed(budgetMs, 0)) ms"
+        }
+
+        static func percent(_ share: Double) -> String { BenchFormat.fixed(share * 100, 1) + "% of one core" }
+
+        /// User plus system CPU time of this process so far, in seconds.
+        static func processCpuSeconds() -> Double {
+            var usage = rusage()
+            #if os(Linux)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            #else
+            getrusage(RUSAGE_SELF, &usage)
+            #endif
+            func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+            return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+        }
+    }
+}
+
+/// The console's work without a terminal, for the idle-CPU measurement: what `ConsoleApp` does
+/// between keys: a sample every refresh (the same `ClientSnapshotSource`), appended to the
+/// model, the demo's workers and caption read, and a frame rendered into a 120x40 grid for each
+/// change. The UI loop's 100 ms key timeout is kept as a 100 ms tick. Painting (ncurses writing
+/// the changed cells) is left out.
+enum HeadlessConsole {
+    static func run(client: KafkaClient, insight: any ClusterInsight, controls: any DemoControls, refreshMs: Int64, seconds: Double) async {
+        let admin = Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: max(2_000, 3 * refreshMs)))
+        let source = ClientSnapshotSource(admin: admin, insight: insight)
+        let size = ScreenSize(width: 120, height: 40)
+        let state = ConsoleState(clusterName: "bench", hasDemoControls: true, refreshIntervalMs: refreshMs, screen: size)
+        var model = ConsoleModel()
+        let end = ClientTime.monotonicMs() + Int64(seconds * 1_000)
+        var nextSample = ClientTime.monotonicMs()
+        while ClientTime.monotonicMs() < end, !Signals.interrupted {
+            var dirty = false
+            if ClientTime.monotonicMs() >= nextSample {
+                nextSample = ClientTime.monotonicMs() + refreshMs
+                if let snapshot = try? await source.snapshot() {
+                    model.append(snapshot)
+                    dirty = true
+                }
+            }
+            let workers = controls.workloadStatus(), caption = controls.scenarioCaption()
+            if workers != model.workers || caption != model.caption {
+                model.workers = workers
+                model.caption = caption
+                dirty = true
+            }
+            if dirty {
+                let grid = ConsoleRenderer.render(model: model, state: state, size: size, now: ClientTime.wallClockMs())
+                precondition(grid.width == size.width)
+            }
+            await ClientTime.sleep(ms: 100)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Dispatch
+import EddyBroker
+import EddyClient
+import EddyConsole
+import EddyProtocol
+import Foundation
+
+/// What the console learns from the in-process cluster itself (`ClusterInsight`: every broker's
+/// state, partition sizes, bytes in and out per broker) and the broker half of the demo
+/// controls (`BrokerControls`: stop, kill, start), over EddyBroker's `Cluster`.
+///
+/// Broker states: running; `stopped` after a controlled shutdown (or stopped before this process
+/// started); `killed` after a kill until the controller notices (broker.session.timeout.ms);
+/// `fenced` once it did. Broker 0 is the controller (KRaft's combined mode).
+final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Sendable {
+    let cluster: Cluster
+    private let lock = NSLock()
+    /// Brokers this process killed and has not started since.
+    private var killed: Set<Int32> = []
+
+    init(cluster: Cluster) {
+        self.cluster = cluster
+    }
+
+    var clusterId: String { cluster.clusterId }
+
+    func brokers() -> [BrokerInsight] {
+        let description = cluster.describeCluster()
+        let killed = lock.withLock { self.killed }
+        return description.brokers.map { b in
+            let state: BrokerInsight.State = switch b.state {
+            case .running: .running
+            case .unresponsive: .killed
+            case .stopped: killed.contains(b.id) ? .fenced : .stopped
+            }
+            return BrokerInsight(id: b.id, state: state, isController: b.id == description.controllerId)
+        }
+    }
+
+    func partitionSizes() -> [TopicPartition: Int64] {
+        var out: [TopicPartition: Int64] = [:]
+        for topic in (try? cluster.describeTopics()) ?? [] {
+            for p in topic.partitions { out[TopicPartition(topic.name, p.partition)] = p.sizeInBytes }
+        }
+        return out
+    }
+
+    func brokerTraffic() -> [Int32: (bytesIn: Int64, bytesOut: Int64)] {
+        cluster.brokerTraffic().mapValues { ($0.bytesIn, $0.bytesOut) }
+    }
+
+    // MARK: BrokerControls
+
+    func stopBroker(_ id: Int32) async throws(ClientError) -> String {
+        let before = try state(of: id)
+        guard before == .running || before == .unresponsive else { return "broker \(id) is already stopped" }
+        let led = leaderCount(id)
+        try await offThread { () throws(BrokerError) in try self.cluster.stopBroker(id) }
+        lock.withLock { _ = killed.remove(id) }
+        let after = cluster.describeCluster()
+        return "broker \(id) stopped (controlled shutdown): \(led) leader\(led == 1 ? "" : "s") moved, "
+            + "\(after.underReplicatedPartitions) partitions under-replicated"
+            + (after.offlinePartitions > 0 ? ", \(after.offlinePartitions) offline" : "")
+    }
+
+    func killBroker(_ id: Int32) async throws(ClientError) -> String {
+        let before = try state(of: id)
+        guard before == .running else { return "broker \(id) is not running" }
+        try await offThread { () throws(BrokerError) in try self.cluster.killBroker(id) }
+        lock.withLock { _ = killed.insert(id) }
+        let timeout = cluster.options.brokerSessionTimeoutMs
+        return "broker \(id) killed: unflushed writes lost; the controller fences it after broker.session.timeout.ms "
+            + "(\(timeout / 1000) s), then its leaders move"
+    }
+
+    func startBroker(_ id: Int32) async throws(ClientError) -> String {
+        let before = try state(of: id)
+        guard before != .running else { return "broker \(id) is already running" }
+        try await offThread { () throws(BrokerError) in try self.cluster.startBroker(id) }
+        lock.withLock { _ = killed.remove(id) }
+        return "broker \(id) started: it recovers its logs, catches up and rejoins the ISR"
+    }
+
+    private func state(of id: Int32) throws(ClientError) -> BrokerDescription.State {
+        guard let b = cluster.describeCluster().brokers.first(where: { $0.id == id }) else {
+            let known = cluster.describeCluster().brokers.map { String($0.id) }.joined(separator: ", ")
+            throw .broker(.brokerIdNotRegistered, message: "broker \(id) is not part of this cluster (brokers: \(known))")
+        }
+        return b.state
+    }
+
+    private func leaderCount(_ id: Int32) -> Int {
+        cluster.describeCluster().brokers.first { $0.id == id }?.leaderCount ?? 0
+    }
+
+    /// Runs a blocking cluster call (it fsyncs, recovers logs) on a dispatch thread, not on the
+    /// cooperative pool the console's tasks share.
+    private func offThread(_ body: @escaping @Sendable () throws(BrokerError) -> Void) async throws(ClientError) {
+        let result: Result<Void, BrokerError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(BrokerError) {
+                    try body()
+                    continuation.resume(returning: .success(()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        if case let .failure(error) = result { throw .broker(error.errorCode, message: error.description) }
+    }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import EddyBroker
+import EddyClient
+import EddyConsole
+import EddyStorage
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `eddy console`: the operations console over an existing data directory. The cluster runs in
+/// this process (every broker not stopped starts); only consumers running in this process have
+/// live positions, so groups show their committed offsets and lags.
+struct Console: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "Open the operations console over an existing data directory.",
+        discussion: """
+            Runs the directory's brokers in this process and opens the terminal dashboard: \
+            cluster, topics, partitions, consumer groups with their four positions, messages. \
+            Needs an interactive terminal (exit status 2 otherwise). See eddy(1) for the keys.
+            """)
+
+    @OptionGroup var common: DataDirectoryOptions
+    @OptionGroup var flags: ConsoleFlags
+
+    func run() throws {
+        try ConsoleLaunch.checkTerminal()
+        try flags.checkTheme()
+        let directory = common.path
+        guard Session.isInitialised(directory) else {
+            throw EddyError("no eddy data directory at \(directory); start a demo with: eddy demo --data-dir \(directory)")
+        }
+        let runtime = try ConsoleRuntime(directory: directory, create: false, options: ConsoleRuntime.clusterOptions())
+        let code = runtime.run { cluster, insight in
+            let controls = DemoConsoleControls(brokers: insight, workload: nil)
+            return try await ConsoleLaunch.runConsole(cluster: cluster, insight: insight, controls: controls, flags: flags,
+                                                      clusterName: "eddy \(directory)")
+        }
+        try ConsoleLaunch.finish(code)
+    }
+}
+
+/// Options both console commands take.
+struct ConsoleFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("How often the views refresh: 1s, 500ms, 2.5s, 1m (100ms to 1h; a bare number is seconds).",
+                               valueName: "duration"))
+    var refresh: RefreshInterval = RefreshInterval(milliseconds: 1_000)
+
+    @Option(help: ArgumentHelp(
+        "A theme name (default, dark, light, high-contrast, monochrome, or one in $XDG_CONFIG_HOME/eddy/themes) or a theme file path.",
+        valueName: "name|path"))
+    var theme: String = "default"
+
+    @Flag(help: "Refuse every action that changes the cluster (resets, produce, topics, demo controls).")
+    var readOnly = false
+
+    func validate() throws {
+        guard RefreshInterval.range.contains(refresh.milliseconds) else {
+            throw ValidationError("--refresh must be between 100ms and 1h (got \(refresh.defaultValueDescription))")
+        }
+    }
+
+    /// Loads the theme now, so that a bad name or file fails before the cluster starts.
+    func checkTheme() throws {
+        do {
+            _ = try ThemeLocator.live().load(theme)
+        } catch {
+            printError("--theme: \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `--refresh`: a duration with a unit (`ms`, `s`, `m`, `h`); a bare number is seconds.
+struct RefreshInterval: ExpressibleByArgument, Equatable {
+    var milliseconds: Int64
+
+    init(milliseconds: Int64) { self.milliseconds = milliseconds }
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
+        var number = text, scale = 1_000.0
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count))
+            scale = factor
+            break
+        }
+        guard let value = Double(number), value.isFinite, value >= 0, value * scale < 1e15 else { return nil }
+        milliseconds = Int64((value * scale).rounded())
+    }
+
+    /// The range `--refresh` accepts.
+    static let range: ClosedRange<Int64> = 100 ... 3_600_000
+
+    var defaultValueDescription: String { milliseconds % 1_000 == 0 ? "\(milliseconds / 1_000)s" : "\(milliseconds)ms" }
+}
+
+/// The steps both console commands share.
+enum ConsoleLaunch {
+    /// Fails with exit status 2 and one line on stderr when the console cannot run here (no
+    /// tty, TERM=dumb, ...), before anything is opened or written.
+    static func checkTerminal() throws {
+        if let error = TerminalCheck.check(environment: ProcessInfo.processInfo.environment) {
+            writeLine(error.description, fd: 2)
+            throw ExitCode(2)
+        }
+    }
+
+    /// Runs the console over `cluster` until the user quits. Returns the console's exit status.
+    static func runConsole(cluster: Cluster, insight: ClusterInsightAdapter, controls: (any DemoControls)?, flags: ConsoleFlags,
+                           clusterName: String) async throws -> Int32 {
+        // Interrupted while the cluster and the workload started: stop as the console would.
+        guard !Signals.interrupted else { return 0 }
+        let client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "eddy-console",
+                                 requestTimeoutMs: 10_000)
+        defer { client.close() }
+        let options = ConsoleOptions(refreshMs: flags.refresh.milliseconds, theme: flags.theme, readOnly: flags.readOnly,
+                                     clusterName: clusterName, ctrlCAsKey: true)
+        do {
+            return try await ConsoleApp.run(client: client, insight: insight, controls: controls, options: options)
+        } catch let error as TerminalError {
+            writeLine(error.description, fd: 2)
+            return 2
+        }
+    }
+
+    /// Exits with `code` unless it is 0.
+    static func finish(_ code: Int32) throws {
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    static func writeLine(_ text: String, fd: Int32) {
+        _ = Array((text + "\n").utf8).withUnsafeBytes { writeAll(fd: fd, $0) }
+    }
+}
+
+/// A data directory held for as long as a console runs: its lock, the cluster with its driver
+/// (replication, timers, log maintenance and the cleaner in the background), silenced logging
+/// (log lines would tear the screen), and a clean shutdown whatever ends the run.
+final class ConsoleRuntime: @unchecked Sendable {
+    let directory: String
+    let lock: DataDirectoryLock
+    let cluster: Cluster
+    let driver: ClusterDriver
+    let insight: ClusterInsightAdapter
+
+    /// The cluster options of a console run: Kafka's defaults, except that preferred leaders
+    /// come back 10 s after a broker returns (leader.imbalance.check.interval), so failovers
+    /// can be watched both ways, and `__consumer_offsets` has 10 partitions when created.
+    static func clusterOptions() -> ClusterOptions {
+        var options = ClusterOptions()
+        options.initialBrokerCount = 3
+        options.leaderImbalanceCheckIntervalMs = 10_000
+        options.groupCoordinator.offsetsTopicNumPartitions = 10
+        return options
+    }
+
+    init(directory: String, create: Bool, options: ClusterOptions) throws {
+        self.directory = directory
+        lock = try DataDirectoryLock(directory: directory, create: create, waitMilliseconds: Session.lockWaitMilliseconds)
+        do {
+            cluster = try Cluster(dataDirectory: directory, options: options,
+                                  logger: Logger(label: "eddy.cluster", factory: { _ in SwiftLogNoOpLogHandler() }))
+        } catch {
+            lock.release()
+            throw error
+        }
+        driver = ClusterDriver(cluster: cluster)
+        insight = ClusterInsightAdapter(cluster: cluster)
+    }
+
+    /// Starts the driver, runs `body` on the cooperative pool, then stops everything cleanly.
+    /// Returns `body`'s status; an error thrown by `body` is rethrown after the shutdown.
+    func run(_ body: @escaping @Sendable (Cluster, ClusterInsightAdapter) async throws -> Int32) -> Int32 {
+        driver.start()
+        let cluster = cluster, insight = insight
+        let result = Result { try blockingAwait { try await body(cluster, insight) } }
+        close()
+        switch result {
+        case let .success(code): return code
+        case let .failure(error): return Eddy.report(error)
+        }
+    }
+
+    func close() {
+        driver.stop()
+        try? cluster.shutdown()
+        lock.release()
+    }
+}

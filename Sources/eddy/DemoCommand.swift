@@ -1,0 +1,96 @@
+import ArgumentParser
+import EddyBroker
+import EddyClient
+import EddyConsole
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `eddy demo` (the default command): a 3-broker cluster in this process, the demo workload
+/// (topics, producers, consumer groups), and the operations console over them.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a 3-broker demo cluster with live traffic and open the console.",
+        discussion: """
+            Starts three brokers in this process, in a fresh temporary directory (removed on exit) \
+            or in --data-dir (kept). Creates the topics orders (6 partitions), payments (3) and \
+            customers (3, compacted), all replicated 3 times; producers write keyed JSON events \
+            (about 190 records/s in all); consumer groups shipping (3 members on orders), billing \
+            (1 on payments) and audit (1 slow member on orders) consume them. Then opens the console. \
+            --scenario adds a caption that guides through a lesson: failover, rebalance, replay or lag. \
+            Needs an interactive terminal (exit status 2 otherwise). See eddy(1) for the keys.
+            """)
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+        "Keep the demo's data in this directory (created if missing, reused if it holds a cluster); default: a fresh temporary directory, removed on exit.",
+        valueName: "dir"))
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("A guided scenario: failover, rebalance, replay or lag.", valueName: "name"))
+    var scenario: DemoScenario.Name?
+
+    @OptionGroup var flags: ConsoleFlags
+
+    func validate() throws {
+        if let dataDir, dataDir.isEmpty { throw ValidationError("--data-dir must not be empty") }
+    }
+
+    func run() throws {
+        try ConsoleLaunch.checkTerminal()
+        try flags.checkTheme()
+        let temporary = dataDir == nil
+        let directory = try dataDir ?? Self.makeTemporaryDirectory()
+        defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
+        let runtime = try ConsoleRuntime(directory: directory, create: true, options: ConsoleRuntime.clusterOptions())
+        let scenarioName = scenario, flags = flags
+        let code = runtime.run { cluster, insight in
+            let workload = DemoWorkload(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers)
+            let admin = Admin(client: KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers,
+                                                  clientId: "eddy-demo-scenario", requestTimeoutMs: 10_000))
+            let runner = scenarioName.map {
+                DemoScenarioRunner(scenario: DemoScenario($0, keys: .console), admin: admin, workload: workload,
+                                   brokers: { insight.brokers() })
+            }
+            do {
+                try await workload.start()
+            } catch {
+                await workload.stop()
+                throw error
+            }
+            runner?.start()
+            let controls = DemoConsoleControls(brokers: insight, workload: workload, scenario: runner)
+            let name = temporary ? "eddy demo (\(directory), removed on exit)" : "eddy demo (\(directory))"
+            let code: Int32
+            do {
+                code = try await ConsoleLaunch.runConsole(cluster: cluster, insight: insight, controls: controls, flags: flags,
+                                                          clusterName: name)
+            } catch {
+                await runner?.stop()
+                await workload.stop()
+                admin.client.close()
+                throw error
+            }
+            await runner?.stop()
+            await workload.stop()
+            admin.client.close()
+            return code
+        }
+        try ConsoleLaunch.finish(code)
+    }
+
+    /// A new empty directory `eddy-demo-XXXXXX` under $TMPDIR (or /tmp).
+    static func makeTemporaryDirectory() throws -> String {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((base.hasSuffix("/") ? base : base + "/") .utf8CString.dropLast()) + Array("eddy-demo-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw EddyError("cannot create a temporary directory under \(base): \(String(cString: strerror(errno)))")
+        }
+        return String(cString: made)
+    }
+}
+
+extension DemoScenario.Name: ExpressibleByArgument {}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import EddyClient
+
+/// `eddy groups ...`: list, describe, reset the offsets of, and delete consumer groups, after
+/// kafka-consumer-groups. Each command runs the cluster for its duration and talks to it through
+/// the admin client (`Admin`), as a remote tool talks to brokers.
+struct Groups: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage consumer groups: list, describe, reset offsets, delete.",
+        subcommands: [List.self, Describe.self, ResetOffsets.self, Delete.self])
+
+    /// The client id the commands' requests carry.
+    static let clientId = "eddy-groups"
+
+    /// Opens the data directory, runs `body` with an admin client over the cluster, and closes
+    /// the session (also when `body` throws). nil when there is no data directory.
+    static func withAdmin<T: Sendable>(_ common: DataDirectoryOptions,
+                                       _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T? {
+        guard let session = try Session.open(common, create: false) else { return nil }
+        let result: T
+        do {
+            let client = session.makeClient(clientId: clientId)
+            defer { client.close() }
+            result = try blockingAwait { try await body(Admin(client: client)) }
+        } catch {
+            try? session.close()
+            throw error
+        }
+        try session.close()
+        return result
+    }
+
+    /// Like `withAdmin`, but a missing data directory is an error.
+    static func withExistingAdmin<T: Sendable>(_ common: DataDirectoryOptions,
+                                               _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
+        guard let result = try withAdmin(common, body) else {
+            throw EddyError("no eddy data directory at \(common.path); create one with: eddy cluster init"
+                + (common.dataDir != nil ? " --data-dir \(common.path)" : ""))
+        }
+        return result
+    }
+
+    /// `-` for an unknown value, as kafka-consumer-groups prints it.
+    static func cell<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "-" }
+}

@@ -1,0 +1,119 @@
+import EddyClient
+import EddyProtocol
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns `eddy produce`'s input lines into records and sends them through EddyClient's
+/// `Producer`. Lines are collected per read and handed to the producer together (one hop into
+/// async code per read, not per line). The producer lives while the session is open:
+/// `close()` before the session is suspended, and the next `send` makes a new one.
+final class LineProducer {
+    /// Per-record bytes of a batch beyond key, value and headers (varint lengths and deltas at
+    /// their largest); with the 61-byte batch header, a record's size alone in a batch.
+    static let recordOverhead = 31
+
+    let topic: String
+    let partition: Int32?
+    let keySeparator: [UInt8]?
+    let headers: [RecordHeader]
+    let config: ProducerConfig
+    /// The topic's max.message.bytes: a line whose record would not fit is refused.
+    let maxMessageBytes: Int
+    let stats = ProduceStats()
+    private let headerBytes: Int
+    private var producer: BytesProducer?
+    private var pending: [ProducerRecord<[UInt8], [UInt8]>] = []
+    private var lineNumber = 0
+
+    init(topic: String, partition: Int32?, keySeparator: [UInt8]?, headers: [RecordHeader], config: ProducerConfig,
+         maxMessageBytes: Int) {
+        self.topic = topic
+        self.partition = partition
+        self.keySeparator = keySeparator
+        self.headers = headers
+        self.config = config
+        self.maxMessageBytes = maxMessageBytes
+        headerBytes = headers.reduce(5) { $0 + 10 + $1.key.utf8.count + ($1.value?.count ?? 0) }
+    }
+
+    /// Queues one line as a record. A line too large for the topic sends what came before it,
+    /// waits for it, and fails.
+    func add(line: UnsafeRawBufferPointer, session: Session) throws {
+        lineNumber += 1
+        var key: UnsafeRawBufferPointer?
+        var value = line
+        if let sep = keySeparator, let at = LineProducer.find(sep, in: line) {
+            key = UnsafeRawBufferPointer(rebasing: line[..<at])
+            value = UnsafeRawBufferPointer(rebasing: line[(at + sep.count)...])
+        }
+        let size = RecordBatchHeader.size + LineProducer.recordOverhead + (key?.count ?? 0) + value.count + headerBytes
+        if size > maxMessageBytes {
+            try send(session)
+            try flush()
+            throw EddyError(kafka: "MESSAGE_TOO_LARGE",
+                            "line \(lineNumber) makes a record of about \(size) bytes; topic '\(topic)' allows \(maxMessageBytes) (max.message.bytes)")
+        }
+        pending.append(ProducerRecord(topic: topic, partition: partition, key: key.map { Array($0) }, value: Array(value),
+                                      headers: headers))
+    }
+
+    /// Hands the queued lines to the producer (making one if the session was suspended).
+    /// Throws the first record's failure, if one has been reported.
+    func send(_ session: Session) throws {
+        if let e = stats.firstError { throw e }
+        guard !pending.isEmpty else { return }
+        let producer = try self.producer ?? makeProducer(session)
+        let records = pending
+        pending.removeAll(keepingCapacity: true)
+        let completion = stats.completion
+        try blockingAwait {
+            for r in records { try await producer.send(r, completion: completion) }
+        }
+        if let e = stats.firstError { throw e }
+    }
+
+    /// Waits until every record handed over so far has been acknowledged or has failed.
+    func flush() throws {
+        if let producer { try blockingAwait { await producer.flush() } }
+        if let e = stats.firstError { throw e }
+    }
+
+    /// Sends what is queued, waits for it, and stops the producer.
+    func close() throws {
+        guard let producer else { return }
+        self.producer = nil
+        try blockingAwait {
+            await producer.close()
+            producer.client.close()
+        }
+        stats.add(producer.metrics)
+        if let e = stats.firstError { throw e }
+    }
+
+    private func makeProducer(_ session: Session) throws -> BytesProducer {
+        let client = session.makeClient(clientId: config.clientId, requestTimeoutMs: config.requestTimeoutMs)
+        let p = try BytesProducer(config: config, client: client)
+        producer = p
+        return p
+    }
+
+    /// Position of the first occurrence of `needle` in `haystack`.
+    static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, let base = haystack.baseAddress else { return nil }
+        return needle.withUnsafeBytes { n -> Int? in
+            let first = Int32(n[0])
+            var from = 0
+            let lastStart = haystack.count - n.count
+            while from <= lastStart {
+                guard let hit = memchr(base + from, first, lastStart - from + 1) else { return nil }
+                let at = UnsafeRawPointer(hit) - base
+                if memcmp(base + at, n.baseAddress!, n.count) == 0 { return at }
+                from = at + 1
+            }
+            return nil
+        }
+    }
+}

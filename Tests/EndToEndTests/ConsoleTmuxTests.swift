@@ -1,0 +1,259 @@
+import Foundation
+import Testing
+
+/// The console through the real binary in a real terminal (tmux): what `eddy demo` shows, and
+/// keyboard actions changing the cluster. One demo at a time: each runs three brokers and a
+/// workload, and the machine may have only two cores.
+@Suite(.serialized) struct ConsoleTmuxTests {
+    init() throws {
+        try #require(TmuxConsole.available, "tmux is not installed (scripts/test installs it)")
+    }
+
+    typealias Row = [String]
+
+    /// Topic detail rows: PART LEADER REPLICAS ISR LOG-START LOG-END HW ...
+    static func partitions(_ screen: String) -> [Row] {
+        TmuxConsole.rows(screen, header: ["PART", "LEADER", "REPLICAS", "ISR", "LOG-END", "HW"]) { $0.count >= 7 && Int($0[0]) != nil }
+    }
+
+    static func ids(_ list: String) -> Set<String> { Set(list.split(separator: ",").map(String.init)) }
+
+    /// Group detail rows: TOPIC PART MEMBER LOG-END HW POSITION COMMITTED LAG POS-LAG ...
+    static func positions(_ screen: String, topic: String = "orders") -> [Row] {
+        TmuxConsole.rows(screen, header: ["TOPIC", "PART", "MEMBER", "LOG-END", "HW", "POSITION", "COMMITTED"]) {
+            $0.count >= 9 && $0[0] == topic && Int($0[1]) != nil
+        }
+    }
+
+    /// The sum of one numeric column over `rows`, nil when a cell is not a number.
+    static func sum(_ rows: [Row], column: Int) -> Int64? {
+        var total: Int64 = 0
+        for r in rows {
+            guard let v = Int64(r[column]) else { return nil }
+            total += v
+        }
+        return total
+    }
+
+    @Test func demoShowsTopicsPartitionsAndTheFourPositionsAndRebalancesOnAMoreMember() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let t = try TmuxConsole(["demo", "--data-dir", dir.path, "--refresh", "500ms"])
+        try t.waitFor("BROKER", "running", seconds: 60)
+        try t.press("2")
+        try t.waitFor("TOPIC", "orders", "payments", "customers")
+
+        // orders: 6 partitions, each with a leader among its replicas and all three in the ISR.
+        try t.command("topic orders")
+        let partitions = try t.waitForScreen("orders' 6 partitions with full ISRs") { s -> [Row]? in
+            let rows = Self.partitions(s)
+            return rows.count == 6 && rows.allSatisfy({ Self.ids($0[3]).count == 3 }) ? rows : nil
+        }
+        for p in partitions {
+            #expect(Self.ids(p[2]) == ["0", "1", "2"], "\(p)")
+            #expect(Self.ids(p[3]).contains(p[1]), "the leader is in the ISR: \(p)")
+        }
+
+        // shipping: the four positions of each partition, side by side, all known.
+        try t.command("group shipping")
+        let rows = try t.waitForScreen("shipping's six partitions with four known offsets") { s -> [Row]? in
+            let rows = Self.positions(s)
+            return rows.count == 6 && rows.allSatisfy({ $0[3 ... 6].allSatisfy { Int64($0) != nil } }) ? rows : nil
+        }
+        for r in rows {
+            let (end, hw, position, committed) = (Int64(r[3])!, Int64(r[4])!, Int64(r[5])!, Int64(r[6])!)
+            #expect(committed <= position && position <= hw && hw <= end, "\(r)")
+        }
+        #expect(Set(rows.map { $0[2] }) == ["shipping-1", "shipping-2", "shipping-3"])
+
+        // + adds a member: the group rebalances and it gets partitions.
+        try t.type("+")
+        try t.waitForScreen("shipping-4 owning partitions") { s -> Bool? in
+            let members = Set(Self.positions(s).map { $0[2] })
+            return members.count == 4 && members.contains("shipping-4") ? true : nil
+        }
+
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+        #expect(t.stderr().isEmpty)
+    }
+
+    @Test func stoppingABrokerShrinksTheISRAndMovesLeadersAndStartingItRestoresBoth() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let t = try TmuxConsole(["demo", "--data-dir", dir.path, "--refresh", "500ms"])
+        try t.waitFor("BROKER", "running", seconds: 60)
+        try t.command("topic orders")
+        let before = try t.waitForScreen("orders with full ISRs") { s -> [Row]? in
+            let rows = Self.partitions(s)
+            return rows.count == 6 && rows.allSatisfy({ Self.ids($0[3]).count == 3 }) ? rows : nil
+        }
+        let leaders = before.map { $0[1] }
+        #expect(leaders.contains("1"), "broker 1 leads some partitions: \(before)")
+
+        // Cluster view, second broker (1), x: a controlled shutdown.
+        try t.press("1")
+        try t.waitFor("BROKER", "STATE")
+        try t.press("Down")
+        try t.type("x")
+        try t.waitForScreen("broker 1 stopped") { s in s.contains("stopped") ? true : nil }
+        try t.command("topic orders")
+        try t.waitForScreen("1 out of every ISR and of the leaders") { s -> Bool? in
+            let rows = Self.partitions(s)
+            return rows.count == 6 && rows.allSatisfy({ $0[1] != "1" && !Self.ids($0[3]).contains("1") && Self.ids($0[2]).contains("1") }) ? true : nil
+        }
+
+        // u on the same row starts it: it rejoins every ISR and its preferred leaderships return.
+        try t.press("1")
+        try t.waitFor("BROKER", "STATE")
+        try t.type("u")
+        try t.command("topic orders")
+        try t.waitForScreen("full ISRs and the first leaders back", seconds: 90) { s -> Bool? in
+            let rows = Self.partitions(s)
+            return rows.count == 6 && rows.allSatisfy({ Self.ids($0[3]).count == 3 }) && rows.map({ $0[1] }) == leaders ? true : nil
+        }
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+    }
+
+    @Test func resettingAuditToEarliestReplaysIt() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let t = try TmuxConsole(["demo", "--data-dir", dir.path, "--refresh", "500ms"])
+        try t.waitFor("BROKER", "running", seconds: 60)
+        try t.command("group audit")
+        let lagBefore = try t.waitForScreen("audit committing, with a few hundred records in") { s -> Int64? in
+            let rows = Self.positions(s)
+            guard rows.count == 6, let committed = Self.sum(rows, column: 6), committed > 300 else { return nil }
+            return Self.sum(rows, column: 7)
+        }
+
+        // r on the group: the dialog starts at earliest for the whole group; Enter previews; the
+        // group is active, so confirming (y) replays: pause, reset, resume.
+        try t.type("r")
+        try t.waitFor("Reset offsets of group audit")
+        try t.press("Enter")
+        try t.waitFor("Replay")
+        try t.type("y")
+        try t.waitForScreen("committed offsets back to 0 and the lag grown") { s -> Bool? in
+            let rows = Self.positions(s)
+            guard rows.count == 6, rows.allSatisfy({ $0[6] == "0" }), let lag = Self.sum(rows, column: 7) else { return nil }
+            return lag > lagBefore ? true : nil
+        }
+        // audit processes 180 records/s against orders' 120: it drains at about 60/s. Halving
+        // orders keeps the drain quick on a busy machine.
+        try t.command("rate orders-producer 60")
+        var peak: Int64 = 0
+        try t.waitForScreen("the lag drained", seconds: 150) { s -> Bool? in
+            let rows = Self.positions(s)
+            guard rows.count == 6, let lag = Self.sum(rows, column: 7) else { return nil }
+            peak = max(peak, lag)
+            return peak > 0 && lag <= max(lagBefore, peak / 5) && rows.allSatisfy({ Int64($0[6]).map { $0 > 0 } ?? false }) ? true : nil
+        }
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+    }
+
+    /// `eddy` alone runs the demo in a temporary directory, which is gone after `q`.
+    @Test func noArgumentsRunsTheDemoInATemporaryDirectoryRemovedOnQuit() throws {
+        let tmp = TempDataDir()
+        defer { tmp.remove() }
+        let t = try TmuxConsole([], environment: ["TMPDIR": tmp.root])
+        func demoDirectories() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: tmp.root)) ?? []).filter { $0.hasPrefix("eddy-demo-") }
+        }
+        try t.waitFor("BROKER", "running", seconds: 60)
+        #expect(demoDirectories().count == 1)
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+        #expect(demoDirectories().isEmpty)
+    }
+
+    /// `--scenario` shows a caption that advances when what it asks for happened.
+    @Test func aScenarioCaptionAdvancesWithTheCluster() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let t = try TmuxConsole(["demo", "--data-dir", dir.path, "--scenario", "rebalance", "--refresh", "500ms"])
+        try t.waitFor("[rebalance 1/3] shipping: 3 members own 2,2,2 partitions.", ":add-member shipping", seconds: 60)
+        try t.command("add-member shipping")
+        try t.waitFor("[rebalance 2/3] shipping rebalanced: 4 members own 2,2,1,1 partitions.")
+        try t.command("remove-member shipping")
+        try t.waitFor("[rebalance 3/3]")
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+    }
+
+    /// `eddy console` opens a directory a demo left: its topics, and its groups' committed
+    /// offsets (no consumer runs, so no positions).
+    @Test func consoleOpensTheDirectoryADemoLeft() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let demo = try TmuxConsole(["demo", "--data-dir", dir.path, "--refresh", "500ms"])
+        try demo.command("group billing")
+        try demo.waitForScreen("billing committed") { s in
+            let rows = Self.positions(s, topic: "payments")
+            return rows.count == 3 && (Self.sum(rows, column: 6) ?? 0) > 0 ? true : nil
+        }
+        try demo.type("q")
+        #expect(try demo.waitForExit() == 0)
+
+        let t = try TmuxConsole(["console", "--data-dir", dir.path, "--refresh", "500ms"])
+        try t.press("2")
+        try t.waitFor("orders", "payments", "customers", seconds: 60)
+        try t.command("group billing")
+        let rows = try t.waitForScreen("billing's committed offsets, no positions") { s -> [Row]? in
+            let rows = Self.positions(s, topic: "payments")
+            return rows.count == 3 && rows.allSatisfy({ $0[5] == "-" && Int64($0[6]) != nil }) ? rows : nil
+        }
+        #expect((Self.sum(rows, column: 6) ?? 0) > 0)
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+
+        // A directory that holds no cluster is an error (after the terminal check).
+        let missing = try TmuxConsole(["console", "--data-dir", dir.root + "/nothing"])
+        #expect(try missing.waitForExit() == 1)
+        #expect(missing.stderr() == "eddy: no eddy data directory at \(dir.root)/nothing; start a demo with: eddy demo --data-dir \(dir.root)/nothing\n")
+    }
+
+    /// SIGTERM (and SIGINT) end the console as `q` does: workload stopped, brokers shut down
+    /// cleanly (each leaves its clean-shutdown marker), status 0.
+    @Test func sigtermStopsTheDemoCleanly() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let t = try TmuxConsole(["demo", "--data-dir", dir.path])
+        try t.waitFor("BROKER", "running", seconds: 60)
+        let pid = try #require(t.eddyPid())
+        kill(pid, SIGTERM)
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+        for b in 0 ..< 3 {
+            #expect(FileManager.default.fileExists(atPath: dir.brokerDirectory(b) + "/.kafka_cleanshutdown"), "broker \(b)")
+        }
+    }
+
+    @Test func termDumbIsAClearErrorWithExitStatus2AndNothingOnTheTerminal() throws {
+        let t = try TmuxConsole(["demo"], environment: ["TERM": "dumb"], holdAfterExit: true)
+        #expect(try t.waitForExit() == 2)
+        #expect(t.stderr() == "eddy: terminal type 'dumb' cannot move the cursor; the console needs an interactive terminal; other eddy commands work without one\n")
+        #expect(t.screen().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "nothing drawn: \(t.screen())")
+    }
+
+    @Test(arguments: [["demo", "--refresh", "50ms"], ["demo", "--refresh", "2h"], ["demo", "--refresh", "soon"],
+                      ["demo", "--scenario", "nope"], ["console", "--refresh", "0"], ["demo", "--data-dir", ""]])
+    func badOptionsAreUsageErrors(args: [String]) throws {
+        let r = try Eddy.run(args)
+        #expect(r.status == 2, "\(args): \(r)")
+        #expect(r.errLines.count == 1 && r.stderr.hasPrefix("eddy: ") && r.stderr.contains("--help'"), "\(args): \(r)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test(arguments: [["demo"], [], ["console"], ["demo", "--scenario", "replay"]])
+    func withoutATerminalEveryConsoleCommandExits2WithOneLine(args: [String]) throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let r = try Eddy.run(args + ["--data-dir", dir.path])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr == "eddy: standard output is not a terminal; the console needs an interactive terminal; other eddy commands work without one\n", "\(r)")
+        #expect(r.stdout.isEmpty, "no escape codes written to the pipe")
+        #expect(!FileManager.default.fileExists(atPath: dir.path), "nothing was created")
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// `eddy groups ...` through the built binary. A reset with --execute of a group that does not
+/// exist creates its offsets (as Kafka's tool does), which is how these tests make a group.
+@Suite struct GroupsCommandTests {
+    /// `orders` with two partitions; partition 0 holds 5 records, partition 1 none.
+    func setUp(_ dir: TempDataDir) throws {
+        try #require(try Eddy.run(["topics", "create", "--topic", "orders", "--partitions", "2"] + dir.flag).status == 0)
+        let produced = try Eddy.run(["produce", "--topic", "orders", "--partition", "0"] + dir.flag, stdin: Array("a\nb\nc\nd\ne\n".utf8))
+        try #require(produced.status == 0, "\(produced)")
+    }
+
+    func words(_ line: String) -> [String] { line.split(separator: " ").map(String.init) }
+
+    @Test func resetDescribeListAndDelete() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try setUp(dir)
+        let empty = try Eddy.run(["groups", "list"] + dir.flag)
+        #expect(empty.status == 0, "\(empty)")
+        #expect(empty.outLines.isEmpty)
+
+        // A dry run prints the plan, with the clamping warning, and commits nothing.
+        let dry = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--topic", "orders", "--to-offset", "3", "--dry-run"] + dir.flag)
+        #expect(dry.status == 0, "\(dry)")
+        #expect(dry.outLines.map(words) == [
+            ["TOPIC", "PARTITION", "OLD-OFFSET", "NEW-OFFSET", "OLD-LAG", "NEW-LAG"],
+            ["orders", "0", "-", "3", "-", "2"],
+            ["orders", "1", "-", "0", "-", "0"],
+        ], "\(dry)")
+        #expect(dry.errLines == ["WARN: New offset (3) is higher than latest offset for topic partition orders-1. Value will be set to 0"])
+        #expect(try Eddy.run(["groups", "list"] + dir.flag).outLines.isEmpty)
+
+        // Without --execute or --dry-run: the plan and a warning that nothing happened.
+        let neither = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--topic", "orders:0", "--to-earliest"] + dir.flag)
+        #expect(neither.status == 0, "\(neither)")
+        #expect(neither.outLines.count == 2)
+        #expect(neither.errLines.last?.hasPrefix("WARN: No action will be performed as the --execute option is missing") == true,
+                "\(neither)")
+        #expect(try Eddy.run(["groups", "list"] + dir.flag).outLines.isEmpty)
+
+        let executed = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--topic", "orders", "--to-offset", "3", "--execute"] + dir.flag)
+        #expect(executed.status == 0, "\(executed)")
+        #expect(executed.outLines == dry.outLines)
+        let list = try Eddy.run(["groups", "list"] + dir.flag)
+        #expect(list.outLines.map(words) == [["GROUP", "STATE"], ["g", "Empty"]], "\(list)")
+
+        let describe = try Eddy.run(["groups", "describe", "--group", "g"] + dir.flag)
+        #expect(describe.status == 0, "\(describe)")
+        #expect(describe.errLines == ["Consumer group 'g' has no active members."])
+        #expect(describe.outLines.map(words) == [
+            ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "POSITION", "LAG", "POSITION-LAG",
+             "CONSUMER-ID", "CLIENT-ID"],
+            ["orders", "0", "3", "5", "5", "-", "2", "-", "-", "-"],
+            ["orders", "1", "0", "0", "0", "-", "0", "-", "-", "-"],
+        ], "\(describe)")
+
+        // Negative shifts parse; the result is clamped to the log start.
+        let shifted = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--all-topics", "--shift-by", "-4", "--execute"] + dir.flag)
+        #expect(shifted.status == 0, "\(shifted)")
+        #expect(shifted.outLines.dropFirst().map(words) == [["orders", "0", "3", "0", "2", "5"], ["orders", "1", "0", "0", "0", "0"]])
+        #expect(shifted.errLines.first == "WARN: New offset (-1) is lower than earliest offset for topic partition orders-0. Value will be set to 0")
+
+        let deleted = try Eddy.run(["groups", "delete", "--group", "g"] + dir.flag)
+        #expect(deleted.status == 0, "\(deleted)")
+        #expect(deleted.outLines == ["Deletion of requested consumer groups ('g') was successful."])
+        #expect(try Eddy.run(["groups", "list"] + dir.flag).outLines.isEmpty)
+        let again = try Eddy.run(["groups", "delete", "--group", "g"] + dir.flag)
+        #expect(again.status == 1)
+        #expect(again.errLines == ["eddy: GROUP_ID_NOT_FOUND: The group id 'g' does not exist."], "\(again)")
+        let gone = try Eddy.run(["groups", "describe", "--group", "g"] + dir.flag)
+        #expect(gone.status == 1)
+        #expect(gone.errLines == ["eddy: GROUP_ID_NOT_FOUND: Consumer group 'g' does not exist."], "\(gone)")
+    }
+
+    @Test func fromFileAndTimeStrategies() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try setUp(dir)
+        let file = dir.root + "/reset.csv"
+        try "orders,0,2\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let fromFile = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--from-file", file, "--execute"] + dir.flag)
+        #expect(fromFile.status == 0, "\(fromFile)")
+        #expect(fromFile.outLines.dropFirst().map(words) == [["orders", "0", "-", "2", "-", "3"]])
+        // Every record was produced just now: a day back finds the first, a future instant none.
+        let byDuration = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--all-topics", "--by-duration", "P1D", "--dry-run"] + dir.flag)
+        #expect(byDuration.outLines.dropFirst().map(words) == [["orders", "0", "2", "0", "3", "5"]], "\(byDuration)")
+        let future = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--all-topics", "--to-datetime",
+                                   "2999-01-01T00:00:00.000", "--dry-run"] + dir.flag)
+        #expect(future.outLines.dropFirst().map(words) == [["orders", "0", "2", "5", "3", "0"]], "\(future)")
+        #expect(future.errLines == ["WARN: Partition 0 from topic orders is empty. Falling back to latest known offset."])
+        let missing = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--from-file", dir.root + "/nope.csv"] + dir.flag)
+        #expect(missing.status == 1)
+        #expect(missing.errLines == ["eddy: cannot read the reset file \(dir.root)/nope.csv"])
+        let unknownTopic = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--topic", "nope", "--to-earliest"] + dir.flag)
+        #expect(unknownTopic.status == 1)
+        #expect(unknownTopic.errLines == ["eddy: Topic 'nope' does not exist"])
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let cases: [([String], String)] = [
+            (["--all-topics"], "give exactly one reset strategy"),
+            (["--all-topics", "--to-earliest", "--to-latest"], "give exactly one reset strategy"),
+            (["--to-earliest"], "give a reset scope: --all-topics or --topic"),
+            (["--all-topics", "--topic", "orders", "--to-earliest"], "--all-topics and --topic cannot be combined"),
+            (["--all-topics", "--to-earliest", "--dry-run", "--execute"], "--dry-run and --execute cannot be combined"),
+            (["--all-topics", "--to-datetime", "yesterday"], "error parsing timestamp 'yesterday'"),
+            (["--all-topics", "--by-duration", "5 minutes"], "error parsing duration '5 minutes'"),
+            (["--topic", "orders:x", "--to-earliest"], "invalid partition 'x' specified in topic arg 'orders:x'"),
+            (["--all-topics", "--to-offset", "three"], "the value 'three' is invalid for '--to-offset"),
+        ]
+        for (args, message) in cases {
+            let r = try Eddy.run(["groups", "reset-offsets", "--group", "g"] + args + dir.flag)
+            #expect(r.status == 2, "\(args): \(r)")
+            #expect(r.errLines.count == 1 && r.stderr.contains(message), "\(args): \(r)")
+            #expect(r.stderr.contains("see 'eddy groups reset-offsets --help'"), "\(args): \(r)")
+        }
+        for args in [["groups", "describe"], ["groups", "delete"], ["groups", "frobnicate"]] {
+            let r = try Eddy.run(args + dir.flag)
+            #expect(r.status == 2, "\(args): \(r)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path), "usage errors touch nothing")
+    }
+}
