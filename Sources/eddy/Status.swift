@@ -4,7 +4,7 @@ import EddyBroker
 /// `eddy` / `eddy status`: what the data directory holds.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the state of the data directory (the default command).",
+        abstract: "Print the state of the data directory.",
         discussion: """
             Prints the data directory's cluster id, its brokers, and each topic's partitions with \
             their leader, offsets, segment counts and sizes. If the directory does not exist yet, \
