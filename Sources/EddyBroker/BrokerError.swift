@@ -75,7 +75,7 @@ public enum BrokerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidUpdateVersion: .invalidUpdateVersion
         case .ineligibleReplica: .ineligibleReplica
         case .notController: .notController
-        case let .storage(e): ErrorCode(name: e.kafkaErrorName) ?? .kafkaStorageError
+        case let .storage(e): e.errorCode
         case .corruptMetadata, .invalidDataDirectory: .kafkaStorageError
         case .brokerClosed: .brokerNotAvailable
         case .unexpected: .unknownServerError

@@ -183,13 +183,19 @@ public enum FileSystem {
     /// content, never a mix; a leftover temporary file may remain.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], temporaryPath: String? = nil) throws {
         let tmp = temporaryPath ?? path + ".tmp"
-        let f = try File(path: tmp)
+        try writeSynced(tmp, bytes)
+        try rename(tmp, path)
+        try syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Creates or replaces `path` with `bytes` and fsyncs it (the first step of `writeAtomically`,
+    /// for callers that rename under a lock of their own).
+    static func writeSynced(_ path: String, _ bytes: [UInt8]) throws {
+        let f = try File(path: path)
+        defer { f.close() }
         try f.truncate(to: 0)
         try f.write(bytes, at: 0)
         try f.sync()
-        f.close()
-        try rename(tmp, path)
-        try syncDirectory((path as NSString).deletingLastPathComponent)
     }
 
     public static func readAll(_ path: String) throws -> [UInt8] {

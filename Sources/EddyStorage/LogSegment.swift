@@ -121,11 +121,8 @@ final class LogSegment: @unchecked Sendable {
     /// many partitions do not roll at once. Derived from the base offset (SplitMix64) so it is stable.
     private func jitter(_ config: LogConfig) -> Int64 {
         guard config.segmentJitterMs > 0 else { return 0 }
-        var z = UInt64(bitPattern: baseOffset) &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int64(z % UInt64(min(config.segmentJitterMs, config.segmentMs)))
+        var random = SplitMix64(seed: UInt64(bitPattern: baseOffset))
+        return Int64(random.next() % UInt64(min(config.segmentJitterMs, config.segmentMs)))
     }
 
     /// Appends already-validated batches, given as write parts and their headers (with final
@@ -391,12 +388,14 @@ final class LogSegment: @unchecked Sendable {
         for kind in ["log", "index", "timeindex"] { try FileSystem.remove(path(kind) + ".deleted") }
     }
 
-    /// Renames the files from `<name><fileSuffix>` to `<name><newSuffix>` (the cleaner's
-    /// `.cleaned` → `.swap` → final name steps). The segment object keeps the old paths, so it
-    /// must be reopened under its final name afterwards.
-    func renameFiles(to newSuffix: String) throws {
-        for kind in ["log", "index", "timeindex"] where FileSystem.exists(path(kind)) {
-            try FileSystem.rename(path(kind), directory + "/" + LogSegment.fileName(baseOffset, kind) + newSuffix)
+    /// Renames the files from `<name><oldSuffix>` (default: `fileSuffix`) to `<name><newSuffix>`
+    /// (the cleaner's `.cleaned` → `.swap` → final name steps); missing files are skipped. The
+    /// segment object keeps its paths, so it must be reopened under its final name afterwards.
+    func renameFiles(from oldSuffix: String? = nil, to newSuffix: String) throws {
+        for kind in ["log", "index", "timeindex"] {
+            let name = directory + "/" + LogSegment.fileName(baseOffset, kind)
+            guard FileSystem.exists(name + (oldSuffix ?? fileSuffix)) else { continue }
+            try FileSystem.rename(name + (oldSuffix ?? fileSuffix), name + newSuffix)
         }
     }
 }

@@ -91,10 +91,7 @@ extension PartitionLog: CleanableLog {
             try FileSystem.syncDirectory(directory)
             let old = Array(segmentList[first ..< first + oldBaseOffsets.count])
             for seg in old { try seg.renameForDeletion() }
-            let swapped = try LogSegment(directory: directory, baseOffset: new.baseOffset, config: _config, nowMs: clock.nowMs(),
-                                         fileSuffix: PartitionLog.swapSuffix)
-            swapped.close()
-            try swapped.renameFiles(to: "")
+            try new.renameFiles(from: PartitionLog.swapSuffix, to: "")
             try FileSystem.syncDirectory(directory)
             let live = try LogSegment(directory: directory, baseOffset: new.baseOffset, config: _config, nowMs: clock.nowMs())
             if try !live.loadTrusted(config: _config) {

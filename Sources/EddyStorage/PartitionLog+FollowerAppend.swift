@@ -81,15 +81,10 @@ extension PartitionLog {
             var producerBatches: [ProducerBatch] = []
             for loc in locations {
                 assignEpochLocked(loc.header.partitionLeaderEpoch, startOffset: loc.header.baseOffset)
-                if loc.header.producerId >= 0, let b = ProducerBatch(loc.header) { producerBatches.append(b) }
+                if let b = ProducerBatch(loc.header) { producerBatches.append(b) }
             }
             if !producerBatches.isEmpty { updateProducerStateLocked(producerBatches) }
-            unflushedRecords += Int64(recordCount)
-            var checkpoint = false
-            if unflushedRecords >= config.flushMessages {
-                try flushLocked()
-                checkpoint = true
-            }
+            let checkpoint = try maybeFlushAfterAppendLocked(recordCount: recordCount, config: config)
             let info = LogAppendInfo(firstOffset: first.baseOffset, lastOffset: last.lastOffset, maxTimestamp: maxTimestamp,
                                      logAppendTime: -1, recordCount: recordCount, batchCount: locations.count,
                                      validBytes: total)

@@ -217,7 +217,7 @@ extension PartitionLog {
                 start = position
             }
             try seg.scanBatches(from: start) { _, h in
-                if h.producerId >= 0, h.lastOffset >= from { state.replay(h) }
+                if h.lastOffset >= from { state.replay(h) }
                 return true
             }
         }
@@ -242,7 +242,7 @@ extension PartitionLog {
         let tmp = path + ".tmp"
         guard lock.withLock({ !closed && producerStateGeneration == generation }) else { return }
         do {
-            try Self.writeSynced(tmp, bytes)
+            try FileSystem.writeSynced(tmp, bytes)
             let published = try lock.withLock { () throws -> Bool in
                 guard !closed, producerStateGeneration == generation, activeSegment.nextOffset >= offset else { return false }
                 try FileSystem.rename(tmp, path)
@@ -314,14 +314,5 @@ extension PartitionLog {
             logger.warning("deleting an obsolete producer state snapshot failed",
                            metadata: ["log": "\(topicPartition)", "error": "\(error)"])
         }
-    }
-
-    /// Creates or replaces `path` with `bytes` and fsyncs it.
-    private static func writeSynced(_ path: String, _ bytes: [UInt8]) throws {
-        let f = try File(path: path)
-        defer { f.close() }
-        try f.truncate(to: 0)
-        try f.write(bytes, at: 0)
-        try f.sync()
     }
 }

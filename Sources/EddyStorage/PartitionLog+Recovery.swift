@@ -47,7 +47,7 @@ extension PartitionLog {
                 if try !seg.loadTrusted(config: _config) {
                     logger.warning("rebuilding index", metadata: ["log": "\(topicPartition)", "segment": "\(seg.baseOffset)"])
                     let cut = try seg.recover(contiguous: !mayHaveOffsetGaps) { h in
-                        if h.producerId >= 0, let b = ProducerBatch(h) { producerBatches.append(b) }
+                        if let b = ProducerBatch(h) { producerBatches.append(b) }
                     }
                     scannedProducerBatches[seg.baseOffset] = producerBatches
                     if cut > 0 { logTruncation(seg, cut) }
@@ -58,7 +58,7 @@ extension PartitionLog {
                 if i == firstUnflushed { epochs?.truncateFromEnd(seg.baseOffset) }
                 let cut = try seg.recover(contiguous: !mayHaveOffsetGaps) { h in
                     _ = epochs?.assign(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset)
-                    if h.producerId >= 0, let b = ProducerBatch(h) { producerBatches.append(b) }
+                    if let b = ProducerBatch(h) { producerBatches.append(b) }
                 }
                 scannedProducerBatches[seg.baseOffset] = producerBatches
                 if cut > 0 {

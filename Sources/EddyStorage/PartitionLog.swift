@@ -208,7 +208,7 @@ public final class PartitionLog: @unchecked Sendable {
                 recordCount += Int(h.recordCount)
                 maxTs = max(maxTs, h.maxTimestamp)
                 headers.append((h, loc.header.totalSize))
-                if h.producerId >= 0, let b = ProducerBatch(h) { producerBatches.append(b) }
+                if let b = ProducerBatch(h) { producerBatches.append(b) }
             }
             if !producerBatches.isEmpty,
                let duplicate = try checkProducerBatchesLocked(producerBatches, batchCount: locations.count,
@@ -222,12 +222,7 @@ public final class PartitionLog: @unchecked Sendable {
             try writeBatches(records, locations: locations, headers: headers, logAppendTime: config.usesLogAppendTime ? now : nil)
             assignEpochLocked(leaderEpoch, startOffset: firstOffset)
             if !producerBatches.isEmpty { updateProducerStateLocked(producerBatches) }
-            unflushedRecords += Int64(recordCount)
-            var checkpoint = false
-            if unflushedRecords >= config.flushMessages {
-                try flushLocked()
-                checkpoint = true
-            }
+            let checkpoint = try maybeFlushAfterAppendLocked(recordCount: recordCount, config: config)
             let info = LogAppendInfo(firstOffset: firstOffset, lastOffset: next - 1, maxTimestamp: maxTs,
                                      logAppendTime: config.usesLogAppendTime ? now : -1, recordCount: recordCount,
                                      batchCount: locations.count, validBytes: total)
@@ -450,6 +445,15 @@ public final class PartitionLog: @unchecked Sendable {
         _recoveryPoint = activeSegment.nextOffset
         unflushedRecords = 0
         lastFlushMs = clock.nowMs()
+    }
+
+    /// Counts `recordCount` appended records toward flush.messages and flushes once they reach
+    /// it. Returns whether it flushed: the caller then calls `onCheckpointNeeded` outside the lock.
+    func maybeFlushAfterAppendLocked(recordCount: Int, config: LogConfig) throws -> Bool {
+        unflushedRecords += Int64(recordCount)
+        guard unflushedRecords >= config.flushMessages else { return false }
+        try flushLocked()
+        return true
     }
 
     /// Flushes if flush.ms has passed since the last flush and there is unflushed data.

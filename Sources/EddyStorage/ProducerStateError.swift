@@ -1,5 +1,7 @@
-/// Why producer state refused a batch or a snapshot. The broker translates each case into the
-/// Kafka error code named by `kafkaErrorName`.
+import EddyProtocol
+
+/// Why producer state refused a batch or a snapshot. The broker reports each case as its
+/// `errorCode`.
 public enum ProducerStateError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The batch's first sequence does not follow the producer's last one (a gap, or a retry of a
     /// batch no longer among the last `ProducerState.batchesToRetain`), or a new epoch does not
@@ -13,15 +15,18 @@ public enum ProducerStateError: Error, Equatable, Sendable, CustomStringConverti
     /// A producer-state snapshot is not in the documented format or fails its CRC.
     case corruptSnapshot(String)
 
-    /// The Kafka error name a broker reports for this failure.
-    public var kafkaErrorName: String {
+    /// The Kafka error a broker reports for this failure.
+    public var errorCode: ErrorCode {
         switch self {
-        case .outOfOrderSequence: "OUT_OF_ORDER_SEQUENCE_NUMBER"
-        case .invalidProducerEpoch: "INVALID_PRODUCER_EPOCH"
-        case .invalidSequence: "INVALID_RECORD"
-        case .corruptSnapshot: "KAFKA_STORAGE_ERROR"
+        case .outOfOrderSequence: .outOfOrderSequenceNumber
+        case .invalidProducerEpoch: .invalidProducerEpoch
+        case .invalidSequence: .invalidRecord
+        case .corruptSnapshot: .kafkaStorageError
         }
     }
+
+    /// Kafka's name for `errorCode`.
+    public var kafkaErrorName: String { errorCode.name }
 
     public var description: String {
         switch self {

@@ -24,19 +24,22 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// sequence); nothing of the request was written.
     case producer(ProducerStateError)
 
-    /// The Kafka error name a broker reports for this failure.
-    public var kafkaErrorName: String {
+    /// The Kafka error a broker reports for this failure.
+    public var errorCode: ErrorCode {
         switch self {
-        case .offsetOutOfRange: "OFFSET_OUT_OF_RANGE"
-        case .invalidRecord: "CORRUPT_MESSAGE"
-        case .recordRejected: "INVALID_RECORD"
-        case .recordTooLarge: "MESSAGE_TOO_LARGE"
-        case .io, .corruptFile: "KAFKA_STORAGE_ERROR"
-        case .logClosed: "NOT_LEADER_OR_FOLLOWER"
-        case .offsetsOutOfOrder: "UNKNOWN_SERVER_ERROR"
-        case let .producer(e): e.kafkaErrorName
+        case .offsetOutOfRange: .offsetOutOfRange
+        case .invalidRecord: .corruptMessage
+        case .recordRejected: .invalidRecord
+        case .recordTooLarge: .messageTooLarge
+        case .io, .corruptFile: .kafkaStorageError
+        case .logClosed: .notLeaderOrFollower
+        case .offsetsOutOfOrder: .unknownServerError
+        case let .producer(e): e.errorCode
         }
     }
+
+    /// Kafka's name for `errorCode`.
+    public var kafkaErrorName: String { errorCode.name }
 
     public var description: String {
         switch self {

@@ -4,12 +4,6 @@ import EddyClient
 import EddyConsole
 import EddyProtocol
 import Foundation
-import Logging
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension Bench {
     /// `eddy bench console`: issue 5's console budgets.
@@ -77,15 +71,11 @@ extension Bench {
             try BenchWorkspace.checkInterrupted()
             let workspace = try BenchWorkspace(options: common)
             defer { workspace.remove() }
-            let cluster = try Cluster(dataDirectory: workspace.path, options: ConsoleRuntime.clusterOptions(),
-                                      logger: Logger(label: "eddy.bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-            let driver = ClusterDriver(cluster: cluster)
-            driver.start()
-            defer {
-                driver.stop()
-                try? cluster.shutdown()
-            }
-            let insight = ClusterInsightAdapter(cluster: cluster)
+            // The demo's runtime (its cluster options, silenced logging, a driver thread).
+            let runtime = try ConsoleRuntime(directory: workspace.path, create: true, options: ConsoleRuntime.clusterOptions())
+            runtime.driver.start()
+            defer { runtime.close() }
+            let cluster = runtime.cluster, insight = runtime.insight
             let seconds = seconds, refreshMs = refresh.milliseconds
             return try blockingAwait {
                 let workload = setup == .clusterOnly
@@ -95,13 +85,13 @@ extension Bench {
                 let controls = DemoConsoleControls(brokers: insight, workload: workload)
                 // Let the demo settle (groups join, the offsets topic appears) before measuring.
                 if setup != .clusterOnly { await ClientTime.sleep(ms: 3_000) }
-                let cpu0 = Self.processCpuSeconds(), wall0 = ClientTime.monotonicMs()
+                let cpu0 = processCpuSeconds(), wall0 = ClientTime.monotonicMs()
                 if setup == .demo {
                     await HeadlessConsole.run(client: client, insight: insight, controls: controls, refreshMs: refreshMs, seconds: seconds)
                 } else {
                     await ClientTime.sleep(ms: Int64(seconds * 1_000))
                 }
-                let cpu = Self.processCpuSeconds() - cpu0, wall = Double(ClientTime.monotonicMs() - wall0) / 1_000
+                let cpu = processCpuSeconds() - cpu0, wall = Double(ClientTime.monotonicMs() - wall0) / 1_000
                 await workload?.stop()
                 client.close()
                 return cpu / max(0.001, wall)
@@ -109,27 +99,19 @@ extension Bench {
         }
 
         static func summary(_ durations: [Duration], budget: Duration) -> String {
-            let ms = durations.map { Double($0.components.seconds) * 1_000 + Double($0.components.attoseconds) / 1e15 }.sorted()
-            func at(_ p: Double) -> Double { ms[min(ms.count - 1, max(0, Int((p / 100 * Double(ms.count)).rounded(.up)) - 1))] }
-            let budgetMs = Double(budget.components.seconds) * 1_000 + Double(budget.components.attoseconds) / 1e15
-            let within = ms.filter { $0 <= budgetMs }.count
-            return "p50 \(BenchFormat.fixed(at(50), 2)) ms, p99 \(BenchFormat.fixed(at(99), 2)) ms, max \(BenchFormat.fixed(ms.last ?? 0, 2)) ms; "
-                + "\(within) of \(ms.count) within \(BenchFormat.fixed(budgetMs, 0)) ms"
+            func nanos(_ d: Duration) -> UInt64 {
+                UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
+            }
+            func ms(_ ns: UInt64) -> String { BenchFormat.fixed(Double(ns) / 1e6, 2) }
+            var samples = LatencySamples(capacity: durations.count)
+            for d in durations { samples.add(nanos(d)) }
+            let budgetNs = nanos(budget)
+            let within = samples.nanos.filter { $0 <= budgetNs }.count
+            return "p50 \(ms(samples.percentile(50))) ms, p99 \(ms(samples.percentile(99))) ms, max \(ms(samples.percentile(100))) ms; "
+                + "\(within) of \(durations.count) within \(BenchFormat.fixed(Double(budgetNs) / 1e6, 0)) ms"
         }
 
         static func percent(_ share: Double) -> String { BenchFormat.fixed(share * 100, 1) + "% of one core" }
-
-        /// User plus system CPU time of this process so far, in seconds.
-        static func processCpuSeconds() -> Double {
-            var usage = rusage()
-            #if os(Linux)
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            #else
-            getrusage(RUSAGE_SELF, &usage)
-            #endif
-            func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-            return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-        }
     }
 }
 

@@ -40,9 +40,7 @@ extension Bench {
         var maxPollRecords: Int = 500
 
         func validate() throws {
-            guard (1 ... ClusterCommand.maxBrokers).contains(brokers) else {
-                throw ValidationError("--brokers must be between 1 and \(ClusterCommand.maxBrokers)")
-            }
+            try ClusterCommand.validate(brokers: brokers)
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
             guard consumers >= 1 else { throw ValidationError("--consumers must be positive") }
             guard maxPollRecords >= 1 else { throw ValidationError("--max-poll-records must be positive") }
@@ -52,12 +50,9 @@ extension Bench {
             let workspace = try BenchWorkspace(options: common)
             defer { workspace.remove() }
             var options = ClusterOptions()
-            options.initialBrokerCount = brokers
-            options.randomSeed = 1
             options.groupCoordinator.groupInitialRebalanceDelayMs = 0
             options.offsetsTopicReplicationFactor = 1
-            let cluster = try Cluster(dataDirectory: workspace.path + "/cluster", options: options)
-            defer { cluster.simulateCrash() }
+            let cluster = try workspace.makeCluster(brokers: brokers, options: options)
             try cluster.createTopic("bench", partitions: partitions, replicationFactor: 1)
             cluster.settle()
             let tps = (0 ..< partitions).map { TopicPartition("bench", $0) }
@@ -71,9 +66,7 @@ extension Bench {
                 + "replication factor 1, a group of \(consumers) \(consumers == 1 ? "consumer" : "consumers"), "
                 + "max.poll.records \(maxPollRecords), CRCs checked")
 
-            let driver = ClusterDriver(cluster: cluster, tickIntervalMs: 10)
-            driver.start()
-            defer { driver.stop() }
+            workspace.startDriver(tickIntervalMs: 10)
             let client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "eddy-bench")
             let total = workload.records, recordSize = workload.recordSize
             let members = consumers, pollRecords = maxPollRecords
@@ -168,7 +161,7 @@ private struct ConsumeBenchRun {
                     var partitionTally = PartitionTally(partitions: partitionCount)
                     var latencies = LatencySamples(capacity: total / max(1, maxPollRecords) + 16)
                     while !tally.isDone {
-                        if Signals.interrupted { throw EddyError("benchmark interrupted") }
+                        try BenchWorkspace.checkInterrupted()
                         let t0 = monotonicNanos()
                         let records = try await c.poll(timeoutMs: 100)
                         guard !records.isEmpty else { continue }

@@ -83,12 +83,7 @@ extension Bench {
             if let records { guard records >= 1 else { throw ValidationError("--records must be positive") } }
             guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
             guard recordSize >= Self.stampSize else { throw ValidationError("--record-size must be at least \(Self.stampSize)") }
-            guard (1 ... ClusterCommand.maxBrokers).contains(brokers) else {
-                throw ValidationError("--brokers must be between 1 and \(ClusterCommand.maxBrokers)")
-            }
-            guard replicationFactor >= 1, Int(replicationFactor) <= brokers else {
-                throw ValidationError("--replication-factor must be between 1 and --brokers (\(brokers))")
-            }
+            try ClusterCommand.validate(brokers: brokers, replicationFactor: replicationFactor)
             guard minInsyncReplicas >= 1 else { throw ValidationError("--min-insync-replicas must be positive") }
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
             guard fetchMaxWaitMs >= 0 else { throw ValidationError("--fetch-max-wait-ms must not be negative") }
@@ -101,18 +96,12 @@ extension Bench {
         func run() throws {
             let workspace = try BenchWorkspace(options: common)
             defer { workspace.remove() }
-            var options = ClusterOptions()
-            options.initialBrokerCount = brokers
-            options.randomSeed = 1
-            let cluster = try Cluster(dataDirectory: workspace.path + "/cluster", options: options)
-            defer { cluster.simulateCrash() }
+            let cluster = try workspace.makeCluster(brokers: brokers)
             let topic = "latency"
             try cluster.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor,
                                     configs: ["min.insync.replicas": String(minInsyncReplicas)])
             cluster.settle()
-            let driver = ClusterDriver(cluster: cluster, replicateOnAppend: replicateOnAppend)
-            driver.start()
-            defer { driver.stop() }
+            workspace.startDriver(replicateOnAppend: replicateOnAppend)
 
             var producerConfig = ProducerConfig()
             producerConfig.clientId = "eddy-bench-latency"
@@ -146,7 +135,7 @@ extension Bench {
                 + "fetch.max.wait.ms=\(fetchMaxWaitMs), fetch.min.bytes=1, replication "
                 + (replicateOnAppend ? "on the appending thread" : "on the driver thread"))
             let load0 = Self.loadAverage()
-            let cpu0 = Self.processCpuSeconds()
+            let cpu0 = processCpuSeconds()
             let results = LatencyBenchResults(measured: measuredRecords, warmup: warm)
             let value = [UInt8](repeating: 0x5a, count: recordSize)
             let intervalNs = 1e9 / Double(rate)
@@ -158,7 +147,7 @@ extension Bench {
                 var i = 0
                 let start = monotonicNanos()
                 while i < total {
-                    if Signals.interrupted { throw EddyError("benchmark interrupted") }
+                    try BenchWorkspace.checkInterrupted()
                     let now = monotonicNanos()
                     let due = min(total, Int(Double(now - start) / intervalNs) + 1)
                     if due > i {
@@ -196,7 +185,7 @@ extension Bench {
                 }
             }
             let elapsed = monotonicNanos() - started
-            let cpu = Self.processCpuSeconds() - cpu0
+            let cpu = processCpuSeconds() - cpu0
             let load1 = Self.loadAverage()
             let metrics = producer.metrics
             try blockingAwait { await producer.close() }
@@ -269,18 +258,6 @@ extension Bench {
         static func loadAverage() -> String {
             guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
             return text.split(separator: " ").prefix(3).joined(separator: " ")
-        }
-
-        /// User plus system CPU time of this process so far.
-        static func processCpuSeconds() -> Double {
-            var usage = rusage()
-            #if os(Linux)
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            #else
-            getrusage(RUSAGE_SELF, &usage)
-            #endif
-            func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-            return seconds(usage.ru_utime) + seconds(usage.ru_stime)
         }
     }
 }

@@ -70,12 +70,7 @@ extension Bench {
             guard recordSize >= 0 else { throw ValidationError("--record-size must not be negative") }
             guard batchSize >= 0 else { throw ValidationError("--batch-size must not be negative") }
             guard lingerMs >= 0 else { throw ValidationError("--linger-ms must not be negative") }
-            guard (1 ... ClusterCommand.maxBrokers).contains(brokers) else {
-                throw ValidationError("--brokers must be between 1 and \(ClusterCommand.maxBrokers)")
-            }
-            guard replicationFactor >= 1, Int(replicationFactor) <= brokers else {
-                throw ValidationError("--replication-factor must be between 1 and --brokers (\(brokers))")
-            }
+            try ClusterCommand.validate(brokers: brokers, replicationFactor: replicationFactor)
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
             guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be positive") }
             do { _ = try producerConfig() } catch let e as ClientError { throw ValidationError(e.description) }
@@ -99,17 +94,10 @@ extension Bench {
         func run() throws {
             let workspace = try BenchWorkspace(options: common)
             defer { workspace.remove() }
-            var options = ClusterOptions()
-            options.initialBrokerCount = brokers
-            options.randomSeed = 1
-            let cluster = try Cluster(dataDirectory: workspace.path + "/cluster", options: options)
-            // Nothing here needs to survive: drop the data without fsyncing gigabytes of it.
-            defer { cluster.simulateCrash() }
+            let cluster = try workspace.makeCluster(brokers: brokers)
             try cluster.createTopic("bench", partitions: partitions, replicationFactor: replicationFactor)
             cluster.settle()
-            let driver = ClusterDriver(cluster: cluster)
-            driver.start()
-            defer { driver.stop() }
+            workspace.startDriver()
 
             let config = try producerConfig()
             let producer = try BytesProducer(config: config, transport: cluster.transport, bootstrapNodes: cluster.runningBrokers,
@@ -131,7 +119,7 @@ extension Bench {
                 let record = ProducerRecord<[UInt8], [UInt8]>(topic: "bench", value: value)
                 for i in 0 ..< count {
                     if i % Self.latencySampleInterval == 0 {
-                        if Signals.interrupted { throw EddyError("benchmark interrupted") }
+                        try BenchWorkspace.checkInterrupted()
                         let t0 = monotonicNanos()
                         try await producer.send(record) { result in latencies.add(result, nanos: monotonicNanos() - t0) }
                     } else {

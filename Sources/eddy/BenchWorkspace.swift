@@ -1,8 +1,10 @@
+import EddyBroker
 import EddyProtocol
 import EddyStorage
 import Foundation
 
-/// A scratch directory for one benchmark run, removed afterwards.
+/// A scratch directory for one benchmark run, removed afterwards, and the scratch cluster a
+/// client benchmark runs in it.
 ///
 /// With an explicit `--data-dir DIR` it is `DIR/bench.<pid>.tmp` and DIR is locked while the
 /// benchmark runs (the name cannot be mistaken for a `<topic>-<partition>` directory);
@@ -10,6 +12,8 @@ import Foundation
 final class BenchWorkspace {
     let path: String
     private let lock: DataDirectoryLock?
+    private var cluster: Cluster?
+    private var driver: ClusterDriver?
 
     init(options: DataDirectoryOptions) throws {
         if let dir = options.dataDir {
@@ -32,8 +36,31 @@ final class BenchWorkspace {
         }
     }
 
-    /// Removes the directory and releases the lock.
+    /// A cluster of `brokers` brokers in `<path>/cluster`, seeded (random seed 1) so runs are
+    /// alike. `remove()` stops its driver and drops it without fsyncing: nothing here needs to
+    /// survive, and flushing gigabytes would only add to the run.
+    func makeCluster(brokers: Int, options: ClusterOptions = ClusterOptions()) throws -> Cluster {
+        precondition(cluster == nil, "one scratch cluster per workspace")
+        var options = options
+        options.initialBrokerCount = brokers
+        options.randomSeed = 1
+        let c = try Cluster(dataDirectory: path + "/cluster", options: options)
+        cluster = c
+        return c
+    }
+
+    /// Runs the cluster on a `ClusterDriver` thread, as a live cluster runs, until `remove()`.
+    func startDriver(tickIntervalMs: Int = 100, replicateOnAppend: Bool = true) {
+        guard let cluster, driver == nil else { preconditionFailure("startDriver before makeCluster, or twice") }
+        let d = ClusterDriver(cluster: cluster, tickIntervalMs: tickIntervalMs, replicateOnAppend: replicateOnAppend)
+        d.start()
+        driver = d
+    }
+
+    /// Stops the cluster, if any, removes the directory and releases the lock.
     func remove() {
+        driver?.stop()
+        cluster?.simulateCrash()
         try? FileManager.default.removeItem(atPath: path)
         lock?.release()
     }

@@ -11,6 +11,17 @@ struct ClusterCommand: ParsableCommand {
 
     /// Most brokers `eddy cluster init` accepts.
     static let maxBrokers = 64
+
+    /// The usage checks of `--brokers` (1 to `maxBrokers`) and, where a command takes it,
+    /// `--replication-factor` (1 to `--brokers`).
+    static func validate(brokers: Int, replicationFactor: Int16? = nil) throws {
+        guard (1 ... maxBrokers).contains(brokers) else {
+            throw ValidationError("--brokers must be between 1 and \(maxBrokers)")
+        }
+        if let replicationFactor, replicationFactor < 1 || Int(replicationFactor) > brokers {
+            throw ValidationError("--replication-factor must be between 1 and --brokers (\(brokers))")
+        }
+    }
 }
 
 extension ClusterCommand {
@@ -29,9 +40,7 @@ extension ClusterCommand {
         var brokers: Int = 3
 
         func validate() throws {
-            guard (1 ... ClusterCommand.maxBrokers).contains(brokers) else {
-                throw ValidationError("--brokers must be between 1 and \(ClusterCommand.maxBrokers)")
-            }
+            try ClusterCommand.validate(brokers: brokers)
         }
 
         func run() throws {

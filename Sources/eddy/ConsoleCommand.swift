@@ -106,7 +106,7 @@ enum ConsoleLaunch {
     /// tty, TERM=dumb, ...), before anything is opened or written.
     static func checkTerminal() throws {
         if let error = TerminalCheck.check(environment: ProcessInfo.processInfo.environment) {
-            writeLine(error.description, fd: 2)
+            printNotice(error.description)
             throw ExitCode(2)
         }
     }
@@ -124,7 +124,7 @@ enum ConsoleLaunch {
         do {
             return try await ConsoleApp.run(client: client, insight: insight, controls: controls, options: options)
         } catch let error as TerminalError {
-            writeLine(error.description, fd: 2)
+            printNotice(error.description)
             return 2
         }
     }
@@ -132,10 +132,6 @@ enum ConsoleLaunch {
     /// Exits with `code` unless it is 0.
     static func finish(_ code: Int32) throws {
         if code != 0 { throw ExitCode(code) }
-    }
-
-    static func writeLine(_ text: String, fd: Int32) {
-        _ = Array((text + "\n").utf8).withUnsafeBytes { writeAll(fd: fd, $0) }
     }
 }
 

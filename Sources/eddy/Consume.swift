@@ -106,7 +106,7 @@ struct Consume: ParsableCommand {
         let recordFormat = try format.map { try RecordFormat(parsing: $0) } ?? .default
         if let group { return try runGroup(group, format: recordFormat) }
         guard let session = try Session.open(common, create: false) else {
-            throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.")
+            throw EddyError.unknownTopic(topic)
         }
         var reader: ConsumeReader
         do {
@@ -147,7 +147,7 @@ struct Consume: ParsableCommand {
         var options = ClusterOptions()
         options.groupCoordinator.groupInitialRebalanceDelayMs = 0
         guard let session = try Session.open(common, create: false, options: options) else {
-            throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.")
+            throw EddyError.unknownTopic(topic)
         }
         let out = Output.standard
         let reader = ConsumeGroupReader(topic: topic, config: config, format: format, limit: maxMessages)

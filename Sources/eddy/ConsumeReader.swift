@@ -25,8 +25,7 @@ struct ConsumeReader {
         let partitions: [Int32]
         if let partition {
             guard Int(partition) < description.partitionCount else {
-                throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION",
-                                "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(description.partitionCount) partitions).")
+                throw EddyError.unknownPartition(partition, of: topic, partitionCount: description.partitionCount)
             }
             partitions = [partition]
         } else {

@@ -7,4 +7,15 @@ struct EddyError: Error, CustomStringConvertible {
 
     /// `NAME: message`, Kafka's error name first.
     init(kafka name: String, _ message: String) { description = "\(name): \(message)" }
+
+    /// `UNKNOWN_TOPIC_OR_PARTITION: Topic 'name' does not exist.`
+    static func unknownTopic(_ topic: String) -> EddyError {
+        EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.")
+    }
+
+    /// `UNKNOWN_TOPIC_OR_PARTITION: Partition 5 of topic 'name' does not exist (the topic has 2 partitions).`
+    static func unknownPartition(_ partition: Int32, of topic: String, partitionCount: Int) -> EddyError {
+        EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION",
+                  "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(partitionCount) partitions).")
+    }
 }

@@ -33,10 +33,7 @@ struct Groups: ParsableCommand {
     /// Like `withAdmin`, but a missing data directory is an error.
     static func withExistingAdmin<T: Sendable>(_ common: DataDirectoryOptions,
                                                _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        guard let result = try withAdmin(common, body) else {
-            throw EddyError("no eddy data directory at \(common.path); create one with: eddy cluster init"
-                + (common.dataDir != nil ? " --data-dir \(common.path)" : ""))
-        }
+        guard let result = try withAdmin(common, body) else { throw Session.noDataDirectory(common) }
         return result
     }
 

@@ -102,7 +102,7 @@ struct Produce: ParsableCommand {
         let recordHeaders = try KeyValueArguments.parse(headers, flag: "--header")
             .map { RecordHeader(key: $0.key, value: Array($0.value.utf8)) }
         guard let session = try Session.open(common, create: false) else {
-            throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.")
+            throw EddyError.unknownTopic(topic)
         }
         var reader = LineReader(fd: 0)
         defer { reader.deallocate() }
@@ -139,8 +139,7 @@ struct Produce: ParsableCommand {
         let description = try cluster.describeTopic(topic)
         if let partition {
             if partition < 0 || Int(partition) >= description.partitionCount {
-                throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION",
-                                "Partition \(partition) of topic '\(topic)' does not exist (the topic has \(description.partitionCount) partitions).")
+                throw EddyError.unknownPartition(partition, of: topic, partitionCount: description.partitionCount)
             }
             _ = try cluster.leader(of: TopicPartition(topic, partition))
         } else if !description.partitions.contains(where: { $0.leader >= 0 }) {
@@ -197,9 +196,6 @@ enum Acks: ExpressibleByArgument, Equatable {
         case .none: .none
         }
     }
-
-    /// The value of ProduceRequest.acks.
-    var value: Int16 { producerAcks.value }
 
     static var defaultValueDescription: String { "all" }
     static var allValueStrings: [String] { ["all", "1", "0"] }

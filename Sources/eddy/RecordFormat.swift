@@ -68,9 +68,6 @@ struct RecordFormat: Equatable {
         self.pieces = pieces
     }
 
-    /// Whether rendering needs the decoded headers.
-    var usesHeaders: Bool { pieces.contains(.headers) }
-
     /// Writes one record. `timestamp` and `offset` are absolute (already resolved against the batch).
     func render(topic: [UInt8], partition: Int32, offset: Int64, timestamp: Int64,
                 record: RecordView, to out: Output) throws {

@@ -112,11 +112,14 @@ final class Session {
 
     /// Like `with`, but a directory that was never initialised is an error, not nil.
     static func withExisting<R>(_ dataDirectory: DataDirectoryOptions, _ body: (Cluster) throws -> R) throws -> R {
-        guard let result = try with(dataDirectory, create: false, body) else {
-            throw EddyError("no eddy data directory at \(dataDirectory.path); create one with: eddy cluster init"
-                + (dataDirectory.dataDir != nil ? " --data-dir \(dataDirectory.path)" : ""))
-        }
+        guard let result = try with(dataDirectory, create: false, body) else { throw noDataDirectory(dataDirectory) }
         return result
+    }
+
+    /// The error of a command that needs an initialised data directory and found none.
+    static func noDataDirectory(_ dataDirectory: DataDirectoryOptions) -> EddyError {
+        EddyError("no eddy data directory at \(dataDirectory.path); create one with: eddy cluster init"
+            + (dataDirectory.dataDir != nil ? " --data-dir \(dataDirectory.path)" : ""))
     }
 
     /// Lets followers catch up, shuts the cluster down cleanly and releases the lock, so other

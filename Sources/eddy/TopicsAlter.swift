@@ -29,7 +29,7 @@ extension Topics {
             let found = try Session.with(common, create: false) { cluster in
                 try cluster.alterConfigs(topic: topic, set: set, delete: deleteConfigs)
             }
-            guard found != nil else { throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.") }
+            guard found != nil else { throw EddyError.unknownTopic(topic) }
             print("Completed updating config for topic \(topic).")
         }
     }

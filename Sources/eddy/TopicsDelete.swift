@@ -12,7 +12,7 @@ extension Topics {
 
         func run() throws {
             let found: Bool? = try Session.with(common, create: false) { try $0.deleteTopic(topic); return true }
-            guard found != nil else { throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.") }
+            guard found != nil else { throw EddyError.unknownTopic(topic) }
             print("Deleted topic \(topic).")
         }
     }

@@ -22,7 +22,7 @@ extension Topics {
                 try cluster.describeTopics(topic.map { [$0] })
             }
             guard let topics else {
-                if let topic { throw EddyError(kafka: "UNKNOWN_TOPIC_OR_PARTITION", "Topic '\(topic)' does not exist.") }
+                if let topic { throw EddyError.unknownTopic(topic) }
                 return
             }
             for (i, t) in topics.enumerated() {

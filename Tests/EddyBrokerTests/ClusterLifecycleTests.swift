@@ -4,13 +4,10 @@ import EddyStorage
 import Foundation
 import Testing
 
-@Suite struct ClusterLifecycleTests {
-    func batch(_ v: String) -> [UInt8] {
-        var b = RecordBatchBuilder()
-        b.append(timestamp: 1, key: nil, value: Array(v.utf8))
-        return b.build().bytes
-    }
+/// One record with value `v` at timestamp 1.
+private func batch(_ v: String) -> [UInt8] { batch([v], timestamp: 1) }
 
+@Suite struct ClusterLifecycleTests {
     func options(_ brokers: Int = 3) -> ClusterOptions {
         var o = ClusterOptions()
         o.initialBrokerCount = brokers
@@ -122,12 +119,6 @@ final class LockedBox<T>: @unchecked Sendable {
 }
 
 @Suite struct ClusterHighWatermarkTests {
-    func batch(_ v: String) -> [UInt8] {
-        var b = RecordBatchBuilder()
-        b.append(timestamp: 1, key: nil, value: Array(v.utf8))
-        return b.build().bytes
-    }
-
     @Test func aRecreatedTopicDoesNotInheritTheOldHighWatermark() throws {
         let dir = TempDirectory(); defer { dir.cleanup() }
         var o = ClusterOptions()

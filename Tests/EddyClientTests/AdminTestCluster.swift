@@ -1,49 +1,35 @@
 import EddyBroker
 import EddyClient
 import EddyProtocol
-import EddyStorage
-import Foundation
 
-/// A real in-process cluster for the admin tests: brokers in a temporary directory, a
-/// `ClusterDriver` running replication and timers, and an `Admin` over the cluster's transport.
-/// `shutdown()` stops everything and removes the directory.
+/// A real in-process cluster for the admin tests (see `TestCluster`) and an `Admin` over the
+/// cluster's transport. `shutdown()` stops everything and removes the directory.
 final class AdminTestCluster: @unchecked Sendable {
-    let directory: String
-    let cluster: Cluster
-    let driver: ClusterDriver
+    let harness: TestCluster
     let client: KafkaClient
     let admin: Admin
 
+    var cluster: Cluster { harness.cluster }
+
     /// - Parameter driven: start the driver (replication, timers); without it nothing
     ///   replicates, so leaders' log-end offsets run ahead of their high watermarks.
-    init(brokers: Int = 3, driven: Bool = true, configure: (inout ClusterOptions) -> Void = { _ in }) throws {
-        directory = NSTemporaryDirectory() + "eddy-admin-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var options = ClusterOptions()
-        options.initialBrokerCount = brokers
-        options.randomSeed = 11
-        options.logCleanerThreads = false
-        // Nothing in these tests waits for a broker or follower to be declared dead.
-        options.brokerSessionTimeoutMs = 600_000
-        options.replicaLagTimeMaxMs = 600_000
-        options.groupCoordinator.groupInitialRebalanceDelayMs = 0
-        // offsets.topic.num.partitions: a few are enough to spread groups over the brokers, and
-        // the cluster starts and stops much faster than with Kafka's 50.
-        options.groupCoordinator.offsetsTopicNumPartitions = 6
-        configure(&options)
-        cluster = try Cluster(dataDirectory: directory, clock: SystemClock(), options: options)
-        driver = ClusterDriver(cluster: cluster, tickIntervalMs: 5)
-        if driven { driver.start() }
-        client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "admin-test",
-                             requestTimeoutMs: 5_000, retryBackoffMs: 10)
+    init(brokers: Int = 3, driven: Bool = true) throws {
+        harness = try TestCluster(label: "admin", brokers: brokers, seed: 11, driven: driven) { options in
+            // Nothing in these tests waits for a broker or follower to be declared dead.
+            options.brokerSessionTimeoutMs = 600_000
+            options.replicaLagTimeMaxMs = 600_000
+            options.groupCoordinator.groupInitialRebalanceDelayMs = 0
+            // offsets.topic.num.partitions: a few are enough to spread groups over the brokers, and
+            // the cluster starts and stops much faster than with Kafka's 50.
+            options.groupCoordinator.offsetsTopicNumPartitions = 6
+        }
+        client = harness.client("admin-test", retryBackoffMs: 10)
         admin = Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 10_000))
     }
 
     func shutdown() {
         client.close()
-        driver.stop()
-        try? cluster.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        harness.shutdown()
     }
 
     /// Appends `count` records to `tp` through its leader (`acks`), record i with value
@@ -53,37 +39,17 @@ final class AdminTestCluster: @unchecked Sendable {
                  timestamp: (Int) -> Int64 = { 1_700_000_000_000 + Int64($0) }) async throws -> Int64 {
         var builder = RecordBatchBuilder()
         for i in 0 ..< count { builder.append(timestamp: timestamp(i), key: nil, value: Array("v\(i)".utf8)) }
-        let leader = try adminTestLeader(of: tp, in: await client.topicMetadata(tp.topic, refresh: true))
+        guard let leader = try await client.refreshMetadata(topics: [tp.topic]).leader(of: tp) else {
+            throw TestFailure("partition \(tp) has no leader")
+        }
         let response = try await client.send(.produce(ProduceRequest(topic: tp.topic, partition: tp.partition,
                                                                      records: builder.build().bytes, acks: acks)), to: leader)
         guard case let .produce(p) = response, let r = p.responses.first?.partitionResponses.first else {
-            throw AdminTestError("unexpected produce response \(response)")
+            throw TestFailure("unexpected produce response \(response)")
         }
-        guard r.errorCode == .none else { throw AdminTestError("produce to \(tp) failed: \(r.errorCode)") }
+        guard r.errorCode == .none else { throw TestFailure("produce to \(tp) failed: \(r.errorCode)") }
         return r.baseOffset
     }
-
-    /// Polls `condition` every few milliseconds until it holds or `timeoutMs` passes.
-    func eventually(timeoutMs: Int64 = 10_000, _ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ClientTime.monotonicMs() + timeoutMs
-        while try await !condition() {
-            guard ClientTime.monotonicMs() < deadline else { throw AdminTestError("timed out waiting for \(what)") }
-            await ClientTime.sleep(ms: 5)
-        }
-    }
-}
-
-struct AdminTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The leader of `tp` in `metadata`, or an error naming the partition.
-func adminTestLeader(of tp: TopicPartition, in metadata: TopicMetadata) throws -> Int32 {
-    guard Int(tp.partition) < metadata.partitions.count, metadata.partitions[Int(tp.partition)].leader >= 0 else {
-        throw AdminTestError("partition \(tp) has no leader")
-    }
-    return metadata.partitions[Int(tp.partition)].leader
 }
 
 /// A consumer-group member speaking the classic protocol by hand (JoinGroup with the
@@ -106,30 +72,30 @@ struct HandMadeMember {
                                            memberId: memberId, protocolType: protocolType,
                                            protocols: [.init(name: "range", metadata: metadata)])
             guard case let .joinGroup(join) = try await client.send(.joinGroup(request), to: coordinator, timeoutMs: 10_000) else {
-                throw AdminTestError("unexpected JoinGroup response")
+                throw TestFailure("unexpected JoinGroup response")
             }
             if join.errorCode == .memberIdRequired { memberId = join.memberId; continue }
-            guard join.errorCode == .none else { throw AdminTestError("JoinGroup failed: \(join.errorCode)") }
+            guard join.errorCode == .none else { throw TestFailure("JoinGroup failed: \(join.errorCode)") }
             let assignment = ConsumerProtocol.encode(ConsumerProtocol.AssignmentData(partitions: partitions))
             let sync = SyncGroupRequest(groupId: group, generationId: join.generationId, memberId: join.memberId,
                                         protocolType: protocolType, protocolName: join.protocolName,
                                         assignments: [.init(memberId: join.memberId, assignment: assignment)])
             guard case let .syncGroup(s) = try await client.send(.syncGroup(sync), to: coordinator, timeoutMs: 10_000) else {
-                throw AdminTestError("unexpected SyncGroup response")
+                throw TestFailure("unexpected SyncGroup response")
             }
-            guard s.errorCode == .none else { throw AdminTestError("SyncGroup failed: \(s.errorCode)") }
+            guard s.errorCode == .none else { throw TestFailure("SyncGroup failed: \(s.errorCode)") }
             return HandMadeMember(groupId: group, memberId: join.memberId, generationId: join.generationId, coordinator: coordinator)
         }
-        throw AdminTestError("JoinGroup kept asking for a member id")
+        throw TestFailure("JoinGroup kept asking for a member id")
     }
 
     /// LeaveGroup: the group becomes Empty.
     func leave(_ client: KafkaClient) async throws {
         guard case let .leaveGroup(r) = try await client.send(.leaveGroup(LeaveGroupRequest(groupId: groupId, member: memberId)),
                                                               to: coordinator) else {
-            throw AdminTestError("unexpected LeaveGroup response")
+            throw TestFailure("unexpected LeaveGroup response")
         }
-        guard r.errorCode == .none else { throw AdminTestError("LeaveGroup failed: \(r.errorCode)") }
+        guard r.errorCode == .none else { throw TestFailure("LeaveGroup failed: \(r.errorCode)") }
     }
 
     /// Commits as the member (its generation).
@@ -140,8 +106,8 @@ struct HandMadeMember {
                 .init(name: topic, partitions: entries.map { .init(partitionIndex: $0.key.partition, committedOffset: $0.value) })
             })
         guard case let .offsetCommit(r) = try await client.send(.offsetCommit(request), to: coordinator, timeoutMs: 10_000) else {
-            throw AdminTestError("unexpected OffsetCommit response")
+            throw TestFailure("unexpected OffsetCommit response")
         }
-        for t in r.topics { for p in t.partitions where p.errorCode != .none { throw AdminTestError("commit failed: \(p.errorCode)") } }
+        for t in r.topics { for p in t.partitions where p.errorCode != .none { throw TestFailure("commit failed: \(p.errorCode)") } }
     }
 }

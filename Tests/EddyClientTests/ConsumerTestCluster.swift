@@ -1,47 +1,30 @@
 import EddyBroker
 import EddyProtocol
-import EddyStorage
 import Foundation
 import Testing
 @testable import EddyClient
 
-/// An in-process cluster with a running `ClusterDriver`, for the consumer tests. Group timeouts
-/// are shortened (group.min.session.timeout.ms, no initial rebalance delay) so that members
-/// can use session timeouts of a few hundred milliseconds.
+/// An in-process cluster (see `TestCluster`) for the consumer tests. Group timeouts are
+/// shortened (group.min.session.timeout.ms, no initial rebalance delay) so that members can
+/// use session timeouts of a few hundred milliseconds.
 final class ConsumerTestCluster: @unchecked Sendable {
-    let directory: String
-    let cluster: Cluster
-    private var driver: ClusterDriver?
+    let harness: TestCluster
     private let registry = LiveConsumers()
 
-    init(brokers: Int = 3, offsetsPartitions: Int32 = 5, seed: UInt64 = 7) throws {
-        directory = NSTemporaryDirectory() + "eddy-consumer-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var options = ClusterOptions()
-        options.initialBrokerCount = brokers
-        options.randomSeed = seed
-        options.logCleanerThreads = false
-        options.groupCoordinator.groupMinSessionTimeoutMs = 50
-        options.groupCoordinator.groupInitialRebalanceDelayMs = 0
-        options.groupCoordinator.offsetsTopicNumPartitions = offsetsPartitions
-        cluster = try Cluster(dataDirectory: directory, clock: SystemClock(), options: options)
-        let d = ClusterDriver(cluster: cluster, tickIntervalMs: 5)
-        d.start()
-        driver = d
+    var cluster: Cluster { harness.cluster }
+
+    init(brokers: Int = 3) throws {
+        harness = try TestCluster(label: "consumer", brokers: brokers, seed: 7) { options in
+            options.groupCoordinator.groupMinSessionTimeoutMs = 50
+            options.groupCoordinator.groupInitialRebalanceDelayMs = 0
+            options.groupCoordinator.offsetsTopicNumPartitions = 5
+        }
     }
 
     /// Stops the driver, shuts the cluster down and removes its directory.
-    func shutdown() {
-        driver?.stop()
-        driver = nil
-        try? cluster.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    func shutdown() { harness.shutdown() }
 
-    func client(_ id: String = "t", requestTimeoutMs: Int64 = 5_000) -> KafkaClient {
-        KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: id,
-                    requestTimeoutMs: requestTimeoutMs, retryBackoffMs: 20)
-    }
+    func client(_ id: String = "t") -> KafkaClient { harness.client(id) }
 
     func createTopic(_ name: String, partitions: Int32, replicationFactor: Int16 = 3, configs: [String: String] = [:]) async throws {
         try cluster.createTopic(name, partitions: partitions, replicationFactor: replicationFactor, configs: configs)
@@ -99,26 +82,6 @@ func pollRecords(_ consumer: Consumer, count: Int, seconds: Double = 60, sourceL
     }
     if out.count < count { Issue.record("polled \(out.count) of \(count) records in \(seconds) s", sourceLocation: sourceLocation) }
     return out
-}
-
-/// Waits (without asserting on time) until `condition` holds, checking every few milliseconds
-/// without blocking a thread of the cooperative pool (the consumers' tasks need them); fails
-/// after `seconds`.
-func waitUntil(_ what: String, seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation,
-               _ condition: () throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return }
-        try await Task.sleep(nanoseconds: 5_000_000)
-    }
-    if try condition() { return }
-    Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-    throw ConsumerTestTimeout(what: what)
-}
-
-struct ConsumerTestTimeout: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting until \(what)" }
 }
 
 extension ConsumerRecord {

@@ -161,7 +161,7 @@ import Testing
         let consumer = try Consumer(client: consumerClient, config: config)
         try await consumer.subscribe(topics: ["orders"])
         var read = 0
-        try await t.eventually("the consumer reads all ten records") {
+        try await waitUntil("the consumer reads all ten records", seconds: 10) {
             read += try await consumer.poll(timeoutMs: 50).count
             return read == 10
         }

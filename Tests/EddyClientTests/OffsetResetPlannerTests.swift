@@ -218,7 +218,7 @@ private enum Fixture {
     /// watermark], and a warning is raised exactly for the clamped entries.
     @Test func clampingInvariantOverRandomInputs() throws {
         for seed: UInt64 in 1...200 {
-            var rng = OffsetResetTestRNG(seed: seed)
+            var rng = SplitMix64(seed: seed)
             var facts: [TopicPartition: OffsetResetPartitionFacts] = [:]
             for p in 0..<Int32(rng.next() % 5 + 1) {
                 let start = Int64(rng.next() % 100)
@@ -234,17 +234,5 @@ private enum Fixture {
             }
             #expect(plan.warnings.count == plan.entries.filter(\.wasClamped).count, "seed=\(seed)")
         }
-    }
-}
-
-private struct OffsetResetTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -103,7 +103,7 @@ import Testing
         for i in 0 ..< 10 {
             try await producer.send(ProducerRecord(topic: "l", value: [UInt8(i)]), completion: results.completion(i))
         }
-        try await producerEventually("the lingering batch is sent") { results.count == 10 }
+        try await waitUntil("the lingering batch is sent", seconds: 10) { results.count == 10 }
         #expect(ClientTime.monotonicMs() - start >= 30)
         #expect(try t.batchHeaders(TopicPartition("l", 0)).map(\.recordCount) == [10])
         await producer.close()

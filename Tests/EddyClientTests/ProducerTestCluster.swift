@@ -1,41 +1,26 @@
 import EddyBroker
 import EddyClient
 import EddyProtocol
-import EddyStorage
 import Foundation
 
-/// A real in-process cluster for the producer tests: brokers in a temporary directory and a
-/// `ClusterDriver` running replication and timers. Producers reach it through `transport`,
-/// which is the cluster's own unless a test wraps it. `shutdown()` stops everything and
-/// removes the directory.
+/// A real in-process cluster (see `TestCluster`) for the producer tests. Producers reach it
+/// through `transport`, which is the cluster's own unless a test wraps it. `shutdown()` stops
+/// everything and removes the directory.
 final class ProducerTestCluster: @unchecked Sendable {
-    let directory: String
-    let cluster: Cluster
-    let driver: ClusterDriver
+    let harness: TestCluster
 
-    init(brokers: Int = 3, configure: (inout ClusterOptions) -> Void = { _ in }) throws {
-        directory = NSTemporaryDirectory() + "eddy-producer-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var options = ClusterOptions()
-        options.initialBrokerCount = brokers
-        options.randomSeed = 7
-        options.logCleanerThreads = false
-        options.brokerSessionTimeoutMs = 600_000
-        options.replicaLagTimeMaxMs = 600_000
-        configure(&options)
-        cluster = try Cluster(dataDirectory: directory, clock: SystemClock(), options: options)
-        driver = ClusterDriver(cluster: cluster, tickIntervalMs: 5)
-        driver.start()
+    init(brokers: Int = 3) throws {
+        harness = try TestCluster(label: "producer", brokers: brokers, seed: 7) { options in
+            options.brokerSessionTimeoutMs = 600_000
+            options.replicaLagTimeMaxMs = 600_000
+        }
     }
 
+    var cluster: Cluster { harness.cluster }
     var transport: any Transport { cluster.transport }
     var brokers: [Int32] { cluster.runningBrokers }
 
-    func shutdown() {
-        driver.stop()
-        try? cluster.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    func shutdown() { harness.shutdown() }
 
     /// Every record of `tp` below the high watermark, read from its leader.
     func records(_ tp: TopicPartition) throws -> [Record] {
@@ -78,20 +63,6 @@ func testProducerConfig(_ change: (inout ProducerConfig) -> Void = { _ in }) -> 
     c.maxBlockMs = 10_000
     change(&c)
     return c
-}
-
-struct ProducerTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Waits until `condition` holds, polling every few ms, or fails after `timeoutMs`.
-func producerEventually(timeoutMs: Int64 = 10_000, _ what: String, _ condition: () throws -> Bool) async throws {
-    let deadline = ClientTime.monotonicMs() + timeoutMs
-    while try !condition() {
-        guard ClientTime.monotonicMs() < deadline else { throw ProducerTestError("timed out waiting for \(what)") }
-        await ClientTime.sleep(ms: 5)
-    }
 }
 
 /// Collects the outcomes of callback sends.

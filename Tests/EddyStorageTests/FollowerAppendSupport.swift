@@ -18,14 +18,7 @@ func leaderBatch(base: Int64, count: Int, epoch: Int32, timestamp: Int64 = 1_000
 /// would be replaced with), for comparing with the maintained one.
 func epochsFromBatches(_ log: PartitionLog) throws -> [LeaderEpochEntry] {
     var cache = LeaderEpochCache()
-    var next = log.logStartOffset
-    while next < log.logEndOffset {
-        let data = try log.read(from: next, maxBytes: 1 << 16)
-        let locations = try MemoryRecords.batches(in: data.bytes)
-        guard let last = locations.last else { break }
-        for loc in locations { cache.assign(epoch: loc.header.partitionLeaderEpoch, startOffset: loc.header.baseOffset) }
-        next = last.header.nextOffset
-    }
+    for h in try batchHeaders(log) { cache.assign(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset) }
     cache.truncateFromStart(log.logStartOffset)
     return cache.entries
 }

@@ -18,21 +18,11 @@ private func idempotent(_ pid: Int64, epoch: Int16 = 0, seq: Int32, count: Int =
 /// The producer state replayed from every batch readable in `log` (what a rebuild from offset 0 gives).
 private func stateFromLog(_ log: PartitionLog) throws -> ProducerState {
     var state = ProducerState()
-    var next = log.logStartOffset
-    while next < log.logEndOffset {
-        let data = try log.read(from: next, maxBytes: 1 << 16)
-        let locations = try MemoryRecords.batches(in: data.bytes)
-        guard let last = locations.last else { break }
-        for loc in locations { state.replay(loc.header) }
-        next = last.header.nextOffset
-    }
+    for h in try batchHeaders(log) { state.replay(h) }
     return state
 }
 
-private func snapshotFiles(_ dir: TempDir) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: dir.file("t-0"))) ?? [])
-        .filter { $0.hasSuffix(ProducerState.snapshotFileSuffix) }.sorted()
-}
+private func snapshotFiles(_ dir: TempDir) -> [String] { segmentFiles(dir, suffix: "snapshot") }
 
 private func producerError(_ body: () throws -> Void) -> ProducerStateError? {
     do { try body() } catch let StorageError.producer(e) { return e } catch { return nil }

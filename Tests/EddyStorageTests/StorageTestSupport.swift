@@ -38,6 +38,20 @@ func readAll(_ log: PartitionLog, from start: Int64? = nil) throws -> [Record] {
     return out
 }
 
+/// The header of every batch readable from `log`, from its start to its end, in order.
+func batchHeaders(_ log: PartitionLog) throws -> [RecordBatchHeader] {
+    var out: [RecordBatchHeader] = []
+    var next = log.logStartOffset
+    while next < log.logEndOffset {
+        let data = try log.read(from: next, maxBytes: 1 << 16)
+        let locations = try MemoryRecords.batches(in: data.bytes)
+        guard let last = locations.last else { break }
+        out += locations.map(\.header)
+        next = last.header.nextOffset
+    }
+    return out
+}
+
 func values(_ records: [Record]) -> [String] { records.map { String(decoding: $0.value ?? [], as: UTF8.self) } }
 
 func openLog(_ dir: TempDir, config: LogConfig = LogConfig(), clock: any Clock = ManualClock(nowMs: 10_000),

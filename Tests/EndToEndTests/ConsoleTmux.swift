@@ -23,8 +23,7 @@ final class TmuxConsole {
     /// terminal can still be read.
     init(_ args: [String], environment: [String: String] = [:], holdAfterExit: Bool = false,
          sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Eddy.binary),
-                     "eddy binary not found at \(Eddy.binary); run `swift build` first", sourceLocation: sourceLocation)
+        try Eddy.requireBinary(sourceLocation: sourceLocation)
         scratch = NSTemporaryDirectory() + "eddy-tmux-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         socket = "eddy-e2e-\(UUID().uuidString.prefix(8))"

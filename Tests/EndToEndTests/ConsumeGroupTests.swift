@@ -5,8 +5,7 @@ import Testing
 /// at-least-once with --max-messages, --offset as auto.offset.reset, usage errors.
 @Suite struct ConsumeGroupTests {
     private func setUp(_ dir: TempDataDir, partitions: Int = 2) throws {
-        let r = try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "\(partitions)"] + dir.flag)
-        try #require(r.status == 0, "\(r)")
+        try dir.createTopic("t", partitions: partitions)
     }
 
     private func produce(_ dir: TempDataDir, _ lines: [String], partition: Int = 0) throws {

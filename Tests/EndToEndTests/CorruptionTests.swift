@@ -10,9 +10,7 @@ import Testing
 
     /// A topic `c` with one partition in several small segments, closed cleanly.
     private func setUp(_ dir: TempDataDir) throws -> PartitionFiles {
-        let created = try Eddy.run(["topics", "create", "--topic", "c", "--partitions", "1", "--config", "segment.bytes=4096",
-                                    "--config", "index.interval.bytes=128"] + dir.flag)
-        try #require(created.status == 0, "\(created)")
+        try dir.createTopic("c", partitions: 1, configs: ["segment.bytes=4096", "index.interval.bytes=128"])
         let input = Array((0 ..< CorruptionTests.records).map { "r\($0)\n" }.joined().utf8)
         let produced = try Eddy.run(["produce", "--topic", "c", "--batch-size", "256"] + dir.flag, stdin: input)
         try #require(produced.status == 0, "\(produced)")

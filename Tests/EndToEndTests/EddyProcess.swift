@@ -31,6 +31,12 @@ enum Eddy {
         var description: String { "status \(status)\nstdout:\n\(out)\nstderr:\n\(stderr)" }
     }
 
+    /// Fails the test unless the binary exists.
+    static func requireBinary(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: binary),
+                     "eddy binary not found at \(binary); run `swift build` first", sourceLocation: sourceLocation)
+    }
+
     /// Runs `eddy args...` to completion with `stdin` as its standard input.
     @discardableResult
     static func run(_ args: [String], stdin: [UInt8] = [], environment: [String: String] = [:],
@@ -43,8 +49,7 @@ enum Eddy {
     /// With `stdinPipe`, standard input is that pipe (written and closed by the caller) instead of `stdin`.
     static func start(_ args: [String], stdin: [UInt8] = [], stdinPipe: Pipe? = nil, environment: [String: String] = [:],
                       sourceLocation: SourceLocation = #_sourceLocation) throws -> Running {
-        try #require(FileManager.default.isExecutableFile(atPath: binary),
-                     "eddy binary not found at \(binary); run `swift build` first", sourceLocation: sourceLocation)
+        try requireBinary(sourceLocation: sourceLocation)
         let scratch = NSTemporaryDirectory() + "eddy-e2e-io-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let inPath = scratch + "/stdin", outPath = scratch + "/stdout", errPath = scratch + "/stderr"
@@ -113,6 +118,14 @@ struct TempDataDir {
     /// `--data-dir <path>`.
     var flag: [String] { ["--data-dir", path] }
 
+    /// `eddy topics create` in this directory, which must succeed.
+    func createTopic(_ name: String, partitions: Int, configs: [String] = [],
+                     sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let r = try Eddy.run(["topics", "create", "--topic", name, "--partitions", "\(partitions)"]
+            + configs.flatMap { ["--config", $0] } + flag, sourceLocation: sourceLocation)
+        try #require(r.status == 0, "\(r)", sourceLocation: sourceLocation)
+    }
+
     func remove() { try? FileManager.default.removeItem(atPath: root) }
 
     /// `broker-<id>`: one broker's log directory.
@@ -130,4 +143,16 @@ struct TempDataDir {
     func partitionDirectory(_ topic: String, _ partition: Int) -> String {
         brokerDirectory(replicaBrokers(topic, partition).first ?? 0) + "/\(topic)-\(partition)"
     }
+}
+
+/// Polls `condition` until it holds, failing after `seconds`.
+func waitFor(_ what: String, seconds: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
+             _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(10_000)
+    }
+    Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
+    throw CancellationError()
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct GroupsCommandTests {
     /// `orders` with two partitions; partition 0 holds 5 records, partition 1 none.
     func setUp(_ dir: TempDataDir) throws {
-        try #require(try Eddy.run(["topics", "create", "--topic", "orders", "--partitions", "2"] + dir.flag).status == 0)
+        try dir.createTopic("orders", partitions: 2)
         let produced = try Eddy.run(["produce", "--topic", "orders", "--partition", "0"] + dir.flag, stdin: Array("a\nb\nc\nd\ne\n".utf8))
         try #require(produced.status == 0, "\(produced)")
     }

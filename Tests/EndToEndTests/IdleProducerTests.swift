@@ -7,7 +7,7 @@ import Testing
     @Test func idleProducerReleasesTheDirectoryAndKeepsGoing() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + dir.flag).status == 0)
+        try dir.createTopic("t", partitions: 1)
         let input = Pipe()
         let producer = try Eddy.start(["produce", "--topic", "t"] + dir.flag, stdinPipe: input)
         defer { if producer.isRunning { producer.signal(SIGKILL) } }
@@ -29,7 +29,7 @@ import Testing
     @Test func interruptedProducerAppendsCompleteLinesAndExits0() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + dir.flag).status == 0)
+        try dir.createTopic("t", partitions: 1)
         let input = Pipe()
         let producer = try Eddy.start(["produce", "--topic", "t"] + dir.flag, stdinPipe: input)
         defer { if producer.isRunning { producer.signal(SIGKILL) } }

@@ -7,7 +7,7 @@ import Testing
     @Test func secondProcessIsToldWhoHoldsTheDirectory() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + dir.flag).status == 0)
+        try dir.createTopic("t", partitions: 1)
         // This test process holds the lock, as a running eddy would.
         let holder = try DataDirectoryLock(directory: dir.path, create: false)
         defer { holder.release() }
@@ -37,8 +37,8 @@ import Testing
     @Test func statusSummarisesTopics() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "b", "--partitions", "2"] + dir.flag).status == 0)
-        try #require(try Eddy.run(["topics", "create", "--topic", "a", "--partitions", "1"] + dir.flag).status == 0)
+        try dir.createTopic("b", partitions: 2)
+        try dir.createTopic("a", partitions: 1)
         try #require(try Eddy.run(["produce", "--topic", "b", "--partition", "1"] + dir.flag, stdin: Array("x\ny\nz\n".utf8)).status == 0)
         let r = try Eddy.run(["status"] + dir.flag)
         let lines = r.outLines

@@ -33,9 +33,8 @@ import Testing
     @Test func compactionKeepsTheLatestValuePerKey() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "state", "--partitions", "1",
-                                   "--config", "cleanup.policy=compact", "--config", "segment.bytes=300",
-                                   "--config", "min.cleanable.dirty.ratio=0.01"] + dir.flag).status == 0)
+        try dir.createTopic("state", partitions: 1,
+                            configs: ["cleanup.policy=compact", "segment.bytes=300", "min.cleanable.dirty.ratio=0.01"])
         var input = ""
         for round in 0 ..< 10 { for k in 0 ..< 3 { input += "k\(k):v\(round)\n" } }
         try #require(try Eddy.run(["produce", "--topic", "state", "--key-separator", ":", "--batch-size", "100"] + dir.flag,

@@ -4,16 +4,10 @@ import Testing
 
 /// `eddy produce` and `eddy consume` round trips through the built binary.
 @Suite struct ProduceConsumeTests {
-    private func topic(_ dir: TempDataDir, _ name: String, partitions: Int, configs: [String] = []) throws {
-        let r = try Eddy.run(["topics", "create", "--topic", name, "--partitions", "\(partitions)"]
-            + configs.flatMap { ["--config", $0] } + dir.flag)
-        try #require(r.status == 0, "\(r)")
-    }
-
     @Test func valuesRoundTripInOrderWithDefaultFormat() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "t", partitions: 1)
+        try dir.createTopic("t", partitions: 1)
         let lines = (0 ..< 2500).map { "value \($0)" }
         let produced = try Eddy.run(["produce", "--topic", "t"] + dir.flag, stdin: Array((lines.joined(separator: "\n") + "\n").utf8))
         #expect(produced.status == 0, "\(produced)")
@@ -30,7 +24,7 @@ import Testing
     @Test func linesAreAppendedInBatchesNotOneWritePerLine() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "t", partitions: 1)
+        try dir.createTopic("t", partitions: 1)
         let input = Array((0 ..< 5000).map { "\($0)\n" }.joined().utf8)
         let r = try Eddy.run(["produce", "--topic", "t"] + dir.flag, stdin: input)
         try #require(r.status == 0, "\(r)")
@@ -47,7 +41,7 @@ import Testing
     @Test func producerSettingsAndIdempotence() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "t", partitions: 1)
+        try dir.createTopic("t", partitions: 1)
         let runs: [[String]] = [[], ["--no-idempotence"], ["--acks", "1"], ["--idempotence", "--linger-ms", "0"],
                                 ["--producer-property", "enable.idempotence=false", "--producer-property", "retries=5"]]
         for (i, flags) in runs.enumerated() {
@@ -85,7 +79,7 @@ import Testing
     @Test func keysGoToMurmur2PartitionsAndFormatTokensRender() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "orders", partitions: 4)
+        try dir.createTopic("orders", partitions: 4)
         let keys = (0 ..< 200).map { "customer-\($0 % 17)" }
         let input = keys.enumerated().map { "\($1)=>order \($0)" }.joined(separator: "\n")
         let produced = try Eddy.run(["produce", "--topic", "orders", "--key-separator", "=>", "--header", "source=e2e",
@@ -124,7 +118,7 @@ import Testing
     @Test func linesWithoutTheSeparatorHaveNullKeysAndBytesPassThrough() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "raw", partitions: 1)
+        try dir.createTopic("raw", partitions: 1)
         // A CR before LF stays, NUL and high bytes pass, an empty line is an empty value, and the
         // last line needs no newline.
         var input: [UInt8] = Array("k1:v1\r\n".utf8)
@@ -144,7 +138,7 @@ import Testing
     @Test func offsetsPartitionAndMaxMessages() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "t", partitions: 2)
+        try dir.createTopic("t", partitions: 2)
         let input = Array((0 ..< 10).map { "a\($0)\n" }.joined().utf8)
         try #require(try Eddy.run(["produce", "--topic", "t", "--partition", "1"] + dir.flag, stdin: input).status == 0)
         func consume(_ extra: [String]) throws -> Eddy.Result {
@@ -169,7 +163,7 @@ import Testing
     @Test func keylessRecordsStickToAPartitionPerBatch() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "t", partitions: 3)
+        try dir.createTopic("t", partitions: 3)
         // 4000 keyless records of 100 bytes with 1 KiB batches: many batches, each on one
         // partition, and the sticky partition moves between batches.
         let value = String(repeating: "x", count: 96)
@@ -190,7 +184,7 @@ import Testing
     @Test func tooLargeLineIsRejectedAfterEarlierLinesAreStored() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "small", partitions: 1, configs: ["max.message.bytes=1000"])
+        try dir.createTopic("small", partitions: 1, configs: ["max.message.bytes=1000"])
         let input = Array(("ok1\nok2\n" + String(repeating: "y", count: 2000) + "\nafter\n").utf8)
         let r = try Eddy.run(["produce", "--topic", "small"] + dir.flag, stdin: input)
         #expect(r.status == 1, "\(r)")
@@ -202,7 +196,7 @@ import Testing
     @Test func followingConsumerSeesLaterProducesAndStopsOnSIGINT() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try topic(dir, "live", partitions: 2)
+        try dir.createTopic("live", partitions: 2)
         try #require(try Eddy.run(["produce", "--topic", "live", "--partition", "0"] + dir.flag, stdin: Array("before\n".utf8)).status == 0)
         let follower = try Eddy.start(["consume", "--topic", "live", "--format", "%p %s\\n"] + dir.flag)
         defer { if follower.isRunning { follower.signal(SIGKILL) } }
@@ -223,16 +217,4 @@ import Testing
                 "\(result)")
         #expect(result.stderr.isEmpty, "\(result)")
     }
-}
-
-/// Polls `condition` until it holds, failing after `seconds`.
-func waitFor(_ what: String, seconds: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
-             _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return }
-        usleep(10_000)
-    }
-    Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-    throw CancellationError()
 }

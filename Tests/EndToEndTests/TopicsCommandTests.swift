@@ -10,7 +10,7 @@ import Testing
                                     "--config", "retention.ms=86400000", "--config", "segment.bytes=1048576"] + dir.flag)
         #expect(created.status == 0, "\(created)")
         #expect(created.outLines == ["Created topic orders."])
-        try #require(try Eddy.run(["topics", "create", "--topic", "audit.log_v2", "--partitions", "1"] + dir.flag).status == 0)
+        try dir.createTopic("audit.log_v2", partitions: 1)
 
         let list = try Eddy.run(["topics", "list"] + dir.flag)
         #expect(list.status == 0)
@@ -62,7 +62,7 @@ import Testing
     @Test func describeShowsOffsetsAndSizesAfterProduce() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "2"] + dir.flag).status == 0)
+        try dir.createTopic("t", partitions: 2)
         let input = Array((0 ..< 10).map { "v\($0)\n" }.joined().utf8)
         try #require(try Eddy.run(["produce", "--topic", "t", "--partition", "1"] + dir.flag, stdin: input).status == 0)
         let d = try Eddy.run(["topics", "describe", "--topic", "t"] + dir.flag)
@@ -79,7 +79,7 @@ import Testing
     @Test func errorsNameTheKafkaError() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "orders", "--partitions", "1"] + dir.flag).status == 0)
+        try dir.createTopic("orders", partitions: 1)
         let cases: [([String], String)] = [
             (["topics", "create", "--topic", "orders", "--partitions", "1"], "eddy: TOPIC_ALREADY_EXISTS: "),
             (["topics", "create", "--topic", "no/slash", "--partitions", "1"], "eddy: INVALID_TOPIC_EXCEPTION: "),

@@ -96,7 +96,7 @@ import Testing
     @Test func closedStdoutEndsConsumeQuietly() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
-        try #require(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + dir.flag).status == 0)
+        try dir.createTopic("t", partitions: 1)
         let input = Array((0 ..< 100_000).map { "line \($0)\n" }.joined().utf8)
         try #require(try Eddy.run(["produce", "--topic", "t"] + dir.flag, stdin: input).status == 0)
         // `eddy consume | head -1`: the consumer gets EPIPE and exits 0 without a message.

@@ -95,9 +95,10 @@ extension Cluster {
         DeleteRecordsResponse(topics: request.topics.map { t in
             .init(name: t.name, partitions: t.partitions.map { p in
                 let tp = TopicPartition(t.name, p.partitionIndex)
-                guard case let .success(replica) = leaderReplica(tp, on: node) else {
-                    if case let .failure(e) = leaderReplica(tp, on: node) { return .init(partitionIndex: p.partitionIndex, errorCode: e) }
-                    return .init(partitionIndex: p.partitionIndex, errorCode: .unknownServerError)
+                let replica: Replica
+                switch leaderReplica(tp, on: node) {
+                case let .success(r): replica = r
+                case let .failure(e): return .init(partitionIndex: p.partitionIndex, errorCode: e)
                 }
                 let log = replica.log
                 let target = p.offset == DeleteRecordsRequest.highWatermark ? log.highWatermark : p.offset
@@ -106,7 +107,7 @@ extension Cluster {
                     completeDelayedFetches(tp, node: node.id)
                     return .init(partitionIndex: p.partitionIndex, lowWatermark: low)
                 } catch let e as StorageError {
-                    return .init(partitionIndex: p.partitionIndex, errorCode: ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError)
+                    return .init(partitionIndex: p.partitionIndex, errorCode: e.errorCode)
                 } catch {
                     return .init(partitionIndex: p.partitionIndex, errorCode: .unknownServerError)
                 }

@@ -24,6 +24,7 @@ extension Cluster {
             guard !isShutDown else { return ([], 0) }
             var out: [(Int32, Int32, Int64, FetchRequest)] = []
             var skipped = 0
+            let only = partitions?.sorted()
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
                 var byLeader: [Int32: [String: [FetchRequest.FetchPartition]]] = [:]
                 func add(_ tp: TopicPartition, _ replica: Replica) {
@@ -34,8 +35,8 @@ extension Cluster {
                               lastFetchedEpoch: log.latestEpoch ?? -1, logStartOffset: log.logStartOffset,
                               partitionMaxBytes: options.replicaFetchMaxBytes))
                 }
-                if let partitions {
-                    for tp in partitions.sorted() { if let replica = node.replicas[tp] { add(tp, replica) } }
+                if let only {
+                    for tp in only { if let replica = node.replicas[tp] { add(tp, replica) } }
                 } else {
                     for (tp, replica) in node.replicas.sorted(by: { $0.key < $1.key }) { add(tp, replica) }
                 }
@@ -158,7 +159,7 @@ extension Cluster {
                     guard var state = replica.leaderState else { continue }
                     let actions = state.onTick(now: now, replicaLagTimeMaxMs: options.replicaLagTimeMaxMs)
                     replica.leaderState = state
-                    try? perform(actions, replica: replica, node: node)
+                    perform(actions, replica: replica, node: node)
                 }
             }
             expireDelayedProduces(now: now)

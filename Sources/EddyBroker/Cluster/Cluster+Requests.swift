@@ -52,10 +52,12 @@ extension Cluster {
         case failure(ErrorCode)
     }
 
-    /// The replica of `tp` on `node` if it leads it, else the error a client gets.
-    func leaderReplica(_ tp: TopicPartition, on node: BrokerNode) -> LeaderLookup {
+    /// The replica of `tp` on `node` if it leads it (in `currentLeaderEpoch`, when the request
+    /// names one: see `checkLeaderEpoch`), else the error a client gets.
+    func leaderReplica(_ tp: TopicPartition, currentLeaderEpoch: Int32 = -1, on node: BrokerNode) -> LeaderLookup {
         guard metadataLog.image.partition(tp) != nil else { return .failure(.unknownTopicOrPartition) }
         guard let replica = node.replicas[tp], replica.isLeader else { return .failure(.notLeaderOrFollower) }
+        if let e = checkLeaderEpoch(currentLeaderEpoch, replica) { return .failure(e) }
         return .success(replica)
     }
 
@@ -82,10 +84,7 @@ extension Cluster {
                 if TopicName.isInternal(tp.topic) {
                     // Only the broker's own coordinators write to internal topics (Kafka's
                     // ReplicaManager refuses clients with InvalidTopicException).
-                    var refused = ProduceResponse.PartitionProduceResponse(index: p.index)
-                    refused.errorCode = .invalidTopicException
-                    refused.errorMessage = "Cannot append to internal topic \(tp.topic)"
-                    statuses.append(.init(topicPartition: tp, requiredOffset: 0, response: refused, done: true))
+                    statuses.append(.failed(tp, .invalidTopicException, "Cannot append to internal topic \(tp.topic)"))
                     continue
                 }
                 statuses.append(appendForProduce(tp, records: p.records, acks: request.acks, on: node))
@@ -101,21 +100,15 @@ extension Cluster {
     }
 
     func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
-        var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
-        func failed(_ e: ErrorCode, _ message: String? = nil) -> DelayedProduce.PartitionStatus {
-            response.errorCode = e
-            response.errorMessage = message
-            return .init(topicPartition: tp, requiredOffset: 0, response: response, done: true)
-        }
         let replica: Replica
         switch leaderReplica(tp, on: node) {
         case let .success(r): replica = r
-        case let .failure(e): return failed(e)
+        case let .failure(e): return .failed(tp, e)
         }
-        guard var state = replica.leaderState else { return failed(.notLeaderOrFollower) }
+        guard var state = replica.leaderState else { return .failed(tp, .notLeaderOrFollower) }
         let minIsr = replica.log.config.minInsyncReplicas
         if let e = state.checkAppend(requiredAcks: acks, minInsyncReplicas: minIsr) {
-            return failed(e, "The size of the current ISR \(state.isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)")
+            return .failed(tp, e, "The size of the current ISR \(state.isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)")
         }
         let info: LogAppendInfo
         do {
@@ -123,10 +116,11 @@ extension Cluster {
         } catch let e as StorageError {
             // Idempotence failures (StorageError.producer) carry their own Kafka error:
             // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH or INVALID_RECORD.
-            return failed(ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError, e.description)
+            return .failed(tp, e.errorCode, e.description)
         } catch {
-            return failed(.unknownServerError, "\(error)")
+            return .failed(tp, .unknownServerError, "\(error)")
         }
+        var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
         // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
         // A retried idempotent batch already in the log (`isDuplicate`) was not written again: it
         // is acknowledged with its original offsets, under acks=all once they are committed.
@@ -137,7 +131,7 @@ extension Cluster {
             traffic.noteIn(node.id, bytes: records.count)
             let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
             replica.leaderState = state
-            try? perform(actions, replica: replica, node: node)
+            perform(actions, replica: replica, node: node)
             noteAppended(tp, replicaCount: state.replicas.count)
         }
         let required = info.lastOffset + 1
@@ -327,7 +321,7 @@ extension Cluster {
             data.records = read.bytes
             budget -= read.bytes.count
         } catch let e as StorageError {
-            data.errorCode = ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError
+            data.errorCode = e.errorCode
         } catch {
             data.errorCode = .unknownServerError
         }
@@ -335,7 +329,7 @@ extension Cluster {
             let actions = state.onFollowerFetch(replicaId: replicaId, fetchOffset: p.fetchOffset,
                                                 leaderLogEndOffset: log.logEndOffset, now: now)
             replica.leaderState = state
-            try? perform(actions, replica: replica, node: node)
+            perform(actions, replica: replica, node: node)
         }
     }
 
@@ -366,15 +360,11 @@ extension Cluster {
                 let asked = request.topics[t].partitions[i]
                 var out = response.topics[t].partitions[i]
                 let tp = TopicPartition(request.topics[t].name, asked.partitionIndex)
-                switch leaderReplica(tp, on: node) {
+                switch leaderReplica(tp, currentLeaderEpoch: asked.currentLeaderEpoch, on: node) {
                 case let .failure(e): out.errorCode = e
                 case let .success(replica):
-                    if let e = checkLeaderEpoch(asked.currentLeaderEpoch, replica) {
-                        out.errorCode = e
-                    } else {
-                        listOffset(&out, asked.timestamp, log: replica.log,
-                                   upTo: request.replicaId >= 0 || request.replicaId == -2 ? nil : replica.log.highWatermark)
-                    }
+                    listOffset(&out, asked.timestamp, log: replica.log,
+                               upTo: request.replicaId >= 0 || request.replicaId == -2 ? nil : replica.log.highWatermark)
                 }
                 response.topics[t].partitions[i] = out
             }
@@ -416,7 +406,7 @@ extension Cluster {
                 out.errorCode = .invalidRequest
             }
         } catch let e as StorageError {
-            out.errorCode = ErrorCode(name: e.kafkaErrorName) ?? .unknownServerError
+            out.errorCode = e.errorCode
         } catch {
             out.errorCode = .unknownServerError
         }
@@ -449,16 +439,12 @@ extension Cluster {
                 let asked = request.topics[t].partitions[i]
                 let tp = TopicPartition(request.topics[t].topic, asked.partition)
                 var out = response.topics[t].partitions[i]
-                switch leaderReplica(tp, on: node) {
+                switch leaderReplica(tp, currentLeaderEpoch: asked.currentLeaderEpoch, on: node) {
                 case let .failure(e): out.errorCode = e
                 case let .success(replica):
-                    if let e = checkLeaderEpoch(asked.currentLeaderEpoch, replica) {
-                        out.errorCode = e
-                    } else {
-                        let (epoch, end) = replica.log.endOffset(forLeaderEpoch: asked.leaderEpoch)
-                        out.leaderEpoch = epoch
-                        out.endOffset = end
-                    }
+                    let (epoch, end) = replica.log.endOffset(forLeaderEpoch: asked.leaderEpoch)
+                    out.leaderEpoch = epoch
+                    out.endOffset = end
                 }
                 response.topics[t].partitions[i] = out
             }

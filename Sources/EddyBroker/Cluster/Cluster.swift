@@ -81,7 +81,7 @@ public final class Cluster: @unchecked Sendable {
     let logger: Logger
     let lock = NSLock()
     let metadataLog: MetadataLog
-    var controller: Controller
+    let controller: Controller
     var nodes: [Int32: BrokerNode] = [:]
     var lastHeartbeatMs: [Int32: Int64] = [:]
     var purgatory: [DelayedProduce] = []
@@ -193,12 +193,7 @@ public final class Cluster: @unchecked Sendable {
                 let crashed = unfenced.filter { Cluster.brokerCrashed(dataDirectory: dataDirectory, id: $0) }
                 for id in crashed { try fenceLocked(id) }
                 for id in unfenced { try startNodeLocked(id) }
-                for id in crashed {
-                    let hws = highWatermarksBeforeElection()
-                    let result = try controller.unfenceBroker(id, image: metadataLog.image)
-                    try commit(result.records)
-                    recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
-                }
+                for id in crashed { try commitElection(controller.unfenceBroker(id, image: metadataLog.image)) }
             }
         } catch {
             try? shutdown()
@@ -239,11 +234,10 @@ public final class Cluster: @unchecked Sendable {
     /// or leader epoch changed. Caller holds the lock.
     func applyMetadata() throws(BrokerError) {
         let image = metadataLog.image
+        let topics = image.topicNames.map { name in (name, image.topic(named: name)!, topicLogConfig(name, image: image)) }
         for node in nodes.values.sorted(by: { $0.id < $1.id }) {
             var hosted = Set<TopicPartition>()
-            for name in image.topicNames {
-                let topic = image.topic(named: name)!
-                let config = topicLogConfig(name, image: image)
+            for (name, topic, config) in topics {
                 for p in topic.partitionIds {
                     let reg = topic.partitions[p]!
                     guard reg.replicas.contains(node.id) else { continue }
@@ -289,7 +283,7 @@ public final class Cluster: @unchecked Sendable {
                     let actions = state.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch)
                     replica.leaderState = state
                     replica.partitionEpoch = reg.partitionEpoch
-                    try perform(actions, replica: replica, node: node)
+                    perform(actions, replica: replica, node: node)
                 }
             } else {
                 becomeLeader(replica, reg: reg, node: node, now: now)
@@ -343,7 +337,7 @@ public final class Cluster: @unchecked Sendable {
     }
 
     /// Carries out a leader state's actions. Caller holds the lock.
-    func perform(_ actions: [PartitionLeaderState.Action], replica: Replica, node: BrokerNode) throws(BrokerError) {
+    func perform(_ actions: [PartitionLeaderState.Action], replica: Replica, node: BrokerNode) {
         for action in actions {
             switch action {
             case let .highWatermarkAdvanced(hw):
@@ -368,7 +362,7 @@ public final class Cluster: @unchecked Sendable {
                 // Nothing to change: answer with the current registration.
                 let actions = state.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch)
                 replica.leaderState = state
-                try perform(actions, replica: replica, node: node)
+                perform(actions, replica: replica, node: node)
             } else {
                 try commit(records)
             }
@@ -377,7 +371,7 @@ public final class Cluster: @unchecked Sendable {
             if var state = replica.leaderState, let reg = metadataLog.image.partition(tp) {
                 let actions = state.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode)
                 replica.leaderState = state
-                try? perform(actions, replica: replica, node: node)
+                perform(actions, replica: replica, node: node)
             }
         }
     }
@@ -404,10 +398,7 @@ public final class Cluster: @unchecked Sendable {
             // KRaft does on re-registration (KIP-903), fence the old registration first.
             if metadataLog.image.brokers[id]?.fenced == false { try fenceLocked(id) }
             try startNodeLocked(id)
-            let hws = highWatermarksBeforeElection()
-            let result = try controller.unfenceBroker(id, image: metadataLog.image)
-            try commit(result.records)
-            recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
+            try commitElection(controller.unfenceBroker(id, image: metadataLog.image))
         }
     }
 
@@ -503,8 +494,13 @@ public final class Cluster: @unchecked Sendable {
     }
 
     func fenceLocked(_ id: Int32) throws(BrokerError) {
+        try commitElection(controller.fenceBroker(id, image: metadataLog.image))
+    }
+
+    /// Commits the records of a broker's fencing or unfencing, then counts what its unclean
+    /// elections lost against the high watermarks from before the commit. Caller holds the lock.
+    private func commitElection(_ result: Controller.ElectionResult) throws(BrokerError) {
         let hws = highWatermarksBeforeElection()
-        let result = try controller.fenceBroker(id, image: metadataLog.image)
         try commit(result.records)
         recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
     }

@@ -9,6 +9,14 @@ final class DelayedProduce {
         var requiredOffset: Int64
         var response: ProduceResponse.PartitionProduceResponse
         var done: Bool
+
+        /// A partition answered at once with `error`, nothing appended.
+        static func failed(_ tp: TopicPartition, _ error: ErrorCode, _ message: String? = nil) -> PartitionStatus {
+            var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
+            response.errorCode = error
+            response.errorMessage = message
+            return PartitionStatus(topicPartition: tp, requiredOffset: 0, response: response, done: true)
+        }
     }
 
     let node: Int32

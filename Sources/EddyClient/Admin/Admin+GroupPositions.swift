@@ -34,12 +34,18 @@ extension Admin {
             guard let t = metadata.topics[tp.topic] else { return false }
             return tp.partition >= 0 && Int(tp.partition) < t.partitions.count && metadata.leader(of: tp) != nil
         }
-        guard !existing.isEmpty else { return [:] }
-        let start = try await listOffsets(existing, .earliest)
-        let hw = try await listOffsets(existing, .latest)
-        let end = try await listOffsets(existing, .logEnd)
+        return try await logOffsets(existing)
+    }
+
+    /// The log start offset, high watermark and log-end offset of each partition (three
+    /// ListOffsets rounds to the leaders). Partitions the leaders could not answer for are left out.
+    public func logOffsets(_ partitions: [TopicPartition]) async throws(ClientError) -> [TopicPartition: GroupPositions.PartitionOffsets] {
+        guard !partitions.isEmpty else { return [:] }
+        let start = try await listOffsets(partitions, .earliest)
+        let hw = try await listOffsets(partitions, .latest)
+        let end = try await listOffsets(partitions, .logEnd)
         var out: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
-        for tp in existing {
+        for tp in partitions {
             guard let s = start[tp], let h = hw[tp], let e = end[tp] else { continue }
             out[tp] = GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: h, logEndOffset: e)
         }

@@ -15,10 +15,17 @@ extension Admin {
     /// - Parameters:
     ///   - scope: nil only with `fromFile` (the file names the partitions).
     ///   - now: wall-clock ms since the epoch, for `byDuration`.
+    ///   - ignoringGroupState: plan as if the group were Empty: a preview of what the reset will
+    ///     do once its members have left (the console's replay). Kafka refuses to execute it now.
     public func planOffsetReset(group: String, scope: OffsetResetScope?, strategy: OffsetResetStrategy,
-                                now: Int64 = ClientTime.wallClockMs()) async throws -> OffsetResetPlan {
-        let description = try await describeConsumerGroup(group)
-        try OffsetResetPlanner.checkInactive(group: group, state: description.state.name, memberCount: description.members.count)
+                                now: Int64 = ClientTime.wallClockMs(),
+                                ignoringGroupState: Bool = false) async throws -> OffsetResetPlan {
+        var (state, memberCount) = ("Empty", 0)
+        if !ignoringGroupState {
+            let description = try await describeConsumerGroup(group)
+            try OffsetResetPlanner.checkInactive(group: group, state: description.state.name, memberCount: description.members.count)
+            (state, memberCount) = (description.state.name, description.members.count)
+        }
         let committed = try await listConsumerGroupOffsets(group).mapValues(\.offset)
 
         // The partitions the planner may be asked about.
@@ -48,8 +55,7 @@ extension Admin {
             guard let s = start[tp], let h = hw[tp] else { continue }
             facts[tp] = OffsetResetPartitionFacts(logStartOffset: s, highWatermark: h, committedOffset: committed[tp])
         }
-        let planner = OffsetResetPlanner(group: group, groupState: description.state.name,
-                                         memberCount: description.members.count, partitions: facts)
+        let planner = OffsetResetPlanner(group: group, groupState: state, memberCount: memberCount, partitions: facts)
 
         // The planner looks timestamps up synchronously: ask the leaders first.
         var byTime: [TopicPartition: Int64] = [:]

@@ -44,11 +44,9 @@ extension ConsumerCoordinator {
                     + (lastError.map { " (last error: \($0))" } ?? ""))
             }
             await ClientTime.sleep(ms: config.retryBackoffMs)
-            if closedForCommits { throw .closed("the consumer of group \(groupId) is closed") }
+            if closed { throw .closed("the consumer of group \(groupId) is closed") }
         }
     }
-
-    private var closedForCommits: Bool { closed }
 
     /// One OffsetCommit round trip; retriable failures are thrown as retriable errors.
     private func commitOnce(_ offsets: [TopicPartition: OffsetAndMetadata], identity: Generation, deadlineMs: Int64) async throws(ClientError) {

@@ -29,21 +29,16 @@ enum FetchDecoder {
         let buffer = ConsumerRecord.Buffer(topic: topic, bytes: bytes)
         let result: Result<Void, ClientError> = bytes.withUnsafeBytes { buf in
             guard let base = buf.baseAddress else { return .success(()) }
-            var pos = 0
-            // Reserve for the records the complete batches claim (bounded by the bytes: a
-            // record takes at least 7).
-            records.reserveCapacity(min(estimateCount(buf), buf.count / 7 + 1))
-            while let (_, length) = RecordBatchHeader.peekSize(buf, at: pos) {
-                let total = RecordBatchHeader.logOverhead + Int(length)
-                guard length >= Int32(RecordBatchHeader.size - RecordBatchHeader.logOverhead) else {
-                    return .failure(corrupt(topic, partition, "invalid batch length \(length) at byte \(pos)"))
-                }
-                guard total <= buf.count - pos else { break }
-                let header: RecordBatchHeader
-                do { header = try RecordBatchHeader(parsing: buf, at: pos) } catch {
-                    return .failure(corrupt(topic, partition, "\(error)"))
-                }
-                let batch = UnsafeRawBufferPointer(rebasing: buf[pos ..< pos + total])
+            let batches: [MemoryRecords.BatchLocation]
+            do { batches = try MemoryRecords.batches(in: buf, allowPartialTail: true) } catch {
+                return .failure(corrupt(topic, partition, "\(error)"))
+            }
+            // Reserve for the records the batches claim (bounded by the bytes: a record takes
+            // at least 7).
+            records.reserveCapacity(min(batches.reduce(0) { $0 + Int($1.header.recordCount) }, buf.count / 7 + 1))
+            for location in batches {
+                let header = location.header
+                let batch = UnsafeRawBufferPointer(rebasing: buf[location.range])
                 if checkCrcs {
                     do { try RecordBatch.validate(batch, header: header, records: false) } catch {
                         return .failure(corrupt(topic, partition, "batch at offset \(header.baseOffset): \(error)"))
@@ -77,25 +72,11 @@ enum FetchDecoder {
                     }
                 }
                 nextOffset = max(nextOffset, header.nextOffset)
-                pos += total
             }
             return .success(())
         }
         try result.get()
         return Decoded(records: records, nextOffset: nextOffset)
-    }
-
-    /// The record count the complete batches claim.
-    private static func estimateCount(_ buf: UnsafeRawBufferPointer) -> Int {
-        var pos = 0, count = 0
-        while let (_, length) = RecordBatchHeader.peekSize(buf, at: pos), length > 0 {
-            let total = RecordBatchHeader.logOverhead + Int(length)
-            guard total <= buf.count - pos, total >= RecordBatchHeader.size else { break }
-            let recordCount = buf.loadUnaligned(fromByteOffset: pos + RecordBatchHeader.size - 4, as: Int32.self).bigEndian
-            count += Int(max(0, recordCount))
-            pos += total
-        }
-        return count
     }
 
     private static func corrupt(_ topic: String, _ partition: Int32, _ detail: String) -> ClientError {

@@ -190,11 +190,6 @@ struct SubscriptionState {
         }
     }
 
-    func isFetchable(_ tp: TopicPartition) -> Bool {
-        guard let s = states[tp] else { return false }
-        return s.position != nil && !s.paused
-    }
-
     /// The positions to commit (Kafka's `allConsumed`): every assigned partition with one.
     var allConsumed: [TopicPartition: OffsetAndMetadata] {
         var out: [TopicPartition: OffsetAndMetadata] = [:]

@@ -135,15 +135,14 @@ public final class Producer<Key: Sendable, Value: Sendable>: Sendable {
         let task = senderTask
         let core = core
         if let timeoutMs {
-            let finishedInTime = await withTaskGroup(of: Bool.self) { group in
+            await withTaskGroup(of: Bool.self) { group in
                 group.addTask { await task.value; return true }
                 group.addTask { await ClientTime.sleep(ms: max(0, timeoutMs)); return false }
-                let first = await group.next() ?? true
-                if !first { core.stop(reason: .closed("The producer was closed forcefully before the record completed.")) }
+                if await group.next() == false {
+                    core.stop(reason: .closed("The producer was closed forcefully before the record completed."))
+                }
                 group.cancelAll()
-                return first
             }
-            _ = finishedInTime
         }
         await task.value
         if ownsClient { core.client.close() }

@@ -75,7 +75,7 @@ final class ProducerCore: @unchecked Sendable {
     func appendIfReady(topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader],
                        timestamp: Int64?, completion: SendCompletion?) throws(ClientError) -> Bool {
         let estimate = try checkedEstimate(key: key, value: value, headers: headers)
-        let ts = timestamp ?? ProducerClock.wallClockMs()
+        let ts = timestamp ?? ClientTime.wallClockMs()
         var granted = 0
         switch try appendLocked(topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: ts,
                                 estimate: estimate, completion: completion, granted: &granted) {
@@ -94,7 +94,7 @@ final class ProducerCore: @unchecked Sendable {
     func append(topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader],
                 timestamp: Int64?, completion: SendCompletion?) async throws(ClientError) {
         let estimate = try checkedEstimate(key: key, value: value, headers: headers)
-        let ts = timestamp ?? ProducerClock.wallClockMs()
+        let ts = timestamp ?? ClientTime.wallClockMs()
         var granted = 0
         var deadline: Int64?
         while true {

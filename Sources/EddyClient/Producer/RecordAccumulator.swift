@@ -268,7 +268,6 @@ struct RecordAccumulator: Sendable {
         var result = DrainResult()
         if let i = idempotence, !i.hasProducerId || i.resetPending {
             // Nothing may go out until the producer id is known; expiry still applies.
-            result.nextReadyMs = nil
             return result
         }
         // Sendable partitions, grouped by leader.

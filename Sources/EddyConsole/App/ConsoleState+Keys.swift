@@ -79,21 +79,14 @@ extension ConsoleState {
 
     private mutating func cycleSort(reverse: Bool, model: ConsoleModel) {
         let view = self.view
-        let columns: [Int]
-        let defaultSort: TableSort?
-        switch view {
-        case .cluster: (columns, defaultSort) = (ClusterView.spec().sortableColumns, ClusterView.spec().defaultSort)
-        case .topics:
-            let spec = TopicsView.spec(model: model, width: screen.width)
-            (columns, defaultSort) = (spec.sortableColumns, spec.defaultSort)
-        case let .topic(name):
-            let spec = TopicDetailView.spec(model: model, topic: name)
-            (columns, defaultSort) = (spec.sortableColumns, spec.defaultSort)
-        case .groups:
-            let spec = GroupsView.spec(model: model)
-            (columns, defaultSort) = (spec.sortableColumns, spec.defaultSort)
-        case .group: (columns, defaultSort) = (GroupDetailView.spec().sortableColumns, GroupDetailView.spec().defaultSort)
-        case .messages: (columns, defaultSort) = ([0], TableSort(column: 0))
+        func sorting<Item>(_ spec: TableSpec<Item>) -> ([Int], TableSort?) { (spec.sortableColumns, spec.defaultSort) }
+        let (columns, defaultSort) = switch view {
+        case .cluster: sorting(ClusterView.spec())
+        case .topics: sorting(TopicsView.spec(model: model, width: screen.width))
+        case let .topic(name): sorting(TopicDetailView.spec(model: model, topic: name))
+        case .groups: sorting(GroupsView.spec(model: model))
+        case .group: sorting(GroupDetailView.spec())
+        case .messages: sorting(MessagesView.spec(format: valueFormat))
         }
         guard !columns.isEmpty else { return }
         updateViewState(view) { s in

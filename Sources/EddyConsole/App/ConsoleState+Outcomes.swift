@@ -54,9 +54,8 @@ extension ConsoleState {
         var replay = false
         var message = ["\(Self.describe(request.strategy)), \(Self.describe(request.scope)): \(plan.entries.count) partition\(plan.entries.count == 1 ? "" : "s")"]
         if let activeState {
-            let refusal = OffsetResetError.groupNotInactive(group: group, state: activeState).description
             guard hasDemoControls, !model.demoConsumers(of: group).isEmpty else {
-                status = .error(refusal + " Stop the group's consumers (they must leave the group), then reset again.")
+                status = .error(ErrorAdvice.text(OffsetResetError.groupNotInactive(group: group, state: activeState)))
                 return
             }
             replay = true

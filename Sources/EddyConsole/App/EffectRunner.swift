@@ -61,7 +61,8 @@ actor EffectRunner {
             return .resetPreview(request, plan, activeState: nil)
         } catch let OffsetResetError.groupNotInactive(_, state) {
             do {
-                let plan = try await ResetPlanning(admin: admin).planAsIfInactive(request)
+                let plan = try await admin.planOffsetReset(group: request.group, scope: request.scope, strategy: request.strategy,
+                                                           ignoringGroupState: true)
                 return .resetPreview(request, plan, activeState: state)
             } catch {
                 return .previewFailed(request, .error("reset \(request.group): " + ErrorAdvice.text(error)))

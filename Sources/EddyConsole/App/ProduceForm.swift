@@ -38,11 +38,11 @@ enum ProduceForm {
         var headers: [RecordHeader] = []
         for item in text.split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]).trimmingSpaces
+            let name = parts[0].trimmingSpaces
             guard !name.isEmpty else {
                 throw InvalidInput(field: "headers", description: "each header needs a name: name=value, separated by commas")
             }
-            headers.append(RecordHeader(key: name, value: parts.count > 1 ? Array(String(parts[1]).trimmingSpaces.utf8) : nil))
+            headers.append(RecordHeader(key: name, value: parts.count > 1 ? Array(parts[1].trimmingSpaces.utf8) : nil))
         }
         return headers
     }

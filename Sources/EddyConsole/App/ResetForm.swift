@@ -134,22 +134,12 @@ public struct ResetForm: Equatable, Sendable {
             let list = form.text("partitions")?.trimmingSpaces ?? ""
             var partitions: [Int32] = []
             for part in list.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let p = Int32(String(part).trimmingSpaces), p >= 0 else {
+                guard let p = Int32(part.trimmingSpaces), p >= 0 else {
                     throw InvalidInput(field: "partitions", description: "partitions are numbers >= 0 separated by commas, e.g. 0,2")
                 }
                 partitions.append(p)
             }
             return .topics([.init(topic: topic, partitions: partitions)])
         }
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

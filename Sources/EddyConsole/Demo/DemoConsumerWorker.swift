@@ -20,7 +20,6 @@ final class DemoConsumerWorker: @unchecked Sendable {
     private var stopping = false
     private var task: Task<Void, Never>?
     private var consumed: Int64 = 0
-    private var lastError: ClientError?
 
     /// How long one poll waits for records: also how long `stop` may wait for the loop.
     static let pollTimeoutMs: Int64 = 250
@@ -56,8 +55,8 @@ final class DemoConsumerWorker: @unchecked Sendable {
         set { lock.withLock { capacity = newValue } }
     }
 
-    /// Records returned by polls so far, and the last poll failure.
-    var counts: (consumed: Int64, lastError: ClientError?) { lock.withLock { (consumed, lastError) } }
+    /// Records returned by polls so far.
+    var consumedCount: Int64 { lock.withLock { consumed } }
 
     var assignment: Set<TopicPartition> { consumer.assignment() }
 
@@ -72,7 +71,6 @@ final class DemoConsumerWorker: @unchecked Sendable {
         do throws(ClientError) {
             try await consumer.subscribe(topics: topics)
         } catch {
-            lock.withLock { lastError = error }
             return
         }
         while !lock.withLock({ stopping }) {
@@ -82,7 +80,6 @@ final class DemoConsumerWorker: @unchecked Sendable {
                 records = try await consumer.poll(timeoutMs: Self.pollTimeoutMs)
             } catch {
                 if case .closed = error { return }
-                lock.withLock { lastError = error }
                 await ClientTime.sleep(ms: Self.pollTimeoutMs)
                 continue
             }

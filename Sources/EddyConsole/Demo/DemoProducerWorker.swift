@@ -5,9 +5,9 @@ import Foundation
 /// One demo producer: a `Producer` writing the events of one topic (`DemoEvents`) at an
 /// adjustable rate. A background task wakes every `tickMs`, asks its `RatePacer` how many
 /// records are due and queues them (`send` with a completion: it does not wait for the
-/// acknowledgement, so a slow partition does not slow the others). Delivery failures are
-/// counted and the last one kept for the status line; the producer itself retries retriable
-/// errors (a broker stopping) until delivery.timeout.ms.
+/// acknowledgement, so a slow partition does not slow the others). Acknowledged records are
+/// counted; the producer itself retries retriable errors (a broker stopping) until
+/// delivery.timeout.ms, and a tick whose send fails gives up the rest of its records.
 final class DemoProducerWorker: @unchecked Sendable {
     let name: String
     let topic: String
@@ -20,8 +20,6 @@ final class DemoProducerWorker: @unchecked Sendable {
     private var stopping = false
     private var task: Task<Void, Never>?
     private var acknowledged: Int64 = 0
-    private var failed: Int64 = 0
-    private var lastError: ClientError?
 
     init(spec: DemoSettings.ProducerSpec, client: KafkaClient, tickMs: Int64, seed: UInt64) throws(ClientError) {
         name = spec.name
@@ -54,10 +52,8 @@ final class DemoProducerWorker: @unchecked Sendable {
         }
     }
 
-    /// Records acknowledged, records failed, and the last failure.
-    var counts: (acknowledged: Int64, failed: Int64, lastError: ClientError?) {
-        lock.withLock { (acknowledged, failed, lastError) }
-    }
+    /// Records acknowledged so far.
+    var acknowledgedCount: Int64 { lock.withLock { acknowledged } }
 
     func start() {
         lock.withLock {
@@ -80,22 +76,12 @@ final class DemoProducerWorker: @unchecked Sendable {
                 let record = ProducerRecord<String, String>(topic: event.topic, key: event.key, value: event.value,
                                                             headers: event.headers, timestamp: wall)
                 do throws(ClientError) {
-                    try await producer.send(record) { [self] result in noteResult(result) }
+                    try await producer.send(record) { [self] result in
+                        if case .success = result { lock.withLock { acknowledged += 1 } }
+                    }
                 } catch {
-                    noteResult(.failure(error))
                     break
                 }
-            }
-        }
-    }
-
-    private func noteResult(_ result: Result<RecordMetadata, ClientError>) {
-        lock.withLock {
-            switch result {
-            case .success: acknowledged += 1
-            case let .failure(error):
-                failed += 1
-                lastError = error
             }
         }
     }

@@ -103,9 +103,6 @@ public struct DemoSettings: Sendable, Equatable {
                       autoCommitIntervalMs: 5_000),
         ])
 
-    /// The demo topics' names.
-    public var topicNames: [String] { topics.map(\.name) }
-
     /// The spec of `group`, nil for a group the demo does not run.
     public func group(_ name: String) -> GroupSpec? { groups.first { $0.group == name } }
 }

@@ -180,8 +180,8 @@ public final class DemoWorkload: @unchecked Sendable {
     public func recordCounts() -> [String: Int64] {
         let (ps, cs) = lock.withLock { (producers, consumers) }
         var out: [String: Int64] = [:]
-        for p in ps { out[p.name] = p.counts.acknowledged }
-        for c in cs { out[c.name] = c.counts.consumed }
+        for p in ps { out[p.name] = p.acknowledgedCount }
+        for c in cs { out[c.name] = c.consumedCount }
         return out
     }
 
@@ -201,15 +201,7 @@ public final class DemoWorkload: @unchecked Sendable {
     /// stops consuming, so its lag grows), or every member of a group named by the group.
     public func setPaused(_ worker: String, _ paused: Bool) throws(ClientError) -> String {
         let verb = paused ? "paused" : "resumed"
-        let (producer, members, isGroup): (DemoProducerWorker?, [DemoConsumerWorker], Bool) = lock.withLock {
-            if let p = producers.first(where: { $0.name == worker }) { return (p, [], false) }
-            if let c = consumers.first(where: { $0.name == worker }) { return (nil, [c], false) }
-            if groupPaused[worker] != nil {
-                groupPaused[worker] = paused
-                return (nil, consumers.filter { $0.group == worker }, true)
-            }
-            return (nil, [], false)
-        }
+        let (producer, members, isGroup) = workers(named: worker) { groupPaused[worker] = paused }
         if let producer {
             producer.isPaused = paused
             return paused ? "\(worker) paused: no more records to \(producer.topic)" : "\(worker) resumed: writing \(producer.topic) again"
@@ -230,15 +222,7 @@ public final class DemoWorkload: @unchecked Sendable {
         guard recordsPerSecond.isFinite, recordsPerSecond >= 0, recordsPerSecond <= 100_000 else {
             throw .invalidConfig(key: "records/s", value: "\(recordsPerSecond)", reason: "must be between 0 and 100000")
         }
-        let (producer, members, isGroup): (DemoProducerWorker?, [DemoConsumerWorker], Bool) = lock.withLock {
-            if let p = producers.first(where: { $0.name == worker }) { return (p, [], false) }
-            if let c = consumers.first(where: { $0.name == worker }) { return (nil, [c], false) }
-            if groupPaused[worker] != nil {
-                groupCapacity[worker] = recordsPerSecond
-                return (nil, consumers.filter { $0.group == worker }, true)
-            }
-            return (nil, [], false)
-        }
+        let (producer, members, isGroup) = workers(named: worker) { groupCapacity[worker] = recordsPerSecond }
         let rate = Self.formatRate(recordsPerSecond)
         if let producer {
             producer.recordsPerSecond = recordsPerSecond
@@ -247,6 +231,20 @@ public final class DemoWorkload: @unchecked Sendable {
         guard isGroup || !members.isEmpty else { throw unknownWorker(worker) }
         for m in members { m.capacityPerSecond = recordsPerSecond }
         return "\(isGroup ? "each member of group " : "")\(worker) now processes at most \(rate) records/s"
+    }
+
+    /// What a control names: the producer or consumer called `worker`, else the members of the
+    /// demo group so called (`isGroup`), with `updateGroup` run under the lock to change the
+    /// group's setting for members yet to come; nothing matching: nil, [], false.
+    private func workers(named worker: String, updateGroup: () -> Void)
+        -> (producer: DemoProducerWorker?, members: [DemoConsumerWorker], isGroup: Bool) {
+        lock.withLock {
+            if let p = producers.first(where: { $0.name == worker }) { return (p, [], false) }
+            if let c = consumers.first(where: { $0.name == worker }) { return (nil, [c], false) }
+            guard groupPaused[worker] != nil else { return (nil, [], false) }
+            updateGroup()
+            return (nil, consumers.filter { $0.group == worker }, true)
+        }
     }
 
     /// `120`, `7.5`: a rate as the status line shows it.

@@ -58,7 +58,7 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         let led = placement.flatMap { _, t in t.partitions.filter { $0.leader >= 0 }.map(\.topicPartition) }
         var offsets: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
         do throws(ClientError) {
-            offsets = try await partitionOffsets(led)
+            offsets = try await admin.logOffsets(led)
         } catch {
             problems.append("offsets: \(error)")
         }
@@ -100,19 +100,6 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
     }
 
     /// Log start, high watermark and log-end offset per partition (three ListOffsets rounds).
-    private func partitionOffsets(_ partitions: [TopicPartition]) async throws(ClientError) -> [TopicPartition: GroupPositions.PartitionOffsets] {
-        guard !partitions.isEmpty else { return [:] }
-        let start = try await admin.listOffsets(partitions, .earliest)
-        let hw = try await admin.listOffsets(partitions, .latest)
-        let end = try await admin.listOffsets(partitions, .logEnd)
-        var out: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
-        for tp in partitions {
-            guard let s = start[tp], let h = hw[tp], let e = end[tp] else { continue }
-            out[tp] = GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: h, logEndOffset: e)
-        }
-        return out
-    }
-
     /// Cached topic configs, re-read for new topics and every `configRefreshMs`.
     private func configs(for names: [String], problems: inout [String]) async -> [String: TopicConfigs] {
         let time = now()

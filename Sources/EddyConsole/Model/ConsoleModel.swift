@@ -80,8 +80,8 @@ public struct ConsoleModel: Sendable {
         for topic in snapshot.topics {
             let before = old.topic(topic.name)
             var recordsIn = 0.0, bytesIn = 0.0
-            for (i, p) in topic.partitions.enumerated() {
-                let o = Self.partition(p.partition, at: i, in: before)
+            for p in topic.partitions {
+                let o = before?.partition(p.partition)
                 let r = rate(p.logEndOffset, o?.logEndOffset)
                 recordsIn += r
                 bytesIn += rate(p.sizeBytes, o?.sizeBytes)
@@ -124,14 +124,6 @@ public struct ConsoleModel: Sendable {
         }
         appendLags(snapshot)
         prune(to: snapshot)
-    }
-
-    /// The partition numbered `partition` of `topic`, looked for first at `index` (partitions
-    /// are sorted and usually numbered from 0 without gaps).
-    private static func partition(_ partition: Int32, at index: Int, in topic: TopicSnapshot?) -> PartitionSnapshot? {
-        guard let topic else { return nil }
-        if topic.partitions.indices.contains(index), topic.partitions[index].partition == partition { return topic.partitions[index] }
-        return topic.partitions.first { $0.partition == partition }
     }
 
     private mutating func appendLags(_ snapshot: ConsoleSnapshot) {

@@ -47,8 +47,7 @@ public struct ConsoleSnapshot: Sendable, Equatable {
     public func group(_ id: String) -> GroupSnapshot? { groups.first { $0.groupId == id } }
 
     public func partition(_ tp: TopicPartition) -> PartitionSnapshot? {
-        guard let topic = topic(tp.topic) else { return nil }
-        return topic.partitions.first { $0.partition == tp.partition }
+        topic(tp.topic)?.partition(tp.partition)
     }
 
     /// Every partition, with its topic's name.
@@ -93,6 +92,14 @@ public struct TopicSnapshot: Sendable, Equatable {
         self.retentionMs = retentionMs
         self.retentionBytes = retentionBytes
         self.cleanupPolicy = cleanupPolicy
+    }
+
+    /// The partition numbered `number`, looked for first at that index (partitions are sorted
+    /// and usually numbered from 0 without gaps).
+    public func partition(_ number: Int32) -> PartitionSnapshot? {
+        let index = Int(number)
+        if partitions.indices.contains(index), partitions[index].partition == number { return partitions[index] }
+        return partitions.first { $0.partition == number }
     }
 
     /// The replication factor: the most replicas any partition has.
@@ -181,7 +188,4 @@ public struct GroupSnapshot: Sendable, Equatable {
         }
         return known ? total : nil
     }
-
-    /// The topics the group has partitions of, sorted.
-    public var topics: [String] { Array(Set(rows.map(\.topicPartition.topic))).sorted() }
 }

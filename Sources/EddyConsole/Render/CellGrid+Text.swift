@@ -11,12 +11,7 @@ extension CellGrid {
             let rowStart = y * width
             let end = min(area.maxX, x + text.utf8.count)
             guard end > x else { return 0 }
-            if cells[rowStart + x].isContinuation, x > 0 {
-                cells[rowStart + x - 1] = Cell(" ", style: cells[rowStart + x - 1].style)
-            }
-            if end < width, cells[rowStart + end].isContinuation {
-                cells[rowStart + end] = Cell(" ", style: cells[rowStart + end].style)
-            }
+            clearCutHalves(y: y, from: x, to: end)
             for byte in text.utf8 {
                 if column >= end { break }
                 cells[rowStart + column] = Cell(Character(Unicode.Scalar(byte)), style: style)

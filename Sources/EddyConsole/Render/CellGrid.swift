@@ -39,29 +39,23 @@ public struct CellGrid: Hashable, Sendable {
             character = " "
             columns = 1
         }
+        clearCutHalves(y: y, from: x, to: x + columns)
         let index = y * width + x
-        clearHalves(at: index, x: x, columns: columns)
         cells[index] = Cell(character, style: style)
         if columns == 2 { cells[index + 1] = .continuation(style: style) }
         return columns
     }
 
-    /// Before overwriting `columns` cells from `index`, turns the other half of any wide
-    /// character they cut into a space, keeping the invariant.
-    private mutating func clearHalves(at index: Int, x: Int, columns: Int) {
-        if cells[index].isContinuation, x > 0 {
-            cells[index - 1] = Cell(" ", style: cells[index - 1].style)
+    /// Before cells `start..<end` of row `y` are overwritten, turns the other half of any wide
+    /// character they cut (at either end) into a space, keeping the invariant.
+    mutating func clearCutHalves(y: Int, from start: Int, to end: Int) {
+        let rowStart = y * width
+        if start > 0, cells[rowStart + start].isContinuation {
+            cells[rowStart + start - 1] = Cell(" ", style: cells[rowStart + start - 1].style)
         }
-        let last = index + columns - 1
-        if last + 1 < (index - x) + width, cells[last + 1].isContinuation {
-            cells[last + 1] = Cell(" ", style: cells[last + 1].style)
+        if end < width, cells[rowStart + end].isContinuation {
+            cells[rowStart + end] = Cell(" ", style: cells[rowStart + end].style)
         }
-    }
-
-    /// Replaces one cell's style, keeping its character.
-    public mutating func setStyle(x: Int, y: Int, style: Style) {
-        guard x >= 0, y >= 0, x < width, y < height else { return }
-        cells[y * width + x].style = style
     }
 
     /// Fills a rectangle (clipped to the grid) with one character.
@@ -73,13 +67,8 @@ public struct CellGrid: Hashable, Sendable {
             // characters cut at the edges of the area.
             let cell = Cell(character, style: style)
             for y in area.y..<area.maxY {
+                clearCutHalves(y: y, from: area.x, to: area.maxX)
                 let rowStart = y * width
-                if cells[rowStart + area.x].isContinuation, area.x > 0 {
-                    cells[rowStart + area.x - 1] = Cell(" ", style: cells[rowStart + area.x - 1].style)
-                }
-                if area.maxX < width, cells[rowStart + area.maxX].isContinuation {
-                    cells[rowStart + area.maxX] = Cell(" ", style: cells[rowStart + area.maxX].style)
-                }
                 for x in area.x..<area.maxX { cells[rowStart + x] = cell }
             }
         } else {
@@ -97,19 +86,6 @@ public struct CellGrid: Hashable, Sendable {
         guard !area.isEmpty else { return }
         for y in area.y..<area.maxY {
             for x in area.x..<area.maxX { cells[y * width + x].style.background = role }
-        }
-    }
-
-    /// Copies another grid into this one with its top-left corner at (x, y), clipped.
-    public mutating func blit(_ other: CellGrid, x: Int, y: Int) {
-        for oy in 0..<other.height {
-            var ox = 0
-            while ox < other.width {
-                let cell = other[ox, oy]
-                if cell.isContinuation { ox += 1; continue }
-                let written = put(cell.character, x: x + ox, y: y + oy, style: cell.style)
-                ox += max(1, written)
-            }
         }
     }
 }

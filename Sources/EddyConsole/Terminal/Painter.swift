@@ -69,7 +69,6 @@ public final class Painter {
         width = Int(eddy_cols())
         height = Int(eddy_lines())
         Self.installSignalHandlers()
-        PainterSignals.active = true
     }
 
     deinit { shutdown() }
@@ -77,7 +76,6 @@ public final class Painter {
     /// Restores the terminal (idempotent). Nothing may be drawn afterwards.
     public func shutdown() {
         guard let screen else { return }
-        PainterSignals.active = false
         endwin()
         delscreen(screen)
         self.screen = nil
@@ -192,6 +190,5 @@ public final class Painter {
 /// What the signal handler records (it cannot capture context). A 32-bit store is atomic on
 /// every platform Swift runs on, as `sig_atomic_t` is.
 enum PainterSignals {
-    nonisolated(unsafe) static var active = false
     nonisolated(unsafe) static var received: Int32 = 0
 }

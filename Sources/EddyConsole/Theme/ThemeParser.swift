@@ -25,7 +25,7 @@ public enum ThemeParser {
 
             // `role = ...`, `role= ...`, `role =...` all read the same.
             guard let equals = line.firstIndex(of: "=") else { throw .missingEquals(at) }
-            let roleName = line[..<equals].trimmingCharacters()
+            let roleName = line[..<equals].trimmingSpaces
             let values = line[line.index(after: equals)...].split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard !roleName.isEmpty, !roleName.contains(" "), !roleName.contains("\t") else { throw .missingEquals(at) }
             guard let role = ThemeRole(rawValue: roleName.lowercased()) else { throw .unknownRole(at, roleName) }
@@ -74,14 +74,5 @@ public enum ThemeParser {
             index = line.index(after: index)
         }
         return line
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters() -> String {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }

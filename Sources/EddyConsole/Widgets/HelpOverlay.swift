@@ -54,19 +54,15 @@ public struct HelpOverlay: Hashable, Sendable {
     }
 
     public mutating func handle(_ key: Key) -> DialogOutcome {
-        let total = lines().count
-        let maxOffset = max(0, total - pageSize)
         switch key {
         case .escape, .enter, .character("?"), .character("q"): return .cancelled
-        case .up: scrollOffset = max(0, scrollOffset - 1)
-        case .down: scrollOffset = min(maxOffset, scrollOffset + 1)
-        case .pageUp: scrollOffset = max(0, scrollOffset - pageSize)
-        case .pageDown: scrollOffset = min(maxOffset, scrollOffset + pageSize)
-        case .home: scrollOffset = 0
-        case .end: scrollOffset = maxOffset
-        default: break
+        default:
+            // Scrolls as a list without a selection does.
+            var scroll = TableSelection(row: nil, scrollOffset: scrollOffset)
+            _ = scroll.handle(key, rowCount: lines().count, pageSize: pageSize)
+            scrollOffset = scroll.scrollOffset
+            return .continuing
         }
-        return .continuing
     }
 
     /// Lines of help that fit on a screen `area` (what `pageSize` should be).
