@@ -39,7 +39,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"]),
+        // Fixtures/ (golden frames from real clients) is read through #filePath, not bundled.
+        .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"], exclude: ["Fixtures"]),
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol"]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
         .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"]),

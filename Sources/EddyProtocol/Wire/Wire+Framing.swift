@@ -1,0 +1,107 @@
+/// Requests and responses as whole frames: size, header, message (Kafka's protocol guide).
+///
+/// - A request header is v2 (with a tagged-field section) when the request's version is
+///   flexible, else v1: api_key int16, api_version int16, correlation_id int32, client_id
+///   (nullable, always a classic int16-length string).
+/// - A response header is v1 (correlation_id, tagged fields) when the response's version is
+///   flexible, else v0 (correlation_id). Exception: ApiVersions responses always use v0, so a
+///   client that does not yet know the broker's versions can read them.
+extension Wire {
+    public static let apiVersionsKey: Int16 = 18
+
+    public static func requestHeaderVersion(apiKey: Int16, apiVersion: Int16) -> Int16 {
+        guard let type = requestTypes[apiKey] else { return 1 }
+        return type.isFlexible(apiVersion) ? 2 : 1
+    }
+
+    public static func responseHeaderVersion(apiKey: Int16, apiVersion: Int16) -> Int16 {
+        guard apiKey != apiVersionsKey, let type = responseTypes[apiKey] else { return 0 }
+        return type.isFlexible(apiVersion) ? 1 : 0
+    }
+
+    /// A decoded request frame.
+    public struct RequestFrame: Sendable {
+        public var header: RequestHeader
+        /// The request; nil when its API or version is not one the codec knows, which the
+        /// caller answers (ApiVersions with UNSUPPORTED_VERSION) or refuses.
+        public var body: (any WireApiMessage)?
+    }
+
+    /// The header alone: api key, version and correlation id are at fixed places in every
+    /// header version, so even a request the codec cannot decode can be answered or logged.
+    public static func decodeRequestHeader(_ frame: [UInt8]) throws(ProtocolError) -> RequestHeader {
+        try frame.withBytes { (buf) throws(ProtocolError) -> RequestHeader in
+            var r = ByteReader(buf)
+            var h = try RequestHeader(from: &r, version: 1)
+            if requestHeaderVersion(apiKey: h.requestApiKey, apiVersion: h.requestApiVersion) == 2 {
+                r = ByteReader(buf)
+                h = try RequestHeader(from: &r, version: 2)
+            }
+            return h
+        }
+    }
+
+    /// Decodes a request frame (the bytes after the size prefix). The message must fill the
+    /// frame exactly.
+    public static func decodeRequest(_ frame: [UInt8]) throws(ProtocolError) -> RequestFrame {
+        try frame.withBytes { (buf) throws(ProtocolError) -> RequestFrame in
+            var r = ByteReader(buf)
+            var header = try RequestHeader(from: &r, version: 1)
+            let key = header.requestApiKey, version = header.requestApiVersion
+            guard let type = requestTypes[key], type.validVersions.contains(version) else {
+                return RequestFrame(header: header, body: nil)
+            }
+            if type.isFlexible(version) {
+                r = ByteReader(buf)
+                header = try RequestHeader(from: &r, version: 2)
+            }
+            let body = try type.init(from: &r, version: version)
+            guard r.remaining == 0 else { throw .trailingBytes(r.remaining) }
+            return RequestFrame(header: header, body: body)
+        }
+    }
+
+    /// A request as a frame with its size prefix.
+    public static func encodeRequest<M: WireApiMessage>(_ message: M, version: Int16, correlationId: Int32,
+                                                        clientId: String?) throws(ProtocolError) -> [UInt8] {
+        guard M.validVersions.contains(version) else { throw .unsupportedVersion(api: M.apiKey, version: version) }
+        var w = ByteWriter()
+        w.writeInt32(0)
+        let header = RequestHeader(requestApiKey: M.apiKey, requestApiVersion: version, correlationId: correlationId, clientId: clientId)
+        try header.write(to: &w, version: requestHeaderVersion(apiKey: M.apiKey, apiVersion: version))
+        try message.write(to: &w, version: version)
+        w.setInt32(Int32(w.count - 4), at: 0)
+        return w.bytes
+    }
+
+    /// A response as a frame with its size prefix.
+    public static func encodeResponse(_ message: any WireApiMessage, version: Int16, correlationId: Int32) throws(ProtocolError) -> [UInt8] {
+        var w = ByteWriter()
+        w.writeInt32(0)
+        let key = type(of: message).apiKey
+        try ResponseHeader(correlationId: correlationId).write(to: &w, version: responseHeaderVersion(apiKey: key, apiVersion: version))
+        try message.write(to: &w, version: version)
+        w.setInt32(Int32(w.count - 4), at: 0)
+        return w.bytes
+    }
+
+    /// The correlation id of a response frame (the bytes after the size prefix), which comes
+    /// first in every header version.
+    public static func responseCorrelationId(_ frame: [UInt8]) throws(ProtocolError) -> Int32 {
+        try frame.withBytes { (buf) throws(ProtocolError) -> Int32 in
+            var r = ByteReader(buf)
+            return try r.wireInt32()
+        }
+    }
+
+    /// Decodes a response frame of a request sent as `M` in `version`.
+    public static func decodeResponse<M: WireApiMessage>(_: M.Type, _ frame: [UInt8], version: Int16) throws(ProtocolError) -> (correlationId: Int32, message: M) {
+        try frame.withBytes { (buf) throws(ProtocolError) -> (correlationId: Int32, message: M) in
+            var r = ByteReader(buf)
+            let header = try ResponseHeader(from: &r, version: responseHeaderVersion(apiKey: M.apiKey, apiVersion: version))
+            let m = try M(from: &r, version: version)
+            guard r.remaining == 0 else { throw .trailingBytes(r.remaining) }
+            return (header.correlationId, m)
+        }
+    }
+}
