@@ -168,36 +168,54 @@ final class LogSegment: @unchecked Sendable {
     /// Calls `body(position, header)` for each complete batch from `position` to the end of the
     /// segment, reading in large chunks. Stops when body returns false, at a header that does not
     /// parse, or at a batch that runs past the end of the file.
+    ///
+    /// Returns where it stopped short: the position of the first bytes that are not a whole batch
+    /// with a header that parses (a bad header, a batch running past the end of the file, or a tail
+    /// shorter than a header). Nil when it reached the end of the file or `body` stopped it.
+    @discardableResult
     func scanBatches(from position: Int64, chunk: Int = 1 << 20,
-                     _ body: (Int64, RecordBatchHeader) throws -> Bool) throws {
+                     _ body: (Int64, RecordBatchHeader) throws -> Bool) throws -> Int64? {
         var pos = position
         while pos + Int64(RecordBatchHeader.size) <= size {
             let want = Int(min(Int64(chunk), size - pos))
             let buf = try log.read(at: pos, count: want)
             var i = 0
             var stop = false
+            var unparsable = false
             try buf.withUnsafeBytes { b in
                 while i + RecordBatchHeader.size <= b.count {
-                    guard let h = try? RecordBatchHeader(parsing: b, at: i) else { stop = true; return }
-                    guard pos + Int64(i) + Int64(h.totalSize) <= size else { stop = true; return }
+                    guard let h = try? RecordBatchHeader(parsing: b, at: i) else { unparsable = true; return }
+                    guard pos + Int64(i) + Int64(h.totalSize) <= size else { unparsable = true; return }
                     if try !body(pos + Int64(i), h) { stop = true; return }
                     i += h.totalSize
                 }
             }
-            if stop || i == 0 && buf.count < RecordBatchHeader.size { return }
+            if unparsable || i == 0 && buf.count < RecordBatchHeader.size { return pos + Int64(i) }
+            if stop { return nil }
             pos += Int64(i)
         }
+        return pos < size ? pos : nil
     }
 
     /// Position and header of the first batch whose last offset is ≥ `offset`, searching from
-    /// the index hint. Nil if the segment holds no such batch.
+    /// the index hint. Nil if the segment holds no such batch: `offset` is at or past its end
+    /// (which may lie past its last batch, after a truncation into an offset gap).
+    ///
+    /// Bytes on the way that are not a whole batch (damaged after the segment was loaded, or not
+    /// checked when it was) throw `StorageError.corruptBatch` (CORRUPT_MESSAGE): below the
+    /// segment's end they must be batches, and they never read as the end of the data.
     func locate(offset: Int64) throws -> (position: Int64, header: RecordBatchHeader)? {
+        guard offset < nextOffset else { return nil }
         let target = offset - baseOffset
         let hint = offsetIndex.lastIndex(where: { Int64($0.relativeOffset) <= target }).map { offsetIndex.entries[$0] }
         var found: (Int64, RecordBatchHeader)?
-        try scanBatches(from: Int64(hint?.position ?? 0), chunk: 8192) { pos, h in
+        let stoppedAt = try scanBatches(from: Int64(hint?.position ?? 0), chunk: 8192) { pos, h in
             if h.lastOffset >= offset { found = (pos, h); return false }
             return true
+        }
+        if let stoppedAt {
+            throw StorageError.corruptBatch(path: path("log"), position: stoppedAt,
+                                            reason: "no whole record batch starts here, below the segment's end offset \(nextOffset)")
         }
         return found
     }
@@ -208,12 +226,14 @@ final class LogSegment: @unchecked Sendable {
         guard let (start, first) = try locate(offset: offset), first.baseOffset < maxOffset else { return [] }
         let want = Int(min(size - start, Int64(max(maxBytes, first.totalSize))))
         var bytes = try log.read(at: start, count: want)
-        // Trim to whole batches below maxOffset.
+        // Trim to whole batches below maxOffset. A damaged length ends the result early: the
+        // next read, which starts there, reports the damage (see `locate`).
         var end = 0
         bytes.withUnsafeBytes { b in
             while let (base, len) = RecordBatchHeader.peekSize(b, at: end) {
                 let total = RecordBatchHeader.logOverhead + Int(len)
-                guard len > 0, end + total <= b.count, base < maxOffset else { break }
+                guard len >= Int32(RecordBatchHeader.size - RecordBatchHeader.logOverhead), end + total <= b.count,
+                      base < maxOffset else { break }
                 end += total
             }
         }
@@ -241,14 +261,77 @@ final class LogSegment: @unchecked Sendable {
         firstBatchTimestamp = nil
         bytesSinceLastIndexEntry = 0
         nextOffset = baseOffset
-        var validEnd: Int64 = 0
         var expected = baseOffset
-        let chunk = 8 << 20
-        var pos: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: chunk)
+        let validEnd = try validBatchesEnd(from: 0) { position, h, total in
+            guard contiguous ? h.baseOffset == expected : h.baseOffset >= expected else { return false }
+            onBatch(h)
+            track(h, at: position, size: total)
+            expected = h.nextOffset
+            return true
+        }
+        return try truncateFile(to: validEnd)
+    }
+
+    /// The cheap check of an active segment opened after a clean shutdown, after `loadTrusted`
+    /// succeeded: validates, as `recover` does (header, CRC, offset order), the batches from the
+    /// last offset index entry's position to the end of the file, and truncates from the first
+    /// invalid or incomplete one on, e.g. bytes written to the file after the log was closed.
+    /// Nothing before the last index entry is read: the tail is at most index.interval.bytes plus
+    /// one batch, since appends add an entry once more than index.interval.bytes were appended
+    /// since the previous one (the count resumes here, so reopening does not let it grow).
+    /// Returns the number of bytes truncated.
+    ///
+    /// The indexed batch must end at the entry's offset; each later one must follow it as in
+    /// `recover`. When the indexed batch itself is invalid, the end of the batch before it is not
+    /// known from the tail alone, and the whole segment is recovered instead.
+    func recoverTail(contiguous: Bool) throws -> Int64 {
+        let start = Int64(offsetIndex.last?.position ?? 0)
+        let indexedLastOffset = offsetIndex.last.map { baseOffset + Int64($0.relativeOffset) }
+        var expected = baseOffset
+        var tail: [(maxTimestamp: Int64, lastOffset: Int64)] = []
+        let validEnd = try validBatchesEnd(from: start) { _, h, _ in
+            if tail.isEmpty, let indexedLastOffset {
+                guard h.lastOffset == indexedLastOffset, h.baseOffset >= baseOffset else { return false }
+            } else {
+                guard contiguous ? h.baseOffset == expected : h.baseOffset >= expected else { return false }
+            }
+            tail.append((h.maxTimestamp, h.lastOffset))
+            expected = h.nextOffset
+            return true
+        }
+        if tail.isEmpty, start > 0 { return try recover(contiguous: contiguous) }
+        // What `track` would have counted since the last index entry (its batch included).
+        bytesSinceLastIndexEntry = Int(validEnd - start)
+        guard validEnd < size else { return 0 }
+        let truncated = try truncateFile(to: validEnd)
+        nextOffset = expected
+        // The offset index ends at `start`; the time index may name offsets that are gone (the
+        // final entry written at close), and the timestamps come from what is left.
+        timeIndex.truncate(keepWhile: { baseOffset + Int64($0.relativeOffset) < expected })
+        maxTimestamp = timeIndex.last?.timestamp ?? -1
+        offsetOfMaxTimestamp = timeIndex.last.map { baseOffset + Int64($0.relativeOffset) } ?? -1
+        for b in tail where b.maxTimestamp > maxTimestamp {
+            maxTimestamp = b.maxTimestamp
+            offsetOfMaxTimestamp = b.lastOffset
+        }
+        firstBatchTimestamp = timeIndex.entries.first?.timestamp ?? tail.first?.maxTimestamp
+        return truncated
+    }
+
+    /// Walks the batches from `start` (a batch boundary) to the end of the file, checking what
+    /// recovery requires of each: a length within the file, a header that parses, a valid CRC
+    /// (the records are not decoded) and offsets that fit a segment. `accept` sees each such batch
+    /// (position, header, size) in order and may refuse it (offset order is the caller's rule).
+    /// Returns the end of the last accepted batch: the file size when every byte from `start` on
+    /// is a whole, valid, accepted batch, else the position of the first batch that is not.
+    private func validBatchesEnd(from start: Int64, accept: (Int64, RecordBatchHeader, Int) -> Bool) throws -> Int64 {
+        var validEnd = start
+        var pos = start
+        var buffer = [UInt8](repeating: 0, count: Int(min(Int64(8 << 20), max(0, size - start))))
         scan: while pos < size {
+            // The buffer grows for a batch larger than it (below), so read as much as it holds.
             let got = try buffer.withUnsafeMutableBytes { b in
-                try log.read(into: UnsafeMutableRawBufferPointer(rebasing: b[0 ..< Int(min(Int64(chunk), size - pos))]), at: pos)
+                try log.read(into: UnsafeMutableRawBufferPointer(rebasing: b[0 ..< Int(min(Int64(b.count), size - pos))]), at: pos)
             }
             var i = 0
             var needMore = false
@@ -263,13 +346,10 @@ final class LogSegment: @unchecked Sendable {
                     guard i + total <= b.count else { needMore = true; return }
                     guard let h = try? RecordBatchHeader(parsing: b, at: i),
                           (try? RecordBatch.validate(UnsafeRawBufferPointer(rebasing: b[i ..< i + total]), header: h, records: false)) != nil,
-                          contiguous ? h.baseOffset == expected : h.baseOffset >= expected,
                           h.baseOffset <= Int64.max - Int64(h.lastOffsetDelta) - 1,
-                          h.lastOffset - baseOffset <= Int64(Int32.max)
+                          h.lastOffset - baseOffset <= Int64(Int32.max),
+                          accept(pos + Int64(i), h, total)
                     else { corrupt = true; return }
-                    onBatch(h)
-                    track(h, at: pos + Int64(i), size: total)
-                    expected = h.nextOffset
                     i += total
                     validEnd = pos + Int64(i)
                 }
@@ -277,7 +357,7 @@ final class LogSegment: @unchecked Sendable {
             if corrupt { break scan }
             if needMore {
                 if i == 0 {
-                    // A batch longer than the chunk: grow the buffer to hold it.
+                    // A batch longer than the buffer: grow the buffer to hold it.
                     guard let len = buffer.withUnsafeBytes({ RecordBatchHeader.peekSize(UnsafeRawBufferPointer(rebasing: $0[0 ..< got]), at: 0)?.batchLength }),
                           Int64(RecordBatchHeader.logOverhead) + Int64(len) <= size - pos else { break scan }
                     buffer = [UInt8](repeating: 0, count: RecordBatchHeader.logOverhead + Int(len))
@@ -289,10 +369,15 @@ final class LogSegment: @unchecked Sendable {
             pos += Int64(i)
             if i == 0 { break }
         }
-        let truncated = size - validEnd
+        return validEnd
+    }
+
+    /// Cuts the file at `end` (when it is longer). Returns the number of bytes removed.
+    private func truncateFile(to end: Int64) throws -> Int64 {
+        let truncated = size - end
         if truncated > 0 {
-            try log.truncate(to: validEnd)
-            size = validEnd
+            try log.truncate(to: end)
+            size = end
         }
         return truncated
     }

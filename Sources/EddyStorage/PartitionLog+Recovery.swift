@@ -9,8 +9,17 @@ extension PartitionLog {
     /// appended. Segments wholly below the recovery point were fsynced and are trusted (their
     /// indexes are sanity-checked and rebuilt if missing or corrupt). From the segment that holds
     /// the recovery point on, every batch is validated (header, CRC, increasing offsets); the first
-    /// torn or corrupt batch and everything after it is truncated and logged. After a clean
-    /// shutdown no segment is scanned at all.
+    /// torn or corrupt batch and everything after it is truncated and logged.
+    ///
+    /// After a clean shutdown every segment is trusted, except the tail of the active (last)
+    /// one: from its last offset index entry to the end of the file (at most index.interval.bytes
+    /// plus one batch, see `LogSegment.recoverTail`) its batches are validated the same way, and
+    /// whatever is not whole, valid batches is truncated and logged. Appends write at the end of
+    /// the file and the log end offset comes from the batches, so bytes left there that are not
+    /// batches (written after the close) would put new records past a point no read gets
+    /// beyond: acknowledged records must stay readable. Damage further back in a trusted segment
+    /// is not looked for when opening; a read that meets it below the log end throws
+    /// `StorageError.corruptBatch` (CORRUPT_MESSAGE) instead of reading as the end of the data.
     ///
     /// The leader epoch cache comes from its checkpoint, with the entries for the scanned
     /// segments re-derived from their batches (see `PartitionLog+LeaderEpochs.swift`). The
@@ -52,6 +61,15 @@ extension PartitionLog {
                     scannedProducerBatches[seg.baseOffset] = producerBatches
                     if cut > 0 { logTruncation(seg, cut) }
                     try seg.persistIndexes()
+                } else if i == loaded.count - 1 {
+                    // The active segment after a clean shutdown (the unclean path scans it whole).
+                    // The leader epochs and the producer state past a truncated tail are trimmed
+                    // to the log end below.
+                    let cut = try seg.recoverTail(contiguous: !mayHaveOffsetGaps)
+                    if cut > 0 {
+                        logTruncation(seg, cut)
+                        try seg.persistIndexes()
+                    }
                 }
             } else {
                 // The checkpoint may be stale from here on; the batches are the truth.

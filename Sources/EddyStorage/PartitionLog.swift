@@ -101,7 +101,8 @@ public final class PartitionLog: @unchecked Sendable {
     ///   - recoveryPoint: offset below which data is known to be fsynced (from the checkpoint file).
     ///   - logStartOffset: persisted log start offset, if any.
     ///   - highWatermark: persisted high watermark, if any (clamped to the recovered log).
-    ///   - hadCleanShutdown: the previous process closed the log cleanly, so no scan is needed.
+    ///   - hadCleanShutdown: the previous process closed the log cleanly, so only the active
+    ///     segment's tail is checked (see `load`).
     public init(directory: String, topicPartition: TopicPartition, config: LogConfig, clock: any Clock,
                 recoveryPoint: Int64 = 0, logStartOffset: Int64? = nil, highWatermark: Int64? = nil,
                 hadCleanShutdown: Bool = false, logger: Logger = Logger(label: "eddy.storage")) throws {
@@ -293,7 +294,10 @@ public final class PartitionLog: @unchecked Sendable {
     /// Returns at least one batch when any exists below `upTo` (even if larger than maxBytes,
     /// as Kafka does so consumers always make progress), then further batches while they fit.
     /// `upTo` (exclusive, e.g. the high watermark) defaults to the log end offset.
-    /// Throws `offsetOutOfRange` below the log start offset or above the log end offset.
+    /// Throws `offsetOutOfRange` below the log start offset or above the log end offset, and
+    /// `corruptBatch` (CORRUPT_MESSAGE, as Kafka's log throws `CorruptRecordException`) when the
+    /// bytes where a batch below the end must start are not one: a read never ends silently
+    /// before the data it was asked for. A fetch at or past `upTo` is the end, not damage.
     public func read(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FetchData {
         try lock.withLock {
             guard !closed else { throw StorageError.logClosed(topicPartition) }

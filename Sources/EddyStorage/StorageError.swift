@@ -16,6 +16,11 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case logClosed(TopicPartition)
     /// A file on disk is not in the expected format and cannot be repaired automatically.
     case corruptFile(path: String, reason: String)
+    /// A read met bytes that are not a whole record batch where the segment must hold one
+    /// (below its end). Reported as CORRUPT_MESSAGE, as Kafka reports the
+    /// `CorruptRecordException` its log throws when a batch header in a segment does not parse;
+    /// Kafka keeps KAFKA_STORAGE_ERROR for I/O failures, which take the log directory offline.
+    case corruptBatch(path: String, position: Int64, reason: String)
     /// A follower append whose batches do not start at or after the log end offset, or do not
     /// follow each other (Kafka's UnexpectedAppendOffsetException / OffsetsOutOfOrderException):
     /// a batch starting at `found` where offsets from `expectedAtLeast` on were required.
@@ -28,7 +33,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     public var errorCode: ErrorCode {
         switch self {
         case .offsetOutOfRange: .offsetOutOfRange
-        case .invalidRecord: .corruptMessage
+        case .invalidRecord, .corruptBatch: .corruptMessage
         case .recordRejected: .invalidRecord
         case .recordTooLarge: .messageTooLarge
         case .io, .corruptFile: .kafkaStorageError
@@ -51,6 +56,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .io(op, path, errno): "\(op) \(path) failed: \(String(cString: strerror(errno)))"
         case let .logClosed(tp): "log \(tp) is closed"
         case let .corruptFile(path, reason): "\(path) is corrupt: \(reason)"
+        case let .corruptBatch(path, position, reason): "\(path) is corrupt at byte \(position): \(reason)"
         case let .offsetsOutOfOrder(expected, found):
             "out-of-order append: a batch starts at offset \(found), but offsets from \(expected) on were expected"
         case let .producer(e): e.description

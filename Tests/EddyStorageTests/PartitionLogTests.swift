@@ -189,4 +189,58 @@ import Testing
         #expect(log.logEndOffset == 0 && log.segmentCount == 1)
         #expect(log.checkInvariants().isEmpty)
     }
+
+    /// Overwrites `bytes` at `position` of the file at `path`, behind the open log's back.
+    static func overwrite(_ path: String, at position: Int, with bytes: [UInt8]) throws {
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try h.seek(toOffset: UInt64(position))
+        try h.write(contentsOf: Data(bytes))
+        try h.close()
+    }
+
+    /// A batch header damaged in place below the log end: reads that must pass it throw the
+    /// corruption (CORRUPT_MESSAGE) instead of returning nothing as if the log ended there.
+    /// Damaged magic: the batch's length still frames it, so a read from before it returns it and
+    /// the client's check finds it. Damaged length: a read from before it stops before it.
+    @Test(arguments: ["4096", "10"], ["magic", "length"])
+    func damagedBatchBelowTheEndIsReportedNotSkipped(indexInterval: String, field: String) throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let log = try openLog(dir, config: config(["index.interval.bytes": indexInterval]))
+        for i in 0 ..< 10 { try log.append(makeBatch(first: i * 3, count: 3)) }
+        log.maybeIncrementHighWatermark(30)
+        let sizes = (0 ..< 10).map { makeBatch(first: $0 * 3, count: 3).count }
+        let victim = sizes[0 ..< 5].reduce(0, +) // batch 5: offsets 15...17
+        let path = dir.file("t-0/00000000000000000000.log")
+        if field == "magic" {
+            try Self.overwrite(path, at: victim + 16, with: [0x7F])
+        } else {
+            try Self.overwrite(path, at: victim + 8, with: [0x7F, 0xFF, 0xFF, 0xFF])
+        }
+        // Every read whose scan reaches the damaged batch fails. Without index entries that is
+        // every read from offset 15 on; with them, a read starting past it does not meet it.
+        for offset: Int64 in indexInterval == "4096" ? [15, 16, 17, 21, 29] : [15, 16, 17] {
+            do {
+                let data = try log.read(from: offset, maxBytes: 1 << 16, upTo: log.highWatermark)
+                Issue.record("read from \(offset) returned \(data.bytes.count) bytes instead of failing")
+            } catch let e as StorageError {
+                guard case let .corruptBatch(p, position, _) = e else { Issue.record("read from \(offset): \(e)"); continue }
+                #expect(e.errorCode == .corruptMessage)
+                #expect(p == path && position == Int64(victim), "\(e)")
+            }
+        }
+        if indexInterval == "10" {
+            #expect(try MemoryRecords.records(in: log.read(from: 21, maxBytes: 1 << 16).bytes).map(\.offset) == Array(21 ..< 30))
+        }
+        // The batches before the damage read back; the end of the log is not damage.
+        let before = try log.read(from: 0, maxBytes: 1 << 16).bytes
+        if field == "magic" {
+            // Framed by its intact length, it goes out with the others; the reader's parse rejects it.
+            #expect(before.count == sizes.reduce(0, +))
+            #expect(throws: RecordBatchError.unsupportedMagic(0x7F)) { try MemoryRecords.batches(in: before) }
+        } else {
+            #expect(try MemoryRecords.batches(in: before).map(\.header.baseOffset) == [0, 3, 6, 9, 12])
+        }
+        #expect(try log.read(from: 30, maxBytes: 1 << 16).bytes.isEmpty)
+        #expect(try log.read(from: 15, maxBytes: 1 << 16, upTo: 15).bytes.isEmpty)
+    }
 }

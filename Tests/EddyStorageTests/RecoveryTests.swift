@@ -174,5 +174,92 @@ import Testing
             #expect(values(try readAll(reopened)).count == vals.count + 1)
         }
     }
+
+    // MARK: The active segment's tail after a clean shutdown
+
+    /// Appends `count` bytes to the file at `path`: zeros, or pseudo-random bytes that are no batch.
+    static func appendGarbage(_ path: String, count: Int, random: Bool) throws {
+        var rng = SplitMix64(seed: 7)
+        let bytes = random ? (0 ..< count).map { _ in UInt8(truncatingIfNeeded: rng.next()) } : [UInt8](repeating: 0, count: count)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(bytes))
+        try h.close()
+    }
+
+    /// Bytes written to the active segment after a clean close are cut on the next (clean) open:
+    /// the log ends where it did, the next append gets the next offset and every record reads
+    /// back. With index.interval.bytes=200 the segment has several index entries, so only the
+    /// batches after the last one are checked.
+    @Test(arguments: ["4096", "200"], [true, false])
+    func garbageAfterACleanCloseIsTruncated(indexInterval: String, randomGarbage: Bool) throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let cfg = config(["index.interval.bytes": indexInterval])
+        let log = try openLog(dir, config: cfg)
+        for i in 0 ..< 10 { try log.append(makeBatch(first: i * 3, count: 3)) }
+        try log.close()
+        let path = dir.file("t-0/00000000000000000000.log")
+        let validSize = FileSystem.fileSize(path)!
+        if indexInterval == "200" { #expect(FileSystem.fileSize(dir.file("t-0/00000000000000000000.index"))! >= 2 * 8) }
+        try Self.appendGarbage(path, count: 300, random: randomGarbage)
+
+        let reopened = try openLog(dir, config: cfg, recoveryPoint: 30, clean: true)
+        #expect(reopened.logEndOffset == 30)
+        #expect(reopened.sizeInBytes == validSize)
+        #expect(FileSystem.fileSize(path) == validSize)
+        #expect(try reopened.append(makeBatch(first: 30, count: 3)).firstOffset == 30)
+        let records = try readAll(reopened, from: 0)
+        #expect(records.map(\.offset) == (0 ..< 33).map { Int64($0) })
+        #expect(values(records) == (0 ..< 33).map { "v\($0)" })
+        #expect(reopened.checkInvariants().isEmpty)
+        try reopened.close()
+        let again = try openLog(dir, config: cfg, recoveryPoint: 33, clean: true)
+        #expect(again.logEndOffset == 33)
+        #expect(values(try readAll(again)) == (0 ..< 33).map { "v\($0)" })
+    }
+
+    /// A damaged batch in the checked tail is cut with everything after it, and the segment's
+    /// largest timestamp (from the time index entry written at close) no longer counts it. With
+    /// index.interval.bytes=10 the damaged batch is the indexed one (the whole segment is then
+    /// recovered); with 200, a batch after the last index entry; with 4096 there is no entry.
+    @Test(arguments: ["4096", "200", "10"])
+    func damagedBatchInTheTailAfterACleanCloseIsTruncated(indexInterval: String) throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let cfg = config(["index.interval.bytes": indexInterval])
+        let log = try openLog(dir, config: cfg)
+        for i in 0 ..< 11 { try log.append(makeBatch(first: i * 3, count: 3, timestamp: 1_000 + Int64(i) * 10)) }
+        try log.close()
+        let path = dir.file("t-0/00000000000000000000.log")
+        var bytes = FileManager.default.contents(atPath: path)!
+        let batchSize = makeBatch(first: 30, count: 3, timestamp: 1_100).count
+        bytes[bytes.count - batchSize + RecordBatchHeader.size + 2] ^= 0x5A // a record of the last batch
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let reopened = try openLog(dir, config: cfg, recoveryPoint: 33, clean: true)
+        #expect(reopened.logEndOffset == 30)
+        #expect(reopened.sizeInBytes == Int64(bytes.count - batchSize))
+        #expect(reopened.segments.last!.largestTimestamp == 1_000 + 90 + 2)
+        #expect(try reopened.offset(forTimestamp: 1_100) == nil)
+        #expect(reopened.checkInvariants().isEmpty)
+        #expect(try reopened.append(makeBatch(first: 30, count: 3, timestamp: 1_100)).firstOffset == 30)
+        #expect(values(try readAll(reopened)) == (0 ..< 33).map { "v\($0)" })
+        #expect(try reopened.offset(forTimestamp: 1_100)?.offset == 30)
+        try reopened.close()
+        #expect(values(try readAll(try openLog(dir, config: cfg, recoveryPoint: 33, clean: true))) == (0 ..< 33).map { "v\($0)" })
+    }
+
+    /// Recovery reads a batch larger than its 8 MiB read buffer whole (it used to re-read the
+    /// same 8 MiB for ever).
+    @Test func batchLargerThanTheRecoveryBufferIsRecovered() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let cfg = config(["max.message.bytes": "\(16 << 20)"])
+        let log = try openLog(dir, config: cfg)
+        try log.append(makeBatch(first: 0, count: 1, valueSize: 9 << 20))
+        try log.append(makeBatch(first: 1, count: 2))
+        log.closeWithoutFlush()
+        let reopened = try openLog(dir, config: cfg)
+        #expect(reopened.logEndOffset == 3)
+        #expect(try readAll(reopened).map(\.offset) == [0, 1, 2])
+    }
 }
 

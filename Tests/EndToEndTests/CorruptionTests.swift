@@ -105,6 +105,55 @@ import Testing
         #expect(try files.segmentLogs().count == 2, "the segments after the corrupt batch are gone")
     }
 
+    /// Bytes appended to the active segment after a clean shutdown (the marker stays, so only
+    /// that segment's tail is checked): the next command cuts them and says so, the records
+    /// produced after them get the next offsets, and a consume returns every record once.
+    @Test func garbageAfterACleanShutdownIsTruncatedAndLaterRecordsStayReadable() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let files = try setUp(dir)
+        let last = try #require(try files.segmentLogs().last)
+        var rng = SplitMix64(seed: 11)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: last))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((0 ..< 300).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
+        try handle.close()
+        let n = CorruptionTests.records
+        let produced = try Eddy.run(["produce", "--topic", "c"] + dir.flag, stdin: Array("g0\ng1\ng2\n".utf8))
+        try #require(produced.status == 0, "\(produced)")
+        #expect(produced.stderr.contains("eddy: warning: "), "the truncation is logged: \(produced)")
+        #expect(produced.stderr.hasSuffix("partition 0 offsets \(n)..\(n + 2)\n"), "\(produced)")
+        let records = try consumeAll(dir).records
+        #expect(records.map(\.offset) == (0 ..< Int64(n + 3)).map { $0 })
+        #expect(records.map(\.value) == (0 ..< n).map { "r\($0)" } + ["g0", "g1", "g2"])
+        #expect(try files.verifyContiguous("after the produce") == Int64(n + 3))
+        let later = try Eddy.run(["produce", "--topic", "c"] + dir.flag, stdin: Array("later\n".utf8))
+        #expect(later.status == 0 && later.stderr.hasSuffix("partition 0 offsets \(n + 3)..\(n + 3)\n"), "\(later)")
+    }
+
+    /// A batch whose length was damaged inside an older segment after a clean shutdown (opening
+    /// checks only the active segment's tail): `eddy consume` prints the records before it, then
+    /// fails with CORRUPT_MESSAGE instead of ending there as if the partition had no more.
+    @Test func damagedBatchBelowTheEndFailsTheConsumeWithCorruptMessage() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let files = try setUp(dir)
+        let victim = try files.segmentLogs()[1]
+        let batch = try #require(try files.batches(victim).dropFirst().first)
+        // Before the segment's last index entry, so that opening it (which reads only from
+        // there) still finds the segment's end.
+        let index = try files.bytes(String(victim.dropLast(4)) + ".index")
+        let lastIndexed = index.suffix(4).reduce(0) { $0 << 8 | Int($1) }
+        try #require(index.count >= 8 && lastIndexed > batch.position, "index \(index.count) bytes, last at \(lastIndexed)")
+        var bytes = try files.bytes(victim)
+        bytes.replaceSubrange(batch.position + 8 ..< batch.position + 12, with: [0x7F, 0xFF, 0xFF, 0xFF])
+        try Data(bytes).write(to: URL(fileURLWithPath: victim))
+        let r = try Eddy.run(["consume", "--topic", "c", "--exit-at-end", "--format", ConsumedRecord.format] + dir.flag)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("CORRUPT_MESSAGE"), "\(r)")
+        #expect(try ConsumedRecord.parse(r).map(\.offset) == (0 ..< batch.header.baseOffset).map { $0 })
+    }
+
     @Test(arguments: [true, false])
     func deletedIndexIsRebuilt(cleanShutdown: Bool) throws {
         let dir = TempDataDir()
