@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) with a slice-by-8 fallback.
@@ -26,8 +27,20 @@ let package = Package(
             "EddyProtocol", "EddyStorage",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // SwiftNIO listeners that frame bytes and hand requests to the brokers.
+        .target(name: "EddyServer", dependencies: [
+            "EddyProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Producer, consumer, admin: talk to brokers only through the transport.
-        .target(name: "EddyClient", dependencies: ["EddyProtocol"]),
+        .target(name: "EddyClient", dependencies: [
+            "EddyProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // ncursesw (wide characters) and the locale functions the console needs.
         .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
         // The operations console: pure rendering (cell grids, widgets, themes) and a thin
@@ -35,7 +48,7 @@ let package = Package(
         .target(name: "EddyConsole", dependencies: ["EddyClient", "EddyProtocol", "CNCurses"]),
         // Executable: argument parsing and wiring only.
         .executableTarget(name: "eddy", dependencies: [
-            "EddyProtocol", "EddyStorage", "EddyBroker", "EddyClient", "EddyConsole",
+            "EddyProtocol", "EddyStorage", "EddyBroker", "EddyServer", "EddyClient", "EddyConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

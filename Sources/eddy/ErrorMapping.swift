@@ -10,6 +10,12 @@ enum ErrorMapping {
         case let e as EddyError: e.description
         case let e as BrokerError: "\(e.kafkaErrorName): \(e.description)"
         case let e as StorageError: "\(e.kafkaErrorName): \(e.description)"
+        case let .inUse(directory, pid?) as DataDirectoryLock.LockError:
+            if let bootstrap = ServeMarker.bootstrap(directory: directory, pid: pid) {
+                "data directory \(directory) is served by eddy serve (process \(pid)); use --bootstrap-server \(bootstrap) instead of --data-dir"
+            } else {
+                DataDirectoryLock.LockError.inUse(directory: directory, pid: pid).description
+            }
         case let e as DataDirectoryLock.LockError: e.description
         case let e as ClientError: e.description
         case let e as RecordBatchError: "CORRUPT_MESSAGE: \(e.description)"

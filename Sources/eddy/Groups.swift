@@ -12,11 +12,13 @@ struct Groups: ParsableCommand {
     /// The client id the commands' requests carry.
     static let clientId = "eddy-groups"
 
-    /// Opens the data directory, runs `body` with an admin client over the cluster, and closes
-    /// the session (also when `body` throws). nil when there is no data directory.
-    static func withAdmin<T: Sendable>(_ common: DataDirectoryOptions,
+    /// Runs `body` with an admin client over the cluster: the running one at
+    /// `--bootstrap-server`, or the data directory's, opened for the command and closed
+    /// afterwards (also when `body` throws). nil when there is no data directory.
+    static func withAdmin<T: Sendable>(_ common: ConnectionOptions,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T? {
-        guard let session = try Session.open(common, create: false) else { return nil }
+        if let servers = common.bootstrapServers { return try Remote.withAdmin(servers, clientId: clientId, body) }
+        guard let session = try Session.open(common.dataDirectory, create: false) else { return nil }
         let result: T
         do {
             let client = session.makeClient(clientId: clientId)
@@ -31,9 +33,9 @@ struct Groups: ParsableCommand {
     }
 
     /// Like `withAdmin`, but a missing data directory is an error.
-    static func withExistingAdmin<T: Sendable>(_ common: DataDirectoryOptions,
+    static func withExistingAdmin<T: Sendable>(_ common: ConnectionOptions,
                                                _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        guard let result = try withAdmin(common, body) else { throw Session.noDataDirectory(common) }
+        guard let result = try withAdmin(common, body) else { throw Session.noDataDirectory(common.dataDirectory) }
         return result
     }
 

@@ -10,7 +10,7 @@ extension Groups {
                 that does not exist fails with GROUP_ID_NOT_FOUND.
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("The group (repeat for several).", valueName: "group"))
         var group: [String]

@@ -15,7 +15,7 @@ extension Groups {
                 for topic and partition.
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("The group.", valueName: "group"))
         var group: String

@@ -11,7 +11,7 @@ extension Groups {
                 Nothing is printed when there are no groups.
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         func run() throws {
             let groups = try Groups.withAdmin(common) { try await $0.listConsumerGroups() } ?? []

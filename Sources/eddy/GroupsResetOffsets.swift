@@ -17,7 +17,7 @@ extension Groups {
                 group 'G' is inactive, but the current state is Stable."
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("The group.", valueName: "group"))
         var group: String

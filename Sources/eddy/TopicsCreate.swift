@@ -1,4 +1,5 @@
 import ArgumentParser
+import EddyClient
 
 extension Topics {
     struct Create: ParsableCommand {
@@ -11,7 +12,7 @@ extension Topics {
                 Prints 'Created topic NAME.'
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("Topic name: [a-zA-Z0-9._-], at most 249 characters.", valueName: "name"))
         var topic: String
@@ -34,9 +35,15 @@ extension Topics {
 
         func run() throws {
             let overrides = try KeyValueArguments.dictionary(configs, flag: "--config")
-            _ = try Session.with(common, create: true) { cluster in
-                try cluster.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor ?? -1,
-                                        configs: overrides)
+            if let servers = common.bootstrapServers {
+                let topic = Admin.NewTopic(name: topic, numPartitions: partitions, replicationFactor: replicationFactor ?? -1,
+                                           configs: overrides)
+                _ = try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.createTopic(topic) }
+            } else {
+                _ = try Session.with(common.dataDirectory, create: true) { cluster in
+                    try cluster.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor ?? -1,
+                                            configs: overrides)
+                }
             }
             print("Created topic \(topic).")
         }

@@ -1,17 +1,25 @@
 import ArgumentParser
+import EddyClient
 
 extension Topics {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a topic and all its data.")
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("The topic.", valueName: "name"))
         var topic: String
 
         func run() throws {
-            let found: Bool? = try Session.with(common, create: false) { try $0.deleteTopic(topic); return true }
+            let found: Bool?
+            if let servers = common.bootstrapServers {
+                let name = topic
+                try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.deleteTopic(name) }
+                found = true
+            } else {
+                found = try Session.with(common.dataDirectory, create: false) { try $0.deleteTopic(topic); return true }
+            }
             guard found != nil else { throw EddyError.unknownTopic(topic) }
             print("Deleted topic \(topic).")
         }

@@ -1,13 +1,19 @@
 import ArgumentParser
+import EddyClient
 
 extension Topics {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List topic names, one per line, sorted.")
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         func run() throws {
-            let names = try Session.with(common, create: false) { $0.listTopics() } ?? []
+            let names: [String]
+            if let servers = common.bootstrapServers {
+                names = try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.listTopics().map(\.name) }
+            } else {
+                names = try Session.with(common.dataDirectory, create: false) { $0.listTopics() } ?? []
+            }
             names.forEach { print($0) }
         }
     }

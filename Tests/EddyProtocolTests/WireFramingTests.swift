@@ -158,3 +158,14 @@ import Testing
         #expect(throws: ProtocolError.frameTooLarge(size: -1, limit: KafkaFrameDecoder.defaultMaxFrameSize)) { try n.next() }
     }
 }
+
+extension WireFramingTests {
+    /// librdkafka 2.16's AdminClient sends Metadata v12 with three bytes after the message;
+    /// Kafka's broker ignores them, and so does eddy's (the frame is from a real request).
+    @Test func bytesAfterARequestAreIgnoredAsKafkaDoes() throws {
+        let frame = hexBytes("0003000c00000008000772646b61666b61 00 00 00 00 00 010000")
+        let decoded = try Wire.decodeRequest(frame)
+        #expect(decoded.trailingBytes == 3)
+        #expect(decoded.body.map { wireEqual($0, Wire.MetadataRequest(topics: nil, allowAutoTopicCreation: false)) } == true)
+    }
+}

@@ -42,7 +42,8 @@ extension Cluster {
             guard let reg = topic.partitions[p], reg.hasLeader, nodes[reg.leader] != nil else {
                 return .init(key: key, errorCode: .coordinatorNotAvailable, errorMessage: "The coordinator is not available.")
             }
-            return .init(key: key, nodeId: reg.leader, host: "in-process", port: 0)
+            let endpoint = advertisedEndpoint(reg.leader)
+            return .init(key: key, nodeId: reg.leader, host: endpoint.host, port: endpoint.port)
         }
         if request.isBatched { return FindCoordinatorResponse(coordinators: request.coordinatorKeys.map(lookup)) }
         let c = lookup(request.key)

@@ -35,7 +35,7 @@ extension Cluster {
             case let .deleteRecords(r): queue(respond, .deleteRecords(handleDeleteRecords(r, on: broker)))
             case let .describeConfigs(r): queue(respond, .describeConfigs(handleDescribeConfigs(r)))
             case let .incrementalAlterConfigs(r): queue(respond, .incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
-            case .apiVersions: queue(respond, request.errorResponse(.unsupportedVersion, message: "eddy does not serve \(request.apiKey.name) yet"))
+            case .apiVersions: queue(respond, .apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
             }
             return true
         }
@@ -413,10 +413,16 @@ extension Cluster {
     }
 
     func handleMetadata(_ request: MetadataRequest) -> MetadataResponse {
+        if let requested = request.topics, request.allowAutoTopicCreation, options.autoCreateTopicsEnable {
+            for name in requested where metadataLog.image.topic(named: name) == nil { maybeAutoCreateTopic(name) }
+        }
         let image = metadataLog.image
         let names = request.topics ?? image.topicNames
         let brokers = image.brokers.keys.sorted().filter { nodes[$0] != nil }
-            .map { MetadataResponse.MetadataResponseBroker(nodeId: $0, host: "in-process", port: 0, rack: nil) }
+            .map { id in
+                let endpoint = advertisedEndpoint(id)
+                return MetadataResponse.MetadataResponseBroker(nodeId: id, host: endpoint.host, port: endpoint.port, rack: nil)
+            }
         let topics = names.map { name -> MetadataResponse.MetadataResponseTopic in
             guard let topic = image.topic(named: name) else {
                 return .init(errorCode: .unknownTopicOrPartition, name: name, topicId: .zero, isInternal: false, partitions: [])
@@ -430,6 +436,21 @@ extension Cluster {
             return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: TopicName.isInternal(name), partitions: partitions)
         }
         return MetadataResponse(brokers: brokers, clusterId: clusterId, controllerId: Cluster.controllerId, topics: topics)
+    }
+
+    /// `auto.create.topics.enable`: creates `name` with the broker defaults. A name Kafka would
+    /// refuse (invalid, internal) is left alone, so the Metadata answer says why.
+    func maybeAutoCreateTopic(_ name: String) {
+        guard !TopicName.isInternal(name) else { return }
+        let (id, start) = drawTopicIdAndAssignmentStart()
+        do throws(BrokerError) {
+            let created = try controller.createTopic(name: name, partitions: -1, replicationFactor: -1, configs: [:], topicId: id,
+                                                     image: metadataLog.image, assignmentStart: start, assignments: nil)
+            try commit(created.records)
+            logger.info("auto-created topic", metadata: ["topic": "\(name)", "partitions": "\(created.partitions)"])
+        } catch {
+            logger.info("not auto-creating topic: \(error)", metadata: ["topic": "\(name)"])
+        }
     }
 
     func handleOffsetForLeaderEpoch(_ request: OffsetForLeaderEpochRequest, on node: BrokerNode) -> OffsetForLeaderEpochResponse {

@@ -25,6 +25,10 @@ public struct ClusterOptions: Sendable {
     public var logCleanerThreads = true
     public var defaultPartitions: Int32 = 1
     public var defaultReplicationFactor: Int16 = 1
+    /// Kafka's `auto.create.topics.enable`: a Metadata request that names a missing topic (and
+    /// allows it, as producers and consumers do) creates it with `num.partitions`
+    /// (`defaultPartitions`) and `default.replication.factor`.
+    public var autoCreateTopicsEnable = true
     public var metadata = MetadataLog.Settings()
     /// The group coordinator's broker configs (group.min.session.timeout.ms,
     /// group.initial.rebalance.delay.ms, offsets.topic.num.partitions, ...).
@@ -119,6 +123,8 @@ public final class Cluster: @unchecked Sendable {
     var replicatingAppended = false
     /// Bytes in and out per broker (`Cluster+Traffic`).
     let traffic = BrokerTraffic()
+    /// See `setAdvertisedListeners`.
+    var advertisedListeners: [Int32: (host: String, port: Int32)] = [:]
 
     public static let controllerId: Int32 = 0
 

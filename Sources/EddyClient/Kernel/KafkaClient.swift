@@ -137,7 +137,8 @@ public final class KafkaClient: @unchecked Sendable {
         while true {
             do throws(ClientError) {
                 let (_, response) = try await sendToAnyBroker(.findCoordinator(FindCoordinatorRequest(key: groupId, keyType: .group)))
-                guard case let .findCoordinator(r) = response else { throw Self.unexpected(response, expected: "FindCoordinator") }
+                guard case let .findCoordinator(found) = response else { throw Self.unexpected(response, expected: "FindCoordinator") }
+                let r = found.result(for: groupId)
                 if r.errorCode == .none, r.nodeId >= 0 {
                     lock.withLock { coordinators[groupId] = r.nodeId }
                     return r.nodeId

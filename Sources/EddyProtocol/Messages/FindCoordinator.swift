@@ -85,4 +85,11 @@ public struct FindCoordinatorResponse: Sendable, Equatable {
     public func coordinator(for key: String) -> Coordinator? {
         coordinators.first { $0.key == key }
     }
+
+    /// The answer for `key` in whichever form the broker used: its batch entry (v4+), else the
+    /// top-level fields (v0-3). A single-key request sent in v4+ is answered in the batch form.
+    public func result(for key: String) -> Coordinator {
+        coordinator(for: key)
+            ?? Coordinator(key: key, nodeId: nodeId, host: host, port: port, errorCode: errorCode, errorMessage: errorMessage)
+    }
 }

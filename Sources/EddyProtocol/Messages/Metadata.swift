@@ -7,16 +7,24 @@ public struct MetadataRequest: Sendable, Equatable {
     /// Whether the broker may create missing topics (if its `auto.create.topics.enable` allows);
     /// Kafka's default is true (admin clients send false).
     public var allowAutoTopicCreation: Bool
+    /// Topics named by id only (v12+, e.g. Kafka's `Admin.describeTopics` by id): Kafka answers
+    /// by id, ignoring names, when any is given, and an unknown id with UNKNOWN_TOPIC_ID, an
+    /// empty name and that id. Ignored when `topics` is nil.
+    public var topicIds: [KafkaUuid]
 
-    public init(topics: [String]? = nil, allowAutoTopicCreation: Bool = true) {
+    public init(topics: [String]? = nil, allowAutoTopicCreation: Bool = true, topicIds: [KafkaUuid] = []) {
         self.topics = topics
         self.allowAutoTopicCreation = allowAutoTopicCreation
+        self.topicIds = topicIds
     }
 
     /// Kafka's `MetadataRequest.getErrorResponse`: `error` on every named topic (no partitions),
-    /// no brokers; for an all-topics request, no topics at all.
+    /// no brokers; for an all-topics request, no topics at all. A topic named by id gets an
+    /// empty name and its id.
     public func errorResponse(_ error: ErrorCode) -> MetadataResponse {
-        MetadataResponse(brokers: [], topics: (topics ?? []).map { .init(errorCode: error, name: $0, partitions: []) })
+        guard let topics else { return MetadataResponse(brokers: [], topics: []) }
+        return MetadataResponse(brokers: [], topics: topics.map { .init(errorCode: error, name: $0, partitions: []) }
+            + topicIds.map { .init(errorCode: error, name: "", topicId: $0, partitions: []) })
     }
 }
 

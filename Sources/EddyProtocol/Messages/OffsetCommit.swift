@@ -10,14 +10,18 @@ public struct OffsetCommitRequest: Sendable, Equatable {
     /// Empty for a commit from outside the group.
     public var memberId: String
     public var groupInstanceId: String?
+    /// How long to keep the offsets, -1 for the broker's `offsets.retention.minutes` (v2-4
+    /// only; Kafka expires the commit at its commit time + this when set).
+    public var retentionTimeMs: Int64
     public var topics: [OffsetCommitRequestTopic]
 
     public init(groupId: String, generationIdOrMemberEpoch: Int32 = -1, memberId: String = "", groupInstanceId: String? = nil,
-                topics: [OffsetCommitRequestTopic]) {
+                retentionTimeMs: Int64 = -1, topics: [OffsetCommitRequestTopic]) {
         self.groupId = groupId
         self.generationIdOrMemberEpoch = generationIdOrMemberEpoch
         self.memberId = memberId
         self.groupInstanceId = groupInstanceId
+        self.retentionTimeMs = retentionTimeMs
         self.topics = topics
     }
 
@@ -46,14 +50,18 @@ public struct OffsetCommitRequest: Sendable, Equatable {
         public var committedOffset: Int64
         /// The leader epoch of the last consumed record, -1 if unknown (v6+).
         public var committedLeaderEpoch: Int32
+        /// The commit's timestamp, -1 for the time the broker receives it (v1 only).
+        public var commitTimestamp: Int64
         /// Free-form client metadata stored with the offset; longer than
         /// `offset.metadata.max.bytes` is OFFSET_METADATA_TOO_LARGE.
         public var committedMetadata: String?
 
-        public init(partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, committedMetadata: String? = "") {
+        public init(partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, commitTimestamp: Int64 = -1,
+                    committedMetadata: String? = "") {
             self.partitionIndex = partitionIndex
             self.committedOffset = committedOffset
             self.committedLeaderEpoch = committedLeaderEpoch
+            self.commitTimestamp = commitTimestamp
             self.committedMetadata = committedMetadata
         }
     }

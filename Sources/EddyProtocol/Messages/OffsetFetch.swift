@@ -47,11 +47,17 @@ public struct OffsetFetchRequest: Sendable, Equatable {
 
     public struct OffsetFetchRequestGroup: Sendable, Equatable {
         public var groupId: String
+        /// The member's id when a consumer group (KIP-848) member asks, nil otherwise (v9+).
+        public var memberId: String?
+        /// The member's epoch when a consumer group (KIP-848) member asks, -1 otherwise (v9+).
+        public var memberEpoch: Int32
         /// nil for every partition with a committed offset.
         public var topics: [OffsetFetchRequestTopic]?
 
-        public init(groupId: String, topics: [OffsetFetchRequestTopic]?) {
+        public init(groupId: String, memberId: String? = nil, memberEpoch: Int32 = -1, topics: [OffsetFetchRequestTopic]?) {
             self.groupId = groupId
+            self.memberId = memberId
+            self.memberEpoch = memberEpoch
             self.topics = topics
         }
     }

@@ -25,6 +25,8 @@ extension Wire {
         /// The request; nil when its API or version is not one the codec knows, which the
         /// caller answers (ApiVersions with UNSUPPORTED_VERSION) or refuses.
         public var body: (any WireApiMessage)?
+        /// Bytes left in the frame after the message.
+        public var trailingBytes = 0
     }
 
     /// The header alone: api key, version and correlation id are at fixed places in every
@@ -41,8 +43,9 @@ extension Wire {
         }
     }
 
-    /// Decodes a request frame (the bytes after the size prefix). The message must fill the
-    /// frame exactly.
+    /// Decodes a request frame (the bytes after the size prefix). Bytes after the message are
+    /// ignored, as Kafka's broker ignores them: librdkafka 2.16 sends Metadata v12 requests with
+    /// three extra bytes (they are counted in `trailingBytes`).
     public static func decodeRequest(_ frame: [UInt8]) throws(ProtocolError) -> RequestFrame {
         try frame.withBytes { (buf) throws(ProtocolError) -> RequestFrame in
             var r = ByteReader(buf)
@@ -56,8 +59,7 @@ extension Wire {
                 header = try RequestHeader(from: &r, version: 2)
             }
             let body = try type.init(from: &r, version: version)
-            guard r.remaining == 0 else { throw .trailingBytes(r.remaining) }
-            return RequestFrame(header: header, body: body)
+            return RequestFrame(header: header, body: body, trailingBytes: r.remaining)
         }
     }
 

@@ -1,0 +1,236 @@
+import EddyProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// One TCP connection to one broker (`NetworkTransport`): connects, negotiates versions with
+/// ApiVersions, then writes requests as they come, with correlation ids of its own, and matches
+/// responses to them. Requests sent before the connection is ready wait in order.
+///
+/// Thread-safe: the state is behind a lock; completions run outside it, on the event loop.
+final class BrokerConnection: Sendable {
+    typealias Completion = @Sendable (Result<KafkaResponse, TransportError>) -> Void
+
+    let node: Int32
+    let address: BrokerAddress
+    private let clientId: String
+    private let state = NIOLockedValueBox(State())
+
+    private struct Pending {
+        var apiKey: ApiKey
+        var version: Int16
+        var completion: Completion
+    }
+
+    private struct Waiting {
+        var request: KafkaRequest
+        var completion: Completion
+    }
+
+    private enum Phase {
+        case connecting
+        case negotiating
+        case ready([ApiKey: ClosedRange<Int16>])
+        case failed
+    }
+
+    private struct State {
+        var phase = Phase.connecting
+        var channel: (any Channel)?
+        var waiting: [Waiting] = []
+        var pending: [Int32: Pending] = [:]
+        var nextCorrelationId: Int32 = 1
+    }
+
+    /// The correlation id of the connection's own ApiVersions request.
+    private static let apiVersionsCorrelationId: Int32 = 0
+    /// The ApiVersions version asked first (KIP-511's flexible version).
+    static let apiVersionsVersion: Int16 = 3
+
+    init(node: Int32, address: BrokerAddress, clientId: String, group: any EventLoopGroup, connectTimeoutMs: Int64) {
+        self.node = node
+        self.address = address
+        self.clientId = clientId
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(connectTimeoutMs))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let self else { return }
+                    try channel.pipeline.syncOperations.addHandler(ResponseHandler(connection: self))
+                }
+            }
+        bootstrap.connect(host: address.host, port: address.port).whenComplete { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case let .success(channel): self.connected(channel)
+            case .failure: self.fail(.brokerUnavailable(node))
+            }
+        }
+    }
+
+    /// False once the connection failed or closed: the transport then opens a new one.
+    var isUsable: Bool {
+        state.withLockedValue { if case .failed = $0.phase { false } else { true } }
+    }
+
+    func send(_ request: KafkaRequest, context: RequestContext, completion: @escaping Completion) {
+        let outcome: SendOutcome = state.withLockedValue { s in
+            switch s.phase {
+            case .connecting, .negotiating:
+                s.waiting.append(Waiting(request: request, completion: completion))
+                return .queued
+            case .failed:
+                return .unavailable
+            case let .ready(versions):
+                return Self.prepare(request, completion: completion, versions: versions, clientId: clientId, state: &s)
+            }
+        }
+        perform(outcome, request: request, completion: completion)
+    }
+
+    private enum SendOutcome {
+        case queued
+        case unavailable
+        case unsupported
+        case write(any Channel, [UInt8], noResponse: Bool)
+    }
+
+    /// Picks the version, assigns a correlation id and encodes. Caller holds the lock.
+    private static func prepare(_ request: KafkaRequest, completion: @escaping Completion, versions: [ApiKey: ClosedRange<Int16>],
+                                clientId: String, state s: inout State) -> SendOutcome {
+        guard let channel = s.channel, let mine = SupportedApis.versions[request.apiKey],
+              let theirs = versions[request.apiKey], mine.overlaps(theirs) else { return .unsupported }
+        let version = min(mine.upperBound, theirs.upperBound)
+        let correlationId = s.nextCorrelationId
+        s.nextCorrelationId = s.nextCorrelationId == Int32.max ? 1 : s.nextCorrelationId + 1
+        let frame: [UInt8]
+        do {
+            frame = try Wire.encodeRequest(request.wireMessage(version: version), version: version, correlationId: correlationId,
+                                           clientId: clientId)
+        } catch {
+            return .unsupported
+        }
+        let noResponse: Bool
+        if case let .produce(p) = request, p.acks == 0 { noResponse = true } else { noResponse = false }
+        if !noResponse { s.pending[correlationId] = Pending(apiKey: request.apiKey, version: version, completion: completion) }
+        return .write(channel, frame, noResponse: noResponse)
+    }
+
+    private func perform(_ outcome: SendOutcome, request: KafkaRequest, completion: Completion) {
+        switch outcome {
+        case .queued:
+            break
+        case .unavailable:
+            completion(.failure(.brokerUnavailable(node)))
+        case .unsupported:
+            completion(.success(request.errorResponse(.unsupportedVersion, message: "no version of \(request.apiKey.name) that both eddy and broker \(node) speak")))
+        case let .write(channel, frame, noResponse):
+            channel.writeAndFlush(channel.allocator.buffer(bytes: frame), promise: nil)
+            if noResponse { completion(.success(request.errorResponse(.none))) }
+        }
+    }
+
+    private func connected(_ channel: any Channel) {
+        let frame = try? Wire.encodeRequest(Wire.ApiVersionsRequest(clientSoftwareName: "eddy", clientSoftwareVersion: "0.1.0"),
+                                            version: Self.apiVersionsVersion, correlationId: Self.apiVersionsCorrelationId,
+                                            clientId: clientId)
+        state.withLockedValue { s in
+            s.channel = channel
+            s.phase = .negotiating
+        }
+        guard let frame else { return fail(.brokerUnavailable(node)) }
+        channel.writeAndFlush(channel.allocator.buffer(bytes: frame), promise: nil)
+    }
+
+    /// A response frame (without its size) arrived.
+    fileprivate func received(_ frame: [UInt8]) {
+        guard let correlationId = try? Wire.responseCorrelationId(frame) else { return fail(.disconnected(node)) }
+        if correlationId == Self.apiVersionsCorrelationId, case .negotiating = state.withLockedValue({ $0.phase }) {
+            return negotiated(frame)
+        }
+        guard let pending = state.withLockedValue({ $0.pending.removeValue(forKey: correlationId) }),
+              let type = KafkaResponse.wireType(of: pending.apiKey),
+              let response = Self.decode(type, frame, version: pending.version)
+        else { return fail(.disconnected(node)) }
+        pending.completion(.success(response))
+    }
+
+    private static func decode<M: WireApiMessage>(_: M.Type, _ frame: [UInt8], version: Int16) -> KafkaResponse? {
+        guard let (_, message) = try? Wire.decodeResponse(M.self, frame, version: version) else { return nil }
+        return KafkaResponse(wire: message, version: version)
+    }
+
+    /// The broker's ApiVersions answer: in v3, or in v0 from a broker that does not know v3.
+    private func negotiated(_ frame: [UInt8]) {
+        let response = (try? Wire.decodeResponse(Wire.ApiVersionsResponse.self, frame, version: Self.apiVersionsVersion))
+            ?? (try? Wire.decodeResponse(Wire.ApiVersionsResponse.self, frame, version: 0))
+        guard let message = response?.message, message.errorCode == .none || message.errorCode == .unsupportedVersion,
+              !message.apiKeys.isEmpty else { return fail(.brokerUnavailable(node)) }
+        var versions: [ApiKey: ClosedRange<Int16>] = [:]
+        for k in message.apiKeys where k.minVersion <= k.maxVersion {
+            if let key = ApiKey(rawValue: k.apiKey) { versions[key] = k.minVersion ... k.maxVersion }
+        }
+        let outcomes: [(SendOutcome, Waiting)] = state.withLockedValue { s in
+            s.phase = .ready(versions)
+            let waiting = s.waiting
+            s.waiting = []
+            return waiting.map { w in
+                (Self.prepare(w.request, completion: w.completion, versions: versions, clientId: clientId, state: &s), w)
+            }
+        }
+        for (outcome, w) in outcomes { perform(outcome, request: w.request, completion: w.completion) }
+    }
+
+    /// Fails everything waiting or in flight and closes the channel.
+    fileprivate func fail(_ error: TransportError) {
+        let (channel, completions): ((any Channel)?, [Completion]) = state.withLockedValue { s in
+            s.phase = .failed
+            let all = s.waiting.map(\.completion) + s.pending.values.map(\.completion)
+            s.waiting = []
+            s.pending = [:]
+            defer { s.channel = nil }
+            return (s.channel, all)
+        }
+        channel?.close(promise: nil)
+        for c in completions { c(.failure(error)) }
+    }
+
+    func close() {
+        fail(.disconnected(node))
+    }
+}
+
+/// Cuts the connection's byte stream into response frames for `BrokerConnection`.
+private final class ResponseHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private weak var connection: BrokerConnection?
+    /// Responses are as large as the client's own fetch.max.bytes allows; the frame limit only
+    /// guards against a corrupt size prefix.
+    private var decoder = KafkaFrameDecoder(maxFrameSize: Int(Int32.max))
+
+    init(connection: BrokerConnection) {
+        self.connection = connection
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        decoder.append(buffer.readableBytesView)
+        do {
+            while let frame = try decoder.next() { connection?.received(frame) }
+        } catch {
+            connection?.fail(.disconnected(connection?.node ?? -1))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection?.fail(.disconnected(connection?.node ?? -1))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        connection?.fail(.disconnected(connection?.node ?? -1))
+        context.close(promise: nil)
+    }
+}

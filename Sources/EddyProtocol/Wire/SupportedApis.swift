@@ -1,0 +1,50 @@
+/// The API versions eddy's brokers serve over the wire: what ApiVersions advertises. A range
+/// is listed only where the broker implements the version's meaning and a test covers it (the
+/// codec alone covers every version of Kafka 3.9's schemas; that is not a reason to list one).
+///
+/// Lower bounds: Produce starts at v3, the first that carries RecordBatch v2 (eddy stores
+/// nothing older); ListOffsets at v1 (v0's list of old-style offsets is not served); Fetch at v4,
+/// the first that returns RecordBatch v2 with an isolation level. Upper bounds: Fetch stops at
+/// v12, the last that names topics (v13+ names them by topic id only).
+public enum SupportedApis {
+    public static let versions: [ApiKey: ClosedRange<Int16>] = [
+        .produce: 3 ... 11,
+        .fetch: 4 ... 12,
+        .listOffsets: 1 ... 8,
+        .metadata: 0 ... 12,
+        .offsetCommit: 0 ... 9,
+        .offsetFetch: 0 ... 9,
+        .findCoordinator: 0 ... 6,
+        .joinGroup: 0 ... 9,
+        .heartbeat: 0 ... 4,
+        .leaveGroup: 0 ... 5,
+        .syncGroup: 0 ... 5,
+        .describeGroups: 0 ... 5,
+        .listGroups: 0 ... 5,
+        .apiVersions: 0 ... 4,
+        .createTopics: 0 ... 7,
+        .deleteTopics: 0 ... 6,
+        .deleteRecords: 0 ... 2,
+        .initProducerId: 0 ... 5,
+        .offsetForLeaderEpoch: 0 ... 4,
+        .describeConfigs: 0 ... 4,
+        .deleteGroups: 0 ... 2,
+        .incrementalAlterConfigs: 0 ... 1,
+        .offsetDelete: 0 ... 0,
+    ]
+
+    /// Whether a request of `key` in `version` is served.
+    public static func supports(_ key: Int16, _ version: Int16) -> Bool {
+        guard let api = ApiKey(rawValue: key), let range = versions[api] else { return false }
+        return range.contains(version)
+    }
+
+    /// The ApiVersions response body: every served API in key order. Its tagged fields
+    /// (features, epochs) stay empty: librdkafka 2.0.2 misreads an ApiVersions v3 response
+    /// whose tagged fields are not.
+    public static func apiVersionsResponse(errorCode: ErrorCode = .none) -> Wire.ApiVersionsResponse {
+        Wire.ApiVersionsResponse(errorCode: errorCode, apiKeys: versions.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+            .init(apiKey: $0.key.rawValue, minVersion: $0.value.lowerBound, maxVersion: $0.value.upperBound)
+        })
+    }
+}

@@ -1,0 +1,115 @@
+"""Fixtures for the interoperability tests: real Kafka clients against `eddy serve`.
+
+Each test module gets its own `eddy serve`, with its own data directory and its own free ports,
+started from the built binary (.build/debug/eddy, or $EDDY_BIN). Readiness and every other wait
+are conditions polled against a deadline, never fixed sleeps.
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EDDY = os.environ.get("EDDY_BIN", os.path.join(ROOT, ".build", "debug", "eddy"))
+RDK_NEW = os.path.join(ROOT, ".build", "interop-rdk-new")
+
+
+def wait_until(condition, timeout=30.0, what="condition"):
+    """Polls `condition` until it returns a truthy value, which is returned; fails at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def free_port_block(count=3):
+    """A first port such that it and the next count-1 ports are free on 127.0.0.1."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + count > 65535:
+            continue
+        ok = True
+        for p in range(base, base + count):
+            with socket.socket() as t:
+                try:
+                    t.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def accepts(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+class EddyServer:
+    def __init__(self, args=(), setup=()):
+        """`setup`: eddy commands (argument lists) run on the data directory before serving."""
+        self.dir = tempfile.mkdtemp(prefix="eddy-interop-")
+        for command in setup:
+            r = subprocess.run([EDDY, *command, "--data-dir", self.dir + "/data"], capture_output=True, text=True, timeout=120)
+            assert r.returncode == 0, f"eddy {' '.join(command)}: {r.stderr}"
+        self.port = free_port_block()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.log = open(os.path.join(self.dir, "serve.log"), "w+")
+        self.proc = subprocess.Popen(
+            [EDDY, "serve", "--data-dir", self.dir + "/data", "--listen", self.bootstrap, *args],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(lambda: all(accepts(self.port + i) for i in range(3)) or self.proc.poll() is not None,
+                   what="eddy serve to listen")
+        assert self.proc.poll() is None, self.output()
+
+    def output(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def eddy(self, *args, check=True):
+        """Runs an eddy command against this server."""
+        r = subprocess.run([EDDY, *args], capture_output=True, text=True, timeout=60)
+        if check:
+            assert r.returncode == 0, f"eddy {' '.join(args)}: {r.stderr}"
+        return r
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="module")
+def eddy_server():
+    server = EddyServer()
+    yield server
+    code = server.stop()
+    assert code == 0, f"eddy serve exited {code}: {server.output()}"
+
+
+def kcat(args, library="2.0.2", input=None, timeout=60):
+    """Runs kcat on Debian's librdkafka 2.0.2 or on the bundled 2.16."""
+    env = dict(os.environ)
+    if library == "2.16":
+        env["LD_LIBRARY_PATH"] = RDK_NEW
+    return subprocess.run(["kcat", *args], input=input, capture_output=True, text=True, timeout=timeout, env=env)

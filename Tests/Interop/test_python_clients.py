@@ -1,0 +1,231 @@
+"""confluent-kafka (librdkafka 2.16), kafka-python and aiokafka against eddy serve: producers,
+consumer groups, commits, the admin client, Kafka's errors, and offsets cross-checked with
+`eddy groups describe --bootstrap-server`."""
+import asyncio
+import threading
+import time
+
+import pytest
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, AlterConfigOpType, ConfigEntry
+
+from conftest import wait_until
+from test_kcat import committed_offsets
+
+
+def create(server, topic, partitions, rf=1, *configs):
+    args = ["topics", "create", "--bootstrap-server", server.bootstrap, "--topic", topic, "--partitions", str(partitions),
+            "--replication-factor", str(rf)]
+    for c in configs:
+        args += ["--config", c]
+    server.eddy(*args)
+
+
+def test_confluent_idempotent_producer_with_acks_all(eddy_server):
+    create(eddy_server, "idem", 3, 3)
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap, "enable.idempotence": True, "acks": "all"})
+    errors = []
+    for i in range(300):
+        p.produce("idem", key=f"k{i % 7}", value=f"v{i}", on_delivery=lambda e, m: e and errors.append(e))
+    assert p.flush(30) == 0
+    assert errors == []
+    c = Consumer({"bootstrap.servers": eddy_server.bootstrap, "group.id": "idem-check", "auto.offset.reset": "earliest"})
+    c.subscribe(["idem"])
+    got = []
+    deadline = time.monotonic() + 30
+    while len(got) < 300 and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and m.error() is None:
+            got.append(m.value().decode())
+    c.close()
+    assert sorted(got) == sorted(f"v{i}" for i in range(300))
+
+
+def test_confluent_group_of_three_owns_each_partition_once_and_resumes(eddy_server):
+    create(eddy_server, "six", 6, 3)
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap})
+    for i in range(600):
+        p.produce("six", key=f"key-{i}", value=str(i))
+    assert p.flush(30) == 0
+    lock = threading.Lock()
+    assignments = {}
+    consumed = {}
+
+    def member(name, stop):
+        c = Consumer({"bootstrap.servers": eddy_server.bootstrap, "group.id": "trio", "auto.offset.reset": "earliest",
+                      "enable.auto.commit": False, "session.timeout.ms": 10000, "heartbeat.interval.ms": 500})
+        c.subscribe(["six"])
+        while not stop.is_set():
+            m = c.poll(0.2)
+            if m is not None and m.error() is None:
+                with lock:
+                    consumed[(m.partition(), m.offset())] = name
+                c.commit(message=m, asynchronous=False)
+            with lock:
+                assignments[name] = sorted(tp.partition for tp in c.assignment())
+        c.close()
+
+    stops = {n: threading.Event() for n in ("a", "b", "c")}
+    threads = {n: threading.Thread(target=member, args=(n, stops[n])) for n in stops}
+    for t in threads.values():
+        t.start()
+
+    def balanced():
+        with lock:
+            owned = [p for ps in assignments.values() for p in ps]
+            return len(assignments) == 3 and sorted(owned) == list(range(6)) and all(len(ps) == 2 for ps in assignments.values())
+
+    wait_until(balanced, timeout=60, what="3 members owning 2 partitions each")
+    wait_until(lambda: len(consumed) == 600, timeout=60, what="all 600 records consumed")
+    # A member leaving triggers a rebalance: the other two take its partitions.
+    stops["c"].set()
+    threads["c"].join()
+    with lock:
+        del assignments["c"]
+
+    def two_members():
+        with lock:
+            owned = sorted(p for ps in assignments.values() for p in ps)
+            return owned == list(range(6)) and all(len(ps) == 3 for ps in assignments.values())
+
+    wait_until(two_members, timeout=60, what="the remaining two members to own all 6 partitions")
+    for n in ("a", "b"):
+        stops[n].set()
+        threads[n].join()
+    # Committed offsets are the log end of every partition, and eddy shows the same.
+    offsets = committed_offsets(eddy_server, "trio", "six")
+    assert sum(offsets.values()) == 600
+    # A restarted member resumes from the committed offsets: new records only.
+    for i in range(600, 612):
+        p.produce("six", key=f"key-{i}", value=str(i))
+    assert p.flush(30) == 0
+    c = Consumer({"bootstrap.servers": eddy_server.bootstrap, "group.id": "trio", "auto.offset.reset": "earliest"})
+    c.subscribe(["six"])
+    got = []
+    deadline = time.monotonic() + 40
+    while len(got) < 12 and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and m.error() is None:
+            got.append(int(m.value()))
+    c.close()
+    assert sorted(got) == list(range(600, 612))
+
+
+def test_confluent_admin_client(eddy_server):
+    admin = AdminClient({"bootstrap.servers": eddy_server.bootstrap})
+    for f in admin.create_topics([NewTopic("adm", num_partitions=4, replication_factor=2)]).values():
+        f.result(20)
+    assert "adm" in admin.list_topics(timeout=10).topics
+    assert len(admin.list_topics(timeout=10).topics["adm"].partitions) == 4
+    res = ConfigResource("topic", "adm", incremental_configs=[
+        ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)])
+    for f in admin.incremental_alter_configs([res]).values():
+        f.result(20)
+    described = admin.describe_configs([ConfigResource("topic", "adm")])
+    for f in described.values():
+        assert f.result(20)["retention.ms"].value == "3600000"
+    # List offsets.
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap})
+    for i in range(5):
+        p.produce("adm", value=str(i), partition=1)
+    assert p.flush(20) == 0
+    from confluent_kafka.admin import OffsetSpec
+    offsets = admin.list_offsets({TopicPartition("adm", 1): OffsetSpec.latest()})
+    for f in offsets.values():
+        assert f.result(20).offset == 5
+    # Groups: list and describe.
+    c = Consumer({"bootstrap.servers": eddy_server.bootstrap, "group.id": "adm-group", "auto.offset.reset": "earliest"})
+    c.subscribe(["adm"])
+    wait_until(lambda: c.poll(0.2) is not None and len(c.assignment()) == 4, timeout=30, what="assignment")
+    groups = admin.list_consumer_groups().result(20)
+    assert "adm-group" in [g.group_id for g in groups.valid]
+    desc = admin.describe_consumer_groups(["adm-group"])["adm-group"].result(20)
+    assert len(desc.members) == 1
+    c.close()
+    for f in admin.delete_topics(["adm"]).values():
+        f.result(20)
+    wait_until(lambda: "adm" not in admin.list_topics(timeout=10).topics, what="topic deleted")
+
+
+def test_confluent_reports_kafkas_errors(eddy_server):
+    create(eddy_server, "tiny", 1, 1, "max.message.bytes=1000")
+    errors = {}
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap, "acks": "all", "message.timeout.ms": 10000})
+    p.produce("tiny", value=b"x" * 5000, on_delivery=lambda e, m: errors.setdefault("tiny", e))
+    p.flush(20)
+    assert errors["tiny"] is not None and errors["tiny"].code() == KafkaError.MSG_SIZE_TOO_LARGE
+    # A consumer assigned a partition that does not exist.
+    c = Consumer({"bootstrap.servers": eddy_server.bootstrap, "group.id": "nobody", "allow.auto.create.topics": False})
+    md = c.list_topics(topic="no-such-topic", timeout=10)
+    assert md.topics["no-such-topic"].error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART
+    c.close()
+
+
+def test_not_enough_replicas_under_min_insync_replicas():
+    """RF 3 and min.insync.replicas=3 with broker 2 stopped: acks=all is refused."""
+    from conftest import EddyServer
+    server = EddyServer(setup=[["topics", "create", "--topic", "strict", "--partitions", "1", "--replication-factor", "3",
+                                "--config", "min.insync.replicas=3"],
+                               ["broker", "stop", "--id", "2"]])
+    try:
+        errors = []
+        p = Producer({"bootstrap.servers": server.bootstrap, "acks": "all", "message.timeout.ms": 8000, "retries": 0})
+        p.produce("strict", value=b"y", on_delivery=lambda e, m: errors.append(e))
+        p.flush(20)
+        assert errors and errors[0] is not None and errors[0].code() == KafkaError.NOT_ENOUGH_REPLICAS, errors
+    finally:
+        assert server.stop() == 0, server.output()
+
+
+def test_kafka_python_producer_group_and_commit(eddy_server):
+    from kafka import KafkaConsumer, KafkaProducer
+    create(eddy_server, "kp", 2)
+    p = KafkaProducer(bootstrap_servers=eddy_server.bootstrap, acks="all")
+    for i in range(50):
+        p.send("kp", key=b"k%d" % i, value=b"%d" % i)
+    p.flush()
+    p.close()
+    c = KafkaConsumer("kp", bootstrap_servers=eddy_server.bootstrap, group_id="kp-group", auto_offset_reset="earliest",
+                      enable_auto_commit=False, consumer_timeout_ms=5000)
+    got = [int(m.value) for m in c]
+    c.commit()
+    c.close()
+    assert sorted(got) == list(range(50))
+    assert sum(committed_offsets(eddy_server, "kp-group", "kp").values()) == 50
+
+
+def test_aiokafka_producer_group_and_commit(eddy_server):
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    create(eddy_server, "ak", 2)
+
+    async def run():
+        p = AIOKafkaProducer(bootstrap_servers=eddy_server.bootstrap)
+        await p.start()
+        for i in range(40):
+            await p.send_and_wait("ak", key=b"k%d" % i, value=b"%d" % i)
+        await p.stop()
+        c = AIOKafkaConsumer("ak", bootstrap_servers=eddy_server.bootstrap, group_id="ak-group",
+                             auto_offset_reset="earliest", enable_auto_commit=False)
+        await c.start()
+        got = []
+        try:
+            deadline = time.monotonic() + 30
+            while len(got) < 40 and time.monotonic() < deadline:
+                batch = await c.getmany(timeout_ms=500)
+                for _, ms in batch.items():
+                    got += [int(m.value) for m in ms]
+            await c.commit()
+        finally:
+            await c.stop()
+        return got
+
+    got = asyncio.run(run())
+    assert sorted(got) == list(range(40))
+    assert sum(committed_offsets(eddy_server, "ak-group", "ak").values()) == 40
+
+
+def test_auto_topic_creation(eddy_server):
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap})
+    p.produce("auto-created", value=b"hello")
+    assert p.flush(20) == 0
+    assert "auto-created" in eddy_server.eddy("topics", "list", "--bootstrap-server", eddy_server.bootstrap).stdout.split()
