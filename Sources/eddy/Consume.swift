@@ -29,7 +29,7 @@ struct Consume: ParsableCommand {
             properties (session.timeout.ms, fetch.max.wait.ms, ...).
             """)
 
-    @OptionGroup var common: DataDirectoryOptions
+    @OptionGroup var common: ConnectionOptions
 
     @Option(help: ArgumentHelp("The topic.", valueName: "name"))
     var topic: String
@@ -104,8 +104,9 @@ struct Consume: ParsableCommand {
 
     func run() throws {
         let recordFormat = try format.map { try RecordFormat(parsing: $0) } ?? .default
+        if let servers = common.bootstrapServers { return try runRemote(servers, format: recordFormat) }
         if let group { return try runGroup(group, format: recordFormat) }
-        guard let session = try Session.open(common, create: false) else {
+        guard let session = try Session.open(common.dataDirectory, create: false) else {
             throw EddyError.unknownTopic(topic)
         }
         var reader: ConsumeReader
@@ -146,7 +147,7 @@ struct Consume: ParsableCommand {
         // in this process: waiting group.initial.rebalance.delay.ms for others would only delay.
         var options = ClusterOptions()
         options.groupCoordinator.groupInitialRebalanceDelayMs = 0
-        guard let session = try Session.open(common, create: false, options: options) else {
+        guard let session = try Session.open(common.dataDirectory, create: false, options: options) else {
             throw EddyError.unknownTopic(topic)
         }
         let out = Output.standard
@@ -171,6 +172,49 @@ struct Consume: ParsableCommand {
             try? reader.commitAndClose(out: out)
             out.flush()
             if session.isOpen { try? session.close() }
+            throw error
+        }
+    }
+}
+
+extension Consume {
+    /// `--bootstrap-server`: a consumer over the network, as a group member (--group) or
+    /// assigned the partitions. Nothing is released while waiting for new records: the server
+    /// is shared anyway. A group member commits what it printed when the command ends.
+    private func runRemote(_ servers: [BrokerAddress], format: RecordFormat) throws {
+        let session = RemoteSession(servers: servers, clientId: "eddy-consume")
+        defer { try? session.close() }
+        let topic = self.topic
+        let description = try session.withAdmin { try await $0.describeTopic(topic) }
+        let reader: ConsumeGroupReader
+        if let group {
+            reader = ConsumeGroupReader(topic: topic, config: try consumerConfig(group: group), format: format, limit: maxMessages)
+        } else {
+            if let partition, partition < 0 || Int(partition) >= description.partitions.count {
+                throw EddyError.unknownPartition(partition, of: topic, partitionCount: description.partitions.count)
+            }
+            var config = ConsumerConfig()
+            config.clientId = "eddy-consume"
+            config.autoOffsetReset = .none
+            let start = offset ?? .earliest
+            reader = ConsumeGroupReader(topic: topic, config: config, format: format, limit: maxMessages,
+                                        assigned: .init(partitions: partition.map { [$0] } ?? description.partitions.map(\.partition),
+                                                        start: start))
+        }
+        let out = Output.standard
+        do {
+            try reader.start(session)
+            while !reader.isDone, !out.isClosed, !Signals.interrupted {
+                let polled = try reader.poll(out: out)
+                if polled.printed > 0 || !polled.atEnd { continue }
+                if exitAtEnd { break }
+                out.flush()
+            }
+            try reader.commitAndClose(out: out)
+            out.flush()
+        } catch {
+            try? reader.commitAndClose(out: out)
+            out.flush()
             throw error
         }
     }

@@ -12,7 +12,16 @@ import EddyProtocol
 ///
 /// One consumer lives per open session: `commitAndClose` commits, leaves the group and stops
 /// it before the session is suspended, and `start` makes a new one once it is resumed.
+///
+/// Without a group (`assigned`, used over `--bootstrap-server`, where the plain reader cannot
+/// read the log itself) the consumer is assigned the partitions, starts where --offset says,
+/// and commits nothing.
 final class ConsumeGroupReader {
+    /// Partitions to read without a group, and where to start.
+    struct Assignment {
+        var partitions: [Int32]
+        var start: StartOffset
+    }
     let topic: String
     private let topicBytes: [UInt8]
     let format: RecordFormat
@@ -22,14 +31,16 @@ final class ConsumeGroupReader {
     private var consumer: Consumer?
     /// Per partition, the first record returned but not printed: the commit must not pass it.
     private var firstUnprinted: [TopicPartition: Int64] = [:]
+    private let assigned: Assignment?
 
     /// How long one poll waits for records.
     static let pollTimeoutMs: Int64 = 100
 
     var isDone: Bool { remaining == 0 }
 
-    init(topic: String, config: ConsumerConfig, format: RecordFormat, limit: Int?) {
+    init(topic: String, config: ConsumerConfig, format: RecordFormat, limit: Int?, assigned: Assignment? = nil) {
         self.topic = topic
+        self.assigned = assigned
         topicBytes = Array(topic.utf8)
         self.format = format
         self.config = config
@@ -37,11 +48,22 @@ final class ConsumeGroupReader {
     }
 
     /// Joins the group (on the first poll) through a client of the open session.
-    func start(_ session: Session) throws {
-        let consumer = try Consumer(client: session.makeClient(clientId: config.clientId.isEmpty ? "eddy-consume" : config.clientId),
+    func start(_ session: any ClientSession) throws {
+        let consumer = try Consumer(client: session.makeClient(clientId: config.clientId.isEmpty ? "eddy-consume" : config.clientId,
+                                                                requestTimeoutMs: config.requestTimeoutMs),
                                     config: config)
         let topic = self.topic
-        try blockingAwait { try await consumer.subscribe(topics: [topic]) }
+        if let assigned {
+            let partitions = assigned.partitions.map { TopicPartition(topic, $0) }
+            try blockingAwait { try await consumer.assign(partitions) }
+            switch assigned.start {
+            case .earliest: try consumer.seekToBeginning(partitions)
+            case .latest: try consumer.seekToEnd(partitions)
+            case let .absolute(n): for tp in partitions { try consumer.seek(tp, offset: n) }
+            }
+        } else {
+            try blockingAwait { try await consumer.subscribe(topics: [topic]) }
+        }
         self.consumer = consumer
     }
 
@@ -70,7 +92,7 @@ final class ConsumeGroupReader {
         }
         guard count == 0 else { return Polled(printed: count, atEnd: false) }
         let assignment = consumer.assignment()
-        let joined = (consumer.groupMetadata()?.generationId ?? -1) >= 0
+        let joined = assigned != nil || (consumer.groupMetadata()?.generationId ?? -1) >= 0
         // This process holds the data directory, so this consumer is its group's only member:
         // once synced it owns every partition, and an empty assignment means the SyncGroup
         // answer has not arrived yet (not that there is nothing to read).
@@ -86,6 +108,10 @@ final class ConsumeGroupReader {
         out.flush()
         let unprinted = firstUnprinted
         firstUnprinted = [:]
+        guard assigned == nil else {
+            _ = try? blockingAwait { await consumer.close() }
+            return
+        }
         do {
             try blockingAwait {
                 var offsets: [TopicPartition: OffsetAndMetadata] = [:]

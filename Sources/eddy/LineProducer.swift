@@ -41,7 +41,7 @@ final class LineProducer {
 
     /// Queues one line as a record. A line too large for the topic sends what came before it,
     /// waits for it, and fails.
-    func add(line: UnsafeRawBufferPointer, session: Session) throws {
+    func add(line: UnsafeRawBufferPointer, session: any ClientSession) throws {
         lineNumber += 1
         var key: UnsafeRawBufferPointer?
         var value = line
@@ -62,7 +62,7 @@ final class LineProducer {
 
     /// Hands the queued lines to the producer (making one if the session was suspended).
     /// Throws the first record's failure, if one has been reported.
-    func send(_ session: Session) throws {
+    func send(_ session: any ClientSession) throws {
         if let e = stats.firstError { throw e }
         guard !pending.isEmpty else { return }
         let producer = try self.producer ?? makeProducer(session)
@@ -93,7 +93,7 @@ final class LineProducer {
         if let e = stats.firstError { throw e }
     }
 
-    private func makeProducer(_ session: Session) throws -> BytesProducer {
+    private func makeProducer(_ session: any ClientSession) throws -> BytesProducer {
         let client = session.makeClient(clientId: config.clientId, requestTimeoutMs: config.requestTimeoutMs)
         let p = try BytesProducer(config: config, client: client)
         producer = p

@@ -25,7 +25,7 @@ struct Produce: ParsableCommand {
             released (see eddy(1), LOCKING). Ctrl-C ends the input: complete lines already read are sent.
             """)
 
-    @OptionGroup var common: DataDirectoryOptions
+    @OptionGroup var common: ConnectionOptions
 
     @Option(help: ArgumentHelp("The topic (it must exist).", valueName: "name"))
     var topic: String
@@ -101,14 +101,19 @@ struct Produce: ParsableCommand {
     func run() throws {
         let recordHeaders = try KeyValueArguments.parse(headers, flag: "--header")
             .map { RecordHeader(key: $0.key, value: Array($0.value.utf8)) }
-        guard let session = try Session.open(common, create: false) else {
-            throw EddyError.unknownTopic(topic)
+        let session: any ClientSession
+        if let servers = common.bootstrapServers {
+            session = RemoteSession(servers: servers, clientId: "eddy-produce")
+        } else {
+            guard let local = try Session.open(common.dataDirectory, create: false) else { throw EddyError.unknownTopic(topic) }
+            session = local
         }
         var reader = LineReader(fd: 0)
         defer { reader.deallocate() }
         let lines: LineProducer
         do {
-            let maxMessageBytes = try checkTopic(session.cluster)
+            let maxMessageBytes = try (session as? Session).map { try checkTopic($0.cluster) }
+                ?? checkTopic(remote: session as! RemoteSession)
             lines = LineProducer(topic: topic, partition: partition, keySeparator: keySeparator.map { Array($0.utf8) },
                                  headers: recordHeaders, config: try producerConfig(maxMessageBytes: maxMessageBytes),
                                  maxMessageBytes: maxMessageBytes)
@@ -148,13 +153,29 @@ struct Produce: ParsableCommand {
         return (try? LogConfig(overrides: description.configs))?.maxMessageBytes ?? LogConfig().maxMessageBytes
     }
 
+    /// `checkTopic` against a running server, through the admin client.
+    private func checkTopic(remote: RemoteSession) throws -> Int {
+        let topic = topic, partition = partition
+        let (description, configs) = try remote.withAdmin { admin in
+            (try await admin.describeTopic(topic), try await admin.describeTopicConfigs(topic))
+        }
+        if let partition, partition < 0 || Int(partition) >= description.partitions.count {
+            throw EddyError.unknownPartition(partition, of: topic, partitionCount: description.partitions.count)
+        }
+        let leaders = description.partitions.filter { partition == nil || $0.partition == partition }.compactMap(\.leader)
+        if leaders.isEmpty {
+            throw EddyError("LEADER_NOT_AVAILABLE: \(topic)\(partition.map { "-\($0)" } ?? "") has no leader; records would wait for one")
+        }
+        return configs.first { $0.name == "max.message.bytes" }.flatMap { $0.value.flatMap { Int($0) } } ?? LogConfig().maxMessageBytes
+    }
+
     /// Reads and sends until end of input or Ctrl-C; while input is idle, waits for what was
-    /// sent, stops the producer and releases the data directory.
-    private func pump(_ reader: inout LineReader, _ lines: LineProducer, _ session: Session) throws {
+    /// sent, and (for a data directory) stops the producer and releases the directory.
+    private func pump(_ reader: inout LineReader, _ lines: LineProducer, _ session: any ClientSession) throws {
         while !Signals.interrupted {
             if session.isOpen, !reader.isReadable(timeoutMs: 0) {
                 try lines.flush()
-                if !reader.isReadable(timeoutMs: Produce.lingerMilliseconds) {
+                if session.releasesWhenIdle, !reader.isReadable(timeoutMs: Produce.lingerMilliseconds) {
                     try lines.close()
                     try session.suspend()
                 }

@@ -1,0 +1,56 @@
+"""eddy's own commands with --bootstrap-server against eddy serve, mixed with kcat."""
+import subprocess
+
+from conftest import EDDY, kcat
+
+
+def eddy(*args, input=None, check=True):
+    r = subprocess.run([EDDY, *args], input=input, capture_output=True, text=True, timeout=60)
+    if check:
+        assert r.returncode == 0, f"eddy {' '.join(args)}: {r.stderr}"
+    return r
+
+
+def test_topics_produce_consume_and_groups(eddy_server):
+    b = eddy_server.bootstrap
+    eddy("topics", "create", "--bootstrap-server", b, "--topic", "cli", "--partitions", "2")
+    assert "cli" in eddy("topics", "list", "--bootstrap-server", b).stdout.split()
+    eddy("produce", "--bootstrap-server", b, "--topic", "cli", "--partition", "1", input="".join(f"line {i}\n" for i in range(12)))
+    out = eddy("consume", "--bootstrap-server", b, "--topic", "cli", "--exit-at-end", "--format", "%p %o %s\\n").stdout
+    assert out.splitlines() == [f"1 {i} line {i}" for i in range(12)]
+    # From an offset, and only that partition.
+    out = eddy("consume", "--bootstrap-server", b, "--topic", "cli", "--partition", "1", "--offset", "10", "--exit-at-end").stdout
+    assert out.splitlines() == ["line 10", "line 11"]
+    # kcat reads what eddy wrote, eddy reads what kcat wrote.
+    r = kcat(["-b", b, "-C", "-t", "cli", "-p", "1", "-e", "-f", "%s\\n"])
+    assert r.stdout.splitlines() == [f"line {i}" for i in range(12)]
+    kcat(["-b", b, "-P", "-t", "cli", "-p", "0"], input="from kcat\n")
+    out = eddy("consume", "--bootstrap-server", b, "--topic", "cli", "--partition", "0", "--exit-at-end").stdout
+    assert out.splitlines() == ["from kcat"]
+    # A group commits what it printed; a second run continues after it.
+    first = eddy("consume", "--bootstrap-server", b, "--topic", "cli", "--group", "g", "--max-messages", "5", "--exit-at-end").stdout
+    rest = eddy("consume", "--bootstrap-server", b, "--topic", "cli", "--group", "g", "--exit-at-end").stdout
+    assert len(first.splitlines()) == 5 and len(rest.splitlines()) == 8
+    assert sorted(first.splitlines() + rest.splitlines()) == sorted([f"line {i}" for i in range(12)] + ["from kcat"])
+    listed = eddy("groups", "list", "--bootstrap-server", b).stdout
+    assert "g " in listed or "\ng" in listed
+    eddy("topics", "delete", "--bootstrap-server", b, "--topic", "cli")
+    assert "cli" not in eddy("topics", "list", "--bootstrap-server", b).stdout.split()
+
+
+def test_a_served_data_directory_points_to_the_server(eddy_server):
+    r = eddy("topics", "list", "--data-dir", eddy_server.dir + "/data", check=False)
+    assert r.returncode == 1
+    assert f"use --bootstrap-server {eddy_server.bootstrap}" in r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_usage_errors(eddy_server):
+    r = eddy("topics", "list", "--bootstrap-server", "nonsense", check=False)
+    assert r.returncode == 2 and r.stderr.startswith("eddy: --bootstrap-server must be HOST:PORT")
+    r = eddy("topics", "list", "--bootstrap-server", eddy_server.bootstrap, "--data-dir", "/tmp/x", check=False)
+    assert r.returncode == 2 and "give one of them" in r.stderr
+    r = eddy("serve", "--listen", "nope", check=False)
+    assert r.returncode == 2 and "--listen must be HOST:PORT" in r.stderr
+    r = eddy("consume", "--bootstrap-server", eddy_server.bootstrap, "--topic", "missing", "--exit-at-end", check=False)
+    assert r.returncode == 1 and "UNKNOWN_TOPIC_OR_PARTITION" in r.stderr
