@@ -170,12 +170,14 @@ final class ConsoleRuntime: @unchecked Sendable {
         insight = ClusterInsightAdapter(cluster: cluster)
     }
 
-    /// Starts the driver, runs `body` on the cooperative pool, then stops everything cleanly.
+    /// Starts the driver, runs `body` on the cooperative pool, then `beforeClose` (e.g. stop a
+    /// network server in front of the cluster) and stops everything cleanly.
     /// Returns `body`'s status; an error thrown by `body` is rethrown after the shutdown.
-    func run(_ body: @escaping @Sendable (Cluster, ClusterInsightAdapter) async throws -> Int32) -> Int32 {
+    func run(beforeClose: () -> Void = {}, _ body: @escaping @Sendable (Cluster, ClusterInsightAdapter) async throws -> Int32) -> Int32 {
         driver.start()
         let cluster = cluster, insight = insight
         let result = Result { try blockingAwait { try await body(cluster, insight) } }
+        beforeClose()
         close()
         switch result {
         case let .success(code): return code

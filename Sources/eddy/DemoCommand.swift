@@ -2,6 +2,8 @@ import ArgumentParser
 import EddyBroker
 import EddyClient
 import EddyConsole
+import EddyServer
+import Logging
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -33,10 +35,20 @@ struct Demo: ParsableCommand {
     @Option(help: ArgumentHelp("A guided scenario: failover, rebalance, replay or lag.", valueName: "name"))
     var scenario: DemoScenario.Name?
 
+    @Option(help: ArgumentHelp(
+        "Serve the demo cluster to Kafka clients: broker N listens on port + N. When the default port is taken, free ports are used.",
+        valueName: "host:port"))
+    var listen: String?
+
     @OptionGroup var flags: ConsoleFlags
+
+    static let defaultListen = "127.0.0.1:9092"
 
     func validate() throws {
         if let dataDir, dataDir.isEmpty { throw ValidationError("--data-dir must not be empty") }
+        if let listen, ListenAddress(listen) == nil {
+            throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9092; got '\(listen)'")
+        }
     }
 
     func run() throws {
@@ -46,8 +58,18 @@ struct Demo: ParsableCommand {
         let directory = try dataDir ?? Self.makeTemporaryDirectory()
         defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
         let runtime = try ConsoleRuntime(directory: directory, create: true, options: ConsoleRuntime.clusterOptions())
+        let served: ServedCluster
+        do {
+            served = try serve(runtime.cluster)
+        } catch {
+            runtime.close()
+            throw error
+        }
+        if !temporary { ServeMarker.write(directory: directory, bootstrap: served.bootstrap) }
+        defer { if !temporary { ServeMarker.remove(directory: directory) } }
         let scenarioName = scenario, flags = flags
-        let code = runtime.run { cluster, insight in
+        let bootstrap = served.bootstrap
+        let code = runtime.run(beforeClose: { served.server.shutdown() }) { cluster, insight in
             let workload = DemoWorkload(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers)
             let admin = Admin(client: KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers,
                                                   clientId: "eddy-demo-scenario", requestTimeoutMs: 10_000))
@@ -63,7 +85,7 @@ struct Demo: ParsableCommand {
             }
             runner?.start()
             let controls = DemoConsoleControls(brokers: insight, workload: workload, scenario: runner)
-            let name = temporary ? "eddy demo (\(directory), removed on exit)" : "eddy demo (\(directory))"
+            let name = (temporary ? "eddy demo (\(directory), removed on exit)" : "eddy demo (\(directory))") + " kafka \(bootstrap)"
             let code: Int32
             do {
                 code = try await ConsoleLaunch.runConsole(cluster: cluster, insight: insight, controls: controls, flags: flags,
@@ -80,6 +102,21 @@ struct Demo: ParsableCommand {
             return code
         }
         try ConsoleLaunch.finish(code)
+    }
+
+    /// The demo cluster behind the Kafka protocol, so that a trainer's second terminal can run
+    /// `kcat -b 127.0.0.1:9092 -G mygroup orders` and watch the group appear in the console.
+    /// Log lines are dropped: they would tear the screen.
+    private func serve(_ cluster: Cluster) throws -> ServedCluster {
+        let logger = Logger(label: "eddy.serve", factory: { _ in SwiftLogNoOpLogHandler() })
+        let address = ListenAddress(listen ?? Self.defaultListen)!
+        do {
+            return try ServedCluster(cluster: cluster, address: address, advertisedHost: nil, config: KafkaServer.Config(), logger: logger)
+        } catch where listen == nil {
+            // 9092 is taken (a Kafka broker, another demo): any free ports will do.
+            return try ServedCluster(cluster: cluster, address: ListenAddress("127.0.0.1:0")!, advertisedHost: nil,
+                                     config: KafkaServer.Config(), logger: logger)
+        }
     }
 
     /// A new empty directory `eddy-demo-XXXXXX` under $TMPDIR (or /tmp).

@@ -66,6 +66,33 @@ struct Serve: ParsableCommand {
             driver.stop()
             do { try cluster.shutdown() } catch { printError("clean shutdown failed: \(error)") }
         }
+        var config = KafkaServer.Config()
+        config.socketRequestMaxBytes = socketRequestMaxBytes
+        config.connectionsMaxIdleMs = connectionsMaxIdleMs
+        let served = try ServedCluster(cluster: cluster, address: address, advertisedHost: advertisedHost, config: config,
+                                       logger: logger)
+        let server = served.server, bootstrap = served.bootstrap
+        ServeMarker.write(directory: directory, bootstrap: bootstrap)
+        defer { ServeMarker.remove(directory: directory) }
+        printNotice("eddy: serving \(directory): " + served.summary + "; clients bootstrap with \(bootstrap)")
+        while !Signals.interrupted {
+            usleep(100_000)
+        }
+        printNotice("eddy: shutting down")
+        server.shutdown()
+    }
+}
+
+/// A cluster behind `KafkaServer`: a listener per broker (broker N on the port + N) and the
+/// advertised listeners set to match, as `eddy serve` and `eddy demo` run it.
+struct ServedCluster {
+    let server: KafkaServer
+    /// HOST:PORT of broker 0's listener, for `--bootstrap-server` and `kcat -b`.
+    let bootstrap: String
+    /// "broker 0 at HOST:PORT, ..."
+    let summary: String
+
+    init(cluster: Cluster, address: ListenAddress, advertisedHost: String?, config: KafkaServer.Config, logger: Logger) throws {
         let brokers = cluster.metadataImage.brokers.keys.sorted()
         guard address.port == 0 || address.port + Int(brokers.last ?? 0) <= 65535 else {
             throw EddyError("--listen port \(address.port) leaves no room for broker \(brokers.last ?? 0) (port + id must be at most 65535)")
@@ -73,11 +100,7 @@ struct Serve: ParsableCommand {
         if !address.isLoopback {
             printNotice("eddy: warning: listening on \(address.host), not loopback, and eddy has no authentication yet: anyone who can reach it can read and write every topic")
         }
-        var config = KafkaServer.Config()
-        config.socketRequestMaxBytes = socketRequestMaxBytes
-        config.connectionsMaxIdleMs = connectionsMaxIdleMs
         let listeners = brokers.map { KafkaServer.Listener(node: $0, host: address.host, port: address.port == 0 ? 0 : address.port + Int($0)) }
-        let server: KafkaServer
         do {
             server = try KafkaServer(listeners: listeners, dispatcher: cluster.transport, config: config, logger: logger)
         } catch {
@@ -86,16 +109,8 @@ struct Serve: ParsableCommand {
         let host = advertisedHost ?? address.advertisableHost
         let bound = server.boundListeners
         cluster.setAdvertisedListeners(Dictionary(uniqueKeysWithValues: bound.map { ($0.node, (host: host, port: Int32($0.port))) }))
-        let bootstrap = "\(host):\(bound.first?.port ?? address.port)"
-        ServeMarker.write(directory: directory, bootstrap: bootstrap)
-        defer { ServeMarker.remove(directory: directory) }
-        printNotice("eddy: serving \(directory): " + bound.map { "broker \($0.node) at \(host):\($0.port)" }.joined(separator: ", ")
-            + "; clients bootstrap with \(bootstrap)")
-        while !Signals.interrupted {
-            usleep(100_000)
-        }
-        printNotice("eddy: shutting down")
-        server.shutdown()
+        bootstrap = "\(host):\(bound.first?.port ?? address.port)"
+        summary = bound.map { "broker \($0.node) at \(host):\($0.port)" }.joined(separator: ", ")
     }
 }
 
