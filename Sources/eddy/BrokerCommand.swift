@@ -1,5 +1,6 @@
 import ArgumentParser
 import EddyBroker
+import EddyClient
 import EddyProtocol
 import EddyStorage
 
@@ -13,9 +14,9 @@ struct BrokerCommand: ParsableCommand {
         abstract: "Stop, start or kill a broker of the cluster.",
         subcommands: [Stop.self, Start.self, Kill.self])
 
-    /// `--id` and `--data-dir`, shared by the subcommands.
+    /// `--id` and `--data-dir` (or `--bootstrap-server`), shared by the subcommands.
     struct Target: ParsableArguments {
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("The broker's id (0..N-1; see eddy cluster describe).", valueName: "n"))
         var id: Int32
@@ -85,8 +86,17 @@ struct BrokerCommand: ParsableCommand {
     /// Runs `change` on broker `id` unless it is already in the wanted state, then settles the
     /// cluster and prints `done` and the report (or `already`).
     static func change(_ target: Target, skipIf skip: (BrokerDescription.State) -> Bool,
-                       already: String, done: String, _ action: (Cluster) throws -> Void) throws {
-        let lines = try Session.withExisting(target.common) { cluster -> [String] in
+                       already: String, done: String, remote action: EddyBrokerControlRequest.Action,
+                       remoteDone: String? = nil, _ change: (Cluster) throws -> Void) throws {
+        if let servers = target.common.bootstrapServers {
+            let request = EddyBrokerControlRequest(brokerId: target.id, action: action)
+            let response = try Remote.withAdmin(servers, clientId: "eddy-broker") { admin in
+                try await admin.controlBroker(request)
+            }
+            print(response.changed ? remoteDone ?? done : already)
+            return
+        }
+        let lines = try Session.withExisting(target.common.dataDirectory) { cluster -> [String] in
             let brokers = cluster.describeCluster().brokers
             guard let broker = brokers.first(where: { $0.id == target.id }) else {
                 throw EddyError(kafka: "BROKER_ID_NOT_REGISTERED",
@@ -95,7 +105,7 @@ struct BrokerCommand: ParsableCommand {
             if skip(broker.state) { return [already] }
             let before = try cluster.describeTopics()
             let known = knownHighWatermarks(before, dataDirectory: cluster.dataDirectory)
-            try action(cluster)
+            try change(cluster)
             cluster.settle()
             return [done] + report(before: before, after: try cluster.describeTopics(), cluster: cluster.describeCluster(),
                                    knownHighWatermarks: known)
@@ -118,7 +128,7 @@ extension BrokerCommand {
 
         func run() throws {
             try BrokerCommand.change(target, skipIf: { $0 == .stopped }, already: "Broker \(target.id) is already stopped.",
-                                     done: "Stopped broker \(target.id) (controlled shutdown).") {
+                                     done: "Stopped broker \(target.id) (controlled shutdown).", remote: .stop) {
                 try $0.stopBroker(target.id)
             }
         }
@@ -138,7 +148,8 @@ extension BrokerCommand {
 
         func run() throws {
             try BrokerCommand.change(target, skipIf: { $0 == .running }, already: "Broker \(target.id) is already running.",
-                                     done: "Started broker \(target.id); it caught up with the leaders.") {
+                                     done: "Started broker \(target.id); it caught up with the leaders.", remote: .start,
+                                     remoteDone: "Started broker \(target.id); it recovers, catches up with the leaders and rejoins the ISR.") {
                 try $0.startBroker(target.id)
             }
         }
@@ -159,7 +170,7 @@ extension BrokerCommand {
 
         func run() throws {
             try BrokerCommand.change(target, skipIf: { $0 == .stopped }, already: "Broker \(target.id) is already stopped.",
-                                     done: "Killed broker \(target.id); its unflushed data is lost. Start it with: eddy broker start --id \(target.id)") {
+                                     done: "Killed broker \(target.id); its unflushed data is lost. Start it with: eddy broker start --id \(target.id)", remote: .kill) {
                 try $0.killBroker(target.id, fenceNow: true)
             }
         }

@@ -16,7 +16,9 @@ import Testing
     ]
 
     @Test func codesAndNamesMatchKafka() throws {
-        #expect(ApiKey.allCases.map(\.code) == Self.kafka.map(\.0))
+        // Kafka's keys, then eddy's own extensions (outside Kafka's range).
+        #expect(ApiKey.allCases.map(\.code) == Self.kafka.map(\.0) + [32000])
+        #expect(ApiKey.eddyBrokerControl.name == "EddyBrokerControl")
         for (code, name) in Self.kafka {
             let key = try #require(ApiKey(rawValue: code), "\(code)")
             #expect(key.name == name)
@@ -37,6 +39,7 @@ import Testing
         (.deleteRecords(DeleteRecordsRequest(topic: "t", partition: 0, offset: 1)), .deleteRecords),
         (.initProducerId(InitProducerIdRequest()), .initProducerId),
         (.apiVersions(ApiVersionsRequest()), .apiVersions),
+        (.eddyBrokerControl(EddyBrokerControlRequest(brokerId: 1, action: .stop)), .eddyBrokerControl),
     ]
 
     @Test func everyRequestCaseReportsItsKeyAndSoDoesItsErrorResponse() {

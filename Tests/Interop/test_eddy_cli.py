@@ -1,7 +1,7 @@
 """eddy's own commands with --bootstrap-server against eddy serve, mixed with kcat."""
 import subprocess
 
-from conftest import EDDY, kcat
+from conftest import EDDY, kcat, wait_until
 
 
 def eddy(*args, input=None, check=True):
@@ -54,3 +54,18 @@ def test_usage_errors(eddy_server):
     assert r.returncode == 2 and "--listen must be HOST:PORT" in r.stderr
     r = eddy("consume", "--bootstrap-server", eddy_server.bootstrap, "--topic", "missing", "--exit-at-end", check=False)
     assert r.returncode == 1 and "UNKNOWN_TOPIC_OR_PARTITION" in r.stderr
+
+
+def test_broker_control_over_the_wire(eddy_server):
+    """eddy's EddyBrokerControl extension: stop, start and kill brokers of a running server."""
+    b = eddy_server.bootstrap
+    assert eddy("broker", "stop", "--id", "2", "--bootstrap-server", b).stdout.startswith("Stopped broker 2")
+    r = kcat(["-b", b, "-L"])
+    assert " 2 brokers:" in r.stdout, r.stdout
+    assert eddy("broker", "stop", "--id", "2", "--bootstrap-server", b).stdout.strip() == "Broker 2 is already stopped."
+    assert eddy("broker", "start", "--id", "2", "--bootstrap-server", b).stdout.startswith("Started broker 2")
+    wait_until(lambda: " 3 brokers:" in kcat(["-b", b, "-L"]).stdout, what="broker 2 back in Metadata")
+    assert eddy("broker", "kill", "--id", "1", "--bootstrap-server", b).stdout.startswith("Killed broker 1")
+    assert eddy("broker", "start", "--id", "1", "--bootstrap-server", b).stdout.startswith("Started broker 1")
+    r = eddy("broker", "stop", "--id", "7", "--bootstrap-server", b, check=False)
+    assert r.returncode == 1 and "BROKER_ID_NOT_REGISTERED" in r.stderr

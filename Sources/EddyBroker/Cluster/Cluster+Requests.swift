@@ -9,6 +9,7 @@ extension Cluster {
     /// call's stack (the one that moved the high watermark, ran the timer, ...).
     public func deliver(_ request: KafkaRequest, to node: Int32, context: RequestContext,
                         completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        if case let .eddyBrokerControl(r) = request { return controlBroker(r, via: node, completion: completion) }
         let handled: Bool = lock.withLock {
             guard !isShutDown, let broker = nodes[node] else { return false }
             let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
@@ -36,6 +37,7 @@ extension Cluster {
             case let .describeConfigs(r): queue(respond, .describeConfigs(handleDescribeConfigs(r)))
             case let .incrementalAlterConfigs(r): queue(respond, .incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
             case .apiVersions: queue(respond, .apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
+            case .eddyBrokerControl: preconditionFailure("handled before the lock")
             }
             return true
         }

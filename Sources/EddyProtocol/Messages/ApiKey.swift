@@ -29,6 +29,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
     case alterPartition = 56
+    /// eddy's own admin extension (see `EddyBrokerControlRequest`), far outside Kafka's keys.
+    case eddyBrokerControl = 32000
 
     /// The wire value.
     @inlinable public var code: Int16 { rawValue }
@@ -61,6 +63,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
         case .alterPartition: "AlterPartition"
+        case .eddyBrokerControl: "EddyBrokerControl"
         }
     }
 

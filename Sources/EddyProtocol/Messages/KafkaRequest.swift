@@ -23,6 +23,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case offsetDelete(OffsetDeleteRequest)
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
+    case eddyBrokerControl(EddyBrokerControlRequest)
 
     public var apiKey: ApiKey {
         switch self {
@@ -49,6 +50,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .offsetDelete: .offsetDelete
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
+        case .eddyBrokerControl: .eddyBrokerControl
         }
     }
 
@@ -81,6 +83,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .offsetDelete(r): .offsetDelete(r.errorResponse(error))
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
+        case let .eddyBrokerControl(r): .eddyBrokerControl(r.errorResponse(error, message: message))
         }
     }
 }

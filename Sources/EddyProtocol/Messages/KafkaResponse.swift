@@ -23,6 +23,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case offsetDelete(OffsetDeleteResponse)
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
+    case eddyBrokerControl(EddyBrokerControlResponse)
 
     public var apiKey: ApiKey {
         switch self {
@@ -49,6 +50,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .offsetDelete: .offsetDelete
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
+        case .eddyBrokerControl: .eddyBrokerControl
         }
     }
 }

@@ -31,6 +31,7 @@ public enum SupportedApis {
         .deleteGroups: 0 ... 2,
         .incrementalAlterConfigs: 0 ... 1,
         .offsetDelete: 0 ... 0,
+        .eddyBrokerControl: 0 ... 0,
     ]
 
     /// Whether a request of `key` in `version` is served.

@@ -27,6 +27,7 @@ extension KafkaRequest {
         case let m as Wire.OffsetDeleteRequest: self = .offsetDelete(OffsetDeleteRequest(wire: m, version: version))
         case let m as Wire.DescribeConfigsRequest: self = .describeConfigs(DescribeConfigsRequest(wire: m, version: version))
         case let m as Wire.IncrementalAlterConfigsRequest: self = .incrementalAlterConfigs(IncrementalAlterConfigsRequest(wire: m, version: version))
+        case let m as Wire.EddyBrokerControlRequest: self = .eddyBrokerControl(EddyBrokerControlRequest(wire: m, version: version))
         default: return nil
         }
     }
@@ -57,6 +58,7 @@ extension KafkaRequest {
         case let .offsetDelete(r): r.wire(version: version)
         case let .describeConfigs(r): r.wire(version: version)
         case let .incrementalAlterConfigs(r): r.wire(version: version)
+        case let .eddyBrokerControl(r): r.wire(version: version)
         }
     }
 }
@@ -88,6 +90,7 @@ extension KafkaResponse {
         case let m as Wire.OffsetDeleteResponse: self = .offsetDelete(OffsetDeleteResponse(wire: m, version: version))
         case let m as Wire.DescribeConfigsResponse: self = .describeConfigs(DescribeConfigsResponse(wire: m, version: version))
         case let m as Wire.IncrementalAlterConfigsResponse: self = .incrementalAlterConfigs(IncrementalAlterConfigsResponse(wire: m, version: version))
+        case let m as Wire.EddyBrokerControlResponse: self = .eddyBrokerControl(EddyBrokerControlResponse(wire: m, version: version))
         default: return nil
         }
     }
@@ -118,6 +121,7 @@ extension KafkaResponse {
         case let .offsetDelete(r): r.wire(version: version)
         case let .describeConfigs(r): r.wire(version: version)
         case let .incrementalAlterConfigs(r): r.wire(version: version)
+        case let .eddyBrokerControl(r): r.wire(version: version)
         }
     }
 
