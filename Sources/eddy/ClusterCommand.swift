@@ -1,5 +1,6 @@
 import ArgumentParser
 import EddyBroker
+import EddyClient
 import EddyProtocol
 
 /// `eddy cluster ...`: create the cluster and show its brokers.
@@ -72,10 +73,14 @@ extension ClusterCommand {
                 and hosts).
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         func run() throws {
-            let d = try Session.withExisting(common) { $0.describeCluster() }
+            if let servers = common.bootstrapServers {
+                try ClusterDescribe.remote(servers).forEach { print($0) }
+                return
+            }
+            let d = try Session.withExisting(common.dataDirectory) { $0.describeCluster() }
             ClusterDescribe.render(d).forEach { print($0) }
         }
     }
@@ -84,28 +89,65 @@ extension ClusterCommand {
 /// The text of `eddy cluster describe`.
 enum ClusterDescribe {
     static func render(_ d: ClusterDescription) -> [String] {
+        render(clusterId: d.clusterId, controllerId: d.controllerId,
+               brokers: d.brokers.map { ($0.id, $0.state, $0.leaderCount, $0.replicaCount) },
+               topicCount: d.topicCount, partitionCount: d.partitionCount, underReplicated: d.underReplicatedPartitions,
+               offline: d.offlinePartitions, uncleanLosses: d.uncleanElectionLosses)
+    }
+
+    typealias BrokerRow = (id: Int32, state: BrokerDescription.State, leaders: Int, replicas: Int)
+
+    static func render(clusterId: String, controllerId: Int32, brokers: [BrokerRow], topicCount: Int, partitionCount: Int,
+                       underReplicated: Int, offline: Int, uncleanLosses losses: [TopicPartition: Int64]) -> [String] {
         var lines = [
-            "Cluster id:                   \(d.clusterId)",
-            "Controller:                   \(d.controllerId)",
-            "Brokers:                      \(brokerSummary(d.brokers))",
-            "Topics:                       \(d.topicCount) (\(d.partitionCount) \(d.partitionCount == 1 ? "partition" : "partitions"))",
-            "Under-replicated partitions:  \(d.underReplicatedPartitions)",
-            "Offline partitions:           \(d.offlinePartitions)",
+            "Cluster id:                   \(clusterId)",
+            "Controller:                   \(controllerId)",
+            "Brokers:                      \(brokerSummary(brokers))",
+            "Topics:                       \(topicCount) (\(partitionCount) \(partitionCount == 1 ? "partition" : "partitions"))",
+            "Under-replicated partitions:  \(underReplicated)",
+            "Offline partitions:           \(offline)",
         ]
-        if !d.uncleanElectionLosses.isEmpty {
-            lines.append("Unclean leader elections:     " + uncleanLosses(d.uncleanElectionLosses))
+        if !losses.isEmpty {
+            lines.append("Unclean leader elections:     " + uncleanLosses(losses))
         }
         lines.append("")
         var rows = [["Id", "State", "Leaders", "Replicas"]]
-        for b in d.brokers {
-            rows.append([String(b.id), b.state.rawValue, String(b.leaderCount), String(b.replicaCount)])
+        for b in brokers {
+            rows.append([String(b.id), b.state.rawValue, String(b.leaders), String(b.replicas)])
         }
         lines += TextTable.render(rows, indent: "  ")
         return lines
     }
 
+    /// `--bootstrap-server`: the same from Metadata. A client sees the running brokers; a
+    /// broker that only appears in replica lists is shown as stopped (a client cannot tell
+    /// stopped from crashed-but-not-fenced), and unclean-election losses are not visible.
+    static func remote(_ servers: [BrokerAddress]) throws -> [String] {
+        let metadata = try Remote.withAdmin(servers, clientId: "eddy-cluster") { admin in
+            try await admin.client.refreshMetadata(topics: nil)
+        }
+        let partitions = metadata.topics.values.flatMap(\.partitions)
+        var leaders: [Int32: Int] = [:], replicas: [Int32: Int] = [:]
+        for p in partitions {
+            if p.leader >= 0 { leaders[p.leader, default: 0] += 1 }
+            for r in p.replicas { replicas[r, default: 0] += 1 }
+        }
+        let ids = Set(metadata.brokers.keys).union(replicas.keys).sorted()
+        let rows: [BrokerRow] = ids.map { id in
+            (id, metadata.brokers[id] != nil ? .running : .stopped, leaders[id] ?? 0, replicas[id] ?? 0)
+        }
+        return render(clusterId: metadata.clusterId ?? "-", controllerId: metadata.controllerId, brokers: rows,
+                      topicCount: metadata.topics.count, partitionCount: partitions.count,
+                      underReplicated: partitions.filter { $0.isr.count < $0.replicas.count }.count,
+                      offline: partitions.filter { $0.leader < 0 }.count, uncleanLosses: [:])
+    }
+
     /// `3 (running: 0,2; stopped: 1)`.
     static func brokerSummary(_ brokers: [BrokerDescription]) -> String {
+        brokerSummary(brokers.map { ($0.id, $0.state, $0.leaderCount, $0.replicaCount) })
+    }
+
+    static func brokerSummary(_ brokers: [BrokerRow]) -> String {
         var groups: [String] = []
         for state in [BrokerDescription.State.running, .stopped, .unresponsive] {
             let ids = brokers.filter { $0.state == state }.map(\.id)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EddyClient
 
 extension Topics {
     struct Alter: ParsableCommand {
@@ -6,7 +7,7 @@ extension Topics {
             abstract: "Change a topic's config overrides.",
             discussion: "Sets overrides with --config and removes them (back to the default) with --delete-config.")
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("The topic.", valueName: "name"))
         var topic: String
@@ -26,8 +27,14 @@ extension Topics {
 
         func run() throws {
             let set = try KeyValueArguments.dictionary(configs, flag: "--config")
-            let found = try Session.with(common, create: false) { cluster in
-                try cluster.alterConfigs(topic: topic, set: set, delete: deleteConfigs)
+            let found: Void?
+            if let servers = common.bootstrapServers {
+                let topic = topic, delete = deleteConfigs
+                found = try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.alterTopicConfigs(topic, set: set, delete: delete) }
+            } else {
+                found = try Session.with(common.dataDirectory, create: false) { cluster in
+                    try cluster.alterConfigs(topic: topic, set: set, delete: deleteConfigs)
+                }
             }
             guard found != nil else { throw EddyError.unknownTopic(topic) }
             print("Completed updating config for topic \(topic).")

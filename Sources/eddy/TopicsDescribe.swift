@@ -1,5 +1,7 @@
 import ArgumentParser
 import EddyBroker
+import EddyClient
+import EddyProtocol
 
 extension Topics {
     struct Describe: ParsableCommand {
@@ -12,13 +14,21 @@ extension Topics {
                 LogEndOffset, HighWatermark, Segments and Size (bytes).
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var common: ConnectionOptions
 
         @Option(help: ArgumentHelp("Only this topic (default: every topic).", valueName: "name"))
         var topic: String?
 
         func run() throws {
-            let topics = try Session.with(common, create: false) { cluster in
+            if let servers = common.bootstrapServers {
+                let blocks = try TopicsDescribe.remote(servers, topic: topic)
+                for (i, lines) in blocks.enumerated() {
+                    if i > 0 { print("") }
+                    lines.forEach { print($0) }
+                }
+                return
+            }
+            let topics = try Session.with(common.dataDirectory, create: false) { cluster in
                 try cluster.describeTopics(topic.map { [$0] })
             }
             guard let topics else {
@@ -36,18 +46,53 @@ extension Topics {
 /// The text of `eddy topics describe`, after kafka-topics.sh --describe.
 enum TopicsDescribe {
     static func render(_ t: TopicDescription) -> [String] {
-        let configs = t.configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        var lines = ["Topic: \(t.name)  TopicId: \(t.topicId)  PartitionCount: \(t.partitionCount)  "
-            + "ReplicationFactor: \(t.replicationFactor)  Configs:" + (configs.isEmpty ? "" : " " + configs)]
-        var rows = [["Partition", "Leader", "LeaderEpoch", "Replicas", "Isr", "LogStartOffset", "LogEndOffset",
-                     "HighWatermark", "Segments", "Size"]]
-        for p in t.partitions {
-            rows.append([String(p.partition), leader(p.leader), String(p.leaderEpoch), brokerList(p.replicas),
-                         brokerList(p.isr), String(p.logStartOffset), String(p.logEndOffset), String(p.highWatermark),
-                         String(p.segmentCount), String(p.sizeInBytes)])
-        }
-        lines += TextTable.render(rows, indent: "  ")
+        render(name: t.name, topicId: "\(t.topicId)", partitionCount: t.partitionCount, replicationFactor: t.replicationFactor,
+               configs: t.configs, rows: t.partitions.map { p in
+                   [String(p.partition), leader(p.leader), String(p.leaderEpoch), brokerList(p.replicas),
+                    brokerList(p.isr), String(p.logStartOffset), String(p.logEndOffset), String(p.highWatermark),
+                    String(p.segmentCount), String(p.sizeInBytes)]
+               })
+    }
+
+    static func render(name: String, topicId: String, partitionCount: Int, replicationFactor: Int, configs: [String: String],
+                       rows: [[String]]) -> [String] {
+        let configText = configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        var lines = ["Topic: \(name)  TopicId: \(topicId)  PartitionCount: \(partitionCount)  "
+            + "ReplicationFactor: \(replicationFactor)  Configs:" + (configText.isEmpty ? "" : " " + configText)]
+        lines += TextTable.render([["Partition", "Leader", "LeaderEpoch", "Replicas", "Isr", "LogStartOffset", "LogEndOffset",
+                                    "HighWatermark", "Segments", "Size"]] + rows, indent: "  ")
         return lines
+    }
+
+    /// `--bootstrap-server`: the same text from Metadata, DescribeConfigs (the overrides) and
+    /// ListOffsets (log start, log end, high watermark). A client does not see leader epochs,
+    /// segments or sizes: those columns show `-`.
+    static func remote(_ servers: [BrokerAddress], topic: String?) throws -> [[String]] {
+        try Remote.withAdmin(servers, clientId: "eddy-topics") { admin in
+            let names: [String]
+            if let topic { names = [topic] } else { names = try await admin.listTopics().map(\.name) }
+            let described = try await admin.describeTopics(names)
+            var blocks: [[String]] = []
+            for name in names {
+                guard let t = described[name] else { continue }
+                let tps = t.partitions.map { TopicPartition(name, $0.partition) }
+                let start = try await admin.listOffsets(tps, .earliest)
+                let end = try await admin.listOffsets(tps, .logEnd)
+                let hw = try await admin.listOffsets(tps, .latest)
+                var overrides: [String: String] = [:]
+                for c in try await admin.describeTopicConfigs(name) where c.source == .topicConfig {
+                    if let v = c.value { overrides[c.name] = v }
+                }
+                let rows = t.partitions.map { p -> [String] in
+                    let tp = TopicPartition(name, p.partition)
+                    return [String(p.partition), leader(p.leader ?? -1), "-", brokerList(p.replicas), brokerList(p.isr),
+                            start[tp].map(String.init) ?? "-", end[tp].map(String.init) ?? "-", hw[tp].map(String.init) ?? "-", "-", "-"]
+                }
+                blocks.append(render(name: name, topicId: "\(t.topicId)", partitionCount: t.partitions.count,
+                                     replicationFactor: t.partitions.first?.replicas.count ?? 0, configs: overrides, rows: rows))
+            }
+            return blocks
+        }
     }
 
     /// A leader id, or `none` for an offline partition (Kafka's leader -1).

@@ -69,3 +69,20 @@ def test_broker_control_over_the_wire(eddy_server):
     assert eddy("broker", "start", "--id", "1", "--bootstrap-server", b).stdout.startswith("Started broker 1")
     r = eddy("broker", "stop", "--id", "7", "--bootstrap-server", b, check=False)
     assert r.returncode == 1 and "BROKER_ID_NOT_REGISTERED" in r.stderr
+
+
+def test_topics_describe_alter_and_cluster_describe(eddy_server):
+    b = eddy_server.bootstrap
+    eddy("topics", "create", "--bootstrap-server", b, "--topic", "desc", "--partitions", "2", "--replication-factor", "3",
+         "--config", "retention.ms=1000000")
+    eddy("produce", "--bootstrap-server", b, "--topic", "desc", "--partition", "1", input="a\nb\nc\n")
+    eddy("topics", "alter", "--bootstrap-server", b, "--topic", "desc", "--config", "cleanup.policy=compact")
+    lines = eddy("topics", "describe", "--bootstrap-server", b, "--topic", "desc").stdout.splitlines()
+    assert "PartitionCount: 2  ReplicationFactor: 3  Configs: cleanup.policy=compact,retention.ms=1000000" in lines[0]
+    rows = [l.split() for l in lines[2:]]
+    assert [r[0] for r in rows] == ["0", "1"]
+    assert rows[1][5:8] == ["0", "3", "3"]  # log start, log end, high watermark
+    assert all(len(r[3].split(",")) == 3 and len(r[4].split(",")) == 3 for r in rows)
+    out = eddy("cluster", "describe", "--bootstrap-server", b).stdout
+    assert "Brokers:                      3 (running: 0,1,2)" in out
+    assert "Offline partitions:           0" in out
