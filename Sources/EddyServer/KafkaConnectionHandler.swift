@@ -33,6 +33,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private var inFlight = false
     private var readHeld = false
     private var closing = false
+    /// The peer, as Kafka shows client hosts (`/127.0.0.1`).
+    private var clientHost = ""
 
     init(node: Int32, dispatcher: any RequestDispatcher, workQueue: DispatchQueue, logger: Logger, tracker: ConnectionTracker) {
         self.node = node
@@ -44,6 +46,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         tracker.opened(context.channel)
+        clientHost = context.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
         context.fireChannelActive()
     }
 
@@ -134,7 +137,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         inFlight = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        let requestContext = RequestContext(clientId: header.clientId ?? "", correlationId: header.correlationId)
+        let requestContext = RequestContext(clientId: header.clientId ?? "", correlationId: header.correlationId, clientHost: clientHost)
         let expectsResponse: Bool
         if case let .produce(p) = request, p.acks == 0 { expectsResponse = false } else { expectsResponse = true }
         let dispatcher = dispatcher, node = node

@@ -17,7 +17,7 @@ import Testing
 
     @Test func codesAndNamesMatchKafka() throws {
         // Kafka's keys, then eddy's own extensions (outside Kafka's range).
-        #expect(ApiKey.allCases.map(\.code) == Self.kafka.map(\.0) + [32000])
+        #expect(ApiKey.allCases.map(\.code) == Self.kafka.map(\.0) + [32000, 32001])
         #expect(ApiKey.eddyBrokerControl.name == "EddyBrokerControl")
         for (code, name) in Self.kafka {
             let key = try #require(ApiKey(rawValue: code), "\(code)")
@@ -40,6 +40,7 @@ import Testing
         (.initProducerId(InitProducerIdRequest()), .initProducerId),
         (.apiVersions(ApiVersionsRequest()), .apiVersions),
         (.eddyBrokerControl(EddyBrokerControlRequest(brokerId: 1, action: .stop)), .eddyBrokerControl),
+        (.eddyFetchPositions(EddyFetchPositionsRequest(partitions: [TopicPartition("t", 0)])), .eddyFetchPositions),
     ]
 
     @Test func everyRequestCaseReportsItsKeyAndSoDoesItsErrorResponse() {

@@ -229,3 +229,34 @@ def test_auto_topic_creation(eddy_server):
     p.produce("auto-created", value=b"hello")
     assert p.flush(20) == 0
     assert "auto-created" in eddy_server.eddy("topics", "list", "--bootstrap-server", eddy_server.bootstrap).stdout.split()
+
+
+def test_positions_of_consumers_in_any_language(eddy_server):
+    """The broker sees every Fetch: `eddy groups describe` shows a kafka-python member's
+    position (its next fetch offset) before it has committed anything."""
+    from kafka import KafkaConsumer, KafkaProducer
+    create(eddy_server, "pos", 1)
+    p = KafkaProducer(bootstrap_servers=eddy_server.bootstrap)
+    for i in range(20):
+        p.send("pos", value=b"%d" % i)
+    p.flush()
+    p.close()
+    c = KafkaConsumer("pos", bootstrap_servers=eddy_server.bootstrap, group_id="pos-group", auto_offset_reset="earliest",
+                      enable_auto_commit=False)
+    try:
+        got = 0
+        deadline = time.monotonic() + 30
+        while got < 20 and time.monotonic() < deadline:
+            got += sum(len(v) for v in c.poll(timeout_ms=500).values())
+        assert got == 20
+
+        def position():
+            c.poll(timeout_ms=100)  # keep fetching (and heartbeating)
+            out = eddy_server.eddy("groups", "describe", "--bootstrap-server", eddy_server.bootstrap, "--group", "pos-group").stdout
+            row = next((l.split() for l in out.splitlines() if l.startswith("pos ")), None)
+            return row if row and row[5] == "20" else None
+
+        row = wait_until(position, what="position 20 in eddy groups describe")
+        assert row[2] == "-"  # nothing committed
+    finally:
+        c.close(autocommit=False)

@@ -15,7 +15,9 @@ extension Cluster {
             let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
             switch request {
             case let .produce(r): handleProduce(r, on: broker, respond: respond)
-            case let .fetch(r): handleFetchRequest(r, on: broker, respond: countingFetchBytes(on: node, respond))
+            case let .fetch(r):
+                recordConsumerFetch(r, context: context)
+                handleFetchRequest(r, on: broker, respond: countingFetchBytes(on: node, respond))
             case let .listOffsets(r): queue(respond, .listOffsets(handleListOffsets(r, on: broker)))
             case let .metadata(r): queue(respond, .metadata(handleMetadata(r)))
             case let .offsetForLeaderEpoch(r): queue(respond, .offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r, on: broker)))
@@ -38,6 +40,7 @@ extension Cluster {
             case let .incrementalAlterConfigs(r): queue(respond, .incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
             case .apiVersions: queue(respond, .apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
             case .eddyBrokerControl: preconditionFailure("handled before the lock")
+            case let .eddyFetchPositions(r): queue(respond, .eddyFetchPositions(handleFetchPositions(r)))
             }
             return true
         }

@@ -123,6 +123,8 @@ public final class Cluster: @unchecked Sendable {
     var replicatingAppended = false
     /// Bytes in and out per broker (`Cluster+Traffic`).
     let traffic = BrokerTraffic()
+    /// Consumers' latest fetch offsets, per partition and client (`Cluster+FetchPositions`).
+    var consumerFetches: [TopicPartition: [FetchClient: FetchMark]] = [:]
     /// See `setAdvertisedListeners`.
     var advertisedListeners: [Int32: (host: String, port: Int32)] = [:]
 

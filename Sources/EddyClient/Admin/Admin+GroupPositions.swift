@@ -2,8 +2,8 @@ import EddyProtocol
 
 extension Admin {
     /// The four positions and two lags of `groupId` (see `GroupPositions`): DescribeGroups for
-    /// state and assignments, OffsetFetch for commits, the live consumers of this process for
-    /// positions, and three ListOffsets rounds to the leaders (earliest, latest = high
+    /// state and assignments, OffsetFetch for commits, the live consumers of this process (else
+    /// the owning member's latest fetch, from EddyFetchPositions) for positions, and three ListOffsets rounds to the leaders (earliest, latest = high
     /// watermark, and latest with DEBUGGING_REPLICA_ID = log-end offset). Partitions of topics
     /// that no longer exist, and offline partitions, keep their commit and get nil offsets.
     ///
@@ -15,10 +15,11 @@ extension Admin {
                                live: [TopicPartition: GroupPositions.LivePosition]? = nil) async throws(ClientError) -> GroupPositions {
         let description = try await describeConsumerGroup(groupId)
         let committed = try await listConsumerGroupOffsets(groupId).mapValues(\.offset)
-        let live = live ?? GroupPositions.livePositions(groupId: groupId, registry: liveConsumers, owners: description.assignments)
-        let partitions = Set(committed.keys).union(description.assignments.keys).union(live.keys)
+        let positions: [TopicPartition: GroupPositions.LivePosition]
+        if let live { positions = live } else { positions = await memberPositions(description, registry: liveConsumers) }
+        let partitions = Set(committed.keys).union(description.assignments.keys).union(positions.keys)
         let offsets = try await partitionOffsets(Array(partitions))
-        return GroupPositions(description: description, committed: committed, offsets: offsets, live: live)
+        return GroupPositions(description: description, committed: committed, offsets: offsets, live: positions)
     }
 
     /// Log start, high watermark and log-end offset of each partition that exists and has a

@@ -32,6 +32,15 @@ enum ConsoleHelp {
         .init("R", "reload the page"),
     ]
 
+    /// The Group view's columns, as the man page defines them.
+    static let positions: [HelpOverlay.Entry] = [
+        .init("LOG-END", "the leader's log end (includes unreplicated records)"),
+        .init("HW", "high watermark: the end of what consumers can read"),
+        .init("POSITION", "next offset the member's consumer fetches, at or ahead of what it has processed"),
+        .init("COMMITTED", "the group's committed offset"),
+        .init("LAG / POS-LAG", "HW minus COMMITTED / HW minus POSITION"),
+    ]
+
     static let commands: [HelpOverlay.Entry] = [
         .init(":cluster :brokers", "the Cluster view"),
         .init(":topics :groups", "the Topics / Groups view"),
@@ -55,6 +64,7 @@ enum ConsoleHelp {
     static func overlay(for state: ConsoleState) -> HelpOverlay {
         var sections = [HelpOverlay.Section("Everywhere", global)]
         if case .messages = state.view { sections.append(HelpOverlay.Section("Messages", messages)) }
+        if case .group = state.view { sections.append(HelpOverlay.Section("Positions", positions)) }
         sections.append(HelpOverlay.Section("Actions" + (state.readOnly ? " (refused: read-only)" : ""), actions))
         sections.append(HelpOverlay.Section("Commands", commands))
         return HelpOverlay(title: "eddy keys", sections: sections)

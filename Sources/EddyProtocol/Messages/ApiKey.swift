@@ -31,6 +31,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case alterPartition = 56
     /// eddy's own admin extension (see `EddyBrokerControlRequest`), far outside Kafka's keys.
     case eddyBrokerControl = 32000
+    /// eddy's own: consumers' latest fetch offsets (see `EddyFetchPositionsRequest`).
+    case eddyFetchPositions = 32001
 
     /// The wire value.
     @inlinable public var code: Int16 { rawValue }
@@ -64,6 +66,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .offsetDelete: "OffsetDelete"
         case .alterPartition: "AlterPartition"
         case .eddyBrokerControl: "EddyBrokerControl"
+        case .eddyFetchPositions: "EddyFetchPositions"
         }
     }
 

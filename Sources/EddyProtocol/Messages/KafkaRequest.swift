@@ -24,6 +24,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
     case eddyBrokerControl(EddyBrokerControlRequest)
+    case eddyFetchPositions(EddyFetchPositionsRequest)
 
     public var apiKey: ApiKey {
         switch self {
@@ -51,6 +52,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .eddyBrokerControl: .eddyBrokerControl
+        case .eddyFetchPositions: .eddyFetchPositions
         }
     }
 
@@ -84,6 +86,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
         case let .eddyBrokerControl(r): .eddyBrokerControl(r.errorResponse(error, message: message))
+        case let .eddyFetchPositions(r): .eddyFetchPositions(r.errorResponse(error, message: message))
         }
     }
 }

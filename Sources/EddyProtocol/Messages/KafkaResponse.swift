@@ -24,6 +24,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
     case eddyBrokerControl(EddyBrokerControlResponse)
+    case eddyFetchPositions(EddyFetchPositionsResponse)
 
     public var apiKey: ApiKey {
         switch self {
@@ -51,6 +52,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .eddyBrokerControl: .eddyBrokerControl
+        case .eddyFetchPositions: .eddyFetchPositions
         }
     }
 }

@@ -32,6 +32,7 @@ public enum SupportedApis {
         .incrementalAlterConfigs: 0 ... 1,
         .offsetDelete: 0 ... 0,
         .eddyBrokerControl: 0 ... 0,
+        .eddyFetchPositions: 0 ... 0,
     ]
 
     /// Whether a request of `key` in `version` is served.

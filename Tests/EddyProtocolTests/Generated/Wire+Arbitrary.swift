@@ -56,6 +56,8 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.OffsetDeleteResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
+    Wire.EddyFetchPositionsRequest.self,
+    Wire.EddyFetchPositionsResponse.self,
 ]
 
 extension Wire.RequestHeader: WireArbitraryMessage {}
@@ -110,6 +112,8 @@ extension Wire.OffsetDeleteRequest: WireArbitraryMessage {}
 extension Wire.OffsetDeleteResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
+extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
+extension Wire.EddyFetchPositionsResponse: WireArbitraryMessage {}
 
 extension Wire.RequestHeader {
     static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
@@ -1486,6 +1490,62 @@ extension Wire.EddyBrokerControlResponse {
         m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
         m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
         m.changed = Bool.random(using: &g)
+        return m
+    }
+}
+
+extension Wire.EddyFetchPositionsRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topics = WireArbitrary.array(using: &g) { g in FetchPositionsTopic.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.EddyFetchPositionsRequest.FetchPositionsTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitionIndexes = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.EddyFetchPositionsResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.topics = WireArbitrary.array(using: &g) { g in FetchPositionsTopicResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.EddyFetchPositionsResponse.FetchPositionsTopicResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in FetchPositionsPartitionResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.EddyFetchPositionsResponse.FetchPositionsTopicResult.FetchPositionsPartitionResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.fetchers = WireArbitrary.array(using: &g) { g in Fetcher.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.EddyFetchPositionsResponse.FetchPositionsTopicResult.FetchPositionsPartitionResult.Fetcher {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.clientId = WireArbitrary.string(using: &g)
+        m.clientHost = WireArbitrary.string(using: &g)
+        m.fetchOffset = Int64.random(in: .min ... .max, using: &g)
+        m.lastFetchMs = Int64.random(in: .min ... .max, using: &g)
         return m
     }
 }

@@ -28,6 +28,7 @@ extension Wire {
         44: IncrementalAlterConfigsRequest.self,
         47: OffsetDeleteRequest.self,
         32000: EddyBrokerControlRequest.self,
+        32001: EddyFetchPositionsRequest.self,
     ]
 
     /// The response type of every API the codec covers, by API key.
@@ -57,5 +58,6 @@ extension Wire {
         44: IncrementalAlterConfigsResponse.self,
         47: OffsetDeleteResponse.self,
         32000: EddyBrokerControlResponse.self,
+        32001: EddyFetchPositionsResponse.self,
     ]
 }

@@ -1,0 +1,53 @@
+import EddyProtocol
+
+extension Cluster {
+    /// A consumer client, as fetches and group members name it.
+    struct FetchClient: Hashable {
+        var clientId: String
+        var clientHost: String
+    }
+
+    /// A client's latest fetch from a partition.
+    struct FetchMark {
+        var offset: Int64
+        var atMs: Int64
+    }
+
+    /// How many clients are remembered per partition (the ones that fetched last).
+    static let fetchClientsPerPartition = 32
+    /// Fetches older than this are not reported: the consumer has gone.
+    static let fetchPositionTtlMs: Int64 = 300_000
+
+    /// Records a consumer fetch (not a follower's): the offset each partition is read from, by
+    /// client id and host, for EddyFetchPositions. Caller holds the lock.
+    func recordConsumerFetch(_ request: FetchRequest, context: RequestContext) {
+        guard request.replicaId < 0 else { return }
+        let client = FetchClient(clientId: context.clientId,
+                                 clientHost: context.clientHost.isEmpty ? Cluster.inProcessClientHost : context.clientHost)
+        let now = clock.nowMs()
+        for t in request.topics {
+            for p in t.partitions {
+                let tp = TopicPartition(t.topic, p.partition)
+                var marks = consumerFetches[tp] ?? [:]
+                marks[client] = FetchMark(offset: p.fetchOffset, atMs: now)
+                if marks.count > Cluster.fetchClientsPerPartition, let oldest = marks.min(by: { $0.value.atMs < $1.value.atMs }) {
+                    marks.removeValue(forKey: oldest.key)
+                }
+                consumerFetches[tp] = marks
+            }
+        }
+    }
+
+    /// EddyFetchPositions: the recent consumer fetches of each partition, the latest first.
+    func handleFetchPositions(_ request: EddyFetchPositionsRequest) -> EddyFetchPositionsResponse {
+        let now = clock.nowMs()
+        var out: [TopicPartition: [EddyFetchPositionsResponse.Fetcher]] = [:]
+        for tp in request.partitions {
+            out[tp] = (consumerFetches[tp] ?? [:])
+                .filter { now - $0.value.atMs <= Cluster.fetchPositionTtlMs }
+                .sorted { $0.value.atMs > $1.value.atMs }
+                .map { .init(clientId: $0.key.clientId, clientHost: $0.key.clientHost, fetchOffset: $0.value.offset, lastFetchMs: $0.value.atMs) }
+        }
+        return EddyFetchPositionsResponse(fetchers: out)
+    }
+}
