@@ -17,9 +17,11 @@ struct TestCluster {
     ///   - label: names the temporary directory (`eddy-<label>-<uuid>`).
     ///   - driven: start the driver; without it nothing replicates, so leaders' log-end
     ///     offsets run ahead of their high watermarks.
+    ///   - clock: the cluster's clock (a `ManualClock` keeps session timeouts from expiring).
     ///   - configure: the tests' options, applied after the broker count, the seed and
     ///     `logCleanerThreads = false`.
-    init(label: String, brokers: Int, seed: UInt64, driven: Bool = true, configure: (inout ClusterOptions) -> Void) throws {
+    init(label: String, brokers: Int, seed: UInt64, driven: Bool = true, clock: any Clock = SystemClock(),
+         configure: (inout ClusterOptions) -> Void) throws {
         directory = NSTemporaryDirectory() + "eddy-\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var options = ClusterOptions()
@@ -27,7 +29,7 @@ struct TestCluster {
         options.randomSeed = seed
         options.logCleanerThreads = false
         configure(&options)
-        cluster = try Cluster(dataDirectory: directory, clock: SystemClock(), options: options)
+        cluster = try Cluster(dataDirectory: directory, clock: clock, options: options)
         driver = ClusterDriver(cluster: cluster, tickIntervalMs: 5)
         if driven { driver.start() }
     }

@@ -15,7 +15,8 @@ final class ConsoleTestCluster: @unchecked Sendable {
     let client: KafkaClient
     let admin: Admin
 
-    init() throws {
+    /// - Parameter clock: the cluster's clock (a `ManualClock` keeps session timeouts from expiring).
+    init(clock: any Clock = SystemClock()) throws {
         directory = NSTemporaryDirectory() + "eddy-console-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var options = ClusterOptions()
@@ -26,7 +27,7 @@ final class ConsoleTestCluster: @unchecked Sendable {
         options.replicaLagTimeMaxMs = 600_000
         options.groupCoordinator.groupInitialRebalanceDelayMs = 0
         options.groupCoordinator.offsetsTopicNumPartitions = 3
-        cluster = try Cluster(dataDirectory: directory, clock: SystemClock(), options: options)
+        cluster = try Cluster(dataDirectory: directory, clock: clock, options: options)
         driver = ClusterDriver(cluster: cluster, tickIntervalMs: 5)
         driver.start()
         client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "console-test",

@@ -116,6 +116,54 @@ import Testing
         #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
     }
 
+    /// Topic detail rows while a leader may be down: (partition, leader, down, LOG-END, HW);
+    /// `N down` in LEADER takes two words, offsets are nil when shown as `-`.
+    static func partitionsWithDownLeaders(_ screen: String) -> [(part: Int, leader: String, down: Bool, end: Int64?, hw: Int64?)] {
+        TmuxConsole.rows(screen, header: ["PART", "LEADER", "REPLICAS", "ISR", "LOG-END", "HW"]) { $0.count >= 7 && Int($0[0]) != nil }
+            .map { r in
+                let down = r.count > 2 && r[2] == "down"
+                let cells = down ? [r[0], r[1]] + r[3...] : r
+                return (Int(cells[0])!, cells[1], down, Int64(cells[5]), Int64(cells[6]))
+            }
+    }
+
+    /// X kills broker 0 (also the controller): until the controller fences it, the partitions
+    /// it leads read `0 down` and count as unreachable, and the others keep their offsets;
+    /// once fenced, every partition has a live leader and offsets again.
+    @Test func killingABrokerMarksOnlyItsPartitionsUnreachableUntilItIsFenced() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let t = try TmuxConsole(["demo", "--data-dir", dir.path, "--refresh", "500ms"])
+        try t.waitFor("BROKER", "running", seconds: 60)
+        try t.command("topic orders")
+        let before = try t.waitForScreen("orders with full ISRs and known offsets") { s -> [Row]? in
+            let rows = Self.partitions(s)
+            return rows.count == 6 && rows.allSatisfy({ Self.ids($0[3]).count == 3 && Int64($0[5]) != nil }) ? rows : nil
+        }
+        let led = Set(before.filter { $0[1] == "0" }.map { Int($0[0])! })
+        #expect(!led.isEmpty && led.count < 6, "broker 0 leads some partitions, not all: \(before)")
+
+        // Cluster view, first broker (0), X: a crash; the controller notices after 9 s.
+        try t.press("1")
+        try t.waitFor("BROKER", "STATE")
+        try t.type("X")
+        try t.waitForScreen("broker 0 killed") { s in s.contains("killed") ? true : nil }
+        try t.command("topic orders")
+        try t.waitForScreen("broker 0's partitions down and unreachable, the others with offsets") { s -> Bool? in
+            let rows = Self.partitionsWithDownLeaders(s)
+            guard rows.count == 6, s.contains("unreachable \(led.count)") else { return nil }
+            return rows.allSatisfy({ led.contains($0.part) ? $0.down && $0.leader == "0" && $0.hw == nil
+                                                           : !$0.down && $0.end != nil && $0.hw != nil }) ? true : nil
+        }
+        try t.waitForScreen("broker 0 fenced: new leaders, offsets everywhere", seconds: 60) { s -> Bool? in
+            let rows = Self.partitionsWithDownLeaders(s)
+            return rows.count == 6 && !s.contains("unreachable")
+                && rows.allSatisfy({ !$0.down && $0.leader != "0" && $0.hw != nil }) ? true : nil
+        }
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+    }
+
     @Test func resettingAuditToEarliestReplaysIt() throws {
         let dir = TempDataDir()
         defer { dir.remove() }

@@ -39,17 +39,75 @@ extension Admin {
     }
 
     /// The log start offset, high watermark and log-end offset of each partition (three
-    /// ListOffsets rounds to the leaders). Partitions the leaders could not answer for are left out.
+    /// ListOffsets requests to each leader). Partitions the leaders could not answer for are
+    /// left out; `logOffsetsResult` says why.
     public func logOffsets(_ partitions: [TopicPartition]) async throws(ClientError) -> [TopicPartition: GroupPositions.PartitionOffsets] {
-        guard !partitions.isEmpty else { return [:] }
-        let start = try await listOffsets(partitions, .earliest)
-        let hw = try await listOffsets(partitions, .latest)
-        let end = try await listOffsets(partitions, .logEnd)
-        var out: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
-        for tp in partitions {
-            guard let s = start[tp], let h = hw[tp], let e = end[tp] else { continue }
-            out[tp] = GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: h, logEndOffset: e)
+        try await logOffsetsResult(partitions).offsets
+    }
+
+    /// What `logOffsetsResult` read: the offsets of the partitions whose leaders answered, and
+    /// for each other partition the error. A partition whose leader did not answer (down,
+    /// unreachable, or no longer among the live brokers while the metadata still names it
+    /// leader) fails with a `.transport` error and is in `unreachable`.
+    public struct LogOffsetsResult: Sendable, Equatable {
+        public var offsets: [TopicPartition: GroupPositions.PartitionOffsets]
+        public var failures: [TopicPartition: ClientError]
+
+        public init(offsets: [TopicPartition: GroupPositions.PartitionOffsets] = [:], failures: [TopicPartition: ClientError] = [:]) {
+            self.offsets = offsets
+            self.failures = failures
         }
-        return out
+
+        /// Partitions whose leader did not answer.
+        public var unreachable: Set<TopicPartition> {
+            Set(failures.compactMap { tp, error in if case .transport = error { tp } else { nil } })
+        }
+    }
+
+    /// The log start offset, high watermark and log-end offset of each partition, partition by
+    /// partition (Kafka's per-partition ListOffsets futures): each leader gets its three
+    /// ListOffsets requests (earliest; latest = high watermark; latest with
+    /// DEBUGGING_REPLICA_ID = log-end offset) at the same time as the others, so a leader that
+    /// does not answer fails only its own partitions, at once, and never holds the others for
+    /// longer than default.api.timeout.ms. Partitions whose leader moved are retried after a
+    /// metadata refresh within that budget. Throws only when no broker answers Metadata.
+    public func logOffsetsResult(_ partitions: [TopicPartition]) async throws(ClientError) -> LogOffsetsResult {
+        guard !partitions.isEmpty else { return LogOffsetsResult() }
+        let deadline = deadline()
+        let answers = try await leaderCallBestEffort(Array(Set(partitions)), deadline: deadline) {
+            [client] (leader, tps) async throws(ClientError) -> [TopicPartition: PartitionOutcome<GroupPositions.PartitionOffsets>] in
+            var found: [[TopicPartition: PartitionOutcome<Int64>]] = []
+            for (spec, replicaId) in [(OffsetSpec.earliest, ListOffsetsRequest.consumerReplicaId),
+                                      (.latest, ListOffsetsRequest.consumerReplicaId), (.logEnd, Self.debuggingReplicaId)] {
+                let request = ListOffsetsRequest(
+                    replicaId: replicaId, isolationLevel: .readUncommitted,
+                    topics: Dictionary(grouping: tps, by: \.topic).sorted { $0.key < $1.key }.map { topic, tps in
+                        .init(name: topic, partitions: tps.map { .init(partitionIndex: $0.partition, timestamp: spec.timestamp) })
+                    })
+                // Never past the call's budget, whatever request.timeout.ms is.
+                let timeout = max(1, deadline - ClientTime.monotonicMs())
+                let response = try await client.send(.listOffsets(request), to: leader, timeoutMs: timeout)
+                guard case let .listOffsets(r) = response else { throw Self.unexpected(response, expected: "ListOffsets") }
+                var outcomes: [TopicPartition: PartitionOutcome<Int64>] = [:]
+                for tp in tps {
+                    guard let p = r.partition(topic: tp.topic, partition: tp.partition) else { continue }
+                    outcomes[tp] = p.errorCode != .none ? .failure(p.errorCode) : .success(p.offset)
+                }
+                found.append(outcomes)
+            }
+            var outcomes: [TopicPartition: PartitionOutcome<GroupPositions.PartitionOffsets>] = [:]
+            for tp in tps {
+                switch (found[0][tp], found[1][tp], found[2][tp]) {
+                case let (.success(s)?, .success(h)?, .success(e)?):
+                    outcomes[tp] = .success(GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: h, logEndOffset: e))
+                case let (.failure(code)?, _, _), let (_, .failure(code)?, _), let (_, _, .failure(code)?):
+                    outcomes[tp] = .failure(code)
+                default:
+                    break
+                }
+            }
+            return outcomes
+        }
+        return LogOffsetsResult(offsets: answers.values, failures: answers.failures)
     }
 }

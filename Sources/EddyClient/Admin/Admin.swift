@@ -92,71 +92,150 @@ public final class Admin: Sendable {
         _ partitions: [TopicPartition], deadline: Int64,
         _ request: @escaping @Sendable (Int32, [TopicPartition]) async throws(ClientError) -> [TopicPartition: PartitionOutcome<V>]
     ) async throws(ClientError) -> [TopicPartition: V] {
+        try await leaderRounds(partitions, deadline: deadline, bestEffort: false, request).values
+    }
+
+    /// What a best-effort leader call got: the values of the partitions whose leaders answered,
+    /// and for every other partition why it has none.
+    struct LeaderAnswers<V: Sendable>: Sendable {
+        var values: [TopicPartition: V] = [:]
+        var failures: [TopicPartition: ClientError] = [:]
+    }
+
+    /// `leaderCall` for monitoring, where each partition stands alone (Kafka's per-partition
+    /// futures): a leader that does not answer fails only its own partitions, without waiting
+    /// for it, as does a leader the metadata no longer lists among the live brokers (it is not
+    /// asked); a partition without a leader fails with LEADER_NOT_AVAILABLE, an unknown one
+    /// with UNKNOWN_TOPIC_OR_PARTITION. Such a verdict is final only on metadata refreshed
+    /// during the call (a cached leader may have been replaced since: those partitions are
+    /// tried again at once after one refresh). Partitions whose leader moved are retried after
+    /// a metadata refresh until `deadline`, then fail with their last error. Throws only when
+    /// the metadata cannot be read at all.
+    func leaderCallBestEffort<V: Sendable>(
+        _ partitions: [TopicPartition], deadline: Int64,
+        _ request: @escaping @Sendable (Int32, [TopicPartition]) async throws(ClientError) -> [TopicPartition: PartitionOutcome<V>]
+    ) async throws(ClientError) -> LeaderAnswers<V> {
+        try await leaderRounds(partitions, deadline: deadline, bestEffort: true, request)
+    }
+
+    private func leaderRounds<V: Sendable>(
+        _ partitions: [TopicPartition], deadline: Int64, bestEffort: Bool,
+        _ request: @escaping @Sendable (Int32, [TopicPartition]) async throws(ClientError) -> [TopicPartition: PartitionOutcome<V>]
+    ) async throws(ClientError) -> LeaderAnswers<V> {
         var pending = Set(partitions)
-        var results: [TopicPartition: V] = [:]
+        var answers = LeaderAnswers<V>()
         var refresh = false
-        var lastError = ClientError.broker(.leaderNotAvailable, message: nil)
+        var lastError: [TopicPartition: ClientError] = [:]
+        var lastAny = ClientError.broker(.leaderNotAvailable, message: nil)
+        /// Retry after retry.backoff.ms (the leader moved, or may have).
+        var backoff = false
+        func note(_ tp: TopicPartition, _ error: ClientError) {
+            lastError[tp] = error
+            lastAny = error
+            refresh = true
+            backoff = true
+        }
+        /// Strict calls fail with the first non-retriable error; best-effort ones note it.
+        func fail(_ tp: TopicPartition, _ error: ClientError) throws(ClientError) {
+            guard bestEffort else { throw error }
+            answers.failures[tp] = error
+            pending.remove(tp)
+        }
+        /// Best effort: what this round's metadata says is final once it was refreshed in this
+        /// call; on cached metadata the partition is tried again at once after a refresh.
+        var fresh = false
+        func failOrRecheck(_ tp: TopicPartition, _ error: ClientError) throws(ClientError) {
+            if fresh { return try fail(tp, error) }
+            lastError[tp] = error
+            lastAny = error
+            refresh = true
+        }
         while !pending.isEmpty {
             let topics = Set(pending.map(\.topic)).sorted()
             var metadata = client.metadata
             if refresh || topics.contains(where: { metadata.topics[$0] == nil }) {
                 metadata = try await client.refreshMetadata(topics: topics)
+                fresh = true
             }
             refresh = false
+            backoff = false
             var byLeader: [Int32: [TopicPartition]] = [:]
             for tp in pending.sorted() {
                 guard let topic = metadata.topics[tp.topic] else {
-                    throw .broker(metadata.topicErrors[tp.topic] ?? .unknownTopicOrPartition,
-                                  message: "topic \(tp.topic) does not exist")
+                    try fail(tp, .broker(metadata.topicErrors[tp.topic] ?? .unknownTopicOrPartition,
+                                         message: "topic \(tp.topic) does not exist"))
+                    continue
                 }
                 guard tp.partition >= 0, Int(tp.partition) < topic.partitions.count else {
-                    throw .broker(.unknownTopicOrPartition, message: "partition \(tp) does not exist")
+                    try fail(tp, .broker(.unknownTopicOrPartition, message: "partition \(tp) does not exist"))
+                    continue
                 }
                 if let leader = metadata.leader(of: tp) {
-                    byLeader[leader, default: []].append(tp)
+                    if bestEffort, !metadata.brokers.isEmpty, metadata.brokers[leader] == nil {
+                        // The metadata still names it leader, but it is not among the live brokers.
+                        try failOrRecheck(tp, .transport(.brokerUnavailable(leader)))
+                    } else {
+                        byLeader[leader, default: []].append(tp)
+                    }
                 } else {
-                    lastError = .broker(.leaderNotAvailable, message: "partition \(tp) has no leader")
-                    refresh = true
+                    let error = ClientError.broker(.leaderNotAvailable, message: "partition \(tp) has no leader")
+                    if bestEffort { try failOrRecheck(tp, error) } else { note(tp, error) }
                 }
             }
-            let answers = await withTaskGroup(
-                of: (Result<[TopicPartition: PartitionOutcome<V>], ClientError>).self
+            let replies = await withTaskGroup(
+                of: ([TopicPartition], Result<[TopicPartition: PartitionOutcome<V>], ClientError>).self
             ) { group in
                 for (leader, tps) in byLeader {
                     group.addTask {
-                        do throws(ClientError) { return .success(try await request(leader, tps)) } catch { return .failure(error) }
+                        do throws(ClientError) { return (tps, .success(try await request(leader, tps))) } catch { return (tps, .failure(error)) }
                     }
                 }
-                var all: [Result<[TopicPartition: PartitionOutcome<V>], ClientError>] = []
+                var all: [([TopicPartition], Result<[TopicPartition: PartitionOutcome<V>], ClientError>)] = []
                 for await a in group { all.append(a) }
                 return all
             }
-            for answer in answers {
-                switch answer {
+            for (tps, reply) in replies {
+                switch reply {
                 case let .failure(error):
-                    guard error.isRetriable else { throw error }
-                    lastError = error
-                    refresh = true
+                    // A leader that does not answer: only its partitions are affected.
+                    if bestEffort, case .transport = error {
+                        for tp in tps { try failOrRecheck(tp, error) }
+                        continue
+                    }
+                    guard error.isRetriable else {
+                        for tp in tps { try fail(tp, error) }
+                        continue
+                    }
+                    for tp in tps { note(tp, error) }
                 case let .success(outcomes):
                     for (tp, outcome) in outcomes where pending.contains(tp) {
                         switch outcome {
                         case let .success(v):
-                            results[tp] = v
+                            answers.values[tp] = v
                             pending.remove(tp)
                         case let .failure(code):
                             let error = ClientError.broker(code, message: "partition \(tp)")
-                            guard code.isRetriable else { throw error }
-                            lastError = error
-                            refresh = true
+                            guard code.isRetriable else {
+                                try fail(tp, error)
+                                continue
+                            }
+                            note(tp, error)
                         }
                     }
                 }
             }
             if pending.isEmpty { break }
             refresh = true
-            guard ClientTime.monotonicMs() + client.retryBackoffMs < deadline else { throw lastError }
+            // Only partitions to check again on fresh metadata: no pause.
+            if bestEffort, !backoff { continue }
+            guard ClientTime.monotonicMs() + client.retryBackoffMs < deadline else {
+                guard bestEffort else { throw lastAny }
+                for tp in pending { answers.failures[tp] = lastError[tp] ?? lastAny }
+                pending.removeAll()
+                break
+            }
             await ClientTime.sleep(ms: client.retryBackoffMs)
         }
-        return results
+        return answers
     }
 }

@@ -10,7 +10,9 @@ import Foundation
 ///
 /// Each part fails on its own: a group that cannot be described, or offsets that cannot be
 /// read, leave nil values and a line in `ConsoleSnapshot.problems`; only a failed Metadata
-/// request fails the whole sample. Calls use `admin`'s default.api.timeout.ms as their budget,
+/// request fails the whole sample. Offsets are read partition by partition
+/// (`Admin.logOffsetsResult`): a leader that does not answer costs only its own partitions,
+/// which are marked `leaderUnreachable`, and does not hold the sample. Calls use `admin`'s default.api.timeout.ms as their budget,
 /// so give it an admin with a short timeout (a few refresh intervals): an offline partition
 /// is then left out rather than holding the screen.
 ///
@@ -52,15 +54,26 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         var placement: [(String, TopicMetadata)] = []
         for name in names { if let t = metadata.topics[name] { placement.append((name, t)) } }
 
-        // Offsets, from the leaders of partitions that have one. The sample's time is when they
-        // are read: rates divide their deltas by it.
+        // Offsets, from the leaders of partitions that have one, each partition on its own: a
+        // leader that does not answer (killed, not fenced yet) leaves only its partitions
+        // without offsets, marked unreachable. The sample's time is when they are read: rates
+        // divide their deltas by it.
         let takenAtMs = now()
         let led = placement.flatMap { _, t in t.partitions.filter { $0.leader >= 0 }.map(\.topicPartition) }
         var offsets: [TopicPartition: GroupPositions.PartitionOffsets] = [:]
+        var unreachable = Set<TopicPartition>()
         do throws(ClientError) {
-            offsets = try await admin.logOffsets(led)
+            let read = try await admin.logOffsetsResult(led)
+            offsets = read.offsets
+            unreachable = read.unreachable
+            problems += Self.offsetProblems(read, metadata: metadata)
         } catch {
             problems.append("offsets: \(error)")
+        }
+        // Metadata lists the live brokers only; a leader missing there does not answer either.
+        func leaderUnreachable(_ p: PartitionMetadata) -> Bool {
+            guard p.leader >= 0 else { return false }
+            return unreachable.contains(p.topicPartition) || (!metadata.brokers.isEmpty && metadata.brokers[p.leader] == nil)
         }
         let sizes = insight?.partitionSizes() ?? [:]
         let topicConfigs = await configs(for: names, problems: &problems)
@@ -72,7 +85,7 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                 return PartitionSnapshot(
                     partition: p.topicPartition.partition, leader: p.leader >= 0 ? p.leader : nil, replicas: p.replicas,
                     isr: p.isr, logStartOffset: o?.logStartOffset, logEndOffset: o?.logEndOffset, highWatermark: o?.highWatermark,
-                    sizeBytes: sizes[p.topicPartition])
+                    sizeBytes: sizes[p.topicPartition], leaderUnreachable: leaderUnreachable(p), offlineReplicas: p.offlineReplicas)
             }
             let c = topicConfigs[name]
             topics.append(TopicSnapshot(name: name, isInternal: t.isInternal || name.hasPrefix("__"), partitions: partitions,
@@ -99,7 +112,30 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                                groups: groups, problems: problems)
     }
 
-    /// Log start, high watermark and log-end offset per partition (three ListOffsets rounds).
+    /// One line per broker that did not answer for the partitions it leads, then one for the
+    /// partitions whose offsets failed otherwise (the first few named).
+    static func offsetProblems(_ read: Admin.LogOffsetsResult, metadata: ClusterMetadata) -> [String] {
+        var lines: [String] = []
+        var byLeader: [Int32: Int] = [:]
+        var others: [(TopicPartition, ClientError)] = []
+        for (tp, error) in read.failures {
+            if case .transport = error, let leader = metadata.leader(of: tp) {
+                byLeader[leader, default: 0] += 1
+            } else {
+                others.append((tp, error))
+            }
+        }
+        for (leader, count) in byLeader.sorted(by: { $0.key < $1.key }) {
+            lines.append("broker \(leader) does not answer: the \(count) partition\(count == 1 ? "" : "s") it leads \(count == 1 ? "is" : "are") unreachable")
+        }
+        if !others.isEmpty {
+            let sorted = others.sorted { $0.0 < $1.0 }
+            let named = sorted.prefix(3).map { "\($0.0): \($0.1)" }.joined(separator: "; ")
+            lines.append("offsets of \(others.count) partition\(others.count == 1 ? "" : "s") not read: \(named)\(others.count > 3 ? "; ..." : "")")
+        }
+        return lines
+    }
+
     /// Cached topic configs, re-read for new topics and every `configRefreshMs`.
     private func configs(for names: [String], problems: inout [String]) async -> [String: TopicConfigs] {
         let time = now()

@@ -117,6 +117,7 @@ public struct TopicSnapshot: Sendable, Equatable {
 
     public var underReplicatedCount: Int { partitions.filter(\.isUnderReplicated).count }
     public var offlineCount: Int { partitions.filter(\.isOffline).count }
+    public var unreachableCount: Int { partitions.filter(\.leaderUnreachable).count }
 }
 
 /// One partition: placement from metadata, offsets from its leader, size from the cluster.
@@ -132,9 +133,18 @@ public struct PartitionSnapshot: Sendable, Equatable {
     public var logEndOffset: Int64?
     public var highWatermark: Int64?
     public var sizeBytes: Int64?
+    /// The metadata names a leader, but it did not answer: a killed broker the controller has
+    /// not fenced yet (broker.session.timeout.ms), or one the console cannot reach. The
+    /// partition's offsets are unknown (nil) and nothing can be written to or read from it
+    /// until the broker answers again or the controller elects another leader.
+    public var leaderUnreachable: Bool
+    /// Replicas whose broker is not running (Metadata's offline replicas). One still in the
+    /// ISR holds back the high watermark, and so acks=all produces, until it leaves the ISR.
+    public var offlineReplicas: [Int32]
 
     public init(partition: Int32, leader: Int32?, replicas: [Int32], isr: [Int32], logStartOffset: Int64? = nil,
-                logEndOffset: Int64? = nil, highWatermark: Int64? = nil, sizeBytes: Int64? = nil) {
+                logEndOffset: Int64? = nil, highWatermark: Int64? = nil, sizeBytes: Int64? = nil, leaderUnreachable: Bool = false,
+                offlineReplicas: [Int32] = []) {
         self.partition = partition
         self.leader = leader
         self.replicas = replicas
@@ -143,6 +153,8 @@ public struct PartitionSnapshot: Sendable, Equatable {
         self.logEndOffset = logEndOffset
         self.highWatermark = highWatermark
         self.sizeBytes = sizeBytes
+        self.leaderUnreachable = leaderUnreachable
+        self.offlineReplicas = offlineReplicas
     }
 
     /// Fewer replicas in the ISR than assigned (Kafka's UnderReplicatedPartitions).

@@ -1,5 +1,6 @@
 /// View 1: the brokers (state, leaders, replicas, bytes in and out per second), the
-/// controller, counts of topics, partitions, under-replicated and offline partitions, and
+/// controller, counts of topics, partitions, under-replicated and offline partitions (and
+/// unreachable ones, whose leader does not answer, when there are any), and
 /// produce and consume throughput with sparklines.
 ///
 ///     controller broker 1 │ brokers 3 of 3 running │ cluster demo
@@ -52,12 +53,15 @@ enum ClusterView {
                                                 running < snapshot.brokers.count ? Style(.warning, attributes: .bold) : Style(.ok))
         grid.put(SummaryLine.pairs([controller, brokerCount, ("cluster", snapshot.clusterId ?? "-", Style(.muted))], glyphs: glyphs),
                  in: body.row(0), ellipsis: glyphs.ellipsis)
-        grid.put(SummaryLine.pairs([
+        let unreachable = snapshot.topics.reduce(0) { $0 + $1.unreachableCount }
+        var counts: [(String, String, Style)] = [
             ("topics", String(snapshot.topics.count), .text),
             ("partitions", String(snapshot.partitionCount), .text),
             ("under-replicated", String(under), under > 0 ? Style(.warning, attributes: .bold) : Style(.ok)),
             ("offline", String(offline), offline > 0 ? Style(.error, attributes: .bold) : Style(.ok)),
-        ], glyphs: glyphs), in: body.row(1), ellipsis: glyphs.ellipsis)
+        ]
+        if unreachable > 0 { counts.append(("unreachable", String(unreachable), Style(.error, attributes: .bold))) }
+        grid.put(SummaryLine.pairs(counts, glyphs: glyphs), in: body.row(1), ellipsis: glyphs.ellipsis)
 
         let viewState = context.viewState(.cluster)
         let spec = spec()

@@ -2,8 +2,10 @@ import EddyProtocol
 
 /// View 3: one topic, one row per partition: leader, replicas (those out of the ISR
 /// highlighted), ISR, log start, log-end offset, high watermark, size, records/s and a
-/// sparkline. Offline partitions are drawn in `error`, under-replicated ones in `warning`.
-/// Enter opens the partition's messages.
+/// sparkline. Offline partitions are drawn in `error`, under-replicated ones in `warning`;
+/// so are partitions whose leader does not answer (`N down` in LEADER, counted as
+/// `unreachable`), and ISR members whose broker is down are marked in `error`: they hold the
+/// high watermark until the controller fences them. Enter opens the partition's messages.
 enum TopicDetailView {
     static func spec(model: ConsoleModel, topic: String) -> TableSpec<PartitionSnapshot> {
         let rates = model.partitionIn
@@ -48,22 +50,24 @@ enum TopicDetailView {
         let viewState = context.viewState(view)
         let spec = spec(model: model, topic: name)
         let partitions = spec.arrange(topic.partitions, state: viewState)
-        var pairs: [(String, String, Style)] = [
-            ("", name, Style(.title, attributes: .bold)), ("partitions", String(topic.partitions.count), .text),
+        // The partition counts that need attention come first, so a narrow screen shows them.
+        var pairs: [(String, String, Style)] = [("", name, Style(.title, attributes: .bold)), ("partitions", String(topic.partitions.count), .text)]
+        if topic.unreachableCount > 0 { pairs.append(("unreachable", String(topic.unreachableCount), Style(.error, attributes: .bold))) }
+        if topic.offlineCount > 0 { pairs.append(("offline", String(topic.offlineCount), Style(.error, attributes: .bold))) }
+        if topic.underReplicatedCount > 0 { pairs.append(("under-replicated", String(topic.underReplicatedCount), Style(.warning, attributes: .bold))) }
+        pairs += [
             ("RF", String(topic.replicationFactor), .text), ("cleanup", topic.cleanupPolicy ?? "-", .text),
             ("retention", CellText.retention(ms: topic.retentionMs, bytes: topic.retentionBytes), .text),
             ("in", CellText.rate(model.topicIn[name]?.last), .text),
         ]
-        if topic.underReplicatedCount > 0 { pairs.append(("under-replicated", String(topic.underReplicatedCount), Style(.warning, attributes: .bold))) }
-        if topic.offlineCount > 0 { pairs.append(("offline", String(topic.offlineCount), Style(.error, attributes: .bold))) }
         SummaryLine.render(SummaryLine.pairs(pairs, glyphs: glyphs), filter: viewState.filter, shown: partitions.count,
                            total: topic.partitions.count, into: &grid, rect: body, glyphs: glyphs)
         let rows = partitions.map { p -> TableRow in
             let series = model.partitionIn[TopicPartition(name, p.partition)]
-            let style: Style = p.isOffline ? Style(.error) : p.isUnderReplicated ? Style(.warning) : .text
+            let style: Style = p.isOffline || p.leaderUnreachable ? Style(.error) : p.isUnderReplicated ? Style(.warning) : .text
             return TableRow([
-                .text(String(p.partition)), .text(p.leader.map(String.init) ?? "none"),
-                CellText.replicas(p.replicas, isr: p.isr), .text(CellText.ids(p.isr)),
+                .text(String(p.partition)), CellText.leader(p),
+                CellText.replicas(p.replicas, isr: p.isr), CellText.isr(p.isr, offline: p.offlineReplicas),
                 .text(CellText.offset(p.logStartOffset)), .text(CellText.offset(p.logEndOffset)),
                 .text(CellText.offset(p.highWatermark)), .text(CellText.bytes(p.sizeBytes)),
                 .text(CellText.rate(series?.last)), series.map { .sparkline($0.sparkline) } ?? .text(""),

@@ -1,6 +1,8 @@
 /// View 2: one row per topic: name, partitions, replication factor, records/s in, bytes/s
 /// in, records/s consumed (all groups), size, retention and cleanup policy, plus an
-/// inflow sparkline when the screen is wide enough. Sortable (`s`), filterable (`/`).
+/// inflow sparkline when the screen is wide enough. Sortable (`s`), filterable (`/`). A topic
+/// with an offline or unreachable partition is drawn in `error`, one with an under-replicated
+/// partition in `warning`.
 enum TopicsView {
     /// Screens at least this wide also show the inflow trend column.
     static let trendMinimumWidth = 110
@@ -56,7 +58,8 @@ enum TopicsView {
                 .text(CellText.retention(ms: t.retentionMs, bytes: t.retentionBytes)), .text(t.cleanupPolicy ?? "-"),
             ]
             if spec.columns.count > 9 { cells.append(model.topicIn[t.name].map { .sparkline($0.sparkline) } ?? .text("")) }
-            let style: Style = t.offlineCount > 0 ? Style(.error) : t.underReplicatedCount > 0 ? Style(.warning) : .text
+            let style: Style = t.offlineCount > 0 || t.unreachableCount > 0 ? Style(.error)
+                : t.underReplicatedCount > 0 ? Style(.warning) : .text
             return TableRow(cells, style: style)
         }
         let empty = model.latest == nil ? "waiting for the first sample..." : viewState.filter.isEmpty ? "no topics yet; press n to create one" : "no topic matches the filter"

@@ -87,6 +87,25 @@ enum CellText {
 
     static func ids(_ ids: [Int32]) -> String { ids.isEmpty ? "-" : ids.map(String.init).joined(separator: ",") }
 
+    /// A partition's leader: `none` when offline, `N down` (marked in `error`) when the
+    /// leader does not answer.
+    static func leader(_ p: PartitionSnapshot) -> TableCell {
+        guard let leader = p.leader else { return .text("none") }
+        guard p.leaderUnreachable else { return .text(String(leader)) }
+        return .spans([Span(String(leader)), Span(" down", Style(.error, attributes: .bold))])
+    }
+
+    /// ISR ids with the ones whose broker is down in `error`: they still count for acks=all.
+    static func isr(_ isr: [Int32], offline: [Int32]) -> TableCell {
+        guard isr.contains(where: offline.contains) else { return .text(ids(isr)) }
+        var spans: [Span] = []
+        for (i, r) in isr.enumerated() {
+            if i > 0 { spans.append(Span(",")) }
+            spans.append(Span(String(r), offline.contains(r) ? Style(.error, attributes: .bold) : .text))
+        }
+        return .spans(spans)
+    }
+
     /// A group state in its health colour.
     static func groupState(_ state: String) -> TableCell {
         switch state {
