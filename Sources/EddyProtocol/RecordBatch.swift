@@ -30,8 +30,9 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
 
     /// Checks the CRC and, when `records` is true, walks every record: lengths in bounds, the
     /// records end exactly at the batch end, `recordCount` records are present, and offset
-    /// deltas strictly increase within 0...lastOffsetDelta. Compressed batches are checked by
-    /// CRC only (an unknown codec is an error even then).
+    /// deltas strictly increase within 0...lastOffsetDelta. The records of a compressed batch
+    /// are decompressed first (at most `CompressionCodec.defaultMaxDecompressedBytes`); an
+    /// unknown codec, a missing codec library or bad compressed data is an error then.
     ///
     /// - Parameter requireContiguousOffsets: also require what a producer's batch satisfies
     ///   (Kafka's LogValidator for client appends): offset deltas are exactly 0, 1, 2, … and
@@ -58,9 +59,20 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
         guard computed == header.crc else { throw .checksumMismatch(stored: header.crc, computed: computed) }
         guard records else { return }
         guard header.attributes.compression == CompressionType.none else {
-            if header.attributes.compression == nil { throw .unsupportedCompression(header.attributes.compressionCode) }
+            let plain = try decompressedRecords(in: buf, header: header)
+            try plain.withBytes { (section) throws(RecordBatchError) in
+                try validateRecords(section, header: header, requireContiguousOffsets: requireContiguousOffsets)
+            }
             return
         }
+        try validateRecords(UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.size ..< header.totalSize]), header: header,
+                            requireContiguousOffsets: requireContiguousOffsets)
+    }
+
+    /// The record checks of `validate` over `section`, the batch's (uncompressed) records.
+    @inlinable
+    static func validateRecords(_ section: UnsafeRawBufferPointer, header: RecordBatchHeader,
+                                requireContiguousOffsets: Bool) throws(RecordBatchError) {
         guard header.recordCount >= 0 else { throw .invalidRecordCount(header.recordCount) }
         guard header.lastOffsetDelta >= 0 else {
             throw .invalidOffsetDelta(expected: max(header.recordCount - 1, 0), found: header.lastOffsetDelta)
@@ -77,7 +89,7 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
                 throw .invalidRecordCount(header.recordCount)
             }
         }
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.size ..< header.totalSize]))
+        var r = ByteReader(section)
         var i: Int32 = 0
         var previousDelta: Int32 = -1
         while r.remaining > 0 {
@@ -96,23 +108,60 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
         guard i == header.recordCount else { throw .invalidRecordCount(header.recordCount) }
     }
 
-    /// Calls `body` for each record without allocating. Throws on malformed records.
+    /// The records section (the bytes after the 61-byte header) of the batch at the start of
+    /// `buf`, decompressed with the batch's codec; a copy for an uncompressed batch. Throws
+    /// `.unsupportedCompression` for codec bits 5-7 and `.compression` when the codec's library
+    /// is missing, the data is corrupt or it decompresses to more than `maxBytes`.
+    public static func decompressedRecords(in buf: UnsafeRawBufferPointer, header: RecordBatchHeader,
+                                           maxBytes: Int = CompressionCodec.defaultMaxDecompressedBytes) throws(RecordBatchError) -> [UInt8] {
+        guard header.totalSize >= RecordBatchHeader.size else { throw .invalidBatchLength(header.batchLength) }
+        guard buf.count >= header.totalSize else { throw .truncated(needed: header.totalSize, available: buf.count) }
+        guard let type = header.attributes.compression else { throw .unsupportedCompression(header.attributes.compressionCode) }
+        let section = UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.size ..< header.totalSize])
+        do {
+            return try CompressionCodec.system(type).decompress(section, maxBytes: maxBytes)
+        } catch {
+            throw .compression(error)
+        }
+    }
+
+    /// Calls `body` with the records section of the batch at the start of `buf`: the bytes
+    /// after its header when uncompressed (no copy), else those bytes decompressed (see
+    /// `decompressedRecords`). The buffer is valid only during the call.
+    public static func withRecords<R>(in buf: UnsafeRawBufferPointer, header: RecordBatchHeader,
+                                      maxDecompressedBytes: Int = CompressionCodec.defaultMaxDecompressedBytes,
+                                      _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard header.attributes.compression == CompressionType.none else {
+            let plain = try decompressedRecords(in: buf, header: header, maxBytes: maxDecompressedBytes)
+            return try plain.withUnsafeBytes { try body($0) }
+        }
+        guard header.totalSize >= RecordBatchHeader.size else { throw RecordBatchError.invalidBatchLength(header.batchLength) }
+        guard buf.count >= header.totalSize else {
+            throw RecordBatchError.truncated(needed: header.totalSize, available: buf.count)
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.size ..< header.totalSize]))
+    }
+
+    /// Calls `body` for each record without allocating (a compressed batch's records are
+    /// decompressed into one buffer first). Throws on malformed records.
     public func forEachRecord(_ body: (RecordView) throws -> Void) throws {
         try bytes.withUnsafeBytes { buf in
             try RecordBatch.forEachRecord(in: buf, header: header, body)
         }
     }
 
-    /// Iterates the records of the (uncompressed) batch whose header is `header` at the start of
-    /// `buf`. Throws `RecordBatchError` for malformed records, for fewer records than
-    /// `recordCount` (`.invalidRecordCount`) and for bytes left after them
-    /// (`.recordBoundaryMismatch`); rethrows whatever `body` throws. Records before the
-    /// malformed one have already been passed to `body`. The CRC is not checked.
+    /// Iterates the records of the batch whose header is `header` at the start of `buf`,
+    /// decompressing them first when the batch is compressed (see `withRecords`). Throws
+    /// `RecordBatchError` for malformed records, for fewer records than `recordCount`
+    /// (`.invalidRecordCount`) and for bytes left after them (`.recordBoundaryMismatch`);
+    /// rethrows whatever `body` throws. Records before the malformed one have already been
+    /// passed to `body`. The CRC is not checked.
     @inlinable
     public static func forEachRecord(in buf: UnsafeRawBufferPointer, header: RecordBatchHeader,
                                      _ body: (RecordView) throws -> Void) throws {
         guard header.attributes.compression == CompressionType.none else {
-            throw RecordBatchError.unsupportedCompression(header.attributes.compressionCode)
+            try withRecords(in: buf, header: header) { section in try forEachRecord(inSection: section, header: header, body) }
+            return
         }
         guard header.totalSize >= RecordBatchHeader.size else {
             throw RecordBatchError.invalidBatchLength(header.batchLength)
@@ -120,7 +169,16 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
         guard buf.count >= header.totalSize else {
             throw RecordBatchError.truncated(needed: header.totalSize, available: buf.count)
         }
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.size ..< header.totalSize]))
+        try forEachRecord(inSection: UnsafeRawBufferPointer(rebasing: buf[RecordBatchHeader.size ..< header.totalSize]),
+                          header: header, body)
+    }
+
+    /// Iterates the `header.recordCount` records in `section`, a batch's uncompressed records
+    /// section (see `forEachRecord(in:header:_:)` for the errors).
+    @inlinable
+    public static func forEachRecord(inSection section: UnsafeRawBufferPointer, header: RecordBatchHeader,
+                                     _ body: (RecordView) throws -> Void) throws {
+        var r = ByteReader(section)
         var n: Int32 = 0
         while r.remaining > 0, n < header.recordCount {
             try body(try RecordView.parse(&r))
@@ -167,6 +225,15 @@ public struct RecordBatch: Sendable, Equatable, Hashable {
         let attrs = header.attributes.rawValue
         bytes.withUnsafeMutableBytes {
             $0.storeBytes(of: attrs.bigEndian, toByteOffset: RecordBatchHeader.attributesOffset, as: Int16.self)
+            $0.storeBytes(of: timestamp.bigEndian, toByteOffset: RecordBatchHeader.maxTimestampOffset, as: Int64.self)
+        }
+        reseal()
+    }
+
+    /// Sets maxTimestamp (keeping the timestamp type) and re-seals the CRC.
+    public mutating func setMaxTimestamp(_ timestamp: Int64) {
+        header.maxTimestamp = timestamp
+        bytes.withUnsafeMutableBytes {
             $0.storeBytes(of: timestamp.bigEndian, toByteOffset: RecordBatchHeader.maxTimestampOffset, as: Int64.self)
         }
         reseal()

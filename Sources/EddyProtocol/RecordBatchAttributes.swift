@@ -1,19 +1,3 @@
-/// Compression codec in attribute bits 0-2.
-public enum CompressionType: UInt8, Sendable, CaseIterable {
-    case none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4
-
-    /// Kafka's `compression.type` names (plus `producer`, which is a topic-level choice, not a codec).
-    public var name: String {
-        switch self {
-        case .none: "none"
-        case .gzip: "gzip"
-        case .snappy: "snappy"
-        case .lz4: "lz4"
-        case .zstd: "zstd"
-        }
-    }
-}
-
 /// Whether a batch's timestamps were set by the producer or by the broker (attribute bit 3).
 public enum TimestampType: Sendable, Equatable {
     case createTime, logAppendTime

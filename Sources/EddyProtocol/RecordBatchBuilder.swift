@@ -1,6 +1,7 @@
-/// Encodes records into one uncompressed RecordBatch v2, the way Kafka's producer does:
-/// timestamps and offsets are stored as deltas from the first record, and the CRC is sealed
-/// once in `build()`.
+/// Encodes records into one RecordBatch v2, the way Kafka's producer does: timestamps and
+/// offsets are stored as deltas from the first record, and the CRC is sealed once in `build()`
+/// (uncompressed batches) or `seal()` (any codec: the records are compressed as one stream
+/// with the codec of `attributes`, after the header, as `CompressionType` describes).
 public struct RecordBatchBuilder: Sendable {
     private var writer: ByteWriter
     private var header: RecordBatchHeader
@@ -16,7 +17,6 @@ public struct RecordBatchBuilder: Sendable {
                 attributes: RecordBatchAttributes = RecordBatchAttributes(),
                 producerId: Int64 = -1, producerEpoch: Int16 = -1, baseSequence: Int32 = -1,
                 capacity: Int = 1024) {
-        precondition(attributes.compression == CompressionType.none, "the builder writes uncompressed batches only")
         writer = ByteWriter(capacity: max(capacity, RecordBatchHeader.size))
         header = RecordBatchHeader(baseOffset: baseOffset, batchLength: 0, partitionLeaderEpoch: partitionLeaderEpoch,
                                    crc: 0, attributes: attributes, lastOffsetDelta: 0, baseTimestamp: 0,
@@ -27,8 +27,10 @@ public struct RecordBatchBuilder: Sendable {
 
     public var recordCount: Int { Int(count) }
     public var isEmpty: Bool { count == 0 }
-    /// Bytes the batch would take if built now.
+    /// Bytes the batch would take if built now, uncompressed.
     public var estimatedSize: Int { writer.count }
+    /// The codec `seal()` compresses with.
+    public var compression: CompressionType { header.attributes.compression ?? .none }
 
     /// Appends a record at the offset after the previous one (baseOffset for the first).
     /// (Disfavored so that `key: nil, value: nil` picks the `[UInt8]?` overload; both encode alike.)
@@ -86,6 +88,35 @@ public struct RecordBatchBuilder: Sendable {
         lastOffsetDelta = offsetDelta
     }
 
+    /// Appends a record of another batch at `offsetDelta` with `timestamp`, copying its key,
+    /// value and encoded headers (and attributes byte) as they are: how a broker re-encodes the
+    /// records of a batch it validates or compacts.
+    public mutating func append(_ record: RecordView, offsetDelta: Int32, timestamp: Int64) {
+        precondition(offsetDelta > lastOffsetDelta, "offset deltas must strictly increase")
+        let base = firstTimestamp ?? timestamp
+        if firstTimestamp == nil { firstTimestamp = timestamp }
+        maxTimestamp = count == 0 ? timestamp : max(maxTimestamp, timestamp)
+        let tsDelta = timestamp &- base
+        let keyLen = record.key.map { Int64($0.count) } ?? -1
+        let valueLen = record.value.map { Int64($0.count) } ?? -1
+        let bodySize = 1 + Varint.size(tsDelta) + Varint.size(Int64(offsetDelta))
+            + Varint.size(keyLen) + max(0, Int(keyLen))
+            + Varint.size(valueLen) + max(0, Int(valueLen))
+            + Varint.size(Int64(record.headerCount)) + record.rawHeaders.count
+        writer.writeVarint(Int64(bodySize))
+        writer.writeInt8(record.attributes)
+        writer.writeVarint(tsDelta)
+        writer.writeVarint(Int64(offsetDelta))
+        writer.writeVarint(keyLen)
+        if let key = record.key { writer.writeBytes(key) }
+        writer.writeVarint(valueLen)
+        if let value = record.value { writer.writeBytes(value) }
+        writer.writeVarint(Int64(record.headerCount))
+        writer.writeBytes(record.rawHeaders)
+        count += 1
+        lastOffsetDelta = offsetDelta
+    }
+
     public mutating func append(timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []) {
         append(offsetDelta: lastOffsetDelta + 1, timestamp: timestamp, key: key, value: value, headers: headers)
     }
@@ -103,16 +134,46 @@ public struct RecordBatchBuilder: Sendable {
         }
     }
 
-    /// Seals the batch: fills counts, timestamps, length and CRC. Building an empty batch is
-    /// allowed (a producer never writes one, but the log cleaner keeps empty batches).
+    /// Seals an uncompressed batch: fills counts, timestamps, length and CRC. Building an empty
+    /// batch is allowed (a producer never writes one, but the log cleaner keeps empty batches).
+    /// Precondition: the attributes name no codec (use `seal()` for compressed batches).
     ///
     /// - Parameter lastOffsetDelta: overrides the last record's offset delta, for a rewritten
     ///   batch that must keep its original offset range; at least the last record's delta.
     public func build(lastOffsetDelta: Int32? = nil) -> RecordBatch {
+        precondition(compression == .none, "build() writes uncompressed batches; seal() compresses")
+        return assemble(lastOffsetDelta: lastOffsetDelta, records: nil)
+    }
+
+    /// Seals the batch with the codec its attributes name (see `build` for the rest): the
+    /// records are compressed as one stream, with the system library of the codec.
+    public func seal(lastOffsetDelta: Int32? = nil) throws(CompressionError) -> RecordBatch {
+        guard compression != .none else { return build(lastOffsetDelta: lastOffsetDelta) }
+        let compressed = try writer.bytes.withBytes { (all) throws(CompressionError) -> [UInt8] in
+            try CompressionCodec.system(compression).compress(UnsafeRawBufferPointer(rebasing: all[RecordBatchHeader.size...]))
+        }
+        return assemble(lastOffsetDelta: lastOffsetDelta, records: compressed)
+    }
+
+    /// Seals the batch uncompressed whatever codec its attributes name (their codec bits are
+    /// cleared): the fallback of a producer whose codec failed.
+    public func buildUncompressed(lastOffsetDelta: Int32? = nil) -> RecordBatch {
+        assemble(lastOffsetDelta: lastOffsetDelta, records: nil)
+    }
+
+    /// The sealed batch, with `records` (already compressed) in place of the written records;
+    /// uncompressed (codec bits cleared) when `records` is nil.
+    private func assemble(lastOffsetDelta: Int32?, records: [UInt8]?) -> RecordBatch {
         precondition(lastOffsetDelta.map { $0 >= max(self.lastOffsetDelta, 0) } ?? true,
                      "lastOffsetDelta must cover every record")
         var w = writer
+        if let records {
+            w = ByteWriter(capacity: RecordBatchHeader.size + records.count)
+            w.writeBytes(writer.bytes[0 ..< RecordBatchHeader.size])
+            w.writeBytes(records)
+        }
         var h = header
+        if records == nil { h.attributes = RecordBatchAttributes(rawValue: h.attributes.rawValue & ~0x7) }
         h.recordCount = count
         h.lastOffsetDelta = lastOffsetDelta ?? max(self.lastOffsetDelta, 0)
         h.baseTimestamp = firstTimestamp ?? -1

@@ -19,8 +19,11 @@ public enum RecordBatchError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidLength(field: String, value: Int64)
     /// The records section does not end exactly where batchLength says.
     case recordBoundaryMismatch
-    /// The compression codec bits name a codec eddy cannot decode.
+    /// The compression codec bits name no codec (5, 6 or 7).
     case unsupportedCompression(UInt8)
+    /// The records of a compressed batch could not be decompressed (or compressed): the
+    /// codec's library is missing, the data is corrupt, or it expands past the size limit.
+    case compression(CompressionError)
 
     public var description: String {
         switch self {
@@ -34,6 +37,7 @@ public enum RecordBatchError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .invalidLength(field, v): "invalid \(field) length \(v)"
         case .recordBoundaryMismatch: "records do not end at the batch boundary"
         case let .unsupportedCompression(c): "unsupported compression codec \(c)"
+        case let .compression(e): e.description
         }
     }
 }

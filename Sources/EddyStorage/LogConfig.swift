@@ -1,3 +1,4 @@
+import EddyProtocol
 import Foundation
 
 /// Per-topic log configuration with Kafka's names, defaults and validation rules
@@ -169,11 +170,6 @@ public struct LogConfig: Sendable, Equatable {
             guard kafka.contains(v) else {
                 throw .invalidValue(key: key, value: raw, reason: "String must be one of: \(kafka.joined(separator: ", "))")
             }
-            // The broker stores batches as the producer compressed them; recompressing on the
-            // broker side is not implemented, so only the two pass-through values are accepted.
-            guard v == "producer" || v == "uncompressed" else {
-                throw .invalidValue(key: key, value: raw, reason: "eddy does not recompress on the broker yet; use producer or uncompressed")
-            }
             compressionType = v
         case .deleteRetentionMs: deleteRetentionMs = try long(min: 0)
         case .flushMessages: flushMessages = try long(min: 1)
@@ -201,6 +197,13 @@ public struct LogConfig: Sendable, Equatable {
         case .uncleanLeaderElectionEnable: uncleanLeaderElectionEnable = try bool()
         }
         overrides[key] = v
+    }
+
+    /// The codec a batch sent with `source` is stored with (Kafka's `BrokerCompressionType`):
+    /// the producer's own under `producer` (the default), else the topic's (`uncompressed` is
+    /// none). The leader recompresses a batch whose codec differs (see `LogValidator`).
+    public func storedCompression(for source: CompressionType) -> CompressionType {
+        compressionType == "producer" ? source : CompressionType(name: compressionType) ?? source
     }
 
     /// Whether CreateTime is replaced by the broker's append time.

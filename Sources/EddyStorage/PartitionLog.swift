@@ -145,12 +145,16 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Validates and appends one or more RecordBatch v2 batches laid end to end, as they
     /// came from a producer. The log assigns offsets from its end and stamps `leaderEpoch`;
-    /// nothing else in the bytes changes unless the topic uses LogAppendTime. The leader epoch
+    /// nothing else in the bytes changes unless the topic uses LogAppendTime or the batch is
+    /// rewritten (see below). The leader epoch
     /// cache is assigned (`leaderEpoch`, first offset): a new epoch starts there, the current
     /// one is unchanged (see `LeaderEpochCache.assign` for the rest); -1 records nothing.
     ///
-    /// Validation (outside the lock): header, CRC, every record's structure, batch size
-    /// against max.message.bytes, and non-null keys on compacted topics.
+    /// Validation (outside the lock, see `LogValidator`): header, CRC, every record's
+    /// structure (compressed batches are decompressed), batch size against max.message.bytes,
+    /// and non-null keys on compacted topics. A batch whose codec is not the one the topic's
+    /// `compression.type` stores, or whose inner offsets are not 0, 1, 2, …, is rewritten first;
+    /// the others are stored as sent.
     ///
     /// Idempotent batches (producerId ≥ 0) are then checked against the producer state (under
     /// the lock, in order, so batches of one producer in one request must chain): a sequence
@@ -163,29 +167,9 @@ public final class PartitionLog: @unchecked Sendable {
     @discardableResult
     public func append(_ records: [UInt8], leaderEpoch: Int32 = 0) throws -> LogAppendInfo {
         let config = self.config
-        let locations: [MemoryRecords.BatchLocation]
-        do {
-            locations = try MemoryRecords.batches(in: records)
-            try records.withBytes { (b) throws(RecordBatchError) in
-                for loc in locations {
-                    try RecordBatch.validate(UnsafeRawBufferPointer(rebasing: b[loc.range]), header: loc.header, records: true)
-                }
-            }
-        } catch {
-            throw StorageError.invalidRecord(error)
-        }
-        guard !locations.isEmpty else { throw StorageError.invalidRecord(.truncated(needed: RecordBatchHeader.size, available: 0)) }
-        for loc in locations {
-            // Kafka refuses empty batches from clients: they would claim an offset for nothing.
-            if loc.header.recordCount == 0 { throw StorageError.invalidRecord(.invalidRecordCount(0)) }
-            if loc.header.totalSize > config.maxMessageBytes {
-                throw StorageError.recordTooLarge(size: loc.header.totalSize, max: config.maxMessageBytes)
-            }
-            if config.compressionType == "uncompressed", loc.header.attributes.compression != CompressionType.none {
-                throw StorageError.recordRejected("topic \(topicPartition.topic) has compression.type=uncompressed and eddy does not decompress on the broker; send uncompressed batches")
-            }
-        }
-        if config.compact { try Self.requireKeys(records, locations) }
+        let validated = try LogValidator(config: config, topicPartition: topicPartition).validate(records)
+        let records = validated.records
+        let locations = validated.locations
 
         let (info, needsCheckpoint) = try lock.withLock { () throws -> (LogAppendInfo, Bool) in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
@@ -272,17 +256,6 @@ public final class PartitionLog: @unchecked Sendable {
                     parts.append(UnsafeRawBufferPointer(rebasing: src[loc.position + prefixSize ..< loc.range.upperBound]))
                 }
                 try activeSegment.append(parts: parts, batches: headers)
-            }
-        }
-    }
-
-    /// Kafka rejects records without a key on compacted topics.
-    static func requireKeys(_ records: [UInt8], _ locations: [MemoryRecords.BatchLocation]) throws {
-        try records.withUnsafeBytes { b in
-            for loc in locations where loc.header.attributes.compression == CompressionType.none && !loc.header.attributes.isControl {
-                try RecordBatch.forEachRecord(in: UnsafeRawBufferPointer(rebasing: b[loc.range]), header: loc.header) { r in
-                    if r.key == nil { throw StorageError.recordRejected("compacted topic cannot accept a record without a key") }
-                }
             }
         }
     }

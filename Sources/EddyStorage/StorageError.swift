@@ -33,6 +33,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     public var errorCode: ErrorCode {
         switch self {
         case .offsetOutOfRange: .offsetOutOfRange
+        // A compressed batch eddy cannot decode here (no codec library), or that expands past
+        // the decompression limit, is not corrupt: the codec's own error says what it is.
+        case let .invalidRecord(.compression(e)): e.errorCode
         case .invalidRecord, .corruptBatch: .corruptMessage
         case .recordRejected: .invalidRecord
         case .recordTooLarge: .messageTooLarge

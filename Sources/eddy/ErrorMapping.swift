@@ -18,6 +18,7 @@ enum ErrorMapping {
             }
         case let e as DataDirectoryLock.LockError: e.description
         case let e as ClientError: e.description
+        case let .compression(e) as RecordBatchError: "\(e.errorCode.name): \(e.description)"
         case let e as RecordBatchError: "CORRUPT_MESSAGE: \(e.description)"
         default: nil
         }

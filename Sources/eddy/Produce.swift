@@ -59,6 +59,10 @@ struct Produce: ParsableCommand {
         "Number batches so retries neither duplicate nor reorder records (enable.idempotence; on by default unless --acks is not all)."))
     var idempotence: Bool?
 
+    @Option(help: ArgumentHelp("Compress each batch with this codec (compression.type, default none).",
+                               valueName: "none|gzip|snappy|lz4|zstd"))
+    var compressionType: String?
+
     @Option(name: .customLong("producer-property"),
             help: ArgumentHelp("A producer setting by its Kafka name (repeatable), e.g. retries=5.", valueName: "key=value"))
     var producerProperties: [String] = []
@@ -93,6 +97,7 @@ struct Produce: ParsableCommand {
         if let lingerMs { c.lingerMs = lingerMs }
         if let timeoutMs { c.requestTimeoutMs = Int64(timeoutMs) }
         if let idempotence { c.enableIdempotence = idempotence }
+        if let compressionType { try c.set("compression.type", compressionType) }
         if let maxMessageBytes { c.batchSize = min(c.batchSize, maxMessageBytes) }
         try c.validate()
         return c

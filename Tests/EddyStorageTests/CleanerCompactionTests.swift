@@ -202,20 +202,29 @@ import Testing
         #expect(try F.headers(stale.segments[0].bytes).map(\.baseOffset) == [1, 2])
     }
 
-    @Test func copiesControlAndUndecodableBatchesUnchanged() throws {
+    @Test func copiesControlBatchesUnchangedAndRefusesCorruptCompressedOnes() throws {
+        let control = F.batch(1, [.kv("ctl", "marker", ts: 2)], attributes: RecordBatchAttributes(isControl: true),
+                              producerId: 5, producerEpoch: 0)
+        let later = F.batch(2, [.kv("a", "2", ts: 3)])
+        let seg = F.batch(0, [.kv("a", "1", ts: 1)]) + control + later
+        let r = try LogCompactor(config: try F.config(), now: t0)
+            .clean(segments: [F.segment(0, seg)], firstDirtyOffset: 0, firstUncleanableOffset: 3)
+        #expect(r.segments[0].bytes == control + later)
+        #expect(r.stats.batchesCopiedUninspected == 1)
+        // The gzip bits over records that are no gzip stream: compressed batches are read now,
+        // so this one is corrupt.
         var gz = try RecordBatch(bytes: F.batch(0, [.kv("a", "1", ts: 1)]))
         var raw = gz.bytes
         raw[RecordBatchHeader.attributesOffset + 1] |= CompressionType.gzip.rawValue
         gz = try RecordBatch(bytes: raw)
         gz.reseal()
-        let control = F.batch(1, [.kv("ctl", "marker", ts: 2)], attributes: RecordBatchAttributes(isControl: true),
-                              producerId: 5, producerEpoch: 0)
-        let later = F.batch(2, [.kv("a", "2", ts: 3)])
-        let seg = gz.bytes + control + later
-        let r = try LogCompactor(config: try F.config(), now: t0)
-            .clean(segments: [F.segment(0, seg)], firstDirtyOffset: 0, firstUncleanableOffset: 3)
-        #expect(r.segments[0].bytes == seg)
-        #expect(r.stats.batchesCopiedUninspected == 2)
+        #expect {
+            _ = try LogCompactor(config: try F.config(), now: t0)
+                .clean(segments: [F.segment(0, gz.bytes + control + later)], firstDirtyOffset: 0, firstUncleanableOffset: 3)
+        } throws: { error in
+            guard case let .corruptBatch(_, position, .compression(.corrupt(codec: .gzip, _))) = error as? LogCleanerError else { return false }
+            return position == 0
+        }
     }
 
     @Test func offsetMapThatFillsLimitsTheRoundAndLaterRoundsFinish() throws {

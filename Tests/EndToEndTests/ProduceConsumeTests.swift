@@ -66,7 +66,7 @@ import Testing
     @Test(arguments: [
         ["--producer-property", "retries"], ["--producer-property", "no.such.setting=1"],
         ["--producer-property", "acks=2"], ["--acks", "1", "--idempotence"], ["--linger-ms", "-1"],
-        ["--producer-property", "compression.type=gzip"],
+        ["--producer-property", "compression.type=brotli"], ["--compression-type", "uncompressed"],
     ])
     func badProducerSettingsAreUsageErrors(flags: [String]) throws {
         let dir = TempDataDir()
@@ -74,6 +74,38 @@ import Testing
         let r = try Eddy.run(["produce", "--topic", "t"] + flags + dir.flag, stdin: Array("x\n".utf8))
         #expect(r.status == 2, "\(flags): \(r)")
         #expect(r.stderr.hasPrefix("eddy: "), "\(flags): \(r)")
+    }
+
+    /// `--compression-type` compresses each batch with the codec; the broker stores it as sent
+    /// (compression.type=producer) and consume decompresses. A topic's compression.type other
+    /// than producer recompresses.
+    @Test func compressedBatchesRoundTrip() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try dir.createTopic("t", partitions: 1)
+        try dir.createTopic("g", partitions: 1, configs: ["compression.type=gzip"])
+        let codecs = ["none", "gzip", "snappy", "lz4", "zstd"]
+        for codec in codecs {
+            let input = (0 ..< 300).map { "\(codec)-\($0 % 10):value \($0) of \(codec)\n" }.joined()
+            let r = try Eddy.run(["produce", "--topic", "t", "--key-separator", ":", "--compression-type", codec] + dir.flag,
+                                 stdin: Array(input.utf8))
+            try #require(r.status == 0, "\(codec): \(r)")
+            let g = try Eddy.run(["produce", "--topic", "g", "--compression-type", codec] + dir.flag, stdin: Array("x\ny\n".utf8))
+            try #require(g.status == 0, "\(codec): \(g)")
+        }
+        let c = try Eddy.run(["consume", "--topic", "t", "--exit-at-end", "--format", "%o %k %s\\n"] + dir.flag)
+        try #require(c.status == 0, "\(c)")
+        #expect(c.outLines == codecs.enumerated().flatMap { n, codec in
+            (0 ..< 300).map { "\(n * 300 + $0) \(codec)-\($0 % 10) value \($0) of \(codec)" }
+        })
+        let files = PartitionFiles(directory: dir.partitionDirectory("t", 0))
+        let codecsStored = try files.segmentLogs().flatMap { try files.batches($0) }.compactMap { $0.header.attributes.compression?.name }
+        #expect(Set(codecsStored) == Set(codecs))
+        #expect(try files.verifyContiguous("t") == 1500)
+        let gzipFiles = PartitionFiles(directory: dir.partitionDirectory("g", 0))
+        #expect(try gzipFiles.segmentLogs().flatMap { try gzipFiles.batches($0) }.allSatisfy { $0.header.attributes.compression == .gzip })
+        let gc = try Eddy.run(["consume", "--topic", "g", "--exit-at-end"] + dir.flag)
+        #expect(gc.outLines == Array(repeating: ["x", "y"], count: codecs.count).flatMap { $0 })
     }
 
     @Test func keysGoToMurmur2PartitionsAndFormatTokensRender() throws {

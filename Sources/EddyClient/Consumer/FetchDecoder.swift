@@ -9,6 +9,9 @@ import EddyProtocol
 /// - a fetch returns whole batches, so the first may begin before the fetch offset: its records
 ///   below the fetch offset are skipped;
 /// - control batches (transaction markers) carry no records for the application;
+/// - a compressed batch's records are decompressed (gzip, snappy in either framing, lz4, zstd,
+///   through the system's libraries; see `CompressionCodec`) into a buffer of their own, which
+///   that batch's records then point into;
 /// - `nextOffset` is the offset after the last complete batch (not after its last record: a
 ///   compacted batch may end in a gap), so the next fetch does not return the same batch again.
 enum FetchDecoder {
@@ -20,13 +23,38 @@ enum FetchDecoder {
     }
 
     /// - Throws: `.broker(.corruptMessage, ...)` when a batch's CRC does not match (with
-    ///   `checkCrcs`) or its records are malformed; `.broker(.unsupportedCompressionType, ...)`
-    ///   for a compressed batch (eddy writes none).
+    ///   `checkCrcs`), its records are malformed or its compressed data is corrupt;
+    ///   `.broker(.unsupportedCompressionType, ...)` when the codec's library is missing (the
+    ///   message names the package to install); `.broker(.messageTooLarge, ...)` when a batch
+    ///   decompresses to more than `CompressionCodec.defaultMaxDecompressedBytes`.
     static func decode(_ bytes: [UInt8], topic: String, partition: Int32, fetchOffset: Int64,
                        checkCrcs: Bool) throws(ClientError) -> Decoded {
         var records: [ConsumerRecord] = []
         var nextOffset = fetchOffset
         let buffer = ConsumerRecord.Buffer(topic: topic, bytes: bytes)
+        /// Appends the records of `section` (at or after the fetch offset), whose bytes are
+        /// `storage`'s starting at `base`.
+        func append(_ section: UnsafeRawBufferPointer, of header: RecordBatchHeader, storage: ConsumerRecord.Buffer,
+                    base: UnsafeRawPointer?) throws {
+            let logAppendTime = header.attributes.timestampType == .logAppendTime
+            let timestampType: TimestampType = logAppendTime ? .logAppendTime : .createTime
+            let epoch: Int32? = header.partitionLeaderEpoch >= 0 ? header.partitionLeaderEpoch : nil
+            try RecordBatch.forEachRecord(inSection: section, header: header) { r in
+                let offset = header.baseOffset &+ Int64(r.offsetDelta)
+                guard offset >= fetchOffset else { return }
+                func start(_ p: UnsafeRawBufferPointer?) -> Int32 {
+                    guard let base, let address = p?.baseAddress else { return 0 }
+                    return Int32(truncatingIfNeeded: address - base)
+                }
+                records.append(ConsumerRecord(
+                    buffer: storage, partition: partition, offset: offset,
+                    timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp &+ r.timestampDelta,
+                    timestampType: timestampType, leaderEpoch: epoch,
+                    keyStart: start(r.key), keyLength: r.key.map { Int32($0.count) } ?? -1,
+                    valueStart: start(r.value), valueLength: r.value.map { Int32($0.count) } ?? -1,
+                    headersStart: start(r.rawHeaders), headersLength: Int32(r.rawHeaders.count), headerCount: r.headerCount))
+            }
+        }
         let result: Result<Void, ClientError> = bytes.withUnsafeBytes { buf in
             guard let base = buf.baseAddress else { return .success(()) }
             let batches: [MemoryRecords.BatchLocation]
@@ -45,28 +73,19 @@ enum FetchDecoder {
                     }
                 }
                 if !header.attributes.isControl, header.lastOffset >= fetchOffset {
-                    guard header.attributes.compression == CompressionType.none else {
-                        return .failure(.broker(.unsupportedCompressionType,
-                                                message: "batch at offset \(header.baseOffset) of \(topic)-\(partition) is compressed (\(header.attributes.compressionCode)); eddy's consumer reads uncompressed batches"))
-                    }
-                    let logAppendTime = header.attributes.timestampType == .logAppendTime
-                    let timestampType: TimestampType = logAppendTime ? .logAppendTime : .createTime
-                    let epoch: Int32? = header.partitionLeaderEpoch >= 0 ? header.partitionLeaderEpoch : nil
                     do {
-                        try RecordBatch.forEachRecord(in: batch, header: header) { r in
-                            let offset = header.baseOffset &+ Int64(r.offsetDelta)
-                            guard offset >= fetchOffset else { return }
-                            func start(_ p: UnsafeRawBufferPointer?) -> Int32 {
-                                p?.baseAddress.map { Int32(truncatingIfNeeded: $0 - base) } ?? 0
+                        if header.attributes.compression == CompressionType.none {
+                            try append(UnsafeRawBufferPointer(rebasing: batch[RecordBatchHeader.size...]), of: header,
+                                       storage: buffer, base: base)
+                        } else {
+                            let plain = try RecordBatch.decompressedRecords(in: batch, header: header)
+                            let storage = ConsumerRecord.Buffer(topic: topic, bytes: plain)
+                            try storage.bytes.withUnsafeBytes { section in
+                                try append(section, of: header, storage: storage, base: section.baseAddress)
                             }
-                            records.append(ConsumerRecord(
-                                buffer: buffer, partition: partition, offset: offset,
-                                timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp &+ r.timestampDelta,
-                                timestampType: timestampType, leaderEpoch: epoch,
-                                keyStart: start(r.key), keyLength: r.key.map { Int32($0.count) } ?? -1,
-                                valueStart: start(r.value), valueLength: r.value.map { Int32($0.count) } ?? -1,
-                                headersStart: start(r.rawHeaders), headersLength: Int32(r.rawHeaders.count), headerCount: r.headerCount))
                         }
+                    } catch let RecordBatchError.compression(e) {
+                        return .failure(.broker(e.errorCode, message: "batch at offset \(header.baseOffset) of \(topic)-\(partition): \(e)"))
                     } catch {
                         return .failure(corrupt(topic, partition, "batch at offset \(header.baseOffset): \(error)"))
                     }

@@ -57,18 +57,22 @@ final class ProducerBatch: @unchecked Sendable {
         var completion: SendCompletion
     }
 
-    init(id: UInt64, topicPartition: TopicPartition, createdMs: Int64, capacity: Int, reservedMemory: Int) {
+    init(id: UInt64, topicPartition: TopicPartition, createdMs: Int64, capacity: Int, reservedMemory: Int,
+         compression: CompressionType = .none) {
         self.id = id
         self.topicPartition = topicPartition
         self.createdMs = createdMs
         self.reservedMemory = reservedMemory
-        builder = RecordBatchBuilder(capacity: capacity)
+        builder = RecordBatchBuilder(attributes: RecordBatchAttributes(compression: compression), capacity: capacity)
     }
 
     var isOpen: Bool { builder != nil }
 
     /// Bytes the batch takes now (encoded size, or what it would be if closed now).
     var sizeInBytes: Int { builder?.estimatedSize ?? closedSize }
+
+    /// Bytes sent: the encoded (compressed) size once encoded, else `sizeInBytes`.
+    var sentSize: Int { bytes.isEmpty ? sizeInBytes : bytes.count }
 
     /// Appends one record. Precondition: open.
     func append(timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader], completion: SendCompletion?) {
@@ -89,11 +93,18 @@ final class ProducerBatch: @unchecked Sendable {
         builder = nil
     }
 
-    /// Encodes a closed batch (CRC included) if not done yet. Called by the sender task only.
+    /// Encodes a closed batch (CRC included), compressed with compression.type, if not done
+    /// yet. Called by the sender task only.
     func encode() {
         guard let b = sealed else { return }
         sealed = nil
-        bytes = b.build().bytes
+        do {
+            bytes = try b.seal().bytes
+        } catch {
+            // The codec's library loaded when the producer was configured, so only running out
+            // of memory gets here: the records still go, uncompressed.
+            bytes = b.buildUncompressed().bytes
+        }
         if producerId >= 0 {
             ProducerBatch.stamp(&bytes, producerId: producerId, epoch: producerEpoch, baseSequence: baseSequence)
         }

@@ -1,3 +1,5 @@
+import EddyProtocol
+
 /// `acks`: how many replicas must have a batch before the leader answers a Produce request.
 public enum ProducerAcks: Sendable, Equatable, CustomStringConvertible {
     /// `all` (or -1): every in-sync replica, and at least min.insync.replicas of them.
@@ -100,8 +102,14 @@ public struct ProducerConfig: Sendable, Equatable {
     public var clientId = "producer"
     /// `max.request.size`: the largest record, and the most bytes of batches in one request.
     public var maxRequestSize: Int = ProducerConfig.defaultMaxRequestSize
-    /// `compression.type`: only `none` is supported.
+    /// `compression.type`: the codec batches are compressed with, `none` (the default), `gzip`,
+    /// `snappy`, `lz4` or `zstd`, run in the system's library for it (see `CompressionCodec`).
+    /// Batches fill up to batch.size *uncompressed* (Kafka estimates the compressed size
+    /// instead), so a compressed batch is smaller on the wire than batch.size.
     public var compressionType = "none"
+
+    /// The codec `compressionType` names (`.none` when it names none, which `validate()` refuses).
+    public var compression: CompressionType { CompressionType(name: compressionType) ?? .none }
 
     public init() {}
 
@@ -134,8 +142,9 @@ public struct ProducerConfig: Sendable, Equatable {
         case "buffer.memory": bufferMemory = try Self.int(key, v, min: 0)
         case "client.id": clientId = value
         case "compression.type":
-            guard v == "none" else {
-                throw .invalidConfig(key: key, value: value, reason: "compression \(v) is not supported; eddy writes uncompressed batches (none)")
+            guard CompressionType.producerNames.contains(v) else {
+                throw .invalidConfig(key: key, value: value,
+                                     reason: "must be one of \(CompressionType.producerNames.joined(separator: ", "))")
             }
             compressionType = v
         case "delivery.timeout.ms": deliveryTimeoutMs = Int64(try Self.int(key, v, min: 0))
@@ -174,9 +183,15 @@ public struct ProducerConfig: Sendable, Equatable {
             throw .invalidConfig(key: "max.in.flight.requests.per.connection", value: "\(maxInFlightRequestsPerConnection)",
                                  reason: "must be at least 1")
         }
-        if compressionType != "none" {
+        guard CompressionType.producerNames.contains(compressionType), let codec = CompressionType(name: compressionType) else {
             throw .invalidConfig(key: "compression.type", value: compressionType,
-                                 reason: "compression \(compressionType) is not supported; eddy writes uncompressed batches (none)")
+                                 reason: "must be one of \(CompressionType.producerNames.joined(separator: ", "))")
+        }
+        // The codec's library must load (a missing one names the package to install).
+        do throws(CompressionError) {
+            _ = try CompressionCodec.system(codec)
+        } catch {
+            throw .invalidConfig(key: "compression.type", value: compressionType, reason: error.description)
         }
         if let d = deliveryTimeoutMs {
             if d < 0 { throw .invalidConfig(key: "delivery.timeout.ms", value: "\(d)", reason: "must be at least 0") }

@@ -178,7 +178,7 @@ extension ProducerCore {
         accumulator.done(b)
         _metrics.recordsSent += b.recordCount
         _metrics.batchesSent += 1
-        _metrics.bytesSent += b.sizeInBytes
+        _metrics.bytesSent += b.sentSize
         let completions = b.completions(baseOffset: baseOffset, logAppendTimeMs: logAppendTimeMs)
         var work: [() -> Void] = grantMemoryLocked()
         if !completions.isEmpty {

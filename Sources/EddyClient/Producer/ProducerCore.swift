@@ -49,7 +49,8 @@ final class ProducerCore: @unchecked Sendable {
         deliveryTimeoutMs = config.effectiveDeliveryTimeoutMs
         let settings = RecordAccumulator.Settings(batchSize: config.batchSize, lingerMs: config.lingerMs,
                                                   retryBackoffMs: config.retryBackoffMs, deliveryTimeoutMs: deliveryTimeoutMs,
-                                                  bufferMemory: config.bufferMemory, maxRequestSize: config.maxRequestSize)
+                                                  bufferMemory: config.bufferMemory, maxRequestSize: config.maxRequestSize,
+                                                  compression: config.compression)
         accumulator = RecordAccumulator(settings: settings,
                                         partitioner: Partitioner(batchSize: config.batchSize, ignoreKeys: config.partitionerIgnoreKeys,
                                                                  random: random))

@@ -35,6 +35,8 @@ struct RecordAccumulator: Sendable {
         var deliveryTimeoutMs: Int64
         var bufferMemory: Int
         var maxRequestSize: Int
+        /// compression.type: the codec of every batch.
+        var compression: CompressionType = .none
     }
 
     struct TopicInfo: Sendable, Equatable {
@@ -157,7 +159,8 @@ struct RecordAccumulator: Sendable {
         } else {
             return .needsMemory(reserve)
         }
-        let batch = ProducerBatch(id: nextBatchId, topicPartition: tp, createdMs: nowMs(), capacity: reserve, reservedMemory: reserve)
+        let batch = ProducerBatch(id: nextBatchId, topicPartition: tp, createdMs: nowMs(), capacity: reserve, reservedMemory: reserve,
+                                  compression: settings.compression)
         nextBatchId += 1
         incomplete.insert(batch.id)
         batch.append(timestamp: timestamp, key: key, value: value, headers: headers, completion: completion)

@@ -9,8 +9,11 @@ import EddyProtocol
 /// the future. Records without a key are dropped (Kafka counts them as invalid).
 ///
 /// Batch rule (RecordBatch v2 only):
-/// - Control batches and batches compressed with a codec eddy cannot decode are copied
-///   unchanged, records unseen (see `CleanerStats.batchesCopiedUninspected`).
+/// - Control batches, and compressed batches whose codec library this process cannot load,
+///   are copied unchanged, records unseen (see `CleanerStats.batchesCopiedUninspected`).
+/// - A compressed batch's records are decompressed and filtered like any other's; when it is
+///   re-encoded, its surviving records are compressed again with the same codec (Kafka's
+///   `MemoryRecords.filterTo` keeps the original batch's compression type).
 /// - A batch that keeps every record and needs no new delete horizon is copied byte for byte.
 /// - A batch that loses records, or keeps a tombstone but has no delete horizon yet, is
 ///   re-encoded: same baseOffset, partitionLeaderEpoch, attributes, lastOffsetDelta (so the
@@ -50,9 +53,7 @@ struct BatchFilter {
         stats.batchesRead += 1
         stats.bytesRead += batch.count
 
-        guard !h.attributes.isControl, h.attributes.compression == CompressionType.none else {
-            // Transaction markers need transaction state to be removed safely, and a batch that
-            // cannot be decoded cannot be filtered: both stay as they are.
+        func copyUninspected() -> Outcome {
             stats.batchesCopiedUninspected += 1
             stats.recordsRead += Int(h.recordCount)
             stats.recordsWritten += Int(h.recordCount)
@@ -60,13 +61,36 @@ struct BatchFilter {
             stats.bytesWritten += batch.count
             return .keepOriginal
         }
+        // Transaction markers need transaction state to be removed safely: they stay as they are.
+        guard !h.attributes.isControl else { return copyUninspected() }
+        guard h.attributes.compression != CompressionType.none else {
+            return try filterRecords(UnsafeRawBufferPointer(rebasing: batch[RecordBatchHeader.size...]), of: batch, header: h,
+                                     corrupt: corrupt, stats: &stats)
+        }
+        let plain: [UInt8]
+        do {
+            plain = try RecordBatch.decompressedRecords(in: batch, header: h)
+        } catch let .compression(e) where LogCompactor.isUnavailable(e) {
+            // A batch that cannot be decoded here cannot be filtered: it stays as it is.
+            return copyUninspected()
+        } catch {
+            throw corrupt(error)
+        }
+        return try plain.withUnsafeBytes { section in
+            try filterRecords(section, of: batch, header: h, corrupt: corrupt, stats: &stats)
+        }
+    }
 
+    /// Filters the records of `batch` found in `section` (its records, decompressed if it is
+    /// compressed): the record and batch rules of the type's documentation.
+    private func filterRecords(_ section: UnsafeRawBufferPointer, of batch: UnsafeRawBufferPointer, header h: RecordBatchHeader,
+                               corrupt: (RecordBatchError) -> LogCleanerError, stats: inout CleanerStats) throws -> Outcome {
         let horizon: Int64? = h.attributes.hasDeleteHorizon ? h.baseTimestamp : nil
         var retained: [(view: RecordView, range: Range<Int>, timestamp: Int64)] = []
         var containsTombstones = false
         var read = 0
         var previousDelta: Int32 = -1
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: batch[RecordBatchHeader.size...]))
+        var r = ByteReader(section)
         while r.remaining > 0 {
             guard read < Int(h.recordCount) else { throw corrupt(.invalidRecordCount(h.recordCount)) }
             let start = r.position
@@ -108,8 +132,7 @@ struct BatchFilter {
             return .keepOriginal
         }
         let newHorizon = needsHorizon ? BatchFilter.saturatingAdd(now, deleteRetentionMs) : horizon
-        let bytes = try rebuild(h, records: retained, recordBytes: UnsafeRawBufferPointer(rebasing: batch[RecordBatchHeader.size...]),
-                                deleteHorizon: newHorizon)
+        let bytes = try rebuild(h, records: retained, recordBytes: section, deleteHorizon: newHorizon, corrupt: corrupt)
         stats.bytesWritten += bytes.count
         return .replace(bytes)
     }
@@ -141,7 +164,8 @@ struct BatchFilter {
 
     /// Re-encodes the surviving records into a new batch with the original header fields.
     private func rebuild(_ h: RecordBatchHeader, records: [(view: RecordView, range: Range<Int>, timestamp: Int64)],
-                         recordBytes: UnsafeRawBufferPointer, deleteHorizon: Int64?) throws -> [UInt8] {
+                         recordBytes: UnsafeRawBufferPointer, deleteHorizon: Int64?,
+                         corrupt: (RecordBatchError) -> LogCleanerError) throws -> [UInt8] {
         let newBase = deleteHorizon ?? records[0].timestamp
         var attributes = h.attributes
         attributes.hasDeleteHorizon = deleteHorizon != nil
@@ -175,6 +199,19 @@ struct BatchFilter {
             if let value = v.value { w.writeBytes(value) }
             w.writeVarint(Int64(v.headerCount))
             w.writeBytes(v.rawHeaders)
+        }
+        if let codec = h.attributes.compression, codec != .none {
+            // The surviving records, compressed again as one stream with the batch's codec.
+            let compressed: [UInt8]
+            do {
+                compressed = try w.bytes.withBytes { (all) throws(CompressionError) -> [UInt8] in
+                    try CompressionCodec.system(codec).compress(UnsafeRawBufferPointer(rebasing: all[RecordBatchHeader.size...]))
+                }
+            } catch {
+                throw corrupt(.compression(error))
+            }
+            w.bytes.removeSubrange(RecordBatchHeader.size...)
+            w.writeBytes(compressed)
         }
         return BatchFilter.seal(&w)
     }

@@ -101,8 +101,8 @@ public struct CleanerStats: Sendable, Equatable {
     public var batchesRemoved = 0
     /// Batches kept as a bare header with no records (producer state or the round's last offset).
     public var emptyBatchesRetained = 0
-    /// Batches kept byte for byte without looking at their records: compressed with a codec
-    /// eddy cannot decode, or control batches (transaction markers).
+    /// Batches kept byte for byte without looking at their records: control batches
+    /// (transaction markers), or compressed with a codec whose library this process cannot load.
     public var batchesCopiedUninspected = 0
     /// Fraction of the offset map's memory in use at the end of indexing.
     public var mapUtilization = 0.0

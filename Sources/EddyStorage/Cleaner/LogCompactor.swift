@@ -117,28 +117,34 @@ public struct LogCompactor: Sendable {
             do throws(RecordBatchError) { try RecordBatch.validate(batch, header: h, records: false) } catch {
                 throw LogCleanerError.corruptBatch(segmentBaseOffset: segment.baseOffset, position: position, error)
             }
-            // Control batches have no data keys; undecodable batches cannot be indexed, which
-            // only means older records of their keys are kept.
-            if !h.attributes.isControl, h.attributes.compression == CompressionType.none {
-                var r = ByteReader(UnsafeRawBufferPointer(rebasing: batch[RecordBatchHeader.size...]))
-                while r.remaining > 0 {
-                    let v: RecordView
-                    do throws(RecordBatchError) { v = try RecordView.parse(&r) } catch {
-                        throw LogCleanerError.corruptBatch(segmentBaseOffset: segment.baseOffset, position: position, error)
-                    }
-                    guard v.offsetDelta >= 0, v.offsetDelta <= h.lastOffsetDelta else {
-                        throw LogCleanerError.corruptBatch(segmentBaseOffset: segment.baseOffset, position: position,
-                                                           .invalidOffsetDelta(expected: h.lastOffsetDelta, found: v.offsetDelta))
-                    }
-                    let offset = h.baseOffset + Int64(v.offsetDelta)
-                    if let key = v.key, offset >= start {
-                        guard map.put(key, offset: offset) else {
-                            full = true
-                            return false
+            // Control batches have no data keys. A compressed batch's records are decompressed;
+            // one whose codec library is missing cannot be indexed, which only means older
+            // records of its keys are kept.
+            if !h.attributes.isControl {
+                do {
+                    try RecordBatch.withRecords(in: batch, header: h) { section in
+                        var r = ByteReader(section)
+                        while r.remaining > 0 {
+                            let v = try RecordView.parse(&r)
+                            guard v.offsetDelta >= 0, v.offsetDelta <= h.lastOffsetDelta else {
+                                throw RecordBatchError.invalidOffsetDelta(expected: h.lastOffsetDelta, found: v.offsetDelta)
+                            }
+                            let offset = h.baseOffset + Int64(v.offsetDelta)
+                            if let key = v.key, offset >= start {
+                                guard map.put(key, offset: offset) else {
+                                    full = true
+                                    return
+                                }
+                            }
+                            stats.mapRecordsRead += 1
                         }
                     }
-                    stats.mapRecordsRead += 1
+                } catch let RecordBatchError.compression(e) where LogCompactor.isUnavailable(e) {
+                    // Not indexed; the filter copies the batch as it is.
+                } catch let e as RecordBatchError {
+                    throw LogCleanerError.corruptBatch(segmentBaseOffset: segment.baseOffset, position: position, e)
                 }
+                if full { return false }
             }
             map.updateLatestOffset(h.lastOffset)
             return true
@@ -147,6 +153,13 @@ public struct LogCompactor: Sendable {
         // are covered too.
         if !full { map.updateLatestOffset(endOffset - 1) }
         return full
+    }
+
+    /// Whether `error` says a codec cannot run in this process (its library is missing): such
+    /// batches are kept as they are rather than failing the round.
+    static func isUnavailable(_ error: CompressionError) -> Bool {
+        if case .libraryUnavailable = error { return true }
+        return false
     }
 
     /// Kafka's `groupSegmentsBySize`: consecutive segments whose `.log` sizes sum to at most

@@ -1,0 +1,48 @@
+/// Compression codec of a RecordBatch, in attribute bits 0-2 (Kafka's `CompressionType`).
+///
+/// A compressed batch keeps its 61-byte header in the clear; everything after it (the
+/// records, laid out exactly as in an uncompressed batch) is one compressed stream:
+///
+/// - gzip: a gzip stream (RFC 1952: deflate with the gzip header and CRC-32 trailer), as Java's
+///   `GZIPOutputStream` writes it.
+/// - snappy: either a raw snappy block (librdkafka and most non-Java clients) or snappy-java's
+///   "xerial" framing (Java clients, and Kafka's broker when it recompresses): the 8-byte magic
+///   `82 53 4E 41 50 50 59 00` (`\x82SNAPPY\0`), int32 version, int32 compatible version,
+///   then blocks of int32 length + a raw snappy block. Both decode; eddy writes the framing.
+/// - lz4: the LZ4 frame format (magic `04 22 4D 18`) with independent blocks, which Kafka's
+///   `KafkaLZ4BlockInputStream` requires (it refuses linked blocks).
+/// - zstd: one or more zstd frames (the frame header may omit the content size).
+///
+/// All integers in the framings are big-endian. The codecs run in the system's libraries,
+/// loaded when first used (see `CompressionCodec`).
+public enum CompressionType: UInt8, Sendable, CaseIterable {
+    case none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4
+
+    /// Kafka's `compression.type` names (a topic's `producer` and `uncompressed` are not codecs:
+    /// see `init(name:)`).
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .gzip: "gzip"
+        case .snappy: "snappy"
+        case .lz4: "lz4"
+        case .zstd: "zstd"
+        }
+    }
+
+    /// The codec a producer's `compression.type` names (`none`, `gzip`, `snappy`, `lz4`,
+    /// `zstd`); a topic's `uncompressed` is accepted as `none`. Nil for anything else.
+    public init?(name: String) {
+        switch name {
+        case "none", "uncompressed": self = .none
+        case "gzip": self = .gzip
+        case "snappy": self = .snappy
+        case "lz4": self = .lz4
+        case "zstd": self = .zstd
+        default: return nil
+        }
+    }
+
+    /// The producer's `compression.type` values, in Kafka's order.
+    public static let producerNames = ["none", "gzip", "snappy", "lz4", "zstd"]
+}
