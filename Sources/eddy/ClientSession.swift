@@ -45,8 +45,8 @@ final class RemoteSession: ClientSession {
     }
 
     /// Runs `body` with an admin client of this session.
-    func withAdmin<T: Sendable>(_ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        let client = makeClient(clientId: "eddy-admin", requestTimeoutMs: 30_000)
+    func withAdmin<T: Sendable>(clientId: String = "eddy-admin", _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
+        let client = makeClient(clientId: clientId, requestTimeoutMs: 30_000)
         defer { client.close() }
         return try blockingAwait { try await body(Admin(client: client)) }
     }

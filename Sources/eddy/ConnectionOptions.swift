@@ -32,12 +32,10 @@ enum Remote {
     /// Runs `body` with an admin client connected to `servers`, then closes the connections.
     static func withAdmin<T: Sendable>(_ servers: [BrokerAddress], clientId: String,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        let transport = NetworkTransport(bootstrapServers: servers, clientId: clientId)
-        defer { transport.close() }
-        let client = KafkaClient(transport: transport, bootstrapNodes: transport.bootstrapNodes, clientId: clientId)
-        defer { client.close() }
+        let session = RemoteSession(servers: servers, clientId: clientId)
+        defer { try? session.close() }
         do {
-            return try blockingAwait { try await body(Admin(client: client)) }
+            return try session.withAdmin(clientId: clientId, body)
         } catch let ClientError.transport(e) where e.node < 0 {
             // Only bootstrap nodes were tried: nothing answered at all.
             throw EddyError("cannot reach \(servers.map(\.description).joined(separator: ",")): \(e); is eddy serve (or Kafka) running there?")

@@ -35,3 +35,10 @@ func wireEqual(_ a: any WireMessage, _ b: any WireMessage) -> Bool {
     func open<M: WireMessage>(_ a: M) -> Bool { (b as? M) == a }
     return open(a)
 }
+
+/// A domain message with a bridge to its generated wire type (`Wire/Bridge/`).
+protocol WireBridged: Equatable {
+    associatedtype WireForm: WireMessage
+    init(wire: WireForm, version: Int16)
+    func wire(version: Int16) -> WireForm
+}

@@ -1,42 +1,35 @@
 @testable import EddyProtocol
 import Testing
 
-/// A domain message with a bridge to its generated wire type.
-private protocol DataWireBridged: Equatable {
-    associatedtype WireForm: WireMessage
-    init(wire: WireForm, version: Int16)
-    func wire(version: Int16) -> WireForm
-}
-
-extension ProduceRequest: DataWireBridged {}
-extension ProduceResponse: DataWireBridged {}
-extension FetchRequest: DataWireBridged {}
-extension FetchResponse: DataWireBridged {}
-extension ListOffsetsRequest: DataWireBridged {}
-extension ListOffsetsResponse: DataWireBridged {}
-extension MetadataRequest: DataWireBridged {}
-extension MetadataResponse: DataWireBridged {}
-extension OffsetForLeaderEpochRequest: DataWireBridged {}
-extension OffsetForLeaderEpochResponse: DataWireBridged {}
-extension CreateTopicsRequest: DataWireBridged {}
-extension CreateTopicsResponse: DataWireBridged {}
-extension DeleteTopicsRequest: DataWireBridged {}
-extension DeleteTopicsResponse: DataWireBridged {}
-extension DeleteRecordsRequest: DataWireBridged {}
-extension DeleteRecordsResponse: DataWireBridged {}
-extension InitProducerIdRequest: DataWireBridged {}
-extension InitProducerIdResponse: DataWireBridged {}
-extension ApiVersionsRequest: DataWireBridged {}
-extension ApiVersionsResponse: DataWireBridged {}
-extension DescribeConfigsRequest: DataWireBridged {}
-extension DescribeConfigsResponse: DataWireBridged {}
-extension IncrementalAlterConfigsRequest: DataWireBridged {}
-extension IncrementalAlterConfigsResponse: DataWireBridged {}
+extension ProduceRequest: WireBridged {}
+extension ProduceResponse: WireBridged {}
+extension FetchRequest: WireBridged {}
+extension FetchResponse: WireBridged {}
+extension ListOffsetsRequest: WireBridged {}
+extension ListOffsetsResponse: WireBridged {}
+extension MetadataRequest: WireBridged {}
+extension MetadataResponse: WireBridged {}
+extension OffsetForLeaderEpochRequest: WireBridged {}
+extension OffsetForLeaderEpochResponse: WireBridged {}
+extension CreateTopicsRequest: WireBridged {}
+extension CreateTopicsResponse: WireBridged {}
+extension DeleteTopicsRequest: WireBridged {}
+extension DeleteTopicsResponse: WireBridged {}
+extension DeleteRecordsRequest: WireBridged {}
+extension DeleteRecordsResponse: WireBridged {}
+extension InitProducerIdRequest: WireBridged {}
+extension InitProducerIdResponse: WireBridged {}
+extension ApiVersionsRequest: WireBridged {}
+extension ApiVersionsResponse: WireBridged {}
+extension DescribeConfigsRequest: WireBridged {}
+extension DescribeConfigsResponse: WireBridged {}
+extension IncrementalAlterConfigsRequest: WireBridged {}
+extension IncrementalAlterConfigsResponse: WireBridged {}
 
 /// `value` → wire form for `version` → bytes → wire form → domain value. Also checks that the
 /// wire form is canonical: decoding its bytes gives it back, so every field the version lacks
 /// was left at its default.
-private func bridged<T: DataWireBridged>(_ value: T, _ version: Int16) throws -> T {
+private func bridged<T: WireBridged>(_ value: T, _ version: Int16) throws -> T {
     let wire = value.wire(version: version)
     let decoded = try T.WireForm(decoding: wire.encoded(version: version), version: version)
     #expect(decoded == wire, "\(T.self) v\(version): the wire form sets a field the version lacks")
@@ -45,7 +38,7 @@ private func bridged<T: DataWireBridged>(_ value: T, _ version: Int16) throws ->
 
 /// Round-trips `value` in every version of its schema: the result is `kept(version)`, what that
 /// version carries; unless `latestLosesFields`, that is `value` itself in the latest version.
-private func checkEveryVersion<T: DataWireBridged>(_ value: T, latestLosesFields: Bool = false, kept: (Int16) -> T) throws {
+private func checkEveryVersion<T: WireBridged>(_ value: T, latestLosesFields: Bool = false, kept: (Int16) -> T) throws {
     for version in T.WireForm.validVersions {
         #expect(try bridged(value, version) == kept(version), "\(T.self) v\(version)")
     }

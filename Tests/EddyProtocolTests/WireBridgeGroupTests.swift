@@ -1,45 +1,38 @@
 @testable import EddyProtocol
 import Testing
 
-/// A domain message with a bridge to its generated wire type.
-private protocol GroupWireBridged: Equatable {
-    associatedtype WireForm: WireMessage
-    init(wire: WireForm, version: Int16)
-    func wire(version: Int16) -> WireForm
-}
-
-extension OffsetCommitRequest: GroupWireBridged {}
-extension OffsetCommitResponse: GroupWireBridged {}
-extension OffsetFetchRequest: GroupWireBridged {}
-extension OffsetFetchResponse: GroupWireBridged {}
-extension FindCoordinatorRequest: GroupWireBridged {}
-extension FindCoordinatorResponse: GroupWireBridged {}
-extension JoinGroupRequest: GroupWireBridged {}
-extension JoinGroupResponse: GroupWireBridged {}
-extension HeartbeatRequest: GroupWireBridged {}
-extension HeartbeatResponse: GroupWireBridged {}
-extension LeaveGroupRequest: GroupWireBridged {}
-extension LeaveGroupResponse: GroupWireBridged {}
-extension SyncGroupRequest: GroupWireBridged {}
-extension SyncGroupResponse: GroupWireBridged {}
-extension DescribeGroupsRequest: GroupWireBridged {}
-extension DescribeGroupsResponse: GroupWireBridged {}
-extension ListGroupsRequest: GroupWireBridged {}
-extension ListGroupsResponse: GroupWireBridged {}
-extension DeleteGroupsRequest: GroupWireBridged {}
-extension DeleteGroupsResponse: GroupWireBridged {}
-extension OffsetDeleteRequest: GroupWireBridged {}
-extension OffsetDeleteResponse: GroupWireBridged {}
+extension OffsetCommitRequest: WireBridged {}
+extension OffsetCommitResponse: WireBridged {}
+extension OffsetFetchRequest: WireBridged {}
+extension OffsetFetchResponse: WireBridged {}
+extension FindCoordinatorRequest: WireBridged {}
+extension FindCoordinatorResponse: WireBridged {}
+extension JoinGroupRequest: WireBridged {}
+extension JoinGroupResponse: WireBridged {}
+extension HeartbeatRequest: WireBridged {}
+extension HeartbeatResponse: WireBridged {}
+extension LeaveGroupRequest: WireBridged {}
+extension LeaveGroupResponse: WireBridged {}
+extension SyncGroupRequest: WireBridged {}
+extension SyncGroupResponse: WireBridged {}
+extension DescribeGroupsRequest: WireBridged {}
+extension DescribeGroupsResponse: WireBridged {}
+extension ListGroupsRequest: WireBridged {}
+extension ListGroupsResponse: WireBridged {}
+extension DeleteGroupsRequest: WireBridged {}
+extension DeleteGroupsResponse: WireBridged {}
+extension OffsetDeleteRequest: WireBridged {}
+extension OffsetDeleteResponse: WireBridged {}
 
 /// `value` → wire form for `version` → bytes → wire form → domain value.
-private func roundTrip<T: GroupWireBridged>(_ value: T, _ version: Int16) throws -> T {
+private func roundTrip<T: WireBridged>(_ value: T, _ version: Int16) throws -> T {
     let bytes = try value.wire(version: version).encoded(version: version)
     return try T(wire: T.WireForm(decoding: bytes, version: version), version: version)
 }
 
 /// Round-trips `value` in every version of its schema: the result is `expected(version)` (what
 /// that version carries), and `value` itself in the latest version.
-private func checkEveryVersion<T: GroupWireBridged>(_ value: T, expected: (Int16) -> T) throws {
+private func checkEveryVersion<T: WireBridged>(_ value: T, expected: (Int16) -> T) throws {
     for version in T.WireForm.validVersions {
         let want = expected(version)
         #expect(try roundTrip(value, version) == want, "\(T.self) v\(version)")
