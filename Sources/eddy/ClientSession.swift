@@ -28,6 +28,25 @@ final class RemoteSession: ClientSession {
         transport = NetworkTransport(bootstrapServers: servers, clientId: clientId)
     }
 
+    /// A session whose bootstrap servers answered a Metadata request. Where nothing answers
+    /// (connection refused, no route, no reply within 10 s), this fails at once with one line
+    /// naming the addresses, rather than after the admin client's default.api.timeout.ms.
+    static func connect(_ servers: [BrokerAddress], clientId: String) throws -> RemoteSession {
+        let session = RemoteSession(servers: servers, clientId: clientId)
+        let client = session.makeClient(clientId: clientId, requestTimeoutMs: 10_000)
+        defer { client.close() }
+        do {
+            _ = try blockingAwait { try await client.refreshMetadata(topics: []) }
+        } catch {
+            try? session.close()
+            if case let ClientError.transport(e) = error, e.node < 0 {
+                throw EddyError("cannot reach \(servers.map(\.description).joined(separator: ",")): \(e); is eddy serve (or Kafka) running there?")
+            }
+            throw error
+        }
+        return session
+    }
+
     var releasesWhenIdle: Bool { false }
 
     func makeClient(clientId: String, requestTimeoutMs: Int64) -> KafkaClient {

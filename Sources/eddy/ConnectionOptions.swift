@@ -32,13 +32,8 @@ enum Remote {
     /// Runs `body` with an admin client connected to `servers`, then closes the connections.
     static func withAdmin<T: Sendable>(_ servers: [BrokerAddress], clientId: String,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        let session = RemoteSession(servers: servers, clientId: clientId)
+        let session = try RemoteSession.connect(servers, clientId: clientId)
         defer { try? session.close() }
-        do {
-            return try session.withAdmin(clientId: clientId, body)
-        } catch let ClientError.transport(e) where e.node < 0 {
-            // Only bootstrap nodes were tried: nothing answered at all.
-            throw EddyError("cannot reach \(servers.map(\.description).joined(separator: ",")): \(e); is eddy serve (or Kafka) running there?")
-        }
+        return try session.withAdmin(clientId: clientId, body)
     }
 }

@@ -11,26 +11,36 @@ import Glibc
 import Darwin
 #endif
 
-/// `eddy console`: the operations console over an existing data directory. The cluster runs in
-/// this process (every broker not stopped starts); only consumers running in this process have
-/// live positions, so groups show their committed offsets and lags.
+/// `eddy console`: the operations console over an existing data directory, or over a running
+/// cluster (`--bootstrap-server`: eddy serve, eddy demo, or any Kafka cluster). With a data
+/// directory the cluster runs in this process (every broker not stopped starts); only consumers
+/// running in this process have live positions there, so groups show their committed offsets and
+/// lags. Over the network, the positions of every group that eddy coordinates come from the
+/// brokers (EddyFetchPositions); against Apache Kafka, from the committed offsets.
 struct Console: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
-        abstract: "Open the operations console over an existing data directory.",
+        abstract: "Open the operations console over a data directory or a running cluster.",
         discussion: """
-            Runs the directory's brokers in this process and opens the terminal dashboard: \
-            cluster, topics, partitions, consumer groups with their four positions, messages. \
-            Needs an interactive terminal (exit status 2 otherwise). See eddy(1) for the keys.
+            With --data-dir (or the default directory), runs the directory's brokers in this \
+            process; with --bootstrap-server, connects to a running cluster (eddy serve, eddy demo \
+            or Apache Kafka) instead. Opens the terminal dashboard: cluster, topics, partitions, \
+            consumer groups with their four positions, messages. Broker keys (x, X, u) need an \
+            eddy cluster. Needs an interactive terminal (exit status 2 otherwise). See eddy(1) \
+            for the keys.
             """)
 
-    @OptionGroup var common: DataDirectoryOptions
+    @OptionGroup var connection: ConnectionOptions
     @OptionGroup var flags: ConsoleFlags
 
     func run() throws {
         try ConsoleLaunch.checkTerminal()
         try flags.checkTheme()
-        let directory = common.path
+        if let servers = connection.bootstrapServers {
+            try ConsoleLaunch.finish(runRemote(servers))
+            return
+        }
+        let directory = connection.dataDirectory.path
         guard Session.isInitialised(directory) else {
             throw EddyError("no eddy data directory at \(directory); start a demo with: eddy demo --data-dir \(directory)")
         }
@@ -41,6 +51,24 @@ struct Console: ParsableCommand {
                                                       clusterName: "eddy \(directory)")
         }
         try ConsoleLaunch.finish(code)
+    }
+
+    /// The console over a running cluster. Its metadata is read once before the screen opens
+    /// (`RemoteSession.connect`), so an address where nothing answers is a one-line error
+    /// rather than an empty dashboard.
+    private func runRemote(_ servers: [BrokerAddress]) throws -> Int32 {
+        let session = try RemoteSession.connect(servers, clientId: "eddy-console")
+        defer { try? session.close() }
+        let client = session.makeClient(clientId: "eddy-console", requestTimeoutMs: 10_000)
+        defer { client.close() }
+        let name = servers.map(\.description).joined(separator: ",")
+        let flags = flags
+        return try blockingAwait {
+            guard !Signals.interrupted else { return 0 }
+            let controls = DemoConsoleControls(brokers: AdminBrokerControls(admin: Admin(client: client)), workload: nil)
+            return try await ConsoleLaunch.runConsole(client: client, insight: nil, controls: controls, flags: flags,
+                                                      clusterName: name)
+        }
     }
 }
 
@@ -119,6 +147,12 @@ enum ConsoleLaunch {
         let client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "eddy-console",
                                  requestTimeoutMs: 10_000)
         defer { client.close() }
+        return try await runConsole(client: client, insight: insight, controls: controls, flags: flags, clusterName: clusterName)
+    }
+
+    /// Runs the console through `client` until the user quits. Returns the console's exit status.
+    static func runConsole(client: KafkaClient, insight: (any ClusterInsight)?, controls: (any DemoControls)?, flags: ConsoleFlags,
+                           clusterName: String) async throws -> Int32 {
         let options = ConsoleOptions(refreshMs: flags.refresh.milliseconds, theme: flags.theme, readOnly: flags.readOnly,
                                      clusterName: clusterName, ctrlCAsKey: true)
         do {

@@ -182,7 +182,7 @@ extension Consume {
     /// assigned the partitions. Nothing is released while waiting for new records: the server
     /// is shared anyway. A group member commits what it printed when the command ends.
     private func runRemote(_ servers: [BrokerAddress], format: RecordFormat) throws {
-        let session = RemoteSession(servers: servers, clientId: "eddy-consume")
+        let session = try RemoteSession.connect(servers, clientId: "eddy-consume")
         defer { try? session.close() }
         let topic = self.topic
         let description = try session.withAdmin { try await $0.describeTopic(topic) }

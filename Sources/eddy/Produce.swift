@@ -108,7 +108,7 @@ struct Produce: ParsableCommand {
             .map { RecordHeader(key: $0.key, value: Array($0.value.utf8)) }
         let session: any ClientSession
         if let servers = common.bootstrapServers {
-            session = RemoteSession(servers: servers, clientId: "eddy-produce")
+            session = try RemoteSession.connect(servers, clientId: "eddy-produce")
         } else {
             guard let local = try Session.open(common.dataDirectory, create: false) else { throw EddyError.unknownTopic(topic) }
             session = local

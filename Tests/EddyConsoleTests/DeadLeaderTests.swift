@@ -136,3 +136,30 @@ import Testing
         #expect(grid.plainText().contains("2 down"))
     }
 }
+
+/// Without `ClusterInsight` (a cluster another process runs), brokers come from Metadata, and
+/// one that Metadata does not list is still shown, fenced: known from the replicas it holds
+/// when it stopped before the first sample, or from an earlier sample.
+@Suite(.serialized) struct RemoteBrokerListTests {
+    @Test func brokersThatLeftMetadataStayListedAsFenced() async throws {
+        let c = try ConsoleTestCluster()
+        defer { c.shutdown() }
+        try await c.admin.createTopic(Admin.NewTopic(name: "orders", numPartitions: 3, replicationFactor: 3))
+        try c.cluster.stopBroker(2)
+        let source = ClientSnapshotSource(admin: c.admin, insight: nil, liveConsumers: LiveConsumers(), now: { 1_000 })
+        var snapshot = try await source.snapshot()
+        #expect(snapshot.brokers.map(\.id) == [0, 1, 2], "\(snapshot.brokers)")
+        #expect(snapshot.brokers.map(\.state) == [.running, .running, .fenced], "\(snapshot.brokers)")
+
+        // A broker seen running, then stopped: still listed, fenced; then running again.
+        try c.cluster.startBroker(2)
+        try c.cluster.stopBroker(1)
+        try await c.admin.deleteTopic("orders")
+        snapshot = try await source.snapshot()
+        #expect(snapshot.brokers.map(\.id) == [0, 1, 2], "\(snapshot.brokers)")
+        #expect(snapshot.brokers.map(\.state) == [.running, .fenced, .running], "\(snapshot.brokers)")
+        try c.cluster.startBroker(1)
+        snapshot = try await source.snapshot()
+        #expect(snapshot.brokers.allSatisfy { $0.state == .running }, "\(snapshot.brokers)")
+    }
+}

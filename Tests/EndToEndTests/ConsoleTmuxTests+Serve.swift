@@ -32,3 +32,57 @@ extension ConsoleTmuxTests {
         #expect(try t.waitForExit() == 0)
     }
 }
+
+extension ConsoleTmuxTests {
+    /// `eddy console --bootstrap-server` watches a cluster another process serves, and its
+    /// broker keys go over the wire (EddyBrokerControl): a stopped broker leaves Metadata and
+    /// is shown fenced, then comes back with `u`.
+    @Test func consoleAttachesToARunningServer() throws {
+        let served = try ServedCluster()
+        let created = try Eddy.run(["topics", "create", "--topic", "remote", "--partitions", "3", "--replication-factor", "3"] + served.flag)
+        try #require(created.status == 0, "\(created)")
+        let t = try TmuxConsole(["console", "--refresh", "500ms"] + served.flag)
+        try t.waitFor("brokers 3 of 3 running", served.bootstrap, seconds: 60)
+        // The Cluster view selects broker 0 first.
+        try t.press("x")
+        try t.waitForScreen("broker 0 fenced after a controlled shutdown over the wire") { s -> Bool? in
+            s.contains("brokers 2 of 3 running") && s.split(separator: "\n").contains { $0.hasPrefix("0 ") && $0.contains("fenced") } ? true : nil
+        }
+        try t.press("u")
+        try t.waitFor("brokers 3 of 3 running", "broker 0 started", seconds: 60)
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+        #expect(served.stop().status == 0)
+    }
+
+    /// Nothing listening at the address: one line, exit status 1, at once (not after the admin
+    /// client's 60 s default.api.timeout.ms).
+    @Test func consoleAndCommandsFailFastWhenNothingAnswers() throws {
+        let port = try closedPort()
+        let started = Date()
+        let t = try TmuxConsole(["console", "--bootstrap-server", "127.0.0.1:\(port)"])
+        #expect(try t.waitForExit(seconds: 20) == 1)
+        #expect(t.stderr().contains("eddy: cannot reach 127.0.0.1:\(port)"), "\(t.stderr())")
+        let r = try Eddy.run(["topics", "list", "--bootstrap-server", "127.0.0.1:\(port)"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("eddy: cannot reach 127.0.0.1:\(port)"), "\(r)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+}
+
+/// A TCP port on 127.0.0.1 where nothing listens (bound, then released).
+func closedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    try #require(bound)
+    return Int(UInt16(bigEndian: address.sin_port))
+}

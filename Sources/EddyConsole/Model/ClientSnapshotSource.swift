@@ -7,6 +7,8 @@ import Foundation
 /// DescribeConfigs for retention and cleanup policy, ListGroups / DescribeGroups / OffsetFetch
 /// and this process's live consumers for the groups' four positions; plus, when the process
 /// runs the cluster, `ClusterInsight` for stopped brokers, partition sizes and byte counters.
+/// Without it (`eddy console --bootstrap-server`), brokers that left Metadata stay listed as
+/// fenced (`remoteBrokers`), and sizes and byte counters are unknown.
 ///
 /// Each part fails on its own: a group that cannot be described, or offsets that cannot be
 /// read, leave nil values and a line in `ConsoleSnapshot.problems`; only a failed Metadata
@@ -29,6 +31,8 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
     private let lock = NSLock()
     private var configs: [String: TopicConfigs] = [:]
     private var configsReadAtMs: Int64 = .min
+    /// Brokers seen so far without `insight` (see `remoteBrokers`).
+    private var knownBrokers: Set<Int32> = []
 
     struct TopicConfigs: Equatable {
         var retentionMs: Int64?
@@ -102,7 +106,7 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                                bytesIn: traffic[$0.id]?.bytesIn, bytesOut: traffic[$0.id]?.bytesOut)
             }
         } else {
-            brokers = metadata.brokers.keys.map { BrokerSnapshot(id: $0, state: .running, isController: $0 == controller) }
+            brokers = remoteBrokers(metadata: metadata, controller: controller)
         }
         let insightController = brokers.first(where: \.isController)?.id
 
@@ -110,6 +114,24 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         return ConsoleSnapshot(takenAtMs: takenAtMs, clusterId: insight?.clusterId ?? metadata.clusterId,
                                controllerId: insightController ?? controller, brokers: brokers, topics: topics,
                                groups: groups, problems: problems)
+    }
+
+    /// The brokers of a cluster this process does not run: those Metadata lists are running;
+    /// a broker that Metadata no longer lists, but that an earlier sample did or that a
+    /// partition still names as a replica, is shown `fenced`. That is what leaving Metadata
+    /// means in KRaft, after a controlled shutdown as after a missed session timeout; a broker
+    /// stopped before the console started is known by the replicas it still holds.
+    func remoteBrokers(metadata: ClusterMetadata, controller: Int32?) -> [BrokerSnapshot] {
+        let live = Set(metadata.brokers.keys)
+        let named = metadata.topics.values.flatMap { $0.partitions.flatMap(\.replicas) }
+        let all = lock.withLock { () -> Set<Int32> in
+            knownBrokers.formUnion(live)
+            knownBrokers.formUnion(named.filter { $0 >= 0 })
+            return knownBrokers
+        }
+        return all.sorted().map {
+            BrokerSnapshot(id: $0, state: live.contains($0) ? .running : .fenced, isController: $0 == controller)
+        }
     }
 
     /// One line per broker that did not answer for the partitions it leads, then one for the

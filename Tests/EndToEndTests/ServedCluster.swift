@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+/// `eddy serve` on a fresh data directory, on free ports (`--listen 127.0.0.1:0`), for the
+/// end-to-end tests that use `--bootstrap-server`. Ready once the server wrote its bootstrap
+/// address to `<data-dir>/serve.bootstrap`; stopped with SIGTERM.
+final class ServedCluster {
+    let dir = TempDataDir()
+    let process: Eddy.Running
+    let bootstrap: String
+
+    init(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        process = try Eddy.start(["serve", "--listen", "127.0.0.1:0"] + dir.flag, sourceLocation: sourceLocation)
+        let marker = dir.path + "/serve.bootstrap"
+        let process = process
+        try waitFor("eddy serve writes \(marker)", seconds: 60, sourceLocation: sourceLocation) {
+            try #require(process.isRunning, "eddy serve exited: \(process.wait())", sourceLocation: sourceLocation)
+            return FileManager.default.fileExists(atPath: marker)
+        }
+        let text = try String(contentsOfFile: marker, encoding: .utf8)
+        bootstrap = try #require(text.split(whereSeparator: \.isWhitespace).last.map(String.init), "marker: \(text)")
+    }
+
+    /// `--bootstrap-server <address>`.
+    var flag: [String] { ["--bootstrap-server", bootstrap] }
+
+    /// Stops the server (SIGTERM: a clean shutdown) and returns how it ended.
+    @discardableResult
+    func stop() -> Eddy.Result {
+        process.signal(SIGTERM)
+        return process.wait()
+    }
+
+    deinit {
+        if process.isRunning { _ = stop() }
+        dir.remove()
+    }
+}
