@@ -21,10 +21,12 @@ extension Bench {
                 poll until every record has been returned once; each checks the size of every \
                 value and tallies every partition's offsets, which must hold each offset exactly once. \
                 Prints records/s and MB/s over that time, and how the records split between the \
-                members.
+                members. With --bootstrap-server, the same against a running cluster (eddy serve or \
+                Kafka) over the network: a new topic bench-<random> and group bench-<random> are \
+                used and deleted at the end; --brokers does not apply.
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var connection: ConnectionOptions
         @OptionGroup var workload: BenchLogOptions
 
         @Option(help: ArgumentHelp("Partitions of the topic.", valueName: "n"))
@@ -47,27 +49,23 @@ extension Bench {
         }
 
         func run() throws {
-            let workspace = try BenchWorkspace(options: common)
-            defer { workspace.remove() }
             var options = ClusterOptions()
             options.groupCoordinator.groupInitialRebalanceDelayMs = 0
             options.offsetsTopicReplicationFactor = 1
-            let cluster = try workspace.makeCluster(brokers: brokers, options: options)
-            try cluster.createTopic("bench", partitions: partitions, replicationFactor: 1)
-            cluster.settle()
-            let tps = (0 ..< partitions).map { TopicPartition("bench", $0) }
+            let target = try BenchTarget(connection: connection, brokers: brokers, options: options, topic: "bench")
+            defer { target.remove() }
+            try target.createTopic(partitions: partitions, replicationFactor: 1)
+            let tps = (0 ..< partitions).map { TopicPartition(target.topic, $0) }
             let batch = BenchData.batch(records: workload.batch, recordSize: workload.recordSize, seed: 1)
-            for i in 0 ..< workload.batchCount {
-                if i & 63 == 0 { try BenchWorkspace.checkInterrupted() }
-                try cluster.produce(tps[i % tps.count], records: batch, acks: 1)
-            }
+            try target.preload(batch: batch, count: workload.batchCount, partitions: partitions)
             print("consume: \(BenchFormat.grouped(Double(workload.records))) records of \(workload.recordSize) bytes "
-                + "(batches of \(workload.batch)), \(partitions) partitions on \(brokers) \(brokers == 1 ? "broker" : "brokers"), "
+                + "(batches of \(workload.batch)), \(partitions) partitions on \(target.description), "
                 + "replication factor 1, a group of \(consumers) \(consumers == 1 ? "consumer" : "consumers"), "
                 + "max.poll.records \(maxPollRecords), CRCs checked")
 
-            workspace.startDriver(tickIntervalMs: 10)
-            let client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "eddy-bench")
+            target.startDriver(tickIntervalMs: 10)
+            let clients = (0 ..< consumers).map { _ in target.makeClient(clientId: "eddy-bench-consumer") }
+            let topic = target.topic, groupId = target.groupId("bench")
             let total = workload.records, recordSize = workload.recordSize
             let members = consumers, pollRecords = maxPollRecords
             let batches = workload.batchCount, perBatch = workload.batch
@@ -75,7 +73,8 @@ extension Bench {
                 (batches / Int(partitions) + (p < batches % Int(partitions) ? 1 : 0)) * perBatch
             }
             let result = try blockingAwait {
-                try await ConsumeBenchRun(client: client, partitions: Set(tps), members: members, maxPollRecords: pollRecords)
+                try await ConsumeBenchRun(clients: clients, topic: topic, groupId: groupId, partitions: Set(tps), members: members,
+                                          maxPollRecords: pollRecords)
                     .run(total: total, recordSize: recordSize, expectedPerPartition: expected)
             }
             print("  group settled in \(BenchFormat.fixed(Double(result.joinNanos) / 1e6, 1)) ms (untimed)")
@@ -88,7 +87,10 @@ extension Bench {
 
 /// One run of `bench consume`: the members, their poll loops, and the tally.
 private struct ConsumeBenchRun {
-    let client: KafkaClient
+    /// One client per member.
+    let clients: [KafkaClient]
+    let topic: String
+    let groupId: String
     let partitions: Set<TopicPartition>
     let members: Int
     let maxPollRecords: Int
@@ -121,7 +123,7 @@ private struct ConsumeBenchRun {
 
     func run(total: Int, recordSize: Int, expectedPerPartition: [Int]) async throws -> Result {
         let tally = ConsumeTally(total: total)
-        var config = ConsumerConfig(groupId: "bench")
+        var config = ConsumerConfig(groupId: groupId)
         config.clientId = "eddy-bench-consumer"
         config.autoOffsetReset = .earliest
         config.enableAutoCommit = false
@@ -132,12 +134,15 @@ private struct ConsumeBenchRun {
         config.heartbeatIntervalMs = 100
         let joinStart = monotonicNanos()
         var consumers: [Consumer] = []
-        for _ in 0 ..< members {
-            let c = try Consumer(client: client, config: config)
-            try await c.subscribe(topics: ["bench"], listener: PauseOnAssign(consumer: c))
+        for i in 0 ..< members {
+            let c = try Consumer(client: clients[i], config: config)
+            try await c.subscribe(topics: [topic], listener: PauseOnAssign(consumer: c))
             consumers.append(c)
         }
-        defer { for c in consumers { c.closeInBackground() } }
+        // On failure, members close in the background (the process exits after the report); a
+        // finished run closes them below, so they leave the group before it is deleted.
+        var closed = false
+        defer { if !closed { for c in consumers { c.closeInBackground() } } }
         // Settle: everyone polls (their partitions paused) until the group holds every partition once.
         while true {
             try BenchWorkspace.checkInterrupted()
@@ -190,6 +195,10 @@ private struct ConsumeBenchRun {
             return (perMember, latencies, tallies)
         }
         let nanos = tally.finishedNanos.map { $0 - start } ?? (monotonicNanos() - start)
+        closed = true
+        await withTaskGroup(of: Void.self) { group in
+            for c in consumers { group.addTask { await c.close(timeoutMs: 5_000) } }
+        }
         let consumed = counts.0.reduce(0, +)
         guard consumed == total else { throw EddyError("consumed \(consumed) records; expected \(total)") }
         for (p, n) in expectedPerPartition.enumerated() {

@@ -27,10 +27,13 @@ extension Bench {
                 send time. Records of the first --warmup seconds are not counted. Runs for --duration \
                 seconds, or until --records measured records are sent, then waits for the consumer. \
                 Prints the percentiles of both latencies, how closely the sender kept to its \
-                schedule, the process's CPU time and the load average.
+                schedule, the process's CPU time and the load average. With --bootstrap-server, \
+                the same against a running cluster (eddy serve or Kafka) over the network, with a \
+                new topic latency-<random>, deleted at the end; --brokers and \
+                --no-replicate-on-append do not apply, and the CPU time is the clients' alone.
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var connection: ConnectionOptions
 
         @Option(help: ArgumentHelp("Records per second the producer sends.", valueName: "n"))
         var rate: Int = 10_000
@@ -94,29 +97,26 @@ extension Bench {
         var warmupRecords: Int { Int((warmup * Double(rate)).rounded()) }
 
         func run() throws {
-            let workspace = try BenchWorkspace(options: common)
-            defer { workspace.remove() }
-            let cluster = try workspace.makeCluster(brokers: brokers)
-            let topic = "latency"
-            try cluster.createTopic(topic, partitions: partitions, replicationFactor: replicationFactor,
-                                    configs: ["min.insync.replicas": String(minInsyncReplicas)])
-            cluster.settle()
-            workspace.startDriver(replicateOnAppend: replicateOnAppend)
+            let target = try BenchTarget(connection: connection, brokers: brokers, topic: "latency")
+            defer { target.remove() }
+            try target.createTopic(partitions: partitions, replicationFactor: replicationFactor,
+                                   configs: ["min.insync.replicas": String(minInsyncReplicas)])
+            target.startDriver(replicateOnAppend: replicateOnAppend)
+            let topic = target.topic
 
             var producerConfig = ProducerConfig()
             producerConfig.clientId = "eddy-bench-latency"
             producerConfig.acks = acks.producerAcks
             producerConfig.lingerMs = 0
-            let producer = try BytesProducer(config: producerConfig, transport: cluster.transport,
-                                             bootstrapNodes: cluster.runningBrokers, random: SplitMix64(seed: 1))
+            let (producerTransport, producerNodes) = target.clientTransport(clientId: "eddy-bench-latency")
+            let producer = try BytesProducer(config: producerConfig, transport: producerTransport,
+                                             bootstrapNodes: producerNodes, random: SplitMix64(seed: 1))
             var consumerConfig = ConsumerConfig()
             consumerConfig.clientId = "eddy-bench-latency"
             consumerConfig.autoOffsetReset = .latest
             consumerConfig.fetchMinBytes = 1
             consumerConfig.fetchMaxWaitMs = fetchMaxWaitMs
-            let consumer = try Consumer(client: KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers,
-                                                            clientId: "eddy-bench-latency"),
-                                        config: consumerConfig)
+            let consumer = try Consumer(client: target.makeClient(clientId: "eddy-bench-latency"), config: consumerConfig)
             let assigned = (0 ..< partitions).map { TopicPartition(topic, $0) }
             try blockingAwait {
                 _ = try await producer.partitions(for: topic)
@@ -129,11 +129,11 @@ extension Bench {
             let total = warm + measuredRecords
             print("latency: \(BenchFormat.grouped(Double(measuredRecords))) records of \(recordSize) bytes at "
                 + "\(BenchFormat.grouped(Double(rate))) records/s (after \(BenchFormat.grouped(Double(warm))) warm-up records), "
-                + "\(brokers) brokers, \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
+                + "\(target.description), \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
                 + "replication factor \(replicationFactor), min.insync.replicas \(minInsyncReplicas), "
                 + "acks=\(producerConfig.acks), linger.ms=0, idempotence \(producer.isIdempotent ? "on" : "off"), "
-                + "fetch.max.wait.ms=\(fetchMaxWaitMs), fetch.min.bytes=1, replication "
-                + (replicateOnAppend ? "on the appending thread" : "on the driver thread"))
+                + "fetch.max.wait.ms=\(fetchMaxWaitMs), fetch.min.bytes=1"
+                + (target.isRemote ? "" : ", replication " + (replicateOnAppend ? "on the appending thread" : "on the driver thread")))
             let load0 = Self.loadAverage()
             let cpu0 = processCpuSeconds()
             let results = LatencyBenchResults(measured: measuredRecords, warmup: warm)

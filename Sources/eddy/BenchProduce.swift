@@ -10,7 +10,7 @@ extension Bench {
     struct ProduceBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "produce",
-            abstract: "Measure producer throughput through the producer client and an in-process cluster.",
+            abstract: "Measure producer throughput through the producer client, in process or against a running cluster.",
             discussion: """
                 Creates a scratch cluster of --brokers brokers and a topic with --partitions partitions \
                 and --replication-factor replicas, then sends --records records with --record-size-byte \
@@ -22,10 +22,14 @@ extension Bench {
                 ClusterDriver thread replicates, as a running cluster does. Timing starts at the first \
                 send and stops when the producer has flushed every record. Prints records/s, MB/s of \
                 values, batches and requests, and the send-to-acknowledgement latency of every \
-                1000th record; then checks that every replica holds every record.
+                1000th record; then checks that every replica holds every record. With \
+                --bootstrap-server, the same against a running cluster (eddy serve or Kafka) over \
+                the network: a new topic bench-<random> is created with --partitions and \
+                --replication-factor, checked through ListOffsets (every record below the high \
+                watermark), and deleted at the end; --brokers does not apply.
                 """)
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var connection: ConnectionOptions
 
         @Option(help: ArgumentHelp("Records to send.", valueName: "n"))
         var records: Int = 10_000_000
@@ -92,31 +96,30 @@ extension Bench {
         }
 
         func run() throws {
-            let workspace = try BenchWorkspace(options: common)
-            defer { workspace.remove() }
-            let cluster = try workspace.makeCluster(brokers: brokers)
-            try cluster.createTopic("bench", partitions: partitions, replicationFactor: replicationFactor)
-            cluster.settle()
-            workspace.startDriver()
+            let target = try BenchTarget(connection: connection, brokers: brokers, topic: "bench")
+            defer { target.remove() }
+            try target.createTopic(partitions: partitions, replicationFactor: replicationFactor)
+            target.startDriver()
+            let topic = target.topic
 
             let config = try producerConfig()
-            let producer = try BytesProducer(config: config, transport: cluster.transport, bootstrapNodes: cluster.runningBrokers,
+            let producer = try BytesProducer(config: config, transport: target.transport, bootstrapNodes: target.bootstrapNodes,
                                              random: SplitMix64(seed: 1))
             var rng = SplitMix64(seed: 1)
             let value = (0 ..< recordSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let latencies = LatencyCollector(capacity: records / Self.latencySampleInterval + 1)
             let count = records
             // The metadata is fetched before timing starts, as a long-running producer has it.
-            _ = try blockingAwait { try await producer.partitions(for: "bench") }
+            _ = try blockingAwait { try await producer.partitions(for: topic) }
             print("produce: \(BenchFormat.grouped(Double(records))) records of \(recordSize) bytes through the producer client, "
-                + "\(brokers) brokers, \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
+                + "\(target.description), \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
                 + "replication factor \(replicationFactor), acks=\(config.acks), batch.size=\(config.batchSize), "
                 + "linger.ms=\(config.lingerMs), max.in.flight=\(config.maxInFlightRequestsPerConnection), "
                 + "idempotence \(producer.isIdempotent ? "on" : "off"), flush off")
 
             let start = monotonicNanos()
             try blockingAwait {
-                let record = ProducerRecord<[UInt8], [UInt8]>(topic: "bench", value: value)
+                let record = ProducerRecord<[UInt8], [UInt8]>(topic: topic, value: value)
                 for i in 0 ..< count {
                     if i % Self.latencySampleInterval == 0 {
                         try BenchWorkspace.checkInterrupted()
@@ -134,8 +137,7 @@ extension Bench {
             if metrics.recordErrors > 0 || latencies.failure != nil {
                 throw EddyError("\(metrics.recordErrors) records failed" + (latencies.failure.map { "; first: \($0)" } ?? ""))
             }
-            cluster.settle()
-            try verify(cluster)
+            try target.verify(records: records, partitions: partitions, replicationFactor: replicationFactor)
             let seconds = Double(elapsed) / 1e9
             let samples = latencies.samples
             print("  elapsed:    \(BenchFormat.fixed(seconds, 3)) s")
@@ -150,25 +152,6 @@ extension Bench {
                 + "\(BenchFormat.grouped(Double(metrics.requests))) requests, \(metrics.retries) retries")
         }
 
-        /// Every replica of every partition holds all its records, and knows they are committed.
-        private func verify(_ cluster: Cluster) throws {
-            var total: Int64 = 0
-            for p in 0 ..< partitions {
-                let tp = TopicPartition("bench", p)
-                let offsets = cluster.replicaOffsets(tp)
-                let leo = offsets.values.map(\.logEndOffset).max() ?? 0
-                guard offsets.count == Int(replicationFactor),
-                      offsets.values.allSatisfy({ $0.logEndOffset == leo && $0.highWatermark == leo }) else {
-                    throw EddyError("replicas of \(tp) differ: "
-                        + offsets.sorted { $0.key < $1.key }.map { "broker \($0.key) LEO \($0.value.logEndOffset) HW \($0.value.highWatermark)" }
-                        .joined(separator: ", "))
-                }
-                total += leo
-            }
-            guard total == Int64(records) else {
-                throw EddyError("the partitions hold \(total) records, not \(records)")
-            }
-        }
     }
 }
 
