@@ -145,19 +145,9 @@ public struct MetadataSnapshot: Sendable, Equatable {
                 }
                 let value = try MetadataSnapshot.controlValue(decoded[0], type: want, corrupt)
                 if isFirst {
-                    timestamp = try value.withBytes { (b) throws(BrokerError) -> Int64 in
-                        var r = MetadataFieldReader(ByteReader(b))
-                        let ts = try r.int64("lastContainedLogTimestamp")
-                        try r.skipTaggedFields()
-                        guard r.reader.remaining == 0 else { throw corrupt("trailing bytes in the header") }
-                        return ts
-                    }
+                    timestamp = try MetadataSnapshot.controlFields(value, "header", corrupt) { (r) throws(ProtocolError) in try r.wireInt64() }
                 } else {
-                    try value.withBytes { (b) throws(BrokerError) in
-                        var r = MetadataFieldReader(ByteReader(b))
-                        try r.skipTaggedFields()
-                        guard r.reader.remaining == 0 else { throw corrupt("trailing bytes in the footer") }
-                    }
+                    try MetadataSnapshot.controlFields(value, "footer", corrupt) { _ throws(ProtocolError) in }
                 }
                 continue
             }
@@ -185,13 +175,24 @@ public struct MetadataSnapshot: Sendable, Equatable {
         return Array(value[2...])
     }
 
+    /// A control value's fields, read by `body`, then its tagged fields (skipped, in strictly
+    /// ascending order) and nothing after them.
+    private static func controlFields<T>(_ value: [UInt8], _ what: String, _ corrupt: (String) -> BrokerError,
+                                         _ body: (inout ByteReader) throws(ProtocolError) -> T) throws(BrokerError) -> T {
+        do {
+            return try value.withBytes { (b) throws(ProtocolError) -> T in
+                var r = ByteReader(b)
+                let fields = try body(&r)
+                try r.wireTaggedFields(strictlyAscending: true) { (_, _) throws(ProtocolError) in false }
+                guard r.remaining == 0 else { throw .trailingBytes(r.remaining) }
+                return fields
+            }
+        } catch {
+            throw corrupt("invalid \(what): \(error)")
+        }
+    }
+
     private static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-}
-
-extension MetadataFieldReader {
-    mutating func int64(_ field: String) throws(BrokerError) -> Int64 {
-        do { return try reader.readInt64() } catch { throw fail("field \(field): \(error)") }
     }
 }

@@ -65,6 +65,44 @@ struct GroupRecordTests {
         }
     }
 
+    /// Bytes captured from the codec before it moved onto the generated `Wire` types: existing
+    /// `__consumer_offsets` partitions must keep loading and new records be written exactly so.
+    @Test func recordsKeepTheirBytes() throws {
+        let group = bytes(hex: "00030008636f6e73756d657200000004000572616e676500036d2d3100000000000000630000000200036d2d310003692d31"
+            + "0002633100022f680000012c0000002d000000020102000000010300036d2d32ffff0002633200022f680000012d0000002e0000000000000003040506")
+        #expect(R.encode(Self.sampleGroupValue()) == group)
+        #expect(try R.decodeGroupMetadataValue(group) == Self.sampleGroupValue())
+        let v1 = R.OffsetCommitValue(offset: 9, metadata: "mé", commitTimestampMs: 10, expireTimestampMs: 20)
+        let v1Bytes = bytes(hex: "0001000000000000000900036dc3a9000000000000000a0000000000000014")
+        #expect(R.encode(v1) == v1Bytes)
+        #expect(try R.decodeOffsetCommitValue(v1Bytes) == v1)
+        let key = bytes(hex: "000100076772c3bc707065000774c3b37069636fffffffff")
+        #expect(R.encode(.offsetCommit(group: "grüppe", TopicPartition("tópico", -1))) == key)
+        #expect(try R.decodeKey(key) == .offsetCommit(group: "grüppe", TopicPartition("tópico", -1)))
+        // Bytes after the known fields (a newer writer's additions) are ignored, as before.
+        #expect(try R.decodeGroupMetadataValue(group + [1, 2]) == Self.sampleGroupValue())
+    }
+
+    @Test func malformedRecordsThrowInsteadOfTrapping() {
+        // Null where a string or bytes must be, negative and huge counts, an empty key.
+        #expect(throws: GroupRecordError.self) { try R.decodeKey([0, 2, 0xFF, 0xFF]) }
+        #expect(throws: GroupRecordError.self) { try R.decodeKey([]) }
+        #expect(throws: GroupRecordError.self) { try R.decodeOffsetCommitValue([0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0xFF, 0xFE]) }
+        #expect(throws: GroupRecordError.self) {
+            try R.decodeGroupMetadataValue([0, 0, 0, 0, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF])
+        }
+        #expect(throws: GroupRecordError.unsupportedVersion(record: "OffsetCommitValue", version: -1)) {
+            try R.decodeOffsetCommitValue([0xFF, 0xFF, 0, 0])
+        }
+        var g = SplitMix64(seed: 5)
+        let good = R.encode(Self.sampleGroupValue())
+        for _ in 0 ..< 2000 {
+            var b = good
+            for _ in 0 ..< Int.random(in: 1 ... 3, using: &g) { b[Int.random(in: 2 ..< b.count, using: &g)] = UInt8.random(in: 0 ... 255, using: &g) }
+            _ = try? R.decodeGroupMetadataValue(b)
+        }
+    }
+
     /// Everything a client can observe: descriptions, listings and offsets.
     static func observable(_ c: GroupCoordinator, _ ids: [String]) -> [String] {
         ids.map { "\(c.describeGroup($0)) \(c.fetchOffsets(groupId: $0).sorted { $0.key < $1.key })" } + ["\(c.listGroups())"]

@@ -48,6 +48,32 @@ import Testing
         #expect(try ConsumerProtocol.decodeAssignment([]).partitions.isEmpty)
     }
 
+    /// Bytes of the codec before it moved onto the generated `Wire` types.
+    @Test func bytesStayAsTheyWere() throws {
+        let s = ConsumerProtocol.SubscriptionData(version: 1, topics: ["é"], userData: [], ownedPartitions: [TopicPartition("é", 3)])
+        let sBytes: [UInt8] = [0, 1, 0, 0, 0, 1, 0, 2, 0xC3, 0xA9, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0xC3, 0xA9, 0, 0, 0, 1, 0, 0, 0, 3]
+        #expect(ConsumerProtocol.encode(s) == sBytes)
+        #expect(try ConsumerProtocol.decodeSubscription(sBytes) == s)
+        let a = ConsumerProtocol.AssignmentData(version: 0, partitions: [TopicPartition("t", 0)], userData: [7])
+        let aBytes: [UInt8] = [0, 0, 0, 0, 0, 1, 0, 1, 0x74, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 7]
+        #expect(ConsumerProtocol.encode(a) == aBytes)
+        #expect(try ConsumerProtocol.decodeAssignment(aBytes) == a)
+        // A negative version is written as 0.
+        #expect(ConsumerProtocol.encode(ConsumerProtocol.AssignmentData(version: -3, partitions: [TopicPartition("t", 0)], userData: [7])) == aBytes)
+    }
+
+    @Test func corruptBytesNeverTrap() {
+        let s = ConsumerProtocol.encode(ConsumerProtocol.SubscriptionData(topics: ["topic", "other"], userData: [1, 2],
+                                                                          ownedPartitions: [TopicPartition("topic", 3)], generationId: 1, rackId: "r"))
+        var g = SplitMix64(seed: 11)
+        for _ in 0 ..< 2000 {
+            var b = s
+            for _ in 0 ..< Int.random(in: 1 ... 3, using: &g) { b[Int.random(in: 0 ..< b.count, using: &g)] = UInt8.random(in: 0 ... 255, using: &g) }
+            _ = try? ConsumerProtocol.decodeSubscription(b)
+            _ = try? ConsumerProtocol.decodeAssignment(b)
+        }
+    }
+
     @Test func everyTruncationIsATypedError() throws {
         let s = ConsumerProtocol.encode(ConsumerProtocol.SubscriptionData(topics: ["topic"], userData: [1, 2],
                                                                           ownedPartitions: [TopicPartition("topic", 3)], generationId: 1, rackId: "r"))

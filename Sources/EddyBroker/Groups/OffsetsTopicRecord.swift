@@ -1,9 +1,13 @@
 import EddyProtocol
 
-/// Records of `__consumer_offsets`, in Kafka's (non-flexible) key and value formats.
+/// Records of `__consumer_offsets`, in Kafka's (non-flexible) key and value formats: Kafka's data
+/// schemas `OffsetCommitKey`, `OffsetCommitValue`, `GroupMetadataKey` and `GroupMetadataValue`
+/// (`internal/` in Kafka's message definitions), encoded by the generated `Wire` types of the
+/// same names and preceded by their int16 version.
 ///
 /// All integers are big-endian. `string` is an int16 length followed by UTF-8 bytes;
 /// a nullable string uses length -1 for null. `bytes` is an int32 length followed by the bytes.
+/// Strings longer than an int16 length allows are cut to fit when written.
 ///
 /// Keys (the leading int16 version says which record it is):
 /// - version 0 or 1, offset commit: `version int16, group string, topic string, partition int32`
@@ -21,6 +25,7 @@ import EddyProtocol
 ///   Version 3 is written; 0...3 are read.
 ///
 /// Flexible versions (offset value v4, group value v4) are not read: a coordinator writes v3.
+/// Bytes after a value's known fields are ignored.
 public enum OffsetsTopicRecord {
     /// Offset commit key version written (Kafka writes 1 since 2.x; 0 and 1 are identical).
     public static let offsetCommitKeyVersion: Int16 = 1
@@ -107,183 +112,93 @@ public enum OffsetsTopicRecord {
     // MARK: Encoding
 
     public static func encode(_ key: Key) -> [UInt8] {
-        var w = ByteWriter(capacity: 64)
         switch key {
         case .offsetCommit(let group, let tp):
-            w.writeInt16(offsetCommitKeyVersion)
-            writeString(group, &w)
-            writeString(tp.topic, &w)
-            w.writeInt32(tp.partition)
+            encode(Wire.OffsetCommitKey(group: group.fittingClassicWireString, topic: tp.topic.fittingClassicWireString,
+                                        partition: tp.partition), version: offsetCommitKeyVersion)
         case .groupMetadata(let group):
-            w.writeInt16(groupMetadataKeyVersion)
-            writeString(group, &w)
+            encode(Wire.GroupMetadataKey(group: group.fittingClassicWireString), version: groupMetadataKeyVersion)
         }
-        return w.take()
     }
 
     /// Encodes version 3, or version 1 when `expireTimestampMs` is set (only v1 can carry it).
     public static func encode(_ v: OffsetCommitValue) -> [UInt8] {
-        var w = ByteWriter(capacity: 64)
-        if v.expireTimestampMs >= 0 {
-            w.writeInt16(1)
-            w.writeInt64(v.offset)
-            writeString(v.metadata, &w)
-            w.writeInt64(v.commitTimestampMs)
-            w.writeInt64(v.expireTimestampMs)
-        } else {
-            w.writeInt16(offsetCommitValueVersion)
-            w.writeInt64(v.offset)
-            w.writeInt32(v.leaderEpoch)
-            writeString(v.metadata, &w)
-            w.writeInt64(v.commitTimestampMs)
-        }
-        return w.take()
+        let value = Wire.OffsetCommitValue(offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata.fittingClassicWireString,
+                                           commitTimestamp: v.commitTimestampMs, expireTimestamp: v.expireTimestampMs)
+        return encode(value, version: v.expireTimestampMs >= 0 ? 1 : offsetCommitValueVersion)
     }
 
     public static func encode(_ v: GroupMetadataValue) -> [UInt8] {
-        var w = ByteWriter(capacity: 128)
-        w.writeInt16(groupMetadataValueVersion)
-        writeString(v.protocolType ?? "", &w)
-        w.writeInt32(v.generation)
-        writeNullableString(v.protocolName, &w)
-        writeNullableString(v.leader, &w)
-        w.writeInt64(v.currentStateTimestampMs)
-        w.writeInt32(Int32(v.members.count))
-        for m in v.members {
-            writeString(m.memberId, &w)
-            writeNullableString(m.groupInstanceId, &w)
-            writeString(m.clientId, &w)
-            writeString(m.clientHost, &w)
-            w.writeInt32(m.rebalanceTimeoutMs)
-            w.writeInt32(m.sessionTimeoutMs)
-            writeBytes(m.subscription, &w)
-            writeBytes(m.assignment, &w)
+        let members = v.members.map { m in
+            Wire.GroupMetadataValue.MemberMetadata(
+                memberId: m.memberId.fittingClassicWireString, groupInstanceId: m.groupInstanceId?.fittingClassicWireString,
+                clientId: m.clientId.fittingClassicWireString, clientHost: m.clientHost.fittingClassicWireString,
+                rebalanceTimeout: m.rebalanceTimeoutMs, sessionTimeout: m.sessionTimeoutMs,
+                subscription: m.subscription, assignment: m.assignment)
         }
-        return w.take()
+        let value = Wire.GroupMetadataValue(
+            protocolType: (v.protocolType ?? "").fittingClassicWireString, generation: v.generation,
+            protocol: v.protocolName?.fittingClassicWireString, leader: v.leader?.fittingClassicWireString,
+            currentStateTimestamp: v.currentStateTimestampMs, members: members)
+        return encode(value, version: groupMetadataValueVersion)
     }
 
-    private static func writeString(_ s: String, _ w: inout ByteWriter) {
-        let utf8 = Array(s.utf8)
-        w.writeInt16(Int16(clamping: utf8.count))
-        w.writeBytes(utf8.prefix(Int(Int16.max)))
-    }
-
-    private static func writeNullableString(_ s: String?, _ w: inout ByteWriter) {
-        if let s { writeString(s, &w) } else { w.writeInt16(-1) }
-    }
-
-    private static func writeBytes(_ b: [UInt8], _ w: inout ByteWriter) {
-        w.writeInt32(Int32(b.count))
-        w.writeBytes(b)
+    private static func encode(_ data: some WireMessage, version: Int16) -> [UInt8] {
+        do {
+            return try data.versionPrefixedBytes(version: version)
+        } catch {
+            // Strings are cut to fit and the versions written carry every field that is set:
+            // only a member's metadata beyond 2 GiB could get here.
+            preconditionFailure("__consumer_offsets record cannot be encoded: \(error)")
+        }
     }
 
     // MARK: Decoding
 
     /// nil for key versions this coordinator does not use (e.g. newer coordinators' records).
     public static func decodeKey(_ bytes: [UInt8]) throws(GroupRecordError) -> Key? {
-        var r = Cursor(bytes)
-        let version = try r.int16()
-        switch version {
-        case 0, 1:
-            let group = try r.string()
-            let topic = try r.string()
-            let partition = try r.int32()
-            return .offsetCommit(group: group, TopicPartition(topic, partition))
-        case 2:
-            return .groupMetadata(group: try r.string())
-        default:
-            return nil
+        try decoding { () throws(ProtocolError) -> Key? in
+            let version = try Wire.versionPrefix(of: bytes)
+            switch version {
+            case 0, 1:
+                let k = try Wire.OffsetCommitKey(versionPrefixed: bytes, version: version)
+                return .offsetCommit(group: k.group, TopicPartition(k.topic, k.partition))
+            case 2:
+                return .groupMetadata(group: try Wire.GroupMetadataKey(versionPrefixed: bytes, version: version).group)
+            default:
+                return nil
+            }
         }
     }
 
     public static func decodeOffsetCommitValue(_ bytes: [UInt8]) throws(GroupRecordError) -> OffsetCommitValue {
-        var r = Cursor(bytes)
-        let version = try r.int16()
-        switch version {
-        case 0, 2:
-            let offset = try r.int64()
-            let metadata = try r.string()
-            return OffsetCommitValue(offset: offset, metadata: metadata, commitTimestampMs: try r.int64())
-        case 1:
-            let offset = try r.int64()
-            let metadata = try r.string()
-            let commit = try r.int64()
-            return OffsetCommitValue(offset: offset, metadata: metadata, commitTimestampMs: commit, expireTimestampMs: try r.int64())
-        case 3:
-            let offset = try r.int64()
-            let epoch = try r.int32()
-            let metadata = try r.string()
-            return OffsetCommitValue(offset: offset, leaderEpoch: epoch, metadata: metadata, commitTimestampMs: try r.int64())
-        default:
-            throw .unsupportedVersion(record: "OffsetCommitValue", version: version)
-        }
+        let (_, v) = try decode(Wire.OffsetCommitValue.self, bytes, "OffsetCommitValue")
+        return OffsetCommitValue(offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata,
+                                 commitTimestampMs: v.commitTimestamp, expireTimestampMs: v.expireTimestamp)
     }
 
     public static func decodeGroupMetadataValue(_ bytes: [UInt8]) throws(GroupRecordError) -> GroupMetadataValue {
-        var r = Cursor(bytes)
-        let version = try r.int16()
-        guard (0...3).contains(version) else { throw .unsupportedVersion(record: "GroupMetadataValue", version: version) }
-        let protocolType = try r.string()
-        let generation = try r.int32()
-        let proto = try r.nullableString()
-        let leader = try r.nullableString()
-        let stateTimestamp = version >= 2 ? try r.int64() : -1
-        let count = try r.int32()
-        guard count >= 0, Int(count) <= r.remaining else { throw .malformed("member count \(count)") }
-        var members: [MemberMetadata] = []
-        for _ in 0..<count {
-            let memberId = try r.string()
-            let instanceId = version >= 3 ? try r.nullableString() : nil
-            let clientId = try r.string()
-            let clientHost = try r.string()
-            let rebalanceTimeout = version >= 1 ? try r.int32() : -1
-            let sessionTimeout = try r.int32()
-            let subscription = try r.byteArray()
-            let assignment = try r.byteArray()
-            let resolvedRebalance = version >= 1 ? rebalanceTimeout : sessionTimeout
-            members.append(MemberMetadata(memberId: memberId, groupInstanceId: instanceId, clientId: clientId,
-                                          clientHost: clientHost, rebalanceTimeoutMs: resolvedRebalance,
-                                          sessionTimeoutMs: sessionTimeout, subscription: subscription, assignment: assignment))
+        let (version, v) = try decode(Wire.GroupMetadataValue.self, bytes, "GroupMetadataValue")
+        let members = v.members.map { m in
+            // Version 0 has no rebalance timeout: the session timeout stood for both.
+            MemberMetadata(memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId,
+                           clientHost: m.clientHost, rebalanceTimeoutMs: version >= 1 ? m.rebalanceTimeout : m.sessionTimeout,
+                           sessionTimeoutMs: m.sessionTimeout, subscription: m.subscription, assignment: m.assignment)
         }
-        return GroupMetadataValue(protocolType: protocolType.isEmpty ? nil : protocolType, generation: generation,
-                                  protocolName: proto, leader: leader, currentStateTimestampMs: stateTimestamp, members: members)
+        return GroupMetadataValue(protocolType: v.protocolType.isEmpty ? nil : v.protocolType, generation: v.generation,
+                                  protocolName: v.protocol, leader: v.leader, currentStateTimestampMs: v.currentStateTimestamp,
+                                  members: members)
     }
 
-    /// A bounds-checked reader over an owned byte array.
-    private struct Cursor {
-        let bytes: [UInt8]
-        var position = 0
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-        var remaining: Int { bytes.count - position }
+    /// A value in one of the versions a coordinator reads, 0...3.
+    private static func decode<M: WireMessage>(_: M.Type, _ bytes: [UInt8], _ record: String) throws(GroupRecordError) -> (Int16, M) {
+        let version = try decoding { () throws(ProtocolError) in try Wire.versionPrefix(of: bytes) }
+        guard (0...3).contains(version) else { throw .unsupportedVersion(record: record, version: version) }
+        return (version, try decoding { () throws(ProtocolError) in try M(versionPrefixed: bytes, version: version) })
+    }
 
-        mutating func take(_ n: Int) throws(GroupRecordError) -> ArraySlice<UInt8> {
-            guard n >= 0, n <= remaining else { throw .truncated(needed: n, remaining: remaining) }
-            defer { position += n }
-            return bytes[position..<position + n]
-        }
-        mutating func integer<T: FixedWidthInteger>(_: T.Type) throws(GroupRecordError) -> T {
-            var v: T = 0
-            for b in try take(MemoryLayout<T>.size) { v = v << 8 | T(truncatingIfNeeded: b) }
-            return v
-        }
-        mutating func int16() throws(GroupRecordError) -> Int16 { try integer(Int16.self) }
-        mutating func int32() throws(GroupRecordError) -> Int32 { try integer(Int32.self) }
-        mutating func int64() throws(GroupRecordError) -> Int64 { try integer(Int64.self) }
-        mutating func nullableString() throws(GroupRecordError) -> String? {
-            let n = try int16()
-            if n == -1 { return nil }
-            guard n >= 0 else { throw .malformed("string length \(n)") }
-            return String(decoding: try take(Int(n)), as: UTF8.self)
-        }
-        mutating func string() throws(GroupRecordError) -> String {
-            guard let s = try nullableString() else { throw .malformed("null non-nullable string") }
-            return s
-        }
-        mutating func byteArray() throws(GroupRecordError) -> [UInt8] {
-            let n = try int32()
-            guard n >= 0 else { throw .malformed("bytes length \(n)") }
-            return Array(try take(Int(n)))
-        }
+    private static func decoding<T>(_ body: () throws(ProtocolError) -> T) throws(GroupRecordError) -> T {
+        do { return try body() } catch { throw GroupRecordError(error) }
     }
 }
 
@@ -298,6 +213,14 @@ public enum GroupRecordError: Error, Equatable, CustomStringConvertible {
         case .truncated(let n, let r): "truncated __consumer_offsets record: needed \(n) bytes, \(r) remaining"
         case .unsupportedVersion(let rec, let v): "unsupported \(rec) version \(v)"
         case .malformed(let why): "malformed __consumer_offsets record: \(why)"
+        }
+    }
+
+    /// A decoding failure of the wire primitives.
+    init(_ error: ProtocolError) {
+        switch error {
+        case let .truncated(needed, available): self = .truncated(needed: needed, remaining: available)
+        default: self = .malformed(error.description)
         }
     }
 }

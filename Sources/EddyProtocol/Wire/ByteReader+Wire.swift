@@ -46,14 +46,22 @@ extension ByteReader {
         return n
     }
 
-    @inlinable public mutating func wireNullableString(_ field: StaticString, compact: Bool) throws(ProtocolError) -> String? {
+    /// A string; invalid UTF-8 is replaced, as Kafka's readers do, or rejected with
+    /// `validatingUTF8` (eddy's own formats).
+    @inlinable public mutating func wireNullableString(_ field: StaticString, compact: Bool,
+                                                       validatingUTF8: Bool = false) throws(ProtocolError) -> String? {
         guard let n = try wireLength(field, compact: compact, short: true) else { return nil }
         let slice = try wire { (r) throws(RecordBatchError) in try r.readSlice(n) }
-        return String(decoding: slice, as: UTF8.self)
+        guard validatingUTF8 else { return String(decoding: slice, as: UTF8.self) }
+        guard let s = String(validating: slice, as: UTF8.self) else { throw .invalidUTF8(field: "\(field)") }
+        return s
     }
 
-    @inlinable public mutating func wireString(_ field: StaticString, compact: Bool, version: Int16) throws(ProtocolError) -> String {
-        guard let s = try wireNullableString(field, compact: compact) else { throw .nullNotAllowed(field: "\(field)", version: version) }
+    @inlinable public mutating func wireString(_ field: StaticString, compact: Bool, version: Int16,
+                                               validatingUTF8: Bool = false) throws(ProtocolError) -> String {
+        guard let s = try wireNullableString(field, compact: compact, validatingUTF8: validatingUTF8) else {
+            throw .nullNotAllowed(field: "\(field)", version: version)
+        }
         return s
     }
 
@@ -80,12 +88,17 @@ extension ByteReader {
 
     /// Reads a tagged-field section, handing each field's tag and a reader bounded to its bytes
     /// to `body`, which returns false for a tag it does not know (skipped). A known field must
-    /// consume exactly its size.
-    @inlinable public mutating func wireTaggedFields(_ body: (UInt32, inout ByteReader) throws(ProtocolError) -> Bool) throws(ProtocolError) {
+    /// consume exactly its size. Kafka writes tags in ascending order but does not check it when
+    /// reading; `strictlyAscending` does (eddy's own formats).
+    @inlinable public mutating func wireTaggedFields(strictlyAscending: Bool = false,
+                                                     _ body: (UInt32, inout ByteReader) throws(ProtocolError) -> Bool) throws(ProtocolError) {
         let count = try wireUnsignedVarint()
         guard count <= remaining else { throw .invalidLength(field: "tagged fields", value: Int64(count)) }
+        var previous: UInt32?
         for _ in 0 ..< count {
             let tag = try wireUnsignedVarint()
+            if strictlyAscending, let previous, tag <= previous { throw .taggedFieldsOutOfOrder(tag: tag, previous: previous) }
+            previous = tag
             let size = Int(try wireUnsignedVarint())
             guard size <= remaining else { throw .invalidLength(field: "tagged field", value: Int64(size)) }
             let slice = try wire { (r) throws(RecordBatchError) in try r.readSlice(size) }

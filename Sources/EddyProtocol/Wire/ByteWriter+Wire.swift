@@ -13,7 +13,7 @@ extension ByteWriter {
     /// A length prefix (see `ByteReader.wireLength`); nil writes null.
     @inlinable mutating func writeWireLength(_ n: Int?, _ field: StaticString, compact: Bool, short: Bool) throws(ProtocolError) {
         if compact {
-            writeUnsignedVarint(UInt64((n ?? -1) + 1))
+            writeCompactLength(n)
         } else if short {
             guard let n else { writeInt16(-1); return }
             guard n <= Int(Int16.max) else { throw .invalidLength(field: "\(field)", value: Int64(n)) }
@@ -38,6 +38,23 @@ extension ByteWriter {
 
     @inlinable public mutating func writeWireArrayCount(_ n: Int?, _ field: StaticString, compact: Bool) throws(ProtocolError) {
         try writeWireLength(n, field, compact: compact, short: false)
+    }
+
+    /// A compact length prefix: an unsigned varint of length + 1, 0 for null. Unlike the classic
+    /// int16 and int32 ones it fits any length, so the compact writers below cannot fail.
+    @inlinable mutating func writeCompactLength(_ n: Int?) {
+        writeUnsignedVarint(UInt64((n ?? -1) + 1))
+    }
+
+    /// A compact (nullable) string: `writeWireString(s, _, compact: true)` without the throw.
+    @inlinable public mutating func writeCompactString(_ s: String?) {
+        writeCompactLength(s?.utf8.count)
+        if let s { writeBytes(s.utf8) }
+    }
+
+    /// A compact (nullable) array's count, to be followed by its elements.
+    @inlinable public mutating func writeCompactArrayCount(_ n: Int?) {
+        writeCompactLength(n)
     }
 
     /// Writes a tagged-field section: `fields` holds each present field's tag and bytes, in

@@ -20,6 +20,10 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownApiKey(Int16)
     /// A tagged field's bytes do not hold exactly one value of its type.
     case invalidTaggedField(tag: UInt32)
+    /// A tag not above the one before it, where tags must be strictly ascending.
+    case taggedFieldsOutOfOrder(tag: UInt32, previous: UInt32)
+    /// A string that is not valid UTF-8, where it must be.
+    case invalidUTF8(field: String)
     /// A frame's size prefix is negative or above the limit (`socket.request.max.bytes`).
     case frameTooLarge(size: Int64, limit: Int)
     /// Bytes were left over after a message that should fill its frame exactly.
@@ -35,6 +39,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unsupportedVersion(api, version): "API \(api) has no version \(version)"
         case let .unknownApiKey(key): "unknown API key \(key)"
         case let .invalidTaggedField(tag): "tagged field \(tag) does not match its size"
+        case let .taggedFieldsOutOfOrder(tag, previous): "tagged fields out of order (\(tag) after \(previous))"
+        case let .invalidUTF8(field): "\(field) is not valid UTF-8"
         case let .frameTooLarge(size, limit): "frame of \(size) bytes exceeds the limit of \(limit) bytes"
         case let .trailingBytes(n): "\(n) bytes left after the message"
         }

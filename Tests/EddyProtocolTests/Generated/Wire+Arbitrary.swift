@@ -58,6 +58,12 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
     Wire.EddyFetchPositionsResponse.self,
+    Wire.ConsumerProtocolSubscription.self,
+    Wire.ConsumerProtocolAssignment.self,
+    Wire.OffsetCommitKey.self,
+    Wire.OffsetCommitValue.self,
+    Wire.GroupMetadataKey.self,
+    Wire.GroupMetadataValue.self,
 ]
 
 extension Wire.RequestHeader: WireArbitraryMessage {}
@@ -114,6 +120,12 @@ extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsResponse: WireArbitraryMessage {}
+extension Wire.ConsumerProtocolSubscription: WireArbitraryMessage {}
+extension Wire.ConsumerProtocolAssignment: WireArbitraryMessage {}
+extension Wire.OffsetCommitKey: WireArbitraryMessage {}
+extension Wire.OffsetCommitValue: WireArbitraryMessage {}
+extension Wire.GroupMetadataKey: WireArbitraryMessage {}
+extension Wire.GroupMetadataValue: WireArbitraryMessage {}
 
 extension Wire.RequestHeader {
     static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
@@ -1546,6 +1558,103 @@ extension Wire.EddyFetchPositionsResponse.FetchPositionsTopicResult.FetchPositio
         m.clientHost = WireArbitrary.string(using: &g)
         m.fetchOffset = Int64.random(in: .min ... .max, using: &g)
         m.lastFetchMs = Int64.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.ConsumerProtocolSubscription {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topics = WireArbitrary.array(using: &g) { g in WireArbitrary.string(using: &g) }
+        m.userData = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.bytes(using: &g)
+        if version >= 1 { m.ownedPartitions = WireArbitrary.array(using: &g) { g in TopicPartition.arbitrary(version: version, using: &g) } }
+        if version >= 2 { m.generationId = Int32.random(in: .min ... .max, using: &g) }
+        if version >= 3 { m.rackId = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g) }
+        return m
+    }
+}
+
+extension Wire.ConsumerProtocolSubscription.TopicPartition {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        if version >= 1 { m.topic = WireArbitrary.string(using: &g) }
+        if version >= 1 { m.partitions = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) } }
+        return m
+    }
+}
+
+extension Wire.ConsumerProtocolAssignment {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.assignedPartitions = WireArbitrary.array(using: &g) { g in TopicPartition.arbitrary(version: version, using: &g) }
+        m.userData = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.bytes(using: &g)
+        return m
+    }
+}
+
+extension Wire.ConsumerProtocolAssignment.TopicPartition {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topic = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.OffsetCommitKey {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.group = WireArbitrary.string(using: &g)
+        m.topic = WireArbitrary.string(using: &g)
+        m.partition = Int32.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.OffsetCommitValue {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.offset = Int64.random(in: .min ... .max, using: &g)
+        if version >= 3 { m.leaderEpoch = Int32.random(in: .min ... .max, using: &g) }
+        m.metadata = WireArbitrary.string(using: &g)
+        m.commitTimestamp = Int64.random(in: .min ... .max, using: &g)
+        if (version >= 1 && version <= 1) { m.expireTimestamp = Int64.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.GroupMetadataKey {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.group = WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.GroupMetadataValue {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.protocolType = WireArbitrary.string(using: &g)
+        m.generation = Int32.random(in: .min ... .max, using: &g)
+        m.`protocol` = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        m.leader = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        if version >= 2 { m.currentStateTimestamp = Int64.random(in: .min ... .max, using: &g) }
+        m.members = WireArbitrary.array(using: &g) { g in MemberMetadata.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.GroupMetadataValue.MemberMetadata {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.memberId = WireArbitrary.string(using: &g)
+        if version >= 3 { m.groupInstanceId = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g) }
+        m.clientId = WireArbitrary.string(using: &g)
+        m.clientHost = WireArbitrary.string(using: &g)
+        if version >= 1 { m.rebalanceTimeout = Int32.random(in: .min ... .max, using: &g) }
+        m.sessionTimeout = Int32.random(in: .min ... .max, using: &g)
+        m.subscription = WireArbitrary.bytes(using: &g)
+        m.assignment = WireArbitrary.bytes(using: &g)
         return m
     }
 }
