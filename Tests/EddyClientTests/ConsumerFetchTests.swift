@@ -142,6 +142,23 @@ import Testing
         }
     }
 
+    /// CORRUPT_MESSAGE from the broker (its log has bytes it cannot parse) is retriable in
+    /// Kafka's error table, but a retry reads the same bytes: the consumer reports it at once.
+    @Test func aCorruptMessageFromTheBrokerIsReportedNotRetried() throws {
+        let tp = TopicPartition("t", 0)
+        var subs = try assigned([tp], at: 5)
+        var buffer = FetchBuffer()
+        buffer.add(try fetched(tp, from: 5, [], error: .corruptMessage))
+        do {
+            _ = try buffer.collect(maxRecords: 10, subscriptions: &subs, autoOffsetReset: .earliest)
+            Issue.record("CORRUPT_MESSAGE was not reported")
+        } catch let ClientError.broker(code, message) {
+            #expect(code == .corruptMessage)
+            #expect(message?.contains("t-0 at offset 5") == true, "\(message ?? "")")
+        }
+        #expect(subs.position(tp) == 5)
+    }
+
     @Test func anErrorAfterRecordsWaitsForTheNextCollect() throws {
         let tp0 = TopicPartition("t", 0), tp1 = TopicPartition("t", 1)
         var subs = try assigned([tp0, tp1])

@@ -145,6 +145,11 @@ struct FetchBuffer {
         case .offsetOutOfRange:
             guard autoOffsetReset != .none else { return .fatal(.offsetOutOfRange(f.topicPartition, offset: f.position)) }
             return .reset(autoOffsetReset)
+        case .corruptMessage:
+            // Retriable in Kafka's error table, but fetching again returns the same bytes: like
+            // Kafka's consumer, report it to the application instead of retrying for ever.
+            return .fatal(.broker(.corruptMessage, message: "the broker found a corrupt record batch when fetching \(f.topicPartition) "
+                + "at offset \(f.position); seek past it to go on"))
         case .notLeaderOrFollower, .fencedLeaderEpoch, .unknownLeaderEpoch, .unknownTopicOrPartition, .leaderNotAvailable,
              .kafkaStorageError, .offsetNotAvailable, .unknownTopicId, .inconsistentTopicId, .replicaNotAvailable:
             return .refreshMetadata
