@@ -113,3 +113,34 @@ import Testing
         #expect(try produceResponse(sent).errorCode == ErrorCode.none)
     }
 }
+
+/// Replication on the appending thread depends on what the transport says of itself
+/// (`Transport.deliversOnCallingThread`), not on its concrete type.
+@Suite struct ReplicateOnAppendTransportTests {
+    /// Forwards to the cluster on the calling thread, and says so or not.
+    final class ForwardingTransport: Transport, @unchecked Sendable {
+        weak var cluster: Cluster?
+        let deliversOnCallingThread: Bool
+        init(inline: Bool) { deliversOnCallingThread = inline }
+        func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+                  completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+            guard let cluster else { return completion(.failure(.brokerUnavailable(node))) }
+            cluster.deliver(request, to: node, context: context, completion: completion)
+        }
+    }
+
+    @Test(arguments: [true, false]) func theDriverAsksTheTransport(inline: Bool) throws {
+        let dir = TempDirectory("transport-kind")
+        defer { dir.cleanup() }
+        let transport = ForwardingTransport(inline: inline)
+        var options = ClusterOptions()
+        options.randomSeed = 5
+        let cluster = try Cluster(dataDirectory: dir.path, clock: ManualClock(), options: options, transport: transport)
+        transport.cluster = cluster
+        defer { try? cluster.shutdown() }
+        let driver = ClusterDriver(cluster: cluster, tickIntervalMs: 600_000)
+        driver.start()
+        defer { driver.stop() }
+        #expect(cluster.lock.withLock { cluster.replicateOnAppend } == inline)
+    }
+}

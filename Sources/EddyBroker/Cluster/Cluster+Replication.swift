@@ -241,7 +241,8 @@ public final class ClusterDriver: @unchecked Sendable {
     let replicateOnAppend: Bool
     let finished = DispatchSemaphore(value: 0)
 
-    /// - Parameter replicateOnAppend: over the in-process transport, let followers copy
+    /// - Parameter replicateOnAppend: over a transport that delivers on the calling thread (the
+    ///   in-process one, `Transport.deliversOnCallingThread`), let followers copy
     ///   appends on the appending thread (see `Cluster+ReplicateOnAppend`); false leaves all
     ///   replication to this driver's thread (woken on every append), for comparison.
     public init(cluster: Cluster, tickIntervalMs: Int = 100, replicateOnAppend: Bool = true) {
@@ -254,7 +255,7 @@ public final class ClusterDriver: @unchecked Sendable {
         cluster.lock.withLock {
             cluster.driverWakeup = { [weak self] in self?.wakeup() }
             cluster.driverDeadline = { [weak self] in self?.noteDeadline($0) }
-            cluster.replicateOnAppend = replicateOnAppend && cluster.transport is InProcessTransport
+            cluster.replicateOnAppend = replicateOnAppend && cluster.transport.deliversOnCallingThread
         }
         let t = Thread { [self] in run() }
         t.name = "eddy-cluster-driver"

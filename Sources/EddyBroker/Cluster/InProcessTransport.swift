@@ -9,6 +9,9 @@ public final class InProcessTransport: Transport, @unchecked Sendable {
 
     public init() {}
 
+    /// Requests go straight to `Cluster.deliver` on the caller's thread.
+    public var deliversOnCallingThread: Bool { true }
+
     public func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
                      completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
         guard let cluster else { return completion(.failure(.brokerUnavailable(node))) }

@@ -1,6 +1,6 @@
 /// How clients (and follower brokers) reach brokers. The in-process transport dispatches
-/// straight to a broker's `RequestHandler`; a simulated one delays, drops and partitions; a
-/// network one can come later.
+/// straight to the cluster in the same process; a simulated one delays, drops and partitions;
+/// EddyClient's `NetworkTransport` speaks Kafka's protocol over TCP.
 ///
 /// Contract: `completion` is called exactly once per `send`, possibly on another thread and
 /// possibly before `send` returns. A transport that drops a request still completes it, with
@@ -8,9 +8,17 @@
 public protocol Transport: Sendable {
     func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
               completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void)
+
+    /// Whether `send` hands the request to the broker on the calling thread, with no thread or
+    /// network in between (an in-process transport). A cluster driver uses it to decide whether
+    /// followers may copy appends on the appending thread; a transport that does not say so is
+    /// taken to deliver elsewhere.
+    var deliversOnCallingThread: Bool { get }
 }
 
 extension Transport {
+    public var deliversOnCallingThread: Bool { false }
+
     /// `send` as an async call. Cancelling the calling task does not abandon the request: it
     /// returns when the transport completes it (which the contract guarantees).
     public func send(_ request: KafkaRequest, to node: Int32,
