@@ -8,18 +8,25 @@ final class ConsumerSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var count: UInt64 = 0
     private var nextWaiterId: UInt64 = 0
-    private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    private var waiters: [UInt64: (continuation: CheckedContinuation<Void, Never>, timeout: SharedTimer.Token?)] = [:]
+    /// The waits' deadlines, on one timer (a consumer polling per record would otherwise arm one per poll).
+    private let timer: SharedTimer
+
+    init(timer: SharedTimer = SharedTimer()) { self.timer = timer }
 
     /// The value to pass to `wait(after:untilMs:)`.
     var current: UInt64 { lock.withLock { count } }
 
     func notify() {
-        let woken = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+        let woken = lock.withLock { () -> [(continuation: CheckedContinuation<Void, Never>, timeout: SharedTimer.Token?)] in
             count &+= 1
             defer { waiters.removeAll() }
             return Array(waiters.values)
         }
-        for c in woken { c.resume() }
+        for w in woken {
+            if let t = w.timeout { timer.remove(t) }
+            w.continuation.resume()
+        }
     }
 
     /// Returns when `notify` was called after `seen` was read, or at `deadlineMs` (monotonic).
@@ -30,14 +37,22 @@ final class ConsumerSignal: @unchecked Sendable {
             let id: UInt64? = lock.withLock {
                 guard count == seen else { return nil }
                 nextWaiterId &+= 1
-                waiters[nextWaiterId] = c
+                waiters[nextWaiterId] = (c, nil)
                 return nextWaiterId
             }
             guard let id else { return c.resume() }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(min(remaining, Int64(Int32.max))))) { [self] in
-                let c = lock.withLock { waiters.removeValue(forKey: id) }
-                c?.resume()
+            let token = timer.add(timeoutMs: remaining) { [self] in
+                let w = lock.withLock { waiters.removeValue(forKey: id) }
+                w?.continuation.resume()
             }
+            // Still waiting: remember the token so that `notify` forgets it. Already woken (or
+            // timed out): forget it now.
+            let waiting = lock.withLock { () -> Bool in
+                guard waiters[id] != nil else { return false }
+                waiters[id]?.timeout = token
+                return true
+            }
+            if !waiting { timer.remove(token) }
         }
     }
 }
