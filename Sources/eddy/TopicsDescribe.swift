@@ -64,9 +64,10 @@ enum TopicsDescribe {
         return lines
     }
 
-    /// `--bootstrap-server`: the same text from Metadata, DescribeConfigs (the overrides) and
-    /// ListOffsets (log start, log end, high watermark). A client does not see leader epochs,
-    /// segments or sizes: those columns show `-`.
+    /// `--bootstrap-server`: the same text from Metadata, DescribeConfigs (the overrides),
+    /// ListOffsets (log start, log end, high watermark) and DescribeLogDirs on the leaders (the
+    /// leader replica's size). A client does not see leader epochs or segments: those columns
+    /// show `-`, as does the size of a partition whose leader did not answer DescribeLogDirs.
     static func remote(_ servers: [BrokerAddress], topic: String?) throws -> [[String]] {
         try Remote.withAdmin(servers, clientId: "eddy-topics") { admin in
             let names: [String]
@@ -79,6 +80,9 @@ enum TopicsDescribe {
                 let start = try await admin.listOffsets(tps, .earliest)
                 let end = try await admin.listOffsets(tps, .logEnd)
                 let hw = try await admin.listOffsets(tps, .latest)
+                var leaders: [TopicPartition: Int32] = [:]
+                for p in t.partitions { if let l = p.leader, l >= 0 { leaders[TopicPartition(name, p.partition)] = l } }
+                let sizes = try await admin.leaderReplicaSizes(leaders)
                 var overrides: [String: String] = [:]
                 for c in try await admin.describeTopicConfigs(name) where c.source == .topicConfig {
                     if let v = c.value { overrides[c.name] = v }
@@ -86,7 +90,8 @@ enum TopicsDescribe {
                 let rows = t.partitions.map { p -> [String] in
                     let tp = TopicPartition(name, p.partition)
                     return [String(p.partition), leader(p.leader ?? -1), "-", brokerList(p.replicas), brokerList(p.isr),
-                            start[tp].map(String.init) ?? "-", end[tp].map(String.init) ?? "-", hw[tp].map(String.init) ?? "-", "-", "-"]
+                            start[tp].map(String.init) ?? "-", end[tp].map(String.init) ?? "-", hw[tp].map(String.init) ?? "-", "-",
+                            sizes[tp].map(String.init) ?? "-"]
                 }
                 blocks.append(render(name: name, topicId: "\(t.topicId)", partitionCount: t.partitions.count,
                                      replicationFactor: t.partitions.first?.replicas.count ?? 0, configs: overrides, rows: rows))

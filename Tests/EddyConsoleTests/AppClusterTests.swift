@@ -105,7 +105,11 @@ struct FixedInsight: ClusterInsight {
         #expect(orders.retentionMs == 3_600_000 && orders.cleanupPolicy == "delete")
         #expect(orders.partitions.map(\.logEndOffset) == [10, 4, 0])
         #expect(orders.partitions.map(\.logStartOffset) == [0, 0, 0])
-        #expect(orders.partitions.allSatisfy { $0.leader != nil && $0.isr.count == 2 && $0.sizeBytes == nil })
+        #expect(orders.partitions.allSatisfy { $0.leader != nil && $0.isr.count == 2 })
+        // Without ClusterInsight, sizes come from DescribeLogDirs on the leaders: the leader's log.
+        let described = try #require(try c.cluster.describeTopics(["orders"]).first)
+        #expect(orders.partitions.map(\.sizeBytes) == described.partitions.map { Optional($0.sizeInBytes) })
+        #expect(orders.partitions[0].sizeBytes ?? 0 > 0)
         let audit = try #require(snapshot.group("audit"))
         #expect(audit.state == .empty && audit.members.isEmpty)
         #expect(audit.rows.map(\.topicPartition) == [TopicPartition("orders", 0)])

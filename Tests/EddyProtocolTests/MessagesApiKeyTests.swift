@@ -11,7 +11,7 @@ import Testing
         (12, "Heartbeat"), (13, "LeaveGroup"), (14, "SyncGroup"), (15, "DescribeGroups"),
         (16, "ListGroups"), (18, "ApiVersions"), (19, "CreateTopics"), (20, "DeleteTopics"),
         (21, "DeleteRecords"), (22, "InitProducerId"), (23, "OffsetForLeaderEpoch"),
-        (32, "DescribeConfigs"), (33, "AlterConfigs"), (42, "DeleteGroups"),
+        (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (42, "DeleteGroups"),
         (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (56, "AlterPartition"),
     ]
 
@@ -39,6 +39,7 @@ import Testing
         (.deleteRecords(DeleteRecordsRequest(topic: "t", partition: 0, offset: 1)), .deleteRecords),
         (.initProducerId(InitProducerIdRequest()), .initProducerId),
         (.apiVersions(ApiVersionsRequest()), .apiVersions),
+        (.describeLogDirs(DescribeLogDirsRequest()), .describeLogDirs),
         (.eddyBrokerControl(EddyBrokerControlRequest(brokerId: 1, action: .stop)), .eddyBrokerControl),
         (.eddyFetchPositions(EddyFetchPositionsRequest(partitions: [TopicPartition("t", 0)])), .eddyFetchPositions),
     ]

@@ -25,6 +25,8 @@ extension DescribeConfigsRequest: WireBridged {}
 extension DescribeConfigsResponse: WireBridged {}
 extension IncrementalAlterConfigsRequest: WireBridged {}
 extension IncrementalAlterConfigsResponse: WireBridged {}
+extension DescribeLogDirsRequest: WireBridged {}
+extension DescribeLogDirsResponse: WireBridged {}
 
 /// `value` → wire form for `version` → bytes → wire form → domain value. Also checks that the
 /// wire form is canonical: decoding its bytes gives it back, so every field the version lacks
@@ -541,6 +543,41 @@ private let id2 = KafkaUuid(mostSignificantBits: 7, leastSignificantBits: 9)
     @Test func incrementalAlterConfigsEveryVersion() throws {
         try checkEveryVersion(Self.alter) { _ in Self.alter }
         try checkEveryVersion(Self.altered) { _ in Self.altered }
+    }
+
+    // MARK: DescribeLogDirs
+
+    static let logDirs = DescribeLogDirsResponse(throttleTimeMs: 3, errorCode: .none, results: [
+        .init(logDir: "/data/broker-0", topics: [
+            .init(name: "orders", partitions: [.init(partitionIndex: 0, partitionSize: 4096, offsetLag: 0),
+                                               .init(partitionIndex: 2, partitionSize: 0, offsetLag: 7)]),
+        ], totalBytes: 1 << 40, usableBytes: 1 << 39),
+    ])
+
+    /// Requests carry the same fields in every version (nil: every partition); responses gain
+    /// the top-level error in v3 and the volume's sizes in v4. Before v3, a whole-request error
+    /// travels as a directory entry with an empty path, so the client still sees it.
+    @Test func describeLogDirsEveryVersion() throws {
+        let some = DescribeLogDirsRequest(topics: [.init(name: "orders", partitions: [0, 2])])
+        try checkEveryVersion(some) { _ in some }
+        try checkEveryVersion(DescribeLogDirsRequest()) { _ in DescribeLogDirsRequest() }
+        try checkEveryVersion(Self.logDirs) { version in
+            var kept = Self.logDirs
+            if version < 4 { each(&kept.results) { $0.totalBytes = -1; $0.usableBytes = -1 } }
+            return kept
+        }
+        let failed = DescribeLogDirsResponse(errorCode: .clusterAuthorizationFailed, results: [])
+        for version in Wire.DescribeLogDirsResponse.validVersions {
+            let back = try bridged(failed, version)
+            if version >= 3 {
+                #expect(back == failed)
+            } else {
+                #expect(back.results.map(\.errorCode) == [.clusterAuthorizationFailed] && back.partitionSizes.isEmpty, "v\(version)")
+            }
+        }
+        #expect(Self.logDirs.partitionSizes == [TopicPartition("orders", 0): 4096, TopicPartition("orders", 2): 0])
+        #expect(some.names(TopicPartition("orders", 2)) && !some.names(TopicPartition("orders", 1)))
+        #expect(DescribeLogDirsRequest().names(TopicPartition("any", 9)))
     }
 
     // MARK: Unknown ids

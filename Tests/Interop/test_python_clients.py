@@ -260,3 +260,38 @@ def test_positions_of_consumers_in_any_language(eddy_server):
         assert row[2] == "-"  # nothing committed
     finally:
         c.close(autocommit=False)
+
+
+def test_kafka_python_describe_log_dirs(eddy_server):
+    """kafka-python's admin asks every broker for its log directories (DescribeLogDirs, API 35):
+    each answers for the replicas it holds, and the leader's size is what
+    `eddy topics describe --bootstrap-server` prints in its Size column."""
+    from kafka import KafkaAdminClient, KafkaProducer
+    create(eddy_server, "dirs", 2)
+    p = KafkaProducer(bootstrap_servers=eddy_server.bootstrap, acks="all")
+    for i in range(30):
+        p.send("dirs", value=b"x" * 100, partition=i % 2)
+    p.flush()
+    p.close()
+    admin = KafkaAdminClient(bootstrap_servers=eddy_server.bootstrap)
+    try:
+        answers = admin.describe_log_dirs()
+    finally:
+        admin.close()
+    sizes = {}
+    for answer in answers:
+        assert len(answer["log_dirs"]) == 1
+        d = answer["log_dirs"][0]
+        assert d["error_code"] == 0 and d["log_dir"].endswith("/broker-%d" % answer["broker"])
+        for t in d["topics"]:
+            if t["name"] == "dirs":
+                for part in t["partitions"]:
+                    sizes.setdefault(part["partition_index"], {})[answer["broker"]] = part["partition_size"]
+    assert sorted(sizes) == [0, 1]
+    described = eddy_server.eddy("topics", "describe", "--topic", "dirs", "--bootstrap-server", eddy_server.bootstrap).stdout
+    rows = [line.split() for line in described.splitlines()[2:] if line.strip()]
+    assert len(rows) == 2
+    for row in rows:
+        partition, leader, size = int(row[0]), int(row[1]), int(row[-1])
+        assert size > 0
+        assert sizes[partition][leader] == size

@@ -38,6 +38,7 @@ extension Cluster {
             case let .deleteRecords(r): queue(respond, .deleteRecords(handleDeleteRecords(r, on: broker)))
             case let .describeConfigs(r): queue(respond, .describeConfigs(handleDescribeConfigs(r)))
             case let .incrementalAlterConfigs(r): queue(respond, .incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
+            case let .describeLogDirs(r): queue(respond, .describeLogDirs(handleDescribeLogDirs(r, on: broker)))
             case .apiVersions: queue(respond, .apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
             case .eddyBrokerControl: preconditionFailure("handled before the lock")
             case let .eddyFetchPositions(r): queue(respond, .eddyFetchPositions(handleFetchPositions(r)))

@@ -8,7 +8,8 @@ import Foundation
 /// and this process's live consumers for the groups' four positions; plus, when the process
 /// runs the cluster, `ClusterInsight` for stopped brokers, partition sizes and byte counters.
 /// Without it (`eddy console --bootstrap-server`), brokers that left Metadata stay listed as
-/// fenced (`remoteBrokers`), and sizes and byte counters are unknown.
+/// fenced (`remoteBrokers`), partition sizes come from DescribeLogDirs, and byte counters are
+/// unknown (Kafka exposes them only as JMX metrics).
 ///
 /// Each part fails on its own: a group that cannot be described, or offsets that cannot be
 /// read, leave nil values and a line in `ConsoleSnapshot.problems`; only a failed Metadata
@@ -79,7 +80,7 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
             guard p.leader >= 0 else { return false }
             return unreachable.contains(p.topicPartition) || (!metadata.brokers.isEmpty && metadata.brokers[p.leader] == nil)
         }
-        let sizes = insight?.partitionSizes() ?? [:]
+        let sizes = await partitionSizes(placement: placement, skipping: unreachable, metadata: metadata)
         let topicConfigs = await configs(for: names, problems: &problems)
 
         var topics: [TopicSnapshot] = []
@@ -114,6 +115,21 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         return ConsoleSnapshot(takenAtMs: takenAtMs, clusterId: insight?.clusterId ?? metadata.clusterId,
                                controllerId: insightController ?? controller, brokers: brokers, topics: topics,
                                groups: groups, problems: problems)
+    }
+
+    /// Bytes of each partition's leader replica: from `insight` when this process runs the
+    /// cluster, else from DescribeLogDirs on the leaders that answer (none for a leader that
+    /// does not, nor when the call fails: sizes are then unknown, not an error).
+    func partitionSizes(placement: [(String, TopicMetadata)], skipping unreachable: Set<TopicPartition>,
+                        metadata: ClusterMetadata) async -> [TopicPartition: Int64] {
+        if let insight { return insight.partitionSizes() }
+        var leaders: [TopicPartition: Int32] = [:]
+        for (_, t) in placement {
+            for p in t.partitions where p.leader >= 0 && !unreachable.contains(p.topicPartition) && metadata.brokers[p.leader] != nil {
+                leaders[p.topicPartition] = p.leader
+            }
+        }
+        return (try? await admin.leaderReplicaSizes(leaders)) ?? [:]
     }
 
     /// The brokers of a cluster this process does not run: those Metadata lists are running;

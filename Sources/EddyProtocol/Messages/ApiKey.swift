@@ -25,6 +25,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case offsetForLeaderEpoch = 23
     case describeConfigs = 32
     case alterConfigs = 33
+    case describeLogDirs = 35
     case deleteGroups = 42
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
@@ -62,6 +63,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .deleteGroups: "DeleteGroups"
+        case .describeLogDirs: "DescribeLogDirs"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
         case .alterPartition: "AlterPartition"

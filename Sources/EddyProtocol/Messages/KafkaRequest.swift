@@ -23,6 +23,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case offsetDelete(OffsetDeleteRequest)
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
+    case describeLogDirs(DescribeLogDirsRequest)
     case eddyBrokerControl(EddyBrokerControlRequest)
     case eddyFetchPositions(EddyFetchPositionsRequest)
 
@@ -51,6 +52,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .offsetDelete: .offsetDelete
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
+        case .describeLogDirs: .describeLogDirs
         case .eddyBrokerControl: .eddyBrokerControl
         case .eddyFetchPositions: .eddyFetchPositions
         }
@@ -85,6 +87,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .offsetDelete(r): .offsetDelete(r.errorResponse(error))
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
+        case let .describeLogDirs(r): .describeLogDirs(r.errorResponse(error))
         case let .eddyBrokerControl(r): .eddyBrokerControl(r.errorResponse(error, message: message))
         case let .eddyFetchPositions(r): .eddyFetchPositions(r.errorResponse(error, message: message))
         }

@@ -23,6 +23,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case offsetDelete(OffsetDeleteResponse)
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
+    case describeLogDirs(DescribeLogDirsResponse)
     case eddyBrokerControl(EddyBrokerControlResponse)
     case eddyFetchPositions(EddyFetchPositionsResponse)
 
@@ -51,6 +52,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .offsetDelete: .offsetDelete
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
+        case .describeLogDirs: .describeLogDirs
         case .eddyBrokerControl: .eddyBrokerControl
         case .eddyFetchPositions: .eddyFetchPositions
         }

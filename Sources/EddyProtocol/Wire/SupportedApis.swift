@@ -29,6 +29,7 @@ public enum SupportedApis {
         .offsetForLeaderEpoch: 0 ... 4,
         .describeConfigs: 0 ... 4,
         .deleteGroups: 0 ... 2,
+        .describeLogDirs: 0 ... 4,
         .incrementalAlterConfigs: 0 ... 1,
         .offsetDelete: 0 ... 0,
         .eddyBrokerControl: 0 ... 0,

@@ -54,6 +54,8 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.IncrementalAlterConfigsResponse.self,
     Wire.OffsetDeleteRequest.self,
     Wire.OffsetDeleteResponse.self,
+    Wire.DescribeLogDirsRequest.self,
+    Wire.DescribeLogDirsResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -116,6 +118,8 @@ extension Wire.IncrementalAlterConfigsRequest: WireArbitraryMessage {}
 extension Wire.IncrementalAlterConfigsResponse: WireArbitraryMessage {}
 extension Wire.OffsetDeleteRequest: WireArbitraryMessage {}
 extension Wire.OffsetDeleteResponse: WireArbitraryMessage {}
+extension Wire.DescribeLogDirsRequest: WireArbitraryMessage {}
+extension Wire.DescribeLogDirsResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -1482,6 +1486,65 @@ extension Wire.OffsetDeleteResponse.OffsetDeleteResponseTopic.OffsetDeleteRespon
         var m = Self()
         m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
         m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        return m
+    }
+}
+
+extension Wire.DescribeLogDirsRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topics = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.array(using: &g) { g in DescribableLogDirTopic.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeLogDirsRequest.DescribableLogDirTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topic = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeLogDirsResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        if version >= 3 { m.errorCode = ErrorCode.allCases.randomElement(using: &g)! }
+        m.results = WireArbitrary.array(using: &g) { g in DescribeLogDirsResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeLogDirsResponse.DescribeLogDirsResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.logDir = WireArbitrary.string(using: &g)
+        m.topics = WireArbitrary.array(using: &g) { g in DescribeLogDirsTopic.arbitrary(version: version, using: &g) }
+        if version >= 4 { m.totalBytes = Int64.random(in: .min ... .max, using: &g) }
+        if version >= 4 { m.usableBytes = Int64.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in DescribeLogDirsPartition.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic.DescribeLogDirsPartition {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.partitionSize = Int64.random(in: .min ... .max, using: &g)
+        m.offsetLag = Int64.random(in: .min ... .max, using: &g)
+        m.isFutureKey = Bool.random(using: &g)
         return m
     }
 }

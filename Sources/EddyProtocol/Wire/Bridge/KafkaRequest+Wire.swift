@@ -27,6 +27,7 @@ extension KafkaRequest {
         case let m as Wire.OffsetDeleteRequest: self = .offsetDelete(OffsetDeleteRequest(wire: m, version: version))
         case let m as Wire.DescribeConfigsRequest: self = .describeConfigs(DescribeConfigsRequest(wire: m, version: version))
         case let m as Wire.IncrementalAlterConfigsRequest: self = .incrementalAlterConfigs(IncrementalAlterConfigsRequest(wire: m, version: version))
+        case let m as Wire.DescribeLogDirsRequest: self = .describeLogDirs(DescribeLogDirsRequest(wire: m, version: version))
         case let m as Wire.EddyBrokerControlRequest: self = .eddyBrokerControl(EddyBrokerControlRequest(wire: m, version: version))
         case let m as Wire.EddyFetchPositionsRequest: self = .eddyFetchPositions(EddyFetchPositionsRequest(wire: m, version: version))
         default: return nil
@@ -59,6 +60,7 @@ extension KafkaRequest {
         case let .offsetDelete(r): r.wire(version: version)
         case let .describeConfigs(r): r.wire(version: version)
         case let .incrementalAlterConfigs(r): r.wire(version: version)
+        case let .describeLogDirs(r): r.wire(version: version)
         case let .eddyBrokerControl(r): r.wire(version: version)
         case let .eddyFetchPositions(r): r.wire(version: version)
         }
@@ -92,6 +94,7 @@ extension KafkaResponse {
         case let m as Wire.OffsetDeleteResponse: self = .offsetDelete(OffsetDeleteResponse(wire: m, version: version))
         case let m as Wire.DescribeConfigsResponse: self = .describeConfigs(DescribeConfigsResponse(wire: m, version: version))
         case let m as Wire.IncrementalAlterConfigsResponse: self = .incrementalAlterConfigs(IncrementalAlterConfigsResponse(wire: m, version: version))
+        case let m as Wire.DescribeLogDirsResponse: self = .describeLogDirs(DescribeLogDirsResponse(wire: m, version: version))
         case let m as Wire.EddyBrokerControlResponse: self = .eddyBrokerControl(EddyBrokerControlResponse(wire: m, version: version))
         case let m as Wire.EddyFetchPositionsResponse: self = .eddyFetchPositions(EddyFetchPositionsResponse(wire: m, version: version))
         default: return nil
@@ -124,6 +127,7 @@ extension KafkaResponse {
         case let .offsetDelete(r): r.wire(version: version)
         case let .describeConfigs(r): r.wire(version: version)
         case let .incrementalAlterConfigs(r): r.wire(version: version)
+        case let .describeLogDirs(r): r.wire(version: version)
         case let .eddyBrokerControl(r): r.wire(version: version)
         case let .eddyFetchPositions(r): r.wire(version: version)
         }
