@@ -224,6 +224,12 @@ extension ProducerCore {
             accumulator.reenqueue(b, nowMs: nowMs)
             return []
         }
+        // Retriable, but delivery.timeout.ms has passed (the attempt's outcome came at or after
+        // the deadline): the batch expired, as Kafka expires a batch in flight, whether the
+        // sender's turn came a little before the deadline or after it.
+        if error.isRetriable, nowMs - b.createdMs >= deliveryTimeoutMs, !stopped {
+            return failLocked(b, expiryError(b, nowMs: nowMs, metadata: nil))
+        }
         return failLocked(b, error)
     }
 
@@ -239,12 +245,13 @@ extension ProducerCore {
         }
     }
 
-    private func expiryError(_ b: ProducerBatch, nowMs: Int64, metadata: ClusterMetadata) -> ClientError {
+    /// Why a batch expired: its age, and its last error or else (from `metadata`) a missing leader.
+    private func expiryError(_ b: ProducerBatch, nowMs: Int64, metadata: ClusterMetadata?) -> ClientError {
         var message = "Expiring \(b.recordCount) record(s) for \(b.topicPartition): \(nowMs - b.createdMs) ms has passed since batch creation"
             + " (delivery.timeout.ms \(deliveryTimeoutMs))"
         if let last = b.lastError {
             message += "; last error: \(last)"
-        } else if metadata.leader(of: b.topicPartition) == nil {
+        } else if let metadata, metadata.leader(of: b.topicPartition) == nil {
             message += "; the partition has no leader (LEADER_NOT_AVAILABLE)"
         }
         return .timeout(message)
