@@ -3,9 +3,14 @@ import Foundation
 
 /// The request layer every eddy client (producer, consumer, admin) stands on — Kafka's
 /// `NetworkClient` plus its `Metadata`: it sends `KafkaRequest`s to brokers through a
-/// `Transport`, enforces `request.timeout.ms`, keeps the cluster metadata, and finds group
-/// coordinators. It knows brokers only by node id, so the same clients run over the in-process
-/// transport today and a network transport later.
+/// `Transport`, keeps the cluster metadata, and finds group coordinators. It knows brokers only
+/// by node id, so the same clients run over the in-process transport and the network one.
+///
+/// It owns correlation ids and request timeouts: every request of its clients — the
+/// producer's Produce requests from its `Sender` included — goes out through `send`, which
+/// gives it the client's next correlation id, fails it after `request.timeout.ms` (or the
+/// caller's shorter limit) and notes the nodes that failed. No client talks to the
+/// `Transport` directly.
 ///
 /// Thread-safe; every call may be made from any task.
 public final class KafkaClient: @unchecked Sendable {
@@ -24,6 +29,8 @@ public final class KafkaClient: @unchecked Sendable {
     private var nextCorrelationId: Int32 = 0
     private var isClosed = false
     private var lastFailureMs: [Int32: Int64] = [:]
+    /// The request timeouts of the requests in flight.
+    private let deadlines = RequestDeadlines()
 
     public init(transport: any Transport, bootstrapNodes: [Int32], clientId: String,
                 requestTimeoutMs: Int64 = 30_000, retryBackoffMs: Int64 = 100) {
@@ -47,31 +54,48 @@ public final class KafkaClient: @unchecked Sendable {
     /// Sends one request to broker `node` and waits for its response, at most `timeoutMs`
     /// (request.timeout.ms by default). A transport failure or timeout is a retriable
     /// `ClientError.transport`; errors inside the response are the caller's to read.
+    /// The callback `send` below does the work.
     public func send(_ request: KafkaRequest, to node: Int32, timeoutMs: Int64? = nil) async throws(ClientError) -> KafkaResponse {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaResponse, ClientError>, Never>) in
+            send(request, to: node, timeoutMs: timeoutMs) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Sends one request to broker `node` and calls `completion` exactly once: with the
+    /// response, or with `ClientError.transport` when the transport fails or no response came
+    /// within `timeoutMs` (request.timeout.ms by default; negative: no limit), or at once with
+    /// `ClientError.closed` after `close`. A response after the timeout is dropped.
+    ///
+    /// This is the one place requests get their correlation id (unique and increasing per
+    /// client) and their timeout, and where failed nodes are noted for `sendToAnyBroker`.
+    /// `completion` may run on any thread, before `send` returns when the transport answers at
+    /// once. A Produce request with acks=0 has no response from the broker; the transports
+    /// complete it as soon as it is written, so it never waits for the timeout.
+    public func send(_ request: KafkaRequest, to node: Int32, timeoutMs: Int64? = nil,
+                     completion: @escaping @Sendable (Result<KafkaResponse, ClientError>) -> Void) {
         let context: RequestContext? = lock.withLock {
             guard !isClosed else { return nil }
             nextCorrelationId &+= 1
             return RequestContext(clientId: clientId, correlationId: nextCorrelationId)
         }
-        guard let context else { throw .closed("the client \(clientId) is closed") }
+        guard let context else { return completion(.failure(.closed("the client \(clientId) is closed"))) }
         let timeout = timeoutMs ?? requestTimeoutMs
-        let once = CompletionOnce()
-        let result: Result<KafkaResponse, TransportError> = await withCheckedContinuation { continuation in
-            once.arm(continuation)
-            transport.send(request, to: node, context: context) { once.complete($0) }
-            // Most in-process requests are answered inside `send`; only a pending one needs a timer.
-            if timeout >= 0, !once.isDone {
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(min(timeout, Int64(Int32.max))))) {
-                    once.complete(.failure(.timedOut(node)))
-                }
+        let once = CompletionOnce { result in
+            switch result {
+            case let .success(response):
+                completion(.success(response))
+            case let .failure(error):
+                self.lock.withLock { self.lastFailureMs[node] = ClientTime.monotonicMs() }
+                completion(.failure(.transport(error)))
             }
         }
-        switch result {
-        case let .success(response):
-            return response
-        case let .failure(error):
-            lock.withLock { lastFailureMs[node] = ClientTime.monotonicMs() }
-            throw .transport(error)
+        transport.send(request, to: node, context: context) { result in
+            if once.complete(result) { self.deadlines.answered(context.correlationId) }
+        }
+        // Most in-process requests are answered inside `send`; only a pending one needs a deadline.
+        if timeout >= 0, !once.isDone {
+            deadlines.add(context.correlationId, node: node, timeoutMs: timeout, once: once)
         }
     }
 
@@ -161,34 +185,5 @@ public final class KafkaClient: @unchecked Sendable {
 
     static func unexpected(_ response: KafkaResponse, expected: String) -> ClientError {
         .broker(.unknownServerError, message: "expected a \(expected) response, got \(response.apiKey.name)")
-    }
-}
-
-/// Completes a continuation exactly once, whichever of the response and the timeout comes first.
-private final class CompletionOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Result<KafkaResponse, TransportError>, Never>?
-    private var early: Result<KafkaResponse, TransportError>?
-    private var done = false
-
-    var isDone: Bool { lock.withLock { done } }
-
-    func arm(_ c: CheckedContinuation<Result<KafkaResponse, TransportError>, Never>) {
-        lock.withLock {
-            if let early { c.resume(returning: early); done = true } else { continuation = c }
-        }
-    }
-
-    func complete(_ result: Result<KafkaResponse, TransportError>) {
-        lock.withLock {
-            guard !done else { return }
-            if let c = continuation {
-                done = true
-                continuation = nil
-                c.resume(returning: result)
-            } else if early == nil {
-                early = result
-            }
-        }
     }
 }

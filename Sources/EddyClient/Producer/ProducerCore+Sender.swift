@@ -13,9 +13,8 @@ extension ProducerCore {
         var stop = false
     }
 
-    /// One turn of the sender: applies the responses that arrived (in send order per node) and
-    /// times out requests past their deadline, expires batches past delivery.timeout.ms, then
-    /// takes what can be sent now. The completions of records done meanwhile run before it
+    /// One turn of the sender: applies the responses that arrived (in send order per node),
+    /// expires batches past delivery.timeout.ms, then takes what can be sent now. The completions of records done meanwhile run before it
     /// returns, on the calling (sender) task, as Kafka runs callbacks on its I/O thread.
     func plan(nowMs: Int64, metadata: ClusterMetadata) -> Plan {
         var work: [() -> Void] = []
@@ -51,15 +50,14 @@ extension ProducerCore {
                 nextRequestId += 1
                 r.timeoutMs = requestTimeoutLocked(for: r.batches, nowMs: nowMs)
                 plan.requests.append(r)
-                inFlightRequests[r.node, default: []].append(InFlightRequest(request: r, deadlineMs: nowMs + r.timeoutMs))
+                inFlightRequests[r.node, default: []].append(InFlightRequest(request: r))
                 for b in r.batches { inFlightBatches[b.id] = b }
                 _metrics.requests += 1
                 _metrics.retries += r.batches.filter { $0.attempts > 1 }.count
             }
             plan.refreshMetadata = metadataRefreshNeeded || drained.unknownLeader
             metadataRefreshNeeded = false
-            let requestDeadline = inFlightRequests.values.lazy.flatMap { $0 }.filter { $0.result == nil }.map(\.deadlineMs).min()
-            plan.wakeAtMs = [drained.nextReadyMs, accumulator.nextExpiryMs, requestDeadline].compactMap { $0 }.min()
+            plan.wakeAtMs = [drained.nextReadyMs, accumulator.nextExpiryMs].compactMap { $0 }.min()
             work += flushWaitersDoneLocked(all: false)
             return plan
         }
@@ -68,7 +66,7 @@ extension ProducerCore {
     }
 
     /// How long a request carrying `batches` may wait for its response: request.timeout.ms,
-    /// but never past the oldest batch's delivery deadline.
+    /// but never past the oldest batch's delivery deadline. The `KafkaClient` enforces it.
     private func requestTimeoutLocked(for batches: [ProducerBatch], nowMs: Int64) -> Int64 {
         let deadline = (batches.map(\.createdMs).min() ?? nowMs) + deliveryTimeoutMs
         return max(1, min(config.requestTimeoutMs, deadline - nowMs))
@@ -116,9 +114,9 @@ extension ProducerCore {
         wakeup.signal()
     }
 
-    /// The transport's answer to a Produce request: kept until the sender's next turn, which
-    /// applies the node's outcomes in the order its requests were sent (see
-    /// `inFlightRequests`). An answer after the request timed out is ignored.
+    /// The client's answer to a Produce request (the response, a transport failure or its
+    /// timeout): kept until the sender's next turn, which applies the node's outcomes in the
+    /// order its requests were sent (see `inFlightRequests`). Only the first answer counts.
     func responseArrived(_ result: Result<ProduceResponse, ClientError>, for request: RecordAccumulator.Request) {
         lock.withLock {
             guard let index = inFlightRequests[request.node]?.firstIndex(where: { $0.request.id == request.id }),
@@ -128,14 +126,11 @@ extension ProducerCore {
         wakeup.signal()
     }
 
-    /// Times out overdue requests, then applies every outcome at the head of a node's queue.
+    /// Applies every outcome at the head of a node's queue.
     private func applyResponsesLocked(nowMs: Int64) -> [() -> Void] {
         var work: [() -> Void] = []
         for node in inFlightRequests.keys.sorted() {
             var queue = inFlightRequests[node]!
-            for i in queue.indices where queue[i].result == nil && queue[i].deadlineMs <= nowMs {
-                queue[i].result = .failure(.transport(.timedOut(node)))
-            }
             while let first = queue.first, let r = first.result {
                 queue.removeFirst()
                 work += applyLocked(r, to: first.request, nowMs: nowMs)
@@ -229,6 +224,12 @@ extension ProducerCore {
             accumulator.reenqueue(b, nowMs: nowMs)
             return []
         }
+        // Retriable, but delivery.timeout.ms has passed (the attempt's outcome came at or after
+        // the deadline): the batch expired, as Kafka expires a batch in flight, whether the
+        // sender's turn came a little before the deadline or after it.
+        if error.isRetriable, nowMs - b.createdMs >= deliveryTimeoutMs, !stopped {
+            return failLocked(b, expiryError(b, nowMs: nowMs, metadata: nil))
+        }
         return failLocked(b, error)
     }
 
@@ -244,12 +245,13 @@ extension ProducerCore {
         }
     }
 
-    private func expiryError(_ b: ProducerBatch, nowMs: Int64, metadata: ClusterMetadata) -> ClientError {
+    /// Why a batch expired: its age, and its last error or else (from `metadata`) a missing leader.
+    private func expiryError(_ b: ProducerBatch, nowMs: Int64, metadata: ClusterMetadata?) -> ClientError {
         var message = "Expiring \(b.recordCount) record(s) for \(b.topicPartition): \(nowMs - b.createdMs) ms has passed since batch creation"
             + " (delivery.timeout.ms \(deliveryTimeoutMs))"
         if let last = b.lastError {
             message += "; last error: \(last)"
-        } else if metadata.leader(of: b.topicPartition) == nil {
+        } else if let metadata, metadata.leader(of: b.topicPartition) == nil {
             message += "; the partition has no leader (LEADER_NOT_AVAILABLE)"
         }
         return .timeout(message)

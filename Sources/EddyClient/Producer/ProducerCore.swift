@@ -29,8 +29,6 @@ final class ProducerCore: @unchecked Sendable {
 
     struct InFlightRequest {
         var request: RecordAccumulator.Request
-        /// When the request times out (request.timeout.ms, capped by delivery.timeout.ms).
-        var deadlineMs: Int64
         /// The response or failure, once known; the first one wins.
         var result: Result<ProduceResponse, ClientError>?
     }

@@ -58,9 +58,10 @@ struct RecordAccumulator: Sendable {
     struct Request: Sendable {
         var node: Int32
         var batches: [ProducerBatch]
-        /// Set by the producer when it sends the request.
+        /// The producer's own number for the request, to match its answer to its in-flight
+        /// entry (not the correlation id, which the `KafkaClient` assigns); set when it is sent.
         var id: UInt64 = 0
-        /// How long to wait for the response; set by the producer.
+        /// How long the client waits for the response; set by the producer.
         var timeoutMs: Int64 = 0
     }
 

@@ -2,12 +2,17 @@ import EddyProtocol
 
 /// The producer's background loop (Kafka's `Sender` on its I/O thread). Each turn it applies
 /// the responses that arrived (a node's in the order its requests were sent, as over one Kafka
-/// connection), times out requests past request.timeout.ms, expires batches past
-/// delivery.timeout.ms, then drains the sendable batches into one Produce request per leader
-/// (at most max.in.flight.requests.per.connection unanswered per broker) and hands them to the
-/// transport, in order, from this one task. Record completions run here too. Between turns it
-/// waits for a signal (a new or full batch, a response, a flush, a close) or the next linger,
-/// backoff, expiry or request deadline.
+/// connection), expires batches past delivery.timeout.ms, then drains the sendable batches into
+/// one Produce request per leader (at most max.in.flight.requests.per.connection unanswered per
+/// broker) and hands them to the `KafkaClient`, in order, from this one task. Record
+/// completions run here too. Between turns it waits for a signal (a new or full batch, a
+/// response, a flush, a close) or the next linger, backoff or expiry deadline.
+///
+/// Produce requests go out through `KafkaClient.send(_:to:timeoutMs:completion:)` like every
+/// other request: the client gives them their correlation ids, fails them after
+/// request.timeout.ms (capped here by the batches' delivery deadline) and notes the nodes that
+/// failed. The Sender keeps what is the producer's own: in-flight limits, retries, sequence
+/// numbers and batch expiry.
 ///
 /// Before the first batch of an idempotent producer, and after a batch with sequence numbers
 /// failed, it gets a producer id with InitProducerId (retrying with retry.backoff.ms). After
@@ -48,9 +53,10 @@ final class Sender: @unchecked Sendable {
         }
     }
 
-    /// Hands one Produce request to the transport. Requests go out in the order they were
+    /// Hands one Produce request to the client. Requests go out in the order they were
     /// planned, from this one task, so a node receives a partition's batches in sequence order;
-    /// the answer is kept for the next turn (`responseArrived`), whichever thread it comes on.
+    /// the answer (or the client's timeout) is kept for the next turn (`responseArrived`),
+    /// whichever thread it comes on.
     private func send(_ r: RecordAccumulator.Request) {
         var topics: [(name: String, partitions: [ProduceRequest.PartitionProduceData])] = []
         for b in r.batches {
@@ -65,17 +71,15 @@ final class Sender: @unchecked Sendable {
         let config = core.config
         let request = ProduceRequest(acks: config.acks.value, timeoutMs: Int32(clamping: config.requestTimeoutMs),
                                      topicData: topics.map { .init(name: $0.name, partitionData: $0.partitions) })
-        let context = RequestContext(clientId: client.clientId, correlationId: Int32(truncatingIfNeeded: r.id))
         let core = core
-        client.transport.send(.produce(request), to: r.node, context: context) { result in
+        client.send(.produce(request), to: r.node, timeoutMs: r.timeoutMs) { result in
             switch result {
             case let .success(.produce(p)):
                 core.responseArrived(.success(p), for: r)
             case let .success(other):
-                core.responseArrived(.failure(.broker(.unknownServerError, message: "expected a Produce response, got \(other.apiKey.name)")),
-                                     for: r)
+                core.responseArrived(.failure(KafkaClient.unexpected(other, expected: "Produce")), for: r)
             case let .failure(e):
-                core.responseArrived(.failure(.transport(e)), for: r)
+                core.responseArrived(.failure(e), for: r)
             }
         }
     }
@@ -95,7 +99,7 @@ final class Sender: @unchecked Sendable {
         do throws(ClientError) {
             let (_, response) = try await client.sendToAnyBroker(.initProducerId(request), timeoutMs: core.config.requestTimeoutMs)
             guard case let .initProducerId(r) = response else {
-                throw .broker(.unknownServerError, message: "expected an InitProducerId response, got \(response.apiKey.name)")
+                throw KafkaClient.unexpected(response, expected: "InitProducerId")
             }
             switch r.errorCode {
             case .none:
