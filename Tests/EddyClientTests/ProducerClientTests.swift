@@ -190,6 +190,25 @@ import Testing
     }
 }
 
+extension ProducerClientTests {
+    /// Requests answered after `send` returned leave no timeout behind on the client's shared
+    /// timer (each one is forgotten when answered), however many there were.
+    @Test func answeredRequestsLeaveNoTimeoutsBehind() async throws {
+        let held = RecordingTransport(inner: AnsweringTransport(), unansweredProduces: .max, holdAll: true)
+        let client = KafkaClient(transport: held, bootstrapNodes: [0], clientId: "many", requestTimeoutMs: 30_000)
+        let answered = Mutex<Int>(0)
+        for _ in 0 ..< 1_000 {
+            client.send(.metadata(MetadataRequest(topics: [])), to: 0) { r in
+                if case .success = r { answered.withLock { $0 += 1 } }
+            }
+        }
+        #expect(client.timeouts.count == 1_000)
+        held.releaseHeld(answering: true)
+        #expect(answered.withLock { $0 } == 1_000)
+        #expect(client.timeouts.count == 0)
+    }
+}
+
 /// Wraps a transport and records every request (client id, correlation id, API key, node,
 /// time) in the order sent. The first `unansweredProduces` Produce requests (every request
 /// with `holdAll`) are held and never answered, as by a broker that went silent; the client's

@@ -30,7 +30,8 @@ public final class KafkaClient: @unchecked Sendable {
     private var isClosed = false
     private var lastFailureMs: [Int32: Int64] = [:]
     /// The request timeouts of the requests in flight.
-    private let deadlines = RequestDeadlines()
+    /// The deadlines of requests awaiting an answer, on one timer (see `SharedTimer`).
+    let timeouts = SharedTimer()
 
     public init(transport: any Transport, bootstrapNodes: [Int32], clientId: String,
                 requestTimeoutMs: Int64 = 30_000, retryBackoffMs: Int64 = 100) {
@@ -90,12 +91,13 @@ public final class KafkaClient: @unchecked Sendable {
                 completion(.failure(.transport(error)))
             }
         }
-        transport.send(request, to: node, context: context) { result in
-            if once.complete(result) { self.deadlines.answered(context.correlationId) }
-        }
-        // Most in-process requests are answered inside `send`; only a pending one needs a deadline.
+        transport.send(request, to: node, context: context) { once.complete($0) }
+        // Most in-process requests are answered inside `send`; only a pending one needs a
+        // deadline, forgotten as soon as it is answered.
         if timeout >= 0, !once.isDone {
-            deadlines.add(context.correlationId, node: node, timeoutMs: timeout, once: once)
+            let timeouts = timeouts
+            let token = timeouts.add(timeoutMs: timeout) { once.complete(.failure(.timedOut(node))) }
+            if !once.onCompletion({ timeouts.remove(token) }) { timeouts.remove(token) }
         }
     }
 
