@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 
@@ -13,6 +14,26 @@ func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T
     return try box.wait().get()
 }
 
+/// `blockingAwait` for calls that may wait a long time on other machines (an admin call
+/// against a cluster that is slow to answer retries for up to default.api.timeout.ms): when
+/// SIGINT or SIGTERM arrives (`Signals`), the task is cancelled and the command ends at once
+/// with "eddy: interrupted" and exit status 130, as a shell's Ctrl-C would end it. What was
+/// already sent may still take effect on the cluster.
+func interruptibleAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = BlockingResult<T>()
+    let task = Task.detached {
+        do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+    }
+    while true {
+        if let result = box.wait(timeoutMs: 50) { return try result.get() }
+        if Signals.interrupted {
+            task.cancel()
+            printNotice("eddy: interrupted")
+            throw ExitCode(130)
+        }
+    }
+}
+
 private final class BlockingResult<T: Sendable>: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -26,5 +47,11 @@ private final class BlockingResult<T: Sendable>: @unchecked Sendable {
     func wait() -> Result<T, any Error> {
         semaphore.wait()
         return lock.withLock { result! }
+    }
+
+    /// The result, or nil if none came within `timeoutMs`.
+    func wait(timeoutMs: Int) -> Result<T, any Error>? {
+        guard semaphore.wait(timeout: .now() + .milliseconds(timeoutMs)) == .success else { return nil }
+        return lock.withLock { result }
     }
 }

@@ -36,7 +36,7 @@ final class RemoteSession: ClientSession {
         let client = session.makeClient(clientId: clientId, requestTimeoutMs: 10_000)
         defer { client.close() }
         do {
-            _ = try blockingAwait { try await client.refreshMetadata(topics: []) }
+            _ = try interruptibleAwait { try await client.refreshMetadata(topics: []) }
         } catch {
             try? session.close()
             if case let ClientError.transport(e) = error, e.node < 0 {
@@ -67,6 +67,6 @@ final class RemoteSession: ClientSession {
     func withAdmin<T: Sendable>(clientId: String = "eddy-admin", _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
         let client = makeClient(clientId: clientId, requestTimeoutMs: 30_000)
         defer { client.close() }
-        return try blockingAwait { try await body(Admin(client: client)) }
+        return try interruptibleAwait { try await body(Admin(client: client)) }
     }
 }

@@ -36,3 +36,27 @@ final class ServedCluster {
         dir.remove()
     }
 }
+
+/// A TCP socket bound to a free port on 127.0.0.1, listening (the kernel then completes
+/// connections into its backlog, answered or not) or not; the caller closes it.
+func loopbackSocket(listening: Bool) throws -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(fd >= 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ready = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && (!listening || listen(fd, 16) == 0) && getsockname(fd, $0, &length) == 0
+        }
+    }
+    guard ready else {
+        close(fd)
+        throw TestSocketError()
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+struct TestSocketError: Error {}
