@@ -1,0 +1,49 @@
+import EddyProtocol
+import EddyStorage
+
+extension Cluster {
+    /// Metadata: every live broker with its advertised endpoint, and each topic asked for (nil:
+    /// all) with its partitions' leaders, epochs, replicas, ISR and offline replicas; a topic
+    /// that does not exist is created first when the request allows it and
+    /// auto.create.topics.enable is on, else answered UNKNOWN_TOPIC_OR_PARTITION.
+    func handleMetadata(_ request: MetadataRequest) -> MetadataResponse {
+        if let requested = request.topics, request.allowAutoTopicCreation, options.autoCreateTopicsEnable {
+            for name in requested where metadataLog.image.topic(named: name) == nil { maybeAutoCreateTopic(name) }
+        }
+        let image = metadataLog.image
+        let names = request.topics ?? image.topicNames
+        let brokers = image.brokers.keys.sorted().filter { nodes[$0] != nil }
+            .map { id in
+                let endpoint = advertisedEndpoint(id)
+                return MetadataResponse.MetadataResponseBroker(nodeId: id, host: endpoint.host, port: endpoint.port, rack: nil)
+            }
+        let topics = names.map { name -> MetadataResponse.MetadataResponseTopic in
+            guard let topic = image.topic(named: name) else {
+                return .init(errorCode: .unknownTopicOrPartition, name: name, topicId: .zero, isInternal: false, partitions: [])
+            }
+            let partitions = topic.partitionIds.map { p -> MetadataResponse.MetadataResponsePartition in
+                let reg = topic.partitions[p]!
+                return .init(errorCode: reg.hasLeader ? .none : .leaderNotAvailable, partitionIndex: p, leaderId: reg.leader,
+                             leaderEpoch: reg.leaderEpoch, replicaNodes: reg.replicas, isrNodes: reg.isr,
+                             offlineReplicas: reg.replicas.filter { nodes[$0] == nil })
+            }
+            return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: TopicName.isInternal(name), partitions: partitions)
+        }
+        return MetadataResponse(brokers: brokers, clusterId: clusterId, controllerId: Cluster.controllerId, topics: topics)
+    }
+
+    /// `auto.create.topics.enable`: creates `name` with the broker defaults. A name Kafka would
+    /// refuse (invalid, internal) is left alone, so the Metadata answer says why.
+    func maybeAutoCreateTopic(_ name: String) {
+        guard !TopicName.isInternal(name) else { return }
+        let (id, start) = drawTopicIdAndAssignmentStart()
+        do throws(BrokerError) {
+            let created = try controller.createTopic(name: name, partitions: -1, replicationFactor: -1, configs: [:], topicId: id,
+                                                     image: metadataLog.image, assignmentStart: start, assignments: nil)
+            try commit(created.records)
+            logger.info("auto-created topic", metadata: ["topic": "\(name)", "partitions": "\(created.partitions)"])
+        } catch {
+            logger.info("not auto-creating topic: \(error)", metadata: ["topic": "\(name)"])
+        }
+    }
+}

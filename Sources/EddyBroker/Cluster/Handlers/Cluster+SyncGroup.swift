@@ -1,0 +1,20 @@
+import EddyProtocol
+import EddyStorage
+
+/// A group API (see `Cluster+Groups.swift`: served by the coordinator of the group's
+/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to `deferred`.
+extension Cluster {
+    func handleSyncGroup(_ r: SyncGroupRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        let fail = { (e: ErrorCode) in self.queue(respond, .syncGroup(SyncGroupResponse(errorCode: e))) }
+        if r.groupId.isEmpty { return fail(.invalidGroupId) }
+        if let e = coordinatorError(for: r.groupId, on: node) { return fail(e) }
+        let token = nextGroupToken
+        nextGroupToken += 1
+        node.groups.pendingSyncs[token] = .init(groupId: r.groupId, respond: respond)
+        let sync = GroupCoordinator.SyncGroup(
+            groupId: r.groupId, generationId: r.generationId, memberId: r.memberId, groupInstanceId: r.groupInstanceId,
+            protocolType: r.protocolType, protocolName: r.protocolName,
+            assignments: Dictionary(r.assignments.map { ($0.memberId, $0.assignment) }, uniquingKeysWith: { _, last in last }))
+        carryOut(node.groups.coordinator.syncGroup(sync, token: token, now: clock.nowMs()), on: node)
+    }
+}
