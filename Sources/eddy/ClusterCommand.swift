@@ -127,19 +127,25 @@ enum ClusterDescribe {
             try await admin.client.refreshMetadata(topics: nil)
         }
         let partitions = metadata.topics.values.flatMap(\.partitions)
-        var leaders: [Int32: Int] = [:], replicas: [Int32: Int] = [:]
-        for p in partitions {
-            if p.leader >= 0 { leaders[p.leader, default: 0] += 1 }
-            for r in p.replicas { replicas[r, default: 0] += 1 }
-        }
-        let ids = Set(metadata.brokers.keys).union(replicas.keys).sorted()
-        let rows: [BrokerRow] = ids.map { id in
-            (id, metadata.brokers[id] != nil ? .running : .stopped, leaders[id] ?? 0, replicas[id] ?? 0)
-        }
+        let rows = brokerRows(metadata)
         return render(clusterId: metadata.clusterId ?? "-", controllerId: metadata.controllerId, brokers: rows,
                       topicCount: metadata.topics.count, partitionCount: partitions.count,
                       underReplicated: partitions.filter { $0.isr.count < $0.replicas.count }.count,
                       offline: partitions.filter { $0.leader < 0 }.count, uncleanLosses: [:])
+    }
+
+    /// The brokers a client can know of: those Metadata lists (running) and those that appear
+    /// only in replica lists (stopped: a client cannot tell stopped from crashed-but-not-fenced),
+    /// with the partitions each leads and holds.
+    static func brokerRows(_ metadata: ClusterMetadata) -> [BrokerRow] {
+        var leaders: [Int32: Int] = [:], replicas: [Int32: Int] = [:]
+        for p in metadata.topics.values.flatMap(\.partitions) {
+            if p.leader >= 0 { leaders[p.leader, default: 0] += 1 }
+            for r in p.replicas { replicas[r, default: 0] += 1 }
+        }
+        return Set(metadata.brokers.keys).union(replicas.keys).sorted().map { id in
+            (id, metadata.brokers[id] != nil ? .running : .stopped, leaders[id] ?? 0, replicas[id] ?? 0)
+        }
     }
 
     /// `3 (running: 0,2; stopped: 1)`.

@@ -86,3 +86,18 @@ def test_topics_describe_alter_and_cluster_describe(eddy_server):
     out = eddy("cluster", "describe", "--bootstrap-server", b).stdout
     assert "Brokers:                      3 (running: 0,1,2)" in out
     assert "Offline partitions:           0" in out
+
+
+def test_status_over_the_wire(eddy_server):
+    """`eddy status --bootstrap-server`: the cluster's brokers and every partition's offsets
+    (ListOffsets) and leader-replica size (DescribeLogDirs); segments are not visible."""
+    b = eddy_server.bootstrap
+    eddy("topics", "create", "--bootstrap-server", b, "--topic", "stat", "--partitions", "2", "--replication-factor", "2")
+    eddy("produce", "--bootstrap-server", b, "--topic", "stat", "--partition", "0", input="x\ny\n")
+    out = eddy("status", "--bootstrap-server", b).stdout.splitlines()
+    assert out[0] == "Cluster:        " + b
+    assert out[2] == "Brokers:        3 (running: 0,1,2)"
+    rows = {(r[0], r[1]): r for r in (l.split() for l in out) if r and r[0] == "stat"}
+    assert rows[("stat", "0")][3:7] == ["0", "2", "2", "-"]
+    assert int(rows[("stat", "0")][7]) > 0
+    assert rows[("stat", "1")][3:8] == ["0", "0", "0", "-", "0"]
