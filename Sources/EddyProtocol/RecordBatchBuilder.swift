@@ -146,11 +146,12 @@ public struct RecordBatchBuilder: Sendable {
     }
 
     /// Seals the batch with the codec its attributes name (see `build` for the rest): the
-    /// records are compressed as one stream, with the system library of the codec.
-    public func seal(lastOffsetDelta: Int32? = nil) throws(CompressionError) -> RecordBatch {
+    /// records are compressed as one stream, with the system library of the codec, at `level`
+    /// (KIP-390's compression.<codec>.level; nil: the codec's default).
+    public func seal(lastOffsetDelta: Int32? = nil, level: Int? = nil) throws(CompressionError) -> RecordBatch {
         guard compression != .none else { return build(lastOffsetDelta: lastOffsetDelta) }
         let compressed = try writer.bytes.withBytes { (all) throws(CompressionError) -> [UInt8] in
-            try CompressionCodec.system(compression).compress(UnsafeRawBufferPointer(rebasing: all[RecordBatchHeader.size...]))
+            try CompressionCodec.system(compression).compress(UnsafeRawBufferPointer(rebasing: all[RecordBatchHeader.size...]), level: level)
         }
         return assemble(lastOffsetDelta: lastOffsetDelta, records: compressed)
     }

@@ -9,6 +9,10 @@ public struct LogConfig: Sendable, Equatable {
 
     public var cleanupPolicy: Set<CleanupPolicy> = [.delete]
     public var compressionType: String = "producer"
+    /// KIP-390: the level the broker compresses with when it recompresses into this codec.
+    public var compressionGzipLevel: Int = CompressionType.gzip.levels!.default
+    public var compressionLz4Level: Int = CompressionType.lz4.levels!.default
+    public var compressionZstdLevel: Int = CompressionType.zstd.levels!.default
     public var deleteRetentionMs: Int64 = 86_400_000
     public var flushMessages: Int64 = Int64.max
     public var flushMs: Int64 = Int64.max
@@ -40,7 +44,10 @@ public struct LogConfig: Sendable, Equatable {
 
     enum Key: String, CaseIterable {
         case cleanupPolicy = "cleanup.policy"
+        case compressionGzipLevel = "compression.gzip.level"
+        case compressionLz4Level = "compression.lz4.level"
         case compressionType = "compression.type"
+        case compressionZstdLevel = "compression.zstd.level"
         case deleteRetentionMs = "delete.retention.ms"
         case flushMessages = "flush.messages"
         case flushMs = "flush.ms"
@@ -111,6 +118,9 @@ public struct LogConfig: Sendable, Equatable {
         switch key {
         case .cleanupPolicy: CleanupPolicy.allCases.filter { cleanupPolicy.contains($0) }.map(\.rawValue).joined(separator: ",")
         case .compressionType: compressionType
+        case .compressionGzipLevel: String(compressionGzipLevel)
+        case .compressionLz4Level: String(compressionLz4Level)
+        case .compressionZstdLevel: String(compressionZstdLevel)
         case .deleteRetentionMs: String(deleteRetentionMs)
         case .flushMessages: String(flushMessages)
         case .flushMs: String(flushMs)
@@ -146,6 +156,16 @@ public struct LogConfig: Sendable, Equatable {
             guard Int64(n) <= max else { throw .invalidValue(key: key, value: raw, reason: "Value must be no more than \(max)") }
             return Int(n)
         }
+        func level(_ codec: CompressionType) throws(ValidationError) -> Int {
+            let levels = codec.levels!
+            guard let n = Int32(v) else { throw .invalidValue(key: key, value: raw, reason: "Expected value to be a 32-bit integer") }
+            guard codec.accepts(level: Int(n)) else {
+                let also = levels.range.contains(levels.default) ? "" : " or \(levels.default)"
+                throw .invalidValue(key: key, value: raw,
+                                    reason: "Value must be between \(levels.range.lowerBound) and \(levels.range.upperBound)\(also)")
+            }
+            return Int(n)
+        }
         func bool() throws(ValidationError) -> Bool {
             switch v.lowercased() {
             case "true": return true
@@ -171,6 +191,9 @@ public struct LogConfig: Sendable, Equatable {
                 throw .invalidValue(key: key, value: raw, reason: "String must be one of: \(kafka.joined(separator: ", "))")
             }
             compressionType = v
+        case .compressionGzipLevel: compressionGzipLevel = try level(.gzip)
+        case .compressionLz4Level: compressionLz4Level = try level(.lz4)
+        case .compressionZstdLevel: compressionZstdLevel = try level(.zstd)
         case .deleteRetentionMs: deleteRetentionMs = try long(min: 0)
         case .flushMessages: flushMessages = try long(min: 1)
         case .flushMs: flushMs = try long(min: 0)
@@ -204,6 +227,16 @@ public struct LogConfig: Sendable, Equatable {
     /// none). The leader recompresses a batch whose codec differs (see `LogValidator`).
     public func storedCompression(for source: CompressionType) -> CompressionType {
         compressionType == "producer" ? source : CompressionType(name: compressionType) ?? source
+    }
+
+    /// The level the broker compresses `codec` with (KIP-390), nil for codecs without levels.
+    public func compressionLevel(for codec: CompressionType) -> Int? {
+        switch codec {
+        case .gzip: compressionGzipLevel
+        case .lz4: compressionLz4Level
+        case .zstd: compressionZstdLevel
+        case .none, .snappy: nil
+        }
     }
 
     /// Whether CreateTime is replaced by the broker's append time.

@@ -137,7 +137,7 @@ struct LogValidator {
         }
         let rebuilt: RecordBatch
         do {
-            rebuilt = try builder.seal()
+            rebuilt = try builder.seal(level: config.compressionLevel(for: target))
         } catch {
             throw StorageError.invalidRecord(.compression(error))
         }

@@ -1,4 +1,4 @@
-import EddyClient
+@testable import EddyClient
 import EddyProtocol
 import Testing
 
@@ -112,5 +112,36 @@ import Testing
             try c.set(name, value)
         }
         try c.validate()
+    }
+
+    /// KIP-390's producer settings: the level of the configured codec, within Kafka's range.
+    @Test func compressionLevelSettings() throws {
+        var c = try ProducerConfig(properties: ["compression.type": "zstd", "compression.zstd.level": "12", "compression.gzip.level": "1"])
+        #expect(c.compressionLevel == 12)
+        c.compressionType = "gzip"
+        #expect(c.compressionLevel == 1)
+        c.compressionType = "lz4"
+        #expect(c.compressionLevel == 9)
+        c.compressionType = "none"
+        #expect(c.compressionLevel == nil)
+        for (key, value) in [("compression.gzip.level", "0"), ("compression.lz4.level", "18"), ("compression.zstd.level", "23"),
+                             ("compression.zstd.level", "fast")] {
+            #expect(throws: ClientError.self, "\(key)=\(value)") { try ProducerConfig(properties: [key: value]) }
+        }
+    }
+
+    /// A batch is compressed at the producer's level.
+    @Test func batchesAreCompressedAtTheConfiguredLevel() throws {
+        func encoded(level: Int?) -> [UInt8] {
+            let b = ProducerBatch(id: 1, topicPartition: TopicPartition("t", 0), createdMs: 0, capacity: 1 << 16, reservedMemory: 0,
+                                  compression: .gzip, compressionLevel: level)
+            for i in 0 ..< 100 { b.append(timestamp: 1, key: nil, value: Array(String(repeating: "value \(i % 5) ", count: 10).utf8), headers: [], completion: nil) }
+            b.close()
+            b.encode()
+            return b.bytes
+        }
+        let fast = encoded(level: 1), small = encoded(level: 9)
+        #expect(!fast.isEmpty && small.count < fast.count)
+        #expect(encoded(level: nil) == encoded(level: -1))
     }
 }

@@ -196,4 +196,25 @@ import Testing
         #expect(CompressionType(name: "uncompressed") == CompressionType.none)
         #expect(CompressionType(name: "producer") == nil && CompressionType(name: "GZIP") == nil)
     }
+
+    /// KIP-390 levels: every codec with levels round-trips at the ends of its range, and a
+    /// higher level is no larger; the default is Kafka's (gzip -1, lz4 9, zstd 3).
+    @Test func levelsRoundTripAndHigherLevelsCompressMore() throws {
+        let input = Self.inputs[3]
+        for codec in [CompressionType.gzip, .lz4, .zstd] {
+            let levels = try #require(codec.levels)
+            let c = try self.codec(codec)
+            var previous = Int.max
+            for level in [levels.range.lowerBound, levels.range.upperBound].filter({ $0 >= -5 }) + [levels.default] {
+                let out = try c.compress(input, level: level)
+                #expect(try c.decompress(out) == input, "\(codec.name) level \(level)")
+                if level == levels.range.upperBound { #expect(out.count <= previous, "\(codec.name)") }
+                previous = min(previous, out.count)
+            }
+            #expect(try c.compress(input) == c.compress(input, level: levels.default))
+            #expect(codec.accepts(level: levels.default) && !codec.accepts(level: levels.range.upperBound + 1))
+        }
+        #expect(CompressionType.snappy.levels == nil && CompressionType.snappy.levelConfigKey == nil)
+        #expect(CompressionType.byLevelConfigKey == ["compression.gzip.level": .gzip, "compression.lz4.level": .lz4, "compression.zstd.level": .zstd])
+    }
 }

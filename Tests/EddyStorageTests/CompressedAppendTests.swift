@@ -188,6 +188,42 @@ import Testing
         #expect(StorageError.invalidRecord(.compression(unavailable)).description.contains("apt-get install libsnappy1v5"))
     }
 
+    /// KIP-390: compression.gzip.level, compression.lz4.level and compression.zstd.level accept
+    /// Kafka's ranges (and gzip's -1), default to -1, 9 and 3, and are what a recompressing
+    /// leader uses: the stored batch is the records compressed at that level.
+    @Test func compressionLevelConfigsAreValidatedAndUsedWhenRecompressing() throws {
+        let defaults = LogConfig()
+        #expect([defaults.compressionLevel(for: .gzip), defaults.compressionLevel(for: .lz4), defaults.compressionLevel(for: .zstd)] == [-1, 9, 3])
+        #expect(defaults.compressionLevel(for: .snappy) == nil)
+        for (key, good, bad) in [("compression.gzip.level", ["1", "9", "-1"], ["0", "10", "-2", "x"]),
+                                 ("compression.lz4.level", ["1", "17"], ["0", "18"]),
+                                 ("compression.zstd.level", ["-131072", "0", "22"], ["23", "-131073"])] {
+            for v in good { #expect((try? LogConfig(overrides: [key: v])) != nil, "\(key)=\(v)") }
+            for v in bad {
+                #expect(throws: LogConfig.ValidationError.self, "\(key)=\(v)") { try LogConfig(overrides: [key: v]) }
+            }
+        }
+        // Compressible records, sent uncompressed, stored as gzip at level 1 and at level 9.
+        var plain = RecordBatchBuilder()
+        for i in 0 ..< 200 { plain.append(timestamp: 1, key: nil, value: Array(String(repeating: "record \(i % 7) ", count: 20).utf8)) }
+        let sent = plain.build().bytes
+        let section = Array(sent[RecordBatchHeader.size...])
+        for (codec, levels) in [(CompressionType.gzip, [1, 9]), (.zstd, [1, 19]), (.lz4, [1, 12])] {
+            var sizes: [Int] = []
+            for level in levels {
+                try withLog(["compression.type": codec.name, codec.levelConfigKey!: String(level)]) { log in
+                    try log.append(sent)
+                    let stored = try #require(try storedBatches(log).first)
+                    #expect(stored.header.attributes.compression == codec)
+                    let expected = try CompressionCodec.system(codec).compress(section, level: level)
+                    #expect(Array(stored.bytes[RecordBatchHeader.size...]) == expected, "\(codec.name) level \(level)")
+                    sizes.append(stored.bytes.count)
+                }
+            }
+            #expect(sizes[1] < sizes[0], "\(codec.name): level \(levels[1]) is not smaller than level \(levels[0]): \(sizes)")
+        }
+    }
+
     @Test func compressionTypeConfigAcceptsKafkasValues() throws {
         for v in ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"] {
             #expect(try LogConfig(overrides: ["compression.type": v]).compressionType == v)

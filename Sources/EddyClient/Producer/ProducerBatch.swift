@@ -58,13 +58,17 @@ final class ProducerBatch: @unchecked Sendable {
     }
 
     init(id: UInt64, topicPartition: TopicPartition, createdMs: Int64, capacity: Int, reservedMemory: Int,
-         compression: CompressionType = .none) {
+         compression: CompressionType = .none, compressionLevel: Int? = nil) {
         self.id = id
+        self.compressionLevel = compressionLevel
         self.topicPartition = topicPartition
         self.createdMs = createdMs
         self.reservedMemory = reservedMemory
         builder = RecordBatchBuilder(attributes: RecordBatchAttributes(compression: compression), capacity: capacity)
     }
+
+    /// The level the batch is compressed at (nil: the codec's default).
+    let compressionLevel: Int?
 
     var isOpen: Bool { builder != nil }
 
@@ -99,7 +103,7 @@ final class ProducerBatch: @unchecked Sendable {
         guard let b = sealed else { return }
         sealed = nil
         do {
-            bytes = try b.seal().bytes
+            bytes = try b.seal(level: compressionLevel).bytes
         } catch {
             // The codec's library loaded when the producer was configured, so only running out
             // of memory gets here: the records still go, uncompressed.

@@ -107,6 +107,12 @@ public struct ProducerConfig: Sendable, Equatable {
     /// Batches fill up to batch.size *uncompressed* (Kafka estimates the compressed size
     /// instead), so a compressed batch is smaller on the wire than batch.size.
     public var compressionType = "none"
+    /// KIP-390's `compression.gzip.level`, `compression.lz4.level` and `compression.zstd.level`:
+    /// the level batches of that codec are compressed at (defaults -1, i.e. zlib's 6; 9; 3).
+    public var compressionLevels: [CompressionType: Int] = [:]
+
+    /// The level batches are compressed at: the configured one for the codec, else its default.
+    public var compressionLevel: Int? { compressionLevels[compression] ?? compression.levels?.default }
 
     /// The codec `compressionType` names (`.none` when it names none, which `validate()` refuses).
     public var compression: CompressionType { CompressionType(name: compressionType) ?? .none }
@@ -125,7 +131,8 @@ public struct ProducerConfig: Sendable, Equatable {
 
     /// The property names `init(properties:)` and `set(_:_:)` accept.
     public static let propertyNames: [String] = [
-        "acks", "batch.size", "buffer.memory", "client.id", "compression.type", "delivery.timeout.ms",
+        "acks", "batch.size", "buffer.memory", "client.id", "compression.gzip.level", "compression.lz4.level",
+        "compression.type", "compression.zstd.level", "delivery.timeout.ms",
         "enable.idempotence", "linger.ms", "max.block.ms", "max.in.flight.requests.per.connection",
         "max.request.size", "partitioner.class", "partitioner.ignore.keys", "request.timeout.ms", "retries",
         "retry.backoff.ms",
@@ -147,6 +154,14 @@ public struct ProducerConfig: Sendable, Equatable {
                                      reason: "must be one of \(CompressionType.producerNames.joined(separator: ", "))")
             }
             compressionType = v
+        case "compression.gzip.level", "compression.lz4.level", "compression.zstd.level":
+            let codec = CompressionType.byLevelConfigKey[key]!, levels = codec.levels!
+            guard let n = Int(v), codec.accepts(level: n) else {
+                let also = levels.range.contains(levels.default) ? "" : " or \(levels.default)"
+                throw .invalidConfig(key: key, value: value,
+                                     reason: "must be between \(levels.range.lowerBound) and \(levels.range.upperBound)\(also)")
+            }
+            compressionLevels[codec] = n
         case "delivery.timeout.ms": deliveryTimeoutMs = Int64(try Self.int(key, v, min: 0))
         case "enable.idempotence": enableIdempotence = try Self.bool(key, v)
         case "linger.ms": lingerMs = Int64(try Self.int(key, v, min: 0))

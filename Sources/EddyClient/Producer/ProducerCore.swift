@@ -48,7 +48,7 @@ final class ProducerCore: @unchecked Sendable {
         let settings = RecordAccumulator.Settings(batchSize: config.batchSize, lingerMs: config.lingerMs,
                                                   retryBackoffMs: config.retryBackoffMs, deliveryTimeoutMs: deliveryTimeoutMs,
                                                   bufferMemory: config.bufferMemory, maxRequestSize: config.maxRequestSize,
-                                                  compression: config.compression)
+                                                  compression: config.compression, compressionLevel: config.compressionLevel)
         accumulator = RecordAccumulator(settings: settings,
                                         partitioner: Partitioner(batchSize: config.batchSize, ignoreKeys: config.partitionerIgnoreKeys,
                                                                  random: random))

@@ -37,6 +37,8 @@ struct RecordAccumulator: Sendable {
         var maxRequestSize: Int
         /// compression.type: the codec of every batch.
         var compression: CompressionType = .none
+        /// compression.<codec>.level (KIP-390): the level batches are compressed at.
+        var compressionLevel: Int?
     }
 
     struct TopicInfo: Sendable, Equatable {
@@ -161,7 +163,7 @@ struct RecordAccumulator: Sendable {
             return .needsMemory(reserve)
         }
         let batch = ProducerBatch(id: nextBatchId, topicPartition: tp, createdMs: nowMs(), capacity: reserve, reservedMemory: reserve,
-                                  compression: settings.compression)
+                                  compression: settings.compression, compressionLevel: settings.compressionLevel)
         nextBatchId += 1
         incomplete.insert(batch.id)
         batch.append(timestamp: timestamp, key: key, value: value, headers: headers, completion: completion)

@@ -76,14 +76,17 @@ public struct CompressionCodec: Sendable {
         return CompressionCodec(type: library.codec, library: library, backend: backend)
     }
 
-    /// Compresses `input` into one stream of Kafka's framing for the codec (`.none` copies it).
-    public func compress(_ input: UnsafeRawBufferPointer) throws(CompressionError) -> [UInt8] {
+    /// Compresses `input` into one stream of Kafka's framing for the codec (`.none` copies it),
+    /// at `level` (KIP-390; nil: the codec's default, `CompressionType.levels`; ignored by
+    /// snappy). The level must be one the codec accepts (`CompressionType.accepts(level:)`).
+    public func compress(_ input: UnsafeRawBufferPointer, level: Int? = nil) throws(CompressionError) -> [UInt8] {
+        let level = level ?? type.levels?.default ?? 0
         switch backend {
-        case .none: Array(input)
-        case let .gzip(c): try c.compress(input)
-        case let .snappy(c): try c.compress(input)
-        case let .lz4(c): try c.compress(input)
-        case let .zstd(c): try c.compress(input)
+        case .none: return Array(input)
+        case let .gzip(c): return try c.compress(input, level: CInt(level))
+        case let .snappy(c): return try c.compress(input)
+        case let .lz4(c): return try c.compress(input, level: CInt(level))
+        case let .zstd(c): return try c.compress(input, level: CInt(level))
         }
     }
 
@@ -102,8 +105,8 @@ public struct CompressionCodec: Sendable {
         }
     }
 
-    public func compress(_ input: [UInt8]) throws(CompressionError) -> [UInt8] {
-        try input.withBytes { (b) throws(CompressionError) in try compress(b) }
+    public func compress(_ input: [UInt8], level: Int? = nil) throws(CompressionError) -> [UInt8] {
+        try input.withBytes { (b) throws(CompressionError) in try compress(b, level: level) }
     }
 
     public func decompress(_ input: [UInt8], maxBytes: Int = CompressionCodec.defaultMaxDecompressedBytes) throws(CompressionError) -> [UInt8] {

@@ -45,4 +45,36 @@ public enum CompressionType: UInt8, Sendable, CaseIterable {
 
     /// The producer's `compression.type` values, in Kafka's order.
     public static let producerNames = ["none", "gzip", "snappy", "lz4", "zstd"]
+
+    /// KIP-390's level config for this codec (`compression.gzip.level`, `compression.lz4.level`,
+    /// `compression.zstd.level`), for topics and producers alike; nil for codecs without levels.
+    public var levelConfigKey: String? {
+        switch self {
+        case .gzip: "compression.gzip.level"
+        case .lz4: "compression.lz4.level"
+        case .zstd: "compression.zstd.level"
+        case .none, .snappy: nil
+        }
+    }
+
+    /// The levels Kafka accepts for the codec, and its default: gzip 1–9 or -1 (zlib's default,
+    /// which is 6), lz4 1–17 (default 9), zstd -131072–22 (default 3). Nil without levels.
+    public var levels: (range: ClosedRange<Int>, default: Int)? {
+        switch self {
+        case .gzip: (1 ... 9, -1)
+        case .lz4: (1 ... 17, 9)
+        case .zstd: (-131_072 ... 22, 3)
+        case .none, .snappy: nil
+        }
+    }
+
+    /// Whether `level` is one Kafka accepts for the codec (its range, or its default).
+    public func accepts(level: Int) -> Bool {
+        guard let levels else { return false }
+        return levels.range.contains(level) || level == levels.default
+    }
+
+    /// The codecs with a level config, keyed by it.
+    public static let byLevelConfigKey: [String: CompressionType] = Dictionary(uniqueKeysWithValues:
+        allCases.compactMap { c in c.levelConfigKey.map { ($0, c) } })
 }

@@ -38,7 +38,7 @@ struct Gzip: Sendable {
 
     static let ok: CInt = 0, streamEnd: CInt = 1, needDict: CInt = 2, bufError: CInt = -5
     static let noFlush: CInt = 0, finish: CInt = 4
-    static let deflated: CInt = 8, defaultCompression: CInt = -1, defaultStrategy: CInt = 0
+    static let deflated: CInt = 8, defaultStrategy: CInt = 0
     /// 15-bit window with the gzip wrapper (15 + 16).
     static let gzipWindowBits: CInt = 31
 
@@ -71,14 +71,15 @@ struct Gzip: Sendable {
         stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
     }
 
-    func compress(_ input: UnsafeRawBufferPointer) throws(CompressionError) -> [UInt8] {
+    /// `level`: 1–9, or -1 for zlib's default (6).
+    func compress(_ input: UnsafeRawBufferPointer, level: CInt) throws(CompressionError) -> [UInt8] {
         guard input.count <= Int(CUnsignedInt.max) else {
             throw .compressionFailed(codec: .gzip, reason: "input of \(input.count) bytes is too large")
         }
         let stream = UnsafeMutablePointer<ZStream>.allocate(capacity: 1)
         stream.initialize(to: ZStream())
         defer { stream.deallocate() }
-        let rc = deflateInit2(stream, Gzip.defaultCompression, Gzip.deflated, Gzip.gzipWindowBits, 8, Gzip.defaultStrategy,
+        let rc = deflateInit2(stream, level, Gzip.deflated, Gzip.gzipWindowBits, 8, Gzip.defaultStrategy,
                               zlibVersion(), Gzip.streamSize)
         guard rc == Gzip.ok else { throw .compressionFailed(codec: .gzip, reason: message(stream, rc)) }
         defer { _ = deflateEnd(stream) }

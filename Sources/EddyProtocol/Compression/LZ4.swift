@@ -64,8 +64,10 @@ struct LZ4: Sendable {
         errorName(code).map { String(cString: $0) } ?? "lz4 error \(code)"
     }
 
-    func compress(_ input: UnsafeRawBufferPointer) throws(CompressionError) -> [UInt8] {
+    /// `level`: LZ4F's compressionLevel (1–17; 3 and up use LZ4 HC).
+    func compress(_ input: UnsafeRawBufferPointer, level: CInt) throws(CompressionError) -> [UInt8] {
         var preferences = Preferences()
+        preferences.compressionLevel = level
         return try withUnsafePointer(to: &preferences) { (prefs) throws(CompressionError) -> [UInt8] in
             let bound = compressFrameBound(input.count, prefs)
             guard isError(bound) == 0 else { throw .compressionFailed(codec: .lz4, reason: name(bound)) }

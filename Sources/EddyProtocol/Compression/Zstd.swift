@@ -1,5 +1,5 @@
 /// zstd through libzstd (`libzstd.so.1`, Debian's libzstd1): zstd frames (RFC 8878), written
-/// at level 3 (Kafka's default) with the content size in the frame header. Decoding streams,
+/// at the level asked for (3, Kafka's default, unless compression.zstd.level says otherwise) with the content size in the frame header. Decoding streams,
 /// so frames that omit their content size (as streaming compressors write them) decode too,
 /// and frames in a row decode as their concatenation.
 struct Zstd: Sendable {
@@ -16,8 +16,6 @@ struct Zstd: Sendable {
         var size: Int
         var pos: Int
     }
-
-    static let level: CInt = 3
 
     /// size_t ZSTD_compressBound(size_t srcSize)
     typealias CompressBound = @convention(c) (Int) -> Int
@@ -59,11 +57,12 @@ struct Zstd: Sendable {
         errorName(code).map { String(cString: $0) } ?? "zstd error \(code)"
     }
 
-    func compress(_ input: UnsafeRawBufferPointer) throws(CompressionError) -> [UInt8] {
+    /// `level`: -131072–22 (negative levels are zstd's fast modes).
+    func compress(_ input: UnsafeRawBufferPointer, level: CInt) throws(CompressionError) -> [UInt8] {
         let bound = compressBound(input.count)
         guard isError(bound) == 0 else { throw .compressionFailed(codec: .zstd, reason: name(bound)) }
         var out = [UInt8](repeating: 0, count: bound)
-        let written = out.withUnsafeMutableBytes { compressSimple($0.baseAddress, $0.count, input.baseAddress, input.count, Zstd.level) }
+        let written = out.withUnsafeMutableBytes { compressSimple($0.baseAddress, $0.count, input.baseAddress, input.count, level) }
         guard isError(written) == 0 else { throw .compressionFailed(codec: .zstd, reason: name(written)) }
         out.removeSubrange(written...)
         return out

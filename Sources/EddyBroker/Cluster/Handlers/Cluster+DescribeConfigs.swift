@@ -44,7 +44,8 @@ extension Cluster {
         switch key {
         case "cleanup.policy": .list
         case "compression.type", "message.timestamp.type": .string
-        case "index.interval.bytes", "max.message.bytes", "min.insync.replicas", "segment.bytes", "segment.index.bytes": .int
+        case "index.interval.bytes", "max.message.bytes", "min.insync.replicas", "segment.bytes", "segment.index.bytes",
+             "compression.gzip.level", "compression.lz4.level", "compression.zstd.level": .int
         case "min.cleanable.dirty.ratio": .double
         case "unclean.leader.election.enable": .boolean
         default: .long
