@@ -71,6 +71,27 @@ import Testing
         #expect(s.isFinished)
     }
 
+    /// The demo's own members joining one by one at start-up (a stable group of 1, then 2, of
+    /// the workload's 3) are not an added member: the baseline is the stable group holding
+    /// every member the workload runs. A member added through the workload (its count rises
+    /// first) or from outside is.
+    @Test func rebalanceIgnoresTheDemosOwnMembersJoiningAtStartUp() {
+        var s = DemoScenario(.rebalance, keys: Self.keys)
+        s.observe(O(group: Self.group([6]), workloadMembers: 3))
+        s.observe(O(group: Self.group([3, 3]), workloadMembers: 3))
+        s.observe(O(group: Self.group([2, 2, 2]), workloadMembers: 3))
+        #expect(s.step == 0, "the demo's three members joined: nothing was added")
+        s.observe(O(group: Self.group([2, 2, 2]), workloadMembers: 4))
+        #expect(s.step == 0)
+        s.observe(O(group: Self.group([2, 2, 1, 1]), workloadMembers: 4))
+        #expect(s.step == 1)
+
+        var outside = DemoScenario(.rebalance, keys: Self.keys)
+        outside.observe(O(group: Self.group([2, 2, 2]), workloadMembers: 3))
+        outside.observe(O(group: Self.group([2, 2, 1, 1]), workloadMembers: 3))
+        #expect(outside.step == 1, "a member from outside the workload")
+    }
+
     @Test func replayAdvancesWhenCommitsDropThenWhenTheLagDrains() {
         var s = DemoScenario(.replay, keys: Self.keys)
         #expect(s.group == "audit")

@@ -29,13 +29,17 @@ public struct DemoScenario: Sendable, Equatable {
         public var group: GroupState?
         /// Producer rates (records/s) by worker name.
         public var producerRates: [String: Double]
+        /// How many of the demo workload's consumers are members of the scenario's group (nil
+        /// when no workload runs here).
+        public var workloadMembers: Int?
 
         public init(brokers: [Int32: BrokerInsight.State] = [:], partitions: [Int32: PartitionState] = [:],
-                    group: GroupState? = nil, producerRates: [String: Double] = [:]) {
+                    group: GroupState? = nil, producerRates: [String: Double] = [:], workloadMembers: Int? = nil) {
             self.brokers = brokers
             self.partitions = partitions
             self.group = group
             self.producerRates = producerRates
+            self.workloadMembers = workloadMembers
         }
     }
 
@@ -189,11 +193,14 @@ public struct DemoScenario: Sendable, Equatable {
         guard let g = o.group else { return }
         switch step {
         case 0:
-            if memberCount == 0 { memberCount = g.memberCount }
-            if g.memberCount > memberCount, g.isStable {
+            // The baseline is a stable group holding every member the workload runs, so the
+            // demo's own members joining one by one at start-up are not taken for an added one;
+            // a member added through the workload raises its count before the group grows.
+            let settled = g.isStable && g.memberCount >= (o.workloadMembers ?? 0)
+            if memberCount > 0, g.isStable, g.memberCount > memberCount {
                 memberCount = g.memberCount
                 step = 1
-            } else if g.isStable {
+            } else if settled {
                 memberCount = g.memberCount
             }
         case 1:

@@ -68,6 +68,7 @@ public final class DemoScenarioRunner: @unchecked Sendable {
         let status = workload?.status() ?? []
         for w in status where w.kind == .producer { o.producerRates[w.name] = w.recordsPerSecond ?? 0 }
         if let groupId {
+            if workload != nil { o.workloadMembers = status.filter { $0.kind == .consumer && $0.group == groupId }.count }
             guard let positions = try? await admin.groupPositions(groupId) else { return nil }
             var perMember: [String: Int] = [:]
             for m in positions.members { perMember[m.clientId, default: 0] += m.assignment.count }
