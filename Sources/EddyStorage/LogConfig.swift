@@ -157,12 +157,9 @@ public struct LogConfig: Sendable, Equatable {
             return Int(n)
         }
         func level(_ codec: CompressionType) throws(ValidationError) -> Int {
-            let levels = codec.levels!
             guard let n = Int32(v) else { throw .invalidValue(key: key, value: raw, reason: "Expected value to be a 32-bit integer") }
             guard codec.accepts(level: Int(n)) else {
-                let also = levels.range.contains(levels.default) ? "" : " or \(levels.default)"
-                throw .invalidValue(key: key, value: raw,
-                                    reason: "Value must be between \(levels.range.lowerBound) and \(levels.range.upperBound)\(also)")
+                throw .invalidValue(key: key, value: raw, reason: "Value must be \(codec.levelRangeDescription)")
             }
             return Int(n)
         }

@@ -126,8 +126,7 @@ final class BenchTarget {
             }
             return
         }
-        let client = KafkaClient(transport: transport, bootstrapNodes: bootstrapNodes, clientId: "eddy-bench-preload",
-                                 requestTimeoutMs: 30_000)
+        let client = remote!.makeClient(clientId: "eddy-bench-preload", requestTimeoutMs: 30_000)
         defer { client.close() }
         let name = topic
         try blockingAwait {
@@ -214,8 +213,7 @@ final class BenchTarget {
     }
 
     private func withAdmin<T: Sendable>(_ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        let client = KafkaClient(transport: transport, bootstrapNodes: bootstrapNodes, clientId: "eddy-bench-admin",
-                                 requestTimeoutMs: 30_000)
+        let client = remote!.makeClient(clientId: "eddy-bench-admin", requestTimeoutMs: 30_000)
         defer { client.close() }
         return try blockingAwait { try await body(Admin(client: client)) }
     }

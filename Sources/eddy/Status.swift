@@ -83,7 +83,7 @@ struct Status: ParsableCommand {
             }
             var rows = [["TOPIC", "PARTITION", "LEADER", "LOG-START", "LOG-END", "HIGH-WATERMARK", "SEGMENTS", "SIZE"]]
             for (topic, t) in topics {
-                for p in t.partitions.sorted(by: { $0.topicPartition.partition < $1.topicPartition.partition }) {
+                for p in t.partitions {
                     let o = offsets[p.topicPartition]
                     rows.append([topic, String(p.topicPartition.partition), TopicsDescribe.leader(p.leader), o.map { String($0.logStartOffset) } ?? "-",
                                  o.map { String($0.logEndOffset) } ?? "-", o.map { String($0.highWatermark) } ?? "-", "-",

@@ -22,18 +22,17 @@ extension Cluster {
     /// client id and host, for EddyFetchPositions. Caller holds the lock.
     func recordConsumerFetch(_ request: FetchRequest, context: RequestContext) {
         guard request.replicaId < 0 else { return }
-        let client = FetchClient(clientId: context.clientId,
-                                 clientHost: context.clientHost.isEmpty ? Cluster.inProcessClientHost : context.clientHost)
+        let client = FetchClient(clientId: context.clientId, clientHost: Cluster.clientHost(context))
         let now = clock.nowMs()
         for t in request.topics {
             for p in t.partitions {
                 let tp = TopicPartition(t.topic, p.partition)
-                var marks = consumerFetches[tp] ?? [:]
-                marks[client] = FetchMark(offset: p.fetchOffset, atMs: now)
-                if marks.count > Cluster.fetchClientsPerPartition, let oldest = marks.min(by: { $0.value.atMs < $1.value.atMs }) {
-                    marks.removeValue(forKey: oldest.key)
+                // In place: a copy of the partition's marks on every fetch would rehash them.
+                consumerFetches[tp, default: [:]][client] = FetchMark(offset: p.fetchOffset, atMs: now)
+                if consumerFetches[tp]!.count > Cluster.fetchClientsPerPartition,
+                   let oldest = consumerFetches[tp]!.min(by: { $0.value.atMs < $1.value.atMs })?.key {
+                    consumerFetches[tp]!.removeValue(forKey: oldest)
                 }
-                consumerFetches[tp] = marks
             }
         }
     }

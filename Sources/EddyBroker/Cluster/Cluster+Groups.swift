@@ -14,6 +14,11 @@ extension Cluster {
     /// The client host coordinators record for members (Kafka shows the connection's address).
     static let inProcessClientHost = "/in-process"
 
+    /// The client host of a request: its connection's address, or `inProcessClientHost`.
+    static func clientHost(_ context: RequestContext) -> String {
+        context.clientHost.isEmpty ? inProcessClientHost : context.clientHost
+    }
+
     /// Whether `node` coordinates `groupId` now: nil if it does, else the error to report.
     func coordinatorError(for groupId: String, on node: BrokerNode) -> ErrorCode? {
         guard metadataLog.image.topic(named: OffsetsTopic.name) != nil else { return .notCoordinator }

@@ -29,7 +29,6 @@ public final class KafkaClient: @unchecked Sendable {
     private var nextCorrelationId: Int32 = 0
     private var isClosed = false
     private var lastFailureMs: [Int32: Int64] = [:]
-    /// The request timeouts of the requests in flight.
     /// The deadlines of requests awaiting an answer, on one timer (see `SharedTimer`).
     let timeouts = SharedTimer()
 

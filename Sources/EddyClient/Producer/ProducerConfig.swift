@@ -155,11 +155,9 @@ public struct ProducerConfig: Sendable, Equatable {
             }
             compressionType = v
         case "compression.gzip.level", "compression.lz4.level", "compression.zstd.level":
-            let codec = CompressionType.byLevelConfigKey[key]!, levels = codec.levels!
+            let codec = CompressionType.byLevelConfigKey[key]!
             guard let n = Int(v), codec.accepts(level: n) else {
-                let also = levels.range.contains(levels.default) ? "" : " or \(levels.default)"
-                throw .invalidConfig(key: key, value: value,
-                                     reason: "must be between \(levels.range.lowerBound) and \(levels.range.upperBound)\(also)")
+                throw .invalidConfig(key: key, value: value, reason: "must be \(codec.levelRangeDescription)")
             }
             compressionLevels[codec] = n
         case "delivery.timeout.ms": deliveryTimeoutMs = Int64(try Self.int(key, v, min: 0))

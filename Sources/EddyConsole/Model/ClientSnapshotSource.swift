@@ -80,7 +80,7 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
             guard p.leader >= 0 else { return false }
             return unreachable.contains(p.topicPartition) || (!metadata.brokers.isEmpty && metadata.brokers[p.leader] == nil)
         }
-        let sizes = await partitionSizes(placement: placement, skipping: unreachable, metadata: metadata)
+        let sizes = await partitionSizes(placement: placement, reachable: { !leaderUnreachable($0) })
         let topicConfigs = await configs(for: names, problems: &problems)
 
         var topics: [TopicSnapshot] = []
@@ -120,12 +120,11 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
     /// Bytes of each partition's leader replica: from `insight` when this process runs the
     /// cluster, else from DescribeLogDirs on the leaders that answer (none for a leader that
     /// does not, nor when the call fails: sizes are then unknown, not an error).
-    func partitionSizes(placement: [(String, TopicMetadata)], skipping unreachable: Set<TopicPartition>,
-                        metadata: ClusterMetadata) async -> [TopicPartition: Int64] {
+    func partitionSizes(placement: [(String, TopicMetadata)], reachable: (PartitionMetadata) -> Bool) async -> [TopicPartition: Int64] {
         if let insight { return insight.partitionSizes() }
         var leaders: [TopicPartition: Int32] = [:]
         for (_, t) in placement {
-            for p in t.partitions where p.leader >= 0 && !unreachable.contains(p.topicPartition) && metadata.brokers[p.leader] != nil {
+            for p in t.partitions where p.leader >= 0 && reachable(p) {
                 leaders[p.topicPartition] = p.leader
             }
         }

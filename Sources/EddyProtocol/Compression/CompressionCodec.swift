@@ -26,8 +26,6 @@ public struct CompressionCodec: Sendable {
     }
 
     public let type: CompressionType
-    /// The library the codec runs in (nil for `.none`).
-    public let library: CodecLibrary?
     let backend: Backend
 
     /// The codec from the system's library for `type`, loaded when first asked for and kept
@@ -42,7 +40,7 @@ public struct CompressionCodec: Sendable {
         }
     }
 
-    private static let uncompressed = CompressionCodec(type: .none, library: nil, backend: .none)
+    private static let uncompressed = CompressionCodec(type: .none, backend: .none)
     // Each a lazily initialized global: a library is opened only once its codec is used.
     private static let gzip = loadSystem(.gzip)
     private static let snappy = loadSystem(.snappy)
@@ -73,7 +71,7 @@ public struct CompressionCodec: Sendable {
         case .lz4: backend = .lz4(try LZ4(library))
         case .zstd: backend = .zstd(try Zstd(library))
         }
-        return CompressionCodec(type: library.codec, library: library, backend: backend)
+        return CompressionCodec(type: library.codec, backend: backend)
     }
 
     /// Compresses `input` into one stream of Kafka's framing for the codec (`.none` copies it),

@@ -74,6 +74,13 @@ public enum CompressionType: UInt8, Sendable, CaseIterable {
         return levels.range.contains(level) || level == levels.default
     }
 
+    /// The accepted levels in words, "between 1 and 9 or -1" (empty for codecs without levels).
+    public var levelRangeDescription: String {
+        guard let levels else { return "" }
+        let also = levels.range.contains(levels.default) ? "" : " or \(levels.default)"
+        return "between \(levels.range.lowerBound) and \(levels.range.upperBound)\(also)"
+    }
+
     /// The codecs with a level config, keyed by it.
     public static let byLevelConfigKey: [String: CompressionType] = Dictionary(uniqueKeysWithValues:
         allCases.compactMap { c in c.levelConfigKey.map { ($0, c) } })

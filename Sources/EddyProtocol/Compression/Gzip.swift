@@ -36,7 +36,7 @@ struct Gzip: Sendable {
     /// int inflateInit2_(z_streamp, int windowBits, const char *version, int stream_size)
     typealias InflateInit2 = @convention(c) (UnsafeMutableRawPointer?, CInt, UnsafePointer<CChar>?, CInt) -> CInt
 
-    static let ok: CInt = 0, streamEnd: CInt = 1, needDict: CInt = 2, bufError: CInt = -5
+    static let ok: CInt = 0, streamEnd: CInt = 1, bufError: CInt = -5
     static let noFlush: CInt = 0, finish: CInt = 4
     static let deflated: CInt = 8, defaultStrategy: CInt = 0
     /// 15-bit window with the gzip wrapper (15 + 16).

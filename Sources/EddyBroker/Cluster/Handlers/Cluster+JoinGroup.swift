@@ -14,7 +14,7 @@ extension Cluster {
         node.groups.pendingJoins[token] = .init(groupId: r.groupId, respond: respond)
         let join = GroupCoordinator.JoinGroup(
             groupId: r.groupId, memberId: r.memberId, groupInstanceId: r.groupInstanceId, clientId: context.clientId,
-            clientHost: context.clientHost.isEmpty ? Cluster.inProcessClientHost : context.clientHost, sessionTimeoutMs: r.sessionTimeoutMs,
+            clientHost: Cluster.clientHost(context), sessionTimeoutMs: r.sessionTimeoutMs,
             rebalanceTimeoutMs: r.rebalanceTimeoutMs < 0 ? r.sessionTimeoutMs : r.rebalanceTimeoutMs,
             protocolType: r.protocolType, protocols: r.protocols.map { GroupProtocol(name: $0.name, metadata: $0.metadata) })
         carryOut(node.groups.coordinator.joinGroup(join, token: token, now: clock.nowMs()), on: node)
