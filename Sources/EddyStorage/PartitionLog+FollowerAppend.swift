@@ -61,7 +61,7 @@ extension PartitionLog {
         let config = self.config
         let total = locations[locations.count - 1].range.upperBound
 
-        let (info, needsCheckpoint) = try lock.withLock { () throws -> (LogAppendInfo, Bool) in
+        let (info, needsCheckpoint) = try locked { () throws -> (LogAppendInfo, Bool) in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             let logEnd = activeSegment.nextOffset
             guard first.baseOffset >= logEnd else {

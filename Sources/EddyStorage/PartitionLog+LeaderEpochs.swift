@@ -18,16 +18,17 @@ extension PartitionLog {
 
     /// The newest leader epoch that wrote to this log (or was assigned by
     /// `maybeAssignEpochStartOffset`), nil if none.
-    public var latestEpoch: Int32? { lock.withLock { epochCache.latestEpoch } }
+    public var latestEpoch: Int32? { publishedState.epochCache.latestEpoch }
 
     /// The leader epoch history, oldest first.
-    public var leaderEpochEntries: [LeaderEpochEntry] { lock.withLock { epochCache.entries } }
+    public var leaderEpochEntries: [LeaderEpochEntry] { publishedState.epochCache.entries }
 
     /// OffsetForLeaderEpoch: the largest epoch ≤ `leaderEpoch` this replica knows and the offset
     /// at which it ended here (the log end offset for the latest epoch); (-1, -1) when unknown.
     /// See `LeaderEpochCache.endOffset(for:logEndOffset:)`.
     public func endOffset(forLeaderEpoch leaderEpoch: Int32) -> (epoch: Int32, endOffset: Int64) {
-        lock.withLock { epochCache.endOffset(for: leaderEpoch, logEndOffset: activeSegment.nextOffset) }
+        let state = publishedState
+        return state.epochCache.endOffset(for: leaderEpoch, logEndOffset: state.logEndOffset)
     }
 
     /// Records that `leaderEpoch` starts at the current log end offset, as a replica does when
@@ -36,7 +37,7 @@ extension PartitionLog {
     /// The entry is dropped again if the log is reopened before anything is appended in it.
     @discardableResult
     public func maybeAssignEpochStartOffset(leaderEpoch: Int32) throws -> Bool {
-        try lock.withLock {
+        try locked {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             return assignEpochLocked(leaderEpoch, startOffset: activeSegment.nextOffset)
         }

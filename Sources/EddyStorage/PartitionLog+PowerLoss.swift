@@ -16,7 +16,7 @@ extension PartitionLog {
     @discardableResult
     public func simulatePowerLoss() throws -> Int64 {
         awaitBackgroundFlushes()
-        return try lock.withLock { () throws -> Int64 in
+        return try locked { () throws -> Int64 in
             for s in segmentList { s.close() }
             closed = true
             let flushed = _recoveryPoint

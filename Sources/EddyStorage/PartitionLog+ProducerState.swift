@@ -35,11 +35,11 @@ extension PartitionLog {
     // MARK: Public view
 
     /// A copy of the current producer state (for tests and describe tools).
-    public var producerStateSnapshot: ProducerState { lock.withLock { producerState } }
+    public var producerStateSnapshot: ProducerState { locked { producerState } }
 
     /// The state of one producer id in this partition, nil when none is remembered.
     public func producerEntry(_ producerId: Int64) -> ProducerStateEntry? {
-        lock.withLock { producerState.entry(for: producerId) }
+        locked { producerState.entry(for: producerId) }
     }
 
     /// Forgets producers whose newest batch timestamp is `producerIdExpirationMs` or more before
@@ -48,7 +48,7 @@ extension PartitionLog {
     @discardableResult
     public func removeExpiredProducers(nowMs: Int64,
                                        producerIdExpirationMs: Int64 = ProducerState.defaultProducerIdExpirationMs) -> [Int64] {
-        lock.withLock {
+        locked {
             guard !closed else { return [] }
             let removed = producerState.removeExpiredProducers(nowMs: nowMs, producerIdExpirationMs: producerIdExpirationMs)
             if !removed.isEmpty { producerSnapshotInSync = nil }
@@ -240,10 +240,10 @@ extension PartitionLog {
     private func publishProducerSnapshot(_ bytes: [UInt8], offset: Int64, generation: UInt64) {
         let path = producerSnapshotPath(offset)
         let tmp = path + ".tmp"
-        guard lock.withLock({ !closed && producerStateGeneration == generation }) else { return }
+        guard locked({ !closed && producerStateGeneration == generation }) else { return }
         do {
             try FileSystem.writeSynced(tmp, bytes)
-            let published = try lock.withLock { () throws -> Bool in
+            let published = try locked { () throws -> Bool in
                 guard !closed, producerStateGeneration == generation, activeSegment.nextOffset >= offset else { return false }
                 try FileSystem.rename(tmp, path)
                 insertProducerSnapshotOffsetLocked(offset)

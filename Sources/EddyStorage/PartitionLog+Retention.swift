@@ -10,7 +10,7 @@ extension PartitionLog {
     /// above the high watermark. Returns the number of segments deleted.
     @discardableResult
     public func enforceRetention() throws -> Int {
-        let deleted = try lock.withLock { () throws -> Int in
+        let deleted = try locked { () throws -> Int in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             let now = clock.nowMs()
             let config = _config
@@ -56,7 +56,7 @@ extension PartitionLog {
     }
 
     private func deleteRecordsUnpaused(before offset: Int64) throws -> Int64 {
-        let result = try lock.withLock { () throws -> Int64 in
+        let result = try locked { () throws -> Int64 in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             guard offset >= 0, offset <= _highWatermark else {
                 throw StorageError.offsetOutOfRange(requested: offset, logStartOffset: _logStartOffset, logEndOffset: _highWatermark)
@@ -97,7 +97,7 @@ extension PartitionLog {
     }
 
     private func truncateUnpaused(to offset: Int64) throws {
-        let changed = try lock.withLock { () throws -> Bool in
+        let changed = try locked { () throws -> Bool in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             guard offset < activeSegment.nextOffset else {
                 truncateEpochCacheFromEndLocked(activeSegment.nextOffset)
@@ -127,7 +127,7 @@ extension PartitionLog {
     /// and no producer state.
     public func truncateFully(startingAt offset: Int64) throws {
         try withCleaningPaused(truncatedTo: offset) {
-            try lock.withLock {
+            try locked {
                 guard !closed else { throw StorageError.logClosed(topicPartition) }
                 try truncateFullyLocked(startingAt: offset)
             }
@@ -148,7 +148,7 @@ extension PartitionLog {
 
     /// Checks the invariants documented on `PartitionLog`; returns the violations (empty when sound).
     public func checkInvariants() -> [String] {
-        lock.withLock {
+        locked {
             var problems: [String] = []
             let leo = activeSegment.nextOffset
             if !(_logStartOffset <= _highWatermark && _highWatermark <= leo) {

@@ -52,8 +52,12 @@ public struct SegmentInfo: Sendable, Equatable {
 /// - the producer state is sound (`ProducerState.checkInvariants`) and remembers no batch at
 ///   or past the log end offset (see `PartitionLog+ProducerState.swift`).
 ///
-/// Thread-safe: every public method takes the log's lock. Batch validation and fsync of
-/// rolled segments happen outside it, so appends are not held up by them.
+/// Thread-safe: every public method takes the log's lock (`locked`). Batch validation and fsync
+/// of rolled segments happen outside it, so appends are not held up by them. The log's bounds,
+/// config and epoch history are also published at the end of every locked section
+/// (`Published`), and read from there: a caller asking for the log end offset or the high
+/// watermark does not wait for an append or fsync in progress (Kafka keeps them in volatile
+/// fields for the same reason), so a broker may read them under its own locks.
 public final class PartitionLog: @unchecked Sendable {
     public let topicPartition: TopicPartition
     public let directory: String
@@ -61,10 +65,27 @@ public final class PartitionLog: @unchecked Sendable {
     let logger: Logger
     let lock = NSLock()
 
+    /// What readers see without taking `lock`: the state at the end of the last locked section.
+    struct Published {
+        var config: LogConfig
+        var logStartOffset: Int64
+        var logEndOffset: Int64
+        var highWatermark: Int64
+        var epochCache: LeaderEpochCache
+        var sizeInBytes: Int64
+    }
+    private let publishedLock = NSLock()
+    private var published: Published
+
     var _config: LogConfig
     var segmentList: [LogSegment] = []
     var _logStartOffset: Int64 = 0
-    var _highWatermark: Int64 = 0
+    /// Kept in the published state only, so that a broker advancing it never waits for an
+    /// append in progress (see `maybeIncrementHighWatermark`). Set under `lock`.
+    var _highWatermark: Int64 {
+        get { publishedLock.withLock { published.highWatermark } }
+        set { publishedLock.withLock { published.highWatermark = newValue } }
+    }
     var _recoveryPoint: Int64 = 0
     var unflushedRecords: Int64 = 0
     var lastFlushMs: Int64
@@ -90,6 +111,9 @@ public final class PartitionLog: @unchecked Sendable {
     var producerStateGeneration: UInt64 = 0
     /// Rolled segments are fsynced here, off the append path.
     let flusher: DispatchQueue
+    /// Called under the lock as an append starts writing (tests: a write that takes long, as a
+    /// slow disk's would). Set before the log is used.
+    var beforeWrite: (@Sendable () -> Void)?
 
     var activeSegment: LogSegment { segmentList[segmentList.count - 1] }
 
@@ -113,24 +137,55 @@ public final class PartitionLog: @unchecked Sendable {
         self.logger = logger
         lastFlushMs = clock.nowMs()
         flusher = DispatchQueue(label: "eddy.flush.\(topicPartition)")
+        published = Published(config: config, logStartOffset: 0, logEndOffset: 0, highWatermark: 0, epochCache: LeaderEpochCache(),
+                              sizeInBytes: 0)
         try FileSystem.createDirectory(directory)
         try load(recoveryPoint: recoveryPoint, logStartOffset: logStartOffset, hadCleanShutdown: hadCleanShutdown,
                  highWatermark: highWatermark)
+        publishLocked()
     }
+
+    /// Runs `body` holding the log's lock, then publishes the state it left.
+    func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer {
+            publishLocked()
+            lock.unlock()
+        }
+        return try body()
+    }
+
+    /// Copies the bounds, config and epoch history for lock-free readers. Caller holds `lock`.
+    private func publishLocked() {
+        let logEnd = segmentList.last?.nextOffset ?? _logStartOffset
+        let (config, logStart, epochs) = (_config, _logStartOffset, epochCache)
+        let size = segmentList.reduce(0) { $0 + $1.size }
+        publishedLock.withLock {
+            published.config = config
+            published.logStartOffset = logStart
+            published.logEndOffset = logEnd
+            published.highWatermark = min(published.highWatermark, logEnd)
+            published.epochCache = epochs
+            published.sizeInBytes = size
+        }
+    }
+
+    /// The state as of the end of the last locked section (see `Published`).
+    var publishedState: Published { publishedLock.withLock { published } }
 
     // MARK: State
 
-    public var config: LogConfig { lock.withLock { _config } }
-    public var logStartOffset: Int64 { lock.withLock { _logStartOffset } }
-    public var logEndOffset: Int64 { lock.withLock { activeSegment.nextOffset } }
-    public var highWatermark: Int64 { lock.withLock { _highWatermark } }
+    public var config: LogConfig { publishedState.config }
+    public var logStartOffset: Int64 { publishedState.logStartOffset }
+    public var logEndOffset: Int64 { publishedState.logEndOffset }
+    public var highWatermark: Int64 { publishedState.highWatermark }
     /// The flushed offset: every record below it has been fsynced.
-    public var recoveryPoint: Int64 { lock.withLock { _recoveryPoint } }
-    public var sizeInBytes: Int64 { lock.withLock { segmentList.reduce(0) { $0 + $1.size } } }
-    public var segmentCount: Int { lock.withLock { segmentList.count } }
+    public var recoveryPoint: Int64 { locked { _recoveryPoint } }
+    public var sizeInBytes: Int64 { publishedState.sizeInBytes }
+    public var segmentCount: Int { locked { segmentList.count } }
 
     public var segments: [SegmentInfo] {
-        lock.withLock {
+        locked {
             segmentList.enumerated().map { i, s in
                 SegmentInfo(baseOffset: s.baseOffset,
                             nextOffset: i + 1 < segmentList.count ? segmentList[i + 1].baseOffset : s.nextOffset,
@@ -139,7 +194,7 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
-    public func updateConfig(_ config: LogConfig) { lock.withLock { _config = config } }
+    public func updateConfig(_ config: LogConfig) { locked { _config = config } }
 
     // MARK: Append
 
@@ -171,7 +226,7 @@ public final class PartitionLog: @unchecked Sendable {
         let records = validated.records
         let locations = validated.locations
 
-        let (info, needsCheckpoint) = try lock.withLock { () throws -> (LogAppendInfo, Bool) in
+        let (info, needsCheckpoint) = try locked { () throws -> (LogAppendInfo, Bool) in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             let now = clock.nowMs()
             var next = activeSegment.nextOffset
@@ -204,6 +259,7 @@ public final class PartitionLog: @unchecked Sendable {
             if activeSegment.shouldRoll(batchBytes: total, lastOffset: next - 1, maxTimestamp: maxTs, nowMs: now, config: config) {
                 try rollLocked(now: now)
             }
+            beforeWrite?()
             try writeBatches(records, locations: locations, headers: headers, logAppendTime: config.usesLogAppendTime ? now : nil)
             assignEpochLocked(leaderEpoch, startOffset: firstOffset)
             if !producerBatches.isEmpty { updateProducerStateLocked(producerBatches) }
@@ -272,7 +328,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// bytes where a batch below the end must start are not one: a read never ends silently
     /// before the data it was asked for. A fetch at or past `upTo` is the end, not damage.
     public func read(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FetchData {
-        try lock.withLock {
+        try locked {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             let leo = activeSegment.nextOffset
             guard offset >= _logStartOffset, offset <= leo else {
@@ -307,7 +363,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// The first offset whose record timestamp is ≥ `timestamp`, with that timestamp
     /// (ListOffsets by timestamp). Nil when every record is older.
     public func offset(forTimestamp timestamp: Int64) throws -> (offset: Int64, timestamp: Int64)? {
-        try lock.withLock { () throws -> (offset: Int64, timestamp: Int64)? in
+        try locked { () throws -> (offset: Int64, timestamp: Int64)? in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             for seg in segmentList where seg.maxTimestamp >= timestamp {
                 let hint = seg.timeIndex.lastIndex(where: { $0.timestamp < timestamp }).map { seg.timeIndex.entries[$0] }
@@ -335,10 +391,12 @@ public final class PartitionLog: @unchecked Sendable {
     /// Moves the high watermark forward (never back), capped at the log end offset.
     @discardableResult
     public func maybeIncrementHighWatermark(_ hw: Int64) -> Bool {
-        lock.withLock {
-            let capped = min(hw, activeSegment.nextOffset)
-            guard capped > _highWatermark else { return false }
-            _highWatermark = capped
+        // Without the log's lock: capped by the published log end, which an append in progress
+        // has not moved yet, so the high watermark never passes what is written.
+        publishedLock.withLock {
+            let capped = min(hw, published.logEndOffset)
+            guard capped > published.highWatermark else { return false }
+            published.highWatermark = capped
             return true
         }
     }
@@ -347,7 +405,7 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Starts a new active segment at the log end offset (no-op when the active one is empty).
     public func roll() throws {
-        try lock.withLock {
+        try locked {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             try rollLocked(now: clock.nowMs())
         }
@@ -386,12 +444,12 @@ public final class PartitionLog: @unchecked Sendable {
             guard let self else { return }
             do {
                 // Skip a segment already deleted or truncated away (its index would be stale).
-                guard self.lock.withLock({ !self.closed && self.segmentList.contains { $0 === old } && old.size > 0 }) else { return }
+                guard self.locked({ !self.closed && self.segmentList.contains { $0 === old } && old.size > 0 }) else { return }
                 var (offsetIndex, timeIndex) = indexes
                 try offsetIndex.persist()
                 try timeIndex.persist()
                 try old.syncLogIndependently()
-                let moved = self.lock.withLock { () -> Bool in
+                let moved = self.locked { () -> Bool in
                     guard !self.closed, newBase > self._recoveryPoint,
                           self.segmentList.contains(where: { $0 === seg }) else { return false }
                     self._recoveryPoint = newBase
@@ -406,7 +464,7 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// fsyncs everything appended so far and advances the recovery point to the log end offset.
     public func flush() throws {
-        try lock.withLock {
+        try locked {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             try flushLocked()
         }
@@ -436,7 +494,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Flushes if flush.ms has passed since the last flush and there is unflushed data.
     @discardableResult
     public func maybeFlushOnTime() throws -> Bool {
-        let due = lock.withLock { !closed && unflushedRecords > 0 && clock.nowMs() - lastFlushMs >= _config.flushMs }
+        let due = locked { !closed && unflushedRecords > 0 && clock.nowMs() - lastFlushMs >= _config.flushMs }
         guard due else { return false }
         try flush()
         return true
@@ -450,7 +508,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Flushes and closes every segment. Further calls fail with `logClosed`.
     public func close() throws {
         flusher.sync {}
-        try lock.withLock {
+        try locked {
             guard !closed else { return }
             activeSegment.onBecomeInactive()
             try flushLocked()
@@ -463,7 +521,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Closes without flushing, as a crash would (for tests and simulations).
     public func closeWithoutFlush() {
         flusher.sync {}
-        lock.withLock {
+        locked {
             for s in segmentList { s.close() }
             closed = true
         }

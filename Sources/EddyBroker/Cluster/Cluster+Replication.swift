@@ -58,9 +58,12 @@ extension Cluster {
         for (from, to, incarnation, request) in requests {
             transport.send(.fetch(request), to: to, context: RequestContext(clientId: "broker-\(from)-fetcher")) { [weak self] result in
                 guard let self else { return }
+                if case let .success(.fetch(response)) = result {
+                    self.applyFetchResponse(response, to: request, follower: from, incarnation: incarnation, leader: to)
+                }
+                // Only now may this follower fetch from this leader again: a fetch sent while the
+                // answer to the last one was being written would ask for the same records.
                 _ = self.lock.withLock { self.fetchesInFlight.remove(FetcherKey(follower: from, incarnation: incarnation, leader: to)) }
-                guard case let .success(.fetch(response)) = result else { return }
-                self.applyFetchResponse(response, to: request, follower: from, incarnation: incarnation, leader: to)
             }
         }
         return (requests.count, skipped)
@@ -68,19 +71,28 @@ extension Cluster {
 
     /// The follower side of a Fetch response. Responses for an older role are ignored.
     /// Only responses to this run of the follower, for partitions it still follows from the
-    /// same leader in the same epoch, are applied.
+    /// same leader in the same epoch, are applied: checked under the cluster lock, then written
+    /// without it, under each replica's writer lock while it still follows that leader in that
+    /// epoch (see `Replica`).
     func applyFetchResponse(_ response: FetchResponse, to request: FetchRequest, follower: Int32, incarnation: Int64, leader: Int32) {
-        lock.withLock {
-            guard !isShutDown, let node = nodes[follower], node.incarnation == incarnation else { return }
+        let accepted: [(Replica, epoch: Int32, FetchResponse.PartitionData, fetchOffset: Int64)] = lock.withLock {
+            guard !isShutDown, let node = nodes[follower], node.incarnation == incarnation else { return [] }
             var asked: [TopicPartition: FetchRequest.FetchPartition] = [:]
             for t in request.topics { for p in t.partitions { asked[TopicPartition(t.topic, p.partition)] = p } }
+            var out: [(Replica, epoch: Int32, FetchResponse.PartitionData, fetchOffset: Int64)] = []
             for topic in response.responses {
                 for data in topic.partitions {
                     let tp = TopicPartition(topic.topic, data.partitionIndex)
                     guard let replica = node.replicas[tp], replica.followedLeader == leader, let sent = asked[tp],
                           sent.currentLeaderEpoch == replica.leaderEpoch else { continue }
-                    applyFollowerData(data, fetchOffset: sent.fetchOffset, replica: replica)
+                    out.append((replica, replica.leaderEpoch, data, sent.fetchOffset))
                 }
+            }
+            return out
+        }
+        for (replica, epoch, data, fetchOffset) in accepted {
+            replica.whileWriter(.follower(leaderId: leader, epoch: epoch)) {
+                applyFollowerData(data, fetchOffset: fetchOffset, replica: replica)
             }
         }
     }

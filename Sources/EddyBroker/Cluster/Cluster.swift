@@ -74,8 +74,15 @@ public struct ClusterOptions: Sendable {
 /// appended run the followers' fetches at once: `Cluster+ReplicateOnAppend`); tests and the
 /// simulation call them directly, so every schedule is reproducible.
 ///
-/// Thread-safe: one lock guards all broker and controller state. Transport calls are made
-/// outside it, and response callbacks run after it is released.
+/// Thread-safe. The cluster lock guards broker and controller state (roles, leader states,
+/// purgatories, group coordinators, the metadata); it is held for in-memory work. Produce, Fetch
+/// (from consumers and followers alike) and ListOffsets write and read logs without it: each
+/// replica's writer lock orders a partition's writes with its role changes (see `Replica`), and
+/// a log's bounds are read from its published state without waiting for its own lock (see
+/// `PartitionLog`). So appends and fetches on different partitions never wait for each other's
+/// disk I/O. Still under the cluster lock: metadata log appends (fsynced), the group
+/// coordinator's writes to `__consumer_offsets`, DeleteRecords, and log creation and deletion.
+/// Transport calls are made outside it, and response callbacks run after it is released.
 public final class Cluster: @unchecked Sendable {
     public let dataDirectory: String
     public let clusterId: String
@@ -109,6 +116,9 @@ public final class Cluster: @unchecked Sendable {
     var fetchesInFlight: Set<FetcherKey> = []
     /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory).
     var fetchPurgatory: [DelayedFetch] = []
+    /// Per partition, how often it changed in a way that may complete a waiting fetch (see
+    /// `serveFetch`: a fetch read while its partition changed is read again, not parked).
+    var fetchWakeups: [TopicPartition: UInt64] = [:]
     /// Handle of the next JoinGroup or SyncGroup a coordinator may answer later.
     var nextGroupToken: GroupRequestToken = 1
     /// Set by a running `ClusterDriver`: called with a cluster-clock time at which `tick()`
@@ -257,6 +267,7 @@ public final class Cluster: @unchecked Sendable {
             for tp in Array(node.replicas.keys) where !hosted.contains(tp) {
                 failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower)
                 if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
+                node.replicas[tp]?.setWriter(.none)
                 node.replicas[tp] = nil
                 completeDelayedFetches(tp, node: node.id)
                 try BrokerError.storage { try node.logManager.deleteLog(tp) }
@@ -294,6 +305,7 @@ public final class Cluster: @unchecked Sendable {
                     perform(actions, replica: replica, node: node)
                 }
             } else {
+                replica.setWriter(.leader(epoch: reg.leaderEpoch))
                 becomeLeader(replica, reg: reg, node: node, now: now)
                 coordinatorRoleChanged(replica, on: node)
                 completeDelayedFetches(tp, node: node.id)
@@ -302,6 +314,7 @@ public final class Cluster: @unchecked Sendable {
             let wasLeader = replica.isLeader
             if wasLeader { failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower) }
             replica.role = reg.hasLeader ? .follower(leaderId: reg.leader) : .offline
+            replica.setWriter(reg.hasLeader ? .follower(leaderId: reg.leader, epoch: reg.leaderEpoch) : .none)
             replica.leaderEpoch = reg.leaderEpoch
             replica.partitionEpoch = reg.partitionEpoch
             if wasLeader {
@@ -460,6 +473,7 @@ public final class Cluster: @unchecked Sendable {
             guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try commit(controller.controlledShutdown(id, image: metadataLog.image).records)
             if let node = nodes.removeValue(forKey: id) {
+                node.stopWrites()
                 failAllDelayedProduces(node: id)
                 failAllDelayedFetches(node: id)
                 node.groups.unloadAll(into: &deferred)
@@ -475,6 +489,7 @@ public final class Cluster: @unchecked Sendable {
         try withLockThenCallbacks { () throws(BrokerError) in
             guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             if let node = nodes.removeValue(forKey: id) {
+                node.stopWrites()
                 failAllDelayedProduces(node: id)
                 failAllDelayedFetches(node: id)
                 node.groups.unloadAll(into: &deferred)
@@ -556,7 +571,10 @@ public final class Cluster: @unchecked Sendable {
             purgatory.removeAll()
             for d in fetchPurgatory { d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred) }
             fetchPurgatory.removeAll()
-            for node in nodes.values { node.groups.unloadAll(into: &deferred) }
+            for node in nodes.values {
+                node.stopWrites()
+                node.groups.unloadAll(into: &deferred)
+            }
             let all = Array(nodes.values)
             nodes.removeAll()
             return all
@@ -582,7 +600,10 @@ public final class Cluster: @unchecked Sendable {
     public func simulateCrash() {
         lock.withLock {
             isShutDown = true
-            for node in nodes.values { try? node.logManager.simulatePowerLoss() }
+            for node in nodes.values {
+                node.stopWrites()
+                try? node.logManager.simulatePowerLoss()
+            }
             nodes.removeAll()
             metadataLog.closeWithoutFlush()
         }

@@ -1,8 +1,21 @@
 import EddyProtocol
 import EddyStorage
+import Foundation
 
 /// One broker's replica of one partition: its log and its current role, as last told by the
-/// controller's metadata. Owned by `BrokerNode`; guarded by the cluster lock.
+/// controller's metadata. Owned by `BrokerNode`.
+///
+/// Locking (Kafka's `Partition.leaderIsrUpdateLock`, per partition):
+/// - `role`, the epochs and the leader state are guarded by the cluster lock: request handlers
+///   check them, and change the leader state, in short in-memory sections.
+/// - Writes to the log (a leader's appends, a follower's appends and truncations) happen with
+///   the cluster lock released, under this replica's `writerLock`, and only while `writer` is
+///   still what the handler checked under the cluster lock (`whileWriter`). A role change sets
+///   `writer` (holding the cluster lock, then `writerLock`), so it waits for a write in progress
+///   on this partition, and no write made for the old role lands after it. Appends to different
+///   partitions never wait for each other, and nothing waits on the cluster lock during one.
+/// - Reads take only the log's own lock.
+/// Lock order: cluster lock, then `writerLock`, then the log's lock.
 final class Replica {
     let topicPartition: TopicPartition
     let log: PartitionLog
@@ -30,6 +43,39 @@ final class Replica {
 
     var isLeader: Bool { if case .leader = role { true } else { false } }
 
+    /// What the log may be written as: the writes a role allows.
+    enum Writer: Equatable, Sendable {
+        /// Nothing writes (offline, or the replica is going away).
+        case none
+        /// Appends of produced records, as leader in this epoch.
+        case leader(epoch: Int32)
+        /// Appends and truncations copied from `leaderId`, as follower in this epoch.
+        case follower(leaderId: Int32, epoch: Int32)
+    }
+
+    private let writerLock = NSLock()
+    /// Guarded by `writerLock`; changed only with the cluster lock held as well.
+    private var writerState: Writer = .none
+
+    /// The writes the current role allows. Caller holds the cluster lock.
+    var writer: Writer { writerLock.withLock { writerState } }
+
+    /// Changes what may write, after any write in progress has finished. Caller holds the
+    /// cluster lock.
+    func setWriter(_ writer: Writer) {
+        writerLock.withLock { writerState = writer }
+    }
+
+    /// Runs `body` (a write to the log) if the role still allows `expected` writes, holding
+    /// the role steady meanwhile. Nil when the role changed since the caller checked it.
+    /// Called without the cluster lock.
+    func whileWriter<R>(_ expected: Writer, _ body: () throws -> R) rethrows -> R? {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        guard writerState == expected, expected != .none else { return nil }
+        return try body()
+    }
+
     var leaderState: PartitionLeaderState? {
         get { if case let .leader(s) = role { s } else { nil } }
         set { if let newValue { role = .leader(newValue) } }
@@ -56,5 +102,11 @@ final class BrokerNode {
         self.incarnation = incarnation
         self.logManager = logManager
         self.groups = groups
+    }
+
+    /// Lets the writes in progress on this broker's logs finish, and refuses later ones (it is
+    /// stopping). Caller holds the cluster lock.
+    func stopWrites() {
+        for replica in replicas.values { replica.setWriter(.none) }
     }
 }

@@ -4,45 +4,87 @@ import EddyStorage
 extension Cluster {
     /// A Fetch, answered at once unless it is a consumer's that may wait (maxWaitMs > 0) and
     /// finds fewer than minBytes readable with no partition in error: then it waits in the fetch
-    /// purgatory (see `DelayedFetch`).
-    func handleFetchRequest(_ request: FetchRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
-        let response = handleFetch(request, on: node)
-        guard request.replicaId < 0, request.maxWaitMs > 0, !DelayedFetch.isSatisfied(response, by: request) else {
-            return queue(respond, .fetch(response))
-        }
-        let deadline = clock.nowMs() + Int64(request.maxWaitMs)
-        fetchPurgatory.append(DelayedFetch(node: node.id, request: request, deadlineMs: deadline, respond: respond))
-        driverDeadline?(deadline)
+    /// purgatory (see `DelayedFetch`) until a partition it reads changes, or its deadline.
+    /// Called without the cluster lock (see `readFetch`).
+    func handleFetchRequest(_ request: FetchRequest, context: RequestContext, on node: BrokerNode,
+                            respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        serveFetch(request, on: node, deadlineMs: nil, context: context, respond: respond)
     }
 
-    /// Re-reads the waiting fetches of `tp` on `node` (its high watermark advanced, its replica
-    /// changed role or went away, its log start moved) and answers those now satisfied.
+    /// Reads `request` and answers it, or parks it in the purgatory when it may wait longer
+    /// (until `deadlineMs`, or maxWaitMs from now for a new request). A partition that changed
+    /// while it was read (its `fetchWakeups` mark moved) is read again rather than parked, so
+    /// no wake-up is missed; after a few such rounds it is answered with what it read.
+    func serveFetch(_ request: FetchRequest, on node: BrokerNode, deadlineMs: Int64?, context: RequestContext?,
+                    respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        var context = context
+        for _ in 0 ..< 3 {
+            guard let (response, marks) = readFetch(request, on: node, recordingFrom: context) else {
+                return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
+            }
+            context = nil
+            guard request.replicaId < 0, request.maxWaitMs > 0, !DelayedFetch.isSatisfied(response, by: request) else {
+                return respond(.fetch(response))
+            }
+            let deadline = deadlineMs ?? clock.nowMs() + Int64(request.maxWaitMs)
+            guard clock.nowMs() < deadline else { return respond(.fetch(response)) }
+            enum Parking { case parked, gone, changed }
+            let parking: Parking = lock.withLock {
+                guard !isShutDown, nodes[node.id] === node else { return .gone }
+                guard fetchMarks(request) == marks else { return .changed }
+                fetchPurgatory.append(DelayedFetch(node: node.id, request: request, deadlineMs: deadline, respond: respond))
+                driverDeadline?(deadline)
+                return .parked
+            }
+            switch parking {
+            case .parked: return
+            case .gone: return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
+            case .changed: if clock.nowMs() >= deadline { return respond(.fetch(response)) }
+            }
+        }
+        guard let (response, _) = readFetch(request, on: node, recordingFrom: nil) else {
+            return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
+        }
+        respond(.fetch(response))
+    }
+
+    /// How often each partition of `request` has changed in a way that may complete a waiting
+    /// fetch. Caller holds the lock.
+    func fetchMarks(_ request: FetchRequest) -> [UInt64] {
+        request.topicPartitions.map { fetchWakeups[$0] ?? 0 }
+    }
+
+    /// Wakes the waiting fetches of `tp` on `node` (its high watermark advanced, its replica
+    /// changed role or went away, its log start moved): each is taken out of the purgatory and
+    /// served again once the lock is released. Caller holds the lock.
     func completeDelayedFetches(_ tp: TopicPartition, node: Int32) {
+        fetchWakeups[tp, default: 0] &+= 1
         guard !fetchPurgatory.isEmpty else { return }
         fetchPurgatory.removeAll { d in
             guard d.node == node, d.partitions.contains(tp) else { return false }
-            guard let broker = nodes[node] else {
-                d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred)
-                return true
-            }
-            let response = handleFetch(d.request, on: broker)
-            guard DelayedFetch.isSatisfied(response, by: d.request) else { return false }
-            d.queue(response, into: &deferred)
+            deferred.append { [self] in serveAgain(d, final: false) }
             return true
         }
     }
 
     /// Answers the waiting fetches whose fetch.max.wait.ms passed with whatever is readable.
+    /// Caller holds the lock.
     func expireDelayedFetches(now: Int64) {
         fetchPurgatory.removeAll { d in
             guard now >= d.deadlineMs else { return false }
-            if let broker = nodes[d.node] {
-                d.queue(handleFetch(d.request, on: broker), into: &deferred)
-            } else {
-                d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred)
-            }
+            deferred.append { [self] in serveAgain(d, final: true) }
             return true
         }
+    }
+
+    /// Serves a fetch taken out of the purgatory: answered, or parked again until its deadline.
+    /// Called without the lock (from `flushDeferred`).
+    private func serveAgain(_ d: DelayedFetch, final: Bool) {
+        guard let node = lock.withLock({ isShutDown ? nil : nodes[d.node] }) else {
+            return d.respond(.fetch(d.request.errorResponse(.notLeaderOrFollower)))
+        }
+        serveFetch(d.request, on: node, deadlineMs: final ? clock.nowMs() : d.deadlineMs, context: nil, respond: d.respond)
+        flushDeferred()
     }
 
     /// Answers every waiting fetch on `node` with NOT_LEADER_OR_FOLLOWER (it stopped).
@@ -57,48 +99,101 @@ extension Cluster {
     /// Fetch (Kafka's `ReplicaManager.fetchMessages`), served by leaders only. Consumers read
     /// below the high watermark; followers (replicaId ≥ 0) read up to the log end, report their
     /// position (which moves the ISR and the high watermark), and learn of divergence.
-    func handleFetch(_ request: FetchRequest, on node: BrokerNode) -> FetchResponse {
-        let now = clock.nowMs()
-        var topics: [FetchResponse.FetchableTopicResponse] = []
-        var budget = Int(max(1, request.maxBytes))
-        for topic in request.topics {
-            var partitions: [FetchResponse.PartitionData] = []
-            for p in topic.partitions {
-                let tp = TopicPartition(topic.topic, p.partition)
-                partitions.append(fetchPartition(tp, p, replicaId: request.replicaId, replicaEpoch: request.replicaEpoch,
-                                                 on: node, now: now, budget: &budget))
+    ///
+    /// Called without the cluster lock, in three steps: under it, each partition's leadership,
+    /// leader epoch and (for a follower) divergence are checked; without it, the logs are read
+    /// (each under its own lock only); under it again, a follower's position reaches the leader
+    /// state. Nil when `node` no longer runs.
+    /// - Returns: the response, and the partitions' `fetchMarks` from before the read.
+    func readFetch(_ request: FetchRequest, on node: BrokerNode, recordingFrom context: RequestContext?) -> (FetchResponse, [UInt64])? {
+        let isFollower = request.replicaId >= 0
+        let planned: ([[PlannedRead]], [UInt64])? = lock.withLock {
+            guard !isShutDown, nodes[node.id] === node else { return nil }
+            if let context { recordConsumerFetch(request, context: context) }
+            let plan = request.topics.map { topic in
+                topic.partitions.map { p in
+                    planRead(TopicPartition(topic.topic, p.partition), p, replicaId: request.replicaId, replicaEpoch: request.replicaEpoch, on: node)
+                }
             }
-            topics.append(.init(topic: topic.topic, partitions: partitions))
+            return (plan, fetchMarks(request))
         }
-        return FetchResponse(responses: topics)
+        guard let (plan, marks) = planned else { return nil }
+        var budget = Int(max(1, request.maxBytes))
+        var positions: [(Replica, epoch: Int32, fetchOffset: Int64, leaderLogEnd: Int64)] = []
+        var topics: [FetchResponse.FetchableTopicResponse] = []
+        for (topic, partitions) in zip(request.topics, plan) {
+            var out: [FetchResponse.PartitionData] = []
+            for (p, step) in zip(topic.partitions, partitions) {
+                switch step {
+                case let .answered(data, replica):
+                    var data = data
+                    if let replica { fillBounds(&data, replica.log) }
+                    out.append(data)
+                case let .read(replica, epoch):
+                    var data = FetchResponse.PartitionData(partitionIndex: p.partition)
+                    let log = replica.log
+                    let leaderLogEnd = log.logEndOffset
+                    do {
+                        let limit = min(Int(max(1, p.partitionMaxBytes)), max(1, budget))
+                        let read = try log.read(from: p.fetchOffset, maxBytes: limit, upTo: isFollower ? nil : log.highWatermark)
+                        data.records = read.bytes
+                        budget -= read.bytes.count
+                        if isFollower { positions.append((replica, epoch, p.fetchOffset, leaderLogEnd)) }
+                    } catch let e as StorageError {
+                        data.errorCode = e.errorCode
+                    } catch {
+                        data.errorCode = .unknownServerError
+                    }
+                    // Every answer from the leader carries its bounds, errors included (a
+                    // follower out of range needs them to decide where to restart).
+                    fillBounds(&data, log)
+                    out.append(data)
+                }
+            }
+            topics.append(.init(topic: topic.topic, partitions: out))
+        }
+        if !positions.isEmpty {
+            let now = clock.nowMs()
+            lock.withLock {
+                guard !isShutDown, nodes[node.id] === node, nodes[request.replicaId]?.incarnation == request.replicaEpoch else { return }
+                for (replica, epoch, fetchOffset, leaderLogEnd) in positions {
+                    guard node.replicas[replica.topicPartition] === replica, replica.leaderEpoch == epoch,
+                          var state = replica.leaderState else { continue }
+                    let actions = state.onFollowerFetch(replicaId: request.replicaId, fetchOffset: fetchOffset,
+                                                        leaderLogEndOffset: leaderLogEnd, now: now)
+                    replica.leaderState = state
+                    perform(actions, replica: replica, node: node)
+                }
+            }
+        }
+        return (FetchResponse(responses: topics), marks)
     }
 
-    private func fetchPartition(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, replicaEpoch: Int64,
-                                on node: BrokerNode, now: Int64, budget: inout Int) -> FetchResponse.PartitionData {
+    /// One partition of a fetch, as checked under the lock.
+    enum PlannedRead {
+        /// Answered without reading (an error, or a diverging epoch); with the leader's replica
+        /// when there is one, whose bounds the answer carries.
+        case answered(FetchResponse.PartitionData, Replica?)
+        /// To be read from this leader replica, which leads in `epoch`.
+        case read(Replica, epoch: Int32)
+    }
+
+    private func planRead(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, replicaEpoch: Int64,
+                          on node: BrokerNode) -> PlannedRead {
         var data = FetchResponse.PartitionData(partitionIndex: p.partition)
         let replica: Replica
         switch leaderReplica(tp, on: node) {
         case let .success(r): replica = r
-        case let .failure(e): data.errorCode = e; return data
+        case let .failure(e): data.errorCode = e; return .answered(data, nil)
         }
-        fetchFromLeader(&data, tp, p, replicaId: replicaId, replicaEpoch: replicaEpoch, replica: replica, node: node, now: now, budget: &budget)
-        // Every answer from the leader carries its bounds, errors included (a follower out of
-        // range needs them to decide where to restart).
-        fillBounds(&data, replica.log)
-        return data
-    }
-
-    private func fetchFromLeader(_ data: inout FetchResponse.PartitionData, _ tp: TopicPartition, _ p: FetchRequest.FetchPartition,
-                                 replicaId: Int32, replicaEpoch: Int64, replica: Replica, node: BrokerNode, now: Int64, budget: inout Int) {
-        let log = replica.log
-        if let e = checkLeaderEpoch(p.currentLeaderEpoch, replica) { data.errorCode = e; return }
-        let isFollower = replicaId >= 0
-        if isFollower {
+        if let e = checkLeaderEpoch(p.currentLeaderEpoch, replica) { data.errorCode = e; return .answered(data, replica) }
+        if replicaId >= 0 {
+            let log = replica.log
             // Only the current run of a running replica may report its position.
             guard let follower = nodes[replicaId], follower.incarnation == replicaEpoch,
                   replica.leaderState?.followers[replicaId] != nil else {
                 data.errorCode = .staleBrokerEpoch
-                return
+                return .answered(data, replica)
             }
             // Divergence (KIP-320 / KIP-595): the follower's last epoch must end, on the leader,
             // at or after the follower's fetch offset; otherwise it truncates first.
@@ -108,28 +203,13 @@ extension Cluster {
             case .valid: break
             case let .diverging(epochEnd):
                 data.divergingEpoch = epochEnd
-                return
+                return .answered(data, replica)
             case .offsetOutOfRange:
                 data.errorCode = .offsetOutOfRange
-                return
+                return .answered(data, replica)
             }
         }
-        do {
-            let limit = min(Int(max(1, p.partitionMaxBytes)), max(1, budget))
-            let read = try log.read(from: p.fetchOffset, maxBytes: limit, upTo: isFollower ? nil : log.highWatermark)
-            data.records = read.bytes
-            budget -= read.bytes.count
-        } catch let e as StorageError {
-            data.errorCode = e.errorCode
-        } catch {
-            data.errorCode = .unknownServerError
-        }
-        if isFollower, data.errorCode == .none, var state = replica.leaderState {
-            let actions = state.onFollowerFetch(replicaId: replicaId, fetchOffset: p.fetchOffset,
-                                                leaderLogEndOffset: log.logEndOffset, now: now)
-            replica.leaderState = state
-            perform(actions, replica: replica, node: node)
-        }
+        return .read(replica, epoch: replica.leaderEpoch)
     }
 
     private func fillBounds(_ data: inout FetchResponse.PartitionData, _ log: PartitionLog) {

@@ -14,23 +14,35 @@ extension Cluster {
     ///   INVALID_REQUEST;
     /// a lookup finding no record below the end answers offset -1, timestamp -1. The leader
     /// epoch is the epoch of the batch holding the answer (the latest epoch for "latest").
-    func handleListOffsets(_ request: ListOffsetsRequest, on node: BrokerNode) -> ListOffsetsResponse {
+    ///
+    /// Called without the cluster lock: the leaders are checked under it, and the logs searched
+    /// (a timestamp lookup reads segments) without it.
+    func handleListOffsets(_ request: ListOffsetsRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         var response = request.errorResponse(.none)
-        for t in response.topics.indices {
-            for i in response.topics[t].partitions.indices {
-                let asked = request.topics[t].partitions[i]
-                var out = response.topics[t].partitions[i]
-                let tp = TopicPartition(request.topics[t].name, asked.partitionIndex)
-                switch leaderReplica(tp, currentLeaderEpoch: asked.currentLeaderEpoch, on: node) {
-                case let .failure(e): out.errorCode = e
-                case let .success(replica):
-                    listOffset(&out, asked.timestamp, log: replica.log,
-                               upTo: request.replicaId >= 0 || request.replicaId == -2 ? nil : replica.log.highWatermark)
+        let leaders: [[Replica?]]? = lock.withLock {
+            guard !isShutDown, nodes[node.id] === node else { return nil }
+            return response.topics.indices.map { t in
+                response.topics[t].partitions.indices.map { i in
+                    let asked = request.topics[t].partitions[i]
+                    switch leaderReplica(TopicPartition(request.topics[t].name, asked.partitionIndex),
+                                         currentLeaderEpoch: asked.currentLeaderEpoch, on: node) {
+                    case let .failure(e):
+                        response.topics[t].partitions[i].errorCode = e
+                        return nil
+                    case let .success(replica): return replica
+                    }
                 }
-                response.topics[t].partitions[i] = out
             }
         }
-        return response
+        guard let leaders else { return respond(.listOffsets(request.errorResponse(.notLeaderOrFollower))) }
+        for t in response.topics.indices {
+            for i in response.topics[t].partitions.indices {
+                guard let replica = leaders[t][i] else { continue }
+                listOffset(&response.topics[t].partitions[i], request.topics[t].partitions[i].timestamp, log: replica.log,
+                           upTo: request.replicaId >= 0 || request.replicaId == -2 ? nil : replica.log.highWatermark)
+            }
+        }
+        respond(.listOffsets(response))
     }
 
     private func listOffset(_ out: inout ListOffsetsResponse.ListOffsetsPartitionResponse, _ timestamp: Int64, log: PartitionLog, upTo: Int64?) {

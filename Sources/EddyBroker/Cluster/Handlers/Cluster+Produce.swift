@@ -4,70 +4,129 @@ import EddyStorage
 extension Cluster {
     /// Produce (Kafka's `ReplicaManager.appendRecords`): the leader appends; acks=0/1 answer at
     /// once, acks=all waits in the purgatory until the high watermark passes the batch.
+    ///
+    /// Called without the cluster lock, in three steps, so that no lock that other partitions
+    /// or brokers wait on is held while records go to disk:
+    /// 1. under the cluster lock, each partition's leadership, epoch and min.insync.replicas are
+    ///    checked (`planAppend`);
+    /// 2. without it, each partition's records are appended under that replica's writer lock,
+    ///    if it still leads in the epoch checked (`Replica.whileWriter`);
+    /// 3. under the cluster lock again, the leader state learns the new log end (which may move
+    ///    the high watermark), and acks=all waits (`finishAppend`).
     func handleProduce(_ request: ProduceRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         guard [-1, 0, 1].contains(request.acks) else {
-            return queue(respond, .produce(request.errorResponse(.invalidRequiredAcks)))
+            return respond(.produce(request.errorResponse(.invalidRequiredAcks)))
         }
-        var statuses: [DelayedProduce.PartitionStatus] = []
-        for topic in request.topicData {
-            for p in topic.partitionData {
-                let tp = TopicPartition(topic.name, p.index)
-                if TopicName.isInternal(tp.topic) {
+        let planned: [PlannedAppend]? = lock.withLock {
+            guard !isShutDown, nodes[node.id] === node else { return nil }
+            return request.topicData.flatMap { topic in
+                topic.partitionData.map { p in
+                    let tp = TopicPartition(topic.name, p.index)
                     // Only the broker's own coordinators write to internal topics (Kafka's
                     // ReplicaManager refuses clients with InvalidTopicException).
-                    statuses.append(.failed(tp, .invalidTopicException, "Cannot append to internal topic \(tp.topic)"))
-                    continue
+                    guard !TopicName.isInternal(tp.topic) else {
+                        return .failed(.failed(tp, .invalidTopicException, "Cannot append to internal topic \(tp.topic)"))
+                    }
+                    return planAppend(tp, records: p.records, acks: request.acks, on: node)
                 }
-                statuses.append(appendForProduce(tp, records: p.records, acks: request.acks, on: node))
             }
         }
-        let delayed = DelayedProduce(node: node.id, deadlineMs: clock.nowMs() + Int64(max(0, request.timeoutMs)),
-                                     partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond)
-        if delayed.isComplete {
-            delayed.queueResponse(into: &deferred)
-        } else {
-            purgatory.append(delayed)
+        guard let planned else { return respond(.produce(request.errorResponse(.notLeaderOrFollower))) }
+        let appended = planned.map { $0.append() }
+        lock.withLock {
+            var statuses: [DelayedProduce.PartitionStatus] = []
+            for step in appended {
+                statuses.append(finishAppend(step, acks: request.acks, on: node))
+            }
+            let delayed = DelayedProduce(node: node.id, deadlineMs: clock.nowMs() + Int64(max(0, request.timeoutMs)),
+                                         partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond)
+            if delayed.isComplete {
+                delayed.queueResponse(into: &deferred)
+            } else if isShutDown || nodes[node.id] !== node {
+                delayed.complete(error: .notLeaderOrFollower, into: &deferred)
+            } else {
+                purgatory.append(delayed)
+            }
         }
     }
 
+    /// An append under the cluster lock, all three steps at once (the group coordinator's
+    /// writes to `__consumer_offsets`, which must be ordered with its state changes).
     func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
+        finishAppend(planAppend(tp, records: records, acks: acks, on: node).append(), acks: acks, on: node)
+    }
+
+    /// One partition of a produce on its way through the three steps.
+    enum PlannedAppend {
+        /// Answered without appending.
+        case failed(DelayedProduce.PartitionStatus)
+        /// Checked: to be appended by this leader in this epoch.
+        case ready(TopicPartition, Replica, epoch: Int32, records: [UInt8])
+        /// Appended.
+        case appended(TopicPartition, Replica, epoch: Int32, LogAppendInfo, bytes: Int)
+
+        /// Step 2: the append itself. Needs no cluster lock.
+        func append() -> PlannedAppend {
+            guard case let .ready(tp, replica, epoch, records) = self else { return self }
+            do {
+                guard let info = try replica.whileWriter(.leader(epoch: epoch), {
+                    try replica.log.append(records, leaderEpoch: epoch)
+                }) else { return .failed(.failed(tp, .notLeaderOrFollower)) }
+                return .appended(tp, replica, epoch: epoch, info, bytes: records.count)
+            } catch let e as StorageError {
+                // Idempotence failures (StorageError.producer) carry their own Kafka error:
+                // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH or INVALID_RECORD.
+                return .failed(.failed(tp, e.errorCode, e.description))
+            } catch {
+                return .failed(.failed(tp, .unknownServerError, "\(error)"))
+            }
+        }
+    }
+
+    /// Step 1: whether `node` leads `tp` and has enough in-sync replicas. Caller holds the lock.
+    func planAppend(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> PlannedAppend {
         let replica: Replica
         switch leaderReplica(tp, on: node) {
         case let .success(r): replica = r
-        case let .failure(e): return .failed(tp, e)
+        case let .failure(e): return .failed(.failed(tp, e))
         }
-        guard var state = replica.leaderState else { return .failed(tp, .notLeaderOrFollower) }
+        guard let state = replica.leaderState else { return .failed(.failed(tp, .notLeaderOrFollower)) }
         let minIsr = replica.log.config.minInsyncReplicas
         if let e = state.checkAppend(requiredAcks: acks, minInsyncReplicas: minIsr) {
-            return .failed(tp, e, "The size of the current ISR \(state.isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)")
+            return .failed(.failed(tp, e, "The size of the current ISR \(state.isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)"))
         }
-        let info: LogAppendInfo
-        do {
-            info = try replica.log.append(records, leaderEpoch: replica.leaderEpoch)
-        } catch let e as StorageError {
-            // Idempotence failures (StorageError.producer) carry their own Kafka error:
-            // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH or INVALID_RECORD.
-            return .failed(tp, e.errorCode, e.description)
-        } catch {
-            return .failed(tp, .unknownServerError, "\(error)")
+        return .ready(tp, replica, epoch: replica.leaderEpoch, records: records)
+    }
+
+    /// Step 3: the leader state learns of the append, and the partition's answer (waiting for
+    /// the high watermark under acks=all). A replica that stopped leading, or moved to another
+    /// epoch, since the append answers NOT_LEADER_OR_FOLLOWER: its records are not committed
+    /// and may be truncated. Caller holds the lock.
+    func finishAppend(_ step: PlannedAppend, acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
+        switch step {
+        case let .failed(status): return status
+        case let .ready(tp, _, _, _): return .failed(tp, .notLeaderOrFollower)
+        case let .appended(tp, replica, epoch, info, bytes):
+            guard !isShutDown, nodes[node.id] === node, node.replicas[tp] === replica, replica.leaderEpoch == epoch,
+                  var state = replica.leaderState else { return .failed(tp, .notLeaderOrFollower) }
+            var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
+            // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
+            // A retried idempotent batch already in the log (`isDuplicate`) was not written again: it
+            // is acknowledged with its original offsets, under acks=all once they are committed.
+            response.baseOffset = acks == 0 ? -1 : info.firstOffset
+            response.logAppendTimeMs = info.logAppendTime
+            response.logStartOffset = replica.log.logStartOffset
+            if !info.isDuplicate {
+                traffic.noteIn(node.id, bytes: bytes)
+                let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
+                replica.leaderState = state
+                perform(actions, replica: replica, node: node)
+                noteAppended(tp, replicaCount: state.replicas.count)
+            }
+            let required = info.lastOffset + 1
+            let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response, done: acks != -1)
+            return acks == -1 ? checkProduceStatus(status, node: node) : status
         }
-        var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
-        // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
-        // A retried idempotent batch already in the log (`isDuplicate`) was not written again: it
-        // is acknowledged with its original offsets, under acks=all once they are committed.
-        response.baseOffset = acks == 0 ? -1 : info.firstOffset
-        response.logAppendTimeMs = info.logAppendTime
-        response.logStartOffset = replica.log.logStartOffset
-        if !info.isDuplicate {
-            traffic.noteIn(node.id, bytes: records.count)
-            let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
-            replica.leaderState = state
-            perform(actions, replica: replica, node: node)
-            noteAppended(tp, replicaCount: state.replicas.count)
-        }
-        let required = info.lastOffset + 1
-        let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response, done: acks != -1)
-        return acks == -1 ? checkProduceStatus(status, node: node) : status
     }
 
     /// Kafka's `Partition.checkEnoughReplicasReachOffset`.

@@ -1,0 +1,107 @@
+import EddyProtocol
+import Foundation
+import Testing
+@testable import EddyBroker
+@testable import EddyStorage
+
+/// Per-partition locking (as Kafka's `Partition`): an append that is writing, held up here as a
+/// slow disk would hold it, keeps neither other partitions nor the rest of the cluster waiting.
+/// With the cluster lock held across the write, everything below would wait for it.
+@Suite struct PartitionLockTests {
+    /// Runs `body` on a thread of its own; whether it finished within `seconds`.
+    func finishes(within seconds: Double, _ body: @escaping @Sendable () -> Void) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            body()
+            done.signal()
+        }
+        return done.wait(timeout: .now() + seconds) == .success
+    }
+
+    func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return true
+    }
+
+    @Test func anAppendInProgressHoldsUpNeitherOtherPartitionsNorTheCluster() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 6, replicationFactor: 3)
+        s.pump()
+        let busy = TopicPartition("t", 0)
+        let leader = try s.cluster.leader(of: busy)
+        // Another partition with the same leader: even the broker doing the write serves it.
+        let other = try #require((1 ..< 6).map { TopicPartition("t", $0) }.first { (try? s.cluster.leader(of: $0)) == leader })
+        let log = try #require(s.cluster.lock.withLock { s.cluster.nodes[leader]?.replicas[busy]?.log })
+        let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        log.beforeWrite = {
+            writing.signal()
+            release.wait()
+        }
+        defer { release.signal() }
+
+        let cluster = s.cluster
+        let slow = SentRequest()
+        // Threads of their own: blocked Dispatch workers would starve the pool on 2 cores.
+        Thread.detachNewThread {
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: busy.partition, records: servedBatch(["slow"]), acks: 1)),
+                                   to: leader, context: RequestContext(clientId: "slow")) { slow.set($0) }
+        }
+        #expect(writing.wait(timeout: .now() + 10) == .success, "the append never started writing")
+
+        // While that append writes: a produce and a fetch on another partition of the same
+        // leader, Metadata, a replication round and the timers all complete.
+        let produced = SentRequest(), fetched = SentRequest(), metadata = SentRequest()
+        let served = finishes(within: 10) {
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: other.partition, records: servedBatch(["fast"]), acks: 1)),
+                                   to: leader, context: RequestContext(clientId: "fast")) { produced.set($0) }
+            _ = cluster.replicationRound(only: [other])
+            _ = cluster.replicationRound(only: [other])
+            cluster.transport.send(.fetch(FetchRequest(topic: "t", partition: other.partition, fetchOffset: 0, maxWaitMs: 0, minBytes: 0)),
+                                   to: leader, context: RequestContext(clientId: "reader")) { fetched.set($0) }
+            cluster.transport.send(.metadata(MetadataRequest(topics: ["t"])), to: leader, context: RequestContext(clientId: "meta")) {
+                metadata.set($0)
+            }
+            cluster.tick()
+        }
+        #expect(served, "requests for other partitions waited for an append in progress")
+        #expect(!slow.isAnswered)
+        guard case let .produce(p)? = produced.response else { throw TestFailure("no produce answer") }
+        #expect(p.partition(topic: "t", partition: other.partition)?.errorCode == ErrorCode.none)
+        #expect(p.partition(topic: "t", partition: other.partition)?.baseOffset == 0)
+        guard case let .fetch(f)? = fetched.response else { throw TestFailure("no fetch answer") }
+        let records = try MemoryRecords.records(in: f.partition(topic: "t", partition: other.partition)?.records ?? [])
+        #expect(records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["fast"])
+        guard case .metadata? = metadata.response else { throw TestFailure("no metadata answer") }
+
+        // The write finishes: its produce is answered, and acknowledged at offset 0.
+        release.signal()
+        #expect(waitUntil(10) { slow.isAnswered })
+        guard case let .produce(sp)? = slow.response else { throw TestFailure("no answer to the slow produce") }
+        #expect(sp.partition(topic: "t", partition: busy.partition)?.errorCode == ErrorCode.none)
+        #expect(sp.partition(topic: "t", partition: busy.partition)?.baseOffset == 0)
+    }
+
+    @Test func aWriteForAnOldRoleDoesNotLandAfterTheRoleChanged() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let tp = TopicPartition("t", 0)
+        let leader = try s.cluster.leader(of: tp)
+        let replica = try #require(s.cluster.lock.withLock { s.cluster.nodes[leader]?.replicas[tp] })
+        let epoch = replica.leaderEpoch
+        #expect(replica.writer == .leader(epoch: epoch))
+        var ran = false
+        #expect(replica.whileWriter(.leader(epoch: epoch)) { ran = true } != nil)
+        #expect(ran)
+        // A handler that checked leadership in the old epoch finds the role changed: its append is
+        // refused (NOT_LEADER_OR_FOLLOWER), not written into a log that now follows another leader.
+        s.cluster.lock.withLock { replica.setWriter(.follower(leaderId: 9, epoch: epoch + 1)) }
+        ran = false
+        #expect(replica.whileWriter(.leader(epoch: epoch)) { ran = true } == nil)
+        #expect(!ran)
+    }
+}
