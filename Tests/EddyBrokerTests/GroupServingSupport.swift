@@ -12,6 +12,12 @@ final class SentRequest: @unchecked Sendable {
     func set(_ r: Result<KafkaResponse, TransportError>) { lock.withLock { result = r } }
     var response: KafkaResponse? { lock.withLock { try? result?.get() } }
     var isAnswered: Bool { lock.withLock { result != nil } }
+    var failure: TransportError? {
+        lock.withLock {
+            guard case let .failure(e)? = result else { return nil }
+            return e
+        }
+    }
 }
 
 /// A cluster of in-process brokers on a manual clock, for serving-path tests: requests go

@@ -89,7 +89,7 @@ struct SimulationChecker {
         }
         imageEpoch[tp] = reg.leaderEpoch
         if reg.hasLeader { out += noteLeader(tp, epoch: reg.leaderEpoch, leader: reg.leader, source: "metadata") }
-        var running: [(id: Int32, node: BrokerNode, replica: Replica)] = []
+        var running: [(id: Int32, node: Broker, replica: Replica)] = []
         for id in cluster.nodes.keys.sorted() {
             guard let node = cluster.nodes[id], let replica = node.replicas[tp] else { continue }
             running.append((id, node, replica))

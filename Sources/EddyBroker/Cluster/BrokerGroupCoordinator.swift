@@ -2,7 +2,7 @@ import EddyProtocol
 
 /// One running broker's group coordinator: the pure `GroupCoordinator` state machine plus what
 /// serving it needs (Kafka's `GroupCoordinator` with its `GroupMetadataManager` bookkeeping).
-/// Owned by `BrokerNode`; guarded by the cluster lock.
+/// Owned by `Broker`; guarded by the cluster lock.
 ///
 /// - `partitions` holds exactly the `__consumer_offsets` partitions this broker leads: a group is
 ///   served only once its partition is `.loaded` (before: COORDINATOR_LOAD_IN_PROGRESS; a

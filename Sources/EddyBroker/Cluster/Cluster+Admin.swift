@@ -207,10 +207,12 @@ extension Cluster {
     public func deleteRecords(_ tp: TopicPartition, before offset: Int64) throws(BrokerError) -> Int64 {
         let leader = try leader(of: tp)
         return try withLockThenCallbacks { () throws(BrokerError) -> Int64 in
-            guard let log = nodes[leader]?.replicas[tp]?.log else { throw .leaderNotAvailable("Leader \(leader) of \(tp) is not running.") }
+            guard let broker = nodes[leader], let log = broker.replicas[tp]?.log else {
+                throw .leaderNotAvailable("Leader \(leader) of \(tp) is not running.")
+            }
             let target = offset == -1 ? log.highWatermark : offset
             let low = try BrokerError.storage { try log.deleteRecords(before: target) }
-            completeDelayedFetches(tp, node: leader)
+            broker.completeDelayedFetches(tp)
             return low
         }
     }

@@ -20,7 +20,7 @@ extension Cluster {
     ///
     /// `direct`, the response an event returns itself (OffsetCommit's, DeleteGroups', ...), is
     /// sent with the outcome of every append of `actions`, or at once when there is none.
-    func carryOut(_ actions: [GroupAction], on node: BrokerNode, direct: GroupWriteContinuation? = nil) {
+    func carryOut(_ actions: [GroupAction], on node: Broker, direct: GroupWriteContinuation? = nil) {
         let groups = node.groups
         var appends: [Int32: [(key: [UInt8], value: [UInt8]?)]] = [:]
         var order: [Int32] = []
@@ -63,10 +63,10 @@ extension Cluster {
         for partition in order {
             var builder = RecordBatchBuilder()
             for record in appends[partition]! { builder.append(timestamp: now, key: record.key, value: record.value) }
-            statuses.append(appendForProduce(TopicPartition(OffsetsTopic.name, partition), records: builder.build().bytes, acks: -1, on: node))
+            statuses.append(node.appendForProduce(TopicPartition(OffsetsTopic.name, partition), records: builder.build().bytes, acks: -1))
         }
         let waiting = held
-        let write = DelayedProduce(node: node.id, deadlineMs: now + options.offsetsCommitTimeoutMs, partitions: statuses,
+        let write = DelayedProduce(deadlineMs: now + options.offsetsCommitTimeoutMs, partitions: statuses,
                                    topicOrder: [OffsetsTopic.name]) { response in
             var errors: [Int32: ErrorCode] = [:]
             if case let .produce(r) = response {
@@ -74,7 +74,7 @@ extension Cluster {
             }
             for send in waiting { send(errors) }
         }
-        if write.isComplete { write.queueResponse(into: &deferred) } else { purgatory.append(write) }
+        if write.isComplete { write.queueResponse(into: &deferred) } else { node.producePurgatory.append(write) }
     }
 
     /// Runs the coordinators' due timers (`expireTimers`) on every running broker.

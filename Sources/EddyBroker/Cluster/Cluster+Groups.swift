@@ -1,7 +1,7 @@
 import EddyProtocol
 import EddyStorage
 
-/// What the group APIs share (their handlers are in `Handlers/`, one file per API:
+/// What the group APIs share (their handlers are `Broker`'s, in `Broker/Handlers/`, one file per API:
 /// FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
 /// DescribeGroups, ListGroups, DeleteGroups, OffsetDelete): protocol structs in and out of the
 /// broker's `GroupCoordinator`. Every function here expects the cluster lock held; responses go
@@ -20,7 +20,7 @@ extension Cluster {
     }
 
     /// Whether `node` coordinates `groupId` now: nil if it does, else the error to report.
-    func coordinatorError(for groupId: String, on node: BrokerNode) -> ErrorCode? {
+    func coordinatorError(for groupId: String, on node: Broker) -> ErrorCode? {
         guard metadataLog.image.topic(named: OffsetsTopic.name) != nil else { return .notCoordinator }
         switch node.groups.partitions[node.groups.partition(of: groupId)] {
         case .loaded: return nil

@@ -46,7 +46,7 @@ extension Cluster {
     /// Called whenever a replica of `__consumer_offsets` changes role on `node`: a new leader
     /// starts loading the partition's groups (`loadCoordinatorPartitions`), a former one unloads
     /// them.
-    func coordinatorRoleChanged(_ replica: Replica, on node: BrokerNode) {
+    func coordinatorRoleChanged(_ replica: Replica, on node: Broker) {
         let tp = replica.topicPartition
         guard tp.topic == OffsetsTopic.name else { return }
         if replica.isLeader {
@@ -60,7 +60,7 @@ extension Cluster {
     /// its start to its end, replays it into the coordinator, and only then serves its groups.
     /// A partition that cannot be read or decoded stays loading (its error logged once) and is
     /// retried on the next call (`tick()`).
-    func loadCoordinatorPartitions(on node: BrokerNode) {
+    func loadCoordinatorPartitions(on node: Broker) {
         let groups = node.groups
         for p in groups.partitions.keys.sorted() {
             // Re-read: loading one partition may have changed the others.

@@ -174,8 +174,10 @@ extension Cluster {
                     perform(actions, replica: replica, node: node)
                 }
             }
-            expireDelayedProduces(now: now)
-            expireDelayedFetches(now: now)
+            for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+                node.expireDelayedProduces(now: now)
+                node.expireDelayedFetches(now: now)
+            }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) where node.groups.isLoading { loadCoordinatorPartitions(on: node) }
             fireGroupTimers(now: now)
             if options.autoLeaderRebalanceEnable, now - lastPreferredLeaderCheckMs >= options.leaderImbalanceCheckIntervalMs {
@@ -210,8 +212,11 @@ extension Cluster {
     /// nil when nothing waits.
     public var nextDeadlineMs: Int64? {
         lock.withLock {
-            var next = purgatory.lazy.map(\.deadlineMs).min()
-            if let f = fetchPurgatory.lazy.map(\.deadlineMs).min() { next = min(next ?? f, f) }
+            var next: Int64?
+            for node in nodes.values {
+                for d in node.producePurgatory { next = min(next ?? d.deadlineMs, d.deadlineMs) }
+                for d in node.fetchPurgatory { next = min(next ?? d.deadlineMs, d.deadlineMs) }
+            }
             for node in nodes.values { if let t = node.groups.nextTimerMs { next = min(next ?? t, t) } }
             return next
         }

@@ -62,10 +62,12 @@ public struct ClusterOptions: Sendable {
 /// (`applyMetadata`). Brokers talk to each other only through the `Transport`: followers
 /// replicate with Fetch requests carrying their replica id, exactly as clients fetch.
 ///
-/// Each running broker also coordinates the consumer groups of the `__consumer_offsets`
+/// Each running broker is a `Broker`: every transport delivers to its `handle` (through
+/// `deliver`). It hosts its replicas, coordinates the consumer groups of the `__consumer_offsets`
 /// partitions it leads (`BrokerGroupCoordinator`, created on the first FindCoordinator), hands
 /// out producer ids from blocks the controller allocates, and parks consumer fetches waiting for
-/// fetch.min.bytes (`DelayedFetch`) next to acks=all produces (`DelayedProduce`).
+/// fetch.min.bytes (`DelayedFetch`) next to acks=all produces (`DelayedProduce`). The cluster
+/// is the wiring: the controller and its metadata log, the brokers, and the transport.
 ///
 /// Time is the injected `Clock`, and replication advances only when driven: `replicationRound()`
 /// makes every follower fetch once, `tick()` runs the time-based checks (ISR lag, session
@@ -93,9 +95,8 @@ public final class Cluster: @unchecked Sendable {
     let lock = NSLock()
     let metadataLog: MetadataLog
     let controller: Controller
-    var nodes: [Int32: BrokerNode] = [:]
+    var nodes: [Int32: Broker] = [:]
     var lastHeartbeatMs: [Int32: Int64] = [:]
-    var purgatory: [DelayedProduce] = []
     var deferred: [@Sendable () -> Void] = []
     var seededRandom: SplitMix64?
     var lastPreferredLeaderCheckMs: Int64
@@ -114,11 +115,15 @@ public final class Cluster: @unchecked Sendable {
     var knownHighWatermarks: [TopicPartition: Int64] = [:]
     /// Follower fetches sent and not yet answered (at most one per follower run and leader).
     var fetchesInFlight: Set<FetcherKey> = []
-    /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory).
-    var fetchPurgatory: [DelayedFetch] = []
     /// Per partition, how often it changed in a way that may complete a waiting fetch (see
     /// `serveFetch`: a fetch read while its partition changed is read again, not parked).
     var fetchWakeups: [TopicPartition: UInt64] = [:]
+
+    /// How often each partition of `request` has changed in a way that may complete a waiting
+    /// fetch (`fetchWakeups`). Caller holds the lock.
+    func fetchMarks(_ request: FetchRequest) -> [UInt64] {
+        request.topicPartitions.map { fetchWakeups[$0] ?? 0 }
+    }
     /// Handle of the next JoinGroup or SyncGroup a coordinator may answer later.
     var nextGroupToken: GroupRequestToken = 1
     /// Set by a running `ClusterDriver`: called with a cluster-clock time at which `tick()`
@@ -265,11 +270,11 @@ public final class Cluster: @unchecked Sendable {
                 }
             }
             for tp in Array(node.replicas.keys) where !hosted.contains(tp) {
-                failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower)
+                node.failDelayedProduces(tp, error: .notLeaderOrFollower)
                 if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
                 node.replicas[tp]?.setWriter(.none)
                 node.replicas[tp] = nil
-                completeDelayedFetches(tp, node: node.id)
+                node.completeDelayedFetches(tp)
                 try BrokerError.storage { try node.logManager.deleteLog(tp) }
             }
         }
@@ -277,7 +282,7 @@ public final class Cluster: @unchecked Sendable {
     }
 
     private func applyRegistration(_ reg: PartitionRegistration, topicId: Uuid, to tp: TopicPartition,
-                                   on node: BrokerNode, config: LogConfig) throws(BrokerError) {
+                                   on node: Broker, config: LogConfig) throws(BrokerError) {
         let replica: Replica
         if let existing = node.replicas[tp] {
             replica = existing
@@ -308,23 +313,23 @@ public final class Cluster: @unchecked Sendable {
                 replica.setWriter(.leader(epoch: reg.leaderEpoch))
                 becomeLeader(replica, reg: reg, node: node, now: now)
                 coordinatorRoleChanged(replica, on: node)
-                completeDelayedFetches(tp, node: node.id)
+                node.completeDelayedFetches(tp)
             }
         } else {
             let wasLeader = replica.isLeader
-            if wasLeader { failDelayedProduces(tp, node: node.id, error: .notLeaderOrFollower) }
+            if wasLeader { node.failDelayedProduces(tp, error: .notLeaderOrFollower) }
             replica.role = reg.hasLeader ? .follower(leaderId: reg.leader) : .offline
             replica.setWriter(reg.hasLeader ? .follower(leaderId: reg.leader, epoch: reg.leaderEpoch) : .none)
             replica.leaderEpoch = reg.leaderEpoch
             replica.partitionEpoch = reg.partitionEpoch
             if wasLeader {
                 coordinatorRoleChanged(replica, on: node)
-                completeDelayedFetches(tp, node: node.id)
+                node.completeDelayedFetches(tp)
             }
         }
     }
 
-    private func becomeLeader(_ replica: Replica, reg: PartitionRegistration, node: BrokerNode, now: Int64) {
+    private func becomeLeader(_ replica: Replica, reg: PartitionRegistration, node: Broker, now: Int64) {
         let log = replica.log
         // A leader elected from the ISR holds every committed record, so it may carry the
         // partition's high watermark forward at once (the HW never goes backwards).
@@ -358,14 +363,14 @@ public final class Cluster: @unchecked Sendable {
     }
 
     /// Carries out a leader state's actions. Caller holds the lock.
-    func perform(_ actions: [PartitionLeaderState.Action], replica: Replica, node: BrokerNode) {
+    func perform(_ actions: [PartitionLeaderState.Action], replica: Replica, node: Broker) {
         for action in actions {
             switch action {
             case let .highWatermarkAdvanced(hw):
                 replica.log.maybeIncrementHighWatermark(hw)
                 noteHighWatermark(replica.topicPartition, replica.log.highWatermark)
-                completeDelayedProduces(replica.topicPartition, node: node.id)
-                completeDelayedFetches(replica.topicPartition, node: node.id)
+                node.completeDelayedProduces(replica.topicPartition)
+                node.completeDelayedFetches(replica.topicPartition)
             case let .proposeIsr(isr, partitionEpoch):
                 proposeIsr(replica, node: node, isr: isr, partitionEpoch: partitionEpoch)
             }
@@ -374,7 +379,7 @@ public final class Cluster: @unchecked Sendable {
 
     /// AlterPartition from a leader to the controller (in process: a direct call). An accepted
     /// change reaches the leader through `applyMetadata` (`onIsrCommitted`).
-    private func proposeIsr(_ replica: Replica, node: BrokerNode, isr: [Int32], partitionEpoch: Int32) {
+    private func proposeIsr(_ replica: Replica, node: Broker, isr: [Int32], partitionEpoch: Int32) {
         let tp = replica.topicPartition
         do throws(BrokerError) {
             let records = try controller.alterPartition(tp, leaderId: node.id, leaderEpoch: replica.leaderEpoch,
@@ -430,7 +435,7 @@ public final class Cluster: @unchecked Sendable {
         }
         try reconcileDirectories(of: id, logManager: logManager)
         nextIncarnation += 1
-        nodes[id] = BrokerNode(id: id, incarnation: nextIncarnation, logManager: logManager,
+        nodes[id] = Broker(cluster: self, id: id, incarnation: nextIncarnation, logManager: logManager,
                                groups: makeGroupCoordinator(brokerId: id, incarnation: nextIncarnation))
         lastHeartbeatMs[id] = clock.nowMs()
         try applyMetadata()
@@ -474,8 +479,8 @@ public final class Cluster: @unchecked Sendable {
             try commit(controller.controlledShutdown(id, image: metadataLog.image).records)
             if let node = nodes.removeValue(forKey: id) {
                 node.stopWrites()
-                failAllDelayedProduces(node: id)
-                failAllDelayedFetches(node: id)
+                node.failAllDelayedProduces()
+                node.failAllDelayedFetches()
                 node.groups.unloadAll(into: &deferred)
                 try BrokerError.storage { try node.logManager.shutdown() }
             }
@@ -490,8 +495,8 @@ public final class Cluster: @unchecked Sendable {
             guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             if let node = nodes.removeValue(forKey: id) {
                 node.stopWrites()
-                failAllDelayedProduces(node: id)
-                failAllDelayedFetches(node: id)
+                node.failAllDelayedProduces()
+                node.failAllDelayedFetches()
                 node.groups.unloadAll(into: &deferred)
                 do { try node.logManager.simulatePowerLoss() } catch {
                     logger.error("power loss simulation failed", metadata: ["broker": "\(id)", "error": "\(error)"])
@@ -564,15 +569,13 @@ public final class Cluster: @unchecked Sendable {
 
     /// Closes every running broker cleanly and the metadata log.
     public func shutdown() throws {
-        let toClose = lock.withLock { () -> [BrokerNode] in
+        let toClose = lock.withLock { () -> [Broker] in
             guard !isShutDown else { return [] }
             isShutDown = true
-            for d in purgatory { d.complete(error: .notLeaderOrFollower, into: &deferred) }
-            purgatory.removeAll()
-            for d in fetchPurgatory { d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred) }
-            fetchPurgatory.removeAll()
             for node in nodes.values {
                 node.stopWrites()
+                node.failAllDelayedProduces()
+                node.failAllDelayedFetches()
                 node.groups.unloadAll(into: &deferred)
             }
             let all = Array(nodes.values)

@@ -30,9 +30,11 @@ extension Transport {
     }
 }
 
-/// The broker side: what a transport delivers requests to. `respond` is called exactly once,
-/// possibly later and on another thread (e.g. an acks=all produce waits for the high watermark,
-/// a fetch for `minBytes`). The response has the request's API key.
+/// The broker side: what a transport delivers requests to (eddy's `Broker`). `completion` is
+/// called exactly once, possibly later and on another thread (e.g. an acks=all produce waits for
+/// the high watermark, a fetch for `minBytes`), with a response of the request's API key, or
+/// with `brokerUnavailable` when the broker stopped, as a closed connection would fail it.
 public protocol RequestHandler: Sendable {
-    func handle(_ request: KafkaRequest, context: RequestContext, respond: @escaping @Sendable (KafkaResponse) -> Void)
+    func handle(_ request: KafkaRequest, context: RequestContext,
+                completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void)
 }

@@ -2,13 +2,14 @@ import EddyProtocol
 import EddyStorage
 
 /// A group API (see `Cluster+Groups.swift`: served by the coordinator of the group's
-/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to `deferred`.
-extension Cluster {
+/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to
+/// `cluster.deferred`.
+extension Broker {
     /// DescribeGroups (v6): a group this coordinator does not hold is Dead with GROUP_ID_NOT_FOUND.
-    func handleDescribeGroups(_ r: DescribeGroupsRequest, on node: BrokerNode) -> DescribeGroupsResponse {
+    func handleDescribeGroups(_ r: DescribeGroupsRequest) -> DescribeGroupsResponse {
         DescribeGroupsResponse(groups: r.groups.map { groupId in
-            if let e = coordinatorError(for: groupId, on: node) { return .init(errorCode: e, groupId: groupId) }
-            let coordinator = node.groups.coordinator
+            if let e = cluster.coordinatorError(for: groupId, on: self) { return .init(errorCode: e, groupId: groupId) }
+            let coordinator = groups.coordinator
             guard let group = coordinator.groups[groupId], group.state != .dead else {
                 return .init(errorCode: .groupIdNotFound, errorMessage: "Group \(groupId) not found.", groupId: groupId,
                              groupState: GroupState.dead.rawValue)

@@ -1,7 +1,7 @@
 import EddyProtocol
 import EddyStorage
 
-extension Cluster {
+extension Broker {
     /// Produce (Kafka's `ReplicaManager.appendRecords`): the leader appends; acks=0/1 answer at
     /// once, acks=all waits in the purgatory until the high watermark passes the batch.
     ///
@@ -13,12 +13,12 @@ extension Cluster {
     ///    if it still leads in the epoch checked (`Replica.whileWriter`);
     /// 3. under the cluster lock again, the leader state learns the new log end (which may move
     ///    the high watermark), and acks=all waits (`finishAppend`).
-    func handleProduce(_ request: ProduceRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+    func handleProduce(_ request: ProduceRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         guard [-1, 0, 1].contains(request.acks) else {
             return respond(.produce(request.errorResponse(.invalidRequiredAcks)))
         }
-        let planned: [PlannedAppend]? = lock.withLock {
-            guard !isShutDown, nodes[node.id] === node else { return nil }
+        let planned: [PlannedAppend]? = cluster.lock.withLock {
+            guard isRunning else { return nil }
             return request.topicData.flatMap { topic in
                 topic.partitionData.map { p in
                     let tp = TopicPartition(topic.name, p.index)
@@ -27,33 +27,33 @@ extension Cluster {
                     guard !TopicName.isInternal(tp.topic) else {
                         return .failed(.failed(tp, .invalidTopicException, "Cannot append to internal topic \(tp.topic)"))
                     }
-                    return planAppend(tp, records: p.records, acks: request.acks, on: node)
+                    return planAppend(tp, records: p.records, acks: request.acks)
                 }
             }
         }
         guard let planned else { return respond(.produce(request.errorResponse(.notLeaderOrFollower))) }
         let appended = planned.map { $0.append() }
-        lock.withLock {
+        cluster.lock.withLock {
             var statuses: [DelayedProduce.PartitionStatus] = []
             for step in appended {
-                statuses.append(finishAppend(step, acks: request.acks, on: node))
+                statuses.append(finishAppend(step, acks: request.acks))
             }
-            let delayed = DelayedProduce(node: node.id, deadlineMs: clock.nowMs() + Int64(max(0, request.timeoutMs)),
+            let delayed = DelayedProduce(deadlineMs: cluster.clock.nowMs() + Int64(max(0, request.timeoutMs)),
                                          partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond)
             if delayed.isComplete {
-                delayed.queueResponse(into: &deferred)
-            } else if isShutDown || nodes[node.id] !== node {
-                delayed.complete(error: .notLeaderOrFollower, into: &deferred)
+                delayed.queueResponse(into: &cluster.deferred)
+            } else if !isRunning {
+                delayed.complete(error: .notLeaderOrFollower, into: &cluster.deferred)
             } else {
-                purgatory.append(delayed)
+                producePurgatory.append(delayed)
             }
         }
     }
 
     /// An append under the cluster lock, all three steps at once (the group coordinator's
     /// writes to `__consumer_offsets`, which must be ordered with its state changes).
-    func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
-        finishAppend(planAppend(tp, records: records, acks: acks, on: node).append(), acks: acks, on: node)
+    func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16) -> DelayedProduce.PartitionStatus {
+        finishAppend(planAppend(tp, records: records, acks: acks).append(), acks: acks)
     }
 
     /// One partition of a produce on its way through the three steps.
@@ -83,10 +83,10 @@ extension Cluster {
         }
     }
 
-    /// Step 1: whether `node` leads `tp` and has enough in-sync replicas. Caller holds the lock.
-    func planAppend(_ tp: TopicPartition, records: [UInt8], acks: Int16, on node: BrokerNode) -> PlannedAppend {
+    /// Step 1: whether this broker leads `tp` and has enough in-sync replicas. Caller holds the lock.
+    func planAppend(_ tp: TopicPartition, records: [UInt8], acks: Int16) -> PlannedAppend {
         let replica: Replica
-        switch leaderReplica(tp, on: node) {
+        switch leaderReplica(tp) {
         case let .success(r): replica = r
         case let .failure(e): return .failed(.failed(tp, e))
         }
@@ -102,12 +102,12 @@ extension Cluster {
     /// the high watermark under acks=all). A replica that stopped leading, or moved to another
     /// epoch, since the append answers NOT_LEADER_OR_FOLLOWER: its records are not committed
     /// and may be truncated. Caller holds the lock.
-    func finishAppend(_ step: PlannedAppend, acks: Int16, on node: BrokerNode) -> DelayedProduce.PartitionStatus {
+    func finishAppend(_ step: PlannedAppend, acks: Int16) -> DelayedProduce.PartitionStatus {
         switch step {
         case let .failed(status): return status
         case let .ready(tp, _, _, _): return .failed(tp, .notLeaderOrFollower)
         case let .appended(tp, replica, epoch, info, bytes):
-            guard !isShutDown, nodes[node.id] === node, node.replicas[tp] === replica, replica.leaderEpoch == epoch,
+            guard isRunning, replicas[tp] === replica, replica.leaderEpoch == epoch,
                   var state = replica.leaderState else { return .failed(tp, .notLeaderOrFollower) }
             var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
             // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
@@ -117,23 +117,23 @@ extension Cluster {
             response.logAppendTimeMs = info.logAppendTime
             response.logStartOffset = replica.log.logStartOffset
             if !info.isDuplicate {
-                traffic.noteIn(node.id, bytes: bytes)
+                cluster.traffic.noteIn(id, bytes: bytes)
                 let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
                 replica.leaderState = state
-                perform(actions, replica: replica, node: node)
-                noteAppended(tp, replicaCount: state.replicas.count)
+                cluster.perform(actions, replica: replica, node: self)
+                cluster.noteAppended(tp, replicaCount: state.replicas.count)
             }
             let required = info.lastOffset + 1
             let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response, done: acks != -1)
-            return acks == -1 ? checkProduceStatus(status, node: node) : status
+            return acks == -1 ? checkProduceStatus(status) : status
         }
     }
 
-    /// Kafka's `Partition.checkEnoughReplicasReachOffset`.
-    func checkProduceStatus(_ s: DelayedProduce.PartitionStatus, node: BrokerNode) -> DelayedProduce.PartitionStatus {
+    /// Kafka's `Partition.checkEnoughReplicasReachOffset`. Caller holds the lock.
+    func checkProduceStatus(_ s: DelayedProduce.PartitionStatus) -> DelayedProduce.PartitionStatus {
         var s = s
         guard !s.done else { return s }
-        guard let replica = node.replicas[s.topicPartition], let state = replica.leaderState else {
+        guard let replica = replicas[s.topicPartition], let state = replica.leaderState else {
             s.response.errorCode = .notLeaderOrFollower
             s.response.baseOffset = -1
             s.done = true
@@ -151,42 +151,41 @@ extension Cluster {
         return s
     }
 
-    /// Re-checks waiting produces for `tp` on `node` (after the HW moved or the ISR changed).
-    func completeDelayedProduces(_ tp: TopicPartition, node: Int32) {
-        guard let broker = nodes[node] else { return }
-        purgatory.removeAll { d in
-            guard d.node == node, d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
+    /// Re-checks waiting produces for `tp` (after the HW moved or the ISR changed). Caller holds
+    /// the lock.
+    func completeDelayedProduces(_ tp: TopicPartition) {
+        producePurgatory.removeAll { d in
+            guard d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
             for i in d.partitions.indices where d.partitions[i].topicPartition == tp {
-                d.partitions[i] = checkProduceStatus(d.partitions[i], node: broker)
+                d.partitions[i] = checkProduceStatus(d.partitions[i])
             }
             guard d.isComplete else { return false }
-            d.queueResponse(into: &deferred)
+            d.queueResponse(into: &cluster.deferred)
             return true
         }
     }
 
-    /// Fails waiting produces for `tp` on `node` (it stopped leading).
-    func failDelayedProduces(_ tp: TopicPartition, node: Int32, error: ErrorCode) {
-        purgatory.removeAll { d in
-            guard d.node == node, d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
-            d.complete(error: error, into: &deferred)
+    /// Fails waiting produces for `tp` (this broker stopped leading it). Caller holds the lock.
+    func failDelayedProduces(_ tp: TopicPartition, error: ErrorCode) {
+        producePurgatory.removeAll { d in
+            guard d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
+            d.complete(error: error, into: &cluster.deferred)
             return true
         }
     }
 
-    func failAllDelayedProduces(node: Int32) {
-        purgatory.removeAll { d in
-            guard d.node == node else { return false }
-            d.complete(error: .notLeaderOrFollower, into: &deferred)
-            return true
-        }
+    /// Fails every waiting produce (this broker stops). Caller holds the lock.
+    func failAllDelayedProduces() {
+        for d in producePurgatory { d.complete(error: .notLeaderOrFollower, into: &cluster.deferred) }
+        producePurgatory.removeAll()
     }
 
-    /// Answers produces whose request.timeout.ms passed with REQUEST_TIMED_OUT.
+    /// Answers produces whose request.timeout.ms passed with REQUEST_TIMED_OUT. Caller holds
+    /// the lock.
     func expireDelayedProduces(now: Int64) {
-        purgatory.removeAll { d in
+        producePurgatory.removeAll { d in
             guard now >= d.deadlineMs else { return false }
-            d.complete(error: .requestTimedOut, into: &deferred)
+            d.complete(error: .requestTimedOut, into: &cluster.deferred)
             return true
         }
     }

@@ -1,68 +1,62 @@
 import EddyProtocol
 import EddyStorage
 
-extension Cluster {
+extension Broker {
     /// A Fetch, answered at once unless it is a consumer's that may wait (maxWaitMs > 0) and
     /// finds fewer than minBytes readable with no partition in error: then it waits in the fetch
     /// purgatory (see `DelayedFetch`) until a partition it reads changes, or its deadline.
     /// Called without the cluster lock (see `readFetch`).
-    func handleFetchRequest(_ request: FetchRequest, context: RequestContext, on node: BrokerNode,
+    func handleFetchRequest(_ request: FetchRequest, context: RequestContext,
                             respond: @escaping @Sendable (KafkaResponse) -> Void) {
-        serveFetch(request, on: node, deadlineMs: nil, context: context, respond: respond)
+        serveFetch(request, deadlineMs: nil, context: context, respond: respond)
     }
 
     /// Reads `request` and answers it, or parks it in the purgatory when it may wait longer
     /// (until `deadlineMs`, or maxWaitMs from now for a new request). A partition that changed
     /// while it was read (its `fetchWakeups` mark moved) is read again rather than parked, so
     /// no wake-up is missed; after a few such rounds it is answered with what it read.
-    func serveFetch(_ request: FetchRequest, on node: BrokerNode, deadlineMs: Int64?, context: RequestContext?,
+    func serveFetch(_ request: FetchRequest, deadlineMs: Int64?, context: RequestContext?,
                     respond: @escaping @Sendable (KafkaResponse) -> Void) {
         var context = context
         for _ in 0 ..< 3 {
-            guard let (response, marks) = readFetch(request, on: node, recordingFrom: context) else {
+            guard let (response, marks) = readFetch(request, recordingFrom: context) else {
                 return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
             }
             context = nil
             guard request.replicaId < 0, request.maxWaitMs > 0, !DelayedFetch.isSatisfied(response, by: request) else {
                 return respond(.fetch(response))
             }
-            let deadline = deadlineMs ?? clock.nowMs() + Int64(request.maxWaitMs)
-            guard clock.nowMs() < deadline else { return respond(.fetch(response)) }
+            let deadline = deadlineMs ?? cluster.clock.nowMs() + Int64(request.maxWaitMs)
+            guard cluster.clock.nowMs() < deadline else { return respond(.fetch(response)) }
             enum Parking { case parked, gone, changed }
-            let parking: Parking = lock.withLock {
-                guard !isShutDown, nodes[node.id] === node else { return .gone }
-                guard fetchMarks(request) == marks else { return .changed }
-                fetchPurgatory.append(DelayedFetch(node: node.id, request: request, deadlineMs: deadline, respond: respond))
-                driverDeadline?(deadline)
+            let parking: Parking = cluster.lock.withLock {
+                guard isRunning else { return .gone }
+                guard cluster.fetchMarks(request) == marks else { return .changed }
+                fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, respond: respond))
+                cluster.driverDeadline?(deadline)
                 return .parked
             }
             switch parking {
             case .parked: return
             case .gone: return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
-            case .changed: if clock.nowMs() >= deadline { return respond(.fetch(response)) }
+            case .changed: if cluster.clock.nowMs() >= deadline { return respond(.fetch(response)) }
             }
         }
-        guard let (response, _) = readFetch(request, on: node, recordingFrom: nil) else {
+        guard let (response, _) = readFetch(request, recordingFrom: nil) else {
             return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
         }
         respond(.fetch(response))
     }
 
-    /// How often each partition of `request` has changed in a way that may complete a waiting
-    /// fetch. Caller holds the lock.
-    func fetchMarks(_ request: FetchRequest) -> [UInt64] {
-        request.topicPartitions.map { fetchWakeups[$0] ?? 0 }
-    }
-
-    /// Wakes the waiting fetches of `tp` on `node` (its high watermark advanced, its replica
-    /// changed role or went away, its log start moved): each is taken out of the purgatory and
-    /// served again once the lock is released. Caller holds the lock.
-    func completeDelayedFetches(_ tp: TopicPartition, node: Int32) {
-        fetchWakeups[tp, default: 0] &+= 1
+    /// Wakes the waiting fetches of `tp` (its high watermark advanced, its replica changed role
+    /// or went away, its log start moved): each is taken out of the purgatory and served again
+    /// once the lock is released. Caller holds the lock.
+    func completeDelayedFetches(_ tp: TopicPartition) {
+        cluster.fetchWakeups[tp, default: 0] &+= 1
         guard !fetchPurgatory.isEmpty else { return }
         fetchPurgatory.removeAll { d in
-            guard d.node == node, d.partitions.contains(tp) else { return false }
-            deferred.append { [self] in serveAgain(d, final: false) }
+            guard d.partitions.contains(tp) else { return false }
+            cluster.deferred.append { [self] in serveAgain(d, final: false) }
             return true
         }
     }
@@ -72,28 +66,26 @@ extension Cluster {
     func expireDelayedFetches(now: Int64) {
         fetchPurgatory.removeAll { d in
             guard now >= d.deadlineMs else { return false }
-            deferred.append { [self] in serveAgain(d, final: true) }
+            cluster.deferred.append { [self] in serveAgain(d, final: true) }
             return true
         }
     }
 
     /// Serves a fetch taken out of the purgatory: answered, or parked again until its deadline.
-    /// Called without the lock (from `flushDeferred`).
+    /// Called without the lock (from `Cluster.flushDeferred`).
     private func serveAgain(_ d: DelayedFetch, final: Bool) {
-        guard let node = lock.withLock({ isShutDown ? nil : nodes[d.node] }) else {
+        guard cluster.lock.withLock({ isRunning }) else {
             return d.respond(.fetch(d.request.errorResponse(.notLeaderOrFollower)))
         }
-        serveFetch(d.request, on: node, deadlineMs: final ? clock.nowMs() : d.deadlineMs, context: nil, respond: d.respond)
-        flushDeferred()
+        serveFetch(d.request, deadlineMs: final ? cluster.clock.nowMs() : d.deadlineMs, context: nil, respond: d.respond)
+        cluster.flushDeferred()
     }
 
-    /// Answers every waiting fetch on `node` with NOT_LEADER_OR_FOLLOWER (it stopped).
-    func failAllDelayedFetches(node: Int32) {
-        fetchPurgatory.removeAll { d in
-            guard d.node == node else { return false }
-            d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &deferred)
-            return true
-        }
+    /// Answers every waiting fetch with NOT_LEADER_OR_FOLLOWER (this broker stops). Caller holds
+    /// the lock.
+    func failAllDelayedFetches() {
+        for d in fetchPurgatory { d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &cluster.deferred) }
+        fetchPurgatory.removeAll()
     }
 
     /// Fetch (Kafka's `ReplicaManager.fetchMessages`), served by leaders only. Consumers read
@@ -103,19 +95,19 @@ extension Cluster {
     /// Called without the cluster lock, in three steps: under it, each partition's leadership,
     /// leader epoch and (for a follower) divergence are checked; without it, the logs are read
     /// (each under its own lock only); under it again, a follower's position reaches the leader
-    /// state. Nil when `node` no longer runs.
+    /// state. Nil when this broker no longer runs.
     /// - Returns: the response, and the partitions' `fetchMarks` from before the read.
-    func readFetch(_ request: FetchRequest, on node: BrokerNode, recordingFrom context: RequestContext?) -> (FetchResponse, [UInt64])? {
+    func readFetch(_ request: FetchRequest, recordingFrom context: RequestContext?) -> (FetchResponse, [UInt64])? {
         let isFollower = request.replicaId >= 0
-        let planned: ([[PlannedRead]], [UInt64])? = lock.withLock {
-            guard !isShutDown, nodes[node.id] === node else { return nil }
-            if let context { recordConsumerFetch(request, context: context) }
+        let planned: ([[PlannedRead]], [UInt64])? = cluster.lock.withLock {
+            guard isRunning else { return nil }
+            if let context { cluster.recordConsumerFetch(request, context: context) }
             let plan = request.topics.map { topic in
                 topic.partitions.map { p in
-                    planRead(TopicPartition(topic.topic, p.partition), p, replicaId: request.replicaId, replicaEpoch: request.replicaEpoch, on: node)
+                    planRead(TopicPartition(topic.topic, p.partition), p, replicaId: request.replicaId, replicaEpoch: request.replicaEpoch)
                 }
             }
-            return (plan, fetchMarks(request))
+            return (plan, cluster.fetchMarks(request))
         }
         guard let (plan, marks) = planned else { return nil }
         var budget = Int(max(1, request.maxBytes))
@@ -153,16 +145,16 @@ extension Cluster {
             topics.append(.init(topic: topic.topic, partitions: out))
         }
         if !positions.isEmpty {
-            let now = clock.nowMs()
-            lock.withLock {
-                guard !isShutDown, nodes[node.id] === node, nodes[request.replicaId]?.incarnation == request.replicaEpoch else { return }
+            let now = cluster.clock.nowMs()
+            cluster.lock.withLock {
+                guard isRunning, cluster.nodes[request.replicaId]?.incarnation == request.replicaEpoch else { return }
                 for (replica, epoch, fetchOffset, leaderLogEnd) in positions {
-                    guard node.replicas[replica.topicPartition] === replica, replica.leaderEpoch == epoch,
+                    guard replicas[replica.topicPartition] === replica, replica.leaderEpoch == epoch,
                           var state = replica.leaderState else { continue }
                     let actions = state.onFollowerFetch(replicaId: request.replicaId, fetchOffset: fetchOffset,
                                                         leaderLogEndOffset: leaderLogEnd, now: now)
                     replica.leaderState = state
-                    perform(actions, replica: replica, node: node)
+                    cluster.perform(actions, replica: replica, node: self)
                 }
             }
         }
@@ -178,19 +170,18 @@ extension Cluster {
         case read(Replica, epoch: Int32)
     }
 
-    private func planRead(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, replicaEpoch: Int64,
-                          on node: BrokerNode) -> PlannedRead {
+    private func planRead(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, replicaEpoch: Int64) -> PlannedRead {
         var data = FetchResponse.PartitionData(partitionIndex: p.partition)
         let replica: Replica
-        switch leaderReplica(tp, on: node) {
+        switch leaderReplica(tp) {
         case let .success(r): replica = r
         case let .failure(e): data.errorCode = e; return .answered(data, nil)
         }
-        if let e = checkLeaderEpoch(p.currentLeaderEpoch, replica) { data.errorCode = e; return .answered(data, replica) }
+        if let e = Broker.checkLeaderEpoch(p.currentLeaderEpoch, replica) { data.errorCode = e; return .answered(data, replica) }
         if replicaId >= 0 {
             let log = replica.log
             // Only the current run of a running replica may report its position.
-            guard let follower = nodes[replicaId], follower.incarnation == replicaEpoch,
+            guard let follower = cluster.nodes[replicaId], follower.incarnation == replicaEpoch,
                   replica.leaderState?.followers[replicaId] != nil else {
                 data.errorCode = .staleBrokerEpoch
                 return .answered(data, replica)

@@ -10,14 +10,12 @@ import EddyProtocol
 /// a diverging epoch, and at the latest at `deadlineMs` with whatever is readable then. The
 /// re-reads happen outside the cluster lock (`Cluster.serveFetch`).
 final class DelayedFetch: Sendable {
-    let node: Int32
     let request: FetchRequest
     let deadlineMs: Int64
     let partitions: Set<TopicPartition>
     let respond: @Sendable (KafkaResponse) -> Void
 
-    init(node: Int32, request: FetchRequest, deadlineMs: Int64, respond: @escaping @Sendable (KafkaResponse) -> Void) {
-        self.node = node
+    init(request: FetchRequest, deadlineMs: Int64, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         self.request = request
         self.deadlineMs = deadlineMs
         self.partitions = Set(request.topicPartitions)

@@ -3,7 +3,7 @@ import EddyStorage
 import Foundation
 
 /// One broker's replica of one partition: its log and its current role, as last told by the
-/// controller's metadata. Owned by `BrokerNode`.
+/// controller's metadata. Owned by its `Broker` (Kafka's `Partition`, in its replica manager).
 ///
 /// Locking (Kafka's `Partition.leaderIsrUpdateLock`, per partition):
 /// - `role`, the epochs and the leader state are guarded by the cluster lock: request handlers
@@ -82,31 +82,4 @@ final class Replica {
     }
 
     var followedLeader: Int32? { if case let .follower(l) = role { l } else { nil } }
-}
-
-/// A running broker: its log directory and the replicas it hosts.
-final class BrokerNode {
-    let id: Int32
-    /// Which run of this broker this is (sent as `replicaEpoch` in its fetches).
-    let incarnation: Int64
-    let logManager: LogManager
-    var replicas: [TopicPartition: Replica] = [:]
-    /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
-    let groups: BrokerGroupCoordinator
-    /// Producer ids this broker may still hand out (from its last block, see
-    /// `Controller.allocateProducerIds`); empty until the first InitProducerId.
-    var producerIds: Range<Int64> = 0 ..< 0
-
-    init(id: Int32, incarnation: Int64, logManager: LogManager, groups: BrokerGroupCoordinator) {
-        self.id = id
-        self.incarnation = incarnation
-        self.logManager = logManager
-        self.groups = groups
-    }
-
-    /// Lets the writes in progress on this broker's logs finish, and refuses later ones (it is
-    /// stopping). Caller holds the cluster lock.
-    func stopWrites() {
-        for replica in replicas.values { replica.setWriter(.none) }
-    }
 }

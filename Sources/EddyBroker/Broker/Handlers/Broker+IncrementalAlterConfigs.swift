@@ -3,7 +3,7 @@ import EddyStorage
 
 /// Topics only carry configs in eddy; other resource types are INVALID_REQUEST. Served by any
 /// running broker for the controller. Expects the cluster lock held.
-extension Cluster {
+extension Broker {
     /// IncrementalAlterConfigs (KIP-339) for topics: SET and DELETE of any topic config, APPEND
     /// and SUBTRACT of list configs (`cleanup.policy`), each resource applied (or, with
     /// `validateOnly`, only checked) as one metadata batch. A key named twice in one resource, a
@@ -15,11 +15,11 @@ extension Cluster {
                 resourceType: resource.resourceType, resourceName: resource.resourceName)
             do throws(BrokerError) {
                 guard resource.resourceType == .topic else { throw .invalidRequest("eddy alters the configs of topics only.") }
-                let image = metadataLog.image
+                let image = cluster.metadataLog.image
                 guard image.topic(named: resource.resourceName) != nil else { throw Controller.unknownTopic(resource.resourceName) }
                 let names = resource.configs.map(\.name)
                 if Set(names).count != names.count { throw .invalidRequest("Error due to duplicate config keys") }
-                let current = topicLogConfig(resource.resourceName, image: image)
+                let current = cluster.topicLogConfig(resource.resourceName, image: image)
                 var set: [String: String] = [:]
                 var delete: [String] = []
                 for op in resource.configs {
@@ -30,7 +30,7 @@ extension Cluster {
                     case .delete:
                         delete.append(op.name)
                     case .append, .subtract:
-                        guard Cluster.topicConfigType(op.name) == .list, LogConfig.knownKeys.contains(op.name) else {
+                        guard Broker.topicConfigType(op.name) == .list, LogConfig.knownKeys.contains(op.name) else {
                             throw .invalidRequest("Config value \(op.configOperation == .append ? "append" : "subtract") is not allowed for config key: \(op.name)")
                         }
                         let now = current.effectiveValues.first { $0.key == op.name }?.value ?? ""
@@ -44,8 +44,8 @@ extension Cluster {
                         set[op.name] = items.joined(separator: ",")
                     }
                 }
-                let records = try controller.alterConfigs(topic: resource.resourceName, set: set, delete: delete, image: image)
-                if !request.validateOnly { try commit(records) }
+                let records = try cluster.controller.alterConfigs(topic: resource.resourceName, set: set, delete: delete, image: image)
+                if !request.validateOnly { try cluster.commit(records) }
             } catch {
                 response.errorCode = error.errorCode
                 response.errorMessage = error.description

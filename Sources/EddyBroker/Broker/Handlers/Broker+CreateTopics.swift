@@ -3,7 +3,7 @@ import EddyStorage
 
 /// Served by any running broker for the controller (Kafka forwards it to the controller; here it
 /// is in the same process). Expects the cluster lock held.
-extension Cluster {
+extension Broker {
     /// CreateTopics: each topic validated and created on its own (one metadata batch each), or
     /// only validated with `validateOnly`. A name given twice fails both entries with
     /// INVALID_REQUEST. Successful entries carry the topic id, partition count, replication
@@ -20,12 +20,12 @@ extension Cluster {
                     guard let value = c.value else { throw .invalidConfig("Null value not supported for topic configs: \(c.name)") }
                     configs[c.name] = value
                 }
-                let manual = t.assignments.isEmpty ? nil : try Cluster.manualAssignment(t.assignments)
-                let (id, start) = drawTopicIdAndAssignmentStart()
-                let created = try controller.createTopic(name: t.name, partitions: t.numPartitions, replicationFactor: t.replicationFactor,
-                                                         configs: configs, topicId: id, image: metadataLog.image,
+                let manual = t.assignments.isEmpty ? nil : try Broker.manualAssignment(t.assignments)
+                let (id, start) = cluster.drawTopicIdAndAssignmentStart()
+                let created = try cluster.controller.createTopic(name: t.name, partitions: t.numPartitions, replicationFactor: t.replicationFactor,
+                                                         configs: configs, topicId: id, image: cluster.metadataLog.image,
                                                          assignmentStart: start, assignments: manual)
-                if !request.validateOnly { try commit(created.records) }
+                if !request.validateOnly { try cluster.commit(created.records) }
                 let effective = (try? LogConfig(overrides: created.configs)) ?? LogConfig()
                 return .init(name: t.name, topicId: created.topicId, numPartitions: created.partitions,
                              replicationFactor: created.replicationFactor,

@@ -2,27 +2,28 @@ import EddyProtocol
 import EddyStorage
 
 /// A group API (see `Cluster+Groups.swift`: served by the coordinator of the group's
-/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to `deferred`.
-extension Cluster {
+/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to
+/// `cluster.deferred`.
+extension Broker {
     /// OffsetFetch, both forms. A partition without a committed offset reports offset -1 and no
     /// error; asking for all topics (nil) lists every partition with one.
-    func handleOffsetFetch(_ r: OffsetFetchRequest, on node: BrokerNode) -> OffsetFetchResponse {
+    func handleOffsetFetch(_ r: OffsetFetchRequest) -> OffsetFetchResponse {
         func fetch(_ g: OffsetFetchRequest.OffsetFetchRequestGroup) -> OffsetFetchResponse.OffsetFetchResponseGroup {
-            if let e = coordinatorError(for: g.groupId, on: node) { return .init(groupId: g.groupId, errorCode: e) }
-            let coordinator = node.groups.coordinator
+            if let e = cluster.coordinatorError(for: g.groupId, on: self) { return .init(groupId: g.groupId, errorCode: e) }
+            let coordinator = groups.coordinator
             let topics: [OffsetFetchResponse.OffsetFetchResponseTopic]
             if let asked = g.topics {
                 let committed = coordinator.fetchOffsets(groupId: g.groupId, partitions: asked.flatMap { t in t.partitionIndexes.map { TopicPartition(t.name, $0) } })
                 topics = asked.map { t in
                     .init(name: t.name, partitions: t.partitionIndexes.map { p in
-                        Cluster.offsetFetchPartition(p, committed[TopicPartition(t.name, p)])
+                        Broker.offsetFetchPartition(p, committed[TopicPartition(t.name, p)])
                     })
                 }
             } else {
                 let committed = coordinator.fetchOffsets(groupId: g.groupId)
                 let byTopic = Dictionary(grouping: committed.keys.sorted(), by: \.topic)
                 topics = byTopic.keys.sorted().map { name in
-                    .init(name: name, partitions: byTopic[name]!.map { Cluster.offsetFetchPartition($0.partition, committed[$0]) })
+                    .init(name: name, partitions: byTopic[name]!.map { Broker.offsetFetchPartition($0.partition, committed[$0]) })
                 }
             }
             return .init(groupId: g.groupId, topics: topics)

@@ -1,20 +1,20 @@
 import EddyProtocol
 import EddyStorage
 
-extension Cluster {
+extension Broker {
     /// Metadata: every live broker with its advertised endpoint, and each topic asked for (nil:
     /// all) with its partitions' leaders, epochs, replicas, ISR and offline replicas; a topic
     /// that does not exist is created first when the request allows it and
     /// auto.create.topics.enable is on, else answered UNKNOWN_TOPIC_OR_PARTITION.
     func handleMetadata(_ request: MetadataRequest) -> MetadataResponse {
-        if let requested = request.topics, request.allowAutoTopicCreation, options.autoCreateTopicsEnable {
-            for name in requested where metadataLog.image.topic(named: name) == nil { maybeAutoCreateTopic(name) }
+        if let requested = request.topics, request.allowAutoTopicCreation, cluster.options.autoCreateTopicsEnable {
+            for name in requested where cluster.metadataLog.image.topic(named: name) == nil { maybeAutoCreateTopic(name) }
         }
-        let image = metadataLog.image
+        let image = cluster.metadataLog.image
         let names = request.topics ?? image.topicNames
-        let brokers = image.brokers.keys.sorted().filter { nodes[$0] != nil }
+        let brokers = image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }
             .map { id in
-                let endpoint = advertisedEndpoint(id)
+                let endpoint = cluster.advertisedEndpoint(id)
                 return MetadataResponse.MetadataResponseBroker(nodeId: id, host: endpoint.host, port: endpoint.port, rack: nil)
             }
         let topics = names.map { name -> MetadataResponse.MetadataResponseTopic in
@@ -25,25 +25,25 @@ extension Cluster {
                 let reg = topic.partitions[p]!
                 return .init(errorCode: reg.hasLeader ? .none : .leaderNotAvailable, partitionIndex: p, leaderId: reg.leader,
                              leaderEpoch: reg.leaderEpoch, replicaNodes: reg.replicas, isrNodes: reg.isr,
-                             offlineReplicas: reg.replicas.filter { nodes[$0] == nil })
+                             offlineReplicas: reg.replicas.filter { cluster.nodes[$0] == nil })
             }
             return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: TopicName.isInternal(name), partitions: partitions)
         }
-        return MetadataResponse(brokers: brokers, clusterId: clusterId, controllerId: Cluster.controllerId, topics: topics)
+        return MetadataResponse(brokers: brokers, clusterId: cluster.clusterId, controllerId: Cluster.controllerId, topics: topics)
     }
 
     /// `auto.create.topics.enable`: creates `name` with the broker defaults. A name Kafka would
     /// refuse (invalid, internal) is left alone, so the Metadata answer says why.
     func maybeAutoCreateTopic(_ name: String) {
         guard !TopicName.isInternal(name) else { return }
-        let (id, start) = drawTopicIdAndAssignmentStart()
+        let (id, start) = cluster.drawTopicIdAndAssignmentStart()
         do throws(BrokerError) {
-            let created = try controller.createTopic(name: name, partitions: -1, replicationFactor: -1, configs: [:], topicId: id,
-                                                     image: metadataLog.image, assignmentStart: start, assignments: nil)
-            try commit(created.records)
-            logger.info("auto-created topic", metadata: ["topic": "\(name)", "partitions": "\(created.partitions)"])
+            let created = try cluster.controller.createTopic(name: name, partitions: -1, replicationFactor: -1, configs: [:], topicId: id,
+                                                     image: cluster.metadataLog.image, assignmentStart: start, assignments: nil)
+            try cluster.commit(created.records)
+            cluster.logger.info("auto-created topic", metadata: ["topic": "\(name)", "partitions": "\(created.partitions)"])
         } catch {
-            logger.info("not auto-creating topic: \(error)", metadata: ["topic": "\(name)"])
+            cluster.logger.info("not auto-creating topic: \(error)", metadata: ["topic": "\(name)"])
         }
     }
 }

@@ -19,15 +19,13 @@ final class DelayedProduce {
         }
     }
 
-    let node: Int32
     let deadlineMs: Int64
     var partitions: [PartitionStatus]
     let respond: @Sendable (KafkaResponse) -> Void
     let topicOrder: [String]
 
-    init(node: Int32, deadlineMs: Int64, partitions: [PartitionStatus], topicOrder: [String],
+    init(deadlineMs: Int64, partitions: [PartitionStatus], topicOrder: [String],
          respond: @escaping @Sendable (KafkaResponse) -> Void) {
-        self.node = node
         self.deadlineMs = deadlineMs
         self.partitions = partitions
         self.topicOrder = topicOrder

@@ -2,14 +2,15 @@ import EddyProtocol
 import EddyStorage
 
 /// A group API (see `Cluster+Groups.swift`: served by the coordinator of the group's
-/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to `deferred`.
-extension Cluster {
+/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to
+/// `cluster.deferred`.
+extension Broker {
     /// OffsetCommit: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION and are not
     /// stored; the rest go to the coordinator, and the response waits until their records are
     /// committed in `__consumer_offsets` (write failures mapped as Kafka's `storeOffsets` does).
-    func handleOffsetCommit(_ r: OffsetCommitRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
-        if let e = coordinatorError(for: r.groupId, on: node) { return queue(respond, .offsetCommit(r.errorResponse(e))) }
-        let image = metadataLog.image
+    func handleOffsetCommit(_ r: OffsetCommitRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        if let e = cluster.coordinatorError(for: r.groupId, on: self) { return cluster.queue(respond, .offsetCommit(r.errorResponse(e))) }
+        let image = cluster.metadataLog.image
         var known: [TopicPartition: GroupCoordinator.OffsetToCommit] = [:]
         var fixed: [TopicPartition: ErrorCode] = [:]
         for t in r.topics {
@@ -25,15 +26,15 @@ extension Cluster {
         var stored: [TopicPartition: ErrorCode] = [:]
         var actions: [GroupAction] = []
         if !known.isEmpty {
-            let outcome = node.groups.coordinator.commitOffsets(
+            let outcome = groups.coordinator.commitOffsets(
                 groupId: r.groupId, generationId: r.generationIdOrMemberEpoch,
-                member: .init(memberId: r.memberId, groupInstanceId: r.groupInstanceId), offsets: known, now: clock.nowMs())
+                member: .init(memberId: r.memberId, groupInstanceId: r.groupInstanceId), offsets: known, now: cluster.clock.nowMs())
             stored = outcome.response
             actions = outcome.actions
         }
-        let partition = node.groups.partition(of: r.groupId)
+        let partition = groups.partition(of: r.groupId)
         let results = fixed.merging(stored) { a, _ in a }
-        carryOut(actions, on: node) { errors in
+        cluster.carryOut(actions, on: self) { errors in
             let writeError = Cluster.offsetWriteError(errors[partition] ?? .none)
             var response = r.errorResponse(.none)
             for t in response.topics.indices {

@@ -3,12 +3,12 @@ import EddyStorage
 
 /// Topics only carry configs in eddy; other resource types are INVALID_REQUEST. Served by any
 /// running broker for the controller. Expects the cluster lock held.
-extension Cluster {
+extension Broker {
     /// DescribeConfigs: every topic config (or the keys asked for; unknown keys are left out)
     /// with its effective value, source (a topic override or the default) and type; synonyms, when
     /// asked, list the override (if any) then the default. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION.
     func handleDescribeConfigs(_ request: DescribeConfigsRequest) -> DescribeConfigsResponse {
-        let image = metadataLog.image
+        let image = cluster.metadataLog.image
         return DescribeConfigsResponse(results: request.resources.map { resource in
             var result = DescribeConfigsResponse.DescribeConfigsResult(resourceType: resource.resourceType, resourceName: resource.resourceName)
             guard resource.resourceType == .topic else {
@@ -21,7 +21,7 @@ extension Cluster {
                 result.errorMessage = "The topic '\(resource.resourceName)' does not exist."
                 return result
             }
-            let config = topicLogConfig(resource.resourceName, image: image)
+            let config = cluster.topicLogConfig(resource.resourceName, image: image)
             let defaults = LogConfig()
             let wanted = resource.configurationKeys.map(Set.init)
             result.configs = config.effectiveValues.filter { wanted?.contains($0.key) ?? true }.map { entry in
@@ -33,7 +33,7 @@ extension Cluster {
                     synonyms.append(.init(name: entry.key, value: fallback, source: .defaultConfig))
                 }
                 return .init(name: entry.key, value: entry.value, configSource: source, synonyms: synonyms,
-                             configType: Cluster.topicConfigType(entry.key))
+                             configType: Broker.topicConfigType(entry.key))
             }
             return result
         })

@@ -1,7 +1,7 @@
 import EddyProtocol
 import EddyStorage
 
-extension Cluster {
+extension Broker {
     /// ListOffsets (Kafka's `Partition.fetchOffsetForTimestamp`). What a client may see ends at
     /// the high watermark (read_uncommitted; read_committed uses the last stable offset, which is
     /// the high watermark while eddy has no transactions), or at the log end for a replica or
@@ -17,15 +17,15 @@ extension Cluster {
     ///
     /// Called without the cluster lock: the leaders are checked under it, and the logs searched
     /// (a timestamp lookup reads segments) without it.
-    func handleListOffsets(_ request: ListOffsetsRequest, on node: BrokerNode, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+    func handleListOffsets(_ request: ListOffsetsRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         var response = request.errorResponse(.none)
-        let leaders: [[Replica?]]? = lock.withLock {
-            guard !isShutDown, nodes[node.id] === node else { return nil }
+        let leaders: [[Replica?]]? = cluster.lock.withLock {
+            guard isRunning else { return nil }
             return response.topics.indices.map { t in
                 response.topics[t].partitions.indices.map { i in
                     let asked = request.topics[t].partitions[i]
                     switch leaderReplica(TopicPartition(request.topics[t].name, asked.partitionIndex),
-                                         currentLeaderEpoch: asked.currentLeaderEpoch, on: node) {
+                                         currentLeaderEpoch: asked.currentLeaderEpoch) {
                     case let .failure(e):
                         response.topics[t].partitions[i].errorCode = e
                         return nil

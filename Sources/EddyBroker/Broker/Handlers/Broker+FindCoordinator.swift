@@ -2,8 +2,9 @@ import EddyProtocol
 import EddyStorage
 
 /// A group API (see `Cluster+Groups.swift`: served by the coordinator of the group's
-/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to `deferred`.
-extension Cluster {
+/// `__consumer_offsets` partition). Expects the cluster lock held; responses go to
+/// `cluster.deferred`.
+extension Broker {
     /// FindCoordinator for consumer groups: the leader of the group's `__consumer_offsets`
     /// partition, creating the topic on first use. COORDINATOR_NOT_AVAILABLE while that
     /// partition has no running leader. eddy has no transaction or share coordinators.
@@ -12,16 +13,16 @@ extension Cluster {
             return request.errorResponse(.invalidRequest, message: "eddy has no \(request.keyType == .transaction ? "transaction" : "share") coordinator.")
         }
         let topic: TopicImage
-        do { topic = try ensureOffsetsTopic() } catch {
-            logger.warning("could not create \(OffsetsTopic.name)", metadata: ["error": "\(error)"])
+        do { topic = try cluster.ensureOffsetsTopic() } catch {
+            cluster.logger.warning("could not create \(OffsetsTopic.name)", metadata: ["error": "\(error)"])
             return request.errorResponse(.coordinatorNotAvailable, message: "The coordinator is not available: \(error)")
         }
         func lookup(_ key: String) -> FindCoordinatorResponse.Coordinator {
             let p = OffsetsTopic.partitionFor(groupId: key, partitionCount: Int32(max(1, topic.partitionCount)))
-            guard let reg = topic.partitions[p], reg.hasLeader, nodes[reg.leader] != nil else {
+            guard let reg = topic.partitions[p], reg.hasLeader, cluster.nodes[reg.leader] != nil else {
                 return .init(key: key, errorCode: .coordinatorNotAvailable, errorMessage: "The coordinator is not available.")
             }
-            let endpoint = advertisedEndpoint(reg.leader)
+            let endpoint = cluster.advertisedEndpoint(reg.leader)
             return .init(key: key, nodeId: reg.leader, host: endpoint.host, port: endpoint.port)
         }
         if request.isBatched { return FindCoordinatorResponse(coordinators: request.coordinatorKeys.map(lookup)) }

@@ -1,0 +1,147 @@
+import EddyProtocol
+import EddyStorage
+
+/// One broker of the cluster, while it runs: what a transport delivers requests to
+/// (`RequestHandler`). It owns its log directory (`logManager`), its replicas (the replica
+/// manager: one `Replica` per hosted partition, each with its own writer lock), its share of the
+/// group coordinator (the `__consumer_offsets` partitions it leads) and its delayed operations
+/// (acks=all produces and consumer fetches waiting in its purgatories).
+///
+/// The request path: transport → `Cluster.deliver` (finds the running broker) → `handle` →
+/// the API's handler, one file per API in `Handlers/` (`Broker+Produce.swift`,
+/// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce, Fetch and ListOffsets
+/// hold the cluster lock only to check and update in-memory state, never while a log is written
+/// or read (see `Replica`); the other handlers run under it.
+///
+/// What the brokers share lives in `cluster`: the controller and the metadata log, the lock
+/// guarding roles, leader states, purgatories and coordinators, and the response callbacks
+/// queued under that lock (`Cluster.deferred`). A broker is replaced by a new object, with a new
+/// `incarnation`, each time it starts.
+final class Broker: RequestHandler, @unchecked Sendable {
+    unowned let cluster: Cluster
+    let id: Int32
+    /// Which run of this broker this is (sent as `replicaEpoch` in its fetches).
+    let incarnation: Int64
+    let logManager: LogManager
+    /// The replica manager: the replicas this broker hosts. Guarded by the cluster lock.
+    var replicas: [TopicPartition: Replica] = [:]
+    /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
+    let groups: BrokerGroupCoordinator
+    /// Producer ids this broker may still hand out (from its last block, see
+    /// `Controller.allocateProducerIds`); empty until the first InitProducerId.
+    var producerIds: Range<Int64> = 0 ..< 0
+    /// acks=all produces (and group writes) waiting for the high watermark (Kafka's produce
+    /// purgatory). Guarded by the cluster lock.
+    var producePurgatory: [DelayedProduce] = []
+    /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory). Guarded by the
+    /// cluster lock.
+    var fetchPurgatory: [DelayedFetch] = []
+
+    init(cluster: Cluster, id: Int32, incarnation: Int64, logManager: LogManager, groups: BrokerGroupCoordinator) {
+        self.cluster = cluster
+        self.id = id
+        self.incarnation = incarnation
+        self.logManager = logManager
+        self.groups = groups
+    }
+
+    /// Whether this object is the running broker `id` (not a stopped or earlier run). Caller
+    /// holds the cluster lock.
+    var isRunning: Bool { !cluster.isShutDown && cluster.nodes[id] === self }
+
+    /// Serves `request`: every API but the eddy broker control (which the cluster serves, since
+    /// it starts stopped brokers). A broker that stopped meanwhile fails it with
+    /// `brokerUnavailable`, as a closed connection would. Produce (acks=all), Fetch (long
+    /// polling), JoinGroup, SyncGroup and the requests that write to `__consumer_offsets` may be
+    /// answered later, from another call's stack (the one that moved the high watermark, ran the
+    /// timer, ...).
+    func handle(_ request: KafkaRequest, context: RequestContext,
+                completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
+        // Produce, Fetch and ListOffsets take the lock themselves, and not while they write or
+        // read a log.
+        switch request {
+        case let .produce(r): handleProduce(r, respond: respond)
+        case let .listOffsets(r): handleListOffsets(r, respond: respond)
+        case let .fetch(r): handleFetchRequest(r, context: context, respond: cluster.countingFetchBytes(on: id, respond))
+        default:
+            let handled: Bool = cluster.lock.withLock {
+                guard isRunning else { return false }
+                handleLocked(request, context: context, respond: respond)
+                return true
+            }
+            if !handled { completion(.failure(.brokerUnavailable(id))) }
+        }
+        cluster.flushDeferred()
+    }
+
+    /// The requests served under the cluster lock. Caller holds the lock.
+    private func handleLocked(_ request: KafkaRequest, context: RequestContext, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        let queue = { (response: KafkaResponse) in self.cluster.queue(respond, response) }
+        switch request {
+        case let .metadata(r): queue(.metadata(handleMetadata(r)))
+        case let .offsetForLeaderEpoch(r): queue(.offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r)))
+        case let .initProducerId(r): queue(.initProducerId(handleInitProducerId(r)))
+        case let .findCoordinator(r): queue(.findCoordinator(handleFindCoordinator(r)))
+        case let .joinGroup(r): handleJoinGroup(r, context: context, respond: respond)
+        case let .syncGroup(r): handleSyncGroup(r, respond: respond)
+        case let .heartbeat(r): queue(.heartbeat(handleHeartbeat(r)))
+        case let .leaveGroup(r): queue(.leaveGroup(handleLeaveGroup(r)))
+        case let .offsetCommit(r): handleOffsetCommit(r, respond: respond)
+        case let .offsetFetch(r): queue(.offsetFetch(handleOffsetFetch(r)))
+        case let .offsetDelete(r): handleOffsetDelete(r, respond: respond)
+        case let .describeGroups(r): queue(.describeGroups(handleDescribeGroups(r)))
+        case let .listGroups(r): queue(.listGroups(handleListGroups(r)))
+        case let .deleteGroups(r): handleDeleteGroups(r, respond: respond)
+        case let .createTopics(r): queue(.createTopics(handleCreateTopics(r)))
+        case let .deleteTopics(r): queue(.deleteTopics(handleDeleteTopics(r)))
+        case let .deleteRecords(r): queue(.deleteRecords(handleDeleteRecords(r)))
+        case let .describeConfigs(r): queue(.describeConfigs(handleDescribeConfigs(r)))
+        case let .incrementalAlterConfigs(r): queue(.incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
+        case let .describeLogDirs(r): queue(.describeLogDirs(handleDescribeLogDirs(r)))
+        case .apiVersions: queue(.apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
+        case let .eddyFetchPositions(r): queue(.eddyFetchPositions(cluster.handleFetchPositions(r)))
+        case .produce, .fetch, .listOffsets, .eddyBrokerControl: preconditionFailure("served outside the lock")
+        }
+    }
+
+    enum LeaderLookup {
+        case success(Replica)
+        case failure(ErrorCode)
+    }
+
+    /// The replica of `tp` here if this broker leads it (in `currentLeaderEpoch`, when the
+    /// request names one: see `checkLeaderEpoch`), else the error a client gets. Caller holds
+    /// the cluster lock.
+    func leaderReplica(_ tp: TopicPartition, currentLeaderEpoch: Int32 = -1) -> LeaderLookup {
+        guard cluster.metadataLog.image.partition(tp) != nil else { return .failure(.unknownTopicOrPartition) }
+        guard let replica = replicas[tp], replica.isLeader else { return .failure(.notLeaderOrFollower) }
+        if let e = Broker.checkLeaderEpoch(currentLeaderEpoch, replica) { return .failure(e) }
+        return .success(replica)
+    }
+
+    /// Kafka's leader epoch fencing of a request that names the epoch it expects.
+    static func checkLeaderEpoch(_ requested: Int32, _ replica: Replica) -> ErrorCode? {
+        guard requested >= 0 else { return nil }
+        if requested < replica.leaderEpoch { return .fencedLeaderEpoch }
+        if requested > replica.leaderEpoch { return .unknownLeaderEpoch }
+        return nil
+    }
+
+    /// Lets the writes in progress on this broker's logs finish, and refuses later ones (it is
+    /// stopping). Caller holds the cluster lock.
+    func stopWrites() {
+        for replica in replicas.values { replica.setWriter(.none) }
+    }
+
+    /// A broker's log directory inside the data directory: `broker-<id>`.
+    static func logDirectoryName(nodeId: Int32) -> String { "broker-\(nodeId)" }
+
+    /// A fresh ID: from the seeded generator when there is one (tests and simulations),
+    /// else from the system generator.
+    static func newUuid(_ seeded: inout SplitMix64?) -> Uuid {
+        guard var generator = seeded else { return Uuid.random() }
+        defer { seeded = generator }
+        return Uuid.random(using: &generator)
+    }
+}
