@@ -4,6 +4,12 @@
 /// varints (protobuf style) for the per-record fields of RecordBatch v2.
 public struct ByteWriter: Sendable {
     public var bytes: [UInt8]
+    /// File-backed records to put in place of the `records` fields the encoder writes, in the
+    /// order it writes them (nil: that field's bytes); see `writeWireRecords`.
+    public var fileRecordsToSplice: [FileRecords?] = []
+    var nextFileRecords = 0
+    /// Where the spliced file records go: each after `bytes[..<at]`, in order.
+    public internal(set) var splices: [(at: Int, records: FileRecords)] = []
 
     public init(capacity: Int = 256) {
         bytes = []

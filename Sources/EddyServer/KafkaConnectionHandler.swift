@@ -16,10 +16,14 @@ import NIOCore
 /// A frame that does not decode, an API or version eddy does not serve, and a stopped broker
 /// close the connection, as Kafka does; ApiVersions is answered here (see `DecodedRequest`).
 /// acks=0 produce requests get no response at all.
+///
+/// A consumer's Fetch answer leaves its records in the segment files (`FileRecords`, asked for
+/// with `RequestContext.acceptsFileRecords`): they are written as `FileRegion`s, which NIO
+/// sends with sendfile, between the bytes around them. Kafka's zero-copy fetch.
 final class KafkaConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     static let maxQueuedFrames = 32
 
@@ -137,20 +141,20 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         inFlight = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        let requestContext = RequestContext(clientId: header.clientId ?? "", correlationId: header.correlationId, clientHost: clientHost)
+        let requestContext = RequestContext(clientId: header.clientId ?? "", correlationId: header.correlationId, clientHost: clientHost,
+                                            acceptsFileRecords: true)
         let expectsResponse: Bool
         if case let .produce(p) = request, p.acks == 0 { expectsResponse = false } else { expectsResponse = true }
         let dispatcher = dispatcher, node = node
         workQueue.async {
             dispatcher.send(request, to: node, context: requestContext) { result in
                 // Encoding is pure CPU work; do it here, off the event loop.
-                let frame: Result<[UInt8]?, any Error>
+                let frame: Result<[Wire.FramePart]?, any Error>
                 switch result {
                 case let .success(response):
-                    frame = Result { () throws(ProtocolError) -> [UInt8]? in
+                    frame = Result { () throws(ProtocolError) -> [Wire.FramePart]? in
                         guard expectsResponse else { return nil }
-                        return try Wire.encodeResponse(response.wireMessage(version: header.requestApiVersion),
-                                                       version: header.requestApiVersion, correlationId: header.correlationId)
+                        return try Self.encode(response, header: header)
                     }.mapError { $0 as any Error }
                 case let .failure(error):
                     frame = .failure(error)
@@ -159,8 +163,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                     let (handler, context) = bound.value
                     handler.inFlight = false
                     switch frame {
-                    case let .success(bytes):
-                        if let bytes { handler.write(bytes, context: context) }
+                    case let .success(parts):
+                        if let parts { handler.write(parts, context: context) }
                         if handler.closing { handler.close(context: context) } else { handler.processNext(context: context) }
                     case let .failure(error):
                         handler.errorCaught(context: context, error: error)
@@ -170,8 +174,46 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// The response frame: one part of bytes, or for a Fetch with file records, the bytes
+    /// around them and the records' file ranges.
+    static func encode(_ response: KafkaResponse, header: Wire.RequestHeader) throws(ProtocolError) -> [Wire.FramePart] {
+        let version = header.requestApiVersion, message = response.wireMessage(version: version)
+        if case let .fetch(f) = response {
+            let files = f.fileRecordsInWireOrder
+            if files.contains(where: { $0 != nil }) {
+                return try Wire.encodeResponseParts(message, version: version, correlationId: header.correlationId, fileRecords: files)
+            }
+        }
+        return [.bytes(try Wire.encodeResponse(message, version: version, correlationId: header.correlationId))]
+    }
+
     private func write(_ bytes: [UInt8], context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        write([.bytes(bytes)], context: context)
+    }
+
+    private func write(_ parts: [Wire.FramePart], context: ChannelHandlerContext) {
+        for part in parts {
+            switch part {
+            case let .bytes(bytes):
+                context.write(wrapOutboundOut(.byteBuffer(context.channel.allocator.buffer(bytes: bytes))), promise: nil)
+            case let .file(records):
+                // A descriptor of the region's own, closed once the region is written (or failed).
+                let handle: NIOFileHandle
+                do {
+                    handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try records.file.duplicateDescriptor())
+                } catch {
+                    // The frame is already partly written: the connection cannot go on.
+                    errorCaught(context: context, error: error)
+                    return
+                }
+                let region = FileRegion(fileHandle: handle, readerIndex: Int(records.position),
+                                        endIndex: Int(records.position) + records.count)
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in try? handle.close() }
+                context.write(wrapOutboundOut(.fileRegion(region)), promise: written)
+            }
+        }
+        context.flush()
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EddyProtocol
 import Foundation
 
 /// A thin owner of a POSIX file descriptor with positional I/O. Not thread-safe: callers
@@ -108,6 +109,49 @@ final class File: @unchecked Sendable {
 
     func sync() throws {
         guard fsync(fd) == 0 else { throw StorageError.io(operation: "fsync", path: path, errno: errno) }
+    }
+}
+
+/// A segment's log file open on a descriptor of its own (a `dup` of the segment's), which the
+/// segment may close, roll or delete meanwhile: what `FileRecords` point into. Closed when the
+/// last reference goes.
+public final class SegmentFile: RecordsFile {
+    private let fd: Int32
+    let path: String
+
+    init(duplicating descriptor: Int32, path: String) throws {
+        let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard fd >= 0 else { throw StorageError.io(operation: "dup", path: path, errno: errno) }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { Glibc.close(fd) }
+
+    public func duplicateDescriptor() throws -> Int32 {
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw StorageError.io(operation: "dup", path: path, errno: errno) }
+        return copy
+    }
+
+    public func read(at position: Int64, count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try out.withUnsafeMutableBytes { b in
+            while done < count {
+                let n = pread(fd, b.baseAddress! + done, count - done, off_t(position) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw StorageError.io(operation: "read", path: path, errno: errno)
+                }
+                if n == 0 { break }
+                done += n
+            }
+        }
+        guard done == count else {
+            throw StorageError.corruptBatch(path: path, position: position + Int64(done), reason: "the file ends \(count - done) bytes short of the records read from it")
+        }
+        return out
     }
 }
 

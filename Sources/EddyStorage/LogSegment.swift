@@ -241,6 +241,27 @@ final class LogSegment: @unchecked Sendable {
         return bytes
     }
 
+    /// The batches `read` returns, as a range of the log file: where they start, how many bytes
+    /// they take, and the offset after the last one; nil when there are none. Only the batch
+    /// headers are read (`scanBatches`), not the records.
+    func slice(offset: Int64, maxBytes: Int, maxOffset: Int64) throws -> (position: Int64, count: Int, nextOffset: Int64)? {
+        guard let (start, first) = try locate(offset: offset), first.baseOffset < maxOffset else { return nil }
+        let limit = Int64(max(maxBytes, first.totalSize))
+        var end = start
+        var next = first.baseOffset
+        // A damaged length ends the range early: the next read, which starts there, reports it.
+        try scanBatches(from: start, chunk: 8192) { pos, h in
+            guard h.baseOffset < maxOffset, pos + Int64(h.totalSize) - start <= limit else { return false }
+            end = pos + Int64(h.totalSize)
+            next = h.nextOffset
+            return true
+        }
+        return end > start ? (start, Int(end - start), next) : nil
+    }
+
+    /// A descriptor of its own on the log file, for records read after the lock is released.
+    func openLogFile() throws -> SegmentFile { try SegmentFile(duplicating: log.fd, path: path("log")) }
+
     // MARK: Recovery and truncation
 
     /// Rebuilds the indexes and state by validating every batch from the start (Kafka's

@@ -351,6 +351,30 @@ public final class PartitionLog: @unchecked Sendable {
     }
 
     /// Index of the segment that would hold `offset`: the last one whose base offset ≤ offset.
+    /// What `read` returns, as `FileRecords`: a range of one segment's file, on a descriptor of
+    /// its own, for the network server to send without copying (sendfile); nil when `read`
+    /// would return no bytes. Only batch headers are read here. Throws as `read` does.
+    public func readFileRecords(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FileRecords? {
+        try locked { () throws -> FileRecords? in
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            let leo = activeSegment.nextOffset
+            guard offset >= _logStartOffset, offset <= leo else {
+                throw StorageError.offsetOutOfRange(requested: offset, logStartOffset: _logStartOffset, logEndOffset: leo)
+            }
+            let bound = min(upTo ?? leo, leo)
+            guard offset < bound else { return nil }
+            var i = segmentIndex(for: offset)
+            while i < segmentList.count {
+                if let range = try segmentList[i].slice(offset: offset, maxBytes: maxBytes, maxOffset: bound) {
+                    return FileRecords(file: try segmentList[i].openLogFile(), position: range.position, count: range.count,
+                                       nextOffset: range.nextOffset)
+                }
+                i += 1 // offset fell in a gap left by compaction: continue in the next segment
+            }
+            return nil
+        }
+    }
+
     func segmentIndex(for offset: Int64) -> Int {
         var lo = 0, hi = segmentList.count
         while lo < hi {

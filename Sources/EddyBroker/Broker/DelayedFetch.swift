@@ -14,9 +14,12 @@ final class DelayedFetch: Sendable {
     let deadlineMs: Int64
     let partitions: Set<TopicPartition>
     let respond: @Sendable (KafkaResponse) -> Void
+    /// Whether the answer may carry `FileRecords` (see `RequestContext.acceptsFileRecords`).
+    let fileRecords: Bool
 
-    init(request: FetchRequest, deadlineMs: Int64, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+    init(request: FetchRequest, deadlineMs: Int64, fileRecords: Bool, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         self.request = request
+        self.fileRecords = fileRecords
         self.deadlineMs = deadlineMs
         self.partitions = Set(request.topicPartitions)
         self.respond = respond
@@ -30,13 +33,15 @@ final class DelayedFetch: Sendable {
         for topic in response.responses {
             for p in topic.partitions {
                 if p.errorCode != .none || p.divergingEpoch != nil { return true }
-                bytes += p.records.count
+                bytes += p.recordsByteCount
             }
         }
         if request.topics.isEmpty || bytes >= Int(request.minBytes) { return true }
         for topic in response.responses {
-            for p in topic.partitions where !p.records.isEmpty {
-                if let last = try? MemoryRecords.batches(in: p.records).last, last.header.nextOffset < p.highWatermark { return true }
+            for p in topic.partitions {
+                if let file = p.recordsFile, file.nextOffset < p.highWatermark { return true }
+                if !p.records.isEmpty, let last = try? MemoryRecords.batches(in: p.records).last,
+                   last.header.nextOffset < p.highWatermark { return true }
             }
         }
         return false

@@ -49,7 +49,7 @@ extension Cluster {
         let traffic = traffic
         return { response in
             if case let .fetch(f) = response {
-                traffic.noteOut(node, bytes: f.responses.reduce(0) { sum, t in t.partitions.reduce(sum) { $0 + $1.records.count } })
+                traffic.noteOut(node, bytes: f.responses.reduce(0) { sum, t in t.partitions.reduce(sum) { $0 + $1.recordsByteCount } })
             }
             respond(response)
         }

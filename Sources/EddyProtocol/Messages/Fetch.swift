@@ -178,6 +178,10 @@ public struct FetchResponse: Sendable, Equatable {
         public var preferredReadReplica: Int32
         /// Whole RecordBatch v2 batches (Kafka's nullable `records`; empty for null).
         public var records: [UInt8]
+        /// Instead of `records` (which is then empty): the batches as a range of a segment file,
+        /// for the network server to send without copying them. Only a broker serving a
+        /// connection that asked for them (`RequestContext.acceptsFileRecords`) answers so.
+        public var recordsFile: FileRecords?
 
         public init(partitionIndex: Int32, errorCode: ErrorCode = .none, highWatermark: Int64 = -1,
                     lastStableOffset: Int64 = -1, logStartOffset: Int64 = -1, divergingEpoch: EpochEndOffset? = nil,
@@ -196,6 +200,9 @@ public struct FetchResponse: Sendable, Equatable {
             self.preferredReadReplica = preferredReadReplica
             self.records = records
         }
+
+        /// Bytes of records this answer carries, in `records` or in `recordsFile`.
+        public var recordsByteCount: Int { recordsFile?.count ?? records.count }
     }
 
     /// The largest epoch the leader shares with the follower and where it ends on the leader.

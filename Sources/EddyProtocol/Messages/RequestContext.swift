@@ -5,10 +5,14 @@ public struct RequestContext: Sendable, Equatable {
     public var correlationId: Int32
     /// Where the request came from, as Kafka shows hosts (`/127.0.0.1`); empty in process.
     public var clientHost: String
+    /// Whether a Fetch answer may carry its records as `FileRecords` (the network server sends
+    /// them with sendfile); in process, and by default, they are bytes.
+    public var acceptsFileRecords: Bool
 
-    public init(clientId: String = "", correlationId: Int32 = 0, clientHost: String = "") {
+    public init(clientId: String = "", correlationId: Int32 = 0, clientHost: String = "", acceptsFileRecords: Bool = false) {
         self.clientId = clientId
         self.correlationId = correlationId
         self.clientHost = clientHost
+        self.acceptsFileRecords = acceptsFileRecords
     }
 }

@@ -36,6 +36,20 @@ extension ByteWriter {
         if let b { writeBytes(b) }
     }
 
+    /// A `records` field: its bytes, or, when the next entry of `fileRecordsToSplice` is file
+    /// records, their length prefix and a splice point where their bytes go (`splices`).
+    public mutating func writeWireRecords(_ b: [UInt8]?, _ field: StaticString, compact: Bool) throws(ProtocolError) {
+        if nextFileRecords < fileRecordsToSplice.count {
+            defer { nextFileRecords += 1 }
+            if let file = fileRecordsToSplice[nextFileRecords] {
+                try writeWireLength(file.count, field, compact: compact, short: false)
+                splices.append((bytes.count, file))
+                return
+            }
+        }
+        try writeWireBytes(b, field, compact: compact)
+    }
+
     @inlinable public mutating func writeWireArrayCount(_ n: Int?, _ field: StaticString, compact: Bool) throws(ProtocolError) {
         try writeWireLength(n, field, compact: compact, short: false)
     }

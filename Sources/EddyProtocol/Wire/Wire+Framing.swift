@@ -87,6 +87,38 @@ extension Wire {
         return w.bytes
     }
 
+    /// One piece of a response frame as it goes to the socket: bytes, or records that stay in
+    /// their file until then (sendfile).
+    public enum FramePart: Sendable, Equatable {
+        case bytes([UInt8])
+        case file(FileRecords)
+    }
+
+    /// A response frame (with its size prefix) whose `records` fields are, in the order the
+    /// encoder writes them, `fileRecords` where an entry is set: the parts go to the socket one
+    /// after another. With no file records it is one part, `encodeResponse`'s bytes.
+    public static func encodeResponseParts(_ message: any WireApiMessage, version: Int16, correlationId: Int32,
+                                           fileRecords: [FileRecords?]) throws(ProtocolError) -> [FramePart] {
+        var w = ByteWriter()
+        w.fileRecordsToSplice = fileRecords
+        w.writeInt32(0)
+        let key = type(of: message).apiKey
+        try ResponseHeader(correlationId: correlationId).write(to: &w, version: responseHeaderVersion(apiKey: key, apiVersion: version))
+        try message.write(to: &w, version: version)
+        let size = w.count - 4 + w.splices.reduce(0) { $0 + $1.records.count }
+        guard size <= Int(Int32.max) else { throw .invalidLength(field: "response size", value: Int64(size)) }
+        w.setInt32(Int32(size), at: 0)
+        var parts: [FramePart] = []
+        var from = 0
+        for (at, records) in w.splices {
+            if at > from { parts.append(.bytes(Array(w.bytes[from ..< at]))) }
+            parts.append(.file(records))
+            from = at
+        }
+        if from < w.count || parts.isEmpty { parts.append(.bytes(Array(w.bytes[from...]))) }
+        return parts
+    }
+
     /// The correlation id of a response frame (the bytes after the size prefix), which comes
     /// first in every header version.
     public static func responseCorrelationId(_ frame: [UInt8]) throws(ProtocolError) -> Int32 {

@@ -8,18 +8,19 @@ extension Broker {
     /// Called without the cluster lock (see `readFetch`).
     func handleFetchRequest(_ request: FetchRequest, context: RequestContext,
                             respond: @escaping @Sendable (KafkaResponse) -> Void) {
-        serveFetch(request, deadlineMs: nil, context: context, respond: respond)
+        serveFetch(request, deadlineMs: nil, context: context, fileRecords: context.acceptsFileRecords && request.replicaId < 0,
+                   respond: respond)
     }
 
     /// Reads `request` and answers it, or parks it in the purgatory when it may wait longer
     /// (until `deadlineMs`, or maxWaitMs from now for a new request). A partition that changed
     /// while it was read (its `fetchWakeups` mark moved) is read again rather than parked, so
     /// no wake-up is missed; after a few such rounds it is answered with what it read.
-    func serveFetch(_ request: FetchRequest, deadlineMs: Int64?, context: RequestContext?,
+    func serveFetch(_ request: FetchRequest, deadlineMs: Int64?, context: RequestContext?, fileRecords: Bool,
                     respond: @escaping @Sendable (KafkaResponse) -> Void) {
         var context = context
         for _ in 0 ..< 3 {
-            guard let (response, marks) = readFetch(request, recordingFrom: context) else {
+            guard let (response, marks) = readFetch(request, recordingFrom: context, fileRecords: fileRecords) else {
                 return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
             }
             context = nil
@@ -32,7 +33,7 @@ extension Broker {
             let parking: Parking = cluster.lock.withLock {
                 guard isRunning else { return .gone }
                 guard cluster.fetchMarks(request) == marks else { return .changed }
-                fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, respond: respond))
+                fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, fileRecords: fileRecords, respond: respond))
                 cluster.driverDeadline?(deadline)
                 return .parked
             }
@@ -42,7 +43,7 @@ extension Broker {
             case .changed: if cluster.clock.nowMs() >= deadline { return respond(.fetch(response)) }
             }
         }
-        guard let (response, _) = readFetch(request, recordingFrom: nil) else {
+        guard let (response, _) = readFetch(request, recordingFrom: nil, fileRecords: fileRecords) else {
             return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
         }
         respond(.fetch(response))
@@ -77,7 +78,8 @@ extension Broker {
         guard cluster.lock.withLock({ isRunning }) else {
             return d.respond(.fetch(d.request.errorResponse(.notLeaderOrFollower)))
         }
-        serveFetch(d.request, deadlineMs: final ? cluster.clock.nowMs() : d.deadlineMs, context: nil, respond: d.respond)
+        serveFetch(d.request, deadlineMs: final ? cluster.clock.nowMs() : d.deadlineMs, context: nil, fileRecords: d.fileRecords,
+                   respond: d.respond)
         cluster.flushDeferred()
     }
 
@@ -95,9 +97,11 @@ extension Broker {
     /// Called without the cluster lock, in three steps: under it, each partition's leadership,
     /// leader epoch and (for a follower) divergence are checked; without it, the logs are read
     /// (each under its own lock only); under it again, a follower's position reaches the leader
-    /// state. Nil when this broker no longer runs.
+    /// state. Nil when this broker no longer runs. With `fileRecords` (a consumer on a network
+    /// connection) the records stay in their segment files (`PartitionData.recordsFile`): the
+    /// server sends them from there, as Kafka's `FileRecords.writeTo` does.
     /// - Returns: the response, and the partitions' `fetchMarks` from before the read.
-    func readFetch(_ request: FetchRequest, recordingFrom context: RequestContext?) -> (FetchResponse, [UInt64])? {
+    func readFetch(_ request: FetchRequest, recordingFrom context: RequestContext?, fileRecords: Bool) -> (FetchResponse, [UInt64])? {
         let isFollower = request.replicaId >= 0
         let planned: ([[PlannedRead]], [UInt64])? = cluster.lock.withLock {
             guard isRunning else { return nil }
@@ -127,9 +131,15 @@ extension Broker {
                     let leaderLogEnd = log.logEndOffset
                     do {
                         let limit = min(Int(max(1, p.partitionMaxBytes)), max(1, budget))
-                        let read = try log.read(from: p.fetchOffset, maxBytes: limit, upTo: isFollower ? nil : log.highWatermark)
-                        data.records = read.bytes
-                        budget -= read.bytes.count
+                        if fileRecords {
+                            // Left in the file for the server to send (sendfile): Kafka's zero-copy fetch.
+                            data.recordsFile = try log.readFileRecords(from: p.fetchOffset, maxBytes: limit, upTo: log.highWatermark)
+                            budget -= data.recordsByteCount
+                        } else {
+                            let read = try log.read(from: p.fetchOffset, maxBytes: limit, upTo: isFollower ? nil : log.highWatermark)
+                            data.records = read.bytes
+                            budget -= read.bytes.count
+                        }
                         if isFollower { positions.append((replica, epoch, p.fetchOffset, leaderLogEnd)) }
                     } catch let e as StorageError {
                         data.errorCode = e.errorCode

@@ -70,6 +70,12 @@ extension FetchResponse {
                   nodeEndpoints: wire.nodeEndpoints.map { NodeEndpoint(wire: $0) })
     }
 
+    /// The partitions' `recordsFile`, in the order the encoder writes their `records` (for
+    /// `Wire.encodeResponseParts`).
+    public var fileRecordsInWireOrder: [FileRecords?] {
+        responses.flatMap { $0.partitions.map(\.recordsFile) }
+    }
+
     /// The wire form of the response for `version`: only fields that version carries are set.
     /// A partition without records sends an empty, non-null `records`, as Kafka does. The
     /// top-level error and session id exist from v7 (before, the partitions' errors are all a

@@ -198,9 +198,9 @@ extension Wire {
                     }
                     if !(version >= 11), self.preferredReadReplica != -1 { throw .unsupportedField(field: "FetchResponse.FetchableTopicResponse.PartitionData.preferredReadReplica", version: version) }
                     if let v12 = self.records {
-                        try writer.writeWireBytes(v12, "FetchResponse.FetchableTopicResponse.PartitionData.records", compact: flexible)
+                        try writer.writeWireRecords(v12, "FetchResponse.FetchableTopicResponse.PartitionData.records", compact: flexible)
                     } else {
-                        try writer.writeWireBytes(nil, "FetchResponse.FetchableTopicResponse.PartitionData.records", compact: flexible)
+                        try writer.writeWireRecords(nil, "FetchResponse.FetchableTopicResponse.PartitionData.records", compact: flexible)
                     }
                     if flexible {
                         var tagged: [(tag: UInt32, bytes: [UInt8])] = []

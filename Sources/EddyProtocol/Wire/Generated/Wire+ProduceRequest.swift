@@ -115,9 +115,9 @@ extension Wire {
                     let flexible = version >= 9
                     writer.writeInt32(self.index)
                     if let v8 = self.records {
-                        try writer.writeWireBytes(v8, "ProduceRequest.TopicProduceData.PartitionProduceData.records", compact: flexible)
+                        try writer.writeWireRecords(v8, "ProduceRequest.TopicProduceData.PartitionProduceData.records", compact: flexible)
                     } else {
-                        try writer.writeWireBytes(nil, "ProduceRequest.TopicProduceData.PartitionProduceData.records", compact: flexible)
+                        try writer.writeWireRecords(nil, "ProduceRequest.TopicProduceData.PartitionProduceData.records", compact: flexible)
                     }
                     if flexible {
                         writer.writeUnsignedVarint(0)

@@ -1,0 +1,60 @@
+import EddyProtocol
+import EddyStorage
+import Foundation
+import Testing
+@testable import EddyBroker
+
+/// Zero-copy fetch on the broker side: a consumer on a connection that takes `FileRecords`
+/// gets its records as file ranges, exactly the bytes an in-process consumer gets.
+@Suite struct FileRecordsFetchTests {
+    func fetch(offset: Int64 = 0, maxWaitMs: Int32 = 0, minBytes: Int32 = 0) -> KafkaRequest {
+        .fetch(FetchRequest(topic: "t", partition: 0, fetchOffset: offset, maxWaitMs: maxWaitMs, minBytes: minBytes))
+    }
+
+    func send(_ s: ServedCluster, _ request: KafkaRequest, to node: Int32, files: Bool) -> SentRequest {
+        let sent = SentRequest()
+        s.cluster.transport.send(request, to: node, context: RequestContext(clientId: "c", acceptsFileRecords: files)) { sent.set($0) }
+        return sent
+    }
+
+    func partition(_ sent: SentRequest) throws -> FetchResponse.PartitionData {
+        guard case let .fetch(f)? = sent.response, let p = f.partition(topic: "t", partition: 0) else { throw TestFailure("no fetch answer") }
+        return p
+    }
+
+    @Test func aConsumerThatTakesFileRecordsGetsTheSameBatchesAsFileRanges() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        for i in 0 ..< 3 {
+            _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a\(i)", "b\(i)"]), acks: 1)), to: leader)
+        }
+        s.pump()
+        let asBytes = try partition(send(s, fetch(offset: 2), to: leader, files: false))
+        let asFile = try partition(send(s, fetch(offset: 2), to: leader, files: true))
+        #expect(asBytes.recordsFile == nil)
+        #expect(!asBytes.records.isEmpty)
+        let file = try #require(asFile.recordsFile)
+        #expect(asFile.records.isEmpty)
+        #expect(try file.bytes() == asBytes.records)
+        #expect(file.nextOffset == (try MemoryRecords.batches(in: asBytes.records).last?.header.nextOffset))
+        #expect(asFile.highWatermark == 6)
+        // Nothing to read: neither records nor a file range.
+        let empty = try partition(send(s, fetch(offset: 6), to: leader, files: true))
+        #expect(empty.recordsFile == nil && empty.records.isEmpty)
+    }
+
+    @Test func aWaitingFetchIsAnsweredWithFileRecordsWhenTheHighWatermarkMoves() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        let waiting = send(s, fetch(maxWaitMs: 500, minBytes: 1), to: leader, files: true)
+        #expect(!waiting.isAnswered)
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["x"]), acks: 1)), to: leader)
+        s.cluster.replicationRound()
+        s.cluster.replicationRound()
+        let file = try #require(try partition(waiting).recordsFile)
+        let records = try MemoryRecords.records(in: file.bytes())
+        #expect(records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["x"])
+    }
+}

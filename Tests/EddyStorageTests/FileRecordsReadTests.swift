@@ -1,0 +1,58 @@
+import EddyProtocol
+@testable import EddyStorage
+import Foundation
+import Testing
+
+/// `PartitionLog.readFileRecords`: the batches `read` returns, left in the segment file for
+/// sendfile, on a descriptor that outlives the segment.
+@Suite struct FileRecordsReadTests {
+    func sameAsRead(_ log: PartitionLog, from offset: Int64, maxBytes: Int, upTo: Int64?) throws {
+        let bytes = try log.read(from: offset, maxBytes: maxBytes, upTo: upTo).bytes
+        let file = try log.readFileRecords(from: offset, maxBytes: maxBytes, upTo: upTo)
+        #expect(try file?.bytes() ?? [] == bytes, "offset \(offset), maxBytes \(maxBytes), upTo \(String(describing: upTo))")
+        if let file, let last = try MemoryRecords.batches(in: bytes).last {
+            #expect(file.count == bytes.count)
+            #expect(file.nextOffset == last.header.nextOffset)
+        }
+    }
+
+    @Test func theSameBatchesAsReadUnderEveryBound() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        // Small segments: reads stop at segment ends, and some batches are larger than maxBytes.
+        let log = try openLog(dir, config: config(["segment.bytes": "600"]))
+        var first = 0
+        for size in [3, 1, 8, 2, 2, 5, 1, 1, 9, 4] {
+            try log.append(makeBatch(first: first, count: size, valueSize: 20))
+            first += size
+        }
+        log.maybeIncrementHighWatermark(30)
+        #expect(log.segmentCount > 2)
+        for offset in Int64(0) ..< log.logEndOffset {
+            for maxBytes in [1, 100, 250, 1 << 20] {
+                try sameAsRead(log, from: offset, maxBytes: maxBytes, upTo: nil)
+                try sameAsRead(log, from: offset, maxBytes: maxBytes, upTo: log.highWatermark)
+            }
+        }
+        // At the bound or the end: nothing, as `read`.
+        #expect(try log.readFileRecords(from: 30, maxBytes: 1 << 20, upTo: 30) == nil)
+        #expect(try log.readFileRecords(from: log.logEndOffset, maxBytes: 1 << 20) == nil)
+        #expect(throws: StorageError.self) { try log.readFileRecords(from: log.logEndOffset + 1, maxBytes: 100) }
+    }
+
+    @Test func recordsStayReadableAfterTheirSegmentIsDeleted() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let log = try openLog(dir, config: config(["segment.bytes": "300"]))
+        for i in 0 ..< 6 { try log.append(makeBatch(first: i * 3, count: 3, valueSize: 30)) }
+        log.maybeIncrementHighWatermark(log.logEndOffset)
+        let expected = try log.read(from: 0, maxBytes: 1 << 20).bytes
+        let records = try #require(try log.readFileRecords(from: 0, maxBytes: 1 << 20))
+        // The whole log goes (a follower reset past it), the segment's files are closed and
+        // removed: the descriptor the records hold still reads them, and hands out copies.
+        try log.truncateFully(startingAt: 100)
+        #expect(segmentFiles(dir, suffix: "log").map { $0.hasPrefix("00000000000000000000") } == [false])
+        #expect(try records.bytes() == expected)
+        let fd = try records.file.duplicateDescriptor()
+        defer { close(fd) }
+        #expect(fd >= 0)
+    }
+}
