@@ -22,7 +22,7 @@ extension PartitionLog: CleanableLog {
     }
 
     public func cleanerSnapshot() throws -> CleanerLogSnapshot {
-        try locked {
+        try reading {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             return CleanerLogSnapshot(
                 topicPartition: topicPartition, config: _config, logStartOffset: _logStartOffset,
@@ -35,7 +35,7 @@ extension PartitionLog: CleanableLog {
     }
 
     public func cleanerSegments(below bound: Int64) throws -> [CleanerSegment] {
-        try locked {
+        try reading {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             return segmentList.dropLast().filter { $0.baseOffset < bound }.map { seg in
                 // Each read opens the file afresh by path rather than sharing the segment's
@@ -53,7 +53,7 @@ extension PartitionLog: CleanableLog {
     }
 
     /// Each remembered producer's last batch (see `activeProducersLocked`); the cleaner keeps it.
-    public func activeProducersForCleaning() -> [Int64: ProducerLastRecord] { locked { activeProducersLocked() } }
+    public func activeProducersForCleaning() -> [Int64: ProducerLastRecord] { reading { activeProducersLocked() } }
 
     public func createCleanedSegment(baseOffset: Int64) throws -> any CleanedSegmentSink {
         let config = self.config

@@ -35,11 +35,11 @@ extension PartitionLog {
     // MARK: Public view
 
     /// A copy of the current producer state (for tests and describe tools).
-    public var producerStateSnapshot: ProducerState { locked { producerState } }
+    public var producerStateSnapshot: ProducerState { reading { producerState } }
 
     /// The state of one producer id in this partition, nil when none is remembered.
     public func producerEntry(_ producerId: Int64) -> ProducerStateEntry? {
-        locked { producerState.entry(for: producerId) }
+        reading { producerState.entry(for: producerId) }
     }
 
     /// Forgets producers whose newest batch timestamp is `producerIdExpirationMs` or more before
@@ -240,7 +240,7 @@ extension PartitionLog {
     private func publishProducerSnapshot(_ bytes: [UInt8], offset: Int64, generation: UInt64) {
         let path = producerSnapshotPath(offset)
         let tmp = path + ".tmp"
-        guard locked({ !closed && producerStateGeneration == generation }) else { return }
+        guard reading({ !closed && producerStateGeneration == generation }) else { return }
         do {
             try FileSystem.writeSynced(tmp, bytes)
             let published = try locked { () throws -> Bool in

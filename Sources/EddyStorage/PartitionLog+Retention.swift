@@ -148,7 +148,7 @@ extension PartitionLog {
 
     /// Checks the invariants documented on `PartitionLog`; returns the violations (empty when sound).
     public func checkInvariants() -> [String] {
-        locked {
+        reading {
             var problems: [String] = []
             let leo = activeSegment.nextOffset
             if !(_logStartOffset <= _highWatermark && _highWatermark <= leo) {

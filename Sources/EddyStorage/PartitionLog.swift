@@ -52,7 +52,8 @@ public struct SegmentInfo: Sendable, Equatable {
 /// - the producer state is sound (`ProducerState.checkInvariants`) and remembers no batch at
 ///   or past the log end offset (see `PartitionLog+ProducerState.swift`).
 ///
-/// Thread-safe: every public method takes the log's lock (`locked`). Batch validation and fsync
+/// Thread-safe: every public method takes the log's lock (`locked`, or `reading` where it
+/// changes nothing). Batch validation and fsync
 /// of rolled segments happen outside it, so appends are not held up by them. The log's bounds,
 /// config and epoch history are also published at the end of every locked section
 /// (`Published`), and read from there: a caller asking for the log end offset or the high
@@ -155,6 +156,11 @@ public final class PartitionLog: @unchecked Sendable {
         return try body()
     }
 
+    /// Runs `body`, which changes nothing, holding the log's lock (nothing to publish after it).
+    func reading<R>(_ body: () throws -> R) rethrows -> R {
+        try lock.withLock(body)
+    }
+
     /// Copies the bounds, config and epoch history for lock-free readers. Caller holds `lock`.
     private func publishLocked() {
         let logEnd = segmentList.last?.nextOffset ?? _logStartOffset
@@ -180,12 +186,12 @@ public final class PartitionLog: @unchecked Sendable {
     public var logEndOffset: Int64 { publishedState.logEndOffset }
     public var highWatermark: Int64 { publishedState.highWatermark }
     /// The flushed offset: every record below it has been fsynced.
-    public var recoveryPoint: Int64 { locked { _recoveryPoint } }
+    public var recoveryPoint: Int64 { reading { _recoveryPoint } }
     public var sizeInBytes: Int64 { publishedState.sizeInBytes }
-    public var segmentCount: Int { locked { segmentList.count } }
+    public var segmentCount: Int { reading { segmentList.count } }
 
     public var segments: [SegmentInfo] {
-        locked {
+        reading {
             segmentList.enumerated().map { i, s in
                 SegmentInfo(baseOffset: s.baseOffset,
                             nextOffset: i + 1 < segmentList.count ? segmentList[i + 1].baseOffset : s.nextOffset,
@@ -328,7 +334,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// bytes where a batch below the end must start are not one: a read never ends silently
     /// before the data it was asked for. A fetch at or past `upTo` is the end, not damage.
     public func read(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FetchData {
-        try locked {
+        try reading {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             let leo = activeSegment.nextOffset
             guard offset >= _logStartOffset, offset <= leo else {
@@ -355,7 +361,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// its own, for the network server to send without copying (sendfile); nil when `read`
     /// would return no bytes. Only batch headers are read here. Throws as `read` does.
     public func readFileRecords(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FileRecords? {
-        try locked { () throws -> FileRecords? in
+        try reading { () throws -> FileRecords? in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             let leo = activeSegment.nextOffset
             guard offset >= _logStartOffset, offset <= leo else {
@@ -387,7 +393,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// The first offset whose record timestamp is ≥ `timestamp`, with that timestamp
     /// (ListOffsets by timestamp). Nil when every record is older.
     public func offset(forTimestamp timestamp: Int64) throws -> (offset: Int64, timestamp: Int64)? {
-        try locked { () throws -> (offset: Int64, timestamp: Int64)? in
+        try reading { () throws -> (offset: Int64, timestamp: Int64)? in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             for seg in segmentList where seg.maxTimestamp >= timestamp {
                 let hint = seg.timeIndex.lastIndex(where: { $0.timestamp < timestamp }).map { seg.timeIndex.entries[$0] }
@@ -468,7 +474,7 @@ public final class PartitionLog: @unchecked Sendable {
             guard let self else { return }
             do {
                 // Skip a segment already deleted or truncated away (its index would be stale).
-                guard self.locked({ !self.closed && self.segmentList.contains { $0 === old } && old.size > 0 }) else { return }
+                guard self.reading({ !self.closed && self.segmentList.contains { $0 === old } && old.size > 0 }) else { return }
                 var (offsetIndex, timeIndex) = indexes
                 try offsetIndex.persist()
                 try timeIndex.persist()
@@ -518,7 +524,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Flushes if flush.ms has passed since the last flush and there is unflushed data.
     @discardableResult
     public func maybeFlushOnTime() throws -> Bool {
-        let due = locked { !closed && unflushedRecords > 0 && clock.nowMs() - lastFlushMs >= _config.flushMs }
+        let due = reading { !closed && unflushedRecords > 0 && clock.nowMs() - lastFlushMs >= _config.flushMs }
         guard due else { return false }
         try flush()
         return true
