@@ -105,3 +105,114 @@ import Testing
         #expect(!ran)
     }
 }
+
+/// Appends on several threads while brokers stop and start: with writes outside the cluster
+/// lock, role changes must still order them. Every acknowledged record stays readable at its
+/// offset, and the replicas agree below the high watermark.
+@Suite struct ConcurrentAppendTests {
+    final class Acked: @unchecked Sendable {
+        private let lock = NSLock()
+        private var records: [Int32: [Int64: String]] = [:]
+        private var duplicated: [String] = []
+        func add(_ partition: Int32, _ offset: Int64, _ value: String) {
+            lock.withLock {
+                if let other = records[partition]?[offset] { duplicated.append("p\(partition)@\(offset): \(other) and \(value)") }
+                records[partition, default: [:]][offset] = value
+            }
+        }
+        var count: Int { lock.withLock { records.values.reduce(0) { $0 + $1.count } } }
+        var all: [Int32: [Int64: String]] { lock.withLock { records } }
+        var offsetsAckedTwice: [String] { lock.withLock { duplicated } }
+    }
+
+    /// Waits for `condition` until `seconds` pass.
+    func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        return true
+    }
+
+    @Test func acknowledgedRecordsSurviveConcurrentAppendsAndRoleChanges() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let partitions: Int32 = 4, perPartition = 120
+        try s.cluster.createTopic("s", partitions: partitions, replicationFactor: 3, configs: ["min.insync.replicas": "2"])
+        s.pump()
+        let cluster = s.cluster
+        let driver = ClusterDriver(cluster: cluster, tickIntervalMs: 20)
+        driver.start()
+        let acked = Acked()
+        let finished = DispatchSemaphore(value: 0)
+        let failures = Acked()
+        for p in 0 ..< partitions {
+            Thread.detachNewThread {
+                defer { finished.signal() }
+                let tp = TopicPartition("s", p)
+                var n = 0, attempts = 0
+                while n < perPartition, attempts < perPartition * 50 {
+                    attempts += 1
+                    guard let leader = try? cluster.leader(of: tp) else { continue }
+                    let value = "p\(p)-\(n)"
+                    let answered = DispatchSemaphore(value: 0)
+                    let result = SentRequest()
+                    cluster.transport.send(.produce(ProduceRequest(topic: "s", partition: p, records: servedBatch([value]), acks: -1)),
+                                           to: leader, context: RequestContext(clientId: "stress")) { r in
+                        result.set(r)
+                        answered.signal()
+                    }
+                    guard answered.wait(timeout: .now() + 20) == .success else {
+                        failures.add(p, Int64(n), "no answer to an acks=all produce within 20 s")
+                        return
+                    }
+                    guard case let .produce(r)? = result.response, let part = r.partition(topic: "s", partition: p),
+                          part.errorCode == .none else { continue }
+                    acked.add(p, part.baseOffset, value)
+                    n += 1
+                }
+            }
+        }
+        // Meanwhile: each broker in turn stops (controlled) or is killed, then starts, each time
+        // after the producers have made progress.
+        for round in 0 ..< 6 {
+            let before = acked.count
+            #expect(waitUntil(20) { acked.count >= min(before + 25, Int(partitions) * perPartition) || failures.count > 0 })
+            let broker = Int32(round % 3)
+            if round % 2 == 0 { try cluster.stopBroker(broker) } else { try cluster.killBroker(broker, fenceNow: true) }
+            let during = acked.count
+            #expect(waitUntil(20) { acked.count >= min(during + 10, Int(partitions) * perPartition) || failures.count > 0 })
+            try cluster.startBroker(broker)
+        }
+        for _ in 0 ..< partitions { #expect(finished.wait(timeout: .now() + 60) == .success) }
+        driver.stop()
+        s.pump(rounds: 200)
+        #expect(failures.count == 0, "\(failures.all)")
+        #expect(acked.offsetsAckedTwice.isEmpty, "\(acked.offsetsAckedTwice)")
+        #expect(acked.count == Int(partitions) * perPartition)
+
+        for (p, records) in acked.all {
+            let tp = TopicPartition("s", p)
+            let logs = cluster.lock.withLock { cluster.nodes.values.compactMap { $0.replicas[tp]?.log } }
+            #expect(logs.count == 3)
+            let leaderHW = try #require(cluster.replicaOffsets(tp)[try cluster.leader(of: tp)]?.highWatermark)
+            var contents: [[Int64: String]] = []
+            for log in logs {
+                var byOffset: [Int64: String] = [:]
+                var next = log.logStartOffset
+                while next < min(log.logEndOffset, leaderHW) {
+                    let bytes = try log.read(from: next, maxBytes: 1 << 20).bytes
+                    guard let last = try MemoryRecords.batches(in: bytes).last else { break }
+                    for r in try MemoryRecords.records(in: bytes) { byOffset[r.offset] = String(decoding: r.value ?? [], as: UTF8.self) }
+                    next = last.header.nextOffset
+                }
+                contents.append(byOffset.filter { $0.key < leaderHW })
+            }
+            // Every acknowledged record, at its offset, on every replica; replicas identical below the HW.
+            for (offset, value) in records {
+                for c in contents { #expect(c[offset] == value, "p\(p)@\(offset)") }
+            }
+            #expect(contents.allSatisfy { $0 == contents[0] }, "replicas of p\(p) differ below the high watermark")
+        }
+    }
+}
