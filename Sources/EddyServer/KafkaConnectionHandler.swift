@@ -197,23 +197,43 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             case let .bytes(bytes):
                 context.write(wrapOutboundOut(.byteBuffer(context.channel.allocator.buffer(bytes: bytes))), promise: nil)
             case let .file(records):
-                // A descriptor of the region's own, closed once the region is written (or failed).
-                let handle: NIOFileHandle
+                // A file shortened since the records were read (a truncation after an unclean
+                // election) cannot fill the length already written: the connection cannot go on,
+                // as Kafka's FileRecords.writeTo fails it. (sendfile would also spin at its end.)
                 do {
-                    handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try records.file.duplicateDescriptor())
+                    let size = try records.file.size()
+                    guard size >= records.position + Int64(records.count) else {
+                        throw FileRecordsTruncated(position: records.position, count: records.count, fileSize: size)
+                    }
                 } catch {
-                    // The frame is already partly written: the connection cannot go on.
                     errorCaught(context: context, error: error)
                     return
                 }
+                // The segment file's own descriptor, lent to NIO: taken back (not closed) once the
+                // region is written or failed; `records.file` keeps it open until then.
+                let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: records.file.descriptor)
                 let region = FileRegion(fileHandle: handle, readerIndex: Int(records.position),
                                         endIndex: Int(records.position) + records.count)
                 let written = context.eventLoop.makePromise(of: Void.self)
-                written.futureResult.whenComplete { _ in try? handle.close() }
+                let file = records.file
+                written.futureResult.whenComplete { _ in
+                    _ = try? handle.takeDescriptorOwnership()
+                    withExtendedLifetime(file) {}
+                }
                 context.write(wrapOutboundOut(.fileRegion(region)), promise: written)
             }
         }
         context.flush()
+    }
+}
+
+/// A Fetch answer's records whose file is now shorter than their range.
+struct FileRecordsTruncated: Error, CustomStringConvertible {
+    var position: Int64
+    var count: Int
+    var fileSize: Int64
+    var description: String {
+        "records at \(position)..<\(position + Int64(count)) of a segment file now \(fileSize) bytes long (truncated since they were read)"
     }
 }
 

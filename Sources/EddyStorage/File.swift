@@ -113,11 +113,19 @@ final class File: @unchecked Sendable {
 }
 
 /// A segment's log file open on a descriptor of its own (a `dup` of the segment's), which the
-/// segment may close, roll or delete meanwhile: what `FileRecords` point into. Closed when the
-/// last reference goes.
+/// segment may close, roll or delete meanwhile: what `FileRecords` point into. One per segment
+/// (`LogSegment.openLogFile`); closed when the last reference goes.
 public final class SegmentFile: RecordsFile {
     private let fd: Int32
     let path: String
+
+    public var descriptor: Int32 { fd }
+
+    public func size() throws -> Int64 {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw StorageError.io(operation: "fstat", path: path, errno: errno) }
+        return Int64(st.st_size)
+    }
 
     init(duplicating descriptor: Int32, path: String) throws {
         let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
@@ -127,12 +135,6 @@ public final class SegmentFile: RecordsFile {
     }
 
     deinit { Glibc.close(fd) }
-
-    public func duplicateDescriptor() throws -> Int32 {
-        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        guard copy >= 0 else { throw StorageError.io(operation: "dup", path: path, errno: errno) }
-        return copy
-    }
 
     public func read(at position: Int64, count: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)

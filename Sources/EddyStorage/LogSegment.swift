@@ -17,6 +17,9 @@ final class LogSegment: @unchecked Sendable {
     let baseOffset: Int64
     let directory: String
     let log: File
+    /// The log file for `FileRecords` (see `openLogFile`), shared by every fetch of this
+    /// segment; dropped when the segment closes (the records in flight keep it open).
+    private var sharedLogFile: SegmentFile?
     private(set) var size: Int64
     var offsetIndex: SparseIndex<OffsetIndexEntry>
     var timeIndex: SparseIndex<TimeIndexEntry>
@@ -259,8 +262,15 @@ final class LogSegment: @unchecked Sendable {
         return end > start ? (start, Int(end - start), next) : nil
     }
 
-    /// A descriptor of its own on the log file, for records read after the lock is released.
-    func openLogFile() throws -> SegmentFile { try SegmentFile(duplicating: log.fd, path: path("log")) }
+    /// The log file on a descriptor of its own, for records read after the lock is released:
+    /// one per segment, shared by every fetch, so a fetch costs no descriptor. Caller holds the
+    /// log's lock.
+    func openLogFile() throws -> SegmentFile {
+        if let sharedLogFile { return sharedLogFile }
+        let file = try SegmentFile(duplicating: log.fd, path: path("log"))
+        sharedLogFile = file
+        return file
+    }
 
     // MARK: Recovery and truncation
 
@@ -472,6 +482,7 @@ final class LogSegment: @unchecked Sendable {
 
     func close() {
         log.close()
+        sharedLogFile = nil
     }
 
     /// Renames the files to `.deleted` (so a crash mid-delete leaves nothing that looks live),
@@ -484,6 +495,7 @@ final class LogSegment: @unchecked Sendable {
     /// First half of `delete`: closes the log and renames the files to `<name>.deleted`.
     func renameForDeletion() throws {
         log.close()
+        sharedLogFile = nil
         for kind in ["log", "index", "timeindex"] where FileSystem.exists(path(kind)) {
             try FileSystem.rename(path(kind), path(kind) + ".deleted")
         }

@@ -67,6 +67,7 @@ extension PartitionLog {
             guard first.baseOffset >= logEnd else {
                 throw StorageError.offsetsOutOfOrder(expectedAtLeast: logEnd, found: first.baseOffset)
             }
+            beforeWrite?()
             if hasGaps || first.baseOffset > logEnd { try markOffsetGaps() }
             let now = clock.nowMs()
             if activeSegment.shouldRoll(batchBytes: total, lastOffset: last.lastOffset, maxTimestamp: maxTimestamp,

@@ -101,7 +101,8 @@ extension PartitionLog {
         segmentList = kept
         let leo = activeSegment.nextOffset
         _logStartOffset = min(max(logStartOffset ?? kept[0].baseOffset, kept[0].baseOffset), leo)
-        _highWatermark = min(max(highWatermark ?? _logStartOffset, _logStartOffset), leo)
+        let start = _logStartOffset
+        updateHighWatermark { _ in min(max(highWatermark ?? start, start), leo) }
         // After a crash the recovered tail was validated but is not known to be on disk (it may
         // sit in the page cache only), so the recovery point stays where the checkpoint had it:
         // a second crash simply rescans the same segments. No fsync is needed to open.

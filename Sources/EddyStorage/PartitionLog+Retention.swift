@@ -80,7 +80,8 @@ extension PartitionLog {
         for seg in segmentList[0 ..< count] { try seg.delete() }
         segmentList.removeFirst(count)
         _logStartOffset = max(_logStartOffset, segmentList[0].baseOffset)
-        _highWatermark = max(_highWatermark, _logStartOffset)
+        let start = _logStartOffset
+        updateHighWatermark { max($0, start) }
         truncateEpochCacheFromStartLocked(_logStartOffset)
         producerStateHeadTruncatedLocked()
         try FileSystem.syncDirectory(directory)
@@ -113,7 +114,7 @@ extension PartitionLog {
                 try activeSegment.truncate(to: offset)
             }
             let leo = activeSegment.nextOffset
-            _highWatermark = min(_highWatermark, leo)
+            updateHighWatermark { min($0, leo) }
             _recoveryPoint = min(_recoveryPoint, leo)
             _logStartOffset = min(_logStartOffset, leo)
             truncateEpochCacheFromEndLocked(leo)
@@ -139,7 +140,7 @@ extension PartitionLog {
         for seg in segmentList { try seg.delete() }
         segmentList = [try LogSegment(directory: directory, baseOffset: offset, config: _config, nowMs: clock.nowMs())]
         _logStartOffset = offset
-        _highWatermark = offset
+        updateHighWatermark { _ in offset }
         _recoveryPoint = offset
         try clearEpochCacheLocked()
         try producerStateClearedLocked()

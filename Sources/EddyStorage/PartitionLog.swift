@@ -52,8 +52,8 @@ public struct SegmentInfo: Sendable, Equatable {
 /// - the producer state is sound (`ProducerState.checkInvariants`) and remembers no batch at
 ///   or past the log end offset (see `PartitionLog+ProducerState.swift`).
 ///
-/// Thread-safe: every public method takes the log's lock (`locked`, or `reading` where it
-/// changes nothing). Batch validation and fsync
+/// Thread-safe: public methods take the log's lock (`locked`, or `reading` where they change
+/// nothing), except the readers of the published state below and `maybeIncrementHighWatermark`. Batch validation and fsync
 /// of rolled segments happen outside it, so appends are not held up by them. The log's bounds,
 /// config and epoch history are also published at the end of every locked section
 /// (`Published`), and read from there: a caller asking for the log end offset or the high
@@ -82,10 +82,14 @@ public final class PartitionLog: @unchecked Sendable {
     var segmentList: [LogSegment] = []
     var _logStartOffset: Int64 = 0
     /// Kept in the published state only, so that a broker advancing it never waits for an
-    /// append in progress (see `maybeIncrementHighWatermark`). Set under `lock`.
-    var _highWatermark: Int64 {
-        get { publishedLock.withLock { published.highWatermark } }
-        set { publishedLock.withLock { published.highWatermark = newValue } }
+    /// append in progress (see `maybeIncrementHighWatermark`, which changes it without `lock`).
+    /// Read-only: every change is one `updateHighWatermark` step, since a read and a later
+    /// write could undo an advance made in between.
+    var _highWatermark: Int64 { publishedLock.withLock { published.highWatermark } }
+
+    /// Replaces the high watermark with `change(current)` atomically (see `_highWatermark`).
+    func updateHighWatermark(_ change: (Int64) -> Int64) {
+        publishedLock.withLock { published.highWatermark = change(published.highWatermark) }
     }
     var _recoveryPoint: Int64 = 0
     var unflushedRecords: Int64 = 0
@@ -112,8 +116,8 @@ public final class PartitionLog: @unchecked Sendable {
     var producerStateGeneration: UInt64 = 0
     /// Rolled segments are fsynced here, off the append path.
     let flusher: DispatchQueue
-    /// Called under the lock as an append starts writing (tests: a write that takes long, as a
-    /// slow disk's would). Set before the log is used.
+    /// Called under the lock as an append (a leader's or a follower's) starts writing (tests: a
+    /// write that takes long, as a slow disk's would). Set before the log is used.
     var beforeWrite: (@Sendable () -> Void)?
 
     var activeSegment: LogSegment { segmentList[segmentList.count - 1] }
@@ -356,10 +360,9 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
-    /// Index of the segment that would hold `offset`: the last one whose base offset ≤ offset.
-    /// What `read` returns, as `FileRecords`: a range of one segment's file, on a descriptor of
-    /// its own, for the network server to send without copying (sendfile); nil when `read`
-    /// would return no bytes. Only batch headers are read here. Throws as `read` does.
+    /// What `read` returns, as `FileRecords`: a range of one segment's file, for the network
+    /// server to send without copying (sendfile); nil when `read` would return no bytes. Only
+    /// batch headers are read here. Throws as `read` does.
     public func readFileRecords(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FileRecords? {
         try reading { () throws -> FileRecords? in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
@@ -381,6 +384,7 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
+    /// Index of the segment that would hold `offset`: the last one whose base offset ≤ offset.
     func segmentIndex(for offset: Int64) -> Int {
         var lo = 0, hi = segmentList.count
         while lo < hi {

@@ -85,6 +85,33 @@ import Testing
         #expect(sp.partition(topic: "t", partition: busy.partition)?.baseOffset == 0)
     }
 
+    @Test func metadataThatLeavesAFollowersRoleAloneDoesNotWaitForItsWrite() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let tp = TopicPartition("t", 0)
+        let leader = try s.cluster.leader(of: tp)
+        let follower = try #require([Int32(0), 1, 2].first { $0 != leader })
+        let log = try #require(s.cluster.lock.withLock { s.cluster.nodes[follower]?.replicas[tp]?.log })
+        let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        log.beforeWrite = {
+            writing.signal()
+            release.wait()
+        }
+        defer { release.signal() }
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a"]), acks: 1)), to: leader)
+        let cluster = s.cluster
+        Thread.detachNewThread { _ = cluster.replicationRound(only: [tp]) }
+        #expect(writing.wait(timeout: .now() + 10) == .success, "the follower never started writing")
+
+        // The follower is copying the record (holding its writer lock). A metadata change that
+        // leaves its role alone (another topic) is applied without waiting for that write.
+        let created = finishes(within: 10) { _ = try? cluster.createTopic("other", partitions: 1, replicationFactor: 3) }
+        #expect(created, "a metadata change waited for an unrelated follower write")
+        release.signal()
+        #expect(waitUntil(10) { s.cluster.replicaOffsets(tp)[follower]?.logEndOffset == 1 })
+    }
+
     @Test func aWriteForAnOldRoleDoesNotLandAfterTheRoleChanged() throws {
         let s = try ServedCluster(); defer { s.close() }
         try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)

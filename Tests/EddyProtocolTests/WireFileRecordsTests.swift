@@ -9,7 +9,8 @@ import Testing
     final class MemoryFile: RecordsFile {
         let contents: [UInt8]
         init(_ contents: [UInt8]) { self.contents = contents }
-        func duplicateDescriptor() throws -> Int32 { -1 }
+        var descriptor: Int32 { -1 }
+        func size() throws -> Int64 { Int64(contents.count) }
         func read(at position: Int64, count: Int) throws -> [UInt8] { Array(contents[Int(position) ..< Int(position) + count]) }
     }
 

@@ -10,8 +10,9 @@ import EddyStorage
 /// The request path: transport → `Cluster.deliver` (finds the running broker) → `handle` →
 /// the API's handler, one file per API in `Handlers/` (`Broker+Produce.swift`,
 /// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce, Fetch and ListOffsets
-/// hold the cluster lock only to check and update in-memory state, never while a log is written
-/// or read (see `Replica`); the other handlers run under it.
+/// hold the cluster lock only to check and update in-memory state, never while their log is
+/// written or read (see `Replica`); the other handlers run under it (DeleteRecords and config
+/// changes write to logs under it, and a role change waits for its partition's write).
 ///
 /// What the brokers share lives in `cluster`: the controller and the metadata log, the lock
 /// guarding roles, leader states, purgatories and coordinators, and the response callbacks

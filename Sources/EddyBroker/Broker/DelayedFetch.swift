@@ -8,7 +8,7 @@ import EddyProtocol
 /// high watermark of one of its partitions advances on its broker, or that partition's replica
 /// changes role or is removed; it is answered as soon as the read has `minBytes` or any partition has an error or
 /// a diverging epoch, and at the latest at `deadlineMs` with whatever is readable then. The
-/// re-reads happen outside the cluster lock (`Cluster.serveFetch`).
+/// re-reads happen outside the cluster lock (`Broker.serveFetch`).
 final class DelayedFetch: Sendable {
     let request: FetchRequest
     let deadlineMs: Int64

@@ -13,8 +13,10 @@ import Foundation
 ///   still what the handler checked under the cluster lock (`whileWriter`). A role change sets
 ///   `writer` (holding the cluster lock, then `writerLock`), so it waits for a write in progress
 ///   on this partition, and no write made for the old role lands after it. Appends to different
-///   partitions never wait for each other, and nothing waits on the cluster lock during one.
-/// - Reads take only the log's own lock.
+///   partitions never wait for each other; the cluster lock waits for one only while this
+///   partition's role changes (as Kafka's makeLeader/makeFollower wait for its appends).
+/// - Reads take only the log's own lock, and a log's bounds only its published state (see
+///   `PartitionLog`).
 /// Lock order: cluster lock, then `writerLock`, then the log's lock.
 final class Replica {
     let topicPartition: TopicPartition
@@ -56,13 +58,19 @@ final class Replica {
     private let writerLock = NSLock()
     /// Guarded by `writerLock`; changed only with the cluster lock held as well.
     private var writerState: Writer = .none
+    /// `writerState` as last set: guarded by the cluster lock, so that checking it needs no
+    /// `writerLock` (which a write in progress holds).
+    private var writerAsSet: Writer = .none
 
     /// The writes the current role allows. Caller holds the cluster lock.
-    var writer: Writer { writerLock.withLock { writerState } }
+    var writer: Writer { writerAsSet }
 
-    /// Changes what may write, after any write in progress has finished. Caller holds the
-    /// cluster lock.
+    /// Changes what may write, after any write in progress has finished. Unchanged, it waits
+    /// for nothing: metadata is applied to every replica on every change, and only those whose
+    /// role changed wait for their partition's write. Caller holds the cluster lock.
     func setWriter(_ writer: Writer) {
+        guard writer != writerAsSet else { return }
+        writerAsSet = writer
         writerLock.withLock { writerState = writer }
     }
 

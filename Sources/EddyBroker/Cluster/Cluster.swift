@@ -243,6 +243,7 @@ public final class Cluster: @unchecked Sendable {
         _ = try metadataLog.append(records)
         // A deleted partition's high watermark must not pass to a topic re-created under its name.
         knownHighWatermarks = knownHighWatermarks.filter { metadataLog.image.partition($0.key) != nil }
+        if !deleted.isEmpty { fetchWakeups = fetchWakeups.filter { metadataLog.image.partition($0.key) != nil } }
         try applyMetadata()
         if !deleted.isEmpty {
             // Nor may a group's committed offsets (Kafka's coordinator drops them too).

@@ -4,8 +4,8 @@
 /// everything else reads them (`bytes()`).
 ///
 /// The range holds whole batches, the first starting at `position`. The file is the storage
-/// layer's (`RecordsFile`), open on a descriptor of its own, so the segment may be rolled,
-/// deleted or closed meanwhile.
+/// layer's (`RecordsFile`), open on a descriptor of its own while it is referenced, so the
+/// segment may be rolled, deleted or closed meanwhile.
 public struct FileRecords: Sendable, Equatable {
     public let file: any RecordsFile
     /// Byte position of the first batch in the file.
@@ -32,9 +32,11 @@ public struct FileRecords: Sendable, Equatable {
 
 /// An open file that `FileRecords` point into (implemented by the storage layer).
 public protocol RecordsFile: AnyObject, Sendable {
-    /// A new descriptor on the file, which the caller closes (the network server hands it to
-    /// sendfile).
-    func duplicateDescriptor() throws -> Int32
+    /// The file's descriptor, open as long as this object lives (the network server hands it to
+    /// sendfile, keeping the object until the write is done). Only read and stat it.
+    var descriptor: Int32 { get }
+    /// The file's current size: less than a range's end when the file was truncated since.
+    func size() throws -> Int64
     /// `count` bytes from `position`.
     func read(at position: Int64, count: Int) throws -> [UInt8]
 }
