@@ -18,17 +18,16 @@ extension PartitionLog {
 
     /// The newest leader epoch that wrote to this log (or was assigned by
     /// `maybeAssignEpochStartOffset`), nil if none.
-    public var latestEpoch: Int32? { publishedState.epochCache.latestEpoch }
+    public var latestEpoch: Int32? { readPublished { $0.epochCache.latestEpoch } }
 
     /// The leader epoch history, oldest first.
-    public var leaderEpochEntries: [LeaderEpochEntry] { publishedState.epochCache.entries }
+    public var leaderEpochEntries: [LeaderEpochEntry] { readPublished(\.epochCache.entries) }
 
     /// OffsetForLeaderEpoch: the largest epoch ≤ `leaderEpoch` this replica knows and the offset
     /// at which it ended here (the log end offset for the latest epoch); (-1, -1) when unknown.
     /// See `LeaderEpochCache.endOffset(for:logEndOffset:)`.
     public func endOffset(forLeaderEpoch leaderEpoch: Int32) -> (epoch: Int32, endOffset: Int64) {
-        let state = publishedState
-        return state.epochCache.endOffset(for: leaderEpoch, logEndOffset: state.logEndOffset)
+        readPublished { $0.epochCache.endOffset(for: leaderEpoch, logEndOffset: $0.logEndOffset) }
     }
 
     /// Records that `leaderEpoch` starts at the current log end offset, as a replica does when

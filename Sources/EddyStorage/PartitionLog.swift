@@ -181,17 +181,19 @@ public final class PartitionLog: @unchecked Sendable {
     }
 
     /// The state as of the end of the last locked section (see `Published`).
-    var publishedState: Published { publishedLock.withLock { published } }
+    /// One field of it (without copying the rest: the config and epoch history are retained on
+    /// a copy, and the bounds are read on every request).
+    func readPublished<T>(_ field: (Published) -> T) -> T { publishedLock.withLock { field(published) } }
 
     // MARK: State
 
-    public var config: LogConfig { publishedState.config }
-    public var logStartOffset: Int64 { publishedState.logStartOffset }
-    public var logEndOffset: Int64 { publishedState.logEndOffset }
-    public var highWatermark: Int64 { publishedState.highWatermark }
+    public var config: LogConfig { readPublished(\.config) }
+    public var logStartOffset: Int64 { readPublished(\.logStartOffset) }
+    public var logEndOffset: Int64 { readPublished(\.logEndOffset) }
+    public var highWatermark: Int64 { readPublished(\.highWatermark) }
     /// The flushed offset: every record below it has been fsynced.
     public var recoveryPoint: Int64 { reading { _recoveryPoint } }
-    public var sizeInBytes: Int64 { publishedState.sizeInBytes }
+    public var sizeInBytes: Int64 { readPublished(\.sizeInBytes) }
     public var segmentCount: Int { reading { segmentList.count } }
 
     public var segments: [SegmentInfo] {
