@@ -85,6 +85,54 @@ import Testing
         #expect(sp.partition(topic: "t", partition: busy.partition)?.baseOffset == 0)
     }
 
+    @Test func aGroupCoordinatorWriteInProgressHoldsUpNeitherOtherPartitionsNorTheCluster() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let coordinator = try s.coordinator(of: "g")
+        s.pump()
+        let offsets = try #require(s.cluster.lock.withLock { () -> PartitionLog? in
+            guard let broker = s.cluster.nodes[coordinator] else { return nil }
+            return broker.replicas[TopicPartition(OffsetsTopic.name, broker.groups.partition(of: "g"))]?.log
+        })
+        let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        offsets.beforeWrite = {
+            writing.signal()
+            release.wait()
+        }
+        defer { release.signal() }
+        let cluster = s.cluster
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        let commit = SentRequest()
+        Thread.detachNewThread {
+            cluster.transport.send(.offsetCommit(OffsetCommitRequest(groupId: "g", topic: "t", partition: 0, offset: 7)), to: coordinator,
+                                   context: RequestContext(clientId: "committer")) { commit.set($0) }
+        }
+        #expect(writing.wait(timeout: .now() + 10) == .success, "the offset commit never started writing")
+
+        // While the coordinator's record is being written: a produce elsewhere, Metadata, and
+        // another group's heartbeat on the same coordinator are served.
+        let produced = SentRequest(), metadata = SentRequest(), heartbeat = SentRequest()
+        let served = finishes(within: 10) {
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["x"]), acks: 1)),
+                                   to: leader, context: RequestContext()) { produced.set($0) }
+            cluster.transport.send(.metadata(MetadataRequest(topics: ["t"])), to: coordinator, context: RequestContext()) { metadata.set($0) }
+            cluster.transport.send(.heartbeat(HeartbeatRequest(groupId: "other", generationId: 1, memberId: "m")), to: coordinator,
+                                   context: RequestContext()) { heartbeat.set($0) }
+        }
+        #expect(served, "requests waited for a group coordinator's write in progress")
+        #expect(produced.isAnswered && metadata.isAnswered && heartbeat.isAnswered)
+        #expect(!commit.isAnswered)
+
+        release.signal()
+        #expect(waitUntil(10) {
+            s.pump()
+            return commit.isAnswered
+        })
+        guard case let .offsetCommit(r)? = commit.response else { throw TestFailure("no OffsetCommit answer") }
+        #expect(r.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
+        #expect(try s.committed("g", TopicPartition("t", 0), at: coordinator)?.committedOffset == 7)
+    }
+
     @Test func metadataThatLeavesAFollowersRoleAloneDoesNotWaitForItsWrite() throws {
         let s = try ServedCluster(); defer { s.close() }
         try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)

@@ -37,6 +37,10 @@ final class Broker: RequestHandler, @unchecked Sendable {
     /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory). Guarded by the
     /// cluster lock.
     var fetchPurgatory: [DelayedFetch] = []
+    /// The group coordinator's writes waiting to be appended, oldest first, and whether a thread
+    /// is appending them (`queueGroupWrite`). Guarded by the cluster lock.
+    var groupWrites: [GroupWrite] = []
+    var drainingGroupWrites = false
 
     init(cluster: Cluster, id: Int32, incarnation: Int64, logManager: LogManager, groups: BrokerGroupCoordinator) {
         self.cluster = cluster

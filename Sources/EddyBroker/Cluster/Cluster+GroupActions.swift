@@ -12,7 +12,8 @@ extension Cluster {
     /// Carries out `actions` in order:
     /// - `scheduleTimer`: remembered in the coordinator's `timers` (`fireGroupTimers` runs them);
     /// - `appendRecord`: the records of each partition are appended as one batch to this broker's
-    ///   leader replica of `__consumer_offsets`, with acks=all (offsets.commit.required.acks -1);
+    ///   leader replica of `__consumer_offsets`, with acks=all (offsets.commit.required.acks -1),
+    ///   once the lock is released, in the order the coordinator wrote them (`Broker.queueGroupWrite`);
     /// - `joinResponse` / `syncResponse`: answered at once, unless a record for the same group's
     ///   partition was appended before it in `actions`; then only once the appends are committed
     ///   (the high watermark passed them), or with the write's error mapped as Kafka's
@@ -59,22 +60,20 @@ extension Cluster {
         }
         guard !appends.isEmpty else { return }
         let now = clock.nowMs()
-        var statuses: [DelayedProduce.PartitionStatus] = []
+        var planned: [Broker.PlannedAppend] = []
         for partition in order {
             var builder = RecordBatchBuilder()
             for record in appends[partition]! { builder.append(timestamp: now, key: record.key, value: record.value) }
-            statuses.append(node.appendForProduce(TopicPartition(OffsetsTopic.name, partition), records: builder.build().bytes, acks: -1))
+            planned.append(node.planAppend(TopicPartition(OffsetsTopic.name, partition), records: builder.build().bytes, acks: -1))
         }
         let waiting = held
-        let write = DelayedProduce(deadlineMs: now + options.offsetsCommitTimeoutMs, partitions: statuses,
-                                   topicOrder: [OffsetsTopic.name]) { response in
+        node.queueGroupWrite(Broker.GroupWrite(planned: planned, deadlineMs: now + options.offsetsCommitTimeoutMs) { response in
             var errors: [Int32: ErrorCode] = [:]
             if case let .produce(r) = response {
                 for t in r.responses { for p in t.partitionResponses { errors[p.index] = p.errorCode } }
             }
             for send in waiting { send(errors) }
-        }
-        if write.isComplete { write.queueResponse(into: &deferred) } else { node.producePurgatory.append(write) }
+        })
     }
 
     /// Runs the coordinators' due timers (`expireTimers`) on every running broker.

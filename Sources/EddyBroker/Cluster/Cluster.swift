@@ -82,8 +82,10 @@ public struct ClusterOptions: Sendable {
 /// replica's writer lock orders a partition's writes with its role changes (see `Replica`), and
 /// a log's bounds are read from its published state without waiting for its own lock (see
 /// `PartitionLog`). So appends and fetches on different partitions never wait for each other's
-/// disk I/O. Still under the cluster lock: metadata log appends (fsynced), the group
-/// coordinator's writes to `__consumer_offsets`, DeleteRecords, and log creation and deletion.
+/// disk I/O; the group coordinators' writes to `__consumer_offsets` are appended the same way,
+/// in order, once the lock is released (`Broker.queueGroupWrite`). Still under the cluster
+/// lock: metadata log appends (fsynced), a coordinator loading its partition, DeleteRecords,
+/// config changes, and log creation and deletion.
 /// Transport calls are made outside it, and response callbacks run after it is released.
 public final class Cluster: @unchecked Sendable {
     public let dataDirectory: String

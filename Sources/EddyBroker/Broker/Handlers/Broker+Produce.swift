@@ -50,10 +50,53 @@ extension Broker {
         }
     }
 
-    /// An append under the cluster lock, all three steps at once (the group coordinator's
-    /// writes to `__consumer_offsets`, which must be ordered with its state changes).
-    func appendForProduce(_ tp: TopicPartition, records: [UInt8], acks: Int16) -> DelayedProduce.PartitionStatus {
-        finishAppend(planAppend(tp, records: records, acks: acks).append(), acks: acks)
+    /// The group coordinator's writes to `__consumer_offsets` (see `Cluster.carryOut`), checked
+    /// under the cluster lock when the coordinator makes them.
+    struct GroupWrite {
+        var planned: [PlannedAppend]
+        var deadlineMs: Int64
+        /// Called with the produce response (once the high watermark passes every append, or an
+        /// error).
+        var respond: @Sendable (KafkaResponse) -> Void
+    }
+
+    /// Queues a group write, to be appended without the cluster lock once it is released, after
+    /// every group write queued before it: one thread drains the queue at a time, so records
+    /// reach each `__consumer_offsets` partition in the order the coordinator produced them.
+    /// Caller holds the lock.
+    func queueGroupWrite(_ write: GroupWrite) {
+        groupWrites.append(write)
+        guard !drainingGroupWrites else { return }
+        drainingGroupWrites = true
+        cluster.deferred.append { [self] in drainGroupWrites() }
+    }
+
+    /// Appends the queued group writes in order (steps 2 and 3 of a produce, see
+    /// `handleProduce`), then answers or parks each as an acks=all produce. Called without the
+    /// lock.
+    private func drainGroupWrites() {
+        while let write: GroupWrite = cluster.lock.withLock({
+            guard let next = groupWrites.first else {
+                drainingGroupWrites = false
+                return nil
+            }
+            return next
+        }) {
+            let appended = write.planned.map { $0.append() }
+            cluster.lock.withLock {
+                groupWrites.removeFirst()
+                let delayed = DelayedProduce(deadlineMs: write.deadlineMs, partitions: appended.map { finishAppend($0, acks: -1) },
+                                             topicOrder: [OffsetsTopic.name], respond: write.respond)
+                if delayed.isComplete {
+                    delayed.queueResponse(into: &cluster.deferred)
+                } else if !isRunning {
+                    delayed.complete(error: .notLeaderOrFollower, into: &cluster.deferred)
+                } else {
+                    producePurgatory.append(delayed)
+                }
+            }
+        }
+        cluster.flushDeferred()
     }
 
     /// One partition of a produce on its way through the three steps.
