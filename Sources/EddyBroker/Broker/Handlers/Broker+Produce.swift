@@ -38,15 +38,20 @@ extension Broker {
             for step in appended {
                 statuses.append(finishAppend(step, acks: request.acks))
             }
-            let delayed = DelayedProduce(deadlineMs: cluster.clock.nowMs() + Int64(max(0, request.timeoutMs)),
-                                         partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond)
-            if delayed.isComplete {
-                delayed.queueResponse(into: &cluster.deferred)
-            } else if !isRunning {
-                delayed.complete(error: .notLeaderOrFollower, into: &cluster.deferred)
-            } else {
-                producePurgatory.append(delayed)
-            }
+            answerOrPark(DelayedProduce(deadlineMs: cluster.clock.nowMs() + Int64(max(0, request.timeoutMs)),
+                                        partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond))
+        }
+    }
+
+    /// Step 3's end: the produce is answered now, or waits in the purgatory for the high
+    /// watermark (acks=all). Caller holds the lock.
+    private func answerOrPark(_ delayed: DelayedProduce) {
+        if delayed.isComplete {
+            delayed.queueResponse(into: &cluster.deferred)
+        } else if !isRunning {
+            delayed.complete(error: .notLeaderOrFollower, into: &cluster.deferred)
+        } else {
+            producePurgatory.append(delayed)
         }
     }
 
@@ -85,15 +90,8 @@ extension Broker {
             let appended = write.planned.map { $0.append() }
             cluster.lock.withLock {
                 groupWrites.removeFirst()
-                let delayed = DelayedProduce(deadlineMs: write.deadlineMs, partitions: appended.map { finishAppend($0, acks: -1) },
-                                             topicOrder: [OffsetsTopic.name], respond: write.respond)
-                if delayed.isComplete {
-                    delayed.queueResponse(into: &cluster.deferred)
-                } else if !isRunning {
-                    delayed.complete(error: .notLeaderOrFollower, into: &cluster.deferred)
-                } else {
-                    producePurgatory.append(delayed)
-                }
+                answerOrPark(DelayedProduce(deadlineMs: write.deadlineMs, partitions: appended.map { finishAppend($0, acks: -1) },
+                                            topicOrder: [OffsetsTopic.name], respond: write.respond))
             }
         }
         cluster.flushDeferred()
