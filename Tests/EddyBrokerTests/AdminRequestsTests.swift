@@ -163,3 +163,29 @@ import Testing
         #expect(try list(-7).errorCode == .invalidRequest)
     }
 }
+
+/// ListOffsets v9 (KIP-1005, the newest in Kafka 3.9) over the wire codec: the latest-tiered
+/// special (-5) is answered as Kafka answers it without tiered storage, offset -1.
+@Suite struct ListOffsetsV9Tests {
+    @Test func latestTieredOverTheWireInVersion9() throws {
+        let s = try ServedCluster(brokers: 1); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 1)
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: 1)), to: 0)
+        #expect(SupportedApis.supports(ApiKey.listOffsets.rawValue, 9))
+        for (timestamp, expected) in [(ListOffsetsRequest.latestTieredTimestamp, Int64(-1)), (ListOffsetsRequest.latestTimestamp, 2)] {
+            // A client's v9 frame, decoded and bridged as the server does, then answered in v9.
+            let frame = try Wire.encodeRequest(ListOffsetsRequest(topic: "t", partition: 0, timestamp: timestamp).wire(version: 9),
+                                               version: 9, correlationId: 5, clientId: "c")
+            let decoded = try Wire.decodeRequest(Array(frame.dropFirst(4)))
+            let body = try #require(decoded.body)
+            let request = try #require(KafkaRequest(wire: body, version: 9))
+            let response = try s.call(request, to: 0)
+            let bytes = try Wire.encodeResponse(response.wireMessage(version: 9), version: 9, correlationId: 5)
+            let answer = ListOffsetsResponse(wire: try Wire.decodeResponse(Wire.ListOffsetsResponse.self, Array(bytes.dropFirst(4)), version: 9).message,
+                                             version: 9)
+            let p = try #require(answer.partition(topic: "t", partition: 0))
+            #expect(p.errorCode == ErrorCode.none)
+            #expect(p.offset == expected, "timestamp \(timestamp)")
+        }
+    }
+}

@@ -10,7 +10,7 @@ public enum SupportedApis {
     public static let versions: [ApiKey: ClosedRange<Int16>] = [
         .produce: 3 ... 11,
         .fetch: 4 ... 12,
-        .listOffsets: 1 ... 8,
+        .listOffsets: 1 ... 9,
         .metadata: 0 ... 12,
         .offsetCommit: 0 ... 9,
         .offsetFetch: 0 ... 9,
