@@ -58,3 +58,42 @@ import Testing
         #expect(records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["x"])
     }
 }
+
+/// Fetch v13-17 (Kafka 3.9's newest), which name topics by id: the broker resolves them, and
+/// answers an unknown id with UNKNOWN_TOPIC_ID.
+@Suite struct FetchByTopicIdTests {
+    func wireFetch(_ s: ServedCluster, _ request: FetchRequest, version: Int16, to node: Int32) throws -> FetchResponse {
+        let frame = try Wire.encodeRequest(request.wire(version: version), version: version, correlationId: 9, clientId: "c")
+        let decoded = try Wire.decodeRequest(Array(frame.dropFirst(4)))
+        let body = try #require(decoded.body)
+        let served = try #require(KafkaRequest(wire: body, version: version))
+        let response = try s.call(served, to: node)
+        let bytes = try Wire.encodeResponse(response.wireMessage(version: version), version: version, correlationId: 9)
+        return FetchResponse(wire: try Wire.decodeResponse(Wire.FetchResponse.self, Array(bytes.dropFirst(4)), version: version).message,
+                             version: version)
+    }
+
+    @Test func topicsNamedByIdAreResolvedInEveryVersionFrom13() throws {
+        let s = try ServedCluster(brokers: 1); defer { s.close() }
+        let created = try s.cluster.createTopic("t", partitions: 1, replicationFactor: 1)
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: 1)), to: 0)
+        let id = created.topicId
+        let unknown = KafkaUuid(mostSignificantBits: 7, leastSignificantBits: 7)
+        for version in Int16(13) ... 17 {
+            #expect(SupportedApis.supports(ApiKey.fetch.rawValue, version))
+            let request = FetchRequest(replicaId: -1, maxWaitMs: 0, minBytes: 0, topics: [
+                .init(topic: "", topicId: id, partitions: [.init(partition: 0, fetchOffset: 0)]),
+                .init(topic: "", topicId: unknown, partitions: [.init(partition: 0, fetchOffset: 0)]),
+            ])
+            let response = try wireFetch(s, request, version: version, to: 0)
+            #expect(response.responses.map(\.topicId) == [id, unknown], "v\(version)")
+            let known = try #require(response.responses.first?.partitions.first)
+            #expect(known.errorCode == ErrorCode.none)
+            #expect(known.highWatermark == 2)
+            #expect(try MemoryRecords.records(in: known.records).map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["a", "b"])
+            #expect(response.responses.last?.partitions.first?.errorCode == .unknownTopicId, "v\(version)")
+        }
+        // eddy's own client names topics: it stays on v12.
+        #expect(SupportedApis.clientVersions[.fetch]?.upperBound == 12)
+    }
+}

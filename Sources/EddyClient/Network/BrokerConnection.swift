@@ -99,7 +99,7 @@ final class BrokerConnection: Sendable {
     /// Picks the version, assigns a correlation id and encodes. Caller holds the lock.
     private static func prepare(_ request: KafkaRequest, completion: @escaping Completion, versions: [ApiKey: ClosedRange<Int16>],
                                 clientId: String, state s: inout State) -> SendOutcome {
-        guard let channel = s.channel, let mine = SupportedApis.versions[request.apiKey],
+        guard let channel = s.channel, let mine = SupportedApis.clientVersions[request.apiKey],
               let theirs = versions[request.apiKey], mine.overlaps(theirs) else { return .unsupported }
         let version = min(mine.upperBound, theirs.upperBound)
         let correlationId = s.nextCorrelationId

@@ -4,12 +4,14 @@
 ///
 /// Lower bounds: Produce starts at v3, the first that carries RecordBatch v2 (eddy stores
 /// nothing older); ListOffsets at v1 (v0's list of old-style offsets is not served); Fetch at v4,
-/// the first that returns RecordBatch v2 with an isolation level. Upper bounds: Fetch stops at
-/// v12, the last that names topics (v13+ names them by topic id only).
+/// the first that returns RecordBatch v2 with an isolation level. Fetch v13+ names topics by id
+/// only (the broker resolves them; an unknown id is UNKNOWN_TOPIC_ID); v15 moves the follower's
+/// id into `ReplicaState`, v16 adds the leaders' endpoints (eddy sends none), v17 the replica's
+/// directory id (ignored). eddy's own client stays below v13 (`clientVersions`).
 public enum SupportedApis {
     public static let versions: [ApiKey: ClosedRange<Int16>] = [
         .produce: 3 ... 11,
-        .fetch: 4 ... 12,
+        .fetch: 4 ... 17,
         .listOffsets: 1 ... 9,
         .metadata: 0 ... 12,
         .offsetCommit: 0 ... 9,
@@ -37,6 +39,14 @@ public enum SupportedApis {
     ]
 
     /// Whether a request of `key` in `version` is served.
+    /// What eddy's client sends (to eddy or to any Kafka broker): the served versions, except
+    /// Fetch, which stops at v12: its consumer names topics, and v13+ would need their ids.
+    public static let clientVersions: [ApiKey: ClosedRange<Int16>] = {
+        var v = versions
+        v[.fetch] = 4 ... 12
+        return v
+    }()
+
     public static func supports(_ key: Int16, _ version: Int16) -> Bool {
         guard let api = ApiKey(rawValue: key), let range = versions[api] else { return false }
         return range.contains(version)

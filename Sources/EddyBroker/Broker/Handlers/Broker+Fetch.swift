@@ -8,6 +8,15 @@ extension Broker {
     /// Called without the cluster lock (see `readFetch`).
     func handleFetchRequest(_ request: FetchRequest, context: RequestContext,
                             respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        var request = request
+        if request.topics.contains(where: { $0.topic.isEmpty }) {
+            // Fetch v13+ names topics by id only: the names they stand for (unknown ids stay "",
+            // answered UNKNOWN_TOPIC_ID, see `planRead`).
+            let image = cluster.lock.withLock { cluster.metadataLog.image }
+            for i in request.topics.indices where request.topics[i].topic.isEmpty {
+                request.topics[i].topic = image.topic(id: request.topics[i].topicId)?.name ?? ""
+            }
+        }
         serveFetch(request, deadlineMs: nil, context: context, fileRecords: context.acceptsFileRecords && request.replicaId < 0,
                    respond: respond)
     }
@@ -152,7 +161,7 @@ extension Broker {
                     out.append(data)
                 }
             }
-            topics.append(.init(topic: topic.topic, partitions: out))
+            topics.append(.init(topic: topic.topic, topicId: topic.topicId, partitions: out))
         }
         if !positions.isEmpty {
             let now = cluster.clock.nowMs()
@@ -182,6 +191,10 @@ extension Broker {
 
     private func planRead(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, replicaEpoch: Int64) -> PlannedRead {
         var data = FetchResponse.PartitionData(partitionIndex: p.partition)
+        guard !tp.topic.isEmpty else {
+            data.errorCode = .unknownTopicId
+            return .answered(data, nil)
+        }
         let replica: Replica
         switch leaderReplica(tp) {
         case let .success(r): replica = r
