@@ -77,17 +77,14 @@ enum TopicsDescribe {
             for name in names {
                 guard let t = described[name] else { continue }
                 let tps = t.partitions.map { TopicPartition(name, $0.partition) }
+                let start = try await admin.listOffsets(tps, .earliest)
+                let end = try await admin.listOffsets(tps, .logEnd)
+                let hw = try await admin.listOffsets(tps, .latest)
                 var leaders: [TopicPartition: Int32] = [:]
                 for p in t.partitions { if let l = p.leader, l >= 0 { leaders[TopicPartition(name, p.partition)] = l } }
-                // All in flight at once (each broker answers its connection's requests in order).
-                async let startOffsets = admin.listOffsets(tps, .earliest)
-                async let endOffsets = admin.listOffsets(tps, .logEnd)
-                async let highWatermarks = admin.listOffsets(tps, .latest)
-                async let leaderSizes = admin.leaderReplicaSizes(leaders)
-                async let configs = admin.describeTopicConfigs(name)
-                let (start, end, hw, sizes) = try await (startOffsets, endOffsets, highWatermarks, leaderSizes)
+                let sizes = try await admin.leaderReplicaSizes(leaders)
                 var overrides: [String: String] = [:]
-                for c in try await configs where c.source == .topicConfig {
+                for c in try await admin.describeTopicConfigs(name) where c.source == .topicConfig {
                     if let v = c.value { overrides[c.name] = v }
                 }
                 let rows = t.partitions.map { p -> [String] in
