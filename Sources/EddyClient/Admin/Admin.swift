@@ -1,4 +1,5 @@
 import EddyProtocol
+import Synchronization
 
 /// Kafka's `Admin` client: topics, configurations, consumer groups and their offsets, partition
 /// offsets and record deletion, over the request layer (`KafkaClient`). Each call routes its
@@ -182,18 +183,23 @@ public final class Admin: Sendable {
                     if bestEffort { try failOrRecheck(tp, error) } else { note(tp, error) }
                 }
             }
-            let replies = await withTaskGroup(
-                of: ([TopicPartition], Result<[TopicPartition: PartitionOutcome<V>], ClientError>).self
-            ) { group in
+            // The children hand their replies over through a box rather than as the group's child
+            // results: a child result of this generic tuple type crashed the release build in the
+            // task group's copy of it (swift_retain on a bad pointer; debug builds were fine).
+            let box = LeaderReplies<V>()
+            await withTaskGroup(of: Void.self) { group in
                 for (leader, tps) in byLeader {
                     group.addTask {
-                        do throws(ClientError) { return (tps, .success(try await request(leader, tps))) } catch { return (tps, .failure(error)) }
+                        do throws(ClientError) {
+                            let outcomes = try await request(leader, tps)
+                            box.add(tps, .success(outcomes))
+                        } catch {
+                            box.add(tps, .failure(error))
+                        }
                     }
                 }
-                var all: [([TopicPartition], Result<[TopicPartition: PartitionOutcome<V>], ClientError>)] = []
-                for await a in group { all.append(a) }
-                return all
             }
+            let replies = box.all
             for (tps, reply) in replies {
                 switch reply {
                 case let .failure(error):
@@ -238,4 +244,15 @@ public final class Admin: Sendable {
         }
         return answers
     }
+}
+
+/// The replies of one round of `Admin.leaderRounds`, per leader, as its children deliver them.
+private final class LeaderReplies<V: Sendable>: Sendable {
+    private let replies = Mutex<[([TopicPartition], Result<[TopicPartition: Admin.PartitionOutcome<V>], ClientError>)]>([])
+
+    func add(_ partitions: [TopicPartition], _ reply: Result<[TopicPartition: Admin.PartitionOutcome<V>], ClientError>) {
+        replies.withLock { $0.append((partitions, reply)) }
+    }
+
+    var all: [([TopicPartition], Result<[TopicPartition: Admin.PartitionOutcome<V>], ClientError>)] { replies.withLock { $0 } }
 }
