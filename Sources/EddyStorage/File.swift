@@ -21,6 +21,14 @@ final class File: @unchecked Sendable {
         self.fd = fd
     }
 
+    /// A descriptor of its own on the file `descriptor` refers to (`dup`).
+    init(duplicating descriptor: Int32, path: String) throws {
+        self.path = path
+        let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard fd >= 0 else { throw StorageError.io(operation: "dup", path: path, errno: errno) }
+        self.fd = fd
+    }
+
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     var isOpen: Bool { fd >= 0 }
@@ -116,44 +124,23 @@ final class File: @unchecked Sendable {
 /// segment may close, roll or delete meanwhile: what `FileRecords` point into. One per segment
 /// (`LogSegment.openLogFile`); closed when the last reference goes.
 public final class SegmentFile: RecordsFile {
-    private let fd: Int32
-    let path: String
-
-    public var descriptor: Int32 { fd }
-
-    public func size() throws -> Int64 {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw StorageError.io(operation: "fstat", path: path, errno: errno) }
-        return Int64(st.st_size)
-    }
+    private let file: File
 
     init(duplicating descriptor: Int32, path: String) throws {
-        let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
-        guard fd >= 0 else { throw StorageError.io(operation: "dup", path: path, errno: errno) }
-        self.fd = fd
-        self.path = path
+        file = try File(duplicating: descriptor, path: path)
     }
 
-    deinit { Glibc.close(fd) }
+    public var descriptor: Int32 { file.fd }
+
+    public func size() throws -> Int64 { try file.size() }
 
     public func read(at position: Int64, count: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        try out.withUnsafeMutableBytes { b in
-            while done < count {
-                let n = pread(fd, b.baseAddress! + done, count - done, off_t(position) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw StorageError.io(operation: "read", path: path, errno: errno)
-                }
-                if n == 0 { break }
-                done += n
-            }
+        let bytes = try file.read(at: position, count: count)
+        guard bytes.count == count else {
+            throw StorageError.corruptBatch(path: file.path, position: position + Int64(bytes.count),
+                                            reason: "the file ends \(count - bytes.count) bytes short of the records read from it")
         }
-        guard done == count else {
-            throw StorageError.corruptBatch(path: path, position: position + Int64(done), reason: "the file ends \(count - done) bytes short of the records read from it")
-        }
-        return out
+        return bytes
     }
 }
 

@@ -185,6 +185,8 @@ import Testing
 /// lock, role changes must still order them. Every acknowledged record stays readable at its
 /// offset, and the replicas agree below the high watermark.
 @Suite struct ConcurrentAppendTests {
+    func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool { PartitionLockTests().waitUntil(seconds, condition) }
+
     final class Acked: @unchecked Sendable {
         private let lock = NSLock()
         private var records: [Int32: [Int64: String]] = [:]
@@ -198,16 +200,6 @@ import Testing
         var count: Int { lock.withLock { records.values.reduce(0) { $0 + $1.count } } }
         var all: [Int32: [Int64: String]] { lock.withLock { records } }
         var offsetsAckedTwice: [String] { lock.withLock { duplicated } }
-    }
-
-    /// Waits for `condition` until `seconds` pass.
-    func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            if Date() > deadline { return false }
-            Thread.sleep(forTimeInterval: 0.002)
-        }
-        return true
     }
 
     @Test func acknowledgedRecordsSurviveConcurrentAppendsAndRoleChanges() throws {
