@@ -34,6 +34,16 @@ final class LogSegment: @unchecked Sendable {
     let createdMs: Int64
     private var bytesSinceLastIndexEntry = 0
     private let indexIntervalBytes: Int
+    /// The last batches appended to this segment while it is active, oldest first, ending at
+    /// the end of the file: `locate` and `slice` find a batch among them without reading the
+    /// file, as most fetches ask for what was just appended (followers, caught-up consumers).
+    /// Invariant: the entries are exactly the last `recentBatches.count` batches of the file,
+    /// back to back, the last one ending at `size`. So only `append` (and recovery, which
+    /// `track`s every batch in file order) adds to it; every other change of the file or of the
+    /// segment's role empties it (`forgetRecentBatches`), and reads fall back to the index and
+    /// a scan. At most `2 × recentBatchLimit` entries.
+    private var recentBatches: [(position: Int64, header: RecordBatchHeader)] = []
+    static let recentBatchLimit = 32
 
     static func fileName(_ baseOffset: Int64, _ suffix: String) -> String {
         let digits = String(baseOffset)
@@ -74,6 +84,7 @@ final class LogSegment: @unchecked Sendable {
     /// of the tail. Used for segments below the recovery point. Returns false if an index is
     /// missing or insane, in which case the caller runs `recover` instead.
     func loadTrusted(config: LogConfig) throws -> Bool {
+        forgetRecentBatches()
         let logSize = size
         guard let oi = SparseIndex<OffsetIndexEntry>.load(path: offsetIndex.path, maxEntries: offsetIndex.maxEntries,
                                                          isValid: { Int64($0.position) < logSize }),
@@ -157,11 +168,29 @@ final class LogSegment: @unchecked Sendable {
         }
         bytesSinceLastIndexEntry += size
         nextOffset = h.nextOffset
+        if recentBatches.count == 2 * Self.recentBatchLimit { recentBatches.removeFirst(Self.recentBatchLimit) }
+        recentBatches.append((position, h))
+    }
+
+    private func forgetRecentBatches() { recentBatches.removeAll() }
+
+    /// The index in `recentBatches` of the first batch whose last offset is ≥ `offset`, when
+    /// the recent batches cover it (`offset` at or after the first one's base offset and below
+    /// the segment's end).
+    func recentBatchIndex(for offset: Int64) -> Int? {
+        guard let first = recentBatches.first, offset >= first.header.baseOffset, offset < nextOffset else { return nil }
+        var lo = 0, hi = recentBatches.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if recentBatches[mid].header.lastOffset < offset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < recentBatches.count ? lo : nil
     }
 
     /// Records the segment's largest timestamp as a final time index entry (on roll and close),
     /// so that retention can read it from the index after a restart.
     func onBecomeInactive() {
+        forgetRecentBatches()
         guard maxTimestamp >= 0 else { return }
         timeIndex.append(TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: Int32(offsetOfMaxTimestamp - baseOffset)))
     }
@@ -200,14 +229,22 @@ final class LogSegment: @unchecked Sendable {
         return pos < size ? pos : nil
     }
 
-    /// Position and header of the first batch whose last offset is ≥ `offset`, searching from
-    /// the index hint. Nil if the segment holds no such batch: `offset` is at or past its end
+    /// Position and header of the first batch whose last offset is ≥ `offset`: from the recent
+    /// batches when they cover it, else searching the file from the index hint. Nil if the segment holds no such batch: `offset` is at or past its end
     /// (which may lie past its last batch, after a truncation into an offset gap).
     ///
-    /// Bytes on the way that are not a whole batch (damaged after the segment was loaded, or not
-    /// checked when it was) throw `StorageError.corruptBatch` (CORRUPT_MESSAGE): below the
-    /// segment's end they must be batches, and they never read as the end of the data.
+    /// Bytes the scan meets on the way that are not a whole batch (damaged after the segment
+    /// was loaded, or not checked when it was) throw `StorageError.corruptBatch`
+    /// (CORRUPT_MESSAGE): below the segment's end they must be batches, and they never read as
+    /// the end of the data.
     func locate(offset: Int64) throws -> (position: Int64, header: RecordBatchHeader)? {
+        guard offset < nextOffset else { return nil }
+        if let i = recentBatchIndex(for: offset) { return recentBatches[i] }
+        return try locateByScan(offset: offset)
+    }
+
+    /// `locate` from the offset index's hint, reading batch headers from the file.
+    func locateByScan(offset: Int64) throws -> (position: Int64, header: RecordBatchHeader)? {
         guard offset < nextOffset else { return nil }
         let target = offset - baseOffset
         let hint = offsetIndex.lastIndex(where: { Int64($0.relativeOffset) <= target }).map { offsetIndex.entries[$0] }
@@ -225,8 +262,22 @@ final class LogSegment: @unchecked Sendable {
 
     /// Whole batches starting with the one that holds `offset`: at least one batch (even if it
     /// exceeds maxBytes), then more while they fit in maxBytes and start below `maxOffset`.
+    ///
+    /// From the recent batches, the header read back must be the one appended there; bytes
+    /// damaged since (behind the log's back) are read again through the scan, which reports them.
     func read(offset: Int64, maxBytes: Int, maxOffset: Int64) throws -> [UInt8] {
-        guard let (start, first) = try locate(offset: offset), first.baseOffset < maxOffset else { return [] }
+        if let i = recentBatchIndex(for: offset) {
+            let (start, first) = recentBatches[i]
+            guard first.baseOffset < maxOffset else { return [] }
+            let bytes = try readBatches(from: start, first: first, maxBytes: maxBytes, maxOffset: maxOffset)
+            if bytes.withUnsafeBytes({ (try? RecordBatchHeader(parsing: $0, at: 0)) == first }) { return bytes }
+        }
+        guard let (start, first) = try locateByScan(offset: offset), first.baseOffset < maxOffset else { return [] }
+        return try readBatches(from: start, first: first, maxBytes: maxBytes, maxOffset: maxOffset)
+    }
+
+    /// The batches from `start`, where `first` is, as `read` returns them.
+    private func readBatches(from start: Int64, first: RecordBatchHeader, maxBytes: Int, maxOffset: Int64) throws -> [UInt8] {
         let want = Int(min(size - start, Int64(max(maxBytes, first.totalSize))))
         var bytes = try log.read(at: start, count: want)
         // Trim to whole batches below maxOffset. A damaged length ends the result early: the
@@ -245,10 +296,34 @@ final class LogSegment: @unchecked Sendable {
     }
 
     /// The batches `read` returns, as a range of the log file: where they start, how many bytes
-    /// they take, and the offset after the last one; nil when there are none. Only the batch
-    /// headers are read (`scanBatches`), not the records.
+    /// they take, and the offset after the last one; nil when there are none. Only batch
+    /// headers are read, not the records: the first one's when the recent batches cover
+    /// `offset`, otherwise those `scanBatches` meets.
     func slice(offset: Int64, maxBytes: Int, maxOffset: Int64) throws -> (position: Int64, count: Int, nextOffset: Int64)? {
-        guard let (start, first) = try locate(offset: offset), first.baseOffset < maxOffset else { return nil }
+        guard offset < nextOffset else { return nil }
+        guard let i = recentBatchIndex(for: offset) else { return try sliceByScan(offset: offset, maxBytes: maxBytes, maxOffset: maxOffset) }
+        // The walk of `sliceByScan` over the recent batches, which run to the end of the file,
+        // once the file shows the first one's header where it was appended (as in `read`).
+        let (start, first) = recentBatches[i]
+        guard first.baseOffset < maxOffset else { return nil }
+        let header = try log.read(at: start, count: RecordBatchHeader.size)
+        guard header.withUnsafeBytes({ (try? RecordBatchHeader(parsing: $0, at: 0)) == first }) else {
+            return try sliceByScan(offset: offset, maxBytes: maxBytes, maxOffset: maxOffset)
+        }
+        let limit = Int64(max(maxBytes, first.totalSize))
+        var end = start
+        var next = first.baseOffset
+        for (pos, h) in recentBatches[i...] {
+            guard h.baseOffset < maxOffset, pos + Int64(h.totalSize) - start <= limit else { break }
+            end = pos + Int64(h.totalSize)
+            next = h.nextOffset
+        }
+        return (start, Int(end - start), next)
+    }
+
+    /// `slice` from the offset index's hint, reading batch headers from the file.
+    func sliceByScan(offset: Int64, maxBytes: Int, maxOffset: Int64) throws -> (position: Int64, count: Int, nextOffset: Int64)? {
+        guard let (start, first) = try locateByScan(offset: offset), first.baseOffset < maxOffset else { return nil }
         let limit = Int64(max(maxBytes, first.totalSize))
         var end = start
         var next = first.baseOffset
@@ -285,6 +360,7 @@ final class LogSegment: @unchecked Sendable {
     ///
     /// `onBatch` sees the header of every batch kept, in order.
     func recover(contiguous: Bool, onBatch: (RecordBatchHeader) -> Void = { _ in }) throws -> Int64 {
+        forgetRecentBatches()
         offsetIndex.removeAll()
         timeIndex.removeAll()
         maxTimestamp = -1
@@ -407,6 +483,7 @@ final class LogSegment: @unchecked Sendable {
     private func truncateFile(to end: Int64) throws -> Int64 {
         let truncated = size - end
         if truncated > 0 {
+            forgetRecentBatches()
             try log.truncate(to: end)
             size = end
         }
@@ -422,6 +499,7 @@ final class LogSegment: @unchecked Sendable {
             return try truncateAll()
         }
         let removed = size - pos
+        forgetRecentBatches()
         try log.truncate(to: pos)
         size = pos
         offsetIndex.truncate(keepWhile: { Int64($0.position) < pos })
@@ -441,6 +519,7 @@ final class LogSegment: @unchecked Sendable {
     }
 
     private func truncateAll() throws -> Int64 {
+        forgetRecentBatches()
         let removed = size
         try log.truncate(to: 0)
         size = 0

@@ -97,3 +97,93 @@ import Testing
         #expect(SupportedApis.clientVersions[.fetch]?.upperBound == 12)
     }
 }
+
+/// `Transport.sendIfNonBlocking` (a network event loop's first try): a caught-up consumer's
+/// Fetch parks at once without reading a log; anything else is left for `send`.
+@Suite struct NonBlockingFetchTests {
+    func offer(_ s: ServedCluster, _ request: FetchRequest, to node: Int32) -> (taken: Bool, sent: SentRequest) {
+        let sent = SentRequest()
+        let taken = s.cluster.transport.sendIfNonBlocking(.fetch(request), to: node, context: RequestContext(clientId: "c", acceptsFileRecords: true)) {
+            sent.set($0)
+        }
+        return (taken, sent)
+    }
+
+    func waiting(_ offset: Int64, epoch: Int32 = -1) -> FetchRequest {
+        FetchRequest(topic: "t", partition: 0, fetchOffset: offset, currentLeaderEpoch: epoch, maxWaitMs: 500, minBytes: 1)
+    }
+
+    @Test func aCaughtUpConsumerFetchParksAndIsAnsweredByTheNextAppend() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let tp = TopicPartition("t", 0)
+        let leader = try s.cluster.leader(of: tp)
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader)
+        s.pump()
+        // At the high watermark: taken, and waiting.
+        let (taken, parked) = offer(s, waiting(2), to: leader)
+        #expect(taken)
+        #expect(!parked.isAnswered)
+        // It shows as the consumer's position, as a fetch sent the usual way does.
+        #expect(s.cluster.lock.withLock { s.cluster.consumerFetches[tp]?.values.map(\.offset) } == [2])
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["c"]), acks: -1)), to: leader)
+        s.pump()
+        let answer = try #require(parked.response.flatMap { r -> FetchResponse.PartitionData? in
+            guard case let .fetch(f) = r else { return nil }
+            return f.partition(topic: "t", partition: 0)
+        })
+        let file = try #require(answer.recordsFile)
+        #expect(try MemoryRecords.records(in: file.bytes()).map(\.offset) == [2])
+    }
+
+    @Test func fetchesWithSomethingToReadOrToReportAreLeftForSend() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        let follower = try #require(s.cluster.runningBrokers.first { $0 != leader })
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader)
+        s.pump()
+        var cases: [(String, FetchRequest, Int32)] = [
+            ("records to read", waiting(0), leader),
+            ("not the leader", waiting(2), follower),
+            ("a fenced epoch", waiting(2, epoch: 99), leader),
+            ("past the end", waiting(7), leader),
+            ("unknown topic", FetchRequest(topic: "nope", partition: 0, fetchOffset: 0, maxWaitMs: 500, minBytes: 1), leader),
+        ]
+        var noWait = waiting(2)
+        noWait.maxWaitMs = 0
+        cases.append(("no wait", noWait, leader))
+        var replica = waiting(2)
+        replica.replicaId = follower
+        cases.append(("a follower", replica, leader))
+        for (what, request, node) in cases {
+            let (taken, sent) = offer(s, request, to: node)
+            #expect(!taken, "\(what)")
+            #expect(!sent.isAnswered, "\(what)")
+        }
+        #expect(!s.cluster.transport.sendIfNonBlocking(.metadata(MetadataRequest(topics: nil)), to: leader, context: RequestContext()) { _ in })
+    }
+
+    @Test func aBusyClusterLockIsNotWaitedFor() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        // Held by another thread (as while the metadata log is fsynced): the event loop's try
+        // returns at once instead of waiting.
+        let held = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            s.cluster.lock.withLock {
+                held.signal()
+                release.wait()
+            }
+            done.signal()
+        }
+        held.wait()
+        let (taken, sent) = offer(s, waiting(0), to: leader)
+        release.signal()
+        done.wait()
+        #expect(!taken)
+        #expect(!sent.isAnswered)
+        #expect(offer(s, waiting(0), to: leader).taken)
+    }
+}

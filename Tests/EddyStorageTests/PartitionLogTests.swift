@@ -202,11 +202,27 @@ import Testing
     /// corruption (CORRUPT_MESSAGE) instead of returning nothing as if the log ended there.
     /// Damaged magic: the batch's length still frames it, so a read from before it returns it and
     /// the client's check finds it. Damaged length: a read from before it stops before it.
+    /// `fresh`: the log was reopened before the damage, so reads find batches by scanning from
+    /// the index; otherwise the segment still knows its recent batches (`LogSegment`), which a
+    /// read of a later batch does not scan past, while a read of the damaged one still fails.
     @Test(arguments: ["4096", "10"], ["magic", "length"])
     func damagedBatchBelowTheEndIsReportedNotSkipped(indexInterval: String, field: String) throws {
+        for fresh in [true, false] {
+            try damagedBatchBelowTheEnd(indexInterval: indexInterval, field: field, fresh: fresh)
+        }
+    }
+
+    func damagedBatchBelowTheEnd(indexInterval: String, field: String, fresh: Bool) throws {
         let dir = TempDir(); defer { dir.cleanup() }
-        let log = try openLog(dir, config: config(["index.interval.bytes": indexInterval]))
+        var log = try openLog(dir, config: config(["index.interval.bytes": indexInterval]))
         for i in 0 ..< 10 { try log.append(makeBatch(first: i * 3, count: 3)) }
+        if fresh {
+            try log.close()
+            log = try openLog(dir, config: config(["index.interval.bytes": indexInterval]), recoveryPoint: 30, clean: true)
+            #expect(log.activeSegment.recentBatchIndex(for: 15) == nil)
+        } else {
+            #expect(log.activeSegment.recentBatchIndex(for: 15) != nil)
+        }
         log.maybeIncrementHighWatermark(30)
         let sizes = (0 ..< 10).map { makeBatch(first: $0 * 3, count: 3).count }
         let victim = sizes[0 ..< 5].reduce(0, +) // batch 5: offsets 15...17
@@ -216,19 +232,25 @@ import Testing
         } else {
             try Self.overwrite(path, at: victim + 8, with: [0x7F, 0xFF, 0xFF, 0xFF])
         }
-        // Every read whose scan reaches the damaged batch fails. Without index entries that is
-        // every read from offset 15 on; with them, a read starting past it does not meet it.
-        for offset: Int64 in indexInterval == "4096" ? [15, 16, 17, 21, 29] : [15, 16, 17] {
+        // Every read whose scan reaches the damaged batch fails, and so does every read of the
+        // damaged batch itself. Without index entries the scan starts at 0, so that is every read
+        // from offset 15 on; with them, or from the recent batches, a read starting past it does
+        // not meet it. Zero-copy reads (the file range for sendfile) fail alike.
+        let failing: [Int64] = indexInterval == "4096" && fresh ? [15, 16, 17, 21, 29] : [15, 16, 17]
+        for offset in failing {
             do {
                 let data = try log.read(from: offset, maxBytes: 1 << 16, upTo: log.highWatermark)
-                Issue.record("read from \(offset) returned \(data.bytes.count) bytes instead of failing")
+                Issue.record("read from \(offset) returned \(data.bytes.count) bytes instead of failing (fresh: \(fresh))")
             } catch let e as StorageError {
                 guard case let .corruptBatch(p, position, _) = e else { Issue.record("read from \(offset): \(e)"); continue }
                 #expect(e.errorCode == .corruptMessage)
                 #expect(p == path && position == Int64(victim), "\(e)")
             }
+            #expect(throws: StorageError.self, "fresh: \(fresh)") {
+                try log.readFileRecords(from: offset, maxBytes: 1 << 16, upTo: log.highWatermark)
+            }
         }
-        if indexInterval == "10" {
+        if failing.count == 3 {
             #expect(try MemoryRecords.records(in: log.read(from: 21, maxBytes: 1 << 16).bytes).map(\.offset) == Array(21 ..< 30))
         }
         // The batches before the damage read back; the end of the log is not damage.

@@ -27,6 +27,8 @@ import Testing
         ["bench", "append", "--records", "10", "--batch", "3"],
         ["bench", "produce", "--replication-factor", "4"],
         ["bench", "produce", "--acks", "2"],
+        ["bench", "requests", "--requests", "0"],
+        ["bench", "requests", "--replication-factor", "4"],
         ["cluster", "init", "--brokers", "0"],
         ["cluster", "init", "--brokers", "65"],
         ["cluster", "nosuch"],

@@ -118,7 +118,7 @@ extension Cluster {
     /// times out by the cluster's clock) on the calling thread.
     public func call(_ request: KafkaRequest, to node: Int32) throws(TransportError) -> KafkaResponse {
         let box = ResponseBox()
-        transport.send(request, to: node, context: RequestContext(clientId: "eddy-cli")) { box.set($0) }
+        send(request, to: node, context: RequestContext(clientId: "eddy-cli")) { box.set($0) }
         while true {
             if let r = box.get() { return try r.get() }
             if lock.withLock({ driverWakeup != nil }) {

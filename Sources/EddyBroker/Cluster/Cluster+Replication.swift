@@ -56,17 +56,31 @@ extension Cluster {
             return (out, skipped)
         }
         for (from, to, incarnation, request) in requests {
-            transport.send(.fetch(request), to: to, context: RequestContext(clientId: "broker-\(from)-fetcher")) { [weak self] result in
-                guard let self else { return }
-                if case let .success(.fetch(response)) = result {
-                    self.applyFetchResponse(response, to: request, follower: from, incarnation: incarnation, leader: to)
+            let context = RequestContext(clientId: "broker-\(from)-fetcher")
+            if sendsOnCallingThread {
+                // Answered before `send` returns: the cluster is alive throughout.
+                send(.fetch(request), to: to, context: context) { [self] result in
+                    applyFetchAnswer(result, to: request, follower: from, incarnation: incarnation, leader: to)
                 }
-                // Only now may this follower fetch from this leader again: a fetch sent while the
-                // answer to the last one was being written would ask for the same records.
-                _ = self.lock.withLock { self.fetchesInFlight.remove(FetcherKey(follower: from, incarnation: incarnation, leader: to)) }
+            } else {
+                // Held by another transport until it delivers, which may be after the cluster is gone.
+                send(.fetch(request), to: to, context: context) { [weak self] result in
+                    self?.applyFetchAnswer(result, to: request, follower: from, incarnation: incarnation, leader: to)
+                }
             }
         }
         return (requests.count, skipped)
+    }
+
+    /// Applies the answer to a follower's fetch, then lets the follower fetch from that leader
+    /// again: a fetch sent while the answer to the last one was being written would ask for the
+    /// same records.
+    private func applyFetchAnswer(_ result: Result<KafkaResponse, TransportError>, to request: FetchRequest, follower: Int32,
+                                  incarnation: Int64, leader: Int32) {
+        if case let .success(.fetch(response)) = result {
+            applyFetchResponse(response, to: request, follower: follower, incarnation: incarnation, leader: leader)
+        }
+        _ = lock.withLock { fetchesInFlight.remove(FetcherKey(follower: follower, incarnation: incarnation, leader: leader)) }
     }
 
     /// The follower side of a Fetch response. Responses for an older role are ignored.
@@ -272,7 +286,7 @@ public final class ClusterDriver: @unchecked Sendable {
         cluster.lock.withLock {
             cluster.driverWakeup = { [weak self] in self?.wakeup() }
             cluster.driverDeadline = { [weak self] in self?.noteDeadline($0) }
-            cluster.replicateOnAppend = replicateOnAppend && cluster.transport.deliversOnCallingThread
+            cluster.replicateOnAppend = replicateOnAppend && cluster.sendsOnCallingThread
         }
         let t = Thread { [self] in run() }
         t.name = "eddy-cluster-driver"

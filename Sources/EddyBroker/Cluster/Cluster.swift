@@ -91,7 +91,12 @@ public final class Cluster: @unchecked Sendable {
     public let dataDirectory: String
     public let clusterId: String
     public let options: ClusterOptions
-    public let transport: any Transport
+    /// How clients in this process reach the brokers: the transport the cluster was given (a
+    /// simulated one), or a new `InProcessTransport` for each caller (see there).
+    public var transport: any Transport { givenTransport ?? InProcessTransport(cluster: self) }
+    /// The transport the brokers reach each other through when it is not in-process delivery
+    /// (`send`).
+    let givenTransport: (any Transport)?
     let clock: any Clock
     let logger: Logger
     let lock = NSLock()
@@ -159,8 +164,7 @@ public final class Cluster: @unchecked Sendable {
         self.clock = clock
         self.logger = logger
         seededRandom = options.randomSeed.map { SplitMix64(seed: $0) }
-        let inProcess = InProcessTransport()
-        self.transport = transport ?? inProcess
+        givenTransport = transport
         lastPreferredLeaderCheckMs = clock.nowMs()
         try Disk.makeDirectories(dataDirectory)
         if let meta = try MetaProperties.read(directory: dataDirectory) {
@@ -183,7 +187,6 @@ public final class Cluster: @unchecked Sendable {
                                       settings: options.metadata, clock: clock, logger: logger)
         controller = Controller(brokerIds: [], defaultPartitions: options.defaultPartitions,
                                 defaultReplicationFactor: options.defaultReplicationFactor)
-        inProcess.cluster = self
         do throws(BrokerError) {
             try lock.withLock { () throws(BrokerError) in
                 if metadataLog.image.brokers.isEmpty {

@@ -14,10 +14,25 @@ public protocol Transport: Sendable {
     /// followers may copy appends on the appending thread; a transport that does not say so is
     /// taken to deliver elsewhere.
     var deliversOnCallingThread: Bool { get }
+
+    /// Hands `request` to the broker only if the broker can take it on the calling thread
+    /// without blocking: no disk I/O, and no waiting for a lock that a thread doing disk I/O may
+    /// hold. Returns false, without calling `completion`, otherwise; then `send` it as usual.
+    /// For a network server's event loop, which must never block: it tries the requests that
+    /// usually only wait (a caught-up consumer's Fetch, which parks until records arrive) here,
+    /// and sends the rest from a work queue. When it returns true, `completion` is called
+    /// exactly once, as for `send` (usually later, from another thread).
+    func sendIfNonBlocking(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+                           completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) -> Bool
 }
 
 extension Transport {
     public var deliversOnCallingThread: Bool { false }
+
+    public func sendIfNonBlocking(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+                                  completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) -> Bool {
+        false
+    }
 
     /// `send` as an async call. Cancelling the calling task does not abandon the request: it
     /// returns when the transport completes it (which the contract guarantees).

@@ -21,6 +21,35 @@ extension Broker {
                    respond: respond)
     }
 
+    /// Parks a consumer's Fetch (maxWaitMs > 0) that would only wait: every partition it names
+    /// is led here in the epoch it expects, and its fetch offset is the high watermark, so there
+    /// is nothing to read. No log is touched: the check uses the published high watermarks. It
+    /// waits in the purgatory as `serveFetch` would have parked it after an empty read, and a
+    /// high watermark that advances after the check wakes it there (that wake-up takes the
+    /// cluster lock, held here). Returns false, doing nothing, for any other fetch; it then goes
+    /// the usual way. Caller holds the lock.
+    func parkIfNothingToRead(_ request: FetchRequest, context: RequestContext,
+                             respond: @escaping @Sendable (KafkaResponse) -> Void) -> Bool {
+        guard request.replicaId < 0, request.maxWaitMs > 0, request.minBytes > 0, !request.topics.isEmpty, isRunning else { return false }
+        var request = request
+        for i in request.topics.indices where request.topics[i].topic.isEmpty {
+            // Fetch v13+ names topics by id (see `handleFetchRequest`).
+            guard let name = cluster.metadataLog.image.topic(id: request.topics[i].topicId)?.name else { return false }
+            request.topics[i].topic = name
+        }
+        for topic in request.topics {
+            for p in topic.partitions {
+                guard case let .read(replica, _) = planRead(TopicPartition(topic.topic, p.partition), p, replicaId: -1, replicaEpoch: -1),
+                      p.fetchOffset == replica.log.highWatermark else { return false }
+            }
+        }
+        cluster.recordConsumerFetch(request, context: context)
+        let deadline = cluster.clock.nowMs() + Int64(request.maxWaitMs)
+        fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, fileRecords: context.acceptsFileRecords, respond: respond))
+        cluster.driverDeadline?(deadline)
+        return true
+    }
+
     /// Reads `request` and answers it, or parks it in the purgatory when it may wait longer
     /// (until `deadlineMs`, or maxWaitMs from now for a new request). A partition that changed
     /// while it was read (its `fetchWakeups` mark moved) is read again rather than parked, so
