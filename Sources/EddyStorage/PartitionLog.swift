@@ -119,6 +119,9 @@ public final class PartitionLog: @unchecked Sendable {
     /// Called under the lock as an append (a leader's or a follower's) starts writing (tests: a
     /// write that takes long, as a slow disk's would). Set before the log is used.
     var beforeWrite: (@Sendable () -> Void)?
+    /// Called as `read` starts, before it takes the log's lock (tests: a read that takes long,
+    /// as a cold disk's would). Set before the log is used.
+    var beforeRead: (@Sendable () -> Void)?
 
     var activeSegment: LogSegment { segmentList[segmentList.count - 1] }
 
@@ -340,7 +343,8 @@ public final class PartitionLog: @unchecked Sendable {
     /// bytes where a batch below the end must start are not one: a read never ends silently
     /// before the data it was asked for. A fetch at or past `upTo` is the end, not damage.
     public func read(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws -> FetchData {
-        try reading {
+        beforeRead?()
+        return try reading {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             let leo = activeSegment.nextOffset
             guard offset >= _logStartOffset, offset <= leo else {

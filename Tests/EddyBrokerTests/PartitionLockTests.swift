@@ -1,5 +1,6 @@
 import EddyProtocol
 import Foundation
+import Synchronization
 import Testing
 @testable import EddyBroker
 @testable import EddyStorage
@@ -131,6 +132,66 @@ import Testing
         guard case let .offsetCommit(r)? = commit.response else { throw TestFailure("no OffsetCommit answer") }
         #expect(r.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
         #expect(try s.committed("g", TopicPartition("t", 0), at: coordinator)?.committedOffset == 7)
+    }
+
+    @Test func aNewCoordinatorReadsItsPartitionWithoutTheClusterLock() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let old = try s.coordinator(of: "g")
+        _ = try s.call(.offsetCommit(OffsetCommitRequest(groupId: "g", topic: "t", partition: 0, offset: 7)), to: old)
+        s.pump()
+        let tp = try #require(s.cluster.lock.withLock { s.cluster.nodes[old].map { TopicPartition(OffsetsTopic.name, $0.groups.partition(of: "g")) } })
+        // Every other replica of the group's partition: whichever becomes its leader reads it.
+        let logs = s.cluster.lock.withLock { s.cluster.nodes.values.filter { $0.id != old }.compactMap { $0.replicas[tp]?.log } }
+        #expect(logs.count == 2)
+        let reading = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let blocked = Mutex(false)
+        for log in logs {
+            log.beforeRead = {
+                // Only the first read (the load) waits; the followers' fetches pass.
+                guard blocked.withLock({ b in defer { b = true }; return !b }) else { return }
+                reading.signal()
+                release.wait()
+            }
+        }
+        defer { release.signal() }
+        let cluster = s.cluster
+        Thread.detachNewThread { try? cluster.stopBroker(old) }
+        #expect(reading.wait(timeout: .now() + 10) == .success, "no new coordinator started reading the partition")
+
+        // While it reads: Metadata, a produce and the timers are served, and the group answers
+        // COORDINATOR_LOAD_IN_PROGRESS (clients retry), not stale offsets. (On a thread of its
+        // own: a read under the cluster lock would hold this one up for good.)
+        let metadata = SentRequest(), produced = SentRequest(), fetched = SentRequest()
+        let state = Mutex<(leader: Int32, new: Int32, load: BrokerGroupCoordinator.LoadState?)?>(nil)
+        let served = PartitionLockTests().finishes(within: 10) {
+            let (leader, new, load) = cluster.lock.withLock { () -> (Int32, Int32, BrokerGroupCoordinator.LoadState?) in
+                let new = cluster.metadataLog.image.partition(tp)?.leader ?? -1
+                return (cluster.metadataLog.image.partition(TopicPartition("t", 0))?.leader ?? -1, new, cluster.nodes[new]?.groups.partitions[tp.partition])
+            }
+            state.withLock { $0 = (leader, new, load) }
+            cluster.transport.send(.metadata(MetadataRequest(topics: ["t"])), to: new, context: RequestContext()) { metadata.set($0) }
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["x"]), acks: 1)),
+                                   to: leader, context: RequestContext()) { produced.set($0) }
+            cluster.transport.send(.offsetFetch(OffsetFetchRequest(groupId: "g", topic: "t", partition: 0)), to: new,
+                                   context: RequestContext()) { fetched.set($0) }
+            cluster.tick()
+        }
+        if !served { release.signal() }
+        #expect(served, "requests waited for a coordinator reading its partition")
+        let seen = try #require(state.withLock { $0 })
+        let new = seen.new
+        #expect(seen.load == .reading(lastError: nil))
+        #expect(metadata.isAnswered && produced.isAnswered)
+        guard case let .offsetFetch(during)? = fetched.response else { throw TestFailure("no OffsetFetch answer") }
+        #expect(during.errorCode == .coordinatorLoadInProgress)
+
+        // The read finishes: the group's offsets are served from what it read.
+        release.signal()
+        #expect(PartitionLockTests().waitUntil(10) {
+            s.cluster.lock.withLock { s.cluster.nodes[new]?.groups.partitions[tp.partition] } == .loaded
+        })
+        #expect(try s.committed("g", TopicPartition("t", 0), at: new)?.committedOffset == 7)
     }
 
     @Test func metadataThatLeavesAFollowersRoleAloneDoesNotWaitForItsWrite() throws {

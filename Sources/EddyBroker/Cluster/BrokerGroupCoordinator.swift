@@ -18,6 +18,9 @@ final class BrokerGroupCoordinator {
         /// Leadership taken; the groups are not read from the log yet (or reading failed with
         /// `lastError`, and `tick()` retries).
         case loading(lastError: String?)
+        /// A thread is reading the partition's log, without the cluster lock
+        /// (`Cluster.loadCoordinatorPartitions`); no other read starts meanwhile.
+        case reading(lastError: String?)
         case loaded
     }
 

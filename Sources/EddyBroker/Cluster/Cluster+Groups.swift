@@ -24,7 +24,7 @@ extension Cluster {
         guard metadataLog.image.topic(named: OffsetsTopic.name) != nil else { return .notCoordinator }
         switch node.groups.partitions[node.groups.partition(of: groupId)] {
         case .loaded: return nil
-        case .loading: return .coordinatorLoadInProgress
+        case .loading, .reading: return .coordinatorLoadInProgress
         case nil: return .notCoordinator
         }
     }

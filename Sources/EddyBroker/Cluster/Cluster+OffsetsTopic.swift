@@ -3,7 +3,8 @@ import EddyStorage
 
 /// `__consumer_offsets`: its creation on demand, and each broker's coordinator loading and
 /// unloading the partitions it leads (Kafka's `GroupMetadataManager.loadGroupsAndOffsets` and
-/// `removeGroupsForPartition`). Every function here expects the cluster lock held.
+/// `removeGroupsForPartition`). Every function here expects the cluster lock held, except
+/// `readCoordinatorPartition`.
 extension Cluster {
     /// The topic configs Kafka gives `__consumer_offsets` (`GroupCoordinator.offsetsTopicConfigs`).
     /// The coordinator writes its records uncompressed (offsets.topic.compression.codec none).
@@ -56,14 +57,16 @@ extension Cluster {
         }
     }
 
-    /// Loads every partition `node` leads but has not loaded yet: reads the partition's log from
-    /// its start to its end, replays it into the coordinator, and only then serves its groups.
-    /// A partition that cannot be read or decoded stays loading (its error logged once) and is
-    /// retried on the next call (`tick()`).
+    /// Starts loading every partition `node` leads but has not loaded yet: marks it `.reading`
+    /// and leaves the read to `readCoordinatorPartition`, which runs once the lock is released
+    /// (`deferred`): the log is read from its start to its end without the cluster lock, as
+    /// Kafka's coordinator loads on a background thread, then replayed into the coordinator
+    /// under it. Until then its groups answer COORDINATOR_LOAD_IN_PROGRESS. A partition that
+    /// cannot be read or decoded goes back to loading (its error logged once) and is retried on
+    /// the next call (`tick()`).
     func loadCoordinatorPartitions(on node: Broker) {
         let groups = node.groups
         for p in groups.partitions.keys.sorted() {
-            // Re-read: loading one partition may have changed the others.
             guard case let .loading(lastError) = groups.partitions[p] else { continue }
             let tp = TopicPartition(OffsetsTopic.name, p)
             guard let replica = node.replicas[tp], replica.isLeader, let topic = metadataLog.image.topic(named: OffsetsTopic.name) else {
@@ -71,10 +74,34 @@ extension Cluster {
                 continue
             }
             groups.coordinator.config.offsetsTopicNumPartitions = Int32(max(1, topic.partitionCount))
+            groups.partitions[p] = .reading(lastError: lastError)
+            let epoch = replica.leaderEpoch, log = replica.log
+            deferred.append { [self] in readCoordinatorPartition(p, log: log, epoch: epoch, on: node) }
+        }
+    }
+
+    /// Reads partition `p` of `__consumer_offsets` from `log` without the cluster lock, then,
+    /// under it, replays the records into `node`'s coordinator, if `node` still runs and leads
+    /// the partition with this log in `epoch`, and the log did not grow meanwhile (else the read
+    /// starts over). Called without the lock (from `flushDeferred`).
+    private func readCoordinatorPartition(_ p: Int32, log: PartitionLog, epoch: Int32, on node: Broker) {
+        let tp = TopicPartition(OffsetsTopic.name, p)
+        let logEnd = log.logEndOffset
+        let read = Result { try Cluster.storedRecords(of: log, upTo: logEnd) }
+        lock.withLock {
+            guard case let .reading(lastError) = node.groups.partitions[p] else { return }
+            guard node.isRunning, let replica = node.replicas[tp], replica.log === log, replica.isLeader, replica.leaderEpoch == epoch,
+                  log.logEndOffset == logEnd else {
+                // Still this broker's to load, but not as read (a new epoch, records appended
+                // meanwhile): read again now. A lost leadership has unloaded it already.
+                node.groups.partitions[p] = .loading(lastError: lastError)
+                if node.isRunning { loadCoordinatorPartitions(on: node) }
+                return
+            }
             do {
-                let records = try Cluster.storedRecords(of: replica.log)
-                let actions = try groups.coordinator.load(records, now: clock.nowMs())
-                groups.partitions[p] = .loaded
+                let records = try read.get()
+                let actions = try node.groups.coordinator.load(records, now: clock.nowMs())
+                node.groups.partitions[p] = .loaded
                 carryOut(actions, on: node)
                 logger.debug("loaded group coordinator partition", metadata: ["partition": "\(tp)", "records": "\(records.count)"])
             } catch {
@@ -82,16 +109,18 @@ extension Cluster {
                 if message != lastError {
                     logger.error("could not load group coordinator partition", metadata: ["partition": "\(tp)", "error": "\(message)"])
                 }
-                groups.partitions[p] = .loading(lastError: message)
+                node.groups.partitions[p] = .loading(lastError: message)
             }
         }
+        // What the replay carried out (answers, timers' writes), or the read starting over.
+        flushDeferred()
     }
 
-    /// Every keyed record of the log, from its start to its end, in offset order.
-    static func storedRecords(of log: PartitionLog) throws -> [GroupCoordinator.StoredRecord] {
+    /// Every keyed record of the log, from its start to `end` (its log end when the read
+    /// started), in offset order.
+    static func storedRecords(of log: PartitionLog, upTo end: Int64) throws -> [GroupCoordinator.StoredRecord] {
         var out: [GroupCoordinator.StoredRecord] = []
         var next = log.logStartOffset
-        let end = log.logEndOffset
         while next < end {
             let data = try log.read(from: next, maxBytes: 1 << 20)
             let locations = try MemoryRecords.batches(in: data.bytes)

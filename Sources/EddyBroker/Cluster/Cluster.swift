@@ -83,9 +83,10 @@ public struct ClusterOptions: Sendable {
 /// a log's bounds are read from its published state without waiting for its own lock (see
 /// `PartitionLog`). So appends and fetches on different partitions never wait for each other's
 /// disk I/O; the group coordinators' writes to `__consumer_offsets` are appended the same way,
-/// in order, once the lock is released (`Broker.queueGroupWrite`). Still under the cluster
-/// lock: metadata log appends (fsynced), a coordinator loading its partition, DeleteRecords,
-/// config changes, and log creation and deletion.
+/// in order, once the lock is released (`Broker.queueGroupWrite`), and a new coordinator reads
+/// its `__consumer_offsets` partition without it (`readCoordinatorPartition`). Still under the
+/// cluster lock: metadata log appends (fsynced), DeleteRecords, config changes, and log creation
+/// and deletion.
 /// Transport calls are made outside it, and response callbacks run after it is released.
 public final class Cluster: @unchecked Sendable {
     public let dataDirectory: String
