@@ -58,6 +58,7 @@ extension PartitionLog {
     private func deleteRecordsUnpaused(before offset: Int64) throws -> Int64 {
         let result = try locked { () throws -> Int64 in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
+            beforeWrite?()
             guard offset >= 0, offset <= _highWatermark else {
                 throw StorageError.offsetOutOfRange(requested: offset, logStartOffset: _logStartOffset, logEndOffset: _highWatermark)
             }

@@ -116,8 +116,9 @@ public final class PartitionLog: @unchecked Sendable {
     var producerStateGeneration: UInt64 = 0
     /// Rolled segments are fsynced here, off the append path.
     let flusher: DispatchQueue
-    /// Called under the lock as an append (a leader's or a follower's) starts writing (tests: a
-    /// write that takes long, as a slow disk's would). Set before the log is used.
+    /// Called under the lock as an append (a leader's or a follower's) or a deletion of records
+    /// starts writing (tests: a write that takes long, as a slow disk's would). Set before the
+    /// log is used.
     var beforeWrite: (@Sendable () -> Void)?
     /// Called as `read` starts, before it takes the log's lock (tests: a read that takes long,
     /// as a cold disk's would). Set before the log is used.

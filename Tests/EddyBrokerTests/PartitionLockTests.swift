@@ -134,6 +134,68 @@ import Testing
         #expect(try s.committed("g", TopicPartition("t", 0), at: coordinator)?.committedOffset == 7)
     }
 
+    @Test func aDeleteRecordsInProgressHoldsUpNeitherOtherPartitionsNorTheCluster() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 2, replicationFactor: 3)
+        let busy = TopicPartition("t", 0), other = TopicPartition("t", 1)
+        let leader = try s.cluster.leader(of: busy), otherLeader = try s.cluster.leader(of: other)
+        for _ in 0 ..< 3 { _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader) }
+        s.pump()
+        let log = try #require(s.cluster.lock.withLock { s.cluster.nodes[leader]?.replicas[busy]?.log })
+        let deleting = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        log.beforeWrite = {
+            deleting.signal()
+            release.wait()
+        }
+        defer { release.signal() }
+        let cluster = s.cluster
+        let deleted = SentRequest()
+        Thread.detachNewThread {
+            cluster.transport.send(.deleteRecords(DeleteRecordsRequest(topic: "t", partition: 0, offset: 4)), to: leader,
+                                   context: RequestContext(clientId: "deleter")) { deleted.set($0) }
+        }
+        #expect(deleting.wait(timeout: .now() + 10) == .success, "the deletion never started")
+
+        // While it deletes (as when it waits for the log cleaner to pause): a produce to another
+        // partition, Metadata and the timers complete.
+        let produced = SentRequest(), metadata = SentRequest()
+        let served = finishes(within: 10) {
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: 1, records: servedBatch(["x"]), acks: 1)),
+                                   to: otherLeader, context: RequestContext()) { produced.set($0) }
+            cluster.transport.send(.metadata(MetadataRequest(topics: ["t"])), to: leader, context: RequestContext()) { metadata.set($0) }
+            cluster.tick()
+        }
+        if !served { release.signal() }
+        #expect(served, "requests waited for a DeleteRecords in progress")
+        #expect(produced.isAnswered && metadata.isAnswered)
+        #expect(!deleted.isAnswered)
+
+        release.signal()
+        #expect(waitUntil(10) { deleted.isAnswered })
+        guard case let .deleteRecords(r)? = deleted.response else { throw TestFailure("no DeleteRecords answer") }
+        #expect(r.topics.first?.partitions.first?.errorCode == ErrorCode.none)
+        #expect(r.topics.first?.partitions.first?.lowWatermark == 4)
+        #expect(log.logStartOffset == 4)
+    }
+
+    @Test func aDeleteRecordsForAnOldRoleIsRefused() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let tp = TopicPartition("t", 0)
+        let leader = try s.cluster.leader(of: tp)
+        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader)
+        s.pump()
+        // Checked as leader, then the role changes before the deletion runs: it must not land.
+        let replica = try #require(s.cluster.lock.withLock { s.cluster.nodes[leader]?.replicas[tp] })
+        let epoch = s.cluster.lock.withLock { replica.leaderEpoch }
+        s.cluster.lock.withLock { replica.setWriter(.follower(leaderId: (leader + 1) % 3, epoch: epoch + 1)) }
+        #expect(replica.whileWriter(.leader(epoch: epoch)) { true } == nil)
+        let answer = try s.call(.deleteRecords(DeleteRecordsRequest(topic: "t", partition: 0, offset: 1)), to: leader)
+        guard case let .deleteRecords(r) = answer else { throw TestFailure("no DeleteRecords answer") }
+        #expect(r.topics.first?.partitions.first?.errorCode == .notLeaderOrFollower)
+        #expect(replica.log.logStartOffset == 0)
+    }
+
     @Test func aNewCoordinatorReadsItsPartitionWithoutTheClusterLock() throws {
         let s = try ServedCluster(); defer { s.close() }
         try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)

@@ -9,10 +9,10 @@ import EddyStorage
 ///
 /// The request path: transport → `Cluster.deliver` (finds the running broker) → `handle` →
 /// the API's handler, one file per API in `Handlers/` (`Broker+Produce.swift`,
-/// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce, Fetch and ListOffsets
-/// hold the cluster lock only to check and update in-memory state, never while their log is
-/// written or read (see `Replica`); the other handlers run under it (DeleteRecords and config
-/// changes write to logs under it, and a role change waits for its partition's write).
+/// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce, Fetch, ListOffsets
+/// and DeleteRecords hold the cluster lock only to check and update in-memory state, never while
+/// their log is written or read (see `Replica`); the other handlers run under it (config changes
+/// write to logs under it, and a role change waits for its partition's write).
 ///
 /// What the brokers share lives in `cluster`: the controller and the metadata log, the lock
 /// guarding roles, leader states, purgatories and coordinators, and the response callbacks
@@ -63,11 +63,12 @@ final class Broker: RequestHandler, @unchecked Sendable {
     func handle(_ request: KafkaRequest, context: RequestContext,
                 completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
         let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
-        // Produce, Fetch and ListOffsets take the lock themselves, and not while they write or
-        // read a log.
+        // Produce, Fetch, ListOffsets and DeleteRecords take the lock themselves, and not while
+        // they write or read a log.
         switch request {
         case let .produce(r): handleProduce(r, respond: respond)
         case let .listOffsets(r): handleListOffsets(r, respond: respond)
+        case let .deleteRecords(r): handleDeleteRecords(r, respond: respond)
         case let .fetch(r): handleFetchRequest(r, context: context, respond: cluster.countingFetchBytes(on: id, respond))
         default:
             let handled: Bool = cluster.lock.withLock {
@@ -100,13 +101,12 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .deleteGroups(r): handleDeleteGroups(r, respond: respond)
         case let .createTopics(r): queue(.createTopics(handleCreateTopics(r)))
         case let .deleteTopics(r): queue(.deleteTopics(handleDeleteTopics(r)))
-        case let .deleteRecords(r): queue(.deleteRecords(handleDeleteRecords(r)))
         case let .describeConfigs(r): queue(.describeConfigs(handleDescribeConfigs(r)))
         case let .incrementalAlterConfigs(r): queue(.incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
         case let .describeLogDirs(r): queue(.describeLogDirs(handleDescribeLogDirs(r)))
         case .apiVersions: queue(.apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
         case let .eddyFetchPositions(r): queue(.eddyFetchPositions(cluster.handleFetchPositions(r)))
-        case .produce, .fetch, .listOffsets, .eddyBrokerControl: preconditionFailure("served outside the lock")
+        case .produce, .fetch, .listOffsets, .deleteRecords, .eddyBrokerControl: preconditionFailure("served outside the lock")
         }
     }
 

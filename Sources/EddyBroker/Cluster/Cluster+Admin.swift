@@ -202,19 +202,27 @@ extension Cluster {
         return p.offset < 0 ? .unknown : ListedOffset(offset: p.offset, timestamp: p.timestamp)
     }
 
-    /// DeleteRecords on the leader; followers follow the log start offset as they fetch.
+    /// DeleteRecords on the leader; followers follow the log start offset as they fetch. Handed
+    /// to the leader directly (`deliver`, never lost on the way), which answers it at once.
     @discardableResult
     public func deleteRecords(_ tp: TopicPartition, before offset: Int64) throws(BrokerError) -> Int64 {
         let leader = try leader(of: tp)
-        return try withLockThenCallbacks { () throws(BrokerError) -> Int64 in
-            guard let broker = nodes[leader], let log = broker.replicas[tp]?.log else {
-                throw .leaderNotAvailable("Leader \(leader) of \(tp) is not running.")
-            }
-            let target = offset == -1 ? log.highWatermark : offset
-            let low = try BrokerError.storage { try log.deleteRecords(before: target) }
-            broker.completeDelayedFetches(tp)
-            return low
+        let box = ResponseBox()
+        deliver(.deleteRecords(DeleteRecordsRequest(topic: tp.topic, partition: tp.partition, offset: offset)), to: leader,
+                context: RequestContext(clientId: "eddy-cli")) { box.set($0) }
+        let response: KafkaResponse
+        do {
+            guard let answer = box.get() else { throw TransportError.timedOut(leader) }
+            response = try answer.get()
+        } catch {
+            throw .leaderNotAvailable("Leader \(leader) of \(tp) is not running: \(error)")
         }
+        guard case let .deleteRecords(r) = response,
+              let p = r.topics.first(where: { $0.name == tp.topic })?.partitions.first(where: { $0.partitionIndex == tp.partition }) else {
+            throw .unexpected("unexpected response to DeleteRecords")
+        }
+        guard p.errorCode == .none else { throw BrokerError(errorCode: p.errorCode, message: "delete records of \(tp) failed") }
+        return p.lowWatermark
     }
 
     /// Kafka's periodic log tasks on every running broker: retention (retention.ms,
