@@ -115,11 +115,7 @@ import Testing
 
     @Test func aCaughtUpConsumerFetchParksAndIsAnsweredByTheNextAppend() throws {
         let s = try ServedCluster(); defer { s.close() }
-        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
-        let tp = TopicPartition("t", 0)
-        let leader = try s.cluster.leader(of: tp)
-        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader)
-        s.pump()
+        let (tp, leader) = try s.topicWithRecords(["a", "b"])
         // At the high watermark: taken, and waiting.
         let (taken, parked) = offer(s, waiting(2), to: leader)
         #expect(taken)
@@ -138,11 +134,8 @@ import Testing
 
     @Test func fetchesWithSomethingToReadOrToReportAreLeftForSend() throws {
         let s = try ServedCluster(); defer { s.close() }
-        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
-        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        let (_, leader) = try s.topicWithRecords(["a", "b"])
         let follower = try #require(s.cluster.runningBrokers.first { $0 != leader })
-        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader)
-        s.pump()
         var cases: [(String, FetchRequest, Int32)] = [
             ("records to read", waiting(0), leader),
             ("not the leader", waiting(2), follower),

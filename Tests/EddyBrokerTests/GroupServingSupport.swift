@@ -43,6 +43,17 @@ struct ServedCluster {
         dir.cleanup()
     }
 
+    /// Topic "t" of one partition with 3 replicas, holding `values` (produced with acks=all and
+    /// replicated): the partition and its leader.
+    func topicWithRecords(_ values: [String]) throws -> (tp: TopicPartition, leader: Int32) {
+        try cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        let tp = TopicPartition("t", 0)
+        let leader = try cluster.leader(of: tp)
+        _ = try call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(values), acks: -1)), to: leader)
+        pump()
+        return (tp, leader)
+    }
+
     /// Sends and returns at once; the answer lands in the result when the broker gives it.
     func send(_ request: KafkaRequest, to node: Int32, clientId: String = "test-client") -> SentRequest {
         let sent = SentRequest()

@@ -180,11 +180,7 @@ import Testing
 
     @Test func aDeleteRecordsForAnOldRoleIsRefused() throws {
         let s = try ServedCluster(); defer { s.close() }
-        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
-        let tp = TopicPartition("t", 0)
-        let leader = try s.cluster.leader(of: tp)
-        _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader)
-        s.pump()
+        let (tp, leader) = try s.topicWithRecords(["a", "b"])
         // Checked as leader, then the role changes before the deletion runs: it must not land.
         let replica = try #require(s.cluster.lock.withLock { s.cluster.nodes[leader]?.replicas[tp] })
         let epoch = s.cluster.lock.withLock { replica.leaderEpoch }
