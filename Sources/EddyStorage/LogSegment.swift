@@ -174,6 +174,9 @@ final class LogSegment: @unchecked Sendable {
 
     private func forgetRecentBatches() { recentBatches.removeAll() }
 
+    /// `recentBatches`, for tests.
+    var recentBatchesForTests: [(position: Int64, header: RecordBatchHeader)] { recentBatches }
+
     /// The index in `recentBatches` of the first batch whose last offset is ≥ `offset`, when
     /// the recent batches cover it (`offset` at or after the first one's base offset and below
     /// the segment's end).

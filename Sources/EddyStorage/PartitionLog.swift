@@ -297,14 +297,19 @@ public final class PartitionLog: @unchecked Sendable {
         if let now = logAppendTime {
             var out: [UInt8] = []
             out.reserveCapacity(records.count)
+            // The headers as written: re-sealing changes the CRC too (the segment remembers
+            // its recent batches' headers exactly, see `LogSegment`).
+            var written: [(header: RecordBatchHeader, size: Int)] = []
+            written.reserveCapacity(headers.count)
             for (loc, h) in zip(locations, headers) {
                 var batch = try RecordBatch(bytes: Array(records[loc.range]))
                 batch.setBaseOffset(h.header.baseOffset)
                 batch.setPartitionLeaderEpoch(h.header.partitionLeaderEpoch)
                 batch.setLogAppendTime(now)
+                written.append((try batch.bytes.withUnsafeBytes { try RecordBatchHeader(parsing: $0, at: 0) }, h.size))
                 out += batch.bytes
             }
-            try out.withUnsafeBytes { b in try activeSegment.append(parts: [b], batches: headers) }
+            try out.withUnsafeBytes { b in try activeSegment.append(parts: [b], batches: written) }
             return
         }
         let prefixSize = RecordBatchHeader.crcOffset

@@ -106,3 +106,22 @@ import Testing
         #expect(try readAll(reopened).map(\.offset) == Array(0 ..< 17))
     }
 }
+
+extension RecentBatchesTests {
+    /// LogAppendTime batches are re-sealed as they are written (new timestamps, new CRC): the
+    /// segment remembers them as written, so reads still use the recent batches.
+    @Test func logAppendTimeBatchesAreRememberedAsWritten() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let log = try openLog(dir, config: config(["message.timestamp.type": "LogAppendTime"]))
+        for i in 0 ..< 4 { try log.append(makeBatch(first: i * 2, count: 2)) }
+        let segment = log.activeSegment
+        #expect(try checkAgainstScan(segment, "LogAppendTime") == Array(0 ..< 8))
+        for offset: Int64 in [0, 3, 7] {
+            let i = try #require(segment.recentBatchIndex(for: offset))
+            let (position, remembered) = segment.recentBatchesForTests[i]
+            let onDisk = try segment.log.read(at: position, count: RecordBatchHeader.size)
+            #expect(try onDisk.withUnsafeBytes { try RecordBatchHeader(parsing: $0, at: 0) } == remembered)
+            #expect(remembered.attributes.timestampType == .logAppendTime)
+        }
+    }
+}
