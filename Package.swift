@@ -54,7 +54,7 @@ let package = Package(
         ]),
         // Fixtures/ (golden frames from real clients) is read through #filePath, not bundled.
         .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"], exclude: ["Fixtures"]),
-        .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol"]),
+        .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
         .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"]),
         // Snapshots/*.txt are read and rewritten through #filePath, not bundled.

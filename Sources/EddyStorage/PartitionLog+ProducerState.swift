@@ -253,8 +253,10 @@ extension PartitionLog {
             if published { try FileSystem.syncDirectory(directory) } else { try FileSystem.remove(tmp) }
         } catch {
             try? FileSystem.remove(tmp)
-            logger.error("writing producer state snapshot failed",
-                         metadata: ["log": "\(topicPartition)", "snapshot": "\(offset)", "error": "\(error)"])
+            // A log closed or deleted meanwhile (its directory gone with it) needs no snapshot.
+            let gone = reading { closed } || !FileSystem.exists(directory)
+            logger.log(level: gone ? .debug : .error, "writing producer state snapshot failed",
+                       metadata: ["log": "\(topicPartition)", "snapshot": "\(offset)", "error": "\(error)"])
         }
     }
 

@@ -1,6 +1,8 @@
 import EddyProtocol
 @testable import EddyStorage
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
 /// A producer's batch of `count` records with sequences seq..<seq+count (values "p<pid>e<epoch>s<seq>").
@@ -472,5 +474,45 @@ private func producerError(_ body: () throws -> Void) -> ProducerStateError? {
             if live != replayed { return }
         }
         try log.close()
+    }
+}
+
+/// Records what a component logs, for tests.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    private let entries = Mutex<[(Logger.Level, String)]>([])
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        entries.withLock { $0.append((event.level, event.message.description)) }
+    }
+
+    var logged: [(Logger.Level, String)] { entries.withLock { $0 } }
+    var logger: Logger { Logger(label: "test") { _ in self } }
+}
+
+@Suite struct ProducerSnapshotOfADeletedLogTests {
+    /// A log deleted (its directory removed) while the flusher has its snapshot to write: the
+    /// write fails, and that is no error worth reporting.
+    @Test func aSnapshotLeftForADeletedLogIsNotReportedAsAnError() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let captured = CapturedLog()
+        let log = try PartitionLog(directory: dir.file("t-0"), topicPartition: TopicPartition("t", 0),
+                                   config: config(["segment.bytes": "200"]), clock: ManualClock(nowMs: 10_000), logger: captured.logger)
+        let hold = DispatchSemaphore(value: 0)
+        log.flusher.async { hold.wait() }
+        // Rolls: each schedules a producer-state snapshot behind the held flusher.
+        for i in 0 ..< 4 { try log.append(makeBatch(first: i * 3, count: 3, valueSize: 30)) }
+        #expect(log.segmentCount > 1)
+        try FileManager.default.removeItem(atPath: dir.file("t-0"))
+        hold.signal()
+        log.flusher.sync {}
+        let attempts = captured.logged.filter { $0.1.contains("producer state snapshot") }
+        #expect(!attempts.isEmpty, "no snapshot was attempted")
+        #expect(attempts.allSatisfy { $0.0 == .debug }, "\(attempts)")
     }
 }
