@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #endif
 import Dispatch
 import EddyProtocol
@@ -249,7 +251,7 @@ extension KafkaConnectionHandler {
     /// Sets TCP_CORK on the connection's socket; false where there is no such option or it
     /// could not be set (the frame then goes out uncorked, which is only slower).
     static func setCork(_ on: Bool, context: ChannelHandlerContext) -> Bool {
-        #if os(Linux)
+        #if canImport(Glibc) || canImport(Musl)
         let option = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: CInt(TCP_CORK)))
         do {
             try context.channel.syncOptions?.setOption(option, value: on ? 1 : 0)

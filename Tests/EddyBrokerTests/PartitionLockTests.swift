@@ -192,26 +192,89 @@ import Testing
         #expect(replica.log.logStartOffset == 0)
     }
 
-    @Test func aNewCoordinatorReadsItsPartitionWithoutTheClusterLock() throws {
+    @Test func deleteRecordsRefusesInternalAndCompactOnlyTopicsAsKafkaDoes() throws {
         let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("keys", partitions: 1, replicationFactor: 3, configs: ["cleanup.policy": "compact"])
+        let coordinator = try s.coordinator(of: "g")
+        _ = try s.call(.offsetCommit(OffsetCommitRequest(groupId: "g", topic: "keys", partition: 0, offset: 0)), to: coordinator)
+        s.pump()
+        let keys = try s.cluster.leader(of: TopicPartition("keys", 0))
+        func errorCode(_ topic: String, _ partition: Int32, at node: Int32) throws -> ErrorCode? {
+            guard case let .deleteRecords(r) = try s.call(.deleteRecords(DeleteRecordsRequest(topic: topic, partition: partition, offset: -1)), to: node)
+            else { throw TestFailure("no DeleteRecords answer") }
+            return r.topics.first?.partitions.first?.errorCode
+        }
+        #expect(try errorCode("keys", 0, at: keys) == .policyViolation)
+        let offsets = try #require(s.cluster.lock.withLock { s.cluster.nodes[coordinator].map { $0.groups.partition(of: "g") } })
+        #expect(try errorCode(OffsetsTopic.name, offsets, at: coordinator) == .invalidTopicException)
+        // Nothing was deleted: the committed offset is still there.
+        #expect(try s.committed("g", TopicPartition("keys", 0), at: coordinator)?.committedOffset == 0)
+    }
+
+    /// Group "g" with offset 7 committed for t-0 at its coordinator, and a hook on the other
+    /// replicas of the group's `__consumer_offsets` partition (whichever becomes its leader reads
+    /// it) that holds the first read `holds` picks until `release` is signalled; `reading` is
+    /// signalled when it starts. Returns the coordinator and the partition.
+    func holdCoordinatorRead(_ s: ServedCluster, reading: DispatchSemaphore, release: DispatchSemaphore,
+                             holds: @escaping @Sendable () -> Bool = { true }) throws -> (old: Int32, tp: TopicPartition) {
         try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
         let old = try s.coordinator(of: "g")
         _ = try s.call(.offsetCommit(OffsetCommitRequest(groupId: "g", topic: "t", partition: 0, offset: 7)), to: old)
         s.pump()
         let tp = try #require(s.cluster.lock.withLock { s.cluster.nodes[old].map { TopicPartition(OffsetsTopic.name, $0.groups.partition(of: "g")) } })
-        // Every other replica of the group's partition: whichever becomes its leader reads it.
         let logs = s.cluster.lock.withLock { s.cluster.nodes.values.filter { $0.id != old }.compactMap { $0.replicas[tp]?.log } }
         #expect(logs.count == 2)
-        let reading = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
         let blocked = Mutex(false)
         for log in logs {
             log.beforeRead = {
-                // Only the first read (the load) waits; the followers' fetches pass.
-                guard blocked.withLock({ b in defer { b = true }; return !b }) else { return }
+                guard holds(), blocked.withLock({ b in defer { b = true }; return !b }) else { return }
                 reading.signal()
                 release.wait()
             }
         }
+        return (old, tp)
+    }
+
+    @Test func aLiveClustersCoordinatorReadsOnItsOwnQueue() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let reading = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        // Only the load waits (on the loader's queue); the followers' fetches pass.
+        let (old, tp) = try holdCoordinatorRead(s, reading: reading, release: release) {
+            DispatchQueue.getSpecific(key: Cluster.coordinatorLoaderKey) == true
+        }
+        defer { release.signal() }
+        let driver = ClusterDriver(cluster: s.cluster, tickIntervalMs: 20)
+        driver.start()
+        defer { driver.stop() }
+        // The broker stops and another takes over the partition: the stop returns while the new
+        // coordinator's read is held, and so does whichever thread flushed the read's start.
+        let cluster = s.cluster
+        let returned = finishes(within: 10) { try? cluster.stopBroker(old) }
+        if !returned { release.signal() }
+        #expect(returned, "the stop waited for the coordinator's read")
+        #expect(reading.wait(timeout: .now() + 10) == .success, "no new coordinator started reading the partition")
+        // The driver keeps running the timers meanwhile: a consumer's fetch waiting on "t" is
+        // answered when its fetch.max.wait.ms passes.
+        let leader = try #require(s.cluster.lock.withLock { s.cluster.metadataLog.image.partition(TopicPartition("t", 0))?.leader })
+        let waiting = SentRequest()
+        Thread.detachNewThread {
+            cluster.transport.send(.fetch(FetchRequest(topic: "t", partition: 0, fetchOffset: 0, maxWaitMs: 500, minBytes: 1)), to: leader,
+                                   context: RequestContext()) { waiting.set($0) }
+        }
+        #expect(waitUntil(10) {
+            s.clock.advance(ms: 100)
+            return waiting.isAnswered
+        }, "the timers stopped while the coordinator read its partition")
+        let new = try #require(s.cluster.lock.withLock { s.cluster.metadataLog.image.partition(tp)?.leader })
+        release.signal()
+        #expect(waitUntil(10) { s.cluster.lock.withLock { s.cluster.nodes[new]?.groups.partitions[tp.partition] } == .loaded })
+        #expect(try s.committed("g", TopicPartition("t", 0), at: new)?.committedOffset == 7)
+    }
+
+    @Test func aNewCoordinatorReadsItsPartitionWithoutTheClusterLock() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let reading = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let (old, tp) = try holdCoordinatorRead(s, reading: reading, release: release)
         defer { release.signal() }
         let cluster = s.cluster
         Thread.detachNewThread { try? cluster.stopBroker(old) }

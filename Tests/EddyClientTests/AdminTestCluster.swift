@@ -67,7 +67,9 @@ struct HandMadeMember {
         let coordinator = try await client.coordinator(forGroup: group, timeoutMs: 10_000)
         let metadata = ConsumerProtocol.encode(ConsumerProtocol.SubscriptionData(topics: topics))
         var memberId = JoinGroupRequest.unknownMemberId
-        for _ in 0 ..< 3 {
+        // As a real client: a new coordinator answers COORDINATOR_LOAD_IN_PROGRESS until it has
+        // read its partition (in the background while a driver runs the cluster); retry.
+        for _ in 0 ..< 500 {
             let request = JoinGroupRequest(groupId: group, sessionTimeoutMs: sessionTimeoutMs, rebalanceTimeoutMs: sessionTimeoutMs,
                                            memberId: memberId, protocolType: protocolType,
                                            protocols: [.init(name: "range", metadata: metadata)])
@@ -75,6 +77,7 @@ struct HandMadeMember {
                 throw TestFailure("unexpected JoinGroup response")
             }
             if join.errorCode == .memberIdRequired { memberId = join.memberId; continue }
+            if join.errorCode == .coordinatorLoadInProgress { try await Task.sleep(nanoseconds: 10_000_000); continue }
             guard join.errorCode == .none else { throw TestFailure("JoinGroup failed: \(join.errorCode)") }
             let assignment = ConsumerProtocol.encode(ConsumerProtocol.AssignmentData(partitions: partitions))
             let sync = SyncGroupRequest(groupId: group, generationId: join.generationId, memberId: join.memberId,
@@ -86,7 +89,7 @@ struct HandMadeMember {
             guard s.errorCode == .none else { throw TestFailure("SyncGroup failed: \(s.errorCode)") }
             return HandMadeMember(groupId: group, memberId: join.memberId, generationId: join.generationId, coordinator: coordinator)
         }
-        throw TestFailure("JoinGroup kept asking for a member id")
+        throw TestFailure("JoinGroup kept asking for a member id, or the coordinator kept loading")
     }
 
     /// LeaveGroup: the group becomes Empty.

@@ -19,7 +19,9 @@ final class BrokerGroupCoordinator {
         /// `lastError`, and `tick()` retries).
         case loading(lastError: String?)
         /// A thread is reading the partition's log, without the cluster lock
-        /// (`Cluster.loadCoordinatorPartitions`); no other read starts meanwhile.
+        /// (`Cluster.loadCoordinatorPartitions`). Only the read that finds its partition still
+        /// reading, led in the epoch it read, replays what it read; an older read still running
+        /// after an unload and a new leadership finds the epoch changed and starts another.
         case reading(lastError: String?)
         case loaded
     }

@@ -144,6 +144,14 @@ public final class Cluster: @unchecked Sendable {
     var appendedPartitions: Set<TopicPartition> = []
     /// Whether a thread is replicating `appendedPartitions` (at most one at a time).
     var replicatingAppended = false
+    /// Where a live cluster's coordinators read their `__consumer_offsets` partitions
+    /// (`loadCoordinatorPartitions`); code running there finds `coordinatorLoaderKey` set.
+    let coordinatorLoader: DispatchQueue = {
+        let queue = DispatchQueue(label: "eddy.coordinator-load")
+        queue.setSpecific(key: Cluster.coordinatorLoaderKey, value: true)
+        return queue
+    }()
+    static let coordinatorLoaderKey = DispatchSpecificKey<Bool>()
     /// Bytes in and out per broker (`Cluster+Traffic`).
     let traffic = BrokerTraffic()
     /// Consumers' latest fetch offsets, per partition and client (`Cluster+FetchPositions`).

@@ -5,7 +5,8 @@ import EddyStorage
 extension Broker {
     /// DeleteRecords on this broker's leader replicas: offset -1 means the high watermark; an
     /// offset above the high watermark (or below -1) is OFFSET_OUT_OF_RANGE; one below the log
-    /// start offset changes nothing. The low watermark reported is the leader's new log start
+    /// start offset changes nothing. Internal topics are refused (INVALID_TOPIC_EXCEPTION), and
+    /// so are topics whose cleanup.policy is compact only (POLICY_VIOLATION), as Kafka does. The low watermark reported is the leader's new log start
     /// offset, answered at once (followers follow it as they fetch; Kafka's broker waits for them).
     ///
     /// Called without the cluster lock, in the three steps of `handleProduce`: each partition's
@@ -23,8 +24,17 @@ extension Broker {
             return request.topics.map { t in
                 t.partitions.map { p in
                     let tp = TopicPartition(t.name, p.partitionIndex)
+                    // Kafka's ReplicaManager refuses internal topics, and its Partition a log whose
+                    // cleanup.policy lacks delete (a compacted topic keeps every key's last value).
+                    guard !TopicName.isInternal(tp.topic) else {
+                        return .answered(.init(partitionIndex: p.partitionIndex, errorCode: .invalidTopicException))
+                    }
                     switch leaderReplica(tp) {
-                    case let .success(replica): return .delete(tp, replica, epoch: replica.leaderEpoch, offset: p.offset)
+                    case let .success(replica):
+                        guard replica.log.config.delete else {
+                            return .answered(.init(partitionIndex: p.partitionIndex, errorCode: .policyViolation))
+                        }
+                        return .delete(tp, replica, epoch: replica.leaderEpoch, offset: p.offset)
                     case let .failure(e): return .answered(.init(partitionIndex: p.partitionIndex, errorCode: e))
                     }
                 }
