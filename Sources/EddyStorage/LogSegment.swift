@@ -42,7 +42,7 @@ final class LogSegment: @unchecked Sendable {
     /// `track`s every batch in file order) adds to it; every other change of the file or of the
     /// segment's role empties it (`forgetRecentBatches`), and reads fall back to the index and
     /// a scan. At most `2 × recentBatchLimit` entries.
-    private var recentBatches: [(position: Int64, header: RecordBatchHeader)] = []
+    private(set) var recentBatches: [(position: Int64, header: RecordBatchHeader)] = []
     static let recentBatchLimit = 32
 
     static func fileName(_ baseOffset: Int64, _ suffix: String) -> String {
@@ -174,9 +174,6 @@ final class LogSegment: @unchecked Sendable {
 
     private func forgetRecentBatches() { recentBatches.removeAll() }
 
-    /// `recentBatches`, for tests.
-    var recentBatchesForTests: [(position: Int64, header: RecordBatchHeader)] { recentBatches }
-
     /// The index in `recentBatches` of the first batch whose last offset is ≥ `offset`, when
     /// the recent batches cover it (`offset` at or after the first one's base offset and below
     /// the segment's end).
@@ -233,8 +230,9 @@ final class LogSegment: @unchecked Sendable {
     }
 
     /// Position and header of the first batch whose last offset is ≥ `offset`: from the recent
-    /// batches when they cover it, else searching the file from the index hint. Nil if the segment holds no such batch: `offset` is at or past its end
-    /// (which may lie past its last batch, after a truncation into an offset gap).
+    /// batches when they cover it, else searching the file from the index hint. Nil if the
+    /// segment holds no such batch: `offset` is at or past its end (which may lie past its last
+    /// batch, after a truncation into an offset gap).
     ///
     /// Bytes the scan meets on the way that are not a whole batch (damaged after the segment
     /// was loaded, or not checked when it was) throw `StorageError.corruptBatch`
@@ -313,31 +311,48 @@ final class LogSegment: @unchecked Sendable {
         guard header.withUnsafeBytes({ (try? RecordBatchHeader(parsing: $0, at: 0)) == first }) else {
             return try sliceByScan(offset: offset, maxBytes: maxBytes, maxOffset: maxOffset)
         }
-        let limit = Int64(max(maxBytes, first.totalSize))
-        var end = start
-        var next = first.baseOffset
+        var range = SliceRange(start: start, first: first, maxBytes: maxBytes, maxOffset: maxOffset)
         for (pos, h) in recentBatches[i...] {
-            guard h.baseOffset < maxOffset, pos + Int64(h.totalSize) - start <= limit else { break }
-            end = pos + Int64(h.totalSize)
-            next = h.nextOffset
+            guard range.take(pos, h) else { break }
         }
-        return (start, Int(end - start), next)
+        return range.result
     }
 
     /// `slice` from the offset index's hint, reading batch headers from the file.
     func sliceByScan(offset: Int64, maxBytes: Int, maxOffset: Int64) throws -> (position: Int64, count: Int, nextOffset: Int64)? {
         guard let (start, first) = try locateByScan(offset: offset), first.baseOffset < maxOffset else { return nil }
-        let limit = Int64(max(maxBytes, first.totalSize))
-        var end = start
-        var next = first.baseOffset
+        var range = SliceRange(start: start, first: first, maxBytes: maxBytes, maxOffset: maxOffset)
         // A damaged length ends the range early: the next read, which starts there, reports it.
-        try scanBatches(from: start, chunk: 8192) { pos, h in
-            guard h.baseOffset < maxOffset, pos + Int64(h.totalSize) - start <= limit else { return false }
-            end = pos + Int64(h.totalSize)
+        try scanBatches(from: start, chunk: 8192) { pos, h in range.take(pos, h) }
+        return range.result
+    }
+
+    /// The range `slice` returns, grown batch by batch from `start` (where `first` is): whole
+    /// batches that start below `maxOffset` and end within max(maxBytes, the first batch's size).
+    private struct SliceRange {
+        let start: Int64
+        let limit: Int64
+        let maxOffset: Int64
+        var end: Int64
+        var next: Int64
+
+        init(start: Int64, first: RecordBatchHeader, maxBytes: Int, maxOffset: Int64) {
+            self.start = start
+            limit = Int64(max(maxBytes, first.totalSize))
+            self.maxOffset = maxOffset
+            end = start
+            next = first.baseOffset
+        }
+
+        /// Takes the batch at `position` if it fits; false (taking nothing) once one does not.
+        mutating func take(_ position: Int64, _ h: RecordBatchHeader) -> Bool {
+            guard h.baseOffset < maxOffset, position + Int64(h.totalSize) - start <= limit else { return false }
+            end = position + Int64(h.totalSize)
             next = h.nextOffset
             return true
         }
-        return end > start ? (start, Int(end - start), next) : nil
+
+        var result: (position: Int64, count: Int, nextOffset: Int64)? { end > start ? (start, Int(end - start), next) : nil }
     }
 
     /// The log file on a descriptor of its own, for records read after the lock is released:

@@ -53,8 +53,9 @@ public struct SegmentInfo: Sendable, Equatable {
 ///   or past the log end offset (see `PartitionLog+ProducerState.swift`).
 ///
 /// Thread-safe: public methods take the log's lock (`locked`, or `reading` where they change
-/// nothing), except the readers of the published state below and `maybeIncrementHighWatermark`. Batch validation and fsync
-/// of rolled segments happen outside it, so appends are not held up by them. The log's bounds,
+/// nothing), except the readers of the published state below and `maybeIncrementHighWatermark`.
+/// Batch validation and fsync of rolled segments happen outside it, so appends are not held up
+/// by them. The log's bounds,
 /// config and epoch history are also published at the end of every locked section
 /// (`Published`), and read from there: a caller asking for the log end offset or the high
 /// watermark does not wait for an append or fsync in progress (Kafka keeps them in volatile

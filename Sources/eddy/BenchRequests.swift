@@ -84,7 +84,7 @@ extension Bench {
                 + "\(recordsPerRequest == 1 ? "record" : "records") of 100 bytes, acks=\(acks), \(brokers) brokers in this process, "
                 + "replication factor \(replicationFactor), min.insync.replicas \(minInsyncReplicas)"
                 + (consumer ? ", a waiting consumer Fetch" : "") + (rate > 0 ? ", \(rate) requests/s" : ""))
-            let cpu0 = processCpuSeconds(), switches0 = contextSwitches(), t0 = monotonicNanos()
+            let cpu0 = processCpuSeconds(), switches0 = processContextSwitches(), t0 = monotonicNanos()
             for i in 0 ..< requests {
                 if i & 1023 == 0 { try BenchWorkspace.checkInterrupted() }
                 if rate > 0 {
@@ -96,7 +96,7 @@ extension Bench {
             }
             let t1 = monotonicNanos()
             let answered = fetches?.waitFor(offset: Int64(100 + requests) * Int64(recordsPerRequest)) ?? true
-            let cpu = processCpuSeconds() - cpu0, switches = contextSwitches() - switches0
+            let cpu = processCpuSeconds() - cpu0, switches = processContextSwitches() - switches0
             let seconds = Double(t1 - t0) / 1e9
             print("  \(BenchFormat.grouped(Double(requests) / seconds)) requests/s, "
                 + "\(BenchFormat.grouped(Double(requests * recordsPerRequest) / seconds)) records/s")
@@ -113,12 +113,6 @@ extension Bench {
         private func produce(_ cluster: Cluster, _ tp: TopicPartition, _ batch: [UInt8], _ acks: Int16) throws {
             let p = try cluster.produce(tp, records: batch, acks: acks)
             guard p.errorCode == .none else { throw EddyError("produce failed: \(p.errorCode)") }
-        }
-
-        private func contextSwitches() -> Int {
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            return usage.ru_nvcsw + usage.ru_nivcsw
         }
     }
 }

@@ -11,16 +11,28 @@ func monotonicNanos() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-/// User plus system CPU time of this process so far, in seconds (getrusage).
-func processCpuSeconds() -> Double {
+/// This process's resource usage so far (getrusage).
+private func processUsage() -> rusage {
     var usage = rusage()
     #if os(Linux)
     getrusage(RUSAGE_SELF.rawValue, &usage)
     #else
     getrusage(RUSAGE_SELF, &usage)
     #endif
+    return usage
+}
+
+/// User plus system CPU time of this process so far, in seconds (getrusage).
+func processCpuSeconds() -> Double {
+    let usage = processUsage()
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// Context switches of this process so far, voluntary and not (getrusage).
+func processContextSwitches() -> Int {
+    let usage = processUsage()
+    return usage.ru_nvcsw + usage.ru_nivcsw
 }
 
 /// Latency samples in nanoseconds, summarized as percentiles.

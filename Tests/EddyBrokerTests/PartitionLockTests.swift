@@ -19,6 +19,17 @@ import Testing
         return done.wait(timeout: .now() + seconds) == .success
     }
 
+    /// Holds every write to `log` as it starts (`beforeWrite`) until `release` is signalled;
+    /// `started` is signalled as each one starts.
+    func holdWrites(_ log: PartitionLog) -> (started: DispatchSemaphore, release: DispatchSemaphore) {
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        log.beforeWrite = {
+            started.signal()
+            release.wait()
+        }
+        return (started, release)
+    }
+
     func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while !condition() {
@@ -37,11 +48,7 @@ import Testing
         // Another partition with the same leader: even the broker doing the write serves it.
         let other = try #require((1 ..< 6).map { TopicPartition("t", $0) }.first { (try? s.cluster.leader(of: $0)) == leader })
         let log = try #require(s.cluster.lock.withLock { s.cluster.nodes[leader]?.replicas[busy]?.log })
-        let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        log.beforeWrite = {
-            writing.signal()
-            release.wait()
-        }
+        let (writing, release) = holdWrites(log)
         defer { release.signal() }
 
         let cluster = s.cluster
@@ -95,11 +102,7 @@ import Testing
             guard let broker = s.cluster.nodes[coordinator] else { return nil }
             return broker.replicas[TopicPartition(OffsetsTopic.name, broker.groups.partition(of: "g"))]?.log
         })
-        let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        offsets.beforeWrite = {
-            writing.signal()
-            release.wait()
-        }
+        let (writing, release) = holdWrites(offsets)
         defer { release.signal() }
         let cluster = s.cluster
         let leader = try s.cluster.leader(of: TopicPartition("t", 0))
@@ -142,11 +145,7 @@ import Testing
         for _ in 0 ..< 3 { _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b"]), acks: -1)), to: leader) }
         s.pump()
         let log = try #require(s.cluster.lock.withLock { s.cluster.nodes[leader]?.replicas[busy]?.log })
-        let deleting = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        log.beforeWrite = {
-            deleting.signal()
-            release.wait()
-        }
+        let (deleting, release) = holdWrites(log)
         defer { release.signal() }
         let cluster = s.cluster
         let deleted = SentRequest()
@@ -323,11 +322,7 @@ import Testing
         let leader = try s.cluster.leader(of: tp)
         let follower = try #require([Int32(0), 1, 2].first { $0 != leader })
         let log = try #require(s.cluster.lock.withLock { s.cluster.nodes[follower]?.replicas[tp]?.log })
-        let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        log.beforeWrite = {
-            writing.signal()
-            release.wait()
-        }
+        let (writing, release) = holdWrites(log)
         defer { release.signal() }
         _ = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a"]), acks: 1)), to: leader)
         let cluster = s.cluster

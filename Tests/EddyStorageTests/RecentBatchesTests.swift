@@ -118,7 +118,7 @@ extension RecentBatchesTests {
         #expect(try checkAgainstScan(segment, "LogAppendTime") == Array(0 ..< 8))
         for offset: Int64 in [0, 3, 7] {
             let i = try #require(segment.recentBatchIndex(for: offset))
-            let (position, remembered) = segment.recentBatchesForTests[i]
+            let (position, remembered) = segment.recentBatches[i]
             let onDisk = try segment.log.read(at: position, count: RecordBatchHeader.size)
             #expect(try onDisk.withUnsafeBytes { try RecordBatchHeader(parsing: $0, at: 0) } == remembered)
             #expect(remembered.attributes.timestampType == .logAppendTime)

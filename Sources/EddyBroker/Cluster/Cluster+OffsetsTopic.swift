@@ -62,9 +62,10 @@ extension Cluster {
     /// (`deferred`): the log is read from its start to its end without the cluster lock, then
     /// replayed into the coordinator under it. While a `ClusterDriver` runs the cluster, the read
     /// runs on `coordinatorLoader`, as Kafka's coordinator loads on a scheduler thread of its
-    /// own; otherwise (tests, the simulation, one-shot commands) on the thread that flushes. Until then its groups answer COORDINATOR_LOAD_IN_PROGRESS. A partition that
-    /// cannot be read or decoded goes back to loading (its error logged once) and is retried on
-    /// the next call (`tick()`).
+    /// own; otherwise (tests, the simulation, one-shot commands) on the thread that flushes.
+    /// Until then its groups answer COORDINATOR_LOAD_IN_PROGRESS. A partition that cannot be
+    /// read or decoded goes back to loading (its error logged once) and is retried on the next
+    /// call (`tick()`).
     func loadCoordinatorPartitions(on node: Broker) {
         let groups = node.groups
         for p in groups.partitions.keys.sorted() {
@@ -77,13 +78,10 @@ extension Cluster {
             groups.coordinator.config.offsetsTopicNumPartitions = Int32(max(1, topic.partitionCount))
             groups.partitions[p] = .reading(lastError: lastError)
             let epoch = replica.leaderEpoch, log = replica.log
-            if driverWakeup != nil {
-                // A live cluster: on the loader's queue, so that neither the thread that flushes
-                // (often the driver's, with the timers) nor the answers queued with it wait.
-                deferred.append { [self] in coordinatorLoader.async { [self] in readCoordinatorPartition(p, log: log, epoch: epoch, on: node) } }
-            } else {
-                deferred.append { [self] in readCoordinatorPartition(p, log: log, epoch: epoch, on: node) }
-            }
+            let read: @Sendable () -> Void = { [self] in readCoordinatorPartition(p, log: log, epoch: epoch, on: node) }
+            // A live cluster reads on the loader's queue, so that neither the thread that flushes
+            // (often the driver's, with the timers) nor the answers queued with it wait.
+            deferred.append(driverWakeup == nil ? read : { @Sendable [self] in coordinatorLoader.async(execute: read) })
         }
     }
 

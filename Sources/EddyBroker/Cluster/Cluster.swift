@@ -79,10 +79,9 @@ public struct ClusterOptions: Sendable {
 /// Thread-safe. The cluster lock guards broker and controller state (roles, leader states,
 /// purgatories, group coordinators, the metadata); it is held for in-memory work. Produce, Fetch
 /// (from consumers and followers alike), ListOffsets and DeleteRecords write and read logs
-/// without it: each
-/// replica's writer lock orders a partition's writes with its role changes (see `Replica`), and
-/// a log's bounds are read from its published state without waiting for its own lock (see
-/// `PartitionLog`). So appends and fetches on different partitions never wait for each other's
+/// without it: each replica's writer lock orders a partition's writes with its role changes (see
+/// `Replica`), and a log's bounds are read from its published state without waiting for its own
+/// lock (see `PartitionLog`). So appends and fetches on different partitions never wait for each other's
 /// disk I/O; the group coordinators' writes to `__consumer_offsets` are appended the same way,
 /// in order, once the lock is released (`Broker.queueGroupWrite`), and a new coordinator reads
 /// its `__consumer_offsets` partition without it (`readCoordinatorPartition`). Still under the

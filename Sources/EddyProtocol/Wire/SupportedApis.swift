@@ -38,7 +38,6 @@ public enum SupportedApis {
         .eddyFetchPositions: 0 ... 0,
     ]
 
-    /// Whether a request of `key` in `version` is served.
     /// What eddy's client sends (to eddy or to any Kafka broker): the served versions, except
     /// Fetch, which stops at v12: its consumer names topics, and v13+ would need their ids.
     public static let clientVersions: [ApiKey: ClosedRange<Int16>] = {
@@ -47,6 +46,7 @@ public enum SupportedApis {
         return v
     }()
 
+    /// Whether a request of `key` in `version` is served.
     public static func supports(_ key: Int16, _ version: Int16) -> Bool {
         guard let api = ApiKey(rawValue: key), let range = versions[api] else { return false }
         return range.contains(version)

@@ -6,8 +6,9 @@ extension Broker {
     /// DeleteRecords on this broker's leader replicas: offset -1 means the high watermark; an
     /// offset above the high watermark (or below -1) is OFFSET_OUT_OF_RANGE; one below the log
     /// start offset changes nothing. Internal topics are refused (INVALID_TOPIC_EXCEPTION), and
-    /// so are topics whose cleanup.policy is compact only (POLICY_VIOLATION), as Kafka does. The low watermark reported is the leader's new log start
-    /// offset, answered at once (followers follow it as they fetch; Kafka's broker waits for them).
+    /// so are topics whose cleanup.policy is compact only (POLICY_VIOLATION), as Kafka does. The
+    /// low watermark reported is the leader's new log start offset, answered at once (followers
+    /// follow it as they fetch; Kafka's broker waits for them).
     ///
     /// Called without the cluster lock, in the three steps of `handleProduce`: each partition's
     /// leadership is checked under the cluster lock; the records are deleted (segment files

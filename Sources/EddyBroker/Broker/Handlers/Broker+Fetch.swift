@@ -10,12 +10,7 @@ extension Broker {
                             respond: @escaping @Sendable (KafkaResponse) -> Void) {
         var request = request
         if request.topics.contains(where: { $0.topic.isEmpty }) {
-            // Fetch v13+ names topics by id only: the names they stand for (unknown ids stay "",
-            // answered UNKNOWN_TOPIC_ID, see `planRead`).
-            let image = cluster.lock.withLock { cluster.metadataLog.image }
-            for i in request.topics.indices where request.topics[i].topic.isEmpty {
-                request.topics[i].topic = image.topic(id: request.topics[i].topicId)?.name ?? ""
-            }
+            request = Self.namingTopics(request, in: cluster.lock.withLock { cluster.metadataLog.image })
         }
         serveFetch(request, deadlineMs: nil, context: context, fileRecords: context.acceptsFileRecords && request.replicaId < 0,
                    respond: respond)
@@ -31,12 +26,7 @@ extension Broker {
     func parkIfNothingToRead(_ request: FetchRequest, context: RequestContext,
                              respond: @escaping @Sendable (KafkaResponse) -> Void) -> Bool {
         guard request.replicaId < 0, request.maxWaitMs > 0, request.minBytes > 0, !request.topics.isEmpty, isRunning else { return false }
-        var request = request
-        for i in request.topics.indices where request.topics[i].topic.isEmpty {
-            // Fetch v13+ names topics by id (see `handleFetchRequest`).
-            guard let name = cluster.metadataLog.image.topic(id: request.topics[i].topicId)?.name else { return false }
-            request.topics[i].topic = name
-        }
+        let request = Self.namingTopics(request, in: cluster.metadataLog.image)
         for topic in request.topics {
             for p in topic.partitions {
                 guard case let .read(replica, _) = planRead(TopicPartition(topic.topic, p.partition), p, replicaId: -1, replicaEpoch: -1),
@@ -48,6 +38,16 @@ extension Broker {
         fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, fileRecords: context.acceptsFileRecords, respond: respond))
         cluster.driverDeadline?(deadline)
         return true
+    }
+
+    /// `request` with the topics that Fetch v13+ names by id only given their names (an unknown
+    /// id stays "": `planRead` answers it UNKNOWN_TOPIC_ID).
+    static func namingTopics(_ request: FetchRequest, in image: MetadataImage) -> FetchRequest {
+        var request = request
+        for i in request.topics.indices where request.topics[i].topic.isEmpty {
+            request.topics[i].topic = image.topic(id: request.topics[i].topicId)?.name ?? ""
+        }
+        return request
     }
 
     /// Reads `request` and answers it, or parks it in the purgatory when it may wait longer
