@@ -152,6 +152,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                                             acceptsFileRecords: true)
         let expectsResponse: Bool
         if case let .produce(p) = request, p.acks == 0 { expectsResponse = false } else { expectsResponse = true }
+        let tracker = tracker
         let completion: @Sendable (Result<KafkaResponse, TransportError>) -> Void = { result in
             // Encoding is pure CPU work; do it here, off the event loop.
             let frame: Result<[Wire.FramePart]?, any Error>
@@ -164,7 +165,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             case let .failure(error):
                 frame = .failure(error)
             }
-            loop.execute {
+            tracker.execute(on: loop) {
                 let (handler, context) = bound.value
                 handler.inFlight = false
                 switch frame {

@@ -113,6 +113,7 @@ public final class KafkaServer: Sendable {
             try? closed.wait()
             timeout.cancel()
         }
+        tracker.stopLoops()
         try? group.syncShutdownGracefully()
     }
 }

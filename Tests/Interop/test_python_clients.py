@@ -295,3 +295,25 @@ def test_kafka_python_describe_log_dirs(eddy_server):
         partition, leader, size = int(row[0]), int(row[1]), int(row[-1])
         assert size > 0
         assert sizes[partition][leader] == size
+
+
+def test_shutdown_with_a_consumer_fetch_waiting():
+    """SIGTERM while a consumer's Fetch waits at the broker (fetch.wait.max.ms 30 s, longer than the
+    server waits for requests in flight at shutdown): the waiting
+    fetch is answered after the network threads stopped, which must not try to schedule its
+    response on them; eddy exits 0 with nothing but its own shutdown lines."""
+    from conftest import EddyServer
+    server = EddyServer()
+    try:
+        create(server, "idle", 1, 3)
+        c = Consumer({"bootstrap.servers": server.bootstrap, "group.id": "idle-group", "auto.offset.reset": "latest",
+                      "fetch.wait.max.ms": 30000})
+        c.assign([TopicPartition("idle", 0)])
+        c.poll(2.0)  # connected, its fetch now waiting at the leader
+        time.sleep(0.5)
+        code = server.stop()
+        c.close()
+        assert code == 0, server.output()
+        assert "Cannot schedule" not in server.output(), server.output()
+    finally:
+        server.stop()
