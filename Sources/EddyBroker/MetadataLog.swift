@@ -12,9 +12,18 @@ import Logging
 ///     *.checkpoint.part                                   a snapshot being written (removed on open)
 ///     *.checkpoint.corrupt                                a snapshot that failed validation (kept aside)
 ///
-/// Each `append` is one RecordBatch v2 whose records' values are encoded `MetadataRecord`s; it
-/// is fsynced before the image changes, so an operation is durable once `append` returns and a
-/// crash keeps it whole or drops it whole (recovery truncates a torn batch).
+/// Each operation is one RecordBatch v2 whose records' values are encoded `MetadataRecord`s. A
+/// crash keeps a batch whole or drops it whole (recovery truncates a torn batch).
+///
+/// Two images, as KRaft's controller and brokers have: `latestImage` includes every batch
+/// written (`write`), and is what the controller decides from; `image` includes only batches
+/// known to be durable (fsynced), and is what brokers apply. `write` does not fsync: the owner
+/// fsyncs with `syncWritten` (which may run without the owner's lock, while later batches are
+/// written) and then publishes the durable image with `markCommitted`, so that nothing acts on
+/// a change a power cut could still undo. `append` does all three at once.
+///
+/// Invariants: `image.offset <= latestImage.offset`; `image` is `latestImage` as it was after
+/// the batch ending at `image.offset`; committed offsets only grow.
 ///
 /// Snapshots: after `maxRecordsBetweenSnapshots` records or `maxRecordBytesBetweenSnapshots`
 /// bytes since the last one, the image is written to a new snapshot: `.part` file, fsync,
@@ -28,7 +37,8 @@ import Logging
 /// log no longer starts there, opening fails with `.corruptMetadata` instead of silently
 /// producing an image with topics missing.
 ///
-/// Not thread-safe: the owner (the `Broker`) serialises calls.
+/// Not thread-safe: the owner (the `Cluster`) serialises calls, except `syncWritten`, which
+/// touches only the (thread-safe) log.
 public final class MetadataLog {
     public static let topicPartition = TopicPartition(TopicName.clusterMetadata, 0)
     public static let directoryName = topicPartition.directoryName
@@ -56,7 +66,10 @@ public final class MetadataLog {
     /// The leader epoch stamped on appended batches and named in snapshot files. A single
     /// node never changes it; the controller quorum of a later issue will.
     public let epoch: Int32
+    /// The committed image: every durable batch applied.
     public private(set) var image: MetadataImage
+    /// Every written batch applied, durable or not (the controller's view).
+    public private(set) var latestImage: MetadataImage
     /// End offset and epoch of the newest valid snapshot, if any.
     public private(set) var latestSnapshot: (endOffset: Int64, epoch: Int32)?
     /// Records and batch bytes appended (or replayed) since the newest snapshot.
@@ -70,8 +83,17 @@ public final class MetadataLog {
     /// Set when an append may have reached the log without the image following it (a failed
     /// fsync): the in-memory image can no longer be trusted, so every later call fails until
     /// the log is reopened and replayed.
-    private var failure: BrokerError?
+    public private(set) var failure: BrokerError?
     private var closed = false
+    /// Consulted as `syncWritten` starts: an error it returns is thrown as the fsync's (tests: a
+    /// failing disk). Set before the log is used.
+    var failSync: (@Sendable () -> BrokerError?)?
+    /// Called as `writeSnapshot` starts (tests: a slow snapshot). Set before the log is used.
+    var beforeWritingSnapshot: (@Sendable () -> Void)?
+    /// Between `snapshotJob` and `finishSnapshot`.
+    private var snapshotInProgress = false
+    /// End offset of the newest snapshot that failed to write.
+    private var failedSnapshotEndOffset: Int64 = 0
 
     public var logStartOffset: Int64 { log.logStartOffset }
     public var logEndOffset: Int64 { log.logEndOffset }
@@ -105,8 +127,10 @@ public final class MetadataLog {
             try PartitionLog(directory: dir, topicPartition: MetadataLog.topicPartition, config: config, clock: clock, logger: logger)
         }
         image = MetadataImage()
+        latestImage = image
         do {
             try load()
+            latestImage = image
         } catch {
             log.closeWithoutFlush()
             throw error
@@ -194,14 +218,36 @@ public final class MetadataLog {
 
     // MARK: Appending
 
-    /// Appends `records` as one batch, fsyncs it, then applies them to the image. Either all
-    /// of them take effect or (on a thrown error) none do. May take a snapshot afterwards.
+    /// A written image not yet known to be durable: publish it with `markCommitted` once
+    /// `syncWritten` has returned after it was taken.
+    public struct PendingCommit {
+        public let image: MetadataImage
+        public var offset: Int64 { image.offset }
+    }
+
+    /// Appends `records` as one batch, fsyncs it, then applies them to both images (`write`,
+    /// `syncWritten` and `markCommitted` at once). Either all of them take effect or (on a
+    /// thrown error) none do. May take a snapshot afterwards.
     /// - Returns: the offsets the records got.
     @discardableResult
     public func append(_ records: [MetadataRecord]) throws(BrokerError) -> ClosedRange<Int64> {
+        let offsets = try write(records)
+        do { try syncWritten() } catch {
+            markFailed(error)
+            throw error
+        }
+        if let pending = pendingCommit { markCommitted(pending) }
+        maybeSnapshot()
+        return offsets
+    }
+
+    /// Appends `records` as one batch without fsyncing it, and applies them to `latestImage`
+    /// only. Either all of them are written or (on a thrown error) none are.
+    @discardableResult
+    public func write(_ records: [MetadataRecord]) throws(BrokerError) -> ClosedRange<Int64> {
         try checkUsable()
         guard !records.isEmpty else { throw .invalidRequest("an empty metadata batch") }
-        var next = image
+        var next = latestImage
         for record in records { try next.apply(record) }
         let now = clock.nowMs()
         var builder = RecordBatchBuilder(partitionLeaderEpoch: epoch, capacity: 64 * records.count + 128)
@@ -218,53 +264,124 @@ public final class MetadataLog {
             failure = .unexpected("metadata log append: \(error)")
             throw failure!
         }
-        do { try log.flush() } catch {
-            failure = (error as? StorageError).map { .storage($0) } ?? .unexpected("metadata log flush: \(error)")
-            throw failure!
-        }
-        log.maybeIncrementHighWatermark(log.logEndOffset)
         next.offset = info.lastOffset
-        image = next
+        latestImage = next
         lastAppendTimestamp = now
         recordsSinceSnapshot += records.count
         bytesSinceSnapshot += info.validBytes
-        maybeSnapshot()
         return info.firstOffset ... info.lastOffset
+    }
+
+    /// The written image, if it is ahead of the committed one. Take it before `syncWritten`.
+    /// nil after a failure: an fsync that failed once may have dropped data that a later one
+    /// would not report, so nothing written before it is ever published.
+    public var pendingCommit: PendingCommit? {
+        failure == nil && latestImage.offset > image.offset ? PendingCommit(image: latestImage) : nil
+    }
+
+    /// fsyncs every batch written so far. Safe to call from any thread without the owner's
+    /// serialisation, while later batches are written: it holds the log's lock only to list
+    /// its segments, not across the fsync.
+    public func syncWritten() throws(BrokerError) {
+        if let failure = failSync?() { throw failure }
+        do { try log.syncWritten() } catch {
+            throw (error as? StorageError).map { .storage($0) } ?? .unexpected("metadata log fsync: \(error)")
+        }
+    }
+
+    /// Publishes `pending` as the committed image (ignored if not newer): call it after a
+    /// `syncWritten` that began after `pending` was taken. A snapshot may then be due
+    /// (`snapshotDue`).
+    public func markCommitted(_ pending: PendingCommit) {
+        guard pending.offset > image.offset else { return }
+        image = pending.image
+        log.maybeIncrementHighWatermark(pending.offset + 1)
+    }
+
+    /// A failed fsync: what was written may or may not survive, so the images can no longer be
+    /// trusted; every later call fails until the log is reopened and replayed.
+    public func markFailed(_ error: BrokerError) {
+        if failure == nil { failure = error }
     }
 
     // MARK: Snapshots
 
+    /// A snapshot of the committed image to write (`snapshotDue`, `snapshotJob`).
+    public struct SnapshotJob {
+        let snapshot: MetadataSnapshot
+        public var endOffset: Int64 { snapshot.endOffset }
+    }
+
+    /// Whether the thresholds in `settings` are reached, no snapshot is being written, and the
+    /// committed image is newer than the newest snapshot and than one that failed to write (so a
+    /// failing disk is not retried before more is committed).
+    public var snapshotDue: Bool {
+        let endOffset = image.offset + 1
+        return !snapshotInProgress && failure == nil && !closed
+            && endOffset > max(latestSnapshot?.endOffset ?? 0, failedSnapshotEndOffset)
+            && (recordsSinceSnapshot >= settings.maxRecordsBetweenSnapshots || bytesSinceSnapshot >= settings.maxRecordBytesBetweenSnapshots)
+    }
+
     /// Takes a snapshot if the thresholds in `settings` are reached. A failure is logged, not
-    /// thrown: the appended records are already durable, and the next append retries.
+    /// thrown: the appended records are already durable, and a later call retries.
     public func maybeSnapshot() {
-        guard recordsSinceSnapshot >= settings.maxRecordsBetweenSnapshots
-            || bytesSinceSnapshot >= settings.maxRecordBytesBetweenSnapshots else { return }
+        guard snapshotDue else { return }
         do { try snapshot() } catch {
             logger.error("metadata snapshot failed", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Writes a snapshot of the current image now (no-op if the newest snapshot already covers
-    /// it), then removes older snapshots and the log prefix it covers.
+    /// Writes a snapshot of the committed image now (no-op if the newest snapshot already
+    /// covers it), then removes older snapshots and the log prefix it covers.
     public func snapshot() throws(BrokerError) {
+        guard let job = try snapshotJob() else { return }
+        do throws(BrokerError) { try writeSnapshot(job) } catch {
+            finishSnapshot(job, written: false)
+            throw error
+        }
+        finishSnapshot(job, written: true)
+    }
+
+    /// A snapshot of the committed image, unless the newest snapshot already covers it; marks
+    /// one in progress until `finishSnapshot`. The three steps let the owner write the file
+    /// (`writeSnapshot`) without its lock.
+    public func snapshotJob() throws(BrokerError) -> SnapshotJob? {
         try checkUsable()
         let endOffset = image.offset + 1
-        guard endOffset > 0, latestSnapshot?.endOffset != endOffset else { return }
-        let snapshot = MetadataSnapshot(image: image, endOffset: endOffset, epoch: epoch,
-                                        lastContainedLogTimestamp: lastAppendTimestamp)
-        let name = MetadataSnapshot.fileName(endOffset: endOffset, epoch: epoch)
+        guard !snapshotInProgress, endOffset > 0, latestSnapshot?.endOffset != endOffset else { return nil }
+        snapshotInProgress = true
+        return SnapshotJob(snapshot: MetadataSnapshot(image: image, endOffset: endOffset, epoch: epoch,
+                                                      lastContainedLogTimestamp: lastAppendTimestamp))
+    }
+
+    /// Writes `job`'s file (`.part` file, fsync, rename, fsync the directory), reads it back
+    /// and validates it; only then removes older snapshots and the log prefix it covers. Safe
+    /// to call without the owner's serialisation: it touches only snapshot files and the
+    /// (thread-safe) log, and one job is in progress at a time.
+    public func writeSnapshot(_ job: SnapshotJob) throws(BrokerError) {
+        beforeWritingSnapshot?()
+        let snapshot = job.snapshot
+        let name = MetadataSnapshot.fileName(endOffset: snapshot.endOffset, epoch: snapshot.epoch)
         let path = Disk.join(directory, name)
         try Disk.writeAtomically(path, snapshot.encoded(recordsPerBatch: settings.recordsPerSnapshotBatch),
                                  temporaryPath: path + ".part")
         // Read it back before anything is deleted on its strength.
-        let reread = try MetadataSnapshot(decoding: try Disk.readAll(path), endOffset: endOffset, epoch: epoch)
+        let reread = try MetadataSnapshot(decoding: try Disk.readAll(path), endOffset: snapshot.endOffset, epoch: snapshot.epoch)
         guard reread == snapshot else { throw .corruptMetadata("snapshot \(name) does not read back as written") }
-        latestSnapshot = (endOffset, epoch)
+        logger.info("wrote metadata snapshot", metadata: ["file": "\(name)", "records": "\(snapshot.records.count)"])
+        try removeSnapshots(before: snapshot.endOffset)
+        try BrokerError.storage { _ = try log.deleteRecords(before: snapshot.endOffset) }
+    }
+
+    /// Ends `job`: when its file was written, it is the newest snapshot and the counts toward
+    /// the next one start over.
+    public func finishSnapshot(_ job: SnapshotJob, written: Bool) {
+        snapshotInProgress = false
+        if !written { failedSnapshotEndOffset = max(failedSnapshotEndOffset, job.endOffset) }
+        guard written, job.endOffset > latestSnapshot?.endOffset ?? -1 else { return }
+        latestSnapshot = (job.endOffset, job.snapshot.epoch)
         recordsSinceSnapshot = 0
         bytesSinceSnapshot = 0
-        logger.info("wrote metadata snapshot", metadata: ["file": "\(name)", "records": "\(snapshot.records.count)"])
-        try removeSnapshots(before: endOffset)
-        try BrokerError.storage { _ = try log.deleteRecords(before: endOffset) }
     }
 
     /// (endOffset, epoch) of every snapshot file, oldest first.

@@ -33,7 +33,13 @@ enum PartitionMetadataFile {
         return parse(String(decoding: bytes, as: UTF8.self))
     }
 
+    /// Writes the file atomically (temporary file, fsync, rename). Writers take turns: a log
+    /// may be prepared without the cluster lock while the lock's holder applies the same topic.
     static func write(directory: String, topicId: Uuid) throws(BrokerError) {
+        writing.lock()
+        defer { writing.unlock() }
         try Disk.writeAtomically(Disk.join(directory, fileName), Array(text(topicId: topicId).utf8))
     }
+
+    private static let writing = NSLock()
 }

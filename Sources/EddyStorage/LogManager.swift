@@ -33,6 +33,11 @@ public final class LogManager: @unchecked Sendable {
     private var highWatermarks: [TopicPartition: Int64]
     private var lastWritten: [String: [UInt8]] = [:]
     private var isShutDown = false
+    /// Removes deleted logs' directories (`deleteLog`), in order.
+    private let deleter = DispatchQueue(label: "eddy.log-deleter")
+    /// Called on `deleter` before a deleted log's files are removed (tests: a slow removal).
+    /// Set before any log is deleted.
+    var beforeRemovingFiles: (@Sendable () -> Void)?
     private var _producerIdExpirationMs = ProducerState.defaultProducerIdExpirationMs
     /// Compacts logs whose cleanup.policy includes compact, on a background thread.
     public private(set) var cleaner: LogCleaner!
@@ -102,7 +107,10 @@ public final class LogManager: @unchecked Sendable {
     }
 
     /// Closes the log and removes its directory: renamed to `<dir>.<id>-delete` first (one
-    /// atomic step that takes it out of the live set), then deleted.
+    /// atomic step that takes it out of the live set), then its files are removed on a
+    /// background queue (`deleter`), as Kafka deletes logs asynchronously: a caller holding a
+    /// lock does not hold it while a large log's files go. A crash before they are gone leaves
+    /// the `-delete` directory, removed on the next open.
     public func deleteLog(_ tp: TopicPartition) throws {
         cleaner.abortAndPause(tp)
         let log = lock.withLock { logs.removeValue(forKey: tp) }
@@ -113,7 +121,13 @@ public final class LogManager: @unchecked Sendable {
             let doomed = dir + "." + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "-delete"
             try FileSystem.rename(dir, doomed)
             try FileSystem.syncDirectory(directory)
-            try FileSystem.removeTree(doomed)
+            deleter.async { [logger, beforeRemovingFiles] in
+                beforeRemovingFiles?()
+                do { try FileSystem.removeTree(doomed) } catch {
+                    logger.error("could not remove a deleted log's files; the next open removes them",
+                                 metadata: ["dir": "\(doomed)", "error": "\(error)"])
+                }
+            }
         }
         lock.withLock {
             recoveryPoints[tp] = nil
@@ -121,6 +135,11 @@ public final class LogManager: @unchecked Sendable {
             highWatermarks[tp] = nil
         }
         try checkpoint()
+    }
+
+    /// Waits until the files of every log deleted so far are removed.
+    public func awaitDeletions() {
+        deleter.sync {}
     }
 
     /// Writes the three checkpoint files from the open logs (only those whose content changed).
@@ -184,6 +203,8 @@ public final class LogManager: @unchecked Sendable {
         try checkpointClosed(open)
         let marker = directory + "/" + LogManager.cleanShutdownFile
         try FileSystem.writeAtomically(marker, [])
+        // The next LogManager on this directory removes leftover `-delete` directories itself.
+        awaitDeletions()
     }
 
     /// A power cut of the whole directory (the broker "kill"): stops the cleaner, then every
@@ -197,6 +218,7 @@ public final class LogManager: @unchecked Sendable {
             return Array(logs.values)
         }
         cleaner.shutdown()
+        awaitDeletions()
         for l in open { try l.simulatePowerLoss() }
     }
 

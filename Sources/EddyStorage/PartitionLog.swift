@@ -124,6 +124,9 @@ public final class PartitionLog: @unchecked Sendable {
     /// Called as `read` starts, before it takes the log's lock (tests: a read that takes long,
     /// as a cold disk's would). Set before the log is used.
     var beforeRead: (@Sendable () -> Void)?
+    /// Called as `flush`, `syncWritten` or `close` starts, before taking the log's lock (tests:
+    /// an fsync that takes long). Set before the log is used.
+    var beforeSync: (@Sendable () -> Void)?
 
     var activeSegment: LogSegment { segmentList[segmentList.count - 1] }
 
@@ -511,11 +514,32 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// fsyncs everything appended so far and advances the recovery point to the log end offset.
     public func flush() throws {
+        beforeSync?()
         try locked {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             try flushLocked()
         }
         onCheckpointNeeded?()
+    }
+
+    /// fsyncs every record appended so far without holding the log lock across the fsync, so
+    /// that appends go on meanwhile (each segment through a descriptor of its own, see
+    /// `LogSegment.syncLogIndependently`). The recovery point moves only when the active
+    /// segment was the one segment above it: a rolled segment's indexes are written by the
+    /// roll's background flush, which moves the recovery point past it itself.
+    public func syncWritten() throws {
+        beforeSync?()
+        let (segments, end) = try reading { () throws -> ([LogSegment], Int64) in
+            guard !closed else { throw StorageError.logClosed(topicPartition) }
+            return (segmentList.filter { $0.nextOffset > _recoveryPoint || $0 === activeSegment }, activeSegment.nextOffset)
+        }
+        for segment in segments { try segment.syncLogIndependently() }
+        guard segments.count == 1 else { return }
+        try locked {
+            guard !closed, activeSegment === segments[0], end > _recoveryPoint else { return }
+            try persistEpochCacheIfDirtyLocked()
+            _recoveryPoint = end
+        }
     }
 
     func flushLocked() throws {
@@ -554,6 +578,7 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Flushes and closes every segment. Further calls fail with `logClosed`.
     public func close() throws {
+        beforeSync?()
         flusher.sync {}
         try locked {
             guard !closed else { return }

@@ -77,6 +77,41 @@ struct DDLDriver {
         #expect(throws: BrokerError.brokerClosed) { try log.append([.noOp]) }
     }
 
+    @Test func writtenRecordsReachTheCommittedImageOnlyWhenMarkedAfterAnFsync() throws {
+        let dir = TempDirectory("mlog")
+        defer { dir.cleanup() }
+        let log = try open(dir, MetadataLog.Settings())
+        let a = Uuid(mostSignificantBits: 1, leastSignificantBits: 1), b = Uuid(mostSignificantBits: 2, leastSignificantBits: 2)
+        #expect(log.pendingCommit == nil)
+        #expect(try log.write([.topic(TopicRecord(name: "a", topicId: a))]) == 0 ... 0)
+        // Written: the controller's image has it, the committed one does not.
+        #expect(log.latestImage.topic(named: "a") != nil)
+        #expect(log.image.topic(named: "a") == nil)
+        #expect(log.image.offset == -1)
+        let first = try #require(log.pendingCommit)
+        #expect(first.offset == 0)
+        try log.write([.topic(TopicRecord(name: "b", topicId: b))])
+        let second = try #require(log.pendingCommit)
+        try log.syncWritten()
+        log.markCommitted(second)
+        #expect(log.image == log.latestImage)
+        #expect(log.image.topic(named: "b") != nil)
+        #expect(log.pendingCommit == nil)
+        // An older pending image never replaces a newer committed one.
+        log.markCommitted(first)
+        #expect(log.image.offset == 1)
+        #expect(log.image.topic(named: "b") != nil)
+        // After a failed fsync nothing more is published, and nothing more is written.
+        try log.write([.noOp])
+        log.markFailed(.storage(.io(operation: "fsync", path: "test", errno: EIO)))
+        #expect(log.pendingCommit == nil)
+        #expect(throws: BrokerError.self) { try log.write([.noOp]) }
+        // What was synced is replayed on open.
+        log.closeWithoutFlush()
+        let reopened = try open(dir, MetadataLog.Settings())
+        #expect(reopened.image.topic(named: "a") != nil && reopened.image.topic(named: "b") != nil)
+    }
+
     @Test func aRecordThatDoesNotApplyIsNotAppended() throws {
         let dir = TempDirectory("mlog")
         defer { dir.cleanup() }

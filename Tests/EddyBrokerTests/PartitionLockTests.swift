@@ -358,6 +358,273 @@ import Testing
     }
 }
 
+/// A metadata change is fsynced without the cluster lock, and reaches the brokers (and its
+/// requester) only once durable.
+@Suite struct MetadataCommitLockTests {
+    /// Holds every fsync of the metadata log as it starts until `release` is signalled;
+    /// `started` is signalled as each one starts.
+    func holdMetadataSyncs(_ cluster: Cluster) -> (started: DispatchSemaphore, release: DispatchSemaphore) {
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        cluster.metadataLog.log.beforeSync = {
+            started.signal()
+            release.wait()
+        }
+        return (started, release)
+    }
+
+    /// Sends CreateTopics from a thread of its own (it may be held mid-way).
+    func createInBackground(_ cluster: Cluster, _ name: String, partitions: Int32, via broker: Int32) -> SentRequest {
+        let created = SentRequest()
+        Thread.detachNewThread {
+            cluster.transport.send(.createTopics(CreateTopicsRequest(topics: [.init(name: name, numPartitions: partitions, replicationFactor: 3)])),
+                                   to: broker, context: RequestContext(clientId: "admin")) { created.set($0) }
+        }
+        return created
+    }
+
+    @Test func aTopicDeletedAndCreatedAgainInOnePublicationStartsEmpty() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let cluster = s.cluster
+        let (tp, _) = try s.topicWithRecords(["old-1", "old-2", "old-3"])
+        let oldId = try #require(cluster.metadataImage.topic(named: tp.topic)?.id)
+        // Both written before either is applied: one publication carries both.
+        try cluster.lock.withLock {
+            try cluster.commit(cluster.controller.deleteTopic(name: tp.topic, image: cluster.metadataLog.latestImage))
+            let (id, start) = cluster.drawTopicIdAndAssignmentStart()
+            try cluster.commit(cluster.controller.createTopic(name: tp.topic, partitions: 1, replicationFactor: 3, configs: [:], topicId: id,
+                                                              image: cluster.metadataLog.latestImage, assignmentStart: start).records)
+        }
+        cluster.flushDeferred()
+        let newId = try #require(cluster.metadataImage.topic(named: tp.topic)?.id)
+        #expect(newId != oldId)
+        let logs = cluster.lock.withLock { cluster.nodes.values.compactMap { $0.replicas[tp]?.log } }
+        #expect(logs.count == 3)
+        for log in logs {
+            #expect(log.logEndOffset == 0, "the new topic serves the old one's records")
+            #expect(log.highWatermark == 0)
+            #expect(PartitionMetadataFile.read(directory: log.directory) == newId)
+        }
+        #expect(cluster.replicaOffsets(tp).values.allSatisfy { $0.highWatermark == 0 })
+    }
+
+    @Test func aFailedMetadataFsyncFailsTheAnswersWaitingForIt() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let cluster = s.cluster
+        let leader = try cluster.leader(of: TopicPartition("t", 0))
+        cluster.metadataLog.failSync = { .storage(.io(operation: "fsync", path: "__cluster_metadata-0", errno: EIO)) }
+        let created = SentRequest()
+        cluster.transport.send(.createTopics(CreateTopicsRequest(topics: [.init(name: "u", numPartitions: 1, replicationFactor: 3)])),
+                               to: leader, context: RequestContext(clientId: "admin")) { created.set($0) }
+        #expect(PartitionLockTests().waitUntil(10) {
+            cluster.tick()
+            return created.isAnswered
+        }, "the CreateTopics waiting for the failed fsync was never answered")
+        guard case let .createTopics(c)? = created.response else { throw TestFailure("no CreateTopics answer") }
+        #expect(c.topics.map(\.errorCode) == [.kafkaStorageError])
+        #expect(cluster.metadataImage.topic(named: "u") == nil)
+        // Later changes are refused at once; the data path goes on.
+        let again = try s.call(.createTopics(CreateTopicsRequest(topics: [.init(name: "v", numPartitions: 1, replicationFactor: 3)])), to: leader)
+        guard case let .createTopics(v) = again else { throw TestFailure("not CreateTopics") }
+        #expect(v.topics.first?.errorCode != ErrorCode.none)
+        guard case let .produce(p) = try s.call(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["x"]), acks: 1)), to: leader) else {
+            throw TestFailure("not Produce")
+        }
+        #expect(p.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
+        #expect(throws: BrokerError.self) { try cluster.createTopic("w", partitions: 1) }
+    }
+
+    @Test func logsPreparedForATopicDeletedBeforeItWasAppliedAreDeleted() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let cluster = s.cluster
+        // The creation is written and its logs prepared, as `completeMetadataCommits` does...
+        let pending = try cluster.lock.withLock { () throws -> MetadataLog.PendingCommit? in
+            let (id, start) = cluster.drawTopicIdAndAssignmentStart()
+            try cluster.commit(cluster.controller.createTopic(name: "x", partitions: 2, replicationFactor: 3, configs: [:], topicId: id,
+                                                              image: cluster.metadataLog.latestImage, assignmentStart: start).records)
+            return cluster.metadataLog.pendingCommit
+        }
+        cluster.prepareLogs(for: try #require(pending))
+        let brokers = cluster.lock.withLock { Array(cluster.nodes.values) }
+        #expect(brokers.allSatisfy { $0.logManager.log(for: TopicPartition("x", 0)) != nil })
+        // ...but the topic is deleted before any of it is applied.
+        try cluster.lock.withLock { try cluster.commit(cluster.controller.deleteTopic(name: "x", image: cluster.metadataLog.latestImage)) }
+        cluster.flushDeferred()
+        #expect(cluster.metadataImage.topic(named: "x") == nil)
+        for broker in brokers {
+            #expect(broker.logManager.log(for: TopicPartition("x", 0)) == nil)
+            broker.logManager.awaitDeletions()
+            #expect(try broker.logManager.partitionsOnDisk().filter { $0.topic == "x" }.isEmpty)
+        }
+    }
+
+    @Test func aStoppingBrokerClosesItsLogsWithoutTheLock() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 3, replicationFactor: 3)
+        s.pump()
+        let cluster = s.cluster
+        let stopping: Int32 = 2
+        // Looked up first: this thread must not wait for the lock while a held stop may have it.
+        let leaders = try (0 ..< 3).map { try s.cluster.leader(of: TopicPartition("t", Int32($0))) }
+        let served = Int32(try #require(leaders.firstIndex { $0 != stopping }))
+        let leader = leaders[Int(served)]
+        let log = try #require(cluster.lock.withLock { cluster.nodes[stopping]?.replicas[TopicPartition("t", 0)]?.log })
+        let closing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        log.beforeSync = {
+            closing.signal()
+            release.wait()
+        }
+        var released = false
+        defer {
+            if !released {
+                log.beforeSync = nil
+                release.signal()
+            }
+        }
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? cluster.stopBroker(stopping)
+            stopped.signal()
+        }
+        #expect(closing.wait(timeout: .now() + 10) == .success, "the stopped broker never closed its log")
+        // While its logs close: the others serve, and the broker cannot start again yet.
+        let produced = SentRequest()
+        let finished = PartitionLockTests().finishes(within: 10) {
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: served, records: servedBatch(["during"]), acks: 1)),
+                                   to: leader, context: RequestContext(clientId: "p")) { produced.set($0) }
+            cluster.tick()
+        }
+        #expect(finished, "requests waited for a stopping broker's logs")
+        guard finished else {
+            // Let the stop finish before the cluster is closed.
+            release.signal()
+            released = true
+            return
+        }
+        guard case let .produce(p)? = produced.response else { throw TestFailure("no produce answer") }
+        #expect(p.partition(topic: "t", partition: served)?.errorCode == ErrorCode.none)
+        #expect(stopped.wait(timeout: .now()) == .timedOut)
+        #expect(throws: BrokerError.self) { try cluster.startBroker(stopping) }
+        log.beforeSync = nil
+        release.signal()
+        released = true
+        #expect(stopped.wait(timeout: .now() + 10) == .success)
+        try cluster.startBroker(stopping)
+        #expect(cluster.runningBrokers.contains(stopping))
+    }
+
+    @Test func aMetadataSnapshotIsWrittenWithoutTheLock() throws {
+        let s = try ServedCluster { $0.metadata.maxRecordsBetweenSnapshots = 5 }
+        defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        let cluster = s.cluster
+        let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        cluster.metadataLog.beforeWritingSnapshot = {
+            writing.signal()
+            release.wait()
+        }
+        var released = false
+        defer {
+            if !released {
+                cluster.metadataLog.beforeWritingSnapshot = nil
+                release.signal()
+            }
+        }
+        let created = createInBackground(cluster, "u", partitions: 8, via: leader)
+        #expect(writing.wait(timeout: .now() + 10) == .success, "no snapshot was written")
+        let produced = SentRequest(), other = SentRequest()
+        let served = PartitionLockTests().finishes(within: 10) {
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["during"]), acks: 1)),
+                                   to: leader, context: RequestContext(clientId: "p")) { produced.set($0) }
+            cluster.transport.send(.createTopics(CreateTopicsRequest(topics: [.init(name: "v", numPartitions: 1, replicationFactor: 3)])),
+                                   to: leader, context: RequestContext(clientId: "admin2")) { other.set($0) }
+            cluster.tick()
+        }
+        #expect(served, "requests waited for a metadata snapshot")
+        guard case let .produce(p)? = produced.response else { throw TestFailure("no produce answer") }
+        #expect(p.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
+        // The snapshot is of the committed image that included "u"; "v" committed meanwhile.
+        guard case let .createTopics(v)? = other.response else { throw TestFailure("no answer for v") }
+        #expect(v.topics.map(\.errorCode) == [ErrorCode.none])
+        #expect(cluster.metadataImage.topic(named: "v") != nil)
+        cluster.metadataLog.beforeWritingSnapshot = nil
+        release.signal()
+        released = true
+        #expect(PartitionLockTests().waitUntil(10) { cluster.lock.withLock { cluster.metadataLog.latestSnapshot != nil } })
+        let snapshotEnd = try #require(cluster.lock.withLock { cluster.metadataLog.latestSnapshot?.endOffset })
+        #expect(snapshotEnd <= cluster.metadataImage.offset)
+        #expect(created.isAnswered)
+    }
+
+    @Test func aMetadataFsyncHoldsUpNeitherProduceNorFetchNorTheCluster() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        let cluster = s.cluster
+        let (syncing, release) = holdMetadataSyncs(cluster)
+        var released = false
+        defer {
+            if !released {
+                cluster.metadataLog.log.beforeSync = nil
+                release.signal()
+            }
+        }
+
+        let created = createInBackground(cluster, "u", partitions: 2, via: leader)
+        #expect(syncing.wait(timeout: .now() + 10) == .success, "the topic's creation never fsynced the metadata log")
+
+        // While the metadata log fsyncs: produce, fetch, Metadata, replication and the timers
+        // all complete, on the leader that took the CreateTopics.
+        let produced = SentRequest(), fetched = SentRequest(), metadata = SentRequest(), metadataOfU = SentRequest()
+        let served = PartitionLockTests().finishes(within: 10) {
+            cluster.transport.send(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["during"]), acks: 1)),
+                                   to: leader, context: RequestContext(clientId: "p")) { produced.set($0) }
+            _ = cluster.replicationRound()
+            cluster.transport.send(.fetch(FetchRequest(topic: "t", partition: 0, fetchOffset: 0, maxWaitMs: 0, minBytes: 0)),
+                                   to: leader, context: RequestContext(clientId: "reader")) { fetched.set($0) }
+            cluster.transport.send(.metadata(MetadataRequest(topics: ["t"], allowAutoTopicCreation: false)), to: leader,
+                                   context: RequestContext(clientId: "meta")) { metadata.set($0) }
+            cluster.transport.send(.metadata(MetadataRequest(topics: ["u"], allowAutoTopicCreation: false)), to: leader,
+                                   context: RequestContext(clientId: "meta")) { metadataOfU.set($0) }
+            cluster.tick()
+        }
+        #expect(served, "requests waited for a metadata fsync")
+        guard case let .produce(p)? = produced.response else { throw TestFailure("no produce answer") }
+        #expect(p.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
+        guard case let .fetch(f)? = fetched.response else { throw TestFailure("no fetch answer") }
+        #expect(f.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
+        // Until it is durable, the new topic is the controller's alone: no broker applied it,
+        // and neither its creator nor a Metadata request for it has an answer yet.
+        guard case let .metadata(m)? = metadata.response else { throw TestFailure("no metadata answer") }
+        #expect(m.topics.map(\.name) == ["t"])
+        #expect(!metadataOfU.isAnswered)
+        #expect(cluster.metadataImage.topic(named: "u") == nil)
+        #expect(cluster.lock.withLock { cluster.metadataLog.latestImage.topic(named: "u") != nil })
+        #expect(cluster.lock.withLock { cluster.nodes.values.allSatisfy { $0.replicas[TopicPartition("u", 0)] == nil } })
+        #expect(!created.isAnswered)
+        // Its logs were created without the lock, ready to be applied.
+        #expect(cluster.lock.withLock { Array(cluster.nodes.values) }.allSatisfy { $0.logManager.log(for: TopicPartition("u", 1)) != nil })
+
+        // Durable: applied, then answered.
+        cluster.metadataLog.log.beforeSync = nil
+        release.signal()
+        released = true
+        #expect(PartitionLockTests().waitUntil(10) { created.isAnswered })
+        guard case let .createTopics(c)? = created.response else { throw TestFailure("no CreateTopics answer") }
+        #expect(c.topics.map(\.errorCode) == [ErrorCode.none])
+        #expect(cluster.metadataImage.topic(named: "u")?.partitionCount == 2)
+        #expect(PartitionLockTests().waitUntil(10) { metadataOfU.isAnswered })
+        guard case let .metadata(mu)? = metadataOfU.response else { throw TestFailure("no metadata answer for u") }
+        #expect(mu.topics.first?.partitions.count == 2)
+        #expect(mu.topics.first?.errorCode == ErrorCode.none)
+        #expect(cluster.lock.withLock { cluster.nodes.values.filter { $0.replicas[TopicPartition("u", 0)] != nil }.count } == 3)
+    }
+}
+
 /// Appends on several threads while brokers stop and start: with writes outside the cluster
 /// lock, role changes must still order them. Every acknowledged record stays readable at its
 /// offset, and the replicas agree below the high watermark.
@@ -418,10 +685,19 @@ import Testing
             }
         }
         // Meanwhile: each broker in turn stops (controlled) or is killed, then starts, each time
-        // after the producers have made progress.
+        // after the producers have made progress and every partition is fully replicated again
+        // (as a rolling restart waits for no under-replicated partitions). Without that wait a
+        // kill may hit the last in-sync replica, which then loses what it had not fsynced and
+        // still comes back as leader: acknowledged records lost, as in Kafka before KIP-966.
+        let fullyReplicated = {
+            (0 ..< partitions).allSatisfy { p in
+                cluster.metadataImage.partition(TopicPartition("s", p)).map { $0.isr.count == 3 } ?? false
+            }
+        }
         for round in 0 ..< 6 {
             let before = acked.count
             #expect(waitUntil(20) { acked.count >= min(before + 25, Int(partitions) * perPartition) || failures.count > 0 })
+            #expect(waitUntil(20) { fullyReplicated() || failures.count > 0 })
             let broker = Int32(round % 3)
             if round % 2 == 0 { try cluster.stopBroker(broker) } else { try cluster.killBroker(broker, fenceNow: true) }
             let during = acked.count

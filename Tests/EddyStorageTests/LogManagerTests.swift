@@ -44,8 +44,15 @@ import Testing
         let lm = try LogManager(directory: dir.path, clock: ManualClock())
         let tp = TopicPartition("gone", 2)
         try lm.getOrCreateLog(tp, config: LogConfig()).append(makeBatch(first: 0, count: 1))
+        // The files go on the deleter's queue: deleteLog returns while they are still there.
+        let removing = DispatchSemaphore(value: 0)
+        lm.beforeRemovingFiles = { removing.wait() }
         try lm.deleteLog(tp)
         #expect(lm.log(for: tp) == nil)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("gone") }
+        #expect(left.count == 1 && left[0].hasPrefix("gone-2.") && left[0].hasSuffix("-delete"))
+        removing.signal()
+        lm.awaitDeletions()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("gone") }.isEmpty)
         // A leftover "-delete" directory from a crash is removed on open.
         try FileManager.default.createDirectory(atPath: dir.file("x-0.abc-delete"), withIntermediateDirectories: true)

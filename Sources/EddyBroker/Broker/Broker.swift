@@ -11,8 +11,10 @@ import EddyStorage
 /// the API's handler, one file per API in `Handlers/` (`Broker+Produce.swift`,
 /// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce, Fetch, ListOffsets
 /// and DeleteRecords hold the cluster lock only to check and update in-memory state, never while
-/// their log is written or read (see `Replica`); the other handlers run under it (config changes
-/// write to logs under it, and a role change waits for its partition's write).
+/// their log is written or read (see `Replica`); the other handlers run under it (a role change
+/// waits for its partition's write). The controller's handlers (CreateTopics, DeleteTopics,
+/// IncrementalAlterConfigs, InitProducerId) only write the metadata; their answers wait, without
+/// the lock, until it is durable and applied (`Cluster.answerAfterCommit`).
 ///
 /// What the brokers share lives in `cluster`: the controller and the metadata log, the lock
 /// guarding roles, leader states, purgatories and coordinators, and the response callbacks
@@ -84,10 +86,15 @@ final class Broker: RequestHandler, @unchecked Sendable {
     /// The requests served under the cluster lock. Caller holds the lock.
     private func handleLocked(_ request: KafkaRequest, context: RequestContext, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         let queue = { (response: KafkaResponse) in self.cluster.queue(respond, response) }
+        // The controller's answers: held while metadata is written but not yet durable.
+        let answer = { (response: KafkaResponse, failure: KafkaResponse) in
+            self.cluster.answerAfterCommit({ respond(response) }, failing: { respond(failure) })
+        }
+        let notDurable = "The metadata log could not be made durable."
         switch request {
-        case let .metadata(r): queue(.metadata(handleMetadata(r)))
+        case let .metadata(r): handleMetadata(r, respond: respond)
         case let .offsetForLeaderEpoch(r): queue(.offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r)))
-        case let .initProducerId(r): queue(.initProducerId(handleInitProducerId(r)))
+        case let .initProducerId(r): answer(.initProducerId(handleInitProducerId(r)), .initProducerId(r.errorResponse(.kafkaStorageError)))
         case let .findCoordinator(r): queue(.findCoordinator(handleFindCoordinator(r)))
         case let .joinGroup(r): handleJoinGroup(r, context: context, respond: respond)
         case let .syncGroup(r): handleSyncGroup(r, respond: respond)
@@ -99,10 +106,12 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .describeGroups(r): queue(.describeGroups(handleDescribeGroups(r)))
         case let .listGroups(r): queue(.listGroups(handleListGroups(r)))
         case let .deleteGroups(r): handleDeleteGroups(r, respond: respond)
-        case let .createTopics(r): queue(.createTopics(handleCreateTopics(r)))
-        case let .deleteTopics(r): queue(.deleteTopics(handleDeleteTopics(r)))
+        case let .createTopics(r): answer(.createTopics(handleCreateTopics(r)), .createTopics(r.errorResponse(.kafkaStorageError, message: notDurable)))
+        case let .deleteTopics(r): answer(.deleteTopics(handleDeleteTopics(r)), .deleteTopics(r.errorResponse(.kafkaStorageError, message: notDurable)))
         case let .describeConfigs(r): queue(.describeConfigs(handleDescribeConfigs(r)))
-        case let .incrementalAlterConfigs(r): queue(.incrementalAlterConfigs(handleIncrementalAlterConfigs(r)))
+        case let .incrementalAlterConfigs(r):
+            answer(.incrementalAlterConfigs(handleIncrementalAlterConfigs(r)),
+                   .incrementalAlterConfigs(r.errorResponse(.kafkaStorageError, message: notDurable)))
         case let .describeLogDirs(r): queue(.describeLogDirs(handleDescribeLogDirs(r)))
         case .apiVersions: queue(.apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
         case let .eddyFetchPositions(r): queue(.eddyFetchPositions(cluster.handleFetchPositions(r)))

@@ -13,7 +13,7 @@ extension Cluster {
         try withLockThenCallbacks { () throws(BrokerError) -> CreatedTopic in
             let (id, start) = drawTopicIdAndAssignmentStart()
             let created = try controller.createTopic(name: name, partitions: partitions, replicationFactor: replicationFactor,
-                                                     configs: configs, topicId: id, image: metadataLog.image,
+                                                     configs: configs, topicId: id, image: metadataLog.latestImage,
                                                      assignmentStart: start)
             try commit(created.records)
             return CreatedTopic(name: created.name, topicId: created.topicId, partitions: created.partitions,
@@ -33,7 +33,7 @@ extension Cluster {
 
     public func deleteTopic(_ name: String) throws(BrokerError) {
         try withLockThenCallbacks { () throws(BrokerError) in
-            try commit(controller.deleteTopic(name: name, image: metadataLog.image))
+            try commit(controller.deleteTopic(name: name, image: metadataLog.latestImage))
         }
     }
 
@@ -41,8 +41,8 @@ extension Cluster {
     @discardableResult
     public func alterConfigs(topic: String, set: [String: String] = [:], delete: [String] = []) throws(BrokerError) -> [String: String] {
         try withLockThenCallbacks { () throws(BrokerError) -> [String: String] in
-            try commit(controller.alterConfigs(topic: topic, set: set, delete: delete, image: metadataLog.image))
-            return metadataLog.image.topicConfigs(topic)
+            try commit(controller.alterConfigs(topic: topic, set: set, delete: delete, image: metadataLog.latestImage))
+            return metadataLog.latestImage.topicConfigs(topic)
         }
     }
 

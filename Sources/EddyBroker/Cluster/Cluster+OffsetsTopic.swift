@@ -17,13 +17,14 @@ extension Cluster {
     /// `offsets.topic.replication.factor` capped at the number of active brokers.
     func ensureOffsetsTopic() throws(BrokerError) -> TopicImage {
         if let topic = metadataLog.image.topic(named: OffsetsTopic.name) { return topic }
-        let active = controller.assignableBrokerIds(in: metadataLog.image).count
+        let active = controller.assignableBrokerIds(in: metadataLog.latestImage).count
         let rf = Int16(clamping: max(1, min(Int(options.offsetsTopicReplicationFactor), active)))
         let (id, start) = drawTopicIdAndAssignmentStart()
         let created = try controller.createTopic(name: OffsetsTopic.name, partitions: options.groupCoordinator.offsetsTopicNumPartitions,
                                                  replicationFactor: rf, configs: offsetsTopicConfigs, topicId: id,
-                                                 image: metadataLog.image, assignmentStart: start)
-        try commit(created.records)
+                                                 image: metadataLog.latestImage, assignmentStart: start)
+        // Durably at once: the caller coordinates from it next (created once per cluster).
+        try commitDurably(created.records)
         logger.info("created \(OffsetsTopic.name)", metadata: ["partitions": "\(created.partitions)", "replicationFactor": "\(rf)"])
         guard let topic = metadataLog.image.topic(named: OffsetsTopic.name) else {
             throw .unexpected("\(OffsetsTopic.name) missing right after its creation")

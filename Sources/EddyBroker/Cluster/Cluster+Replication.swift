@@ -175,7 +175,7 @@ extension Cluster {
             guard !isShutDown else { return }
             let now = clock.nowMs()
             for id in nodes.keys { lastHeartbeatMs[id] = now }
-            for (id, registration) in metadataLog.image.brokers.sorted(by: { $0.key < $1.key })
+            for (id, registration) in metadataLog.latestImage.brokers.sorted(by: { $0.key < $1.key })
                 where !registration.fenced && nodes[id] == nil && now - (lastHeartbeatMs[id] ?? now) > options.brokerSessionTimeoutMs {
                 logger.warning("broker session timed out; fencing", metadata: ["broker": "\(id)"])
                 try? fenceLocked(id)
@@ -196,7 +196,7 @@ extension Cluster {
             fireGroupTimers(now: now)
             if options.autoLeaderRebalanceEnable, now - lastPreferredLeaderCheckMs >= options.leaderImbalanceCheckIntervalMs {
                 lastPreferredLeaderCheckMs = now
-                try? commit(controller.preferredLeaderElection(image: metadataLog.image))
+                try? commit(controller.preferredLeaderElection(image: metadataLog.latestImage))
             }
         }
         flushDeferred()
@@ -216,7 +216,7 @@ extension Cluster {
         }
         lock.withLock {
             guard !isShutDown, options.autoLeaderRebalanceEnable else { return }
-            try? commit(controller.preferredLeaderElection(image: metadataLog.image))
+            try? commit(controller.preferredLeaderElection(image: metadataLog.latestImage))
         }
         flushDeferred()
     }

@@ -84,8 +84,17 @@ public struct ClusterOptions: Sendable {
 /// lock (see `PartitionLog`). So appends and fetches on different partitions never wait for each other's
 /// disk I/O; the group coordinators' writes to `__consumer_offsets` are appended the same way,
 /// in order, once the lock is released (`Broker.queueGroupWrite`), and a new coordinator reads
-/// its `__consumer_offsets` partition without it (`readCoordinatorPartition`). Still under the
-/// cluster lock: metadata log appends (fsynced), config changes, and log creation and deletion.
+/// its `__consumer_offsets` partition without it (`readCoordinatorPartition`).
+///
+/// Metadata changes are written to the metadata log under the lock, fsynced without it, and
+/// only then applied to the brokers, as KRaft's brokers apply only committed metadata
+/// (`commit`, `completeMetadataCommits`); their requesters are answered after that. The broker
+/// lifecycle (start, stop, fencing, unfencing and their elections) still commits durably under
+/// the lock (`commitDurably`): its next steps need the brokers to have applied it. The logs of
+/// new topics are created before the change is applied, without the lock (`prepareLogs`);
+/// metadata snapshots are written without it; a deleted log is renamed under it and its files
+/// removed in the background (`LogManager.deleteLog`); a stopped or killed broker closes its
+/// logs after releasing it.
 /// Transport calls are made outside it, and response callbacks run after it is released.
 public final class Cluster: @unchecked Sendable {
     public let dataDirectory: String
@@ -105,6 +114,13 @@ public final class Cluster: @unchecked Sendable {
     var nodes: [Int32: Broker] = [:]
     var lastHeartbeatMs: [Int32: Int64] = [:]
     var deferred: [@Sendable () -> Void] = []
+    /// Answers held until the metadata offset they depend on is applied (`answerAfterCommit`),
+    /// in offset order.
+    var awaitingCommit: [HeldAnswer] = []
+    /// Brokers stopped or killed whose logs are still closing (`stopBroker`, `killBroker`).
+    var stoppingBrokers: Set<Int32> = []
+    /// Taken (without the lock) by whoever fsyncs the metadata log in `completeMetadataCommits`.
+    let metadataSync = NSLock()
     var seededRandom: SplitMix64?
     var lastPreferredLeaderCheckMs: Int64
     var isShutDown = false
@@ -198,8 +214,8 @@ public final class Cluster: @unchecked Sendable {
         do throws(BrokerError) {
             try lock.withLock { () throws(BrokerError) in
                 if metadataLog.image.brokers.isEmpty {
-                    try commit(controller.registerBrokers(Array(0 ..< Int32(max(1, options.initialBrokerCount))),
-                                                          image: metadataLog.image))
+                    try commitDurably(controller.registerBrokers(Array(0 ..< Int32(max(1, options.initialBrokerCount))),
+                                                          image: metadataLog.latestImage))
                 }
                 // Brokers the previous process left running but did not shut down cleanly crashed
                 // with it: what they had not fsynced is gone, so they must not come back as the
@@ -229,7 +245,7 @@ public final class Cluster: @unchecked Sendable {
                 let crashed = unfenced.filter { Cluster.brokerCrashed(dataDirectory: dataDirectory, id: $0) }
                 for id in crashed { try fenceLocked(id) }
                 for id in unfenced { try startNodeLocked(id) }
-                for id in crashed { try commitElection(controller.unfenceBroker(id, image: metadataLog.image)) }
+                for id in crashed { try commitElection(controller.unfenceBroker(id, image: metadataLog.latestImage)) }
             }
         } catch {
             try? shutdown()
@@ -246,33 +262,19 @@ public final class Cluster: @unchecked Sendable {
 
     // MARK: Metadata
 
-    /// Appends records to the metadata log (durably), then tells every running broker.
-    /// Caller holds the lock.
-    func commit(_ records: [MetadataRecord]) throws(BrokerError) {
-        guard !records.isEmpty else { return }
-        let deleted = Set(records.compactMap { r -> String? in
-            if case let .removeTopic(t) = r { metadataLog.image.topic(id: t.topicId)?.name } else { nil }
-        })
-        _ = try metadataLog.append(records)
-        // A deleted partition's high watermark must not pass to a topic re-created under its name.
-        knownHighWatermarks = knownHighWatermarks.filter { metadataLog.image.partition($0.key) != nil }
-        if !deleted.isEmpty { fetchWakeups = fetchWakeups.filter { metadataLog.image.partition($0.key) != nil } }
-        try applyMetadata()
-        if !deleted.isEmpty {
-            // Nor may a group's committed offsets (Kafka's coordinator drops them too).
-            for node in nodes.values.sorted(by: { $0.id < $1.id }) {
-                carryOut(node.groups.coordinator.removeOffsets(ofTopics: deleted, now: clock.nowMs()), on: node)
-            }
-        }
-    }
-
     /// Brings every running broker in line with the image: opens logs of partitions it
     /// hosts, deletes logs of partitions it no longer hosts, and changes roles where the leader
     /// or leader epoch changed. Caller holds the lock.
-    func applyMetadata() throws(BrokerError) {
+    ///
+    /// - Parameter replacing: topics whose name now belongs to a new topic ID: their replicas
+    ///   are removed (and logs deleted) first, as a deleted topic's are.
+    func applyMetadata(replacing: Set<String> = []) throws(BrokerError) {
         let image = metadataLog.image
         let topics = image.topicNames.map { name in (name, image.topic(named: name)!, topicLogConfig(name, image: image)) }
         for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+            for tp in node.replicas.keys.sorted() where replacing.contains(tp.topic) {
+                try removeReplica(tp, from: node)
+            }
             var hosted = Set<TopicPartition>()
             for (name, topic, config) in topics {
                 for p in topic.partitionIds {
@@ -284,15 +286,25 @@ public final class Cluster: @unchecked Sendable {
                 }
             }
             for tp in Array(node.replicas.keys) where !hosted.contains(tp) {
-                node.failDelayedProduces(tp, error: .notLeaderOrFollower)
-                if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
-                node.replicas[tp]?.setWriter(.none)
-                node.replicas[tp] = nil
-                node.completeDelayedFetches(tp)
-                try BrokerError.storage { try node.logManager.deleteLog(tp) }
+                try removeReplica(tp, from: node)
+            }
+            // Logs `prepareLogs` opened for a topic deleted before it was applied.
+            for log in node.logManager.allLogs where !hosted.contains(log.topicPartition) {
+                try BrokerError.storage { try node.logManager.deleteLog(log.topicPartition) }
             }
         }
         for node in nodes.values.sorted(by: { $0.id < $1.id }) { loadCoordinatorPartitions(on: node) }
+    }
+
+    /// A partition `node` no longer hosts: waiting requests fail or are answered, writes stop,
+    /// and its log is deleted. Caller holds the lock.
+    private func removeReplica(_ tp: TopicPartition, from node: Broker) throws(BrokerError) {
+        node.failDelayedProduces(tp, error: .notLeaderOrFollower)
+        if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
+        node.replicas[tp]?.setWriter(.none)
+        node.replicas[tp] = nil
+        node.completeDelayedFetches(tp)
+        try BrokerError.storage { try node.logManager.deleteLog(tp) }
     }
 
     private func applyRegistration(_ reg: PartitionRegistration, topicId: Uuid, to tp: TopicPartition,
@@ -397,7 +409,7 @@ public final class Cluster: @unchecked Sendable {
         let tp = replica.topicPartition
         do throws(BrokerError) {
             let records = try controller.alterPartition(tp, leaderId: node.id, leaderEpoch: replica.leaderEpoch,
-                                                        partitionEpoch: partitionEpoch, newIsr: isr, image: metadataLog.image)
+                                                        partitionEpoch: partitionEpoch, newIsr: isr, image: metadataLog.latestImage)
             if records.isEmpty, var state = replica.leaderState, let reg = metadataLog.image.partition(tp) {
                 // Nothing to change: answer with the current registration.
                 let actions = state.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch)
@@ -431,14 +443,15 @@ public final class Cluster: @unchecked Sendable {
     /// partitions that were waiting for it.
     public func startBroker(_ id: Int32) throws(BrokerError) {
         try withLockThenCallbacks { () throws(BrokerError) in
-            guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
+            guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             guard nodes[id] == nil else { return }
+            try checkNotStopping(id)
             // A broker that crashed and comes back before its session timed out is a new
             // incarnation: what it had not fsynced is gone, so it must not stay in any ISR. As
             // KRaft does on re-registration (KIP-903), fence the old registration first.
-            if metadataLog.image.brokers[id]?.fenced == false { try fenceLocked(id) }
+            if metadataLog.latestImage.brokers[id]?.fenced == false { try fenceLocked(id) }
             try startNodeLocked(id)
-            try commitElection(controller.unfenceBroker(id, image: metadataLog.image))
+            try commitElection(controller.unfenceBroker(id, image: metadataLog.latestImage))
         }
     }
 
@@ -487,39 +500,64 @@ public final class Cluster: @unchecked Sendable {
 
     /// Controlled shutdown (`eddy broker stop`): leadership moves to other in-sync replicas
     /// first, the broker leaves every ISR, is fenced, then closes its logs cleanly.
+    /// Its logs are flushed and closed after the lock is released: the other brokers do not
+    /// wait for that I/O.
     public func stopBroker(_ id: Int32) throws(BrokerError) {
-        try withLockThenCallbacks { () throws(BrokerError) in
-            guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
-            try commit(controller.controlledShutdown(id, image: metadataLog.image).records)
-            if let node = nodes.removeValue(forKey: id) {
-                node.stopWrites()
-                node.failAllDelayedProduces()
-                node.failAllDelayedFetches()
-                node.groups.unloadAll(into: &deferred)
-                try BrokerError.storage { try node.logManager.shutdown() }
-            }
+        let stopped = try withLockThenCallbacks { () throws(BrokerError) -> Broker? in
+            guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
+            try checkNotStopping(id)
+            try commitDurably(controller.controlledShutdown(id, image: metadataLog.latestImage).records)
+            guard let node = nodes.removeValue(forKey: id) else { return nil }
+            node.stopWrites()
+            node.failAllDelayedProduces()
+            node.failAllDelayedFetches()
+            node.groups.unloadAll(into: &deferred)
+            stoppingBrokers.insert(id)
+            return node
+        }
+        guard let stopped else { return }
+        defer { lock.withLock { _ = stoppingBrokers.remove(id) } }
+        try BrokerError.storage { try stopped.logManager.shutdown() }
+    }
+
+    /// Refuses to start or stop broker `id` while its logs are still closing after a stop or
+    /// kill: its next run would open them meanwhile. Caller holds the lock.
+    func checkNotStopping(_ id: Int32) throws(BrokerError) {
+        guard !stoppingBrokers.contains(id) else {
+            throw .response(.brokerNotAvailable, "Broker \(id) is still closing its logs after a stop or kill; try again once it has.")
         }
     }
 
     /// A crash (`eddy broker kill`): the broker stops at once and everything it had not
     /// fsynced is lost, as after a power cut. The controller notices after
     /// broker.session.timeout.ms (`tick`), or at once with `fenceNow`.
+    /// Its logs lose their unflushed data after the lock is released.
     public func killBroker(_ id: Int32, fenceNow: Bool = false) throws(BrokerError) {
-        try withLockThenCallbacks { () throws(BrokerError) in
-            guard metadataLog.image.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
-            if let node = nodes.removeValue(forKey: id) {
+        let (killed, fenceError) = try withLockThenCallbacks { () throws(BrokerError) -> (Broker?, BrokerError?) in
+            guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
+            try checkNotStopping(id)
+            let node = nodes.removeValue(forKey: id)
+            if let node {
                 node.stopWrites()
                 node.failAllDelayedProduces()
                 node.failAllDelayedFetches()
                 node.groups.unloadAll(into: &deferred)
-                do { try node.logManager.simulatePowerLoss() } catch {
-                    logger.error("power loss simulation failed", metadata: ["broker": "\(id)", "error": "\(error)"])
-                }
+                stoppingBrokers.insert(id)
             }
-            if fenceNow, metadataLog.image.brokers[id]?.fenced == false {
-                try fenceLocked(id)
+            // A failed fencing is reported after the power loss, which must happen regardless.
+            var fenceError: BrokerError?
+            if fenceNow, metadataLog.latestImage.brokers[id]?.fenced == false {
+                do throws(BrokerError) { try fenceLocked(id) } catch { fenceError = error }
+            }
+            return (node, fenceError)
+        }
+        if let killed {
+            defer { lock.withLock { _ = stoppingBrokers.remove(id) } }
+            do { try killed.logManager.simulatePowerLoss() } catch {
+                logger.error("power loss simulation failed", metadata: ["broker": "\(id)", "error": "\(error)"])
             }
         }
+        if let fenceError { throw fenceError }
     }
 
     /// Whether broker `id`'s log directory holds partitions but no clean-shutdown marker: the
@@ -536,14 +574,14 @@ public final class Cluster: @unchecked Sendable {
     }
 
     func fenceLocked(_ id: Int32) throws(BrokerError) {
-        try commitElection(controller.fenceBroker(id, image: metadataLog.image))
+        try commitElection(controller.fenceBroker(id, image: metadataLog.latestImage))
     }
 
     /// Commits the records of a broker's fencing or unfencing, then counts what its unclean
     /// elections lost against the high watermarks from before the commit. Caller holds the lock.
     private func commitElection(_ result: Controller.ElectionResult) throws(BrokerError) {
         let hws = highWatermarksBeforeElection()
-        try commit(result.records)
+        try commitDurably(result.records)
         recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
     }
 
@@ -583,9 +621,16 @@ public final class Cluster: @unchecked Sendable {
 
     /// Closes every running broker cleanly and the metadata log.
     public func shutdown() throws {
+        // What is written is made durable and applied first (waiting for a thread at it).
+        metadataSync.lock()
+        syncAndPublishMetadata()
+        var held: [HeldAnswer] = []
         let toClose = lock.withLock { () -> [Broker] in
             guard !isShutDown else { return [] }
             isShutDown = true
+            // Written since: answered once the log is closed (and so fsynced) below.
+            held = awaitingCommit
+            awaitingCommit.removeAll()
             for node in nodes.values {
                 node.stopWrites()
                 node.failAllDelayedProduces()
@@ -609,7 +654,14 @@ public final class Cluster: @unchecked Sendable {
         for node in toClose {
             do { try node.logManager.shutdown() } catch { firstError = firstError ?? error }
         }
-        do { try metadataLog.close() } catch { firstError = firstError ?? error }
+        do {
+            try metadataLog.close()
+            for h in held { h.answer() }
+        } catch {
+            firstError = firstError ?? error
+            for h in held { h.fail() }
+        }
+        metadataSync.unlock()
         if let firstError { throw firstError }
     }
 
@@ -629,21 +681,40 @@ public final class Cluster: @unchecked Sendable {
     // MARK: Locking helpers
 
     /// Runs `body` under the lock, then the response callbacks it queued, outside the lock.
+    /// Returns once the metadata `body` wrote is applied (`awaitMetadataApplied`).
     func withLockThenCallbacks<R>(_ body: () throws(BrokerError) -> R) throws(BrokerError) -> R {
-        let result: Result<R, BrokerError> = lock.withLock {
-            guard !isShutDown else { return .failure(.brokerClosed) }
-            return Result { () throws(BrokerError) -> R in try body() }
+        let (result, written): (Result<R, BrokerError>, Int64?) = lock.withLock {
+            guard !isShutDown else { return (.failure(.brokerClosed), nil) }
+            let before = metadataLog.latestImage.offset
+            let result = Result { () throws(BrokerError) -> R in try body() }
+            return (result, metadataLog.latestImage.offset > before ? metadataLog.latestImage.offset : nil)
         }
         flushDeferred()
-        return try result.get()
+        let value = try result.get()
+        if let written { try awaitMetadataApplied(through: written) }
+        return value
     }
 
+    /// Runs the queued callbacks; then completes pending metadata commits (running the answers
+    /// they release) and writes a due metadata snapshot, so that neither delays the answers
+    /// queued before. Called without the lock.
     func flushDeferred() {
-        let callbacks = lock.withLock { () -> [@Sendable () -> Void] in
+        let (callbacks, commitPending, snapshotDue) = lock.withLock { () -> ([@Sendable () -> Void], Bool, Bool) in
             defer { deferred.removeAll() }
-            return deferred
+            return (deferred, metadataCommitPending, !isShutDown && metadataLog.snapshotDue)
         }
         for c in callbacks { c() }
+        if commitPending {
+            completeMetadataCommits()
+            let released = lock.withLock { () -> [@Sendable () -> Void] in
+                defer { deferred.removeAll() }
+                return deferred
+            }
+            for c in released { c() }
+        }
+        if snapshotDue || (commitPending && lock.withLock({ !isShutDown && metadataLog.snapshotDue })) {
+            writeMetadataSnapshotIfDue()
+        }
         replicateAppended()
     }
 }

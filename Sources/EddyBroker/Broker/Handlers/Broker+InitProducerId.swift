@@ -16,7 +16,7 @@ extension Broker {
         }
         if producerIds.isEmpty {
             do throws(BrokerError) {
-                let allocation = try cluster.controller.allocateProducerIds(brokerId: id, brokerEpoch: incarnation, image: cluster.metadataLog.image)
+                let allocation = try cluster.controller.allocateProducerIds(brokerId: id, brokerEpoch: incarnation, image: cluster.metadataLog.latestImage)
                 try cluster.commit(allocation.records)
                 producerIds = allocation.block
             } catch {

@@ -6,10 +6,21 @@ extension Broker {
     /// all) with its partitions' leaders, epochs, replicas, ISR and offline replicas; a topic
     /// that does not exist is created first when the request allows it and
     /// auto.create.topics.enable is on, else answered UNKNOWN_TOPIC_OR_PARTITION.
-    func handleMetadata(_ request: MetadataRequest) -> MetadataResponse {
+    /// The answer is built from the brokers' (committed) image. When a topic it asks for is
+    /// written (just auto-created, or by an earlier request) but not yet durable, it is built
+    /// once the topic is applied, so that it shows it.
+    func handleMetadata(_ request: MetadataRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         if let requested = request.topics, request.allowAutoTopicCreation, cluster.options.autoCreateTopicsEnable {
-            for name in requested where cluster.metadataLog.image.topic(named: name) == nil { maybeAutoCreateTopic(name) }
+            for name in requested where cluster.metadataLog.latestImage.topic(named: name) == nil { maybeAutoCreateTopic(name) }
         }
+        let latest = cluster.metadataLog.latestImage, committed = cluster.metadataLog.image
+        let waitsForTopic = request.topics?.contains { latest.topic(named: $0)?.id != committed.topic(named: $0)?.id } ?? false
+        guard waitsForTopic else { return cluster.queue(respond, .metadata(metadataResponse(request))) }
+        let later: @Sendable () -> Void = { [cluster] in respond(.metadata(cluster.lock.withLock { self.metadataResponse(request) })) }
+        cluster.answerAfterCommit(later, failing: later)
+    }
+
+    func metadataResponse(_ request: MetadataRequest) -> MetadataResponse {
         let image = cluster.metadataLog.image
         let names = request.topics ?? image.topicNames
         let brokers = image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }
@@ -39,7 +50,7 @@ extension Broker {
         let (id, start) = cluster.drawTopicIdAndAssignmentStart()
         do throws(BrokerError) {
             let created = try cluster.controller.createTopic(name: name, partitions: -1, replicationFactor: -1, configs: [:], topicId: id,
-                                                     image: cluster.metadataLog.image, assignmentStart: start, assignments: nil)
+                                                     image: cluster.metadataLog.latestImage, assignmentStart: start, assignments: nil)
             try cluster.commit(created.records)
             cluster.logger.info("auto-created topic", metadata: ["topic": "\(name)", "partitions": "\(created.partitions)"])
         } catch {
