@@ -60,6 +60,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("x-0.abc-delete")))
     }
 
+    @Test func deleteLogsDeletesSeveralAndForgetsThemInTheCheckpoints() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let lm = try LogManager(directory: dir.path, clock: ManualClock())
+        let gone = [TopicPartition("gone", 0), TopicPartition("gone", 1)], kept = TopicPartition("kept", 0)
+        for tp in gone + [kept] { try lm.getOrCreateLog(tp, config: LogConfig()).append(makeBatch(first: 0, count: 1)) }
+        try lm.checkpoint()
+        try lm.deleteLogs(gone)
+        lm.awaitDeletions()
+        #expect(gone.allSatisfy { lm.log(for: $0) == nil })
+        #expect(try lm.partitionsOnDisk() == [kept])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("gone") }.isEmpty)
+        let recoveryPoints = try #require(try OffsetCheckpointFile.read(dir.file(LogManager.recoveryPointFile)))
+        #expect(Set(recoveryPoints.keys) == [kept])
+    }
+
     @Test func unreadableCheckpointMeansFullRecoveryNotFailure() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         let tp = TopicPartition("t", 0)

@@ -272,9 +272,10 @@ public final class Cluster: @unchecked Sendable {
         let image = metadataLog.image
         let topics = image.topicNames.map { name in (name, image.topic(named: name)!, topicLogConfig(name, image: image)) }
         for node in nodes.values.sorted(by: { $0.id < $1.id }) {
-            for tp in node.replicas.keys.sorted() where replacing.contains(tp.topic) {
-                try removeReplica(tp, from: node)
-            }
+            // Deleted before the loop below, which creates the new topic's logs.
+            let replaced = node.replicas.keys.sorted().filter { replacing.contains($0.topic) }
+            for tp in replaced { removeReplica(tp, from: node) }
+            try BrokerError.storage { try node.logManager.deleteLogs(replaced) }
             var hosted = Set<TopicPartition>()
             for (name, topic, config) in topics {
                 for p in topic.partitionIds {
@@ -285,26 +286,23 @@ public final class Cluster: @unchecked Sendable {
                     try applyRegistration(reg, topicId: topic.id, to: tp, on: node, config: config)
                 }
             }
-            for tp in Array(node.replicas.keys) where !hosted.contains(tp) {
-                try removeReplica(tp, from: node)
-            }
-            // Logs `prepareLogs` opened for a topic deleted before it was applied.
-            for log in node.logManager.allLogs where !hosted.contains(log.topicPartition) {
-                try BrokerError.storage { try node.logManager.deleteLog(log.topicPartition) }
-            }
+            let removed = node.replicas.keys.sorted().filter { !hosted.contains($0) }
+            for tp in removed { removeReplica(tp, from: node) }
+            // With the logs `prepareLogs` opened for a topic deleted before it was applied.
+            let doomed = Set(removed).union(node.logManager.allLogs.map(\.topicPartition).filter { !hosted.contains($0) })
+            try BrokerError.storage { try node.logManager.deleteLogs(doomed.sorted()) }
         }
         for node in nodes.values.sorted(by: { $0.id < $1.id }) { loadCoordinatorPartitions(on: node) }
     }
 
-    /// A partition `node` no longer hosts: waiting requests fail or are answered, writes stop,
-    /// and its log is deleted. Caller holds the lock.
-    private func removeReplica(_ tp: TopicPartition, from node: Broker) throws(BrokerError) {
+    /// A partition `node` no longer hosts: waiting requests fail or are answered and writes
+    /// stop; the caller deletes its log. Caller holds the lock.
+    private func removeReplica(_ tp: TopicPartition, from node: Broker) {
         node.failDelayedProduces(tp, error: .notLeaderOrFollower)
         if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
         node.replicas[tp]?.setWriter(.none)
         node.replicas[tp] = nil
         node.completeDelayedFetches(tp)
-        try BrokerError.storage { try node.logManager.deleteLog(tp) }
     }
 
     private func applyRegistration(_ reg: PartitionRegistration, topicId: Uuid, to tp: TopicPartition,
