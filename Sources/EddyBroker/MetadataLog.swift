@@ -80,6 +80,8 @@ public final class MetadataLog {
     let clock: any Clock
     let logger: Logger
     private var lastAppendTimestamp: Int64 = -1
+    /// `lastAppendTimestamp` as of the committed image (what a snapshot of it contains).
+    private var committedTimestamp: Int64 = -1
     /// Set when an append may have reached the log without the image following it (a failed
     /// fsync): the in-memory image can no longer be trusted, so every later call fails until
     /// the log is reopened and replayed.
@@ -131,6 +133,7 @@ public final class MetadataLog {
         do {
             try load()
             latestImage = image
+            committedTimestamp = lastAppendTimestamp
         } catch {
             log.closeWithoutFlush()
             throw error
@@ -222,6 +225,8 @@ public final class MetadataLog {
     /// `syncWritten` has returned after it was taken.
     public struct PendingCommit {
         public let image: MetadataImage
+        /// The timestamp of the newest batch it contains.
+        let timestamp: Int64
         public var offset: Int64 { image.offset }
     }
 
@@ -276,7 +281,7 @@ public final class MetadataLog {
     /// nil after a failure: an fsync that failed once may have dropped data that a later one
     /// would not report, so nothing written before it is ever published.
     public var pendingCommit: PendingCommit? {
-        failure == nil && latestImage.offset > image.offset ? PendingCommit(image: latestImage) : nil
+        failure == nil && latestImage.offset > image.offset ? PendingCommit(image: latestImage, timestamp: lastAppendTimestamp) : nil
     }
 
     /// fsyncs every batch written so far. Safe to call from any thread without the owner's
@@ -295,6 +300,7 @@ public final class MetadataLog {
     public func markCommitted(_ pending: PendingCommit) {
         guard pending.offset > image.offset else { return }
         image = pending.image
+        committedTimestamp = pending.timestamp
         log.maybeIncrementHighWatermark(pending.offset + 1)
     }
 
@@ -351,7 +357,7 @@ public final class MetadataLog {
         guard !snapshotInProgress, endOffset > 0, latestSnapshot?.endOffset != endOffset else { return nil }
         snapshotInProgress = true
         return SnapshotJob(snapshot: MetadataSnapshot(image: image, endOffset: endOffset, epoch: epoch,
-                                                      lastContainedLogTimestamp: lastAppendTimestamp))
+                                                      lastContainedLogTimestamp: committedTimestamp))
     }
 
     /// Writes `job`'s file (`.part` file, fsync, rename, fsync the directory), reads it back

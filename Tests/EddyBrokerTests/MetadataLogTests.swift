@@ -112,6 +112,23 @@ struct DDLDriver {
         #expect(reopened.image.topic(named: "a") != nil && reopened.image.topic(named: "b") != nil)
     }
 
+    @Test func aSnapshotHoldsTheCommittedImageAndItsTimestamp() throws {
+        let dir = TempDirectory("mlog")
+        defer { dir.cleanup() }
+        let log = try open(dir, MetadataLog.Settings())
+        clock.set(ms: 1000)
+        try log.append([.topic(TopicRecord(name: "a", topicId: Uuid(mostSignificantBits: 1, leastSignificantBits: 1)))])
+        clock.set(ms: 2000)
+        try log.write([.topic(TopicRecord(name: "b", topicId: Uuid(mostSignificantBits: 2, leastSignificantBits: 2)))])
+        try log.snapshot()
+        let (endOffset, epoch) = try #require(log.latestSnapshot)
+        #expect(endOffset == 1)
+        let file = dir.file("__cluster_metadata-0") + "/" + MetadataSnapshot.fileName(endOffset: endOffset, epoch: epoch)
+        let snapshot = try MetadataSnapshot(decoding: Array(try Data(contentsOf: URL(fileURLWithPath: file))), endOffset: endOffset, epoch: epoch)
+        #expect(snapshot.lastContainedLogTimestamp == 1000)
+        #expect(try snapshot.image().topic(named: "b") == nil)
+    }
+
     @Test func aRecordThatDoesNotApplyIsNotAppended() throws {
         let dir = TempDirectory("mlog")
         defer { dir.cleanup() }
