@@ -87,6 +87,9 @@ public final class MetadataLog {
     /// the log is reopened and replayed.
     public private(set) var failure: BrokerError?
     private var closed = false
+    /// Consulted as `write` appends: an error it returns is thrown as the append's (tests: a
+    /// failing disk). Set before the log is used.
+    var failWrite: (@Sendable () -> StorageError?)?
     /// Consulted as `syncWritten` starts: an error it returns is thrown as the fsync's (tests: a
     /// failing disk). Set before the log is used.
     var failSync: (@Sendable () -> BrokerError?)?
@@ -260,6 +263,7 @@ public final class MetadataLog {
         let bytes = builder.build().bytes
         let info: LogAppendInfo
         do {
+            if let injected = failWrite?() { throw injected }
             info = try log.append(bytes, leaderEpoch: epoch)
         } catch let error as StorageError {
             // Validation failures leave the log untouched; an I/O error may not have.
@@ -294,11 +298,12 @@ public final class MetadataLog {
         }
     }
 
-    /// Publishes `pending` as the committed image (ignored if not newer): call it after a
+    /// Publishes `pending` as the committed image (ignored if not newer, or after a failure):
+    /// call it after a
     /// `syncWritten` that began after `pending` was taken. A snapshot may then be due
     /// (`snapshotDue`).
     public func markCommitted(_ pending: PendingCommit) {
-        guard pending.offset > image.offset else { return }
+        guard pending.offset > image.offset, failure == nil else { return }
         image = pending.image
         committedTimestamp = pending.timestamp
         log.maybeIncrementHighWatermark(pending.offset + 1)

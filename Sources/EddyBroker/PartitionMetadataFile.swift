@@ -35,10 +35,13 @@ enum PartitionMetadataFile {
 
     /// Writes the file atomically (temporary file, fsync, rename). Writers take turns: a log
     /// may be prepared without the cluster lock while the lock's holder applies the same topic.
-    static func write(directory: String, topicId: Uuid) throws(BrokerError) {
+    /// - Parameter ifAbsent: leave an existing file alone (checked in the same turn).
+    static func write(directory: String, topicId: Uuid, ifAbsent: Bool = false) throws(BrokerError) {
         writing.lock()
         defer { writing.unlock() }
-        try Disk.writeAtomically(Disk.join(directory, fileName), Array(text(topicId: topicId).utf8))
+        let path = Disk.join(directory, fileName)
+        if ifAbsent, Disk.exists(path) { return }
+        try Disk.writeAtomically(path, Array(text(topicId: topicId).utf8))
     }
 
     private static let writing = NSLock()

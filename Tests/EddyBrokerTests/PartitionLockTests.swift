@@ -372,6 +372,35 @@ import Testing
         return (started, release)
     }
 
+    /// The metadata log's fsyncs, held until `letGo` (idempotent).
+    final class HeldSyncs {
+        let cluster: Cluster, release: DispatchSemaphore
+        private var done = false
+        init(_ cluster: Cluster, _ release: DispatchSemaphore) { (self.cluster, self.release) = (cluster, release) }
+        func letGo() {
+            guard !done else { return }
+            done = true
+            cluster.metadataLog.log.beforeSync = nil
+            release.signal()
+        }
+    }
+
+    /// Topic "t" (one partition, 3 replicas) on `s`, then a CreateTopics for `name` sent to its
+    /// leader, held in the metadata log's fsync.
+    func creatingWithSyncHeld(_ s: ServedCluster, _ name: String, partitions: Int32) throws -> (leader: Int32, created: SentRequest, held: HeldSyncs) {
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
+        let (syncing, release) = holdMetadataSyncs(s.cluster)
+        let held = HeldSyncs(s.cluster, release)
+        let created = createInBackground(s.cluster, name, partitions: partitions, via: leader)
+        guard syncing.wait(timeout: .now() + 10) == .success else {
+            held.letGo()
+            throw TestFailure("the topic's creation never fsynced the metadata log")
+        }
+        return (leader, created, held)
+    }
+
     /// Sends CreateTopics from a thread of its own (it may be held mid-way).
     func createInBackground(_ cluster: Cluster, _ name: String, partitions: Int32, via broker: Int32) -> SentRequest {
         let created = SentRequest()
@@ -433,6 +462,51 @@ import Testing
         }
         #expect(p.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
         #expect(throws: BrokerError.self) { try cluster.createTopic("w", partitions: 1) }
+    }
+
+    @Test func aFailedMetadataWriteFailsTheAnswersHeldForEarlierWritesAndNothingIsPublished() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let cluster = s.cluster
+        let (_, created, held) = try creatingWithSyncHeld(s, "u", partitions: 1)
+        defer { held.letGo() }
+        // The next write fails: "u" can no longer be made durable, and its creator is told.
+        cluster.metadataLog.failWrite = { .io(operation: "write", path: "__cluster_metadata-0", errno: EIO) }
+        #expect(throws: BrokerError.self) { try cluster.createTopic("v", partitions: 1) }
+        #expect(PartitionLockTests().waitUntil(10) { created.isAnswered }, "the held CreateTopics was never answered")
+        guard case let .createTopics(c)? = created.response else { throw TestFailure("no CreateTopics answer") }
+        #expect(c.topics.map(\.errorCode) == [.kafkaStorageError])
+        // The fsync in progress then succeeds, but what it covers is never applied.
+        held.letGo()
+        // The thread that was fsyncing holds `metadataSync` until it has published, or not.
+        cluster.metadataSync.lock()
+        cluster.metadataSync.unlock()
+        #expect(cluster.metadataImage.topic(named: "u") == nil)
+        #expect(cluster.lock.withLock { cluster.nodes.values.allSatisfy { $0.replicas[TopicPartition("u", 0)] == nil } })
+    }
+
+    @Test func aKillWhoseFencingCannotBeWrittenStillStopsTheBroker() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let cluster = s.cluster
+        let victim: Int32 = 1
+        let log = try #require(cluster.lock.withLock { cluster.nodes[victim]?.replicas[TopicPartition("t", 0)]?.log })
+        cluster.metadataLog.failSync = { .storage(.io(operation: "fsync", path: "__cluster_metadata-0", errno: EIO)) }
+        #expect(throws: BrokerError.self) { try cluster.killBroker(victim, fenceNow: true) }
+        // Its logs lost their unflushed data and are closed, and it is not left half-stopped.
+        #expect(throws: StorageError.self) { _ = try log.append(servedBatch(["after"]), leaderEpoch: 0) }
+        #expect(cluster.lock.withLock { cluster.stoppingBrokers.isEmpty && cluster.nodes[victim] == nil })
+    }
+
+    @Test func aPreparedLogDoesNotOverwriteTheTopicIdAlreadyRecorded() throws {
+        let dir = TempDirectory("pmeta")
+        defer { dir.cleanup() }
+        let newer = Uuid(mostSignificantBits: 2, leastSignificantBits: 2), older = Uuid(mostSignificantBits: 1, leastSignificantBits: 1)
+        try PartitionMetadataFile.write(directory: dir.path, topicId: newer)
+        try PartitionMetadataFile.write(directory: dir.path, topicId: older, ifAbsent: true)
+        #expect(PartitionMetadataFile.read(directory: dir.path) == newer)
+        try PartitionMetadataFile.write(directory: dir.path, topicId: older)
+        #expect(PartitionMetadataFile.read(directory: dir.path) == older)
     }
 
     @Test func logsPreparedForATopicDeletedBeforeItWasAppliedAreDeleted() throws {
@@ -561,21 +635,9 @@ import Testing
 
     @Test func aMetadataFsyncHoldsUpNeitherProduceNorFetchNorTheCluster() throws {
         let s = try ServedCluster(); defer { s.close() }
-        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3)
-        s.pump()
-        let leader = try s.cluster.leader(of: TopicPartition("t", 0))
         let cluster = s.cluster
-        let (syncing, release) = holdMetadataSyncs(cluster)
-        var released = false
-        defer {
-            if !released {
-                cluster.metadataLog.log.beforeSync = nil
-                release.signal()
-            }
-        }
-
-        let created = createInBackground(cluster, "u", partitions: 2, via: leader)
-        #expect(syncing.wait(timeout: .now() + 10) == .success, "the topic's creation never fsynced the metadata log")
+        let (leader, created, held) = try creatingWithSyncHeld(s, "u", partitions: 2)
+        defer { held.letGo() }
 
         // While the metadata log fsyncs: produce, fetch, Metadata, replication and the timers
         // all complete, on the leader that took the CreateTopics.
@@ -610,9 +672,7 @@ import Testing
         #expect(cluster.lock.withLock { Array(cluster.nodes.values) }.allSatisfy { $0.logManager.log(for: TopicPartition("u", 1)) != nil })
 
         // Durable: applied, then answered.
-        cluster.metadataLog.log.beforeSync = nil
-        release.signal()
-        released = true
+        held.letGo()
         #expect(PartitionLockTests().waitUntil(10) { created.isAnswered })
         guard case let .createTopics(c)? = created.response else { throw TestFailure("no CreateTopics answer") }
         #expect(c.topics.map(\.errorCode) == [ErrorCode.none])

@@ -26,7 +26,16 @@ extension Cluster {
     /// holds the lock.
     func commit(_ records: [MetadataRecord]) throws(BrokerError) {
         guard !records.isEmpty else { return }
-        try metadataLog.write(records)
+        try writeMetadata(records)
+    }
+
+    /// `MetadataLog.write`; a write that leaves the log unusable (an I/O error) fails the
+    /// answers held for earlier writes, which can no longer be made durable. Caller holds the lock.
+    private func writeMetadata(_ records: [MetadataRecord]) throws(BrokerError) {
+        do { try metadataLog.write(records) } catch {
+            if metadataLog.failure != nil { metadataFailed(error) }
+            throw error
+        }
     }
 
     /// `commit`, made durable and applied before returning, with the lock held throughout: for
@@ -34,7 +43,7 @@ extension Cluster {
     /// steps depend on the brokers having applied it. Caller holds the lock.
     func commitDurably(_ records: [MetadataRecord]) throws(BrokerError) {
         guard !records.isEmpty else { return }
-        try metadataLog.write(records)
+        try writeMetadata(records)
         guard let pending = metadataLog.pendingCommit else { return }
         do { try metadataLog.syncWritten() } catch {
             metadataFailed(error)
@@ -149,7 +158,9 @@ extension Cluster {
                           !Disk.exists(Disk.join(broker.logManager.directory, tp.directoryName)) else { continue }
                     do {
                         let log = try broker.logManager.getOrCreateLog(tp, config: config)
-                        try PartitionMetadataFile.write(directory: log.directory, topicId: topic.id)
+                        // Absent only: `applyMetadata` may meanwhile have adopted the log for a
+                        // newer topic of the same name and written that topic's ID.
+                        try PartitionMetadataFile.write(directory: log.directory, topicId: topic.id, ifAbsent: true)
                     } catch {
                         // `applyMetadata` tries again, and reports a failure.
                         logger.debug("could not prepare a log", metadata: ["partition": "\(tp)", "broker": "\(broker.id)", "error": "\(error)"])
@@ -163,7 +174,8 @@ extension Cluster {
     /// then releases the answers held for it. Caller holds the lock.
     func publishCommitted(_ pending: MetadataLog.PendingCommit) throws(BrokerError) {
         let before = metadataLog.image
-        guard pending.offset > before.offset else { return }
+        // After a failed fsync, a later one's success proves nothing (`MetadataLog.markFailed`).
+        guard pending.offset > before.offset, metadataLog.failure == nil else { return }
         metadataLog.markCommitted(pending)
         let image = metadataLog.image
         let deleted = Set(before.topicNames.filter { name in before.topic(named: name).map { image.topic(id: $0.id) == nil } ?? false })

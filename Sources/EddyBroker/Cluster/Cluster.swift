@@ -501,7 +501,7 @@ public final class Cluster: @unchecked Sendable {
     /// Its logs are flushed and closed after the lock is released: the other brokers do not
     /// wait for that I/O.
     public func stopBroker(_ id: Int32) throws(BrokerError) {
-        let stopped = try withLockThenCallbacks { () throws(BrokerError) -> Broker? in
+        let stopped = try withLockThenCallbacks(awaitingMetadata: false) { () throws(BrokerError) -> Broker? in
             guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
             try commitDurably(controller.controlledShutdown(id, image: metadataLog.latestImage).records)
@@ -531,7 +531,7 @@ public final class Cluster: @unchecked Sendable {
     /// broker.session.timeout.ms (`tick`), or at once with `fenceNow`.
     /// Its logs lose their unflushed data after the lock is released.
     public func killBroker(_ id: Int32, fenceNow: Bool = false) throws(BrokerError) {
-        let (killed, fenceError) = try withLockThenCallbacks { () throws(BrokerError) -> (Broker?, BrokerError?) in
+        let (killed, fenceError) = try withLockThenCallbacks(awaitingMetadata: false) { () throws(BrokerError) -> (Broker?, BrokerError?) in
             guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
             let node = nodes.removeValue(forKey: id)
@@ -679,8 +679,10 @@ public final class Cluster: @unchecked Sendable {
     // MARK: Locking helpers
 
     /// Runs `body` under the lock, then the response callbacks it queued, outside the lock.
-    /// Returns once the metadata `body` wrote is applied (`awaitMetadataApplied`).
-    func withLockThenCallbacks<R>(_ body: () throws(BrokerError) -> R) throws(BrokerError) -> R {
+    /// Returns once the metadata `body` wrote is applied (`awaitMetadataApplied`), unless
+    /// `awaitingMetadata` is false (bodies that commit durably themselves and must get their
+    /// result back whatever happens next: a stopped or killed broker's logs must be closed).
+    func withLockThenCallbacks<R>(awaitingMetadata: Bool = true, _ body: () throws(BrokerError) -> R) throws(BrokerError) -> R {
         let (result, written): (Result<R, BrokerError>, Int64?) = lock.withLock {
             guard !isShutDown else { return (.failure(.brokerClosed), nil) }
             let before = metadataLog.latestImage.offset
@@ -689,7 +691,7 @@ public final class Cluster: @unchecked Sendable {
         }
         flushDeferred()
         let value = try result.get()
-        if let written { try awaitMetadataApplied(through: written) }
+        if awaitingMetadata, let written { try awaitMetadataApplied(through: written) }
         return value
     }
 
