@@ -299,9 +299,8 @@ public final class MetadataLog {
     }
 
     /// Publishes `pending` as the committed image (ignored if not newer, or after a failure):
-    /// call it after a
-    /// `syncWritten` that began after `pending` was taken. A snapshot may then be due
-    /// (`snapshotDue`).
+    /// call it after a `syncWritten` that began after `pending` was taken. A snapshot may then
+    /// be due (`snapshotDue`).
     public func markCommitted(_ pending: PendingCommit) {
         guard pending.offset > image.offset, failure == nil else { return }
         image = pending.image

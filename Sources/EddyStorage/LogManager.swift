@@ -122,14 +122,14 @@ public final class LogManager: @unchecked Sendable {
         var doomed: [String] = []
         for tp in tps {
             cleaner.abortAndPause(tp)
-            let log = lock.withLock { logs.removeValue(forKey: tp) }
-            log?.closeWithoutFlush()
-            cleaner.logDeleted(tp)
-            lock.withLock {
+            let log = lock.withLock { () -> PartitionLog? in
                 recoveryPoints[tp] = nil
                 logStartOffsets[tp] = nil
                 highWatermarks[tp] = nil
+                return logs.removeValue(forKey: tp)
             }
+            log?.closeWithoutFlush()
+            cleaner.logDeleted(tp)
             let dir = directory + "/" + tp.directoryName
             guard FileSystem.exists(dir) else { continue }
             let aside = dir + "." + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "-delete"

@@ -81,8 +81,8 @@ public struct ClusterOptions: Sendable {
 /// (from consumers and followers alike), ListOffsets and DeleteRecords write and read logs
 /// without it: each replica's writer lock orders a partition's writes with its role changes (see
 /// `Replica`), and a log's bounds are read from its published state without waiting for its own
-/// lock (see `PartitionLog`). So appends and fetches on different partitions never wait for each other's
-/// disk I/O; the group coordinators' writes to `__consumer_offsets` are appended the same way,
+/// lock (see `PartitionLog`). So appends and fetches on different partitions never wait for
+/// each other's disk I/O; the group coordinators' writes to `__consumer_offsets` are appended the same way,
 /// in order, once the lock is released (`Broker.queueGroupWrite`), and a new coordinator reads
 /// its `__consumer_offsets` partition without it (`readCoordinatorPartition`).
 ///
@@ -505,17 +505,29 @@ public final class Cluster: @unchecked Sendable {
             guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
             try commitDurably(controller.controlledShutdown(id, image: metadataLog.latestImage).records)
-            guard let node = nodes.removeValue(forKey: id) else { return nil }
-            node.stopWrites()
-            node.failAllDelayedProduces()
-            node.failAllDelayedFetches()
-            node.groups.unloadAll(into: &deferred)
-            stoppingBrokers.insert(id)
-            return node
+            return retireLocked(id)
         }
         guard let stopped else { return }
         defer { lock.withLock { _ = stoppingBrokers.remove(id) } }
         try BrokerError.storage { try stopped.logManager.shutdown() }
+    }
+
+    /// Takes running broker `id` out of the cluster for a stop or kill, marked as stopping until
+    /// the caller has closed its logs (`checkNotStopping`). Caller holds the lock.
+    private func retireLocked(_ id: Int32) -> Broker? {
+        guard let node = nodes.removeValue(forKey: id) else { return nil }
+        takeOutOfService(node)
+        stoppingBrokers.insert(id)
+        return node
+    }
+
+    /// A broker that stops running: its writes end, and whatever waits on it is answered.
+    /// Caller holds the lock.
+    private func takeOutOfService(_ node: Broker) {
+        node.stopWrites()
+        node.failAllDelayedProduces()
+        node.failAllDelayedFetches()
+        node.groups.unloadAll(into: &deferred)
     }
 
     /// Refuses to start or stop broker `id` while its logs are still closing after a stop or
@@ -534,14 +546,7 @@ public final class Cluster: @unchecked Sendable {
         let (killed, fenceError) = try withLockThenCallbacks(awaitingMetadata: false) { () throws(BrokerError) -> (Broker?, BrokerError?) in
             guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
-            let node = nodes.removeValue(forKey: id)
-            if let node {
-                node.stopWrites()
-                node.failAllDelayedProduces()
-                node.failAllDelayedFetches()
-                node.groups.unloadAll(into: &deferred)
-                stoppingBrokers.insert(id)
-            }
+            let node = retireLocked(id)
             // A failed fencing is reported after the power loss, which must happen regardless.
             var fenceError: BrokerError?
             if fenceNow, metadataLog.latestImage.brokers[id]?.fenced == false {
@@ -629,12 +634,7 @@ public final class Cluster: @unchecked Sendable {
             // Written since: answered once the log is closed (and so fsynced) below.
             held = awaitingCommit
             awaitingCommit.removeAll()
-            for node in nodes.values {
-                node.stopWrites()
-                node.failAllDelayedProduces()
-                node.failAllDelayedFetches()
-                node.groups.unloadAll(into: &deferred)
-            }
+            for node in nodes.values { takeOutOfService(node) }
             let all = Array(nodes.values)
             nodes.removeAll()
             return all
@@ -699,22 +699,22 @@ public final class Cluster: @unchecked Sendable {
     /// they release) and writes a due metadata snapshot, so that neither delays the answers
     /// queued before. Called without the lock.
     func flushDeferred() {
-        let (callbacks, commitPending, snapshotDue) = lock.withLock { () -> ([@Sendable () -> Void], Bool, Bool) in
-            defer { deferred.removeAll() }
-            return (deferred, metadataCommitPending, !isShutDown && metadataLog.snapshotDue)
+        let (callbacks, commitPending, snapshotDue) = lock.withLock {
+            (takeDeferred(), metadataCommitPending, !isShutDown && metadataLog.snapshotDue)
         }
         for c in callbacks { c() }
         if commitPending {
             completeMetadataCommits()
-            let released = lock.withLock { () -> [@Sendable () -> Void] in
-                defer { deferred.removeAll() }
-                return deferred
-            }
-            for c in released { c() }
+            for c in lock.withLock({ takeDeferred() }) { c() }
         }
-        if snapshotDue || (commitPending && lock.withLock({ !isShutDown && metadataLog.snapshotDue })) {
-            writeMetadataSnapshotIfDue()
-        }
+        // After a publication a snapshot may have come due; the call checks under the lock.
+        if snapshotDue || commitPending { writeMetadataSnapshotIfDue() }
         replicateAppended()
+    }
+
+    /// The queued callbacks, leaving none. Caller holds the lock.
+    private func takeDeferred() -> [@Sendable () -> Void] {
+        defer { deferred.removeAll() }
+        return deferred
     }
 }
