@@ -56,7 +56,12 @@ let package = Package(
         .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"], exclude: ["Fixtures"]),
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
-        .testTarget(name: "EddyClientTests", dependencies: ["EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"]),
+        .testTarget(name: "EddyClientTests", dependencies: [
+            "EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage", "EddyServer",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Snapshots/*.txt are read and rewritten through #filePath, not bundled.
         .testTarget(name: "EddyConsoleTests", dependencies: ["EddyConsole", "CNCurses", "EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage"], exclude: ["Snapshots"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EddyProtocol", "EddyStorage"]),

@@ -3,9 +3,11 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// One TCP connection to one broker (`NetworkTransport`): connects, negotiates versions with
-/// ApiVersions, then writes requests as they come, with correlation ids of its own, and matches
-/// responses to them. Requests sent before the connection is ready wait in order.
+/// One TCP connection to one broker (`NetworkTransport`): connects (after `connectDelayMs`, the
+/// reconnect backoff), negotiates versions with ApiVersions, then writes requests as they come,
+/// with correlation ids of its own, and matches responses to them. Requests sent before the
+/// connection is ready wait in order. It reports to the transport once it is ready, and once if
+/// it then fails or drops (`onOutcome`), but not when the transport closes it.
 ///
 /// Thread-safe: the state is behind a lock; completions run outside it, on the event loop.
 final class BrokerConnection: Sendable {
@@ -14,6 +16,10 @@ final class BrokerConnection: Sendable {
     let node: Int32
     let address: BrokerAddress
     private let clientId: String
+    private let connectTimeoutMs: Int64
+    private let group: any EventLoopGroup
+    private let connectDelayMs: Int64
+    private let onOutcome: @Sendable (_ connected: Bool) -> Void
     private let state = NIOLockedValueBox(State())
 
     private struct Pending {
@@ -40,6 +46,9 @@ final class BrokerConnection: Sendable {
         var waiting: [Waiting] = []
         var pending: [Int32: Pending] = [:]
         var nextCorrelationId: Int32 = 1
+        /// Closed by the transport (not a failure to report).
+        var closedByOwner = false
+        var reportedFailure = false
     }
 
     /// The correlation id of the connection's own ApiVersions request.
@@ -47,10 +56,26 @@ final class BrokerConnection: Sendable {
     /// The ApiVersions version asked first (KIP-511's flexible version).
     static let apiVersionsVersion: Int16 = 3
 
-    init(node: Int32, address: BrokerAddress, clientId: String, group: any EventLoopGroup, connectTimeoutMs: Int64) {
+    init(node: Int32, address: BrokerAddress, clientId: String, group: any EventLoopGroup, connectTimeoutMs: Int64,
+         connectDelayMs: Int64 = 0, onOutcome: @escaping @Sendable (_ connected: Bool) -> Void = { _ in }) {
         self.node = node
         self.address = address
         self.clientId = clientId
+        self.group = group
+        self.connectDelayMs = connectDelayMs
+        self.onOutcome = onOutcome
+        self.connectTimeoutMs = connectTimeoutMs
+    }
+
+    /// Connects, now or after the reconnect backoff. Called once, by the transport.
+    func start() {
+        guard connectDelayMs > 0 else { return connect() }
+        group.next().scheduleTask(in: .milliseconds(connectDelayMs)) { [weak self] in self?.connect() }
+    }
+
+    private func connect() {
+        // Closed by the transport while waiting for the backoff.
+        guard state.withLockedValue({ if case .connecting = $0.phase { true } else { false } }) else { return }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(connectTimeoutMs))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -64,7 +89,7 @@ final class BrokerConnection: Sendable {
             guard let self else { return }
             switch result {
             case let .success(channel): self.connected(channel)
-            case .failure: self.fail(.brokerUnavailable(node))
+            case .failure: self.fail(.brokerUnavailable(self.node))
             }
         }
     }
@@ -171,6 +196,7 @@ final class BrokerConnection: Sendable {
         for k in message.apiKeys where k.minVersion <= k.maxVersion {
             if let key = ApiKey(rawValue: k.apiKey) { versions[key] = k.minVersion ... k.maxVersion }
         }
+        onOutcome(true)
         let outcomes: [(SendOutcome, Waiting)] = state.withLockedValue { s in
             s.phase = .ready(versions)
             let waiting = s.waiting
@@ -183,21 +209,27 @@ final class BrokerConnection: Sendable {
     }
 
     /// Fails everything waiting or in flight and closes the channel.
-    fileprivate func fail(_ error: TransportError) {
-        let (channel, completions): ((any Channel)?, [Completion]) = state.withLockedValue { s in
+    fileprivate func fail(_ error: TransportError, closedByOwner: Bool = false) {
+        let (channel, completions, report): ((any Channel)?, [Completion], Bool) = state.withLockedValue { s in
             s.phase = .failed
+            if closedByOwner { s.closedByOwner = true }
+            let report = !s.closedByOwner && !s.reportedFailure
+            s.reportedFailure = true
             let all = s.waiting.map(\.completion) + s.pending.values.map(\.completion)
             s.waiting = []
             s.pending = [:]
             defer { s.channel = nil }
-            return (s.channel, all)
+            return (s.channel, all, report)
         }
         channel?.close(promise: nil)
+        if report { onOutcome(false) }
         for c in completions { c(.failure(error)) }
     }
 
+    /// Closes the connection for the transport (shutdown, or the broker's address changed):
+    /// not a failure, so no backoff follows.
     func close() {
-        fail(.disconnected(node))
+        fail(.disconnected(node), closedByOwner: true)
     }
 }
 

@@ -16,6 +16,12 @@ import NIOPosix
 /// UNSUPPORTED_VERSION) and every request then goes in the highest version both sides know.
 /// A request with no common version is answered locally with UNSUPPORTED_VERSION.
 ///
+/// Reconnecting (Kafka's `ClusterConnectionStates`): after a connection to a broker fails or
+/// drops, the next one to that broker waits `reconnect.backoff.ms`, doubling with each
+/// consecutive failure up to `reconnect.backoff.max.ms` (`ReconnectBackoff`). Requests sent
+/// meanwhile wait on the new connection until it is made; a connection that completes its
+/// ApiVersions exchange resets the wait.
+///
 /// Completion contract (`Transport`): exactly once; `.brokerUnavailable` when the connection
 /// cannot be made, `.disconnected` when it drops with the request in flight. Timeouts are the
 /// caller's (`KafkaClient` arms request.timeout.ms). acks=0 produce requests complete as soon as
@@ -25,18 +31,33 @@ public final class NetworkTransport: Transport, Sendable {
     let clientId: String
     let group: MultiThreadedEventLoopGroup
     let connectTimeoutMs: Int64
+    public let reconnectBackoff: ReconnectBackoff
+    /// The clock the backoff is measured on (monotonic milliseconds) and the jitter's draw in
+    /// [0, 1): injectable for tests.
+    private let now: @Sendable () -> Int64
+    private let random: @Sendable () -> Double
     private let state = NIOLockedValueBox(State())
 
     struct State {
         var addresses: [Int32: BrokerAddress] = [:]
         var connections: [Int32: BrokerConnection] = [:]
+        /// Consecutive failed or dropped connections per broker, and when the next may start.
+        var failures: [Int32: Int] = [:]
+        var reconnectAtMs: [Int32: Int64] = [:]
+        var connectionsOpened = 0
         var closed = false
     }
 
-    public init(bootstrapServers: [BrokerAddress], clientId: String = "eddy", connectTimeoutMs: Int64 = 10_000) {
+    public init(bootstrapServers: [BrokerAddress], clientId: String = "eddy", connectTimeoutMs: Int64 = 10_000,
+                reconnectBackoff: ReconnectBackoff = ReconnectBackoff(),
+                now: @escaping @Sendable () -> Int64 = { ClientTime.monotonicMs() },
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0 ..< 1) }) {
         self.bootstrapServers = bootstrapServers
         self.clientId = clientId
         self.connectTimeoutMs = connectTimeoutMs
+        self.reconnectBackoff = reconnectBackoff
+        self.now = now
+        self.random = random
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         state.withLockedValue { s in
             for (i, a) in bootstrapServers.enumerated() { s.addresses[Self.bootstrapNode(i)] = a }
@@ -56,20 +77,51 @@ public final class NetworkTransport: Transport, Sendable {
 
     public func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
                      completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
-        let connection: BrokerConnection? = state.withLockedValue { s in
-            guard !s.closed, let address = s.addresses[node] else { return nil }
-            if let c = s.connections[node], c.isUsable { return c }
+        let nowMs = now()
+        let (connection, isNew): (BrokerConnection?, Bool) = state.withLockedValue { s in
+            guard !s.closed, let address = s.addresses[node] else { return (nil, false) }
+            if let c = s.connections[node], c.isUsable { return (c, false) }
+            let delay = max(0, (s.reconnectAtMs[node] ?? nowMs) - nowMs)
             let c = BrokerConnection(node: node, address: address, clientId: clientId, group: group,
-                                     connectTimeoutMs: connectTimeoutMs)
+                                     connectTimeoutMs: connectTimeoutMs, connectDelayMs: delay) { [weak self] connected in
+                self?.noteConnection(to: node, connected: connected)
+            }
             s.connections[node] = c
-            return c
+            s.connectionsOpened += 1
+            return (c, true)
         }
         guard let connection else { return completion(.failure(.brokerUnavailable(node))) }
+        if isNew { connection.start() }
         connection.send(request, context: context) { [weak self] result in
             if case let .success(response) = result { self?.learn(from: response) }
             completion(result)
         }
     }
+
+    /// A connection to `node` completed its ApiVersions exchange (`connected`), or failed or
+    /// dropped: the next connection to it waits the backoff.
+    private func noteConnection(to node: Int32, connected: Bool) {
+        let nowMs = now(), draw = random()
+        state.withLockedValue { s in
+            if connected {
+                s.failures[node] = nil
+                s.reconnectAtMs[node] = nil
+            } else {
+                let failures = (s.failures[node] ?? 0) + 1
+                s.failures[node] = failures
+                s.reconnectAtMs[node] = nowMs + reconnectBackoff.delayMs(failures: failures, random: draw)
+            }
+        }
+    }
+
+    /// How long a new connection to `node` would wait now before connecting.
+    func reconnectDelayMs(to node: Int32) -> Int64 {
+        let nowMs = now()
+        return state.withLockedValue { max(0, ($0.reconnectAtMs[node] ?? nowMs) - nowMs) }
+    }
+
+    /// Connections opened so far (for tests).
+    var connectionsOpened: Int { state.withLockedValue { $0.connectionsOpened } }
 
     /// Records the brokers a response names.
     private func learn(from response: KafkaResponse) {
