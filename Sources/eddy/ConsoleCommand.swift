@@ -56,6 +56,10 @@ struct Console: ParsableCommand {
     /// The console over a running cluster. Its metadata is read once before the screen opens
     /// (`RemoteSession.connect`), so an address where nothing answers is a one-line error
     /// rather than an empty dashboard.
+    /// What the console says when asked to stop, kill or start a broker (or for the demo's
+    /// controls) of a cluster eddy did not make.
+    static let notEddyReason = "not offered: this is not an eddy cluster, and broker stop/kill/start are eddy's own"
+
     private func runRemote(_ servers: [BrokerAddress]) throws -> Int32 {
         let session = try RemoteSession.connect(servers, clientId: "eddy-console")
         defer { try? session.close() }
@@ -63,11 +67,14 @@ struct Console: ParsableCommand {
         defer { client.close() }
         let name = servers.map(\.description).joined(separator: ",")
         let flags = flags
+        // Broker stop, kill and start need eddy's admin extension: a cluster that does not
+        // advertise it (Kafka, Tansu, ...) gets no such controls, and says so when asked.
+        let isEddy = client.advertisesEddyExtension != false
         return try blockingAwait {
             guard !Signals.interrupted else { return 0 }
-            let controls = DemoConsoleControls(brokers: AdminBrokerControls(admin: Admin(client: client)), workload: nil)
+            let controls = isEddy ? DemoConsoleControls(brokers: AdminBrokerControls(admin: Admin(client: client)), workload: nil) : nil
             return try await ConsoleLaunch.runConsole(client: client, insight: nil, controls: controls, flags: flags,
-                                                      clusterName: name)
+                                                      clusterName: name, noControlsReason: isEddy ? nil : Self.notEddyReason)
         }
     }
 }
@@ -152,9 +159,9 @@ enum ConsoleLaunch {
 
     /// Runs the console through `client` until the user quits. Returns the console's exit status.
     static func runConsole(client: KafkaClient, insight: (any ClusterInsight)?, controls: (any DemoControls)?, flags: ConsoleFlags,
-                           clusterName: String) async throws -> Int32 {
+                           clusterName: String, noControlsReason: String? = nil) async throws -> Int32 {
         let options = ConsoleOptions(refreshMs: flags.refresh.milliseconds, theme: flags.theme, readOnly: flags.readOnly,
-                                     clusterName: clusterName, ctrlCAsKey: true)
+                                     clusterName: clusterName, ctrlCAsKey: true, noControlsReason: noControlsReason)
         do {
             return try await ConsoleApp.run(client: client, insight: insight, controls: controls, options: options)
         } catch let error as TerminalError {

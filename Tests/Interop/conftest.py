@@ -107,6 +107,51 @@ def eddy_server():
     assert code == 0, f"eddy serve exited {code}: {server.output()}"
 
 
+class Tansu:
+    """Tansu, the Kafka-compatible broker in Rust (installed by scripts/interop-setup), as a
+    cluster eddy did not make: one broker on its own free port, in-memory storage."""
+
+    def __init__(self):
+        binary = subprocess.run([os.path.join(ROOT, "scripts", "interop-setup"), "--tansu-path"],
+                                capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        self.dir = tempfile.mkdtemp(prefix="eddy-tansu-")
+        self.port = free_port_block(1)
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.log = open(os.path.join(self.dir, "tansu.log"), "w+")
+        url = f"tcp://{self.bootstrap}"
+        self.proc = subprocess.Popen(
+            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        wait_until(lambda: accepts(self.port) or self.proc.poll() is not None, what="Tansu to listen")
+        assert self.proc.poll() is None, self.output()
+
+    def output(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def eddy(self, *args, check=True, input=None):
+        """Runs an eddy command against Tansu (--bootstrap-server added)."""
+        r = subprocess.run([EDDY, *args, "--bootstrap-server", self.bootstrap], input=input,
+                           capture_output=True, text=True, timeout=60)
+        if check:
+            assert r.returncode == 0, f"eddy {' '.join(args)}: {r.stderr}"
+        return r
+
+    def stop(self):
+        # Tansu does not exit on SIGTERM; nothing of it is kept.
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def tansu():
+    broker = Tansu()
+    yield broker
+    broker.stop()
+
+
 def kcat(args, library="2.0.2", input=None, timeout=60):
     """Runs kcat on Debian's librdkafka 2.0.2 or on the bundled 2.16."""
     env = dict(os.environ)

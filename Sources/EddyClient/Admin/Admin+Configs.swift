@@ -73,9 +73,17 @@ extension Admin {
     public func describeConfigs(_ resources: [ConfigResource], keys: [String]? = nil, includeSynonyms: Bool = false,
                                 includeDocumentation: Bool = false) async throws(ClientError) -> [ConfigResource: [ConfigEntry]] {
         var out: [ConfigResource: [ConfigEntry]] = [:]
+        // Tansu drops the connection on a DescribeConfigs that names its keys (it cannot encode
+        // its answer): on a cluster eddy did not make, every key is asked for and the wanted
+        // ones are kept here.
+        var askedKeys = keys
+        if keys != nil {
+            if client.advertisesEddyExtension == nil { _ = try? await client.refreshMetadata(topics: []) }
+            if client.advertisesEddyExtension == false { askedKeys = nil }
+        }
         for (node, group) in Self.routeByBroker(resources) {
             let request = DescribeConfigsRequest(
-                resources: group.map { .init(resourceType: $0.type, resourceName: $0.name, configurationKeys: keys) },
+                resources: group.map { .init(resourceType: $0.type, resourceName: $0.name, configurationKeys: askedKeys) },
                 includeSynonyms: includeSynonyms, includeDocumentation: includeDocumentation)
             let response = try await configCall(.describeConfigs(request), node: node)
             guard case let .describeConfigs(r) = response else { throw Self.unexpected(response, expected: "DescribeConfigs") }
@@ -84,7 +92,7 @@ extension Admin {
                     throw .broker(.unknownServerError, message: "no DescribeConfigs result for \(resource.name)")
                 }
                 try Self.check(result.errorCode, result.errorMessage ?? Self.describe(resource))
-                out[resource] = result.configs.map {
+                out[resource] = result.configs.filter { keys?.contains($0.name) ?? true }.map {
                     ConfigEntry(name: $0.name, value: $0.value, source: $0.configSource, isReadOnly: $0.readOnly,
                                 isSensitive: $0.isSensitive, synonyms: $0.synonyms, type: $0.configType,
                                 documentation: $0.documentation)

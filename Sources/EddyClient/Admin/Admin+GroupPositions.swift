@@ -67,7 +67,8 @@ extension Admin {
     /// The log start offset, high watermark and log-end offset of each partition, partition by
     /// partition (Kafka's per-partition ListOffsets futures): each leader gets its three
     /// ListOffsets requests (earliest; latest = high watermark; latest with
-    /// DEBUGGING_REPLICA_ID = log-end offset) at the same time as the others, so a leader that
+    /// DEBUGGING_REPLICA_ID = log-end offset), and on a cluster eddy did not make one Fetch that
+    /// checks the high watermark (`checkedLatestOffsets`), at the same time as the others, so a leader that
     /// does not answer fails only its own partitions, at once, and never holds the others for
     /// longer than default.api.timeout.ms. Partitions whose leader moved are retried after a
     /// metadata refresh within that budget. Throws only when no broker answers Metadata.
@@ -95,11 +96,17 @@ extension Admin {
                 }
                 found.append(outcomes)
             }
+            // A cluster eddy did not make may answer "latest" below the high watermark (see
+            // `checkedLatestOffsets`); the log end is never below the high watermark.
+            let latest = found[1].compactMapValues { if case let .success(h) = $0 { h } else { nil } }
+            let checked = await Self.checkedLatestOffsets(latest, leader: leader, client: client,
+                                                          timeoutMs: max(1, deadline - ClientTime.monotonicMs()))
             var outcomes: [TopicPartition: PartitionOutcome<GroupPositions.PartitionOffsets>] = [:]
             for tp in tps {
                 switch (found[0][tp], found[1][tp], found[2][tp]) {
                 case let (.success(s)?, .success(h)?, .success(e)?):
-                    outcomes[tp] = .success(GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: h, logEndOffset: e))
+                    let hw = max(h, checked[tp] ?? h)
+                    outcomes[tp] = .success(GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: hw, logEndOffset: max(e, hw)))
                 case let (.failure(code)?, _, _), let (_, .failure(code)?, _), let (_, _, .failure(code)?):
                     outcomes[tp] = .failure(code)
                 default:

@@ -87,7 +87,8 @@ extension Admin {
 
     /// ListGroups sent to every broker, merged by group id: the consumer groups (protocol
     /// type `consumer`) and simple groups (""), sorted by id; `states` filters by state (empty:
-    /// all). A broker's failure fails the call, as Kafka's `ListConsumerGroupsResult.all` does.
+    /// all; applied here too, since a broker may ignore the filter). A broker's failure fails
+    /// the call, as Kafka's `ListConsumerGroupsResult.all` does.
     public func listConsumerGroups(states: [ConsumerGroupState] = []) async throws(ClientError) -> [ConsumerGroupListing] {
         let deadline = deadline()
         let metadata = try await retrying(until: deadline) { () async throws(ClientError) in
@@ -103,12 +104,18 @@ extension Admin {
                 return r.groups
             }
             for g in groups where g.protocolType == ConsumerProtocol.protocolType || g.protocolType.isEmpty {
-                let state = ConsumerGroupState(kafkaName: g.groupState)
-                guard states.isEmpty || states.contains(state) else { continue }
-                merged[g.groupId] = ConsumerGroupListing(groupId: g.groupId, state: state, protocolType: g.protocolType)
+                merged[g.groupId] = ConsumerGroupListing(groupId: g.groupId, state: ConsumerGroupState(kafkaName: g.groupState),
+                                                         protocolType: g.protocolType)
             }
         }
-        return merged.values.sorted { $0.groupId < $1.groupId }
+        // A listing without a state (ListGroups below v4, or Tansu, which answers v5 with an
+        // empty state) gets it from DescribeGroups, as the group's coordinator knows it; one
+        // that cannot be described stays Unknown.
+        let stateless = merged.values.filter { $0.state == .unknown }.map(\.groupId).sorted()
+        if !stateless.isEmpty, let described = try? await describeConsumerGroups(stateless) {
+            for (id, d) in described where d.state != .dead { merged[id]?.state = d.state }
+        }
+        return merged.values.filter { states.isEmpty || states.contains($0.state) }.sorted { $0.groupId < $1.groupId }
     }
 
     // MARK: Describe

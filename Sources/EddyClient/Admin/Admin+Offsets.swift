@@ -50,7 +50,9 @@ extension Admin {
 
     /// ListOffsets to each partition's leader (one request per leader and replica id, all at
     /// once), retried after a metadata refresh when a leader moved. A topic or partition that
-    /// does not exist fails the call with UNKNOWN_TOPIC_OR_PARTITION.
+    /// does not exist fails the call with UNKNOWN_TOPIC_OR_PARTITION. On a cluster eddy did not
+    /// make, "latest" and log-end answers are checked with one Fetch per leader
+    /// (`checkedLatestOffsets`).
     public func listOffsets(_ specs: [TopicPartition: OffsetSpec],
                             isolationLevel: IsolationLevel = .readUncommitted) async throws(ClientError) -> [TopicPartition: ListOffsetsResultInfo] {
         let deadline = deadline()
@@ -75,6 +77,20 @@ extension Admin {
                     outcomes[tp] = p.errorCode != .none ? .failure(p.errorCode)
                         : .success(ListOffsetsResultInfo(offset: p.offset, timestamp: p.timestamp,
                                                          leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : nil))
+                }
+                // A cluster eddy did not make may answer "latest" below the high watermark (see
+                // `checkedLatestOffsets`).
+                guard isolationLevel == .readUncommitted else { return outcomes }
+                var latest: [TopicPartition: Int64] = [:]
+                for tp in tps where group[tp] == .latest || group[tp] == .logEnd {
+                    if case let .success(info)? = outcomes[tp] { latest[tp] = info.offset }
+                }
+                for (tp, offset) in await Self.checkedLatestOffsets(latest, leader: leader, client: client,
+                                                                    timeoutMs: max(1, deadline - ClientTime.monotonicMs())) {
+                    if case var .success(info)? = outcomes[tp], offset > info.offset {
+                        info.offset = offset
+                        outcomes[tp] = .success(info)
+                    }
                 }
                 return outcomes
             }

@@ -128,6 +128,17 @@ public final class KafkaClient: @unchecked Sendable {
         }
     }
 
+    /// Whether the cluster advertises eddy's admin extension (an eddy cluster), as the
+    /// connections negotiated so far tell: nil before any has been (or over a transport that
+    /// does not negotiate, such as the in-process one, whose brokers are eddy's). Clients use it
+    /// to apply the workarounds for other clusters' answers where those are documented.
+    public var advertisesEddyExtension: Bool? {
+        for node in candidateNodes() {
+            if let versions = transport.advertisedVersions(of: node) { return versions[.eddyBrokerControl] != nil }
+        }
+        return nil
+    }
+
     // MARK: Metadata
 
     /// Asks any broker for metadata of `topics` (nil: every topic) and keeps it. Topics not

@@ -94,6 +94,11 @@ final class BrokerConnection: Sendable {
         }
     }
 
+    /// The versions the broker advertised, once negotiated.
+    var advertisedVersions: [ApiKey: ClosedRange<Int16>]? {
+        state.withLockedValue { if case let .ready(v) = $0.phase { v } else { nil } }
+    }
+
     /// False once the connection failed or closed: the transport then opens a new one.
     var isUsable: Bool {
         state.withLockedValue { if case .failed = $0.phase { false } else { true } }

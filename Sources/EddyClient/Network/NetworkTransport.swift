@@ -114,6 +114,11 @@ public final class NetworkTransport: Transport, Sendable {
         }
     }
 
+    /// What `node` advertised on the current connection to it, once negotiated.
+    public func advertisedVersions(of node: Int32) -> [ApiKey: ClosedRange<Int16>]? {
+        state.withLockedValue { $0.connections[node] }?.advertisedVersions
+    }
+
     /// How long a new connection to `node` would wait now before connecting.
     func reconnectDelayMs(to node: Int32) -> Int64 {
         let nowMs = now()

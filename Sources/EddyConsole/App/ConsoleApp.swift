@@ -90,6 +90,7 @@ private struct UILoop {
             clusterName: options.clusterName, themeName: theme.name, readOnly: options.readOnly, hasDemoControls: controls != nil,
             refreshIntervalMs: options.refreshMs, glyphs: painter.glyphs, timeZone: .current,
             screen: ScreenSize(width: painter.width, height: painter.height))
+        state.noControlsReason = options.noControlsReason
         var dirty = true
         while true {
             if Painter.stopSignal != 0 { return .success(0) }

@@ -10,6 +10,9 @@ public struct ConsoleOptions: Sendable {
     public var readOnly: Bool
     /// The name the status line shows.
     public var clusterName: String
+    /// Why there are no broker and demo controls, when the reason is not that the console is
+    /// attached through the client only (the cluster is not an eddy cluster).
+    public var noControlsReason: String?
     /// Ctrl-C arrives as a key (the console quits cleanly) instead of SIGINT.
     public var ctrlCAsKey: Bool
     /// TERM, NO_COLOR, HOME, XDG_CONFIG_HOME, ... for the terminal and theme lookups.
@@ -19,7 +22,7 @@ public struct ConsoleOptions: Sendable {
 
     public init(refreshMs: Int64 = 1000, theme: String = "default", readOnly: Bool = false, clusterName: String = "eddy",
                 ctrlCAsKey: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment,
-                themeLocator: ThemeLocator? = nil) {
+                themeLocator: ThemeLocator? = nil, noControlsReason: String? = nil) {
         self.refreshMs = max(100, refreshMs)
         self.theme = theme
         self.readOnly = readOnly
@@ -27,5 +30,6 @@ public struct ConsoleOptions: Sendable {
         self.ctrlCAsKey = ctrlCAsKey
         self.environment = environment
         self.themeLocator = themeLocator
+        self.noControlsReason = noControlsReason
     }
 }

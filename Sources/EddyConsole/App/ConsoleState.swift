@@ -23,6 +23,8 @@ public struct ConsoleState: Equatable, Sendable {
     public let readOnly: Bool
     /// Whether demo and broker controls exist (`eddy demo`, not a console attached by client).
     public let hasDemoControls: Bool
+    /// Why they do not, when it is not that the console is attached through the client only.
+    public var noControlsReason: String?
     /// The name the status line shows.
     public var clusterName: String
     public var refreshIntervalMs: Int64
@@ -115,7 +117,11 @@ public struct ConsoleState: Equatable, Sendable {
 
     /// Sets an error status saying the action needs the demo's controls.
     mutating func refuseNoControls(_ action: String) -> [ConsoleEffect] {
-        status = .error("\(action) needs the demo's controls: run `eddy demo` (this console is attached through the client only)")
+        if let noControlsReason {
+            status = .error("\(action): \(noControlsReason)")
+        } else {
+            status = .error("\(action) needs the demo's controls: run `eddy demo` (this console is attached through the client only)")
+        }
         return []
     }
 }

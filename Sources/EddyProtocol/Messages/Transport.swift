@@ -24,6 +24,13 @@ public protocol Transport: Sendable {
     /// exactly once, as for `send` (usually later, from another thread).
     func sendIfNonBlocking(_ request: KafkaRequest, to node: Int32, context: RequestContext,
                            completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) -> Bool
+
+    /// The API versions broker `node` advertised in ApiVersions, once a connection to it has
+    /// asked; nil while unknown, and for transports that do not negotiate (the in-process one
+    /// reaches eddy's own brokers, which serve `SupportedApis`). Clients use it to tell an eddy
+    /// cluster (which advertises its admin extension) from others, whose answers may need the
+    /// workarounds documented where they are applied.
+    func advertisedVersions(of node: Int32) -> [ApiKey: ClosedRange<Int16>]?
 }
 
 extension Transport {
@@ -33,6 +40,8 @@ extension Transport {
                                   completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) -> Bool {
         false
     }
+
+    public func advertisedVersions(of node: Int32) -> [ApiKey: ClosedRange<Int16>]? { nil }
 
     /// `send` as an async call. Cancelling the calling task does not abandon the request: it
     /// returns when the transport completes it (which the contract guarantees).
