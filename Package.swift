@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) with a slice-by-8 fallback.
@@ -32,6 +33,7 @@ let package = Package(
             "EddyProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Producer, consumer, admin: talk to brokers only through the transport.
@@ -39,6 +41,7 @@ let package = Package(
             "EddyProtocol",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         // ncursesw (wide characters) and the locale functions the console needs.
@@ -50,12 +53,14 @@ let package = Package(
         .executableTarget(name: "eddy", dependencies: [
             "EddyProtocol", "EddyStorage", "EddyBroker", "EddyServer", "EddyClient", "EddyConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Fixtures/ (golden frames from real clients) is read through #filePath, not bundled.
         .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"], exclude: ["Fixtures"]),
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
+        .testTarget(name: "EddyServerTests", dependencies: ["EddyServer", "EddyProtocol", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(name: "EddyClientTests", dependencies: [
             "EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage", "EddyServer",
             .product(name: "NIOPosix", package: "swift-nio"),

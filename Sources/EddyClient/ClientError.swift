@@ -51,7 +51,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     public var isRetriable: Bool {
         switch self {
         case let .broker(code, _): code.isRetriable
-        case .transport: true
+        case let .transport(t): t.isRetriable
         default: false
         }
     }

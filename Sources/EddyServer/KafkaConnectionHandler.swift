@@ -7,6 +7,7 @@ import Dispatch
 import EddyProtocol
 import Logging
 import NIOCore
+import NIOSSL
 
 /// One client connection to one broker (Kafka's network processor and request channel for
 /// that connection): takes request frames, hands them to the broker one at a time, and writes
@@ -35,6 +36,9 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     static let maxQueuedFrames = 32
 
     private let node: Int32
+    private let listenerName: String
+    /// Whether Fetch answers may be sent from the segment files (sendfile): not through TLS.
+    private let fileRecords: Bool
     private let dispatcher: any RequestDispatcher
     private let workQueue: DispatchQueue
     private let logger: Logger
@@ -47,8 +51,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     /// The peer, as Kafka shows client hosts (`/127.0.0.1`).
     private var clientHost = ""
 
-    init(node: Int32, dispatcher: any RequestDispatcher, workQueue: DispatchQueue, logger: Logger, tracker: ConnectionTracker) {
+    init(node: Int32, listenerName: String = "PLAINTEXT", fileRecords: Bool = true, dispatcher: any RequestDispatcher,
+         workQueue: DispatchQueue, logger: Logger, tracker: ConnectionTracker) {
         self.node = node
+        self.listenerName = listenerName
+        self.fileRecords = fileRecords
         self.dispatcher = dispatcher
         self.workQueue = workQueue
         self.logger = logger
@@ -96,7 +103,13 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.error("closing connection: \(error)", metadata: ["broker": "\(node)", "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+        let peer = context.remoteAddress.map { "\($0)" } ?? "?"
+        if error is NIOSSLError || error is BoringSSLError {
+            // As Kafka logs it: a client that could not complete the TLS handshake.
+            logger.warning("failed authentication (SSL handshake failed): \(error)", metadata: ["broker": "\(node)", "peer": "\(peer)"])
+        } else {
+            logger.error("closing connection: \(error)", metadata: ["broker": "\(node)", "peer": "\(peer)"])
+        }
         close(context: context)
     }
 
@@ -149,7 +162,7 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         let requestContext = RequestContext(clientId: header.clientId ?? "", correlationId: header.correlationId, clientHost: clientHost,
-                                            acceptsFileRecords: true)
+                                            acceptsFileRecords: fileRecords, listenerName: listenerName)
         let expectsResponse: Bool
         if case let .produce(p) = request, p.acks == 0 { expectsResponse = false } else { expectsResponse = true }
         let tracker = tracker

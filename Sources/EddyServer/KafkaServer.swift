@@ -3,6 +3,7 @@ import EddyProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The Kafka wire protocol over TCP, in front of brokers (Kafka's `SocketServer`): one listener
 /// per broker, each connection's frames decoded and handed to that broker through a
@@ -13,15 +14,25 @@ import NIOPosix
 /// stops accepting, lets every connection finish the request it is running (up to
 /// `drainTimeout`), then closes them.
 public final class KafkaServer: Sendable {
-    public struct Listener: Sendable, Equatable {
+    /// One broker's listener: Kafka's `listeners` entry `NAME://HOST:PORT` for that broker.
+    public struct Listener: Sendable {
         public var node: Int32
         public var host: String
         public var port: Int
+        /// The listener's name (`PLAINTEXT`, `SSL`, ...), which requests carry in their
+        /// `RequestContext.listenerName`.
+        public var name: String
+        /// TLS for an SSL listener (`NIOSSLServerHandler` first in every connection), nil for
+        /// PLAINTEXT. Fetch answers on it are written from memory, not with sendfile: the bytes
+        /// must pass through TLS (as Kafka's zero-copy is for PLAINTEXT only).
+        public var tls: NIOSSLContext?
 
-        public init(node: Int32, host: String, port: Int) {
+        public init(node: Int32, host: String, port: Int, name: String = "PLAINTEXT", tls: NIOSSLContext? = nil) {
             self.node = node
             self.host = host
             self.port = port
+            self.name = name
+            self.tls = tls
         }
     }
 
@@ -58,7 +69,7 @@ public final class KafkaServer: Sendable {
         var bound: [any Channel] = []
         do {
             for l in listeners {
-                bound.append(try Self.bootstrap(group: group, node: l.node, dispatcher: dispatcher, config: config,
+                bound.append(try Self.bootstrap(group: group, listener: l, dispatcher: dispatcher, config: config,
                                                 workQueue: workQueue, logger: logger, tracker: tracker)
                     .bind(host: l.host, port: l.port).wait())
             }
@@ -73,27 +84,29 @@ public final class KafkaServer: Sendable {
     /// The listeners with the ports actually bound.
     public var boundListeners: [Listener] {
         zip(listeners, serverChannels).map { l, c in
-            Listener(node: l.node, host: l.host, port: c.localAddress?.port ?? l.port)
+            Listener(node: l.node, host: l.host, port: c.localAddress?.port ?? l.port, name: l.name, tls: l.tls)
         }
     }
 
-    private static func bootstrap(group: MultiThreadedEventLoopGroup, node: Int32, dispatcher: any RequestDispatcher,
+    private static func bootstrap(group: MultiThreadedEventLoopGroup, listener: Listener, dispatcher: any RequestDispatcher,
                                   config: Config, workQueue: DispatchQueue, logger: Logger,
                                   tracker: ConnectionTracker) -> ServerBootstrap {
-        ServerBootstrap(group: group)
+        let node = listener.node, name = listener.name, tls = listener.tls
+        return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     let idle = TimeAmount.milliseconds(config.connectionsMaxIdleMs)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameToMessageDecoder(maxFrameSize: config.socketRequestMaxBytes)))
                     try channel.pipeline.syncOperations.addHandler(
-                        KafkaConnectionHandler(node: node, dispatcher: dispatcher, workQueue: workQueue, logger: logger,
-                                               tracker: tracker))
+                        KafkaConnectionHandler(node: node, listenerName: name, fileRecords: tls == nil, dispatcher: dispatcher,
+                                               workQueue: workQueue, logger: logger, tracker: tracker))
                 }
             }
     }

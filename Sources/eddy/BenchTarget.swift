@@ -26,7 +26,7 @@ final class BenchTarget {
     private var clientTransports: [NetworkTransport] = []
 
     init(connection: ConnectionOptions, brokers: Int, options: ClusterOptions = ClusterOptions(), topic: String) throws {
-        if let servers = connection.bootstrapServers {
+        if let servers = try connection.remote() {
             let session = try RemoteSession.connect(servers, clientId: "eddy-bench")
             remote = session
             workspace = nil
@@ -34,7 +34,7 @@ final class BenchTarget {
             transport = session.transport
             bootstrapNodes = session.transport.bootstrapNodes
             self.topic = "\(topic)-\(UInt32.random(in: 0 ... .max))"
-            description = "the cluster at \(servers.map(\.description).joined(separator: ","))"
+            description = "the cluster at \(servers.name)"
         } else {
             let workspace = try BenchWorkspace(options: connection.dataDirectory)
             do {
@@ -67,7 +67,7 @@ final class BenchTarget {
     /// The transport and bootstrap nodes of one more client (see `makeClient`).
     func clientTransport(clientId: String) -> (any Transport, [Int32]) {
         guard let remote else { return (transport, bootstrapNodes) }
-        let own = NetworkTransport(bootstrapServers: remote.transport.bootstrapServers, clientId: clientId)
+        let own = remote.makeTransport(clientId: clientId)
         clientTransports.append(own)
         return (own, own.bootstrapNodes)
     }

@@ -88,7 +88,7 @@ struct BrokerCommand: ParsableCommand {
     static func change(_ target: Target, skipIf skip: (BrokerDescription.State) -> Bool,
                        already: String, done: String, remote action: EddyBrokerControlRequest.Action,
                        remoteDone: String? = nil, _ change: (Cluster) throws -> Void) throws {
-        if let servers = target.common.bootstrapServers {
+        if let servers = try target.common.remote() {
             let request = EddyBrokerControlRequest(brokerId: target.id, action: action)
             let response = try Remote.withAdmin(servers, clientId: "eddy-broker") { admin in
                 try await admin.controlBroker(request)

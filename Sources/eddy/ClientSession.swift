@@ -1,4 +1,5 @@
 import EddyClient
+import NIOSSL
 
 /// What `eddy produce` and `eddy consume` need from where the cluster is: clients, and a way to
 /// let go of the cluster while input or new records are awaited. A data directory (`Session`)
@@ -19,28 +20,54 @@ extension Session: ClientSession {
     var releasesWhenIdle: Bool { true }
 }
 
-/// A running cluster reached over the network (`--bootstrap-server`).
+/// A running cluster reached over the network (`--bootstrap-server`, with `--command-config`).
 final class RemoteSession: ClientSession {
     let transport: NetworkTransport
+    let cluster: RemoteCluster
+    private let tls: NIOSSLContext?
     private(set) var isOpen = true
 
-    init(servers: [BrokerAddress], clientId: String) {
-        transport = NetworkTransport(bootstrapServers: servers, clientId: clientId)
+    init(_ cluster: RemoteCluster, clientId: String) throws {
+        self.cluster = cluster
+        do {
+            tls = try cluster.config.makeTLSContext()
+        } catch {
+            throw EddyError("--command-config: \(error)")
+        }
+        transport = Self.makeTransport(cluster, tls: tls, clientId: clientId)
+    }
+
+    private static func makeTransport(_ cluster: RemoteCluster, tls: NIOSSLContext?, clientId: String) -> NetworkTransport {
+        NetworkTransport(bootstrapServers: cluster.servers, clientId: cluster.config.clientId ?? clientId,
+                         reconnectBackoff: cluster.config.reconnectBackoff, tls: tls)
+    }
+
+    /// Another transport to the same cluster with the same settings: connections of its own.
+    func makeTransport(clientId: String) -> NetworkTransport {
+        Self.makeTransport(cluster, tls: tls, clientId: clientId)
     }
 
     /// A session whose bootstrap servers answered a Metadata request. Where nothing answers
     /// (connection refused, no route, no reply within 10 s), this fails at once with one line
-    /// naming the addresses, rather than after the admin client's default.api.timeout.ms.
-    static func connect(_ servers: [BrokerAddress], clientId: String) throws -> RemoteSession {
-        let session = RemoteSession(servers: servers, clientId: clientId)
-        let client = session.makeClient(clientId: clientId, requestTimeoutMs: 10_000)
+    /// naming the addresses, rather than after the admin client's default.api.timeout.ms; a
+    /// failed TLS handshake fails at once too, with its reason.
+    static func connect(_ servers: RemoteCluster, clientId: String) throws -> RemoteSession {
+        let session = try RemoteSession(servers, clientId: clientId)
+        let client = session.makeClient(clientId: clientId, requestTimeoutMs: min(10_000, servers.config.requestTimeoutMs ?? 10_000))
         defer { client.close() }
         do {
             _ = try interruptibleAwait { try await client.refreshMetadata(topics: []) }
         } catch {
             try? session.close()
+            if case let ClientError.transport(.authenticationFailed(node, reason)) = error {
+                let address = session.transport.address(of: node)?.description ?? "broker \(node)"
+                throw EddyError("\(address): \(reason) (security.protocol=\(servers.config.securityProtocol.rawValue); check the ssl.* settings of --command-config)")
+            }
             if case let ClientError.transport(e) = error, e.node < 0 {
-                throw EddyError("cannot reach \(servers.map(\.description).joined(separator: ",")): \(e); is eddy serve (or Kafka) running there?")
+                // A connection closed at once may be a TLS listener that a plaintext client spoke to.
+                let hint = servers.config.securityProtocol == .plaintext && e == .disconnected(e.node)
+                    ? " (if it is an SSL listener, give --command-config with security.protocol=SSL)" : ""
+                throw EddyError("cannot reach \(servers.name): \(e); is eddy serve (or Kafka) running there?\(hint)")
             }
             throw error
         }
@@ -50,8 +77,8 @@ final class RemoteSession: ClientSession {
     var releasesWhenIdle: Bool { false }
 
     func makeClient(clientId: String, requestTimeoutMs: Int64) -> KafkaClient {
-        KafkaClient(transport: transport, bootstrapNodes: transport.bootstrapNodes, clientId: clientId,
-                    requestTimeoutMs: requestTimeoutMs)
+        KafkaClient(transport: transport, bootstrapNodes: transport.bootstrapNodes, clientId: cluster.config.clientId ?? clientId,
+                    requestTimeoutMs: cluster.config.requestTimeoutMs ?? requestTimeoutMs)
     }
 
     func suspend() throws {}

@@ -76,7 +76,7 @@ extension ClusterCommand {
         @OptionGroup var common: ConnectionOptions
 
         func run() throws {
-            if let servers = common.bootstrapServers {
+            if let servers = try common.remote() {
                 try ClusterDescribe.remote(servers).forEach { print($0) }
                 return
             }
@@ -122,7 +122,7 @@ enum ClusterDescribe {
     /// `--bootstrap-server`: the same from Metadata. A client sees the running brokers; a
     /// broker that only appears in replica lists is shown as stopped (a client cannot tell
     /// stopped from crashed-but-not-fenced), and unclean-election losses are not visible.
-    static func remote(_ servers: [BrokerAddress]) throws -> [String] {
+    static func remote(_ servers: RemoteCluster) throws -> [String] {
         let metadata = try Remote.withAdmin(servers, clientId: "eddy-cluster") { admin in
             try await admin.client.refreshMetadata(topics: nil)
         }

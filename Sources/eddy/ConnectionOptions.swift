@@ -1,5 +1,7 @@
 import ArgumentParser
 import EddyClient
+import EddyProtocol
+import Foundation
 
 /// Where a command finds the cluster: the data directory (`--data-dir`, the cluster runs in this
 /// process for the command's duration) or a running server (`--bootstrap-server`, Kafka's flag:
@@ -12,8 +14,18 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "host:port"))
     var bootstrapServer: String?
 
-    /// The bootstrap servers, when `--bootstrap-server` was given.
-    var bootstrapServers: [BrokerAddress]? { bootstrapServer.flatMap(BrokerAddress.list) }
+    @Option(name: .customLong("command-config"), help: ArgumentHelp(
+        "With --bootstrap-server: a file of client properties (security.protocol, ssl.ca.location, ...; see eddy(1)).",
+        valueName: "file"))
+    var commandConfig: String?
+
+    /// The cluster over the network, when `--bootstrap-server` was given, with the client
+    /// properties of `--command-config`. Throws if that file cannot be read (it was checked
+    /// by `validate`, but may have changed since).
+    func remote() throws -> RemoteCluster? {
+        guard let bootstrapServer, let servers = BrokerAddress.list(bootstrapServer) else { return nil }
+        return RemoteCluster(servers: servers, config: try commandConfig.map(Self.readCommandConfig) ?? ClientConnectionConfig())
+    }
 
     func validate() throws {
         if let bootstrapServer {
@@ -24,13 +36,48 @@ struct ConnectionOptions: ParsableArguments {
                 throw ValidationError("--bootstrap-server and --data-dir name two different clusters; give one of them")
             }
         }
+        if let commandConfig {
+            guard bootstrapServer != nil else {
+                throw ValidationError("--command-config sets client properties for --bootstrap-server; give --bootstrap-server too")
+            }
+            do {
+                _ = try Self.readCommandConfig(commandConfig)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
     }
+
+    /// Reads a `--command-config` file: Java properties, as Kafka's tools take them.
+    static func readCommandConfig(_ path: String) throws -> ClientConnectionConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw EddyError("cannot read --command-config \(path): \((error as NSError).localizedDescription)")
+        }
+        do {
+            return try ClientConnectionConfig(properties: try JavaProperties.parse(text).dictionary)
+        } catch {
+            throw EddyError("--command-config \(path): \(error)")
+        }
+    }
+}
+
+/// A running cluster reached over the network: its bootstrap servers (`--bootstrap-server`) and
+/// the client's connection properties (`--command-config`).
+struct RemoteCluster: Sendable {
+    var servers: [BrokerAddress]
+    var config: ClientConnectionConfig
+
+    /// The bootstrap servers as the user gave them: "HOST:PORT,HOST:PORT".
+    var name: String { servers.map(\.description).joined(separator: ",") }
 }
 
 /// A command's clients over the network (`--bootstrap-server`).
 enum Remote {
     /// Runs `body` with an admin client connected to `servers`, then closes the connections.
-    static func withAdmin<T: Sendable>(_ servers: [BrokerAddress], clientId: String,
+    static func withAdmin<T: Sendable>(_ servers: RemoteCluster, clientId: String,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
         let session = try RemoteSession.connect(servers, clientId: clientId)
         defer { try? session.close() }

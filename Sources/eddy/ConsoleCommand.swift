@@ -36,7 +36,7 @@ struct Console: ParsableCommand {
     func run() throws {
         try ConsoleLaunch.checkTerminal()
         try flags.checkTheme()
-        if let servers = connection.bootstrapServers {
+        if let servers = try connection.remote() {
             try ConsoleLaunch.finish(runRemote(servers))
             return
         }
@@ -60,12 +60,12 @@ struct Console: ParsableCommand {
     /// controls) of a cluster eddy did not make.
     static let notEddyReason = "not offered: this is not an eddy cluster, and broker stop/kill/start are eddy's own"
 
-    private func runRemote(_ servers: [BrokerAddress]) throws -> Int32 {
+    private func runRemote(_ servers: RemoteCluster) throws -> Int32 {
         let session = try RemoteSession.connect(servers, clientId: "eddy-console")
         defer { try? session.close() }
         let client = session.makeClient(clientId: "eddy-console", requestTimeoutMs: 10_000)
         defer { client.close() }
-        let name = servers.map(\.description).joined(separator: ",")
+        let name = servers.name
         let flags = flags
         // Broker stop, kill and start need eddy's admin extension: a cluster that does not
         // advertise it (Kafka, Tansu, ...) gets no such controls, and says so when asked.

@@ -104,7 +104,7 @@ struct Consume: ParsableCommand {
 
     func run() throws {
         let recordFormat = try format.map { try RecordFormat(parsing: $0) } ?? .default
-        if let servers = common.bootstrapServers { return try runRemote(servers, format: recordFormat) }
+        if let servers = try common.remote() { return try runRemote(servers, format: recordFormat) }
         if let group { return try runGroup(group, format: recordFormat) }
         guard let session = try Session.open(common.dataDirectory, create: false) else {
             throw EddyError.unknownTopic(topic)
@@ -181,7 +181,7 @@ extension Consume {
     /// `--bootstrap-server`: a consumer over the network, as a group member (--group) or
     /// assigned the partitions. Nothing is released while waiting for new records: the server
     /// is shared anyway. A group member commits what it printed when the command ends.
-    private func runRemote(_ servers: [BrokerAddress], format: RecordFormat) throws {
+    private func runRemote(_ servers: RemoteCluster, format: RecordFormat) throws {
         let session = try RemoteSession.connect(servers, clientId: "eddy-consume")
         defer { try? session.close() }
         let topic = self.topic

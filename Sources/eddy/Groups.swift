@@ -17,7 +17,7 @@ struct Groups: ParsableCommand {
     /// afterwards (also when `body` throws). nil when there is no data directory.
     static func withAdmin<T: Sendable>(_ common: ConnectionOptions,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T? {
-        if let servers = common.bootstrapServers { return try Remote.withAdmin(servers, clientId: clientId, body) }
+        if let servers = try common.remote() { return try Remote.withAdmin(servers, clientId: clientId, body) }
         guard let session = try Session.open(common.dataDirectory, create: false) else { return nil }
         let result: T
         do {

@@ -107,7 +107,7 @@ struct Produce: ParsableCommand {
         let recordHeaders = try KeyValueArguments.parse(headers, flag: "--header")
             .map { RecordHeader(key: $0.key, value: Array($0.value.utf8)) }
         let session: any ClientSession
-        if let servers = common.bootstrapServers {
+        if let servers = try common.remote() {
             session = try RemoteSession.connect(servers, clientId: "eddy-produce")
         } else {
             guard let local = try Session.open(common.dataDirectory, create: false) else { throw EddyError.unknownTopic(topic) }

@@ -1,9 +1,11 @@
 import ArgumentParser
 import EddyBroker
+import EddyProtocol
 import EddyStorage
 import EddyServer
 import Foundation
 import Logging
+import NIOSSL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,39 +23,94 @@ struct Serve: ParsableCommand {
             Starts the cluster in --data-dir (creating it as other commands do) and gives each broker \
             a listener: broker N on the --listen port + N (default 127.0.0.1:9092, so 9092, 9093, 9094). \
             Metadata answers with --advertised-host (default: the --listen host) and those ports. \
-            Binds to loopback by default; there is no authentication yet, so binding another address \
-            prints a warning. Logs go to stderr. SIGINT or SIGTERM stop accepting, finish in-flight \
-            requests and shut down cleanly.
+            --config FILE reads Kafka's server.properties keys that eddy supports instead: listeners \
+            (PLAINTEXT://HOST:PORT,SSL://HOST:PORT, broker N on each PORT + N), advertised.listeners, \
+            listener.security.protocol.map, ssl.keystore.type=PEM, ssl.keystore.location, \
+            ssl.key.password, ssl.truststore.location, ssl.client.auth, socket.request.max.bytes and \
+            connections.max.idle.ms (see eddy(1)); any other key is an error. \
+            Binds to loopback by default; a listener on another address without client certificates \
+            prints a warning that anyone who reaches it can read and write. Logs go to stderr. SIGINT \
+            or SIGTERM stop accepting, finish in-flight requests and shut down cleanly.
             """)
 
     @OptionGroup var dataDirectory: DataDirectoryOptions
 
-    @Option(help: ArgumentHelp("The first broker's address; broker N listens on port + N.", valueName: "host:port"))
-    var listen: String = "127.0.0.1:9092"
+    @Option(help: ArgumentHelp("The first broker's address; broker N listens on port + N (default 127.0.0.1:9092).",
+                               valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Kafka's server.properties: listeners, advertised.listeners, ssl.* and the other keys eddy(1) lists.",
+                               valueName: "file"))
+    var config: String?
 
     @Option(name: .customLong("advertised-host"), help: ArgumentHelp(
         "The host name Metadata gives clients (default: the --listen host).", valueName: "host"))
     var advertisedHost: String?
 
     @Option(name: .customLong("socket-request-max-bytes"), help: ArgumentHelp(
-        "The largest request frame accepted (Kafka's socket.request.max.bytes).", valueName: "bytes"))
-    var socketRequestMaxBytes: Int = 104_857_600
+        "The largest request frame accepted (Kafka's socket.request.max.bytes; default 104857600).", valueName: "bytes"))
+    var socketRequestMaxBytes: Int?
 
     @Option(name: .customLong("connections-max-idle-ms"), help: ArgumentHelp(
-        "Close connections idle this long (Kafka's connections.max.idle.ms).", valueName: "ms"))
-    var connectionsMaxIdleMs: Int64 = 600_000
+        "Close connections idle this long (Kafka's connections.max.idle.ms; default 600000).", valueName: "ms"))
+    var connectionsMaxIdleMs: Int64?
 
     func validate() throws {
-        guard ListenAddress(listen) != nil else {
+        if let listen, ListenAddress(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9092; got '\(listen)'")
         }
         if let advertisedHost, advertisedHost.isEmpty { throw ValidationError("--advertised-host must not be empty") }
-        if socketRequestMaxBytes < 1024 { throw ValidationError("--socket-request-max-bytes must be at least 1024") }
-        if connectionsMaxIdleMs < 1 { throw ValidationError("--connections-max-idle-ms must be positive") }
+        if let socketRequestMaxBytes, socketRequestMaxBytes < 1024 { throw ValidationError("--socket-request-max-bytes must be at least 1024") }
+        if let connectionsMaxIdleMs, connectionsMaxIdleMs < 1 { throw ValidationError("--connections-max-idle-ms must be positive") }
+        if config != nil {
+            let properties = try serverProperties()
+            if properties.setsListeners, listen != nil {
+                throw ValidationError("--listen and the listeners of --config both say where to listen; give one of them")
+            }
+            if properties.setsAdvertisedListeners, advertisedHost != nil {
+                throw ValidationError("--advertised-host and the advertised.listeners of --config both say what to advertise; give one of them")
+            }
+        }
+    }
+
+    /// The listeners and settings: from --config, with --listen, --advertised-host and the
+    /// flags for what the file leaves out. A file that cannot be read or holds an unsupported
+    /// key is a usage error.
+    func serverProperties() throws -> ServerProperties {
+        var properties = ServerProperties()
+        if let config {
+            let text: String
+            do {
+                text = try String(contentsOfFile: config, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read --config \(config): \((error as NSError).localizedDescription)")
+            }
+            do {
+                properties = try ServerProperties(try JavaProperties.parse(text))
+            } catch {
+                throw ValidationError("--config \(config): \(error)")
+            }
+        }
+        if let listen, let address = ListenAddress(listen) {
+            properties.listeners = [ServerProperties.ListenerSpec(name: "PLAINTEXT", securityProtocol: .plaintext, host: address.host,
+                                                                  port: address.port)]
+        }
+        if let advertisedHost {
+            for i in properties.listeners.indices { properties.listeners[i].advertisedHost = advertisedHost }
+        }
+        if let socketRequestMaxBytes { properties.socketRequestMaxBytes = socketRequestMaxBytes }
+        if let connectionsMaxIdleMs { properties.connectionsMaxIdleMs = connectionsMaxIdleMs }
+        return properties
     }
 
     func run() throws {
-        let address = ListenAddress(listen)!
+        let properties = try serverProperties()
+        let tls: NIOSSLContext?
+        do {
+            tls = try properties.makeTLSContext()
+        } catch {
+            throw EddyError("--config \(config ?? ""): \(error)")
+        }
         let logger = Logger(label: "eddy.serve")
         let directory = dataDirectory.path
         // Held for the server's lifetime, like a broker's log directories.
@@ -66,11 +123,11 @@ struct Serve: ParsableCommand {
             driver.stop()
             do { try cluster.shutdown() } catch { printError("clean shutdown failed: \(error)") }
         }
-        var config = KafkaServer.Config()
-        config.socketRequestMaxBytes = socketRequestMaxBytes
-        config.connectionsMaxIdleMs = connectionsMaxIdleMs
-        let served = try ServedCluster(cluster: cluster, address: address, advertisedHost: advertisedHost, config: config,
-                                       logger: logger)
+        var serverConfig = KafkaServer.Config()
+        if let n = properties.socketRequestMaxBytes { serverConfig.socketRequestMaxBytes = n }
+        if let n = properties.connectionsMaxIdleMs { serverConfig.connectionsMaxIdleMs = n }
+        let served = try ServedCluster(cluster: cluster, listeners: properties.listeners, tls: tls,
+                                       clientAuth: properties.clientAuth == .required, config: serverConfig, logger: logger)
         let server = served.server, bootstrap = served.bootstrap
         ServeMarker.write(directory: directory, bootstrap: bootstrap)
         defer { ServeMarker.remove(directory: directory) }
@@ -83,34 +140,66 @@ struct Serve: ParsableCommand {
     }
 }
 
-/// A cluster behind `KafkaServer`: a listener per broker (broker N on the port + N) and the
-/// advertised listeners set to match, as `eddy serve` and `eddy demo` run it.
+/// A cluster behind `KafkaServer`: on each listener a port per broker (broker N on the port + N)
+/// and the advertised listeners set to match, as `eddy serve` and `eddy demo` run it.
 struct ServedCluster {
     let server: KafkaServer
-    /// HOST:PORT of broker 0's listener, for `--bootstrap-server` and `kcat -b`.
+    /// HOST:PORT of broker 0 on the first listener, for `--bootstrap-server` and `kcat -b`.
     let bootstrap: String
-    /// "broker 0 at HOST:PORT, ..."
+    /// "broker 0 at HOST:PORT, ..." (per listener when there are several).
     let summary: String
 
     init(cluster: Cluster, address: ListenAddress, advertisedHost: String?, config: KafkaServer.Config, logger: Logger) throws {
+        try self.init(cluster: cluster,
+                      listeners: [.init(name: "PLAINTEXT", securityProtocol: .plaintext, host: address.host, port: address.port,
+                                        advertisedHost: advertisedHost)],
+                      tls: nil, clientAuth: false, config: config, logger: logger)
+    }
+
+    init(cluster: Cluster, listeners specs: [ServerProperties.ListenerSpec], tls: NIOSSLContext?, clientAuth: Bool,
+         config: KafkaServer.Config, logger: Logger) throws {
         let brokers = cluster.metadataImage.brokers.keys.sorted()
-        guard address.port == 0 || address.port + Int(brokers.last ?? 0) <= 65535 else {
-            throw EddyError("--listen port \(address.port) leaves no room for broker \(brokers.last ?? 0) (port + id must be at most 65535)")
+        for spec in specs {
+            guard spec.port == 0 || spec.port + Int(brokers.last ?? 0) <= 65535 else {
+                throw EddyError("listener \(spec.name) port \(spec.port) leaves no room for broker \(brokers.last ?? 0) (port + id must be at most 65535)")
+            }
+            let address = ListenAddress(host: spec.host, port: spec.port)
+            if !address.isLoopback, spec.securityProtocol == .plaintext || !clientAuth {
+                printNotice("eddy: warning: listener \(spec.name) listens on \(spec.host), not loopback, and asks clients for no credentials: anyone who can reach it can read and write every topic")
+            }
         }
-        if !address.isLoopback {
-            printNotice("eddy: warning: listening on \(address.host), not loopback, and eddy has no authentication yet: anyone who can reach it can read and write every topic")
+        var listeners: [KafkaServer.Listener] = []
+        for spec in specs {
+            for id in brokers {
+                listeners.append(KafkaServer.Listener(node: id, host: spec.host, port: spec.port == 0 ? 0 : spec.port + Int(id), name: spec.name,
+                                                      tls: spec.securityProtocol == .ssl ? tls : nil))
+            }
         }
-        let listeners = brokers.map { KafkaServer.Listener(node: $0, host: address.host, port: address.port == 0 ? 0 : address.port + Int($0)) }
         do {
             server = try KafkaServer(listeners: listeners, dispatcher: cluster.transport, config: config, logger: logger)
         } catch {
-            throw EddyError("cannot listen on \(address.host):\(address.port): \(error); choose another address with --listen")
+            let where_ = specs.map { "\($0.name)://\($0.host):\($0.port)" }.joined(separator: ",")
+            throw EddyError("cannot listen on \(where_): \(error); choose other addresses with --listen or listeners")
         }
-        let host = advertisedHost ?? address.advertisableHost
         let bound = server.boundListeners
-        cluster.setAdvertisedListeners(Dictionary(uniqueKeysWithValues: bound.map { ($0.node, (host: host, port: Int32($0.port))) }))
-        bootstrap = "\(host):\(bound.first?.port ?? address.port)"
-        summary = bound.map { "broker \($0.node) at \(host):\($0.port)" }.joined(separator: ", ")
+        var advertised: [String: [Int32: (host: String, port: Int32)]] = [:]
+        var lines: [String] = []
+        var first: String?
+        for spec in specs {
+            let host = spec.advertisedHost ?? ListenAddress(host: spec.host, port: spec.port).advertisableHost
+            var endpoints: [Int32: (host: String, port: Int32)] = [:]
+            for l in bound where l.name == spec.name {
+                let port = spec.advertisedPort.map { $0 == 0 ? l.port : $0 + Int(l.node) } ?? l.port
+                endpoints[l.node] = (host: host, port: Int32(port))
+            }
+            advertised[spec.name] = endpoints
+            let list = endpoints.keys.sorted().map { "broker \($0) at \(host):\(endpoints[$0]!.port)" }.joined(separator: ", ")
+            lines.append(specs.count == 1 && spec.name == "PLAINTEXT" ? list : "\(spec.name) \(list)")
+            if first == nil, let zero = endpoints.keys.min() { first = "\(host):\(endpoints[zero]!.port)" }
+        }
+        cluster.setAdvertisedListeners(advertised)
+        bootstrap = first ?? ""
+        summary = lines.joined(separator: "; ")
     }
 }
 
@@ -118,6 +207,11 @@ struct ServedCluster {
 struct ListenAddress {
     var host: String
     var port: Int
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
 
     init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":") else { return nil }

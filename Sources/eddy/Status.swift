@@ -21,7 +21,7 @@ struct Status: ParsableCommand {
     var common: DataDirectoryOptions { connection.dataDirectory }
 
     func run() throws {
-        if let servers = connection.bootstrapServers {
+        if let servers = try connection.remote() {
             try Self.remote(servers).forEach { print($0) }
             return
         }
@@ -63,8 +63,8 @@ struct Status: ParsableCommand {
 
     /// `--bootstrap-server`: the same lines from Metadata, ListOffsets and DescribeLogDirs.
     /// A partition whose leader does not answer shows `-` for what it did not give.
-    static func remote(_ servers: [BrokerAddress]) throws -> [String] {
-        let name = servers.map(\.description).joined(separator: ",")
+    static func remote(_ servers: RemoteCluster) throws -> [String] {
+        let name = servers.name
         return try Remote.withAdmin(servers, clientId: "eddy-status") { admin in
             let metadata = try await admin.client.refreshMetadata(topics: nil)
             var lines = ["Cluster:        \(name)", "Cluster id:     \(metadata.clusterId ?? "-")",

@@ -28,7 +28,7 @@ extension Topics {
         func run() throws {
             let set = try KeyValueArguments.dictionary(configs, flag: "--config")
             let found: Void?
-            if let servers = common.bootstrapServers {
+            if let servers = try common.remote() {
                 let topic = topic, delete = deleteConfigs
                 found = try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.alterTopicConfigs(topic, set: set, delete: delete) }
             } else {

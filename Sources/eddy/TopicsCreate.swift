@@ -35,7 +35,7 @@ extension Topics {
 
         func run() throws {
             let overrides = try KeyValueArguments.dictionary(configs, flag: "--config")
-            if let servers = common.bootstrapServers {
+            if let servers = try common.remote() {
                 let topic = Admin.NewTopic(name: topic, numPartitions: partitions, replicationFactor: replicationFactor ?? -1,
                                            configs: overrides)
                 _ = try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.createTopic(topic) }

@@ -13,7 +13,7 @@ extension Topics {
 
         func run() throws {
             let found: Bool?
-            if let servers = common.bootstrapServers {
+            if let servers = try common.remote() {
                 let name = topic
                 try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.deleteTopic(name) }
                 found = true

@@ -20,7 +20,7 @@ extension Topics {
         var topic: String?
 
         func run() throws {
-            if let servers = common.bootstrapServers {
+            if let servers = try common.remote() {
                 let blocks = try TopicsDescribe.remote(servers, topic: topic)
                 for (i, lines) in blocks.enumerated() {
                     if i > 0 { print("") }
@@ -68,7 +68,7 @@ enum TopicsDescribe {
     /// ListOffsets (log start, log end, high watermark) and DescribeLogDirs on the leaders (the
     /// leader replica's size). A client does not see leader epochs or segments: those columns
     /// show `-`, as does the size of a partition whose leader did not answer DescribeLogDirs.
-    static func remote(_ servers: [BrokerAddress], topic: String?) throws -> [[String]] {
+    static func remote(_ servers: RemoteCluster, topic: String?) throws -> [[String]] {
         try Remote.withAdmin(servers, clientId: "eddy-topics") { admin in
             let names: [String]
             if let topic { names = [topic] } else { names = try await admin.listTopics().map(\.name) }

@@ -9,7 +9,7 @@ extension Topics {
 
         func run() throws {
             let names: [String]
-            if let servers = common.bootstrapServers {
+            if let servers = try common.remote() {
                 names = try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.listTopics().map(\.name) }
             } else {
                 names = try Session.with(common.dataDirectory, create: false) { $0.listTopics() } ?? []

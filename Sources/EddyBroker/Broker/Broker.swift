@@ -92,10 +92,10 @@ final class Broker: RequestHandler, @unchecked Sendable {
         }
         let notDurable = "The metadata log could not be made durable."
         switch request {
-        case let .metadata(r): handleMetadata(r, respond: respond)
+        case let .metadata(r): handleMetadata(r, context: context, respond: respond)
         case let .offsetForLeaderEpoch(r): queue(.offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r)))
         case let .initProducerId(r): answer(.initProducerId(handleInitProducerId(r)), .initProducerId(r.errorResponse(.kafkaStorageError)))
-        case let .findCoordinator(r): queue(.findCoordinator(handleFindCoordinator(r)))
+        case let .findCoordinator(r): queue(.findCoordinator(handleFindCoordinator(r, listener: context.listenerName)))
         case let .joinGroup(r): handleJoinGroup(r, context: context, respond: respond)
         case let .syncGroup(r): handleSyncGroup(r, respond: respond)
         case let .heartbeat(r): queue(.heartbeat(handleHeartbeat(r)))

@@ -172,7 +172,7 @@ public final class Cluster: @unchecked Sendable {
     /// Consumers' latest fetch offsets, per partition and client (`Cluster+FetchPositions`).
     var consumerFetches: [TopicPartition: [FetchClient: FetchMark]] = [:]
     /// See `setAdvertisedListeners`.
-    var advertisedListeners: [Int32: (host: String, port: Int32)] = [:]
+    var advertisedListeners: [String: [Int32: (host: String, port: Int32)]] = [:]
 
     public static let controllerId: Int32 = 0
 

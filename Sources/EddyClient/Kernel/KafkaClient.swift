@@ -108,7 +108,8 @@ public final class KafkaClient: @unchecked Sendable {
             do throws(ClientError) {
                 return (node, try await send(request, to: node, timeoutMs: timeoutMs))
             } catch let error {
-                guard case .transport = error else { throw error }
+                // An authentication failure would fail the same way on every broker.
+                guard case .transport = error, error.isRetriable else { throw error }
                 lastError = error
             }
         }

@@ -2,6 +2,8 @@ import EddyProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
+import Foundation
 
 /// One TCP connection to one broker (`NetworkTransport`): connects (after `connectDelayMs`, the
 /// reconnect backoff), negotiates versions with ApiVersions, then writes requests as they come,
@@ -17,6 +19,7 @@ final class BrokerConnection: Sendable {
     let address: BrokerAddress
     private let clientId: String
     private let connectTimeoutMs: Int64
+    private let tls: NIOSSLContext?
     private let group: any EventLoopGroup
     private let connectDelayMs: Int64
     private let onOutcome: @Sendable (_ connected: Bool) -> Void
@@ -57,7 +60,8 @@ final class BrokerConnection: Sendable {
     static let apiVersionsVersion: Int16 = 3
 
     init(node: Int32, address: BrokerAddress, clientId: String, group: any EventLoopGroup, connectTimeoutMs: Int64,
-         connectDelayMs: Int64 = 0, onOutcome: @escaping @Sendable (_ connected: Bool) -> Void = { _ in }) {
+         connectDelayMs: Int64 = 0, tls: NIOSSLContext? = nil,
+         onOutcome: @escaping @Sendable (_ connected: Bool) -> Void = { _ in }) {
         self.node = node
         self.address = address
         self.clientId = clientId
@@ -65,6 +69,7 @@ final class BrokerConnection: Sendable {
         self.connectDelayMs = connectDelayMs
         self.onOutcome = onOutcome
         self.connectTimeoutMs = connectTimeoutMs
+        self.tls = tls
     }
 
     /// Connects, now or after the reconnect backoff. Called once, by the transport.
@@ -76,12 +81,19 @@ final class BrokerConnection: Sendable {
     private func connect() {
         // Closed by the transport while waiting for the backoff.
         guard state.withLockedValue({ if case .connecting = $0.phase { true } else { false } }) else { return }
+        let tls = tls, host = address.host
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(connectTimeoutMs))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard let self else { return }
+                    if let tls {
+                        // SNI and the certificate check use the host name; an IP address is
+                        // checked against the certificate's IP addresses instead (no SNI).
+                        let name = Self.isIPAddress(host) ? nil : host
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ResponseHandler(connection: self))
                 }
             }
@@ -92,6 +104,10 @@ final class BrokerConnection: Sendable {
             case .failure: self.fail(.brokerUnavailable(self.node))
             }
         }
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
 
     /// The versions the broker advertised, once negotiated.
@@ -267,7 +283,51 @@ private final class ResponseHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        connection?.fail(.disconnected(connection?.node ?? -1))
+        let node = connection?.node ?? -1
+        if let reason = Self.tlsFailure(error) {
+            connection?.fail(.authenticationFailed(node, reason: reason))
+        } else {
+            connection?.fail(.disconnected(node))
+        }
         context.close(promise: nil)
+    }
+
+    /// What a TLS failure says, in one line ("SSL handshake failed: certificate verify
+    /// failed"); nil for other errors.
+    static func tlsFailure(_ error: any Error) -> String? {
+        switch error {
+        case let e as NIOSSLError:
+            switch e {
+            case let .handshakeFailed(inner): return "SSL handshake failed: \(Self.reasons(inner))"
+            default: return "SSL failed: \(e)"
+            }
+        case let e as NIOSSLExtraError:
+            return "SSL failed: \(e)"
+        case let e as BoringSSLError:
+            return "SSL failed: \(Self.reasons(e))"
+        default:
+            return nil
+        }
+    }
+
+    /// BoringSSL's error queue as its reasons ("CERTIFICATE_VERIFY_FAILED"), without the
+    /// library's codes and source locations.
+    static func reasons(_ error: BoringSSLError) -> String {
+        let text: String
+        if case let .sslError(errors) = error {
+            text = errors.map { "\($0)" }.joined(separator: "; ")
+        } else {
+            text = "\(error)"
+        }
+        let found = text.split(separator: ";").compactMap { part -> String? in
+            guard let range = part.range(of: "OPENSSL_internal:") else { return nil }
+            return String(part[range.upperBound...].prefix { $0 != " " })
+        }
+        guard !found.isEmpty else { return text }
+        return found.map { reason in
+            reason == "CERTIFICATE_VERIFY_FAILED"
+                ? "CERTIFICATE_VERIFY_FAILED (the certificate is not signed by a trusted CA, or has expired)"
+                : reason
+        }.joined(separator: "; ")
     }
 }

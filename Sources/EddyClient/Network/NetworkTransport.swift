@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The `Transport` to brokers over TCP, speaking Kafka's wire protocol (Kafka's `NetworkClient`
 /// selector): one connection per broker, opened on first use and reopened after it drops.
@@ -15,6 +16,12 @@ import NIOPosix
 /// Each new connection first asks ApiVersions (v3, falling back to v0 when the broker answers
 /// UNSUPPORTED_VERSION) and every request then goes in the highest version both sides know.
 /// A request with no common version is answered locally with UNSUPPORTED_VERSION.
+///
+/// With a TLS context (`security.protocol=SSL`, see `ClientConnectionConfig`) every connection is
+/// wrapped in TLS: the broker's certificate is verified against the configured CAs and, unless
+/// ssl.endpoint.identification.algorithm=none, must name the host connected to (its DNS name,
+/// sent as SNI, or its IP address). A failed handshake fails the requests with
+/// `.authenticationFailed`, which clients do not retry.
 ///
 /// Reconnecting (Kafka's `ClusterConnectionStates`): after a connection to a broker fails or
 /// drops, the next one to that broker waits `reconnect.backoff.ms`, doubling with each
@@ -32,6 +39,9 @@ public final class NetworkTransport: Transport, Sendable {
     let group: MultiThreadedEventLoopGroup
     let connectTimeoutMs: Int64
     public let reconnectBackoff: ReconnectBackoff
+    /// TLS for `security.protocol=SSL` (nil: PLAINTEXT), and whether the broker's certificate
+    /// must name the host connected to.
+    private let tls: NIOSSLContext?
     /// The clock the backoff is measured on (monotonic milliseconds) and the jitter's draw in
     /// [0, 1): injectable for tests.
     private let now: @Sendable () -> Int64
@@ -49,13 +59,14 @@ public final class NetworkTransport: Transport, Sendable {
     }
 
     public init(bootstrapServers: [BrokerAddress], clientId: String = "eddy", connectTimeoutMs: Int64 = 10_000,
-                reconnectBackoff: ReconnectBackoff = ReconnectBackoff(),
+                reconnectBackoff: ReconnectBackoff = ReconnectBackoff(), tls: NIOSSLContext? = nil,
                 now: @escaping @Sendable () -> Int64 = { ClientTime.monotonicMs() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0 ..< 1) }) {
         self.bootstrapServers = bootstrapServers
         self.clientId = clientId
         self.connectTimeoutMs = connectTimeoutMs
         self.reconnectBackoff = reconnectBackoff
+        self.tls = tls
         self.now = now
         self.random = random
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -83,7 +94,7 @@ public final class NetworkTransport: Transport, Sendable {
             if let c = s.connections[node], c.isUsable { return (c, false) }
             let delay = max(0, (s.reconnectAtMs[node] ?? nowMs) - nowMs)
             let c = BrokerConnection(node: node, address: address, clientId: clientId, group: group,
-                                     connectTimeoutMs: connectTimeoutMs, connectDelayMs: delay) { [weak self] connected in
+                                     connectTimeoutMs: connectTimeoutMs, connectDelayMs: delay, tls: tls) { [weak self] connected in
                 self?.noteConnection(to: node, connected: connected)
             }
             s.connections[node] = c

@@ -8,7 +8,7 @@ extension Broker {
     /// FindCoordinator for consumer groups: the leader of the group's `__consumer_offsets`
     /// partition, creating the topic on first use. COORDINATOR_NOT_AVAILABLE while that
     /// partition has no running leader. eddy has no transaction or share coordinators.
-    func handleFindCoordinator(_ request: FindCoordinatorRequest) -> FindCoordinatorResponse {
+    func handleFindCoordinator(_ request: FindCoordinatorRequest, listener: String) -> FindCoordinatorResponse {
         guard request.keyType == .group else {
             return request.errorResponse(.invalidRequest, message: "eddy has no \(request.keyType == .transaction ? "transaction" : "share") coordinator.")
         }
@@ -22,7 +22,7 @@ extension Broker {
             guard let reg = topic.partitions[p], reg.hasLeader, cluster.nodes[reg.leader] != nil else {
                 return .init(key: key, errorCode: .coordinatorNotAvailable, errorMessage: "The coordinator is not available.")
             }
-            let endpoint = cluster.advertisedEndpoint(reg.leader)
+            let endpoint = cluster.advertisedEndpoint(reg.leader, listener: listener)
             return .init(key: key, nodeId: reg.leader, host: endpoint.host, port: endpoint.port)
         }
         if request.isBatched { return FindCoordinatorResponse(coordinators: request.coordinatorKeys.map(lookup)) }

@@ -9,23 +9,27 @@ extension Broker {
     /// The answer is built from the brokers' (committed) image. When a topic it asks for is
     /// written (just auto-created, or by an earlier request) but not yet durable, it is built
     /// once the topic is applied, so that it shows it.
-    func handleMetadata(_ request: MetadataRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+    /// Brokers' addresses are those on the listener the request came in on (`context`).
+    func handleMetadata(_ request: MetadataRequest, context: RequestContext, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         if let requested = request.topics, request.allowAutoTopicCreation, cluster.options.autoCreateTopicsEnable {
             for name in requested where cluster.metadataLog.latestImage.topic(named: name) == nil { maybeAutoCreateTopic(name) }
         }
         let latest = cluster.metadataLog.latestImage, committed = cluster.metadataLog.image
         let waitsForTopic = request.topics?.contains { latest.topic(named: $0)?.id != committed.topic(named: $0)?.id } ?? false
-        guard waitsForTopic else { return cluster.queue(respond, .metadata(metadataResponse(request))) }
-        let later: @Sendable () -> Void = { [cluster] in respond(.metadata(cluster.lock.withLock { self.metadataResponse(request) })) }
+        let listener = context.listenerName
+        guard waitsForTopic else { return cluster.queue(respond, .metadata(metadataResponse(request, listener: listener))) }
+        let later: @Sendable () -> Void = { [cluster] in
+            respond(.metadata(cluster.lock.withLock { self.metadataResponse(request, listener: listener) }))
+        }
         cluster.answerAfterCommit(later, failing: later)
     }
 
-    func metadataResponse(_ request: MetadataRequest) -> MetadataResponse {
+    func metadataResponse(_ request: MetadataRequest, listener: String) -> MetadataResponse {
         let image = cluster.metadataLog.image
         let names = request.topics ?? image.topicNames
         let brokers = image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }
             .map { id in
-                let endpoint = cluster.advertisedEndpoint(id)
+                let endpoint = cluster.advertisedEndpoint(id, listener: listener)
                 return MetadataResponse.MetadataResponseBroker(nodeId: id, host: endpoint.host, port: endpoint.port, rack: nil)
             }
         let topics = names.map { name -> MetadataResponse.MetadataResponseTopic in

@@ -1,0 +1,160 @@
+import EddyProtocol
+import NIOSSL
+
+/// How a client reaches brokers over the network: Kafka's client properties for connections,
+/// with librdkafka's names where Kafka's Java names need a JKS keystore or JAAS (`--command-config`
+/// reads them from a `.properties` file).
+///
+/// | property | default | meaning |
+/// | --- | --- | --- |
+/// | `security.protocol` | PLAINTEXT | PLAINTEXT or SSL (TLS) |
+/// | `ssl.ca.location` | the system's roots | PEM file of the CAs that sign the brokers' certificates |
+/// | `ssl.certificate.location` | none | PEM certificate (chain) this client presents, for brokers with ssl.client.auth |
+/// | `ssl.key.location` | none | PEM private key of that certificate |
+/// | `ssl.key.password` | none | the key's passphrase, if it is encrypted |
+/// | `ssl.endpoint.identification.algorithm` | https | `https` checks that the broker's certificate names the host connected to (its DNS name or IP address); `none` does not |
+/// | `client.id` | the command's | the client id sent with every request |
+/// | `request.timeout.ms` | 30000 | how long a request may wait for its response |
+/// | `reconnect.backoff.ms` | 50 | the first wait before reconnecting to a broker (`ReconnectBackoff`) |
+/// | `reconnect.backoff.max.ms` | 1000 | the longest such wait |
+///
+/// An unknown key, a Java-only key (`ssl.truststore.location`, ...) and a SASL protocol are
+/// errors that say what to use instead. Secrets (`ssl.key.password`) never appear in
+/// descriptions or errors.
+public struct ClientConnectionConfig: Sendable, Equatable {
+    public enum SecurityProtocol: String, Sendable, Equatable {
+        case plaintext = "PLAINTEXT"
+        case ssl = "SSL"
+    }
+
+    public var securityProtocol: SecurityProtocol = .plaintext
+    public var caLocation: String?
+    public var certificateLocation: String?
+    public var keyLocation: String?
+    public var keyPassword: String?
+    /// ssl.endpoint.identification.algorithm=https (the default).
+    public var verifyHostname = true
+    public var clientId: String?
+    public var requestTimeoutMs: Int64?
+    public var reconnectBackoff = ReconnectBackoff()
+
+    public init() {}
+
+    /// The keys `init(properties:)` accepts.
+    public static let knownKeys: Set<String> = [
+        "security.protocol", "ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.key.password",
+        "ssl.endpoint.identification.algorithm", "client.id", "request.timeout.ms", "reconnect.backoff.ms",
+        "reconnect.backoff.max.ms",
+    ]
+
+    /// Kafka's Java names with no PEM equivalent under that name, and what to set instead.
+    static let javaKeys: [String: String] = [
+        "ssl.truststore.location": "ssl.ca.location (a PEM file)",
+        "ssl.truststore.password": "ssl.ca.location (a PEM file needs no password)",
+        "ssl.truststore.type": "ssl.ca.location (a PEM file)",
+        "ssl.keystore.location": "ssl.certificate.location and ssl.key.location (PEM files)",
+        "ssl.keystore.password": "ssl.key.password",
+        "ssl.keystore.type": "ssl.certificate.location and ssl.key.location (PEM files)",
+        "sasl.jaas.config": "sasl.username and sasl.password",
+    ]
+
+    /// Reads client properties (`key=value`, as `--command-config` files hold them).
+    public init(properties: [String: String]) throws(ClientError) {
+        for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
+            func shown() -> String { key.contains("password") ? "(hidden)" : value }
+            func int(_ range: ClosedRange<Int64>) throws(ClientError) -> Int64 {
+                guard let n = Int64(value.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
+                    throw .invalidConfig(key: key, value: shown(), reason: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return n
+            }
+            switch key {
+            case "security.protocol":
+                switch value.uppercased() {
+                case "PLAINTEXT": securityProtocol = .plaintext
+                case "SSL": securityProtocol = .ssl
+                case "SASL_PLAINTEXT", "SASL_SSL":
+                    throw .invalidConfig(key: key, value: value, reason: "eddy does not speak SASL yet; PLAINTEXT and SSL are supported")
+                default:
+                    throw .invalidConfig(key: key, value: value, reason: "must be PLAINTEXT or SSL")
+                }
+            case "ssl.ca.location": caLocation = value
+            case "ssl.certificate.location": certificateLocation = value
+            case "ssl.key.location": keyLocation = value
+            case "ssl.key.password": keyPassword = value
+            case "ssl.endpoint.identification.algorithm":
+                switch value.lowercased() {
+                case "https": verifyHostname = true
+                case "none", "": verifyHostname = false
+                default: throw .invalidConfig(key: key, value: value, reason: "must be https or none")
+                }
+            case "client.id": clientId = value
+            case "request.timeout.ms": requestTimeoutMs = try int(1 ... Int64(Int32.max))
+            case "reconnect.backoff.ms": reconnectBackoff = ReconnectBackoff(initialMs: try int(0 ... Int64(Int32.max)), maxMs: reconnectBackoff.maxMs)
+            case "reconnect.backoff.max.ms": reconnectBackoff.maxMs = try int(0 ... Int64(Int32.max))
+            default:
+                if let instead = Self.javaKeys[key] {
+                    throw .invalidConfig(key: key, value: shown(), reason: "eddy reads PEM files with librdkafka's names: use \(instead)")
+                }
+                throw .invalidConfig(key: key, value: shown(), reason: "not a client property eddy knows (known: \(Self.knownKeys.sorted().joined(separator: ", ")))")
+            }
+        }
+        // As in Kafka, a maximum below the initial wait is raised to it.
+        reconnectBackoff = ReconnectBackoff(initialMs: reconnectBackoff.initialMs, maxMs: reconnectBackoff.maxMs)
+        if securityProtocol == .plaintext {
+            for key in ["ssl.ca.location", "ssl.certificate.location", "ssl.key.location"] where properties[key] != nil {
+                throw .invalidConfig(key: key, value: properties[key]!, reason: "needs security.protocol=SSL")
+            }
+        }
+        if (certificateLocation == nil) != (keyLocation == nil) {
+            throw .invalidConfig(key: certificateLocation == nil ? "ssl.key.location" : "ssl.certificate.location",
+                                 value: certificateLocation ?? keyLocation ?? "",
+                                 reason: "ssl.certificate.location and ssl.key.location go together")
+        }
+    }
+
+    /// The TLS context for `security.protocol=SSL` (nil for PLAINTEXT): the files are read here,
+    /// so a missing or unreadable one fails before any connection.
+    public func makeTLSContext() throws(ClientError) -> NIOSSLContext? {
+        guard securityProtocol == .ssl else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = verifyHostname ? .fullVerification : .noHostnameVerification
+        do {
+            if let caLocation {
+                let roots = try Self.read("ssl.ca.location", caLocation) { try NIOSSLCertificate.fromPEMFile($0) }
+                guard !roots.isEmpty else { throw ClientError.invalidConfig(key: "ssl.ca.location", value: caLocation, reason: "holds no PEM certificate") }
+                tls.trustRoots = .certificates(roots)
+            }
+            if let certificateLocation, let keyLocation {
+                let chain = try Self.read("ssl.certificate.location", certificateLocation) { try NIOSSLCertificate.fromPEMFile($0) }
+                guard !chain.isEmpty else {
+                    throw ClientError.invalidConfig(key: "ssl.certificate.location", value: certificateLocation, reason: "holds no PEM certificate")
+                }
+                let password = keyPassword
+                let key = try Self.read("ssl.key.location", keyLocation) { path in
+                    if let password {
+                        try NIOSSLPrivateKey(file: path, format: .pem) { (setter: ([UInt8]) -> Void) in setter(Array(password.utf8)) }
+                    } else {
+                        try NIOSSLPrivateKey(file: path, format: .pem)
+                    }
+                }
+                tls.certificateChain = chain.map { .certificate($0) }
+                tls.privateKey = .privateKey(key)
+            }
+            return try NIOSSLContext(configuration: tls)
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .invalidConfig(key: "security.protocol", value: "SSL", reason: "cannot set up TLS: \(error)")
+        }
+    }
+
+    /// Reads a PEM file for `key`, failing with a message that names the key and the file.
+    private static func read<T>(_ key: String, _ path: String, _ body: (String) throws -> T) throws(ClientError) -> T {
+        do {
+            return try body(path)
+        } catch {
+            throw .invalidConfig(key: key, value: path, reason: "cannot read it as PEM: \(error)")
+        }
+    }
+}

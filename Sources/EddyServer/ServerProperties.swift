@@ -1,0 +1,248 @@
+import EddyProtocol
+import NIOCore
+import NIOSSL
+
+/// What `eddy serve --config FILE` reads from Kafka's `server.properties`: the keys below, each
+/// with Kafka's meaning. Any other key is an error that names it, so that a setting is never
+/// silently ignored.
+///
+/// | key | default | meaning |
+/// | --- | --- | --- |
+/// | `listeners` | `PLAINTEXT://127.0.0.1:9092` | `NAME://HOST:PORT,...`; broker N listens on each PORT + N |
+/// | `advertised.listeners` | `listeners` | the addresses Metadata gives, per listener name (broker N: PORT + N) |
+/// | `listener.security.protocol.map` | `PLAINTEXT:PLAINTEXT,SSL:SSL,...` | each listener name's protocol |
+/// | `ssl.keystore.type` | PEM | only PEM (KIP-651) |
+/// | `ssl.keystore.location` | none | PEM file with the private key and the certificate chain (needed by SSL listeners) |
+/// | `ssl.key.password` | none | the key's passphrase, if it is encrypted |
+/// | `ssl.truststore.type` | PEM | only PEM |
+/// | `ssl.truststore.location` | none | PEM file of the CAs that sign clients' certificates (for ssl.client.auth) |
+/// | `ssl.client.auth` | none | `required`: clients must present a certificate those CAs signed |
+/// | `socket.request.max.bytes` | 104857600 | the largest request frame |
+/// | `connections.max.idle.ms` | 600000 | idle connections close after this long |
+///
+/// Protocols: PLAINTEXT and SSL. A SASL listener is refused with a clear error until eddy
+/// speaks SASL. Secrets (`ssl.key.password`) never appear in errors.
+public struct ServerProperties: Sendable, Equatable {
+    public enum SecurityProtocol: String, Sendable, Equatable {
+        case plaintext = "PLAINTEXT"
+        case ssl = "SSL"
+    }
+
+    /// One `listeners` entry with its advertised address.
+    public struct ListenerSpec: Sendable, Equatable {
+        public var name: String
+        public var securityProtocol: SecurityProtocol
+        /// The address to bind ("0.0.0.0" for all interfaces) and the first broker's port.
+        public var host: String
+        public var port: Int
+        /// What Metadata gives for broker 0 (nil host: the bound host, or this machine's name
+        /// for a wildcard; nil port: the bound port).
+        public var advertisedHost: String?
+        public var advertisedPort: Int?
+
+        public init(name: String, securityProtocol: SecurityProtocol, host: String, port: Int, advertisedHost: String? = nil,
+                    advertisedPort: Int? = nil) {
+            self.name = name
+            self.securityProtocol = securityProtocol
+            self.host = host
+            self.port = port
+            self.advertisedHost = advertisedHost
+            self.advertisedPort = advertisedPort
+        }
+    }
+
+    public enum ClientAuth: String, Sendable, Equatable {
+        case none
+        case required
+    }
+
+    public var listeners: [ListenerSpec] = [ListenerSpec(name: "PLAINTEXT", securityProtocol: .plaintext, host: "127.0.0.1", port: 9092)]
+    /// Whether the file set `listeners` (`--listen` may not be given with it).
+    public var setsListeners = false
+    public var setsAdvertisedListeners = false
+    public var keystoreLocation: String?
+    public var keyPassword: String?
+    public var truststoreLocation: String?
+    public var clientAuth = ClientAuth.none
+    public var socketRequestMaxBytes: Int?
+    public var connectionsMaxIdleMs: Int64?
+
+    public struct ConfigError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+        init(_ key: String, line: Int?, _ reason: String) {
+            description = "\(line.map { "line \($0): " } ?? "")\(key): \(reason)"
+        }
+    }
+
+    public static let knownKeys: [String] = [
+        "listeners", "advertised.listeners", "listener.security.protocol.map", "ssl.keystore.type", "ssl.keystore.location",
+        "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.client.auth", "socket.request.max.bytes",
+        "connections.max.idle.ms",
+    ]
+
+    public init() {}
+
+    public init(_ file: JavaProperties) throws(ConfigError) {
+        func line(_ key: String) -> Int? { file.entries.first { $0.key == key }?.line }
+        for entry in file.entries where !Self.knownKeys.contains(entry.key) {
+            let reason = entry.key.hasPrefix("sasl.")
+                ? "eddy does not speak SASL yet"
+                : "not a setting eddy serve supports (it reads: \(Self.knownKeys.joined(separator: ", ")))"
+            throw ConfigError(entry.key, line: entry.line, reason)
+        }
+        var map = ["PLAINTEXT": "PLAINTEXT", "SSL": "SSL", "SASL_PLAINTEXT": "SASL_PLAINTEXT", "SASL_SSL": "SASL_SSL"]
+        if let text = file["listener.security.protocol.map"] {
+            map = [:]
+            for item in text.split(separator: ",").map(Self.trimmed) where !item.isEmpty {
+                let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw ConfigError("listener.security.protocol.map", line: line("listener.security.protocol.map"),
+                                      "'\(item)' is not NAME:PROTOCOL")
+                }
+                map[parts[0].uppercased()] = parts[1].uppercased()
+            }
+        }
+        if let text = file["listeners"] {
+            setsListeners = true
+            listeners = []
+            for (name, host, port) in try Self.parseListeners(text, key: "listeners", line: line("listeners")) {
+                guard let protocolName = map[name] else {
+                    throw ConfigError("listeners", line: line("listeners"),
+                                      "listener \(name) has no protocol in listener.security.protocol.map")
+                }
+                let proto: SecurityProtocol
+                switch protocolName {
+                case "PLAINTEXT": proto = .plaintext
+                case "SSL": proto = .ssl
+                case "SASL_PLAINTEXT", "SASL_SSL":
+                    throw ConfigError("listeners", line: line("listeners"),
+                                      "listener \(name) is \(protocolName): eddy does not speak SASL yet (PLAINTEXT and SSL are supported)")
+                default:
+                    throw ConfigError("listener.security.protocol.map", line: line("listener.security.protocol.map"),
+                                      "unknown security protocol \(protocolName) (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)")
+                }
+                guard !listeners.contains(where: { $0.name == name }) else {
+                    throw ConfigError("listeners", line: line("listeners"), "listener \(name) is given twice")
+                }
+                listeners.append(ListenerSpec(name: name, securityProtocol: proto, host: host.isEmpty ? "0.0.0.0" : host, port: port))
+            }
+            guard !listeners.isEmpty else { throw ConfigError("listeners", line: line("listeners"), "names no listener") }
+        }
+        if let text = file["advertised.listeners"] {
+            setsAdvertisedListeners = true
+            for (name, host, port) in try Self.parseListeners(text, key: "advertised.listeners", line: line("advertised.listeners")) {
+                guard let i = listeners.firstIndex(where: { $0.name == name }) else {
+                    throw ConfigError("advertised.listeners", line: line("advertised.listeners"), "listener \(name) is not in listeners")
+                }
+                guard !host.isEmpty, host != "0.0.0.0", host != "::" else {
+                    throw ConfigError("advertised.listeners", line: line("advertised.listeners"),
+                                      "listener \(name) needs a host clients can connect to, not '\(host)'")
+                }
+                listeners[i].advertisedHost = host
+                listeners[i].advertisedPort = port
+            }
+        }
+        for key in ["ssl.keystore.type", "ssl.truststore.type"] {
+            if let type = file[key], type.uppercased() != "PEM" {
+                throw ConfigError(key, line: line(key), "eddy reads PEM files only (KIP-651's ssl.keystore.type=PEM), not \(type)")
+            }
+        }
+        keystoreLocation = file["ssl.keystore.location"]
+        keyPassword = file["ssl.key.password"]
+        truststoreLocation = file["ssl.truststore.location"]
+        if let auth = file["ssl.client.auth"] {
+            switch auth.lowercased() {
+            case "none": clientAuth = .none
+            case "required": clientAuth = .required
+            case "requested":
+                throw ConfigError("ssl.client.auth", line: line("ssl.client.auth"), "requested is not supported; use required or none")
+            default:
+                throw ConfigError("ssl.client.auth", line: line("ssl.client.auth"), "must be required or none, not \(auth)")
+            }
+        }
+        if clientAuth == .required, truststoreLocation == nil {
+            throw ConfigError("ssl.client.auth", line: line("ssl.client.auth"), "required needs ssl.truststore.location (the CAs of clients' certificates)")
+        }
+        if listeners.contains(where: { $0.securityProtocol == .ssl }), keystoreLocation == nil {
+            throw ConfigError("ssl.keystore.location", line: nil, "an SSL listener needs it: a PEM file with the broker's private key and certificate chain")
+        }
+        if let text = file["socket.request.max.bytes"] {
+            guard let n = Int(text), n >= 1024, n <= Int(Int32.max) else {
+                throw ConfigError("socket.request.max.bytes", line: line("socket.request.max.bytes"), "must be an integer from 1024 to \(Int32.max)")
+            }
+            socketRequestMaxBytes = n
+        }
+        if let text = file["connections.max.idle.ms"] {
+            guard let n = Int64(text), n >= 1 else {
+                throw ConfigError("connections.max.idle.ms", line: line("connections.max.idle.ms"), "must be a positive integer")
+            }
+            connectionsMaxIdleMs = n
+        }
+    }
+
+    static func trimmed(_ s: Substring) -> String {
+        String(s.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+
+    /// `NAME://HOST:PORT,...`, IPv6 hosts in brackets, an empty host allowed.
+    static func parseListeners(_ text: String, key: String, line: Int?) throws(ConfigError) -> [(String, String, Int)] {
+        var out: [(String, String, Int)] = []
+        for item in text.split(separator: ",").map(Self.trimmed) where !item.isEmpty {
+            let parts = item.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw ConfigError(key, line: line, "'\(item)' is not NAME://HOST:PORT") }
+            let name = parts[0].uppercased()
+            let address = parts[1]
+            guard !name.isEmpty, let colon = address.lastIndex(of: ":"),
+                  let port = Int(address[address.index(after: colon)...]), (0 ... 65535).contains(port) else {
+                throw ConfigError(key, line: line, "'\(item)' is not NAME://HOST:PORT with a port from 0 to 65535")
+            }
+            var host = String(address[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            out.append((name, host, port))
+        }
+        return out
+    }
+
+    /// The TLS context for the SSL listeners: the keystore's key and chain, and for
+    /// ssl.client.auth=required the truststore's CAs. The files are read here, so a missing or
+    /// malformed one fails at start. Nil without SSL listeners.
+    public func makeTLSContext() throws(ConfigError) -> NIOSSLContext? {
+        guard listeners.contains(where: { $0.securityProtocol == .ssl }), let keystoreLocation else { return nil }
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(keystoreLocation)
+        } catch {
+            throw ConfigError("ssl.keystore.location", line: nil, "cannot read certificates from \(keystoreLocation): \(error)")
+        }
+        guard !chain.isEmpty else {
+            throw ConfigError("ssl.keystore.location", line: nil, "\(keystoreLocation) holds no PEM certificate (it needs the key and the chain)")
+        }
+        do {
+            if let password = keyPassword {
+                key = try NIOSSLPrivateKey(file: keystoreLocation, format: .pem) { (setter: ([UInt8]) -> Void) in setter(Array(password.utf8)) }
+            } else {
+                key = try NIOSSLPrivateKey(file: keystoreLocation, format: .pem)
+            }
+        } catch {
+            throw ConfigError("ssl.keystore.location", line: nil,
+                              "cannot read the private key in \(keystoreLocation)\(keyPassword == nil ? " (set ssl.key.password if it is encrypted)" : " with ssl.key.password"): \(error)")
+        }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        if clientAuth == .required, let truststoreLocation {
+            let roots: [NIOSSLCertificate]
+            do { roots = try NIOSSLCertificate.fromPEMFile(truststoreLocation) } catch {
+                throw ConfigError("ssl.truststore.location", line: nil, "cannot read certificates from \(truststoreLocation): \(error)")
+            }
+            guard !roots.isEmpty else { throw ConfigError("ssl.truststore.location", line: nil, "\(truststoreLocation) holds no PEM certificate") }
+            tls.trustRoots = .certificates(roots)
+            // Clients are not checked against a host name, only against the CAs.
+            tls.certificateVerification = .noHostnameVerification
+        }
+        do {
+            return try NIOSSLContext(configuration: tls)
+        } catch {
+            throw ConfigError("ssl.keystore.location", line: nil, "cannot set up TLS: \(error)")
+        }
+    }
+}
