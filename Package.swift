@@ -42,6 +42,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         // ncursesw (wide characters) and the locale functions the console needs.
@@ -64,6 +65,7 @@ let package = Package(
         .testTarget(name: "EddyClientTests", dependencies: [
             "EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage", "EddyServer",
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -229,6 +229,8 @@ public struct ServerProperties: Sendable, Equatable {
                               "cannot read the private key in \(keystoreLocation)\(keyPassword == nil ? " (set ssl.key.password if it is encrypted)" : " with ssl.key.password"): \(error)")
         }
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        // Kafka's ssl.enabled.protocols: TLSv1.2 and TLSv1.3.
+        tls.minimumTLSVersion = .tlsv12
         if clientAuth == .required, let truststoreLocation {
             let roots: [NIOSSLCertificate]
             do { roots = try NIOSSLCertificate.fromPEMFile(truststoreLocation) } catch {

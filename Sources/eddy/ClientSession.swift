@@ -53,7 +53,10 @@ final class RemoteSession: ClientSession {
     /// failed TLS handshake fails at once too, with its reason.
     static func connect(_ servers: RemoteCluster, clientId: String) throws -> RemoteSession {
         let session = try RemoteSession(servers, clientId: clientId)
-        let client = session.makeClient(clientId: clientId, requestTimeoutMs: min(10_000, servers.config.requestTimeoutMs ?? 10_000))
+        // At most 10 s, whatever request.timeout.ms is: the point is to fail fast.
+        let client = KafkaClient(transport: session.transport, bootstrapNodes: session.transport.bootstrapNodes,
+                                 clientId: servers.config.clientId ?? clientId,
+                                 requestTimeoutMs: min(10_000, servers.config.requestTimeoutMs ?? 10_000))
         defer { client.close() }
         do {
             _ = try interruptibleAwait { try await client.refreshMetadata(topics: []) }
@@ -61,12 +64,14 @@ final class RemoteSession: ClientSession {
             try? session.close()
             if case let ClientError.transport(.authenticationFailed(node, reason)) = error {
                 let address = session.transport.address(of: node)?.description ?? "broker \(node)"
-                throw EddyError("\(address): \(reason) (security.protocol=\(servers.config.securityProtocol.rawValue); check the ssl.* settings of --command-config)")
+                let source = servers.named.map { "of cluster \($0) in clusters.properties" } ?? "of --command-config"
+                throw EddyError("\(address): \(reason) (security.protocol=\(servers.config.securityProtocol.rawValue); check the ssl.* settings \(source))")
             }
             if case let ClientError.transport(e) = error, e.node < 0 {
                 // A connection closed at once may be a TLS listener that a plaintext client spoke to.
-                let hint = servers.config.securityProtocol == .plaintext && e == .disconnected(e.node)
-                    ? " (if it is an SSL listener, give --command-config with security.protocol=SSL)" : ""
+                let hint = e != .disconnected(e.node) ? ""
+                    : servers.config.securityProtocol == .plaintext ? " (if it is an SSL listener, give --command-config with security.protocol=SSL)"
+                    : " (if it is a PLAINTEXT listener, security.protocol=SSL does not fit it)"
                 throw EddyError("cannot reach \(servers.name): \(e); is eddy serve (or Kafka) running there?\(hint)")
             }
             throw error

@@ -14,6 +14,11 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "host:port"))
     var bootstrapServer: String?
 
+    @Option(name: .customLong("cluster"), help: ArgumentHelp(
+        "Use the cluster named NAME in $XDG_CONFIG_HOME/eddy/clusters.properties (its bootstrap servers and client properties).",
+        valueName: "name"))
+    var cluster: String?
+
     @Option(name: .customLong("command-config"), help: ArgumentHelp(
         "With --bootstrap-server: a file of client properties (security.protocol, ssl.ca.location, ...; see eddy(1)).",
         valueName: "file"))
@@ -23,11 +28,44 @@ struct ConnectionOptions: ParsableArguments {
     /// properties of `--command-config`. Throws if that file cannot be read (it was checked
     /// by `validate`, but may have changed since).
     func remote() throws -> RemoteCluster? {
+        if let cluster {
+            let entry = try Self.namedCluster(cluster)
+            return RemoteCluster(servers: entry.bootstrapServers, config: entry.config, named: entry.name, writable: entry.writable)
+        }
         guard let bootstrapServer, let servers = BrokerAddress.list(bootstrapServer) else { return nil }
         return RemoteCluster(servers: servers, config: try commandConfig.map(Self.readCommandConfig) ?? ClientConnectionConfig())
     }
 
+    /// The cluster `name` of the catalog (`ClusterCatalog`), or an error naming the file and
+    /// the clusters it has.
+    static func namedCluster(_ name: String) throws -> ClusterCatalog.Entry {
+        let path = ClusterCatalog.path(environment: ProcessInfo.processInfo.environment)
+        let catalog: ClusterCatalog
+        do {
+            catalog = try ClusterCatalog.load(path: path)
+        } catch {
+            throw EddyError("--cluster: \(error)")
+        }
+        guard let entry = catalog[name] else {
+            let known = catalog.names.isEmpty
+                ? "\(path) names no clusters (add cluster.\(name).bootstrap.servers=HOST:PORT there)"
+                : "\(path) names: \(catalog.names.joined(separator: ", "))"
+            throw EddyError("--cluster: no cluster named '\(name)'; \(known)")
+        }
+        return entry
+    }
+
     func validate() throws {
+        if let cluster {
+            if bootstrapServer != nil || dataDirectory.dataDir != nil || commandConfig != nil {
+                throw ValidationError("--cluster names a configured cluster; give it without --bootstrap-server, --data-dir or --command-config")
+            }
+            do {
+                _ = try Self.namedCluster(cluster)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         if let bootstrapServer {
             guard BrokerAddress.list(bootstrapServer) != nil else {
                 throw ValidationError("--bootstrap-server must be HOST:PORT[,HOST:PORT...], e.g. 127.0.0.1:9092; got '\(bootstrapServer)'")
@@ -65,10 +103,15 @@ struct ConnectionOptions: ParsableArguments {
 }
 
 /// A running cluster reached over the network: its bootstrap servers (`--bootstrap-server`) and
-/// the client's connection properties (`--command-config`).
+/// the client's connection properties (`--command-config`), or both from a named cluster
+/// (`--cluster`).
 struct RemoteCluster: Sendable {
     var servers: [BrokerAddress]
     var config: ClientConnectionConfig
+    /// The name in the catalog, for `--cluster`.
+    var named: String?
+    /// `writable` in the catalog, for `--cluster`.
+    var writable: Bool?
 
     /// The bootstrap servers as the user gave them: "HOST:PORT,HOST:PORT".
     var name: String { servers.map(\.description).joined(separator: ",") }

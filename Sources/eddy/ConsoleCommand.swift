@@ -37,7 +37,23 @@ struct Console: ParsableCommand {
         try ConsoleLaunch.checkTerminal()
         try flags.checkTheme()
         if let servers = try connection.remote() {
-            try ConsoleLaunch.finish(runRemote(servers))
+            // `:cluster NAME` ends the console on one named cluster and opens it on the next.
+            var next: RemoteCluster? = servers
+            // --writable is for the cluster named on the command line only: after a switch
+            // each cluster is as writable as its entry says.
+            var writableFlag = flags.writable
+            while let cluster = next {
+                let exit = try runRemote(cluster, writableFlag: writableFlag)
+                writableFlag = false
+                switch exit {
+                case let .quit(code):
+                    try ConsoleLaunch.finish(code)
+                    next = nil
+                case let .switchCluster(name):
+                    let entry = try ConnectionOptions.namedCluster(name)
+                    next = RemoteCluster(servers: entry.bootstrapServers, config: entry.config, named: entry.name, writable: entry.writable)
+                }
+            }
             return
         }
         let directory = connection.dataDirectory.path
@@ -58,23 +74,37 @@ struct Console: ParsableCommand {
     /// rather than an empty dashboard.
     /// What the console says when asked to stop, kill or start a broker (or for the demo's
     /// controls) of a cluster eddy did not make.
-    static let notEddyReason = "not offered: this is not an eddy cluster, and broker stop/kill/start are eddy's own"
+    static let notEddyReason = "not an eddy cluster: broker stop/kill/start are eddy's own"
 
-    private func runRemote(_ servers: RemoteCluster) throws -> Int32 {
+    private func runRemote(_ servers: RemoteCluster, writableFlag: Bool) throws -> ConsoleExit {
         let session = try RemoteSession.connect(servers, clientId: "eddy-console")
         defer { try? session.close() }
         let client = session.makeClient(clientId: "eddy-console", requestTimeoutMs: 10_000)
         defer { client.close() }
-        let name = servers.name
-        let flags = flags
+        let name = servers.named ?? servers.name
+        var consoleFlags = flags
         // Broker stop, kill and start need eddy's admin extension: a cluster that does not
         // advertise it (Kafka, Tansu, ...) gets no such controls, and says so when asked.
-        let isEddy = client.advertisesEddyExtension != false
+        let advertisesEddy = client.advertisesEddyExtension
+        let isEddy = advertisesEddy != false
+        // Read-only unless the user says otherwise: a cluster eddy did not make (production
+        // Kafka, most likely; also when that is not known) and a named cluster not marked
+        // writable. There an offset reset is confirmed by typing the group's name.
+        let writable = writableFlag || (servers.writable ?? (advertisesEddy == true))
+        let readOnlyReason: String? = consoleFlags.readOnly || writable ? nil
+            : servers.named.map { "set cluster.\($0).writable=true or give --writable" }
+            ?? "a cluster eddy did not make: give --writable"
+        if readOnlyReason != nil { consoleFlags.readOnly = true }
+        let typed = servers.named != nil || advertisesEddy != true, flags = consoleFlags
+        // A console on a named cluster can switch to the others of the clusters file.
+        let names = servers.named == nil ? []
+            : ((try? ClusterCatalog.load(path: ClusterCatalog.path(environment: ProcessInfo.processInfo.environment)))?.names ?? [])
         return try blockingAwait {
-            guard !Signals.interrupted else { return 0 }
+            guard !Signals.interrupted else { return .quit(0) }
             let controls = isEddy ? DemoConsoleControls(brokers: AdminBrokerControls(admin: Admin(client: client)), workload: nil) : nil
             return try await ConsoleLaunch.runConsole(client: client, insight: nil, controls: controls, flags: flags,
-                                                      clusterName: name, noControlsReason: isEddy ? nil : Self.notEddyReason)
+                                                      clusterName: name, noControlsReason: isEddy ? nil : Self.notEddyReason,
+                                                      readOnlyReason: readOnlyReason, typedResetConfirmation: typed, clusterNames: names)
         }
     }
 }
@@ -90,10 +120,14 @@ struct ConsoleFlags: ParsableArguments {
         valueName: "name|path"))
     var theme: String = "default"
 
-    @Flag(help: "Refuse every action that changes the cluster (resets, produce, topics, demo controls).")
+    @Flag(help: "Refuse every action that changes the cluster (resets, produce, topics, demo controls); resets still preview.")
     var readOnly = false
 
+    @Flag(help: "Allow changes to a cluster eddy did not make, or a named cluster not marked writable (read-only by default; remote clusters only).")
+    var writable = false
+
     func validate() throws {
+        if readOnly && writable { throw ValidationError("--read-only and --writable contradict each other; give one of them") }
         guard RefreshInterval.range.contains(refresh.milliseconds) else {
             throw ValidationError("--refresh must be between 100ms and 1h (got \(refresh.defaultValueDescription))")
         }
@@ -154,19 +188,25 @@ enum ConsoleLaunch {
         let client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "eddy-console",
                                  requestTimeoutMs: 10_000)
         defer { client.close() }
-        return try await runConsole(client: client, insight: insight, controls: controls, flags: flags, clusterName: clusterName)
+        // No named clusters to switch to here: the console only quits.
+        guard case let .quit(code) = try await runConsole(client: client, insight: insight, controls: controls, flags: flags,
+                                                         clusterName: clusterName) else { return 0 }
+        return code
     }
 
     /// Runs the console through `client` until the user quits. Returns the console's exit status.
     static func runConsole(client: KafkaClient, insight: (any ClusterInsight)?, controls: (any DemoControls)?, flags: ConsoleFlags,
-                           clusterName: String, noControlsReason: String? = nil) async throws -> Int32 {
-        let options = ConsoleOptions(refreshMs: flags.refresh.milliseconds, theme: flags.theme, readOnly: flags.readOnly,
-                                     clusterName: clusterName, ctrlCAsKey: true, noControlsReason: noControlsReason)
+                           clusterName: String, noControlsReason: String? = nil, readOnlyReason: String? = nil,
+                           typedResetConfirmation: Bool = false, clusterNames: [String] = []) async throws -> ConsoleExit {
+        var options = ConsoleOptions(refreshMs: flags.refresh.milliseconds, theme: flags.theme, readOnly: flags.readOnly,
+                                     clusterName: clusterName, ctrlCAsKey: true, noControlsReason: noControlsReason,
+                                     readOnlyReason: readOnlyReason, typedResetConfirmation: typedResetConfirmation)
+        options.clusterNames = clusterNames
         do {
             return try await ConsoleApp.run(client: client, insight: insight, controls: controls, options: options)
         } catch let error as TerminalError {
             printNotice(error.description)
-            return 2
+            return .quit(2)
         }
     }
 

@@ -67,6 +67,9 @@ struct Serve: ParsableCommand {
             if properties.setsListeners, listen != nil {
                 throw ValidationError("--listen and the listeners of --config both say where to listen; give one of them")
             }
+            if properties.setsAdvertisedListeners, listen != nil {
+                throw ValidationError("--listen replaces the listeners that the advertised.listeners of --config name; give listeners in the file instead")
+            }
             if properties.setsAdvertisedListeners, advertisedHost != nil {
                 throw ValidationError("--advertised-host and the advertised.listeners of --config both say what to advertise; give one of them")
             }
@@ -166,6 +169,20 @@ struct ServedCluster {
             let address = ListenAddress(host: spec.host, port: spec.port)
             if !address.isLoopback, spec.securityProtocol == .plaintext || !clientAuth {
                 printNotice("eddy: warning: listener \(spec.name) listens on \(spec.host), not loopback, and asks clients for no credentials: anyone who can reach it can read and write every topic")
+            }
+        }
+        // Each listener takes ports port ... port + the highest broker id: two listeners on
+        // overlapping hosts must not share one (Kafka's PLAINTEXT://:9092,SSL://:9093 would:
+        // broker 1's PLAINTEXT port is broker 0's SSL port).
+        let top = Int(brokers.last ?? 0)
+        for (i, a) in specs.enumerated() {
+            for b in specs[(i + 1)...] where a.port != 0 && b.port != 0 {
+                let sameHost = a.host == b.host || ["0.0.0.0", "::", ""].contains(a.host) || ["0.0.0.0", "::", ""].contains(b.host)
+                guard sameHost, a.port <= b.port + top, b.port <= a.port + top else { continue }
+                throw EddyError("listeners \(a.name) (ports \(a.port)-\(a.port + top)) and \(b.name) (ports \(b.port)-\(b.port + top)) overlap: broker N listens on each listener's port + N, so put the listeners at least \(top + 1) ports apart")
+            }
+            if let port = a.advertisedPort, port != 0, port + top > 65535 {
+                throw EddyError("advertised listener \(a.name) port \(port) leaves no room for broker \(top) (port + id must be at most 65535)")
             }
         }
         var listeners: [KafkaServer.Listener] = []

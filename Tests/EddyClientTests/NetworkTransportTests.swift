@@ -4,7 +4,9 @@ import EddyServer
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
+import NIOSSL
 import Testing
 
 /// Kafka's reconnect.backoff.ms / reconnect.backoff.max.ms, as `ReconnectBackoff` computes them.
@@ -26,6 +28,10 @@ struct ReconnectBackoffTests {
             #expect(backoff.delayMs(failures: 7, random: draw) <= 1000)
             #expect(backoff.delayMs(failures: 7, random: draw) >= 800)
         }
+        // Past the maximum the jitter still spreads the waits (Kafka's ExponentialBackoff caps
+        // the exponential term first), so clients that lost a broker do not return together.
+        #expect(backoff.delayMs(failures: 30, random: 0) == 800)
+        #expect(backoff.delayMs(failures: 30, random: 0.25) == 900)
     }
 
     @Test func aMaximumBelowTheInitialWaitIsRaisedToIt() {
@@ -102,26 +108,74 @@ struct NetworkTransportReconnectTests {
         #expect(transport.connectionsOpened == 2)
     }
 
+    @Test func aBrokerThatAcceptsButNeverAnswersFailsWithinTheConnectTimeout() async throws {
+        // A listening socket nobody reads: the kernel completes the connection, ApiVersions
+        // gets no answer.
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.eventLoop.makeSucceededVoidFuture() }
+            .childChannelOption(.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { listener.close(promise: nil) }
+        let transport = NetworkTransport(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: listener.localAddress!.port!)],
+                                         connectTimeoutMs: 300)
+        defer { transport.close() }
+        // Through a client whose request timeout is far longer: the setup timeout fails it first.
+        let client = KafkaClient(transport: transport, bootstrapNodes: transport.bootstrapNodes, clientId: "t", requestTimeoutMs: 20_000)
+        do {
+            _ = try await client.send(.metadata(MetadataRequest(topics: [])), to: NetworkTransport.bootstrapNode(0))
+            Issue.record("a connection that never negotiates must fail")
+        } catch {
+            #expect(error == .transport(.brokerUnavailable(NetworkTransport.bootstrapNode(0))), "failed by the setup timeout, not the request timeout")
+        }
+        #expect(transport.reconnectDelayMs(to: NetworkTransport.bootstrapNode(0)) > 0)
+    }
+
     @Test func aConnectionThatCompletesApiVersionsResetsTheWait() async throws {
-        // A server that answers ApiVersions itself, and every other request with an empty
-        // answer.
-        let server = try KafkaServer(listeners: [KafkaServer.Listener(node: 0, host: "127.0.0.1", port: 0)],
-                                     dispatcher: EmptyAnswers(), logger: Logger(label: "test"))
-        let port = server.boundListeners[0].port
+        // First nothing listens on the port: the failure starts the backoff.
+        let port = try Self.refusedPort()
         let clock = NIOLockedValueBox<Int64>(0)
         let transport = Self.transport([BrokerAddress(host: "127.0.0.1", port: port)], clock: clock)
         defer { transport.close() }
         let node = NetworkTransport.bootstrapNode(0)
         _ = await Self.send(transport, to: node)
+        #expect(transport.reconnectDelayMs(to: node) == 50)
+        // Then a server answers ApiVersions there (and every other request with an empty
+        // answer); once the wait is over, the next connection completes and resets it.
+        let server = try KafkaServer(listeners: [KafkaServer.Listener(node: 0, host: "127.0.0.1", port: port)],
+                                     dispatcher: EmptyAnswers(), logger: Logger(label: "test"))
+        clock.withLockedValue { $0 += 50 }
+        guard case .success = await Self.send(transport, to: node) else {
+            Issue.record("the server did not answer")
+            server.shutdown()
+            return
+        }
         #expect(transport.reconnectDelayMs(to: node) == 0)
 
-        // Once the server is gone, the dropped connection starts the backoff.
+        // Once the server is gone, the dropped connection starts the backoff again, from the start.
         server.shutdown()
         try await waitUntil("the dropped connection is noticed", seconds: 30) {
             _ = await Self.send(transport, to: node)
             return transport.reconnectDelayMs(to: node) > 0
         }
         #expect(transport.reconnectDelayMs(to: node) <= 100)
+    }
+}
+
+/// Which TLS failures are about credentials (not retried) and which are disconnections.
+struct TLSFailureTests {
+    @Test func aConnectionClosedDuringOrAfterTheHandshakeIsADisconnection() {
+        #expect(TLSFailure.reason(NIOSSLError.uncleanShutdown) == nil)
+        #expect(TLSFailure.reason(NIOSSLError.handshakeFailed(.sslError([.eofDuringHandshake]))) == nil)
+        #expect(TLSFailure.reason(ChannelError.ioOnClosedChannel) == nil)
+        // After the handshake, an error that is no alert from the broker is a disconnection.
+        #expect(TLSFailure.reason(NIOSSLError.handshakeFailed(.sslError([])), afterHandshake: true) == nil)
+        #expect(TLSFailure.reason(NIOSSLError.uncleanShutdown, afterHandshake: true) == nil)
+    }
+
+    @Test func aRefusedHandshakeIsAnAuthenticationFailure() {
+        let reason = TLSFailure.reason(NIOSSLError.handshakeFailed(.sslError([])))
+        #expect(reason?.hasPrefix("SSL handshake failed") == true)
+        #expect(TLSFailure.reason(NIOSSLExtraError.failedToValidateHostname)?.hasPrefix("SSL failed") == true)
     }
 }
 

@@ -116,6 +116,47 @@ import Testing
         #expect(state.dialog == nil)
     }
 
+    @Test func aReadOnlyConsolePreviewsAResetButDoesNotApplyIt() {
+        var state = ConsoleFixture.state(.group("billing"), readOnly: true)
+        state.readOnlyReason = "set cluster.prod.writable=true or give --writable"
+        let request = ResetRequest(group: "billing", scope: .allTopics, strategy: .toEarliest)
+        _ = state.runCommand("reset", model: Self.model)
+        #expect(state.handle(.enter, model: Self.model) == [.previewReset(request)], "the plan is still made")
+        _ = state.receive(.resetPreview(request, Self.plan("billing"), activeState: nil), model: Self.model)
+        guard case let .resetPreview(preview) = state.dialog else { Issue.record("no preview"); return }
+        #expect(preview.dialog.confirmLabel == "Close")
+        #expect(preview.dialog.message.contains { $0.hasPrefix("Read-only: this is a preview") })
+        #expect(state.handle(.character("y"), model: Self.model).isEmpty, "no executeReset")
+        #expect(state.dialog == nil)
+        #expect(state.status?.kind != .error, "closing a preview is no error")
+        #expect(state.status?.text == "read-only: previewed only; nothing changed (set cluster.prod.writable=true or give --writable)")
+    }
+
+    @Test func onAProductionClusterTheGroupNameIsTypedToConfirm() {
+        var state = ConsoleFixture.state(.group("billing"))
+        state.typedResetConfirmation = true
+        let request = ResetRequest(group: "billing", scope: .allTopics, strategy: .toEarliest)
+        let plan = Self.plan("billing")
+        _ = state.runCommand("reset", model: Self.model)
+        _ = state.handle(.enter, model: Self.model)
+        _ = state.receive(.resetPreview(request, plan, activeState: nil), model: Self.model)
+        // y and n are letters of the name, not answers; Enter does nothing until it matches.
+        #expect(state.handle(.character("y"), model: Self.model).isEmpty)
+        #expect(state.handle(.enter, model: Self.model).isEmpty)
+        guard case .resetPreview = state.dialog else { Issue.record("the preview closed"); return }
+        _ = state.handle(.backspace, model: Self.model)
+        for c in "billin" { #expect(state.handle(.character(c), model: Self.model).isEmpty) }
+        #expect(state.handle(.enter, model: Self.model).isEmpty, "billin is not billing")
+        _ = state.handle(.character("g"), model: Self.model)
+        #expect(state.handle(.enter, model: Self.model) == [.executeReset(request, plan: plan, replay: false), .refresh])
+        // Esc still cancels.
+        _ = state.runCommand("reset", model: Self.model)
+        _ = state.handle(.enter, model: Self.model)
+        _ = state.receive(.resetPreview(request, plan, activeState: nil), model: Self.model)
+        #expect(state.handle(.escape, model: Self.model).isEmpty)
+        #expect(state.dialog == nil && state.status?.text.contains("cancelled") == true)
+    }
+
     @Test func cancellingThePreviewChangesNothing() {
         var state = ConsoleFixture.state(.group("billing"))
         let request = ResetRequest(group: "billing", scope: .allTopics, strategy: .toEarliest)
@@ -171,5 +212,27 @@ import Testing
         var state = ConsoleFixture.state(.topics)
         #expect(state.handle(.character("r"), model: Self.model).isEmpty)
         #expect(state.dialog == nil && state.status?.kind == .error)
+    }
+}
+
+/// `:cluster NAME`: switching between the named clusters of the clusters file.
+@Suite struct AppClusterSwitchTests {
+    static let model = ConsoleFixture.model()
+
+    @Test func switchesOnlyToAnotherConfiguredCluster() {
+        var state = ConsoleFixture.state(.topics)
+        #expect(state.runCommand("cluster prod", model: Self.model).isEmpty)
+        #expect(state.status?.kind == .error && state.status?.text.hasPrefix("no other clusters") == true, "not attached by name")
+
+        state.clusterNames = ["demo", "prod", "staging"]
+        #expect(state.runCommand("clusters", model: Self.model).isEmpty)
+        #expect(state.status?.text == "cluster demo; configured: demo, prod, staging; :cluster NAME switches")
+        _ = state.runCommand("cluster", model: Self.model)
+        #expect(state.view == .cluster, ":cluster alone still opens the Cluster view")
+        #expect(state.runCommand("cluster qa", model: Self.model).isEmpty)
+        #expect(state.status?.text == "no cluster named qa; configured: demo, prod, staging")
+        #expect(state.runCommand("cluster demo", model: Self.model).isEmpty)
+        #expect(state.status?.text == "already on cluster demo")
+        #expect(state.runCommand("cluster prod", model: Self.model) == [.switchCluster("prod")])
     }
 }

@@ -80,7 +80,7 @@ extension ConsoleTmuxTests {
         let cluster = try t.waitFor("brokers 1 of 1 running", tansu.bootstrap, seconds: 60)
         #expect(!cluster.contains("x stop"), "no broker controls are offered:\n\(cluster)")
         try t.press("x")
-        try t.waitFor("not offered: this is not an eddy cluster")
+        try t.waitFor("not an eddy cluster")
 
         try t.press("2")
         let topics = try t.waitForScreen("the ledger topic with its 2 partitions") { s -> String? in
@@ -102,6 +102,94 @@ extension ConsoleTmuxTests {
                 return cells.first == "ledger" && cells.contains("11") && cells.contains("51") && cells.contains("40")
             } ? true : nil
         }
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+    }
+
+    /// A named cluster (`--cluster`, from `$XDG_CONFIG_HOME/eddy/clusters.properties`) eddy did
+    /// not make: read-only by default, where a reset is previewed and refused; marked writable,
+    /// the reset is applied only once the group's name is typed.
+    @Test func aNamedClusterIsReadOnlyUnlessMarkedWritable() throws {
+        let tansu = try TansuBroker()
+        let config = TempDataDir()
+        defer { config.remove() }
+        try FileManager.default.createDirectory(atPath: config.path + "/eddy", withIntermediateDirectories: true)
+        func configure(writable: Bool) throws {
+            try "cluster.peer.bootstrap.servers=\(tansu.bootstrap)\ncluster.peer.writable=\(writable)\n"
+                .write(toFile: config.path + "/eddy/clusters.properties", atomically: true, encoding: .utf8)
+        }
+        let env = ["XDG_CONFIG_HOME": config.path]
+        try configure(writable: false)
+        func eddy(_ args: [String], stdin: String = "") throws -> Eddy.Result {
+            let r = try Eddy.run(args + ["--cluster", "peer"], stdin: Array(stdin.utf8), environment: env)
+            try #require(r.status == 0, "eddy \(args): \(r)")
+            return r
+        }
+        _ = try eddy(["topics", "create", "--topic", "audit", "--partitions", "1"])
+        _ = try eddy(["produce", "--topic", "audit"], stdin: (0 ..< 20).map { "a\($0)\n" }.joined())
+        _ = try eddy(["groups", "reset-offsets", "--group", "auditors", "--topic", "audit", "--to-offset", "15", "--execute"])
+        func committed() throws -> String? {
+            let out = try eddy(["groups", "describe", "--group", "auditors"]).out
+            return out.split(separator: "\n").first { $0.hasPrefix("audit ") }?.split(separator: " ").dropFirst(2).first.map(String.init)
+        }
+
+        /// The console on `peer`, with the reset of `auditors` to earliest planned.
+        func previewReset(_ ready: String...) throws -> TmuxConsole {
+            let t = try TmuxConsole(["console", "--cluster", "peer", "--refresh", "500ms"], environment: env)
+            try t.waitForScreen(ready.joined(separator: ", "), seconds: 60) { s in ready.allSatisfy { s.contains($0) } ? true : nil }
+            try t.command("group auditors")
+            try t.waitFor("auditors")
+            try t.press("r")
+            try t.waitFor("Reset offsets of group auditors")
+            try t.press("Enter")
+            return t
+        }
+
+        var t = try previewReset("peer", "read-only")
+        try t.waitFor("Read-only: this is a preview; nothing will change.")
+        try t.press("y")
+        try t.waitFor("read-only: previewed only; nothing changed (set cluster.peer")
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+        #expect(try committed() == "15")
+
+        try configure(writable: true)
+        t = try previewReset("peer")
+        try t.waitFor("Type auditors to confirm:")
+        #expect(!t.screen().contains("read-only"))
+        try t.press("y", "Enter")
+        try t.waitFor("Type auditors to confirm: y")
+        try t.press("BSpace")
+        try t.type("auditors")
+        try t.press("Enter")
+        try t.waitForScreen("the reset applied") { _ in (try? committed()) == "0" ? true : nil }
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+    }
+
+    /// `:cluster NAME` leaves one named cluster for another of the clusters file.
+    @Test func theConsoleSwitchesBetweenNamedClusters() throws {
+        let first = try TansuBroker(), second = try TansuBroker()
+        let config = TempDataDir()
+        defer { config.remove() }
+        try FileManager.default.createDirectory(atPath: config.path + "/eddy", withIntermediateDirectories: true)
+        try "cluster.east.bootstrap.servers=\(first.bootstrap)\ncluster.west.bootstrap.servers=\(second.bootstrap)\n"
+            .write(toFile: config.path + "/eddy/clusters.properties", atomically: true, encoding: .utf8)
+        let env = ["XDG_CONFIG_HOME": config.path]
+        for (cluster, topic) in [("east", "sunrise"), ("west", "sunset")] {
+            let r = try Eddy.run(["topics", "create", "--topic", topic, "--partitions", "1", "--cluster", cluster], environment: env)
+            try #require(r.status == 0, "\(r)")
+        }
+        let t = try TmuxConsole(["console", "--cluster", "east", "--refresh", "500ms"], environment: env)
+        try t.waitFor(" east ", seconds: 60)
+        try t.press("2")
+        try t.waitFor("sunrise")
+        try t.command("clusters")
+        try t.waitFor("configured: east, west")
+        try t.command("cluster west")
+        try t.press("2")
+        let screen = try t.waitFor("sunset", " west ", seconds: 60)
+        #expect(!screen.contains("sunrise"))
         try t.press("q")
         #expect(try t.waitForExit() == 0)
     }

@@ -46,6 +46,13 @@ def make_certificates(d):
                     out.write(f.read())
     sign("client", "/CN=eddy test client", None)
     openssl("pkey", "-in", "client.key", "-out", "client-encrypted.key", "-aes256", "-passout", f"pass:{PASSPHRASE}", cwd=d)
+    # The localhost-only broker's key is encrypted too (ssl.key.password on the server side).
+    openssl("pkey", "-in", "broker-localhost.key", "-out", "broker-localhost-encrypted.key", "-aes256", "-passout",
+            f"pass:{PASSPHRASE}", cwd=d)
+    with open(os.path.join(d, "broker-localhost.pem"), "w") as out:
+        for part in ("broker-localhost-encrypted.key", "broker-localhost.crt"):
+            with open(os.path.join(d, part)) as f:
+                out.write(f.read())
 
 
 class TlsServer:
@@ -102,11 +109,13 @@ ssl.keystore.location={certs}/broker.pem
 
 @pytest.fixture(scope="module")
 def mutual(certs):
-    """Client certificates required; the broker's certificate names localhost only."""
+    """Client certificates required; the broker's certificate names localhost only, and its
+    key is encrypted (ssl.key.password)."""
     s = TlsServer(certs, "mutual", f"""
 listeners=SSL://127.0.0.1:0
 advertised.listeners=SSL://localhost:0
 ssl.keystore.location={certs}/broker-localhost.pem
+ssl.key.password={PASSPHRASE}
 ssl.truststore.type=PEM
 ssl.truststore.location={certs}/ca.pem
 ssl.client.auth=required
@@ -222,3 +231,4 @@ def test_client_certificates_and_hostname_verification(mutual, certs):
     r = eddy("topics", "list", "--bootstrap-server", by_name, "--command-config", wrong)
     assert r.returncode != 0 and "ssl.key.location" in r.stderr and "not it" not in r.stderr, r.stderr
     assert PASSPHRASE not in r.stderr
+    assert PASSPHRASE not in mutual.output()

@@ -111,9 +111,11 @@ extension Admin {
         // A listing without a state (ListGroups below v4, or Tansu, which answers v5 with an
         // empty state) gets it from DescribeGroups, as the group's coordinator knows it; one
         // that cannot be described stays Unknown.
-        let stateless = merged.values.filter { $0.state == .unknown }.map(\.groupId).sorted()
-        if !stateless.isEmpty, let described = try? await describeConsumerGroups(stateless) {
-            for (id, d) in described where d.state != .dead { merged[id]?.state = d.state }
+        // Each on its own: a group whose coordinator does not answer stays Unknown, and the
+        // others are still described.
+        for id in merged.values.filter({ $0.state == .unknown }).map(\.groupId).sorted() {
+            guard let d = try? await describeConsumerGroups([id])[id], d.state != .dead else { continue }
+            merged[id]?.state = d.state
         }
         return merged.values.filter { states.isEmpty || states.contains($0.state) }.sorted { $0.groupId < $1.groupId }
     }

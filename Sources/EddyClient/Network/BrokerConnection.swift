@@ -3,10 +3,13 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Foundation
 
 /// One TCP connection to one broker (`NetworkTransport`): connects (after `connectDelayMs`, the
-/// reconnect backoff), negotiates versions with ApiVersions, then writes requests as they come,
+/// reconnect backoff; the TCP connect within `connectTimeoutMs`, then the TLS handshake and
+/// ApiVersions within `connectTimeoutMs` more),
+/// negotiates versions with ApiVersions, then writes requests as they come,
 /// with correlation ids of its own, and matches responses to them. Requests sent before the
 /// connection is ready wait in order. It reports to the transport once it is ready, and once if
 /// it then fails or drops (`onOutcome`), but not when the transport closes it.
@@ -98,7 +101,10 @@ final class BrokerConnection: Sendable {
                 }
             }
         bootstrap.connect(host: address.host, port: address.port).whenComplete { [weak self] result in
-            guard let self else { return }
+            guard let self else {
+                if case let .success(channel) = result { channel.close(promise: nil) }
+                return
+            }
             switch result {
             case let .success(channel): self.connected(channel)
             case .failure: self.fail(.brokerUnavailable(self.node))
@@ -181,11 +187,23 @@ final class BrokerConnection: Sendable {
         let frame = try? Wire.encodeRequest(Wire.ApiVersionsRequest(clientSoftwareName: "eddy", clientSoftwareVersion: "0.1.0"),
                                             version: Self.apiVersionsVersion, correlationId: Self.apiVersionsCorrelationId,
                                             clientId: clientId)
-        state.withLockedValue { s in
+        // Closed by the transport while connecting: let the channel go too.
+        let closed: Bool = state.withLockedValue { s in
+            if case .failed = s.phase { return true }
             s.channel = channel
             s.phase = .negotiating
+            return false
         }
+        if closed { return channel.close(promise: nil) }
         guard let frame else { return fail(.brokerUnavailable(node)) }
+        // Kafka's socket.connection.setup.timeout.ms: the TLS handshake and the ApiVersions
+        // exchange must end within the connect timeout too, or the requests waiting for this
+        // connection fail (and the next connection waits the backoff) instead of queueing
+        // behind a broker that accepted and never answered.
+        channel.eventLoop.scheduleTask(in: .milliseconds(connectTimeoutMs)) { [weak self] in
+            guard let self, case .negotiating = self.state.withLockedValue({ $0.phase }) else { return }
+            self.fail(.brokerUnavailable(self.node))
+        }
         channel.writeAndFlush(channel.allocator.buffer(bytes: frame), promise: nil)
     }
 
@@ -217,8 +235,9 @@ final class BrokerConnection: Sendable {
         for k in message.apiKeys where k.minVersion <= k.maxVersion {
             if let key = ApiKey(rawValue: k.apiKey) { versions[key] = k.minVersion ... k.maxVersion }
         }
-        onOutcome(true)
-        let outcomes: [(SendOutcome, Waiting)] = state.withLockedValue { s in
+        let outcomes: [(SendOutcome, Waiting)]? = state.withLockedValue { s in
+            // Closed by the transport meanwhile: it stays closed.
+            guard case .negotiating = s.phase else { return nil }
             s.phase = .ready(versions)
             let waiting = s.waiting
             s.waiting = []
@@ -226,6 +245,8 @@ final class BrokerConnection: Sendable {
                 (Self.prepare(w.request, completion: w.completion, versions: versions, clientId: clientId, state: &s), w)
             }
         }
+        guard let outcomes else { return }
+        onOutcome(true)
         for (outcome, w) in outcomes { perform(outcome, request: w.request, completion: w.completion) }
     }
 
@@ -259,6 +280,9 @@ private final class ResponseHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private weak var connection: BrokerConnection?
+    /// The TLS handshake completed (always false without TLS): later failures are
+    /// disconnections, never authentication failures.
+    private var handshakeCompleted = false
     /// Responses are as large as the client's own fetch.max.bytes allows; the frame limit only
     /// guards against a corrupt size prefix.
     private var decoder = KafkaFrameDecoder(maxFrameSize: Int(Int32.max))
@@ -282,23 +306,42 @@ private final class ResponseHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls { handshakeCompleted = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let node = connection?.node ?? -1
-        if let reason = Self.tlsFailure(error) {
+        if let reason = TLSFailure.reason(error, afterHandshake: handshakeCompleted) {
             connection?.fail(.authenticationFailed(node, reason: reason))
         } else {
             connection?.fail(.disconnected(node))
         }
         context.close(promise: nil)
     }
+}
 
-    /// What a TLS failure says, in one line ("SSL handshake failed: certificate verify
-    /// failed"); nil for other errors.
-    static func tlsFailure(_ error: any Error) -> String? {
+/// How a TLS failure reads for the user, and which failures are not about credentials.
+enum TLSFailure {
+    /// What a TLS handshake failure says, in one line ("SSL handshake failed:
+    /// CERTIFICATE_VERIFY_FAILED ..."); nil for other errors, and for a connection that closed
+    /// during the handshake (a broker restarting: an ordinary disconnection, retried as Kafka's
+    /// clients do). After the handshake completed, only a TLS alert from the broker is one (in
+    /// TLS 1.3 a broker refuses a missing or untrusted client certificate after the client has
+    /// finished its side: "TLSV1_ALERT_CERTIFICATE_REQUIRED"); anything else is a disconnection.
+    static func reason(_ error: any Error, afterHandshake: Bool = false) -> String? {
+        if afterHandshake {
+            guard let reason = reason(error), reason.contains("ALERT") else { return nil }
+            return reason
+        }
         switch error {
         case let e as NIOSSLError:
             switch e {
-            case let .handshakeFailed(inner): return "SSL handshake failed: \(Self.reasons(inner))"
+            case .uncleanShutdown: return nil
+            case let .handshakeFailed(inner):
+                if case let .sslError(errors) = inner, errors.contains(.eofDuringHandshake) { return nil }
+                return "SSL handshake failed: \(Self.reasons(inner))"
             default: return "SSL failed: \(e)"
             }
         case let e as NIOSSLExtraError:

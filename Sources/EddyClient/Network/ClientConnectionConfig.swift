@@ -61,7 +61,8 @@ public struct ClientConnectionConfig: Sendable, Equatable {
     /// Reads client properties (`key=value`, as `--command-config` files hold them).
     public init(properties: [String: String]) throws(ClientError) {
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
-            func shown() -> String { key.contains("password") ? "(hidden)" : value }
+            // Values are shown only for keys known to hold no secret.
+            func shown() -> String { Self.knownKeys.contains(key) && !key.contains("password") ? value : "(hidden)" }
             func int(_ range: ClosedRange<Int64>) throws(ClientError) -> Int64 {
                 guard let n = Int64(value.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
                     throw .invalidConfig(key: key, value: shown(), reason: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
@@ -118,6 +119,8 @@ public struct ClientConnectionConfig: Sendable, Equatable {
     public func makeTLSContext() throws(ClientError) -> NIOSSLContext? {
         guard securityProtocol == .ssl else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
+        // Kafka's ssl.enabled.protocols: TLSv1.2 and TLSv1.3.
+        tls.minimumTLSVersion = .tlsv12
         tls.certificateVerification = verifyHostname ? .fullVerification : .noHostnameVerification
         do {
             if let caLocation {

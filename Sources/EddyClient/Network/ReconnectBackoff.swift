@@ -36,6 +36,9 @@ public struct ReconnectBackoff: Sendable, Equatable {
             term *= 2
             doublings -= 1
         }
+        // As Kafka's ExponentialBackoff: the jitter spreads the capped wait, so that clients
+        // that keep failing still come back at different times (800 to 1000 ms by default).
+        term = min(term, Double(maxMs))
         let factor = jitter > 0 ? 1 - jitter + 2 * jitter * min(max(random, 0), 1) : 1
         return min(maxMs, max(0, Int64(term * factor)))
     }

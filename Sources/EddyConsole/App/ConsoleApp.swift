@@ -2,6 +2,14 @@ import EddyClient
 import EddyProtocol
 import Foundation
 
+/// How a console run ended.
+public enum ConsoleExit: Equatable, Sendable {
+    /// `q` (or a signal), with the exit status.
+    case quit(Int32)
+    /// `:cluster NAME`: the caller opens the console on that named cluster.
+    case switchCluster(String)
+}
+
 /// Runs the console: checks the terminal, starts curses, and loops until `q`.
 ///
 /// Threads: the painter and all UI state live on one dedicated thread, which waits for keys
@@ -13,13 +21,13 @@ public enum ConsoleApp {
     /// How long the UI thread waits for a key before looking at its mailbox.
     static let keyTimeoutMs: Int32 = 100
 
-    /// Runs until the user quits; returns the exit status (0).
+    /// Runs until the user quits (`.quit(0)`) or switches clusters.
     ///
     /// - Throws: `TerminalError` before anything is drawn when the terminal cannot run the
     ///   console (the caller prints it and exits with status 2), `ThemeError` when the theme
     ///   cannot be loaded.
     public static func run(client: KafkaClient, insight: (any ClusterInsight)?, controls: (any DemoControls)?,
-                           options: ConsoleOptions) async throws -> Int32 {
+                           options: ConsoleOptions) async throws -> ConsoleExit {
         if let error = TerminalCheck.check(environment: options.environment) { throw error }
         let locator = options.themeLocator ?? ThemeLocator.live()
         let theme = try locator.load(options.theme)
@@ -35,7 +43,7 @@ public enum ConsoleApp {
         let sampler = Task.detached {
             await sample(source, every: refreshMs, into: mailbox)
         }
-        let result: Result<Int32, TerminalError> = await withCheckedContinuation { continuation in
+        let result: Result<ConsoleExit, TerminalError> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 let loop = UILoop(options: options, theme: theme, locator: locator, controls: controls, runner: runner, mailbox: mailbox)
                 continuation.resume(returning: loop.run())
@@ -77,7 +85,7 @@ private struct UILoop {
     let runner: EffectRunner
     let mailbox: ConsoleMailbox
 
-    func run() -> Result<Int32, TerminalError> {
+    func run() -> Result<ConsoleExit, TerminalError> {
         let painter: Painter
         do {
             painter = try Painter(theme: theme, environment: options.environment, ctrlCAsKey: options.ctrlCAsKey)
@@ -91,9 +99,12 @@ private struct UILoop {
             refreshIntervalMs: options.refreshMs, glyphs: painter.glyphs, timeZone: .current,
             screen: ScreenSize(width: painter.width, height: painter.height))
         state.noControlsReason = options.noControlsReason
+        state.readOnlyReason = options.readOnlyReason
+        state.typedResetConfirmation = options.typedResetConfirmation
+        state.clusterNames = options.clusterNames
         var dirty = true
         while true {
-            if Painter.stopSignal != 0 { return .success(0) }
+            if Painter.stopSignal != 0 { return .success(.quit(0)) }
             var effects: [ConsoleEffect] = []
             let inbox = mailbox.take()
             for snapshot in inbox.snapshots { model.append(snapshot) }
@@ -108,7 +119,7 @@ private struct UILoop {
                     dirty = true
                 }
             }
-            if carryOut(effects, state: &state, model: model, painter: painter) { return .success(0) }
+            if let exit = carryOut(effects, state: &state, model: model, painter: painter) { return .success(exit) }
             if dirty {
                 painter.draw(ConsoleRenderer.render(model: model, state: state, size: state.screen, now: ClientTime.wallClockMs()))
                 dirty = false
@@ -117,21 +128,23 @@ private struct UILoop {
             if key == .resize { state.screen = ScreenSize(width: painter.width, height: painter.height) }
             // Under the minimum size only quitting works; the screen says so.
             if TooSmallScreen.applies(width: state.screen.width, height: state.screen.height), key != .resize {
-                if key == .character("q") || key == .control("c") { return .success(0) }
+                if key == .character("q") || key == .control("c") { return .success(.quit(0)) }
                 continue
             }
             let keyEffects = state.handle(key, model: model)
             dirty = true
-            if carryOut(keyEffects, state: &state, model: model, painter: painter) { return .success(0) }
+            if let exit = carryOut(keyEffects, state: &state, model: model, painter: painter) { return .success(exit) }
         }
     }
 
-    /// Runs effects; true when one of them is `quit`.
-    private func carryOut(_ effects: [ConsoleEffect], state: inout ConsoleState, model: ConsoleModel, painter: Painter) -> Bool {
+    /// Runs effects; how the console ends when one of them ends it (`quit`, `switchCluster`).
+    private func carryOut(_ effects: [ConsoleEffect], state: inout ConsoleState, model: ConsoleModel, painter: Painter) -> ConsoleExit? {
         for effect in effects {
             switch effect {
             case .quit:
-                return true
+                return .quit(0)
+            case let .switchCluster(name):
+                return .switchCluster(name)
             case .redraw:
                 painter.redrawAll()
             case .refresh:
@@ -153,6 +166,6 @@ private struct UILoop {
                 }
             }
         }
-        return false
+        return nil
     }
 }

@@ -22,6 +22,9 @@ public enum ConsoleEffect: Equatable, Sendable {
     case refresh
     /// Repaint the whole screen (Ctrl-L).
     case redraw
+    /// Leave this cluster for the named one of the clusters file (`:cluster NAME`): the
+    /// console ends with `ConsoleExit.switchCluster` and its caller opens it on that one.
+    case switchCluster(String)
 }
 
 /// A demo or broker control (`DemoControls`).

@@ -6,8 +6,16 @@ public struct ConsoleOptions: Sendable {
     public var refreshMs: Int64
     /// `--theme NAME|PATH`.
     public var theme: String
-    /// `--read-only`: refuse every mutating action.
+    /// `--read-only`: refuse every mutating action (resets still preview).
     public var readOnly: Bool
+    /// Why the console is read-only when `--read-only` was not given (a cluster eddy did not
+    /// make, or a named cluster not marked writable): what the refusals say instead of
+    /// "restart without --read-only".
+    public var readOnlyReason: String?
+    /// An offset reset is confirmed by typing the group's name (a production cluster).
+    public var typedResetConfirmation: Bool
+    /// The named clusters `:cluster NAME` may switch to (empty: none, or not attached by name).
+    public var clusterNames: [String] = []
     /// The name the status line shows.
     public var clusterName: String
     /// Why there are no broker and demo controls, when the reason is not that the console is
@@ -22,7 +30,8 @@ public struct ConsoleOptions: Sendable {
 
     public init(refreshMs: Int64 = 1000, theme: String = "default", readOnly: Bool = false, clusterName: String = "eddy",
                 ctrlCAsKey: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment,
-                themeLocator: ThemeLocator? = nil, noControlsReason: String? = nil) {
+                themeLocator: ThemeLocator? = nil, noControlsReason: String? = nil, readOnlyReason: String? = nil,
+                typedResetConfirmation: Bool = false) {
         self.refreshMs = max(100, refreshMs)
         self.theme = theme
         self.readOnly = readOnly
@@ -31,5 +40,7 @@ public struct ConsoleOptions: Sendable {
         self.environment = environment
         self.themeLocator = themeLocator
         self.noControlsReason = noControlsReason
+        self.readOnlyReason = readOnlyReason
+        self.typedResetConfirmation = typedResetConfirmation
     }
 }

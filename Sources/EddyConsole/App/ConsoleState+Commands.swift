@@ -16,7 +16,12 @@ extension ConsoleState {
         switch name {
         case "q", "quit", "exit": return [.quit]
         case "help", "h": return handleViewKey(.character("?"), model: model)
+        case "cluster" where !args.isEmpty: return switchCluster(args)
         case "cluster", "brokers", "c": return show(.cluster)
+        case "clusters":
+            guard !clusterNames.isEmpty else { return noOtherClusters() }
+            status = StatusMessage("cluster \(clusterName); configured: \(clusterNames.joined(separator: ", ")); :cluster NAME switches")
+            return []
         case "topics", "t": return show(.topics)
         case "groups", "g": return show(.groups)
         case "topic":
@@ -76,5 +81,28 @@ extension ConsoleState {
             status = .error("unknown command :\(name); ? lists the commands")
             return []
         }
+    }
+
+    /// `:cluster NAME`: leave for another named cluster of the clusters file.
+    private mutating func switchCluster(_ args: [String]) -> [ConsoleEffect] {
+        guard !clusterNames.isEmpty else { return noOtherClusters() }
+        guard args.count == 1 else {
+            status = .error("usage: :cluster NAME (one of \(clusterNames.joined(separator: ", ")))")
+            return []
+        }
+        guard clusterNames.contains(args[0]) else {
+            status = .error("no cluster named \(args[0]); configured: \(clusterNames.joined(separator: ", "))")
+            return []
+        }
+        guard args[0] != clusterName else {
+            status = StatusMessage("already on cluster \(clusterName)")
+            return []
+        }
+        return [.switchCluster(args[0])]
+    }
+
+    private mutating func noOtherClusters() -> [ConsoleEffect] {
+        status = .error("no other clusters: start the console with --cluster NAME, from clusters named in $XDG_CONFIG_HOME/eddy/clusters.properties")
+        return []
     }
 }

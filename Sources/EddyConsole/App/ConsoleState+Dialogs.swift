@@ -19,8 +19,9 @@ extension ConsoleState {
         return []
     }
 
+    /// Read-only consoles open it too: the reset is planned and previewed, and only applying it
+    /// is refused.
     mutating func openReset(group: String?, model: ConsoleModel) -> [ConsoleEffect] {
-        guard !readOnly else { return refuseReadOnly("resetting offsets") }
         guard let group else {
             status = .error("select a group first: 4 opens Groups, then r on a group")
             return []
@@ -120,6 +121,10 @@ extension ConsoleState {
                 status = StatusMessage("reset of \(preview.request.group) cancelled; nothing changed")
             case .submitted:
                 dialog = nil
+                guard !readOnly else {
+                    status = StatusMessage("read-only: previewed only; nothing changed (\(readOnlyReason ?? "restart without --read-only to change the cluster"))")
+                    return []
+                }
                 status = StatusMessage(preview.replay ? "replay: pausing \(preview.request.group)'s consumers to reset..." : "resetting \(preview.request.group)...")
                 return [.executeReset(preview.request, plan: preview.plan, replay: preview.replay), .refresh]
             }

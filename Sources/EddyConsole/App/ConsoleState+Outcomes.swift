@@ -62,6 +62,7 @@ extension ConsoleState {
             message.append("The group is \(activeState): Kafka refuses to reset an active group.")
             message.append("Confirm to replay: pause its demo consumers, reset, resume them.")
         }
+        if readOnly { message.append("Read-only: this is a preview; nothing will change.") }
         for warning in plan.warnings.prefix(2) { message.append("note: \(warning)") }
         if plan.warnings.count > 2 { message.append("note: \(plan.warnings.count - 2) more partitions clamped") }
         let arrow = " " + String(glyphs.arrowRight) + " "
@@ -81,7 +82,8 @@ extension ConsoleState {
         dialog = .resetPreview(ResetPreview(
             request: request, plan: plan, replay: replay,
             dialog: ConfirmDialog(title: "Reset offsets of group \(group)", message: message, preview: table,
-                                  confirmLabel: replay ? "Replay" : "Reset", maxPreviewRows: maxRows)))
+                                  confirmLabel: readOnly ? "Close" : replay ? "Replay" : "Reset", maxPreviewRows: maxRows,
+                                  typedConfirmation: typedResetConfirmation && !readOnly ? group : nil)))
     }
 
     static func describe(_ strategy: OffsetResetStrategy) -> String {

@@ -25,6 +25,12 @@ public struct ConsoleState: Equatable, Sendable {
     public let hasDemoControls: Bool
     /// Why they do not, when it is not that the console is attached through the client only.
     public var noControlsReason: String?
+    /// Why the console is read-only when not for `--read-only` (see `ConsoleOptions`).
+    public var readOnlyReason: String?
+    /// Offset resets are confirmed by typing the group's name.
+    public var typedResetConfirmation = false
+    /// The named clusters `:cluster` offers.
+    public var clusterNames: [String] = []
     /// The name the status line shows.
     public var clusterName: String
     public var refreshIntervalMs: Int64
@@ -111,7 +117,7 @@ public struct ConsoleState: Equatable, Sendable {
 
     /// Sets an error status saying the action needs a writable console.
     mutating func refuseReadOnly(_ action: String) -> [ConsoleEffect] {
-        status = .error("read-only: \(action) refused (restart without --read-only to change the cluster)")
+        status = .error("read-only: \(action) refused (\(readOnlyReason ?? "restart without --read-only to change the cluster"))")
         return []
     }
 

@@ -27,7 +27,7 @@ actor EffectRunner {
     /// The outcome of `effect`; nil for effects the UI loop handles itself.
     func run(_ effect: ConsoleEffect) async -> EffectOutcome? {
         switch effect {
-        case .quit, .redraw, .refresh, .switchTheme:
+        case .quit, .redraw, .refresh, .switchTheme, .switchCluster:
             return nil
         case let .previewReset(request):
             return await preview(request)

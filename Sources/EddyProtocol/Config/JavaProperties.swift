@@ -121,7 +121,8 @@ public struct JavaProperties: Sendable, Equatable {
                 var hex = ""
                 for _ in 0 ..< 4 { if let h = it.next() { hex.append(h) } }
                 guard hex.count == 4, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
-                    throw ParseError(line: line, reason: "malformed \\u escape '\\u\(hex)'")
+                    // The value is not shown: it may be a password.
+                    throw ParseError(line: line, reason: "malformed \\u escape")
                 }
                 out.unicodeScalars.append(scalar)
             default: out.append(e)

@@ -3,6 +3,10 @@
 ///
 /// Keys: `y` confirms and `n` or Esc cancels at once; Left/Right/Tab move between the buttons
 /// and Enter presses the focused one; Up/Down/PgUp/PgDn/Home/End move through the preview.
+///
+/// With `typedConfirmation` (a production cluster's offset reset), confirming needs that text
+/// typed first: printable keys go into `typed` (Backspace deletes), `y` and `n` are letters
+/// like any other, Enter on Confirm does nothing until `typed` matches, and Esc cancels.
 public struct ConfirmDialog: Hashable, Sendable {
     public enum Button: Hashable, Sendable {
         case confirm, cancel
@@ -16,10 +20,13 @@ public struct ConfirmDialog: Hashable, Sendable {
     public var focused: Button
     /// Most preview rows shown at once.
     public var maxPreviewRows: Int
+    /// What must be typed before Confirm does anything (nil: nothing).
+    public var typedConfirmation: String?
+    public var typed = ""
 
     public init(
         title: String, message: [String], preview: Table? = nil, confirmLabel: String = "Confirm",
-        cancelLabel: String = "Cancel", focused: Button = .confirm, maxPreviewRows: Int = 12
+        cancelLabel: String = "Cancel", focused: Button = .confirm, maxPreviewRows: Int = 12, typedConfirmation: String? = nil
     ) {
         self.title = title
         self.message = message
@@ -28,9 +35,30 @@ public struct ConfirmDialog: Hashable, Sendable {
         self.cancelLabel = cancelLabel
         self.focused = focused
         self.maxPreviewRows = maxPreviewRows
+        self.typedConfirmation = typedConfirmation
     }
 
+    /// Whether Confirm may act: nothing has to be typed, or it has been.
+    public var confirmable: Bool { typedConfirmation.map { typed == $0 } ?? true }
+
     public mutating func handle(_ key: Key) -> DialogOutcome {
+        if typedConfirmation != nil {
+            switch key {
+            case let .character(c):
+                typed.append(c)
+                return .continuing
+            case .backspace:
+                if !typed.isEmpty { typed.removeLast() }
+                return .continuing
+            case .escape:
+                return .cancelled
+            case .enter:
+                guard focused == .confirm else { return .cancelled }
+                return confirmable ? .submitted : .continuing
+            default:
+                break
+            }
+        }
         switch key {
         case .character("y"), .character("Y"): return .submitted
         case .character("n"), .character("N"), .escape: return .cancelled
@@ -57,8 +85,9 @@ public struct ConfirmDialog: Hashable, Sendable {
             previewHeight = 1 + min(maxPreviewRows, max(1, preview.rows.count))
         }
         contentWidth = min(contentWidth, max(0, area.width - 4))
-        let contentHeight = message.count + (preview == nil ? 0 : previewHeight + 1) + 2
-        let footer = DialogFrame.hints([("y", "confirm"), ("n", "cancel")])
+        let prompt = typedConfirmation.map { "Type \($0) to confirm: \(typed)" }
+        let contentHeight = message.count + (preview == nil ? 0 : previewHeight + 1) + 2 + (prompt == nil ? 0 : 2)
+        let footer = prompt == nil ? DialogFrame.hints([("y", "confirm"), ("n", "cancel")]) : DialogFrame.hints([("Enter", "confirm"), ("Esc", "cancel")])
         let inner = DialogFrame.render(title: title, contentWidth: contentWidth, contentHeight: contentHeight, in: area, into: &grid, glyphs: glyphs, footer: footer)
         var y = inner.y
         for line in message where y < inner.maxY {
@@ -74,6 +103,10 @@ public struct ConfirmDialog: Hashable, Sendable {
                 preview.render(into: &grid, rect: Rect(x: inner.x, y: y, width: inner.width, height: height), glyphs: glyphs)
             }
             y += max(0, height)
+        }
+        if let prompt, inner.maxY - 3 >= inner.y {
+            let style = confirmable ? Style(.dialog, attributes: .bold) : Style(.warning)
+            grid.put([Span(prompt, style)], in: Rect(x: inner.x, y: inner.maxY - 3, width: inner.width, height: 1), ellipsis: glyphs.ellipsis)
         }
         grid.put(buttons, in: Rect(x: inner.x, y: inner.maxY - 1, width: inner.width, height: 1), alignment: .center, ellipsis: glyphs.ellipsis)
     }

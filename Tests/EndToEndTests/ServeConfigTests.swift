@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+/// `eddy serve --config`: Kafka's server.properties keys, and the mistakes it refuses before
+/// serving.
+struct ServeConfigTests {
+    /// Writes `text` as a server.properties and runs `eddy serve --config` on a fresh data
+    /// directory with `extra` flags.
+    static func serve(_ text: String, _ extra: [String] = []) throws -> Eddy.Result {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
+        let file = dir.path + "/server.properties"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let process = try Eddy.start(["serve", "--data-dir", dir.path + "/data", "--config", file] + extra)
+        // Each case must be refused before serving: a server that starts anyway is stopped (and
+        // the test fails) rather than waited for.
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            Issue.record("eddy serve started instead of refusing the configuration")
+            process.signal(SIGKILL)
+        }
+        return process.wait()
+    }
+
+    @Test func listenersWhosePortsOverlapAreRefused() throws {
+        // Kafka's usual PLAINTEXT://:9092,SSL://:9093: with three brokers, broker 1's PLAINTEXT
+        // port would be broker 0's SSL port.
+        let r = try Self.serve("listeners=PLAINTEXT://127.0.0.1:39092,INTERNAL://127.0.0.1:39093\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT\n")
+        #expect(r.status == 1)
+        #expect(r.errLines.count == 1 && r.stderr.contains("overlap") && r.stderr.contains("at least 3 ports apart"), "\(r)")
+    }
+
+    @Test func unsupportedKeysAndContradictoryFlagsAreUsageErrors() throws {
+        let unknown = try Self.serve("log.dirs=/var/lib/kafka\n")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.hasPrefix("eddy: --config ") && unknown.stderr.contains("line 1: log.dirs: not a setting eddy serve supports"), "\(unknown)")
+        let both = try Self.serve("listeners=PLAINTEXT://127.0.0.1:0\n", ["--listen", "127.0.0.1:0"])
+        #expect(both.status == 2 && both.stderr.contains("--listen and the listeners of --config"), "\(both)")
+        let advertised = try Self.serve("advertised.listeners=PLAINTEXT://public.example.com:9092\n", ["--listen", "127.0.0.1:0"])
+        #expect(advertised.status == 2 && advertised.stderr.contains("advertised.listeners"), "\(advertised)")
+        let sasl = try Self.serve("listeners=SASL_SSL://127.0.0.1:0\n")
+        #expect(sasl.status == 2 && sasl.stderr.contains("eddy does not speak SASL yet"), "\(sasl)")
+        let missingKeystore = try Self.serve("listeners=SSL://127.0.0.1:0\nssl.keystore.location=/nonexistent/broker.pem\n")
+        #expect(missingKeystore.status == 1 && missingKeystore.stderr.contains("ssl.keystore.location"), "\(missingKeystore)")
+    }
+}
