@@ -116,8 +116,10 @@ struct NetworkTransportReconnectTests {
             .childChannelOption(.autoRead, value: false)
             .bind(host: "127.0.0.1", port: 0).get()
         defer { listener.close(promise: nil) }
+        // On a clock that stands still, so the backoff it starts is still there when checked.
+        let clock = NIOLockedValueBox<Int64>(0)
         let transport = NetworkTransport(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: listener.localAddress!.port!)],
-                                         connectTimeoutMs: 300)
+                                         connectTimeoutMs: 300, now: { clock.withLockedValue { $0 } }, random: { 0.5 })
         defer { transport.close() }
         // Through a client whose request timeout is far longer: the setup timeout fails it first.
         let client = KafkaClient(transport: transport, bootstrapNodes: transport.bootstrapNodes, clientId: "t", requestTimeoutMs: 20_000)
@@ -128,6 +130,50 @@ struct NetworkTransportReconnectTests {
             #expect(error == .transport(.brokerUnavailable(NetworkTransport.bootstrapNode(0))), "failed by the setup timeout, not the request timeout")
         }
         #expect(transport.reconnectDelayMs(to: NetworkTransport.bootstrapNode(0)) > 0)
+    }
+
+    @Test func aRequestThatTimesOutDropsItsConnection() async throws {
+        var config = KafkaServer.Config()
+        config.drainTimeoutMs = 100
+        let server = try KafkaServer(listeners: [KafkaServer.Listener(node: 0, host: "127.0.0.1", port: 0)],
+                                     dispatcher: ScriptedAnswers(hangMetadata: true), config: config, logger: Logger(label: "test"))
+        defer { server.shutdown() }
+        let clock = NIOLockedValueBox<Int64>(0)
+        let transport = Self.transport([BrokerAddress(host: "127.0.0.1", port: server.boundListeners[0].port)], clock: clock)
+        defer { transport.close() }
+        let client = KafkaClient(transport: transport, bootstrapNodes: transport.bootstrapNodes, clientId: "t", requestTimeoutMs: 200)
+        let node = NetworkTransport.bootstrapNode(0)
+        do {
+            _ = try await client.send(.metadata(MetadataRequest(topics: [])), to: node)
+            Issue.record("the broker never answers Metadata")
+        } catch {
+            #expect(error == .transport(.timedOut(node)))
+        }
+        // The connection went with it: the next request (which the broker answers) opens another,
+        // after the backoff, instead of queueing behind the unanswered one.
+        #expect(transport.reconnectDelayMs(to: node) == 50)
+        clock.withLockedValue { $0 += 50 }
+        let answer = try await client.send(.listGroups(ListGroupsRequest()), to: node)
+        guard case .listGroups = answer else { Issue.record("unexpected \(answer)"); return }
+        #expect(transport.connectionsOpened == 2)
+    }
+
+    @Test func brokersThatLeaveMetadataAreForgotten() async throws {
+        let server = try KafkaServer(listeners: [KafkaServer.Listener(node: 0, host: "127.0.0.1", port: 0)],
+                                     dispatcher: ScriptedAnswers(hangMetadata: false), logger: Logger(label: "test"))
+        defer { server.shutdown() }
+        let port = server.boundListeners[0].port
+        let transport = Self.transport([BrokerAddress(host: "127.0.0.1", port: port)], clock: NIOLockedValueBox<Int64>(0))
+        defer { transport.close() }
+        // The scripted broker lists brokers 0 and 1 in its first Metadata answer, then 0 only.
+        _ = await Self.send(transport, to: NetworkTransport.bootstrapNode(0))
+        #expect(transport.knownNodes == [-1, 0, 1])
+        _ = await Self.send(transport, to: NetworkTransport.bootstrapNode(0))
+        #expect(transport.knownNodes == [-1, 0], "broker 1 left: forgotten, the bootstrap server kept")
+        guard case .failure(.brokerUnavailable(1)) = await Self.send(transport, to: 1) else {
+            Issue.record("a forgotten broker is not connected to")
+            return
+        }
     }
 
     @Test func aConnectionThatCompletesApiVersionsResetsTheWait() async throws {
@@ -176,6 +222,30 @@ struct TLSFailureTests {
         let reason = TLSFailure.reason(NIOSSLError.handshakeFailed(.sslError([])))
         #expect(reason?.hasPrefix("SSL handshake failed") == true)
         #expect(TLSFailure.reason(NIOSSLExtraError.failedToValidateHostname)?.hasPrefix("SSL failed") == true)
+    }
+}
+
+/// A dispatcher with scripted answers: Metadata lists brokers 0 and 1 (on 127.0.0.1:1 and :2)
+/// the first time and broker 0 only afterwards, or is never answered (`hangMetadata`); every
+/// other request gets an empty answer.
+private final class ScriptedAnswers: Transport {
+    let hangMetadata: Bool
+    let metadataAnswers = NIOLockedValueBox(0)
+
+    init(hangMetadata: Bool) {
+        self.hangMetadata = hangMetadata
+    }
+
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        guard case .metadata = request else { return completion(.success(request.errorResponse(.none))) }
+        guard !hangMetadata else { return }
+        let n = metadataAnswers.withLockedValue { n in
+            n += 1
+            return n
+        }
+        let brokers = (n == 1 ? [0, 1] : [0]).map { MetadataResponse.MetadataResponseBroker(nodeId: $0, host: "127.0.0.1", port: 1 + $0, rack: nil) }
+        completion(.success(.metadata(MetadataResponse(brokers: brokers, clusterId: "scripted", controllerId: 0, topics: []))))
     }
 }
 

@@ -95,7 +95,11 @@ public final class KafkaClient: @unchecked Sendable {
         // deadline, forgotten as soon as it is answered.
         if timeout >= 0, !once.isDone {
             let timeouts = timeouts
-            let token = timeouts.add(timeoutMs: timeout) { once.complete(.failure(.timedOut(node))) }
+            let transport = transport
+            let token = timeouts.add(timeoutMs: timeout) {
+                // Only if this call timed it out (not if the answer came at the same moment).
+                if once.complete(.failure(.timedOut(node))) { transport.requestTimedOut(to: node) }
+            }
             if !once.onCompletion({ timeouts.remove(token) }) { timeouts.remove(token) }
         }
     }

@@ -268,6 +268,12 @@ final class BrokerConnection: Sendable {
         for c in completions { c(.failure(error)) }
     }
 
+    /// Drops the connection after a request on it timed out: a failure, so the next connection
+    /// to the broker waits the backoff.
+    func drop() {
+        fail(.disconnected(node))
+    }
+
     /// Closes the connection for the transport (shutdown, or the broker's address changed):
     /// not a failure, so no backoff follows.
     func close() {

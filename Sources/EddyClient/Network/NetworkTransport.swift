@@ -136,15 +136,29 @@ public final class NetworkTransport: Transport, Sendable {
         return state.withLockedValue { max(0, ($0.reconnectAtMs[node] ?? nowMs) - nowMs) }
     }
 
+    /// The brokers it knows an address for, bootstrap servers (negative ids) included.
+    var knownNodes: [Int32] { state.withLockedValue { $0.addresses.keys.sorted() } }
+
     /// Connections opened so far (for tests).
     var connectionsOpened: Int { state.withLockedValue { $0.connectionsOpened } }
 
-    /// Records the brokers a response names.
+    /// Drops the connection to `node` after a request timed out (see `Transport`); the next
+    /// connection waits the backoff, as after any other drop.
+    public func requestTimedOut(to node: Int32) {
+        let connection: BrokerConnection? = state.withLockedValue { $0.connections.removeValue(forKey: node) }
+        connection?.drop()
+    }
+
+    /// Records the brokers a response names. Metadata lists every live broker: one that it no
+    /// longer lists (stopped, fenced, removed) is forgotten and its connection closed, so that
+    /// nothing waits on it; the bootstrap servers are kept.
     private func learn(from response: KafkaResponse) {
         var found: [(Int32, BrokerAddress)] = []
+        var live: Set<Int32>?
         switch response {
         case let .metadata(m):
             found = m.brokers.map { ($0.nodeId, BrokerAddress(host: $0.host, port: Int($0.port))) }
+            if !m.brokers.isEmpty { live = Set(m.brokers.map(\.nodeId)) }
         case let .findCoordinator(f):
             if f.errorCode == .none, f.nodeId >= 0 { found.append((f.nodeId, BrokerAddress(host: f.host, port: Int(f.port)))) }
             for c in f.coordinators where c.errorCode == .none && c.nodeId >= 0 {
@@ -159,6 +173,12 @@ public final class NetworkTransport: Transport, Sendable {
             for (id, address) in found where s.addresses[id] != address {
                 s.addresses[id] = address
                 if let c = s.connections.removeValue(forKey: id) { stale.append(c) }
+            }
+            if let live {
+                for id in s.addresses.keys where id >= 0 && !live.contains(id) {
+                    s.addresses[id] = nil
+                    if let c = s.connections.removeValue(forKey: id) { stale.append(c) }
+                }
             }
             return stale
         }

@@ -31,6 +31,12 @@ public protocol Transport: Sendable {
     /// cluster (which advertises its admin extension) from others, whose answers may need the
     /// workarounds documented where they are applied.
     func advertisedVersions(of node: Int32) -> [ApiKey: ClosedRange<Int16>]?
+
+    /// A request to `node` got no answer within its timeout: drop the connection to it, as
+    /// Kafka's NetworkClient does, so that the requests behind it (a broker answers a
+    /// connection's requests in order) do not wait for it too; they fail with `.disconnected`
+    /// and the next request opens a new connection. Nothing for transports without connections.
+    func requestTimedOut(to node: Int32)
 }
 
 extension Transport {
@@ -42,6 +48,8 @@ extension Transport {
     }
 
     public func advertisedVersions(of node: Int32) -> [ApiKey: ClosedRange<Int16>]? { nil }
+
+    public func requestTimedOut(to node: Int32) {}
 
     /// `send` as an async call. Cancelling the calling task does not abandon the request: it
     /// returns when the transport completes it (which the contract guarantees).
