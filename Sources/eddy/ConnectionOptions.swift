@@ -38,7 +38,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// The cluster `name` of the catalog (`ClusterCatalog`), or an error naming the file and
     /// the clusters it has.
-    static func namedCluster(_ name: String) throws -> ClusterCatalog.Entry {
+    static func namedCluster(_ name: String, warn: Bool = true) throws -> ClusterCatalog.Entry {
         let path = ClusterCatalog.path(environment: ProcessInfo.processInfo.environment)
         let catalog: ClusterCatalog
         do {
@@ -46,6 +46,7 @@ struct ConnectionOptions: ParsableArguments {
         } catch {
             throw EddyError("--cluster: \(error)")
         }
+        if warn { warnIfReadableByOthers(path) }
         guard let entry = catalog[name] else {
             let known = catalog.names.isEmpty
                 ? "\(path) names no clusters (add cluster.\(name).bootstrap.servers=HOST:PORT there)"
@@ -61,7 +62,7 @@ struct ConnectionOptions: ParsableArguments {
                 throw ValidationError("--cluster names a configured cluster; give it without --bootstrap-server, --data-dir or --command-config")
             }
             do {
-                _ = try Self.namedCluster(cluster)
+                _ = try Self.namedCluster(cluster, warn: false)
             } catch {
                 throw ValidationError("\(error)")
             }
@@ -84,6 +85,16 @@ struct ConnectionOptions: ParsableArguments {
                 throw ValidationError("\(error)")
             }
         }
+    }
+
+    /// Warns (on stderr) when a clusters file that holds a password can be read by
+    /// other users, as ssh does for its keys.
+    static func warnIfReadableByOthers(_ path: String) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0,
+              let text = try? String(contentsOfFile: path, encoding: .utf8),
+              (try? JavaProperties.parse(text))?.entries.contains(where: { $0.key.hasSuffix("password") }) == true else { return }
+        printNotice("eddy: warning: \(path) holds a password and can be read by other users; chmod 600 it")
     }
 
     /// Reads a `--command-config` file: Java properties, as Kafka's tools take them.

@@ -33,6 +33,12 @@ struct Console: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var flags: ConsoleFlags
 
+    func validate() throws {
+        if flags.writable, connection.bootstrapServer == nil, connection.cluster == nil {
+            throw ValidationError("--writable is for a cluster reached with --bootstrap-server or --cluster; a data directory's console is writable unless --read-only")
+        }
+    }
+
     func run() throws {
         try ConsoleLaunch.checkTerminal()
         try flags.checkTheme()

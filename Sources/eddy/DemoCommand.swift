@@ -46,6 +46,7 @@ struct Demo: ParsableCommand {
 
     func validate() throws {
         if let dataDir, dataDir.isEmpty { throw ValidationError("--data-dir must not be empty") }
+        if flags.writable { throw ValidationError("--writable is for eddy console on a remote cluster; the demo is writable unless --read-only") }
         if let listen, ListenAddress(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:9092; got '\(listen)'")
         }
