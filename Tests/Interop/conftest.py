@@ -122,8 +122,12 @@ class Tansu:
         self.proc = subprocess.Popen(
             [binary, "broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
-        wait_until(lambda: accepts(self.port) or self.proc.poll() is not None, what="Tansu to listen")
-        assert self.proc.poll() is None, self.output()
+        try:
+            wait_until(lambda: accepts(self.port) or self.proc.poll() is not None, what="Tansu to listen")
+            assert self.proc.poll() is None, self.output()
+        except BaseException:
+            self.stop()  # a fixture that fails here is never torn down
+            raise
 
     def output(self):
         self.log.flush()

@@ -67,11 +67,18 @@ class TlsServer:
         self.log = open(os.path.join(self.dir, "serve.log"), "w+")
         self.proc = subprocess.Popen([EDDY, "serve", "--data-dir", os.path.join(self.dir, "data"), "--config", path],
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        line = wait_until(lambda: self._serving() or self.proc.poll() is not None, timeout=60, what="eddy serve to listen")
-        assert self.proc.poll() is None, self.output()
-        self.ssl_port = int(re.search(r"SSL broker 0 at [^:]+:(\d+)", line).group(1))
-        plain = re.search(r"PLAINTEXT broker 0 at [^:]+:(\d+)", line)
-        self.plain_port = int(plain.group(1)) if plain else None
+        try:
+            line = wait_until(lambda: self._serving() or self.proc.poll() is not None, timeout=60, what="eddy serve to listen")
+            assert self.proc.poll() is None, self.output()
+            ssl = re.search(r"SSL broker 0 at [^:]+:(\d+)", line)
+            assert ssl, f"no SSL listener in: {line}"
+            self.ssl_port = int(ssl.group(1))
+            plain = re.search(r"PLAINTEXT broker 0 at [^:]+:(\d+)", line)
+            self.plain_port = int(plain.group(1)) if plain else None
+        except BaseException:
+            # A fixture that fails here is never torn down: stop the server now.
+            self.stop()
+            raise
 
     def _serving(self):
         out = self.output()
@@ -85,7 +92,11 @@ class TlsServer:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         return self.proc.returncode
 
 
