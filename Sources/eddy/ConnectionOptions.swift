@@ -29,8 +29,7 @@ struct ConnectionOptions: ParsableArguments {
     /// by `validate`, but may have changed since).
     func remote() throws -> RemoteCluster? {
         if let cluster {
-            let entry = try Self.namedCluster(cluster)
-            return RemoteCluster(servers: entry.bootstrapServers, config: entry.config, named: entry.name, writable: entry.writable)
+            return RemoteCluster(try Self.namedCluster(cluster))
         }
         guard let bootstrapServer, let servers = BrokerAddress.list(bootstrapServer) else { return nil }
         return RemoteCluster(servers: servers, config: try commandConfig.map(Self.readCommandConfig) ?? ClientConnectionConfig())
@@ -46,7 +45,7 @@ struct ConnectionOptions: ParsableArguments {
         } catch {
             throw EddyError("--cluster: \(error)")
         }
-        if warn { warnIfReadableByOthers(path) }
+        if warn, catalog.clusters.contains(where: { $0.config.keyPassword != nil }) { warnIfReadableByOthers(path) }
         guard let entry = catalog[name] else {
             let known = catalog.names.isEmpty
                 ? "\(path) names no clusters (add cluster.\(name).bootstrap.servers=HOST:PORT there)"
@@ -87,13 +86,11 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    /// Warns (on stderr) when a clusters file that holds a password can be read by
-    /// other users, as ssh does for its keys.
+    /// Warns (on stderr) when a clusters file that holds a password (the caller checked) can be
+    /// read by other users, as ssh does for its keys.
     static func warnIfReadableByOthers(_ path: String) {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0,
-              let text = try? String(contentsOfFile: path, encoding: .utf8),
-              (try? JavaProperties.parse(text))?.entries.contains(where: { $0.key.hasSuffix("password") }) == true else { return }
+              let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 else { return }
         printNotice("eddy: warning: \(path) holds a password and can be read by other users; chmod 600 it")
     }
 
@@ -123,6 +120,18 @@ struct RemoteCluster: Sendable {
     var named: String?
     /// `writable` in the catalog, for `--cluster`.
     var writable: Bool?
+
+    init(servers: [BrokerAddress], config: ClientConnectionConfig, named: String? = nil, writable: Bool? = nil) {
+        self.servers = servers
+        self.config = config
+        self.named = named
+        self.writable = writable
+    }
+
+    /// A named cluster of the clusters file.
+    init(_ entry: ClusterCatalog.Entry) {
+        self.init(servers: entry.bootstrapServers, config: entry.config, named: entry.name, writable: entry.writable)
+    }
 
     /// The bootstrap servers as the user gave them: "HOST:PORT,HOST:PORT".
     var name: String { servers.map(\.description).joined(separator: ",") }

@@ -56,8 +56,7 @@ struct Console: ParsableCommand {
                     try ConsoleLaunch.finish(code)
                     next = nil
                 case let .switchCluster(name):
-                    let entry = try ConnectionOptions.namedCluster(name)
-                    next = RemoteCluster(servers: entry.bootstrapServers, config: entry.config, named: entry.name, writable: entry.writable)
+                    next = RemoteCluster(try ConnectionOptions.namedCluster(name))
                 }
             }
             return
@@ -204,10 +203,10 @@ enum ConsoleLaunch {
     static func runConsole(client: KafkaClient, insight: (any ClusterInsight)?, controls: (any DemoControls)?, flags: ConsoleFlags,
                            clusterName: String, noControlsReason: String? = nil, readOnlyReason: String? = nil,
                            typedResetConfirmation: Bool = false, clusterNames: [String] = []) async throws -> ConsoleExit {
-        var options = ConsoleOptions(refreshMs: flags.refresh.milliseconds, theme: flags.theme, readOnly: flags.readOnly,
+        let options = ConsoleOptions(refreshMs: flags.refresh.milliseconds, theme: flags.theme, readOnly: flags.readOnly,
                                      clusterName: clusterName, ctrlCAsKey: true, noControlsReason: noControlsReason,
-                                     readOnlyReason: readOnlyReason, typedResetConfirmation: typedResetConfirmation)
-        options.clusterNames = clusterNames
+                                     readOnlyReason: readOnlyReason, typedResetConfirmation: typedResetConfirmation,
+                                     clusterNames: clusterNames)
         do {
             return try await ConsoleApp.run(client: client, insight: insight, controls: controls, options: options)
         } catch let error as TerminalError {

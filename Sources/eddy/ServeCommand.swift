@@ -177,7 +177,7 @@ struct ServedCluster {
         let top = Int(brokers.last ?? 0)
         for (i, a) in specs.enumerated() {
             for b in specs[(i + 1)...] where a.port != 0 && b.port != 0 {
-                let sameHost = a.host == b.host || ["0.0.0.0", "::", ""].contains(a.host) || ["0.0.0.0", "::", ""].contains(b.host)
+                let sameHost = a.host == b.host || ListenAddress(host: a.host, port: 0).isWildcard || ListenAddress(host: b.host, port: 0).isWildcard
                 guard sameHost, a.port <= b.port + top, b.port <= a.port + top else { continue }
                 throw EddyError("listeners \(a.name) (ports \(a.port)-\(a.port + top)) and \(b.name) (ports \(b.port)-\(b.port + top)) overlap: broker N listens on each listener's port + N, so put the listeners at least \(top + 1) ports apart")
             }
@@ -241,9 +241,12 @@ struct ListenAddress {
 
     var isLoopback: Bool { host == "localhost" || host.hasPrefix("127.") || host == "::1" }
 
+    /// All interfaces: "0.0.0.0" or "::".
+    var isWildcard: Bool { host == "0.0.0.0" || host == "::" }
+
     /// The host to put in Metadata: a wildcard address is not one a client can connect to.
     var advertisableHost: String {
-        guard host == "0.0.0.0" || host == "::" else { return host }
+        guard isWildcard else { return host }
         var name = [CChar](repeating: 0, count: 256)
         guard gethostname(&name, name.count) == 0 else { return "localhost" }
         return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -14,7 +14,7 @@ import time
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from conftest import EDDY, kcat, wait_until
+from conftest import EDDY, EddyServer, kcat, wait_until
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -55,9 +55,10 @@ def make_certificates(d):
                 out.write(f.read())
 
 
-class TlsServer:
+class TlsServer(EddyServer):
     """`eddy serve --config`, listeners on ports the kernel picks; the SSL and PLAINTEXT
-    addresses of broker 0 come from the line it prints when it serves."""
+    addresses of broker 0 come from the line it prints when it serves. Started its own way;
+    `output` and `stop` are EddyServer's."""
 
     def __init__(self, d, name, properties):
         self.dir = tempfile.mkdtemp(prefix=f"eddy-tls-{name}-")
@@ -83,21 +84,6 @@ class TlsServer:
     def _serving(self):
         out = self.output()
         return next((l for l in out.splitlines() if "eddy: serving" in l), None)
-
-    def output(self):
-        self.log.flush()
-        with open(self.log.name) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 @pytest.fixture(scope="module")

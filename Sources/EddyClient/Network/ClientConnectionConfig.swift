@@ -91,7 +91,7 @@ public struct ClientConnectionConfig: Sendable, Equatable {
                 }
             case "client.id": clientId = value
             case "request.timeout.ms": requestTimeoutMs = try int(1 ... Int64(Int32.max))
-            case "reconnect.backoff.ms": reconnectBackoff = ReconnectBackoff(initialMs: try int(0 ... Int64(Int32.max)), maxMs: reconnectBackoff.maxMs)
+            case "reconnect.backoff.ms": reconnectBackoff.initialMs = try int(0 ... Int64(Int32.max))
             case "reconnect.backoff.max.ms": reconnectBackoff.maxMs = try int(0 ... Int64(Int32.max))
             default:
                 if let instead = Self.javaKeys[key] {

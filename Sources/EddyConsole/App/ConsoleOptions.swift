@@ -15,7 +15,7 @@ public struct ConsoleOptions: Sendable {
     /// An offset reset is confirmed by typing the group's name (a production cluster).
     public var typedResetConfirmation: Bool
     /// The named clusters `:cluster NAME` may switch to (empty: none, or not attached by name).
-    public var clusterNames: [String] = []
+    public var clusterNames: [String]
     /// The name the status line shows.
     public var clusterName: String
     /// Why there are no broker and demo controls, when the reason is not that the console is
@@ -31,7 +31,7 @@ public struct ConsoleOptions: Sendable {
     public init(refreshMs: Int64 = 1000, theme: String = "default", readOnly: Bool = false, clusterName: String = "eddy",
                 ctrlCAsKey: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment,
                 themeLocator: ThemeLocator? = nil, noControlsReason: String? = nil, readOnlyReason: String? = nil,
-                typedResetConfirmation: Bool = false) {
+                typedResetConfirmation: Bool = false, clusterNames: [String] = []) {
         self.refreshMs = max(100, refreshMs)
         self.theme = theme
         self.readOnly = readOnly
@@ -42,5 +42,6 @@ public struct ConsoleOptions: Sendable {
         self.noControlsReason = noControlsReason
         self.readOnlyReason = readOnlyReason
         self.typedResetConfirmation = typedResetConfirmation
+        self.clusterNames = clusterNames
     }
 }
