@@ -12,12 +12,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) with a slice-by-8 fallback.
         .target(name: "CEddyCRC"),
-        // Kafka formats and messages; no I/O.
-        .target(name: "EddyProtocol", dependencies: ["CEddyCRC"]),
+        // Kafka formats and messages; no I/O. SASL's SCRAM (HMAC, SHA-2, PBKDF2) from swift-crypto.
+        .target(name: "EddyProtocol", dependencies: [
+            "CEddyCRC",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+        ]),
         // Partition log on disk.
         .target(name: "EddyStorage", dependencies: [
             "EddyProtocol",

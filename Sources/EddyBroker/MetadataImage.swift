@@ -84,6 +84,8 @@ public struct MetadataImage: Sendable, Hashable {
     public private(set) var configs: [ConfigResource: [String: String]] = [:]
     /// The first producer id of the next block the controller hands out (0 before any).
     public private(set) var nextProducerId: Int64 = 0
+    /// Users' SCRAM credentials, by user and mechanism.
+    public private(set) var scramCredentials: [String: [ScramMechanism: ScramCredential]] = [:]
     /// Offset of the last metadata log record applied, -1 if none.
     public internal(set) var offset: Int64 = -1
 
@@ -91,7 +93,7 @@ public struct MetadataImage: Sendable, Hashable {
 
     public static let empty = MetadataImage()
 
-    public var isEmpty: Bool { brokers.isEmpty && topicsById.isEmpty && configs.isEmpty && nextProducerId == 0 }
+    public var isEmpty: Bool { brokers.isEmpty && topicsById.isEmpty && configs.isEmpty && nextProducerId == 0 && scramCredentials.isEmpty }
 
     /// Every registered broker ID, ascending.
     public var registeredBrokerIds: [Int32] { brokers.keys.sorted() }
@@ -183,6 +185,13 @@ public struct MetadataImage: Sendable, Hashable {
                 throw .corruptMetadata("ProducerIdsRecord with next producer ID \(r.nextProducerId), not above the current \(nextProducerId)")
             }
             nextProducerId = r.nextProducerId
+        case let .userScramCredential(r):
+            scramCredentials[r.name, default: [:]][r.mechanism] = r.credential
+        case let .removeUserScramCredential(r):
+            guard scramCredentials[r.name]?.removeValue(forKey: r.mechanism) != nil else {
+                throw .corruptMetadata("RemoveUserScramCredentialRecord for '\(r.name)' \(r.mechanism), which has no credential")
+            }
+            if scramCredentials[r.name]?.isEmpty == true { scramCredentials[r.name] = nil }
         case .noOp:
             break
         }
@@ -198,8 +207,9 @@ public struct MetadataImage: Sendable, Hashable {
     /// Records that rebuild this image from empty (what a snapshot holds): a RegisterBrokerRecord
     /// per broker in ID order, then per topic in name order its TopicRecord and its
     /// PartitionRecords in partition order, then every config override in resource and key
-    /// order, then (once any block was handed out) one ProducerIdsRecord. Replaying them gives an equal image (but `offset`, which the snapshot stores
-    /// separately).
+    /// order, then (once any block was handed out) one ProducerIdsRecord, then every user's SCRAM
+    /// credentials in user and mechanism order. Replaying them gives an equal image (but
+    /// `offset`, which the snapshot stores separately).
     public func records() -> [MetadataRecord] {
         var out: [MetadataRecord] = registeredBrokerIds.map { .registerBroker(brokers[$0]!.record) }
         for name in topicNames {
@@ -216,6 +226,11 @@ public struct MetadataImage: Sendable, Hashable {
         }
         if nextProducerId > 0 {
             out.append(.producerIds(ProducerIdsRecord(brokerId: -1, brokerEpoch: -1, nextProducerId: nextProducerId)))
+        }
+        for user in scramCredentials.keys.sorted() {
+            for (mechanism, credential) in scramCredentials[user]!.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                out.append(.userScramCredential(UserScramCredentialRecord(name: user, mechanism: mechanism, credential: credential)))
+            }
         }
         return out
     }

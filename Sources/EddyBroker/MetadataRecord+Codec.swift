@@ -35,9 +35,15 @@ import EddyProtocol
 ///     PartitionChangeRecord (5)  partitionId int32, topicId uuid, isr nullable [int32],
 ///                                leader int32 (-2 unchanged), replicas nullable [int32]
 ///     RemoveTopicRecord (9)      topicId uuid
+///     UserScramCredentialRecord (11)
+///                                name string, mechanism int8 (1 SCRAM-SHA-256, 2 SCRAM-SHA-512),
+///                                salt bytes, storedKey bytes, serverKey bytes, iterations int32
+///                                (bytes: uvarint (length + 1), then the bytes)
 ///     ProducerIdsRecord (15)     brokerId int32, brokerEpoch int64, nextProducerId int64
 ///     BrokerRegistrationChangeRecord (17)
 ///                                brokerId int32, fenced change, inControlledShutdown change
+///     RemoveUserScramCredentialRecord (22)
+///                                name string, mechanism int8
 ///     NoOpRecord (20)            no fields
 ///
 /// Compatibility: a new optional field is added as a tagged field (older readers skip tags
@@ -90,6 +96,16 @@ extension MetadataRecord {
             w.writeInt32(r.brokerId)
             w.writeInt64(r.brokerEpoch)
             w.writeInt64(r.nextProducerId)
+        case let .userScramCredential(r):
+            w.writeCompactString(r.name)
+            w.writeInt8(r.mechanism.rawValue)
+            w.writeCompactBytes(r.credential.salt)
+            w.writeCompactBytes(r.credential.storedKey)
+            w.writeCompactBytes(r.credential.serverKey)
+            w.writeInt32(r.credential.iterations)
+        case let .removeUserScramCredential(r):
+            w.writeCompactString(r.name)
+            w.writeInt8(r.mechanism.rawValue)
         case .noOp:
             break
         }
@@ -185,12 +201,30 @@ extension MetadataRecord {
         case .producerIds:
             record = .producerIds(ProducerIdsRecord(brokerId: try r.wireInt32(), brokerEpoch: try r.wireInt64(),
                                                     nextProducerId: try r.wireInt64()))
+        case .userScramCredential:
+            let name = try r.wireString("UserScramCredentialRecord.name", compact: true, version: v, validatingUTF8: true)
+            let mechanism = try scramMechanism(&r)
+            record = .userScramCredential(UserScramCredentialRecord(name: name, mechanism: mechanism, credential: ScramCredential(
+                salt: try r.wireBytes("UserScramCredentialRecord.salt", compact: true, version: v),
+                storedKey: try r.wireBytes("UserScramCredentialRecord.storedKey", compact: true, version: v),
+                serverKey: try r.wireBytes("UserScramCredentialRecord.serverKey", compact: true, version: v),
+                iterations: try r.wireInt32())))
+        case .removeUserScramCredential:
+            record = .removeUserScramCredential(RemoveUserScramCredentialRecord(
+                name: try r.wireString("RemoveUserScramCredentialRecord.name", compact: true, version: v, validatingUTF8: true),
+                mechanism: try scramMechanism(&r)))
         case .noOp:
             record = .noOp
         }
         try r.wireTaggedFields(strictlyAscending: true) { (_, _) throws(ProtocolError) in false }  // none known: skipped
         guard r.remaining == 0 else { throw fail("\(r.remaining) trailing bytes after \(type.name)") }
         return record
+    }
+
+    private static func scramMechanism(_ r: inout ByteReader) throws -> ScramMechanism {
+        let code = try r.wireInt8()
+        guard let m = ScramMechanism(rawValue: code) else { throw fail("unknown SCRAM mechanism \(code)") }
+        return m
     }
 
     private static func bool(_ r: inout ByteReader, _ field: String) throws -> Bool {

@@ -13,6 +13,8 @@ public enum MetadataRecord: Sendable, Hashable {
     case partitionChange(PartitionChangeRecord)
     case removeTopic(RemoveTopicRecord)
     case producerIds(ProducerIdsRecord)
+    case userScramCredential(UserScramCredentialRecord)
+    case removeUserScramCredential(RemoveUserScramCredentialRecord)
     /// Carries no change. Used to advance the log's end offset (see `MetadataLog`).
     case noOp
 
@@ -26,6 +28,8 @@ public enum MetadataRecord: Sendable, Hashable {
         case .partitionChange: .partitionChange
         case .removeTopic: .removeTopic
         case .producerIds: .producerIds
+        case .userScramCredential: .userScramCredential
+        case .removeUserScramCredential: .removeUserScramCredential
         case .noOp: .noOp
         }
     }
@@ -41,9 +45,11 @@ public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
     case config = 4
     case partitionChange = 5
     case removeTopic = 9
+    case userScramCredential = 11
     case producerIds = 15
     case brokerRegistrationChange = 17
     case noOp = 20
+    case removeUserScramCredential = 22
 
     /// The newest field layout eddy writes (and the newest it can read) for this type.
     public var currentVersion: UInt16 { 0 }
@@ -58,6 +64,8 @@ public enum MetadataRecordType: UInt16, Sendable, CaseIterable {
         case .partitionChange: "PartitionChangeRecord"
         case .removeTopic: "RemoveTopicRecord"
         case .producerIds: "ProducerIdsRecord"
+        case .userScramCredential: "UserScramCredentialRecord"
+        case .removeUserScramCredential: "RemoveUserScramCredentialRecord"
         case .noOp: "NoOpRecord"
         }
     }
@@ -205,5 +213,31 @@ public struct ProducerIdsRecord: Sendable, Hashable {
         self.brokerId = brokerId
         self.brokerEpoch = brokerEpoch
         self.nextProducerId = nextProducerId
+    }
+}
+
+/// A user's SCRAM credential for one mechanism is set (KIP-554): added, or replacing the
+/// previous one. Only what RFC 5802 lets a server keep: the salt, StoredKey, ServerKey and the
+/// iteration count; never the password (see `ScramCredential`).
+public struct UserScramCredentialRecord: Sendable, Hashable {
+    public var name: String
+    public var mechanism: ScramMechanism
+    public var credential: ScramCredential
+
+    public init(name: String, mechanism: ScramMechanism, credential: ScramCredential) {
+        self.name = name
+        self.mechanism = mechanism
+        self.credential = credential
+    }
+}
+
+/// A user's SCRAM credential for one mechanism is removed.
+public struct RemoveUserScramCredentialRecord: Sendable, Hashable {
+    public var name: String
+    public var mechanism: ScramMechanism
+
+    public init(name: String, mechanism: ScramMechanism) {
+        self.name = name
+        self.mechanism = mechanism
     }
 }

@@ -25,6 +25,12 @@ import NIOSSL
 /// close the connection, as Kafka does; ApiVersions is answered here (see `DecodedRequest`).
 /// acks=0 produce requests get no response at all.
 ///
+/// On a SASL listener (`sasl` set), a `SaslServerSession` authenticates the connection first:
+/// its steps run on `workQueue` too (key derivation is CPU work, and credentials are read from
+/// the cluster), and any request but ApiVersions, SaslHandshake and SaslAuthenticate before it
+/// succeeds closes the connection, as Kafka's SaslServerAuthenticator does. On other listeners,
+/// SaslHandshake and SaslAuthenticate are answered ILLEGAL_SASL_STATE.
+///
 /// A consumer's Fetch answer leaves its records in the segment files (`FileRecords`, asked for
 /// with `RequestContext.acceptsFileRecords`): they are written as `FileRegion`s, which NIO
 /// sends with sendfile, between the bytes around them. Kafka's zero-copy fetch.
@@ -43,6 +49,8 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let workQueue: DispatchQueue
     private let logger: Logger
     private let tracker: ConnectionTracker
+    private let sasl: SaslServerConfig?
+    private var session: SaslServerSession?
 
     private var queued = CircularBuffer<ByteBuffer>()
     private var inFlight = false
@@ -52,7 +60,9 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private var clientHost = ""
 
     init(node: Int32, listenerName: String = "PLAINTEXT", fileRecords: Bool = true, dispatcher: any RequestDispatcher,
-         workQueue: DispatchQueue, logger: Logger, tracker: ConnectionTracker) {
+         workQueue: DispatchQueue, logger: Logger, tracker: ConnectionTracker, sasl: SaslServerConfig? = nil) {
+        self.sasl = sasl
+        session = sasl.map { SaslServerSession(mechanisms: $0.mechanisms) }
         self.node = node
         self.listenerName = listenerName
         self.fileRecords = fileRecords
@@ -126,6 +136,9 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             context.read()
         }
         let bytes = Array(frame.readableBytesView)
+        if let session, session.bareTokens, session.authenticatedUser == nil {
+            return authenticate(.token(bytes), header: nil, context: context)
+        }
         let decoded: DecodedRequest
         do {
             decoded = try DecodedRequest.decode(bytes)
@@ -153,7 +166,69 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                 "client_id": "\(header.clientId ?? "")"])
             close(context: context)
         case let .request(request, header):
+            if let session, session.authenticatedUser == nil {
+                logger.warning("closing connection: \(request.apiKey.name) request before SASL authentication", metadata: [
+                    "broker": "\(node)", "client_id": "\(header.clientId ?? "")", "peer": "\(clientHost)"])
+                return close(context: context)
+            }
             dispatch(request, header: header, context: context)
+        case let .sasl(request, header):
+            authenticate(request, header: header, context: context)
+        }
+    }
+
+    /// One SASL step, run on the work queue; the session's new state comes back with the
+    /// response. Without SASL on this listener: ILLEGAL_SASL_STATE.
+    private func authenticate(_ request: DecodedRequest.SaslRequest, header: Wire.RequestHeader?, context: ChannelHandlerContext) {
+        guard let current = session, let sasl else {
+            let response: any WireApiMessage
+            switch request {
+            case .handshake: response = Wire.SaslHandshakeResponse(errorCode: .illegalSaslState, mechanisms: [])
+            case .authenticate, .token:
+                response = Wire.SaslAuthenticateResponse(errorCode: .illegalSaslState, errorMessage: "This listener does not use SASL")
+            }
+            if let header, let bytes = try? Wire.encodeResponse(response, version: header.requestApiVersion, correlationId: header.correlationId) {
+                write(bytes, context: context)
+            }
+            return close(context: context)
+        }
+        inFlight = true
+        let loop = context.eventLoop, tracker = tracker, node = node, logger = logger, peer = clientHost
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        workQueue.async {
+            var session = current
+            let bytes: [UInt8]?
+            var next = SaslServerSession.Next.proceed
+            func authenticated(_ token: [UInt8]) -> Wire.SaslAuthenticateResponse {
+                let outcome = session.authenticate(Wire.SaslAuthenticateRequest(authBytes: token), credentials: sasl.credentials)
+                if outcome.0.errorCode != .none {
+                    // As Kafka logs it; the message names the mechanism, never a secret.
+                    logger.info("failed authentication: \(outcome.0.errorMessage ?? "")", metadata: ["broker": "\(node)", "peer": "\(peer)"])
+                }
+                next = outcome.1
+                return outcome.0
+            }
+            switch request {
+            case let .handshake(m):
+                let response: Wire.SaslHandshakeResponse
+                (response, next) = session.handshake(m, version: header?.requestApiVersion ?? 1)
+                bytes = header.flatMap { try? Wire.encodeResponse(response, version: $0.requestApiVersion, correlationId: $0.correlationId) }
+            case let .authenticate(m):
+                let response = authenticated(m.authBytes)
+                bytes = header.flatMap { try? Wire.encodeResponse(response, version: $0.requestApiVersion, correlationId: $0.correlationId) }
+            case let .token(token):
+                // A bare token's answer is a bare token; a failure has none.
+                let response = authenticated(token)
+                bytes = response.errorCode == .none ? Self.sizePrefixed(response.authBytes) : nil
+            }
+            let updated = session, after = next
+            tracker.execute(on: loop) {
+                let (handler, context) = bound.value
+                handler.inFlight = false
+                handler.session = updated
+                if let bytes { handler.write(bytes, context: context) }
+                if after == .close || bytes == nil || handler.closing { handler.close(context: context) } else { handler.processNext(context: context) }
+            }
         }
     }
 
@@ -199,6 +274,12 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         workQueue.async {
             dispatcher.send(request, to: node, context: requestContext, completion: completion)
         }
+    }
+
+    /// `bytes` behind their 4-byte big-endian length, as a bare SASL token is framed.
+    static func sizePrefixed(_ bytes: [UInt8]) -> [UInt8] {
+        let n = UInt32(bytes.count)
+        return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + bytes
     }
 
     /// The response frame: one part of bytes, or for a Fetch with file records, the bytes

@@ -26,8 +26,12 @@ public final class KafkaServer: Sendable {
         /// PLAINTEXT. Fetch answers on it are written from memory, not with sendfile: the bytes
         /// must pass through TLS (as Kafka's zero-copy is for PLAINTEXT only).
         public var tls: NIOSSLContext?
+        /// SASL for a SASL_PLAINTEXT or SASL_SSL listener: connections authenticate before
+        /// anything else (see `SaslServerSession`).
+        public var sasl: SaslServerConfig?
 
-        public init(node: Int32, host: String, port: Int, name: String = "PLAINTEXT", tls: NIOSSLContext? = nil) {
+        public init(node: Int32, host: String, port: Int, name: String = "PLAINTEXT", tls: NIOSSLContext? = nil, sasl: SaslServerConfig? = nil) {
+            self.sasl = sasl
             self.node = node
             self.host = host
             self.port = port
@@ -84,14 +88,14 @@ public final class KafkaServer: Sendable {
     /// The listeners with the ports actually bound.
     public var boundListeners: [Listener] {
         zip(listeners, serverChannels).map { l, c in
-            Listener(node: l.node, host: l.host, port: c.localAddress?.port ?? l.port, name: l.name, tls: l.tls)
+            Listener(node: l.node, host: l.host, port: c.localAddress?.port ?? l.port, name: l.name, tls: l.tls, sasl: l.sasl)
         }
     }
 
     private static func bootstrap(group: MultiThreadedEventLoopGroup, listener: Listener, dispatcher: any RequestDispatcher,
                                   config: Config, workQueue: DispatchQueue, logger: Logger,
                                   tracker: ConnectionTracker) -> ServerBootstrap {
-        let node = listener.node, name = listener.name, tls = listener.tls
+        let node = listener.node, name = listener.name, tls = listener.tls, sasl = listener.sasl
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -106,7 +110,7 @@ public final class KafkaServer: Sendable {
                         ByteToMessageHandler(KafkaFrameToMessageDecoder(maxFrameSize: config.socketRequestMaxBytes)))
                     try channel.pipeline.syncOperations.addHandler(
                         KafkaConnectionHandler(node: node, listenerName: name, fileRecords: tls == nil, dispatcher: dispatcher,
-                                               workQueue: workQueue, logger: logger, tracker: tracker))
+                                               workQueue: workQueue, logger: logger, tracker: tracker, sasl: sasl))
                 }
             }
     }

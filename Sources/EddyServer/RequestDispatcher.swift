@@ -14,6 +14,15 @@ enum DecodedRequest {
     case apiVersions(header: Wire.RequestHeader, supported: Bool)
     /// An API or version eddy does not serve: Kafka closes the connection.
     case unsupported(header: Wire.RequestHeader)
+    /// SaslHandshake or SaslAuthenticate, which the connection answers (see `SaslServerSession`).
+    case sasl(SaslRequest, header: Wire.RequestHeader)
+
+    enum SaslRequest {
+        case handshake(Wire.SaslHandshakeRequest)
+        case authenticate(Wire.SaslAuthenticateRequest)
+        /// A bare token after a SaslHandshake v0.
+        case token([UInt8])
+    }
 
     /// Decodes a frame (without its size prefix).
     static func decode(_ frame: [UInt8]) throws(ProtocolError) -> DecodedRequest {
@@ -26,6 +35,11 @@ enum DecodedRequest {
         }
         guard SupportedApis.supports(key, version) else { return .unsupported(header: header) }
         let decoded = try Wire.decodeRequest(frame)
+        switch decoded.body {
+        case let m as Wire.SaslHandshakeRequest: return .sasl(.handshake(m), header: decoded.header)
+        case let m as Wire.SaslAuthenticateRequest: return .sasl(.authenticate(m), header: decoded.header)
+        default: break
+        }
         guard let body = decoded.body, let request = KafkaRequest(wire: body, version: version) else {
             return .unsupported(header: header)
         }

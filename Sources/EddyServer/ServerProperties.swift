@@ -19,13 +19,21 @@ import NIOSSL
 /// | `ssl.client.auth` | none | `required`: clients must present a certificate those CAs signed |
 /// | `socket.request.max.bytes` | 104857600 | the largest request frame |
 /// | `connections.max.idle.ms` | 600000 | idle connections close after this long |
+/// | `sasl.enabled.mechanisms` | SCRAM-SHA-256,SCRAM-SHA-512 | what SASL listeners accept: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 |
 ///
-/// Protocols: PLAINTEXT and SSL. A SASL listener is refused with a clear error until eddy
-/// speaks SASL. Secrets (`ssl.key.password`) never appear in errors.
+/// Protocols: PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL. SASL users are the SCRAM credentials
+/// in the cluster's metadata (`eddy users`); PLAIN checks its password against them. (Kafka's
+/// default mechanism, GSSAPI, is Kerberos, which eddy does not speak: hence a different
+/// default.) Secrets (`ssl.key.password`) never appear in errors.
 public struct ServerProperties: Sendable, Equatable {
     public enum SecurityProtocol: String, Sendable, Equatable {
         case plaintext = "PLAINTEXT"
         case ssl = "SSL"
+        case saslPlaintext = "SASL_PLAINTEXT"
+        case saslSsl = "SASL_SSL"
+
+        public var usesTLS: Bool { self == .ssl || self == .saslSsl }
+        public var usesSASL: Bool { self == .saslPlaintext || self == .saslSsl }
     }
 
     /// One `listeners` entry with its advertised address.
@@ -66,6 +74,8 @@ public struct ServerProperties: Sendable, Equatable {
     public var clientAuth = ClientAuth.none
     public var socketRequestMaxBytes: Int?
     public var connectionsMaxIdleMs: Int64?
+    /// `sasl.enabled.mechanisms`, for the SASL listeners.
+    public var saslMechanisms: [SaslMechanism] = [.scram(.sha256), .scram(.sha512)]
 
     public struct ConfigError: Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -77,7 +87,7 @@ public struct ServerProperties: Sendable, Equatable {
     public static let knownKeys: [String] = [
         "listeners", "advertised.listeners", "listener.security.protocol.map", "ssl.keystore.type", "ssl.keystore.location",
         "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.client.auth", "socket.request.max.bytes",
-        "connections.max.idle.ms",
+        "connections.max.idle.ms", "sasl.enabled.mechanisms",
     ]
 
     public init() {}
@@ -85,8 +95,8 @@ public struct ServerProperties: Sendable, Equatable {
     public init(_ file: JavaProperties) throws(ConfigError) {
         func line(_ key: String) -> Int? { file.entries.first { $0.key == key }?.line }
         for entry in file.entries where !Self.knownKeys.contains(entry.key) {
-            let reason = entry.key.hasPrefix("sasl.")
-                ? "eddy does not speak SASL yet"
+            let reason = entry.key.contains("jaas")
+                ? "eddy needs no JAAS: users are the SCRAM credentials made with `eddy users add`"
                 : "not a setting eddy serve supports (it reads: \(Self.knownKeys.joined(separator: ", ")))"
             throw ConfigError(entry.key, line: entry.line, reason)
         }
@@ -114,9 +124,8 @@ public struct ServerProperties: Sendable, Equatable {
                 switch protocolName {
                 case "PLAINTEXT": proto = .plaintext
                 case "SSL": proto = .ssl
-                case "SASL_PLAINTEXT", "SASL_SSL":
-                    throw ConfigError("listeners", line: line("listeners"),
-                                      "listener \(name) is \(protocolName): eddy does not speak SASL yet (PLAINTEXT and SSL are supported)")
+                case "SASL_PLAINTEXT": proto = .saslPlaintext
+                case "SASL_SSL": proto = .saslSsl
                 default:
                     throw ConfigError("listener.security.protocol.map", line: line("listener.security.protocol.map"),
                                       "unknown security protocol \(protocolName) (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)")
@@ -163,8 +172,21 @@ public struct ServerProperties: Sendable, Equatable {
         if clientAuth == .required, truststoreLocation == nil {
             throw ConfigError("ssl.client.auth", line: line("ssl.client.auth"), "required needs ssl.truststore.location (the CAs of clients' certificates)")
         }
-        if listeners.contains(where: { $0.securityProtocol == .ssl }), keystoreLocation == nil {
-            throw ConfigError("ssl.keystore.location", line: nil, "an SSL listener needs it: a PEM file with the broker's private key and certificate chain")
+        if listeners.contains(where: { $0.securityProtocol.usesTLS }), keystoreLocation == nil {
+            throw ConfigError("ssl.keystore.location", line: nil, "an SSL or SASL_SSL listener needs it: a PEM file with the broker's private key and certificate chain")
+        }
+        if let text = file["sasl.enabled.mechanisms"] {
+            saslMechanisms = []
+            for item in text.split(separator: ",").map(Self.trimmed) where !item.isEmpty {
+                guard let m = SaslMechanism(name: item) else {
+                    throw ConfigError("sasl.enabled.mechanisms", line: line("sasl.enabled.mechanisms"),
+                                      "eddy speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, not \(item)")
+                }
+                if !saslMechanisms.contains(m) { saslMechanisms.append(m) }
+            }
+            if saslMechanisms.isEmpty, listeners.contains(where: { $0.securityProtocol.usesSASL }) {
+                throw ConfigError("sasl.enabled.mechanisms", line: line("sasl.enabled.mechanisms"), "names no mechanism, so no client could authenticate")
+            }
         }
         if let text = file["socket.request.max.bytes"] {
             guard let n = Int(text), n >= 1024, n <= Int(Int32.max) else {
@@ -203,11 +225,11 @@ public struct ServerProperties: Sendable, Equatable {
         return out
     }
 
-    /// The TLS context for the SSL listeners: the keystore's key and chain, and for
+    /// The TLS context for the SSL and SASL_SSL listeners: the keystore's key and chain, and for
     /// ssl.client.auth=required the truststore's CAs. The files are read here, so a missing or
     /// malformed one fails at start. Nil without SSL listeners.
     public func makeTLSContext() throws(ConfigError) -> NIOSSLContext? {
-        guard listeners.contains(where: { $0.securityProtocol == .ssl }), let keystoreLocation else { return nil }
+        guard listeners.contains(where: { $0.securityProtocol.usesTLS }), let keystoreLocation else { return nil }
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {

@@ -39,7 +39,7 @@ final class RemoteSession: ClientSession {
 
     private static func makeTransport(_ cluster: RemoteCluster, tls: NIOSSLContext?, clientId: String) -> NetworkTransport {
         NetworkTransport(bootstrapServers: cluster.servers, clientId: cluster.config.clientId ?? clientId,
-                         reconnectBackoff: cluster.config.reconnectBackoff, tls: tls)
+                         reconnectBackoff: cluster.config.reconnectBackoff, tls: tls, sasl: cluster.config.sasl)
     }
 
     /// Another transport to the same cluster with the same settings: connections of its own.
@@ -65,13 +65,15 @@ final class RemoteSession: ClientSession {
             if case let ClientError.transport(.authenticationFailed(node, reason)) = error {
                 let address = session.transport.address(of: node)?.description ?? "broker \(node)"
                 let source = servers.named.map { "of cluster \($0) in clusters.properties" } ?? "of --command-config"
-                throw EddyError("\(address): \(reason) (security.protocol=\(servers.config.securityProtocol.rawValue); check the ssl.* settings \(source))")
+                let settings = reason.hasPrefix("SASL ") ? "sasl.mechanism, sasl.username and sasl.password" : "ssl.* settings"
+                throw EddyError("\(address): \(reason) (security.protocol=\(servers.config.securityProtocol.rawValue); check the \(settings) \(source))")
             }
             if case let ClientError.transport(e) = error, e.node < 0 {
                 // A connection closed at once may be a TLS listener that a plaintext client spoke to.
                 let hint = e != .disconnected(e.node) ? ""
-                    : servers.config.securityProtocol == .plaintext ? " (if it is an SSL listener, give --command-config with security.protocol=SSL)"
-                    : " (if it is a PLAINTEXT listener, security.protocol=SSL does not fit it)"
+                    : servers.config.securityProtocol == .plaintext
+                    ? " (if it is an SSL or SASL listener, give --command-config with security.protocol=SSL, SASL_PLAINTEXT or SASL_SSL)"
+                    : " (if it is a PLAINTEXT listener, security.protocol=\(servers.config.securityProtocol.rawValue) does not fit it)"
                 throw EddyError("cannot reach \(servers.name): \(e); is eddy serve (or Kafka) running there?\(hint)")
             }
             throw error

@@ -45,7 +45,7 @@ struct ConnectionOptions: ParsableArguments {
         } catch {
             throw EddyError("--cluster: \(error)")
         }
-        if warn, catalog.clusters.contains(where: { $0.config.keyPassword != nil }) { warnIfReadableByOthers(path) }
+        if warn, catalog.clusters.contains(where: { $0.config.keyPassword != nil || $0.config.sasl != nil }) { warnIfReadableByOthers(path) }
         guard let entry = catalog[name] else {
             let known = catalog.names.isEmpty
                 ? "\(path) names no clusters (add cluster.\(name).bootstrap.servers=HOST:PORT there)"

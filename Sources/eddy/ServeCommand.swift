@@ -130,7 +130,8 @@ struct Serve: ParsableCommand {
         if let n = properties.socketRequestMaxBytes { serverConfig.socketRequestMaxBytes = n }
         if let n = properties.connectionsMaxIdleMs { serverConfig.connectionsMaxIdleMs = n }
         let served = try ServedCluster(cluster: cluster, listeners: properties.listeners, tls: tls,
-                                       clientAuth: properties.clientAuth == .required, config: serverConfig, logger: logger)
+                                       clientAuth: properties.clientAuth == .required, saslMechanisms: properties.saslMechanisms,
+                                       config: serverConfig, logger: logger)
         let server = served.server, bootstrap = served.bootstrap
         ServeMarker.write(directory: directory, bootstrap: bootstrap)
         defer { ServeMarker.remove(directory: directory) }
@@ -160,14 +161,15 @@ struct ServedCluster {
     }
 
     init(cluster: Cluster, listeners specs: [ServerProperties.ListenerSpec], tls: NIOSSLContext?, clientAuth: Bool,
-         config: KafkaServer.Config, logger: Logger) throws {
+         saslMechanisms: [SaslMechanism] = [], config: KafkaServer.Config, logger: Logger) throws {
+        let sasl = SaslServerConfig(mechanisms: saslMechanisms, credentials: { [cluster] in cluster.scramCredentials(of: $0) })
         let brokers = cluster.metadataImage.brokers.keys.sorted()
         for spec in specs {
             guard spec.port == 0 || spec.port + Int(brokers.last ?? 0) <= 65535 else {
                 throw EddyError("listener \(spec.name) port \(spec.port) leaves no room for broker \(brokers.last ?? 0) (port + id must be at most 65535)")
             }
             let address = ListenAddress(host: spec.host, port: spec.port)
-            if !address.isLoopback, spec.securityProtocol == .plaintext || !clientAuth {
+            if !address.isLoopback, !spec.securityProtocol.usesSASL, spec.securityProtocol == .plaintext || !clientAuth {
                 printNotice("eddy: warning: listener \(spec.name) listens on \(spec.host), not loopback, and asks clients for no credentials: anyone who can reach it can read and write every topic")
             }
         }
@@ -189,7 +191,8 @@ struct ServedCluster {
         for spec in specs {
             for id in brokers {
                 listeners.append(KafkaServer.Listener(node: id, host: spec.host, port: spec.port == 0 ? 0 : spec.port + Int(id), name: spec.name,
-                                                      tls: spec.securityProtocol == .ssl ? tls : nil))
+                                                      tls: spec.securityProtocol.usesTLS ? tls : nil,
+                                                      sasl: spec.securityProtocol.usesSASL ? sasl : nil))
             }
         }
         do {

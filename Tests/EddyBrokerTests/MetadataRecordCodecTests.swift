@@ -50,7 +50,12 @@ import Testing
             return String((0 ..< Int.random(in: 0 ... 300, using: &g)).map { _ in alphabet.randomElement(using: &g)! })
         }
         func change() -> Bool? { [nil, true, false].randomElement(using: &g)! }
-        switch Int.random(in: 0 ..< 8, using: &g) {
+        func blob() -> [UInt8] { (0 ..< Int.random(in: 0 ... 70, using: &g)).map { _ in UInt8.random(in: 0 ... 255, using: &g) } }
+        switch Int.random(in: 0 ..< 10, using: &g) {
+        case 8: return .userScramCredential(UserScramCredentialRecord(
+            name: text(), mechanism: ScramMechanism.allCases.randomElement(using: &g)!,
+            credential: ScramCredential(salt: blob(), storedKey: blob(), serverKey: blob(), iterations: .random(in: 0 ... .max, using: &g))))
+        case 9: return .removeUserScramCredential(RemoveUserScramCredentialRecord(name: text(), mechanism: ScramMechanism.allCases.randomElement(using: &g)!))
         case 6: return .registerBroker(RegisterBrokerRecord(brokerId: .random(in: 0 ... .max, using: &g),
                                                             incarnationId: Bool.random(using: &g) ? id() : nil,
                                                             fenced: .random(using: &g), inControlledShutdown: .random(using: &g)))

@@ -24,6 +24,9 @@ import Testing
         .removeTopic(RemoveTopicRecord(topicId: id)),
         .producerIds(ProducerIdsRecord(brokerId: 1, brokerEpoch: 0x0102_0304_0506_0708, nextProducerId: -1)),
         .noOp,
+        .userScramCredential(UserScramCredentialRecord(name: "alice", mechanism: .sha256,
+                                                       credential: ScramCredential(salt: [1, 2, 3], storedKey: [4, 5], serverKey: [6], iterations: 4096))),
+        .removeUserScramCredential(RemoveUserScramCredentialRecord(name: "alice", mechanism: .sha512)),
     ]
 
     /// Captured from the codec before the move, one line per record above.
@@ -42,6 +45,9 @@ import Testing
         "0109000102030405060708090a0b0c0d0e0f1000",
         "010f00000000010102030405060708ffffffffffffffff00",
         "01140000",
+        // Added with SASL: UserScramCredentialRecord (11) and RemoveUserScramCredentialRecord (22).
+        "010b0006616c696365010401020303040502060000100000",
+        "01160006616c6963650200",
     ]
 
     @Test func everyKindKeepsItsBytes() throws {
@@ -66,6 +72,8 @@ import Testing
         #expect(throws: BrokerError.self) { try MetadataRecord(decoding: bytes(hex: "0111000000000202ff00")) }
         // A nullable string's length far beyond the bytes present.
         #expect(throws: BrokerError.self) { try MetadataRecord(decoding: bytes(hex: "0104000202740f636c65616e75702e706f6c696379ffffffff0f00")) }
+        // A SCRAM mechanism other than 1 or 2.
+        #expect(throws: BrokerError.self) { try MetadataRecord(decoding: bytes(hex: "01160006616c6963650300")) }
     }
 }
 

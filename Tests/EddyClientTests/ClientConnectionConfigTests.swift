@@ -29,8 +29,16 @@ struct ClientConnectionConfigTests {
     }
 
     @Test func mistakesAreNamedWithWhatToUseInstead() {
-        #expect(Self.error(["security.protocol": "SASL_SSL"])?.contains("eddy does not speak SASL yet") == true)
-        #expect(Self.error(["security.protocol": "TLS"])?.contains("must be PLAINTEXT or SSL") == true)
+        #expect(Self.error(["security.protocol": "SASL_SSL"])?.contains("sasl.mechanism") == true)
+        #expect(Self.error(["security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"])?.contains("sasl.username") == true)
+        #expect(Self.error(["security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.username": "u"])?.contains("sasl.password") == true)
+        #expect(Self.error(["security.protocol": "SASL_SSL", "sasl.mechanism": "GSSAPI", "sasl.username": "u", "sasl.password": "p"])?
+            .contains("eddy speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512") == true)
+        #expect(Self.error(["sasl.username": "u"])?.contains("needs security.protocol=SASL_PLAINTEXT or SASL_SSL") == true)
+        #expect(Self.error(["sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required password=\"hunter2\";"])
+            .map { $0.contains("use sasl.username and sasl.password") && !$0.contains("hunter2") } == true)
+        #expect(Self.error(["sasl.password": "hunter2"]).map { !$0.contains("hunter2") } == true)
+        #expect(Self.error(["security.protocol": "TLS"])?.contains("must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL") == true)
         #expect(Self.error(["ssl.truststore.location": "/t.jks"])?.contains("use ssl.ca.location (a PEM file)") == true)
         #expect(Self.error(["ssl.ca.location": "/ca.pem"])?.contains("needs security.protocol=SSL") == true)
         #expect(Self.error(["security.protocol": "SSL", "ssl.certificate.location": "/c.pem"])?.contains("go together") == true)
@@ -38,6 +46,18 @@ struct ClientConnectionConfigTests {
         #expect(Self.error(["bootstrap.servers": "h:1"])?.contains("not a client property eddy knows") == true)
         // Passwords are never shown.
         #expect(Self.error(["ssl.keystore.password": "hunter2"])?.contains("hunter2") == false)
+    }
+
+    @Test func saslProperties() throws {
+        let c = try ClientConnectionConfig(properties: ["security.protocol": "SASL_SSL", "sasl.mechanisms": "scram-sha-512",
+                                                        "sasl.username": "alice", "sasl.password": "hunter2", "ssl.ca.location": "/ca.pem"])
+        #expect(c.securityProtocol == .saslSsl && c.securityProtocol.usesTLS && c.securityProtocol.usesSASL)
+        #expect(c.sasl == .init(mechanism: .scram(.sha512), username: "alice", password: "hunter2"))
+        #expect("\(c.sasl!)" == "SCRAM-SHA-512 as alice")
+        let plain = try ClientConnectionConfig(properties: ["security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+                                                            "sasl.username": "bob", "sasl.password": "pw"])
+        #expect(plain.sasl?.mechanism == .plain && !plain.securityProtocol.usesTLS)
+        #expect(try plain.makeTLSContext() == nil)
     }
 
     @Test func tlsFilesAreReadBeforeAnyConnection() throws {

@@ -9,10 +9,11 @@ import Testing
         (0, "Produce"), (1, "Fetch"), (2, "ListOffsets"), (3, "Metadata"),
         (8, "OffsetCommit"), (9, "OffsetFetch"), (10, "FindCoordinator"), (11, "JoinGroup"),
         (12, "Heartbeat"), (13, "LeaveGroup"), (14, "SyncGroup"), (15, "DescribeGroups"),
-        (16, "ListGroups"), (18, "ApiVersions"), (19, "CreateTopics"), (20, "DeleteTopics"),
+        (16, "ListGroups"), (17, "SaslHandshake"), (18, "ApiVersions"), (19, "CreateTopics"), (20, "DeleteTopics"),
         (21, "DeleteRecords"), (22, "InitProducerId"), (23, "OffsetForLeaderEpoch"),
-        (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (42, "DeleteGroups"),
-        (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (56, "AlterPartition"),
+        (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (36, "SaslAuthenticate"),
+        (42, "DeleteGroups"), (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (50, "DescribeUserScramCredentials"),
+        (51, "AlterUserScramCredentials"), (56, "AlterPartition"),
     ]
 
     @Test func codesAndNamesMatchKafka() throws {
@@ -40,6 +41,8 @@ import Testing
         (.initProducerId(InitProducerIdRequest()), .initProducerId),
         (.apiVersions(ApiVersionsRequest()), .apiVersions),
         (.describeLogDirs(DescribeLogDirsRequest()), .describeLogDirs),
+        (.describeUserScramCredentials(DescribeUserScramCredentialsRequest()), .describeUserScramCredentials),
+        (.alterUserScramCredentials(AlterUserScramCredentialsRequest(deletions: [.init(name: "u", mechanism: 1)])), .alterUserScramCredentials),
         (.eddyBrokerControl(EddyBrokerControlRequest(brokerId: 1, action: .stop)), .eddyBrokerControl),
         (.eddyFetchPositions(EddyFetchPositionsRequest(partitions: [TopicPartition("t", 0)])), .eddyFetchPositions),
     ]

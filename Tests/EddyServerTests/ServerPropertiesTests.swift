@@ -40,16 +40,31 @@ struct ServerPropertiesTests {
         #expect(ServerProperties().listeners == [.init(name: "PLAINTEXT", securityProtocol: .plaintext, host: "127.0.0.1", port: 9092)])
     }
 
+    @Test func saslListenersAndMechanisms() throws {
+        let p = try Self.parse("""
+            listeners=SASL_PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9192
+            ssl.keystore.location=/etc/eddy/broker.pem
+            sasl.enabled.mechanisms=scram-sha-512, PLAIN,SCRAM-SHA-512
+            """)
+        #expect(p.listeners.map(\.securityProtocol) == [.saslPlaintext, .saslSsl])
+        #expect(p.listeners.map(\.securityProtocol.usesTLS) == [false, true] && p.listeners.allSatisfy(\.securityProtocol.usesSASL))
+        #expect(p.saslMechanisms == [.scram(.sha512), .plain])
+        // Kafka's default is GSSAPI (Kerberos), which eddy does not speak: SCRAM instead.
+        #expect(try Self.parse("listeners=SASL_PLAINTEXT://h:1").saslMechanisms == [.scram(.sha256), .scram(.sha512)])
+    }
+
     @Test func everyUnsupportedSettingIsAClearError() {
         #expect(Self.error("log.dirs=/tmp/x") == "line 1: log.dirs: not a setting eddy serve supports (it reads: \(ServerProperties.knownKeys.joined(separator: ", ")))")
-        #expect(Self.error("sasl.enabled.mechanisms=PLAIN")?.contains("eddy does not speak SASL yet") == true)
-        #expect(Self.error("listeners=SASL_SSL://h:1")?.contains("listener SASL_SSL is SASL_SSL: eddy does not speak SASL yet") == true)
+        #expect(Self.error("sasl.enabled.mechanisms=GSSAPI") == "line 1: sasl.enabled.mechanisms: eddy speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, not GSSAPI")
+        #expect(Self.error("listeners=SASL_PLAINTEXT://h:1\nsasl.enabled.mechanisms= ")?.contains("names no mechanism") == true)
+        #expect(Self.error("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=x")?.contains("eddy needs no JAAS") == true)
+        #expect(Self.error("listeners=SASL_SSL://h:1")?.contains("an SSL or SASL_SSL listener needs it") == true)
         #expect(Self.error("listeners=EXTERNAL://h:1") == "line 1: listeners: listener EXTERNAL has no protocol in listener.security.protocol.map")
         #expect(Self.error("listeners=PLAINTEXT://h") == "line 1: listeners: 'PLAINTEXT://h' is not NAME://HOST:PORT with a port from 0 to 65535")
         #expect(Self.error("listeners=PLAINTEXT://h:1\nadvertised.listeners=SSL://h:2") == "line 2: advertised.listeners: listener SSL is not in listeners")
         #expect(Self.error("listeners=PLAINTEXT://h:1\nadvertised.listeners=PLAINTEXT://0.0.0.0:2")?.contains("needs a host clients can connect to") == true)
         #expect(Self.error("listeners=SSL://h:1\nssl.keystore.type=JKS\nssl.keystore.location=k.jks")?.contains("eddy reads PEM files only") == true)
-        #expect(Self.error("listeners=SSL://h:1") == "ssl.keystore.location: an SSL listener needs it: a PEM file with the broker's private key and certificate chain")
+        #expect(Self.error("listeners=SSL://h:1") == "ssl.keystore.location: an SSL or SASL_SSL listener needs it: a PEM file with the broker's private key and certificate chain")
         #expect(Self.error("ssl.client.auth=required")?.contains("needs ssl.truststore.location") == true)
         #expect(Self.error("ssl.client.auth=requested")?.contains("requested is not supported") == true)
         #expect(Self.error("socket.request.max.bytes=12") == "line 1: socket.request.max.bytes: must be an integer from 1024 to 2147483647")

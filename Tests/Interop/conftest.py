@@ -5,6 +5,7 @@ started from the built binary (.build/debug/eddy, or $EDDY_BIN). Readiness and e
 are conditions polled against a deadline, never fixed sleeps.
 """
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -97,6 +98,39 @@ class EddyServer:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+class ConfiguredServer(EddyServer):
+    """`eddy serve --config` with Kafka's server.properties keys, listeners on ports the kernel
+    picks: `ports` maps each listener name to broker 0's port, read off the line eddy prints
+    when it serves. `setup`: eddy commands run on the data directory first (users, topics).
+    Started its own way; `output` and `stop` are EddyServer's."""
+
+    def __init__(self, name, properties, setup=()):
+        self.dir = tempfile.mkdtemp(prefix=f"eddy-config-{name}-")
+        for command in setup:
+            r = subprocess.run([EDDY, *command, "--data-dir", os.path.join(self.dir, "data")], capture_output=True, text=True,
+                               timeout=120)
+            assert r.returncode == 0, f"eddy {' '.join(command)}: {r.stderr}"
+        path = os.path.join(self.dir, "server.properties")
+        with open(path, "w") as f:
+            f.write(properties)
+        self.log = open(os.path.join(self.dir, "serve.log"), "w+")
+        self.proc = subprocess.Popen([EDDY, "serve", "--data-dir", os.path.join(self.dir, "data"), "--config", path],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            line = wait_until(lambda: self._serving() or self.proc.poll() is not None, timeout=60, what="eddy serve to listen")
+            assert self.proc.poll() is None, self.output()
+            self.ports = {m.group(1): int(m.group(2)) for m in re.finditer(r"(?:^|; |: )(\w+) broker 0 at [^:]+:(\d+)", line)}
+            assert self.ports, f"no listener in: {line}"
+        except BaseException:
+            # A fixture that fails here is never torn down: stop the server now.
+            self.stop()
+            raise
+
+    def _serving(self):
+        out = self.output()
+        return next((l for l in out.splitlines() if "eddy: serving" in l), None)
 
 
 @pytest.fixture(scope="module")

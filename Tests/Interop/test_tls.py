@@ -14,7 +14,7 @@ import time
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from conftest import EDDY, EddyServer, kcat, wait_until
+from conftest import EDDY, ConfiguredServer, kcat, wait_until
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -55,35 +55,12 @@ def make_certificates(d):
                 out.write(f.read())
 
 
-class TlsServer(EddyServer):
-    """`eddy serve --config`, listeners on ports the kernel picks; the SSL and PLAINTEXT
-    addresses of broker 0 come from the line it prints when it serves. Started its own way;
-    `output` and `stop` are EddyServer's."""
-
-    def __init__(self, d, name, properties):
-        self.dir = tempfile.mkdtemp(prefix=f"eddy-tls-{name}-")
-        path = os.path.join(self.dir, "server.properties")
-        with open(path, "w") as f:
-            f.write(properties)
-        self.log = open(os.path.join(self.dir, "serve.log"), "w+")
-        self.proc = subprocess.Popen([EDDY, "serve", "--data-dir", os.path.join(self.dir, "data"), "--config", path],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            line = wait_until(lambda: self._serving() or self.proc.poll() is not None, timeout=60, what="eddy serve to listen")
-            assert self.proc.poll() is None, self.output()
-            ssl = re.search(r"SSL broker 0 at [^:]+:(\d+)", line)
-            assert ssl, f"no SSL listener in: {line}"
-            self.ssl_port = int(ssl.group(1))
-            plain = re.search(r"PLAINTEXT broker 0 at [^:]+:(\d+)", line)
-            self.plain_port = int(plain.group(1)) if plain else None
-        except BaseException:
-            # A fixture that fails here is never torn down: stop the server now.
-            self.stop()
-            raise
-
-    def _serving(self):
-        out = self.output()
-        return next((l for l in out.splitlines() if "eddy: serving" in l), None)
+def TlsServer(d, name, properties):
+    """`eddy serve --config` with an SSL listener; `ssl_port` and `plain_port` are broker 0's."""
+    s = ConfiguredServer(name, properties)
+    s.ssl_port = s.ports["SSL"]
+    s.plain_port = s.ports.get("PLAINTEXT")
+    return s
 
 
 @pytest.fixture(scope="module")

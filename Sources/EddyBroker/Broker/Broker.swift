@@ -113,6 +113,10 @@ final class Broker: RequestHandler, @unchecked Sendable {
             answer(.incrementalAlterConfigs(handleIncrementalAlterConfigs(r)),
                    .incrementalAlterConfigs(r.errorResponse(.kafkaStorageError, message: notDurable)))
         case let .describeLogDirs(r): queue(.describeLogDirs(handleDescribeLogDirs(r)))
+        case let .describeUserScramCredentials(r): queue(.describeUserScramCredentials(handleDescribeUserScramCredentials(r)))
+        case let .alterUserScramCredentials(r):
+            answer(.alterUserScramCredentials(handleAlterUserScramCredentials(r)),
+                   .alterUserScramCredentials(r.errorResponse(.kafkaStorageError, message: notDurable)))
         case .apiVersions: queue(.apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
         case let .eddyFetchPositions(r): queue(.eddyFetchPositions(cluster.handleFetchPositions(r)))
         case .produce, .fetch, .listOffsets, .deleteRecords, .eddyBrokerControl: preconditionFailure("served outside the lock")

@@ -257,6 +257,12 @@ public final class Cluster: @unchecked Sendable {
     /// The committed metadata (a value).
     public var metadataImage: MetadataImage { lock.withLock { metadataLog.image } }
 
+    /// A user's SCRAM credentials in the committed metadata (empty for an unknown user): what
+    /// SASL listeners authenticate against.
+    public func scramCredentials(of user: String) -> [ScramMechanism: ScramCredential] {
+        lock.withLock { metadataLog.image.scramCredentials[user] ?? [:] }
+    }
+
     /// IDs of the brokers whose process is running, ascending.
     public var runningBrokers: [Int32] { lock.withLock { nodes.keys.sorted() } }
 

@@ -9,7 +9,10 @@ import Foundation
 /// One TCP connection to one broker (`NetworkTransport`): connects (after `connectDelayMs`, the
 /// reconnect backoff; the TCP connect within `connectTimeoutMs`, then the TLS handshake and
 /// ApiVersions within `connectTimeoutMs` more),
-/// negotiates versions with ApiVersions, then writes requests as they come,
+/// negotiates versions with ApiVersions, authenticates with SASL when configured (SaslHandshake
+/// v1, then SaslAuthenticate round trips: PLAIN's one, SCRAM's two, all within the connect
+/// timeout; a refusal fails every waiting request with `authenticationFailed`, which is not
+/// retried), then writes requests as they come,
 /// with correlation ids of its own, and matches responses to them. Requests sent before the
 /// connection is ready wait in order. It reports to the transport once it is ready, and once if
 /// it then fails or drops (`onOutcome`), but not when the transport closes it.
@@ -23,6 +26,7 @@ final class BrokerConnection: Sendable {
     private let clientId: String
     private let connectTimeoutMs: Int64
     private let tls: NIOSSLContext?
+    private let sasl: ClientConnectionConfig.SaslCredentials?
     private let group: any EventLoopGroup
     private let connectDelayMs: Int64
     private let onOutcome: @Sendable (_ connected: Bool) -> Void
@@ -42,8 +46,24 @@ final class BrokerConnection: Sendable {
     private enum Phase {
         case connecting
         case negotiating
+        case authenticating([ApiKey: ClosedRange<Int16>], SaslStep)
         case ready([ApiKey: ClosedRange<Int16>])
         case failed
+
+        var isSettingUp: Bool {
+            switch self {
+            case .negotiating, .authenticating: true
+            default: false
+            }
+        }
+    }
+
+    /// The SASL response awaited.
+    private enum SaslStep {
+        case handshake
+        case plain
+        case scramFirst(ScramClient)
+        case scramFinal(ScramClient)
     }
 
     private struct State {
@@ -63,8 +83,9 @@ final class BrokerConnection: Sendable {
     static let apiVersionsVersion: Int16 = 3
 
     init(node: Int32, address: BrokerAddress, clientId: String, group: any EventLoopGroup, connectTimeoutMs: Int64,
-         connectDelayMs: Int64 = 0, tls: NIOSSLContext? = nil,
+         connectDelayMs: Int64 = 0, tls: NIOSSLContext? = nil, sasl: ClientConnectionConfig.SaslCredentials? = nil,
          onOutcome: @escaping @Sendable (_ connected: Bool) -> Void = { _ in }) {
+        self.sasl = sasl
         self.node = node
         self.address = address
         self.clientId = clientId
@@ -129,7 +150,7 @@ final class BrokerConnection: Sendable {
     func send(_ request: KafkaRequest, context: RequestContext, completion: @escaping Completion) {
         let outcome: SendOutcome = state.withLockedValue { s in
             switch s.phase {
-            case .connecting, .negotiating:
+            case .connecting, .negotiating, .authenticating:
                 s.waiting.append(Waiting(request: request, completion: completion))
                 return .queued
             case .failed:
@@ -201,7 +222,7 @@ final class BrokerConnection: Sendable {
         // connection fail (and the next connection waits the backoff) instead of queueing
         // behind a broker that accepted and never answered.
         channel.eventLoop.scheduleTask(in: .milliseconds(connectTimeoutMs)) { [weak self] in
-            guard let self, case .negotiating = self.state.withLockedValue({ $0.phase }) else { return }
+            guard let self, self.state.withLockedValue({ $0.phase.isSettingUp }) else { return }
             self.fail(.brokerUnavailable(self.node))
         }
         channel.writeAndFlush(channel.allocator.buffer(bytes: frame), promise: nil)
@@ -210,8 +231,12 @@ final class BrokerConnection: Sendable {
     /// A response frame (without its size) arrived.
     fileprivate func received(_ frame: [UInt8]) {
         guard let correlationId = try? Wire.responseCorrelationId(frame) else { return fail(.disconnected(node)) }
-        if correlationId == Self.apiVersionsCorrelationId, case .negotiating = state.withLockedValue({ $0.phase }) {
-            return negotiated(frame)
+        if correlationId == Self.apiVersionsCorrelationId {
+            switch state.withLockedValue({ $0.phase }) {
+            case .negotiating: return negotiated(frame)
+            case let .authenticating(versions, step): return authenticationStep(frame, versions: versions, step: step)
+            default: break
+            }
         }
         guard let pending = state.withLockedValue({ $0.pending.removeValue(forKey: correlationId) }),
               let type = KafkaResponse.wireType(of: pending.apiKey),
@@ -235,9 +260,15 @@ final class BrokerConnection: Sendable {
         for k in message.apiKeys where k.minVersion <= k.maxVersion {
             if let key = ApiKey(rawValue: k.apiKey) { versions[key] = k.minVersion ... k.maxVersion }
         }
+        if let sasl { return startAuthentication(sasl, versions: versions) }
+        ready(versions)
+    }
+
+    /// Sends the requests that waited for the connection.
+    private func ready(_ versions: [ApiKey: ClosedRange<Int16>]) {
         let outcomes: [(SendOutcome, Waiting)]? = state.withLockedValue { s in
             // Closed by the transport meanwhile: it stays closed.
-            guard case .negotiating = s.phase else { return nil }
+            guard s.phase.isSettingUp else { return nil }
             s.phase = .ready(versions)
             let waiting = s.waiting
             s.waiting = []
@@ -248,6 +279,75 @@ final class BrokerConnection: Sendable {
         guard let outcomes else { return }
         onOutcome(true)
         for (outcome, w) in outcomes { perform(outcome, request: w.request, completion: w.completion) }
+    }
+
+    /// SaslHandshake v1 (the version that SaslAuthenticate follows), if the broker offers it.
+    private func startAuthentication(_ sasl: ClientConnectionConfig.SaslCredentials, versions: [ApiKey: ClosedRange<Int16>]) {
+        guard versions[.saslHandshake]?.contains(1) == true, versions[.saslAuthenticate] != nil else {
+            return fail(.authenticationFailed(node, reason: "broker \(node) does not offer SASL authentication (SaslHandshake v1 and SaslAuthenticate); check security.protocol"))
+        }
+        sendSasl(Wire.SaslHandshakeRequest(mechanism: sasl.mechanism.name), version: 1, versions: versions, next: .handshake)
+    }
+
+    /// Writes one SASL request with the connection's own correlation id; its answer comes back
+    /// to `authenticationStep` as `next`.
+    private func sendSasl(_ message: any WireApiMessage, version: Int16, versions: [ApiKey: ClosedRange<Int16>], next: SaslStep) {
+        let channel: (any Channel)? = state.withLockedValue { s in
+            guard s.phase.isSettingUp else { return nil }
+            s.phase = .authenticating(versions, next)
+            return s.channel
+        }
+        guard let channel else { return }
+        guard let frame = try? Wire.encodeRequest(message, version: version, correlationId: Self.apiVersionsCorrelationId, clientId: clientId) else {
+            return fail(.brokerUnavailable(node))
+        }
+        channel.writeAndFlush(channel.allocator.buffer(bytes: frame), promise: nil)
+    }
+
+    /// One SASL answer: the next request, the connection ready, or a failure that names the
+    /// mechanism (and never the password).
+    private func authenticationStep(_ frame: [UInt8], versions: [ApiKey: ClosedRange<Int16>], step: SaslStep) {
+        guard let sasl else { return fail(.disconnected(node)) }
+        let authVersion = min(2, versions[.saslAuthenticate]?.upperBound ?? 0)
+        func refused(_ reason: String) { fail(.authenticationFailed(node, reason: "SASL \(sasl.mechanism): \(reason)")) }
+        func authenticate(_ bytes: [UInt8], next: SaslStep) {
+            sendSasl(Wire.SaslAuthenticateRequest(authBytes: bytes), version: authVersion, versions: versions, next: next)
+        }
+        if case .handshake = step {
+            guard let (_, r) = try? Wire.decodeResponse(Wire.SaslHandshakeResponse.self, frame, version: 1) else { return fail(.disconnected(node)) }
+            guard r.errorCode == .none else {
+                switch r.errorCode {
+                case .unsupportedSaslMechanism:
+                    return refused("the broker does not enable this mechanism (it offers: \(r.mechanisms.isEmpty ? "none" : r.mechanisms.joined(separator: ", ")))")
+                case .illegalSaslState: return refused("this listener of the broker does not use SASL (ILLEGAL_SASL_STATE)")
+                default: return refused(r.errorCode.name)
+                }
+            }
+            switch sasl.mechanism {
+            case .plain: return authenticate(SaslPlain.message(user: sasl.username, password: sasl.password), next: .plain)
+            case let .scram(m):
+                let client = ScramClient(mechanism: m, user: sasl.username, password: sasl.password)
+                return authenticate(client.firstMessage, next: .scramFirst(client))
+            }
+        }
+        guard let (_, r) = try? Wire.decodeResponse(Wire.SaslAuthenticateResponse.self, frame, version: authVersion) else {
+            return fail(.disconnected(node))
+        }
+        guard r.errorCode == .none else { return refused(r.errorMessage ?? r.errorCode.name) }
+        do throws(Scram.Failure) {
+            switch step {
+            case .handshake, .plain:
+                ready(versions)
+            case var .scramFirst(client):
+                let final = try client.finalMessage(serverFirst: r.authBytes)
+                authenticate(final, next: .scramFinal(client))
+            case let .scramFinal(client):
+                try client.verify(serverFinal: r.authBytes)
+                ready(versions)
+            }
+        } catch {
+            refused(error.description)
+        }
     }
 
     /// Fails everything waiting or in flight and closes the channel.

@@ -7,7 +7,10 @@ import NIOSSL
 ///
 /// | property | default | meaning |
 /// | --- | --- | --- |
-/// | `security.protocol` | PLAINTEXT | PLAINTEXT or SSL (TLS) |
+/// | `security.protocol` | PLAINTEXT | PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS) |
+/// | `sasl.mechanism` | none (needed for SASL) | PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (librdkafka's `sasl.mechanisms` too) |
+/// | `sasl.username` | none | the SASL user |
+/// | `sasl.password` | none | its password |
 /// | `ssl.ca.location` | the system's roots | PEM file of the CAs that sign the brokers' certificates |
 /// | `ssl.certificate.location` | none | PEM certificate (chain) this client presents, for brokers with ssl.client.auth |
 /// | `ssl.key.location` | none | PEM private key of that certificate |
@@ -18,13 +21,34 @@ import NIOSSL
 /// | `reconnect.backoff.ms` | 50 | the first wait before reconnecting to a broker (`ReconnectBackoff`) |
 /// | `reconnect.backoff.max.ms` | 1000 | the longest such wait |
 ///
-/// An unknown key, a Java-only key (`ssl.truststore.location`, ...) and a SASL protocol are
-/// errors that say what to use instead. Secrets (`ssl.key.password`) never appear in
-/// descriptions or errors.
+/// An unknown key and a Java-only key (`ssl.truststore.location`, `sasl.jaas.config`, ...) are
+/// errors that say what to use instead. Secrets (`ssl.key.password`, `sasl.password`) never
+/// appear in descriptions or errors.
 public struct ClientConnectionConfig: Sendable, Equatable {
     public enum SecurityProtocol: String, Sendable, Equatable {
         case plaintext = "PLAINTEXT"
         case ssl = "SSL"
+        case saslPlaintext = "SASL_PLAINTEXT"
+        case saslSsl = "SASL_SSL"
+
+        public var usesTLS: Bool { self == .ssl || self == .saslSsl }
+        public var usesSASL: Bool { self == .saslPlaintext || self == .saslSsl }
+    }
+
+    /// What a SASL connection authenticates with.
+    public struct SaslCredentials: Sendable, Equatable, CustomStringConvertible {
+        public var mechanism: SaslMechanism
+        public var username: String
+        public var password: String
+
+        public init(mechanism: SaslMechanism, username: String, password: String) {
+            self.mechanism = mechanism
+            self.username = username
+            self.password = password
+        }
+
+        /// Never the password.
+        public var description: String { "\(mechanism) as \(username)" }
     }
 
     public var securityProtocol: SecurityProtocol = .plaintext
@@ -37,6 +61,8 @@ public struct ClientConnectionConfig: Sendable, Equatable {
     public var clientId: String?
     public var requestTimeoutMs: Int64?
     public var reconnectBackoff = ReconnectBackoff()
+    /// Set for SASL_PLAINTEXT and SASL_SSL.
+    public var sasl: SaslCredentials?
 
     public init() {}
 
@@ -44,7 +70,7 @@ public struct ClientConnectionConfig: Sendable, Equatable {
     public static let knownKeys: Set<String> = [
         "security.protocol", "ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.key.password",
         "ssl.endpoint.identification.algorithm", "client.id", "request.timeout.ms", "reconnect.backoff.ms",
-        "reconnect.backoff.max.ms",
+        "reconnect.backoff.max.ms", "sasl.mechanism", "sasl.mechanisms", "sasl.username", "sasl.password",
     ]
 
     /// Kafka's Java names with no PEM equivalent under that name, and what to set instead.
@@ -56,13 +82,15 @@ public struct ClientConnectionConfig: Sendable, Equatable {
         "ssl.keystore.password": "ssl.key.password",
         "ssl.keystore.type": "ssl.certificate.location and ssl.key.location (PEM files)",
         "sasl.jaas.config": "sasl.username and sasl.password",
+        "sasl.plain.username": "sasl.username",
+        "sasl.plain.password": "sasl.password",
     ]
 
     /// Reads client properties (`key=value`, as `--command-config` files hold them).
     public init(properties: [String: String]) throws(ClientError) {
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             // Values are shown only for keys known to hold no secret.
-            func shown() -> String { Self.knownKeys.contains(key) && !key.contains("password") ? value : "(hidden)" }
+            func shown() -> String { Self.knownKeys.contains(key) && !key.contains("password") && !key.contains("jaas") ? value : "(hidden)" }
             func int(_ range: ClosedRange<Int64>) throws(ClientError) -> Int64 {
                 guard let n = Int64(value.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
                     throw .invalidConfig(key: key, value: shown(), reason: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
@@ -74,11 +102,17 @@ public struct ClientConnectionConfig: Sendable, Equatable {
                 switch value.uppercased() {
                 case "PLAINTEXT": securityProtocol = .plaintext
                 case "SSL": securityProtocol = .ssl
-                case "SASL_PLAINTEXT", "SASL_SSL":
-                    throw .invalidConfig(key: key, value: value, reason: "eddy does not speak SASL yet; PLAINTEXT and SSL are supported")
+                case "SASL_PLAINTEXT": securityProtocol = .saslPlaintext
+                case "SASL_SSL": securityProtocol = .saslSsl
                 default:
-                    throw .invalidConfig(key: key, value: value, reason: "must be PLAINTEXT or SSL")
+                    throw .invalidConfig(key: key, value: value, reason: "must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
                 }
+            case "sasl.mechanism", "sasl.mechanisms":
+                guard SaslMechanism(name: value.trimmingCharacters(in: .whitespaces)) != nil else {
+                    throw .invalidConfig(key: key, value: value, reason: "eddy speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512")
+                }
+            case "sasl.username", "sasl.password":
+                break  // read below, with the mechanism
             case "ssl.ca.location": caLocation = value
             case "ssl.certificate.location": certificateLocation = value
             case "ssl.key.location": keyLocation = value
@@ -102,10 +136,26 @@ public struct ClientConnectionConfig: Sendable, Equatable {
         }
         // As in Kafka, a maximum below the initial wait is raised to it.
         reconnectBackoff = ReconnectBackoff(initialMs: reconnectBackoff.initialMs, maxMs: reconnectBackoff.maxMs)
-        if securityProtocol == .plaintext {
+        if !securityProtocol.usesTLS {
             for key in ["ssl.ca.location", "ssl.certificate.location", "ssl.key.location"] where properties[key] != nil {
-                throw .invalidConfig(key: key, value: properties[key]!, reason: "needs security.protocol=SSL")
+                throw .invalidConfig(key: key, value: properties[key]!, reason: "needs security.protocol=SSL or SASL_SSL")
             }
+        }
+        let saslKeys = ["sasl.mechanism", "sasl.mechanisms", "sasl.username", "sasl.password"]
+        if securityProtocol.usesSASL {
+            guard let name = properties["sasl.mechanism"] ?? properties["sasl.mechanisms"] else {
+                throw .invalidConfig(key: "sasl.mechanism", value: "", reason: "\(securityProtocol.rawValue) needs it: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+            }
+            guard let username = properties["sasl.username"], !username.isEmpty else {
+                throw .invalidConfig(key: "sasl.username", value: "", reason: "\(securityProtocol.rawValue) needs the user to authenticate as")
+            }
+            guard let password = properties["sasl.password"], !password.isEmpty else {
+                throw .invalidConfig(key: "sasl.password", value: "(hidden)", reason: "\(securityProtocol.rawValue) needs the user's password")
+            }
+            sasl = SaslCredentials(mechanism: SaslMechanism(name: name.trimmingCharacters(in: .whitespaces))!, username: username, password: password)
+        } else if let key = saslKeys.first(where: { properties[$0] != nil }) {
+            throw .invalidConfig(key: key, value: key == "sasl.password" ? "(hidden)" : properties[key]!,
+                                 reason: "needs security.protocol=SASL_PLAINTEXT or SASL_SSL")
         }
         if (certificateLocation == nil) != (keyLocation == nil) {
             throw .invalidConfig(key: certificateLocation == nil ? "ssl.key.location" : "ssl.certificate.location",
@@ -114,10 +164,10 @@ public struct ClientConnectionConfig: Sendable, Equatable {
         }
     }
 
-    /// The TLS context for `security.protocol=SSL` (nil for PLAINTEXT): the files are read here,
+    /// The TLS context for `security.protocol=SSL` or SASL_SSL (nil otherwise): the files are read here,
     /// so a missing or unreadable one fails before any connection.
     public func makeTLSContext() throws(ClientError) -> NIOSSLContext? {
-        guard securityProtocol == .ssl else { return nil }
+        guard securityProtocol.usesTLS else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         // Kafka's ssl.enabled.protocols: TLSv1.2 and TLSv1.3.
         tls.minimumTLSVersion = .tlsv12

@@ -42,6 +42,8 @@ public final class NetworkTransport: Transport, Sendable {
     /// TLS for `security.protocol=SSL` (nil: PLAINTEXT), and whether the broker's certificate
     /// must name the host connected to.
     private let tls: NIOSSLContext?
+    /// SASL for `security.protocol=SASL_PLAINTEXT` or SASL_SSL: every connection authenticates.
+    private let sasl: ClientConnectionConfig.SaslCredentials?
     /// The clock the backoff is measured on (monotonic milliseconds) and the jitter's draw in
     /// [0, 1): injectable for tests.
     private let now: @Sendable () -> Int64
@@ -60,6 +62,7 @@ public final class NetworkTransport: Transport, Sendable {
 
     public init(bootstrapServers: [BrokerAddress], clientId: String = "eddy", connectTimeoutMs: Int64 = 10_000,
                 reconnectBackoff: ReconnectBackoff = ReconnectBackoff(), tls: NIOSSLContext? = nil,
+                sasl: ClientConnectionConfig.SaslCredentials? = nil,
                 now: @escaping @Sendable () -> Int64 = { ClientTime.monotonicMs() },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0 ..< 1) }) {
         self.bootstrapServers = bootstrapServers
@@ -67,6 +70,7 @@ public final class NetworkTransport: Transport, Sendable {
         self.connectTimeoutMs = connectTimeoutMs
         self.reconnectBackoff = reconnectBackoff
         self.tls = tls
+        self.sasl = sasl
         self.now = now
         self.random = random
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -94,7 +98,7 @@ public final class NetworkTransport: Transport, Sendable {
             if let c = s.connections[node], c.isUsable { return (c, false) }
             let delay = max(0, (s.reconnectAtMs[node] ?? nowMs) - nowMs)
             let c = BrokerConnection(node: node, address: address, clientId: clientId, group: group,
-                                     connectTimeoutMs: connectTimeoutMs, connectDelayMs: delay, tls: tls) { [weak self] connected in
+                                     connectTimeoutMs: connectTimeoutMs, connectDelayMs: delay, tls: tls, sasl: sasl) { [weak self] connected in
                 self?.noteConnection(to: node, connected: connected)
             }
             s.connections[node] = c

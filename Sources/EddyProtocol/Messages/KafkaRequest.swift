@@ -24,6 +24,8 @@ public enum KafkaRequest: Sendable, Equatable {
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
     case describeLogDirs(DescribeLogDirsRequest)
+    case describeUserScramCredentials(DescribeUserScramCredentialsRequest)
+    case alterUserScramCredentials(AlterUserScramCredentialsRequest)
     case eddyBrokerControl(EddyBrokerControlRequest)
     case eddyFetchPositions(EddyFetchPositionsRequest)
 
@@ -53,6 +55,8 @@ public enum KafkaRequest: Sendable, Equatable {
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs
+        case .describeUserScramCredentials: .describeUserScramCredentials
+        case .alterUserScramCredentials: .alterUserScramCredentials
         case .eddyBrokerControl: .eddyBrokerControl
         case .eddyFetchPositions: .eddyFetchPositions
         }
@@ -88,6 +92,8 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
         case let .describeLogDirs(r): .describeLogDirs(r.errorResponse(error))
+        case let .describeUserScramCredentials(r): .describeUserScramCredentials(r.errorResponse(error, message: message))
+        case let .alterUserScramCredentials(r): .alterUserScramCredentials(r.errorResponse(error, message: message))
         case let .eddyBrokerControl(r): .eddyBrokerControl(r.errorResponse(error, message: message))
         case let .eddyFetchPositions(r): .eddyFetchPositions(r.errorResponse(error, message: message))
         }

@@ -24,6 +24,8 @@ public enum KafkaResponse: Sendable, Equatable {
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
     case describeLogDirs(DescribeLogDirsResponse)
+    case describeUserScramCredentials(DescribeUserScramCredentialsResponse)
+    case alterUserScramCredentials(AlterUserScramCredentialsResponse)
     case eddyBrokerControl(EddyBrokerControlResponse)
     case eddyFetchPositions(EddyFetchPositionsResponse)
 
@@ -53,6 +55,8 @@ public enum KafkaResponse: Sendable, Equatable {
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs
+        case .describeUserScramCredentials: .describeUserScramCredentials
+        case .alterUserScramCredentials: .alterUserScramCredentials
         case .eddyBrokerControl: .eddyBrokerControl
         case .eddyFetchPositions: .eddyFetchPositions
         }

@@ -66,6 +66,12 @@ extension ByteWriter {
         if let s { writeBytes(s.utf8) }
     }
 
+    /// Compact bytes: `writeWireBytes(b, _, compact: true)` without the throw.
+    @inlinable public mutating func writeCompactBytes(_ b: [UInt8]) {
+        writeCompactLength(b.count)
+        writeBytes(b)
+    }
+
     /// A compact (nullable) array's count, to be followed by its elements.
     @inlinable public mutating func writeCompactArrayCount(_ n: Int?) {
         writeCompactLength(n)

@@ -7,7 +7,9 @@
 /// the first that returns RecordBatch v2 with an isolation level. Fetch v13+ names topics by id
 /// only (the broker resolves them; an unknown id is UNKNOWN_TOPIC_ID); v15 moves the follower's
 /// id into `ReplicaState`, v16 adds the leaders' endpoints (eddy sends none), v17 the replica's
-/// directory id (ignored). eddy's own client stays below v13 (`clientVersions`).
+/// directory id (ignored). eddy's own client stays below v13 (`clientVersions`). SaslHandshake v0
+/// is followed by bare SASL tokens instead of SaslAuthenticate (librdkafka does not look for
+/// SASL support unless v0 is listed); the connection handles both.
 public enum SupportedApis {
     public static let versions: [ApiKey: ClosedRange<Int16>] = [
         .produce: 3 ... 11,
@@ -34,9 +36,17 @@ public enum SupportedApis {
         .describeLogDirs: 0 ... 4,
         .incrementalAlterConfigs: 0 ... 1,
         .offsetDelete: 0 ... 0,
+        .saslHandshake: 0 ... 1,
+        .saslAuthenticate: 0 ... 2,
+        .describeUserScramCredentials: 0 ... 0,
+        .alterUserScramCredentials: 0 ... 0,
         .eddyBrokerControl: 0 ... 0,
         .eddyFetchPositions: 0 ... 0,
     ]
+
+    /// The APIs a connection answers itself rather than handing to a broker: SASL's, which
+    /// authenticate the connection (they have no `KafkaRequest`).
+    public static let answeredByConnection: Set<ApiKey> = [.saslHandshake, .saslAuthenticate]
 
     /// What eddy's client sends (to eddy or to any Kafka broker): the served versions, except
     /// Fetch, which stops at v12: its consumer names topics, and v13+ would need their ids.

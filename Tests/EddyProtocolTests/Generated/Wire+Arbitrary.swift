@@ -56,6 +56,14 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.OffsetDeleteResponse.self,
     Wire.DescribeLogDirsRequest.self,
     Wire.DescribeLogDirsResponse.self,
+    Wire.SaslHandshakeRequest.self,
+    Wire.SaslHandshakeResponse.self,
+    Wire.SaslAuthenticateRequest.self,
+    Wire.SaslAuthenticateResponse.self,
+    Wire.DescribeUserScramCredentialsRequest.self,
+    Wire.DescribeUserScramCredentialsResponse.self,
+    Wire.AlterUserScramCredentialsRequest.self,
+    Wire.AlterUserScramCredentialsResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -120,6 +128,14 @@ extension Wire.OffsetDeleteRequest: WireArbitraryMessage {}
 extension Wire.OffsetDeleteResponse: WireArbitraryMessage {}
 extension Wire.DescribeLogDirsRequest: WireArbitraryMessage {}
 extension Wire.DescribeLogDirsResponse: WireArbitraryMessage {}
+extension Wire.SaslHandshakeRequest: WireArbitraryMessage {}
+extension Wire.SaslHandshakeResponse: WireArbitraryMessage {}
+extension Wire.SaslAuthenticateRequest: WireArbitraryMessage {}
+extension Wire.SaslAuthenticateResponse: WireArbitraryMessage {}
+extension Wire.DescribeUserScramCredentialsRequest: WireArbitraryMessage {}
+extension Wire.DescribeUserScramCredentialsResponse: WireArbitraryMessage {}
+extension Wire.AlterUserScramCredentialsRequest: WireArbitraryMessage {}
+extension Wire.AlterUserScramCredentialsResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -1545,6 +1561,138 @@ extension Wire.DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopi
         m.partitionSize = Int64.random(in: .min ... .max, using: &g)
         m.offsetLag = Int64.random(in: .min ... .max, using: &g)
         m.isFutureKey = Bool.random(using: &g)
+        return m
+    }
+}
+
+extension Wire.SaslHandshakeRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.mechanism = WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.SaslHandshakeResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.mechanisms = WireArbitrary.array(using: &g) { g in WireArbitrary.string(using: &g) }
+        return m
+    }
+}
+
+extension Wire.SaslAuthenticateRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.authBytes = WireArbitrary.bytes(using: &g)
+        return m
+    }
+}
+
+extension Wire.SaslAuthenticateResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        m.authBytes = WireArbitrary.bytes(using: &g)
+        if version >= 1 { m.sessionLifetimeMs = Int64.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeUserScramCredentialsRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.users = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.array(using: &g) { g in UserName.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeUserScramCredentialsRequest.UserName {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.DescribeUserScramCredentialsResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        m.results = WireArbitrary.array(using: &g) { g in DescribeUserScramCredentialsResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.user = WireArbitrary.string(using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        m.credentialInfos = WireArbitrary.array(using: &g) { g in CredentialInfo.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.CredentialInfo {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.mechanism = Int8.random(in: .min ... .max, using: &g)
+        m.iterations = Int32.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.AlterUserScramCredentialsRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.deletions = WireArbitrary.array(using: &g) { g in ScramCredentialDeletion.arbitrary(version: version, using: &g) }
+        m.upsertions = WireArbitrary.array(using: &g) { g in ScramCredentialUpsertion.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.AlterUserScramCredentialsRequest.ScramCredentialDeletion {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.mechanism = Int8.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.mechanism = Int8.random(in: .min ... .max, using: &g)
+        m.iterations = Int32.random(in: .min ... .max, using: &g)
+        m.salt = WireArbitrary.bytes(using: &g)
+        m.saltedPassword = WireArbitrary.bytes(using: &g)
+        return m
+    }
+}
+
+extension Wire.AlterUserScramCredentialsResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.results = WireArbitrary.array(using: &g) { g in AlterUserScramCredentialsResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.user = WireArbitrary.string(using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
         return m
     }
 }

@@ -28,6 +28,10 @@ extension KafkaRequest {
         case let m as Wire.DescribeConfigsRequest: self = .describeConfigs(DescribeConfigsRequest(wire: m, version: version))
         case let m as Wire.IncrementalAlterConfigsRequest: self = .incrementalAlterConfigs(IncrementalAlterConfigsRequest(wire: m, version: version))
         case let m as Wire.DescribeLogDirsRequest: self = .describeLogDirs(DescribeLogDirsRequest(wire: m, version: version))
+        case let m as Wire.DescribeUserScramCredentialsRequest:
+            self = .describeUserScramCredentials(DescribeUserScramCredentialsRequest(wire: m, version: version))
+        case let m as Wire.AlterUserScramCredentialsRequest:
+            self = .alterUserScramCredentials(AlterUserScramCredentialsRequest(wire: m, version: version))
         case let m as Wire.EddyBrokerControlRequest: self = .eddyBrokerControl(EddyBrokerControlRequest(wire: m, version: version))
         case let m as Wire.EddyFetchPositionsRequest: self = .eddyFetchPositions(EddyFetchPositionsRequest(wire: m, version: version))
         default: return nil
@@ -61,6 +65,8 @@ extension KafkaRequest {
         case let .describeConfigs(r): r.wire(version: version)
         case let .incrementalAlterConfigs(r): r.wire(version: version)
         case let .describeLogDirs(r): r.wire(version: version)
+        case let .describeUserScramCredentials(r): r.wire(version: version)
+        case let .alterUserScramCredentials(r): r.wire(version: version)
         case let .eddyBrokerControl(r): r.wire(version: version)
         case let .eddyFetchPositions(r): r.wire(version: version)
         }
@@ -95,6 +101,10 @@ extension KafkaResponse {
         case let m as Wire.DescribeConfigsResponse: self = .describeConfigs(DescribeConfigsResponse(wire: m, version: version))
         case let m as Wire.IncrementalAlterConfigsResponse: self = .incrementalAlterConfigs(IncrementalAlterConfigsResponse(wire: m, version: version))
         case let m as Wire.DescribeLogDirsResponse: self = .describeLogDirs(DescribeLogDirsResponse(wire: m, version: version))
+        case let m as Wire.DescribeUserScramCredentialsResponse:
+            self = .describeUserScramCredentials(DescribeUserScramCredentialsResponse(wire: m, version: version))
+        case let m as Wire.AlterUserScramCredentialsResponse:
+            self = .alterUserScramCredentials(AlterUserScramCredentialsResponse(wire: m, version: version))
         case let m as Wire.EddyBrokerControlResponse: self = .eddyBrokerControl(EddyBrokerControlResponse(wire: m, version: version))
         case let m as Wire.EddyFetchPositionsResponse: self = .eddyFetchPositions(EddyFetchPositionsResponse(wire: m, version: version))
         default: return nil
@@ -128,6 +138,8 @@ extension KafkaResponse {
         case let .describeConfigs(r): r.wire(version: version)
         case let .incrementalAlterConfigs(r): r.wire(version: version)
         case let .describeLogDirs(r): r.wire(version: version)
+        case let .describeUserScramCredentials(r): r.wire(version: version)
+        case let .alterUserScramCredentials(r): r.wire(version: version)
         case let .eddyBrokerControl(r): r.wire(version: version)
         case let .eddyFetchPositions(r): r.wire(version: version)
         }
