@@ -202,8 +202,9 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
             func authenticated(_ token: [UInt8]) -> Wire.SaslAuthenticateResponse {
                 let outcome = session.authenticate(Wire.SaslAuthenticateRequest(authBytes: token), credentials: sasl.credentials)
                 if outcome.0.errorCode != .none {
-                    // As Kafka logs it; the message names the mechanism, never a secret.
-                    logger.info("failed authentication: \(outcome.0.errorMessage ?? "")", metadata: ["broker": "\(node)", "peer": "\(peer)"])
+                    // A warning, as a failed TLS handshake is; the message names the mechanism,
+                    // never a secret.
+                    logger.warning("failed authentication: \(outcome.0.errorMessage ?? "")", metadata: ["broker": "\(node)", "peer": "\(peer)"])
                 }
                 next = outcome.1
                 return outcome.0

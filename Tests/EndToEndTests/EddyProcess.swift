@@ -102,6 +102,11 @@ enum Eddy {
         func stdoutSoFar() -> String {
             String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: scratch + "/stdout"))) ?? Data(), as: UTF8.self)
         }
+
+        /// What the process has printed on stderr so far.
+        func stderrSoFar() -> String {
+            String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: scratch + "/stderr"))) ?? Data(), as: UTF8.self)
+        }
     }
 }
 

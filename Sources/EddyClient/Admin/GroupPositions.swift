@@ -14,9 +14,14 @@ import EddyProtocol
 /// Invariants when all are known and nothing moves: log start <= high watermark <= log-end
 /// offset; position and committed offset may be anywhere in [log start, high watermark] (a
 /// committed offset may fall below log start after retention). The lags are measured from the
-/// high watermark, the end a consumer can reach: **lag** = high watermark − committed offset
-/// (Kafka's LAG) and **position lag** = high watermark − position. Either is nil when an operand
-/// is unknown. A value, assembled by `Admin.groupPositions`.
+/// high watermark, the end a consumer can reach, and count only records that still exist:
+/// **lag** = high watermark − max(committed offset, log start offset) and **position lag** =
+/// high watermark − position. Where retention or DeleteRecords removed records the group had
+/// not read (committed offset < log start), they are not lag but **lost**: log start −
+/// committed offset (Kafka's kafka-consumer-groups counts them in its LAG). Each is nil when an
+/// operand is unknown. `LagTracker` adds the **time lag** (how old the record at the committed
+/// offset is) and Burrow's **status** (`LagStatus`). A value, assembled by
+/// `Admin.groupPositions`.
 public struct GroupPositions: Sendable, Equatable {
     public struct Row: Sendable, Equatable {
         public var topicPartition: TopicPartition
@@ -33,10 +38,18 @@ public struct GroupPositions: Sendable, Equatable {
         public var memberId: String?
         public var clientId: String?
         public var host: String?
+        /// The timestamp of the record at the committed offset (ms since the epoch), when
+        /// `LagTracker` read it; nil when unknown or nothing is left to read.
+        public var committedRecordTimestampMs: Int64?
+        /// Burrow's status of the group on this partition (`LagTracker`); nil when unknown.
+        public var status: LagStatus?
 
         public init(topicPartition: TopicPartition, logStartOffset: Int64? = nil, logEndOffset: Int64? = nil,
                     highWatermark: Int64? = nil, position: Int64? = nil, committedOffset: Int64? = nil,
-                    memberId: String? = nil, clientId: String? = nil, host: String? = nil) {
+                    memberId: String? = nil, clientId: String? = nil, host: String? = nil,
+                    committedRecordTimestampMs: Int64? = nil, status: LagStatus? = nil) {
+            self.committedRecordTimestampMs = committedRecordTimestampMs
+            self.status = status
             self.topicPartition = topicPartition
             self.logStartOffset = logStartOffset
             self.logEndOffset = logEndOffset
@@ -48,8 +61,27 @@ public struct GroupPositions: Sendable, Equatable {
             self.host = host
         }
 
-        /// High watermark − committed offset (Kafka's LAG).
-        public var lag: Int64? { Self.difference(highWatermark, committedOffset) }
+        /// High watermark − the committed offset, or − the log start offset when the commit
+        /// lies below it (records deleted unread are `lost`, not lag).
+        public var lag: Int64? {
+            guard let committedOffset else { return nil }
+            return Self.difference(highWatermark, max(committedOffset, logStartOffset ?? committedOffset))
+        }
+
+        /// Records deleted before the group read them: log start − committed offset, when the
+        /// commit lies below the log start; nil otherwise.
+        public var lost: Int64? {
+            guard let logStartOffset, let committedOffset, committedOffset < logStartOffset else { return nil }
+            return Self.difference(logStartOffset, committedOffset)
+        }
+
+        /// How far behind in time the group is: now − the timestamp of the record at the
+        /// committed offset; 0 when there is no lag; nil when unknown.
+        public func timeLagMs(nowMs: Int64) -> Int64? {
+            if lag == 0 { return 0 }
+            guard (lag ?? 0) > 0, let ts = committedRecordTimestampMs else { return nil }
+            return max(0, nowMs &- ts)
+        }
         /// High watermark − position.
         public var positionLag: Int64? { Self.difference(highWatermark, position) }
 

@@ -1,0 +1,166 @@
+import EddyProtocol
+
+/// Lag intelligence over successive samples of consumer groups (what `eddy lag` and the console
+/// show, from the same code): Burrow's status per partition (`LagStatus`, over a
+/// `CommitHistory`) and the time lag (`Admin.recordTimestamps`).
+///
+/// Where commits come from, as Burrow reads them: the `__consumer_offsets` topic, consumed from
+/// its end by a group-less consumer of this client, which gives every commit with the
+/// coordinator's commit timestamp (Kafka's OffsetCommitValue); OffsetFetch has no timestamps.
+/// The lag of a commit is the partition's high watermark as last sampled minus its offset.
+/// On a cluster without a readable `__consumer_offsets` (Tansu), commits are sampled instead:
+/// each sample whose committed offset differs from the previous one counts as a commit at the
+/// sample's time. Sampling cannot see a consumer that commits the same offset again, so there a
+/// stalled consumer shows STOP rather than STALL (`source` tells which applies).
+///
+/// Statuses need two commits seen since tracking began (a window of one has none). The clock is
+/// injectable; `annotate` is called once per sample.
+public actor LagTracker {
+    public enum Source: String, Sendable, Equatable {
+        /// Commits read from `__consumer_offsets`, with their commit timestamps.
+        case offsetsTopic = "__consumer_offsets"
+        /// Commits sampled from OffsetFetch answers.
+        case sampling = "sampled OffsetFetch"
+    }
+
+    public let admin: Admin
+    private let now: @Sendable () -> Int64
+    private let readOffsetsTopic: Bool
+    public private(set) var history: CommitHistory
+    public private(set) var source: Source?
+    private var reader: Consumer?
+    private var lastCommitted: [String: [TopicPartition: Int64]] = [:]
+
+    public init(admin: Admin, windowSize: Int = 10, minDistanceMs: Int64 = 1_000, readOffsetsTopic: Bool = true,
+                now: @escaping @Sendable () -> Int64 = { ClientTime.wallClockMs() }) {
+        self.admin = admin
+        self.now = now
+        self.readOffsetsTopic = readOffsetsTopic
+        history = CommitHistory(capacity: windowSize, minDistanceMs: minDistanceMs)
+    }
+
+    /// The rows of each group (by group id) with `status` and `committedRecordTimestampMs` set.
+    public func annotate(_ groups: [String: [GroupPositions.Row]]) async -> [String: [GroupPositions.Row]] {
+        var highWatermarks: [TopicPartition: Int64] = [:]
+        for rows in groups.values { for r in rows { if let hw = r.highWatermark { highWatermarks[r.topicPartition] = hw } } }
+        await readCommits(groups, highWatermarks: highWatermarks)
+        // One small fetch per leader for the record each lagging group reads next; groups at
+        // different offsets of one partition take a round each (most share one).
+        var timestamps: [TopicPartition: [Int64: Int64]] = [:]
+        var rounds: [[TopicPartition: Int64]] = []
+        for rows in groups.values {
+            for r in rows where (r.lag ?? 0) > 0 {
+                guard let c = r.committedOffset else { continue }
+                let offset = max(c, r.logStartOffset ?? c)
+                if let i = rounds.firstIndex(where: { $0[r.topicPartition] == nil || $0[r.topicPartition] == offset }) {
+                    rounds[i][r.topicPartition] = offset
+                } else {
+                    rounds.append([r.topicPartition: offset])
+                }
+            }
+        }
+        for round in rounds {
+            for (tp, ts) in await admin.recordTimestamps(at: round) { timestamps[tp, default: [:]][round[tp]!] = ts }
+        }
+        let nowMs = now()
+        return groups.reduce(into: [:]) { out, entry in
+            out[entry.key] = entry.value.map { row in
+                var r = row
+                r.status = history.status(group: entry.key, r.topicPartition, nowMs: nowMs)
+                if (r.lag ?? 0) > 0, let c = r.committedOffset {
+                    r.committedRecordTimestampMs = timestamps[r.topicPartition]?[max(c, r.logStartOffset ?? c)]
+                }
+                return r
+            }
+        }
+    }
+
+    /// Stops reading `__consumer_offsets`.
+    public func close() async {
+        await reader?.close(timeoutMs: 1_000)
+        reader = nil
+    }
+
+    // MARK: Commits
+
+    private func readCommits(_ groups: [String: [GroupPositions.Row]], highWatermarks: [TopicPartition: Int64]) async {
+        if source == nil { source = await startReader() }
+        if source == .offsetsTopic, let reader {
+            do throws(ClientError) {
+                // Everything already fetched, and what arrives within a few short polls.
+                for _ in 0 ..< 20 {
+                    let records = try await reader.poll(timeoutMs: 10)
+                    if records.isEmpty { break }
+                    for record in records { apply(record, highWatermarks: highWatermarks) }
+                }
+                return
+            } catch {
+                // The topic became unreadable: sample from now on.
+                await reader.close(timeoutMs: 1_000)
+                self.reader = nil
+                source = .sampling
+            }
+        }
+        let nowMs = now()
+        for (group, rows) in groups {
+            for r in rows {
+                guard let c = r.committedOffset, let lag = r.lag else { continue }
+                if lastCommitted[group]?[r.topicPartition] != c {
+                    lastCommitted[group, default: [:]][r.topicPartition] = c
+                    history.record(group: group, r.topicPartition, CommitObservation(offset: c, timestampMs: nowMs, lag: lag))
+                }
+            }
+        }
+    }
+
+    /// A consumer on every partition of `__consumer_offsets`, at its end; nil source (so
+    /// sampling) where the topic is not there or cannot be assigned.
+    private func startReader() async -> Source {
+        guard readOffsetsTopic,
+              let metadata = try? await admin.client.refreshMetadata(topics: [OffsetsTopic.name]),
+              let topic = metadata.topics[OffsetsTopic.name], !topic.partitions.isEmpty else { return .sampling }
+        var config = ConsumerConfig(groupId: nil)
+        config.enableAutoCommit = false
+        config.registry = LiveConsumers()
+        config.clientId = "eddy-lag-tracker"
+        config.fetchMaxWaitMs = 10
+        do throws(ClientError) {
+            let consumer = try Consumer(client: admin.client, config: config)
+            let partitions = topic.partitions.map(\.topicPartition)
+            try await consumer.assign(partitions)
+            try consumer.seekToEnd(partitions)
+            reader = consumer
+            return .offsetsTopic
+        } catch {
+            return .sampling
+        }
+    }
+
+    /// One `__consumer_offsets` record: an offset commit (key versions 0 and 1) is recorded; its
+    /// tombstone forgets the partition's window; group metadata and unknown records are skipped.
+    private func apply(_ record: ConsumerRecord, highWatermarks: [TopicPartition: Int64]) {
+        guard let key = record.key, let commit = OffsetsTopic.commitKey(key) else { return }
+        guard let value = record.value else { return history.forget(group: commit.group, commit.partition) }
+        guard let v = OffsetsTopic.commitValue(value), let hw = highWatermarks[commit.partition] else { return }
+        history.record(group: commit.group, commit.partition,
+                       CommitObservation(offset: v.offset, timestampMs: v.commitTimestampMs, lag: max(0, hw - v.offset)))
+    }
+}
+
+/// The parts of Kafka's `__consumer_offsets` records that lag tracking reads (the generated
+/// `OffsetCommitKey` / `OffsetCommitValue` schemas, each behind its int16 version).
+enum OffsetsTopic {
+    static let name = "__consumer_offsets"
+
+    static func commitKey(_ bytes: [UInt8]) -> (group: String, partition: TopicPartition)? {
+        guard let version = try? Wire.versionPrefix(of: bytes), version == 0 || version == 1,
+              let k = try? Wire.OffsetCommitKey(versionPrefixed: bytes, version: version) else { return nil }
+        return (k.group, TopicPartition(k.topic, k.partition))
+    }
+
+    static func commitValue(_ bytes: [UInt8]) -> (offset: Int64, commitTimestampMs: Int64)? {
+        guard let version = try? Wire.versionPrefix(of: bytes), (0 ... 4).contains(version),
+              let v = try? Wire.OffsetCommitValue(versionPrefixed: bytes, version: version) else { return nil }
+        return (v.offset, v.commitTimestamp)
+    }
+}
