@@ -1,5 +1,6 @@
 import ArgumentParser
 import EddyClient
+import EddyConsole
 import EddyServer
 import Foundation
 import NIOConcurrencyHelpers
@@ -110,7 +111,7 @@ struct Lag: ParsableCommand {
                 for p in g.partitions {
                     rows.append([g.group, p.topic, "\(p.partition)", Groups.cell(p.logStartOffset), Groups.cell(p.committedOffset),
                                  Groups.cell(p.highWatermark), Groups.cell(p.logEndOffset), Groups.cell(p.lag),
-                                 p.timeLagMs.map(Lag.duration) ?? "-", Groups.cell(p.lost), p.status ?? "-"])
+                                 p.timeLagMs.map { HumanFormat.duration(ms: $0) } ?? "-", Groups.cell(p.lost), p.status ?? "-"])
                 }
             }
             guard rows.count > 1 else { return [] }
@@ -118,14 +119,4 @@ struct Lag: ParsableCommand {
         }
     }
 
-    /// 0s, 42s, 3m05s, 2h07m, 3d04h.
-    static func duration(_ ms: Int64) -> String {
-        let s = ms / 1000
-        switch s {
-        case ..<60: return "\(s)s"
-        case ..<3600: return String(format: "%dm%02ds", s / 60, s % 60)
-        case ..<86400: return String(format: "%dh%02dm", s / 3600, s % 3600 / 60)
-        default: return String(format: "%dd%02dh", s / 86400, s % 86400 / 3600)
-        }
-    }
 }

@@ -139,6 +139,25 @@ struct LagStatusTests {
         await tracker.close()
     }
 
+    /// A new cluster has no `__consumer_offsets` until its first commit: commits are sampled
+    /// until then, and the topic is looked for again (every 10 s) and read once it exists.
+    @Test func theCommitLogIsReadOnceItAppears() async throws {
+        let t = try await Self.cluster()
+        defer { t.shutdown() }
+        let clock = Clock()
+        let tracker = LagTracker(admin: t.admin, now: { clock.ms.withLockedValue { $0 } })
+        _ = await tracker.annotate([:])
+        #expect(await tracker.source == .sampling)
+        try await t.admin.alterConsumerGroupOffsets("g", [Self.tp: OffsetAndMetadata(2)])
+        clock.advance(5_000)
+        _ = await tracker.annotate(try await Self.rows(t, "g"))
+        #expect(await tracker.source == .sampling, "not looked for again before 10 s")
+        clock.advance(5_000)
+        _ = await tracker.annotate(try await Self.rows(t, "g"))
+        #expect(await tracker.source == .offsetsTopic)
+        await tracker.close()
+    }
+
     @Test func samplingWhereTheCommitLogIsNotRead() async throws {
         let t = try await Self.cluster()
         defer { t.shutdown() }

@@ -93,8 +93,27 @@ import Testing
         _ = Self.press([.character("S")], &state)
         #expect(state.viewState(.groups).sort == TableSort(column: 4, ascending: false))
         #expect(GroupsView.items(Self.model, state.viewState(.groups)).map(\.groupId) == ["audit", "shipping", "billing"])
+        _ = Self.press([.character("s")], &state)
+        #expect(state.viewState(.groups).sort == TableSort(column: 5), "TIME-LAG")
+        _ = Self.press([.character("s")], &state)
+        #expect(state.viewState(.groups).sort == TableSort(column: 6), "STATUS")
         _ = Self.press([.character("s"), .character("s")], &state)
         #expect(state.viewState(.groups).sort == TableSort(column: 0), "CONS/s, then around to GROUP")
+    }
+
+    @Test func statusFilterKeepsGroupsWithThatStatus() {
+        var state = ConsoleFixture.state(.cluster)
+        _ = state.runCommand("status warn", model: Self.model)
+        #expect(state.view == .groups && state.viewState(.groups).status == .warn)
+        #expect(GroupsView.items(Self.model, state.viewState(.groups)).map(\.groupId) == ["shipping"])
+        _ = state.runCommand("status STALL", model: Self.model)
+        #expect(GroupsView.items(Self.model, state.viewState(.groups)).map(\.groupId) == ["audit"])
+        _ = state.runCommand("status REWIND", model: Self.model)
+        #expect(GroupsView.items(Self.model, state.viewState(.groups)).isEmpty)
+        _ = state.runCommand("status bogus", model: Self.model)
+        #expect(state.status == .error("usage: :status [OK|WARN|STOP|STALL|REWIND]"))
+        _ = state.runCommand("status", model: Self.model)
+        #expect(state.viewState(.groups).status == nil && GroupsView.items(Self.model, state.viewState(.groups)).count == 3)
     }
 
     @Test func selectionKeysStayInsideTheRows() {

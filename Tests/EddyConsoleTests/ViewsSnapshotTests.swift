@@ -61,14 +61,17 @@ enum ConsoleFixture {
             let hw = o.highWatermark
             return GroupPositions.Row(topicPartition: TopicPartition("orders", Int32(p)), logStartOffset: o.logStartOffset,
                                       logEndOffset: o.logEndOffset, highWatermark: hw, position: hw.map { $0 - 2 },
-                                      committedOffset: hw.map { $0 - 12 }, memberId: "shipping-\(p / 2)-7f3a", clientId: "shipping-\(p / 2)", host: "/127.0.0.1")
+                                      committedOffset: hw.map { $0 - 12 }, memberId: "shipping-\(p / 2)-7f3a", clientId: "shipping-\(p / 2)", host: "/127.0.0.1",
+                                      committedRecordTimestampMs: t0 + 1000 * s - 42_000 - 1000 * Int64(p), status: p == 2 ? .warn : .ok)
         }
         let auditRows = (0..<6).map { p -> GroupPositions.Row in
             let o = orders(Int32(p))
             let consumed = 100 * Int64(p) + cumulative(s, base: 2, amplitude: 1, period: 4)
-            return GroupPositions.Row(topicPartition: TopicPartition("orders", Int32(p)), logStartOffset: o.logStartOffset,
+            // Partition 5 lost 30 records to retention before audit read them.
+            return GroupPositions.Row(topicPartition: TopicPartition("orders", Int32(p)), logStartOffset: p == 5 ? consumed + 30 : o.logStartOffset,
                                       logEndOffset: o.logEndOffset, highWatermark: o.highWatermark, position: p < 3 ? consumed + 5 : nil,
-                                      committedOffset: consumed, memberId: p < 3 ? "audit-0-7f3a" : nil, clientId: p < 3 ? "audit-0" : nil)
+                                      committedOffset: consumed, memberId: p < 3 ? "audit-0-7f3a" : nil, clientId: p < 3 ? "audit-0" : nil,
+                                      committedRecordTimestampMs: t0 + 1000 * s - 3_600_000, status: p == 1 ? .stall : p == 3 ? .stop : nil)
         }
         let billingRows = (0..<3).map { p -> GroupPositions.Row in
             let end = 500 + cumulative(s, base: 4, amplitude: 1, period: 3)

@@ -55,6 +55,43 @@ extension ConsoleTmuxTests {
         #expect(served.stop().status == 0)
     }
 
+    /// Against `eddy serve`, statuses come from the commits in `__consumer_offsets`: a group
+    /// that commits the same offset again with lag is STALL, and the Group view shows the log
+    /// start, the time lag and the status per partition.
+    @Test func consoleShowsBurrowStatusesFromTheCommitLog() throws {
+        let served = try ServedCluster()
+        func eddy(_ args: [String], stdin: String = "") throws {
+            let r = try Eddy.run(args + served.flag, stdin: Array(stdin.utf8))
+            try #require(r.status == 0, "eddy \(args): \(r)")
+        }
+        try eddy(["topics", "create", "--topic", "ledger", "--partitions", "1"])
+        try eddy(["produce", "--topic", "ledger", "--partition", "0"], stdin: (0 ..< 20).map { "r\($0)\n" }.joined())
+        let t = try TmuxConsole(["console", "--refresh", "300ms"] + served.flag)
+        try t.waitFor("brokers 3 of 3 running", seconds: 60)
+        try t.press("4")
+        try t.waitFor("TIME-LAG", "STATUS")
+        // A consumer stuck at 5 that keeps committing it (each commit is one eddy command, a
+        // second or so apart): STALL. (Had it stopped committing, STOP would follow once the
+        // silence outlasts the window.)
+        try t.waitForScreen("the stuck group STALL") { s -> Bool? in
+            if s.split(separator: "\n").contains(where: { $0.hasPrefix("stuck") && $0.contains("STALL") }) { return true }
+            _ = try? eddy(["groups", "reset-offsets", "--group", "stuck", "--topic", "ledger", "--to-offset", "5", "--execute"])
+            return nil
+        }
+        try t.command("group stuck")
+        try t.waitForScreen("partition 0 from log start 0, committed 5, lag 15, STALL") { s -> Bool? in
+            if s.split(separator: "\n").contains(where: { line in
+                let cells = line.split(separator: " ").map(String.init)
+                return cells.first == "ledger" && cells.contains("5") && cells.contains("15") && cells.contains("STALL")
+            }) { return true }
+            _ = try? eddy(["groups", "reset-offsets", "--group", "stuck", "--topic", "ledger", "--to-offset", "5", "--execute"])
+            return nil
+        }
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+        #expect(served.stop().status == 0)
+    }
+
     /// Nothing listening at the address: one line, exit status 1, at once (not after the admin
     /// client's 60 s default.api.timeout.ms).
     @Test func consoleAndCommandsFailFastWhenNothingAnswers() throws {

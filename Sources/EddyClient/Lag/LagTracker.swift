@@ -11,7 +11,9 @@ import EddyProtocol
 /// On a cluster without a readable `__consumer_offsets` (Tansu), commits are sampled instead:
 /// each sample whose committed offset differs from the previous one counts as a commit at the
 /// sample's time. Sampling cannot see a consumer that commits the same offset again, so there a
-/// stalled consumer shows STOP rather than STALL (`source` tells which applies).
+/// stalled consumer shows STOP rather than STALL (`source` tells which applies). The topic is
+/// looked for again every 10 s while commits are sampled: a new cluster has none until its
+/// first commit.
 ///
 /// Statuses need two commits seen since tracking began (a window of one has none). The clock is
 /// injectable; `annotate` is called once per sample.
@@ -30,6 +32,8 @@ public actor LagTracker {
     public private(set) var source: Source?
     private var reader: Consumer?
     private var lastCommitted: [String: [TopicPartition: Int64]] = [:]
+    private var readerCheckedAtMs: Int64 = .min
+    static let readerRetryMs: Int64 = 10_000
 
     public init(admin: Admin, windowSize: Int = 10, minDistanceMs: Int64 = 1_000, readOffsetsTopic: Bool = true,
                 now: @escaping @Sendable () -> Int64 = { ClientTime.wallClockMs() }) {
@@ -84,7 +88,13 @@ public actor LagTracker {
     // MARK: Commits
 
     private func readCommits(_ groups: [String: [GroupPositions.Row]], highWatermarks: [TopicPartition: Int64]) async {
-        if source == nil { source = await startReader() }
+        // `__consumer_offsets` appears with the first group's commit: until then, and after a
+        // failure, it is looked for again every `readerRetryMs`.
+        let nowMs = now()
+        if source == nil || (source == .sampling && readOffsetsTopic && nowMs &- readerCheckedAtMs >= Self.readerRetryMs) {
+            readerCheckedAtMs = nowMs
+            source = await startReader()
+        }
         if source == .offsetsTopic, let reader {
             do throws(ClientError) {
                 // Everything already fetched, and what arrives within a few short polls.
@@ -95,13 +105,12 @@ public actor LagTracker {
                 }
                 return
             } catch {
-                // The topic became unreadable: sample from now on.
+                // The topic became unreadable: sample until it can be read again.
                 await reader.close(timeoutMs: 1_000)
                 self.reader = nil
                 source = .sampling
             }
         }
-        let nowMs = now()
         for (group, rows) in groups {
             for r in rows {
                 guard let c = r.committedOffset, let lag = r.lag else { continue }

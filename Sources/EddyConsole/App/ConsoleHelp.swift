@@ -38,7 +38,10 @@ enum ConsoleHelp {
         .init("HW", "high watermark: the end of what consumers can read"),
         .init("POSITION", "next offset the member's consumer fetches, at or ahead of what it has processed"),
         .init("COMMITTED", "the group's committed offset"),
-        .init("LAG / POS-LAG", "HW minus COMMITTED / HW minus POSITION"),
+        .init("LOG-START", "the first offset still stored"),
+        .init("LAG / POS-LAG", "HW minus COMMITTED (or LOG-START) / HW minus POSITION"),
+        .init("TIME-LAG", "how old the record at COMMITTED is"),
+        .init("STATUS", "Burrow's: OK WARN STOP STALL REWIND; LOST n: records deleted unread"),
     ]
 
     static let commands: [HelpOverlay.Entry] = [
@@ -46,6 +49,7 @@ enum ConsoleHelp {
         .init(":topics :groups", "the Topics / Groups view"),
         .init(":topic NAME", "a topic's partitions"),
         .init(":group NAME", "a group's positions"),
+        .init(":status [S]", "groups with status S (OK, WARN, ...); none: all"),
         .init(":messages T P [O]", "records of topic T, partition P, from offset O"),
         .init(":theme NAME|PATH", "switch the theme live (:theme lists them)"),
         .init(":reset [GROUP]", "reset a group's offsets"),

@@ -23,6 +23,19 @@ extension ConsoleState {
             status = StatusMessage("cluster \(clusterName); configured: \(clusterNames.joined(separator: ", ")); :cluster NAME switches")
             return []
         case "topics", "t": return show(.topics)
+        case "status":
+            guard args.count <= 1 else { return usage("status [OK|WARN|STOP|STALL|REWIND]") }
+            guard let name = args.first, name.lowercased() != "all" else {
+                updateViewState(.groups) { $0.status = nil }
+                let effects = show(.groups)
+                status = StatusMessage("showing every group")
+                return effects
+            }
+            guard let wanted = LagStatus(name: name) else { return usage("status [OK|WARN|STOP|STALL|REWIND]") }
+            updateViewState(.groups) { $0.status = wanted; $0.selection = TableSelection() }
+            let effects = show(.groups)
+            status = StatusMessage("groups with status \(wanted.name); :status shows every group")
+            return effects
         case "groups", "g": return show(.groups)
         case "topic":
             guard args.count == 1 else { return usage("topic NAME") }

@@ -1,3 +1,4 @@
+import EddyClient
 import EddyProtocol
 
 /// The console's screens. `cluster`, `topics` and `groups` are the roots; the others show one
@@ -54,11 +55,14 @@ public struct ViewState: Hashable, Sendable {
     public var sort: TableSort?
     /// Case-insensitive substring kept rows must contain; empty keeps every row.
     public var filter: String
+    /// The Groups view keeps only groups with this status (`:status WARN`); nil keeps all.
+    public var status: LagStatus?
 
-    public init(selection: TableSelection = TableSelection(), sort: TableSort? = nil, filter: String = "") {
+    public init(selection: TableSelection = TableSelection(), sort: TableSort? = nil, filter: String = "", status: LagStatus? = nil) {
         self.selection = selection
         self.sort = sort
         self.filter = filter
+        self.status = status
     }
 }
 

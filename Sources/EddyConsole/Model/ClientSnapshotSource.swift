@@ -21,11 +21,16 @@ import Foundation
 ///
 /// Topic configs change rarely: they are read for new topics and otherwise every
 /// `configRefreshMs`.
+///
+/// Groups' rows carry Burrow's status and the time lag from `lagTracker`, the same code as
+/// `eddy lag`: commits come from `__consumer_offsets` as they are made, so statuses appear
+/// once two commits of a group were seen.
 public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
     public let admin: Admin
     public let insight: (any ClusterInsight)?
     public let liveConsumers: LiveConsumers
     public let configRefreshMs: Int64
+    public let lagTracker: LagTracker
     /// Wall-clock time source (ms since the epoch); injected by tests.
     let now: @Sendable () -> Int64
 
@@ -48,6 +53,7 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         self.liveConsumers = liveConsumers
         self.configRefreshMs = configRefreshMs
         self.now = now
+        lagTracker = LagTracker(admin: admin, now: now)
     }
 
     public func snapshot() async throws(ClientError) -> ConsoleSnapshot {
@@ -229,6 +235,11 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                 groups.append(GroupSnapshot(groupId: listing.groupId, state: listing.state))
             }
         }
+        // Statuses and time lags, for every group at once.
+        var rows: [String: [GroupPositions.Row]] = [:]
+        for g in groups { rows[g.groupId] = g.rows }
+        let annotated = await lagTracker.annotate(rows)
+        for i in groups.indices { if let r = annotated[groups[i].groupId] { groups[i].rows = r } }
         return groups
     }
 }

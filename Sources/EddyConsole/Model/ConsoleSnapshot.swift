@@ -200,4 +200,16 @@ public struct GroupSnapshot: Sendable, Equatable {
         }
         return known ? total : nil
     }
+
+    /// Burrow's group status: the worst partition status (`LagStatus`), nil when none is known.
+    public var status: LagStatus? { rows.compactMap(\.status).max() }
+
+    /// Records deleted before the group read them, over its partitions; nil when none were.
+    public var lost: Int64? {
+        let counts = rows.compactMap(\.lost)
+        return counts.isEmpty ? nil : counts.reduce(0, +)
+    }
+
+    /// The largest time lag over the partitions at `nowMs`; nil when none is known.
+    public func timeLagMs(nowMs: Int64) -> Int64? { rows.compactMap { $0.timeLagMs(nowMs: nowMs) }.max() }
 }

@@ -1,32 +1,37 @@
 import EddyClient
 import EddyProtocol
 
-/// View 5: one consumer group, one row per partition with eddy's four positions side by side
-/// (log-end offset, high watermark, the live consumer's position, the committed offset), both
-/// lags (high watermark − committed, high watermark − position) and an offset ruler from log
-/// start to log end with C, P and H marked; then the members with their assignments and the
-/// ruler's legend.
+/// View 5: one consumer group, one row per partition with the log start and eddy's four
+/// positions side by side (log-end offset, high watermark, the live consumer's position, the
+/// committed offset), both lags (high watermark − committed, high watermark − position), the
+/// time lag, Burrow's status (or LOST and the count of records deleted before the group read
+/// them, highlighted) and an offset ruler from log start to log end with C, P and H marked; then
+/// the members with their assignments and the ruler's legend.
 enum GroupDetailView {
     static func spec() -> TableSpec<GroupPositions.Row> {
         TableSpec(
             columns: [
                 TableColumn("TOPIC", width: .min(5)), TableColumn("PART", width: .min(4), alignment: .right),
-                TableColumn("MEMBER", width: .min(6)),
+                TableColumn("MEMBER", width: .min(6)), TableColumn("LOG-START", width: .min(5), alignment: .right),
                 TableColumn("LOG-END", width: .min(6), alignment: .right), TableColumn("HW", width: .min(5), alignment: .right),
                 TableColumn("POSITION", width: .min(5), alignment: .right), TableColumn("COMMITTED", width: .min(6), alignment: .right),
                 TableColumn("LAG", width: .min(3), alignment: .right), TableColumn("POS-LAG", width: .min(3), alignment: .right),
+                TableColumn("TIME-LAG", width: .min(4), alignment: .right), TableColumn("STATUS", width: .min(4)),
                 TableColumn("OFFSETS", width: .flex(min: 10, weight: 1)),
             ],
             orderings: [
                 0: { $0.topicPartition < $1.topicPartition },
                 1: { ($0.topicPartition.partition, $0.topicPartition.topic) < ($1.topicPartition.partition, $1.topicPartition.topic) },
                 2: { ascending($0.clientId ?? $0.memberId, $1.clientId ?? $1.memberId) },
-                3: { ascending($0.logEndOffset, $1.logEndOffset) },
-                4: { ascending($0.highWatermark, $1.highWatermark) },
-                5: { ascending($0.position, $1.position) },
-                6: { ascending($0.committedOffset, $1.committedOffset) },
-                7: { ascending($0.lag, $1.lag) },
-                8: { ascending($0.positionLag, $1.positionLag) },
+                3: { ascending($0.logStartOffset, $1.logStartOffset) },
+                4: { ascending($0.logEndOffset, $1.logEndOffset) },
+                5: { ascending($0.highWatermark, $1.highWatermark) },
+                6: { ascending($0.position, $1.position) },
+                7: { ascending($0.committedOffset, $1.committedOffset) },
+                8: { ascending($0.lag, $1.lag) },
+                9: { ascending($0.positionLag, $1.positionLag) },
+                10: { ascending($0.committedRecordTimestampMs.map { -$0 }, $1.committedRecordTimestampMs.map { -$0 }) },
+                11: { GroupsView.statusRank($0.status, $0.lost) < GroupsView.statusRank($1.status, $1.lost) },
             ],
             searchText: { "\($0.topicPartition.topic)-\($0.topicPartition.partition) \($0.clientId ?? "") \($0.memberId ?? "")" },
             defaultSort: TableSort(column: 0))
@@ -66,8 +71,12 @@ enum GroupDetailView {
             ("", group.assignor.isEmpty ? "no assignor" : group.assignor, .text),
             ("", group.members.count == 1 ? "1 member" : "\(group.members.count) members", .text),
             ("lag", CellText.lag(group.totalLag), .text), ("consumed", CellText.rate(model.groupConsumed[id]?.last), .text),
+            ("status", group.status?.name ?? "-", group.status.map { $0 == .ok ? Style(.ok) : $0 == .warn ? Style(.warning) : Style(.error) } ?? Style(.muted)),
             ("coordinator", group.coordinator.map(String.init) ?? "-", .text),
         ]
+        if let lost = group.lost, lost > 0 {
+            pairs.append(("lost", "\(lost) records deleted unread", Style(.error, attributes: .bold)))
+        }
         if !demo.isEmpty {
             let paused = demo.filter(\.paused).count
             pairs.append(("demo", paused > 0 ? "\(paused) of \(demo.count) paused" : "\(demo.count) running", paused > 0 ? Style(.warning) : Style(.muted)))
@@ -84,11 +93,14 @@ enum GroupDetailView {
                 ruler = .text("offline", Style(.error))
             }
             let lagStyle: Style? = (r.lag ?? 0) > 0 ? Style(.warning) : nil
+            let now = model.latest?.takenAtMs ?? 0
             return TableRow([
                 .text(r.topicPartition.topic), .text(String(r.topicPartition.partition)), .text(r.clientId ?? r.memberId ?? "-"),
-                .text(CellText.offset(r.logEndOffset)), .text(CellText.offset(r.highWatermark)),
-                .text(CellText.offset(r.position)), .text(CellText.offset(r.committedOffset)),
-                .text(CellText.lag(r.lag), lagStyle), .text(CellText.lag(r.positionLag)), ruler,
+                .text(CellText.offset(r.logStartOffset)), .text(CellText.offset(r.logEndOffset)), .text(CellText.offset(r.highWatermark)),
+                .text(CellText.offset(r.position)),
+                .text(CellText.offset(r.committedOffset), (r.lost ?? 0) > 0 ? Style(.error, attributes: .bold) : nil),
+                .text(CellText.lag(r.lag), lagStyle), .text(CellText.lag(r.positionLag)),
+                .text(GroupsView.timeLag(r.timeLagMs(nowMs: now))), GroupsView.statusCell(status: r.status, lost: r.lost), ruler,
             ])
         }
         let empty = group.rows.isEmpty ? "no committed offsets or assigned partitions" : "no partition matches the filter"
