@@ -42,26 +42,30 @@ struct Console: ParsableCommand {
     func run() throws {
         try ConsoleLaunch.checkTerminal()
         try flags.checkTheme()
-        if let servers = try connection.remote() {
-            // `:cluster NAME` ends the console on one named cluster and opens it on the next.
-            var next: RemoteCluster? = servers
-            // --writable is for the cluster named on the command line only: after a switch
-            // each cluster is as writable as its entry says.
-            var writableFlag = flags.writable
-            while let cluster = next {
-                let exit = try runRemote(cluster, writableFlag: writableFlag)
-                writableFlag = false
-                switch exit {
-                case let .quit(code):
-                    try ConsoleLaunch.finish(code)
-                    next = nil
-                case let .switchCluster(name):
-                    next = RemoteCluster(try ConnectionOptions.namedCluster(name))
-                }
-            }
-            return
-        }
+        if let servers = try connection.remote() { return try runRemoteLoop(servers) }
         let directory = connection.dataDirectory.path
+        // Told nothing (no --data-dir, --bootstrap-server, --cluster or EDDY_DATA_DIR) while the
+        // clusters file names clusters: ask which one.
+        if connection.dataDirectory.dataDir == nil, (ProcessInfo.processInfo.environment[DataDirectoryOptions.environmentVariable] ?? "").isEmpty,
+           let catalog = Self.catalogToPickFrom() {
+            var entries = catalog.clusters.map { c in
+                ClusterPicker.Entry(id: c.name, title: c.name, detail: c.bootstrapServers.map(\.description).joined(separator: ",")
+                    + (c.config.securityProtocol == .plaintext ? "" : " " + c.config.securityProtocol.rawValue)
+                    + (c.writable ? "" : "  read-only"))
+            }
+            let local = Session.isInitialised(directory)
+            if local { entries.append(ClusterPicker.Entry(id: "", title: "this machine", detail: "eddy data directory " + directory)) }
+            let picked: ClusterPicker.Entry?
+            do {
+                picked = try ClusterPicker.run(entries: entries, theme: flags.theme)
+            } catch let error as TerminalError {
+                printNotice(error.description)
+                throw ExitCode(2)
+            }
+            guard let picked else { return }
+            // The data directory's row has no cluster name: go on below.
+            if let entry = catalog[picked.id], !picked.id.isEmpty { return try runRemoteLoop(RemoteCluster(entry)) }
+        }
         guard Session.isInitialised(directory) else {
             throw EddyError("no eddy data directory at \(directory); start a demo with: eddy demo --data-dir \(directory)")
         }
@@ -72,6 +76,39 @@ struct Console: ParsableCommand {
                                                       clusterName: "eddy \(directory)")
         }
         try ConsoleLaunch.finish(code)
+    }
+
+    /// The clusters file, when it names clusters; nil without one. A file that cannot be read
+    /// is warned about (the console then opens the data directory as usual).
+    static func catalogToPickFrom() -> ClusterCatalog? {
+        let path = ClusterCatalog.path(environment: ProcessInfo.processInfo.environment)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            let catalog = try ClusterCatalog.load(path: path)
+            return catalog.clusters.isEmpty ? nil : catalog
+        } catch {
+            printNotice("eddy: warning: \(path): \(error); not offering its clusters")
+            return nil
+        }
+    }
+
+    /// The console on `servers`, then on each cluster `:cluster NAME` switches to.
+    private func runRemoteLoop(_ servers: RemoteCluster) throws {
+        var next: RemoteCluster? = servers
+        // --writable is for the cluster named on the command line only: after a switch each
+        // cluster is as writable as its entry says.
+        var writableFlag = flags.writable
+        while let cluster = next {
+            let exit = try runRemote(cluster, writableFlag: writableFlag)
+            writableFlag = false
+            switch exit {
+            case let .quit(code):
+                try ConsoleLaunch.finish(code)
+                next = nil
+            case let .switchCluster(name):
+                next = RemoteCluster(try ConnectionOptions.namedCluster(name))
+            }
+        }
     }
 
     /// The console over a running cluster. Its metadata is read once before the screen opens

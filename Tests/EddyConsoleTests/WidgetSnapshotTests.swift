@@ -170,3 +170,32 @@ import Testing
         Snapshot.assert(grid, named: "confirm-dialog")
     }
 }
+
+/// The cluster picker `eddy console` opens with when the clusters file names clusters.
+@Suite struct ClusterPickerTests {
+    static let entries = [
+        ClusterPicker.Entry(id: "prod", title: "prod", detail: "kafka-1:9093,kafka-2:9093 SASL_SSL  read-only"),
+        ClusterPicker.Entry(id: "staging", title: "staging", detail: "staging-kafka:9092"),
+        ClusterPicker.Entry(id: "", title: "this machine", detail: "eddy data directory ./eddy-data"),
+    ]
+
+    @Test func keysChooseAndQuit() {
+        var p = ClusterPicker(entries: Self.entries)
+        #expect(p.handle(.down) == nil && p.selected == 1)
+        #expect(p.handle(.end) == nil && p.selected == 2)
+        #expect(p.handle(.down) == nil && p.selected == 2)
+        #expect(p.handle(.home) == nil && p.selected == 0)
+        #expect(p.handle(.enter) == .pick(Self.entries[0]))
+        #expect(p.handle(.character("3")) == .pick(Self.entries[2]))
+        #expect(p.handle(.character("4")) == nil)
+        #expect(p.handle(.character("q")) == .quit && p.handle(.escape) == .quit && p.handle(.control("c")) == .quit)
+        var empty = ClusterPicker(entries: [])
+        #expect(empty.handle(.enter) == .quit)
+    }
+
+    @Test func rendersAt80x24() {
+        var p = ClusterPicker(entries: Self.entries)
+        _ = p.handle(.down)
+        Snapshot.assert(p.render(size: ScreenSize(width: 80, height: 24), glyphs: .unicode), named: "cluster-picker-80x24")
+    }
+}

@@ -92,6 +92,33 @@ extension ConsoleTmuxTests {
         #expect(served.stop().status == 0)
     }
 
+    /// `eddy console` told no cluster, with a clusters file naming some: a picker lists them
+    /// (with their addresses and whether they are read-only); a digit opens one, and the
+    /// console then runs on it as with --cluster. q quits the picker.
+    @Test func theConsoleOffersAPickerOfNamedClusters() throws {
+        let served = try ServedCluster()
+        let config = TempDataDir()
+        defer { config.remove() }
+        try FileManager.default.createDirectory(atPath: config.path + "/eddy", withIntermediateDirectories: true)
+        try "cluster.alpha.bootstrap.servers=\(served.bootstrap)\ncluster.beta.bootstrap.servers=\(served.bootstrap)\ncluster.beta.writable=true\n"
+            .write(toFile: config.path + "/eddy/clusters.properties", atomically: true, encoding: .utf8)
+        let env = ["XDG_CONFIG_HOME": config.path]
+        let quitting = try TmuxConsole(["console"], environment: env)
+        try quitting.waitFor("Which cluster?", "1 alpha", "read-only", "2 beta")
+        try quitting.press("q")
+        #expect(try quitting.waitForExit() == 0)
+
+        let t = try TmuxConsole(["console", "--refresh", "500ms"], environment: env)
+        try t.waitFor("Which cluster?")
+        try t.press("2")
+        try t.waitFor(" beta ", "brokers 3 of 3 running", seconds: 60)
+        try t.command("clusters")
+        try t.waitFor("configured: alpha, beta")
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+        #expect(served.stop().status == 0)
+    }
+
     /// Nothing listening at the address: one line, exit status 1, at once (not after the admin
     /// client's 60 s default.api.timeout.ms).
     @Test func consoleAndCommandsFailFastWhenNothingAnswers() throws {
