@@ -51,6 +51,10 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let tracker: ConnectionTracker
     private let sasl: SaslServerConfig?
     private var session: SaslServerSession?
+    /// Raised to `authenticatedFrameLimit` once the SASL session succeeds.
+    private let frameLimit: FrameLimit?
+    private let authenticatedFrameLimit: Int
+    private let failedAuthenticationDelayMs: Int64
 
     private var queued = CircularBuffer<ByteBuffer>()
     private var inFlight = false
@@ -60,8 +64,13 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private var clientHost = ""
 
     init(node: Int32, listenerName: String = "PLAINTEXT", fileRecords: Bool = true, dispatcher: any RequestDispatcher,
-         workQueue: DispatchQueue, logger: Logger, tracker: ConnectionTracker, sasl: SaslServerConfig? = nil) {
+         workQueue: DispatchQueue, logger: Logger, tracker: ConnectionTracker, sasl: SaslServerConfig? = nil,
+         frameLimit: FrameLimit? = nil, authenticatedFrameLimit: Int = KafkaFrameDecoder.defaultMaxFrameSize,
+         failedAuthenticationDelayMs: Int64 = 100) {
         self.sasl = sasl
+        self.frameLimit = frameLimit
+        self.authenticatedFrameLimit = authenticatedFrameLimit
+        self.failedAuthenticationDelayMs = failedAuthenticationDelayMs
         session = sasl.map { SaslServerSession(mechanisms: $0.mechanisms) }
         self.node = node
         self.listenerName = listenerName
@@ -181,16 +190,19 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     /// response. Without SASL on this listener: ILLEGAL_SASL_STATE.
     private func authenticate(_ request: DecodedRequest.SaslRequest, header: Wire.RequestHeader?, context: ChannelHandlerContext) {
         guard let current = session, let sasl else {
+            // As Kafka's KafkaApis answers them on a listener without SASL: an error, and the
+            // connection goes on.
             let response: any WireApiMessage
             switch request {
             case .handshake: response = Wire.SaslHandshakeResponse(errorCode: .illegalSaslState, mechanisms: [])
             case .authenticate, .token:
                 response = Wire.SaslAuthenticateResponse(errorCode: .illegalSaslState, errorMessage: "This listener does not use SASL")
             }
-            if let header, let bytes = try? Wire.encodeResponse(response, version: header.requestApiVersion, correlationId: header.correlationId) {
-                write(bytes, context: context)
+            guard let header, let bytes = try? Wire.encodeResponse(response, version: header.requestApiVersion, correlationId: header.correlationId) else {
+                return close(context: context)
             }
-            return close(context: context)
+            write(bytes, context: context)
+            return processNext(context: context)
         }
         inFlight = true
         let loop = context.eventLoop, tracker = tracker, node = node, logger = logger, peer = clientHost
@@ -227,8 +239,22 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
                 let (handler, context) = bound.value
                 handler.inFlight = false
                 handler.session = updated
+                if updated.authenticatedUser != nil { handler.frameLimit?.bytes = handler.authenticatedFrameLimit }
                 if let bytes { handler.write(bytes, context: context) }
-                if after == .close || bytes == nil || handler.closing { handler.close(context: context) } else { handler.processNext(context: context) }
+                if after == .close || bytes == nil {
+                    // Kafka's connection.failed.authentication.delay.ms: the connection is closed
+                    // a little later, reading nothing more meanwhile.
+                    handler.closing = true
+                    handler.queued.removeAll()
+                    context.eventLoop.scheduleTask(in: .milliseconds(handler.failedAuthenticationDelayMs)) {
+                        let (handler, context) = bound.value
+                        handler.close(context: context)
+                    }
+                } else if handler.closing {
+                    handler.close(context: context)
+                } else {
+                    handler.processNext(context: context)
+                }
             }
         }
     }

@@ -46,6 +46,13 @@ public final class KafkaServer: Sendable {
         public var socketRequestMaxBytes = KafkaFrameDecoder.defaultMaxFrameSize
         /// Kafka's `connections.max.idle.ms`: connections with no traffic for this long close.
         public var connectionsMaxIdleMs: Int64 = 600_000
+        /// Kafka's `sasl.server.max.receive.size`: the largest frame a SASL listener accepts
+        /// before the connection has authenticated.
+        public var saslServerMaxReceiveSize = 524_288
+        /// Kafka's `connection.failed.authentication.delay.ms`: how long a connection whose
+        /// authentication failed stays open (silent) before it is closed, which slows down
+        /// password guessing.
+        public var connectionFailedAuthenticationDelayMs: Int64 = 100
         /// How long shutdown waits for in-flight requests.
         public var drainTimeoutMs: Int64 = 10_000
         public var eventLoopThreads = 2
@@ -106,11 +113,14 @@ public final class KafkaServer: Sendable {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     let idle = TimeAmount.milliseconds(config.connectionsMaxIdleMs)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle))
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(KafkaFrameToMessageDecoder(maxFrameSize: config.socketRequestMaxBytes)))
+                    let limit = FrameLimit(sasl == nil ? config.socketRequestMaxBytes
+                        : min(config.socketRequestMaxBytes, config.saslServerMaxReceiveSize))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameToMessageDecoder(limit: limit)))
                     try channel.pipeline.syncOperations.addHandler(
                         KafkaConnectionHandler(node: node, listenerName: name, fileRecords: tls == nil, dispatcher: dispatcher,
-                                               workQueue: workQueue, logger: logger, tracker: tracker, sasl: sasl))
+                                               workQueue: workQueue, logger: logger, tracker: tracker, sasl: sasl,
+                                               frameLimit: limit, authenticatedFrameLimit: config.socketRequestMaxBytes,
+                                               failedAuthenticationDelayMs: config.connectionFailedAuthenticationDelayMs))
                 }
             }
     }

@@ -18,6 +18,9 @@ public final class MetricsHTTPServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // Idle keep-alive connections close after a minute (Prometheus scrapes
+                        // more often than that).
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(60)))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                         try channel.pipeline.syncOperations.addHandler(MetricsHandler(body: body))
                     }
@@ -50,6 +53,11 @@ private final class MetricsHandler: ChannelInboundHandler {
         self.body = body
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { return context.close(promise: nil) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case let .head(h):
@@ -71,7 +79,11 @@ private final class MetricsHandler: ChannelInboundHandler {
             headers.add(name: "Content-Type", value: type)
             headers.add(name: "Content-Length", value: "\(text.utf8.count)")
             let keepAlive = head.isKeepAlive
-            if !keepAlive { headers.add(name: "Connection", value: "close") }
+            if !keepAlive {
+                headers.add(name: "Connection", value: "close")
+            } else if head.version.minor == 0 {
+                headers.add(name: "Connection", value: "keep-alive")
+            }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))

@@ -64,7 +64,8 @@ struct SaslServerSession: Sendable {
             state = .failed
             return (Wire.SaslHandshakeResponse(errorCode: .illegalSaslState, mechanisms: enabled), .close)
         }
-        guard let m = SaslMechanism(name: request.mechanism), mechanisms.contains(m) else {
+        // Names match exactly, as in Kafka ("scram-sha-256" is not a mechanism it enables).
+        guard let m = SaslMechanism(name: request.mechanism), m.name == request.mechanism, mechanisms.contains(m) else {
             state = .failed
             return (Wire.SaslHandshakeResponse(errorCode: .unsupportedSaslMechanism, mechanisms: enabled), .close)
         }
@@ -85,10 +86,13 @@ struct SaslServerSession: Sendable {
             do throws(Scram.Failure) {
                 let (user, password) = try SaslPlain.parse(request.authBytes)
                 let stored = credentials(user)
-                // The strongest credential the user has decides.
-                guard let (mechanism, credential) = stored.max(by: { $0.key.rawValue < $1.key.rawValue }),
-                      credential.matches(password: password, mechanism: mechanism)
-                else { return fail(.plain) }
+                // The strongest credential the user has decides. An unknown user costs the same
+                // key derivation, so that timing does not tell which users exist.
+                guard let (mechanism, credential) = stored.max(by: { $0.key.rawValue < $1.key.rawValue }) else {
+                    _ = Self.unknownUser.matches(password: password, mechanism: .sha512)
+                    return fail(.plain)
+                }
+                guard credential.matches(password: password, mechanism: mechanism) else { return fail(.plain) }
                 state = .authenticated(user: user)
                 return (Wire.SaslAuthenticateResponse(errorCode: .none, errorMessage: nil), .proceed)
             } catch {
@@ -114,6 +118,11 @@ struct SaslServerSession: Sendable {
             }
         }
     }
+
+    /// What an unknown user's PLAIN password is checked against (and never matches: its keys
+    /// are not derived from any password).
+    static let unknownUser = ScramCredential(salt: [UInt8](repeating: 0, count: 32), storedKey: [UInt8](repeating: 0, count: 64),
+                                             serverKey: [UInt8](repeating: 0, count: 64), iterations: Int32(ScramMechanism.maxIterations))
 
     /// Kafka's message for a failed authentication; `reason` only for malformed messages.
     private mutating func fail(_ mechanism: SaslMechanism, reason: String? = nil) -> (Wire.SaslAuthenticateResponse, Next) {

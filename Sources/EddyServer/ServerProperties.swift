@@ -20,6 +20,8 @@ import NIOSSL
 /// | `socket.request.max.bytes` | 104857600 | the largest request frame |
 /// | `connections.max.idle.ms` | 600000 | idle connections close after this long |
 /// | `sasl.enabled.mechanisms` | SCRAM-SHA-256,SCRAM-SHA-512 | what SASL listeners accept: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 |
+/// | `sasl.server.max.receive.size` | 524288 | the largest frame before a SASL connection has authenticated |
+/// | `connection.failed.authentication.delay.ms` | 100 | how long a connection whose authentication failed is held before it closes |
 ///
 /// Protocols: PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL. SASL users are the SCRAM credentials
 /// in the cluster's metadata (`eddy users`); PLAIN checks its password against them. (Kafka's
@@ -76,6 +78,8 @@ public struct ServerProperties: Sendable, Equatable {
     public var connectionsMaxIdleMs: Int64?
     /// `sasl.enabled.mechanisms`, for the SASL listeners.
     public var saslMechanisms: [SaslMechanism] = [.scram(.sha256), .scram(.sha512)]
+    public var saslServerMaxReceiveSize: Int?
+    public var connectionFailedAuthenticationDelayMs: Int64?
 
     public struct ConfigError: Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -87,7 +91,8 @@ public struct ServerProperties: Sendable, Equatable {
     public static let knownKeys: [String] = [
         "listeners", "advertised.listeners", "listener.security.protocol.map", "ssl.keystore.type", "ssl.keystore.location",
         "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.client.auth", "socket.request.max.bytes",
-        "connections.max.idle.ms", "sasl.enabled.mechanisms",
+        "connections.max.idle.ms", "sasl.enabled.mechanisms", "sasl.server.max.receive.size",
+        "connection.failed.authentication.delay.ms",
     ]
 
     public init() {}
@@ -193,6 +198,19 @@ public struct ServerProperties: Sendable, Equatable {
                 throw ConfigError("socket.request.max.bytes", line: line("socket.request.max.bytes"), "must be an integer from 1024 to \(Int32.max)")
             }
             socketRequestMaxBytes = n
+        }
+        if let text = file["sasl.server.max.receive.size"] {
+            guard let n = Int(text), n >= 1024, n <= Int(Int32.max) else {
+                throw ConfigError("sasl.server.max.receive.size", line: line("sasl.server.max.receive.size"), "must be an integer from 1024 to \(Int32.max)")
+            }
+            saslServerMaxReceiveSize = n
+        }
+        if let text = file["connection.failed.authentication.delay.ms"] {
+            guard let n = Int64(text), n >= 0, n <= 60_000 else {
+                throw ConfigError("connection.failed.authentication.delay.ms", line: line("connection.failed.authentication.delay.ms"),
+                                  "must be an integer from 0 to 60000")
+            }
+            connectionFailedAuthenticationDelayMs = n
         }
         if let text = file["connections.max.idle.ms"] {
             guard let n = Int64(text), n >= 1 else {

@@ -98,9 +98,13 @@ final class RemoteSession: ClientSession {
     }
 
     /// Runs `body` with an admin client of this session.
-    func withAdmin<T: Sendable>(clientId: String = "eddy-admin", _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
+    /// Runs `body` with an admin client; Ctrl-C ends it at once (`interruptibleAwait`), unless
+    /// `interruptible` is false: bodies that watch `Signals` themselves and stop cleanly.
+    func withAdmin<T: Sendable>(clientId: String = "eddy-admin", interruptible: Bool = true,
+                                _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
         let client = makeClient(clientId: clientId, requestTimeoutMs: 30_000)
         defer { client.close() }
+        guard interruptible else { return try blockingAwait { try await body(Admin(client: client)) } }
         return try interruptibleAwait { try await body(Admin(client: client)) }
     }
 }

@@ -140,10 +140,10 @@ struct RemoteCluster: Sendable {
 /// A command's clients over the network (`--bootstrap-server`).
 enum Remote {
     /// Runs `body` with an admin client connected to `servers`, then closes the connections.
-    static func withAdmin<T: Sendable>(_ servers: RemoteCluster, clientId: String,
+    static func withAdmin<T: Sendable>(_ servers: RemoteCluster, clientId: String, interruptible: Bool = true,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
         let session = try RemoteSession.connect(servers, clientId: clientId)
         defer { try? session.close() }
-        return try session.withAdmin(clientId: clientId, body)
+        return try session.withAdmin(clientId: clientId, interruptible: interruptible, body)
     }
 }

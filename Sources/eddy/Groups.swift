@@ -16,8 +16,9 @@ struct Groups: ParsableCommand {
     /// `--bootstrap-server`, or the data directory's, opened for the command and closed
     /// afterwards (also when `body` throws). nil when there is no data directory.
     static func withAdmin<T: Sendable>(_ common: ConnectionOptions, clientId: String = clientId, create: Bool = false,
+                                       interruptible: Bool = true,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T? {
-        if let servers = try common.remote() { return try Remote.withAdmin(servers, clientId: clientId, body) }
+        if let servers = try common.remote() { return try Remote.withAdmin(servers, clientId: clientId, interruptible: interruptible, body) }
         guard let session = try Session.open(common.dataDirectory, create: create) else { return nil }
         let result: T
         do {
@@ -34,8 +35,9 @@ struct Groups: ParsableCommand {
 
     /// Like `withAdmin`, but a missing data directory is an error.
     static func withExistingAdmin<T: Sendable>(_ common: ConnectionOptions, clientId: String = clientId, create: Bool = false,
+                                               interruptible: Bool = true,
                                                _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        guard let result = try withAdmin(common, clientId: clientId, create: create, body) else { throw Session.noDataDirectory(common.dataDirectory) }
+        guard let result = try withAdmin(common, clientId: clientId, create: create, interruptible: interruptible, body) else { throw Session.noDataDirectory(common.dataDirectory) }
         return result
     }
 

@@ -73,12 +73,23 @@ struct Lag: ParsableCommand {
         }
         defer { server?.shutdown() }
         let format = output, interval = intervalMs, printing = server == nil || watch
-        try Groups.withExistingAdmin(common, clientId: "eddy-lag") { admin in
+        // A watch stops by itself on Ctrl-C (after the sample in progress), exit status 0.
+        try Groups.withExistingAdmin(common, clientId: "eddy-lag", interruptible: !repeating) { admin in
             let tracker = LagTracker(admin: admin)
             let sampler = LagSampler(admin: admin, tracker: tracker)
             var first = true
             repeat {
-                var report = try await sampler.sample(groups: groups)
+                var report: LagReport
+                do {
+                    report = try await sampler.sample(groups: groups)
+                } catch where repeating {
+                    // A watcher or an exporter outlives a broker restart: say so, keep the last
+                    // metrics, and try again at the next interval.
+                    printError("lag sample failed: \(error); trying again in \(interval) ms")
+                    let until = ClientTime.monotonicMs() + interval
+                    while !Signals.interrupted, ClientTime.monotonicMs() < until { try? await Task.sleep(for: .milliseconds(50)) }
+                    continue
+                }
                 exposition.withLockedValue { $0 = LagMetrics.render(report) }
                 if let filter { report = report.filtered(status: filter) }
                 if printing {

@@ -129,6 +129,8 @@ struct Serve: ParsableCommand {
         var serverConfig = KafkaServer.Config()
         if let n = properties.socketRequestMaxBytes { serverConfig.socketRequestMaxBytes = n }
         if let n = properties.connectionsMaxIdleMs { serverConfig.connectionsMaxIdleMs = n }
+        if let n = properties.saslServerMaxReceiveSize { serverConfig.saslServerMaxReceiveSize = n }
+        if let n = properties.connectionFailedAuthenticationDelayMs { serverConfig.connectionFailedAuthenticationDelayMs = n }
         let served = try ServedCluster(cluster: cluster, listeners: properties.listeners, tls: tls,
                                        clientAuth: properties.clientAuth == .required, saslMechanisms: properties.saslMechanisms,
                                        config: serverConfig, logger: logger)

@@ -18,32 +18,44 @@ struct LagStatusTests {
 
     @Test func okWhenAnyLagInTheWindowWasZero() {
         // Even with the offset going backwards: lag 0 wins, as in Burrow.
-        #expect(Self.window([(10, 5), (20, 0), (15, 7)]).status(nowMs: 25_000) == .ok)
-        #expect(Self.window([(10, 0)]).status(nowMs: 1_000_000) == .ok)
+        #expect(Self.window([(10, 5), (20, 0), (15, 7)]).status(nowMs: 25_000, currentLag: 7) == .ok)
+        // No lag now: OK whatever the window says, even a single commit long ago.
+        #expect(Self.window([(10, 9)]).status(nowMs: 1_000_000, currentLag: 0) == .ok)
+        #expect(CommitHistory().status(group: "g", TopicPartition("t", 0), nowMs: 5, currentLag: 0) == .ok)
+    }
+
+    @Test func stopEvenIfTheConsumerWasCaughtUpOnce() {
+        // Caught up (lag 0 at both commits), then it died while records kept coming: STOP, not
+        // OK (Burrow checks STOP before the lag-0 rule).
+        let w = Self.window([(10, 0), (20, 0)])
+        #expect(w.status(nowMs: 20_000, currentLag: 30) == .ok)
+        #expect(w.status(nowMs: 30_000, currentLag: 30) == .stop)
+        // Caught up and idle on a quiet topic: OK however long it has been.
+        #expect(w.status(nowMs: 3_600_000, currentLag: 0) == .ok)
     }
 
     @Test func rewindWhenTheCommittedOffsetWentBackwards() {
-        #expect(Self.window([(10, 5), (20, 6), (15, 12)]).status(nowMs: 25_000) == .rewind)
+        #expect(Self.window([(10, 5), (20, 6), (15, 12)]).status(nowMs: 25_000, currentLag: 12) == .rewind)
     }
 
     @Test func stopWhenNoCommitCameForLongerThanTheWindow() {
         let w = Self.window([(10, 5), (20, 4), (30, 3)])  // spans 20 s, last commit at 20 s
-        #expect(w.status(nowMs: 40_000) == .ok)
-        #expect(w.status(nowMs: 40_001) == .stop)
+        #expect(w.status(nowMs: 40_000, currentLag: 3) == .ok)
+        #expect(w.status(nowMs: 40_001, currentLag: 3) == .stop)
     }
 
     @Test func stallWhenCommitsStopMovingWithLag() {
-        #expect(Self.window([(10, 5), (10, 8), (10, 9)]).status(nowMs: 25_000) == .stall)
+        #expect(Self.window([(10, 5), (10, 8), (10, 9)]).status(nowMs: 25_000, currentLag: 9) == .stall)
     }
 
     @Test func warnWhenTheLagNeverDecreased() {
-        #expect(Self.window([(10, 5), (20, 5), (30, 9)]).status(nowMs: 25_000) == .warn)
-        #expect(Self.window([(10, 5), (20, 6), (30, 4)]).status(nowMs: 25_000) == .ok)
+        #expect(Self.window([(10, 5), (20, 5), (30, 9)]).status(nowMs: 25_000, currentLag: 9) == .warn)
+        #expect(Self.window([(10, 5), (20, 6), (30, 4)]).status(nowMs: 25_000, currentLag: 4) == .ok)
     }
 
     @Test func oneCommitWithLagHasNoStatusYet() {
-        #expect(Self.window([(10, 5)]).status(nowMs: 5_000) == nil)
-        #expect(CommitWindow().status(nowMs: 0) == nil)
+        #expect(Self.window([(10, 5)]).status(nowMs: 5_000, currentLag: 5) == nil)
+        #expect(CommitWindow().status(nowMs: 0, currentLag: nil) == nil)
     }
 
     @Test func theWindowKeepsTheLastCommitsAtLeastMinDistanceApart() {
@@ -187,5 +199,48 @@ private func waitFor(_ what: String, timeoutMs: Int64 = 10_000, _ condition: () 
     while try await !condition() {
         guard ClientTime.monotonicMs() < deadline else { throw TestFailure("timed out waiting for \(what)") }
         try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Review fixes: the high watermark a commit's lag is measured against, and time lags for more
+/// partitions than one Fetch carries.
+@Suite(.serialized) struct LagTrackerDetailTests {
+    @Test func aCommitIsMeasuredAgainstTheHighWatermarkOfItsTime() async throws {
+        let t = try AdminTestCluster()
+        defer { t.shutdown() }
+        let clock = LagTrackerTests.Clock()
+        let tracker = LagTracker(admin: t.admin, readOffsetsTopic: false, now: { clock.ms.withLockedValue { $0 } })
+        let tp = TopicPartition("t", 0)
+        func row(hw: Int64) -> [String: [GroupPositions.Row]] {
+            ["g": [GroupPositions.Row(topicPartition: tp, logStartOffset: 0, logEndOffset: hw, highWatermark: hw, committedOffset: 0)]]
+        }
+        let t0 = clock.ms.withLockedValue { $0 }
+        _ = await tracker.annotate(row(hw: 10))
+        clock.advance(5_000)
+        _ = await tracker.annotate(row(hw: 20))
+        #expect(await tracker.highWatermark(of: tp, at: t0 - 1) == 10, "older than every sample: the oldest")
+        #expect(await tracker.highWatermark(of: tp, at: t0 + 4_999) == 10)
+        #expect(await tracker.highWatermark(of: tp, at: t0 + 5_000) == 20)
+        #expect(await tracker.highWatermark(of: TopicPartition("t", 1), at: t0) == nil)
+        // A group that is gone is forgotten.
+        _ = await tracker.annotate([:])
+        #expect(await tracker.history.windows.isEmpty)
+        await tracker.close()
+    }
+
+    @Test func timeLagsForMorePartitionsThanOneFetchCarries() async throws {
+        let t = try AdminTestCluster()
+        defer { t.shutdown() }
+        let count = 70
+        try await t.admin.createTopic(.init(name: "wide", replicasAssignments: Dictionary(uniqueKeysWithValues: (0 ..< Int32(count)).map { ($0, [Int32(0)]) })))
+        var offsets: [TopicPartition: Int64] = [:]
+        for p in 0 ..< count {
+            let tp = TopicPartition("wide", Int32(p))
+            try await t.produce(tp, count: 2, timestamp: { 1_700_000_000_000 + Int64(p * 10 + $0) })
+            offsets[tp] = 1
+        }
+        let found = await t.admin.recordTimestamps(at: offsets)
+        #expect(found.count == count)
+        #expect(found[TopicPartition("wide", 69)] == 1_700_000_000_691)
     }
 }

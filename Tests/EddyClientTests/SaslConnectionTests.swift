@@ -2,6 +2,9 @@
 import EddyProtocol
 import EddyServer
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Testing
 
@@ -72,6 +75,34 @@ struct SaslConnectionTests {
         let unauthenticated = await Self.metadata(server.boundListeners[0].port, nil)
         guard case let .failure(.transport(e)) = unauthenticated else { Issue.record("\(unauthenticated)"); return }
         #expect(e == .disconnected(NetworkTransport.bootstrapNode(0)))
+    }
+}
+
+extension SaslConnectionTests {
+    /// Before authentication a SASL listener takes frames up to sasl.server.max.receive.size
+    /// (512 KiB): a client announcing a larger one is cut off before it is buffered.
+    @Test func anUnauthenticatedClientCannotSendLargeFrames() throws {
+        let server = try Self.server()
+        defer { server.shutdown() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(server.boundListeners[0].port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        try #require(connected)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // A size of 600 000 bytes, and the first few of them.
+        let header: [UInt8] = [0x00, 0x09, 0x27, 0xC0] + [UInt8](repeating: 0, count: 64)
+        _ = header.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        #expect(n == 0, "the server closes the connection (read returned \(n))")
     }
 }
 

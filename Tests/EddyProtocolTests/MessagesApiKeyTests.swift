@@ -13,7 +13,7 @@ import Testing
         (21, "DeleteRecords"), (22, "InitProducerId"), (23, "OffsetForLeaderEpoch"),
         (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (36, "SaslAuthenticate"),
         (42, "DeleteGroups"), (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (50, "DescribeUserScramCredentials"),
-        (51, "AlterUserScramCredentials"), (56, "AlterPartition"),
+        (51, "AlterUserScramCredentials"), (55, "DescribeQuorum"), (56, "AlterPartition"), (60, "DescribeCluster"),
     ]
 
     @Test func codesAndNamesMatchKafka() throws {
@@ -43,6 +43,8 @@ import Testing
         (.describeLogDirs(DescribeLogDirsRequest()), .describeLogDirs),
         (.describeUserScramCredentials(DescribeUserScramCredentialsRequest()), .describeUserScramCredentials),
         (.alterUserScramCredentials(AlterUserScramCredentialsRequest(deletions: [.init(name: "u", mechanism: 1)])), .alterUserScramCredentials),
+        (.describeCluster(DescribeClusterRequest()), .describeCluster),
+        (.describeQuorum(DescribeQuorumRequest()), .describeQuorum),
         (.eddyBrokerControl(EddyBrokerControlRequest(brokerId: 1, action: .stop)), .eddyBrokerControl),
         (.eddyFetchPositions(EddyFetchPositionsRequest(partitions: [TopicPartition("t", 0)])), .eddyFetchPositions),
     ]

@@ -94,6 +94,9 @@ import Testing
     @Test func aServerAskingForTooFewIterationsOrAnotherNonceIsRefused() throws {
         var client = ScramClient(mechanism: .sha256, user: "u", password: "p", nonce: "abc")
         #expect(throws: Scram.Failure.self) { try client.finalMessage(serverFirst: Array("r=abcdef,s=c2FsdA==,i=1024".utf8)) }
+        // A hostile server's huge count (it would trap converting to UInt32, or spin for minutes).
+        #expect(throws: Scram.Failure.self) { try client.finalMessage(serverFirst: Array("r=abcdef,s=c2FsdA==,i=5000000000".utf8)) }
+        #expect(throws: Scram.Failure.self) { try client.finalMessage(serverFirst: Array("r=abcdef,s=c2FsdA==,i=16385".utf8)) }
         #expect(throws: Scram.Failure.self) { try client.finalMessage(serverFirst: Array("r=xyzdef,s=c2FsdA==,i=4096".utf8)) }
         #expect(throws: Scram.Failure.self) { try client.finalMessage(serverFirst: Array("r=abc,s=c2FsdA==,i=4096".utf8)) }
         #expect(throws: Scram.Failure.self) { try client.finalMessage(serverFirst: Array("e=unknown-user".utf8)) }

@@ -70,6 +70,9 @@ struct SaslServerSessionTests {
         var s = SaslServerSession(mechanisms: [.scram(.sha512)])
         let (r, next) = s.handshake(Wire.SaslHandshakeRequest(mechanism: "PLAIN"), version: 1)
         #expect(r.errorCode == .unsupportedSaslMechanism && r.mechanisms == ["SCRAM-SHA-512"] && next == .close)
+        // Mechanism names match exactly, as in Kafka.
+        var lower = SaslServerSession(mechanisms: SaslMechanism.all)
+        #expect(lower.handshake(Wire.SaslHandshakeRequest(mechanism: "scram-sha-256"), version: 1).0.errorCode == .unsupportedSaslMechanism)
         var twice = Self.session("PLAIN")
         #expect(twice.handshake(Wire.SaslHandshakeRequest(mechanism: "PLAIN"), version: 1).0.errorCode == .illegalSaslState)
         var early = SaslServerSession(mechanisms: SaslMechanism.all)

@@ -1,19 +1,20 @@
 import EddyProtocol
 
 /// Burrow's statuses of a consumer group's partition, from a sliding window of the group's
-/// commits on it (Burrow's evaluator rules, as the issue states them):
+/// commits on it and its current lag, checked in the order of Burrow's evaluator:
 ///
-/// - **OK**: some commit in the window had lag 0 (checked first: it overrides the others), or
-///   none of the rules below holds;
-/// - **REWIND**: the committed offset went backwards between two commits of the window;
-/// - **STOP**: no commit came for longer than the window spans (now − last commit > last
-///   commit − first commit): the consumer stopped committing;
-/// - **STALL**: commits keep coming but the offset does not move (every commit of the window
-///   has the same offset) while there is lag: the consumer is stuck;
-/// - **WARN**: the lag never decreased from one commit to the next: the consumer falls behind.
+/// 1. **OK** when the current lag is 0: a caught-up partition is never in trouble;
+/// 2. **STOP** when no commit came for longer than the window spans (now − last commit > last
+///    commit − first commit): the consumer stopped committing (even if it was caught up once);
+/// 3. **OK** when some commit in the window had lag 0: the rules below are skipped;
+/// 4. **REWIND** when the committed offset went backwards between two commits of the window;
+/// 5. **STALL** when commits keep coming but the offset does not move (every commit of the
+///    window has the same offset): the consumer is stuck;
+/// 6. **WARN** when the lag never decreased from one commit to the next: it falls behind;
+/// 7. **OK** otherwise.
 ///
-/// A window of fewer than two commits with lag has no status yet (nil). Order is severity, as
-/// Burrow ranks them: a group's status is its worst partition's.
+/// With lag, a window of fewer than two commits has no status yet (nil). The order of the cases
+/// is severity, as Burrow ranks them: a group's status is its worst partition's.
 public enum LagStatus: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     case ok = 1
     case warn
@@ -85,14 +86,15 @@ public struct CommitWindow: Sendable, Equatable {
         if commits.count > capacity { commits.removeFirst(commits.count - capacity) }
     }
 
-    /// The partition's status at `nowMs` (see `LagStatus`), nil while the window is too short.
-    public func status(nowMs: Int64) -> LagStatus? {
-        guard let first = commits.first, let last = commits.last else { return nil }
+    /// The partition's status at `nowMs` with the partition's current lag (see `LagStatus`);
+    /// nil while there is lag and the window is too short to tell.
+    public func status(nowMs: Int64, currentLag: Int64?) -> LagStatus? {
+        if let currentLag, currentLag <= 0 { return .ok }
+        guard let first = commits.first, let last = commits.last, commits.count >= 2 else { return nil }
+        if nowMs - last.timestampMs > last.timestampMs - first.timestampMs { return .stop }
         if commits.contains(where: { $0.lag <= 0 }) { return .ok }
-        guard commits.count >= 2 else { return nil }
         let pairs = zip(commits, commits.dropFirst())
         if pairs.contains(where: { $1.offset < $0.offset }) { return .rewind }
-        if nowMs - last.timestampMs > last.timestampMs - first.timestampMs { return .stop }
         if commits.allSatisfy({ $0.offset == first.offset }) { return .stall }
         if pairs.allSatisfy({ $1.lag >= $0.lag }) { return .warn }
         return .ok
@@ -122,7 +124,13 @@ public struct CommitHistory: Sendable, Equatable {
 
     public func window(group: String, _ tp: TopicPartition) -> CommitWindow? { windows[group]?[tp] }
 
-    public func status(group: String, _ tp: TopicPartition, nowMs: Int64) -> LagStatus? {
-        windows[group]?[tp]?.status(nowMs: nowMs)
+    /// Forgets every group not in `groups` (they no longer exist).
+    public mutating func keep(groups: Set<String>) {
+        windows = windows.filter { groups.contains($0.key) }
+    }
+
+    public func status(group: String, _ tp: TopicPartition, nowMs: Int64, currentLag: Int64?) -> LagStatus? {
+        if let currentLag, currentLag <= 0 { return .ok }
+        return windows[group]?[tp]?.status(nowMs: nowMs, currentLag: currentLag)
     }
 }

@@ -7,7 +7,9 @@ import EddyProtocol
 /// Where commits come from, as Burrow reads them: the `__consumer_offsets` topic, consumed from
 /// its end by a group-less consumer of this client, which gives every commit with the
 /// coordinator's commit timestamp (Kafka's OffsetCommitValue); OffsetFetch has no timestamps.
-/// The lag of a commit is the partition's high watermark as last sampled minus its offset.
+/// The lag of a commit is the partition's high watermark as sampled at or before the commit
+/// (the oldest sample kept, for a commit older than all) minus its offset. The log is read with
+/// read_committed, so offsets committed in aborted transactions do not count.
 /// On a cluster without a readable `__consumer_offsets` (Tansu), commits are sampled instead:
 /// each sample whose committed offset differs from the previous one counts as a commit at the
 /// sample's time. Sampling cannot see a consumer that commits the same offset again, so there a
@@ -34,6 +36,12 @@ public actor LagTracker {
     private var lastCommitted: [String: [TopicPartition: Int64]] = [:]
     private var readerCheckedAtMs: Int64 = .min
     static let readerRetryMs: Int64 = 10_000
+    /// Each partition's last few high watermarks with their sample times, oldest first.
+    private var highWatermarkSamples: [TopicPartition: [(ms: Int64, hw: Int64)]] = [:]
+    static let highWatermarkSamplesKept = 16
+    /// How long one sample may spend reading `__consumer_offsets` before the rest waits for the
+    /// next sample.
+    static let readBudgetMs: Int64 = 2_000
 
     public init(admin: Admin, windowSize: Int = 10, minDistanceMs: Int64 = 1_000, readOffsetsTopic: Bool = true,
                 now: @escaping @Sendable () -> Int64 = { ClientTime.wallClockMs() }) {
@@ -45,9 +53,20 @@ public actor LagTracker {
 
     /// The rows of each group (by group id) with `status` and `committedRecordTimestampMs` set.
     public func annotate(_ groups: [String: [GroupPositions.Row]]) async -> [String: [GroupPositions.Row]] {
-        var highWatermarks: [TopicPartition: Int64] = [:]
-        for rows in groups.values { for r in rows { if let hw = r.highWatermark { highWatermarks[r.topicPartition] = hw } } }
-        await readCommits(groups, highWatermarks: highWatermarks)
+        let sampledAt = now()
+        for rows in groups.values {
+            for r in rows {
+                guard let hw = r.highWatermark, highWatermarkSamples[r.topicPartition]?.last?.ms != sampledAt else { continue }
+                highWatermarkSamples[r.topicPartition, default: []].append((sampledAt, hw))
+                if highWatermarkSamples[r.topicPartition]!.count > Self.highWatermarkSamplesKept {
+                    highWatermarkSamples[r.topicPartition]!.removeFirst()
+                }
+            }
+        }
+        await readCommits(groups)
+        // Groups that are gone take their windows with them.
+        history.keep(groups: Set(groups.keys))
+        lastCommitted = lastCommitted.filter { groups[$0.key] != nil }
         // One small fetch per leader for the record each lagging group reads next; groups at
         // different offsets of one partition take a round each (most share one).
         var timestamps: [TopicPartition: [Int64: Int64]] = [:]
@@ -70,7 +89,7 @@ public actor LagTracker {
         return groups.reduce(into: [:]) { out, entry in
             out[entry.key] = entry.value.map { row in
                 var r = row
-                r.status = history.status(group: entry.key, r.topicPartition, nowMs: nowMs)
+                r.status = history.status(group: entry.key, r.topicPartition, nowMs: nowMs, currentLag: r.lag)
                 if (r.lag ?? 0) > 0, let c = r.committedOffset {
                     r.committedRecordTimestampMs = timestamps[r.topicPartition]?[max(c, r.logStartOffset ?? c)]
                 }
@@ -87,7 +106,7 @@ public actor LagTracker {
 
     // MARK: Commits
 
-    private func readCommits(_ groups: [String: [GroupPositions.Row]], highWatermarks: [TopicPartition: Int64]) async {
+    private func readCommits(_ groups: [String: [GroupPositions.Row]]) async {
         // `__consumer_offsets` appears with the first group's commit: until then, and after a
         // failure, it is looked for again every `readerRetryMs`.
         let nowMs = now()
@@ -97,11 +116,19 @@ public actor LagTracker {
         }
         if source == .offsetsTopic, let reader {
             do throws(ClientError) {
-                // Everything already fetched, and what arrives within a few short polls.
-                for _ in 0 ..< 20 {
-                    let records = try await reader.poll(timeoutMs: 10)
-                    if records.isEmpty { break }
-                    for record in records { apply(record, highWatermarks: highWatermarks) }
+                // Up to the end the log had when this sample began (within a budget): a busy
+                // cluster's commits do not pile up unread.
+                let partitions = Array(reader.assignment())
+                let ends = try await reader.endOffsets(partitions, timeoutMs: 5_000)
+                let deadline = ClientTime.monotonicMs() + Self.readBudgetMs
+                var emptyPolls = 0
+                while ClientTime.monotonicMs() < deadline, emptyPolls < 3 {
+                    let records = try await reader.poll(timeoutMs: 50)
+                    for record in records { apply(record) }
+                    emptyPolls = records.isEmpty ? emptyPolls + 1 : 0
+                    var caughtUp = true
+                    for tp in partitions where (ends[tp] ?? 0) > (try await reader.position(tp, timeoutMs: 5_000)) { caughtUp = false }
+                    if caughtUp { break }
                 }
                 return
             } catch {
@@ -133,6 +160,8 @@ public actor LagTracker {
         config.registry = LiveConsumers()
         config.clientId = "eddy-lag-tracker"
         config.fetchMaxWaitMs = 10
+        // Offsets committed in a transaction that aborted never took effect.
+        config.isolationLevel = .readCommitted
         do throws(ClientError) {
             let consumer = try Consumer(client: admin.client, config: config)
             let partitions = topic.partitions.map(\.topicPartition)
@@ -147,12 +176,21 @@ public actor LagTracker {
 
     /// One `__consumer_offsets` record: an offset commit (key versions 0 and 1) is recorded; its
     /// tombstone forgets the partition's window; group metadata and unknown records are skipped.
-    private func apply(_ record: ConsumerRecord, highWatermarks: [TopicPartition: Int64]) {
+    private func apply(_ record: ConsumerRecord) {
         guard let key = record.key, let commit = OffsetsTopic.commitKey(key) else { return }
         guard let value = record.value else { return history.forget(group: commit.group, commit.partition) }
-        guard let v = OffsetsTopic.commitValue(value), let hw = highWatermarks[commit.partition] else { return }
+        guard let v = OffsetsTopic.commitValue(value), let hw = highWatermark(of: commit.partition, at: v.commitTimestampMs) else { return }
         history.record(group: commit.group, commit.partition,
                        CommitObservation(offset: v.offset, timestampMs: v.commitTimestampMs, lag: max(0, hw - v.offset)))
+    }
+}
+
+extension LagTracker {
+    /// The high watermark sampled at or before `ms` (the oldest kept, for earlier times); nil
+    /// for a partition never sampled.
+    func highWatermark(of tp: TopicPartition, at ms: Int64) -> Int64? {
+        guard let samples = highWatermarkSamples[tp], let oldest = samples.first else { return nil }
+        return samples.last { $0.ms <= ms }?.hw ?? oldest.hw
     }
 }
 

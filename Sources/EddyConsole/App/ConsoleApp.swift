@@ -54,6 +54,7 @@ public enum ConsoleApp {
         }
         mailbox.stop()
         sampler.cancel()
+        await source.lagTracker.close()
         await runner.close()
         return try result.get()
     }

@@ -103,8 +103,26 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                                         retentionMs: c?.retentionMs, retentionBytes: c?.retentionBytes, cleanupPolicy: c?.cleanupPolicy))
         }
 
-        // Brokers: every registered one when the process runs the cluster, else those Metadata lists.
-        let controller = metadata.controllerId >= 0 ? metadata.controllerId : nil
+        // Brokers: every registered one when the process runs the cluster, else those
+        // DescribeCluster lists where the cluster offers it (Metadata otherwise).
+        var controller = metadata.controllerId >= 0 ? metadata.controllerId : nil
+        var clusterId = metadata.clusterId
+        var quorum: DescribeQuorumResponse.Quorum?
+        var live = Set(metadata.brokers.keys)
+        if insight == nil {
+            do throws(ClientError) {
+                if let described = try await admin.describeCluster() {
+                    controller = described.controllerId >= 0 ? described.controllerId : nil
+                    clusterId = described.clusterId
+                    live = Set(described.brokers.map(\.brokerId))
+                }
+                quorum = try await admin.describeQuorum()
+                // KRaft's active controller is the quorum's leader.
+                if let leader = quorum?.leaderId, leader >= 0 { controller = leader }
+            } catch {
+                problems.append("cluster: \(error)")
+            }
+        }
         var brokers: [BrokerSnapshot]
         if let insight {
             let traffic = insight.brokerTraffic()
@@ -113,14 +131,14 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                                bytesIn: traffic[$0.id]?.bytesIn, bytesOut: traffic[$0.id]?.bytesOut)
             }
         } else {
-            brokers = remoteBrokers(metadata: metadata, controller: controller)
+            brokers = remoteBrokers(metadata: metadata, live: live, controller: controller)
         }
         let insightController = brokers.first(where: \.isController)?.id
 
         let groups = await groups(offsets: offsets, problems: &problems)
-        return ConsoleSnapshot(takenAtMs: takenAtMs, clusterId: insight?.clusterId ?? metadata.clusterId,
+        return ConsoleSnapshot(takenAtMs: takenAtMs, clusterId: insight?.clusterId ?? clusterId,
                                controllerId: insightController ?? controller, brokers: brokers, topics: topics,
-                               groups: groups, problems: problems)
+                               groups: groups, problems: problems, quorum: quorum)
     }
 
     /// Bytes of each partition's leader replica: from `insight` when this process runs the
@@ -137,13 +155,13 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         return (try? await admin.leaderReplicaSizes(leaders)) ?? [:]
     }
 
-    /// The brokers of a cluster this process does not run: those Metadata lists are running;
+    /// The brokers of a cluster this process does not run: those `live` lists (DescribeCluster's
+    /// or Metadata's brokers) are running;
     /// a broker that Metadata no longer lists, but that an earlier sample did or that a
     /// partition still names as a replica, is shown `fenced`. That is what leaving Metadata
     /// means in KRaft, after a controlled shutdown as after a missed session timeout; a broker
     /// stopped before the console started is known by the replicas it still holds.
-    func remoteBrokers(metadata: ClusterMetadata, controller: Int32?) -> [BrokerSnapshot] {
-        let live = Set(metadata.brokers.keys)
+    func remoteBrokers(metadata: ClusterMetadata, live: Set<Int32>, controller: Int32?) -> [BrokerSnapshot] {
         let named = metadata.topics.values.flatMap { $0.partitions.flatMap(\.replicas) }
         let all = lock.withLock { () -> Set<Int32> in
             knownBrokers.formUnion(live)

@@ -18,8 +18,13 @@ public struct ConsoleSnapshot: Sendable, Equatable {
     /// One line per part of the sample that failed (e.g. "group audit: COORDINATOR_NOT_AVAILABLE").
     public var problems: [String]
 
+    /// The KRaft metadata quorum, from DescribeQuorum where the cluster offers it.
+    public var quorum: DescribeQuorumResponse.Quorum?
+
     public init(takenAtMs: Int64, clusterId: String? = nil, controllerId: Int32? = nil, brokers: [BrokerSnapshot] = [],
-                topics: [TopicSnapshot] = [], groups: [GroupSnapshot] = [], problems: [String] = []) {
+                topics: [TopicSnapshot] = [], groups: [GroupSnapshot] = [], problems: [String] = [],
+                quorum: DescribeQuorumResponse.Quorum? = nil) {
+        self.quorum = quorum
         self.takenAtMs = takenAtMs
         self.clusterId = clusterId
         self.controllerId = controllerId

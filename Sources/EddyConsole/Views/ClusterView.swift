@@ -1,7 +1,9 @@
 /// View 1: the brokers (state, leaders, replicas, bytes in and out per second), the
 /// controller, counts of topics, partitions, under-replicated and offline partitions (and
 /// unreachable ones, whose leader does not answer, when there are any), and
-/// produce and consume throughput with sparklines.
+/// produce and consume throughput with sparklines; on a KRaft cluster that answers
+/// DescribeQuorum, the quorum: leader, epoch, high watermark, and each voter's log end and lag
+/// (observers counted).
 ///
 ///     controller broker 1 │ brokers 3 of 3 running │ cluster demo
 ///     topics 3 │ partitions 12 │ under-replicated 0 │ offline 0
@@ -96,6 +98,24 @@ enum ClusterView {
             let spark = Rect(x: body.x + label + 10, y: y, width: max(0, body.width - label - 10), height: 1)
             series.sparkline.render(into: &grid, rect: spark, glyphs: glyphs)
             y += 1
+        }
+        if let q = snapshot.quorum, y + 1 < body.maxY {
+            y += 1
+            grid.put(SummaryLine.pairs([("Quorum leader", q.leaderId >= 0 ? "\(q.leaderId)" : "none", q.leaderId >= 0 ? Style(.ok) : Style(.error, attributes: .bold)),
+                                        ("epoch", String(q.leaderEpoch), .text), ("high watermark", String(q.highWatermark), .text),
+                                        ("observers", String(q.observers.count), .text)], glyphs: glyphs),
+                     in: body.row(y - body.y), ellipsis: glyphs.ellipsis)
+            y += 1
+            if y < body.maxY {
+                var spans: [Span] = [Span("voters", Style(.title))]
+                for v in q.voters.sorted(by: { $0.replicaId < $1.replicaId }) {
+                    let lag = q.lag(v)
+                    spans.append(Span("  \(v.replicaId)\(v.replicaId == q.leaderId ? "*" : ""): ", .text))
+                    spans.append(Span(lag.map { "lag \($0)" } ?? "unknown", (lag ?? 1) > 0 ? Style(.warning) : Style(.ok)))
+                }
+                grid.put(spans, in: body.row(y - body.y), ellipsis: glyphs.ellipsis)
+                y += 1
+            }
         }
         if !snapshot.problems.isEmpty, y + 1 < body.maxY {
             y += 1

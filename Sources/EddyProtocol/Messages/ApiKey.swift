@@ -33,7 +33,9 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case offsetDelete = 47
     case describeUserScramCredentials = 50
     case alterUserScramCredentials = 51
+    case describeQuorum = 55
     case alterPartition = 56
+    case describeCluster = 60
     /// eddy's own admin extension (see `EddyBrokerControlRequest`), far outside Kafka's keys.
     case eddyBrokerControl = 32000
     /// eddy's own: consumers' latest fetch offsets (see `EddyFetchPositionsRequest`).
@@ -75,6 +77,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
         case .alterPartition: "AlterPartition"
+        case .describeQuorum: "DescribeQuorum"
+        case .describeCluster: "DescribeCluster"
         case .eddyBrokerControl: "EddyBrokerControl"
         case .eddyFetchPositions: "EddyFetchPositions"
         }

@@ -26,6 +26,8 @@ public enum KafkaRequest: Sendable, Equatable {
     case describeLogDirs(DescribeLogDirsRequest)
     case describeUserScramCredentials(DescribeUserScramCredentialsRequest)
     case alterUserScramCredentials(AlterUserScramCredentialsRequest)
+    case describeCluster(DescribeClusterRequest)
+    case describeQuorum(DescribeQuorumRequest)
     case eddyBrokerControl(EddyBrokerControlRequest)
     case eddyFetchPositions(EddyFetchPositionsRequest)
 
@@ -57,6 +59,8 @@ public enum KafkaRequest: Sendable, Equatable {
         case .describeLogDirs: .describeLogDirs
         case .describeUserScramCredentials: .describeUserScramCredentials
         case .alterUserScramCredentials: .alterUserScramCredentials
+        case .describeCluster: .describeCluster
+        case .describeQuorum: .describeQuorum
         case .eddyBrokerControl: .eddyBrokerControl
         case .eddyFetchPositions: .eddyFetchPositions
         }
@@ -94,6 +98,8 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .describeLogDirs(r): .describeLogDirs(r.errorResponse(error))
         case let .describeUserScramCredentials(r): .describeUserScramCredentials(r.errorResponse(error, message: message))
         case let .alterUserScramCredentials(r): .alterUserScramCredentials(r.errorResponse(error, message: message))
+        case let .describeCluster(r): .describeCluster(r.errorResponse(error, message: message))
+        case let .describeQuorum(r): .describeQuorum(r.errorResponse(error, message: message))
         case let .eddyBrokerControl(r): .eddyBrokerControl(r.errorResponse(error, message: message))
         case let .eddyFetchPositions(r): .eddyFetchPositions(r.errorResponse(error, message: message))
         }

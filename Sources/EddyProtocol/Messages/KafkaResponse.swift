@@ -26,6 +26,8 @@ public enum KafkaResponse: Sendable, Equatable {
     case describeLogDirs(DescribeLogDirsResponse)
     case describeUserScramCredentials(DescribeUserScramCredentialsResponse)
     case alterUserScramCredentials(AlterUserScramCredentialsResponse)
+    case describeCluster(DescribeClusterResponse)
+    case describeQuorum(DescribeQuorumResponse)
     case eddyBrokerControl(EddyBrokerControlResponse)
     case eddyFetchPositions(EddyFetchPositionsResponse)
 
@@ -57,6 +59,8 @@ public enum KafkaResponse: Sendable, Equatable {
         case .describeLogDirs: .describeLogDirs
         case .describeUserScramCredentials: .describeUserScramCredentials
         case .alterUserScramCredentials: .alterUserScramCredentials
+        case .describeCluster: .describeCluster
+        case .describeQuorum: .describeQuorum
         case .eddyBrokerControl: .eddyBrokerControl
         case .eddyFetchPositions: .eddyFetchPositions
         }

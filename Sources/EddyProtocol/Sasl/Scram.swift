@@ -151,8 +151,10 @@ public struct ScramClient: Sendable {
             throw Scram.Failure("the server's SCRAM nonce does not extend the client's")
         }
         let salt = try Scram.base64(attrs[1].value, "salt")
-        guard let iterations = Int(attrs[2].value), iterations >= ScramMechanism.minIterations else {
-            throw Scram.Failure("the server asks for \(attrs[2].value) iterations, fewer than \(ScramMechanism.minIterations)")
+        // Below Kafka's minimum is a downgrade; above its maximum, a hostile server making the
+        // client spin (or trap) in PBKDF2.
+        guard let iterations = Int(attrs[2].value), iterations >= ScramMechanism.minIterations, iterations <= ScramMechanism.maxIterations else {
+            throw Scram.Failure("the server asks for \(attrs[2].value.prefix(12)) iterations, outside Kafka's \(ScramMechanism.minIterations) to \(ScramMechanism.maxIterations)")
         }
         guard !salt.isEmpty else { throw Scram.Failure("the server sent an empty salt") }
         let salted = mechanism.saltedPassword(password, salt: salt, iterations: iterations)

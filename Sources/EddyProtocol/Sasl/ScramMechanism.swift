@@ -55,8 +55,10 @@ public enum ScramMechanism: Int8, Sendable, CaseIterable, CustomStringConvertibl
         let function: KDF.Insecure.PBKDF2.HashFunction = self == .sha256 ? .sha256 : .sha512
         // Only fails for arguments out of BoringSSL's range (no salt, zero rounds), which
         // callers rule out: iterations are validated, salts are never empty.
+        // Clamped: the rounds are converted to UInt32 below, and nothing valid is near that.
+        let rounds = min(max(1, iterations), Int(Int32.max))
         guard let key = try? KDF.Insecure.PBKDF2.deriveKey(from: Array(password.utf8), salt: salt, using: function,
-                                                           outputByteCount: hashLength, unsafeUncheckedRounds: max(1, iterations))
+                                                           outputByteCount: hashLength, unsafeUncheckedRounds: rounds)
         else { return [UInt8](repeating: 0, count: hashLength) }
         return key.withUnsafeBytes { Array($0) }
     }

@@ -64,6 +64,10 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.DescribeUserScramCredentialsResponse.self,
     Wire.AlterUserScramCredentialsRequest.self,
     Wire.AlterUserScramCredentialsResponse.self,
+    Wire.DescribeClusterRequest.self,
+    Wire.DescribeClusterResponse.self,
+    Wire.DescribeQuorumRequest.self,
+    Wire.DescribeQuorumResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -136,6 +140,10 @@ extension Wire.DescribeUserScramCredentialsRequest: WireArbitraryMessage {}
 extension Wire.DescribeUserScramCredentialsResponse: WireArbitraryMessage {}
 extension Wire.AlterUserScramCredentialsRequest: WireArbitraryMessage {}
 extension Wire.AlterUserScramCredentialsResponse: WireArbitraryMessage {}
+extension Wire.DescribeClusterRequest: WireArbitraryMessage {}
+extension Wire.DescribeClusterResponse: WireArbitraryMessage {}
+extension Wire.DescribeQuorumRequest: WireArbitraryMessage {}
+extension Wire.DescribeQuorumResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -1693,6 +1701,132 @@ extension Wire.AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult
         m.user = WireArbitrary.string(using: &g)
         m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
         m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.DescribeClusterRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.includeClusterAuthorizedOperations = Bool.random(using: &g)
+        if version >= 1 { m.endpointType = Int8.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeClusterResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        if version >= 1 { m.endpointType = Int8.random(in: .min ... .max, using: &g) }
+        m.clusterId = WireArbitrary.string(using: &g)
+        m.controllerId = Int32.random(in: .min ... .max, using: &g)
+        m.brokers = WireArbitrary.array(using: &g) { g in DescribeClusterBroker.arbitrary(version: version, using: &g) }
+        m.clusterAuthorizedOperations = Int32.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.DescribeClusterResponse.DescribeClusterBroker {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.brokerId = Int32.random(in: .min ... .max, using: &g)
+        m.host = WireArbitrary.string(using: &g)
+        m.port = Int32.random(in: .min ... .max, using: &g)
+        m.rack = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topics = WireArbitrary.array(using: &g) { g in TopicData.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumRequest.TopicData {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topicName = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in PartitionData.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumRequest.TopicData.PartitionData {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        if version >= 2 { m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g) }
+        m.topics = WireArbitrary.array(using: &g) { g in TopicData.arbitrary(version: version, using: &g) }
+        if version >= 2 { m.nodes = WireArbitrary.array(using: &g) { g in Node.arbitrary(version: version, using: &g) } }
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumResponse.ReplicaState {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.replicaId = Int32.random(in: .min ... .max, using: &g)
+        if version >= 2 { m.replicaDirectoryId = KafkaUuid(mostSignificantBits: g.next(), leastSignificantBits: g.next()) }
+        m.logEndOffset = Int64.random(in: .min ... .max, using: &g)
+        if version >= 1 { m.lastFetchTimestamp = Int64.random(in: .min ... .max, using: &g) }
+        if version >= 1 { m.lastCaughtUpTimestamp = Int64.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumResponse.TopicData {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topicName = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in PartitionData.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumResponse.TopicData.PartitionData {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        if version >= 2 { m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g) }
+        m.leaderId = Int32.random(in: .min ... .max, using: &g)
+        m.leaderEpoch = Int32.random(in: .min ... .max, using: &g)
+        m.highWatermark = Int64.random(in: .min ... .max, using: &g)
+        m.currentVoters = WireArbitrary.array(using: &g) { g in Wire.DescribeQuorumResponse.ReplicaState.arbitrary(version: version, using: &g) }
+        m.observers = WireArbitrary.array(using: &g) { g in Wire.DescribeQuorumResponse.ReplicaState.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumResponse.Node {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        if version >= 2 { m.nodeId = Int32.random(in: .min ... .max, using: &g) }
+        if version >= 2 { m.listeners = WireArbitrary.array(using: &g) { g in Listener.arbitrary(version: version, using: &g) } }
+        return m
+    }
+}
+
+extension Wire.DescribeQuorumResponse.Node.Listener {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        if version >= 2 { m.name = WireArbitrary.string(using: &g) }
+        if version >= 2 { m.host = WireArbitrary.string(using: &g) }
+        if version >= 2 { m.port = UInt16.random(in: .min ... .max, using: &g) }
         return m
     }
 }

@@ -32,6 +32,8 @@ extension KafkaRequest {
             self = .describeUserScramCredentials(DescribeUserScramCredentialsRequest(wire: m, version: version))
         case let m as Wire.AlterUserScramCredentialsRequest:
             self = .alterUserScramCredentials(AlterUserScramCredentialsRequest(wire: m, version: version))
+        case let m as Wire.DescribeClusterRequest: self = .describeCluster(DescribeClusterRequest(wire: m, version: version))
+        case let m as Wire.DescribeQuorumRequest: self = .describeQuorum(DescribeQuorumRequest(wire: m, version: version))
         case let m as Wire.EddyBrokerControlRequest: self = .eddyBrokerControl(EddyBrokerControlRequest(wire: m, version: version))
         case let m as Wire.EddyFetchPositionsRequest: self = .eddyFetchPositions(EddyFetchPositionsRequest(wire: m, version: version))
         default: return nil
@@ -67,6 +69,8 @@ extension KafkaRequest {
         case let .describeLogDirs(r): r.wire(version: version)
         case let .describeUserScramCredentials(r): r.wire(version: version)
         case let .alterUserScramCredentials(r): r.wire(version: version)
+        case let .describeCluster(r): r.wire(version: version)
+        case let .describeQuorum(r): r.wire(version: version)
         case let .eddyBrokerControl(r): r.wire(version: version)
         case let .eddyFetchPositions(r): r.wire(version: version)
         }
@@ -105,6 +109,8 @@ extension KafkaResponse {
             self = .describeUserScramCredentials(DescribeUserScramCredentialsResponse(wire: m, version: version))
         case let m as Wire.AlterUserScramCredentialsResponse:
             self = .alterUserScramCredentials(AlterUserScramCredentialsResponse(wire: m, version: version))
+        case let m as Wire.DescribeClusterResponse: self = .describeCluster(DescribeClusterResponse(wire: m, version: version))
+        case let m as Wire.DescribeQuorumResponse: self = .describeQuorum(DescribeQuorumResponse(wire: m, version: version))
         case let m as Wire.EddyBrokerControlResponse: self = .eddyBrokerControl(EddyBrokerControlResponse(wire: m, version: version))
         case let m as Wire.EddyFetchPositionsResponse: self = .eddyFetchPositions(EddyFetchPositionsResponse(wire: m, version: version))
         default: return nil
@@ -140,6 +146,8 @@ extension KafkaResponse {
         case let .describeLogDirs(r): r.wire(version: version)
         case let .describeUserScramCredentials(r): r.wire(version: version)
         case let .alterUserScramCredentials(r): r.wire(version: version)
+        case let .describeCluster(r): r.wire(version: version)
+        case let .describeQuorum(r): r.wire(version: version)
         case let .eddyBrokerControl(r): r.wire(version: version)
         case let .eddyFetchPositions(r): r.wire(version: version)
         }

@@ -32,6 +32,8 @@ extension Wire {
         47: OffsetDeleteRequest.self,
         50: DescribeUserScramCredentialsRequest.self,
         51: AlterUserScramCredentialsRequest.self,
+        55: DescribeQuorumRequest.self,
+        60: DescribeClusterRequest.self,
         32000: EddyBrokerControlRequest.self,
         32001: EddyFetchPositionsRequest.self,
     ]
@@ -67,6 +69,8 @@ extension Wire {
         47: OffsetDeleteResponse.self,
         50: DescribeUserScramCredentialsResponse.self,
         51: AlterUserScramCredentialsResponse.self,
+        55: DescribeQuorumResponse.self,
+        60: DescribeClusterResponse.self,
         32000: EddyBrokerControlResponse.self,
         32001: EddyFetchPositionsResponse.self,
     ]
