@@ -317,3 +317,15 @@ def test_shutdown_with_a_consumer_fetch_waiting():
         assert "Cannot schedule" not in server.output(), server.output()
     finally:
         server.stop()
+
+
+def test_confluent_describe_cluster(eddy_server):
+    """Admin.describe_cluster (DescribeCluster, KIP-700): the cluster id, the controller and
+    the three brokers on the addresses clients connect to."""
+    admin = AdminClient({"bootstrap.servers": eddy_server.bootstrap})
+    described = admin.describe_cluster(request_timeout=30).result(30)
+    host, port = eddy_server.bootstrap.split(":")
+    assert sorted(n.id for n in described.nodes) == [0, 1, 2]
+    assert sorted((n.host, n.port) for n in described.nodes) == [(host, int(port) + i) for i in range(3)]
+    assert described.controller is not None and described.controller.id == 0
+    assert described.cluster_id
