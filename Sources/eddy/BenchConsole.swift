@@ -12,11 +12,12 @@ extension Bench {
             commandName: "console",
             abstract: "Measure the console: frame rendering, keystroke-to-screen time, and the demo's idle CPU.",
             discussion: """
-                Frames: a synthetic sample of --topics topics and --partitions partitions (3 brokers, \
-                20 groups) is appended to the console's model and the Topics view rendered at 160x48, \
-                --frames times (budget 10 ms a frame). Keys: --keys keystrokes (moving the selection) \
-                through the console's key handling, each followed by a render, on the same model \
-                (budget 50 ms). Idle CPU: this process's CPU time (getrusage) over --seconds seconds \
+                Frames: a synthetic sample of --topics topics, --partitions partitions and --groups \
+                groups (3 brokers) is appended to the console's model and the Topics and the Groups \
+                view rendered at 160x48, --frames times each (budget 10 ms a frame). Keys: --keys \
+                keystrokes (moving the selection) through the console's key handling, each followed \
+                by a render, on the same model, in each view (budget 50 ms). The scale issue 10 asks \
+                for: --partitions 10000 --groups 2000. Idle CPU: this process's CPU time (getrusage) over --seconds seconds \
                 each, with a 3-broker cluster in a scratch directory (under --data-dir if given): \
                 the cluster alone, with no topics; the cluster with the demo workload (topics, \
                 producers, groups); and the whole demo, the same plus the console (sampling every \
@@ -35,6 +36,8 @@ extension Bench {
         var topics = 200
         @Option(help: ArgumentHelp("Partitions of the synthetic sample.", valueName: "n"))
         var partitions = 2000
+        @Option(help: ArgumentHelp("Consumer groups of the synthetic sample (each reads one topic).", valueName: "n"))
+        var groups = 20
         @Option(help: ArgumentHelp("Seconds of each idle-CPU measurement; 0 skips them.", valueName: "s"))
         var seconds: Double = 10
         @Option(help: ArgumentHelp("The console's refresh interval for the idle-CPU measurements.", valueName: "duration"))
@@ -43,6 +46,7 @@ extension Bench {
         func validate() throws {
             guard frames > 0, keys > 0 else { throw ValidationError("--frames and --keys must be at least 1") }
             guard topics > 0, partitions >= topics else { throw ValidationError("--partitions must be at least --topics, which must be at least 1") }
+            guard groups >= 0, groups <= 100_000 else { throw ValidationError("--groups must be between 0 and 100000") }
             guard seconds >= 0, seconds <= 3_600 else { throw ValidationError("--seconds must be between 0 and 3600") }
             guard RefreshInterval.range.contains(refresh.milliseconds) else {
                 throw ValidationError("--refresh must be between 100ms and 1h (got \(refresh.defaultValueDescription))")
@@ -50,10 +54,13 @@ extension Bench {
         }
 
         func run() throws {
-            let frameTimes = ConsoleBenchmarks.measureFrames(iterations: frames, topics: topics, partitions: partitions)
-            print("render:    \(topics) topics, \(partitions) partitions, 160x48: " + Self.summary(frameTimes, budget: ConsoleBenchmarks.frameBudget))
-            let keyTimes = ConsoleBenchmarks.measureKeys(iterations: keys)
-            print("keystroke: handle + render, 200 topics, 2000 partitions: " + Self.summary(keyTimes, budget: ConsoleBenchmarks.keyBudget))
+            let shape = "\(topics) topics, \(partitions) partitions, \(groups) groups, 160x48"
+            for (name, view) in [("Topics", ConsoleView.topics), ("Groups", .groups)] {
+                let frameTimes = ConsoleBenchmarks.measureFrames(iterations: frames, view: view, topics: topics, partitions: partitions, groups: groups)
+                print("render:    \(name) view, \(shape): " + Self.summary(frameTimes, budget: ConsoleBenchmarks.frameBudget))
+                let keyTimes = ConsoleBenchmarks.measureKeys(iterations: keys, view: view, topics: topics, partitions: partitions, groups: groups)
+                print("keystroke: \(name) view, handle + render, \(shape): " + Self.summary(keyTimes, budget: ConsoleBenchmarks.keyBudget))
+            }
             guard seconds > 0 else { return }
             let idle = try measureIdle(.clusterOnly)
             print("idle CPU:  the cluster alone, no topics: \(Self.percent(idle))")

@@ -76,8 +76,8 @@ public struct LagReport: Sendable, Equatable, Codable {
     }
 }
 
-/// Samples groups for `LagReport`s: ListGroups (or the groups asked for), DescribeGroups and
-/// OffsetFetch per group, one ListOffsets round for all their partitions (three requests per
+/// Samples groups for `LagReport`s: ListGroups (or the groups asked for), one DescribeGroups and
+/// one OffsetFetch per coordinator (`Admin.groupSamples`), one ListOffsets round for all their partitions (three requests per
 /// leader), members' positions where the cluster tells them (eddy's brokers), then
 /// `LagTracker.annotate` (a Fetch per leader for time lags, and the commit log). Each group
 /// fails on its own.
@@ -96,14 +96,12 @@ public struct LagSampler: Sendable {
     public func sample(groups wanted: [String]? = nil) async throws(ClientError) -> LagReport {
         let ids: [String]
         if let wanted { ids = wanted } else { ids = try await admin.listConsumerGroups().map(\.groupId) }
-        var described: [(String, Result<(Admin.ConsumerGroupDescription, [TopicPartition: Int64]), ClientError>)] = []
-        for id in ids {
-            do throws(ClientError) {
-                let d = try await admin.describeConsumerGroup(id)
-                let committed = try await admin.listConsumerGroupOffsets(id).mapValues(\.offset)
-                described.append((id, .success((d, committed))))
-            } catch {
-                described.append((id, .failure(error)))
+        let samples = await admin.groupSamples(ids)
+        let described: [(String, Result<(Admin.ConsumerGroupDescription, [TopicPartition: Int64]), ClientError>)] = ids.map { id in
+            switch samples[id] {
+            case let .success(s)?: (id, .success((s.description, s.committed)))
+            case let .failure(error)?: (id, .failure(error))
+            case nil: (id, .failure(.broker(.unknownServerError, message: "group \(id) was not sampled")))
             }
         }
         var partitions = Set<TopicPartition>()

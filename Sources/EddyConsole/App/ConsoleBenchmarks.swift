@@ -59,19 +59,19 @@ public enum ConsoleBenchmarks {
     }
 
     /// A model holding `history` consecutive synthetic samples.
-    public static func model(history: Int = 60, topics: Int = 200, partitions: Int = 2000) -> ConsoleModel {
+    public static func model(history: Int = 60, topics: Int = 200, partitions: Int = 2000, groups: Int = 20) -> ConsoleModel {
         var model = ConsoleModel()
-        for step in 0..<max(1, history) { model.append(syntheticSnapshot(topics: topics, partitions: partitions, step: step)) }
+        for step in 0..<max(1, history) { model.append(syntheticSnapshot(topics: topics, partitions: partitions, groups: groups, step: step)) }
         return model
     }
 
     /// Times `iterations` frames: each appends the next sample to the model and renders
     /// `view` at `size`. One warm-up frame first.
     public static func measureFrames(iterations: Int, view: ConsoleView = .topics, size: ScreenSize = ScreenSize(width: 160, height: 48),
-                                     topics: Int = 200, partitions: Int = 2000) -> [Duration] {
-        var model = model(history: 30, topics: topics, partitions: partitions)
+                                     topics: Int = 200, partitions: Int = 2000, groups: Int = 20) -> [Duration] {
+        var model = model(history: 30, topics: topics, partitions: partitions, groups: groups)
         let state = ConsoleState(clusterName: "bench", glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!, screen: size, view: view)
-        let samples = (0...max(1, iterations)).map { syntheticSnapshot(topics: topics, partitions: partitions, step: 30 + $0) }
+        let samples = (0...max(1, iterations)).map { syntheticSnapshot(topics: topics, partitions: partitions, groups: groups, step: 30 + $0) }
         let clock = ContinuousClock()
         var durations: [Duration] = []
         for (i, sample) in samples.enumerated() {
@@ -87,8 +87,9 @@ public enum ConsoleBenchmarks {
     /// Times `iterations` keystrokes (cycling through `keys`), each handled by the state and
     /// followed by a render, on a model of 200 topics / 2,000 partitions.
     public static func measureKeys(iterations: Int, keys: [Key] = [.down, .down, .up, .pageDown, .home],
-                                   view: ConsoleView = .topics, size: ScreenSize = ScreenSize(width: 160, height: 48)) -> [Duration] {
-        let model = model(history: 30)
+                                   view: ConsoleView = .topics, size: ScreenSize = ScreenSize(width: 160, height: 48),
+                                   topics: Int = 200, partitions: Int = 2000, groups: Int = 20) -> [Duration] {
+        let model = model(history: 30, topics: topics, partitions: partitions, groups: groups)
         var state = ConsoleState(clusterName: "bench", glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!, screen: size, view: view)
         let now = model.latest?.takenAtMs ?? 0
         _ = ConsoleRenderer.render(model: model, state: state, size: size, now: now)

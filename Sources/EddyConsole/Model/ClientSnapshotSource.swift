@@ -238,18 +238,22 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
             return []
         }
         var groups: [GroupSnapshot] = []
+        // One DescribeGroups and one OffsetFetch per coordinator, however many groups.
+        let samples = await admin.groupSamples(listed.map(\.groupId))
         for listing in listed {
-            do throws(ClientError) {
-                let description = try await admin.describeConsumerGroup(listing.groupId)
-                let committed = try await admin.listConsumerGroupOffsets(listing.groupId).mapValues(\.offset)
+            switch samples[listing.groupId] {
+            case let .success(sample)?:
+                let description = sample.description
                 let live = GroupPositions.livePositions(groupId: listing.groupId, registry: liveConsumers,
                                                         owners: description.assignments)
-                let positions = GroupPositions(description: description, committed: committed, offsets: offsets, live: live)
+                let positions = GroupPositions(description: description, committed: sample.committed, offsets: offsets, live: live)
                 groups.append(GroupSnapshot(groupId: listing.groupId, state: description.state,
                                             assignor: description.partitionAssignor, coordinator: description.coordinator,
                                             members: description.members, rows: positions.rows))
-            } catch {
+            case let .failure(error)?:
                 problems.append("group \(listing.groupId): \(error)")
+                groups.append(GroupSnapshot(groupId: listing.groupId, state: listing.state))
+            case nil:
                 groups.append(GroupSnapshot(groupId: listing.groupId, state: listing.state))
             }
         }

@@ -76,16 +76,21 @@ public struct ConsoleModel: Sendable {
             return Double(new - before) / seconds
         }
 
+        // Fields are read in place (by index), not copied out with their arrays: tens of
+        // thousands of partitions and group rows go through here every sample.
         var totalIn = 0.0
         for topic in snapshot.topics {
-            let before = old.topic(topic.name)
+            let before = old.topicIndex(topic.name).map { old.topics[$0].partitions } ?? []
             var recordsIn = 0.0, bytesIn = 0.0
-            for p in topic.partitions {
-                let o = before?.partition(p.partition)
-                let r = rate(p.logEndOffset, o?.logEndOffset)
+            let partitions = topic.partitions
+            for i in partitions.indices {
+                let number = partitions[i].partition
+                var j = Int(number)
+                if !(before.indices.contains(j) && before[j].partition == number) { j = before.firstIndex { $0.partition == number } ?? -1 }
+                let r = rate(partitions[i].logEndOffset, j >= 0 ? before[j].logEndOffset : nil)
                 recordsIn += r
-                bytesIn += rate(p.sizeBytes, o?.sizeBytes)
-                partitionIn[TopicPartition(topic.name, p.partition), default: Series(limit: historyLimit)].append(r)
+                bytesIn += rate(partitions[i].sizeBytes, j >= 0 ? before[j].sizeBytes : nil)
+                partitionIn[TopicPartition(topic.name, number), default: Series(limit: historyLimit)].append(r)
             }
             totalIn += recordsIn
             topicIn[topic.name, default: Series(limit: historyLimit)].append(recordsIn)
@@ -96,17 +101,19 @@ public struct ConsoleModel: Sendable {
         var consumedByTopic: [String: Double] = [:]
         var totalConsumed = 0.0
         for group in snapshot.groups {
-            let before = old.group(group.groupId)
-            var beforeRows: [TopicPartition: GroupPositions.Row] = [:]
-            for row in before?.rows ?? [] { beforeRows[row.topicPartition] = row }
+            // Both samples' rows are sorted by partition: walk them side by side.
+            let beforeRows = old.group(group.groupId)?.rows ?? []
+            let rows = group.rows
+            var j = 0
             var consumed = 0.0
-            for row in group.rows {
-                guard let o = beforeRows[row.topicPartition] else { continue }
-                let r = row.position != nil && o.position != nil
-                    ? rate(row.position, o.position)
-                    : rate(row.committedOffset, o.committedOffset)
+            for i in rows.indices {
+                while j < beforeRows.count, beforeRows[j].topicPartition < rows[i].topicPartition { j += 1 }
+                guard j < beforeRows.count, beforeRows[j].topicPartition == rows[i].topicPartition else { continue }
+                let r = rows[i].position != nil && beforeRows[j].position != nil
+                    ? rate(rows[i].position, beforeRows[j].position)
+                    : rate(rows[i].committedOffset, beforeRows[j].committedOffset)
                 consumed += r
-                consumedByTopic[row.topicPartition.topic, default: 0] += r
+                consumedByTopic[rows[i].topicPartition.topic, default: 0] += r
             }
             totalConsumed += consumed
             groupConsumed[group.groupId, default: Series(limit: historyLimit)].append(consumed)

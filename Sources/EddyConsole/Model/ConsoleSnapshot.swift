@@ -49,7 +49,15 @@ public struct ConsoleSnapshot: Sendable, Equatable {
         return lo < topics.count && topics[lo].name == name ? lo : nil
     }
 
-    public func group(_ id: String) -> GroupSnapshot? { groups.first { $0.groupId == id } }
+    /// Binary search over the sorted groups (thousands of them, looked up once each per sample).
+    public func group(_ id: String) -> GroupSnapshot? {
+        var lo = 0, hi = groups.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if groups[mid].groupId < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < groups.count && groups[lo].groupId == id ? groups[lo] : nil
+    }
 
     public func partition(_ tp: TopicPartition) -> PartitionSnapshot? {
         topic(tp.topic)?.partition(tp.partition)
