@@ -20,7 +20,8 @@ import Testing
 
     /// Group detail rows: TOPIC PART MEMBER LOG-END HW POSITION COMMITTED LAG POS-LAG ...
     static func positions(_ screen: String, topic: String = "orders") -> [Row] {
-        TmuxConsole.rows(screen, header: ["TOPIC", "PART", "MEMBER", "LOG-END", "HW", "POSITION", "COMMITTED"]) {
+        // TOPIC PART MEMBER LOG-START LOG-END HW POSITION COMMITTED LAG POS-LAG TIME-LAG STATUS OFFSETS
+        TmuxConsole.rows(screen, header: ["TOPIC", "PART", "MEMBER", "LOG-START", "LOG-END", "HW", "POSITION", "COMMITTED"]) {
             $0.count >= 9 && $0[0] == topic && Int($0[1]) != nil
         }
     }
@@ -58,10 +59,10 @@ import Testing
         try t.command("group shipping")
         let rows = try t.waitForScreen("shipping's six partitions with four known offsets") { s -> [Row]? in
             let rows = Self.positions(s)
-            return rows.count == 6 && rows.allSatisfy({ $0[3 ... 6].allSatisfy { Int64($0) != nil } }) ? rows : nil
+            return rows.count == 6 && rows.allSatisfy({ $0[4 ... 7].allSatisfy { Int64($0) != nil } }) ? rows : nil
         }
         for r in rows {
-            let (end, hw, position, committed) = (Int64(r[3])!, Int64(r[4])!, Int64(r[5])!, Int64(r[6])!)
+            let (end, hw, position, committed) = (Int64(r[4])!, Int64(r[5])!, Int64(r[6])!, Int64(r[7])!)
             #expect(committed <= position && position <= hw && hw <= end, "\(r)")
         }
         #expect(Set(rows.map { $0[2] }) == ["shipping-1", "shipping-2", "shipping-3"])
@@ -172,8 +173,8 @@ import Testing
         try t.command("group audit")
         let lagBefore = try t.waitForScreen("audit committing, with a few hundred records in") { s -> Int64? in
             let rows = Self.positions(s)
-            guard rows.count == 6, let committed = Self.sum(rows, column: 6), committed > 300 else { return nil }
-            return Self.sum(rows, column: 7)
+            guard rows.count == 6, let committed = Self.sum(rows, column: 7), committed > 300 else { return nil }
+            return Self.sum(rows, column: 8)
         }
 
         // r on the group: the dialog starts at earliest for the whole group; Enter previews; the
@@ -185,7 +186,7 @@ import Testing
         try t.type("y")
         try t.waitForScreen("committed offsets back to 0 and the lag grown") { s -> Bool? in
             let rows = Self.positions(s)
-            guard rows.count == 6, rows.allSatisfy({ $0[6] == "0" }), let lag = Self.sum(rows, column: 7) else { return nil }
+            guard rows.count == 6, rows.allSatisfy({ $0[7] == "0" }), let lag = Self.sum(rows, column: 8) else { return nil }
             return lag > lagBefore ? true : nil
         }
         // audit processes 180 records/s against orders' 120: it drains at about 60/s. Halving
@@ -194,9 +195,9 @@ import Testing
         var peak: Int64 = 0
         try t.waitForScreen("the lag drained", seconds: 150) { s -> Bool? in
             let rows = Self.positions(s)
-            guard rows.count == 6, let lag = Self.sum(rows, column: 7) else { return nil }
+            guard rows.count == 6, let lag = Self.sum(rows, column: 8) else { return nil }
             peak = max(peak, lag)
-            return peak > 0 && lag <= max(lagBefore, peak / 5) && rows.allSatisfy({ Int64($0[6]).map { $0 > 0 } ?? false }) ? true : nil
+            return peak > 0 && lag <= max(lagBefore, peak / 5) && rows.allSatisfy({ Int64($0[7]).map { $0 > 0 } ?? false }) ? true : nil
         }
         try t.type("q")
         #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
@@ -240,7 +241,7 @@ import Testing
         try demo.command("group billing")
         try demo.waitForScreen("billing committed") { s in
             let rows = Self.positions(s, topic: "payments")
-            return rows.count == 3 && (Self.sum(rows, column: 6) ?? 0) > 0 ? true : nil
+            return rows.count == 3 && (Self.sum(rows, column: 7) ?? 0) > 0 ? true : nil
         }
         try demo.type("q")
         #expect(try demo.waitForExit() == 0)
@@ -251,9 +252,9 @@ import Testing
         try t.command("group billing")
         let rows = try t.waitForScreen("billing's committed offsets, no positions") { s -> [Row]? in
             let rows = Self.positions(s, topic: "payments")
-            return rows.count == 3 && rows.allSatisfy({ $0[5] == "-" && Int64($0[6]) != nil }) ? rows : nil
+            return rows.count == 3 && rows.allSatisfy({ $0[6] == "-" && Int64($0[7]) != nil }) ? rows : nil
         }
-        #expect((Self.sum(rows, column: 6) ?? 0) > 0)
+        #expect((Self.sum(rows, column: 7) ?? 0) > 0)
         try t.type("q")
         #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
 
