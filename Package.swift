@@ -18,9 +18,11 @@ let package = Package(
     targets: [
         // Hardware CRC-32C (SSE4.2 / ARMv8 CRC) with a slice-by-8 fallback.
         .target(name: "CEddyCRC"),
-        // Kafka formats and messages; no I/O. SASL's SCRAM (HMAC, SHA-2, PBKDF2) from swift-crypto.
-        .target(name: "EddyProtocol", dependencies: [
-            "CEddyCRC",
+        // Kafka formats and messages; no I/O.
+        .target(name: "EddyProtocol", dependencies: ["CEddyCRC"]),
+        // SASL's messages: PLAIN, and SCRAM (RFC 5802/7677) with swift-crypto's HMAC, SHA-2 and
+        // PBKDF2. Apart from EddyProtocol, whose fuzz harness is built from its sources alone.
+        .target(name: "EddySasl", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
@@ -31,12 +33,12 @@ let package = Package(
         ]),
         // Brokers, controller and metadata log.
         .target(name: "EddyBroker", dependencies: [
-            "EddyProtocol", "EddyStorage",
+            "EddyProtocol", "EddySasl", "EddyStorage",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // SwiftNIO listeners that frame bytes and hand requests to the brokers.
         .target(name: "EddyServer", dependencies: [
-            "EddyProtocol",
+            "EddyProtocol", "EddySasl",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -45,7 +47,7 @@ let package = Package(
         ]),
         // Producer, consumer, admin: talk to brokers only through the transport.
         .target(name: "EddyClient", dependencies: [
-            "EddyProtocol",
+            "EddyProtocol", "EddySasl",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -59,7 +61,7 @@ let package = Package(
         .target(name: "EddyConsole", dependencies: ["EddyClient", "EddyProtocol", "CNCurses"]),
         // Executable: argument parsing and wiring only.
         .executableTarget(name: "eddy", dependencies: [
-            "EddyProtocol", "EddyStorage", "EddyBroker", "EddyServer", "EddyClient", "EddyConsole",
+            "EddyProtocol", "EddySasl", "EddyStorage", "EddyBroker", "EddyServer", "EddyClient", "EddyConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,11 +69,12 @@ let package = Package(
         ]),
         // Fixtures/ (golden frames from real clients) is read through #filePath, not bundled.
         .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"], exclude: ["Fixtures"]),
+        .testTarget(name: "EddySaslTests", dependencies: ["EddySasl"]),
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol"]),
-        .testTarget(name: "EddyServerTests", dependencies: ["EddyServer", "EddyProtocol", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
+        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol", "EddySasl"]),
+        .testTarget(name: "EddyServerTests", dependencies: ["EddyServer", "EddyProtocol", "EddySasl", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(name: "EddyClientTests", dependencies: [
-            "EddyClient", "EddyProtocol", "EddyBroker", "EddyStorage", "EddyServer",
+            "EddyClient", "EddyProtocol", "EddySasl", "EddyBroker", "EddyStorage", "EddyServer",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

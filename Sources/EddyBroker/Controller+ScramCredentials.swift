@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 
 extension Controller {
     /// AlterUserScramCredentials (KIP-554), as Kafka's ScramControlManager decides it: each user

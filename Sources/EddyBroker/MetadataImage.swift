@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 import EddyStorage
 
 /// A topic in the metadata image.

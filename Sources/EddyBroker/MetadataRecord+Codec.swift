@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 
 /// The bytes of one metadata record: the value of one Record in a RecordBatch v2 of the
 /// metadata log or of a snapshot (the record key is null). The framing follows Kafka's

@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 
 /// One entry of the metadata log (`__cluster_metadata`), after Kafka's KRaft records
 /// (KIP-500, KIP-631). The metadata image is whatever replaying these records in order

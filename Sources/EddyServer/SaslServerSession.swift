@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 
 /// How a SASL listener authenticates its clients: the mechanisms it enables (Kafka's
 /// `sasl.enabled.mechanisms`) and where users' SCRAM credentials come from (the cluster's

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EddyClient
 import EddyProtocol
+import EddySasl
 import Foundation
 
 /// Where a command finds the cluster: the data directory (`--data-dir`, the cluster runs in this

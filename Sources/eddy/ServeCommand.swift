@@ -1,6 +1,7 @@
 import ArgumentParser
 import EddyBroker
 import EddyProtocol
+import EddySasl
 import EddyStorage
 import EddyServer
 import Foundation

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EddyClient
 import EddyProtocol
+import EddySasl
 import Foundation
 
 /// `eddy users ...`: the SASL/SCRAM users of a cluster (Kafka's `kafka-configs --entity-type

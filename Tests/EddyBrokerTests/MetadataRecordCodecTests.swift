@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 import Testing
 @testable import EddyBroker
 

@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 import EddyStorage
 import Foundation
 import Testing
@@ -9,7 +10,10 @@ import Testing
 /// credentials kept across snapshots and restarts, never the password.
 @Suite struct UserScramCredentialsTests {
     static func upsert(_ user: String, _ m: ScramMechanism, _ password: String = "pw", iterations: Int32 = 4096) -> AlterUserScramCredentialsRequest.Upsertion {
-        .init(name: user, mechanism: m, password: password, iterations: iterations)
+        // Salted as a client salts it (EddyClient's Upsertion(password:) does the same).
+        let salt = ScramMechanism.randomSalt()
+        return .init(name: user, mechanism: m.rawValue, iterations: iterations, salt: salt,
+                     saltedPassword: m.saltedPassword(password, salt: salt, iterations: Int(iterations)))
     }
 
     func alter(_ s: ServedCluster, _ request: AlterUserScramCredentialsRequest) throws -> [String: ErrorCode] {

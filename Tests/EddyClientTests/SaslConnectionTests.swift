@@ -1,5 +1,6 @@
 @testable import EddyClient
 import EddyProtocol
+import EddySasl
 import EddyServer
 import Foundation
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 @testable import EddyServer
 import Testing
 

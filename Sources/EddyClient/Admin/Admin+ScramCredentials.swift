@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 
 /// A user's SCRAM credentials as DescribeUserScramCredentials tells them: mechanisms and
 /// iteration counts, never salts or keys.
@@ -69,5 +70,15 @@ extension Admin {
         return r.results.map { result in
             (result.user, result.errorCode == .none ? nil : .broker(result.errorCode, message: result.errorMessage ?? "user \(result.user)"))
         }
+    }
+}
+
+extension AlterUserScramCredentialsRequest.Upsertion {
+    /// An upsertion for `password` with a fresh salt, salted here (the client's side): only the
+    /// salt and the salted password leave this process.
+    public init(name: String, mechanism: ScramMechanism, password: String, iterations: Int32 = Int32(ScramMechanism.minIterations)) {
+        let salt = ScramMechanism.randomSalt()
+        self.init(name: name, mechanism: mechanism.rawValue, iterations: iterations, salt: salt,
+                  saltedPassword: mechanism.saltedPassword(password, salt: salt, iterations: Int(iterations)))
     }
 }

@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix

@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 import NIOSSL
 
 /// How a client reaches brokers over the network: Kafka's client properties for connections,

@@ -90,13 +90,6 @@ public struct AlterUserScramCredentialsRequest: Sendable, Equatable {
             self.salt = salt
             self.saltedPassword = saltedPassword
         }
-
-        /// An upsertion for `password` with a fresh salt, salted here (the client's side).
-        public init(name: String, mechanism: ScramMechanism, password: String, iterations: Int32 = Int32(ScramMechanism.minIterations)) {
-            let salt = ScramMechanism.randomSalt()
-            self.init(name: name, mechanism: mechanism.rawValue, iterations: iterations, salt: salt,
-                      saltedPassword: mechanism.saltedPassword(password, salt: salt, iterations: Int(iterations)))
-        }
     }
 
     /// Every user named, in order of first appearance.

@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddySasl
 
 /// Served by any running broker for the controller (Kafka forwards AlterUserScramCredentials to
 /// the controller and answers DescribeUserScramCredentials from the broker's metadata image;
