@@ -47,7 +47,13 @@ struct Lag: ParsableCommand {
         valueName: "host:port"))
     var metricsListen: String?
 
+    @Option(name: .customLong("metrics-cluster-name"), help: ArgumentHelp(
+        "The cluster_name label of the metrics (default: --cluster, else --bootstrap-server, else the data directory).",
+        valueName: "name"))
+    var metricsClusterName: String?
+
     func validate() throws {
+        if let metricsClusterName, metricsClusterName.isEmpty { throw ValidationError("--metrics-cluster-name must not be empty") }
         guard intervalMs >= 100 else { throw ValidationError("--interval-ms must be at least 100, not \(intervalMs)") }
         if let status, LagStatus(name: status) == nil {
             throw ValidationError("--status must be OK, WARN, STOP, STALL or REWIND, not '\(status)'")
@@ -73,6 +79,9 @@ struct Lag: ParsableCommand {
         }
         defer { server?.shutdown() }
         let format = output, interval = intervalMs, printing = server == nil || watch
+        // kafka-lag-exporter's cluster_name: --metrics-cluster-name, else the named cluster, else
+        // the bootstrap servers, else the data directory.
+        let clusterName = metricsClusterName ?? common.cluster ?? common.bootstrapServer ?? common.dataDirectory.path
         // A watch stops by itself on Ctrl-C (after the sample in progress), exit status 0.
         try Groups.withExistingAdmin(common, clientId: "eddy-lag", interruptible: !repeating) { admin in
             let tracker = LagTracker(admin: admin)
@@ -90,7 +99,7 @@ struct Lag: ParsableCommand {
                     while !Signals.interrupted, ClientTime.monotonicMs() < until { try? await Task.sleep(for: .milliseconds(50)) }
                     continue
                 }
-                exposition.withLockedValue { $0 = LagMetrics.render(report) }
+                exposition.withLockedValue { $0 = LagMetrics.render(report, clusterName: clusterName) }
                 if let filter { report = report.filtered(status: filter) }
                 if printing {
                     for line in Lag.lines(report, format: format, header: repeating && !first) { Output.standard.write(line + "\n") }

@@ -3,7 +3,8 @@ import Prometheus
 
 /// A `LagReport` in Prometheus' text exposition format, through swift-prometheus: gauges per
 /// group and partition, named as kafka-lag-exporter names them where it has them, so existing
-/// dashboards and alerts apply, and `eddy_` for the rest. A fresh registry per report, so
+/// dashboards and alerts apply, and `eddy_` for the rest. Every series carries kafka-lag-exporter's
+/// `cluster_name` label first (the dashboards filter on it). A fresh registry per report, so
 /// partitions and groups that went away leave no stale series.
 ///
 /// | metric | labels | value |
@@ -20,12 +21,13 @@ import Prometheus
 /// | `eddy_consumergroup_partition_status` | group, topic, partition, status | Burrow status: 1 OK, 2 WARN, 3 STOP, 4 STALL, 5 REWIND |
 /// | `eddy_consumergroup_status` | group, status | the group's worst status, same codes |
 enum LagMetrics {
-    static func render(_ report: LagReport) -> String {
+    static func render(_ report: LagReport, clusterName: String) -> String {
         let registry = PrometheusCollectorRegistry()
         var partitions = Set<String>()
         // The whole name in metricName; an empty unit adds nothing to it.
         func set(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
-            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels).set(value)
+            registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help),
+                               labels: [("cluster_name", clusterName)] + labels).set(value)
         }
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int64?) {
             guard let value else { return }

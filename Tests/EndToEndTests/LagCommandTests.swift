@@ -49,7 +49,8 @@ import Testing
         try Eddy.run(["topics", "create", "--topic", "orders", "--partitions", "1"] + served.flag)
         try Self.produce(served.flag, 10)
         try Self.commit(served.flag, 2)
-        let watch = try Eddy.start(["lag", "--watch", "--output", "json", "--interval-ms", "100", "--metrics-listen", "127.0.0.1:0"] + served.flag)
+        let watch = try Eddy.start(["lag", "--watch", "--output", "json", "--interval-ms", "100", "--metrics-listen", "127.0.0.1:0",
+                                    "--metrics-cluster-name", "ledger-prod"] + served.flag)
         defer {
             watch.signal(SIGINT)
             _ = watch.wait()
@@ -79,9 +80,9 @@ import Testing
 
         let metrics = try httpGet(port: port, path: "/metrics")
         #expect(metrics.hasPrefix("HTTP/1.1 200") || metrics.hasPrefix("HTTP/1.0 200"), "\(metrics.prefix(200))")
-        #expect(metrics.contains(#"kafka_consumergroup_group_lag{group="billing",topic="orders",partition="0"} 11"#), "\(metrics)")
-        #expect(metrics.contains(#"eddy_consumergroup_partition_status{group="billing",topic="orders",partition="0",status="WARN"} 2"#), "\(metrics)")
-        #expect(metrics.contains(#"eddy_consumergroup_status{group="billing",status="WARN"} 2"#))
+        #expect(metrics.contains(#"kafka_consumergroup_group_lag{cluster_name="ledger-prod",group="billing",topic="orders",partition="0"} 11"#), "\(metrics)")
+        #expect(metrics.contains(#"eddy_consumergroup_partition_status{cluster_name="ledger-prod",group="billing",topic="orders",partition="0",status="WARN"} 2"#), "\(metrics)")
+        #expect(metrics.contains(#"eddy_consumergroup_status{cluster_name="ledger-prod",group="billing",status="WARN"} 2"#))
         #expect(try httpGet(port: port, path: "/other").contains(" 404 "))
         watch.signal(SIGINT)
         let ended = watch.wait()
