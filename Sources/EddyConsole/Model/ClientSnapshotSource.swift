@@ -65,6 +65,11 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         var placement: [(String, TopicMetadata)] = []
         for name in names { if let t = metadata.topics[name] { placement.append((name, t)) } }
 
+        // Groups first: committed offsets, then consumers' positions, then (below) the
+        // partitions' offsets, so that in each sample committed <= position <= high watermark
+        // <= log end, as they are at any one moment (each is read after the one it bounds).
+        let groupsRead = await readGroups(problems: &problems)
+
         // Offsets, from the leaders of partitions that have one, each partition on its own: a
         // leader that does not answer (killed, not fenced yet) leaves only its partitions
         // without offsets, marked unreachable. The sample's time is when they are read: rates
@@ -135,7 +140,7 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         }
         let insightController = brokers.first(where: \.isController)?.id
 
-        let groups = await groups(offsets: offsets, problems: &problems)
+        let groups = await groups(groupsRead, offsets: offsets, problems: &problems)
         return ConsoleSnapshot(takenAtMs: takenAtMs, clusterId: insight?.clusterId ?? clusterId,
                                controllerId: insightController ?? controller, brokers: brokers, topics: topics,
                                groups: groups, problems: problems, quorum: quorum)
@@ -227,25 +232,40 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         }
     }
 
-    /// Every consumer group with its positions, assembled from the offsets already read.
-    private func groups(offsets: [TopicPartition: GroupPositions.PartitionOffsets],
-                        problems: inout [String]) async -> [GroupSnapshot] {
-        let listed: [Admin.ConsumerGroupListing]
+    /// The groups as read before the partitions' offsets: listings, descriptions with
+    /// committed offsets, and live positions (read after the commits).
+    struct GroupsRead {
+        var listed: [Admin.ConsumerGroupListing] = []
+        var samples: [String: Result<Admin.GroupSample, ClientError>] = [:]
+        var live: [String: [TopicPartition: GroupPositions.LivePosition]] = [:]
+    }
+
+    private func readGroups(problems: inout [String]) async -> GroupsRead {
+        var read = GroupsRead()
         do throws(ClientError) {
-            listed = try await admin.listConsumerGroups()
+            read.listed = try await admin.listConsumerGroups()
         } catch {
             problems.append("groups: \(error)")
-            return []
+            return read
         }
-        var groups: [GroupSnapshot] = []
         // One DescribeGroups and one OffsetFetch per coordinator, however many groups.
-        let samples = await admin.groupSamples(listed.map(\.groupId))
+        read.samples = await admin.groupSamples(read.listed.map(\.groupId))
+        for case let (id, .success(sample)) in read.samples {
+            read.live[id] = GroupPositions.livePositions(groupId: id, registry: liveConsumers, owners: sample.description.assignments)
+        }
+        return read
+    }
+
+    /// Every consumer group with its positions, assembled with the offsets read after them.
+    private func groups(_ read: GroupsRead, offsets: [TopicPartition: GroupPositions.PartitionOffsets],
+                        problems: inout [String]) async -> [GroupSnapshot] {
+        let listed = read.listed, samples = read.samples
+        var groups: [GroupSnapshot] = []
         for listing in listed {
             switch samples[listing.groupId] {
             case let .success(sample)?:
                 let description = sample.description
-                let live = GroupPositions.livePositions(groupId: listing.groupId, registry: liveConsumers,
-                                                        owners: description.assignments)
+                let live = read.live[listing.groupId] ?? [:]
                 let positions = GroupPositions(description: description, committed: sample.committed, offsets: offsets, live: live)
                 groups.append(GroupSnapshot(groupId: listing.groupId, state: description.state,
                                             assignor: description.partitionAssignor, coordinator: description.coordinator,
