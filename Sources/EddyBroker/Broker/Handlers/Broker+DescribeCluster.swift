@@ -12,11 +12,7 @@ extension Broker {
             r.endpointType = request.endpointType
             return r
         }
-        let image = cluster.metadataLog.image
-        let brokers = image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }.map { id in
-            let endpoint = cluster.advertisedEndpoint(id, listener: listener)
-            return DescribeClusterResponse.Broker(brokerId: id, host: endpoint.host, port: endpoint.port)
-        }
+        let brokers = liveEndpoints(listener: listener).map { DescribeClusterResponse.Broker(brokerId: $0.id, host: $0.host, port: $0.port) }
         return DescribeClusterResponse(clusterId: cluster.clusterId, controllerId: Cluster.controllerId, brokers: brokers)
     }
 }

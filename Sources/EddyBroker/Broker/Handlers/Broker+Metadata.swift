@@ -27,11 +27,9 @@ extension Broker {
     func metadataResponse(_ request: MetadataRequest, listener: String) -> MetadataResponse {
         let image = cluster.metadataLog.image
         let names = request.topics ?? image.topicNames
-        let brokers = image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }
-            .map { id in
-                let endpoint = cluster.advertisedEndpoint(id, listener: listener)
-                return MetadataResponse.MetadataResponseBroker(nodeId: id, host: endpoint.host, port: endpoint.port, rack: nil)
-            }
+        let brokers = liveEndpoints(listener: listener).map {
+            MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: nil)
+        }
         let topics = names.map { name -> MetadataResponse.MetadataResponseTopic in
             guard let topic = image.topic(named: name) else {
                 return .init(errorCode: .unknownTopicOrPartition, name: name, topicId: .zero, isInternal: false, partitions: [])
@@ -45,6 +43,15 @@ extension Broker {
             return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: TopicName.isInternal(name), partitions: partitions)
         }
         return MetadataResponse(brokers: brokers, clusterId: cluster.clusterId, controllerId: Cluster.controllerId, topics: topics)
+    }
+
+    /// The running brokers, in id order, with their addresses on `listener` (what Metadata and
+    /// DescribeCluster list). Caller holds the cluster lock.
+    func liveEndpoints(listener: String) -> [(id: Int32, host: String, port: Int32)] {
+        cluster.metadataLog.image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }.map { id in
+            let endpoint = cluster.advertisedEndpoint(id, listener: listener)
+            return (id, endpoint.host, endpoint.port)
+        }
     }
 
     /// `auto.create.topics.enable`: creates `name` with the broker defaults. A name Kafka would
