@@ -157,7 +157,8 @@ struct Users: ParsableCommand {
                         if case let .failure(e)? = described.first?.result { return ([], [(user, e)]) }
                         if case let .success(d)? = described.first?.result { mechanisms = d.credentials.map(\.mechanism) }
                     }
-                    return (mechanisms, try await admin.alterUserScramCredentials(mechanisms.map { .delete(user: user, mechanism: $0) }))
+                    let results = try await admin.alterUserScramCredentials(mechanisms.map { .delete(user: user, mechanism: $0) })
+                    return (mechanisms, results)
                 }
             try Users.report(results)
             print("Deleted \(deleted.map(\.name).joined(separator: " and ")) credentials of user '\(user)'.")

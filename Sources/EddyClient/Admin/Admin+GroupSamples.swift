@@ -25,7 +25,13 @@ extension Admin {
             let found = await withTaskGroup(of: (String, Result<Int32, ClientError>).self) { group in
                 for id in chunk {
                     group.addTask {
-                        do throws(ClientError) { return (id, .success(try await client.coordinator(forGroup: id, timeoutMs: timeout))) } catch {
+                        // The awaited value is bound before the tuple is built: Swift 6.3.1's
+                        // optimiser loses a child's `return (id, try await ...)` from inside a
+                        // do/catch (the group then yields nothing; scripts/release-smoke checks).
+                        do throws(ClientError) {
+                            let node = try await client.coordinator(forGroup: id, timeoutMs: timeout)
+                            return (id, .success(node))
+                        } catch {
                             return (id, .failure(error))
                         }
                     }

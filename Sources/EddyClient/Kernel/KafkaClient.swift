@@ -110,7 +110,9 @@ public final class KafkaClient: @unchecked Sendable {
         var lastError = ClientError.transport(.brokerUnavailable(bootstrapNodes.first ?? -1))
         for node in candidateNodes() {
             do throws(ClientError) {
-                return (node, try await send(request, to: node, timeoutMs: timeoutMs))
+                // Bound first: see Admin.groupSamples on returning `(x, try await ...)` from a do/catch.
+                let response = try await send(request, to: node, timeoutMs: timeoutMs)
+                return (node, response)
             } catch let error {
                 // An authentication failure would fail the same way on every broker.
                 guard case .transport = error, error.isRetriable else { throw error }

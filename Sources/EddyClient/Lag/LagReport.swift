@@ -101,7 +101,8 @@ public struct LagSampler: Sendable {
             switch samples[id] {
             case let .success(s)?: (id, .success((s.description, s.committed)))
             case let .failure(error)?: (id, .failure(error))
-            case nil: (id, .failure(.broker(.unknownServerError, message: "group \(id) was not sampled")))
+            // Not expected (every group asked for gets a result); said plainly if it happens.
+            case nil: (id, .failure(.illegalState("no description or committed offsets came back for the group; try again")))
             }
         }
         var partitions = Set<TopicPartition>()
