@@ -6,8 +6,9 @@ import Darwin
 import EddyProtocol
 import Foundation
 
-/// A thin owner of a POSIX file descriptor with positional I/O. Not thread-safe: callers
-/// (segments, indexes) are guarded by their log's lock.
+/// A thin owner of a POSIX file descriptor with positional I/O, closed by `close()` or when the
+/// last reference goes. Not thread-safe: callers (segments, indexes) are guarded by their log's
+/// lock, except reads through `SegmentFile`, which are positional and never close it.
 final class File: @unchecked Sendable {
     let path: String
     private(set) var fd: Int32
@@ -18,14 +19,6 @@ final class File: @unchecked Sendable {
         let flags = readOnly ? O_RDONLY : (O_RDWR | (create ? O_CREAT : 0))
         let fd = Glibc.open(path, flags | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.io(operation: "open", path: path, errno: errno) }
-        self.fd = fd
-    }
-
-    /// A descriptor of its own on the file `descriptor` refers to (`dup`).
-    init(duplicating descriptor: Int32, path: String) throws {
-        self.path = path
-        let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
-        guard fd >= 0 else { throw StorageError.io(operation: "dup", path: path, errno: errno) }
         self.fd = fd
     }
 
@@ -120,14 +113,16 @@ final class File: @unchecked Sendable {
     }
 }
 
-/// A segment's log file open on a descriptor of its own (a `dup` of the segment's), which the
-/// segment may close, roll or delete meanwhile: what `FileRecords` point into. One per segment
-/// (`LogSegment.openLogFile`); closed when the last reference goes.
+/// A segment's log file as `FileRecords` point into it: the segment's own `File`, whose
+/// descriptor stays open while any records in flight hold it, even after the segment closes,
+/// rolls or is deleted (a `File` closes its descriptor when the last reference goes). One per
+/// segment (`LogSegment.openLogFile`). Reads are positional, so they do not disturb the
+/// segment's appends on the same descriptor.
 public final class SegmentFile: RecordsFile {
     private let file: File
 
-    init(duplicating descriptor: Int32, path: String) throws {
-        file = try File(duplicating: descriptor, path: path)
+    init(sharing file: File) {
+        self.file = file
     }
 
     public var descriptor: Int32 { file.fd }

@@ -16,7 +16,17 @@ import Foundation
 final class LogSegment: @unchecked Sendable {
     let baseOffset: Int64
     let directory: String
-    let log: File
+    /// The log file, on the segment's one descriptor; nil once the segment is closed. The
+    /// descriptor is closed when the last holder lets go: the segment, or records in flight
+    /// (`openLogFile`), so a segment costs one descriptor however many fetches read it.
+    private var openLog: File?
+    /// The open log file; EBADF once the segment is closed.
+    var log: File {
+        get throws(StorageError) {
+            guard let openLog else { throw StorageError.io(operation: "use", path: path("log"), errno: EBADF) }
+            return openLog
+        }
+    }
     /// The log file for `FileRecords` (see `openLogFile`), shared by every fetch of this
     /// segment; dropped when the segment closes (the records in flight keep it open).
     private var sharedLogFile: SegmentFile?
@@ -69,7 +79,8 @@ final class LogSegment: @unchecked Sendable {
         self.directory = directory
         self.baseOffset = baseOffset
         self.fileSuffix = fileSuffix
-        log = try File(path: directory + "/" + LogSegment.fileName(baseOffset, "log") + fileSuffix)
+        let log = try File(path: directory + "/" + LogSegment.fileName(baseOffset, "log") + fileSuffix)
+        openLog = log
         size = try log.size()
         nextOffset = baseOffset
         createdMs = nowMs
@@ -355,12 +366,14 @@ final class LogSegment: @unchecked Sendable {
         var result: (position: Int64, count: Int, nextOffset: Int64)? { end > start ? (start, Int(end - start), next) : nil }
     }
 
-    /// The log file on a descriptor of its own, for records read after the lock is released:
-    /// one per segment, shared by every fetch, so a fetch costs no descriptor. Caller holds the
-    /// log's lock.
+    /// The log file for records read after the lock is released: the segment's own descriptor,
+    /// kept open by the records until they are written even if the segment closes meanwhile.
+    /// One per segment, shared by every fetch, so a fetch costs no descriptor (with 10,000
+    /// partitions a descriptor of its own per segment read doubled the server's descriptors
+    /// and exhausted `ulimit -n`). Caller holds the log's lock.
     func openLogFile() throws -> SegmentFile {
         if let sharedLogFile { return sharedLogFile }
-        let file = try SegmentFile(duplicating: log.fd, path: path("log"))
+        let file = SegmentFile(sharing: try log)
         sharedLogFile = file
         return file
     }
@@ -561,8 +574,8 @@ final class LogSegment: @unchecked Sendable {
 
     /// fsyncs the log file (may be slow; safe to call without the log lock while the file is open).
     func syncLog() throws {
-        guard log.isOpen else { return }
-        try log.sync()
+        guard let openLog else { return }
+        try openLog.sync()
     }
 
     /// fsyncs the log file through a descriptor of its own, for callers outside the log lock:
@@ -578,7 +591,7 @@ final class LogSegment: @unchecked Sendable {
     }
 
     func close() {
-        log.close()
+        openLog = nil
         sharedLogFile = nil
     }
 
@@ -591,7 +604,7 @@ final class LogSegment: @unchecked Sendable {
 
     /// First half of `delete`: closes the log and renames the files to `<name>.deleted`.
     func renameForDeletion() throws {
-        log.close()
+        openLog = nil
         sharedLogFile = nil
         for kind in ["log", "index", "timeindex"] where FileSystem.exists(path(kind)) {
             try FileSystem.rename(path(kind), path(kind) + ".deleted")

@@ -58,6 +58,7 @@ struct Demo: ParsableCommand {
         let temporary = dataDir == nil
         let directory = try dataDir ?? Self.makeTemporaryDirectory()
         defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
+        OpenFileLimit.raise()
         let runtime = try ConsoleRuntime(directory: directory, create: true, options: ConsoleRuntime.clusterOptions())
         let served: ServedCluster
         do {

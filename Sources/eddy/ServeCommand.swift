@@ -120,6 +120,7 @@ struct Serve: ParsableCommand {
         // Held for the server's lifetime, like a broker's log directories.
         let lock = try DataDirectoryLock(directory: directory, create: true, waitMilliseconds: Session.lockWaitMilliseconds)
         defer { lock.release() }
+        OpenFileLimit.raise()
         let cluster = try Cluster(dataDirectory: directory, options: ClusterOptions(), logger: Logger(label: "eddy.cluster"))
         let driver = ClusterDriver(cluster: cluster)
         driver.start()
@@ -139,6 +140,7 @@ struct Serve: ParsableCommand {
         ServeMarker.write(directory: directory, bootstrap: bootstrap)
         defer { ServeMarker.remove(directory: directory) }
         printNotice("eddy: serving \(directory): " + served.summary + "; clients bootstrap with \(bootstrap)")
+        OpenFileLimit.warnIfNearLimit()
         while !Signals.interrupted {
             usleep(100_000)
         }

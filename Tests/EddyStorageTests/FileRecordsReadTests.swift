@@ -65,6 +65,31 @@ import Testing
         #expect(a.position < b.position)
     }
 
+    /// A segment costs one descriptor, read or not: the records share the segment's own (a
+    /// descriptor of their own per segment read once doubled a server's descriptors, and with
+    /// 10,000 partitions exhausted `ulimit -n`). It closes when the last holder lets go.
+    @Test func readingASegmentOpensNoDescriptor() throws {
+        let fm = FileManager.default
+        func target(_ fd: String) -> String? { try? fm.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)") }
+        let dir = TempDir(); defer { dir.cleanup() }
+        let log = try openLog(dir)
+        for i in 0 ..< 4 { try log.append(makeBatch(first: i * 2, count: 2)) }
+        let descriptor: Int32, path: String
+        do {
+            let records = try #require(try log.readFileRecords(from: 0, maxBytes: 1 << 20))
+            descriptor = records.file.descriptor
+            path = try #require(target("\(descriptor)"))
+            // Other suites open files meanwhile: count only the descriptors on this segment.
+            let onSegment = try fm.contentsOfDirectory(atPath: "/proc/self/fd").filter { target($0) == path }
+            #expect(onSegment == ["\(descriptor)"])
+            // The log closes; the records still read through the descriptor they hold.
+            try log.close()
+            #expect(try records.bytes().count == records.count)
+            #expect(target("\(descriptor)") == path)
+        }
+        #expect(target("\(descriptor)") != path, "closed with the last holder")
+    }
+
     @Test func aTruncatedFileShowsInItsSize() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         let log = try openLog(dir)

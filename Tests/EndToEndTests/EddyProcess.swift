@@ -47,8 +47,9 @@ enum Eddy {
 
     /// Starts `eddy args...`; its output goes to temporary files collected by `wait()`.
     /// With `stdinPipe`, standard input is that pipe (written and closed by the caller) instead of `stdin`.
+    /// With `launcher` (e.g. `["/usr/bin/prlimit", "--nofile=30:30"]`), that command runs eddy.
     static func start(_ args: [String], stdin: [UInt8] = [], stdinPipe: Pipe? = nil, environment: [String: String] = [:],
-                      sourceLocation: SourceLocation = #_sourceLocation) throws -> Running {
+                      launcher: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> Running {
         try requireBinary(sourceLocation: sourceLocation)
         let scratch = NSTemporaryDirectory() + "eddy-e2e-io-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -57,8 +58,8 @@ enum Eddy {
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = args
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
+        process.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [binary] + args
         var env = ProcessInfo.processInfo.environment
         env["EDDY_DATA_DIR"] = nil
         env["EDDY_LOG_LEVEL"] = nil

@@ -9,8 +9,9 @@ final class ServedCluster {
     let process: Eddy.Running
     let bootstrap: String
 
-    init(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        process = try Eddy.start(["serve", "--listen", "127.0.0.1:0"] + dir.flag, sourceLocation: sourceLocation)
+    /// `launcher`: a command that runs eddy (see `Eddy.start`).
+    init(launcher: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        process = try Eddy.start(["serve", "--listen", "127.0.0.1:0"] + dir.flag, launcher: launcher, sourceLocation: sourceLocation)
         let marker = dir.path + "/serve.bootstrap"
         let process = process
         try waitFor("eddy serve writes \(marker)", seconds: 60, sourceLocation: sourceLocation) {
