@@ -228,6 +228,40 @@ private func waitFor(_ what: String, timeoutMs: Int64 = 10_000, _ condition: () 
         await tracker.close()
     }
 
+    /// The time lag of a group that does not move costs nothing after its first sample: the
+    /// record's timestamp is kept while a group reads it next. Two groups at different offsets
+    /// of one partition get each its own record's timestamp.
+    @Test func recordTimestampsAreFetchedOncePerRecord() async throws {
+        let t = try AdminTestCluster()
+        defer { t.shutdown() }
+        let tp = TopicPartition("orders", 0)
+        try await t.admin.createTopic(.init(name: "orders", numPartitions: 1, replicationFactor: 1))
+        try await t.produce(tp, count: 10)
+        let counting = CountingTransport(t.cluster.transport)
+        let client = KafkaClient(transport: counting, bootstrapNodes: t.cluster.runningBrokers, clientId: "count", requestTimeoutMs: 5_000)
+        defer { client.close() }
+        let tracker = LagTracker(admin: Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 10_000)), readOffsetsTopic: false)
+        func rows(_ a: Int64, _ b: Int64) -> [String: [GroupPositions.Row]] {
+            func row(_ c: Int64) -> [GroupPositions.Row] {
+                [GroupPositions.Row(topicPartition: tp, logStartOffset: 0, logEndOffset: 10, highWatermark: 10, committedOffset: c)]
+            }
+            return ["a": row(a), "b": row(b)]
+        }
+        var annotated = await tracker.annotate(rows(2, 5))
+        // AdminTestCluster.produce: the record at offset i has timestamp base + i.
+        #expect(annotated["a"]?.first?.committedRecordTimestampMs == 1_700_000_000_002)
+        #expect(annotated["b"]?.first?.committedRecordTimestampMs == 1_700_000_000_005)
+        #expect(counting.take()[.fetch, default: 0] == 2, "one round per offset")
+        annotated = await tracker.annotate(rows(2, 5))
+        #expect(annotated["b"]?.first?.committedRecordTimestampMs == 1_700_000_000_005)
+        #expect(counting.take()[.fetch, default: 0] == 0, "nothing moved, nothing fetched")
+        annotated = await tracker.annotate(rows(2, 7))
+        #expect(annotated["a"]?.first?.committedRecordTimestampMs == 1_700_000_000_002)
+        #expect(annotated["b"]?.first?.committedRecordTimestampMs == 1_700_000_000_007)
+        #expect(counting.take()[.fetch, default: 0] == 1, "only the moved group's record")
+        await tracker.close()
+    }
+
     @Test func timeLagsForMorePartitionsThanOneFetchCarries() async throws {
         let t = try AdminTestCluster()
         defer { t.shutdown() }

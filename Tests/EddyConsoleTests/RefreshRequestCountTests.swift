@@ -10,21 +10,6 @@ import Testing
 /// the brokers (coordinators and leaders), not by the groups or partitions. The counts are the
 /// ones eddy(1) documents for a refresh.
 @Suite(.serialized) struct RefreshRequestCountTests {
-    /// Counts the requests sent through it, by API.
-    final class Counting: Transport {
-        let inner: any Transport
-        let counts = NIOLockedValueBox<[ApiKey: Int]>([:])
-        init(_ inner: any Transport) { self.inner = inner }
-
-        func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
-                  completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
-            counts.withLockedValue { $0[request.apiKey, default: 0] += 1 }
-            inner.send(request, to: node, context: context, completion: completion)
-        }
-
-        func take() -> [ApiKey: Int] { counts.withLockedValue { c in defer { c = [:] }; return c } }
-    }
-
     @Test func aRefreshOf60GroupsCostsRequestsPerBrokerNotPerGroup() async throws {
         let t = try ConsoleTestCluster()
         defer { t.shutdown() }
@@ -32,7 +17,7 @@ import Testing
         for g in 0 ..< 60 {
             try await t.admin.alterConsumerGroupOffsets("group-\(g)", [TopicPartition("orders", Int32(g % 6)): OffsetAndMetadata(0)])
         }
-        let counting = Counting(t.cluster.transport)
+        let counting = CountingTransport(t.cluster.transport)
         let client = KafkaClient(transport: counting, bootstrapNodes: t.cluster.runningBrokers, clientId: "count", requestTimeoutMs: 5_000)
         defer { client.close() }
         let source = ClientSnapshotSource(admin: Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 10_000)), insight: nil,

@@ -33,4 +33,34 @@ import Testing
         #expect(groups.status == 0 && groups.outLines.filter { $0.hasPrefix("bench-") }.isEmpty, "\(groups)")
         #expect(served.stop().status == 0)
     }
+
+    /// `eddy bench console --bootstrap-server`: the console's refresh on a running server with
+    /// topics and groups the benchmark makes (groups by direct offset commits), kept with
+    /// --keep and reused by the next run, deleted without it.
+    @Test func consoleBenchmarkRunsAgainstARunningServer() throws {
+        let served = try ServedCluster()
+        let args = ["bench", "console", "--topics", "3", "--partitions", "12", "--groups", "4", "--records", "5",
+                    "--frames", "2", "--keys", "5"] + served.flag
+        let first = try Eddy.run(args + ["--keep"])
+        #expect(first.status == 0, "\(first)")
+        #expect(first.out.contains("setup:     3 topics and 4 groups created"), "\(first)")
+        // 4 groups, each on one topic of 4 partitions: 16 rows, and no problems.
+        let sample = first.outLines.first { $0.hasPrefix("sample:") } ?? ""
+        #expect(sample.hasSuffix("4 groups with 16 partition rows"), "\(first)")
+        for prefix in ["refresh:   2 refreshes", "frame:     Topics view", "frame:     Groups view", "keystroke: Groups view"] {
+            #expect(first.outLines.contains { $0.hasPrefix(prefix) }, "\(prefix): \(first)")
+        }
+        // Each group committed the lags 0 to 5 over its partitions (records - (g + p) mod 6).
+        let lag = try Eddy.run(["lag", "--group", "eddy-bench-console-group-0001", "--output", "json"] + served.flag)
+        #expect(lag.status == 0 && lag.out.contains("\"committedOffset\":4") && lag.out.contains("\"lag\":1"), "\(lag)")
+
+        let second = try Eddy.run(args)
+        #expect(second.status == 0, "\(second)")
+        #expect(second.out.contains("setup:     0 topics and 0 groups created"), "\(second)")
+        let topics = try Eddy.run(["topics", "list"] + served.flag)
+        #expect(topics.status == 0 && !topics.out.contains("eddy-bench-console"), "\(topics)")
+        let groups = try Eddy.run(["groups", "list"] + served.flag)
+        #expect(groups.status == 0 && !groups.out.contains("eddy-bench-console"), "\(groups)")
+        #expect(served.stop().status == 0)
+    }
 }

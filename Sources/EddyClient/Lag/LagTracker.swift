@@ -36,6 +36,11 @@ public actor LagTracker {
     private var lastCommitted: [String: [TopicPartition: Int64]] = [:]
     private var readerCheckedAtMs: Int64 = .min
     static let readerRetryMs: Int64 = 10_000
+    /// The timestamps of the records that lagging groups read next, by partition and offset;
+    /// only those of the last sample are kept. (A record is not rewritten in place; a partition
+    /// truncated by an unclean leader election could give an offset a new record, whose
+    /// timestamp this would not see while a group stays at that offset.)
+    private var recordTimestamps: [TopicPartition: [Int64: Int64]] = [:]
     /// Each partition's last few high watermarks with their sample times, oldest first.
     private var highWatermarkSamples: [TopicPartition: [(ms: Int64, hw: Int64)]] = [:]
     static let highWatermarkSamplesKept = 16
@@ -67,24 +72,33 @@ public actor LagTracker {
         // Groups that are gone take their windows with them.
         history.keep(groups: Set(groups.keys))
         lastCommitted = lastCommitted.filter { groups[$0.key] != nil }
-        // One small fetch per leader for the record each lagging group reads next; groups at
-        // different offsets of one partition take a round each (most share one).
-        var timestamps: [TopicPartition: [Int64: Int64]] = [:]
-        var rounds: [[TopicPartition: Int64]] = []
+        // The timestamp of the record each lagging group reads next: one small fetch per leader
+        // for those not known yet (a record's timestamp does not change, so an idle group costs
+        // nothing after its first sample); a partition read at several offsets takes a round
+        // per offset.
+        var used: [TopicPartition: Set<Int64>] = [:]
         for rows in groups.values {
             for r in rows where (r.lag ?? 0) > 0 {
                 guard let c = r.committedOffset else { continue }
-                let offset = max(c, r.logStartOffset ?? c)
-                if let i = rounds.firstIndex(where: { $0[r.topicPartition] == nil || $0[r.topicPartition] == offset }) {
-                    rounds[i][r.topicPartition] = offset
-                } else {
-                    rounds.append([r.topicPartition: offset])
-                }
+                used[r.topicPartition, default: []].insert(max(c, r.logStartOffset ?? c))
+            }
+        }
+        recordTimestamps = recordTimestamps.reduce(into: [:]) { kept, entry in
+            guard let offsets = used[entry.key] else { return }
+            let known = entry.value.filter { offsets.contains($0.key) }
+            if !known.isEmpty { kept[entry.key] = known }
+        }
+        var rounds: [[TopicPartition: Int64]] = []
+        for (tp, offsets) in used {
+            for (i, offset) in offsets.filter({ recordTimestamps[tp]?[$0] == nil }).sorted().enumerated() {
+                if i == rounds.count { rounds.append([:]) }
+                rounds[i][tp] = offset
             }
         }
         for round in rounds {
-            for (tp, ts) in await admin.recordTimestamps(at: round) { timestamps[tp, default: [:]][round[tp]!] = ts }
+            for (tp, ts) in await admin.recordTimestamps(at: round) { recordTimestamps[tp, default: [:]][round[tp]!] = ts }
         }
+        let timestamps = recordTimestamps
         let nowMs = now()
         return groups.reduce(into: [:]) { out, entry in
             out[entry.key] = entry.value.map { row in

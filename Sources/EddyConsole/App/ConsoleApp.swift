@@ -14,8 +14,9 @@ public enum ConsoleExit: Equatable, Sendable {
 ///
 /// Threads: the painter and all UI state live on one dedicated thread, which waits for keys
 /// with a short timeout (so it never occupies a Swift concurrency thread while idle); a task
-/// samples the cluster every refresh interval; effects run as tasks through `EffectRunner`.
-/// Both hand their results to the UI thread through a `ConsoleMailbox`. A frame is drawn only
+/// samples the cluster every refresh interval and takes each sample into the model there, off
+/// the UI thread (`ConsoleMailbox`); effects run as tasks through `EffectRunner`. Both hand
+/// their results to the UI thread through the mailbox, so a frame only renders. A frame is drawn only
 /// when something changed: a key, a sample, an outcome, or the demo's workers or caption.
 public enum ConsoleApp {
     /// How long the UI thread waits for a key before looking at its mailbox.
@@ -60,13 +61,19 @@ public enum ConsoleApp {
     }
 
     /// Takes a sample every `refreshMs` (or at once when the UI asks) until stopped.
+    /// Samples are taken into a model of this task's own, posted as copies (see `ConsoleMailbox`).
     static func sample(_ source: any SnapshotSource, every refreshMs: Int64, into mailbox: ConsoleMailbox) async {
         var next = ClientTime.monotonicMs()
+        var model = ConsoleModel()
         while !mailbox.isStopped && !Task.isCancelled {
+            // The models the UI thread replaced are freed here.
+            _ = mailbox.takeRetired()
             if mailbox.takeRefreshRequest() || ClientTime.monotonicMs() >= next {
                 next = ClientTime.monotonicMs() + refreshMs
                 do throws(ClientError) {
-                    mailbox.post(try await source.snapshot())
+                    let snapshot = try await source.snapshot()
+                    model.append(snapshot)
+                    mailbox.post(model)
                 } catch {
                     mailbox.post(sampleError: ErrorAdvice.text(error))
                 }
@@ -108,7 +115,13 @@ private struct UILoop {
             if Painter.stopSignal != 0 { return .success(.quit(0)) }
             var effects: [ConsoleEffect] = []
             let inbox = mailbox.take()
-            for snapshot in inbox.snapshots { model.append(snapshot) }
+            if var fresh = inbox.model {
+                // The UI's own fields carry over; the replaced model goes back to the sampler.
+                fresh.workers = model.workers
+                fresh.caption = model.caption
+                mailbox.retire(model)
+                model = fresh
+            }
             if let error = inbox.sampleError { model.lastError = error }
             for outcome in inbox.outcomes { effects += state.receive(outcome, model: model) }
             if !inbox.isEmpty { dirty = true }

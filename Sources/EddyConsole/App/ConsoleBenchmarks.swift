@@ -65,23 +65,50 @@ public enum ConsoleBenchmarks {
         return model
     }
 
-    /// Times `iterations` frames: each appends the next sample to the model and renders
-    /// `view` at `size`. One warm-up frame first.
+    /// Times `iterations` samples as the console takes them: the sampler takes the next sample
+    /// into its model while the UI still holds the previous copy (`ingest`, off the UI thread;
+    /// see `ConsoleMailbox`), then the UI thread renders `view` at `size` from the new model
+    /// (`frames`). One warm-up sample first.
     public static func measureFrames(iterations: Int, view: ConsoleView = .topics, size: ScreenSize = ScreenSize(width: 160, height: 48),
-                                     topics: Int = 200, partitions: Int = 2000, groups: Int = 20) -> [Duration] {
+                                     topics: Int = 200, partitions: Int = 2000, groups: Int = 20) -> FrameTimes {
         var model = model(history: 30, topics: topics, partitions: partitions, groups: groups)
         let state = ConsoleState(clusterName: "bench", glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!, screen: size, view: view)
         let samples = (0...max(1, iterations)).map { syntheticSnapshot(topics: topics, partitions: partitions, groups: groups, step: 30 + $0) }
-        let clock = ContinuousClock()
-        var durations: [Duration] = []
+        var times = FrameTimes()
+        var shown = model
         for (i, sample) in samples.enumerated() {
-            let start = clock.now
-            model.append(sample)
-            let grid = ConsoleRenderer.render(model: model, state: state, size: size, now: sample.takenAtMs)
-            precondition(grid.width == size.width)
-            if i > 0 { durations.append(clock.now - start) }
+            let (ingest, frame) = takeIn(sample, into: &model, shown: &shown, state: state, size: size)
+            if i > 0 {
+                times.ingest.append(ingest)
+                times.frames.append(frame)
+            }
         }
-        return durations
+        return times
+    }
+
+    /// The time a sample costs the sampler (`ingest`) and the UI thread (`frames`).
+    public struct FrameTimes: Sendable {
+        public var ingest: [Duration] = []
+        public var frames: [Duration] = []
+    }
+
+    /// As the console does with one sample: the sampler appends it to `model` while the UI
+    /// shows `shown` (a copy sharing its storage), the UI swaps the new copy in and renders it.
+    /// The replaced model is dropped outside both timings, as the sampler frees it.
+    static func takeIn(_ sample: ConsoleSnapshot, into model: inout ConsoleModel, shown: inout ConsoleModel, state: ConsoleState,
+                       size: ScreenSize) -> (ingest: Duration, frame: Duration) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        model.append(sample)
+        let ingest = clock.now - start
+        var replaced = model
+        swap(&replaced, &shown)
+        let frameStart = clock.now
+        let grid = ConsoleRenderer.render(model: shown, state: state, size: size, now: sample.takenAtMs)
+        let frame = clock.now - frameStart
+        precondition(grid.width == size.width)
+        withExtendedLifetime(replaced) {}
+        return (ingest, frame)
     }
 
     /// Times `iterations` keystrokes (cycling through `keys`), each handled by the state and
@@ -89,7 +116,14 @@ public enum ConsoleBenchmarks {
     public static func measureKeys(iterations: Int, keys: [Key] = [.down, .down, .up, .pageDown, .home],
                                    view: ConsoleView = .topics, size: ScreenSize = ScreenSize(width: 160, height: 48),
                                    topics: Int = 200, partitions: Int = 2000, groups: Int = 20) -> [Duration] {
-        let model = model(history: 30, topics: topics, partitions: partitions, groups: groups)
+        measureKeys(iterations: iterations, keys: keys, view: view, size: size,
+                    model: model(history: 30, topics: topics, partitions: partitions, groups: groups))
+    }
+
+    /// Times `iterations` keystrokes on `model` (a live one, for `measureLive`).
+    public static func measureKeys(iterations: Int, keys: [Key] = [.down, .down, .up, .pageDown, .home],
+                                   view: ConsoleView, size: ScreenSize = ScreenSize(width: 160, height: 48),
+                                   model: ConsoleModel) -> [Duration] {
         var state = ConsoleState(clusterName: "bench", glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!, screen: size, view: view)
         let now = model.latest?.takenAtMs ?? 0
         _ = ConsoleRenderer.render(model: model, state: state, size: size, now: now)
@@ -101,5 +135,62 @@ public enum ConsoleBenchmarks {
             precondition(grid.height == size.height)
             return clock.now - start
         }
+    }
+
+    /// What `measureLive` measured.
+    public struct LiveMeasurement: Sendable {
+        /// Wall time of each refresh: the requests of one `ClientSnapshotSource.snapshot()`.
+        public var refreshes: [Duration] = []
+        /// Each refresh's requests, by API.
+        public var requests: [[ApiKey: Int]] = []
+        /// Taking each refresh's sample into the model (the sampler's work, off the UI thread).
+        public var ingest: [Duration] = []
+        /// Per view: rendering it from the model with the new sample (the UI thread's frame).
+        public var frames: [ConsoleView: [Duration]] = [:]
+        /// This process's CPU seconds over the refreshes and frames.
+        public var cpuSeconds: Double = 0
+        /// The model after the last refresh.
+        public var model = ConsoleModel()
+        /// The last sample's shape.
+        public var partitions = 0, groups = 0, groupRows = 0
+    }
+
+    /// Times `refreshes` live refreshes from `source` (whose client sends through `counting`):
+    /// each refresh's wall time and requests, taking its sample into the model, and rendering
+    /// each of `views` at `size` from it. One warm-up refresh first (coordinators and metadata
+    /// are looked up once, then cached).
+    public static func measureLive(source: ClientSnapshotSource, counting: CountingTransport, refreshes: Int,
+                                   views: [ConsoleView] = [.topics, .groups], size: ScreenSize = ScreenSize(width: 160, height: 48),
+                                   cpuSeconds: @Sendable () -> Double) async throws(ClientError) -> LiveMeasurement {
+        var m = LiveMeasurement()
+        m.model.append(try await source.snapshot())
+        _ = counting.take()
+        let clock = ContinuousClock()
+        let cpu0 = cpuSeconds()
+        var shown = m.model
+        for _ in 0 ..< max(1, refreshes) {
+            let start = clock.now
+            let sample = try await source.snapshot()
+            m.refreshes.append(clock.now - start)
+            m.requests.append(counting.take())
+            for (i, view) in views.enumerated() {
+                let state = ConsoleState(clusterName: "bench", glyphs: .unicode, timeZone: TimeZone(identifier: "UTC")!, screen: size, view: view)
+                if i == 0 {
+                    let (ingest, frame) = takeIn(sample, into: &m.model, shown: &shown, state: state, size: size)
+                    m.ingest.append(ingest)
+                    m.frames[view, default: []].append(frame)
+                } else {
+                    let frameStart = clock.now
+                    let grid = ConsoleRenderer.render(model: shown, state: state, size: size, now: sample.takenAtMs)
+                    m.frames[view, default: []].append(clock.now - frameStart)
+                    precondition(grid.width == size.width)
+                }
+            }
+            m.partitions = sample.topics.reduce(0) { $0 + $1.partitions.count }
+            m.groups = sample.groups.count
+            m.groupRows = sample.groups.reduce(0) { $0 + $1.rows.count }
+        }
+        m.cpuSeconds = cpuSeconds() - cpu0
+        return m
     }
 }

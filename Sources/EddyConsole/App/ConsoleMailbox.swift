@@ -1,21 +1,48 @@
 import Foundation
 
-/// What the background tasks hand to the UI thread: new samples, sampling failures and the
-/// outcomes of effects, plus the UI's requests back (refresh now, stop). Thread-safe.
+/// What the background tasks hand to the UI thread: the model with each new sample taken in,
+/// sampling failures and the outcomes of effects, plus the UI's requests back (refresh now,
+/// stop, and the models it has replaced). Thread-safe.
+///
+/// The sampler takes each sample into a model of its own (`ConsoleModel.append`, the costly
+/// part at thousands of partitions and groups) and posts a copy; the UI thread swaps it in and
+/// only renders. The model it replaces goes back (`retire`) to be freed by the sampler, so that
+/// the UI thread does not free the buffers the sampler's next append copied either.
 final class ConsoleMailbox: @unchecked Sendable {
     struct Inbox {
-        var snapshots: [ConsoleSnapshot] = []
+        /// The newest model posted since the last `take` (older ones are replaced).
+        var model: ConsoleModel?
         var sampleError: String?
         var outcomes: [EffectOutcome] = []
-        var isEmpty: Bool { snapshots.isEmpty && sampleError == nil && outcomes.isEmpty }
+        var isEmpty: Bool { model == nil && sampleError == nil && outcomes.isEmpty }
     }
 
     private let lock = NSLock()
     private var inbox = Inbox()
+    private var retired: [ConsoleModel] = []
     private var refreshWanted = false
     private var stopped = false
 
-    func post(_ snapshot: ConsoleSnapshot) { lock.withLock { inbox.snapshots.append(snapshot); inbox.sampleError = nil } }
+    func post(_ model: ConsoleModel) {
+        // A model not taken yet is replaced; it is freed here, outside the lock.
+        let replaced: ConsoleModel? = lock.withLock {
+            defer { inbox.model = model; inbox.sampleError = nil }
+            return inbox.model
+        }
+        withExtendedLifetime(replaced) {}
+    }
+
+    /// A model the UI thread no longer uses, for the sampler to free (`takeRetired`).
+    func retire(_ model: ConsoleModel) { lock.withLock { retired.append(model) } }
+
+    /// The retired models, which the caller then frees by dropping them.
+    func takeRetired() -> [ConsoleModel] {
+        lock.withLock {
+            defer { retired = [] }
+            return retired
+        }
+    }
+
     func post(sampleError: String) { lock.withLock { inbox.sampleError = sampleError } }
     func post(_ outcome: EffectOutcome) { lock.withLock { inbox.outcomes.append(outcome) } }
 
