@@ -572,7 +572,9 @@ final class LogSegment: @unchecked Sendable {
         try timeIndex.persist()
     }
 
-    /// fsyncs the log file (may be slow; safe to call without the log lock while the file is open).
+    /// fsyncs the log file (may be slow). Caller holds the log's lock, or owns a segment nobody
+    /// else has yet: `close()` may drop the file meanwhile. Without the lock use
+    /// `syncLogIndependently`.
     func syncLog() throws {
         guard let openLog else { return }
         try openLog.sync()

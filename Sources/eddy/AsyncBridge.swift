@@ -9,7 +9,13 @@ import Foundation
 func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = BlockingResult<T>()
     Task.detached {
-        do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+        // Bound before wrapping (see Admin.groupSamples on Swift 6.3.1's optimiser).
+        do {
+            let value = try await body()
+            box.set(.success(value))
+        } catch {
+            box.set(.failure(error))
+        }
     }
     return try box.wait().get()
 }
@@ -22,7 +28,13 @@ func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T
 func interruptibleAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = BlockingResult<T>()
     let task = Task.detached {
-        do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+        // Bound before wrapping (see Admin.groupSamples on Swift 6.3.1's optimiser).
+        do {
+            let value = try await body()
+            box.set(.success(value))
+        } catch {
+            box.set(.failure(error))
+        }
     }
     while true {
         if let result = box.wait(timeoutMs: 50) { return try result.get() }

@@ -29,30 +29,29 @@ extension Bench.ConsoleBench {
         let created = try session.withAdmin(clientId: "eddy-bench-console-setup") { admin in
             try await Self.createTopics(topicNames, partitions: perTopic, replicationFactor: replicationFactor, admin: admin)
         }
-        if !created.isEmpty {
+        // From here on, whatever happens (a failure, Ctrl-C), what was made goes unless --keep.
+        defer { if !keep { Self.cleanUp(session, topics: topicNames, groups: groupNames) } }
+        // Every partition gets `records` records: the new topics', and those an interrupted run left short.
+        let reused = topicNames.filter { !created.contains($0) }
+        var missing: [TopicPartition: Int] = [:]
+        for topic in created { for p in 0 ..< perTopic { missing[TopicPartition(topic, p)] = records } }
+        if !reused.isEmpty {
+            let ends = try session.withAdmin(clientId: "eddy-bench-console-setup") { admin in
+                try await admin.listOffsets(reused.flatMap { t in (0 ..< perTopic).map { TopicPartition(t, $0) } }, .latest)
+            }
+            for (tp, end) in ends where end < Int64(records) { missing[tp] = records - Int(end) }
+        }
+        if !missing.isEmpty {
             let client = session.makeClient(clientId: "eddy-bench-console-producer", requestTimeoutMs: 30_000)
             defer { client.close() }
-            try interruptibleAwait { try await Self.fill(created, partitions: perTopic, records: records, client: client) }
+            let fill = missing
+            try interruptibleAwait { try await Self.fill(fill, client: client) }
         }
         let madeGroups = try session.withAdmin(clientId: "eddy-bench-console-setup") { admin in
             try await Self.commitGroups(groupNames, topics: topicNames, partitions: perTopic, records: records, admin: admin)
         }
-        print("setup:     \(created.count) topics and \(madeGroups) groups created, the rest reused, in "
+        print("setup:     \(created.count) topics and \(madeGroups) groups created, the rest reused, \(missing.count) partitions filled, in "
             + "\(BenchFormat.fixed(Double(ClientTime.monotonicMs() - setupStart) / 1_000, 1)) s")
-        defer {
-            if !keep {
-                do {
-                    try session.withAdmin(clientId: "eddy-bench-console-cleanup", interruptible: false) { admin in
-                        _ = try await admin.deleteConsumerGroups(groupNames)
-                        for start in stride(from: 0, to: topicNames.count, by: 100) {
-                            _ = try await admin.deleteTopics(Array(topicNames[start ..< min(topicNames.count, start + 100)]))
-                        }
-                    }
-                } catch {
-                    printNotice("eddy: could not delete the benchmark's topics and groups (\(Self.livePrefix)-*): \(error)")
-                }
-            }
-        }
 
         // The console's own client, counting what each refresh sends.
         let counting = CountingTransport(session.makeTransport(clientId: "eddy-bench-console"))
@@ -65,7 +64,15 @@ extension Bench.ConsoleBench {
                                           liveConsumers: LiveConsumers())
         let refreshes = frames
         let m = try interruptibleAwait {
-            try await ConsoleBenchmarks.measureLive(source: source, counting: counting, refreshes: refreshes, cpuSeconds: { processCpuSeconds() })
+            do {
+                let m = try await ConsoleBenchmarks.measureLive(source: source, counting: counting, refreshes: refreshes,
+                                                                cpuSeconds: { processCpuSeconds() })
+                await source.lagTracker.close()
+                return m
+            } catch {
+                await source.lagTracker.close()
+                throw error
+            }
         }
         let requests = m.requests.map { $0.values.reduce(0, +) }
         let byApi = m.requests.last.map { last in
@@ -116,24 +123,50 @@ extension Bench.ConsoleBench {
         return missing
     }
 
-    /// `records` records of 100 bytes in every partition of `topics`.
-    static func fill(_ topics: [String], partitions: Int32, records: Int, client: KafkaClient) async throws {
-        guard records > 0 else { return }
+    /// `missing[tp]` more records of 100 bytes in each partition.
+    static func fill(_ missing: [TopicPartition: Int], client: KafkaClient) async throws {
         var config = ProducerConfig()
         config.clientId = "eddy-bench-console-producer"
         config.lingerMs = 20
         let producer = try BytesProducer(config: config, client: client)
         let value = [UInt8](repeating: 0x65, count: 100)
-        for topic in topics {
-            try BenchWorkspace.checkInterrupted()
-            for p in 0 ..< partitions {
-                for _ in 0 ..< records {
-                    try await producer.sendAndForget(ProducerRecord(topic: topic, partition: p, value: value))
-                }
+        for (i, (tp, count)) in missing.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i % 100 == 0 { try BenchWorkspace.checkInterrupted() }
+            for _ in 0 ..< count {
+                try await producer.sendAndForget(ProducerRecord(topic: tp.topic, partition: tp.partition, value: value))
             }
         }
         await producer.flush()
         await producer.close()
+    }
+
+    /// Deletes the benchmark's groups, then its topics (100 a request); what could not be
+    /// deleted is said, with the names to delete by hand.
+    static func cleanUp(_ session: RemoteSession, topics: [String], groups: [String]) {
+        let problems = (try? session.withAdmin(clientId: "eddy-bench-console-cleanup", interruptible: false) { admin -> [String] in
+            var problems: [String] = []
+            do {
+                for (group, result) in try await admin.deleteConsumerGroups(groups).sorted(by: { $0.key < $1.key }) {
+                    if case let .failure(error) = result, error.errorCode != .groupIdNotFound { problems.append("group \(group): \(error)") }
+                }
+            } catch {
+                problems.append("groups: \(error)")
+            }
+            for start in stride(from: 0, to: topics.count, by: 100) {
+                do {
+                    let results = try await admin.deleteTopics(Array(topics[start ..< min(topics.count, start + 100)]))
+                    for (topic, result) in results.sorted(by: { $0.key < $1.key }) {
+                        if case let .failure(error) = result, error.errorCode != .unknownTopicOrPartition { problems.append("topic \(topic): \(error)") }
+                    }
+                } catch {
+                    problems.append("topics: \(error)")
+                }
+            }
+            return problems
+        }) ?? ["the cluster did not answer"]
+        guard !problems.isEmpty else { return }
+        printNotice("eddy: could not delete all the benchmark's topics and groups (\(livePrefix)-*): "
+            + problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : ""))
     }
 
     /// Commits offsets for the groups of `names` that do not exist: group g on topic g mod the

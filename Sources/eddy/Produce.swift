@@ -162,7 +162,9 @@ struct Produce: ParsableCommand {
     private func checkTopic(remote: RemoteSession) throws -> Int {
         let topic = topic, partition = partition
         let (description, configs) = try remote.withAdmin { admin in
-            (try await admin.describeTopic(topic), try await admin.describeTopicConfigs(topic))
+            let description = try await admin.describeTopic(topic)
+            let configs = try await admin.describeTopicConfigs(topic)
+            return (description, configs)
         }
         if let partition, partition < 0 || Int(partition) >= description.partitions.count {
             throw EddyError.unknownPartition(partition, of: topic, partitionCount: description.partitions.count)

@@ -240,10 +240,12 @@ private func waitFor(_ what: String, timeoutMs: Int64 = 10_000, _ condition: () 
         let counting = CountingTransport(t.cluster.transport)
         let client = KafkaClient(transport: counting, bootstrapNodes: t.cluster.runningBrokers, clientId: "count", requestTimeoutMs: 5_000)
         defer { client.close() }
-        let tracker = LagTracker(admin: Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 10_000)), readOffsetsTopic: false)
-        func rows(_ a: Int64, _ b: Int64) -> [String: [GroupPositions.Row]] {
+        let clock = LagTrackerTests.Clock()
+        let tracker = LagTracker(admin: Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 10_000)), readOffsetsTopic: false,
+                                 now: { clock.ms.withLockedValue { $0 } })
+        func rows(_ a: Int64, _ b: Int64, hw: Int64 = 10) -> [String: [GroupPositions.Row]] {
             func row(_ c: Int64) -> [GroupPositions.Row] {
-                [GroupPositions.Row(topicPartition: tp, logStartOffset: 0, logEndOffset: 10, highWatermark: 10, committedOffset: c)]
+                [GroupPositions.Row(topicPartition: tp, logStartOffset: 0, logEndOffset: hw, highWatermark: hw, committedOffset: c)]
             }
             return ["a": row(a), "b": row(b)]
         }
@@ -259,6 +261,16 @@ private func waitFor(_ what: String, timeoutMs: Int64 = 10_000, _ condition: () 
         #expect(annotated["a"]?.first?.committedRecordTimestampMs == 1_700_000_000_002)
         #expect(annotated["b"]?.first?.committedRecordTimestampMs == 1_700_000_000_007)
         #expect(counting.take()[.fetch, default: 0] == 1, "only the moved group's record")
+        // Read again once old: compaction may have removed a record since.
+        clock.advance(LagTracker.recordTimestampMaxAgeMs)
+        _ = await tracker.annotate(rows(2, 7))
+        #expect(counting.take()[.fetch, default: 0] == 2, "both records, a round each")
+        _ = await tracker.annotate(rows(2, 7))
+        #expect(counting.take()[.fetch, default: 0] == 0)
+        // A high watermark that went back (truncation, a re-created topic): read again.
+        clock.advance(1_000)
+        _ = await tracker.annotate(rows(2, 7, hw: 9))
+        #expect(counting.take()[.fetch, default: 0] == 2)
         await tracker.close()
     }
 

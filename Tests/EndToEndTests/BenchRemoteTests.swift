@@ -41,9 +41,12 @@ import Testing
         let served = try ServedCluster()
         let args = ["bench", "console", "--topics", "3", "--partitions", "12", "--groups", "4", "--records", "5",
                     "--frames", "2", "--keys", "5"] + served.flag
+        // A topic left empty (as by an interrupted run) is reused and filled.
+        let made = try Eddy.run(["topics", "create", "--topic", "eddy-bench-console-000", "--partitions", "4"] + served.flag)
+        #expect(made.status == 0, "\(made)")
         let first = try Eddy.run(args + ["--keep"])
         #expect(first.status == 0, "\(first)")
-        #expect(first.out.contains("setup:     3 topics and 4 groups created"), "\(first)")
+        #expect(first.out.contains("setup:     2 topics and 4 groups created, the rest reused, 12 partitions filled"), "\(first)")
         // 4 groups, each on one topic of 4 partitions: 16 rows, and no problems.
         let sample = first.outLines.first { $0.hasPrefix("sample:") } ?? ""
         #expect(sample.hasSuffix("4 groups with 16 partition rows"), "\(first)")
@@ -56,7 +59,7 @@ import Testing
 
         let second = try Eddy.run(args)
         #expect(second.status == 0, "\(second)")
-        #expect(second.out.contains("setup:     0 topics and 0 groups created"), "\(second)")
+        #expect(second.out.contains("setup:     0 topics and 0 groups created, the rest reused, 0 partitions filled"), "\(second)")
         let topics = try Eddy.run(["topics", "list"] + served.flag)
         #expect(topics.status == 0 && !topics.out.contains("eddy-bench-console"), "\(topics)")
         let groups = try Eddy.run(["groups", "list"] + served.flag)

@@ -3,7 +3,8 @@ import Testing
 
 /// `eddy serve` and the open-file limit: a broker holds a descriptor per log segment and per
 /// connection, so it raises its soft limit to the hard one, and says so when half is used.
-@Suite struct OpenFileLimitTests {
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit (util-linux)"))
+struct OpenFileLimitTests {
     /// The soft and hard "Max open files" of process `pid`.
     static func openFileLimits(_ pid: Int32) throws -> [String] {
         let text = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)

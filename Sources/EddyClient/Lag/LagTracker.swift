@@ -36,11 +36,14 @@ public actor LagTracker {
     private var lastCommitted: [String: [TopicPartition: Int64]] = [:]
     private var readerCheckedAtMs: Int64 = .min
     static let readerRetryMs: Int64 = 10_000
-    /// The timestamps of the records that lagging groups read next, by partition and offset;
-    /// only those of the last sample are kept. (A record is not rewritten in place; a partition
-    /// truncated by an unclean leader election could give an offset a new record, whose
-    /// timestamp this would not see while a group stays at that offset.)
-    private var recordTimestamps: [TopicPartition: [Int64: Int64]] = [:]
+    /// The timestamps of the records that lagging groups read next, by partition and offset,
+    /// with when they were read; only those of the last sample are kept. A record is not
+    /// rewritten in place, but an offset can come to hold another: after a truncation or a
+    /// topic re-created under its name (the partition's high watermark goes back: its entries
+    /// are dropped), or compaction (the record at a committed offset removed, the next one
+    /// read instead): so entries are also read again after `recordTimestampMaxAgeMs`.
+    private var recordTimestamps: [TopicPartition: [Int64: (timestampMs: Int64, readAtMs: Int64)]] = [:]
+    static let recordTimestampMaxAgeMs: Int64 = 300_000
     /// Each partition's last few high watermarks with their sample times, oldest first.
     private var highWatermarkSamples: [TopicPartition: [(ms: Int64, hw: Int64)]] = [:]
     static let highWatermarkSamplesKept = 16
@@ -62,6 +65,9 @@ public actor LagTracker {
         for rows in groups.values {
             for r in rows {
                 guard let hw = r.highWatermark, highWatermarkSamples[r.topicPartition]?.last?.ms != sampledAt else { continue }
+                // A high watermark that went back means the log was truncated or the topic
+                // re-created: the records at known offsets may be others now.
+                if let last = highWatermarkSamples[r.topicPartition]?.last?.hw, hw < last { recordTimestamps[r.topicPartition] = nil }
                 highWatermarkSamples[r.topicPartition, default: []].append((sampledAt, hw))
                 if highWatermarkSamples[r.topicPartition]!.count > Self.highWatermarkSamplesKept {
                     highWatermarkSamples[r.topicPartition]!.removeFirst()
@@ -73,9 +79,9 @@ public actor LagTracker {
         history.keep(groups: Set(groups.keys))
         lastCommitted = lastCommitted.filter { groups[$0.key] != nil }
         // The timestamp of the record each lagging group reads next: one small fetch per leader
-        // for those not known yet (a record's timestamp does not change, so an idle group costs
-        // nothing after its first sample); a partition read at several offsets takes a round
-        // per offset.
+        // for those not known yet, or read more than `recordTimestampMaxAgeMs` ago (a record's
+        // timestamp does not change, so an idle group costs little after its first sample); a
+        // partition read at several offsets takes a round per offset.
         var used: [TopicPartition: Set<Int64>] = [:]
         for rows in groups.values {
             for r in rows where (r.lag ?? 0) > 0 {
@@ -85,7 +91,7 @@ public actor LagTracker {
         }
         recordTimestamps = recordTimestamps.reduce(into: [:]) { kept, entry in
             guard let offsets = used[entry.key] else { return }
-            let known = entry.value.filter { offsets.contains($0.key) }
+            let known = entry.value.filter { offsets.contains($0.key) && sampledAt &- $0.value.readAtMs < Self.recordTimestampMaxAgeMs }
             if !known.isEmpty { kept[entry.key] = known }
         }
         var rounds: [[TopicPartition: Int64]] = []
@@ -96,9 +102,11 @@ public actor LagTracker {
             }
         }
         for round in rounds {
-            for (tp, ts) in await admin.recordTimestamps(at: round) { recordTimestamps[tp, default: [:]][round[tp]!] = ts }
+            for (tp, ts) in await admin.recordTimestamps(at: round) {
+                recordTimestamps[tp, default: [:]][round[tp]!] = (ts, sampledAt)
+            }
         }
-        let timestamps = recordTimestamps
+        let timestamps = recordTimestamps.mapValues { $0.mapValues(\.timestampMs) }
         let nowMs = now()
         return groups.reduce(into: [:]) { out, entry in
             out[entry.key] = entry.value.map { row in

@@ -46,7 +46,8 @@ actor EffectRunner {
             return await demo(command)
         case let .loadMessages(query):
             do {
-                return .messages(try await MessagesReader(admin: admin).read(query))
+                let page = try await MessagesReader(admin: admin).read(query)
+                return .messages(page)
             } catch {
                 return .messagesFailed(query, "reading \(query.topicPartition): " + ErrorAdvice.text(error))
             }

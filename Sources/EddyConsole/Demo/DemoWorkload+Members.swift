@@ -60,7 +60,8 @@ extension DemoWorkload {
         await waitUntilInactive(group, timeoutMs: 15_000)
         let outcome: Result<String, ClientError>
         do throws(ClientError) {
-            outcome = .success(try await body())
+            let value = try await body()
+            outcome = .success(value)
         } catch {
             outcome = .failure(error)
         }

@@ -4,8 +4,8 @@
 /// everything else reads them (`bytes()`).
 ///
 /// The range holds whole batches, the first starting at `position`. The file is the storage
-/// layer's (`RecordsFile`), open on a descriptor of its own while it is referenced, so the
-/// segment may be rolled, deleted or closed meanwhile.
+/// layer's (`RecordsFile`): the segment's own descriptor, kept open while the records reference
+/// it, so the segment may be rolled, deleted or closed meanwhile.
 public struct FileRecords: Sendable, Equatable {
     public let file: any RecordsFile
     /// Byte position of the first batch in the file.
