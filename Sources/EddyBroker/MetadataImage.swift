@@ -115,6 +115,15 @@ public struct MetadataImage: Sendable, Hashable {
     /// A topic's config overrides (empty when it has none).
     public func topicConfigs(_ name: String) -> [String: String] { configs[.topic(name)] ?? [:] }
 
+    /// The topics of `image` whose registrations (placement, leaders, ISR, IDs) or configuration
+    /// differ from `before`'s, new topics included: what a broker must apply when `image`
+    /// follows `before` (topics gone are those `before` has and `image` has not).
+    public static func changedTopics(from before: MetadataImage, to image: MetadataImage) -> Set<String> {
+        Set(image.topicIdsByName.keys.filter { name in
+            before.topic(named: name) != image.topic(named: name) || before.topicConfigs(name) != image.topicConfigs(name)
+        })
+    }
+
     /// The topic's effective `LogConfig`. Overrides that no longer validate (written by another
     /// eddy version) are left out and returned in `rejected`, so a topic stays usable.
     public func logConfig(forTopic name: String) -> (config: LogConfig, rejected: [String: LogConfig.ValidationError]) {

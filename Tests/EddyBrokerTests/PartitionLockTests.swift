@@ -796,3 +796,46 @@ import Testing
         }
     }
 }
+
+/// A metadata publication applies only the topics it changed: with thousands of partitions,
+/// visiting every one for each ISR change or config change held the cluster lock for
+/// milliseconds. What it does not apply stays as it was; what it changes takes effect.
+@Suite(.serialized) struct MetadataDeltaTests {
+    @Test func aPublicationAppliesOnlyTheTopicsItChanged() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let cluster = s.cluster
+        for i in 0 ..< 10 { try cluster.createTopic("t\(i)", partitions: 2, replicationFactor: 3) }
+        s.pump()
+        let before = cluster.lock.withLock { cluster.appliedTopicCount }
+        _ = try cluster.alterConfigs(topic: "t3", set: ["retention.ms": "1000"])
+        s.pump()
+        #expect(cluster.lock.withLock { cluster.appliedTopicCount } - before == 1, "t3 alone")
+        // The change reached every replica of t3 and no other topic's.
+        let brokers = cluster.lock.withLock { Array(cluster.nodes.values) }
+        for broker in brokers {
+            #expect(broker.logManager.log(for: TopicPartition("t3", 0))?.config.retentionMs == 1000)
+            #expect(broker.logManager.log(for: TopicPartition("t4", 0))?.config.retentionMs != 1000)
+        }
+        // A deleted topic's replicas go, though it is not among the changed topics.
+        let deleting = cluster.lock.withLock { cluster.appliedTopicCount }
+        try cluster.deleteTopic("t5")
+        s.pump()
+        #expect(cluster.lock.withLock { cluster.appliedTopicCount } == deleting)
+        for broker in brokers { #expect(cluster.lock.withLock { broker.replicas[TopicPartition("t5", 0)] } == nil) }
+        #expect(cluster.metadataImage.topicNames.count == 9)
+    }
+
+    @Test func changedTopicsAreThoseWhoseRegistrationsOrConfigsDiffer() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        let cluster = s.cluster
+        try cluster.createTopic("a", partitions: 1, replicationFactor: 3)
+        try cluster.createTopic("b", partitions: 1, replicationFactor: 3)
+        s.pump()
+        let first = cluster.metadataImage
+        _ = try cluster.alterConfigs(topic: "b", set: ["cleanup.policy": "compact"])
+        try cluster.createTopic("c", partitions: 1, replicationFactor: 3)
+        s.pump()
+        #expect(MetadataImage.changedTopics(from: first, to: cluster.metadataImage) == ["b", "c"])
+        #expect(MetadataImage.changedTopics(from: cluster.metadataImage, to: cluster.metadataImage).isEmpty)
+    }
+}

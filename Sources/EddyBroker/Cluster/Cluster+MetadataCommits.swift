@@ -146,7 +146,11 @@ extension Cluster {
     /// to judge. A log prepared for a topic that is deleted before it is applied is deleted by
     /// `applyMetadata` too. Called without the lock.
     func prepareLogs(for pending: MetadataLog.PendingCommit) {
-        let (brokers, committed) = lock.withLock { (nodes.values.sorted { $0.id < $1.id }, metadataLog.image) }
+        let (brokers, committed) = lock.withLock {
+            // The next publication looks for prepared logs whose topic went meanwhile.
+            logsPrepared = true
+            return (nodes.values.sorted { $0.id < $1.id }, metadataLog.image)
+        }
         let image = pending.image
         for name in image.topicNames {
             guard let topic = image.topic(named: name), committed.topic(id: topic.id) == nil else { continue }
@@ -190,7 +194,17 @@ extension Cluster {
             deferred.append(contentsOf: ready.map(\.answer))
             awaitingCommit.removeFirst(ready.count)
         }
-        try applyMetadata(replacing: replaced)
+        // Only what changed, unless an earlier publication failed part-way.
+        let only: Set<String>? = metadataFullApplyNeeded ? nil : MetadataImage.changedTopics(from: before, to: image).union(replaced)
+        let scanLogs = only == nil || logsPrepared || before.topicNames != image.topicNames
+        logsPrepared = false
+        do throws(BrokerError) {
+            try applyMetadata(replacing: replaced, only: only, scanLogs: scanLogs)
+            metadataFullApplyNeeded = false
+        } catch {
+            metadataFullApplyNeeded = true
+            throw error
+        }
         if !deleted.isEmpty {
             // Nor may a group's committed offsets (Kafka's coordinator drops them too).
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {

@@ -137,6 +137,13 @@ public final class Cluster: @unchecked Sendable {
     var nextIncarnation: Int64 = 0
     /// See `partitionHighWatermark`.
     var knownHighWatermarks: [TopicPartition: Int64] = [:]
+    /// A publication failed part-way through `applyMetadata`: the next one applies every topic.
+    var metadataFullApplyNeeded = false
+    /// `prepareLogs` ran since the last publication: its logs may belong to a topic deleted
+    /// before it was applied, which only a scan of every log finds.
+    var logsPrepared = false
+    /// Topics `applyMetadata` has applied, counted (a test reads how much a publication costs).
+    var appliedTopicCount = 0
     /// Follower fetches sent and not yet answered (at most one per follower run and leader).
     var fetchesInFlight: Set<FetcherKey> = []
     /// Per partition, how often it changed in a way that may complete a waiting fetch (see
@@ -273,11 +280,20 @@ public final class Cluster: @unchecked Sendable {
     /// hosts, deletes logs of partitions it no longer hosts, and changes roles where the leader
     /// or leader epoch changed. Caller holds the lock.
     ///
-    /// - Parameter replacing: topics whose name now belongs to a new topic ID: their replicas
-    ///   are removed (and logs deleted) first, as a deleted topic's are.
-    func applyMetadata(replacing: Set<String> = []) throws(BrokerError) {
+    /// - Parameters:
+    ///   - replacing: topics whose name now belongs to a new topic ID: their replicas are
+    ///     removed (and logs deleted) first, as a deleted topic's are.
+    ///   - only: the topics whose registrations or configuration changed (nil: every topic). A
+    ///     publication applies only those: with 10,000 partitions, visiting every one (and taking
+    ///     every replica's writer lock) for one ISR change held the cluster lock for milliseconds.
+    ///     Replicas of topics no longer in the image go either way.
+    ///   - scanLogs: also delete logs no replica owns (those `prepareLogs` opened for a topic
+    ///     deleted before it was applied): needed when topics came or went.
+    func applyMetadata(replacing: Set<String> = [], only: Set<String>? = nil, scanLogs: Bool = true) throws(BrokerError) {
         let image = metadataLog.image
-        let topics = image.topicNames.map { name in (name, image.topic(named: name)!, topicLogConfig(name, image: image)) }
+        let names = only.map { only in image.topicNames.filter { only.contains($0) } } ?? image.topicNames
+        let topics = names.map { name in (name, image.topic(named: name)!, topicLogConfig(name, image: image)) }
+        appliedTopicCount += topics.count
         for node in nodes.values.sorted(by: { $0.id < $1.id }) {
             // Deleted before the loop below, which creates the new topic's logs.
             let replaced = node.replicas.keys.sorted().filter { replacing.contains($0.topic) }
@@ -293,10 +309,16 @@ public final class Cluster: @unchecked Sendable {
                     try applyRegistration(reg, topicId: topic.id, to: tp, on: node, config: config)
                 }
             }
-            let removed = node.replicas.keys.sorted().filter { !hosted.contains($0) }
+            let removed = node.replicas.keys.sorted().filter { tp in
+                !hosted.contains(tp) && (only == nil || only!.contains(tp.topic) || image.topic(named: tp.topic) == nil)
+            }
             for tp in removed { removeReplica(tp, from: node) }
-            // With the logs `prepareLogs` opened for a topic deleted before it was applied.
-            let doomed = Set(removed).union(node.logManager.allLogs.map(\.topicPartition).filter { !hosted.contains($0) })
+            var doomed = Set(removed)
+            if scanLogs {
+                // With the logs `prepareLogs` opened for a topic deleted before it was applied.
+                let id = node.id
+                doomed.formUnion(node.logManager.allLogs.map(\.topicPartition).filter { image.partition($0)?.replicas.contains(id) != true })
+            }
             try BrokerError.storage { try node.logManager.deleteLogs(doomed.sorted()) }
         }
         for node in nodes.values.sorted(by: { $0.id < $1.id }) { loadCoordinatorPartitions(on: node) }
