@@ -27,7 +27,20 @@ final class Broker: RequestHandler, @unchecked Sendable {
     let incarnation: Int64
     let logManager: LogManager
     /// The replica manager: the replicas this broker hosts. Guarded by the cluster lock.
-    var replicas: [TopicPartition: Replica] = [:]
+    var replicas: [TopicPartition: Replica] = [:] {
+        didSet { sortedReplicasCache = nil }
+    }
+    private var sortedReplicasCache: [(key: TopicPartition, value: Replica)]?
+    /// `replicas` in partition order (replication rounds and ticks visit them so, for runs that
+    /// repeat from a seed), sorted once until `replicas` changes: with 10,000 partitions,
+    /// sorting them for every round held the cluster lock for milliseconds per produce.
+    /// Guarded by the cluster lock.
+    var sortedReplicas: [(key: TopicPartition, value: Replica)] {
+        if let sortedReplicasCache { return sortedReplicasCache }
+        let sorted = replicas.sorted { $0.key < $1.key }
+        sortedReplicasCache = sorted
+        return sorted
+    }
     /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
     let groups: BrokerGroupCoordinator
     /// Producer ids this broker may still hand out (from its last block, see

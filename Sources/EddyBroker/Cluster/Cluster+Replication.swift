@@ -38,7 +38,7 @@ extension Cluster {
                 if let only {
                     for tp in only { if let replica = node.replicas[tp] { add(tp, replica) } }
                 } else {
-                    for (tp, replica) in node.replicas.sorted(by: { $0.key < $1.key }) { add(tp, replica) }
+                    for (tp, replica) in node.sortedReplicas { add(tp, replica) }
                 }
                 for (leader, topics) in byLeader.sorted(by: { $0.key < $1.key }) {
                     // Like Kafka's fetcher thread, one fetch per leader at a time.
@@ -181,7 +181,7 @@ extension Cluster {
                 try? fenceLocked(id)
             }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
-                for (_, replica) in node.replicas.sorted(by: { $0.key < $1.key }) {
+                for (_, replica) in node.sortedReplicas {
                     guard var state = replica.leaderState else { continue }
                     let actions = state.onTick(now: now, replicaLagTimeMaxMs: options.replicaLagTimeMaxMs)
                     replica.leaderState = state
@@ -241,7 +241,7 @@ extension Cluster {
         lock.withLock {
             var out = [metadataLog.image.offset]
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
-                for (_, r) in node.replicas.sorted(by: { $0.key < $1.key }) {
+                for (_, r) in node.sortedReplicas {
                     out.append(r.log.logEndOffset)
                     out.append(r.log.highWatermark)
                 }
