@@ -816,6 +816,8 @@ import Testing
             #expect(broker.logManager.log(for: TopicPartition("t3", 0))?.config.retentionMs == 1000)
             #expect(broker.logManager.log(for: TopicPartition("t4", 0))?.config.retentionMs != 1000)
         }
+        // Taken in order before the deletion: the order must not be kept past it.
+        for broker in brokers { _ = cluster.lock.withLock { broker.sortedReplicas } }
         // A deleted topic's replicas go, though it is not among the changed topics.
         let deleting = cluster.lock.withLock { cluster.appliedTopicCount }
         try cluster.deleteTopic("t5")
@@ -823,6 +825,14 @@ import Testing
         #expect(cluster.lock.withLock { cluster.appliedTopicCount } == deleting)
         for broker in brokers { #expect(cluster.lock.withLock { broker.replicas[TopicPartition("t5", 0)] } == nil) }
         #expect(cluster.metadataImage.topicNames.count == 9)
+        // The replicas in partition order, as rounds and ticks visit them, follow every change.
+        for broker in brokers {
+            cluster.lock.withLock {
+                #expect(broker.sortedReplicas.map(\.key) == broker.replicas.keys.sorted())
+                #expect(!broker.sortedReplicas.contains { $0.key.topic == "t5" })
+                #expect(broker.sortedReplicas.allSatisfy { broker.replicas[$0.key] === $0.value })
+            }
+        }
     }
 
     @Test func changedTopicsAreThoseWhoseRegistrationsOrConfigsDiffer() throws {
