@@ -8,15 +8,7 @@ import Foundation
 /// thread waits for it.
 func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = BlockingResult<T>()
-    Task.detached {
-        // Bound before wrapping (see Admin.groupSamples on Swift 6.3.1's optimiser).
-        do {
-            let value = try await body()
-            box.set(.success(value))
-        } catch {
-            box.set(.failure(error))
-        }
-    }
+    Task.detached { await box.run(body) }
     return try box.wait().get()
 }
 
@@ -27,15 +19,7 @@ func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T
 /// already sent may still take effect on the cluster.
 func interruptibleAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = BlockingResult<T>()
-    let task = Task.detached {
-        // Bound before wrapping (see Admin.groupSamples on Swift 6.3.1's optimiser).
-        do {
-            let value = try await body()
-            box.set(.success(value))
-        } catch {
-            box.set(.failure(error))
-        }
-    }
+    let task = Task.detached { await box.run(body) }
     while true {
         if let result = box.wait(timeoutMs: 50) { return try result.get() }
         if Signals.interrupted {
@@ -50,6 +34,17 @@ private final class BlockingResult<T: Sendable>: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var result: Result<T, any Error>?
+
+    /// Runs `body` and sets its outcome. The value is bound before it is wrapped (see
+    /// Admin.groupSamples on Swift 6.3.1's optimiser).
+    func run(_ body: @Sendable () async throws -> T) async {
+        do {
+            let value = try await body()
+            set(.success(value))
+        } catch {
+            set(.failure(error))
+        }
+    }
 
     func set(_ r: Result<T, any Error>) {
         lock.withLock { result = r }

@@ -296,7 +296,7 @@ public final class Cluster: @unchecked Sendable {
         appliedTopicCount += topics.count
         for node in nodes.values.sorted(by: { $0.id < $1.id }) {
             // Deleted before the loop below, which creates the new topic's logs.
-            let replaced = node.replicas.keys.sorted().filter { replacing.contains($0.topic) }
+            let replaced = replacing.isEmpty ? [] : node.sortedReplicas.map(\.key).filter { replacing.contains($0.topic) }
             for tp in replaced { removeReplica(tp, from: node) }
             try BrokerError.storage { try node.logManager.deleteLogs(replaced) }
             var hosted = Set<TopicPartition>()
@@ -309,7 +309,7 @@ public final class Cluster: @unchecked Sendable {
                     try applyRegistration(reg, topicId: topic.id, to: tp, on: node, config: config)
                 }
             }
-            let removed = node.replicas.keys.sorted().filter { tp in
+            let removed = node.sortedReplicas.map(\.key).filter { tp in
                 !hosted.contains(tp) && (only == nil || only!.contains(tp.topic) || image.topic(named: tp.topic) == nil)
             }
             for tp in removed { removeReplica(tp, from: node) }

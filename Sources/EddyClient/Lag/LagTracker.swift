@@ -106,14 +106,13 @@ public actor LagTracker {
                 recordTimestamps[tp, default: [:]][round[tp]!] = (ts, sampledAt)
             }
         }
-        let timestamps = recordTimestamps.mapValues { $0.mapValues(\.timestampMs) }
         let nowMs = now()
         return groups.reduce(into: [:]) { out, entry in
             out[entry.key] = entry.value.map { row in
                 var r = row
                 r.status = history.status(group: entry.key, r.topicPartition, nowMs: nowMs, currentLag: r.lag)
                 if (r.lag ?? 0) > 0, let c = r.committedOffset {
-                    r.committedRecordTimestampMs = timestamps[r.topicPartition]?[max(c, r.logStartOffset ?? c)]
+                    r.committedRecordTimestampMs = recordTimestamps[r.topicPartition]?[max(c, r.logStartOffset ?? c)]?.timestampMs
                 }
                 return r
             }

@@ -24,12 +24,14 @@ final class ConsoleMailbox: @unchecked Sendable {
     private var stopped = false
 
     func post(_ model: ConsoleModel) {
-        // A model not taken yet is replaced; it is freed here, outside the lock.
-        let replaced: ConsoleModel? = lock.withLock {
-            defer { inbox.model = model; inbox.sampleError = nil }
-            return inbox.model
+        // A model not taken yet is replaced; it is freed when `replaced` goes, outside the lock.
+        let replaced = lock.withLock { () -> ConsoleModel? in
+            let old = inbox.model
+            inbox.model = model
+            inbox.sampleError = nil
+            return old
         }
-        withExtendedLifetime(replaced) {}
+        _ = replaced
     }
 
     /// A model the UI thread no longer uses, for the sampler to free (`takeRetired`).
