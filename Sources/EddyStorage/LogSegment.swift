@@ -9,6 +9,8 @@ import Foundation
 ///   strictly increase; in a log that was never compacted they are also contiguous.
 /// - `.index`: sparse offset → position index, see `OffsetIndexEntry`.
 /// - `.timeindex`: sparse timestamp → offset index, see `TimeIndexEntry`.
+/// - `.txnindex`: the transactions aborted by markers in this segment, see `AbortedTxnEntry`;
+///   only once there is one.
 ///
 /// Not thread-safe: the owning `PartitionLog` serializes access with its lock. Only the last
 /// segment of a log (the active one) is appended to; the others are immutable except for
@@ -33,6 +35,9 @@ final class LogSegment: @unchecked Sendable {
     private(set) var size: Int64
     var offsetIndex: SparseIndex<OffsetIndexEntry>
     var timeIndex: SparseIndex<TimeIndexEntry>
+    /// The aborted transactions whose markers this segment holds (`AbortedTxnEntry`). Filled by
+    /// the partition log as it appends or replays abort markers, not by the segment itself.
+    var txnIndex: TransactionIndex
     /// One past the last offset stored (== baseOffset when empty).
     private(set) var nextOffset: Int64
     /// Largest record timestamp in the segment, -1 when empty.
@@ -54,6 +59,9 @@ final class LogSegment: @unchecked Sendable {
     /// a scan. At most `2 × recentBatchLimit` entries.
     private(set) var recentBatches: [(position: Int64, header: RecordBatchHeader)] = []
     static let recentBatchLimit = 32
+
+    /// The files of a segment, by suffix.
+    static let fileKinds = ["log", "index", "timeindex", "txnindex"]
 
     static func fileName(_ baseOffset: Int64, _ suffix: String) -> String {
         let digits = String(baseOffset)
@@ -89,11 +97,13 @@ final class LogSegment: @unchecked Sendable {
         let maxTimeEntries = config.segmentIndexBytes / TimeIndexEntry.size
         offsetIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "index") + fileSuffix, maxEntries: maxOffsetEntries)
         timeIndex = SparseIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "timeindex") + fileSuffix, maxEntries: maxTimeEntries)
+        txnIndex = TransactionIndex(path: directory + "/" + LogSegment.fileName(baseOffset, "txnindex") + fileSuffix)
     }
 
-    /// Loads both index files and derives nextOffset/maxTimestamp from them plus a short scan
+    /// Loads the index files and derives nextOffset/maxTimestamp from them plus a short scan
     /// of the tail. Used for segments below the recovery point. Returns false if an index is
-    /// missing or insane, in which case the caller runs `recover` instead.
+    /// missing or insane (a missing transaction index is an empty one), in which case the caller
+    /// runs `recover` instead, and rebuilds the transaction index.
     func loadTrusted(config: LogConfig) throws -> Bool {
         forgetRecentBatches()
         let logSize = size
@@ -102,12 +112,15 @@ final class LogSegment: @unchecked Sendable {
               let ti = SparseIndex<TimeIndexEntry>.load(path: timeIndex.path, maxEntries: timeIndex.maxEntries,
                                                        isValid: { _ in true })
         else { return false }
+        guard let xi = TransactionIndex.load(path: txnIndex.path, isValid: { [baseOffset] in $0.isValid(in: baseOffset ..< Int64.max) })
+        else { return false }
         if size > 0, oi.count == 0, ti.count == 0 {
             // A non-empty segment always has a final time index entry once inactive or closed.
             return false
         }
         offsetIndex = oi
         timeIndex = ti
+        txnIndex = xi
         // Walk the batches after the last indexed position to find the true end.
         let start = Int64(oi.last?.position ?? 0)
         var next = baseOffset
@@ -119,6 +132,7 @@ final class LogSegment: @unchecked Sendable {
         }
         guard ok else { return false }
         nextOffset = max(next, baseOffset + Int64(oi.last?.relativeOffset ?? -1) + 1)
+        guard xi.last.map({ $0.lastOffset < nextOffset }) ?? true else { return false }
         if let t = ti.last {
             maxTimestamp = t.timestamp
             offsetOfMaxTimestamp = baseOffset + Int64(t.relativeOffset)
@@ -394,6 +408,7 @@ final class LogSegment: @unchecked Sendable {
         forgetRecentBatches()
         offsetIndex.removeAll()
         timeIndex.removeAll()
+        try txnIndex.removeAll()
         maxTimestamp = -1
         offsetOfMaxTimestamp = -1
         firstBatchTimestamp = nil
@@ -446,6 +461,7 @@ final class LogSegment: @unchecked Sendable {
         // The offset index ends at `start`; the time index may name offsets that are gone (the
         // final entry written at close), and the timestamps come from what is left.
         timeIndex.truncate(keepWhile: { baseOffset + Int64($0.relativeOffset) < expected })
+        try txnIndex.truncate(keepWhile: { $0.lastOffset < expected })
         maxTimestamp = timeIndex.last?.timestamp ?? -1
         offsetOfMaxTimestamp = timeIndex.last.map { baseOffset + Int64($0.relativeOffset) } ?? -1
         for b in tail where b.maxTimestamp > maxTimestamp {
@@ -535,6 +551,7 @@ final class LogSegment: @unchecked Sendable {
         size = pos
         offsetIndex.truncate(keepWhile: { Int64($0.position) < pos })
         timeIndex.truncate(keepWhile: { baseOffset + Int64($0.relativeOffset) < h.baseOffset })
+        try txnIndex.truncate(keepWhile: { $0.lastOffset < h.baseOffset })
         nextOffset = h.baseOffset
         // maxTimestamp can only be recomputed by a scan; do it (truncation is rare).
         maxTimestamp = -1
@@ -556,6 +573,7 @@ final class LogSegment: @unchecked Sendable {
         size = 0
         offsetIndex.removeAll()
         timeIndex.removeAll()
+        try txnIndex.removeAll()
         nextOffset = baseOffset
         maxTimestamp = -1
         offsetOfMaxTimestamp = -1
@@ -570,6 +588,7 @@ final class LogSegment: @unchecked Sendable {
     func persistIndexes() throws {
         try offsetIndex.persist()
         try timeIndex.persist()
+        try txnIndex.sync()
     }
 
     /// fsyncs the log file (may be slow). Caller holds the log's lock, or owns a segment nobody
@@ -608,21 +627,21 @@ final class LogSegment: @unchecked Sendable {
     func renameForDeletion() throws {
         openLog = nil
         sharedLogFile = nil
-        for kind in ["log", "index", "timeindex"] where FileSystem.exists(path(kind)) {
+        for kind in LogSegment.fileKinds where FileSystem.exists(path(kind)) {
             try FileSystem.rename(path(kind), path(kind) + ".deleted")
         }
     }
 
     /// Second half of `delete`.
     func removeDeletedFiles() throws {
-        for kind in ["log", "index", "timeindex"] { try FileSystem.remove(path(kind) + ".deleted") }
+        for kind in LogSegment.fileKinds { try FileSystem.remove(path(kind) + ".deleted") }
     }
 
     /// Renames the files from `<name><oldSuffix>` (default: `fileSuffix`) to `<name><newSuffix>`
     /// (the cleaner's `.cleaned` → `.swap` → final name steps); missing files are skipped. The
     /// segment object keeps its paths, so it must be reopened under its final name afterwards.
     func renameFiles(from oldSuffix: String? = nil, to newSuffix: String) throws {
-        for kind in ["log", "index", "timeindex"] {
+        for kind in LogSegment.fileKinds {
             let name = directory + "/" + LogSegment.fileName(baseOffset, kind)
             guard FileSystem.exists(name + (oldSuffix ?? fileSuffix)) else { continue }
             try FileSystem.rename(name + (oldSuffix ?? fileSuffix), name + newSuffix)

@@ -71,6 +71,10 @@ extension PartitionLog: CleanableLog {
             throw StorageError.corruptFile(path: directory, reason: "replacement segment was not created by this log")
         }
         let new = writer.segment
+        // The cleaner keeps every control batch, so the aborted transactions listed by the
+        // segments it replaces stay listed, by the segment that now holds their markers.
+        let aborted = reading { segmentList.filter { oldBaseOffsets.contains($0.baseOffset) }.flatMap(\.txnIndex.entries) }
+        for e in aborted.sorted(by: { $0.lastOffset < $1.lastOffset }) where e.lastOffset < new.nextOffset { try new.txnIndex.append(e) }
         // Make the replacement durable before anything points at it.
         new.onBecomeInactive()
         try new.persistIndexes()
@@ -105,7 +109,7 @@ extension PartitionLog: CleanableLog {
     public func discardCleanedSegment(_ cleaned: any CleanedSegmentSink) {
         guard let writer = cleaned as? CleanedSegmentWriter else { return }
         writer.segment.close()
-        for kind in ["log", "index", "timeindex"] { try? FileSystem.remove(writer.segment.path(kind)) }
+        for kind in LogSegment.fileKinds { try? FileSystem.remove(writer.segment.path(kind)) }
     }
 }
 

@@ -16,7 +16,10 @@ extension PartitionLog {
     /// A gap — between the log end offset and the first batch, or between batches — makes the
     /// log durably marked as having offset gaps before anything is written, so recovery accepts
     /// them. Each batch assigns (its epoch, its base offset) to the leader epoch cache, and each
-    /// idempotent batch updates the producer state unchecked (Kafka's REPLICATION origin).
+    /// idempotent batch updates the producer state unchecked (Kafka's REPLICATION origin), in
+    /// log order with the transaction markers among them (which end their transactions and list
+    /// aborted ones in the transaction index, as on the leader). A control batch whose marker does
+    /// not parse is refused (`invalidRecord`) before anything is written.
     /// Segment rolling and flush.messages apply as for `append`.
     @discardableResult
     public func appendAsFollower(_ records: [UInt8]) throws -> LogAppendInfo {
@@ -31,6 +34,15 @@ extension PartitionLog {
             }
         } catch {
             throw StorageError.invalidRecord(error)
+        }
+        // Transaction markers, by batch index: their records are read before anything is written.
+        var markers: [Int: ProducerMarker] = [:]
+        for (i, loc) in locations.enumerated() where loc.header.attributes.isControl {
+            do {
+                if let marker = try ProducerMarker(RecordBatch(bytes: Array(records[loc.range]))) { markers[i] = marker }
+            } catch let e as RecordBatchError {
+                throw StorageError.invalidRecord(e)
+            }
         }
         guard let first = locations.first?.header, let last = locations.last?.header else {
             throw StorageError.invalidRecord(.truncated(needed: RecordBatchHeader.size, available: 0))
@@ -79,12 +91,14 @@ extension PartitionLog {
                 try activeSegment.append(parts: [UnsafeRawBufferPointer(rebasing: b[0 ..< total])],
                                          batches: locations.map { ($0.header, $0.header.totalSize) })
             }
-            var producerBatches: [ProducerBatch] = []
-            for loc in locations {
+            for (i, loc) in locations.enumerated() {
                 assignEpochLocked(loc.header.partitionLeaderEpoch, startOffset: loc.header.baseOffset)
-                if let b = ProducerBatch(loc.header) { producerBatches.append(b) }
+                if let marker = markers[i] {
+                    try applyMarkerLocked(marker)
+                } else if let b = ProducerBatch(loc.header) {
+                    updateProducerStateLocked([b])
+                }
             }
-            if !producerBatches.isEmpty { updateProducerStateLocked(producerBatches) }
             let checkpoint = try maybeFlushAfterAppendLocked(recordCount: recordCount, config: config)
             let info = LogAppendInfo(firstOffset: first.baseOffset, lastOffset: last.lastOffset, maxTimestamp: maxTimestamp,
                                      logAppendTime: -1, recordCount: recordCount, batchCount: locations.count,

@@ -30,7 +30,7 @@ extension PartitionLog {
             defer { file.close() }
             if try file.size() > cut { try file.truncate(to: cut) }
             for later in segmentList[(i + 1)...] {
-                for kind in ["log", "index", "timeindex"] { try FileSystem.remove(later.path(kind)) }
+                for kind in LogSegment.fileKinds { try FileSystem.remove(later.path(kind)) }
             }
             try FileSystem.syncDirectory(directory)
             return max(seg.baseOffset, min(flushed, seg.nextOffset))

@@ -106,23 +106,57 @@ extension PartitionLog {
     func producerStateTruncatedLocked() throws {
         let end = activeSegment.nextOffset
         producerStateGeneration &+= 1
+        unreplicatedTransactions.removeAll { $0.lastOffset >= end }
         let stale = producerSnapshotOffsets.filter { $0 > end }
         if !stale.isEmpty {
             try deleteProducerSnapshotsLocked(stale)
             try FileSystem.syncDirectory(directory)
         }
-        // Nothing remembered was cut off: reloading would give the same state.
-        guard producerState.producers.values.contains(where: { $0.lastOffset >= end }) else { return }
+        // Nothing remembered was cut off: reloading would give the same state. A cut marker
+        // reopens its transaction, and a cut open transaction's batch closes it: both reload.
+        guard producerState.producers.values.contains(where: { $0.lastKnownOffset >= end || ($0.currentTxnFirstOffset ?? -1) >= end })
+        else { return }
+        try reloadProducerStateLocked(end: end, rebuildingTxnIndexFrom: nil, scanned: [:])
+        producerSnapshotInSync = nil
+    }
+
+    /// Rebuilds `producerState` from the newest snapshot at or below `end` (and at or below
+    /// `rebuildFrom`) plus the batches after it. When markers lie between the high watermark
+    /// and that bound, the snapshot is taken at or below the high watermark instead, so that
+    /// the transactions those markers ended are seen ending again (they hold the last stable
+    /// offset back until the high watermark passes their markers). Markers at or after
+    /// `rebuildFrom` go into their segments' transaction indexes (emptied by recovery), which
+    /// are then written. Returns the snapshot's offset, nil when none was usable.
+    @discardableResult
+    func reloadProducerStateLocked(end: Int64, rebuildingTxnIndexFrom rebuildFrom: Int64?,
+                                   scanned: [Int64: [ProducerBatch]]) throws -> (offset: Int64, state: ProducerState)? {
+        let hw = _highWatermark
+        var bound = min(end, rebuildFrom ?? end)
+        if bound > hw, try hasControlBatchesLocked(from: hw, below: bound) { bound = hw }
         var state = ProducerState()
         var from = Int64.min
-        if let (offset, snapshot) = readNewestProducerSnapshotLocked(atOrBelow: end) {
+        let loaded = readNewestProducerSnapshotLocked(atOrBelow: bound)
+        if let (offset, snapshot) = loaded {
             state = snapshot
             from = offset
         }
-        try replayProducerBatchesLocked(into: &state, from: from)
+        var unreplicated: [CompletedTransaction] = []
+        if from < end {
+            try replayProducerBatchesLocked(into: &state, from: from, scanned: scanned) { completed, lso, segment in
+                if let rebuildFrom, completed.aborted, completed.lastOffset >= rebuildFrom {
+                    try segment.txnIndex.append(AbortedTxnEntry(producerId: completed.producerId, firstOffset: completed.firstOffset,
+                                                            lastOffset: completed.lastOffset, lastStableOffset: lso))
+                }
+                if completed.lastOffset >= hw { unreplicated.append(completed) }
+            }
+        }
+        if let rebuildFrom {
+            for seg in segmentList where seg.nextOffset > rebuildFrom { try seg.txnIndex.sync() }
+        }
         state.truncateHead(logStartOffset: _logStartOffset)
         producerState = state
-        producerSnapshotInSync = nil
+        unreplicatedTransactions = unreplicated
+        return loaded
     }
 
     /// When the log is emptied and restarted (`truncateFully`): no producer, no snapshot. Call
@@ -130,6 +164,7 @@ extension PartitionLog {
     func producerStateClearedLocked() throws {
         producerStateGeneration &+= 1
         producerState = ProducerState()
+        unreplicatedTransactions.removeAll()
         producerSnapshotInSync = nil
         try deleteProducerSnapshotsLocked(producerSnapshotOffsets)
     }
@@ -157,8 +192,11 @@ extension PartitionLog {
     /// Builds the producer state once `load` settled the segments and offsets. `names` lists
     /// the directory; `scanned` holds, per base offset of each segment that recovery scanned,
     /// the idempotent batches it saw (possibly past a later overlap truncation: they are
-    /// filtered by the segment's final end).
-    func loadProducerState(names: [String], scanned: [Int64: [ProducerBatch]]) throws {
+    /// filtered by the segment's final end). Segments with transaction markers are not in
+    /// `scanned`: their markers are read again. The transaction indexes of the segments from
+    /// `rebuildingTxnIndexFrom` on (those recovery scanned, which emptied them) are rebuilt from
+    /// their markers.
+    func loadProducerState(names: [String], scanned: [Int64: [ProducerBatch]], rebuildingTxnIndexFrom rebuildFrom: Int64?) throws {
         let end = activeSegment.nextOffset
         var offsets = names.compactMap { ProducerState.snapshotOffset(fileName: $0) }.sorted()
         for offset in offsets where offset > end {
@@ -168,17 +206,8 @@ extension PartitionLog {
         }
         offsets.removeAll { $0 > end }
         producerSnapshotOffsets = offsets
-        var state = ProducerState()
-        var from = Int64.min
-        let loaded = readNewestProducerSnapshotLocked(atOrBelow: end)
-        if let (offset, snapshot) = loaded {
-            state = snapshot
-            from = offset
-        }
-        if from < end { try replayProducerBatchesLocked(into: &state, from: from, scanned: scanned) }
-        state.truncateHead(logStartOffset: _logStartOffset)
-        producerState = state
-        producerSnapshotInSync = loaded.map { $0.offset == end && $0.state == state } == true ? end : nil
+        let loaded = try reloadProducerStateLocked(end: end, rebuildingTxnIndexFrom: rebuildFrom, scanned: scanned)
+        producerSnapshotInSync = loaded.map { $0.offset == end && $0.state == producerState } == true ? end : nil
         pruneProducerSnapshotsLocked()
     }
 
@@ -202,10 +231,34 @@ extension PartitionLog {
         return nil
     }
 
-    /// Replays into `state` every idempotent batch whose last offset is ≥ `from`, in log order:
-    /// from `scanned` for the segments it covers, else from the segments' batch headers.
-    func replayProducerBatchesLocked(into state: inout ProducerState, from: Int64,
-                                     scanned: [Int64: [ProducerBatch]] = [:]) throws {
+    /// Whether a control batch starts in `[from, bound)` (a scan of the batch headers there).
+    func hasControlBatchesLocked(from: Int64, below bound: Int64) throws -> Bool {
+        var found = false
+        for seg in segmentList where seg.nextOffset > from && seg.baseOffset < bound && seg.size > 0 {
+            var start: Int64 = 0
+            if seg.baseOffset < from {
+                guard let (position, _) = try seg.locate(offset: from) else { continue }
+                start = position
+            }
+            try seg.scanBatches(from: start) { _, h in
+                guard h.baseOffset < bound else { return false }
+                if h.attributes.isControl, h.lastOffset >= from { found = true }
+                return !found
+            }
+            if found { return true }
+        }
+        return false
+    }
+
+    /// Replays into `state` every idempotent batch and transaction marker whose last offset is
+    /// ≥ `from`, in log order: from `scanned` for the segments it covers (which hold no
+    /// markers), else from the segments' batch headers, reading the record of each control
+    /// batch. `onCompleted` sees each transaction a marker ends, with the last stable offset
+    /// right after it and the marker's segment. A control batch that does not parse is skipped
+    /// and logged: it was validated (CRC) when written, so only a marker of a type this version
+    /// does not know gets there.
+    func replayProducerBatchesLocked(into state: inout ProducerState, from: Int64, scanned: [Int64: [ProducerBatch]] = [:],
+                                     onCompleted: (CompletedTransaction, Int64, LogSegment) throws -> Void = { _, _, _ in }) throws {
         for seg in segmentList where seg.nextOffset > from && seg.size > 0 {
             if let batches = scanned[seg.baseOffset] {
                 for b in batches where b.lastOffset >= from && b.lastOffset < seg.nextOffset { state.update(with: b) }
@@ -216,8 +269,24 @@ extension PartitionLog {
                 guard let (position, _) = try seg.locate(offset: from) else { continue }
                 start = position
             }
-            try seg.scanBatches(from: start) { _, h in
-                if h.lastOffset >= from { state.replay(h) }
+            try seg.scanBatches(from: start) { position, h in
+                guard h.lastOffset >= from else { return true }
+                guard h.attributes.isControl else {
+                    state.replay(h)
+                    return true
+                }
+                let marker: ProducerMarker?
+                do {
+                    marker = try ProducerMarker(RecordBatch(bytes: try seg.log.read(at: position, count: h.totalSize)))
+                } catch {
+                    marker = nil
+                    logger.warning("skipping a control batch that does not parse",
+                                   metadata: ["log": "\(topicPartition)", "offset": "\(h.baseOffset)", "error": "\(error)"])
+                }
+                if let marker {
+                    let completed = state.apply(marker)
+                    try onCompleted(completed, state.lastStableOffset(after: completed), seg)
+                }
                 return true
             }
         }

@@ -31,7 +31,7 @@ extension PartitionLog {
         let bases = names.compactMap { LogSegment.baseOffset(fromFileName: $0, suffix: "log") }.sorted()
         // Index files without a log file are orphans from a deletion; drop them.
         for name in names {
-            for suffix in ["index", "timeindex"] {
+            for suffix in LogSegment.fileKinds.dropFirst() {
                 if let b = LogSegment.baseOffset(fromFileName: name, suffix: suffix), !bases.contains(b) {
                     try FileSystem.remove(directory + "/" + name)
                 }
@@ -50,15 +50,21 @@ extension PartitionLog {
         var kept: [LogSegment] = []
         // Idempotent batches seen by the scans, per segment base offset, for the producer state.
         var scannedProducerBatches: [Int64: [ProducerBatch]] = [:]
+        // The first segment whose transaction index a scan emptied (to be rebuilt from markers).
+        var rebuildTxnIndexFrom: Int64?
         for (i, seg) in loaded.enumerated() {
             var producerBatches: [ProducerBatch] = []
+            // A segment with transaction markers is replayed from disk (its markers' records).
+            var hasMarkers = false
             if i < firstUnflushed {
                 if try !seg.loadTrusted(config: _config) {
                     logger.warning("rebuilding index", metadata: ["log": "\(topicPartition)", "segment": "\(seg.baseOffset)"])
                     let cut = try seg.recover(contiguous: !mayHaveOffsetGaps) { h in
+                        if h.attributes.isControl { hasMarkers = true }
                         if let b = ProducerBatch(h) { producerBatches.append(b) }
                     }
-                    scannedProducerBatches[seg.baseOffset] = producerBatches
+                    rebuildTxnIndexFrom = rebuildTxnIndexFrom ?? seg.baseOffset
+                    if !hasMarkers { scannedProducerBatches[seg.baseOffset] = producerBatches }
                     if cut > 0 { logTruncation(seg, cut) }
                     try seg.persistIndexes()
                 } else if i == loaded.count - 1 {
@@ -76,9 +82,11 @@ extension PartitionLog {
                 if i == firstUnflushed { epochs?.truncateFromEnd(seg.baseOffset) }
                 let cut = try seg.recover(contiguous: !mayHaveOffsetGaps) { h in
                     _ = epochs?.assign(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset)
+                    if h.attributes.isControl { hasMarkers = true }
                     if let b = ProducerBatch(h) { producerBatches.append(b) }
                 }
-                scannedProducerBatches[seg.baseOffset] = producerBatches
+                rebuildTxnIndexFrom = rebuildTxnIndexFrom ?? seg.baseOffset
+                if !hasMarkers { scannedProducerBatches[seg.baseOffset] = producerBatches }
                 if cut > 0 {
                     logTruncation(seg, cut)
                     kept.append(seg)
@@ -108,7 +116,7 @@ extension PartitionLog {
         // a second crash simply rescans the same segments. No fsync is needed to open.
         _recoveryPoint = hadCleanShutdown ? leo : min(recoveryPoint, leo)
         try finishLoadingEpochCache(epochs, fileBytes: epochCheckpoint.bytes)
-        try loadProducerState(names: names, scanned: scannedProducerBatches)
+        try loadProducerState(names: names, scanned: scannedProducerBatches, rebuildingTxnIndexFrom: rebuildTxnIndexFrom)
     }
 
     private func logTruncation(_ seg: LogSegment, _ bytes: Int64) {
@@ -160,7 +168,7 @@ extension PartitionLog {
             f.close()
             for other in try FileSystem.list(directory) {
                 guard let b = LogSegment.baseOffset(fromFileName: other, suffix: "log"), b >= base, b < end else { continue }
-                for suffix in ["log", "index", "timeindex"] {
+                for suffix in LogSegment.fileKinds {
                     try FileSystem.remove(directory + "/" + LogSegment.fileName(b, suffix))
                 }
             }

@@ -169,8 +169,21 @@ extension PartitionLog {
                 problems.append("leader epoch entry \(last) starts past logEndOffset \(leo)")
             }
             if !producerState.checkInvariants() { problems.append("producer state breaks its invariants") }
-            for entry in producerState.producers.values where entry.lastOffset >= leo {
-                problems.append("producer \(entry.producerId) has a batch ending at \(entry.lastOffset), past logEndOffset \(leo)")
+            for entry in producerState.producers.values where entry.lastKnownOffset >= leo {
+                problems.append("producer \(entry.producerId) has a batch or marker at \(entry.lastKnownOffset), past logEndOffset \(leo)")
+            }
+            for seg in segmentList {
+                let end = seg === activeSegment ? Int64.max : seg.nextOffset
+                for e in seg.txnIndex.entries where !e.isValid(in: seg.baseOffset ..< max(end, seg.baseOffset + 1)) || e.lastOffset >= leo {
+                    problems.append("segment \(seg.baseOffset) lists aborted transaction \(e) outside it")
+                }
+            }
+            let published = readPublished { $0 }
+            if published.lastStableOffset > published.highWatermark {
+                problems.append("last stable offset \(published.lastStableOffset) > highWatermark \(published.highWatermark)")
+            }
+            if let first = producerState.firstUnstableOffset, published.lastStableOffset > first {
+                problems.append("last stable offset \(published.lastStableOffset) passes the open transaction at \(first)")
             }
             return problems
         }

@@ -75,6 +75,21 @@ public final class PartitionLog: @unchecked Sendable {
         var highWatermark: Int64
         var epochCache: LeaderEpochCache
         var sizeInBytes: Int64
+        /// The first offset of the oldest open transaction (see `lastStableOffset`).
+        var firstUnstableOffset: Int64?
+        /// Transactions ended by a marker that was not yet below the high watermark when last
+        /// published (Kafka's unreplicated transactions; see `lastStableOffset`).
+        var unreplicatedTransactions: [CompletedTransaction] = []
+
+        /// The last stable offset (Kafka's LSO): the high watermark, held back by the oldest
+        /// open transaction and by any ended one whose marker is not yet below the high
+        /// watermark. read_committed consumers read below it.
+        var lastStableOffset: Int64 {
+            var lso = highWatermark
+            if let firstUnstableOffset { lso = min(lso, firstUnstableOffset) }
+            for t in unreplicatedTransactions where t.lastOffset >= highWatermark { lso = min(lso, t.firstOffset) }
+            return lso
+        }
     }
     private let publishedLock = NSLock()
     private var published: Published
@@ -108,6 +123,9 @@ public final class PartitionLog: @unchecked Sendable {
     weak var cleaner: LogCleaner?
     /// Idempotent-producer state of the whole log (see `PartitionLog+ProducerState.swift`).
     var producerState = ProducerState()
+    /// Transactions whose markers are in the log but were not below the high watermark when
+    /// last looked at (see `Published.lastStableOffset`); pruned as it passes them.
+    var unreplicatedTransactions: [CompletedTransaction] = []
     /// Offsets of the producer-state snapshot files in `directory`, ascending.
     var producerSnapshotOffsets: [Int64] = []
     /// The offset of a snapshot file holding exactly `producerState`; nil once the state changed.
@@ -178,14 +196,22 @@ public final class PartitionLog: @unchecked Sendable {
         let logEnd = segmentList.last?.nextOffset ?? _logStartOffset
         let (config, logStart, epochs) = (_config, _logStartOffset, epochCache)
         let size = segmentList.reduce(0) { $0 + $1.size }
-        publishedLock.withLock {
+        let firstUnstable = producerState.firstUnstableOffset
+        let hw = publishedLock.withLock {
             published.config = config
             published.logStartOffset = logStart
             published.logEndOffset = logEnd
             published.highWatermark = min(published.highWatermark, logEnd)
             published.epochCache = epochs
             published.sizeInBytes = size
+            published.firstUnstableOffset = firstUnstable
+            return published.highWatermark
         }
+        if !unreplicatedTransactions.isEmpty {
+            unreplicatedTransactions.removeAll { $0.lastOffset < hw || $0.lastOffset >= logEnd }
+        }
+        let unreplicated = unreplicatedTransactions
+        publishedLock.withLock { published.unreplicatedTransactions = unreplicated }
     }
 
     /// The state as of the end of the last locked section (see `Published`).
@@ -199,6 +225,8 @@ public final class PartitionLog: @unchecked Sendable {
     public var logStartOffset: Int64 { readPublished(\.logStartOffset) }
     public var logEndOffset: Int64 { readPublished(\.logEndOffset) }
     public var highWatermark: Int64 { readPublished(\.highWatermark) }
+    /// The last stable offset: read_committed reads below it (see `Published.lastStableOffset`).
+    public var lastStableOffset: Int64 { readPublished(\.lastStableOffset) }
     /// The flushed offset: every record below it has been fsynced.
     public var recoveryPoint: Int64 { reading { _recoveryPoint } }
     public var sizeInBytes: Int64 { readPublished(\.sizeInBytes) }
@@ -231,6 +259,9 @@ public final class PartitionLog: @unchecked Sendable {
     /// `compression.type` stores, or whose inner offsets are not 0, 1, 2, …, is rewritten first;
     /// the others are stored as sent.
     ///
+    /// Control batches are refused (`recordRejected`, INVALID_RECORD): transaction markers are
+    /// written by `appendMarker` only. So is a transactional batch without a producer id.
+    ///
     /// Idempotent batches (producerId ≥ 0) are then checked against the producer state (under
     /// the lock, in order, so batches of one producer in one request must chain): a sequence
     /// gap, an old epoch or a missing sequence throws `StorageError.producer` and writes nothing.
@@ -245,6 +276,14 @@ public final class PartitionLog: @unchecked Sendable {
         let validated = try LogValidator(config: config, topicPartition: topicPartition).validate(records)
         let records = validated.records
         let locations = validated.locations
+        for loc in locations {
+            if loc.header.attributes.isControl {
+                throw StorageError.recordRejected("clients may not write control batches to \(topicPartition); transaction markers come from the transaction coordinator")
+            }
+            if loc.header.attributes.isTransactional, !loc.header.isIdempotent {
+                throw StorageError.recordRejected("a transactional batch to \(topicPartition) has no producer id")
+            }
+        }
 
         let (info, needsCheckpoint) = try locked { () throws -> (LogAppendInfo, Bool) in
             guard !closed else { throw StorageError.logClosed(topicPartition) }
@@ -483,6 +522,7 @@ public final class PartitionLog: @unchecked Sendable {
         // (they are values), so an append never waits on an fsync here. Until the recovery point
         // passes the segment, recovery does not trust them anyway.
         let indexes = (old.offsetIndex, old.timeIndex)
+        let txnIndexPath = old.txnIndex.path
         // The recovery point will move to the new base without the lock held throughout: make
         // the leader epoch checkpoint cover everything below it now.
         try persistEpochCacheIfDirtyLocked()
@@ -498,6 +538,8 @@ public final class PartitionLog: @unchecked Sendable {
                 var (offsetIndex, timeIndex) = indexes
                 try offsetIndex.persist()
                 try timeIndex.persist()
+                // Written as it changed (see `TransactionIndex`): only the fsync is left.
+                try TransactionIndex.sync(path: txnIndexPath)
                 try old.syncLogIndependently()
                 let moved = self.locked { () -> Bool in
                     guard !self.closed, newBase > self._recoveryPoint,

@@ -9,31 +9,39 @@ import EddyProtocol
 /// Unlike Kafka's snapshot, which keeps only each producer's last batch, this one keeps all
 /// retained batches, so retries are still deduplicated after a restart or a leader change.
 ///
-/// Format (version 1), all integers big-endian:
+/// Format (version 2; version 1, written before transactions, is still read), all integers
+/// big-endian:
 ///
 ///     offset  size  field
-///          0     2  version          1
+///          0     2  version          2
 ///          2     4  crc              CRC-32C of bytes 6..<end
 ///          6     8  offset           the state covers batches with lastOffset < offset
 ///         14     4  producerCount    number of producer entries that follow
 ///         18     …  producers        in increasing producerId order, each:
-///                 0   8  producerId     >= 0
-///                 8   2  producerEpoch  >= 0
-///                10   2  batchCount     1...5
-///                12   …  batches        oldest first, offsets increasing, each 32 bytes:
+///                 0   8  producerId            >= 0
+///                 8   2  producerEpoch         >= 0
+///                10   4  coordinatorEpoch      of the last marker, -1 before any
+///                14   8  currentTxnFirstOffset the open transaction's first offset, -1 for none
+///                22   8  lastMarkerOffset      -1 before any marker, else < offset
+///                30   8  lastMarkerTimestamp
+///                38   2  batchCount            0...5 (0 only after a marker)
+///                40   …  batches        oldest first, offsets increasing, each 32 bytes:
 ///                        0  4  firstSequence  >= 0
 ///                        4  4  lastSequence   >= 0
 ///                        8  8  firstOffset    >= 0
 ///                       16  8  lastOffset     firstOffset...offset-1
 ///                       24  8  timestamp      the batch's maxTimestamp
 ///
-/// Nothing may follow the last producer. Decoding rejects anything else with
+/// Version 1 entries have only producerId, producerEpoch, batchCount (1...5) and the batches
+/// (12 bytes before the batches): no transaction ever ran in such a partition. Nothing may
+/// follow the last producer. Decoding rejects anything else with
 /// `ProducerStateError.corruptSnapshot`; a rejected snapshot should be deleted and the state
 /// rebuilt from an older snapshot or from the log.
 extension ProducerState {
-    public static let snapshotVersion: Int16 = 1
+    public static let snapshotVersion: Int16 = 2
     public static let snapshotHeaderSize = 18
-    static let snapshotEntryHeaderSize = 12
+    static let snapshotEntryHeaderSize = 40
+    static let snapshotV1EntryHeaderSize = 12
     static let snapshotBatchSize = 32
     public static let snapshotFileSuffix = ".snapshot"
 
@@ -62,6 +70,10 @@ extension ProducerState {
         for e in entries {
             w.writeInt64(e.producerId)
             w.writeInt16(e.producerEpoch)
+            w.writeInt32(e.coordinatorEpoch)
+            w.writeInt64(e.currentTxnFirstOffset ?? -1)
+            w.writeInt64(e.lastMarkerOffset)
+            w.writeInt64(e.lastMarkerTimestamp)
             w.writeInt16(Int16(e.batches.count))
             for b in e.batches {
                 w.writeInt32(b.firstSequence)
@@ -95,14 +107,14 @@ extension ProducerState {
         var r = ByteReader(buf)
         do {
             let version = try r.readInt16()
-            guard version == snapshotVersion else { throw corrupt("unsupported version \(version)") }
+            guard version == snapshotVersion || version == 1 else { throw corrupt("unsupported version \(version)") }
             let stored = try r.readUInt32()
             let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buf[6...]))
             guard stored == actual else { throw corrupt("CRC mismatch: stored \(stored), computed \(actual)") }
             let offset = try r.readInt64()
             guard offset >= 0 else { throw corrupt("negative offset \(offset)") }
             let count = try r.readInt32()
-            let minEntry = snapshotEntryHeaderSize + snapshotBatchSize
+            let minEntry = version == 1 ? snapshotV1EntryHeaderSize + snapshotBatchSize : snapshotEntryHeaderSize
             guard count >= 0, Int(count) <= r.remaining / minEntry else { throw corrupt("producer count \(count) does not fit") }
             var producers: [Int64: ProducerStateEntry] = [:]
             var previousId: Int64 = -1
@@ -112,8 +124,16 @@ extension ProducerState {
                 previousId = id
                 let epoch = try r.readInt16()
                 guard epoch >= 0 else { throw corrupt("producer \(id) has negative epoch \(epoch)") }
+                var (coordinatorEpoch, txnFirst, markerOffset, markerTimestamp): (Int32, Int64, Int64, Int64) = (-1, -1, -1, -1)
+                if version >= 2 {
+                    (coordinatorEpoch, txnFirst, markerOffset, markerTimestamp) = (try r.readInt32(), try r.readInt64(), try r.readInt64(), try r.readInt64())
+                    guard coordinatorEpoch >= -1, txnFirst >= -1, txnFirst < offset, markerOffset >= -1, markerOffset < offset,
+                          txnFirst < 0 || txnFirst > markerOffset else {
+                        throw corrupt("producer \(id) has transaction offsets \(txnFirst)/\(markerOffset) out of range")
+                    }
+                }
                 let n = try r.readInt16()
-                guard n >= 1, Int(n) <= batchesToRetain else { throw corrupt("producer \(id) has \(n) batches") }
+                guard n >= (markerOffset >= 0 ? 0 : 1), Int(n) <= batchesToRetain else { throw corrupt("producer \(id) has \(n) batches") }
                 var batches: [ProducerBatchMetadata] = []
                 for _ in 0..<Int(n) {
                     let b = ProducerBatchMetadata(firstSequence: try r.readInt32(), lastSequence: try r.readInt32(),
@@ -127,7 +147,9 @@ extension ProducerState {
                     }
                     batches.append(b)
                 }
-                producers[id] = ProducerStateEntry(producerId: id, producerEpoch: epoch, batches: batches)
+                producers[id] = ProducerStateEntry(producerId: id, producerEpoch: epoch, batches: batches,
+                                                   currentTxnFirstOffset: txnFirst >= 0 ? txnFirst : nil, coordinatorEpoch: coordinatorEpoch,
+                                                   lastMarkerOffset: markerOffset, lastMarkerTimestamp: markerTimestamp)
             }
             guard r.remaining == 0 else { throw corrupt("\(r.remaining) trailing bytes") }
             return (offset, ProducerState(entries: Array(producers.values)))

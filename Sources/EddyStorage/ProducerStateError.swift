@@ -14,6 +14,11 @@ public enum ProducerStateError: Error, Equatable, Sendable, CustomStringConverti
     case invalidSequence(producerId: Int64, sequence: Int32)
     /// A producer-state snapshot is not in the documented format or fails its CRC.
     case corruptSnapshot(String)
+    /// A write that the producer's transaction state does not allow, e.g. a non-transactional
+    /// batch while its transaction is open.
+    case invalidTxnState(producerId: Int64, why: String)
+    /// A transaction marker from a coordinator older than the last marker's.
+    case coordinatorFenced(producerId: Int64, found: Int32, current: Int32)
 
     /// The Kafka error a broker reports for this failure.
     public var errorCode: ErrorCode {
@@ -22,6 +27,8 @@ public enum ProducerStateError: Error, Equatable, Sendable, CustomStringConverti
         case .invalidProducerEpoch: .invalidProducerEpoch
         case .invalidSequence: .invalidRecord
         case .corruptSnapshot: .kafkaStorageError
+        case .invalidTxnState: .invalidTxnState
+        case .coordinatorFenced: .transactionCoordinatorFenced
         }
     }
 
@@ -37,6 +44,9 @@ public enum ProducerStateError: Error, Equatable, Sendable, CustomStringConverti
         case let .invalidSequence(pid, seq):
             "invalid sequence number \(seq) in an idempotent batch of producer \(pid)"
         case let .corruptSnapshot(why): "corrupt producer state snapshot: \(why)"
+        case let .invalidTxnState(pid, why): "producer \(pid) wrote \(why)"
+        case let .coordinatorFenced(pid, found, current):
+            "a marker for producer \(pid) from coordinator epoch \(found), older than its last marker's \(current)"
         }
     }
 }

@@ -33,13 +33,16 @@ import Testing
         var s = ProducerState()
         s.update(with: producerBatch(pid: 5, epoch: 2, seq: 10, count: 3, offset: 40, timestamp: 77))
         let b = s.encodeSnapshot(offset: 43)
-        #expect(b.count == ProducerState.snapshotHeaderSize + 12 + 32)
-        #expect(Array(b[0..<2]) == [0, 1])
+        #expect(b.count == ProducerState.snapshotHeaderSize + 40 + 32)
+        #expect(Array(b[0..<2]) == [0, 2])
         #expect(Array(b[6..<14]) == [0, 0, 0, 0, 0, 0, 0, 43])
         #expect(Array(b[14..<18]) == [0, 0, 0, 1])
         #expect(Array(b[18..<26]) == [0, 0, 0, 0, 0, 0, 0, 5])
-        #expect(Array(b[26..<30]) == [0, 2, 0, 1])
-        #expect(Array(b[30..<38]) == [0, 0, 0, 10, 0, 0, 0, 12])
+        #expect(Array(b[26..<28]) == [0, 2])
+        #expect(Array(b[28..<32]) == [0xff, 0xff, 0xff, 0xff], "no marker: coordinator epoch -1")
+        #expect(Array(b[32..<56]) == [UInt8](repeating: 0xff, count: 24), "no open transaction, no marker")
+        #expect(Array(b[56..<58]) == [0, 1])
+        #expect(Array(b[58..<66]) == [0, 0, 0, 10, 0, 0, 0, 12])
         #expect(b.last == 77)
     }
 
@@ -69,16 +72,20 @@ import Testing
             return resealed(b)
         }
         let cases: [(String, [UInt8])] = [
-            ("version", mutated(0, [0, 2])),
+            ("version", mutated(0, [0, 3])),
             ("negative offset", mutated(6, [0xff])),
             ("batch at the snapshot offset", mutated(6, [0, 0, 0, 0, 0, 0, 0, 41])),
             ("producer count too large", mutated(14, [0, 0, 0, 2])),
             ("negative producer id", mutated(18, [0xff])),
             ("negative epoch", mutated(26, [0xff, 0xff])),
-            ("zero batches", mutated(28, [0, 0])),
-            ("six batches", mutated(28, [0, 6])),
-            ("negative sequence", mutated(30, [0xff])),
-            ("first offset after last offset", mutated(38, [0, 0, 0, 0, 0, 0, 0, 42])),
+            ("coordinator epoch below -1", mutated(28, [0xff, 0xff, 0xff, 0xfe])),
+            ("open transaction at the snapshot offset", mutated(32, [0, 0, 0, 0, 0, 0, 0, 42])),
+            ("marker at the snapshot offset", mutated(40, [0, 0, 0, 0, 0, 0, 0, 42])),
+            ("open transaction before its producer's marker", mutated(32, [0, 0, 0, 0, 0, 0, 0, 5] + [0, 0, 0, 0, 0, 0, 0, 9])),
+            ("zero batches without a marker", mutated(56, [0, 0])),
+            ("six batches", mutated(56, [0, 6])),
+            ("negative sequence", mutated(58, [0xff])),
+            ("first offset after last offset", mutated(66, [0, 0, 0, 0, 0, 0, 0, 42])),
         ]
         for (name, bytes) in cases {
             #expect(throws: ProducerStateError.self, "\(name)") { try ProducerState.decodeSnapshot(bytes) }
