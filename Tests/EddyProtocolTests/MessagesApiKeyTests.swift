@@ -10,7 +10,7 @@ import Testing
         (8, "OffsetCommit"), (9, "OffsetFetch"), (10, "FindCoordinator"), (11, "JoinGroup"),
         (12, "Heartbeat"), (13, "LeaveGroup"), (14, "SyncGroup"), (15, "DescribeGroups"),
         (16, "ListGroups"), (17, "SaslHandshake"), (18, "ApiVersions"), (19, "CreateTopics"), (20, "DeleteTopics"),
-        (21, "DeleteRecords"), (22, "InitProducerId"), (23, "OffsetForLeaderEpoch"),
+        (21, "DeleteRecords"), (22, "InitProducerId"), (23, "OffsetForLeaderEpoch"), (27, "WriteTxnMarkers"),
         (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (36, "SaslAuthenticate"),
         (42, "DeleteGroups"), (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (50, "DescribeUserScramCredentials"),
         (51, "AlterUserScramCredentials"), (55, "DescribeQuorum"), (56, "AlterPartition"), (60, "DescribeCluster"),

@@ -78,12 +78,13 @@ final class Broker: RequestHandler, @unchecked Sendable {
     func handle(_ request: KafkaRequest, context: RequestContext,
                 completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
         let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
-        // Produce, Fetch, ListOffsets and DeleteRecords take the lock themselves, and not while
-        // they write or read a log.
+        // Produce, Fetch, ListOffsets, DeleteRecords and WriteTxnMarkers take the lock themselves,
+        // and not while they write or read a log.
         switch request {
         case let .produce(r): handleProduce(r, respond: respond)
         case let .listOffsets(r): handleListOffsets(r, respond: respond)
         case let .deleteRecords(r): handleDeleteRecords(r, respond: respond)
+        case let .writeTxnMarkers(r): handleWriteTxnMarkers(r, respond: respond)
         case let .fetch(r): handleFetchRequest(r, context: context, respond: cluster.countingFetchBytes(on: id, respond))
         default:
             let handled: Bool = cluster.lock.withLock {
@@ -135,7 +136,7 @@ final class Broker: RequestHandler, @unchecked Sendable {
                    .alterUserScramCredentials(r.errorResponse(.kafkaStorageError, message: notDurable)))
         case .apiVersions: queue(.apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
         case let .eddyFetchPositions(r): queue(.eddyFetchPositions(cluster.handleFetchPositions(r)))
-        case .produce, .fetch, .listOffsets, .deleteRecords, .eddyBrokerControl: preconditionFailure("served outside the lock")
+        case .produce, .fetch, .listOffsets, .deleteRecords, .writeTxnMarkers, .eddyBrokerControl: preconditionFailure("served outside the lock")
         }
     }
 

@@ -26,8 +26,9 @@ final class DelayedFetch: Sendable {
     }
 
     /// Kafka's completion rule: enough bytes, or something the consumer must hear about now,
-    /// or more data below the high watermark than one read returns (a read stops at a segment
-    /// end or at the size limits; waiting would not make it return more, Kafka's case F).
+    /// or more data below the high watermark (the last stable offset for read_committed) than
+    /// one read returns (a read stops at a segment end or at the size limits; waiting would not
+    /// make it return more, Kafka's case F).
     static func isSatisfied(_ response: FetchResponse, by request: FetchRequest) -> Bool {
         var bytes = 0
         for topic in response.responses {
@@ -37,11 +38,13 @@ final class DelayedFetch: Sendable {
             }
         }
         if request.topics.isEmpty || bytes >= Int(request.minBytes) { return true }
+        let committed = request.isolationLevel == .readCommitted
         for topic in response.responses {
             for p in topic.partitions {
-                if let file = p.recordsFile, file.nextOffset < p.highWatermark { return true }
+                let end = committed ? p.lastStableOffset : p.highWatermark
+                if let file = p.recordsFile, file.nextOffset < end { return true }
                 if !p.records.isEmpty, let last = try? MemoryRecords.batches(in: p.records).last,
-                   last.header.nextOffset < p.highWatermark { return true }
+                   last.header.nextOffset < end { return true }
             }
         }
         return false

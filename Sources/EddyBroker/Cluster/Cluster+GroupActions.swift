@@ -64,7 +64,7 @@ extension Cluster {
         for partition in order {
             var builder = RecordBatchBuilder()
             for record in appends[partition]! { builder.append(timestamp: now, key: record.key, value: record.value) }
-            planned.append(node.planAppend(TopicPartition(OffsetsTopic.name, partition), records: builder.build().bytes, acks: -1))
+            planned.append(node.planAppend(TopicPartition(OffsetsTopic.name, partition), write: .records(builder.build().bytes), acks: -1))
         }
         let waiting = held
         node.queueGroupWrite(Broker.GroupWrite(planned: planned, deadlineMs: now + options.offsetsCommitTimeoutMs) { response in

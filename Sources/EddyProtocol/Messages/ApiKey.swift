@@ -24,6 +24,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case writeTxnMarkers = 27
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -73,6 +74,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .deleteGroups: "DeleteGroups"
+        case .writeTxnMarkers: "WriteTxnMarkers"
         case .describeLogDirs: "DescribeLogDirs"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"

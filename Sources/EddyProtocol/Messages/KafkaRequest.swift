@@ -21,6 +21,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case listGroups(ListGroupsRequest)
     case deleteGroups(DeleteGroupsRequest)
     case offsetDelete(OffsetDeleteRequest)
+    case writeTxnMarkers(WriteTxnMarkersRequest)
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
     case describeLogDirs(DescribeLogDirsRequest)
@@ -54,6 +55,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .listGroups: .listGroups
         case .deleteGroups: .deleteGroups
         case .offsetDelete: .offsetDelete
+        case .writeTxnMarkers: .writeTxnMarkers
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs
@@ -93,6 +95,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .listGroups(r): .listGroups(r.errorResponse(error))
         case let .deleteGroups(r): .deleteGroups(r.errorResponse(error))
         case let .offsetDelete(r): .offsetDelete(r.errorResponse(error))
+        case let .writeTxnMarkers(r): .writeTxnMarkers(r.errorResponse(error))
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
         case let .describeLogDirs(r): .describeLogDirs(r.errorResponse(error))

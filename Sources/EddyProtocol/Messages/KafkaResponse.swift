@@ -21,6 +21,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case listGroups(ListGroupsResponse)
     case deleteGroups(DeleteGroupsResponse)
     case offsetDelete(OffsetDeleteResponse)
+    case writeTxnMarkers(WriteTxnMarkersResponse)
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
     case describeLogDirs(DescribeLogDirsResponse)
@@ -54,6 +55,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .listGroups: .listGroups
         case .deleteGroups: .deleteGroups
         case .offsetDelete: .offsetDelete
+        case .writeTxnMarkers: .writeTxnMarkers
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs

@@ -31,6 +31,7 @@ public enum SupportedApis {
         .deleteRecords: 0 ... 2,
         .initProducerId: 0 ... 5,
         .offsetForLeaderEpoch: 0 ... 4,
+        .writeTxnMarkers: 0 ... 1,
         .describeConfigs: 0 ... 4,
         .deleteGroups: 0 ... 2,
         .describeLogDirs: 0 ... 4,

@@ -68,6 +68,8 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.DescribeClusterResponse.self,
     Wire.DescribeQuorumRequest.self,
     Wire.DescribeQuorumResponse.self,
+    Wire.WriteTxnMarkersRequest.self,
+    Wire.WriteTxnMarkersResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -144,6 +146,8 @@ extension Wire.DescribeClusterRequest: WireArbitraryMessage {}
 extension Wire.DescribeClusterResponse: WireArbitraryMessage {}
 extension Wire.DescribeQuorumRequest: WireArbitraryMessage {}
 extension Wire.DescribeQuorumResponse: WireArbitraryMessage {}
+extension Wire.WriteTxnMarkersRequest: WireArbitraryMessage {}
+extension Wire.WriteTxnMarkersResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -1827,6 +1831,70 @@ extension Wire.DescribeQuorumResponse.Node.Listener {
         if version >= 2 { m.name = WireArbitrary.string(using: &g) }
         if version >= 2 { m.host = WireArbitrary.string(using: &g) }
         if version >= 2 { m.port = UInt16.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.WriteTxnMarkersRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.markers = WireArbitrary.array(using: &g) { g in WritableTxnMarker.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.WriteTxnMarkersRequest.WritableTxnMarker {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.producerEpoch = Int16.random(in: .min ... .max, using: &g)
+        m.transactionResult = Bool.random(using: &g)
+        m.topics = WireArbitrary.array(using: &g) { g in WritableTxnMarkerTopic.arbitrary(version: version, using: &g) }
+        m.coordinatorEpoch = Int32.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitionIndexes = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.WriteTxnMarkersResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.markers = WireArbitrary.array(using: &g) { g in WritableTxnMarkerResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.WriteTxnMarkersResponse.WritableTxnMarkerResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.topics = WireArbitrary.array(using: &g) { g in WritableTxnMarkerTopicResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in WritableTxnMarkerPartitionResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult.WritableTxnMarkerPartitionResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
         return m
     }
 }

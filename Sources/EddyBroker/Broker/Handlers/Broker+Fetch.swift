@@ -17,8 +17,8 @@ extension Broker {
     }
 
     /// Parks a consumer's Fetch (maxWaitMs > 0) that would only wait: every partition it names
-    /// is led here in the epoch it expects, and its fetch offset is the high watermark, so there
-    /// is nothing to read. No log is touched: the check uses the published high watermarks. It
+    /// is led here in the epoch it expects, and its fetch offset is the high watermark (the last
+    /// stable offset for read_committed), so there is nothing to read. No log is touched: the check uses the published high watermarks. It
     /// waits in the purgatory as `serveFetch` would have parked it after an empty read, and a
     /// high watermark that advances after the check wakes it there (that wake-up takes the
     /// cluster lock, held here). Returns false, doing nothing, for any other fetch; it then goes
@@ -30,7 +30,7 @@ extension Broker {
         for topic in request.topics {
             for p in topic.partitions {
                 guard case let .read(replica, _) = planRead(TopicPartition(topic.topic, p.partition), p, replicaId: -1, replicaEpoch: -1),
-                      p.fetchOffset == replica.log.highWatermark else { return false }
+                      p.fetchOffset == Self.readableEnd(replica.log, request.isolationLevel) else { return false }
             }
         }
         cluster.recordConsumerFetch(request, context: context)
@@ -129,8 +129,11 @@ extension Broker {
     }
 
     /// Fetch (Kafka's `ReplicaManager.fetchMessages`), served by leaders only. Consumers read
-    /// below the high watermark; followers (replicaId ≥ 0) read up to the log end, report their
-    /// position (which moves the ISR and the high watermark), and learn of divergence.
+    /// below the high watermark, or with read_committed below the last stable offset, with the
+    /// aborted transactions of what they read (`PartitionLog.abortedTransactions`, from the
+    /// fetch offset to the end of the records returned) so that they can skip those records;
+    /// followers (replicaId ≥ 0) read up to the log end, report their position (which moves the
+    /// ISR and the high watermark), and learn of divergence.
     ///
     /// Called without the cluster lock, in three steps: under it, each partition's leadership,
     /// leader epoch and (for a follower) divergence are checked; without it, the logs are read
@@ -167,17 +170,23 @@ extension Broker {
                     var data = FetchResponse.PartitionData(partitionIndex: p.partition)
                     let log = replica.log
                     let leaderLogEnd = log.logEndOffset
+                    let committed = !isFollower && request.isolationLevel == .readCommitted
                     do {
                         let limit = min(Int(max(1, p.partitionMaxBytes)), max(1, budget))
+                        let end = isFollower ? nil : Self.readableEnd(log, request.isolationLevel)
+                        var next = p.fetchOffset
                         if fileRecords {
                             // Left in the file for the server to send (sendfile): Kafka's zero-copy fetch.
-                            data.recordsFile = try log.readFileRecords(from: p.fetchOffset, maxBytes: limit, upTo: log.highWatermark)
+                            data.recordsFile = try log.readFileRecords(from: p.fetchOffset, maxBytes: limit, upTo: end)
                             budget -= data.recordsByteCount
+                            next = data.recordsFile?.nextOffset ?? next
                         } else {
-                            let read = try log.read(from: p.fetchOffset, maxBytes: limit, upTo: isFollower ? nil : log.highWatermark)
+                            let read = try log.read(from: p.fetchOffset, maxBytes: limit, upTo: end)
                             data.records = read.bytes
                             budget -= read.bytes.count
+                            if committed, let last = try? MemoryRecords.batches(in: read.bytes).last { next = last.header.nextOffset }
                         }
+                        if committed { data.abortedTransactions = log.abortedTransactions(from: p.fetchOffset, upTo: next) }
                         if isFollower { positions.append((replica, epoch, p.fetchOffset, leaderLogEnd)) }
                     } catch let e as StorageError {
                         data.errorCode = e.errorCode
@@ -257,7 +266,13 @@ extension Broker {
 
     private func fillBounds(_ data: inout FetchResponse.PartitionData, _ log: PartitionLog) {
         data.highWatermark = log.highWatermark
-        data.lastStableOffset = log.highWatermark
+        data.lastStableOffset = log.lastStableOffset
         data.logStartOffset = log.logStartOffset
+    }
+
+    /// Where a consumer's reads end: the high watermark, or the last stable offset for
+    /// read_committed.
+    static func readableEnd(_ log: PartitionLog, _ isolation: IsolationLevel) -> Int64 {
+        isolation == .readCommitted ? log.lastStableOffset : log.highWatermark
     }
 }

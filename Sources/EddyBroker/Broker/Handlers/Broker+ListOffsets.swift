@@ -3,9 +3,8 @@ import EddyStorage
 
 extension Broker {
     /// ListOffsets (Kafka's `Partition.fetchOffsetForTimestamp`). What a client may see ends at
-    /// the high watermark (read_uncommitted; read_committed uses the last stable offset, which is
-    /// the high watermark while eddy has no transactions), or at the log end for a replica or
-    /// debugging client (replicaId >= 0 or -2):
+    /// the high watermark (read_uncommitted) or the last stable offset (read_committed), or at
+    /// the log end for a replica or debugging client (replicaId >= 0 or -2):
     /// - -2 earliest (and -4 earliest local): the log start offset;
     /// - -1 latest: that end;
     /// - -3 max timestamp (KIP-734): the first record with the largest timestamp;
@@ -39,7 +38,8 @@ extension Broker {
             for i in response.topics[t].partitions.indices {
                 guard let replica = leaders[t][i] else { continue }
                 listOffset(&response.topics[t].partitions[i], request.topics[t].partitions[i].timestamp, log: replica.log,
-                           upTo: request.replicaId >= 0 || request.replicaId == -2 ? nil : replica.log.highWatermark)
+                           upTo: request.replicaId >= 0 || request.replicaId == -2 ? nil
+                               : Self.readableEnd(replica.log, request.isolationLevel))
             }
         }
         respond(.listOffsets(response))

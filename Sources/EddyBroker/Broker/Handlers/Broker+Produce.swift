@@ -27,7 +27,7 @@ extension Broker {
                     guard !TopicName.isInternal(tp.topic) else {
                         return .failed(.failed(tp, .invalidTopicException, "Cannot append to internal topic \(tp.topic)"))
                     }
-                    return planAppend(tp, records: p.records, acks: request.acks)
+                    return planAppend(tp, write: .records(p.records), acks: request.acks)
                 }
             }
         }
@@ -45,7 +45,7 @@ extension Broker {
 
     /// Step 3's end: the produce is answered now, or waits in the purgatory for the high
     /// watermark (acks=all). Caller holds the lock.
-    private func answerOrPark(_ delayed: DelayedProduce) {
+    func answerOrPark(_ delayed: DelayedProduce) {
         if delayed.isComplete {
             delayed.queueResponse(into: &cluster.deferred)
         } else if !isRunning {
@@ -97,23 +97,35 @@ extension Broker {
         cluster.flushDeferred()
     }
 
+    /// What a leader appends: a producer's (or a group coordinator's) records, or a transaction
+    /// marker that a transaction coordinator asked for (WriteTxnMarkers).
+    enum LeaderWrite {
+        case records([UInt8])
+        case marker(producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, committed: Bool)
+    }
+
     /// One partition of a produce on its way through the three steps.
     enum PlannedAppend {
         /// Answered without appending.
         case failed(DelayedProduce.PartitionStatus)
         /// Checked: to be appended by this leader in this epoch.
-        case ready(TopicPartition, Replica, epoch: Int32, records: [UInt8])
+        case ready(TopicPartition, Replica, epoch: Int32, write: LeaderWrite)
         /// Appended.
         case appended(TopicPartition, Replica, epoch: Int32, LogAppendInfo, bytes: Int)
 
         /// Step 2: the append itself. Needs no cluster lock.
         func append() -> PlannedAppend {
-            guard case let .ready(tp, replica, epoch, records) = self else { return self }
+            guard case let .ready(tp, replica, epoch, write) = self else { return self }
             do {
-                guard let info = try replica.whileWriter(.leader(epoch: epoch), {
-                    try replica.log.append(records, leaderEpoch: epoch)
+                guard let info = try replica.whileWriter(.leader(epoch: epoch), { () throws -> LogAppendInfo in
+                    switch write {
+                    case let .records(records): try replica.log.append(records, leaderEpoch: epoch)
+                    case let .marker(producerId, producerEpoch, coordinatorEpoch, committed):
+                        try replica.log.appendMarker(producerId: producerId, producerEpoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
+                                                     committed: committed, leaderEpoch: epoch)
+                    }
                 }) else { return .failed(.failed(tp, .notLeaderOrFollower)) }
-                return .appended(tp, replica, epoch: epoch, info, bytes: records.count)
+                return .appended(tp, replica, epoch: epoch, info, bytes: info.validBytes)
             } catch let e as StorageError {
                 // Idempotence failures (StorageError.producer) carry their own Kafka error:
                 // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH or INVALID_RECORD.
@@ -125,7 +137,7 @@ extension Broker {
     }
 
     /// Step 1: whether this broker leads `tp` and has enough in-sync replicas. Caller holds the lock.
-    func planAppend(_ tp: TopicPartition, records: [UInt8], acks: Int16) -> PlannedAppend {
+    func planAppend(_ tp: TopicPartition, write: LeaderWrite, acks: Int16) -> PlannedAppend {
         let replica: Replica
         switch leaderReplica(tp) {
         case let .success(r): replica = r
@@ -136,7 +148,7 @@ extension Broker {
         if let e = state.checkAppend(requiredAcks: acks, minInsyncReplicas: minIsr) {
             return .failed(.failed(tp, e, "The size of the current ISR \(state.isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)"))
         }
-        return .ready(tp, replica, epoch: replica.leaderEpoch, records: records)
+        return .ready(tp, replica, epoch: replica.leaderEpoch, write: write)
     }
 
     /// Step 3: the leader state learns of the append, and the partition's answer (waiting for
