@@ -70,6 +70,18 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.DescribeQuorumResponse.self,
     Wire.WriteTxnMarkersRequest.self,
     Wire.WriteTxnMarkersResponse.self,
+    Wire.AddPartitionsToTxnRequest.self,
+    Wire.AddPartitionsToTxnResponse.self,
+    Wire.AddOffsetsToTxnRequest.self,
+    Wire.AddOffsetsToTxnResponse.self,
+    Wire.EndTxnRequest.self,
+    Wire.EndTxnResponse.self,
+    Wire.TxnOffsetCommitRequest.self,
+    Wire.TxnOffsetCommitResponse.self,
+    Wire.DescribeTransactionsRequest.self,
+    Wire.DescribeTransactionsResponse.self,
+    Wire.ListTransactionsRequest.self,
+    Wire.ListTransactionsResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -80,6 +92,8 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.OffsetCommitValue.self,
     Wire.GroupMetadataKey.self,
     Wire.GroupMetadataValue.self,
+    Wire.TransactionLogKey.self,
+    Wire.TransactionLogValue.self,
 ]
 
 extension Wire.RequestHeader: WireArbitraryMessage {}
@@ -148,6 +162,18 @@ extension Wire.DescribeQuorumRequest: WireArbitraryMessage {}
 extension Wire.DescribeQuorumResponse: WireArbitraryMessage {}
 extension Wire.WriteTxnMarkersRequest: WireArbitraryMessage {}
 extension Wire.WriteTxnMarkersResponse: WireArbitraryMessage {}
+extension Wire.AddPartitionsToTxnRequest: WireArbitraryMessage {}
+extension Wire.AddPartitionsToTxnResponse: WireArbitraryMessage {}
+extension Wire.AddOffsetsToTxnRequest: WireArbitraryMessage {}
+extension Wire.AddOffsetsToTxnResponse: WireArbitraryMessage {}
+extension Wire.EndTxnRequest: WireArbitraryMessage {}
+extension Wire.EndTxnResponse: WireArbitraryMessage {}
+extension Wire.TxnOffsetCommitRequest: WireArbitraryMessage {}
+extension Wire.TxnOffsetCommitResponse: WireArbitraryMessage {}
+extension Wire.DescribeTransactionsRequest: WireArbitraryMessage {}
+extension Wire.DescribeTransactionsResponse: WireArbitraryMessage {}
+extension Wire.ListTransactionsRequest: WireArbitraryMessage {}
+extension Wire.ListTransactionsResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -158,6 +184,8 @@ extension Wire.OffsetCommitKey: WireArbitraryMessage {}
 extension Wire.OffsetCommitValue: WireArbitraryMessage {}
 extension Wire.GroupMetadataKey: WireArbitraryMessage {}
 extension Wire.GroupMetadataValue: WireArbitraryMessage {}
+extension Wire.TransactionLogKey: WireArbitraryMessage {}
+extension Wire.TransactionLogValue: WireArbitraryMessage {}
 
 extension Wire.RequestHeader {
     static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
@@ -1899,6 +1927,251 @@ extension Wire.WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarker
     }
 }
 
+extension Wire.AddPartitionsToTxnRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        if version >= 4 { m.transactions = WireArbitrary.array(using: &g) { g in AddPartitionsToTxnTransaction.arbitrary(version: version, using: &g) } }
+        if version <= 3 { m.v3AndBelowTransactionalId = WireArbitrary.string(using: &g) }
+        if version <= 3 { m.v3AndBelowProducerId = Int64.random(in: .min ... .max, using: &g) }
+        if version <= 3 { m.v3AndBelowProducerEpoch = Int16.random(in: .min ... .max, using: &g) }
+        if version <= 3 { m.v3AndBelowTopics = WireArbitrary.array(using: &g) { g in AddPartitionsToTxnTopic.arbitrary(version: version, using: &g) } }
+        return m
+    }
+}
+
+extension Wire.AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        if version >= 4 { m.transactionalId = WireArbitrary.string(using: &g) }
+        if version >= 4 { m.producerId = Int64.random(in: .min ... .max, using: &g) }
+        if version >= 4 { m.producerEpoch = Int16.random(in: .min ... .max, using: &g) }
+        if version >= 4 { m.verifyOnly = Bool.random(using: &g) }
+        if version >= 4 { m.topics = WireArbitrary.array(using: &g) { g in Wire.AddPartitionsToTxnRequest.AddPartitionsToTxnTopic.arbitrary(version: version, using: &g) } }
+        return m
+    }
+}
+
+extension Wire.AddPartitionsToTxnResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        if version >= 4 { m.errorCode = ErrorCode.allCases.randomElement(using: &g)! }
+        if version >= 4 { m.resultsByTransaction = WireArbitrary.array(using: &g) { g in AddPartitionsToTxnResult.arbitrary(version: version, using: &g) } }
+        if version <= 3 { m.resultsByTopicV3AndBelow = WireArbitrary.array(using: &g) { g in AddPartitionsToTxnTopicResult.arbitrary(version: version, using: &g) } }
+        return m
+    }
+}
+
+extension Wire.AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.resultsByPartition = WireArbitrary.array(using: &g) { g in Wire.AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.partitionErrorCode = ErrorCode.allCases.randomElement(using: &g)!
+        return m
+    }
+}
+
+extension Wire.AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        if version >= 4 { m.transactionalId = WireArbitrary.string(using: &g) }
+        if version >= 4 { m.topicResults = WireArbitrary.array(using: &g) { g in Wire.AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.arbitrary(version: version, using: &g) } }
+        return m
+    }
+}
+
+extension Wire.AddOffsetsToTxnRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.transactionalId = WireArbitrary.string(using: &g)
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.producerEpoch = Int16.random(in: .min ... .max, using: &g)
+        m.groupId = WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.AddOffsetsToTxnResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        return m
+    }
+}
+
+extension Wire.EndTxnRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.transactionalId = WireArbitrary.string(using: &g)
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.producerEpoch = Int16.random(in: .min ... .max, using: &g)
+        m.committed = Bool.random(using: &g)
+        return m
+    }
+}
+
+extension Wire.EndTxnResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        return m
+    }
+}
+
+extension Wire.TxnOffsetCommitRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.transactionalId = WireArbitrary.string(using: &g)
+        m.groupId = WireArbitrary.string(using: &g)
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.producerEpoch = Int16.random(in: .min ... .max, using: &g)
+        if version >= 3 { m.generationId = Int32.random(in: .min ... .max, using: &g) }
+        if version >= 3 { m.memberId = WireArbitrary.string(using: &g) }
+        if version >= 3 { m.groupInstanceId = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g) }
+        m.topics = WireArbitrary.array(using: &g) { g in TxnOffsetCommitRequestTopic.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in TxnOffsetCommitRequestPartition.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.TxnOffsetCommitRequestPartition {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.committedOffset = Int64.random(in: .min ... .max, using: &g)
+        if version >= 2 { m.committedLeaderEpoch = Int32.random(in: .min ... .max, using: &g) }
+        m.committedMetadata = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.TxnOffsetCommitResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.topics = WireArbitrary.array(using: &g) { g in TxnOffsetCommitResponseTopic.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in TxnOffsetCommitResponsePartition.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        return m
+    }
+}
+
+extension Wire.DescribeTransactionsRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.transactionalIds = WireArbitrary.array(using: &g) { g in WireArbitrary.string(using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeTransactionsResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.transactionStates = WireArbitrary.array(using: &g) { g in TransactionState.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeTransactionsResponse.TransactionState {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.transactionalId = WireArbitrary.string(using: &g)
+        m.transactionState = WireArbitrary.string(using: &g)
+        m.transactionTimeoutMs = Int32.random(in: .min ... .max, using: &g)
+        m.transactionStartTimeMs = Int64.random(in: .min ... .max, using: &g)
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.producerEpoch = Int16.random(in: .min ... .max, using: &g)
+        m.topics = WireArbitrary.array(using: &g) { g in TopicData.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeTransactionsResponse.TransactionState.TopicData {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topic = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.ListTransactionsRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.stateFilters = WireArbitrary.array(using: &g) { g in WireArbitrary.string(using: &g) }
+        m.producerIdFilters = WireArbitrary.array(using: &g) { g in Int64.random(in: .min ... .max, using: &g) }
+        if version >= 1 { m.durationFilter = Int64.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.ListTransactionsResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.unknownStateFilters = WireArbitrary.array(using: &g) { g in WireArbitrary.string(using: &g) }
+        m.transactionStates = WireArbitrary.array(using: &g) { g in TransactionState.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.ListTransactionsResponse.TransactionState {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.transactionalId = WireArbitrary.string(using: &g)
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.transactionState = WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
 extension Wire.EddyBrokerControlRequest {
     static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
         var m = Self()
@@ -2068,6 +2341,37 @@ extension Wire.GroupMetadataValue.MemberMetadata {
         m.sessionTimeout = Int32.random(in: .min ... .max, using: &g)
         m.subscription = WireArbitrary.bytes(using: &g)
         m.assignment = WireArbitrary.bytes(using: &g)
+        return m
+    }
+}
+
+extension Wire.TransactionLogKey {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.transactionalId = WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.TransactionLogValue {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.producerEpoch = Int16.random(in: .min ... .max, using: &g)
+        m.transactionTimeoutMs = Int32.random(in: .min ... .max, using: &g)
+        m.transactionStatus = Int8.random(in: .min ... .max, using: &g)
+        m.transactionPartitions = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.array(using: &g) { g in PartitionsSchema.arbitrary(version: version, using: &g) }
+        m.transactionLastUpdateTimestampMs = Int64.random(in: .min ... .max, using: &g)
+        m.transactionStartTimestampMs = Int64.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.TransactionLogValue.PartitionsSchema {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topic = WireArbitrary.string(using: &g)
+        m.partitionIds = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
         return m
     }
 }
