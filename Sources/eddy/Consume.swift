@@ -48,6 +48,10 @@ struct Consume: ParsableCommand {
             help: ArgumentHelp("A Kafka consumer property, with --group (repeatable).", valueName: "key=value"))
     var consumerProperties: [String] = []
 
+    @Option(help: ArgumentHelp("read_uncommitted (the default, as Kafka's) prints every record; read_committed prints only committed transactions' records and non-transactional ones, up to the last stable offset (an open transaction holds it back).",
+                               valueName: "level"))
+    var isolationLevel: IsolationLevelArgument?
+
     @Option(help: ArgumentHelp("Stop after this many records.", valueName: "n"))
     var maxMessages: Int?
 
@@ -98,6 +102,7 @@ struct Consume: ParsableCommand {
             throw ValidationError("--consumer-property: \(error)")
         }
         if let offset { config.autoOffsetReset = offset == .latest ? .latest : .earliest }
+        if let isolationLevel { config.isolationLevel = isolationLevel.level }
         if config.groupId != group { throw ValidationError("--consumer-property group.id conflicts with --group") }
         return config
     }
@@ -112,7 +117,8 @@ struct Consume: ParsableCommand {
         var reader: ConsumeReader
         do {
             reader = try ConsumeReader(cluster: session.cluster, topic: topic, partition: partition, start: offset ?? .earliest,
-                                       format: recordFormat, limit: maxMessages)
+                                       format: recordFormat, limit: maxMessages,
+                                       isolationLevel: isolationLevel?.level ?? .readUncommitted)
         } catch {
             try? session.close()
             throw error
@@ -196,6 +202,7 @@ extension Consume {
             var config = ConsumerConfig()
             config.clientId = "eddy-consume"
             config.autoOffsetReset = .none
+            config.isolationLevel = isolationLevel?.level ?? .readUncommitted
             let start = offset ?? .earliest
             reader = ConsumeGroupReader(topic: topic, config: config, format: format, limit: maxMessages,
                                         assigned: .init(partitions: partition.map { [$0] } ?? description.partitions.map(\.partition),
@@ -218,6 +225,14 @@ extension Consume {
             throw error
         }
     }
+}
+
+/// `--isolation-level`: Kafka's isolation.level values.
+enum IsolationLevelArgument: String, ExpressibleByArgument, CaseIterable {
+    case readUncommitted = "read_uncommitted"
+    case readCommitted = "read_committed"
+
+    var level: IsolationLevel { self == .readCommitted ? .readCommitted : .readUncommitted }
 }
 
 /// `--offset`: earliest, latest or an absolute offset.

@@ -2,13 +2,15 @@ import EddyBroker
 import EddyProtocol
 
 /// The reading side of `eddy consume`: a position per partition, advanced by fetches from the
-/// partition's leader (as a consumer: below the high watermark), rendering each record with the
-/// format. It holds no reference to the cluster, so the caller can close and reopen the data
-/// directory between polls.
+/// partition's leader (as a consumer: below the high watermark, or the last stable offset with
+/// read_committed, whose aborted transactions' records are skipped), rendering each record with
+/// the format; control batches (transaction markers) print nothing. It holds no reference to the
+/// cluster, so the caller can close and reopen the data directory between polls.
 struct ConsumeReader {
     let topic: String
     private let topicBytes: [UInt8]
     let format: RecordFormat
+    let isolationLevel: IsolationLevel
     /// The partitions read, in order, and the next offset to print from each.
     private(set) var positions: [(partition: Int32, offset: Int64)]
     /// Records still to print (nil: no limit).
@@ -16,10 +18,12 @@ struct ConsumeReader {
 
     var isDone: Bool { remaining == 0 }
 
-    init(cluster: Cluster, topic: String, partition: Int32?, start: StartOffset, format: RecordFormat, limit: Int?) throws {
+    init(cluster: Cluster, topic: String, partition: Int32?, start: StartOffset, format: RecordFormat, limit: Int?,
+         isolationLevel: IsolationLevel = .readUncommitted) throws {
         self.topic = topic
         topicBytes = Array(topic.utf8)
         self.format = format
+        self.isolationLevel = isolationLevel
         remaining = limit
         let description = try cluster.describeTopic(topic)
         let partitions: [Int32]
@@ -35,10 +39,10 @@ struct ConsumeReader {
             let tp = TopicPartition(topic, p)
             switch start {
             case .earliest: return (p, try cluster.listOffsets(tp, .earliest).offset)
-            case .latest: return (p, try cluster.listOffsets(tp, .latest).offset)
+            case .latest: return (p, try cluster.listOffsets(tp, .latest, isolationLevel: isolationLevel).offset)
             case let .absolute(n):
                 let first = try cluster.listOffsets(tp, .earliest).offset
-                let end = try cluster.listOffsets(tp, .latest).offset
+                let end = try cluster.listOffsets(tp, .latest, isolationLevel: isolationLevel).offset
                 guard n >= first, n <= end else {
                     throw EddyError(kafka: "OFFSET_OUT_OF_RANGE",
                                     "offset \(n) is out of range for partition \(tp): it has offsets \(first) to \(end) (exclusive end)")
@@ -54,17 +58,19 @@ struct ConsumeReader {
         var printed = 0
         for i in positions.indices where !isDone && !out.isClosed {
             let tp = TopicPartition(topic, positions[i].partition)
-            let data = try cluster.fetch(tp, offset: positions[i].offset, maxBytes: Consume.fetchBytes)
+            let data = try cluster.fetch(tp, offset: positions[i].offset, maxBytes: Consume.fetchBytes, isolationLevel: isolationLevel)
             guard !data.records.isEmpty else { continue }
             var next = positions[i].offset
-            printed += try render(data.records, partition: positions[i].partition, from: &next, out: out)
+            var filter = AbortedTransactionFilter(isolationLevel == .readCommitted ? data.abortedTransactions ?? [] : [])
+            printed += try render(data.records, partition: positions[i].partition, from: &next, skipping: &filter, out: out)
             positions[i].offset = next
         }
         return printed
     }
 
     /// Prints the records at or after `offset` in whole batches `bytes`, advancing `offset`.
-    private mutating func render(_ bytes: [UInt8], partition: Int32, from offset: inout Int64, out: Output) throws -> Int {
+    private mutating func render(_ bytes: [UInt8], partition: Int32, from offset: inout Int64, skipping filter: inout AbortedTransactionFilter,
+                                 out: Output) throws -> Int {
         var printed = 0
         try bytes.withUnsafeBytes { buf in
             var pos = 0
@@ -75,6 +81,11 @@ struct ConsumeReader {
                 }
                 let batch = UnsafeRawBufferPointer(rebasing: buf[pos ..< pos + header.totalSize])
                 try RecordBatch.validate(batch, header: header, records: false)
+                if filter.skips(header, batch: batch) {
+                    offset = max(offset, header.nextOffset)
+                    pos += header.totalSize
+                    continue
+                }
                 let logAppendTime = header.attributes.timestampType == .logAppendTime
                 var stop = false
                 try RecordBatch.forEachRecord(in: batch, header: header) { r in

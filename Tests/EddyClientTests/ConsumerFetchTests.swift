@@ -54,6 +54,40 @@ import Testing
         #expect(decoded.nextOffset == 4)
     }
 
+    /// A transactional batch of producer `pid` at `baseOffset`.
+    private func transactional(_ baseOffset: Int64, _ values: [String], pid: Int64) -> [UInt8] {
+        var b = RecordBatchBuilder(attributes: RecordBatchAttributes(isTransactional: true), producerId: pid, producerEpoch: 0,
+                                   baseSequence: 0)
+        for (i, v) in values.enumerated() { b.append(timestamp: 1_000 + Int64(i), key: nil, value: Array(v.utf8)) }
+        var built = b.build()
+        built.setBaseOffset(baseOffset)
+        return built.bytes
+    }
+
+    private func marker(_ offset: Int64, pid: Int64, commit: Bool) -> [UInt8] {
+        EndTransactionMarker(committed: commit, coordinatorEpoch: 0).batch(baseOffset: offset, timestamp: 2_000, producerId: pid,
+                                                                          producerEpoch: 0).bytes
+    }
+
+    @Test func readCommittedDropsAbortedTransactionsUntilTheirMarkers() throws {
+        // Producer 7 aborts (0-1, marker 4), producer 8 commits (2, marker 3), then producer 7
+        // writes again and commits (5, marker 6): only its first transaction was aborted.
+        let bytes = transactional(0, ["a0", "a1"], pid: 7) + transactional(2, ["b"], pid: 8) + marker(3, pid: 8, commit: true)
+            + marker(4, pid: 7, commit: false) + transactional(5, ["a5"], pid: 7) + marker(6, pid: 7, commit: true)
+            + batch(7, ["plain"])
+        let aborted = [FetchResponse.AbortedTransaction(producerId: 7, firstOffset: 0)]
+        let committed = try FetchDecoder.decode(bytes, topic: "t", partition: 0, fetchOffset: 0, checkCrcs: true,
+                                                abortedTransactions: aborted)
+        #expect(committed.records.map(\.text) == ["b", "a5", "plain"])
+        #expect(committed.nextOffset == 8)
+        let uncommitted = try FetchDecoder.decode(bytes, topic: "t", partition: 0, fetchOffset: 0, checkCrcs: true)
+        #expect(uncommitted.records.map(\.text) == ["a0", "a1", "b", "a5", "plain"])
+        // An aborted transaction starting later than a batch does not drop that batch.
+        let later = try FetchDecoder.decode(bytes, topic: "t", partition: 0, fetchOffset: 0, checkCrcs: true,
+                                            abortedTransactions: [.init(producerId: 7, firstOffset: 5)])
+        #expect(later.records.map(\.text) == ["a0", "a1", "b", "plain"])
+    }
+
     // MARK: FetchBuffer
 
     private func fetched(_ tp: TopicPartition, from position: Int64, _ values: [String], nextOffset: Int64? = nil,

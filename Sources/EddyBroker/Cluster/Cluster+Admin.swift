@@ -169,12 +169,14 @@ extension Cluster {
 
     /// Reads as a consumer from the partition's leader (below the high watermark), without
     /// waiting for data (fetch.max.wait.ms 0).
-    public func fetch(_ tp: TopicPartition, offset: Int64, maxBytes: Int) throws(BrokerError) -> FetchResponse.PartitionData {
+    public func fetch(_ tp: TopicPartition, offset: Int64, maxBytes: Int,
+                      isolationLevel: IsolationLevel = .readUncommitted) throws(BrokerError) -> FetchResponse.PartitionData {
         let leader = try leader(of: tp)
         let response: KafkaResponse
         do {
             response = try call(.fetch(FetchRequest(topic: tp.topic, partition: tp.partition, fetchOffset: offset,
-                                                    partitionMaxBytes: Int32(clamping: max(1, maxBytes)), maxWaitMs: 0)), to: leader)
+                                                    partitionMaxBytes: Int32(clamping: max(1, maxBytes)), maxWaitMs: 0,
+                                                    isolationLevel: isolationLevel)), to: leader)
         } catch { throw .leaderNotAvailable("Leader \(leader) of \(tp) is not reachable: \(error)") }
         guard case let .fetch(r) = response, let p = r.partition(topic: tp.topic, partition: tp.partition) else {
             throw .unexpected("unexpected response to Fetch")
@@ -183,8 +185,10 @@ extension Cluster {
         return p
     }
 
-    /// ListOffsets as a consumer: earliest (-2), latest (-1, the high watermark) or a timestamp.
-    public func listOffsets(_ tp: TopicPartition, _ spec: OffsetSpec) throws(BrokerError) -> ListedOffset {
+    /// ListOffsets as a consumer: earliest (-2), latest (-1, the high watermark, or the last
+    /// stable offset for read_committed) or a timestamp.
+    public func listOffsets(_ tp: TopicPartition, _ spec: OffsetSpec,
+                            isolationLevel: IsolationLevel = .readUncommitted) throws(BrokerError) -> ListedOffset {
         let leader = try leader(of: tp)
         let ts: Int64 = switch spec {
         case .earliest: ListOffsetsRequest.earliestTimestamp
@@ -192,7 +196,10 @@ extension Cluster {
         case let .timestamp(t): t
         }
         let response: KafkaResponse
-        do { response = try call(.listOffsets(ListOffsetsRequest(topic: tp.topic, partition: tp.partition, timestamp: ts)), to: leader) } catch {
+        do {
+            response = try call(.listOffsets(ListOffsetsRequest(topic: tp.topic, partition: tp.partition, timestamp: ts,
+                                                                isolationLevel: isolationLevel)), to: leader)
+        } catch {
             throw .leaderNotAvailable("Leader \(leader) of \(tp) is not reachable: \(error)")
         }
         guard case let .listOffsets(r) = response, let p = r.partition(topic: tp.topic, partition: tp.partition) else {

@@ -106,7 +106,8 @@ extension Consumer {
         }
         do {
             let decoded = try FetchDecoder.decode(p.records, topic: tp.topic, partition: tp.partition, fetchOffset: position,
-                                                  checkCrcs: config.checkCrcs)
+                                                  checkCrcs: config.checkCrcs,
+                                                  abortedTransactions: config.isolationLevel == .readCommitted ? p.abortedTransactions ?? [] : nil)
             return CompletedFetch(topicPartition: tp, position: position, records: decoded.records, nextOffset: decoded.nextOffset,
                                   highWatermark: p.highWatermark, logStartOffset: p.logStartOffset, lastStableOffset: p.lastStableOffset)
         } catch {

@@ -203,9 +203,11 @@ public final class Consumer: @unchecked Sendable {
                                      groupInstanceId: config.groupInstanceId)
     }
 
-    /// Kafka's `currentLag`: the high watermark of the last fetch response minus the position;
-    /// nil until both are known.
-    public func currentLag(_ tp: TopicPartition) -> Int64? { lock.withLock { state.subscriptions.lag(tp) } }
+    /// Kafka's `currentLag`: the high watermark (the last stable offset with read_committed) of
+    /// the last fetch response minus the position; nil until both are known.
+    public func currentLag(_ tp: TopicPartition) -> Int64? {
+        lock.withLock { state.subscriptions.lag(tp, isolationLevel: config.isolationLevel) }
+    }
 
     // MARK: Closing
 

@@ -9,6 +9,10 @@ import EddyProtocol
 /// - a fetch returns whole batches, so the first may begin before the fetch offset: its records
 ///   below the fetch offset are skipped;
 /// - control batches (transaction markers) carry no records for the application;
+/// - with read_committed (`abortedTransactions` given, from the Fetch response), the records of
+///   aborted transactions are dropped: from the first offset of each aborted transaction its
+///   producer's transactional batches are skipped until that producer's ABORT marker (Kafka's
+///   `CompletedFetch` with its aborted producer ids);
 /// - a compressed batch's records are decompressed (gzip, snappy in either framing, lz4, zstd,
 ///   through the system's libraries; see `CompressionCodec`) into a buffer of their own, which
 ///   that batch's records then point into;
@@ -28,8 +32,9 @@ enum FetchDecoder {
     ///   message names the package to install); `.broker(.messageTooLarge, ...)` when a batch
     ///   decompresses to more than `CompressionCodec.defaultMaxDecompressedBytes`.
     static func decode(_ bytes: [UInt8], topic: String, partition: Int32, fetchOffset: Int64,
-                       checkCrcs: Bool) throws(ClientError) -> Decoded {
+                       checkCrcs: Bool, abortedTransactions: [FetchResponse.AbortedTransaction]? = nil) throws(ClientError) -> Decoded {
         var records: [ConsumerRecord] = []
+        var readCommitted = abortedTransactions.map(AbortedTransactionFilter.init)
         var nextOffset = fetchOffset
         let buffer = ConsumerRecord.Buffer(topic: topic, bytes: bytes)
         /// Appends the records of `section` (at or after the fetch offset), whose bytes are
@@ -71,6 +76,10 @@ enum FetchDecoder {
                     do { try RecordBatch.validate(batch, header: header, records: false) } catch {
                         return .failure(corrupt(topic, partition, "batch at offset \(header.baseOffset): \(error)"))
                     }
+                }
+                if readCommitted?.skips(header, batch: batch) == true {
+                    nextOffset = max(nextOffset, header.nextOffset)
+                    continue
                 }
                 if !header.attributes.isControl, header.lastOffset >= fetchOffset {
                     do {

@@ -207,9 +207,13 @@ struct SubscriptionState {
     var paused: Set<TopicPartition> { Set(assigned.filter { states[$0]?.paused == true }) }
 
     /// Kafka's `currentLag`: high watermark minus position, when both are known.
-    func lag(_ tp: TopicPartition) -> Int64? {
-        guard let s = states[tp], let hw = s.highWatermark, let p = s.position else { return nil }
-        return max(0, hw - p)
+    /// How far the position is behind the end a consumer may read: the high watermark, or the
+    /// last stable offset with read_committed (Kafka's `partitionLag`).
+    func lag(_ tp: TopicPartition, isolationLevel: IsolationLevel = .readUncommitted) -> Int64? {
+        guard let s = states[tp], let p = s.position else { return nil }
+        let end = isolationLevel == .readCommitted ? s.lastStableOffset : s.highWatermark
+        guard let end else { return nil }
+        return max(0, end - p)
     }
 
     /// Violations of the invariants above (empty when they hold).
