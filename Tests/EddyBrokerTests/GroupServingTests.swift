@@ -179,7 +179,8 @@ import Testing
         #expect(try s.describe("g", at: other).errorCode == .notCoordinator)
         guard case let .joinGroup(empty) = try s.call(.joinGroup(s.join("")), to: c) else { throw TestFailure("not JoinGroup") }
         #expect(empty.errorCode == .invalidGroupId)
-        // The batch form of FindCoordinator answers per key; transactions have no coordinator here.
+        // The batch form of FindCoordinator answers per key; a transactional id has its own
+        // coordinator, a share group none.
         guard case let .findCoordinator(batch) = try s.call(.findCoordinator(FindCoordinatorRequest(coordinatorKeys: ["g", "h"])), to: other) else {
             throw TestFailure("not FindCoordinator")
         }
@@ -188,7 +189,11 @@ import Testing
         guard case let .findCoordinator(txn) = try s.call(.findCoordinator(FindCoordinatorRequest(key: "x", keyType: .transaction)), to: c) else {
             throw TestFailure("not FindCoordinator")
         }
-        #expect(txn.errorCode == .invalidRequest)
+        #expect(txn.errorCode == ErrorCode.none && txn.nodeId >= 0)
+        guard case let .findCoordinator(share) = try s.call(.findCoordinator(FindCoordinatorRequest(key: "x", keyType: .share)), to: c) else {
+            throw TestFailure("not FindCoordinator")
+        }
+        #expect(share.errorCode == .invalidRequest)
     }
 
     @Test func describeAndDeleteGroupsAndOffsets() throws {

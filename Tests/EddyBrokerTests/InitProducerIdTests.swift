@@ -45,10 +45,19 @@ import Testing
         #expect(second >= first + Controller.producerIdBlockSize)
     }
 
-    @Test func transactionalIdsAreRefused() throws {
+    /// A transactional id is its coordinator's (see `TransactionServingTests`): before
+    /// FindCoordinator has created `__transaction_state`, no broker coordinates it.
+    @Test func transactionalIdsGoToTheirCoordinator() throws {
         let s = try ServedCluster(brokers: 1); defer { s.close() }
-        #expect(try initProducerId(s.cluster, at: 0, transactionalId: "tx").errorCode == .unsupportedVersion)
+        #expect(try initProducerId(s.cluster, at: 0, transactionalId: "tx").errorCode == .notCoordinator)
         #expect(try initProducerId(s.cluster, at: 0, transactionalId: "").errorCode == .invalidRequest)
+        guard case let .findCoordinator(c) = try s.call(.findCoordinator(FindCoordinatorRequest(key: "tx", keyType: .transaction)), to: 0) else {
+            throw TestFailure("not FindCoordinator")
+        }
+        #expect(c.errorCode == ErrorCode.none && c.nodeId == 0)
+        let r = try initProducerId(s.cluster, at: 0, transactionalId: "tx")
+        #expect(r.errorCode == ErrorCode.none && r.producerId >= 0 && r.producerEpoch == 0)
+        #expect(try initProducerId(s.cluster, at: 0, transactionalId: "tx").producerEpoch == 1)
     }
 
     @Test func producerIdsRecordCodecImageAndSnapshot() throws {

@@ -43,6 +43,8 @@ final class Broker: RequestHandler, @unchecked Sendable {
     }
     /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
     let groups: BrokerGroupCoordinator
+    /// The transaction coordinator for the `__transaction_state` partitions this broker leads.
+    let transactions: BrokerTransactionCoordinator
     /// Producer ids this broker may still hand out (from its last block, see
     /// `Controller.allocateProducerIds`); empty until the first InitProducerId.
     var producerIds: Range<Int64> = 0 ..< 0
@@ -57,12 +59,14 @@ final class Broker: RequestHandler, @unchecked Sendable {
     var groupWrites: [GroupWrite] = []
     var drainingGroupWrites = false
 
-    init(cluster: Cluster, id: Int32, incarnation: Int64, logManager: LogManager, groups: BrokerGroupCoordinator) {
+    init(cluster: Cluster, id: Int32, incarnation: Int64, logManager: LogManager, groups: BrokerGroupCoordinator,
+         transactions: BrokerTransactionCoordinator) {
         self.cluster = cluster
         self.id = id
         self.incarnation = incarnation
         self.logManager = logManager
         self.groups = groups
+        self.transactions = transactions
     }
 
     /// Whether this object is the running broker `id` (not a stopped or earlier run). Caller
@@ -108,7 +112,15 @@ final class Broker: RequestHandler, @unchecked Sendable {
         switch request {
         case let .metadata(r): handleMetadata(r, context: context, respond: respond)
         case let .offsetForLeaderEpoch(r): queue(.offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r)))
-        case let .initProducerId(r): answer(.initProducerId(handleInitProducerId(r)), .initProducerId(r.errorResponse(.kafkaStorageError)))
+        case let .initProducerId(r):
+            if r.transactionalId != nil {
+                handleTransactionalInitProducerId(r, respond: respond)
+            } else {
+                answer(.initProducerId(handleInitProducerId(r)), .initProducerId(r.errorResponse(.kafkaStorageError)))
+            }
+        case let .addPartitionsToTxn(r): handleAddPartitionsToTxn(r, respond: respond)
+        case let .addOffsetsToTxn(r): handleAddOffsetsToTxn(r, respond: respond)
+        case let .endTxn(r): handleEndTxn(r, respond: respond)
         case let .findCoordinator(r): queue(.findCoordinator(handleFindCoordinator(r, listener: context.listenerName)))
         case let .joinGroup(r): handleJoinGroup(r, context: context, respond: respond)
         case let .syncGroup(r): handleSyncGroup(r, respond: respond)

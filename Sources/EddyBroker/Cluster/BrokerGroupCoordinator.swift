@@ -86,3 +86,41 @@ extension GroupTimer {
         }
     }
 }
+
+/// A broker's coordinators, by the topic they coordinate from.
+enum CoordinatorKind: Sendable {
+    case groups, transactions
+}
+
+extension Broker {
+    func shard(_ kind: CoordinatorKind) -> any CoordinatorShard {
+        switch kind {
+        case .groups: groups
+        case .transactions: transactions
+        }
+    }
+}
+
+/// What the group and transaction coordinators of a broker share: the partitions of their
+/// topic this broker leads, each loaded from its log before it is served
+/// (`Cluster.loadPartitions`). Guarded by the cluster lock.
+protocol CoordinatorShard: AnyObject {
+    /// `__consumer_offsets` or `__transaction_state`.
+    var topicName: String { get }
+    var partitions: [Int32: BrokerGroupCoordinator.LoadState] { get set }
+    /// The topic has `count` partitions (keys map to partitions by it).
+    func partitionCountChanged(_ count: Int32)
+    /// Replays partition `p`'s records (led in `epoch`) into the state machine and carries out
+    /// what follows. Caller holds the cluster lock.
+    func replay(_ p: Int32, epoch: Int32, records: [GroupCoordinator.StoredRecord], cluster: Cluster, node: Broker) throws
+}
+
+extension BrokerGroupCoordinator: CoordinatorShard {
+    var topicName: String { OffsetsTopic.name }
+
+    func partitionCountChanged(_ count: Int32) { coordinator.config.offsetsTopicNumPartitions = count }
+
+    func replay(_ p: Int32, epoch: Int32, records: [GroupCoordinator.StoredRecord], cluster: Cluster, node: Broker) throws {
+        cluster.carryOut(try coordinator.load(records, now: cluster.clock.nowMs()), on: node)
+    }
+}

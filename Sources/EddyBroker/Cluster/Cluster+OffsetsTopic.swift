@@ -58,67 +58,71 @@ extension Cluster {
         }
     }
 
-    /// Starts loading every partition `node` leads but has not loaded yet: marks it `.reading`
-    /// and leaves the read to `readCoordinatorPartition`, which runs once the lock is released
-    /// (`deferred`): the log is read from its start to its end without the cluster lock, then
-    /// replayed into the coordinator under it. While a `ClusterDriver` runs the cluster, the read
-    /// runs on `coordinatorLoader`, as Kafka's coordinator loads on a scheduler thread of its
-    /// own; otherwise (tests, the simulation, one-shot commands) on the thread that flushes.
-    /// Until then its groups answer COORDINATOR_LOAD_IN_PROGRESS. A partition that cannot be
-    /// read or decoded goes back to loading (its error logged once) and is retried on the next
-    /// call (`tick()`).
-    func loadCoordinatorPartitions(on node: Broker) {
-        let groups = node.groups
-        for p in groups.partitions.keys.sorted() {
-            guard case let .loading(lastError) = groups.partitions[p] else { continue }
-            let tp = TopicPartition(OffsetsTopic.name, p)
-            guard let replica = node.replicas[tp], replica.isLeader, let topic = metadataLog.image.topic(named: OffsetsTopic.name) else {
-                groups.partitions[p] = nil
+    /// Starts loading every `__consumer_offsets` partition `node` leads but has not loaded yet
+    /// (see `loadPartitions`).
+    func loadCoordinatorPartitions(on node: Broker) { loadPartitions(of: .groups, on: node) }
+
+    /// Starts loading every partition of `shard`'s topic that `node` leads but has not loaded
+    /// yet: marks it `.reading` and leaves the read to `readPartition`, which runs once the lock
+    /// is released (`deferred`): the log is read from its start to its end without the cluster
+    /// lock, then replayed into the coordinator under it. While a `ClusterDriver` runs the
+    /// cluster, the read runs on `coordinatorLoader`, as Kafka's coordinators load on a scheduler
+    /// thread of their own; otherwise (tests, the simulation, one-shot commands) on the thread
+    /// that flushes. Until then the partition's keys answer COORDINATOR_LOAD_IN_PROGRESS. A
+    /// partition that cannot be read or decoded goes back to loading (its error logged once) and
+    /// is retried on the next call (`tick()`).
+    func loadPartitions(of kind: CoordinatorKind, on node: Broker) {
+        let shard = node.shard(kind)
+        for p in shard.partitions.keys.sorted() {
+            guard case let .loading(lastError) = shard.partitions[p] else { continue }
+            let tp = TopicPartition(shard.topicName, p)
+            guard let replica = node.replicas[tp], replica.isLeader, let topic = metadataLog.image.topic(named: shard.topicName) else {
+                shard.partitions[p] = nil
                 continue
             }
-            groups.coordinator.config.offsetsTopicNumPartitions = Int32(max(1, topic.partitionCount))
-            groups.partitions[p] = .reading(lastError: lastError)
+            shard.partitionCountChanged(Int32(max(1, topic.partitionCount)))
+            shard.partitions[p] = .reading(lastError: lastError)
             let epoch = replica.leaderEpoch, log = replica.log
-            let read: @Sendable () -> Void = { [self] in readCoordinatorPartition(p, log: log, epoch: epoch, on: node) }
+            let read: @Sendable () -> Void = { [self] in readPartition(p, of: kind, log: log, epoch: epoch, on: node) }
             // A live cluster reads on the loader's queue, so that neither the thread that flushes
             // (often the driver's, with the timers) nor the answers queued with it wait.
             deferred.append(driverWakeup == nil ? read : { @Sendable [self] in coordinatorLoader.async(execute: read) })
         }
     }
 
-    /// Reads partition `p` of `__consumer_offsets` from `log` without the cluster lock, then,
-    /// under it, replays the records into `node`'s coordinator, if `node` still runs and leads
-    /// the partition with this log in `epoch`, and the log did not grow meanwhile (else the read
+    /// Reads partition `p` of `shard`'s topic from `log` without the cluster lock, then, under
+    /// it, replays the records into `node`'s coordinator, if `node` still runs and leads the
+    /// partition with this log in `epoch`, and the log did not grow meanwhile (else the read
     /// starts over). Called without the lock (from `flushDeferred`).
-    private func readCoordinatorPartition(_ p: Int32, log: PartitionLog, epoch: Int32, on node: Broker) {
-        let tp = TopicPartition(OffsetsTopic.name, p)
+    private func readPartition(_ p: Int32, of kind: CoordinatorKind, log: PartitionLog, epoch: Int32, on node: Broker) {
+        let shard = node.shard(kind)
+        let tp = TopicPartition(shard.topicName, p)
         let logEnd = log.logEndOffset
         let read = Result { try Cluster.storedRecords(of: log, upTo: logEnd) }
         lock.withLock {
-            guard case let .reading(lastError) = node.groups.partitions[p] else { return }
+            guard case let .reading(lastError) = shard.partitions[p] else { return }
             guard node.isRunning, let replica = node.replicas[tp], replica.log === log, replica.isLeader, replica.leaderEpoch == epoch,
                   log.logEndOffset == logEnd else {
                 // Still this broker's to load, but not as read (a new epoch, records appended
                 // meanwhile): read again now. A lost leadership has unloaded it already.
-                node.groups.partitions[p] = .loading(lastError: lastError)
-                if node.isRunning { loadCoordinatorPartitions(on: node) }
+                shard.partitions[p] = .loading(lastError: lastError)
+                if node.isRunning { loadPartitions(of: kind, on: node) }
                 return
             }
             do {
                 let records = try read.get()
-                let actions = try node.groups.coordinator.load(records, now: clock.nowMs())
-                node.groups.partitions[p] = .loaded
-                carryOut(actions, on: node)
-                logger.debug("loaded group coordinator partition", metadata: ["partition": "\(tp)", "records": "\(records.count)"])
+                try shard.replay(p, epoch: epoch, records: records, cluster: self, node: node)
+                shard.partitions[p] = .loaded
+                logger.debug("loaded coordinator partition", metadata: ["partition": "\(tp)", "records": "\(records.count)"])
             } catch {
                 let message = "\(error)"
                 if message != lastError {
-                    logger.error("could not load group coordinator partition", metadata: ["partition": "\(tp)", "error": "\(message)"])
+                    logger.error("could not load coordinator partition", metadata: ["partition": "\(tp)", "error": "\(message)"])
                 }
-                node.groups.partitions[p] = .loading(lastError: message)
+                shard.partitions[p] = .loading(lastError: message)
             }
         }
-        // What the replay carried out (answers, timers' writes), or the read starting over.
+        // What the replay carried out (answers, timers' writes, markers), or the read starting over.
         flushDeferred()
     }
 

@@ -194,6 +194,7 @@ extension Cluster {
             }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) where node.groups.isLoading { loadCoordinatorPartitions(on: node) }
             fireGroupTimers(now: now)
+            tickTransactionCoordinators(now: now)
             if options.autoLeaderRebalanceEnable, now - lastPreferredLeaderCheckMs >= options.leaderImbalanceCheckIntervalMs {
                 lastPreferredLeaderCheckMs = now
                 try? commit(controller.preferredLeaderElection(image: metadataLog.latestImage))

@@ -34,6 +34,9 @@ public struct ClusterOptions: Sendable {
     /// The group coordinator's broker configs (group.min.session.timeout.ms,
     /// group.initial.rebalance.delay.ms, offsets.topic.num.partitions, ...).
     public var groupCoordinator = GroupCoordinatorConfig()
+    /// The transaction coordinator's broker configs (transaction.state.log.num.partitions,
+    /// transaction.max.timeout.ms, ...).
+    public var transactionCoordinator = TransactionCoordinatorConfig()
     /// Replicas of `__consumer_offsets` (offsets.topic.replication.factor); eddy creates it with
     /// fewer when fewer brokers are active, rather than failing as Kafka does.
     public var offsetsTopicReplicationFactor: Int16 = 3
@@ -321,7 +324,10 @@ public final class Cluster: @unchecked Sendable {
             }
             try BrokerError.storage { try node.logManager.deleteLogs(doomed.sorted()) }
         }
-        for node in nodes.values.sorted(by: { $0.id < $1.id }) { loadCoordinatorPartitions(on: node) }
+        for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+            loadCoordinatorPartitions(on: node)
+            loadTransactionPartitions(on: node)
+        }
     }
 
     /// A partition `node` no longer hosts: waiting requests fail or are answered and writes
@@ -366,6 +372,7 @@ public final class Cluster: @unchecked Sendable {
                 replica.setWriter(.leader(epoch: reg.leaderEpoch))
                 becomeLeader(replica, reg: reg, node: node, now: now)
                 coordinatorRoleChanged(replica, on: node)
+                transactionCoordinatorRoleChanged(replica, on: node)
                 node.completeDelayedFetches(tp)
             }
         } else {
@@ -377,6 +384,7 @@ public final class Cluster: @unchecked Sendable {
             replica.partitionEpoch = reg.partitionEpoch
             if wasLeader {
                 coordinatorRoleChanged(replica, on: node)
+                transactionCoordinatorRoleChanged(replica, on: node)
                 node.completeDelayedFetches(tp)
             }
         }
@@ -490,7 +498,8 @@ public final class Cluster: @unchecked Sendable {
         try reconcileDirectories(of: id, logManager: logManager)
         nextIncarnation += 1
         nodes[id] = Broker(cluster: self, id: id, incarnation: nextIncarnation, logManager: logManager,
-                               groups: makeGroupCoordinator(brokerId: id, incarnation: nextIncarnation))
+                               groups: makeGroupCoordinator(brokerId: id, incarnation: nextIncarnation),
+                               transactions: BrokerTransactionCoordinator(config: options.transactionCoordinator, now: clock.nowMs()))
         lastHeartbeatMs[id] = clock.nowMs()
         try applyMetadata()
     }
@@ -557,6 +566,15 @@ public final class Cluster: @unchecked Sendable {
         node.failAllDelayedProduces()
         node.failAllDelayedFetches()
         node.groups.unloadAll(into: &deferred)
+        for p in node.transactions.partitions.keys.sorted() {
+            node.transactions.partitions[p] = nil
+            carryOutTransactions(node.transactions.coordinator.unload(partition: p), on: node)
+        }
+        node.transactions.markerJobs.removeAll()
+        for (_, respond) in node.transactions.pendingReplies.sorted(by: { $0.key < $1.key }) {
+            deferred.append { respond(TransactionReply(.notCoordinator)) }
+        }
+        node.transactions.pendingReplies.removeAll()
     }
 
     /// Refuses to start or stop broker `id` while its logs are still closing after a stop or

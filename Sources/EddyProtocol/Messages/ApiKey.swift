@@ -24,6 +24,9 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case addPartitionsToTxn = 24
+    case addOffsetsToTxn = 25
+    case endTxn = 26
     case writeTxnMarkers = 27
     case describeConfigs = 32
     case alterConfigs = 33
@@ -75,6 +78,9 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .alterConfigs: "AlterConfigs"
         case .deleteGroups: "DeleteGroups"
         case .writeTxnMarkers: "WriteTxnMarkers"
+        case .addPartitionsToTxn: "AddPartitionsToTxn"
+        case .addOffsetsToTxn: "AddOffsetsToTxn"
+        case .endTxn: "EndTxn"
         case .describeLogDirs: "DescribeLogDirs"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"

@@ -22,6 +22,9 @@ public enum KafkaRequest: Sendable, Equatable {
     case deleteGroups(DeleteGroupsRequest)
     case offsetDelete(OffsetDeleteRequest)
     case writeTxnMarkers(WriteTxnMarkersRequest)
+    case addPartitionsToTxn(AddPartitionsToTxnRequest)
+    case addOffsetsToTxn(AddOffsetsToTxnRequest)
+    case endTxn(EndTxnRequest)
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
     case describeLogDirs(DescribeLogDirsRequest)
@@ -56,6 +59,9 @@ public enum KafkaRequest: Sendable, Equatable {
         case .deleteGroups: .deleteGroups
         case .offsetDelete: .offsetDelete
         case .writeTxnMarkers: .writeTxnMarkers
+        case .addPartitionsToTxn: .addPartitionsToTxn
+        case .addOffsetsToTxn: .addOffsetsToTxn
+        case .endTxn: .endTxn
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs
@@ -96,6 +102,9 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .deleteGroups(r): .deleteGroups(r.errorResponse(error))
         case let .offsetDelete(r): .offsetDelete(r.errorResponse(error))
         case let .writeTxnMarkers(r): .writeTxnMarkers(r.errorResponse(error))
+        case let .addPartitionsToTxn(r): .addPartitionsToTxn(r.errorResponse(error))
+        case let .addOffsetsToTxn(r): .addOffsetsToTxn(r.errorResponse(error))
+        case let .endTxn(r): .endTxn(r.errorResponse(error))
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
         case let .describeLogDirs(r): .describeLogDirs(r.errorResponse(error))

@@ -22,6 +22,9 @@ public enum KafkaResponse: Sendable, Equatable {
     case deleteGroups(DeleteGroupsResponse)
     case offsetDelete(OffsetDeleteResponse)
     case writeTxnMarkers(WriteTxnMarkersResponse)
+    case addPartitionsToTxn(AddPartitionsToTxnResponse)
+    case addOffsetsToTxn(AddOffsetsToTxnResponse)
+    case endTxn(EndTxnResponse)
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
     case describeLogDirs(DescribeLogDirsResponse)
@@ -56,6 +59,9 @@ public enum KafkaResponse: Sendable, Equatable {
         case .deleteGroups: .deleteGroups
         case .offsetDelete: .offsetDelete
         case .writeTxnMarkers: .writeTxnMarkers
+        case .addPartitionsToTxn: .addPartitionsToTxn
+        case .addOffsetsToTxn: .addOffsetsToTxn
+        case .endTxn: .endTxn
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs

@@ -32,6 +32,8 @@ public enum SupportedApis {
         .initProducerId: 0 ... 5,
         .offsetForLeaderEpoch: 0 ... 4,
         .writeTxnMarkers: 0 ... 1,
+        .addPartitionsToTxn: 0 ... 3,
+        .endTxn: 0 ... 3,
         .describeConfigs: 0 ... 4,
         .deleteGroups: 0 ... 2,
         .describeLogDirs: 0 ... 4,

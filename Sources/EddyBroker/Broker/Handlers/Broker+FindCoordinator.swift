@@ -5,16 +5,19 @@ import EddyStorage
 /// `__consumer_offsets` partition). Expects the cluster lock held; responses go to
 /// `cluster.deferred`.
 extension Broker {
-    /// FindCoordinator for consumer groups: the leader of the group's `__consumer_offsets`
-    /// partition, creating the topic on first use. COORDINATOR_NOT_AVAILABLE while that
-    /// partition has no running leader. eddy has no transaction or share coordinators.
+    /// FindCoordinator for consumer groups and transactional ids: the leader of the key's
+    /// `__consumer_offsets` or `__transaction_state` partition, creating the topic on first use.
+    /// COORDINATOR_NOT_AVAILABLE while that partition has no running leader. eddy has no share
+    /// coordinator (INVALID_REQUEST).
     func handleFindCoordinator(_ request: FindCoordinatorRequest, listener: String) -> FindCoordinatorResponse {
-        guard request.keyType == .group else {
-            return request.errorResponse(.invalidRequest, message: "eddy has no \(request.keyType == .transaction ? "transaction" : "share") coordinator.")
+        guard request.keyType == .group || request.keyType == .transaction else {
+            return request.errorResponse(.invalidRequest, message: "eddy has no share coordinator.")
         }
         let topic: TopicImage
-        do { topic = try cluster.ensureOffsetsTopic() } catch {
-            cluster.logger.warning("could not create \(OffsetsTopic.name)", metadata: ["error": "\(error)"])
+        do {
+            topic = try request.keyType == .group ? cluster.ensureOffsetsTopic() : cluster.ensureTransactionStateTopic()
+        } catch {
+            cluster.logger.warning("could not create a coordinator topic", metadata: ["error": "\(error)"])
             return request.errorResponse(.coordinatorNotAvailable, message: "The coordinator is not available: \(error)")
         }
         func lookup(_ key: String) -> FindCoordinatorResponse.Coordinator {

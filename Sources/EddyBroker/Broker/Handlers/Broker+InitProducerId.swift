@@ -2,30 +2,59 @@ import EddyProtocol
 import EddyStorage
 
 /// Served by any running broker for the controller (Kafka forwards it to the controller; here it
-/// is in the same process). Expects the cluster lock held.
+/// is in the same process), or by the transaction coordinator of a transactional id. Expects the
+/// cluster lock held.
 extension Broker {
     /// InitProducerId for an idempotent producer (no transactional id): a producer id unique
     /// across the cluster and its restarts, epoch 0. Each broker hands out ids from a block of
     /// `Controller.producerIdBlockSize` the controller allocated it in the metadata log, and asks
     /// for the next block when it runs out. The producer id and epoch a re-initialising producer
-    /// sends are ignored (as Kafka does without a transactional id). An empty transactional id is
-    /// INVALID_REQUEST; any other is UNSUPPORTED_VERSION: eddy has no transactions.
+    /// sends are ignored (as Kafka does without a transactional id). With a transactional id it
+    /// goes to the transaction coordinator (`handleTransactionalInitProducerId`).
     func handleInitProducerId(_ request: InitProducerIdRequest) -> InitProducerIdResponse {
-        if let id = request.transactionalId {
-            return request.errorResponse(id.isEmpty ? .invalidRequest : .unsupportedVersion)
+        switch nextProducerId(durably: false) {
+        case let .success(id): InitProducerIdResponse(producerId: id, producerEpoch: 0)
+        case let .failure(e): request.errorResponse(e.errorCode)
         }
+    }
+
+    /// The next producer id of this broker's block, allocating a new block first when it is
+    /// used up (`durably`: the allocation is fsynced before the id is handed out, for answers
+    /// that are not held until the metadata is durable).
+    func nextProducerId(durably: Bool) -> Result<Int64, BrokerError> {
         if producerIds.isEmpty {
             do throws(BrokerError) {
                 let allocation = try cluster.controller.allocateProducerIds(brokerId: id, brokerEpoch: incarnation, image: cluster.metadataLog.latestImage)
-                try cluster.commit(allocation.records)
+                if durably { try cluster.commitDurably(allocation.records) } else { try cluster.commit(allocation.records) }
                 producerIds = allocation.block
             } catch {
                 cluster.logger.error("could not allocate producer ids", metadata: ["broker": "\(id)", "error": "\(error)"])
-                return request.errorResponse(error.errorCode)
+                return .failure(error)
             }
         }
-        let id = producerIds.lowerBound
-        producerIds = id + 1 ..< producerIds.upperBound
-        return InitProducerIdResponse(producerId: id, producerEpoch: 0)
+        let next = producerIds.lowerBound
+        producerIds = next + 1 ..< producerIds.upperBound
+        return .success(next)
+    }
+
+    /// InitProducerId with a transactional id, served by its transaction coordinator (Kafka's
+    /// `TransactionCoordinator.handleInitProducerId`): answered once `__transaction_state` holds
+    /// the new producer id and epoch (see `TransactionCoordinator.initProducerId`). An empty id
+    /// is INVALID_REQUEST; a broker that does not coordinate it answers NOT_COORDINATOR (or
+    /// COORDINATOR_LOAD_IN_PROGRESS while it loads the partition).
+    func handleTransactionalInitProducerId(_ request: InitProducerIdRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
+        let transactionalId = request.transactionalId ?? ""
+        let answer: @Sendable (TransactionReply) -> Void = { reply in
+            respond(.initProducerId(InitProducerIdResponse(errorCode: reply.error, producerId: reply.producerId, producerEpoch: reply.producerEpoch)))
+        }
+        guard !transactionalId.isEmpty else { return cluster.deferred.append { answer(TransactionReply(.invalidRequest)) } }
+        let availability = transactions.availability(of: transactionalId)
+        guard availability == .none else { return cluster.deferred.append { answer(TransactionReply(availability)) } }
+        let token = transactions.register(answer)
+        let actions = transactions.coordinator.initProducerId(
+            token, transactionalId: transactionalId, timeoutMs: request.transactionTimeoutMs, producerId: request.producerId,
+            producerEpoch: request.producerEpoch, now: cluster.clock.nowMs(),
+            newProducerId: { if case let .success(id) = nextProducerId(durably: true) { id } else { nil } })
+        cluster.carryOutTransactions(actions, on: self)
     }
 }

@@ -55,7 +55,8 @@ extension Broker {
         }
     }
 
-    /// The group coordinator's writes to `__consumer_offsets` (see `Cluster.carryOut`), checked
+    /// The group and transaction coordinators' writes to `__consumer_offsets` and
+    /// `__transaction_state` (see `Cluster.carryOut`, `Cluster.carryOutTransactions`), checked
     /// under the cluster lock when the coordinator makes them.
     struct GroupWrite {
         var planned: [PlannedAppend]
@@ -90,8 +91,10 @@ extension Broker {
             let appended = write.planned.map { $0.append() }
             cluster.lock.withLock {
                 groupWrites.removeFirst()
-                answerOrPark(DelayedProduce(deadlineMs: write.deadlineMs, partitions: appended.map { finishAppend($0, acks: -1) },
-                                            topicOrder: [OffsetsTopic.name], respond: write.respond))
+                let statuses = appended.map { finishAppend($0, acks: -1) }
+                var topics: [String] = []
+                for s in statuses where !topics.contains(s.topicPartition.topic) { topics.append(s.topicPartition.topic) }
+                answerOrPark(DelayedProduce(deadlineMs: write.deadlineMs, partitions: statuses, topicOrder: topics, respond: write.respond))
             }
         }
         cluster.flushDeferred()

@@ -1,0 +1,139 @@
+/// The transactional producer's requests to its transaction coordinator (KIP-98), fields as in
+/// Kafka's schemas: AddPartitionsToTxn (API 24; v0-3, the client form: v4+ batches transactions
+/// for brokers), AddOffsetsToTxn (API 25) and EndTxn (API 26).
+
+/// AddPartitionsToTxn: the partitions a transaction is about to write to.
+public struct AddPartitionsToTxnRequest: Sendable, Equatable {
+    public var transactionalId: String
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var topics: [Topic]
+
+    public init(transactionalId: String, producerId: Int64, producerEpoch: Int16, topics: [Topic]) {
+        self.transactionalId = transactionalId
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.topics = topics
+    }
+
+    /// The partitions of `partitions`, grouped by topic in first-seen order.
+    public init(transactionalId: String, producerId: Int64, producerEpoch: Int16, partitions: [TopicPartition]) {
+        var order: [String] = []
+        var byTopic: [String: [Int32]] = [:]
+        for tp in partitions {
+            if byTopic[tp.topic] == nil { order.append(tp.topic) }
+            byTopic[tp.topic, default: []].append(tp.partition)
+        }
+        self.init(transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
+                  topics: order.map { Topic(name: $0, partitions: byTopic[$0]!) })
+    }
+
+    public struct Topic: Sendable, Equatable {
+        public var name: String
+        public var partitions: [Int32]
+
+        public init(name: String, partitions: [Int32]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    public var topicPartitions: [TopicPartition] { topics.flatMap { t in t.partitions.map { TopicPartition(t.name, $0) } } }
+
+    /// `error` for every partition.
+    public func errorResponse(_ error: ErrorCode) -> AddPartitionsToTxnResponse {
+        AddPartitionsToTxnResponse(results: topics.map { .init(name: $0.name, partitions: $0.partitions.map { .init(partitionIndex: $0, errorCode: error) }) })
+    }
+}
+
+public struct AddPartitionsToTxnResponse: Sendable, Equatable {
+    public var throttleTimeMs: Int32
+    public var results: [TopicResult]
+
+    public init(throttleTimeMs: Int32 = 0, results: [TopicResult]) {
+        self.throttleTimeMs = throttleTimeMs
+        self.results = results
+    }
+
+    public struct TopicResult: Sendable, Equatable {
+        public var name: String
+        public var partitions: [PartitionResult]
+
+        public init(name: String, partitions: [PartitionResult]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    public struct PartitionResult: Sendable, Equatable {
+        public var partitionIndex: Int32
+        public var errorCode: ErrorCode
+
+        public init(partitionIndex: Int32, errorCode: ErrorCode) {
+            self.partitionIndex = partitionIndex
+            self.errorCode = errorCode
+        }
+    }
+
+    /// Every partition's error.
+    public var errors: [TopicPartition: ErrorCode] {
+        var out: [TopicPartition: ErrorCode] = [:]
+        for t in results { for p in t.partitions { out[TopicPartition(t.name, p.partitionIndex)] = p.errorCode } }
+        return out
+    }
+}
+
+/// AddOffsetsToTxn: the group whose offsets the transaction will commit (TxnOffsetCommit); its
+/// `__consumer_offsets` partition joins the transaction.
+public struct AddOffsetsToTxnRequest: Sendable, Equatable {
+    public var transactionalId: String
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var groupId: String
+
+    public init(transactionalId: String, producerId: Int64, producerEpoch: Int16, groupId: String) {
+        self.transactionalId = transactionalId
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.groupId = groupId
+    }
+
+    public func errorResponse(_ error: ErrorCode) -> AddOffsetsToTxnResponse { AddOffsetsToTxnResponse(errorCode: error) }
+}
+
+public struct AddOffsetsToTxnResponse: Sendable, Equatable {
+    public var throttleTimeMs: Int32
+    public var errorCode: ErrorCode
+
+    public init(throttleTimeMs: Int32 = 0, errorCode: ErrorCode) {
+        self.throttleTimeMs = throttleTimeMs
+        self.errorCode = errorCode
+    }
+}
+
+/// EndTxn: commit (`committed`) or abort the producer's transaction.
+public struct EndTxnRequest: Sendable, Equatable {
+    public var transactionalId: String
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var committed: Bool
+
+    public init(transactionalId: String, producerId: Int64, producerEpoch: Int16, committed: Bool) {
+        self.transactionalId = transactionalId
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.committed = committed
+    }
+
+    public func errorResponse(_ error: ErrorCode) -> EndTxnResponse { EndTxnResponse(errorCode: error) }
+}
+
+public struct EndTxnResponse: Sendable, Equatable {
+    public var throttleTimeMs: Int32
+    public var errorCode: ErrorCode
+
+    public init(throttleTimeMs: Int32 = 0, errorCode: ErrorCode) {
+        self.throttleTimeMs = throttleTimeMs
+        self.errorCode = errorCode
+    }
+}
