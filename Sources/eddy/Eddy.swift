@@ -20,7 +20,7 @@ struct Eddy: ParsableCommand {
             See eddy(1) for details.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Console.self, Serve.self, Status.self, ClusterCommand.self, BrokerCommand.self, Topics.self, Groups.self, Lag.self, Users.self, Produce.self, Consume.self, Bench.self],
+        subcommands: [Demo.self, Console.self, Serve.self, Status.self, ClusterCommand.self, BrokerCommand.self, Topics.self, Groups.self, Lag.self, TransactionsCommand.self, Users.self, Produce.self, Consume.self, Bench.self],
         defaultSubcommand: Demo.self
     )
 

@@ -174,6 +174,41 @@ import Testing
         #expect(try s.committed("g", tp, at: c)?.committedOffset == 1)
     }
 
+    @Test func listAndDescribeTransactions() throws {
+        let s = try cluster(); defer { s.close() }
+        var (open, _) = try initProducer(s, "open")
+        let (idle, _) = try initProducer(s, "idle")
+        #expect(try add(s, open, [tp]) == [tp: ErrorCode.none])
+        #expect(try send(s, &open, ["x"]) == .none)
+        s.advance(5_000)
+        func list(_ r: ListTransactionsRequest) throws -> ListTransactionsResponse {
+            var merged = ListTransactionsResponse(transactions: [])
+            for node in s.cluster.runningBrokers {
+                guard case let .listTransactions(l) = try s.call(.listTransactions(r), to: node) else { throw TestFailure("not ListTransactions") }
+                merged.transactions += l.transactions
+                merged.unknownStateFilters = l.unknownStateFilters
+            }
+            merged.transactions.sort { $0.transactionalId < $1.transactionalId }
+            return merged
+        }
+        #expect(try list(ListTransactionsRequest()).transactions.map(\.transactionalId) == ["idle", "open"])
+        #expect(try list(ListTransactionsRequest(stateFilters: ["ongoing"])).transactions
+            == [.init(transactionalId: "open", producerId: open.producerId, state: "Ongoing")])
+        #expect(try list(ListTransactionsRequest(producerIdFilters: [idle.producerId])).transactions.map(\.transactionalId) == ["idle"])
+        #expect(try list(ListTransactionsRequest(durationFilterMs: 4_000)).transactions.map(\.transactionalId) == ["open"])
+        #expect(try list(ListTransactionsRequest(durationFilterMs: 6_000)).transactions.isEmpty)
+        let bogus = try list(ListTransactionsRequest(stateFilters: ["Bogus"]))
+        #expect(bogus.transactions.isEmpty && bogus.unknownStateFilters == ["Bogus"])
+
+        guard case let .describeTransactions(d) = try s.call(.describeTransactions(DescribeTransactionsRequest(transactionalIds: ["open", "nobody"])),
+                                                            to: open.coordinator) else { throw TestFailure("not DescribeTransactions") }
+        let described = try #require(d.transactions.first)
+        #expect(described.state == "Ongoing" && described.producerId == open.producerId && described.partitions == [tp])
+        #expect(described.startTimeMs == s.clock.nowMs() - 5_000 && described.timeoutMs == 60_000)
+        let nobody = d.transactions[1]
+        #expect(nobody.errorCode == .transactionalIdNotFound || nobody.errorCode == .notCoordinator)
+    }
+
     @Test func requestsForUnknownTopicsOrOtherCoordinatorsAreRefused() throws {
         let s = try cluster(); defer { s.close() }
         let (p, _) = try initProducer(s, "tx")

@@ -15,6 +15,7 @@ import Testing
         (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (36, "SaslAuthenticate"),
         (42, "DeleteGroups"), (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (50, "DescribeUserScramCredentials"),
         (51, "AlterUserScramCredentials"), (55, "DescribeQuorum"), (56, "AlterPartition"), (60, "DescribeCluster"),
+        (65, "DescribeTransactions"), (66, "ListTransactions"),
     ]
 
     @Test func codesAndNamesMatchKafka() throws {

@@ -75,7 +75,11 @@ import Testing
         try Self.produce(served.flag, 5)
         try waitFor("a sample with the high watermark at 15") { lastSample()?["highWatermark"] as? Int == 15 }
         try Self.commit(served.flag, 4)
-        try waitFor("the WARN status", seconds: 30) { lastSample()?["status"] as? String == "WARN" }
+        // (A sample may show WARN already with the commit at 3, at lag 12: wait for the one with 4.)
+        try waitFor("the WARN status with the commit at 4", seconds: 30) {
+            let sample = lastSample()
+            return sample?["status"] as? String == "WARN" && sample?["committedOffset"] as? Int == 4
+        }
         #expect(lastSample()?["lag"] as? Int == 11)
 
         let metrics = try httpGet(port: port, path: "/metrics")

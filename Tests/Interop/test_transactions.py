@@ -76,3 +76,29 @@ def test_a_new_instance_fences_the_old_transactional_producer(eddy_server):
         fenced = e.args[0].fatal() or "fenced" in str(e).lower()
     assert fenced
     assert consume_all(eddy_server, "fence", "read_committed", 1, "fence-check") == ["fresh"]
+
+
+def test_eddy_transactions_list_and_describe_an_open_transaction(eddy_server):
+    create(eddy_server, "open", 1, 3)
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap, "transactional.id": "interop-open", "transaction.timeout.ms": 60000})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.produce("open", value="pending")
+    p.flush(30)
+    listed = eddy_server.eddy("transactions", "list", "--bootstrap-server", eddy_server.bootstrap, "--state", "Ongoing").stdout
+    lines = listed.strip().splitlines()
+    assert lines[0].split() == ["TransactionalId", "Coordinator", "ProducerId", "TransactionState"]
+    assert [l.split()[0] for l in lines[1:]] == ["interop-open"] and lines[1].split()[3] == "Ongoing"
+    described = eddy_server.eddy("transactions", "describe", "--bootstrap-server", eddy_server.bootstrap,
+                                 "--transactional-id", "interop-open").stdout.strip().splitlines()
+    row = described[1].split()
+    assert row[1] == "interop-open" and row[4] == "Ongoing" and row[5] == "60000" and row[6] != "None" and row[8] == "open-0"
+    # A read_committed consumer waits at the open transaction; committing releases it.
+    p.commit_transaction(30)
+    assert consume_all(eddy_server, "open", "read_committed", 1, "open-check") == ["pending"]
+    after = eddy_server.eddy("transactions", "describe", "--bootstrap-server", eddy_server.bootstrap,
+                             "--transactional-id", "interop-open").stdout.strip().splitlines()[1].split()
+    assert after[4] == "CompleteCommit" and after[6] == "None"
+    missing = eddy_server.eddy("transactions", "describe", "--bootstrap-server", eddy_server.bootstrap, "--transactional-id", "nobody",
+                               check=False)
+    assert missing.returncode == 1 and "TRANSACTIONAL_ID_NOT_FOUND" in missing.stderr and missing.stderr.count("\n") == 1

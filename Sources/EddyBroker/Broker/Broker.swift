@@ -121,6 +121,8 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .addPartitionsToTxn(r): handleAddPartitionsToTxn(r, respond: respond)
         case let .addOffsetsToTxn(r): handleAddOffsetsToTxn(r, respond: respond)
         case let .endTxn(r): handleEndTxn(r, respond: respond)
+        case let .describeTransactions(r): queue(.describeTransactions(handleDescribeTransactions(r)))
+        case let .listTransactions(r): queue(.listTransactions(handleListTransactions(r)))
         case let .findCoordinator(r): queue(.findCoordinator(handleFindCoordinator(r, listener: context.listenerName)))
         case let .joinGroup(r): handleJoinGroup(r, context: context, respond: respond)
         case let .syncGroup(r): handleSyncGroup(r, respond: respond)

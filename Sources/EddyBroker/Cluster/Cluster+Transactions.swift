@@ -127,7 +127,7 @@ extension Cluster {
         for (leader, partitions) in byLeader.sorted(by: { $0.key < $1.key }) {
             let request = WriteTxnMarkersRequest(markers: [.init(producerId: markers.producerId, producerEpoch: markers.producerEpoch,
                                                                   committed: markers.committed,
-                                                                  topics: WriteTxnMarkersRequest.topics(partitions),
+                                                                  topics: WriteTxnMarkersRequest.grouped(partitions).map { .init(name: $0.topic, partitionIndexes: $0.partitions) },
                                                                   coordinatorEpoch: markers.coordinatorEpoch)])
             let context = RequestContext(clientId: "broker-\(node.id)-txn-marker-sender")
             deferred.append { [self] in
@@ -199,18 +199,5 @@ final class MarkerRound: Sendable {
             s.left -= 1
             return s.left == 0 ? s.errors : nil
         }
-    }
-}
-
-extension WriteTxnMarkersRequest {
-    /// `partitions` grouped by topic, in order.
-    static func topics(_ partitions: [TopicPartition]) -> [WritableTxnMarkerTopic] {
-        var order: [String] = []
-        var byTopic: [String: [Int32]] = [:]
-        for tp in partitions {
-            if byTopic[tp.topic] == nil { order.append(tp.topic) }
-            byTopic[tp.topic, default: []].append(tp.partition)
-        }
-        return order.map { WritableTxnMarkerTopic(name: $0, partitionIndexes: byTopic[$0]!) }
     }
 }

@@ -25,7 +25,12 @@ public final class KafkaClient: @unchecked Sendable {
 
     private let lock = NSLock()
     private var _metadata = ClusterMetadata()
-    private var coordinators: [String: Int32] = [:]
+    private var coordinators: [CoordinatorKey: Int32] = [:]
+
+    private struct CoordinatorKey: Hashable {
+        var type: FindCoordinatorRequest.CoordinatorType
+        var key: String
+    }
     private var nextCorrelationId: Int32 = 0
     private var isClosed = false
     private var lastFailureMs: [Int32: Int64] = [:]
@@ -174,16 +179,24 @@ public final class KafkaClient: @unchecked Sendable {
     /// The broker coordinating `groupId` (FindCoordinator), cached until `coordinatorFailed`.
     /// Retries COORDINATOR_NOT_AVAILABLE and transport failures until `timeoutMs` passes.
     public func coordinator(forGroup groupId: String, timeoutMs: Int64? = nil) async throws(ClientError) -> Int32 {
-        if let known = lock.withLock({ coordinators[groupId] }) { return known }
+        try await coordinator(for: groupId, type: .group, timeoutMs: timeoutMs)
+    }
+
+    /// The broker coordinating `key`, a group id or a transactional id (`type`), as
+    /// `coordinator(forGroup:)` finds it.
+    public func coordinator(for key: String, type: FindCoordinatorRequest.CoordinatorType, timeoutMs: Int64? = nil) async throws(ClientError) -> Int32 {
+        let cacheKey = CoordinatorKey(type: type, key: key)
+        let groupId = key
+        if let known = lock.withLock({ coordinators[cacheKey] }) { return known }
         let deadline = ClientTime.monotonicMs() + (timeoutMs ?? requestTimeoutMs)
         var lastError = ClientError.broker(.coordinatorNotAvailable, message: nil)
         while true {
             do throws(ClientError) {
-                let (_, response) = try await sendToAnyBroker(.findCoordinator(FindCoordinatorRequest(key: groupId, keyType: .group)))
+                let (_, response) = try await sendToAnyBroker(.findCoordinator(FindCoordinatorRequest(key: groupId, keyType: type)))
                 guard case let .findCoordinator(found) = response else { throw Self.unexpected(response, expected: "FindCoordinator") }
                 let r = found.result(for: groupId)
                 if r.errorCode == .none, r.nodeId >= 0 {
-                    lock.withLock { coordinators[groupId] = r.nodeId }
+                    lock.withLock { coordinators[cacheKey] = r.nodeId }
                     return r.nodeId
                 }
                 lastError = .broker(r.errorCode == .none ? .coordinatorNotAvailable : r.errorCode, message: r.errorMessage)
@@ -199,7 +212,12 @@ public final class KafkaClient: @unchecked Sendable {
     /// Forgets the cached coordinator of `groupId` (after NOT_COORDINATOR,
     /// COORDINATOR_NOT_AVAILABLE or a transport failure), so the next call finds it again.
     public func coordinatorFailed(forGroup groupId: String) {
-        _ = lock.withLock { coordinators.removeValue(forKey: groupId) }
+        coordinatorFailed(for: groupId, type: .group)
+    }
+
+    /// `coordinatorFailed(forGroup:)` for any coordinator type.
+    public func coordinatorFailed(for key: String, type: FindCoordinatorRequest.CoordinatorType) {
+        _ = lock.withLock { coordinators.removeValue(forKey: CoordinatorKey(type: type, key: key)) }
     }
 
     static func unexpected(_ response: KafkaResponse, expected: String) -> ClientError {

@@ -40,6 +40,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeQuorum = 55
     case alterPartition = 56
     case describeCluster = 60
+    case describeTransactions = 65
+    case listTransactions = 66
     /// eddy's own admin extension (see `EddyBrokerControlRequest`), far outside Kafka's keys.
     case eddyBrokerControl = 32000
     /// eddy's own: consumers' latest fetch offsets (see `EddyFetchPositionsRequest`).
@@ -81,6 +83,8 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .addPartitionsToTxn: "AddPartitionsToTxn"
         case .addOffsetsToTxn: "AddOffsetsToTxn"
         case .endTxn: "EndTxn"
+        case .describeTransactions: "DescribeTransactions"
+        case .listTransactions: "ListTransactions"
         case .describeLogDirs: "DescribeLogDirs"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"

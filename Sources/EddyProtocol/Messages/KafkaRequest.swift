@@ -25,6 +25,8 @@ public enum KafkaRequest: Sendable, Equatable {
     case addPartitionsToTxn(AddPartitionsToTxnRequest)
     case addOffsetsToTxn(AddOffsetsToTxnRequest)
     case endTxn(EndTxnRequest)
+    case describeTransactions(DescribeTransactionsRequest)
+    case listTransactions(ListTransactionsRequest)
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
     case describeLogDirs(DescribeLogDirsRequest)
@@ -62,6 +64,8 @@ public enum KafkaRequest: Sendable, Equatable {
         case .addPartitionsToTxn: .addPartitionsToTxn
         case .addOffsetsToTxn: .addOffsetsToTxn
         case .endTxn: .endTxn
+        case .describeTransactions: .describeTransactions
+        case .listTransactions: .listTransactions
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs
@@ -105,6 +109,8 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .addPartitionsToTxn(r): .addPartitionsToTxn(r.errorResponse(error))
         case let .addOffsetsToTxn(r): .addOffsetsToTxn(r.errorResponse(error))
         case let .endTxn(r): .endTxn(r.errorResponse(error))
+        case let .describeTransactions(r): .describeTransactions(r.errorResponse(error))
+        case let .listTransactions(r): .listTransactions(r.errorResponse(error))
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
         case let .describeLogDirs(r): .describeLogDirs(r.errorResponse(error))

@@ -25,6 +25,8 @@ public enum KafkaResponse: Sendable, Equatable {
     case addPartitionsToTxn(AddPartitionsToTxnResponse)
     case addOffsetsToTxn(AddOffsetsToTxnResponse)
     case endTxn(EndTxnResponse)
+    case describeTransactions(DescribeTransactionsResponse)
+    case listTransactions(ListTransactionsResponse)
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
     case describeLogDirs(DescribeLogDirsResponse)
@@ -62,6 +64,8 @@ public enum KafkaResponse: Sendable, Equatable {
         case .addPartitionsToTxn: .addPartitionsToTxn
         case .addOffsetsToTxn: .addOffsetsToTxn
         case .endTxn: .endTxn
+        case .describeTransactions: .describeTransactions
+        case .listTransactions: .listTransactions
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs

@@ -18,14 +18,8 @@ public struct AddPartitionsToTxnRequest: Sendable, Equatable {
 
     /// The partitions of `partitions`, grouped by topic in first-seen order.
     public init(transactionalId: String, producerId: Int64, producerEpoch: Int16, partitions: [TopicPartition]) {
-        var order: [String] = []
-        var byTopic: [String: [Int32]] = [:]
-        for tp in partitions {
-            if byTopic[tp.topic] == nil { order.append(tp.topic) }
-            byTopic[tp.topic, default: []].append(tp.partition)
-        }
         self.init(transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
-                  topics: order.map { Topic(name: $0, partitions: byTopic[$0]!) })
+                  topics: WriteTxnMarkersRequest.grouped(partitions).map { Topic(name: $0.topic, partitions: $0.partitions) })
     }
 
     public struct Topic: Sendable, Equatable {
@@ -135,5 +129,95 @@ public struct EndTxnResponse: Sendable, Equatable {
     public init(throttleTimeMs: Int32 = 0, errorCode: ErrorCode) {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
+    }
+}
+
+/// DescribeTransactions (API 65): transactional ids' state, from their coordinators.
+public struct DescribeTransactionsRequest: Sendable, Equatable {
+    public var transactionalIds: [String]
+
+    public init(transactionalIds: [String]) { self.transactionalIds = transactionalIds }
+
+    public func errorResponse(_ error: ErrorCode) -> DescribeTransactionsResponse {
+        DescribeTransactionsResponse(transactions: transactionalIds.map { .init(errorCode: error, transactionalId: $0) })
+    }
+}
+
+public struct DescribeTransactionsResponse: Sendable, Equatable {
+    public var throttleTimeMs: Int32
+    public var transactions: [DescribedTransaction]
+
+    public init(throttleTimeMs: Int32 = 0, transactions: [DescribedTransaction]) {
+        self.throttleTimeMs = throttleTimeMs
+        self.transactions = transactions
+    }
+
+    public struct DescribedTransaction: Sendable, Equatable {
+        public var errorCode: ErrorCode
+        public var transactionalId: String
+        /// Kafka's state name (Empty, Ongoing, PrepareCommit, ...).
+        public var state: String
+        public var timeoutMs: Int32
+        /// When the current transaction started, -1 when none is running.
+        public var startTimeMs: Int64
+        public var producerId: Int64
+        public var producerEpoch: Int16
+        public var partitions: [TopicPartition]
+
+        public init(errorCode: ErrorCode = .none, transactionalId: String, state: String = "", timeoutMs: Int32 = 0, startTimeMs: Int64 = -1,
+                    producerId: Int64 = -1, producerEpoch: Int16 = -1, partitions: [TopicPartition] = []) {
+            self.errorCode = errorCode
+            self.transactionalId = transactionalId
+            self.state = state
+            self.timeoutMs = timeoutMs
+            self.startTimeMs = startTimeMs
+            self.producerId = producerId
+            self.producerEpoch = producerEpoch
+            self.partitions = partitions
+        }
+    }
+}
+
+/// ListTransactions (API 66): the transactions a broker coordinates, filtered by state, producer
+/// id and (v1, KIP-994) how long they have been running.
+public struct ListTransactionsRequest: Sendable, Equatable {
+    public var stateFilters: [String]
+    public var producerIdFilters: [Int64]
+    /// Only transactions running longer than this (ms); -1 for all.
+    public var durationFilterMs: Int64
+
+    public init(stateFilters: [String] = [], producerIdFilters: [Int64] = [], durationFilterMs: Int64 = -1) {
+        self.stateFilters = stateFilters
+        self.producerIdFilters = producerIdFilters
+        self.durationFilterMs = durationFilterMs
+    }
+
+    public func errorResponse(_ error: ErrorCode) -> ListTransactionsResponse { ListTransactionsResponse(errorCode: error, transactions: []) }
+}
+
+public struct ListTransactionsResponse: Sendable, Equatable {
+    public var throttleTimeMs: Int32
+    public var errorCode: ErrorCode
+    /// State filters that name no state.
+    public var unknownStateFilters: [String]
+    public var transactions: [ListedTransaction]
+
+    public init(throttleTimeMs: Int32 = 0, errorCode: ErrorCode = .none, unknownStateFilters: [String] = [], transactions: [ListedTransaction]) {
+        self.throttleTimeMs = throttleTimeMs
+        self.errorCode = errorCode
+        self.unknownStateFilters = unknownStateFilters
+        self.transactions = transactions
+    }
+
+    public struct ListedTransaction: Sendable, Equatable {
+        public var transactionalId: String
+        public var producerId: Int64
+        public var state: String
+
+        public init(transactionalId: String, producerId: Int64, state: String) {
+            self.transactionalId = transactionalId
+            self.producerId = producerId
+            self.state = state
+        }
     }
 }

@@ -41,6 +41,17 @@ public struct WriteTxnMarkersRequest: Sendable, Equatable {
         }
     }
 
+    /// `partitions` grouped by topic, topics in first-seen order.
+    public static func grouped(_ partitions: [TopicPartition]) -> [(topic: String, partitions: [Int32])] {
+        var order: [String] = []
+        var byTopic: [String: [Int32]] = [:]
+        for tp in partitions {
+            if byTopic[tp.topic] == nil { order.append(tp.topic) }
+            byTopic[tp.topic, default: []].append(tp.partition)
+        }
+        return order.map { ($0, byTopic[$0]!) }
+    }
+
     /// `error` for every partition of every marker.
     public func errorResponse(_ error: ErrorCode) -> WriteTxnMarkersResponse {
         WriteTxnMarkersResponse(markers: markers.map { m in

@@ -34,6 +34,8 @@ public enum SupportedApis {
         .writeTxnMarkers: 0 ... 1,
         .addPartitionsToTxn: 0 ... 3,
         .endTxn: 0 ... 3,
+        .describeTransactions: 0 ... 0,
+        .listTransactions: 0 ... 1,
         .describeConfigs: 0 ... 4,
         .deleteGroups: 0 ... 2,
         .describeLogDirs: 0 ... 4,

@@ -79,3 +79,51 @@ extension EndTxnResponse {
         Wire.EndTxnResponse(throttleTimeMs: throttleTimeMs, errorCode: errorCode)
     }
 }
+
+extension DescribeTransactionsRequest {
+    public init(wire: Wire.DescribeTransactionsRequest, version: Int16) { self.init(transactionalIds: wire.transactionalIds) }
+
+    public func wire(version: Int16) -> Wire.DescribeTransactionsRequest { Wire.DescribeTransactionsRequest(transactionalIds: transactionalIds) }
+}
+
+extension DescribeTransactionsResponse {
+    public init(wire: Wire.DescribeTransactionsResponse, version: Int16) {
+        self.init(throttleTimeMs: wire.throttleTimeMs, transactions: wire.transactionStates.map { t in
+            DescribedTransaction(errorCode: t.errorCode, transactionalId: t.transactionalId, state: t.transactionState,
+                                 timeoutMs: t.transactionTimeoutMs, startTimeMs: t.transactionStartTimeMs, producerId: t.producerId,
+                                 producerEpoch: t.producerEpoch,
+                                 partitions: t.topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } })
+        })
+    }
+
+    public func wire(version: Int16) -> Wire.DescribeTransactionsResponse {
+        Wire.DescribeTransactionsResponse(throttleTimeMs: throttleTimeMs, transactionStates: transactions.map { t in
+            .init(errorCode: t.errorCode, transactionalId: t.transactionalId, transactionState: t.state, transactionTimeoutMs: t.timeoutMs,
+                  transactionStartTimeMs: t.startTimeMs, producerId: t.producerId, producerEpoch: t.producerEpoch,
+                  topics: WriteTxnMarkersRequest.grouped(t.partitions).map { .init(topic: $0.topic, partitions: $0.partitions) })
+        })
+    }
+}
+
+extension ListTransactionsRequest {
+    public init(wire: Wire.ListTransactionsRequest, version: Int16) {
+        self.init(stateFilters: wire.stateFilters, producerIdFilters: wire.producerIdFilters, durationFilterMs: version >= 1 ? wire.durationFilter : -1)
+    }
+
+    public func wire(version: Int16) -> Wire.ListTransactionsRequest {
+        Wire.ListTransactionsRequest(stateFilters: stateFilters, producerIdFilters: producerIdFilters, durationFilter: version >= 1 ? durationFilterMs : -1)
+    }
+}
+
+extension ListTransactionsResponse {
+    public init(wire: Wire.ListTransactionsResponse, version: Int16) {
+        self.init(throttleTimeMs: wire.throttleTimeMs, errorCode: wire.errorCode, unknownStateFilters: wire.unknownStateFilters,
+                  transactions: wire.transactionStates.map { ListedTransaction(transactionalId: $0.transactionalId, producerId: $0.producerId, state: $0.transactionState) })
+    }
+
+    public func wire(version: Int16) -> Wire.ListTransactionsResponse {
+        Wire.ListTransactionsResponse(throttleTimeMs: throttleTimeMs, errorCode: errorCode, unknownStateFilters: unknownStateFilters,
+                                      transactionStates: transactions.map { .init(transactionalId: $0.transactionalId, producerId: $0.producerId,
+                                                                                  transactionState: $0.state) })
+    }
+}
