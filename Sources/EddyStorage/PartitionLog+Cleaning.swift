@@ -26,7 +26,7 @@ extension PartitionLog: CleanableLog {
             guard !closed else { throw StorageError.logClosed(topicPartition) }
             return CleanerLogSnapshot(
                 topicPartition: topicPartition, config: _config, logStartOffset: _logStartOffset,
-                logEndOffset: activeSegment.nextOffset, upperBoundOffset: _highWatermark,
+                logEndOffset: activeSegment.nextOffset, upperBoundOffset: readPublished(\.lastStableOffset),
                 segments: segmentList.map {
                     .init(baseOffset: $0.baseOffset, sizeInBytes: $0.size, largestTimestamp: $0.maxTimestamp,
                           firstBatchTimestamp: $0.firstBatchTimestamp)
@@ -100,6 +100,11 @@ extension PartitionLog: CleanableLog {
             let live = try LogSegment(directory: directory, baseOffset: new.baseOffset, config: _config, nowMs: clock.nowMs())
             if try !live.loadTrusted(config: _config) {
                 _ = try live.recover(contiguous: false)
+                // Recovery empties the transaction index: list the aborts it holds again.
+                for e in aborted.sorted(by: { $0.lastOffset < $1.lastOffset }) where e.lastOffset < live.nextOffset {
+                    try live.txnIndex.append(e)
+                }
+                try live.txnIndex.sync()
             }
             segmentList.replaceSubrange(first ..< first + oldBaseOffsets.count, with: [live])
             for seg in old { try seg.removeDeletedFiles() }

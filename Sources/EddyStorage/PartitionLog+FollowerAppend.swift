@@ -87,18 +87,28 @@ extension PartitionLog {
                 || last.lastOffset - activeSegment.baseOffset > Int64(Int32.max) {
                 try rollLocked(now: now, baseOffset: first.baseOffset)
             }
-            try records.withUnsafeBytes { b in
-                try activeSegment.append(parts: [UnsafeRawBufferPointer(rebasing: b[0 ..< total])],
-                                         batches: locations.map { ($0.header, $0.header.totalSize) })
-            }
+            // The producer state after these batches, on a working copy: the transaction index
+            // lists the aborts before the batches are written (see `writeWithTxnIndex`).
+            var state = producerState
+            var completed: [CompletedTransaction] = []
+            var aborts: [AbortedTxnEntry] = []
             for (i, loc) in locations.enumerated() {
-                assignEpochLocked(loc.header.partitionLeaderEpoch, startOffset: loc.header.baseOffset)
                 if let marker = markers[i] {
-                    try applyMarkerLocked(marker)
+                    let (ended, entries) = Self.applyMarker(marker, to: &state)
+                    completed.append(ended)
+                    aborts += entries
                 } else if let b = ProducerBatch(loc.header) {
-                    updateProducerStateLocked([b])
+                    state.update(with: b)
                 }
             }
+            try writeWithTxnIndex(aborts) {
+                try records.withUnsafeBytes { b in
+                    try activeSegment.append(parts: [UnsafeRawBufferPointer(rebasing: b[0 ..< total])],
+                                             batches: locations.map { ($0.header, $0.header.totalSize) })
+                }
+            }
+            for loc in locations { assignEpochLocked(loc.header.partitionLeaderEpoch, startOffset: loc.header.baseOffset) }
+            producerStateApplied(state, completed: completed)
             let checkpoint = try maybeFlushAfterAppendLocked(recordCount: recordCount, config: config)
             let info = LogAppendInfo(firstOffset: first.baseOffset, lastOffset: last.lastOffset, maxTimestamp: maxTimestamp,
                                      logAppendTime: -1, recordCount: recordCount, batchCount: locations.count,

@@ -182,7 +182,7 @@ extension PartitionLog {
             if published.lastStableOffset > published.highWatermark {
                 problems.append("last stable offset \(published.lastStableOffset) > highWatermark \(published.highWatermark)")
             }
-            if let first = producerState.firstUnstableOffset, published.lastStableOffset > first {
+            if let first = producerState.firstUnstableOffset, published.lastStableOffset > max(first, _logStartOffset) {
                 problems.append("last stable offset \(published.lastStableOffset) passes the open transaction at \(first)")
             }
             return problems

@@ -46,9 +46,13 @@ extension PartitionLog {
                 try rollLocked(now: now)
             }
             beforeWrite?()
-            try bytes.withUnsafeBytes { b in try activeSegment.append(parts: [b], batches: [(batch.header, bytes.count)]) }
+            var state = producerState
+            let (completed, aborts) = Self.applyMarker(marker, to: &state)
+            try writeWithTxnIndex(aborts) {
+                try bytes.withUnsafeBytes { b in try activeSegment.append(parts: [b], batches: [(batch.header, bytes.count)]) }
+            }
             assignEpochLocked(leaderEpoch, startOffset: offset)
-            try applyMarkerLocked(marker)
+            producerStateApplied(state, completed: [completed])
             let checkpoint = try maybeFlushAfterAppendLocked(recordCount: 1, config: config)
             return (LogAppendInfo(firstOffset: offset, lastOffset: offset, maxTimestamp: now, logAppendTime: -1, recordCount: 1,
                                   batchCount: 1, validBytes: bytes.count), checkpoint)
@@ -57,19 +61,39 @@ extension PartitionLog {
         return info
     }
 
-    /// Records a marker just written to the active segment: the producer state ends its
-    /// transaction, an aborted one goes into the segment's transaction index, and the
-    /// transaction holds the last stable offset back until the marker is below the high
-    /// watermark. Caller holds the lock.
-    func applyMarkerLocked(_ marker: ProducerMarker) throws {
-        let completed = producerState.apply(marker)
-        producerSnapshotInSync = nil
-        if completed.aborted {
-            try activeSegment.txnIndex.append(AbortedTxnEntry(producerId: completed.producerId, firstOffset: completed.firstOffset,
-                                                          lastOffset: completed.lastOffset,
-                                                          lastStableOffset: producerState.lastStableOffset(after: completed)))
+    /// Applies `marker` to `state` (a working copy): the transaction it ends, and the
+    /// transaction index entry that needs when it is an abort.
+    static func applyMarker(_ marker: ProducerMarker, to state: inout ProducerState) -> (CompletedTransaction, [AbortedTxnEntry]) {
+        let completed = state.apply(marker)
+        guard completed.aborted else { return (completed, []) }
+        return (completed, [AbortedTxnEntry(producerId: completed.producerId, firstOffset: completed.firstOffset,
+                                            lastOffset: completed.lastOffset, lastStableOffset: state.lastStableOffset(after: completed))])
+    }
+
+    /// Runs `write` (batches going to the active segment) with their aborted transactions listed
+    /// in its transaction index first: if `write` fails, the entries are taken back out, and if
+    /// listing them fails nothing is written, so the log never holds an abort marker that its
+    /// index lacks. Caller holds the lock.
+    func writeWithTxnIndex(_ entries: [AbortedTxnEntry], _ write: () throws -> Void) throws {
+        guard let first = entries.first else { return try write() }
+        let segment = activeSegment
+        do {
+            for e in entries { try segment.txnIndex.append(e) }
+            try write()
+        } catch {
+            try? segment.txnIndex.truncate(keepWhile: { $0.lastOffset < first.lastOffset })
+            throw error
         }
-        if completed.lastOffset >= _highWatermark { unreplicatedTransactions.append(completed) }
+    }
+
+    /// The producer state once written batches and markers are in the log: `state` replaces
+    /// it, and the transactions the markers ended (`completed`) hold the last stable offset back
+    /// until the high watermark passes their markers. Caller holds the lock.
+    func producerStateApplied(_ state: ProducerState, completed: [CompletedTransaction]) {
+        producerState = state
+        producerSnapshotInSync = nil
+        let hw = _highWatermark
+        unreplicatedTransactions += completed.filter { $0.lastOffset >= hw }
     }
 
     /// The aborted transactions a read_committed fetch from `start` must know of to read up to

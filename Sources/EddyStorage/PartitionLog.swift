@@ -88,7 +88,9 @@ public final class PartitionLog: @unchecked Sendable {
             var lso = highWatermark
             if let firstUnstableOffset { lso = min(lso, firstUnstableOffset) }
             for t in unreplicatedTransactions where t.lastOffset >= highWatermark { lso = min(lso, t.firstOffset) }
-            return lso
+            // A transaction that began below the log start (retention, DeleteRecords) holds it
+            // back no further than the log start, as Kafka's does.
+            return max(lso, min(logStartOffset, highWatermark))
         }
     }
     private let publishedLock = NSLock()
@@ -197,7 +199,9 @@ public final class PartitionLog: @unchecked Sendable {
         let (config, logStart, epochs) = (_config, _logStartOffset, epochCache)
         let size = segmentList.reduce(0) { $0 + $1.size }
         let firstUnstable = producerState.firstUnstableOffset
-        let hw = publishedLock.withLock {
+        let unreplicated = unreplicatedTransactions.filter { $0.lastOffset < logEnd }
+        // One section: a reader never sees an ended transaction as neither open nor unreplicated.
+        let pruned = publishedLock.withLock {
             published.config = config
             published.logStartOffset = logStart
             published.logEndOffset = logEnd
@@ -205,13 +209,11 @@ public final class PartitionLog: @unchecked Sendable {
             published.epochCache = epochs
             published.sizeInBytes = size
             published.firstUnstableOffset = firstUnstable
-            return published.highWatermark
+            let hw = published.highWatermark
+            published.unreplicatedTransactions = unreplicated.filter { $0.lastOffset >= hw }
+            return published.unreplicatedTransactions
         }
-        if !unreplicatedTransactions.isEmpty {
-            unreplicatedTransactions.removeAll { $0.lastOffset < hw || $0.lastOffset >= logEnd }
-        }
-        let unreplicated = unreplicatedTransactions
-        publishedLock.withLock { published.unreplicatedTransactions = unreplicated }
+        if pruned.count != unreplicatedTransactions.count { unreplicatedTransactions = pruned }
     }
 
     /// The state as of the end of the last locked section (see `Published`).

@@ -319,32 +319,6 @@ public struct ProducerState: Sendable, Equatable {
         return expired
     }
 
-    /// After the log was truncated to `offset` (every batch ending at or above it is gone):
-    /// forgets those batches and any producer left without batches.
-    ///
-    /// Kafka instead reloads the newest snapshot below `offset` and replays the log from there,
-    /// which can also restore a previous epoch's batches; do that when exactness matters. This
-    /// never keeps a batch that is no longer in the log, so it never acknowledges a lost write.
-    public mutating func truncate(to offset: Int64) {
-        for (id, var entry) in producers where entry.lastKnownOffset >= offset || (entry.currentTxnFirstOffset ?? -1) >= offset {
-            entry.batches.removeAll { $0.lastOffset >= offset }
-            if entry.lastMarkerOffset >= offset {
-                entry.lastMarkerOffset = -1
-                entry.lastMarkerTimestamp = -1
-            }
-            if let open = entry.currentTxnFirstOffset, open >= offset {
-                ongoingTransactions[open] = nil
-                entry.currentTxnFirstOffset = nil
-            }
-            if entry.batches.isEmpty, entry.lastMarkerOffset < 0 {
-                if let open = entry.currentTxnFirstOffset { ongoingTransactions[open] = nil }
-                producers[id] = nil
-            } else {
-                producers[id] = entry
-            }
-        }
-    }
-
     /// After the log start offset advanced (retention, DeleteRecords): removes producers whose
     /// last batch lies wholly below it, as Kafka's `truncateHead` does. A producer with a batch
     /// still in the log keeps its older batches' metadata, so retries of them stay deduplicated.

@@ -56,7 +56,8 @@ import Testing
 
     @Test func keepsProducerFieldsLeaderEpochAndHeadersOfRewrittenBatches() throws {
         let headers = [RecordHeader(key: "h1", value: [1, 2, 3]), RecordHeader(key: "nil", value: nil), RecordHeader(key: "", value: [])]
-        let attrs = RecordBatchAttributes(timestampType: .createTime, isTransactional: true)
+        // Idempotent, not transactional: transactional batches index no keys (see LogCompactor).
+        let attrs = RecordBatchAttributes(timestampType: .createTime)
         let b0 = F.batch(0, [.kv("a", "1", ts: 500, headers: headers), .kv("b", "2", ts: 400, headers: headers),
                             .kv("a", "3", ts: 600, headers: [])],
                          epoch: 7, attributes: attrs, producerId: 42, producerEpoch: 3, baseSequence: 10)

@@ -132,20 +132,6 @@ import Testing
         #expect(try s.check(producerBatch(pid: 1, seq: 42, offset: 2)) == .append)
     }
 
-    @Test func truncateToForgetsBatchesAtOrAboveTheOffset() throws {
-        var s = ProducerState()
-        for i in 0..<4 { s.update(with: producerBatch(pid: 1, seq: Int32(i * 2), count: 2, offset: Int64(i * 4))) }   // offsets 0-1, 4-5, 8-9, 12-13
-        s.update(with: producerBatch(pid: 2, seq: 0, count: 2, offset: 20))
-        s.truncate(to: 9)   // cuts into the batch 8-9: it is gone as a whole
-        #expect(s.entry(for: 2) == nil)
-        #expect(s.entry(for: 1)?.batches.map(\.firstOffset) == [0, 4])
-        #expect(s.checkInvariants())
-        // The truncated batch is no duplicate any more: the producer must resend it.
-        #expect(try s.check(producerBatch(pid: 1, seq: 4, count: 2, offset: 50)) == .append)
-        s.truncate(to: 0)
-        #expect(s.producers.isEmpty)
-    }
-
     @Test func truncateHeadRemovesProducersWhollyBelowTheLogStart() {
         var s = ProducerState()
         s.update(with: producerBatch(pid: 1, seq: 0, count: 2, offset: 0))

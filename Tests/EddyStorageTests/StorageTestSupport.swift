@@ -55,9 +55,9 @@ func batchHeaders(_ log: PartitionLog) throws -> [RecordBatchHeader] {
 func values(_ records: [Record]) -> [String] { records.map { String(decoding: $0.value ?? [], as: UTF8.self) } }
 
 func openLog(_ dir: TempDir, config: LogConfig = LogConfig(), clock: any Clock = ManualClock(nowMs: 10_000),
-             recoveryPoint: Int64 = 0, clean: Bool = false, logStart: Int64? = nil) throws -> PartitionLog {
+             recoveryPoint: Int64 = 0, clean: Bool = false, logStart: Int64? = nil, highWatermark: Int64? = nil) throws -> PartitionLog {
     try PartitionLog(directory: dir.file("t-0"), topicPartition: TopicPartition("t", 0), config: config, clock: clock,
-                     recoveryPoint: recoveryPoint, logStartOffset: logStart, hadCleanShutdown: clean)
+                     recoveryPoint: recoveryPoint, logStartOffset: logStart, highWatermark: highWatermark, hadCleanShutdown: clean)
 }
 
 func config(_ kv: [String: String]) -> LogConfig { try! LogConfig(overrides: kv) }

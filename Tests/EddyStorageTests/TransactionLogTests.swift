@@ -190,9 +190,11 @@ private func txnIndexEntries(_ log: PartitionLog) -> [AbortedTxnEntry] {
 }
 
 /// Random histories of transactional and plain writes, commits and aborts, with flushes,
-/// truncations, clean closes and power losses: after every reopen the producer state, the open
-/// transactions and the transaction indexes equal what replaying the surviving log from its
-/// start gives, and the log's invariants hold.
+/// truncations, clean closes and power losses: after every reopen (with the high watermark a
+/// broker would have checkpointed) and truncation the producer state equals a replay of the
+/// surviving log from its start, the transaction indexes list exactly the aborts a model of
+/// the surviving writes predicts (kept by the test, independently of `ProducerState`), and the
+/// log's invariants hold.
 @Suite struct TransactionRecoveryTests {
     /// What a replay of the whole log gives: the state and the aborted transactions by segment.
     private func replayed(_ log: PartitionLog) throws -> (ProducerState, [Int64: [AbortedTxnEntry]]) {
@@ -226,9 +228,34 @@ private func txnIndexEntries(_ log: PartitionLog) -> [AbortedTxnEntry] {
         var log = try openLog(dir, config: cfg)
         var sequences: [Int64: Int32] = [:]
         var epochs: [Int64: Int16] = [:]
+        /// What was written, in offset order: transactional data (first offset) or a marker.
+        enum Write { case data(pid: Int64, offset: Int64), marker(pid: Int64, offset: Int64, commit: Bool) }
+        var history: [Write] = []
+        /// The aborts the surviving writes below `end` imply (Kafka's rules, computed here).
+        func expectedAborts(below end: Int64) -> [AbortedTxnEntry] {
+            var open: [Int64: Int64] = [:]
+            var out: [AbortedTxnEntry] = []
+            for w in history {
+                switch w {
+                case let .data(pid, offset) where offset < end:
+                    if open[pid] == nil { open[pid] = offset }
+                case let .marker(pid, offset, commit) where offset < end:
+                    let first = open.removeValue(forKey: pid) ?? offset
+                    if !commit { out.append(AbortedTxnEntry(producerId: pid, firstOffset: first, lastOffset: offset,
+                                                           lastStableOffset: open.values.min() ?? offset + 1)) }
+                default: break
+                }
+            }
+            return out
+        }
         /// After a reopen or truncation: the writers resume from what survived, and the log's
         /// state equals a replay of it.
         func resumeAndCompare(_ step: Int) throws {
+            // Writes past the surviving end are gone (and their offsets will be reused).
+            let end = log.logEndOffset
+            history.removeAll { w in
+                switch w { case let .data(_, o), let .marker(_, o, _): o >= end }
+            }
             for (p, e) in log.producerStateSnapshot.producers {
                 sequences[p] = e.batches.isEmpty ? 0 : ProducerState.nextSequence(after: e.lastSequence)
                 epochs[p] = e.producerEpoch
@@ -237,6 +264,8 @@ private func txnIndexEntries(_ log: PartitionLog) -> [AbortedTxnEntry] {
             let (state, entries) = try replayed(log)
             #expect(log.producerStateSnapshot == state, "seed \(seed) step \(step)")
             #expect(indexes(log) == entries, "seed \(seed) step \(step): \(Self.difference(indexes(log), entries))")
+            let listed = indexes(log).values.flatMap { $0 }.sorted { $0.lastOffset < $1.lastOffset }
+            #expect(listed == expectedAborts(below: log.logEndOffset), "seed \(seed) step \(step): the model disagrees")
         }
         for step in 0 ..< 120 {
             let pid = Int64.random(in: 1 ... 3, using: &rng)
@@ -245,17 +274,20 @@ private func txnIndexEntries(_ log: PartitionLog) -> [AbortedTxnEntry] {
             case 0 ..< 8:
                 let seq = sequences[pid] ?? 0
                 let count = Int.random(in: 1 ... 3, using: &rng)
-                try log.append(transactional(pid, epoch: epochs[pid] ?? 0, seq: seq, count: count))
+                let info = try log.append(transactional(pid, epoch: epochs[pid] ?? 0, seq: seq, count: count))
+                history.append(.data(pid: pid, offset: info.firstOffset))
                 sequences[pid] = seq + Int32(count)
             case 8 ..< 11:
                 try log.append(makeBatch(first: step, count: 1))
             case 11 ..< 15:
-                try log.appendMarker(producerId: pid, producerEpoch: epochs[pid] ?? 0, coordinatorEpoch: 0,
-                                     committed: Bool.random(using: &rng))
+                let commit = Bool.random(using: &rng)
+                let info = try log.appendMarker(producerId: pid, producerEpoch: epochs[pid] ?? 0, coordinatorEpoch: 0, committed: commit)
+                history.append(.marker(pid: pid, offset: info.firstOffset, commit: commit))
             case 15:
                 // A fencing abort: the producer's epoch moves on, its sequences restart.
                 let epoch = (epochs[pid] ?? 0) + 1
-                try log.appendMarker(producerId: pid, producerEpoch: epoch, coordinatorEpoch: 0, committed: false)
+                let info = try log.appendMarker(producerId: pid, producerEpoch: epoch, coordinatorEpoch: 0, committed: false)
+                history.append(.marker(pid: pid, offset: info.firstOffset, commit: false))
                 epochs[pid] = epoch
                 sequences[pid] = 0
             case 16:
@@ -268,8 +300,7 @@ private func txnIndexEntries(_ log: PartitionLog) -> [AbortedTxnEntry] {
                 let clean = Bool.random(using: &rng)
                 let rp = log.recoveryPoint
                 if clean { try log.close() } else { try log.simulatePowerLoss() }
-                log = try openLog(dir, config: cfg, recoveryPoint: clean ? log.logEndOffset : rp, clean: clean)
-                log.maybeIncrementHighWatermark(hw)
+                log = try openLog(dir, config: cfg, recoveryPoint: clean ? log.logEndOffset : rp, clean: clean, highWatermark: hw)
                 try resumeAndCompare(step)
             default:
                 // A follower's truncation to a random offset at or above the high watermark.
@@ -280,5 +311,36 @@ private func txnIndexEntries(_ log: PartitionLog) -> [AbortedTxnEntry] {
             #expect(log.checkInvariants().isEmpty, "seed \(seed) step \(step): \(log.checkInvariants())")
         }
         try log.close()
+    }
+}
+
+/// Compaction and transactions: an aborted value never takes a key's committed value away.
+@Suite struct TransactionCompactionTests {
+    @Test func anAbortedValueDoesNotShadowTheCommittedOne() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let clock = ManualClock(nowMs: 1_000_000)
+        let lm = try LogManager(directory: dir.path, clock: clock, startCleaner: false)
+        let log = try lm.getOrCreateLog(TopicPartition("t", 0), config: config([
+            "cleanup.policy": "compact", "segment.bytes": "200", "min.cleanable.dirty.ratio": "0.01",
+        ]))
+        func plain(_ key: String, _ value: String) -> [UInt8] {
+            var b = RecordBatchBuilder()
+            b.append(timestamp: clock.nowMs(), key: Array(key.utf8), value: Array(value.utf8))
+            return b.build().bytes
+        }
+        try log.append(plain("K", "committed"))                          // 0
+        var t = RecordBatchBuilder(attributes: RecordBatchAttributes(isTransactional: true), producerId: 7, producerEpoch: 0, baseSequence: 0)
+        t.append(timestamp: clock.nowMs(), key: Array("K".utf8), value: Array("aborted".utf8))
+        try log.append(t.build().bytes)                                   // 1
+        try log.appendMarker(producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, committed: false)   // 2
+        for i in 0 ..< 6 { try log.append(plain("other-\(i)", "v")) }
+        try log.roll()
+        log.maybeIncrementHighWatermark(log.logEndOffset)
+        _ = lm.cleaner.cleanOnce()
+        let values = try readAll(log).filter { $0.key == Array("K".utf8) }.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+        #expect(values.first == "committed", "the committed value survives: \(values)")
+        // An open transaction holds the cleaner at the last stable offset.
+        #expect(log.checkInvariants().isEmpty)
+        try lm.shutdown()
     }
 }

@@ -97,14 +97,12 @@ private func marker(pid: Int64 = 7, epoch: Int16 = 0, offset: Int64, commit: Boo
         #expect(state.firstUnstableOffset == 0)
     }
 
-    @Test func truncationForgetsTransactionsAboveTheCut() throws {
+    @Test func headTruncationForgetsTransactionsWhollyBelowTheLogStart() throws {
         var state = ProducerState()
         try leaderAppend(&state, txnBatch(pid: 1, seq: 0, offset: 0))
         try leaderAppend(&state, txnBatch(pid: 2, seq: 0, offset: 5))
-        state.truncate(to: 5)
-        #expect(state.firstUnstableOffset == 0 && state.entry(for: 2) == nil)
         state.truncateHead(logStartOffset: 1)
-        #expect(state.firstUnstableOffset == nil && state.producers.isEmpty)
+        #expect(state.firstUnstableOffset == 5 && state.entry(for: 1) == nil)
         #expect(state.checkInvariants())
     }
 

@@ -49,10 +49,19 @@ extension Cluster {
         let txns = node.transactions
         if replica.isLeader {
             if txns.partitions[tp.partition] == nil { txns.partitions[tp.partition] = .loading(lastError: nil) }
-        } else if txns.partitions.removeValue(forKey: tp.partition) != nil {
-            carryOutTransactions(txns.coordinator.unload(partition: tp.partition), on: node)
-            txns.markerJobs = txns.markerJobs.filter { txns.coordinator.partitionFor($0.key) != tp.partition }
+        } else {
+            unloadTransactionPartition(tp.partition, on: node)
         }
+    }
+
+    /// Drops partition `p`'s transactions from `node`'s coordinator (leadership lost, or the
+    /// replica removed): their waiting requests get NOT_COORDINATOR, their marker jobs stop (the
+    /// next coordinator resumes them).
+    func unloadTransactionPartition(_ p: Int32, on node: Broker) {
+        let txns = node.transactions
+        guard txns.partitions.removeValue(forKey: p) != nil else { return }
+        carryOutTransactions(txns.coordinator.unload(partition: p), on: node)
+        txns.markerJobs = txns.markerJobs.filter { txns.coordinator.partitionFor($0.key) != p }
     }
 
     /// Starts loading the `__transaction_state` partitions `node` leads but has not loaded (see
@@ -150,11 +159,21 @@ extension Cluster {
             let txns = node.transactions
             guard node.isRunning, var job = txns.markerJobs[transactionalId], job.markers.producerEpoch == producerEpoch else { return }
             job.inFlight = false
+            if errors.values.contains(.transactionCoordinatorFenced) {
+                // A newer coordinator has written markers for this producer: it owns the
+                // transaction now, and this one stops (Kafka's marker channel aborts sending).
+                logger.warning("transaction markers fenced by a newer coordinator; leaving the transaction to it",
+                               metadata: ["transactionalId": "\(transactionalId)"])
+                txns.markerJobs[transactionalId] = nil
+                return
+            }
             var progressed = false
-            for (tp, e) in errors where e == .none || e == .unknownTopicOrPartition {
+            // A partition whose producer already has a newer epoch (INVALID_PRODUCER_EPOCH) has
+            // moved past this transaction: nothing is left to write there.
+            for (tp, e) in errors where e == .none || e == .unknownTopicOrPartition || e == .invalidProducerEpoch {
                 if job.remaining.remove(tp) != nil { progressed = true }
             }
-            let failed = errors.filter { $0.value != .none && $0.value != .unknownTopicOrPartition }
+            let failed = errors.filter { ![.none, .unknownTopicOrPartition, .invalidProducerEpoch].contains($0.value) }
             if !failed.isEmpty {
                 logger.debug("transaction markers not written yet", metadata: ["transactionalId": "\(transactionalId)", "errors": "\(failed)"])
             }

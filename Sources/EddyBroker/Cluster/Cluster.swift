@@ -335,6 +335,7 @@ public final class Cluster: @unchecked Sendable {
     private func removeReplica(_ tp: TopicPartition, from node: Broker) {
         node.failDelayedProduces(tp, error: .notLeaderOrFollower)
         if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
+        if tp.topic == Cluster.transactionStateTopic { unloadTransactionPartition(tp.partition, on: node) }
         node.replicas[tp]?.setWriter(.none)
         node.replicas[tp] = nil
         node.completeDelayedFetches(tp)

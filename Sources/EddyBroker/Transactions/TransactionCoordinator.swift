@@ -120,6 +120,13 @@ public struct TransactionCoordinator: Sendable {
     /// Whether `transactionalId`'s partition is loaded here.
     public func owns(_ transactionalId: String) -> Bool { coordinatorEpochs[partitionFor(transactionalId)] != nil }
 
+    /// Whether InitProducerId for `transactionalId` would need a new producer id (an unknown
+    /// id, or an exhausted epoch): the caller allocates one before calling it.
+    public func needsNewProducerId(_ transactionalId: String) -> Bool {
+        guard let m = transactions[transactionalId] else { return true }
+        return m.producerEpoch >= Int16.max - 1
+    }
+
     /// Whether a write for `transactionalId` is in flight.
     public func hasPendingWrite(_ transactionalId: String) -> Bool { pendingByTransaction[transactionalId] != nil }
 
@@ -166,6 +173,7 @@ public struct TransactionCoordinator: Sendable {
             }
             m.state = .empty
             m.partitions = []
+            m.startTimestampMs = -1
             m.timeoutMs = timeoutMs
             m.lastUpdateTimestampMs = now
             return write(m, token: token, reply: TransactionReply(.none, producerId: m.producerId, producerEpoch: m.producerEpoch))

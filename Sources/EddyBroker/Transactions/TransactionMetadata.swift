@@ -64,7 +64,7 @@ public enum TransactionState: Int8, Sendable, CaseIterable, CustomStringConverti
 ///
 /// Invariants: `partitions` is empty unless the state is Ongoing, PrepareCommit or
 /// PrepareAbort, and `startTimestampMs` is set (≥ 0) in those states (a completed transaction
-/// keeps its start time, as Kafka's does).
+/// keeps its start time until the next InitProducerId, as Kafka's does).
 public struct TransactionMetadata: Equatable, Sendable {
     public var transactionalId: String
     public var producerId: Int64

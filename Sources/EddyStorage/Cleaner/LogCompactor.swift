@@ -117,10 +117,13 @@ public struct LogCompactor: Sendable {
             do throws(RecordBatchError) { try RecordBatch.validate(batch, header: h, records: false) } catch {
                 throw LogCleanerError.corruptBatch(segmentBaseOffset: segment.baseOffset, position: position, error)
             }
-            // Control batches have no data keys. A compressed batch's records are decompressed;
-            // one whose codec library is missing cannot be indexed, which only means older
-            // records of its keys are kept.
-            if !h.attributes.isControl {
+            // Control batches have no data keys. Transactional batches do not index theirs: an
+            // aborted (or not yet decided) record must not make the cleaner drop the committed
+            // value before it, so older records of those keys are kept (Kafka indexes committed
+            // ones and removes aborted ones; eddy does not yet). A compressed batch's records are
+            // decompressed; one whose codec library is missing cannot be indexed, which only
+            // means older records of its keys are kept.
+            if !h.attributes.isControl, !h.attributes.isTransactional {
                 do {
                     try RecordBatch.withRecords(in: batch, header: h) { section in
                         var r = ByteReader(section)

@@ -50,11 +50,18 @@ extension Broker {
         guard !transactionalId.isEmpty else { return cluster.deferred.append { answer(TransactionReply(.invalidRequest)) } }
         let availability = transactions.availability(of: transactionalId)
         guard availability == .none else { return cluster.deferred.append { answer(TransactionReply(availability)) } }
+        // Allocated before the state machine runs: a new block is committed to the metadata log,
+        // whose publication may load or unload this coordinator's partitions, which must not
+        // happen during its call.
+        var fresh: Int64?
+        if transactions.coordinator.needsNewProducerId(transactionalId), case let .success(id) = nextProducerId(durably: true) { fresh = id }
+        guard transactions.availability(of: transactionalId) == .none else {
+            return cluster.deferred.append { answer(TransactionReply(.notCoordinator)) }
+        }
         let token = transactions.register(answer)
         let actions = transactions.coordinator.initProducerId(
             token, transactionalId: transactionalId, timeoutMs: request.transactionTimeoutMs, producerId: request.producerId,
-            producerEpoch: request.producerEpoch, now: cluster.clock.nowMs(),
-            newProducerId: { if case let .success(id) = nextProducerId(durably: true) { id } else { nil } })
+            producerEpoch: request.producerEpoch, now: cluster.clock.nowMs(), newProducerId: { fresh })
         cluster.carryOutTransactions(actions, on: self)
     }
 }
