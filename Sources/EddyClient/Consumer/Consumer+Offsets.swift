@@ -228,8 +228,8 @@ extension Consumer {
         return found.mapValues(\.offset)
     }
 
-    /// The end offsets of `partitions`: the high watermark (read_uncommitted; read_committed
-    /// would be the last stable offset, which equals it without transactions).
+    /// The end offsets of `partitions`: the high watermark (read_uncommitted) or the last
+    /// stable offset (read_committed), as Kafka's `endOffsets`.
     public func endOffsets(_ partitions: [TopicPartition], timeoutMs: Int64? = nil) async throws(ClientError) -> [TopicPartition: Int64] {
         let found = try await listOffsets(Dictionary(uniqueKeysWithValues: Set(partitions).map { ($0, ListOffsetsRequest.latestTimestamp) }),
                                           timeoutMs: timeoutMs, what: "end offsets")

@@ -62,9 +62,9 @@ public struct ConsumerConfig: Sendable {
     public var maxPartitionFetchBytes: Int32 = 1_048_576
     /// `fetch.max.wait.ms`: how long a broker may hold a Fetch waiting for `fetch.min.bytes`.
     public var fetchMaxWaitMs: Int32 = 500
-    /// `isolation.level`. eddy has no transactions yet, so `read_committed` reads what
-    /// `read_uncommitted` reads: the log below the high watermark (which then equals the last
-    /// stable offset).
+    /// `isolation.level`: `read_uncommitted` reads below the high watermark; `read_committed`
+    /// below the last stable offset, without the records of aborted transactions (see
+    /// `FetchDecoder`).
     public var isolationLevel: IsolationLevel = .readUncommitted
     /// `partition.assignment.strategy`: the assignors this member supports, preferred first
     /// (names of `PartitionAssignors.all`: range, roundrobin, sticky, cooperative-sticky).
