@@ -82,7 +82,6 @@ struct TransactionIndex: Sendable {
 
     init(path: String) { self.path = path }
 
-    var count: Int { entries.count }
     var last: AbortedTxnEntry? { entries.last }
 
     /// Appends `entry` (its marker must follow the last entry's) and writes it to the file.

@@ -57,6 +57,21 @@ final class BrokerTransactionCoordinator {
     }
 }
 
+extension Broker {
+    /// Serves a producer's request at `transactionalId`'s coordinator: answered at once with
+    /// NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS when this broker cannot serve the id now,
+    /// else `event` runs the state machine with the request's token (and the time) and its
+    /// actions are carried out; `answer` gets the state machine's reply. Caller holds the
+    /// cluster lock.
+    func coordinateTransaction(_ transactionalId: String, answer: @escaping @Sendable (TransactionReply) -> Void,
+                               _ event: (inout TransactionCoordinator, TransactionRequestToken, Int64) -> [TransactionAction]) {
+        let availability = transactions.availability(of: transactionalId)
+        guard availability == .none else { return cluster.deferred.append { answer(TransactionReply(availability)) } }
+        let token = transactions.register(answer)
+        cluster.carryOutTransactions(event(&transactions.coordinator, token, cluster.clock.nowMs()), on: self)
+    }
+}
+
 extension BrokerTransactionCoordinator: CoordinatorShard {
     var topicName: String { Cluster.transactionStateTopic }
 

@@ -1,6 +1,5 @@
 import EddyProtocol
 import EddyStorage
-import Synchronization
 
 /// `__transaction_state` and the transaction coordinators: the topic's creation on demand, each
 /// broker loading the partitions it leads, and carrying out the coordinators' actions (writes to
@@ -132,7 +131,7 @@ extension Cluster {
         job.inFlight = true
         txns.markerJobs[transactionalId] = job
         let markers = job.markers
-        let results = MarkerRound(leaders: byLeader.count)
+        let results = AnswerCountdown<[TopicPartition: ErrorCode]>(count: byLeader.count, initial: [:])
         for (leader, partitions) in byLeader.sorted(by: { $0.key < $1.key }) {
             let request = WriteTxnMarkersRequest(markers: [.init(producerId: markers.producerId, producerEpoch: markers.producerEpoch,
                                                                   committed: markers.committed,
@@ -144,7 +143,7 @@ extension Cluster {
                     var errors: [TopicPartition: ErrorCode] = [:]
                     if case let .success(.writeTxnMarkers(r)) = result { errors = r.errors(producerId: markers.producerId) }
                     for tp in partitions where errors[tp] == nil { errors[tp] = .networkException }
-                    guard let all = results.add(errors) else { return }
+                    guard let all = results.add({ $0.merge(errors) { _, new in new } }) else { return }
                     markerRoundDone(transactionalId, producerEpoch: markers.producerEpoch, errors: all, on: node)
                 }
             }
@@ -201,22 +200,6 @@ extension Cluster {
                 txns.lastExpirationCheckMs = now
                 carryOutTransactions(txns.coordinator.tick(now: now), on: node)
             }
-        }
-    }
-}
-
-/// The answers of one marker round, one per leader, collected on whichever threads they come.
-final class MarkerRound: Sendable {
-    private let state: Mutex<(errors: [TopicPartition: ErrorCode], left: Int)>
-
-    init(leaders: Int) { state = Mutex(([:], leaders)) }
-
-    /// Adds one leader's answers; every answer once the last has come, else nil.
-    func add(_ errors: [TopicPartition: ErrorCode]) -> [TopicPartition: ErrorCode]? {
-        state.withLock { s in
-            s.errors.merge(errors) { _, new in new }
-            s.left -= 1
-            return s.left == 0 ? s.errors : nil
         }
     }
 }

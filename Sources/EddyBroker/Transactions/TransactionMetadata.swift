@@ -52,6 +52,10 @@ public enum TransactionState: Int8, Sendable, CaseIterable, CustomStringConverti
     /// A transaction is waiting for its markers to be written.
     public var isPreparing: Bool { self == .prepareCommit || self == .prepareAbort }
 
+    /// A transaction is running: open, or decided and waiting for its markers. Only then does
+    /// it have partitions and a start time that counts.
+    public var isRunning: Bool { self == .ongoing || isPreparing }
+
     /// Kafka's name, parsed (case-insensitive), for filters such as `--state`.
     public init?(name: String) {
         guard let s = Self.allCases.first(where: { $0.description.lowercased() == name.lowercased() }) else { return nil }

@@ -13,12 +13,11 @@ extension Broker {
         do { offsetsTopic = try cluster.ensureOffsetsTopic() } catch {
             return cluster.deferred.append { answer(TransactionReply(.coordinatorNotAvailable)) }
         }
-        let availability = transactions.availability(of: request.transactionalId)
-        guard availability == .none else { return cluster.deferred.append { answer(TransactionReply(availability)) } }
-        let partition = OffsetsTopic.partitionFor(groupId: request.groupId, partitionCount: Int32(max(1, offsetsTopic.partitionCount)))
-        let token = transactions.register(answer)
-        cluster.carryOutTransactions(transactions.coordinator.addPartitions(
-            token, transactionalId: request.transactionalId, producerId: request.producerId, producerEpoch: request.producerEpoch,
-            partitions: [TopicPartition(OffsetsTopic.name, partition)], now: cluster.clock.nowMs()), on: self)
+        let partition = TopicPartition(OffsetsTopic.name,
+                                       OffsetsTopic.partitionFor(groupId: request.groupId, partitionCount: Int32(max(1, offsetsTopic.partitionCount))))
+        coordinateTransaction(request.transactionalId, answer: answer) { c, token, now in
+            c.addPartitions(token, transactionalId: request.transactionalId, producerId: request.producerId,
+                            producerEpoch: request.producerEpoch, partitions: [partition], now: now)
+        }
     }
 }

@@ -21,12 +21,9 @@ extension Broker {
             let answer = response
             return cluster.deferred.append { respond(.addPartitionsToTxn(answer)) }
         }
-        let answer: @Sendable (TransactionReply) -> Void = { reply in respond(.addPartitionsToTxn(request.errorResponse(reply.error))) }
-        let availability = transactions.availability(of: request.transactionalId)
-        guard availability == .none else { return cluster.deferred.append { answer(TransactionReply(availability)) } }
-        let token = transactions.register(answer)
-        cluster.carryOutTransactions(transactions.coordinator.addPartitions(
-            token, transactionalId: request.transactionalId, producerId: request.producerId, producerEpoch: request.producerEpoch,
-            partitions: partitions, now: cluster.clock.nowMs()), on: self)
+        coordinateTransaction(request.transactionalId, answer: { respond(.addPartitionsToTxn(request.errorResponse($0.error))) }) { c, token, now in
+            c.addPartitions(token, transactionalId: request.transactionalId, producerId: request.producerId,
+                            producerEpoch: request.producerEpoch, partitions: partitions, now: now)
+        }
     }
 }

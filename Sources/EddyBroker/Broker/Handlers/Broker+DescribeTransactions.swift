@@ -13,9 +13,8 @@ extension Broker {
             switch transactions.coordinator.describe(id) {
             case let .failure(e): return .init(errorCode: e, transactionalId: id)
             case let .success(m):
-                let running = [TransactionState.ongoing, .prepareCommit, .prepareAbort].contains(m.state)
                 return .init(transactionalId: id, state: m.state.description, timeoutMs: m.timeoutMs,
-                             startTimeMs: running ? m.startTimestampMs : -1, producerId: m.producerId, producerEpoch: m.producerEpoch,
+                             startTimeMs: m.state.isRunning ? m.startTimestampMs : -1, producerId: m.producerId, producerEpoch: m.producerEpoch,
                              partitions: m.sortedPartitions)
             }
         })

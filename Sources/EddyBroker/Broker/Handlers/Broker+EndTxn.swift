@@ -6,12 +6,9 @@ extension Broker {
     /// once the decision (PrepareCommit or PrepareAbort) is in `__transaction_state`; the
     /// markers follow (see `TransactionCoordinator.endTransaction`, `Cluster.sendMarkers`).
     func handleEndTxn(_ request: EndTxnRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
-        let answer: @Sendable (TransactionReply) -> Void = { reply in respond(.endTxn(request.errorResponse(reply.error))) }
-        let availability = transactions.availability(of: request.transactionalId)
-        guard availability == .none else { return cluster.deferred.append { answer(TransactionReply(availability)) } }
-        let token = transactions.register(answer)
-        cluster.carryOutTransactions(transactions.coordinator.endTransaction(
-            token, transactionalId: request.transactionalId, producerId: request.producerId, producerEpoch: request.producerEpoch,
-            commit: request.committed, now: cluster.clock.nowMs()), on: self)
+        coordinateTransaction(request.transactionalId, answer: { respond(.endTxn(request.errorResponse($0.error))) }) { c, token, now in
+            c.endTransaction(token, transactionalId: request.transactionalId, producerId: request.producerId,
+                             producerEpoch: request.producerEpoch, commit: request.committed, now: now)
+        }
     }
 }

@@ -55,13 +55,9 @@ extension Broker {
         // happen during its call.
         var fresh: Int64?
         if transactions.coordinator.needsNewProducerId(transactionalId), case let .success(id) = nextProducerId(durably: true) { fresh = id }
-        guard transactions.availability(of: transactionalId) == .none else {
-            return cluster.deferred.append { answer(TransactionReply(.notCoordinator)) }
+        coordinateTransaction(transactionalId, answer: answer) { [fresh] c, token, now in
+            c.initProducerId(token, transactionalId: transactionalId, timeoutMs: request.transactionTimeoutMs, producerId: request.producerId,
+                             producerEpoch: request.producerEpoch, now: now, newProducerId: { fresh })
         }
-        let token = transactions.register(answer)
-        let actions = transactions.coordinator.initProducerId(
-            token, transactionalId: transactionalId, timeoutMs: request.transactionTimeoutMs, producerId: request.producerId,
-            producerEpoch: request.producerEpoch, now: cluster.clock.nowMs(), newProducerId: { fresh })
-        cluster.carryOutTransactions(actions, on: self)
     }
 }

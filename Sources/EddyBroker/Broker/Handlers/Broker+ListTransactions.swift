@@ -17,9 +17,8 @@ extension Broker {
         let listed = !request.stateFilters.isEmpty && states.isEmpty ? []
             : transactions.coordinator.list(states: states, producerIds: Set(request.producerIdFilters))
         let now = cluster.clock.nowMs()
-        let running: Set<TransactionState> = [.ongoing, .prepareCommit, .prepareAbort]
         return ListTransactionsResponse(unknownStateFilters: unknown, transactions: listed.filter { m in
-            request.durationFilterMs < 0 || (running.contains(m.state) && m.startTimestampMs >= 0 && now - m.startTimestampMs > request.durationFilterMs)
+            request.durationFilterMs < 0 || (m.state.isRunning && m.startTimestampMs >= 0 && now - m.startTimestampMs > request.durationFilterMs)
         }.map { .init(transactionalId: $0.transactionalId, producerId: $0.producerId, state: $0.state.description) })
     }
 }

@@ -14,7 +14,11 @@ extension Broker {
     /// request is answered when every marker is.
     func handleWriteTxnMarkers(_ request: WriteTxnMarkersRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         guard !request.markers.isEmpty else { return respond(.writeTxnMarkers(WriteTxnMarkersResponse(markers: []))) }
-        let answers = MarkerAnswers(count: request.markers.count) { respond(.writeTxnMarkers(WriteTxnMarkersResponse(markers: $0))) }
+        let answers = AnswerCountdown<[WriteTxnMarkersResponse.WritableTxnMarkerResult?]>(
+            count: request.markers.count, initial: Array(repeating: nil, count: request.markers.count))
+        let answer: @Sendable (Int, WriteTxnMarkersResponse.WritableTxnMarkerResult) -> Void = { i, result in
+            if let all = answers.add({ $0[i] = result }) { respond(.writeTxnMarkers(WriteTxnMarkersResponse(markers: all.compactMap { $0 }))) }
+        }
         for (i, marker) in request.markers.enumerated() {
             let write = LeaderWrite.marker(producerId: marker.producerId, producerEpoch: marker.producerEpoch,
                                            coordinatorEpoch: marker.coordinatorEpoch, committed: marker.committed)
@@ -23,23 +27,23 @@ extension Broker {
                 return marker.topicPartitions.map { planAppend($0, write: write, acks: -1) }
             }
             let topics = marker.topics
-            let answer: @Sendable (KafkaResponse) -> Void = { response in
+            let produced: @Sendable (KafkaResponse) -> Void = { response in
                 guard case let .produce(produced) = response else { return }
-                answers.set(i, WriteTxnMarkersResponse.WritableTxnMarkerResult(producerId: marker.producerId, topics: topics.map { t in
+                answer(i, WriteTxnMarkersResponse.WritableTxnMarkerResult(producerId: marker.producerId, topics: topics.map { t in
                     .init(name: t.name, partitions: t.partitionIndexes.map { index in
                         .init(partitionIndex: index, errorCode: produced.partition(topic: t.name, partition: index)?.errorCode ?? .unknownServerError)
                     })
                 }))
             }
             guard let planned else {
-                answers.set(i, request.errorResponse(.notLeaderOrFollower).markers[i])
+                answer(i, request.errorResponse(.notLeaderOrFollower).markers[i])
                 continue
             }
             let appended = planned.map { $0.append() }
             cluster.lock.withLock {
                 answerOrPark(DelayedProduce(deadlineMs: cluster.clock.nowMs() + Self.markerTimeoutMs,
                                             partitions: appended.map { finishAppend($0, acks: -1) },
-                                            topicOrder: topics.map(\.name), respond: answer))
+                                            topicOrder: topics.map(\.name), respond: produced))
             }
         }
     }
@@ -48,24 +52,19 @@ extension Broker {
     static let markerTimeoutMs: Int64 = 30_000
 }
 
-/// The answers to one WriteTxnMarkers request's markers, in request order, collected as each
-/// marker completes (on whichever thread completes it); the request is answered with the last.
-final class MarkerAnswers: Sendable {
-    private let results: Mutex<(answers: [WriteTxnMarkersResponse.WritableTxnMarkerResult?], left: Int)>
-    private let done: @Sendable ([WriteTxnMarkersResponse.WritableTxnMarkerResult]) -> Void
+/// Answers that arrive on any thread, combined until the last of `count` is in (a
+/// WriteTxnMarkers request's markers; a marker round's leaders).
+final class AnswerCountdown<Value: Sendable>: Sendable {
+    private let state: Mutex<(value: Value, left: Int)>
 
-    init(count: Int, done: @escaping @Sendable ([WriteTxnMarkersResponse.WritableTxnMarkerResult]) -> Void) {
-        results = Mutex((Array(repeating: nil, count: count), count))
-        self.done = done
-    }
+    init(count: Int, initial: Value) { state = Mutex((initial, count)) }
 
-    func set(_ i: Int, _ result: WriteTxnMarkersResponse.WritableTxnMarkerResult) {
-        let all: [WriteTxnMarkersResponse.WritableTxnMarkerResult]? = results.withLock { r in
-            guard r.answers[i] == nil else { return nil }
-            r.answers[i] = result
-            r.left -= 1
-            return r.left == 0 ? r.answers.compactMap { $0 } : nil
+    /// Adds one answer (`merge` folds it in); the combined value once the last is in, else nil.
+    func add(_ merge: (inout Value) -> Void) -> Value? {
+        state.withLock { s in
+            merge(&s.value)
+            s.left -= 1
+            return s.left == 0 ? s.value : nil
         }
-        if let all { done(all) }
     }
 }
