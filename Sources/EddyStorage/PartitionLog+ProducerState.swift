@@ -61,11 +61,18 @@ extension PartitionLog {
     /// Checks a leader append's idempotent batches (`batches`, in request order, with the
     /// offsets about to be assigned) out of the request's `batchCount`. Returns nil when they
     /// may be written, or the result to return for a request that is wholly a retry.
-    func checkProducerBatchesLocked(_ batches: [ProducerBatch], batchCount: Int,
+    func checkProducerBatchesLocked(_ batches: [ProducerBatch], batchCount: Int, origin: AppendOrigin,
                                     usesLogAppendTime: Bool) throws -> LogAppendInfo? {
         func verdict(_ state: ProducerState, _ b: ProducerBatch) throws -> ProducerBatchMetadata? {
             let result: ProducerAppendCheck
-            do { result = try state.check(b) } catch { throw StorageError.producer(error) }
+            do {
+                switch origin {
+                case .client: result = try state.check(b)
+                case .coordinator:
+                    try state.checkEpoch(b)
+                    result = .append
+                }
+            } catch { throw StorageError.producer(error) }
             guard case .duplicate = result else { return nil }
             return state.entry(for: b.producerId)?.duplicate(epoch: b.producerEpoch, firstSequence: b.firstSequence,
                                                              lastSequence: b.lastSequence)

@@ -272,8 +272,12 @@ public final class PartitionLog: @unchecked Sendable {
     /// duplicate with its original base offset). That requires every batch of the request to be
     /// such a duplicate; a request mixing duplicates with new or non-idempotent batches, which
     /// no producer sends, is refused with `recordRejected` (INVALID_RECORD).
+    ///
+    /// A coordinator's batches (`origin` `.coordinator`: the group coordinator's transactional
+    /// offset commits) carry a producer id and epoch but no sequence: only the epoch is checked
+    /// (an older one is fenced), as Kafka checks sequences for its CLIENT origin only.
     @discardableResult
-    public func append(_ records: [UInt8], leaderEpoch: Int32 = 0) throws -> LogAppendInfo {
+    public func append(_ records: [UInt8], leaderEpoch: Int32 = 0, origin: AppendOrigin = .client) throws -> LogAppendInfo {
         let config = self.config
         let validated = try LogValidator(config: config, topicPartition: topicPartition).validate(records)
         let records = validated.records
@@ -312,7 +316,7 @@ public final class PartitionLog: @unchecked Sendable {
                 if let b = ProducerBatch(h) { producerBatches.append(b) }
             }
             if !producerBatches.isEmpty,
-               let duplicate = try checkProducerBatchesLocked(producerBatches, batchCount: locations.count,
+               let duplicate = try checkProducerBatchesLocked(producerBatches, batchCount: locations.count, origin: origin,
                                                               usesLogAppendTime: config.usesLogAppendTime) {
                 return (duplicate, false)
             }

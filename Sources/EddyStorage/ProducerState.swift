@@ -240,6 +240,13 @@ public struct ProducerState: Sendable, Equatable {
         return .append
     }
 
+    /// Checks a coordinator's batch (no sequence, see `AppendOrigin.coordinator`): only that its
+    /// epoch is not older than the producer's (INVALID_PRODUCER_EPOCH).
+    public func checkEpoch(_ batch: ProducerBatch) throws(ProducerStateError) {
+        guard let entry = producers[batch.producerId], batch.producerEpoch < entry.producerEpoch else { return }
+        throw .invalidProducerEpoch(producerId: batch.producerId, found: batch.producerEpoch, current: entry.producerEpoch)
+    }
+
     /// Checks a marker the leader is about to write, as Kafka's `appendEndTxnMarker` does: an
     /// older producer epoch is fenced (INVALID_PRODUCER_EPOCH), so is a marker from an older
     /// coordinator (TRANSACTION_COORDINATOR_FENCED). A marker with no open transaction is
@@ -346,4 +353,12 @@ public struct ProducerState: Sendable, Equatable {
                 && entry.batches.allSatisfy { $0.firstOffset <= $0.lastOffset }
         }
     }
+}
+
+/// Who writes a leader append (Kafka's `AppendOrigin`): a client's produce, whose idempotent
+/// batches are checked for sequence and epoch, or a coordinator of the broker's own, whose
+/// transactional batches carry no sequence and are checked for their epoch only.
+public enum AppendOrigin: Sendable, Equatable {
+    case client
+    case coordinator
 }

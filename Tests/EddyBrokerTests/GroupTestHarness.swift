@@ -33,6 +33,8 @@ struct GroupHarness {
             case .syncResponse(let t, let r): syncs[t] = r
             case .scheduleTimer(let timer, let at): timers.append((timer, at))
             case .appendRecord(_, let key, let value): records.append(.init(key: key, value: value))
+            case .appendTransactionalRecord(_, let producerId, _, let key, let value):
+                records.append(.init(key: key, value: value, transaction: .record(producerId: producerId)))
             }
         }
     }

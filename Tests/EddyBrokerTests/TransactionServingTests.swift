@@ -174,6 +174,84 @@ import Testing
         #expect(try s.committed("g", tp, at: c)?.committedOffset == 1)
     }
 
+    func addOffsets(_ s: ServedCluster, _ p: Producer, group: String) throws -> ErrorCode {
+        guard case let .addOffsetsToTxn(r) = try s.call(.addOffsetsToTxn(AddOffsetsToTxnRequest(
+            transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.epoch, groupId: group)), to: p.coordinator)
+        else { throw TestFailure("not AddOffsetsToTxn") }
+        return r.errorCode
+    }
+
+    /// TxnOffsetCommit of `offset` for `tp` in `group`, sent to the group's coordinator.
+    func txnCommit(_ s: ServedCluster, _ p: Producer, group: String, offset: Int64) throws -> ErrorCode {
+        let c = try s.coordinator(of: group, via: try #require(s.cluster.runningBrokers.first))
+        guard case let .txnOffsetCommit(r) = try s.call(.txnOffsetCommit(TxnOffsetCommitRequest(
+            transactionalId: p.transactionalId, groupId: group, producerId: p.producerId, producerEpoch: p.epoch,
+            topics: [.init(name: tp.topic, partitions: [.init(partitionIndex: tp.partition, committedOffset: offset)])])), to: c)
+        else { throw TestFailure("not TxnOffsetCommit") }
+        return r.errors[tp] ?? .unknownServerError
+    }
+
+    /// The group's committed offset of `tp` (-1: none), or the partition's error, as OffsetFetch
+    /// answers with and without require_stable.
+    func fetchOffset(_ s: ServedCluster, group: String, requireStable: Bool) throws -> (offset: Int64, error: ErrorCode) {
+        let c = try s.coordinator(of: group, via: try #require(s.cluster.runningBrokers.first))
+        guard case let .offsetFetch(r) = try s.call(.offsetFetch(OffsetFetchRequest(groupId: group, topic: tp.topic, partition: tp.partition,
+                                                                                    requireStable: requireStable)), to: c),
+              let p = r.partition(topic: tp.topic, partition: tp.partition) else { throw TestFailure("not OffsetFetch") }
+        return (p.committedOffset, p.errorCode)
+    }
+
+    /// KIP-98's consume-transform-produce commit: offsets sent with TxnOffsetCommit become the
+    /// group's only when the transaction commits; until then a read_committed consumer's
+    /// OffsetFetch (require_stable) is told UNSTABLE_OFFSET_COMMIT. Pending offsets survive
+    /// the group coordinator's failover, and a fenced producer can no longer commit offsets.
+    @Test func offsetsCommittedInATransactionCountOnlyOnceItCommits() throws {
+        let s = try cluster(); defer { s.close() }
+        let c = try s.coordinator(of: "g", via: try #require(s.cluster.runningBrokers.first))
+        #expect(try s.commit("g", tp, offset: 1, at: c) == .none)
+        var (p, _) = try initProducer(s, "tx")
+        #expect(try addOffsets(s, p, group: "g") == .none)
+        #expect(try txnCommit(s, p, group: "g", offset: 5) == .none)
+        #expect(try fetchOffset(s, group: "g", requireStable: false) == (1, .none))
+        #expect(try fetchOffset(s, group: "g", requireStable: true).error == .unstableOffsetCommit)
+        #expect(try end(s, p, commit: true) == .none)
+        s.pump()
+        #expect(try fetchOffset(s, group: "g", requireStable: true) == (5, .none))
+
+        // Aborted: the offset goes.
+        #expect(try addOffsets(s, p, group: "g") == .none)
+        #expect(try txnCommit(s, p, group: "g", offset: 9) == .none)
+        #expect(try end(s, p, commit: false) == .none)
+        s.pump()
+        #expect(try fetchOffset(s, group: "g", requireStable: true) == (5, .none))
+
+        // Open across the group coordinator's failover: the new coordinator loads it pending,
+        // and the commit marker reaches it there.
+        #expect(try addOffsets(s, p, group: "g") == .none)
+        #expect(try txnCommit(s, p, group: "g", offset: 12) == .none)
+        s.pump()
+        try s.cluster.stopBroker(c)
+        s.pump()
+        #expect(try fetchOffset(s, group: "g", requireStable: true).error == .unstableOffsetCommit)
+        #expect(try fetchOffset(s, group: "g", requireStable: false) == (5, .none))
+        if p.coordinator == c { p.coordinator = try findCoordinator(s, "tx") }
+        #expect(try end(s, p, commit: true) == .none)
+        s.pump()
+        #expect(try fetchOffset(s, group: "g", requireStable: true) == (12, .none))
+
+        // A new instance fences the old one: its offsets can no longer be committed.
+        #expect(try addOffsets(s, p, group: "g") == .none)
+        #expect(try txnCommit(s, p, group: "g", offset: 20) == .none)
+        _ = try initProducer(s, "tx")
+        s.pump()
+        let (fresh, error) = try initProducer(s, "tx")
+        #expect(error == .none && fresh.epoch > p.epoch)
+        #expect(try txnCommit(s, p, group: "g", offset: 21) == .invalidProducerEpoch)
+        #expect(try addOffsets(s, p, group: "g") == .producerFenced)
+        s.pump()
+        #expect(try fetchOffset(s, group: "g", requireStable: true) == (12, .none), "the zombie's transaction was aborted")
+    }
+
     @Test func listAndDescribeTransactions() throws {
         let s = try cluster(); defer { s.close() }
         var (open, _) = try initProducer(s, "open")

@@ -69,6 +69,27 @@ private func txnIndexEntries(_ log: PartitionLog) -> [AbortedTxnEntry] {
         #expect(log.logEndOffset == 0)
     }
 
+    /// A coordinator's transactional batch (TxnOffsetCommit records) carries no sequence: with
+    /// the coordinator's origin only its epoch is checked, as Kafka checks sequences for clients
+    /// only; from a client the same batch is refused.
+    @Test func aCoordinatorsTransactionalBatchNeedsNoSequence() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let log = try openLog(dir)
+        #expect(throws: StorageError.self) { try log.append(transactional(7, epoch: 1, seq: -1)) }
+        try log.append(transactional(7, epoch: 1, seq: -1), origin: .coordinator)                    // 0
+        try log.append(transactional(7, epoch: 1, seq: -1), origin: .coordinator)                    // 1
+        #expect(log.openTransactions.map(\.firstOffset) == [0])
+        do {
+            try log.append(transactional(7, epoch: 0, seq: -1), origin: .coordinator)
+            Issue.record("an older epoch was accepted")
+        } catch let StorageError.producer(e) {
+            #expect(e.errorCode == .invalidProducerEpoch)
+        }
+        try log.appendMarker(producerId: 7, producerEpoch: 1, coordinatorEpoch: 0, committed: true)  // 2
+        log.maybeIncrementHighWatermark(3)
+        #expect(log.lastStableOffset == 3 && log.openTransactions.isEmpty)
+    }
+
     @Test func aMarkerFromAFencedProducerOrCoordinatorIsRefused() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         let log = try openLog(dir)

@@ -102,3 +102,75 @@ def test_eddy_transactions_list_and_describe_an_open_transaction(eddy_server):
     missing = eddy_server.eddy("transactions", "describe", "--bootstrap-server", eddy_server.bootstrap, "--transactional-id", "nobody",
                                check=False)
     assert missing.returncode == 1 and "TRANSACTIONAL_ID_NOT_FOUND" in missing.stderr and missing.stderr.count("\n") == 1
+
+
+def test_consume_transform_produce_commits_offsets_with_the_transaction(eddy_server):
+    """KIP-447's loop with confluent-kafka: records consumed from `ctp-in` are transformed into
+    `ctp-out` and their offsets sent with send_offsets_to_transaction (AddOffsetsToTxn, then
+    TxnOffsetCommit with the member's generation). The first transaction commits, the second
+    aborts: the group's committed offsets and the output hold the first only, so a restarted
+    member reprocesses exactly the aborted records."""
+    from confluent_kafka import TopicPartition
+
+    create(eddy_server, "ctp-in", 2, 3)
+    create(eddy_server, "ctp-out", 2, 3)
+    feed = Producer({"bootstrap.servers": eddy_server.bootstrap})
+    for i in range(20):
+        feed.produce("ctp-in", key=f"k{i}", value=f"v{i}", partition=i % 2)
+    feed.flush(30)
+
+    def member():
+        c = Consumer({"bootstrap.servers": eddy_server.bootstrap, "group.id": "ctp", "auto.offset.reset": "earliest",
+                      "isolation.level": "read_committed", "enable.auto.commit": False})
+        c.subscribe(["ctp-in"])
+        return c
+
+    def take(c, n):
+        got = []
+        deadline = time.monotonic() + 30
+        while len(got) < n and time.monotonic() < deadline:
+            for m in c.consume(num_messages=n - len(got), timeout=0.5):
+                if m.error() is None:
+                    got.append(m)
+        assert len(got) == n, f"consumed {len(got)} of {n}"
+        return got
+
+    def next_offsets(messages):
+        ends = {}
+        for m in messages:
+            ends[m.partition()] = max(ends.get(m.partition(), 0), m.offset() + 1)
+        return [TopicPartition("ctp-in", p, o) for p, o in sorted(ends.items())]
+
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap, "transactional.id": "interop-ctp"})
+    p.init_transactions(30)
+    c = member()
+
+    def transform(messages, commit):
+        p.begin_transaction()
+        for m in messages:
+            p.produce("ctp-out", key=m.key(), value=m.value().upper())
+        p.send_offsets_to_transaction(next_offsets(messages), c.consumer_group_metadata(), 30)
+        if commit:
+            p.commit_transaction(30)
+        else:
+            p.abort_transaction(30)
+
+    first = take(c, 10)
+    transform(first, commit=True)
+    second = take(c, 10)
+    transform(second, commit=False)
+    c.close()
+
+    # The group's offsets are the first transaction's, as eddy shows them.
+    out = eddy_server.eddy("groups", "describe", "--bootstrap-server", eddy_server.bootstrap, "--group", "ctp").stdout
+    rows = [l.split() for l in out.splitlines()]
+    committed = {int(r[1]): int(r[2]) for r in rows if r and r[0] == "ctp-in"}
+    assert committed == {tp.partition: tp.offset for tp in next_offsets(first)}, out
+
+    # A restarted member resumes there: it gets exactly the aborted transaction's input again.
+    again = member()
+    redo = take(again, 10)
+    again.close()
+    assert sorted(m.value().decode() for m in redo) == sorted(m.value().decode() for m in second)
+    assert sorted(consume_all(eddy_server, "ctp-out", "read_committed", 10, "ctp-check")) == \
+        sorted(m.value().decode().upper() for m in first)

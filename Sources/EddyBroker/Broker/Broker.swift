@@ -129,6 +129,7 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .heartbeat(r): queue(.heartbeat(handleHeartbeat(r)))
         case let .leaveGroup(r): queue(.leaveGroup(handleLeaveGroup(r)))
         case let .offsetCommit(r): handleOffsetCommit(r, respond: respond)
+        case let .txnOffsetCommit(r): handleTxnOffsetCommit(r, respond: respond)
         case let .offsetFetch(r): queue(.offsetFetch(handleOffsetFetch(r)))
         case let .offsetDelete(r): handleOffsetDelete(r, respond: respond)
         case let .describeGroups(r): queue(.describeGroups(handleDescribeGroups(r)))

@@ -78,7 +78,7 @@ extension BrokerTransactionCoordinator: CoordinatorShard {
     func partitionCountChanged(_ count: Int32) { coordinator.config.numPartitions = count }
 
     func replay(_ p: Int32, epoch: Int32, records: [GroupCoordinator.StoredRecord], cluster: Cluster, node: Broker) throws {
-        let (actions, skipped) = coordinator.load(partition: p, coordinatorEpoch: epoch, records: records.map { (key: $0.key, value: $0.value) },
+        let (actions, skipped) = coordinator.load(partition: p, coordinatorEpoch: epoch, records: records.filter { $0.transaction == nil }.map { (key: $0.key, value: $0.value) },
                                                   now: cluster.clock.nowMs())
         for s in skipped {
             cluster.logger.warning("skipping an unreadable __transaction_state record", metadata: ["partition": "\(p)", "error": "\(s)"])

@@ -14,6 +14,8 @@ extension Cluster {
     /// - `appendRecord`: the records of each partition are appended as one batch to this broker's
     ///   leader replica of `__consumer_offsets`, with acks=all (offsets.commit.required.acks -1),
     ///   once the lock is released, in the order the coordinator wrote them (`Broker.queueGroupWrite`);
+    ///   `appendTransactionalRecord`s likewise, as one transactional batch per partition and
+    ///   producer (with the coordinator's origin: epoch checked, no sequence);
     /// - `joinResponse` / `syncResponse`: answered at once, unless a record for the same group's
     ///   partition was appended before it in `actions`; then only once the appends are committed
     ///   (the high watermark passed them), or with the write's error mapped as Kafka's
@@ -23,17 +25,22 @@ extension Cluster {
     /// sent with the outcome of every append of `actions`, or at once when there is none.
     func carryOut(_ actions: [GroupAction], on node: Broker, direct: GroupWriteContinuation? = nil) {
         let groups = node.groups
-        var appends: [Int32: [(key: [UInt8], value: [UInt8]?)]] = [:]
-        var order: [Int32] = []
+        var appends: [GroupBatchKey: [(key: [UInt8], value: [UInt8]?)]] = [:]
+        var order: [GroupBatchKey] = []
         var held: [GroupWriteContinuation] = []
         func dispatch(_ partition: Int32, _ send: @escaping GroupWriteContinuation) {
-            if appends[partition] != nil { held.append(send) } else { deferred.append { send([:]) } }
+            if appends.keys.contains(where: { $0.partition == partition }) { held.append(send) } else { deferred.append { send([:]) } }
+        }
+        func add(_ batch: GroupBatchKey, _ key: [UInt8], _ value: [UInt8]?) {
+            if appends[batch] == nil { order.append(batch) }
+            appends[batch, default: []].append((key, value))
         }
         for action in actions {
             switch action {
             case let .appendRecord(partition, key, value):
-                if appends[partition] == nil { order.append(partition) }
-                appends[partition, default: []].append((key, value))
+                add(GroupBatchKey(partition: partition, producerId: -1, producerEpoch: -1), key, value)
+            case let .appendTransactionalRecord(partition, producerId, producerEpoch, key, value):
+                add(GroupBatchKey(partition: partition, producerId: producerId, producerEpoch: producerEpoch), key, value)
             case let .scheduleTimer(timer, atMs):
                 groups.timers[timer] = atMs
                 driverDeadline?(atMs)
@@ -61,16 +68,22 @@ extension Cluster {
         guard !appends.isEmpty else { return }
         let now = clock.nowMs()
         var planned: [Broker.PlannedAppend] = []
-        for partition in order {
-            var builder = RecordBatchBuilder()
-            for record in appends[partition]! { builder.append(timestamp: now, key: record.key, value: record.value) }
-            planned.append(node.planAppend(TopicPartition(OffsetsTopic.name, partition), write: .records(builder.build().bytes), acks: -1))
+        for batch in order {
+            var builder = batch.producerId < 0 ? RecordBatchBuilder()
+                : RecordBatchBuilder(attributes: RecordBatchAttributes(isTransactional: true), producerId: batch.producerId,
+                                     producerEpoch: batch.producerEpoch)
+            for record in appends[batch]! { builder.append(timestamp: now, key: record.key, value: record.value) }
+            planned.append(node.planAppend(TopicPartition(OffsetsTopic.name, batch.partition), write: .coordinatorRecords(builder.build().bytes),
+                                           acks: -1))
         }
         let waiting = held
         node.queueGroupWrite(Broker.GroupWrite(planned: planned, deadlineMs: now + options.offsetsCommitTimeoutMs) { response in
+            // A partition's error: its first failed batch's, if any.
             var errors: [Int32: ErrorCode] = [:]
             if case let .produce(r) = response {
-                for t in r.responses { for p in t.partitionResponses { errors[p.index] = p.errorCode } }
+                for t in r.responses {
+                    for p in t.partitionResponses where (errors[p.index] ?? ErrorCode.none) == ErrorCode.none { errors[p.index] = p.errorCode }
+                }
             }
             for send in waiting { send(errors) }
         })
@@ -108,6 +121,14 @@ extension Cluster {
         default: e
         }
     }
+}
+
+/// One batch a coordinator event writes to `__consumer_offsets`: a partition's records
+/// outside transactions (producer id -1), or those of one producer's transaction.
+struct GroupBatchKey: Hashable {
+    var partition: Int32
+    var producerId: Int64
+    var producerEpoch: Int16
 }
 
 extension JoinGroupResponse {

@@ -127,7 +127,8 @@ extension Cluster {
     }
 
     /// Every keyed record of the log, from its start to `end` (its log end when the read
-    /// started), in offset order.
+    /// started), in offset order, with the transaction markers among them: records of a
+    /// transactional batch name its producer (`StoredRecord.transaction`).
     static func storedRecords(of log: PartitionLog, upTo end: Int64) throws -> [GroupCoordinator.StoredRecord] {
         var out: [GroupCoordinator.StoredRecord] = []
         var next = log.logStartOffset
@@ -135,11 +136,19 @@ extension Cluster {
             let data = try log.read(from: next, maxBytes: 1 << 20)
             let locations = try MemoryRecords.batches(in: data.bytes)
             guard let last = locations.last else { break }
-            for location in locations where !location.header.attributes.isControl {
+            for location in locations {
+                let h = location.header
                 let batch = try RecordBatch(bytes: Array(data.bytes[location.range]))
+                if h.attributes.isControl {
+                    if h.baseOffset >= next, let marker = try EndTransactionMarker.parse(batch) {
+                        out.append(.marker(producerId: h.producerId, committed: marker.committed))
+                    }
+                    continue
+                }
+                let transaction: GroupCoordinator.StoredRecord.Transaction? = h.attributes.isTransactional ? .record(producerId: h.producerId) : nil
                 for record in try batch.records() where record.offset >= next {
                     guard let key = record.key else { continue }
-                    out.append(GroupCoordinator.StoredRecord(key: key, value: record.value))
+                    out.append(GroupCoordinator.StoredRecord(key: key, value: record.value, transaction: transaction))
                 }
             }
             next = max(next + 1, last.header.nextOffset)

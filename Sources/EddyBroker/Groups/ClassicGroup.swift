@@ -30,6 +30,15 @@ public struct ClassicGroup: Equatable, Sendable {
     var initialDelayRemainingMs: Int64?
     var newMemberAdded = false
     public internal(set) var offsets: [TopicPartition: CommittedOffset] = [:]
+    /// Offsets committed inside transactions that have not ended yet (Kafka's
+    /// `pendingTransactionalOffsetCommits`), by producer id: they replace `offsets` only when
+    /// the transaction commits (`GroupCoordinator.completeTransaction`).
+    public internal(set) var pendingTransactionalOffsets: [Int64: [TopicPartition: PendingTransactionalOffset]] = [:]
+    /// When each of `offsets` was written, in the coordinator's write order (see
+    /// `GroupCoordinator.writeOrder`): a transaction that commits installs its offset for a
+    /// partition only if it was written after the one committed (Kafka compares the records'
+    /// offsets in the log, which follow the same order).
+    var offsetWriteOrder: [TopicPartition: UInt64] = [:]
 
     init(groupId: String, now: Int64) {
         self.groupId = groupId
@@ -133,5 +142,41 @@ public struct ClassicGroup: Equatable, Sendable {
                     rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.sessionTimeoutMs,
                     subscription: m.metadata(for: protocolName), assignment: m.assignment)
             })
+    }
+}
+
+/// An offset a transaction committed (TxnOffsetCommit), waiting for the transaction's end.
+public struct PendingTransactionalOffset: Equatable, Sendable {
+    public var offset: CommittedOffset
+    /// Its record's place in the coordinator's write order.
+    public var writeOrder: UInt64
+
+    public init(offset: CommittedOffset, writeOrder: UInt64) {
+        self.offset = offset
+        self.writeOrder = writeOrder
+    }
+}
+
+extension ClassicGroup {
+    /// Whether a transaction that has not ended committed an offset for `tp` (an OffsetFetch
+    /// with require_stable gets UNSTABLE_OFFSET_COMMIT for it).
+    public func hasPendingTransactionalOffset(_ tp: TopicPartition) -> Bool {
+        pendingTransactionalOffsets.values.contains { $0[tp] != nil }
+    }
+
+    /// Ends `producerId`'s transaction for this group: on commit its offsets replace those
+    /// written before them; either way they stop pending.
+    mutating func completeTransaction(producerId: Int64, committed: Bool) {
+        guard let pending = pendingTransactionalOffsets.removeValue(forKey: producerId), committed else { return }
+        for (tp, p) in pending where offsetWriteOrder[tp].map({ $0 < p.writeOrder }) ?? true {
+            offsets[tp] = p.offset
+            offsetWriteOrder[tp] = p.writeOrder
+        }
+    }
+
+    /// Drops the committed offset of `tp` (a tombstone was written).
+    mutating func removeOffset(_ tp: TopicPartition) -> CommittedOffset? {
+        offsetWriteOrder[tp] = nil
+        return offsets.removeValue(forKey: tp)
     }
 }

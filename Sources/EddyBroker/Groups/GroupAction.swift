@@ -12,6 +12,10 @@ public enum GroupAction: Equatable, Sendable {
     case scheduleTimer(GroupTimer, atMs: Int64)
     /// Append this record to `__consumer_offsets` partition `partition` (value nil = tombstone).
     case appendRecord(partition: Int32, key: [UInt8], value: [UInt8]?)
+    /// Append this offset commit to `__consumer_offsets` partition `partition` in a transactional
+    /// batch of `producerId` at `producerEpoch` (TxnOffsetCommit): the transaction's marker in
+    /// that partition later commits or aborts it.
+    case appendTransactionalRecord(partition: Int32, producerId: Int64, producerEpoch: Int16, key: [UInt8], value: [UInt8]?)
 }
 
 /// The deadlines a group keeps.

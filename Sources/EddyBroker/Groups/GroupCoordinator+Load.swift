@@ -3,12 +3,29 @@ import EddyProtocol
 /// Coordinator failover: rebuilding groups and offsets from a `__consumer_offsets` partition.
 extension GroupCoordinator {
     /// One record of `__consumer_offsets` as read from the log; `value` nil is a tombstone.
+    /// A transaction marker is a record too, with no key or value.
     public struct StoredRecord: Equatable, Sendable {
         public var key: [UInt8]
         public var value: [UInt8]?
-        public init(key: [UInt8], value: [UInt8]?) {
+        /// Nil for a record outside transactions.
+        public var transaction: Transaction?
+
+        public enum Transaction: Equatable, Sendable {
+            /// The record was written in a transactional batch of this producer (TxnOffsetCommit).
+            case record(producerId: Int64)
+            /// The producer's transaction ended here (a COMMIT or ABORT control batch).
+            case marker(producerId: Int64, committed: Bool)
+        }
+
+        public init(key: [UInt8], value: [UInt8]?, transaction: Transaction? = nil) {
             self.key = key
             self.value = value
+            self.transaction = transaction
+        }
+
+        /// A transaction marker.
+        public static func marker(producerId: Int64, committed: Bool) -> StoredRecord {
+            StoredRecord(key: [], value: nil, transaction: .marker(producerId: producerId, committed: committed))
         }
     }
 
@@ -17,20 +34,40 @@ extension GroupCoordinator {
     /// is loaded Stable and its members get a fresh session (`now + session.timeout.ms`); one
     /// without is Empty; offsets without group metadata form an Empty group with no protocol type
     /// (a simple consumer's). Records with key versions other than 0...2 are skipped.
+    ///
+    /// Offset commits written in a transaction (TxnOffsetCommit) wait for their producer's
+    /// marker, as Kafka's loader keeps them: a COMMIT installs them unless the group's offset for
+    /// the partition was written later, an ABORT drops them, and those of a transaction still
+    /// open at the end stay pending (`ClassicGroup.pendingTransactionalOffsets`).
     /// Throws, installing nothing, on a record it cannot decode.
     public mutating func load(_ records: [StoredRecord], now: Int64) throws(GroupRecordError) -> [GroupAction] {
         var metadata: [String: OffsetsTopicRecord.GroupMetadataValue] = [:]
-        var offsets: [String: [TopicPartition: CommittedOffset]] = [:]
+        var offsets: [String: [TopicPartition: (CommittedOffset, order: UInt64)]] = [:]
+        var pending: [Int64: [String: [TopicPartition: PendingTransactionalOffset]]] = [:]
         var seen: Set<String> = []
         for record in records {
+            let order = nextWriteOrder()
+            if case let .marker(producerId, committed) = record.transaction {
+                guard let ended = pending.removeValue(forKey: producerId), committed else { continue }
+                for (group, byPartition) in ended {
+                    for (tp, p) in byPartition where offsets[group]?[tp].map({ $0.order < p.writeOrder }) ?? true {
+                        offsets[group, default: [:]][tp] = (p.offset, p.writeOrder)
+                    }
+                }
+                continue
+            }
             guard let key = try OffsetsTopicRecord.decodeKey(record.key) else { continue }
             seen.insert(key.group)
             switch key {
             case .offsetCommit(let group, let tp):
-                if let bytes = record.value {
+                let value = try record.value.map { bytes throws(GroupRecordError) -> CommittedOffset in
                     let v = try OffsetsTopicRecord.decodeOffsetCommitValue(bytes)
-                    offsets[group, default: [:]][tp] = CommittedOffset(
-                        offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestampMs: v.commitTimestampMs)
+                    return CommittedOffset(offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestampMs: v.commitTimestampMs)
+                }
+                if case let .record(producerId) = record.transaction {
+                    pending[producerId, default: [:]][group, default: [:]][tp] = value.map { PendingTransactionalOffset(offset: $0, writeOrder: order) }
+                } else if let value {
+                    offsets[group, default: [:]][tp] = (value, order)
                 } else {
                     offsets[group]?[tp] = nil
                 }
@@ -42,9 +79,13 @@ extension GroupCoordinator {
         for groupId in seen.sorted() {
             let groupOffsets = offsets[groupId] ?? [:]
             let value = metadata[groupId]
-            guard value != nil || !groupOffsets.isEmpty else { groups[groupId] = nil; continue }
+            var groupPending: [Int64: [TopicPartition: PendingTransactionalOffset]] = [:]
+            for (producerId, byGroup) in pending { if let p = byGroup[groupId], !p.isEmpty { groupPending[producerId] = p } }
+            guard value != nil || !groupOffsets.isEmpty || !groupPending.isEmpty else { groups[groupId] = nil; continue }
             var group = ClassicGroup(groupId: groupId, now: now)
-            group.offsets = groupOffsets
+            group.offsets = groupOffsets.mapValues(\.0)
+            group.offsetWriteOrder = groupOffsets.mapValues(\.order)
+            group.pendingTransactionalOffsets = groupPending
             if let value {
                 group.protocolType = value.protocolType
                 group.generationId = value.generation

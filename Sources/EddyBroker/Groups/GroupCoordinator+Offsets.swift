@@ -41,24 +41,98 @@ extension GroupCoordinator {
             guard generationId == group.generationId else { return all(.illegalGeneration) }
             scheduleHeartbeat(&group, member.memberId, now: now, &actions)
         }
-        var results: [TopicPartition: ErrorCode] = [:]
         let partition = partitionFor(groupId)
+        let (results, accepted) = offsetRecords(groupId: groupId, offsets, now: now)
+        for a in accepted {
+            group.offsets[a.tp] = a.offset
+            group.offsetWriteOrder[a.tp] = nextWriteOrder()
+            actions.append(.appendRecord(partition: partition, key: a.key, value: a.value))
+        }
+        groups[groupId] = group
+        return Outcome(response: results, actions: actions)
+    }
+
+    /// The offsets a commit may store (metadata within offset.metadata.max.bytes, else
+    /// OFFSET_METADATA_TOO_LARGE), with their `__consumer_offsets` records, in partition order.
+    private func offsetRecords(groupId: String, _ offsets: [TopicPartition: OffsetToCommit], now: Int64)
+        -> (results: [TopicPartition: ErrorCode], accepted: [(tp: TopicPartition, offset: CommittedOffset, key: [UInt8], value: [UInt8])]) {
+        var results: [TopicPartition: ErrorCode] = [:]
+        var accepted: [(tp: TopicPartition, offset: CommittedOffset, key: [UInt8], value: [UInt8])] = []
         for tp in offsets.keys.sorted() {
             let o = offsets[tp]!
             if o.metadata.utf8.count > config.offsetMetadataMaxBytes {
                 results[tp] = .offsetMetadataTooLarge
                 continue
             }
-            let committed = CommittedOffset(offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now)
-            group.offsets[tp] = committed
             results[tp] = ErrorCode.none
-            actions.append(.appendRecord(
-                partition: partition, key: OffsetsTopicRecord.encode(.offsetCommit(group: groupId, tp)),
-                value: OffsetsTopicRecord.encode(OffsetsTopicRecord.OffsetCommitValue(
-                    offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now))))
+            accepted.append((tp, CommittedOffset(offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now),
+                             OffsetsTopicRecord.encode(.offsetCommit(group: groupId, tp)),
+                             OffsetsTopicRecord.encode(OffsetsTopicRecord.OffsetCommitValue(
+                                 offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now))))
+        }
+        return (results, accepted)
+    }
+
+    /// TxnOffsetCommit (Kafka's `handleTxnCommitOffsets`): a transactional producer commits
+    /// offsets for the group inside its transaction. They are written at once, in a
+    /// transactional batch of the producer, but stay pending (`ClassicGroup.pendingTransactionalOffsets`)
+    /// until the transaction's marker reaches the group's partition (`completeTransaction`).
+    ///
+    /// The group is created (Empty) if unknown. A commit that names a member (a generation ≥ 0,
+    /// a member id or an instance id: KIP-447's v3) is checked as a member's OffsetCommit is:
+    /// FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION; one that names none is
+    /// accepted in any state (v0-2 carry no member). A Dead group: COORDINATOR_NOT_AVAILABLE.
+    public mutating func commitTransactionalOffsets(groupId: String, producerId: Int64, producerEpoch: Int16, generationId: Int32 = -1,
+                                                    member: MemberIdentity = MemberIdentity(memberId: ""),
+                                                    offsets: [TopicPartition: OffsetToCommit], now: Int64) -> Outcome<[TopicPartition: ErrorCode]> {
+        func all(_ e: ErrorCode) -> Outcome<[TopicPartition: ErrorCode]> {
+            Outcome(response: offsets.mapValues { _ in e }, actions: [])
+        }
+        if groupId.isEmpty { return all(.invalidGroupId) }
+        var group = groups[groupId] ?? ClassicGroup(groupId: groupId, now: now)
+        if group.state == .dead { return all(.coordinatorNotAvailable) }
+        if generationId >= 0 || !member.memberId.isEmpty || member.groupInstanceId != nil {
+            if group.isStaticMemberFenced(memberId: member.memberId, instanceId: member.groupInstanceId) { return all(.fencedInstanceId) }
+            guard group.has(member.memberId) else { return all(.unknownMemberId) }
+            guard generationId == group.generationId else { return all(.illegalGeneration) }
+        }
+        var actions: [GroupAction] = []
+        let partition = partitionFor(groupId)
+        let (results, accepted) = offsetRecords(groupId: groupId, offsets, now: now)
+        for a in accepted {
+            group.pendingTransactionalOffsets[producerId, default: [:]][a.tp] = PendingTransactionalOffset(offset: a.offset, writeOrder: nextWriteOrder())
+            actions.append(.appendTransactionalRecord(partition: partition, producerId: producerId, producerEpoch: producerEpoch,
+                                                      key: a.key, value: a.value))
         }
         groups[groupId] = group
         return Outcome(response: results, actions: actions)
+    }
+
+    /// A transaction marker of `producerId` was written to `__consumer_offsets` partition
+    /// `partition` (Kafka's `onTransactionCompleted`): the offsets its transaction committed for
+    /// the partition's groups become committed (when written after the group's current ones)
+    /// or are dropped (abort).
+    public mutating func completeTransaction(producerId: Int64, committed: Bool, partition: Int32) {
+        for groupId in groups.keys.sorted() where partitionFor(groupId) == partition {
+            guard groups[groupId]?.pendingTransactionalOffsets[producerId] != nil else { continue }
+            groups[groupId]?.completeTransaction(producerId: producerId, committed: committed)
+        }
+    }
+
+    /// Forgets offsets a failed write of a TxnOffsetCommit left pending (Kafka's
+    /// `failPendingTxnOffsetCommit`): those of `producerId` for `partitions` still at the
+    /// write orders that commit gave them.
+    public mutating func failTransactionalOffsets(groupId: String, producerId: Int64, written: [TopicPartition: UInt64]) {
+        guard var pending = groups[groupId]?.pendingTransactionalOffsets[producerId] else { return }
+        for (tp, order) in written where pending[tp]?.writeOrder == order { pending[tp] = nil }
+        groups[groupId]?.pendingTransactionalOffsets[producerId] = pending.isEmpty ? nil : pending
+    }
+
+    /// The partitions among `partitions` with an offset a transaction committed and has not
+    /// ended (UNSTABLE_OFFSET_COMMIT for an OffsetFetch with require_stable).
+    public func unstablePartitions(groupId: String, _ partitions: [TopicPartition]) -> Set<TopicPartition> {
+        guard let group = groups[groupId] else { return [] }
+        return Set(partitions.filter { group.hasPendingTransactionalOffset($0) })
     }
 
     /// OffsetFetch: the committed offsets of `partitions`, or of every partition with one when nil.
@@ -85,7 +159,7 @@ extension GroupCoordinator {
                 results[tp] = .groupSubscribedToTopic
             } else {
                 results[tp] = ErrorCode.none
-                if group.offsets.removeValue(forKey: tp) != nil {
+                if group.removeOffset(tp) != nil {
                     actions.append(.appendRecord(partition: partitionFor(groupId),
                                                  key: OffsetsTopicRecord.encode(.offsetCommit(group: groupId, tp)), value: nil))
                 }
@@ -128,7 +202,7 @@ extension GroupCoordinator {
             guard !gone.isEmpty else { continue }
             let partition = partitionFor(groupId)
             for tp in gone {
-                group.offsets[tp] = nil
+                _ = group.removeOffset(tp)
                 actions.append(.appendRecord(partition: partition, key: OffsetsTopicRecord.encode(.offsetCommit(group: groupId, tp)), value: nil))
             }
             if group.state == .empty && group.offsets.isEmpty {

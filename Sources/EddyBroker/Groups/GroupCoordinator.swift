@@ -13,6 +13,16 @@ public struct GroupCoordinator: Sendable {
     public internal(set) var groups: [String: ClassicGroup] = [:]
     /// Draws the UUID part of generated member ids.
     var random: SplitMix64
+    /// Counts the offset records this coordinator wrote or loaded, in order: a record's number
+    /// orders it as its offset in `__consumer_offsets` would (one partition's records are
+    /// appended in the order the coordinator writes them, and loaded in log order).
+    var writeOrder: UInt64 = 0
+
+    /// The next number of `writeOrder`.
+    mutating func nextWriteOrder() -> UInt64 {
+        writeOrder += 1
+        return writeOrder
+    }
 
     public init(config: GroupCoordinatorConfig = GroupCoordinatorConfig(), seed: UInt64 = 0) {
         self.config = config

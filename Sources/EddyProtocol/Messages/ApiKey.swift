@@ -28,6 +28,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case addOffsetsToTxn = 25
     case endTxn = 26
     case writeTxnMarkers = 27
+    case txnOffsetCommit = 28
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -80,6 +81,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .alterConfigs: "AlterConfigs"
         case .deleteGroups: "DeleteGroups"
         case .writeTxnMarkers: "WriteTxnMarkers"
+        case .txnOffsetCommit: "TxnOffsetCommit"
         case .addPartitionsToTxn: "AddPartitionsToTxn"
         case .addOffsetsToTxn: "AddOffsetsToTxn"
         case .endTxn: "EndTxn"

@@ -25,6 +25,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case addPartitionsToTxn(AddPartitionsToTxnRequest)
     case addOffsetsToTxn(AddOffsetsToTxnRequest)
     case endTxn(EndTxnRequest)
+    case txnOffsetCommit(TxnOffsetCommitRequest)
     case describeTransactions(DescribeTransactionsRequest)
     case listTransactions(ListTransactionsRequest)
     case describeConfigs(DescribeConfigsRequest)
@@ -64,6 +65,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .addPartitionsToTxn: .addPartitionsToTxn
         case .addOffsetsToTxn: .addOffsetsToTxn
         case .endTxn: .endTxn
+        case .txnOffsetCommit: .txnOffsetCommit
         case .describeTransactions: .describeTransactions
         case .listTransactions: .listTransactions
         case .describeConfigs: .describeConfigs
@@ -109,6 +111,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .addPartitionsToTxn(r): .addPartitionsToTxn(r.errorResponse(error))
         case let .addOffsetsToTxn(r): .addOffsetsToTxn(r.errorResponse(error))
         case let .endTxn(r): .endTxn(r.errorResponse(error))
+        case let .txnOffsetCommit(r): .txnOffsetCommit(r.errorResponse(error))
         case let .describeTransactions(r): .describeTransactions(r.errorResponse(error))
         case let .listTransactions(r): .listTransactions(r.errorResponse(error))
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))

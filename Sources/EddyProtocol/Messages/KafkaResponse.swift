@@ -25,6 +25,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case addPartitionsToTxn(AddPartitionsToTxnResponse)
     case addOffsetsToTxn(AddOffsetsToTxnResponse)
     case endTxn(EndTxnResponse)
+    case txnOffsetCommit(TxnOffsetCommitResponse)
     case describeTransactions(DescribeTransactionsResponse)
     case listTransactions(ListTransactionsResponse)
     case describeConfigs(DescribeConfigsResponse)
@@ -64,6 +65,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .addPartitionsToTxn: .addPartitionsToTxn
         case .addOffsetsToTxn: .addOffsetsToTxn
         case .endTxn: .endTxn
+        case .txnOffsetCommit: .txnOffsetCommit
         case .describeTransactions: .describeTransactions
         case .listTransactions: .listTransactions
         case .describeConfigs: .describeConfigs

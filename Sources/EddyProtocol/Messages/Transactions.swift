@@ -1,6 +1,7 @@
 /// The transactional producer's requests to its transaction coordinator (KIP-98), fields as in
 /// Kafka's schemas: AddPartitionsToTxn (API 24; v0-3, the client form: v4+ batches transactions
-/// for brokers), AddOffsetsToTxn (API 25) and EndTxn (API 26).
+/// for brokers), AddOffsetsToTxn (API 25) and EndTxn (API 26); and its request to the group
+/// coordinator, TxnOffsetCommit (API 28).
 
 /// AddPartitionsToTxn: the partitions a transaction is about to write to.
 public struct AddPartitionsToTxnRequest: Sendable, Equatable {
@@ -42,24 +43,28 @@ public struct AddPartitionsToTxnRequest: Sendable, Equatable {
 
 public struct AddPartitionsToTxnResponse: Sendable, Equatable {
     public var throttleTimeMs: Int32
-    public var results: [TopicResult]
+    public var results: [TopicErrors]
 
-    public init(throttleTimeMs: Int32 = 0, results: [TopicResult]) {
+    public init(throttleTimeMs: Int32 = 0, results: [TopicErrors]) {
         self.throttleTimeMs = throttleTimeMs
         self.results = results
     }
 
-    public struct TopicResult: Sendable, Equatable {
-        public var name: String
-        public var partitions: [PartitionResult]
+    /// Every partition's error.
+    public var errors: [TopicPartition: ErrorCode] { results.errors }
+}
 
-        public init(name: String, partitions: [PartitionResult]) {
-            self.name = name
-            self.partitions = partitions
-        }
+/// One topic's partitions, each with its error: how AddPartitionsToTxn and TxnOffsetCommit answer.
+public struct TopicErrors: Sendable, Equatable {
+    public var name: String
+    public var partitions: [PartitionError]
+
+    public init(name: String, partitions: [PartitionError]) {
+        self.name = name
+        self.partitions = partitions
     }
 
-    public struct PartitionResult: Sendable, Equatable {
+    public struct PartitionError: Sendable, Equatable {
         public var partitionIndex: Int32
         public var errorCode: ErrorCode
 
@@ -68,11 +73,13 @@ public struct AddPartitionsToTxnResponse: Sendable, Equatable {
             self.errorCode = errorCode
         }
     }
+}
 
+extension [TopicErrors] {
     /// Every partition's error.
     public var errors: [TopicPartition: ErrorCode] {
         var out: [TopicPartition: ErrorCode] = [:]
-        for t in results { for p in t.partitions { out[TopicPartition(t.name, p.partitionIndex)] = p.errorCode } }
+        for t in self { for p in t.partitions { out[TopicPartition(t.name, p.partitionIndex)] = p.errorCode } }
         return out
     }
 }
@@ -130,6 +137,79 @@ public struct EndTxnResponse: Sendable, Equatable {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
     }
+}
+
+/// TxnOffsetCommit: a transactional producer commits a consumer group's offsets inside its
+/// transaction (KIP-98; v3 adds the member's generation, id and instance id, KIP-447, so that a
+/// zombie member's commit is fenced). The offsets become the group's committed offsets only if
+/// the transaction commits.
+public struct TxnOffsetCommitRequest: Sendable, Equatable {
+    public var transactionalId: String
+    public var groupId: String
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    /// -1 (with `memberId` "" and no instance id) when the producer does not name a member
+    /// (v0-2, or a producer outside group management).
+    public var generationId: Int32
+    public var memberId: String
+    public var groupInstanceId: String?
+    public var topics: [Topic]
+
+    public init(transactionalId: String, groupId: String, producerId: Int64, producerEpoch: Int16, generationId: Int32 = -1,
+                memberId: String = "", groupInstanceId: String? = nil, topics: [Topic]) {
+        self.transactionalId = transactionalId
+        self.groupId = groupId
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.generationId = generationId
+        self.memberId = memberId
+        self.groupInstanceId = groupInstanceId
+        self.topics = topics
+    }
+
+    public struct Topic: Sendable, Equatable {
+        public var name: String
+        public var partitions: [Partition]
+
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
+    }
+
+    public struct Partition: Sendable, Equatable {
+        public var partitionIndex: Int32
+        public var committedOffset: Int64
+        public var committedLeaderEpoch: Int32
+        public var committedMetadata: String?
+
+        public init(partitionIndex: Int32, committedOffset: Int64, committedLeaderEpoch: Int32 = -1, committedMetadata: String? = nil) {
+            self.partitionIndex = partitionIndex
+            self.committedOffset = committedOffset
+            self.committedLeaderEpoch = committedLeaderEpoch
+            self.committedMetadata = committedMetadata
+        }
+    }
+
+    /// `error` for every partition.
+    public func errorResponse(_ error: ErrorCode) -> TxnOffsetCommitResponse {
+        TxnOffsetCommitResponse(topics: topics.map { t in
+            .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: error) })
+        })
+    }
+}
+
+public struct TxnOffsetCommitResponse: Sendable, Equatable {
+    public var throttleTimeMs: Int32
+    public var topics: [TopicErrors]
+
+    public init(throttleTimeMs: Int32 = 0, topics: [TopicErrors]) {
+        self.throttleTimeMs = throttleTimeMs
+        self.topics = topics
+    }
+
+    /// Every partition's error.
+    public var errors: [TopicPartition: ErrorCode] { topics.errors }
 }
 
 /// DescribeTransactions (API 65): transactional ids' state, from their coordinators.

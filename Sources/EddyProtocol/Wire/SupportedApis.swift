@@ -33,6 +33,8 @@ public enum SupportedApis {
         .offsetForLeaderEpoch: 0 ... 4,
         .writeTxnMarkers: 0 ... 1,
         .addPartitionsToTxn: 0 ... 3,
+        .addOffsetsToTxn: 0 ... 3,
+        .txnOffsetCommit: 0 ... 3,
         .endTxn: 0 ... 3,
         .describeTransactions: 0 ... 0,
         .listTransactions: 0 ... 1,

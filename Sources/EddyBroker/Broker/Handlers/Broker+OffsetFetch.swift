@@ -6,17 +6,24 @@ import EddyStorage
 /// `cluster.deferred`.
 extension Broker {
     /// OffsetFetch, both forms. A partition without a committed offset reports offset -1 and no
-    /// error; asking for all topics (nil) lists every partition with one.
+    /// error; asking for all topics (nil) lists every partition with one. With require_stable
+    /// (v7+, a read_committed consumer), a partition named in the request whose offset a
+    /// transaction has committed but not yet ended reports UNSTABLE_OFFSET_COMMIT (the client
+    /// asks again), as Kafka's does.
     func handleOffsetFetch(_ r: OffsetFetchRequest) -> OffsetFetchResponse {
         func fetch(_ g: OffsetFetchRequest.OffsetFetchRequestGroup) -> OffsetFetchResponse.OffsetFetchResponseGroup {
             if let e = cluster.coordinatorError(for: g.groupId, on: self) { return .init(groupId: g.groupId, errorCode: e) }
             let coordinator = groups.coordinator
             let topics: [OffsetFetchResponse.OffsetFetchResponseTopic]
             if let asked = g.topics {
-                let committed = coordinator.fetchOffsets(groupId: g.groupId, partitions: asked.flatMap { t in t.partitionIndexes.map { TopicPartition(t.name, $0) } })
+                let partitions = asked.flatMap { t in t.partitionIndexes.map { TopicPartition(t.name, $0) } }
+                let committed = coordinator.fetchOffsets(groupId: g.groupId, partitions: partitions)
+                let unstable = r.requireStable ? coordinator.unstablePartitions(groupId: g.groupId, partitions) : []
                 topics = asked.map { t in
                     .init(name: t.name, partitions: t.partitionIndexes.map { p in
-                        Broker.offsetFetchPartition(p, committed[TopicPartition(t.name, p)])
+                        let tp = TopicPartition(t.name, p)
+                        if unstable.contains(tp) { return .init(partitionIndex: p, errorCode: .unstableOffsetCommit) }
+                        return Broker.offsetFetchPartition(p, committed[tp])
                     })
                 }
             } else {

@@ -104,6 +104,9 @@ extension Broker {
     /// marker that a transaction coordinator asked for (WriteTxnMarkers).
     enum LeaderWrite {
         case records([UInt8])
+        /// A coordinator's own records (`__consumer_offsets`), transactional offset commits among
+        /// them: their producer epoch is checked, not a sequence (`AppendOrigin.coordinator`).
+        case coordinatorRecords([UInt8])
         case marker(producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, committed: Bool)
     }
 
@@ -123,6 +126,7 @@ extension Broker {
                 guard let info = try replica.whileWriter(.leader(epoch: epoch), { () throws -> LogAppendInfo in
                     switch write {
                     case let .records(records): try replica.log.append(records, leaderEpoch: epoch)
+                    case let .coordinatorRecords(records): try replica.log.append(records, leaderEpoch: epoch, origin: .coordinator)
                     case let .marker(producerId, producerEpoch, coordinatorEpoch, committed):
                         try replica.log.appendMarker(producerId: producerId, producerEpoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
                                                      committed: committed, leaderEpoch: epoch)

@@ -27,8 +27,12 @@ extension Broker {
                 return marker.topicPartitions.map { planAppend($0, write: write, acks: -1) }
             }
             let topics = marker.topics
-            let produced: @Sendable (KafkaResponse) -> Void = { response in
+            let offsetsPartitions = marker.topicPartitions.filter { $0.topic == OffsetsTopic.name }
+            let produced: @Sendable (KafkaResponse) -> Void = { [self] response in
                 guard case let .produce(produced) = response else { return }
+                completeGroupTransactions(marker, in: offsetsPartitions.filter {
+                    produced.partition(topic: $0.topic, partition: $0.partition)?.errorCode == ErrorCode.none
+                })
                 answer(i, WriteTxnMarkersResponse.WritableTxnMarkerResult(producerId: marker.producerId, topics: topics.map { t in
                     .init(name: t.name, partitions: t.partitionIndexes.map { index in
                         .init(partitionIndex: index, errorCode: produced.partition(topic: t.name, partition: index)?.errorCode ?? .unknownServerError)
@@ -44,6 +48,20 @@ extension Broker {
                 answerOrPark(DelayedProduce(deadlineMs: cluster.clock.nowMs() + Self.markerTimeoutMs,
                                             partitions: appended.map { finishAppend($0, acks: -1) },
                                             topicOrder: topics.map(\.name), respond: produced))
+            }
+        }
+    }
+
+    /// Once a marker is in `__consumer_offsets` partitions this broker leads, their group
+    /// coordinator commits or drops the offsets the transaction committed there (Kafka's
+    /// `onTransactionCompleted`), before the coordinator of the transaction hears back. A
+    /// partition still loading reads the marker from its log instead. Called without the lock.
+    private func completeGroupTransactions(_ marker: WriteTxnMarkersRequest.WritableTxnMarker, in partitions: [TopicPartition]) {
+        guard !partitions.isEmpty else { return }
+        cluster.lock.withLock {
+            guard isRunning else { return }
+            for tp in partitions where groups.partitions[tp.partition] == .loaded {
+                groups.coordinator.completeTransaction(producerId: marker.producerId, committed: marker.committed, partition: tp.partition)
             }
         }
     }

@@ -26,7 +26,7 @@ extension AddPartitionsToTxnResponse {
     public init(wire: Wire.AddPartitionsToTxnResponse, version: Int16) {
         let topics = version >= 4 ? wire.resultsByTransaction.first?.topicResults ?? [] : wire.resultsByTopicV3AndBelow
         self.init(throttleTimeMs: wire.throttleTimeMs, results: topics.map { t in
-            TopicResult(name: t.name, partitions: t.resultsByPartition.map { PartitionResult(partitionIndex: $0.partitionIndex, errorCode: $0.partitionErrorCode) })
+            TopicErrors(name: t.name, partitions: t.resultsByPartition.map { .init(partitionIndex: $0.partitionIndex, errorCode: $0.partitionErrorCode) })
         })
     }
 
@@ -77,6 +77,48 @@ extension EndTxnResponse {
 
     public func wire(version: Int16) -> Wire.EndTxnResponse {
         Wire.EndTxnResponse(throttleTimeMs: throttleTimeMs, errorCode: errorCode)
+    }
+}
+
+extension TxnOffsetCommitRequest {
+    public init(wire: Wire.TxnOffsetCommitRequest, version: Int16) {
+        self.init(transactionalId: wire.transactionalId, groupId: wire.groupId, producerId: wire.producerId, producerEpoch: wire.producerEpoch,
+                  generationId: wire.generationId, memberId: wire.memberId, groupInstanceId: wire.groupInstanceId,
+                  topics: wire.topics.map { t in
+                      Topic(name: t.name, partitions: t.partitions.map {
+                          Partition(partitionIndex: $0.partitionIndex, committedOffset: $0.committedOffset,
+                                    committedLeaderEpoch: $0.committedLeaderEpoch, committedMetadata: $0.committedMetadata)
+                      })
+                  })
+    }
+
+    /// Versions without a field send its default: v0-1 no leader epoch, v0-2 no member (a
+    /// sender that needs the member's fencing must use v3, as Kafka's producer requires).
+    public func wire(version: Int16) -> Wire.TxnOffsetCommitRequest {
+        let member = version >= 3
+        return Wire.TxnOffsetCommitRequest(
+            transactionalId: transactionalId, groupId: groupId, producerId: producerId, producerEpoch: producerEpoch,
+            generationId: member ? generationId : -1, memberId: member ? memberId : "", groupInstanceId: member ? groupInstanceId : nil,
+            topics: topics.map { t in
+                .init(name: t.name, partitions: t.partitions.map {
+                    .init(partitionIndex: $0.partitionIndex, committedOffset: $0.committedOffset,
+                          committedLeaderEpoch: version >= 2 ? $0.committedLeaderEpoch : -1, committedMetadata: $0.committedMetadata)
+                })
+            })
+    }
+}
+
+extension TxnOffsetCommitResponse {
+    public init(wire: Wire.TxnOffsetCommitResponse, version: Int16) {
+        self.init(throttleTimeMs: wire.throttleTimeMs, topics: wire.topics.map { t in
+            TopicErrors(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: $0.errorCode) })
+        })
+    }
+
+    public func wire(version: Int16) -> Wire.TxnOffsetCommitResponse {
+        Wire.TxnOffsetCommitResponse(throttleTimeMs: throttleTimeMs, topics: topics.map { t in
+            .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: $0.errorCode) })
+        })
     }
 }
 
