@@ -10,6 +10,10 @@ import Darwin
 /// `Producer`. Lines are collected per read and handed to the producer together (one hop into
 /// async code per read, not per line). The producer lives while the session is open:
 /// `close()` before the session is suspended, and the next `send` makes a new one.
+///
+/// With a transactional.id (`eddy produce --transactional-id`), the producer is transactional:
+/// records go in transactions of `transactionRecords` records (nil: one for the whole input),
+/// each committed once it is full; `close()` commits the last one, or aborts it (Ctrl-C).
 final class LineProducer {
     /// Per-record bytes of a batch beyond key, value and headers (varint lengths and deltas at
     /// their largest); with the 61-byte batch header, a record's size alone in a batch.
@@ -27,9 +31,14 @@ final class LineProducer {
     private var producer: BytesProducer?
     private var pending: [ProducerRecord<[UInt8], [UInt8]>] = []
     private var lineNumber = 0
+    /// Records per transaction (transactional producer only; nil: all in one).
+    let transactionRecords: Int?
+    /// Records handed to the open transaction; nil when none is open.
+    private var openTransaction: Int?
 
     init(topic: String, partition: Int32?, keySeparator: [UInt8]?, headers: [RecordHeader], config: ProducerConfig,
-         maxMessageBytes: Int) {
+         maxMessageBytes: Int, transactionRecords: Int? = nil) {
+        self.transactionRecords = transactionRecords
         self.topic = topic
         self.partition = partition
         self.keySeparator = keySeparator
@@ -69,10 +78,56 @@ final class LineProducer {
         let records = pending
         pending.removeAll(keepingCapacity: true)
         let completion = stats.completion
-        try blockingAwait {
-            for r in records { try await producer.send(r, completion: completion) }
+        if config.transactionalId != nil {
+            try sendTransactional(records, producer)
+        } else {
+            try blockingAwait {
+                for r in records { try await producer.send(r, completion: completion) }
+            }
         }
         if let e = stats.firstError { throw e }
+    }
+
+    /// Sends `records` in transactions of `transactionRecords`, committing each that fills up.
+    /// A failure aborts the open transaction before it is thrown.
+    private func sendTransactional(_ records: [ProducerRecord<[UInt8], [UInt8]>], _ producer: BytesProducer) throws {
+        let completion = stats.completion
+        var rest = records[...]
+        while !rest.isEmpty {
+            let open = openTransaction ?? 0
+            let room = transactionRecords.map { $0 - open } ?? rest.count
+            let chunk = rest.prefix(room)
+            rest = rest.dropFirst(chunk.count)
+            do {
+                let fresh = openTransaction == nil
+                try blockingAwait {
+                    if fresh { try producer.beginTransaction() }
+                    for r in chunk { try await producer.send(r, completion: completion) }
+                }
+                openTransaction = open + chunk.count
+                if let n = transactionRecords, open + chunk.count >= n { try endTransaction(commit: true) }
+            } catch {
+                try? endTransaction(commit: false)
+                throw error
+            }
+        }
+    }
+
+    /// Commits (or aborts) the open transaction, if any.
+    func endTransaction(commit: Bool) throws {
+        guard let producer, let count = openTransaction else { return }
+        openTransaction = nil
+        do {
+            try blockingAwait { if commit { try await producer.commitTransaction() } else { try await producer.abortTransaction() } }
+            stats.transactionEnded(records: count, committed: commit)
+        } catch {
+            if commit {
+                // A record failed: the transaction can only be aborted.
+                try? blockingAwait { try await producer.abortTransaction() }
+                stats.transactionEnded(records: count, committed: false)
+            }
+            throw error
+        }
     }
 
     /// Waits until every record handed over so far has been acknowledged or has failed.
@@ -81,21 +136,33 @@ final class LineProducer {
         if let e = stats.firstError { throw e }
     }
 
-    /// Sends what is queued, waits for it, and stops the producer.
-    func close() throws {
+    /// Sends what is queued, waits for it, ends the open transaction (committed, or aborted with
+    /// `abort`), and stops the producer.
+    func close(abort: Bool = false) throws {
         guard let producer else { return }
+        if abort { pending.removeAll() }
+        var failure: (any Error)?
+        do { try endTransaction(commit: !abort) } catch { failure = error }
         self.producer = nil
         try blockingAwait {
             await producer.close()
             producer.client.close()
         }
         stats.add(producer.metrics)
+        if let failure { throw failure }
         if let e = stats.firstError { throw e }
     }
 
     private func makeProducer(_ session: any ClientSession) throws -> BytesProducer {
         let client = session.makeClient(clientId: config.clientId, requestTimeoutMs: config.requestTimeoutMs)
         let p = try BytesProducer(config: config, client: client)
+        if config.transactionalId != nil {
+            do { try blockingAwait { try await p.initTransactions() } } catch {
+                try? blockingAwait { await p.close() }
+                client.close()
+                throw error
+            }
+        }
         producer = p
         return p
     }

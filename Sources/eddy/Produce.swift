@@ -23,6 +23,14 @@ struct Produce: ParsableCommand {
             the flags above win over it. At the end a one-line summary goes to stderr. While \
             standard input has nothing to read, what was read is sent and the data directory is \
             released (see eddy(1), LOCKING). Ctrl-C ends the input: complete lines already read are sent.
+
+            With --transactional-id the producer is transactional (Kafka's transactional.id): the \
+            records go in transactions of --transaction-records lines each (default: one \
+            transaction for the whole input), each committed when full and the last at the end of \
+            input; read_committed consumers see a transaction's records only once it commits. \
+            Ctrl-C aborts the open transaction (those committed before stay). A transactional \
+            producer keeps the data directory while input is idle, and a transaction left open \
+            longer than transaction.timeout.ms (60 s) is aborted by the coordinator.
             """)
 
     @OptionGroup var common: ConnectionOptions
@@ -63,6 +71,13 @@ struct Produce: ParsableCommand {
                                valueName: "none|gzip|snappy|lz4|zstd"))
     var compressionType: String?
 
+    @Option(help: ArgumentHelp("Send the records in transactions with this transactional.id.", valueName: "id"))
+    var transactionalId: String?
+
+    @Option(help: ArgumentHelp("Commit a transaction every N records (with --transactional-id; default: one transaction).",
+                               valueName: "n"))
+    var transactionRecords: Int?
+
     @Option(name: .customLong("producer-property"),
             help: ArgumentHelp("A producer setting by its Kafka name (repeatable), e.g. retries=5.", valueName: "key=value"))
     var producerProperties: [String] = []
@@ -75,6 +90,11 @@ struct Produce: ParsableCommand {
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
         if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
         if let timeoutMs, timeoutMs < 0 { throw ValidationError("--timeout-ms must not be negative") }
+        if let transactionalId, transactionalId.isEmpty { throw ValidationError("--transactional-id must not be empty") }
+        if let transactionRecords {
+            guard transactionalId != nil else { throw ValidationError("--transaction-records needs --transactional-id") }
+            guard transactionRecords > 0 else { throw ValidationError("--transaction-records must be positive") }
+        }
         _ = try KeyValueArguments.parse(headers, flag: "--header")
         do {
             _ = try producerConfig(maxMessageBytes: nil)
@@ -98,6 +118,7 @@ struct Produce: ParsableCommand {
         if let timeoutMs { c.requestTimeoutMs = Int64(timeoutMs) }
         if let idempotence { c.enableIdempotence = idempotence }
         if let compressionType { try c.set("compression.type", compressionType) }
+        if let transactionalId { c.transactionalId = transactionalId }
         if let maxMessageBytes { c.batchSize = min(c.batchSize, maxMessageBytes) }
         try c.validate()
         return c
@@ -121,20 +142,21 @@ struct Produce: ParsableCommand {
                 ?? checkTopic(remote: session as! RemoteSession)
             lines = LineProducer(topic: topic, partition: partition, keySeparator: keySeparator.map { Array($0.utf8) },
                                  headers: recordHeaders, config: try producerConfig(maxMessageBytes: maxMessageBytes),
-                                 maxMessageBytes: maxMessageBytes)
+                                 maxMessageBytes: maxMessageBytes, transactionRecords: transactionRecords)
         } catch {
             try? session.close()
             throw error
         }
         do {
             try pump(&reader, lines, session)
-            try lines.close()
+            // Ctrl-C aborts an open transaction.
+            try lines.close(abort: Signals.interrupted)
             try session.close()
         } catch {
             // Keep what was sent: stop the producer and close cleanly, then report. The error is
             // the one line a failed command prints, unless some records made it (then the
             // summary says which).
-            try? lines.close()
+            try? lines.close(abort: true)
             if session.isOpen { try? session.close() }
             if lines.stats.recordCount > 0 { printNotice("eddy: " + lines.stats.summary(topic: topic)) }
             throw error
@@ -182,7 +204,8 @@ struct Produce: ParsableCommand {
         while !Signals.interrupted {
             if session.isOpen, !reader.isReadable(timeoutMs: 0) {
                 try lines.flush()
-                if session.releasesWhenIdle, !reader.isReadable(timeoutMs: Produce.lingerMilliseconds) {
+                // A transaction stays open across idle input, and so does its producer.
+                if session.releasesWhenIdle, lines.config.transactionalId == nil, !reader.isReadable(timeoutMs: Produce.lingerMilliseconds) {
                     try lines.close()
                     try session.suspend()
                 }

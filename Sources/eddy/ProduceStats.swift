@@ -13,6 +13,9 @@ final class ProduceStats: @unchecked Sendable {
     /// Partitions some of whose records got no offset back (acks=0).
     private var unknownOffsets: Set<Int32> = []
     private var error: ClientError?
+    /// With --transactional-id: transactions committed and aborted, and their records.
+    private var committed = (transactions: 0, records: 0)
+    private var aborted = (transactions: 0, records: 0)
 
     /// The completion to give each record.
     var completion: SendCompletion {
@@ -34,6 +37,19 @@ final class ProduceStats: @unchecked Sendable {
         }
     }
 
+    /// A transaction of `records` records ended.
+    func transactionEnded(records: Int, committed didCommit: Bool) {
+        lock.withLock {
+            if didCommit {
+                committed.transactions += 1
+                committed.records += records
+            } else {
+                aborted.transactions += 1
+                aborted.records += records
+            }
+        }
+    }
+
     /// The first record's failure, if any.
     var firstError: ClientError? { lock.withLock { error } }
 
@@ -47,8 +63,19 @@ final class ProduceStats: @unchecked Sendable {
         }
     }
 
-    /// `produced 3 records (250 bytes in 2 batches) to orders: partition 0 offsets 0..1, partition 2 offsets 5..5`.
+    /// `produced 3 records (250 bytes in 2 batches) to orders: partition 0 offsets 0..1, partition 2 offsets 5..5`,
+    /// and with transactions `; 1 transaction committed (2 records), 1 aborted (1 record)`.
     func summary(topic: String) -> String {
+        let plain = plainSummary(topic: topic)
+        return lock.withLock {
+            guard committed.transactions + aborted.transactions > 0 else { return plain }
+            func n(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+            return plain + "; \(n(committed.transactions, "transaction")) committed (\(n(committed.records, "record"))), "
+                + (aborted.transactions == 0 ? "0 aborted" : "\(aborted.transactions) aborted (\(n(aborted.records, "record")))")
+        }
+    }
+
+    private func plainSummary(topic: String) -> String {
         lock.withLock {
             let noun = records == 1 ? "record" : "records"
             guard records > 0 else { return "produced 0 records to \(topic)" }

@@ -18,6 +18,7 @@ final class ConsumerTestCluster: @unchecked Sendable {
             options.groupCoordinator.groupMinSessionTimeoutMs = 50
             options.groupCoordinator.groupInitialRebalanceDelayMs = 0
             options.groupCoordinator.offsetsTopicNumPartitions = 5
+            options.transactionCoordinator.numPartitions = 5
         }
     }
 

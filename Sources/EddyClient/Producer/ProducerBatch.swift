@@ -58,13 +58,13 @@ final class ProducerBatch: @unchecked Sendable {
     }
 
     init(id: UInt64, topicPartition: TopicPartition, createdMs: Int64, capacity: Int, reservedMemory: Int,
-         compression: CompressionType = .none, compressionLevel: Int? = nil) {
+         compression: CompressionType = .none, compressionLevel: Int? = nil, transactional: Bool = false) {
         self.id = id
         self.compressionLevel = compressionLevel
         self.topicPartition = topicPartition
         self.createdMs = createdMs
         self.reservedMemory = reservedMemory
-        builder = RecordBatchBuilder(attributes: RecordBatchAttributes(compression: compression), capacity: capacity)
+        builder = RecordBatchBuilder(attributes: RecordBatchAttributes(compression: compression, isTransactional: transactional), capacity: capacity)
     }
 
     /// The level the batch is compressed at (nil: the codec's default).

@@ -96,6 +96,13 @@ public struct ProducerConfig: Sendable, Equatable {
     /// sequence numbers so retries write each batch exactly once and in order. nil: on unless
     /// it conflicts with other settings (see the type's documentation).
     public var enableIdempotence: Bool?
+    /// `transactional.id`: makes the producer transactional (KIP-98): `initTransactions`, then
+    /// records are sent inside `beginTransaction` ... `commitTransaction`/`abortTransaction`.
+    /// Needs idempotence (on unless explicitly false, which is an error), and so acks=all.
+    public var transactionalId: String?
+    /// `transaction.timeout.ms`: how long the coordinator lets a transaction stay open before it
+    /// aborts it (at most the broker's transaction.max.timeout.ms). Kafka's default, 60 s.
+    public var transactionTimeoutMs: Int32 = 60_000
     /// `partitioner.ignore.keys`: place keyed records like keyless ones (sticky partitioning).
     public var partitionerIgnoreKeys = false
     /// `client.id`: names the producer in requests.
@@ -135,7 +142,7 @@ public struct ProducerConfig: Sendable, Equatable {
         "compression.type", "compression.zstd.level", "delivery.timeout.ms",
         "enable.idempotence", "linger.ms", "max.block.ms", "max.in.flight.requests.per.connection",
         "max.request.size", "partitioner.class", "partitioner.ignore.keys", "request.timeout.ms", "retries",
-        "retry.backoff.ms",
+        "retry.backoff.ms", "transaction.timeout.ms", "transactional.id",
     ]
 
     /// Sets one property by its Kafka name (no cross-setting validation: call `validate()`).
@@ -162,6 +169,8 @@ public struct ProducerConfig: Sendable, Equatable {
             compressionLevels[codec] = n
         case "delivery.timeout.ms": deliveryTimeoutMs = Int64(try Self.int(key, v, min: 0))
         case "enable.idempotence": enableIdempotence = try Self.bool(key, v)
+        case "transactional.id": transactionalId = v.isEmpty ? nil : v
+        case "transaction.timeout.ms": transactionTimeoutMs = Int32(try Self.int(key, v, min: 1, max: Int(Int32.max)))
         case "linger.ms": lingerMs = Int64(try Self.int(key, v, min: 0))
         case "max.block.ms": maxBlockMs = Int64(try Self.int(key, v, min: 0))
         case "max.in.flight.requests.per.connection": maxInFlightRequestsPerConnection = try Self.int(key, v, min: 1)
@@ -213,7 +222,11 @@ public struct ProducerConfig: Sendable, Equatable {
                                      reason: "should be equal to or larger than linger.ms + request.timeout.ms (\(lingerMs + requestTimeoutMs))")
             }
         }
-        if enableIdempotence == true {
+        if transactionalId != nil, enableIdempotence == false {
+            throw .invalidConfig(key: "enable.idempotence", value: "false",
+                                 reason: "cannot set a transactional.id without also enabling idempotence")
+        }
+        if enableIdempotence == true || transactionalId != nil {
             if maxInFlightRequestsPerConnection > Self.maxInFlightForIdempotence {
                 throw .invalidConfig(key: "max.in.flight.requests.per.connection", value: "\(maxInFlightRequestsPerConnection)",
                                      reason: "must be at most \(Self.maxInFlightForIdempotence) to use the idempotent producer")
@@ -232,6 +245,7 @@ public struct ProducerConfig: Sendable, Equatable {
     /// conflict with acks, retries or max.in.flight.requests.per.connection.
     public var idempotenceEnabled: Bool {
         if let explicit = enableIdempotence { return explicit }
+        if transactionalId != nil { return true }
         return acks == .all && retries > 0 && maxInFlightRequestsPerConnection <= Self.maxInFlightForIdempotence
     }
 

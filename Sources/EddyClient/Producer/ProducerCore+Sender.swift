@@ -10,6 +10,9 @@ extension ProducerCore {
         var refreshMetadata = false
         /// Ask for a producer id (first one, or a reset) before anything else.
         var initProducerId: (producerId: Int64, epoch: Int16)?
+        /// A transactional producer's partitions with queued batches that the coordinator must
+        /// add to the transaction (AddPartitionsToTxn) before they are sent.
+        var addPartitions: Set<TopicPartition> = []
         var stop = false
     }
 
@@ -33,7 +36,12 @@ extension ProducerCore {
                 work += flushWaitersDoneLocked(all: true)
                 return plan
             }
-            if let i = idempotence {
+            if transaction != nil {
+                // initTransactions gets the producer id; after a failed batch, abortTransaction
+                // bumps the epoch.
+                plan.addPartitions = transaction!.partitionsToAdd(queued: accumulator.queuedPartitions)
+                transaction!.addingPartitions(plan.addPartitions)
+            } else if let i = idempotence {
                 if !i.hasProducerId {
                     plan.initProducerId = (-1, -1)
                 } else if i.resetPending, accumulator.inFlightBatchCount == 0 {
@@ -44,7 +52,8 @@ extension ProducerCore {
             let drained = accumulator.drain(
                 nowMs: nowMs, leaderOf: { metadata.leader(of: $0) },
                 requestsAllowed: { maxInFlight - (self.inFlightRequests[$0]?.count ?? 0) },
-                maxInFlightPerPartition: min(maxInFlight, ProducerConfig.maxInFlightForIdempotence), idempotence: &idempotence)
+                maxInFlightPerPartition: min(maxInFlight, ProducerConfig.maxInFlightForIdempotence), idempotence: &idempotence,
+                mayGoOut: { [transaction] tp in transaction?.mayGoOut(tp) ?? true })
             for var r in drained.requests {
                 r.id = nextRequestId
                 nextRequestId += 1
@@ -105,10 +114,7 @@ extension ProducerCore {
                 return []
             }
             fatalState = error
-            var work: [() -> Void] = []
-            for b in accumulator.removeAllQueued() { work += failLocked(b, error) }
-            work += flushWaitersDoneLocked(all: false)
-            return work
+            return failAllQueuedLocked(error)
         }
         for w in work { w() }
         wakeup.signal()
@@ -185,6 +191,8 @@ extension ProducerCore {
     func failLocked(_ b: ProducerBatch, _ error: ClientError) -> [() -> Void] {
         // The sequence numbers of a failed batch leave a gap the leader never sees filled.
         if b.hasSequence { idempotence?.requestReset() }
+        // A transaction with a failed record can only be aborted.
+        transaction?.fail(error)
         accumulator.done(b)
         _metrics.recordErrors += b.recordCount
         let handlers = b.completionHandlers
@@ -266,6 +274,56 @@ extension ProducerCore {
             work.append { c.resume() }
             return true
         }
+        return work
+    }
+}
+
+// MARK: Transactions
+
+extension ProducerCore {
+    /// Runs `body` on the transactional state under the lock. Precondition: transactional.
+    func withTransaction<R>(_ body: (inout TransactionState) throws(ClientError) -> R) throws(ClientError) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        guard transaction != nil else {
+            throw .illegalState("Cannot use transactional methods without enabling transactions by setting the transactional.id configuration.")
+        }
+        return try body(&transaction!)
+    }
+
+    /// The producer id and epoch batches carry now.
+    var producerIdAndEpoch: (producerId: Int64, epoch: Int16) {
+        lock.withLock { (idempotence?.producerId ?? -1, idempotence?.epoch ?? -1) }
+    }
+
+    /// Whether a batch with sequence numbers failed, so the epoch must be bumped before more
+    /// batches go out (a transactional producer does it when the transaction is aborted).
+    var needsEpochBump: Bool { lock.withLock { idempotence?.resetPending ?? false } }
+
+    /// The coordinator answered AddPartitionsToTxn for `tps` (see `TransactionState.partitionsAdded`).
+    func partitionsAdded(_ tps: Set<TopicPartition>, error: ClientError?) {
+        let work: [() -> Void] = lock.withLock {
+            transaction?.partitionsAdded(tps, error: error)
+            // A failed transaction's queued batches will not go out: fail them now.
+            guard let error, !error.isRetriable else { return [] }
+            return failAllQueuedLocked(error)
+        }
+        for w in work { w() }
+        wakeup.signal()
+    }
+
+    /// abortTransaction: the records not sent yet fail (`error`); those in flight complete.
+    func failQueued(_ error: ClientError) {
+        let work = lock.withLock { failAllQueuedLocked(error) }
+        for w in work { w() }
+        wakeup.signal()
+    }
+
+    /// Fails every queued (unsent) batch with `error`; returns the completions to run.
+    private func failAllQueuedLocked(_ error: ClientError) -> [() -> Void] {
+        var work: [() -> Void] = []
+        for b in accumulator.removeAllQueued() { work += failLocked(b, error) }
+        work += flushWaitersDoneLocked(all: false)
         return work
     }
 }

@@ -16,6 +16,8 @@ final class ProducerCore: @unchecked Sendable {
     let lock = NSLock()
     var accumulator: RecordAccumulator
     var idempotence: IdempotenceState?
+    /// A transactional producer's state (transactional.id set); nil otherwise.
+    var transaction: TransactionState?
     /// enable.idempotence was set to true, so a broker without InitProducerId is an error
     /// rather than a reason to fall back to plain batches.
     let idempotenceRequired: Bool
@@ -48,11 +50,13 @@ final class ProducerCore: @unchecked Sendable {
         let settings = RecordAccumulator.Settings(batchSize: config.batchSize, lingerMs: config.lingerMs,
                                                   retryBackoffMs: config.retryBackoffMs, deliveryTimeoutMs: deliveryTimeoutMs,
                                                   bufferMemory: config.bufferMemory, maxRequestSize: config.maxRequestSize,
-                                                  compression: config.compression, compressionLevel: config.compressionLevel)
+                                                  compression: config.compression, compressionLevel: config.compressionLevel,
+                                                  transactional: config.transactionalId != nil)
         accumulator = RecordAccumulator(settings: settings,
                                         partitioner: Partitioner(batchSize: config.batchSize, ignoreKeys: config.partitionerIgnoreKeys,
                                                                  random: random))
         idempotence = config.idempotenceEnabled ? IdempotenceState() : nil
+        transaction = config.transactionalId.map { TransactionState(transactionalId: $0) }
         idempotenceRequired = config.enableIdempotence == true
     }
 
@@ -146,6 +150,7 @@ final class ProducerCore: @unchecked Sendable {
         defer { lock.unlock() }
         if closed { throw .closed("Cannot send after the producer is closed.") }
         if let fatalState { throw fatalState }
+        if let transaction { try transaction.checkSend() }
         return try accumulator.append(topic: topic, partition: partition, key: key, value: value, headers: headers,
                                       timestamp: timestamp, estimate: estimate, completion: completion,
                                       nowMs: ClientTime.monotonicMs(), grantedMemory: &granted,

@@ -39,6 +39,8 @@ struct RecordAccumulator: Sendable {
         var compression: CompressionType = .none
         /// compression.<codec>.level (KIP-390): the level batches are compressed at.
         var compressionLevel: Int?
+        /// Batches are transactional (a producer with transactional.id).
+        var transactional = false
     }
 
     struct TopicInfo: Sendable, Equatable {
@@ -163,7 +165,8 @@ struct RecordAccumulator: Sendable {
             return .needsMemory(reserve)
         }
         let batch = ProducerBatch(id: nextBatchId, topicPartition: tp, createdMs: nowMs(), capacity: reserve, reservedMemory: reserve,
-                                  compression: settings.compression, compressionLevel: settings.compressionLevel)
+                                  compression: settings.compression, compressionLevel: settings.compressionLevel,
+                                  transactional: settings.transactional)
         nextBatchId += 1
         incomplete.insert(batch.id)
         batch.append(timestamp: timestamp, key: key, value: value, headers: headers, completion: completion)
@@ -269,8 +272,11 @@ struct RecordAccumulator: Sendable {
 
     /// Takes the batches to send now; see the type's rules. `requestsAllowed(node)` is how many
     /// more requests `node` may have in flight.
+    /// - Parameter mayGoOut: whether a partition's batches may be sent now (a transactional
+    ///   producer's only once the partition is in the transaction).
     mutating func drain(nowMs: Int64, leaderOf: (TopicPartition) -> Int32?, requestsAllowed: (Int32) -> Int,
-                        maxInFlightPerPartition: Int, idempotence: inout IdempotenceState?) -> DrainResult {
+                        maxInFlightPerPartition: Int, idempotence: inout IdempotenceState?,
+                        mayGoOut: (TopicPartition) -> Bool = { _ in true }) -> DrainResult {
         var result = DrainResult()
         if let i = idempotence, !i.hasProducerId || i.resetPending {
             // Nothing may go out until the producer id is known; expiry still applies.
@@ -279,7 +285,7 @@ struct RecordAccumulator: Sendable {
         // Sendable partitions, grouped by leader.
         var byNode: [Int32: [TopicPartition]] = [:]
         for (tp, q) in queues {
-            guard let head = q.batches.first else { continue }
+            guard let head = q.batches.first, mayGoOut(tp) else { continue }
             guard let leader = leaderOf(tp) else {
                 result.unknownLeader = true
                 continue
@@ -451,4 +457,7 @@ struct RecordAccumulator: Sendable {
     var hasIncomplete: Bool { !incomplete.isEmpty }
 
     var inFlightBatchCount: Int { queues.values.reduce(0) { $0 + $1.inFlight } }
+
+    /// Partitions with batches waiting to be sent.
+    var queuedPartitions: Set<TopicPartition> { Set(queues.filter { !$0.value.batches.isEmpty }.keys) }
 }

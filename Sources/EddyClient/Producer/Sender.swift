@@ -38,6 +38,10 @@ final class Sender: @unchecked Sendable {
             let plan = core.plan(nowMs: now, metadata: client.metadata)
             if plan.stop { return }
             for r in plan.requests { send(r) }
+            if !plan.addPartitions.isEmpty {
+                await addPartitions(plan.addPartitions)
+                continue
+            }
             if let current = plan.initProducerId, now >= nextInitAttemptMs {
                 await initProducerId(current)
                 continue
@@ -69,7 +73,8 @@ final class Sender: @unchecked Sendable {
             }
         }
         let config = core.config
-        let request = ProduceRequest(acks: config.acks.value, timeoutMs: Int32(clamping: config.requestTimeoutMs),
+        let request = ProduceRequest(transactionalId: config.transactionalId, acks: config.acks.value,
+                                     timeoutMs: Int32(clamping: config.requestTimeoutMs),
                                      topicData: topics.map { .init(name: $0.name, partitionData: $0.partitions) })
         let core = core
         client.send(.produce(request), to: r.node, timeoutMs: r.timeoutMs) { result in
@@ -81,6 +86,26 @@ final class Sender: @unchecked Sendable {
             case let .failure(e):
                 core.responseArrived(.failure(e), for: r)
             }
+        }
+    }
+
+    /// A transactional producer's partitions join the transaction before their batches go out
+    /// (Kafka's sender sends AddPartitionsToTxn first): retried while the coordinator is busy
+    /// or moving, within the producer's max.block.ms.
+    private func addPartitions(_ tps: Set<TopicPartition>) async {
+        let (producerId, epoch) = core.producerIdAndEpoch
+        guard let transactionalId = core.config.transactionalId else { return }
+        let request = AddPartitionsToTxnRequest(transactionalId: transactionalId, producerId: producerId, producerEpoch: epoch,
+                                                partitions: tps.sorted())
+        do throws(ClientError) {
+            _ = try await TransactionCoordinatorCall(client: client, config: core.config).send(.addPartitionsToTxn(request)) {
+                guard case let .addPartitionsToTxn(r) = $0 else { return nil }
+                // OPERATION_NOT_ATTEMPTED marks the partitions left alone because of another one's error.
+                return r.errors.values.first { $0 != .none && $0 != .operationNotAttempted } ?? ErrorCode.none
+            }
+            core.partitionsAdded(tps, error: nil)
+        } catch {
+            core.partitionsAdded(tps, error: error)
         }
     }
 

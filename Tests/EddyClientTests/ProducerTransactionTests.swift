@@ -1,0 +1,191 @@
+import EddyBroker
+import EddyProtocol
+import Foundation
+import Testing
+@testable import EddyClient
+
+extension ConsumerClusterTests {
+    /// EddyClient's transactional producer against the in-process cluster: what read_committed
+    /// consumers and the group see of committed and aborted transactions, offsets sent with a
+    /// transaction, fencing by a new instance, and the calls' order rules.
+    @Suite struct ProducerTransactionTests {
+        func producer(_ t: ConsumerTestCluster, id: String = "tx") throws -> Producer<String, String> {
+            var config = testProducerConfig { $0.transactionalId = id }
+            config.lingerMs = 0
+            return try Producer(config: config, client: t.client("tx-producer"), keySerializer: StringSerializer(),
+                                valueSerializer: StringSerializer())
+        }
+
+        func readCommitted(_ t: ConsumerTestCluster, _ tps: [TopicPartition]) async throws -> Consumer {
+            var config = t.config(group: nil)
+            config.isolationLevel = .readCommitted
+            let c = try Consumer(client: t.client("rc"), config: config)
+            try await c.assign(tps)
+            return c
+        }
+
+        @Test func readCommittedConsumersSeeCommittedTransactionsOnly() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 2)
+            let p = try producer(t)
+            try await p.initTransactions()
+            try p.beginTransaction()
+            for i in 0 ..< 4 { _ = try await p.send(ProducerRecord(topic: "t", partition: Int32(i % 2), value: "c\(i)")) }
+            try await p.commitTransaction()
+            try p.beginTransaction()
+            for i in 0 ..< 2 { try await p.sendAndForget(ProducerRecord(topic: "t", partition: Int32(i % 2), value: "a\(i)")) }
+            await p.flush()
+            try await p.abortTransaction()
+            try p.beginTransaction()
+            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "last"))
+            try await p.commitTransaction()
+            await p.close()
+
+            let tps = [TopicPartition("t", 0), TopicPartition("t", 1)]
+            let committed = try await readCommitted(t, tps)
+            defer { Task { await committed.close() } }
+            #expect(Set(try await pollRecords(committed, count: 5).map(\.text)) == ["c0", "c1", "c2", "c3", "last"])
+            #expect(try await committed.poll(timeoutMs: 300).isEmpty, "no aborted record comes later")
+            let all = try t.consumer(group: nil)
+            defer { Task { await all.close() } }
+            try await all.assign(tps)
+            #expect(Set(try await pollRecords(all, count: 7).map(\.text)) == ["c0", "c1", "c2", "c3", "a0", "a1", "last"])
+            // Each partition ends with a marker: the last stable offset is the log end.
+            let ends = try await committed.endOffsets(tps)
+            #expect(ends == [tps[0]: 7, tps[1]: 5], "records plus one marker per transaction that wrote there")
+        }
+
+        /// KIP-447's loop: offsets sent with the transaction are the group's only if it commits.
+        @Test func offsetsSentWithATransactionAreCommittedWithIt() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("in", partitions: 1)
+            try await t.createTopic("out", partitions: 1)
+            try t.produce("in", partition: 0, (0 ..< 6).map { "r\($0)" })
+            let member = try t.consumer(group: "etl")
+            defer { Task { await member.close() } }
+            try await member.subscribe(topics: ["in"])
+            let input = try await pollRecords(member, count: 6)
+            let meta = try #require(member.groupMetadata())
+            #expect(meta.generationId >= 1 && !meta.memberId.isEmpty)
+
+            let p = try producer(t)
+            try await p.initTransactions()
+            let tp = TopicPartition("in", 0)
+            for (range, commit) in [(0 ..< 3, true), (3 ..< 6, false)] {
+                try p.beginTransaction()
+                for r in input[range] { try await p.sendAndForget(ProducerRecord(topic: "out", partition: 0, value: r.text.uppercased())) }
+                try await p.sendOffsetsToTransaction([tp: OffsetAndMetadata(input[range].last!.offset + 1)], groupMetadata: meta)
+                if commit { try await p.commitTransaction() } else { try await p.abortTransaction() }
+            }
+            #expect(try await member.committed([tp])[tp]?.offset == 3)
+            // A zombie member's offsets are fenced (its generation is gone).
+            try p.beginTransaction()
+            var stale = meta
+            stale.generationId += 5
+            await #expect(throws: ClientError.self) {
+                try await p.sendOffsetsToTransaction([tp: OffsetAndMetadata(6)], groupMetadata: stale)
+            }
+            await #expect(throws: ClientError.self) { try await p.commitTransaction() }
+            try await p.abortTransaction()
+            await p.close()
+
+            let out = try await readCommitted(t, [TopicPartition("out", 0)])
+            defer { Task { await out.close() } }
+            #expect(try await pollRecords(out, count: 3).map(\.text) == ["R0", "R1", "R2"])
+        }
+
+        @Test func aNewInstanceFencesTheOldOne() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let old = try producer(t)
+            try await old.initTransactions()
+            try old.beginTransaction()
+            _ = try await old.send(ProducerRecord(topic: "t", partition: 0, value: "zombie"))
+            let fresh = try producer(t)
+            try await fresh.initTransactions()          // aborts the old instance's transaction
+            try fresh.beginTransaction()
+            _ = try await fresh.send(ProducerRecord(topic: "t", partition: 0, value: "fresh"))
+            try await fresh.commitTransaction()
+            do {
+                try await old.commitTransaction()
+                Issue.record("the fenced producer committed")
+            } catch {
+                #expect([ErrorCode.producerFenced, .invalidProducerEpoch].contains(error.errorCode), "\(error)")
+            }
+            // Fenced for good: even a new transaction is refused.
+            #expect(throws: ClientError.self) { try old.beginTransaction() }
+            await old.close()
+            await fresh.close()
+            let c = try await readCommitted(t, [TopicPartition("t", 0)])
+            defer { Task { await c.close() } }
+            #expect(try await pollRecords(c, count: 1).map(\.text) == ["fresh"])
+            #expect(try await c.poll(timeoutMs: 300).isEmpty)
+        }
+
+        /// A record the broker refuses leaves the transaction abortable only; aborting bumps the
+        /// epoch (the failed batch left a gap in the sequence), and the next transaction commits.
+        @Test func aFailedRecordMakesTheTransactionAbortable() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1, configs: ["max.message.bytes": "200"])
+            let p = try producer(t)
+            defer { Task { await p.close() } }
+            try await p.initTransactions()
+            try p.beginTransaction()
+            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "small"))
+            await #expect(throws: ClientError.self) {
+                _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: String(repeating: "x", count: 500)))
+            }
+            await #expect(throws: ClientError.self) { try await p.commitTransaction() }
+            await #expect(throws: ClientError.self) { try await p.sendAndForget(ProducerRecord(topic: "t", partition: 0, value: "more")) }
+            try await p.abortTransaction()
+            try p.beginTransaction()
+            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "after"))
+            try await p.commitTransaction()
+            let c = try await readCommitted(t, [TopicPartition("t", 0)])
+            defer { Task { await c.close() } }
+            #expect(try await pollRecords(c, count: 1).map(\.text) == ["after"])
+            #expect(try await c.poll(timeoutMs: 300).isEmpty)
+        }
+
+        @Test func callsOutOfOrderAreRefused() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let p = try producer(t)
+            defer { Task { await p.close() } }
+            await #expect(throws: ClientError.illegalState("Cannot send before initTransactions() has completed.")) {
+                try await p.sendAndForget(ProducerRecord(topic: "t", value: "x"))
+            }
+            #expect(throws: ClientError.self) { try p.beginTransaction() }
+            try await p.initTransactions()
+            await #expect(throws: ClientError.self) { try await p.initTransactions() }
+            await #expect(throws: ClientError.illegalState("Cannot send records outside a transaction: call beginTransaction() first.")) {
+                try await p.sendAndForget(ProducerRecord(topic: "t", value: "x"))
+            }
+            await #expect(throws: ClientError.self) { try await p.commitTransaction() }
+            try p.beginTransaction()
+            #expect(throws: ClientError.self) { try p.beginTransaction() }
+            try await p.commitTransaction()             // empty: ends locally
+            // Not transactional: the transactional calls are refused.
+            let plain = try Producer(config: testProducerConfig(), client: t.client("plain"))
+            defer { Task { await plain.close() } }
+            await #expect(throws: ClientError.self) { try await plain.initTransactions() }
+        }
+
+        @Test func transactionalIdNeedsIdempotence() {
+            var c = ProducerConfig()
+            #expect(throws: ClientError.self) { try c.set("transaction.timeout.ms", "0") }
+            try? c.set("transactional.id", "tx")
+            #expect(c.idempotenceEnabled)
+            c.enableIdempotence = false
+            #expect(throws: ClientError.self) { try c.validate() }
+            c.enableIdempotence = nil
+            c.acks = .leader
+            #expect(throws: ClientError.self) { try c.validate() }
+        }
+    }
+}

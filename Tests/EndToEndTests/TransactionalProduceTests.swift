@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// `eddy produce --transactional-id` against `eddy serve`: transactions of
+/// --transaction-records lines, committed as they fill and at the end of input; Ctrl-C
+/// aborts the open one, which read_committed consumers then never see.
+@Suite struct TransactionalProduceTests {
+    @Test func fullTransactionsCommitAndCtrlCAbortsTheOpenOne() throws {
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1", "--replication-factor", "3"] + server.flag).status == 0)
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "t", "--transactional-id", "e2e-tx", "--transaction-records", "2"] + server.flag,
+                                      stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        func committed() throws -> [String] {
+            try Eddy.run(["consume", "--topic", "t", "--isolation-level", "read_committed", "--exit-at-end"] + server.flag).outLines
+        }
+        func state() throws -> String? {
+            let r = try Eddy.run(["transactions", "describe", "--transactional-id", "e2e-tx"] + server.flag)
+            return r.outLines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first.map(String.init)
+        }
+        // Two full transactions commit; the fifth line opens a third.
+        try input.fileHandleForWriting.write(contentsOf: Data("a\nb\nc\nd\ne\n".utf8))
+        try waitFor("two transactions committed and a third open") {
+            try committed() == ["a", "b", "c", "d"] && state() == "Ongoing"
+        }
+        let uncommitted = try Eddy.run(["consume", "--topic", "t", "--exit-at-end"] + server.flag).outLines
+        #expect(uncommitted == ["a", "b", "c", "d", "e"], "read_uncommitted sees the open transaction's record")
+        producer.signal(SIGINT)
+        let result = producer.wait()
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.contains("2 transactions committed (4 records), 1 aborted (1 record)"), "\(result)")
+        #expect(try state() == "CompleteAbort")
+        #expect(try committed() == ["a", "b", "c", "d"])
+    }
+
+    @Test func theRestCommitsAtTheEndOfInput() throws {
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "2"] + server.flag).status == 0)
+        let r = try Eddy.run(["produce", "--topic", "t", "--transactional-id", "e2e-all"] + server.flag, stdin: Array("1\n2\n3\n".utf8))
+        #expect(r.status == 0 && r.stderr.contains("1 transaction committed (3 records), 0 aborted"), "\(r)")
+        let seen = try Eddy.run(["consume", "--topic", "t", "--isolation-level", "read_committed", "--exit-at-end"] + server.flag).outLines
+        #expect(seen.sorted() == ["1", "2", "3"])
+        let bad = try Eddy.run(["produce", "--topic", "t", "--transactional-id", "x", "--no-idempotence"] + server.flag, stdin: Array("1\n".utf8))
+        #expect(bad.status == 2 && bad.stderr.contains("transactional.id"), "\(bad)")
+    }
+}
