@@ -14,7 +14,7 @@ import Testing
         (24, "AddPartitionsToTxn"), (25, "AddOffsetsToTxn"), (26, "EndTxn"), (27, "WriteTxnMarkers"), (28, "TxnOffsetCommit"),
         (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (36, "SaslAuthenticate"),
         (42, "DeleteGroups"), (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (50, "DescribeUserScramCredentials"),
-        (51, "AlterUserScramCredentials"), (55, "DescribeQuorum"), (56, "AlterPartition"), (60, "DescribeCluster"),
+        (51, "AlterUserScramCredentials"), (55, "DescribeQuorum"), (56, "AlterPartition"), (60, "DescribeCluster"), (61, "DescribeProducers"),
         (65, "DescribeTransactions"), (66, "ListTransactions"),
     ]
 

@@ -38,3 +38,29 @@ import Testing
         #expect(back.errors == [TopicPartition("orders", 2): ErrorCode.unknownMemberId])
     }
 }
+
+/// DescribeProducers (v0) between eddy's model and the wire.
+@Suite struct DescribeProducersBridgeTests {
+    @Test func requestAndResponseRoundTrip() throws {
+        let request = DescribeProducersRequest(partitions: [TopicPartition("a", 1), TopicPartition("a", 0), TopicPartition("b", 2)])
+        #expect(request.topics == [.init(name: "a", partitionIndexes: [1, 0]), .init(name: "b", partitionIndexes: [2])])
+        let frame = try Wire.encodeRequest(request.wire(version: 0), version: 0, correlationId: 3, clientId: "c")
+        let body = try #require(try Wire.decodeRequest(Array(frame.dropFirst(4))).body)
+        guard case let .describeProducers(back)? = KafkaRequest(wire: body, version: 0) else {
+            Issue.record("not a DescribeProducers")
+            return
+        }
+        #expect(back == request)
+
+        let response = DescribeProducersResponse(throttleTimeMs: 1, topics: [.init(name: "a", partitions: [
+            .init(partitionIndex: 1, activeProducers: [.init(producerId: 9, producerEpoch: 2, lastSequence: 4, lastTimestamp: 1_000,
+                                                             coordinatorEpoch: 0, currentTxnStartOffset: 17)]),
+            .init(partitionIndex: 0, errorCode: .notLeaderOrFollower, errorMessage: "moved"),
+        ])])
+        let encoded = try Wire.encodeResponse(response.wire(version: 0), version: 0, correlationId: 3)
+        let (_, wire) = try Wire.decodeResponse(Wire.DescribeProducersResponse.self, Array(encoded.dropFirst(4)), version: 0)
+        let decoded = DescribeProducersResponse(wire: wire, version: 0)
+        #expect(decoded == response)
+        #expect(decoded.partition(TopicPartition("a", 1))?.activeProducers.first?.currentTxnStartOffset == 17)
+    }
+}

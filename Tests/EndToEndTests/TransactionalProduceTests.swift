@@ -45,3 +45,40 @@ import Testing
         #expect(bad.status == 2 && bad.stderr.contains("transactional.id"), "\(bad)")
     }
 }
+
+/// `eddy transactions describe-producers | find-hanging | abort` against `eddy serve`, on the
+/// open transaction of a producer killed with SIGKILL.
+@Suite struct TransactionsAdminCommandTests {
+    @Test func anOpenTransactionIsDescribedAndAbortedByHand() throws {
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + server.flag).status == 0)
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "t", "--transactional-id", "killed"] + server.flag, stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data("x\ny\n".utf8))
+        func producers() throws -> [[String]] {
+            let r = try Eddy.run(["transactions", "describe-producers", "--topic", "t", "--partition", "0"] + server.flag)
+            return r.outLines.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        }
+        try waitFor("the transaction is open in t-0") { try producers().dropFirst().first?.last == "0" }
+        producer.signal(SIGKILL)
+        _ = producer.wait()
+        #expect(try producers().first == ["ProducerId", "ProducerEpoch", "LatestCoordinatorEpoch", "LastSequence", "LastTimestamp",
+                                         "CurrentTransactionStartOffset"])
+
+        // Its coordinator still runs it (until transaction.timeout.ms): not hanging.
+        let found = try Eddy.run(["transactions", "find-hanging", "--topic", "t", "--max-transaction-timeout", "0"] + server.flag)
+        #expect(found.status == 0 && found.outLines.count == 1 && found.outLines[0].hasPrefix("Topic"), "\(found)")
+
+        let missing = try Eddy.run(["transactions", "abort", "--topic", "t", "--partition", "0", "--start-offset", "9"] + server.flag)
+        #expect(missing.status == 1 && missing.stderr.contains("no transaction open in t-0 starts at offset 9"), "\(missing)")
+        let aborted = try Eddy.run(["transactions", "abort", "--topic", "t", "--partition", "0", "--start-offset", "0"] + server.flag)
+        #expect(aborted.status == 0 && aborted.outLines.first?.hasPrefix("aborted the transaction of producer") == true, "\(aborted)")
+        #expect(try producers().dropFirst().first?.last == "None")
+        let consumed = try Eddy.run(["consume", "--topic", "t", "--isolation-level", "read_committed", "--exit-at-end"] + server.flag)
+        #expect(consumed.status == 0 && consumed.outLines.isEmpty, "\(consumed)")
+
+        #expect(try Eddy.run(["transactions", "abort", "--topic", "t", "--partition", "0"] + server.flag).status == 2)
+        #expect(try Eddy.run(["transactions", "find-hanging"] + server.flag).status == 2)
+    }
+}

@@ -123,6 +123,7 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .endTxn(r): handleEndTxn(r, respond: respond)
         case let .describeTransactions(r): queue(.describeTransactions(handleDescribeTransactions(r)))
         case let .listTransactions(r): queue(.listTransactions(handleListTransactions(r)))
+        case let .describeProducers(r): queue(.describeProducers(handleDescribeProducers(r)))
         case let .findCoordinator(r): queue(.findCoordinator(handleFindCoordinator(r, listener: context.listenerName)))
         case let .joinGroup(r): handleJoinGroup(r, context: context, respond: respond)
         case let .syncGroup(r): handleSyncGroup(r, respond: respond)

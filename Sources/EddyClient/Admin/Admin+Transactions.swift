@@ -79,3 +79,115 @@ extension Admin {
         return out
     }
 }
+
+/// One producer of a partition as its leader knows it (Kafka's `ProducerState`, from
+/// DescribeProducers).
+public struct ProducerStateDescription: Sendable, Equatable {
+    public var producerId: Int64
+    public var producerEpoch: Int32
+    /// -1 when no sequence is retained.
+    public var lastSequence: Int32
+    public var lastTimestamp: Int64
+    /// The coordinator epoch of its last marker in the partition; nil before any.
+    public var coordinatorEpoch: Int32?
+    /// The first offset of its open transaction in the partition; nil when none is open.
+    public var currentTransactionStartOffset: Int64?
+}
+
+/// What `abortTransaction` aborts (Kafka's `AbortTransactionSpec`): a producer's open
+/// transaction in one partition.
+public struct AbortTransactionSpec: Sendable, Equatable {
+    public var topicPartition: TopicPartition
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var coordinatorEpoch: Int32
+
+    public init(topicPartition: TopicPartition, producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32) {
+        self.topicPartition = topicPartition
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.coordinatorEpoch = coordinatorEpoch
+    }
+}
+
+extension Admin {
+    /// Kafka's `describeProducers`: each partition's producers, from its leader.
+    public func describeProducers(_ partitions: [TopicPartition]) async throws(ClientError) -> [TopicPartition: [ProducerStateDescription]] {
+        try await leaderCall(partitions, deadline: deadline()) { [client] leader, tps throws(ClientError) in
+            let response = try await client.send(.describeProducers(DescribeProducersRequest(partitions: tps)), to: leader)
+            guard case let .describeProducers(r) = response else { throw Admin.unexpected(response, expected: "DescribeProducers") }
+            var out: [TopicPartition: PartitionOutcome<[ProducerStateDescription]>] = [:]
+            for tp in tps {
+                guard let p = r.partition(tp) else { out[tp] = .failure(.unknownServerError); continue }
+                guard p.errorCode == .none else { out[tp] = .failure(p.errorCode); continue }
+                out[tp] = .success(p.activeProducers.map {
+                    ProducerStateDescription(producerId: $0.producerId, producerEpoch: $0.producerEpoch, lastSequence: $0.lastSequence,
+                                             lastTimestamp: $0.lastTimestamp, coordinatorEpoch: $0.coordinatorEpoch >= 0 ? $0.coordinatorEpoch : nil,
+                                             currentTransactionStartOffset: $0.currentTxnStartOffset >= 0 ? $0.currentTxnStartOffset : nil)
+                })
+            }
+            return out
+        }
+    }
+
+    /// Kafka's `abortTransaction`: writes an ABORT marker for the producer's transaction in the
+    /// partition, through its leader (WriteTxnMarkers), as a coordinator would. For hanging
+    /// transactions, which no coordinator will end (see `eddy transactions find-hanging`).
+    /// A newer producer epoch or coordinator epoch in the partition fails it
+    /// (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED).
+    public func abortTransaction(_ spec: AbortTransactionSpec) async throws(ClientError) {
+        let marker = WriteTxnMarkersRequest(markers: [.init(
+            producerId: spec.producerId, producerEpoch: spec.producerEpoch, committed: false,
+            topics: [.init(name: spec.topicPartition.topic, partitionIndexes: [spec.topicPartition.partition])],
+            coordinatorEpoch: spec.coordinatorEpoch)])
+        _ = try await leaderCall([spec.topicPartition], deadline: deadline()) { [client] leader, tps throws(ClientError) in
+            let response = try await client.send(.writeTxnMarkers(marker), to: leader)
+            guard case let .writeTxnMarkers(r) = response else { throw Admin.unexpected(response, expected: "WriteTxnMarkers") }
+            let code = r.errors(producerId: spec.producerId)[spec.topicPartition] ?? .unknownServerError
+            return [spec.topicPartition: code == .none ? .success(()) : .failure(code)]
+        }
+    }
+}
+
+/// An open transaction in a partition that its coordinator will not end (Kafka's
+/// `kafka-transactions find-hanging`): it keeps the partition's last stable offset, and every
+/// read_committed consumer, where it started until it is aborted (`abortTransaction`).
+public struct HangingTransaction: Sendable, Equatable {
+    public var topicPartition: TopicPartition
+    public var producerId: Int64
+    public var producerEpoch: Int32
+    /// -1 when the producer never had a marker in the partition.
+    public var coordinatorEpoch: Int32
+    public var startOffset: Int64
+    public var lastTimestamp: Int64
+}
+
+extension Admin {
+    /// Kafka's find-hanging: the producers of `partitions` with a transaction open and silent
+    /// for at least `maxTransactionTimeoutMs` (the brokers' transaction.max.timeout.ms: no
+    /// coordinator lets a transaction run longer), whose coordinator does not have that
+    /// transaction running on the partition: no transactional id lists the producer id, or its
+    /// current producer id or epoch differ, or it is not Ongoing (or preparing to end) with the
+    /// partition among its partitions.
+    public func findHangingTransactions(in partitions: [TopicPartition], maxTransactionTimeoutMs: Int64,
+                                        nowMs: Int64) async throws(ClientError) -> [HangingTransaction] {
+        var candidates: [HangingTransaction] = []
+        for (tp, producers) in try await describeProducers(partitions) {
+            for p in producers {
+                guard let start = p.currentTransactionStartOffset, nowMs - p.lastTimestamp >= maxTransactionTimeoutMs else { continue }
+                candidates.append(HangingTransaction(topicPartition: tp, producerId: p.producerId, producerEpoch: p.producerEpoch,
+                                                     coordinatorEpoch: p.coordinatorEpoch ?? -1, startOffset: start, lastTimestamp: p.lastTimestamp))
+            }
+        }
+        guard !candidates.isEmpty else { return [] }
+        let listed = try await listTransactions(producerIds: Array(Set(candidates.map(\.producerId))).sorted())
+        let described = try await describeTransactions(listed.map(\.transactionalId))
+        let running: Set<String> = ["Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence"]
+        return candidates.filter { c in
+            !described.values.contains { d in
+                d.producerId == c.producerId && Int32(d.producerEpoch) == c.producerEpoch && running.contains(d.state)
+                    && d.partitions.contains(c.topicPartition)
+            }
+        }.sorted { ($0.topicPartition, $0.producerId) < ($1.topicPartition, $1.producerId) }
+    }
+}

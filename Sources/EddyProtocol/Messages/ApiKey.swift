@@ -41,6 +41,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeQuorum = 55
     case alterPartition = 56
     case describeCluster = 60
+    case describeProducers = 61
     case describeTransactions = 65
     case listTransactions = 66
     /// eddy's own admin extension (see `EddyBrokerControlRequest`), far outside Kafka's keys.
@@ -92,6 +93,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .offsetDelete: "OffsetDelete"
         case .alterPartition: "AlterPartition"
         case .describeQuorum: "DescribeQuorum"
+        case .describeProducers: "DescribeProducers"
         case .describeCluster: "DescribeCluster"
         case .eddyBrokerControl: "EddyBrokerControl"
         case .eddyFetchPositions: "EddyFetchPositions"

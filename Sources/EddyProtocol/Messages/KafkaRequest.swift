@@ -28,6 +28,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case txnOffsetCommit(TxnOffsetCommitRequest)
     case describeTransactions(DescribeTransactionsRequest)
     case listTransactions(ListTransactionsRequest)
+    case describeProducers(DescribeProducersRequest)
     case describeConfigs(DescribeConfigsRequest)
     case incrementalAlterConfigs(IncrementalAlterConfigsRequest)
     case describeLogDirs(DescribeLogDirsRequest)
@@ -68,6 +69,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .txnOffsetCommit: .txnOffsetCommit
         case .describeTransactions: .describeTransactions
         case .listTransactions: .listTransactions
+        case .describeProducers: .describeProducers
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs
@@ -114,6 +116,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .txnOffsetCommit(r): .txnOffsetCommit(r.errorResponse(error))
         case let .describeTransactions(r): .describeTransactions(r.errorResponse(error))
         case let .listTransactions(r): .listTransactions(r.errorResponse(error))
+        case let .describeProducers(r): .describeProducers(r.errorResponse(error, message: message))
         case let .describeConfigs(r): .describeConfigs(r.errorResponse(error, message: message))
         case let .incrementalAlterConfigs(r): .incrementalAlterConfigs(r.errorResponse(error, message: message))
         case let .describeLogDirs(r): .describeLogDirs(r.errorResponse(error))

@@ -28,6 +28,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case txnOffsetCommit(TxnOffsetCommitResponse)
     case describeTransactions(DescribeTransactionsResponse)
     case listTransactions(ListTransactionsResponse)
+    case describeProducers(DescribeProducersResponse)
     case describeConfigs(DescribeConfigsResponse)
     case incrementalAlterConfigs(IncrementalAlterConfigsResponse)
     case describeLogDirs(DescribeLogDirsResponse)
@@ -68,6 +69,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .txnOffsetCommit: .txnOffsetCommit
         case .describeTransactions: .describeTransactions
         case .listTransactions: .listTransactions
+        case .describeProducers: .describeProducers
         case .describeConfigs: .describeConfigs
         case .incrementalAlterConfigs: .incrementalAlterConfigs
         case .describeLogDirs: .describeLogDirs

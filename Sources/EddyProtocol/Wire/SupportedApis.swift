@@ -38,6 +38,7 @@ public enum SupportedApis {
         .endTxn: 0 ... 3,
         .describeTransactions: 0 ... 0,
         .listTransactions: 0 ... 1,
+        .describeProducers: 0 ... 0,
         .describeConfigs: 0 ... 4,
         .deleteGroups: 0 ... 2,
         .describeLogDirs: 0 ... 4,

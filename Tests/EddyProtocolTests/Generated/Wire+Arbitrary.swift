@@ -82,6 +82,8 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.DescribeTransactionsResponse.self,
     Wire.ListTransactionsRequest.self,
     Wire.ListTransactionsResponse.self,
+    Wire.DescribeProducersRequest.self,
+    Wire.DescribeProducersResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -174,6 +176,8 @@ extension Wire.DescribeTransactionsRequest: WireArbitraryMessage {}
 extension Wire.DescribeTransactionsResponse: WireArbitraryMessage {}
 extension Wire.ListTransactionsRequest: WireArbitraryMessage {}
 extension Wire.ListTransactionsResponse: WireArbitraryMessage {}
+extension Wire.DescribeProducersRequest: WireArbitraryMessage {}
+extension Wire.DescribeProducersResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -2168,6 +2172,65 @@ extension Wire.ListTransactionsResponse.TransactionState {
         m.transactionalId = WireArbitrary.string(using: &g)
         m.producerId = Int64.random(in: .min ... .max, using: &g)
         m.transactionState = WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.DescribeProducersRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topics = WireArbitrary.array(using: &g) { g in TopicRequest.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeProducersRequest.TopicRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitionIndexes = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeProducersResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.topics = WireArbitrary.array(using: &g) { g in TopicResponse.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeProducersResponse.TopicResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in PartitionResponse.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeProducersResponse.TopicResponse.PartitionResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionIndex = Int32.random(in: .min ... .max, using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        m.activeProducers = WireArbitrary.array(using: &g) { g in ProducerState.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.DescribeProducersResponse.TopicResponse.PartitionResponse.ProducerState {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.producerId = Int64.random(in: .min ... .max, using: &g)
+        m.producerEpoch = Int32.random(in: .min ... .max, using: &g)
+        m.lastSequence = Int32.random(in: .min ... .max, using: &g)
+        m.lastTimestamp = Int64.random(in: .min ... .max, using: &g)
+        m.coordinatorEpoch = Int32.random(in: .min ... .max, using: &g)
+        m.currentTxnStartOffset = Int64.random(in: .min ... .max, using: &g)
         return m
     }
 }

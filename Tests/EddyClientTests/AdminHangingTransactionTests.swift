@@ -1,0 +1,57 @@
+import EddyBroker
+import EddyProtocol
+import Foundation
+import Testing
+@testable import EddyClient
+
+extension ConsumerClusterTests {
+    /// DescribeProducers, find-hanging and abortTransaction: a transaction no coordinator knows
+    /// (its batch written straight to the leader) holds the last stable offset until an admin
+    /// aborts it; a transaction its coordinator runs is not hanging.
+    @Suite struct AdminHangingTransactionTests {
+        @Test func aHangingTransactionIsFoundAndAborted() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let tp = TopicPartition("t", 0)
+            try t.produce("t", partition: 0, ["before"])
+            var b = RecordBatchBuilder(attributes: RecordBatchAttributes(isTransactional: true), producerId: 777, producerEpoch: 3,
+                                       baseSequence: 0)
+            b.append(timestamp: 1_700_000_000_000, key: nil, value: Array("hanging".utf8))
+            _ = try t.cluster.produce(tp, records: b.build().bytes)                                  // offset 1
+
+            // A live transaction of a real producer, on the same partition.
+            var config = testProducerConfig { $0.transactionalId = "live" }
+            config.lingerMs = 0
+            let live = try Producer(config: config, client: t.client("live"))
+            defer { Task { await live.close() } }
+            try await live.initTransactions()
+            try live.beginTransaction()
+            _ = try await live.send(ProducerRecord(topic: "t", partition: 0, value: Array("running".utf8)))   // offset 2
+
+            let admin = Admin(client: t.client("admin"), config: AdminConfig())
+            let producers = try await admin.describeProducers([tp])[tp] ?? []
+            #expect(producers.map(\.producerId).contains(777))
+            let hangingState = try #require(producers.first { $0.producerId == 777 })
+            #expect(hangingState.currentTransactionStartOffset == 1 && hangingState.producerEpoch == 3 && hangingState.coordinatorEpoch == nil)
+
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let found = try await admin.findHangingTransactions(in: [tp], maxTransactionTimeoutMs: 0, nowMs: now)
+            #expect(found == [HangingTransaction(topicPartition: tp, producerId: 777, producerEpoch: 3, coordinatorEpoch: -1, startOffset: 1,
+                                                 lastTimestamp: 1_700_000_000_000)], "the live transaction is not hanging")
+            #expect(try await admin.findHangingTransactions(in: [tp], maxTransactionTimeoutMs: now, nowMs: now).isEmpty,
+                    "not silent for long enough")
+
+            #expect(try await admin.listOffsets([tp: .latest], isolationLevel: .readCommitted)[tp]?.offset == 1, "held at the hanging transaction")
+            try await admin.abortTransaction(AbortTransactionSpec(topicPartition: tp, producerId: 777, producerEpoch: 3, coordinatorEpoch: 0))
+            #expect(try await admin.findHangingTransactions(in: [tp], maxTransactionTimeoutMs: 0, nowMs: now).isEmpty)
+            try await live.commitTransaction()
+            let lso = try await admin.listOffsets([tp: .latest], isolationLevel: .readCommitted)[tp]?.offset
+            #expect(lso == 5, "records, the admin's abort marker, the live commit marker")
+            // A stale epoch is fenced.
+            await #expect(throws: ClientError.self) {
+                try await admin.abortTransaction(AbortTransactionSpec(topicPartition: tp, producerId: 777, producerEpoch: 2, coordinatorEpoch: 0))
+            }
+        }
+    }
+}
