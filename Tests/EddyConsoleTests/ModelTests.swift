@@ -134,3 +134,31 @@ import Testing
         #expect(snapshot.partitionCount == 11)
     }
 }
+
+/// The model remembers since when an open transaction has held each partition's last stable
+/// offset where it is.
+@Suite struct TransactionHoldTests {
+    func sample(at ms: Int64, hw: Int64, lso: Int64?) -> ConsoleSnapshot {
+        ConsoleSnapshot(takenAtMs: ms, clusterId: "c", controllerId: 1, brokers: [], topics: [
+            TopicSnapshot(name: "t", partitions: [PartitionSnapshot(partition: 0, leader: 1, replicas: [1], isr: [1], logStartOffset: 0,
+                                                                    logEndOffset: hw, highWatermark: hw, lastStableOffset: lso)]),
+        ], groups: [])
+    }
+
+    @Test func aHoldAgesWhileTheLastStableOffsetStaysBelowTheHighWatermark() {
+        var m = ConsoleModel()
+        let tp = TopicPartition("t", 0)
+        m.append(sample(at: 1_000, hw: 10, lso: 10))
+        #expect(m.transactionHold(tp) == nil)
+        m.append(sample(at: 2_000, hw: 20, lso: 12))
+        #expect(m.transactionHold(tp).map { [$0.lastStableOffset, $0.ageMs] } == [12, 0])
+        m.append(sample(at: 5_000, hw: 30, lso: 12))
+        #expect(m.transactionHold(tp).map { [$0.lastStableOffset, $0.ageMs] } == [12, 3_000])
+        m.append(sample(at: 6_000, hw: 40, lso: 31))
+        #expect(m.transactionHold(tp).map { [$0.lastStableOffset, $0.ageMs] } == [31, 0], "a new transaction holds it now")
+        m.append(sample(at: 7_000, hw: 40, lso: 40))
+        #expect(m.transactionHold(tp) == nil)
+        m.append(sample(at: 8_000, hw: 50, lso: nil))
+        #expect(m.transactionHold(tp) == nil, "unknown is not held")
+    }
+}

@@ -22,14 +22,17 @@ import Testing
             let hw = Int64.random(in: start...end, using: &random)
             let position: Int64? = Bool.random(using: &random) ? Int64.random(in: start...hw, using: &random) : nil
             let committed: Int64? = Bool.random(using: &random) ? Int64.random(in: (start - 10)...hw, using: &random) : nil
-            let ruler = OffsetRuler(logStartOffset: start, logEndOffset: end, highWatermark: hw, position: position, committed: committed)
+            let lso: Int64? = Bool.random(using: &random) ? Int64.random(in: start...hw, using: &random) : nil
+            let ruler = OffsetRuler(logStartOffset: start, logEndOffset: end, highWatermark: hw, position: position, committed: committed,
+                                    lastStableOffset: lso)
+            let held = lso.map { $0 < hw } ?? false
             let width = Int.random(in: 1...30, using: &random)
             let marks = ruler.markColumns(width: width)
             let context = "seed 3: \(ruler) width \(width) -> \(marks)"
             #expect(Set(marks.map(\.column)).count == marks.count, "\(context)")
             #expect(marks.allSatisfy { $0.column >= 0 && $0.column < width }, "\(context)")
-            #expect(marks.count == min(width, 1 + (position == nil ? 0 : 1) + (committed == nil ? 0 : 1)), "\(context)")
-            let offsets: [OffsetRuler.Mark: Int64] = [.committed: committed ?? 0, .position: position ?? 0, .highWatermark: hw]
+            #expect(marks.count == min(width, 1 + (position == nil ? 0 : 1) + (committed == nil ? 0 : 1) + (held ? 1 : 0)), "\(context)")
+            let offsets: [OffsetRuler.Mark: Int64] = [.committed: committed ?? 0, .position: position ?? 0, .lastStable: lso ?? 0, .highWatermark: hw]
             for (a, b) in zip(marks, marks.dropFirst()) {
                 #expect(offsets[a.mark]! <= offsets[b.mark]!, "\(context)")
             }
@@ -40,6 +43,17 @@ import Testing
                 #expect(abs(mark.column - trueColumns[i]) <= marks.count - 1, "\(context)")
             }
         }
+    }
+
+    /// S marks the last stable offset only where an open transaction holds it below the high
+    /// watermark, and is kept after H when the bar is narrow.
+    @Test func theLastStableOffsetIsMarkedOnlyWhenHeldBack() {
+        let held = OffsetRuler(logStartOffset: 0, logEndOffset: 100, highWatermark: 100, position: 20, lastStableOffset: 40)
+        #expect(held.markColumns(width: 10).map(\.mark) == [.position, .lastStable, .highWatermark])
+        #expect(held.markColumns(width: 10).first { $0.mark == .lastStable }?.column == 4)
+        #expect(held.markColumns(width: 2).map(\.mark) == [.lastStable, .highWatermark])
+        let free = OffsetRuler(logStartOffset: 0, logEndOffset: 100, highWatermark: 100, position: 20, lastStableOffset: 100)
+        #expect(free.markColumns(width: 10).map(\.mark) == [.position, .highWatermark])
     }
 
     @Test func narrowBarsDropCommittedFirst() {

@@ -32,9 +32,11 @@ enum ConsoleFixture {
                 return PartitionSnapshot(partition: p, leader: nil, replicas: replicas, isr: [3])
             }
             let isr = replicas.filter { $0 != 3 }
+            // Partition 1 has an open transaction that holds its last stable offset at 1100.
             return PartitionSnapshot(partition: p, leader: replicas[0] == 3 ? replicas[1] : replicas[0], replicas: replicas,
                                      isr: p == 4 ? isr : (p % 2 == 0 ? replicas : isr), logStartOffset: 100 * Int64(p),
-                                     logEndOffset: end, highWatermark: end - Int64(p), sizeBytes: end * 150)
+                                     logEndOffset: end, highWatermark: end - Int64(p), sizeBytes: end * 150,
+                                     lastStableOffset: p == 1 ? 1100 : end - Int64(p))
         }
         let ordersTopic = TopicSnapshot(name: "orders", partitions: (0..<6).map { orders(Int32($0)) }, retentionMs: 604_800_000,
                                         retentionBytes: -1, cleanupPolicy: "delete")
@@ -62,7 +64,8 @@ enum ConsoleFixture {
             return GroupPositions.Row(topicPartition: TopicPartition("orders", Int32(p)), logStartOffset: o.logStartOffset,
                                       logEndOffset: o.logEndOffset, highWatermark: hw, position: hw.map { $0 - 2 },
                                       committedOffset: hw.map { $0 - 12 }, memberId: "shipping-\(p / 2)-7f3a", clientId: "shipping-\(p / 2)", host: "/127.0.0.1",
-                                      committedRecordTimestampMs: t0 + 1000 * s - 42_000 - 1000 * Int64(p), status: p == 2 ? .warn : .ok)
+                                      committedRecordTimestampMs: t0 + 1000 * s - 42_000 - 1000 * Int64(p), status: p == 2 ? .warn : .ok,
+                                      lastStableOffset: o.lastStableOffset)
         }
         let auditRows = (0..<6).map { p -> GroupPositions.Row in
             let o = orders(Int32(p))
@@ -71,7 +74,8 @@ enum ConsoleFixture {
             return GroupPositions.Row(topicPartition: TopicPartition("orders", Int32(p)), logStartOffset: p == 5 ? consumed + 30 : o.logStartOffset,
                                       logEndOffset: o.logEndOffset, highWatermark: o.highWatermark, position: p < 3 ? consumed + 5 : nil,
                                       committedOffset: consumed, memberId: p < 3 ? "audit-0-7f3a" : nil, clientId: p < 3 ? "audit-0" : nil,
-                                      committedRecordTimestampMs: t0 + 1000 * s - 3_600_000, status: p == 1 ? .stall : p == 3 ? .stop : nil)
+                                      committedRecordTimestampMs: t0 + 1000 * s - 3_600_000, status: p == 1 ? .stall : p == 3 ? .stop : nil,
+                                      lastStableOffset: o.lastStableOffset)
         }
         let billingRows = (0..<3).map { p -> GroupPositions.Row in
             let end = 500 + cumulative(s, base: 4, amplitude: 1, period: 3)

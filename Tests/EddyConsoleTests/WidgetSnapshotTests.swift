@@ -63,20 +63,21 @@ import Testing
     }
 
     @Test func rulersAndLegend() {
-        var grid = CellGrid(width: 60, height: 8)
+        var grid = CellGrid(width: 60, height: 9)
         let rulers = [
             OffsetRuler(logStartOffset: 0, logEndOffset: 1000, highWatermark: 900, position: 500, committed: 450),
             OffsetRuler(logStartOffset: 0, logEndOffset: 1000, highWatermark: 1000, position: 1000, committed: 1000),
             OffsetRuler(logStartOffset: 500, logEndOffset: 1000, highWatermark: 990, position: nil, committed: 100),
             OffsetRuler(logStartOffset: 0, logEndOffset: 0, highWatermark: 0, position: 0, committed: 0),
             OffsetRuler(logStartOffset: 0, logEndOffset: 10, highWatermark: 0, position: 0, committed: nil),
+            OffsetRuler(logStartOffset: 0, logEndOffset: 100, highWatermark: 90, position: 30, committed: 30, lastStableOffset: 60),
         ]
         for (i, ruler) in rulers.enumerated() {
             ruler.render(into: &grid, rect: Rect(x: 0, y: i, width: 40, height: 1), glyphs: .unicode)
             ruler.render(into: &grid, rect: Rect(x: 42, y: i, width: 18, height: 1), glyphs: .ascii)
         }
-        grid.put(OffsetRuler.legend(glyphs: .unicode), in: Rect(x: 0, y: 6, width: 60, height: 1))
-        grid.put(OffsetRuler.legend(glyphs: .ascii), in: Rect(x: 0, y: 7, width: 60, height: 1))
+        grid.put(OffsetRuler.legend(glyphs: .unicode), in: Rect(x: 0, y: 7, width: 60, height: 1))
+        grid.put(OffsetRuler.legend(glyphs: .ascii), in: Rect(x: 0, y: 8, width: 60, height: 1))
         Snapshot.assert(grid, named: "offset-rulers")
     }
 

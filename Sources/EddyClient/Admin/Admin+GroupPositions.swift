@@ -64,10 +64,11 @@ extension Admin {
         }
     }
 
-    /// The log start offset, high watermark and log-end offset of each partition, partition by
-    /// partition (Kafka's per-partition ListOffsets futures): each leader gets its three
-    /// ListOffsets requests (earliest; latest = high watermark; latest with
-    /// DEBUGGING_REPLICA_ID = log-end offset), and on a cluster eddy did not make one Fetch that
+    /// The log start offset, high watermark, log-end offset and last stable offset of each
+    /// partition, partition by partition (Kafka's per-partition ListOffsets futures): each leader
+    /// gets its four ListOffsets requests (earliest; latest = high watermark; latest with
+    /// DEBUGGING_REPLICA_ID = log-end offset; latest with read_committed = last stable offset,
+    /// left unknown where a leader refuses it), and on a cluster eddy did not make one Fetch that
     /// checks the high watermark (`checkedLatestOffsets`), at the same time as the others, so a leader that
     /// does not answer fails only its own partitions, at once, and never holds the others for
     /// longer than default.api.timeout.ms. Partitions whose leader moved are retried after a
@@ -78,16 +79,27 @@ extension Admin {
         let answers = try await leaderCallBestEffort(Array(Set(partitions)), deadline: deadline) {
             [client] (leader, tps) async throws(ClientError) -> [TopicPartition: PartitionOutcome<GroupPositions.PartitionOffsets>] in
             var found: [[TopicPartition: PartitionOutcome<Int64>]] = []
-            for (spec, replicaId) in [(OffsetSpec.earliest, ListOffsetsRequest.consumerReplicaId),
-                                      (.latest, ListOffsetsRequest.consumerReplicaId), (.logEnd, Self.debuggingReplicaId)] {
+            for (spec, replicaId, isolation) in [(OffsetSpec.earliest, ListOffsetsRequest.consumerReplicaId, IsolationLevel.readUncommitted),
+                                                 (.latest, ListOffsetsRequest.consumerReplicaId, .readUncommitted),
+                                                 (.logEnd, Self.debuggingReplicaId, .readUncommitted),
+                                                 (.latest, ListOffsetsRequest.consumerReplicaId, .readCommitted)] {
                 let request = ListOffsetsRequest(
-                    replicaId: replicaId, isolationLevel: .readUncommitted,
+                    replicaId: replicaId, isolationLevel: isolation,
                     topics: Dictionary(grouping: tps, by: \.topic).sorted { $0.key < $1.key }.map { topic, tps in
                         .init(name: topic, partitions: tps.map { .init(partitionIndex: $0.partition, timestamp: spec.timestamp) })
                     })
                 // Never past the call's budget, whatever request.timeout.ms is.
                 let timeout = max(1, deadline - ClientTime.monotonicMs())
-                let response = try await client.send(.listOffsets(request), to: leader, timeoutMs: timeout)
+                let answer: KafkaResponse
+                do throws(ClientError) {
+                    answer = try await client.send(.listOffsets(request), to: leader, timeoutMs: timeout)
+                } catch {
+                    // The last stable offset is extra: a leader that refuses it leaves it unknown.
+                    guard isolation == .readCommitted, !error.isRetriable else { throw error }
+                    found.append([:])
+                    continue
+                }
+                let response = answer
                 guard case let .listOffsets(r) = response else { throw Self.unexpected(response, expected: "ListOffsets") }
                 var outcomes: [TopicPartition: PartitionOutcome<Int64>] = [:]
                 for tp in tps {
@@ -106,7 +118,10 @@ extension Admin {
                 switch (found[0][tp], found[1][tp], found[2][tp]) {
                 case let (.success(s)?, .success(h)?, .success(e)?):
                     let hw = max(h, checked[tp] ?? h)
-                    outcomes[tp] = .success(GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: hw, logEndOffset: max(e, hw)))
+                    var lso: Int64?
+                    if case let .success(l)? = found[3][tp] { lso = min(l, hw) }
+                    outcomes[tp] = .success(GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: hw, logEndOffset: max(e, hw),
+                                                                            lastStableOffset: lso))
                 case let (.failure(code)?, _, _), let (_, .failure(code)?, _), let (_, _, .failure(code)?):
                     outcomes[tp] = .failure(code)
                 default:

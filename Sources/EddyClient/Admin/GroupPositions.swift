@@ -9,7 +9,10 @@ import EddyProtocol
 ///   (what Kafka's `kafka-consumer-groups` calls LOG-END-OFFSET);
 /// - **position** — the next offset a live consumer of this process will fetch, known only for
 ///   consumers running in this process (`LiveConsumers`);
-/// - **committed offset** — the group's last committed offset (OffsetFetch).
+/// - **committed offset** — the group's last committed offset (OffsetFetch);
+///
+/// and a fifth, the **last stable offset** (LSO): where read_committed consumers stop, the high
+/// watermark held back by the oldest open transaction (equal to it when none is open).
 ///
 /// Invariants when all are known and nothing moves: log start <= high watermark <= log-end
 /// offset; position and committed offset may be anywhere in [log start, high watermark] (a
@@ -29,6 +32,8 @@ public struct GroupPositions: Sendable, Equatable {
         public var logStartOffset: Int64?
         public var logEndOffset: Int64?
         public var highWatermark: Int64?
+        /// The last stable offset (ListOffsets latest with read_committed); nil when unknown.
+        public var lastStableOffset: Int64?
         /// A live in-process consumer's fetch position; nil when no such consumer owns it.
         public var position: Int64?
         /// nil when the group has no commit for the partition.
@@ -47,7 +52,8 @@ public struct GroupPositions: Sendable, Equatable {
         public init(topicPartition: TopicPartition, logStartOffset: Int64? = nil, logEndOffset: Int64? = nil,
                     highWatermark: Int64? = nil, position: Int64? = nil, committedOffset: Int64? = nil,
                     memberId: String? = nil, clientId: String? = nil, host: String? = nil,
-                    committedRecordTimestampMs: Int64? = nil, status: LagStatus? = nil) {
+                    committedRecordTimestampMs: Int64? = nil, status: LagStatus? = nil, lastStableOffset: Int64? = nil) {
+            self.lastStableOffset = lastStableOffset
             self.committedRecordTimestampMs = committedRecordTimestampMs
             self.status = status
             self.topicPartition = topicPartition
@@ -111,12 +117,19 @@ public struct GroupPositions: Sendable, Equatable {
         public var logStartOffset: Int64
         public var highWatermark: Int64
         public var logEndOffset: Int64
+        /// Where read_committed consumers stop (the high watermark when no transaction is open);
+        /// nil when the leader did not say.
+        public var lastStableOffset: Int64?
 
-        public init(logStartOffset: Int64, highWatermark: Int64, logEndOffset: Int64) {
+        public init(logStartOffset: Int64, highWatermark: Int64, logEndOffset: Int64, lastStableOffset: Int64? = nil) {
             self.logStartOffset = logStartOffset
             self.highWatermark = highWatermark
             self.logEndOffset = logEndOffset
+            self.lastStableOffset = lastStableOffset
         }
+
+        /// An open transaction holds read_committed consumers below the high watermark.
+        public var isHeldByTransaction: Bool { lastStableOffset.map { $0 < highWatermark } ?? false }
     }
 
     public var groupId: String
@@ -164,7 +177,8 @@ public struct GroupPositions: Sendable, Equatable {
             let l = live[tp].flatMap { l in owner == nil || owner?.memberId == l.memberId ? l : nil }
             return Row(topicPartition: tp, logStartOffset: o?.logStartOffset, logEndOffset: o?.logEndOffset,
                        highWatermark: o?.highWatermark, position: l?.position, committedOffset: committed[tp],
-                       memberId: owner?.memberId ?? l?.memberId, clientId: owner?.clientId ?? l?.clientId, host: owner?.host)
+                       memberId: owner?.memberId ?? l?.memberId, clientId: owner?.clientId ?? l?.clientId, host: owner?.host,
+                       lastStableOffset: o?.lastStableOffset)
         }
         self.init(groupId: description.groupId, state: description.state, coordinator: description.coordinator,
                   members: description.members, rows: rows)

@@ -36,6 +36,7 @@ enum ConsoleHelp {
     static let positions: [HelpOverlay.Entry] = [
         .init("LOG-END", "the leader's log end (includes unreplicated records)"),
         .init("HW", "high watermark: the end of what consumers can read"),
+        .init("LSO", "last stable offset: where read_committed consumers stop (held: an open transaction)"),
         .init("POSITION", "next offset the member's consumer fetches, at or ahead of what it has processed"),
         .init("COMMITTED", "the group's committed offset"),
         .init("LOG-START", "the first offset still stored"),

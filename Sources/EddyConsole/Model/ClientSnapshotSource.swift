@@ -101,7 +101,8 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                 return PartitionSnapshot(
                     partition: p.topicPartition.partition, leader: p.leader >= 0 ? p.leader : nil, replicas: p.replicas,
                     isr: p.isr, logStartOffset: o?.logStartOffset, logEndOffset: o?.logEndOffset, highWatermark: o?.highWatermark,
-                    sizeBytes: sizes[p.topicPartition], leaderUnreachable: leaderUnreachable(p), offlineReplicas: p.offlineReplicas)
+                    sizeBytes: sizes[p.topicPartition], leaderUnreachable: leaderUnreachable(p), offlineReplicas: p.offlineReplicas,
+                    lastStableOffset: o?.lastStableOffset)
             }
             let c = topicConfigs[name]
             topics.append(TopicSnapshot(name: name, isInternal: t.isInternal || name.hasPrefix("__"), partitions: partitions,

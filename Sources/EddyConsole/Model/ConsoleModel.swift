@@ -18,6 +18,11 @@ import EddyProtocol
 /// contributes nothing. The total lag series holds the lag itself at each sample, not a rate.
 /// Series of topics, partitions, groups and brokers that are no longer in the latest sample
 /// are dropped. A sample not newer than the previous one replaces it without adding rates.
+///
+/// Transaction holds: a partition whose last stable offset is below its high watermark has an
+/// open transaction holding read_committed consumers back; `transactionHold` says since when
+/// the last stable offset has stood where it is (the first sample that showed it there), so
+/// the views can show how long the transaction has held it.
 public struct ConsoleModel: Sendable {
     public static let defaultHistoryLimit = 120
 
@@ -42,6 +47,8 @@ public struct ConsoleModel: Sendable {
     public private(set) var groupLag: [String: Series] = [:]
     public private(set) var brokerBytesIn: [Int32: Series] = [:]
     public private(set) var brokerBytesOut: [Int32: Series] = [:]
+    /// Partitions held by an open transaction: the last stable offset, and when it first stood there.
+    private var holds: [TopicPartition: (lastStableOffset: Int64, sinceMs: Int64)] = [:]
 
     /// The demo workload's producers and consumers (set by the app each frame from
     /// `DemoControls.workloadStatus`; empty without demo controls).
@@ -61,6 +68,7 @@ public struct ConsoleModel: Sendable {
             sampleCount += 1
             lastError = nil
         }
+        trackHolds(snapshot)
         guard let old = latest, snapshot.takenAtMs > old.takenAtMs else {
             latest = snapshot
             appendLags(snapshot)
@@ -178,5 +186,23 @@ public struct ConsoleModel: Sendable {
     /// The demo consumers of `group` (for replay and member controls).
     public func demoConsumers(of group: String) -> [DemoWorkerStatus] {
         workers.filter { $0.kind == .consumer && $0.group == group }
+    }
+
+    /// How long an open transaction has held `tp`'s last stable offset where it is (ms, as of
+    /// the latest sample); nil when no transaction holds it.
+    public func transactionHold(_ tp: TopicPartition) -> (lastStableOffset: Int64, ageMs: Int64)? {
+        guard let h = holds[tp], let latest else { return nil }
+        return (h.lastStableOffset, max(0, latest.takenAtMs - h.sinceMs))
+    }
+
+    private mutating func trackHolds(_ snapshot: ConsoleSnapshot) {
+        var next: [TopicPartition: (lastStableOffset: Int64, sinceMs: Int64)] = [:]
+        for topic in snapshot.topics {
+            for p in topic.partitions where p.isHeldByTransaction {
+                let tp = TopicPartition(topic.name, p.partition), lso = p.lastStableOffset!
+                if let h = holds[tp], h.lastStableOffset == lso { next[tp] = h } else { next[tp] = (lso, snapshot.takenAtMs) }
+            }
+        }
+        holds = next
     }
 }

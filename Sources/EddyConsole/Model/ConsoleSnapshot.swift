@@ -135,7 +135,8 @@ public struct TopicSnapshot: Sendable, Equatable {
 
 /// One partition: placement from metadata, offsets from its leader, size from the cluster.
 ///
-/// Invariant when all offsets are known: logStartOffset <= highWatermark <= logEndOffset.
+/// Invariant when all offsets are known: logStartOffset <= lastStableOffset <= highWatermark <=
+/// logEndOffset.
 public struct PartitionSnapshot: Sendable, Equatable {
     public var partition: Int32
     /// nil while the partition has no leader (offline).
@@ -145,6 +146,9 @@ public struct PartitionSnapshot: Sendable, Equatable {
     public var logStartOffset: Int64?
     public var logEndOffset: Int64?
     public var highWatermark: Int64?
+    /// Where read_committed consumers stop: the high watermark, held back by the oldest open
+    /// transaction. nil when unknown.
+    public var lastStableOffset: Int64?
     public var sizeBytes: Int64?
     /// The metadata names a leader, but it did not answer: a killed broker the controller has
     /// not fenced yet (broker.session.timeout.ms), or one the console cannot reach. The
@@ -157,7 +161,8 @@ public struct PartitionSnapshot: Sendable, Equatable {
 
     public init(partition: Int32, leader: Int32?, replicas: [Int32], isr: [Int32], logStartOffset: Int64? = nil,
                 logEndOffset: Int64? = nil, highWatermark: Int64? = nil, sizeBytes: Int64? = nil, leaderUnreachable: Bool = false,
-                offlineReplicas: [Int32] = []) {
+                offlineReplicas: [Int32] = [], lastStableOffset: Int64? = nil) {
+        self.lastStableOffset = lastStableOffset
         self.partition = partition
         self.leader = leader
         self.replicas = replicas
@@ -168,6 +173,12 @@ public struct PartitionSnapshot: Sendable, Equatable {
         self.sizeBytes = sizeBytes
         self.leaderUnreachable = leaderUnreachable
         self.offlineReplicas = offlineReplicas
+    }
+
+    /// An open transaction holds read_committed consumers below the high watermark.
+    public var isHeldByTransaction: Bool {
+        guard let lastStableOffset, let highWatermark else { return false }
+        return lastStableOffset < highWatermark
     }
 
     /// Fewer replicas in the ISR than assigned (Kafka's UnderReplicatedPartitions).

@@ -20,10 +20,11 @@ public struct Glyphs: Hashable, Sendable {
     public var rulerConsumed: Character
     public var rulerLag: Character
     public var rulerUnreplicated: Character
-    /// Offset ruler marks: committed, position, high watermark.
+    /// Offset ruler marks: committed, position, high watermark, last stable offset.
     public var markCommitted: Character
     public var markPosition: Character
     public var markHighWatermark: Character
+    public var markLastStable: Character = "S"
     /// Radio buttons in choice lists.
     public var radioOn: String
     public var radioOff: String

@@ -40,6 +40,7 @@ extension BundledThemes {
         ruler-committed      = magenta       default  bold
         ruler-position       = cyan          default  bold
         ruler-high-watermark = default       default  bold
+        ruler-last-stable    = yellow        default  bold
         out-of-isr           = red           default  bold underline
         dialog               = default       default
         input                = default       default  underline
@@ -81,6 +82,7 @@ extension BundledThemes {
         ruler-committed      = 201  default  bold
         ruler-position       = 51   default  bold
         ruler-high-watermark = 231  default  bold
+        ruler-last-stable    = 220  default  bold
         out-of-isr           = 196  default  bold underline
         dialog               = 252  237
         input                = 231  239      underline
@@ -121,6 +123,7 @@ extension BundledThemes {
         ruler-committed      = 127  default  bold
         ruler-position       = 25   default  bold
         ruler-high-watermark = 235  default  bold
+        ruler-last-stable    = 130  default  bold
         out-of-isr           = 160  default  bold underline
         dialog               = 235  254
         input                = 235  252      underline
@@ -162,6 +165,7 @@ extension BundledThemes {
         ruler-committed      = bright-magenta default        bold
         ruler-position       = bright-cyan    default        bold
         ruler-high-watermark = bright-white   default        bold
+        ruler-last-stable    = bright-yellow  default        bold
         out-of-isr           = bright-red     default        bold underline
         dialog               = bright-white   black
         input                = bright-white   default        underline
@@ -204,6 +208,7 @@ extension BundledThemes {
         ruler-committed      = default  default  bold
         ruler-position       = default  default  bold
         ruler-high-watermark = default  default  bold
+        ruler-last-stable    = default  default  bold underline
         out-of-isr           = default  default  underline
         dialog               = default  default
         input                = default  default  underline

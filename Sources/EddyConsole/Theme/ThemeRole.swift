@@ -50,6 +50,9 @@ public enum ThemeRole: String, CaseIterable, Hashable, Sendable {
     case rulerPosition = "ruler-position"
     /// Offset ruler mark `H`: the partition's high watermark.
     case rulerHighWatermark = "ruler-high-watermark"
+    /// Offset ruler mark `S`: the last stable offset, where an open transaction holds
+    /// read_committed consumers below the high watermark.
+    case rulerLastStable = "ruler-last-stable"
     /// A replica that is not in the ISR, in replica lists.
     case outOfISR = "out-of-isr"
     /// The body of dialogs and overlays.

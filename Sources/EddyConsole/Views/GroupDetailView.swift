@@ -1,11 +1,11 @@
 import EddyClient
 import EddyProtocol
 
-/// View 5: one consumer group, one row per partition with the log start and eddy's four
-/// positions side by side (log-end offset, high watermark, the live consumer's position, the
-/// committed offset), both lags (high watermark − committed, high watermark − position), the
+/// View 5: one consumer group, one row per partition with the log start and eddy's five
+/// positions side by side (log-end offset, high watermark, last stable offset, the live
+/// consumer's position, the committed offset), both lags (high watermark − committed, high watermark − position), the
 /// time lag, Burrow's status (or LOST and the count of records deleted before the group read
-/// them, highlighted) and an offset ruler from log start to log end with C, P and H marked; then
+/// them, highlighted) and an offset ruler from log start to log end with C, P, S and H marked; then
 /// the members with their assignments and the ruler's legend.
 enum GroupDetailView {
     static func spec() -> TableSpec<GroupPositions.Row> {
@@ -14,6 +14,7 @@ enum GroupDetailView {
                 TableColumn("TOPIC", width: .min(5)), TableColumn("PART", width: .min(4), alignment: .right),
                 TableColumn("MEMBER", width: .min(6)), TableColumn("LOG-START", width: .min(5), alignment: .right),
                 TableColumn("LOG-END", width: .min(6), alignment: .right), TableColumn("HW", width: .min(5), alignment: .right),
+                TableColumn("LSO", width: .min(3), alignment: .right),
                 TableColumn("POSITION", width: .min(5), alignment: .right), TableColumn("COMMITTED", width: .min(6), alignment: .right),
                 TableColumn("LAG", width: .min(3), alignment: .right), TableColumn("POS-LAG", width: .min(3), alignment: .right),
                 TableColumn("TIME-LAG", width: .min(4), alignment: .right), TableColumn("STATUS", width: .min(4)),
@@ -26,12 +27,13 @@ enum GroupDetailView {
                 3: { ascending($0.logStartOffset, $1.logStartOffset) },
                 4: { ascending($0.logEndOffset, $1.logEndOffset) },
                 5: { ascending($0.highWatermark, $1.highWatermark) },
-                6: { ascending($0.position, $1.position) },
-                7: { ascending($0.committedOffset, $1.committedOffset) },
-                8: { ascending($0.lag, $1.lag) },
-                9: { ascending($0.positionLag, $1.positionLag) },
-                10: { ascending($0.committedRecordTimestampMs.map { -$0 }, $1.committedRecordTimestampMs.map { -$0 }) },
-                11: { GroupsView.statusRank($0.status, $0.lost) < GroupsView.statusRank($1.status, $1.lost) },
+                6: { ascending($0.lastStableOffset, $1.lastStableOffset) },
+                7: { ascending($0.position, $1.position) },
+                8: { ascending($0.committedOffset, $1.committedOffset) },
+                9: { ascending($0.lag, $1.lag) },
+                10: { ascending($0.positionLag, $1.positionLag) },
+                11: { ascending($0.committedRecordTimestampMs.map { -$0 }, $1.committedRecordTimestampMs.map { -$0 }) },
+                12: { GroupsView.statusRank($0.status, $0.lost) < GroupsView.statusRank($1.status, $1.lost) },
             ],
             searchText: { "\($0.topicPartition.topic)-\($0.topicPartition.partition) \($0.clientId ?? "") \($0.memberId ?? "")" },
             defaultSort: TableSort(column: 0))
@@ -88,7 +90,8 @@ enum GroupDetailView {
         let tableRows = rows.map { r -> TableRow in
             let ruler: TableCell
             if let start = r.logStartOffset, let end = r.logEndOffset, let hw = r.highWatermark {
-                ruler = .ruler(OffsetRuler(logStartOffset: start, logEndOffset: end, highWatermark: hw, position: r.position, committed: r.committedOffset))
+                ruler = .ruler(OffsetRuler(logStartOffset: start, logEndOffset: end, highWatermark: hw, position: r.position, committed: r.committedOffset,
+                                           lastStableOffset: r.lastStableOffset))
             } else {
                 ruler = .text("offline", Style(.error))
             }
@@ -97,6 +100,7 @@ enum GroupDetailView {
             return TableRow([
                 .text(r.topicPartition.topic), .text(String(r.topicPartition.partition)), .text(r.clientId ?? r.memberId ?? "-"),
                 .text(CellText.offset(r.logStartOffset)), .text(CellText.offset(r.logEndOffset)), .text(CellText.offset(r.highWatermark)),
+                CellText.lastStable(r.lastStableOffset, hold: model.transactionHold(r.topicPartition)),
                 .text(CellText.offset(r.position)),
                 .text(CellText.offset(r.committedOffset), (r.lost ?? 0) > 0 ? Style(.error, attributes: .bold) : nil),
                 .text(CellText.lag(r.lag), lagStyle), .text(CellText.lag(r.positionLag)),

@@ -1,8 +1,9 @@
 import EddyProtocol
 
 /// View 3: one topic, one row per partition: leader, replicas (those out of the ISR
-/// highlighted), ISR, log start, log-end offset, high watermark, size, records/s and a
-/// sparkline. Offline partitions are drawn in `error`, under-replicated ones in `warning`;
+/// highlighted), ISR, log start, log-end offset, high watermark, last stable offset (in
+/// `warning`, with how long it has stood there, while an open transaction holds it below the
+/// high watermark), size, records/s and a sparkline. Offline partitions are drawn in `error`, under-replicated ones in `warning`;
 /// so are partitions whose leader does not answer (`N down` in LEADER, counted as
 /// `unreachable`), and ISR members whose broker is down are marked in `error`: they hold the
 /// high watermark until the controller fences them. Enter opens the partition's messages.
@@ -15,7 +16,8 @@ enum TopicDetailView {
                 TableColumn("PART", width: .min(4), alignment: .right), TableColumn("LEADER", width: .min(6), alignment: .right),
                 TableColumn("REPLICAS", width: .min(8)), TableColumn("ISR", width: .min(5)),
                 TableColumn("LOG-START", width: .min(6), alignment: .right), TableColumn("LOG-END", width: .min(7), alignment: .right),
-                TableColumn("HW", width: .min(6), alignment: .right), TableColumn("SIZE", width: .min(7), alignment: .right),
+                TableColumn("HW", width: .min(6), alignment: .right), TableColumn("LSO", width: .min(5), alignment: .right),
+                TableColumn("SIZE", width: .min(7), alignment: .right),
                 TableColumn("REC/s", width: .min(6), alignment: .right), TableColumn("TREND", width: .flex(min: 6, weight: 1)),
             ],
             orderings: [
@@ -25,8 +27,9 @@ enum TopicDetailView {
                 4: { ascending($0.logStartOffset, $1.logStartOffset) },
                 5: { ascending($0.logEndOffset, $1.logEndOffset) },
                 6: { ascending($0.highWatermark, $1.highWatermark) },
-                7: { ascending($0.sizeBytes, $1.sizeBytes) },
-                8: { ascending(rate($0), rate($1)) },
+                7: { ascending($0.lastStableOffset, $1.lastStableOffset) },
+                8: { ascending($0.sizeBytes, $1.sizeBytes) },
+                9: { ascending(rate($0), rate($1)) },
             ],
             searchText: { "\($0.partition)" },
             defaultSort: TableSort(column: 0))
@@ -69,7 +72,9 @@ enum TopicDetailView {
                 .text(String(p.partition)), CellText.leader(p),
                 CellText.replicas(p.replicas, isr: p.isr), CellText.isr(p.isr, offline: p.offlineReplicas),
                 .text(CellText.offset(p.logStartOffset)), .text(CellText.offset(p.logEndOffset)),
-                .text(CellText.offset(p.highWatermark)), .text(CellText.bytes(p.sizeBytes)),
+                .text(CellText.offset(p.highWatermark)),
+                CellText.lastStable(p.lastStableOffset, hold: model.transactionHold(TopicPartition(name, p.partition))),
+                .text(CellText.bytes(p.sizeBytes)),
                 .text(CellText.rate(series?.last)), series.map { .sparkline($0.sparkline) } ?? .text(""),
             ], style: style)
         }

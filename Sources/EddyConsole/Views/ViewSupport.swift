@@ -57,6 +57,13 @@ enum CellText {
     /// An offset, or `-` when unknown.
     static func offset(_ value: Int64?) -> String { value.map { String($0) } ?? "-" }
 
+    /// The last stable offset; when an open transaction holds it below the high watermark, in
+    /// `warning` with how long it has stood there (`118 held 2m03s`).
+    static func lastStable(_ value: Int64?, hold: (lastStableOffset: Int64, ageMs: Int64)?) -> TableCell {
+        guard let value, let hold, hold.lastStableOffset == value else { return .text(offset(value)) }
+        return .spans([Span(String(value), Style(.warning, attributes: .bold)), Span(" held " + HumanFormat.duration(ms: hold.ageMs), Style(.warning))])
+    }
+
     /// A lag: `-` when unknown.
     static func lag(_ value: Int64?) -> String { value.map { String($0) } ?? "-" }
 

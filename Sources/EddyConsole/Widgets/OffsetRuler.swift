@@ -9,15 +9,17 @@
 /// - `━` / `=` (`ruler-lag`): from there up to the high watermark: the lag;
 /// - `┄` / `.` (`ruler-unreplicated`): from the high watermark to the log end: written to the
 ///   leader but not yet replicated to the whole ISR, invisible to consumers.
-/// Marks, drawn over the track: `C` committed offset, `P` position, `H` high watermark.
+/// Marks, drawn over the track: `C` committed offset, `P` position, `H` high watermark, and `S`
+/// the last stable offset when an open transaction holds it below the high watermark (where
+/// read_committed consumers stop).
 /// Column of offset o: `(o - logStart) * width / (logEnd - logStart)`, clamped to the bar, so
 /// offsets outside the log (a committed offset below a new log start) sit on the nearest edge.
 ///
-/// Collisions: marks that land on the same column are placed side by side in the order C, P, H
-/// (ties by offset, then that order), the rightmost at its true column and the others pushed
+/// Collisions: marks that land on the same column are placed side by side in the order C, P, S,
+/// H (ties by offset, then that order), the rightmost at its true column and the others pushed
 /// left; when that runs past the left edge they are pushed right instead. So `CPH` at the right
 /// end reads "committed, position and high watermark all at the log end". A bar narrower than
-/// the marks drops marks, C first, then P.
+/// the marks drops marks, C first, then P, then S.
 public struct OffsetRuler: Hashable, Sendable {
     public var logStartOffset: Int64
     public var logEndOffset: Int64
@@ -26,8 +28,12 @@ public struct OffsetRuler: Hashable, Sendable {
     public var position: Int64?
     /// The group's committed offset, when there is one.
     public var committed: Int64?
+    /// The last stable offset, when known; marked only below the high watermark.
+    public var lastStableOffset: Int64?
 
-    public init(logStartOffset: Int64, logEndOffset: Int64, highWatermark: Int64, position: Int64? = nil, committed: Int64? = nil) {
+    public init(logStartOffset: Int64, logEndOffset: Int64, highWatermark: Int64, position: Int64? = nil, committed: Int64? = nil,
+                lastStableOffset: Int64? = nil) {
+        self.lastStableOffset = lastStableOffset
         self.logStartOffset = logStartOffset
         self.logEndOffset = logEndOffset
         self.highWatermark = highWatermark
@@ -36,12 +42,13 @@ public struct OffsetRuler: Hashable, Sendable {
     }
 
     public enum Mark: Int, Hashable, Sendable, CaseIterable {
-        case committed, position, highWatermark
+        case committed, position, lastStable, highWatermark
 
         public var role: ThemeRole {
             switch self {
             case .committed: return .rulerCommitted
             case .position: return .rulerPosition
+            case .lastStable: return .rulerLastStable
             case .highWatermark: return .rulerHighWatermark
             }
         }
@@ -50,6 +57,7 @@ public struct OffsetRuler: Hashable, Sendable {
             switch self {
             case .committed: return glyphs.markCommitted
             case .position: return glyphs.markPosition
+            case .lastStable: return glyphs.markLastStable
             case .highWatermark: return glyphs.markHighWatermark
             }
         }
@@ -69,8 +77,9 @@ public struct OffsetRuler: Hashable, Sendable {
         var marks: [(mark: Mark, offset: Int64)] = []
         if let committed { marks.append((.committed, committed)) }
         if let position { marks.append((.position, position)) }
+        if let lastStableOffset, lastStableOffset < highWatermark { marks.append((.lastStable, lastStableOffset)) }
         marks.append((.highWatermark, highWatermark))
-        // Too narrow for every mark: keep H, then P, then C.
+        // Too narrow for every mark: keep H, then S, then P, then C.
         while marks.count > width, !marks.isEmpty { marks.removeFirst() }
         guard !marks.isEmpty else { return [] }
         let ordered = marks.map { (mark: $0.mark, offset: $0.offset, column: column(of: $0.offset, width: width)) }
@@ -119,7 +128,8 @@ public struct OffsetRuler: Hashable, Sendable {
             Span(String(glyphs.markHighWatermark), role: .rulerHighWatermark), Span(" high watermark  "),
             Span(String(glyphs.rulerConsumed), role: .rulerConsumed), Span(" read  "),
             Span(String(glyphs.rulerLag), role: .rulerLag), Span(" lag  "),
-            Span(String(glyphs.rulerUnreplicated), role: .rulerUnreplicated), Span(" not yet replicated"),
+            Span(String(glyphs.rulerUnreplicated), role: .rulerUnreplicated), Span(" not yet replicated  "),
+            Span(String(glyphs.markLastStable), role: .rulerLastStable), Span(" last stable (open transaction)"),
         ]
     }
 }
