@@ -99,9 +99,11 @@ final class LineProducer {
             let chunk = rest.prefix(room)
             rest = rest.dropFirst(chunk.count)
             do {
-                let fresh = openTransaction == nil
+                if openTransaction == nil {
+                    try producer.beginTransaction()
+                    openTransaction = 0
+                }
                 try blockingAwait {
-                    if fresh { try producer.beginTransaction() }
                     for r in chunk { try await producer.send(r, completion: completion) }
                 }
                 openTransaction = open + chunk.count

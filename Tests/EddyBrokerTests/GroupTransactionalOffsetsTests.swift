@@ -75,6 +75,11 @@ struct GroupTransactionalOffsetsTests {
         #expect(txnCommit(&h, producer: 1, [tp0: 3], member: "zombie", generation: gen) == [tp0: .unknownMemberId])
         #expect(txnCommit(&h, producer: 1, [tp0: 4]) == [tp0: ErrorCode.none])
         #expect(h.group?.pendingTransactionalOffsets[1]?[tp0]?.offset.offset == 4)
+        // As Kafka's validateOffsetCommit: the member is checked only when named, the generation
+        // only when not -1.
+        #expect(txnCommit(&h, producer: 1, [tp0: 5], member: ids[0], generation: -1) == [tp0: ErrorCode.none])
+        #expect(txnCommit(&h, producer: 1, [tp0: 6], member: "", generation: gen) == [tp0: ErrorCode.none])
+        #expect(txnCommit(&h, producer: 1, [tp0: 7], member: "", generation: gen + 1) == [tp0: .illegalGeneration])
         // An unknown group is created (Empty), as Kafka does.
         var fresh = GroupHarness(groupId: "new")
         #expect(txnCommit(&fresh, producer: 1, [tp0: 4]) == [tp0: ErrorCode.none])

@@ -55,3 +55,33 @@ extension ConsumerClusterTests {
         }
     }
 }
+
+/// find-hanging's verdict, from a partition's open transactions and the coordinators' view.
+@Suite struct HangingTransactionVerdictTests {
+    let tp = TopicPartition("t", 0)
+
+    func open(_ producerId: Int64, epoch: Int32) -> HangingTransaction {
+        HangingTransaction(topicPartition: tp, producerId: producerId, producerEpoch: epoch, coordinatorEpoch: 0, startOffset: 5, lastTimestamp: 0)
+    }
+
+    func described(_ producerId: Int64, epoch: Int16, state: String, partitions: [TopicPartition]) -> TransactionDescription {
+        TransactionDescription(transactionalId: "tx", coordinator: 0, state: state, producerId: producerId, producerEpoch: epoch,
+                               timeoutMs: 60_000, startTimeMs: 0, partitions: partitions)
+    }
+
+    @Test func aTransactionItsCoordinatorRunsIsNotHanging() {
+        #expect(Admin.hanging([open(7, epoch: 2)], described: [described(7, epoch: 2, state: "Ongoing", partitions: [tp])]).isEmpty)
+        // A coordinator aborting it on timeout has bumped the epoch: still running there.
+        #expect(Admin.hanging([open(7, epoch: 2)], described: [described(7, epoch: 3, state: "PrepareAbort", partitions: [tp])]).isEmpty)
+    }
+
+    @Test func otherwiseItHangs() {
+        let c = open(7, epoch: 2)
+        #expect(Admin.hanging([c], described: []) == [c], "no transactional id has the producer")
+        #expect(Admin.hanging([c], described: [described(7, epoch: 1, state: "Ongoing", partitions: [tp])]) == [c], "an older epoch")
+        #expect(Admin.hanging([c], described: [described(7, epoch: 2, state: "CompleteCommit", partitions: [])]) == [c], "ended")
+        #expect(Admin.hanging([c], described: [described(7, epoch: 2, state: "Ongoing", partitions: [TopicPartition("t", 1)])]) == [c],
+                "running elsewhere")
+        #expect(Admin.hanging([c], described: [described(8, epoch: 2, state: "Ongoing", partitions: [tp])]) == [c], "another producer")
+    }
+}

@@ -72,7 +72,7 @@ import Testing
         let elapsed = ClientTime.monotonicMs() - start
         for tp in live {
             let n = Int64(tp.partition + 1)
-            #expect(result.offsets[tp] == GroupPositions.PartitionOffsets(logStartOffset: 0, highWatermark: n, logEndOffset: n), "\(tp)")
+            #expect(result.offsets[tp] == GroupPositions.PartitionOffsets(logStartOffset: 0, highWatermark: n, logEndOffset: n, lastStableOffset: n), "\(tp)")
         }
         #expect(Set(result.failures.keys) == Set(dead))
         #expect(result.unreachable == Set(dead))

@@ -101,6 +101,11 @@ extension ConsumerClusterTests {
                                    keySerializer: StringSerializer(), valueSerializer: StringSerializer())
             c.isolationLevel = .readUncommitted
             #expect(throws: ClientError.self) { try ExactlyOnceProcessor(consumer: try Consumer(client: t.client("d"), config: c), producer: txn) }
+            // enable.auto.commit is on unless turned off: the default is refused too.
+            var auto = t.config(group: "g")
+            auto.isolationLevel = .readCommitted
+            #expect(auto.enableAutoCommit == nil)
+            #expect(throws: ClientError.self) { try ExactlyOnceProcessor(consumer: try Consumer(client: t.client("e"), config: auto), producer: txn) }
         }
     }
 }

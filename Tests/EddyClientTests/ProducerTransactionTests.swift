@@ -151,6 +151,71 @@ extension ConsumerClusterTests {
             #expect(try await c.poll(timeoutMs: 300).isEmpty)
         }
 
+        /// A producer over a transport that fails the requests of `api` (as a coordinator that
+        /// does not answer would) while `blocked` is set.
+        func blockable(_ t: ConsumerTestCluster, _ api: ApiKey, id: String = "tx") throws -> (Producer<String, String>, BlockingTransport) {
+            let transport = BlockingTransport(t.cluster.transport, api: api)
+            var config = testProducerConfig { $0.transactionalId = id }
+            config.lingerMs = 0
+            config.maxBlockMs = 300
+            config.requestTimeoutMs = 100
+            let client = KafkaClient(transport: transport, bootstrapNodes: t.cluster.runningBrokers, clientId: "blockable",
+                                     requestTimeoutMs: 100, retryBackoffMs: 20)
+            return (try Producer(config: config, client: client, keySerializer: StringSerializer(), valueSerializer: StringSerializer()),
+                    transport)
+        }
+
+        /// An EndTxn that fails (the coordinator does not answer) leaves the commit or the abort
+        /// to be made again, as Kafka allows: the producer is not stuck.
+        @Test func aFailedCommitOrAbortCanBeMadeAgain() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let (p, transport) = try blockable(t, .endTxn)
+            defer { Task { await p.close() } }
+            try await p.initTransactions()
+            try p.beginTransaction()
+            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "aborted"))
+            transport.blocked = true
+            await #expect(throws: ClientError.self) { try await p.abortTransaction() }
+            #expect(throws: ClientError.self) { try p.beginTransaction() }
+            transport.blocked = false
+            try await p.abortTransaction()
+            try p.beginTransaction()
+            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "committed"))
+            transport.blocked = true
+            await #expect(throws: ClientError.self) { try await p.commitTransaction() }
+            transport.blocked = false
+            try await p.commitTransaction()
+            let c = try await readCommitted(t, [TopicPartition("t", 0)])
+            defer { Task { await c.close() } }
+            #expect(try await pollRecords(c, count: 1).map(\.text) == ["committed"])
+        }
+
+        /// Once the transaction can only be aborted, records still queued (here: for a partition
+        /// not in the transaction yet) fail at the sender's next turn, as Kafka's
+        /// maybeAbortBatches does, instead of waiting out delivery.timeout.ms.
+        @Test func queuedRecordsFailAsSoonAsTheTransactionMustAbort() throws {
+            let client = KafkaClient(transport: BlockingTransport(NoAnswers(), api: .produce), bootstrapNodes: [0], clientId: "c")
+            defer { client.close() }
+            let core = ProducerCore(config: testProducerConfig { $0.transactionalId = "tx" }, client: client,
+                                    random: SystemRandomNumberGenerator())
+            try core.withTransaction { (t) throws(ClientError) in
+                try t.initialized()
+                try t.begin()
+            }
+            core.lock.withLock { core.accumulator.updateTopic("t", .init(partitionCount: 1, availablePartitions: [0])) }
+            let result = RecordFuture()
+            #expect(try core.appendIfReady(topic: "t", partition: 0, key: nil, value: [1], headers: [], timestamp: 0,
+                                           completion: result.complete))
+            _ = core.plan(nowMs: ClientTime.monotonicMs(), metadata: client.metadata)
+            #expect(core.lock.withLock { core.accumulator.queuedPartitions } == [TopicPartition("t", 0)])
+            core.withTransactionFailing(.broker(.unknownMemberId, message: "zombie"))
+            _ = core.plan(nowMs: ClientTime.monotonicMs(), metadata: client.metadata)
+            #expect(core.lock.withLock { core.accumulator.queuedPartitions }.isEmpty)
+            #expect(core.lock.withLock { core.accumulator.hasIncomplete } == false, "the record failed")
+        }
+
         @Test func callsOutOfOrderAreRefused() async throws {
             let t = try ConsumerTestCluster()
             defer { t.shutdown() }
@@ -188,4 +253,34 @@ extension ConsumerClusterTests {
             #expect(throws: ClientError.self) { try c.validate() }
         }
     }
+}
+
+/// Fails the requests of one API with a timeout while `blocked` is set; passes everything else.
+final class BlockingTransport: Transport, @unchecked Sendable {
+    private let inner: any Transport
+    private let api: ApiKey
+    private let lock = NSLock()
+    private var _blocked = false
+
+    init(_ inner: any Transport, api: ApiKey) {
+        self.inner = inner
+        self.api = api
+    }
+
+    var blocked: Bool {
+        get { lock.withLock { _blocked } }
+        set { lock.withLock { _blocked = newValue } }
+    }
+
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        if request.apiKey == api, blocked { return completion(.failure(.timedOut(node))) }
+        inner.send(request, to: node, context: context, completion: completion)
+    }
+}
+
+/// A transport that never answers (for tests that drive the producer's state by hand).
+struct NoAnswers: Transport {
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {}
 }

@@ -79,9 +79,11 @@ extension GroupCoordinator {
     /// until the transaction's marker reaches the group's partition (`completeTransaction`).
     ///
     /// The group is created (Empty) if unknown. A commit that names a member (a generation ≥ 0,
-    /// a member id or an instance id: KIP-447's v3) is checked as a member's OffsetCommit is:
-    /// FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION; one that names none is
-    /// accepted in any state (v0-2 carry no member). A Dead group: COORDINATOR_NOT_AVAILABLE.
+    /// a member id or an instance id: KIP-447's v3) is checked as Kafka's
+    /// `validateOffsetCommit` checks it: FENCED_INSTANCE_ID for a fenced static member,
+    /// UNKNOWN_MEMBER_ID for a member id the group does not have, ILLEGAL_GENERATION for a
+    /// generation ≥ 0 that is not the group's; one that names none is accepted in any state
+    /// (v0-2 carry no member). A Dead group: COORDINATOR_NOT_AVAILABLE.
     public mutating func commitTransactionalOffsets(groupId: String, producerId: Int64, producerEpoch: Int16, generationId: Int32 = -1,
                                                     member: MemberIdentity = MemberIdentity(memberId: ""),
                                                     offsets: [TopicPartition: OffsetToCommit], now: Int64) -> Outcome<[TopicPartition: ErrorCode]> {
@@ -93,8 +95,8 @@ extension GroupCoordinator {
         if group.state == .dead { return all(.coordinatorNotAvailable) }
         if generationId >= 0 || !member.memberId.isEmpty || member.groupInstanceId != nil {
             if group.isStaticMemberFenced(memberId: member.memberId, instanceId: member.groupInstanceId) { return all(.fencedInstanceId) }
-            guard group.has(member.memberId) else { return all(.unknownMemberId) }
-            guard generationId == group.generationId else { return all(.illegalGeneration) }
+            if !member.memberId.isEmpty, !group.has(member.memberId) { return all(.unknownMemberId) }
+            if generationId >= 0, generationId != group.generationId { return all(.illegalGeneration) }
         }
         var actions: [GroupAction] = []
         let partition = partitionFor(groupId)

@@ -167,8 +167,9 @@ extension Admin {
     /// for at least `maxTransactionTimeoutMs` (the brokers' transaction.max.timeout.ms: no
     /// coordinator lets a transaction run longer), whose coordinator does not have that
     /// transaction running on the partition: no transactional id lists the producer id, or its
-    /// current producer id or epoch differ, or it is not Ongoing (or preparing to end) with the
-    /// partition among its partitions.
+    /// current producer id differs or its epoch is older than the partition's, or it is not
+    /// Ongoing (or preparing to end) with the partition among its partitions. (A coordinator
+    /// that aborts a timed-out transaction has bumped the epoch by one: still its transaction.)
     public func findHangingTransactions(in partitions: [TopicPartition], maxTransactionTimeoutMs: Int64,
                                         nowMs: Int64) async throws(ClientError) -> [HangingTransaction] {
         var candidates: [HangingTransaction] = []
@@ -182,10 +183,16 @@ extension Admin {
         guard !candidates.isEmpty else { return [] }
         let listed = try await listTransactions(producerIds: Array(Set(candidates.map(\.producerId))).sorted())
         let described = try await describeTransactions(listed.map(\.transactionalId))
+        return Self.hanging(candidates, described: Array(described.values))
+    }
+
+    /// The open transactions among `candidates` that none of the coordinators' transactions
+    /// (`described`) runs on their partition (see `findHangingTransactions`). Pure.
+    static func hanging(_ candidates: [HangingTransaction], described: [TransactionDescription]) -> [HangingTransaction] {
         let running: Set<String> = ["Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence"]
         return candidates.filter { c in
-            !described.values.contains { d in
-                d.producerId == c.producerId && Int32(d.producerEpoch) == c.producerEpoch && running.contains(d.state)
+            !described.contains { d in
+                d.producerId == c.producerId && Int32(d.producerEpoch) >= c.producerEpoch && running.contains(d.state)
                     && d.partitions.contains(c.topicPartition)
             }
         }.sorted { ($0.topicPartition, $0.producerId) < ($1.topicPartition, $1.producerId) }

@@ -14,7 +14,8 @@ import EddyProtocol
 ///
 /// If `transform`, a send or the commit fails, the transaction is aborted and the consumer
 /// rewound to the batch's first records, so the next `process` starts the batch again; the
-/// error is rethrown. A fenced producer (a newer instance with the same transactional.id) or
+/// error is rethrown. An abort that failed too (the coordinator did not answer) is tried again
+/// by the next `process` before it polls, so no batch is read while a transaction is unended. A fenced producer (a newer instance with the same transactional.id) or
 /// a member that lost its partitions gets the fencing error: close both then.
 public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendable {
     public let consumer: Consumer
@@ -24,7 +25,8 @@ public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendabl
         guard producer.config.transactionalId != nil else {
             throw .invalidConfig(key: "transactional.id", value: "", reason: "exactly-once processing needs a transactional producer")
         }
-        guard consumer.config.groupId != nil, consumer.config.enableAutoCommit != true else {
+        // enable.auto.commit defaults to true: it must be turned off explicitly.
+        guard consumer.config.groupId != nil, !consumer.config.autoCommitEnabled else {
             throw .invalidConfig(key: "enable.auto.commit", value: "true",
                                  reason: "exactly-once processing commits offsets with the transaction: use a group without auto commit")
         }
@@ -42,6 +44,7 @@ public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendabl
     public func process(timeoutMs: Int64,
                         _ transform: @Sendable ([ConsumerRecord]) async throws -> [ProducerRecord<Key, Value>]) async throws -> Int {
         if !producer.isTransactionReady { try await producer.initTransactions() }
+        if producer.hasUnendedTransaction { try await producer.abortTransaction() }
         let records = try await consumer.poll(timeoutMs: timeoutMs)
         guard !records.isEmpty, let group = consumer.groupMetadata() else { return 0 }
         var first: [TopicPartition: Int64] = [:]
@@ -66,6 +69,16 @@ public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendabl
 }
 
 extension Producer {
+    /// Whether a transaction is open or was left unended by a failed commit or abort.
+    var hasUnendedTransaction: Bool {
+        (try? core.withTransaction { (t) throws(ClientError) -> Bool in
+            switch t.phase {
+            case .inTransaction, .committing, .aborting, .abortableError: true
+            default: false
+            }
+        }) ?? false
+    }
+
     /// Whether `initTransactions` has completed (and the producer is not fenced).
     public var isTransactionReady: Bool {
         (try? core.withTransaction { (t) throws(ClientError) -> Bool in

@@ -92,7 +92,8 @@ extension Producer {
     /// Kafka's `commitTransaction`: sends what is queued, waits until every record of the
     /// transaction is acknowledged, then has the coordinator commit it (EndTxn), which writes
     /// the COMMIT markers. If a record failed, throws its error: the transaction must then be
-    /// aborted.
+    /// aborted. A commit that failed otherwise (the coordinator did not answer in time) may be
+    /// called again, or the transaction aborted.
     public func commitTransaction() async throws(ClientError) {
         try core.withTransaction { (t) throws(ClientError) in try t.beginCommit() }
         await flush()
@@ -109,7 +110,7 @@ extension Producer {
     /// coordinator aborts the transaction (EndTxn), which writes ABORT markers so that
     /// read_committed consumers skip its records. After a failed record the epoch is bumped
     /// (InitProducerId with the current id and epoch), so that the next transaction starts
-    /// with fresh sequence numbers.
+    /// with fresh sequence numbers. An abort that failed without a fatal error may be called again.
     public func abortTransaction() async throws(ClientError) {
         let transactionalId = try core.withTransaction { (t) throws(ClientError) -> String in
             try t.beginAbort()
@@ -117,6 +118,14 @@ extension Producer {
         }
         core.failQueued(.illegalState("Failing batch since transaction was aborted."))
         await flush()
+        // A partition the coordinator is adding joins the transaction this abort must end.
+        let deadline = ClientTime.monotonicMs() + config.maxBlockMs
+        while core.isAddingPartitions {
+            guard ClientTime.monotonicMs() < deadline else {
+                throw .timeout("abortTransaction: AddPartitionsToTxn did not complete within max.block.ms (\(config.maxBlockMs) ms)")
+            }
+            await ClientTime.sleep(ms: max(1, config.retryBackoffMs))
+        }
         let started = try core.withTransaction { (t) throws(ClientError) -> Bool in
             try t.checkNotFatal()
             return t.startedOnCoordinator
@@ -136,7 +145,7 @@ extension Producer {
                 return r.errorCode
             }
         } catch {
-            core.withTransactionFailing(error)
+            core.withTransactionEndFailing(error)
             throw error
         }
     }
@@ -148,6 +157,12 @@ extension ProducerCore {
     /// A transactional request failed: fatal errors end the producer, others the transaction.
     func withTransactionFailing(_ error: ClientError) {
         lock.withLock { transaction?.fail(error) }
+    }
+
+    /// EndTxn failed: fatal errors end the producer; otherwise the commit or abort may be
+    /// tried again.
+    func withTransactionEndFailing(_ error: ClientError) {
+        lock.withLock { transaction?.endFailed(error) }
     }
 }
 

@@ -31,6 +31,8 @@ extension ProducerCore {
             for b in accumulator.expiredBatches(nowMs: nowMs) {
                 work += failLocked(b, expiryError(b, nowMs: nowMs, metadata: metadata))
             }
+            // A transaction that can only be aborted sends nothing more: its queued records fail now.
+            if let error = transaction?.abortingError { work += failAllQueuedLocked(error) }
             if closed, !accumulator.hasIncomplete, inFlightRequests.values.allSatisfy(\.isEmpty) {
                 plan.stop = true
                 work += flushWaitersDoneLocked(all: true)
@@ -219,7 +221,8 @@ extension ProducerCore {
                 return failLocked(b, error)
             case .unknownProducerId?:
                 idempotence!.requestReset()
-                if canRetry {
+                // A transaction cannot go on with a new producer id: it must be aborted.
+                if canRetry, transaction == nil {
                     accumulator.reenqueue(b, nowMs: nowMs)
                     return []
                 }
@@ -311,6 +314,10 @@ extension ProducerCore {
         for w in work { w() }
         wakeup.signal()
     }
+
+    /// Whether AddPartitionsToTxn requests are on their way (an abort waits for them, so that
+    /// the coordinator's answer cannot open a transaction behind its back).
+    var isAddingPartitions: Bool { lock.withLock { transaction?.isAddingPartitions ?? false } }
 
     /// abortTransaction: the records not sent yet fail (`error`); those in flight complete.
     func failQueued(_ error: ClientError) {

@@ -10,7 +10,9 @@ import EddyProtocol
 /// - `inTransaction`: records may be sent. A partition's batches go out only once the
 ///   coordinator has added the partition to the transaction (AddPartitionsToTxn, which the
 ///   sender sends for partitions with queued batches: `partitionsToAdd`);
-/// - `committing` / `aborting`: EndTxn is on its way; back to `ready` once answered;
+/// - `committing` / `aborting`: EndTxn is on its way; back to `ready` once answered. One that
+///   failed without a fatal error (a timeout, say) stays there, so the same call can be made
+///   again (and an abort instead of a commit);
 /// - `abortableError`: a record of the transaction failed: only `abortTransaction` is allowed;
 /// - `fatalError`: the producer was fenced (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH) or the
 ///   broker cannot do transactions: every call fails; close the producer.
@@ -111,9 +113,27 @@ struct TransactionState: Sendable {
         }
     }
 
+    /// EndTxn failed: fatal errors end the producer; otherwise the phase stays (`committing` or
+    /// `aborting`) for the call to be made again.
+    mutating func endFailed(_ error: ClientError) {
+        if Self.isFatal(error) { phase = .fatalError(error) }
+    }
+
+    /// The error that keeps the open transaction from going on, if any: queued records then
+    /// fail at once instead of waiting (Kafka's `maybeAbortBatches`).
+    var abortingError: ClientError? {
+        switch phase {
+        case let .abortableError(e), let .fatalError(e): e
+        default: nil
+        }
+    }
+
+    /// AddPartitionsToTxn requests are on their way.
+    var isAddingPartitions: Bool { !adding.isEmpty }
+
     mutating func beginCommit() throws(ClientError) {
         switch phase {
-        case .inTransaction: phase = .committing
+        case .inTransaction, .committing: phase = .committing
         case let .abortableError(e), let .fatalError(e): throw e
         default: throw .illegalState("Cannot commit: no transaction is in progress (\(phase)).")
         }
@@ -121,7 +141,7 @@ struct TransactionState: Sendable {
 
     mutating func beginAbort() throws(ClientError) {
         switch phase {
-        case .inTransaction, .abortableError, .committing: phase = .aborting
+        case .inTransaction, .abortableError, .committing, .aborting: phase = .aborting
         case let .fatalError(e): throw e
         default: throw .illegalState("Cannot abort: no transaction is in progress (\(phase)).")
         }
