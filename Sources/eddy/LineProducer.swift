@@ -120,10 +120,27 @@ final class LineProducer {
         guard let producer, let count = openTransaction else { return }
         openTransaction = nil
         do {
-            try blockingAwait { if commit { try await producer.commitTransaction() } else { try await producer.abortTransaction() } }
+            try blockingAwait {
+                if commit {
+                    // A commit whose answer did not come may have committed: ask again, as Kafka's
+                    // producer allows, rather than abort it.
+                    var attempts = 0
+                    while true {
+                        do {
+                            try await producer.commitTransaction()
+                            return
+                        } catch {
+                            attempts += 1
+                            guard producer.isCommitUnanswered, attempts < 3 else { throw error }
+                        }
+                    }
+                } else {
+                    try await producer.abortTransaction()
+                }
+            }
             stats.transactionEnded(records: count, committed: commit)
         } catch {
-            if commit {
+            if commit, !producer.isCommitUnanswered {
                 // A record failed: the transaction can only be aborted.
                 try? blockingAwait { try await producer.abortTransaction() }
                 stats.transactionEnded(records: count, committed: false)

@@ -89,6 +89,50 @@ extension ConsumerClusterTests {
             await a.producer.close()
         }
 
+        /// The commit reaches the coordinator but its answer is lost: the processor must not
+        /// abort it (the coordinator would refuse, and the batch would be read again) but commit
+        /// again in the next round; the batch's outputs appear once.
+        @Test func aCommitWhoseAnswerWasLostIsCommittedAgainNotAborted() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("in", partitions: 1)
+            try await t.createTopic("out", partitions: 1)
+            try t.produce("in", partition: 0, (0 ..< 6).map { "r\($0)" })
+            var c = t.config(group: "eos", autoCommit: false)
+            c.isolationLevel = .readCommitted
+            let consumer = try Consumer(client: t.client("lossy-consumer"), config: c)
+            let transport = BlockingTransport(t.cluster.transport, api: .endTxn, losesResponses: true)
+            var p = testProducerConfig { $0.transactionalId = "eos-lossy" }
+            p.lingerMs = 0
+            p.maxBlockMs = 300
+            p.requestTimeoutMs = 100
+            let producer = try Producer(config: p, client: KafkaClient(transport: transport, bootstrapNodes: t.cluster.runningBrokers,
+                                                                       clientId: "lossy", requestTimeoutMs: 100, retryBackoffMs: 20),
+                                        keySerializer: StringSerializer(), valueSerializer: StringSerializer())
+            let processor = try ExactlyOnceProcessor(consumer: consumer, producer: producer)
+            try await consumer.subscribe(topics: ["in"])
+            try await producer.initTransactions()
+            transport.blocked = true
+            var failed = false
+            let deadline = Date().addingTimeInterval(30)
+            while !failed, Date() < deadline {
+                do { _ = try await processor.process(timeoutMs: 100, Self.upper) } catch { failed = true }
+            }
+            #expect(failed && producer.isCommitUnanswered)
+            transport.blocked = false
+            // The next round commits the unanswered transaction again, then the rest is processed.
+            for _ in 0 ..< 10 { _ = try await processor.process(timeoutMs: 100, Self.upper) }
+            var check = t.config(group: nil)
+            check.isolationLevel = .readCommitted
+            let out = try Consumer(client: t.client("check"), config: check)
+            defer { Task { await out.close() } }
+            try await out.assign([TopicPartition("out", 0)])
+            #expect(try await pollRecords(out, count: 6).map(\.text) == (0 ..< 6).map { "R\($0)" })
+            #expect(try await out.poll(timeoutMs: 300).isEmpty, "no duplicate follows")
+            await consumer.close()
+            await producer.close()
+        }
+
         @Test func itNeedsATransactionalProducerAndAReadCommittedGroupWithoutAutoCommit() throws {
             let t = try ConsumerTestCluster()
             defer { t.shutdown() }

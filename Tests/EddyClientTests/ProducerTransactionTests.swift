@@ -256,15 +256,18 @@ extension ConsumerClusterTests {
 }
 
 /// Fails the requests of one API with a timeout while `blocked` is set; passes everything else.
+/// With `losesResponses` the blocked requests reach the broker and only their answers are lost.
 final class BlockingTransport: Transport, @unchecked Sendable {
     private let inner: any Transport
     private let api: ApiKey
+    private let losesResponses: Bool
     private let lock = NSLock()
     private var _blocked = false
 
-    init(_ inner: any Transport, api: ApiKey) {
+    init(_ inner: any Transport, api: ApiKey, losesResponses: Bool = false) {
         self.inner = inner
         self.api = api
+        self.losesResponses = losesResponses
     }
 
     var blocked: Bool {
@@ -274,8 +277,9 @@ final class BlockingTransport: Transport, @unchecked Sendable {
 
     func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
               completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
-        if request.apiKey == api, blocked { return completion(.failure(.timedOut(node))) }
-        inner.send(request, to: node, context: context, completion: completion)
+        guard request.apiKey == api, blocked else { return inner.send(request, to: node, context: context, completion: completion) }
+        guard losesResponses else { return completion(.failure(.timedOut(node))) }
+        inner.send(request, to: node, context: context) { _ in completion(.failure(.timedOut(node))) }
     }
 }
 

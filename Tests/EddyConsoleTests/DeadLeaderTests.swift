@@ -93,6 +93,7 @@ import Testing
                     p.logStartOffset = nil
                     p.logEndOffset = nil
                     p.highWatermark = nil
+                    p.lastStableOffset = nil
                 }
                 return p
             }

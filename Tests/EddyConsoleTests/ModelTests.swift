@@ -154,11 +154,13 @@ import Testing
         #expect(m.transactionHold(tp).map { [$0.lastStableOffset, $0.ageMs] } == [12, 0])
         m.append(sample(at: 5_000, hw: 30, lso: 12))
         #expect(m.transactionHold(tp).map { [$0.lastStableOffset, $0.ageMs] } == [12, 3_000])
+        m.append(sample(at: 5_500, hw: 30, lso: nil))
+        #expect(m.transactionHold(tp).map { [$0.lastStableOffset, $0.ageMs] } == [12, 3_500], "an unknown sample keeps the hold's age")
         m.append(sample(at: 6_000, hw: 40, lso: 31))
         #expect(m.transactionHold(tp).map { [$0.lastStableOffset, $0.ageMs] } == [31, 0], "a new transaction holds it now")
         m.append(sample(at: 7_000, hw: 40, lso: 40))
         #expect(m.transactionHold(tp) == nil)
         m.append(sample(at: 8_000, hw: 50, lso: nil))
-        #expect(m.transactionHold(tp) == nil, "unknown is not held")
+        #expect(m.transactionHold(tp) == nil, "unknown after no hold is no hold")
     }
 }

@@ -18,11 +18,11 @@ import Testing
 
     static func ids(_ list: String) -> Set<String> { Set(list.split(separator: ",").map(String.init)) }
 
-    /// Group detail rows: TOPIC PART MEMBER LOG-END HW POSITION COMMITTED LAG POS-LAG ...
+    /// Group detail rows: TOPIC PART MEMBER LOG-START LOG-END HW LSO POSITION COMMITTED LAG POS-LAG ...
     static func positions(_ screen: String, topic: String = "orders") -> [Row] {
-        // TOPIC PART MEMBER LOG-START LOG-END HW POSITION COMMITTED LAG POS-LAG TIME-LAG STATUS OFFSETS
-        TmuxConsole.rows(screen, header: ["TOPIC", "PART", "MEMBER", "LOG-START", "LOG-END", "HW", "POSITION", "COMMITTED"]) {
-            $0.count >= 9 && $0[0] == topic && Int($0[1]) != nil
+        // TOPIC PART MEMBER LOG-START LOG-END HW LSO POSITION COMMITTED LAG POS-LAG TIME-LAG STATUS OFFSETS
+        TmuxConsole.rows(screen, header: ["TOPIC", "PART", "MEMBER", "LOG-START", "LOG-END", "HW", "LSO", "POSITION", "COMMITTED"]) {
+            $0.count >= 10 && $0[0] == topic && Int($0[1]) != nil
         }
     }
 
@@ -55,15 +55,16 @@ import Testing
             #expect(Self.ids(p[3]).contains(p[1]), "the leader is in the ISR: \(p)")
         }
 
-        // shipping: the four positions of each partition, side by side, all known.
+        // shipping: the five positions of each partition, side by side, all known (no
+        // transactions: the last stable offset is the high watermark).
         try t.command("group shipping")
-        let rows = try t.waitForScreen("shipping's six partitions with four known offsets") { s -> [Row]? in
+        let rows = try t.waitForScreen("shipping's six partitions with five known offsets") { s -> [Row]? in
             let rows = Self.positions(s)
-            return rows.count == 6 && rows.allSatisfy({ $0[4 ... 7].allSatisfy { Int64($0) != nil } }) ? rows : nil
+            return rows.count == 6 && rows.allSatisfy({ $0[4 ... 8].allSatisfy { Int64($0) != nil } }) ? rows : nil
         }
         for r in rows {
-            let (end, hw, position, committed) = (Int64(r[4])!, Int64(r[5])!, Int64(r[6])!, Int64(r[7])!)
-            #expect(committed <= position && position <= hw && hw <= end, "\(r)")
+            let (end, hw, lso, position, committed) = (Int64(r[4])!, Int64(r[5])!, Int64(r[6])!, Int64(r[7])!, Int64(r[8])!)
+            #expect(committed <= position && position <= hw && hw <= end && lso == hw, "\(r)")
         }
         #expect(Set(rows.map { $0[2] }) == ["shipping-1", "shipping-2", "shipping-3"])
 
@@ -173,8 +174,8 @@ import Testing
         try t.command("group audit")
         let lagBefore = try t.waitForScreen("audit committing, with a few hundred records in") { s -> Int64? in
             let rows = Self.positions(s)
-            guard rows.count == 6, let committed = Self.sum(rows, column: 7), committed > 300 else { return nil }
-            return Self.sum(rows, column: 8)
+            guard rows.count == 6, let committed = Self.sum(rows, column: 8), committed > 300 else { return nil }
+            return Self.sum(rows, column: 9)
         }
 
         // r on the group: the dialog starts at earliest for the whole group; Enter previews; the
@@ -186,7 +187,7 @@ import Testing
         try t.type("y")
         try t.waitForScreen("committed offsets back to 0 and the lag grown") { s -> Bool? in
             let rows = Self.positions(s)
-            guard rows.count == 6, rows.allSatisfy({ $0[7] == "0" }), let lag = Self.sum(rows, column: 8) else { return nil }
+            guard rows.count == 6, rows.allSatisfy({ $0[8] == "0" }), let lag = Self.sum(rows, column: 9) else { return nil }
             return lag > lagBefore ? true : nil
         }
         // audit processes 180 records/s against orders' 120: it drains at about 60/s. Halving
@@ -195,9 +196,9 @@ import Testing
         var peak: Int64 = 0
         try t.waitForScreen("the lag drained", seconds: 150) { s -> Bool? in
             let rows = Self.positions(s)
-            guard rows.count == 6, let lag = Self.sum(rows, column: 8) else { return nil }
+            guard rows.count == 6, let lag = Self.sum(rows, column: 9) else { return nil }
             peak = max(peak, lag)
-            return peak > 0 && lag <= max(lagBefore, peak / 5) && rows.allSatisfy({ Int64($0[7]).map { $0 > 0 } ?? false }) ? true : nil
+            return peak > 0 && lag <= max(lagBefore, peak / 5) && rows.allSatisfy({ Int64($0[8]).map { $0 > 0 } ?? false }) ? true : nil
         }
         try t.type("q")
         #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
@@ -241,7 +242,7 @@ import Testing
         try demo.command("group billing")
         try demo.waitForScreen("billing committed") { s in
             let rows = Self.positions(s, topic: "payments")
-            return rows.count == 3 && (Self.sum(rows, column: 7) ?? 0) > 0 ? true : nil
+            return rows.count == 3 && (Self.sum(rows, column: 8) ?? 0) > 0 ? true : nil
         }
         try demo.type("q")
         #expect(try demo.waitForExit() == 0)
@@ -252,9 +253,9 @@ import Testing
         try t.command("group billing")
         let rows = try t.waitForScreen("billing's committed offsets, no positions") { s -> [Row]? in
             let rows = Self.positions(s, topic: "payments")
-            return rows.count == 3 && rows.allSatisfy({ $0[6] == "-" && Int64($0[7]) != nil }) ? rows : nil
+            return rows.count == 3 && rows.allSatisfy({ $0[7] == "-" && Int64($0[8]) != nil }) ? rows : nil
         }
-        #expect((Self.sum(rows, column: 7) ?? 0) > 0)
+        #expect((Self.sum(rows, column: 8) ?? 0) > 0)
         try t.type("q")
         #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
 

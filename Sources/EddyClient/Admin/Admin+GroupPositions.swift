@@ -94,8 +94,9 @@ extension Admin {
                 do throws(ClientError) {
                     answer = try await client.send(.listOffsets(request), to: leader, timeoutMs: timeout)
                 } catch {
-                    // The last stable offset is extra: a leader that refuses it leaves it unknown.
-                    guard isolation == .readCommitted, !error.isRetriable else { throw error }
+                    // The last stable offset is extra: a leader that refuses it, or does not
+                    // answer it, leaves it unknown and the other three offsets stand.
+                    guard isolation == .readCommitted else { throw error }
                     found.append([:])
                     continue
                 }
@@ -118,8 +119,10 @@ extension Admin {
                 switch (found[0][tp], found[1][tp], found[2][tp]) {
                 case let (.success(s)?, .success(h)?, .success(e)?):
                     let hw = max(h, checked[tp] ?? h)
+                    // Where the Fetch check raised the high watermark, the leader's "latest" answers
+                    // are not to be trusted: the last stable offset stays unknown.
                     var lso: Int64?
-                    if case let .success(l)? = found[3][tp] { lso = min(l, hw) }
+                    if case let .success(l)? = found[3][tp], hw == h { lso = min(l, hw) }
                     outcomes[tp] = .success(GroupPositions.PartitionOffsets(logStartOffset: s, highWatermark: hw, logEndOffset: max(e, hw),
                                                                             lastStableOffset: lso))
                 case let (.failure(code)?, _, _), let (_, .failure(code)?, _), let (_, _, .failure(code)?):

@@ -14,8 +14,10 @@ import EddyProtocol
 ///
 /// If `transform`, a send or the commit fails, the transaction is aborted and the consumer
 /// rewound to the batch's first records, so the next `process` starts the batch again; the
-/// error is rethrown. An abort that failed too (the coordinator did not answer) is tried again
-/// by the next `process` before it polls, so no batch is read while a transaction is unended. A fenced producer (a newer instance with the same transactional.id) or
+/// error is rethrown. A commit whose answer did not come (EndTxn timed out: it may have
+/// committed) is neither aborted nor rewound: the next `process` commits it again before it
+/// polls. An abort that failed too is tried again by the next `process` before it polls, so no
+/// batch is read while a transaction is unended. A fenced producer (a newer instance with the same transactional.id) or
 /// a member that lost its partitions gets the fencing error: close both then.
 public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendable {
     public let consumer: Consumer
@@ -44,6 +46,7 @@ public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendabl
     public func process(timeoutMs: Int64,
                         _ transform: @Sendable ([ConsumerRecord]) async throws -> [ProducerRecord<Key, Value>]) async throws -> Int {
         if !producer.isTransactionReady { try await producer.initTransactions() }
+        if producer.isCommitUnanswered { try await producer.commitTransaction() }
         if producer.hasUnendedTransaction { try await producer.abortTransaction() }
         let records = try await consumer.poll(timeoutMs: timeoutMs)
         guard !records.isEmpty, let group = consumer.groupMetadata() else { return 0 }
@@ -60,6 +63,8 @@ public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendabl
             try await producer.commitTransaction()
             return records.count
         } catch {
+            // A commit that may have happened is made again by the next round, not aborted.
+            if producer.isCommitUnanswered { throw error }
             try? await producer.abortTransaction()
             // Start the batch again (the partitions this member still owns).
             for (tp, offset) in first where consumer.assignment().contains(tp) { try? consumer.seek(tp, offset: offset) }

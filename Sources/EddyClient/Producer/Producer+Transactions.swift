@@ -130,8 +130,18 @@ extension Producer {
             try t.checkNotFatal()
             return t.startedOnCoordinator
         }
-        if started { try await endTransaction(commit: false) }
-        if core.needsEpochBump { try await obtainProducerId(transactionalId, current: core.producerIdAndEpoch) }
+        if started {
+            try await endTransaction(commit: false)
+            try core.withTransaction { (t) throws(ClientError) in t.endedOnCoordinator() }
+        }
+        if core.needsEpochBump {
+            do throws(ClientError) {
+                try await obtainProducerId(transactionalId, current: core.producerIdAndEpoch)
+            } catch {
+                core.withTransactionEndFailing(error)
+                throw error
+            }
+        }
         try core.withTransaction { (t) throws(ClientError) in t.ended() }
     }
 
@@ -151,6 +161,13 @@ extension Producer {
     }
 
     private var coordinatorCall: TransactionCoordinatorCall { TransactionCoordinatorCall(client: client, config: config) }
+
+    /// Whether a commit was asked of the coordinator and did not get its answer (EndTxn timed
+    /// out, say): the transaction may have committed, so `commitTransaction` should be called
+    /// again rather than `abortTransaction` (which the coordinator would then refuse).
+    public var isCommitUnanswered: Bool {
+        (try? core.withTransaction { (t) throws(ClientError) -> Bool in t.phase == .committing }) ?? false
+    }
 }
 
 extension ProducerCore {

@@ -100,6 +100,10 @@ struct TransactionState: Sendable {
     /// A group's offsets joined the transaction (AddOffsetsToTxn).
     mutating func offsetsAdded() { startedOnCoordinator = true }
 
+    /// The coordinator ended the transaction (EndTxn answered): a retried abort (its epoch bump
+    /// failed) does not send EndTxn again.
+    mutating func endedOnCoordinator() { startedOnCoordinator = false }
+
     func mayGoOut(_ tp: TopicPartition) -> Bool { partitions.contains(tp) }
 
     /// Something the transaction needed failed: fatal errors end the producer, others the

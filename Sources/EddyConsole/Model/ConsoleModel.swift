@@ -195,11 +195,18 @@ public struct ConsoleModel: Sendable {
         return (h.lastStableOffset, max(0, latest.takenAtMs - h.sinceMs))
     }
 
+    /// A sample that does not know a partition's offsets (its leader did not answer) keeps the
+    /// partition's hold as it was, so that its age survives the gap.
     private mutating func trackHolds(_ snapshot: ConsoleSnapshot) {
         var next: [TopicPartition: (lastStableOffset: Int64, sinceMs: Int64)] = [:]
         for topic in snapshot.topics {
-            for p in topic.partitions where p.isHeldByTransaction {
-                let tp = TopicPartition(topic.name, p.partition), lso = p.lastStableOffset!
+            for p in topic.partitions {
+                let tp = TopicPartition(topic.name, p.partition)
+                guard let lso = p.lastStableOffset, p.highWatermark != nil else {
+                    if let h = holds[tp] { next[tp] = h }
+                    continue
+                }
+                guard p.isHeldByTransaction else { continue }
                 if let h = holds[tp], h.lastStableOffset == lso { next[tp] = h } else { next[tp] = (lso, snapshot.takenAtMs) }
             }
         }
