@@ -10,8 +10,9 @@ extension Groups {
                 TOPIC, PARTITION, CURRENT-OFFSET (the committed offset), LOG-END-OFFSET (the leader's \
                 log end, including records not yet replicated to the ISR), HIGH-WATERMARK, POSITION \
                 (the next offset a consumer running in this process will fetch), LAG (high watermark \
-                minus committed offset), POSITION-LAG (high watermark minus position), CONSUMER-ID and \
-                CLIENT-ID. '-' marks an unknown value. Members without partitions get a row with '-' \
+                minus committed offset), POSITION-LAG (high watermark minus position), CONSUMER-ID, \
+                CLIENT-ID and LAST-STABLE-OFFSET (where read_committed consumers stop: below the high \
+                watermark while an open transaction holds it back). '-' marks an unknown value. Members without partitions get a row with '-' \
                 for topic and partition.
                 """)
 
@@ -42,16 +43,16 @@ extension Groups {
 /// The table of `eddy groups describe`. Pure: positions in, lines out.
 enum GroupsDescribe {
     static let header = ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "POSITION",
-                         "LAG", "POSITION-LAG", "CONSUMER-ID", "CLIENT-ID"]
+                         "LAG", "POSITION-LAG", "CONSUMER-ID", "CLIENT-ID", "LAST-STABLE-OFFSET"]
 
     /// No lines at all when the group has neither partitions nor members.
     static func render(_ p: GroupPositions) -> [String] {
         var rows: [[String]] = p.rows.map { r in
             [r.topicPartition.topic, String(r.topicPartition.partition), Groups.cell(r.committedOffset),
              Groups.cell(r.logEndOffset), Groups.cell(r.highWatermark), Groups.cell(r.position), Groups.cell(r.lag),
-             Groups.cell(r.positionLag), Groups.cell(r.memberId), Groups.cell(r.clientId)]
+             Groups.cell(r.positionLag), Groups.cell(r.memberId), Groups.cell(r.clientId), Groups.cell(r.lastStableOffset)]
         }
-        rows += p.idleMembers.map { m in ["-", "-", "-", "-", "-", "-", "-", "-", m.memberId, m.clientId] }
+        rows += p.idleMembers.map { m in ["-", "-", "-", "-", "-", "-", "-", "-", m.memberId, m.clientId, "-"] }
         guard !rows.isEmpty else { return [] }
         return TextTable.render([header] + rows)
     }

@@ -51,9 +51,9 @@ import Testing
         #expect(describe.errLines == ["Consumer group 'g' has no active members."])
         #expect(describe.outLines.map(words) == [
             ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "POSITION", "LAG", "POSITION-LAG",
-             "CONSUMER-ID", "CLIENT-ID"],
-            ["orders", "0", "3", "5", "5", "-", "2", "-", "-", "-"],
-            ["orders", "1", "0", "0", "0", "-", "0", "-", "-", "-"],
+             "CONSUMER-ID", "CLIENT-ID", "LAST-STABLE-OFFSET"],
+            ["orders", "0", "3", "5", "5", "-", "2", "-", "-", "-", "5"],
+            ["orders", "1", "0", "0", "0", "-", "0", "-", "-", "-", "0"],
         ], "\(describe)")
 
         // Negative shifts parse; the result is clamped to the log start.

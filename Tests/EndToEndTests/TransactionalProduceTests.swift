@@ -82,3 +82,32 @@ import Testing
         #expect(try Eddy.run(["transactions", "find-hanging"] + server.flag).status == 2)
     }
 }
+
+/// An open transaction holds the last stable offset back in `eddy groups describe`, until it
+/// commits.
+@Suite struct GroupsDescribeLastStableOffsetTests {
+    @Test func anOpenTransactionHoldsTheLastStableOffset() throws {
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + server.flag).status == 0)
+        #expect(try Eddy.run(["produce", "--topic", "t"] + server.flag, stdin: Array("a\nb\n".utf8)).status == 0)
+        #expect(try Eddy.run(["groups", "reset-offsets", "--group", "g", "--topic", "t", "--to-earliest", "--execute"] + server.flag).status == 0)
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "t", "--transactional-id", "held"] + server.flag, stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data("c\nd\n".utf8))
+        func row() throws -> [String: String]? {
+            let lines = try Eddy.run(["groups", "describe", "--group", "g"] + server.flag).outLines
+                .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            guard let header = lines.first, let values = lines.dropFirst().first(where: { $0.first == "t" }) else { return nil }
+            return Dictionary(uniqueKeysWithValues: zip(header, values))
+        }
+        try waitFor("the open transaction holds the last stable offset at 2") {
+            let r = try row()
+            return r?["HIGH-WATERMARK"] == "4" && r?["LAST-STABLE-OFFSET"] == "2"
+        }
+        try input.fileHandleForWriting.close()
+        #expect(producer.wait().status == 0)
+        let r = try row()
+        #expect(r?["HIGH-WATERMARK"] == "5" && r?["LAST-STABLE-OFFSET"] == "5", "committed: records and the marker are stable \(String(describing: r))")
+    }
+}

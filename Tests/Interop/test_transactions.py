@@ -174,3 +174,82 @@ def test_consume_transform_produce_commits_offsets_with_the_transaction(eddy_ser
     assert sorted(m.value().decode() for m in redo) == sorted(m.value().decode() for m in second)
     assert sorted(consume_all(eddy_server, "ctp-out", "read_committed", 10, "ctp-check")) == \
         sorted(m.value().decode().upper() for m in first)
+
+
+def test_kafka_python_transactional_producer_and_read_committed_consumer(eddy_server):
+    """kafka-python's own transactional producer (no librdkafka): commit, abort, commit; its
+    read_committed consumer sees the committed records only."""
+    from kafka import KafkaConsumer, KafkaProducer
+
+    create(eddy_server, "kp-txn", 1, 3)
+    p = KafkaProducer(bootstrap_servers=eddy_server.bootstrap, transactional_id="kp-tx", acks="all")
+    p.init_transactions()
+    for values, commit in ((["k1", "k2"], True), (["kx"], False), (["k3"], True)):
+        p.begin_transaction()
+        for v in values:
+            p.send("kp-txn", value=v.encode())
+        if commit:
+            p.commit_transaction()
+        else:
+            p.flush()
+            p.abort_transaction()
+    p.close()
+    from kafka import TopicPartition as KTopicPartition
+
+    c = KafkaConsumer(bootstrap_servers=eddy_server.bootstrap, auto_offset_reset="earliest", isolation_level="read_committed",
+                      enable_auto_commit=False)
+    c.assign([KTopicPartition("kp-txn", 0)])
+    got = []
+    deadline = time.monotonic() + 20
+    while len(got) < 3 and time.monotonic() < deadline:
+        for records in c.poll(timeout_ms=500).values():
+            got += [r.value.decode() for r in records]
+    # Nothing more (the aborted record never comes).
+    for records in c.poll(timeout_ms=1500).values():
+        got += [r.value.decode() for r in records]
+    c.close()
+    assert got == ["k1", "k2", "k3"]
+
+
+def test_aiokafka_transaction_and_read_committed_consumer(eddy_server):
+    """aiokafka's transactional producer (its transaction() context aborts on an exception) and
+    read_committed consumer."""
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    create(eddy_server, "aio-txn", 1, 3)
+
+    async def run():
+        p = AIOKafkaProducer(bootstrap_servers=eddy_server.bootstrap, transactional_id="aio-tx")
+        await p.start()
+        try:
+            async with p.transaction():
+                await p.send_and_wait("aio-txn", b"a1")
+            try:
+                async with p.transaction():
+                    await p.send_and_wait("aio-txn", b"aborted")
+                    raise RuntimeError("abort this one")
+            except RuntimeError:
+                pass
+            async with p.transaction():
+                await p.send_and_wait("aio-txn", b"a2")
+        finally:
+            await p.stop()
+        c = AIOKafkaConsumer("aio-txn", bootstrap_servers=eddy_server.bootstrap, group_id="aio-txn-check",
+                             auto_offset_reset="earliest", isolation_level="read_committed", enable_auto_commit=False)
+        await c.start()
+        got = []
+        try:
+            deadline = asyncio.get_running_loop().time() + 20
+            while len(got) < 2 and asyncio.get_running_loop().time() < deadline:
+                batch = await c.getmany(timeout_ms=500)
+                for records in batch.values():
+                    got += [r.value.decode() for r in records]
+            extra = await c.getmany(timeout_ms=1500)
+            got += [r.value.decode() for records in extra.values() for r in records]
+        finally:
+            await c.stop()
+        return got
+
+    assert asyncio.run(run()) == ["a1", "a2"]
