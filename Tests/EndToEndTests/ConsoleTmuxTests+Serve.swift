@@ -140,3 +140,40 @@ func closedPort() throws -> Int {
     close(fd)
     return port
 }
+
+extension ConsoleTmuxTests {
+    /// Issue 11's fifth position in the console against `eddy serve`: an open transaction holds
+    /// the last stable offset below the high watermark; the Topic view shows it held, with its
+    /// age, until the transaction commits.
+    @Test func anOpenTransactionHoldsTheLastStableOffsetInTheTopicView() throws {
+        let served = try ServedCluster()
+        let created = try Eddy.run(["topics", "create", "--topic", "ledger", "--partitions", "1"] + served.flag)
+        try #require(created.status == 0, "\(created)")
+        try #require(try Eddy.run(["produce", "--topic", "ledger"] + served.flag, stdin: Array("a\nb\n".utf8)).status == 0)
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "ledger", "--transactional-id", "console-tx"] + served.flag, stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data("c\nd\n".utf8))
+        let t = try TmuxConsole(["console", "--refresh", "300ms"] + served.flag)
+        try t.waitFor("brokers 3 of 3 running", seconds: 60)
+        try t.command("topic ledger")
+        // PART LEADER REPLICAS ISR LOG-START LOG-END HW LSO: partition 0 with HW 4 and LSO 2 held.
+        try t.waitForScreen("partition 0's LSO held at 2 below HW 4") { s -> Bool? in
+            s.split(separator: "\n").contains { line in
+                let cells = line.split(separator: " ").map(String.init)
+                return cells.first == "0" && cells.count > 8 && cells[6] == "4" && cells[7] == "2" && cells[8] == "held"
+            } ? true : nil
+        }
+        try input.fileHandleForWriting.close()
+        #expect(producer.wait().status == 0)
+        try t.waitForScreen("committed: LSO = HW = 5, no longer held") { s -> Bool? in
+            s.split(separator: "\n").contains { line in
+                let cells = line.split(separator: " ").map(String.init)
+                return cells.first == "0" && cells.count > 8 && cells[6] == "5" && cells[7] == "5" && cells[8] != "held"
+            } ? true : nil
+        }
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+        #expect(served.stop().status == 0)
+    }
+}
