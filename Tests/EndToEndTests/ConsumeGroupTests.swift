@@ -71,8 +71,12 @@ import Testing
         let follower = try Eddy.start(["consume", "--topic", "t", "--group", "g", "--format", "%p:%s\\n"] + dir.flag)
         defer { if follower.isRunning { follower.signal(SIGKILL) } }
         try waitFor("the member prints the existing record") { follower.stdoutSoFar().contains("0:before\n") }
-        // It leaves the group and releases the directory while it waits, so producers get in.
-        try produce(dir, ["during"], partition: 1)
+        // It leaves the group and releases the directory while it waits, so producers get in:
+        // within a few of its 200 ms pauses (on a loaded machine its reads may outlast one
+        // command's 1 s of retries, so the producer tries again).
+        try waitFor("a producer gets in while the member waits") {
+            try Eddy.run(["produce", "--topic", "t", "--partition", "1"] + dir.flag, stdin: Array("during\n".utf8)).status == 0
+        }
         try waitFor("the member prints the new record") { follower.stdoutSoFar().contains("1:during\n") }
         follower.signal(SIGINT)
         let result = follower.wait()
