@@ -115,10 +115,10 @@ extension GroupCoordinator {
     /// the partition's groups become committed (when written after the group's current ones)
     /// or are dropped (abort).
     public mutating func completeTransaction(producerId: Int64, committed: Bool, partition: Int32) {
-        for groupId in groups.keys.sorted() where partitionFor(groupId) == partition {
-            guard groups[groupId]?.pendingTransactionalOffsets[producerId] != nil else { continue }
-            groups[groupId]?.completeTransaction(producerId: producerId, committed: committed)
-        }
+        // Each group ends on its own: no order is needed, and only groups the producer wrote to
+        // are touched.
+        let ending = groups.filter { $0.value.pendingTransactionalOffsets[producerId] != nil && partitionFor($0.key) == partition }.keys
+        for groupId in ending { groups[groupId]?.completeTransaction(producerId: producerId, committed: committed) }
     }
 
     /// Forgets offsets a failed write of a TxnOffsetCommit left pending (Kafka's

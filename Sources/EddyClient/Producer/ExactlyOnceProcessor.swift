@@ -73,24 +73,3 @@ public final class ExactlyOnceProcessor<Key: Sendable, Value: Sendable>: Sendabl
     }
 }
 
-extension Producer {
-    /// Whether a transaction is open or was left unended by a failed commit or abort.
-    var hasUnendedTransaction: Bool {
-        (try? core.withTransaction { (t) throws(ClientError) -> Bool in
-            switch t.phase {
-            case .inTransaction, .committing, .aborting, .abortableError: true
-            default: false
-            }
-        }) ?? false
-    }
-
-    /// Whether `initTransactions` has completed (and the producer is not fenced).
-    public var isTransactionReady: Bool {
-        (try? core.withTransaction { (t) throws(ClientError) -> Bool in
-            switch t.phase {
-            case .uninitialized, .fatalError: false
-            default: true
-            }
-        }) ?? false
-    }
-}

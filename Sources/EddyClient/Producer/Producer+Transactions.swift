@@ -165,12 +165,29 @@ extension Producer {
     /// Whether a commit was asked of the coordinator and did not get its answer (EndTxn timed
     /// out, say): the transaction may have committed, so `commitTransaction` should be called
     /// again rather than `abortTransaction` (which the coordinator would then refuse).
-    public var isCommitUnanswered: Bool {
-        (try? core.withTransaction { (t) throws(ClientError) -> Bool in t.phase == .committing }) ?? false
+    public var isCommitUnanswered: Bool { core.transactionPhase == .committing }
+
+    /// Whether `initTransactions` has completed (and the producer is not fenced).
+    public var isTransactionReady: Bool {
+        switch core.transactionPhase {
+        case nil, .uninitialized?, .fatalError?: false
+        default: true
+        }
+    }
+
+    /// Whether a transaction is open or was left unended by a failed commit or abort.
+    var hasUnendedTransaction: Bool {
+        switch core.transactionPhase {
+        case .inTransaction?, .committing?, .aborting?, .abortableError?: true
+        default: false
+        }
     }
 }
 
 extension ProducerCore {
+    /// The transactional producer's phase; nil when the producer is not transactional.
+    var transactionPhase: TransactionState.Phase? { lock.withLock { transaction?.phase } }
+
     /// A transactional request failed: fatal errors end the producer, others the transaction.
     func withTransactionFailing(_ error: ClientError) {
         lock.withLock { transaction?.fail(error) }
