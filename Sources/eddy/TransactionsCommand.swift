@@ -8,9 +8,19 @@ struct TransactionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transactions",
         abstract: "List, describe, find hanging and abort transactions, as kafka-transactions does.",
-        subcommands: [List.self, Describe.self, DescribeProducers.self, FindHanging.self, Abort.self])
+        subcommands: [List.self, Describe.self, DescribeProducers.self, FindHanging.self, Abort.self, ForceTerminate.self])
 
     static let clientId = "eddy-transactions"
+
+    /// `--transactional-id ID`, which must not be empty.
+    struct TransactionalIdOption: ParsableArguments {
+        @Option(help: ArgumentHelp("The transactional id.", valueName: "id"))
+        var transactionalId: String
+
+        func validate() throws {
+            if transactionalId.isEmpty { throw ValidationError("--transactional-id must not be empty") }
+        }
+    }
 
     /// Kafka's transaction state names (`--state`).
     static let states = ["Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "PrepareEpochFence", "Dead"]
@@ -67,16 +77,10 @@ struct TransactionsCommand: ParsableCommand {
                 """)
 
         @OptionGroup var common: ConnectionOptions
-
-        @Option(help: ArgumentHelp("The transactional id.", valueName: "id"))
-        var transactionalId: String
-
-        func validate() throws {
-            if transactionalId.isEmpty { throw ValidationError("--transactional-id must not be empty") }
-        }
+        @OptionGroup var id: TransactionalIdOption
 
         func run() throws {
-            let id = transactionalId
+            let id = self.id.transactionalId
             let described = try Groups.withExistingAdmin(common, clientId: TransactionsCommand.clientId) {
                 try await $0.describeTransactions([id])
             }
@@ -222,6 +226,30 @@ struct TransactionsCommand: ParsableCommand {
                 return spec
             }
             print("aborted the transaction of producer \(spec.producerId) (epoch \(spec.producerEpoch)) in \(tp)")
+        }
+    }
+
+    struct ForceTerminate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "force-terminate",
+            abstract: "End what a transactional id has running, fencing its producer.",
+            discussion: """
+                Initialises the transactional id's producer again, as a new instance of it would \
+                (InitProducerId, Kafka 4.0's kafka-transactions forceTerminate): its coordinator \
+                aborts the open transaction, writing ABORT markers to its partitions, and bumps \
+                the epoch, so that the producer that left it open is fenced (PRODUCER_FENCED). \
+                An unknown id fails with TRANSACTIONAL_ID_NOT_FOUND.
+                """)
+
+        @OptionGroup var common: ConnectionOptions
+        @OptionGroup var id: TransactionalIdOption
+
+        func run() throws {
+            let id = self.id.transactionalId
+            let (producerId, epoch) = try Groups.withExistingAdmin(common, clientId: TransactionsCommand.clientId) {
+                try await $0.forceTerminateTransaction(id)
+            }
+            print("terminated transactional id \(id): producer \(producerId) is at epoch \(epoch); older epochs are fenced")
         }
     }
 }

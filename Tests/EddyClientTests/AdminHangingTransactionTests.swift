@@ -53,6 +53,40 @@ extension ConsumerClusterTests {
                 try await admin.abortTransaction(AbortTransactionSpec(topicPartition: tp, producerId: 777, producerEpoch: 2, coordinatorEpoch: 0))
             }
         }
+
+        /// forceTerminateTransaction (KIP-939): the coordinator aborts the open transaction and
+        /// bumps the epoch; the producer that left it open is fenced, its records never committed.
+        @Test func forceTerminateAbortsAndFences() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let tp = TopicPartition("t", 0)
+            var config = testProducerConfig { $0.transactionalId = "stuck" }
+            config.lingerMs = 0
+            let stuck = try Producer(config: config, client: t.client("stuck"))
+            defer { Task { await stuck.close() } }
+            try await stuck.initTransactions()
+            try stuck.beginTransaction()
+            _ = try await stuck.send(ProducerRecord(topic: "t", partition: 0, value: Array("open".utf8)))
+            let admin = Admin(client: t.client("admin"), config: AdminConfig())
+            let before = try #require(try await admin.describeTransactions(["stuck"])["stuck"])
+            #expect(before.state == "Ongoing")
+
+            let (producerId, epoch) = try await admin.forceTerminateTransaction("stuck")
+            #expect(producerId == before.producerId && epoch == before.producerEpoch + 2, "one bump to fence and abort, one for the new instance")
+            let after = try #require(try await admin.describeTransactions(["stuck"])["stuck"])
+            #expect(after.state == "Empty" && after.timeoutMs == before.timeoutMs, "\(after)")
+            #expect(try await admin.listOffsets([tp: .latest], isolationLevel: .readCommitted)[tp]?.offset == 2, "record and ABORT marker, stable")
+            do {
+                try await stuck.commitTransaction()
+                Issue.record("the fenced producer committed")
+            } catch {
+                #expect([.producerFenced, .invalidProducerEpoch].contains(error.errorCode), "\(error)")
+            }
+            await #expect(throws: ClientError.broker(.transactionalIdNotFound, message: "transactional id nobody")) {
+                try await admin.forceTerminateTransaction("nobody")
+            }
+        }
     }
 }
 

@@ -99,8 +99,24 @@ enum ConsoleFixture {
                               members: [member("billing", 0, (0..<3).map { TopicPartition("payments", Int32($0)) })], rows: billingRows),
                 GroupSnapshot(groupId: "audit", state: .stable, assignor: "range", coordinator: 1,
                               members: [member("audit", 0, (0..<3).map { TopicPartition("orders", Int32($0)) })], rows: auditRows),
-            ])
+            ], transactions: transactions)
     }
+
+    /// Transactions: two Ongoing (one past a minute), one overdue, finished ones, and a hanging
+    /// one on orders-1 (whose LSO is held).
+    static let transactions: [TransactionSnapshot] = [
+        TransactionSnapshot(transactionalId: "audit-tx", state: "Empty", producerId: 4003, producerEpoch: 0, coordinator: 1, timeoutMs: 60_000),
+        TransactionSnapshot(transactionalId: "billing-tx", state: "CompleteCommit", producerId: 4000, producerEpoch: 5, coordinator: 2,
+                            timeoutMs: 60_000, startTimeMs: t0 - 5_000, partitions: [TopicPartition("payments", 1)]),
+        TransactionSnapshot(transactionalId: "loader", state: "Ongoing", producerId: 4004, producerEpoch: 1, coordinator: 1, timeoutMs: 60_000,
+                            startTimeMs: t0 - 50_000, partitions: [TopicPartition("customers", 0)]),
+        TransactionSnapshot(transactionalId: "orders-enricher", state: "Ongoing", producerId: 4002, producerEpoch: 3, coordinator: 2,
+                            timeoutMs: 900_000, startTimeMs: t0 - 95_000, partitions: [TopicPartition("orders", 1), TopicPartition("payments", 0)]),
+        TransactionSnapshot(transactionalId: "payments-etl", state: "Ongoing", producerId: 4001, producerEpoch: 0, coordinator: 1,
+                            timeoutMs: 60_000, startTimeMs: t0 + 10_000, partitions: [TopicPartition("payments", 2)]),
+        TransactionSnapshot(hanging: HangingTransaction(topicPartition: TopicPartition("orders", 1), producerId: 777, producerEpoch: 3,
+                                                        coordinatorEpoch: -1, startOffset: 1100, lastTimestamp: t0 - 1_500_000)),
+    ]
 
     static let workers: [DemoWorkerStatus] = [
         DemoWorkerStatus(name: "orders-producer", kind: .producer, group: nil, topic: "orders", paused: false, recordsPerSecond: 20),
@@ -171,6 +187,10 @@ enum ConsoleFixture {
 
     @Test(arguments: sizes) func groupDetail(size: ScreenSize) {
         Snapshot.assert(Self.render(ConsoleFixture.state(.group("audit"), size: size)), named: Self.name("group-audit", size))
+    }
+
+    @Test(arguments: sizes) func transactions(size: ScreenSize) {
+        Snapshot.assert(Self.render(ConsoleFixture.state(.transactions, size: size)), named: Self.name("transactions", size))
     }
 
     @Test(arguments: sizes) func messages(size: ScreenSize) {
@@ -250,12 +270,13 @@ enum ConsoleFixture {
     }
 
     @Test func everyViewAndDialogIsPlainASCIIWithTheASCIIGlyphs() {
-        let views: [ConsoleView] = [.cluster, .topics, .topic("orders"), .groups, .group("audit"), .messages(TopicPartition("orders", 1))]
+        let views: [ConsoleView] = [.cluster, .topics, .topic("orders"), .groups, .group("audit"), .messages(TopicPartition("orders", 1)),
+                                    .transactions]
         for view in views {
             var state = ConsoleFixture.state(view, glyphs: .ascii)
             _ = state.receive(.messages(ConsoleFixture.messagesPage()), model: Self.model)
             #expect(Self.nonASCII(Self.render(state)) == "", "\(view)")
-            for key in ["?", "p", "n", "d", "r", ":"] {
+            for key in ["?", "p", "n", "d", "r", ":", "a"] {
                 var withDialog = state
                 _ = Self.press([.character(Character(key))], &withDialog)
                 #expect(Self.nonASCII(Self.render(withDialog)) == "", "\(view) with \(key)")

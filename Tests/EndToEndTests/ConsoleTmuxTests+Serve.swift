@@ -177,3 +177,38 @@ extension ConsoleTmuxTests {
         #expect(served.stop().status == 0)
     }
 }
+
+extension ConsoleTmuxTests {
+    /// The Transactions view against `eddy serve`: an open transaction is listed Ongoing with
+    /// its partition; `a` and `y` abort it through its coordinator, which fences the producer
+    /// that left it open (its commit then fails) and lets the last stable offset move on.
+    @Test func theTransactionsViewAbortsAnOpenTransaction() throws {
+        let served = try ServedCluster()
+        try #require(try Eddy.run(["topics", "create", "--topic", "ledger", "--partitions", "1"] + served.flag).status == 0)
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "ledger", "--transactional-id", "stuck-tx"] + served.flag, stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data("c\nd\n".utf8))
+        let t = try TmuxConsole(["console", "--refresh", "300ms"] + served.flag)
+        try t.waitFor("brokers 3 of 3 running", seconds: 60)
+        try t.press("7")
+        try t.waitForScreen("stuck-tx listed Ongoing on ledger-0") { s -> Bool? in
+            s.split(separator: "\n").contains { $0.hasPrefix("stuck-tx ") && $0.contains(" Ongoing ") && $0.contains("ledger-0") } ? true : nil
+        }
+        try t.press("a")
+        try t.waitFor("Abort transaction stuck-tx", "PRODUCER_FENCED")
+        try t.press("y")
+        try t.waitFor("aborted transaction stuck-tx")
+        try t.waitForScreen("stuck-tx no longer running") { s -> Bool? in
+            s.split(separator: "\n").contains { $0.hasPrefix("stuck-tx ") && ($0.contains("CompleteAbort") || $0.contains(" Empty ")) } ? true : nil
+        }
+        // The producer that left it open is fenced: committing at the end of its input fails.
+        try input.fileHandleForWriting.close()
+        #expect(producer.wait().status == 1)
+        let offsets = try Eddy.run(["transactions", "describe", "--transactional-id", "stuck-tx"] + served.flag)
+        #expect(offsets.status == 0 && !offsets.outLines.joined().contains("Ongoing"), "\(offsets)")
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+        #expect(served.stop().status == 0)
+    }
+}

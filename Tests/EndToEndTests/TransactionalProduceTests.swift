@@ -81,6 +81,35 @@ import Testing
         #expect(try Eddy.run(["transactions", "abort", "--topic", "t", "--partition", "0"] + server.flag).status == 2)
         #expect(try Eddy.run(["transactions", "find-hanging"] + server.flag).status == 2)
     }
+
+    /// force-terminate (KIP-939): the coordinator aborts the open transaction and bumps the
+    /// epoch, so the producer that left it open is fenced and its records are never committed.
+    @Test func forceTerminateAbortsTheOpenTransactionAndFencesItsProducer() throws {
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + server.flag).status == 0)
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "t", "--transactional-id", "stuck"] + server.flag, stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data("x\ny\n".utf8))
+        func state() throws -> String? {
+            let r = try Eddy.run(["transactions", "describe", "--transactional-id", "stuck"] + server.flag)
+            return r.outLines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first.map(String.init)
+        }
+        try waitFor("the transaction is Ongoing") { try state() == "Ongoing" }
+        let terminated = try Eddy.run(["transactions", "force-terminate", "--transactional-id", "stuck"] + server.flag)
+        #expect(terminated.status == 0 && terminated.outLines.first?.hasPrefix("terminated transactional id stuck: producer ") == true,
+                "\(terminated)")
+        #expect(["CompleteAbort", "Empty"].contains(try state() ?? ""))
+        try input.fileHandleForWriting.close()
+        let end = producer.wait()
+        #expect(end.status == 1, "the producer was fenced: \(end)")
+        let consumed = try Eddy.run(["consume", "--topic", "t", "--isolation-level", "read_committed", "--exit-at-end"] + server.flag)
+        #expect(consumed.status == 0 && consumed.outLines.isEmpty, "\(consumed)")
+
+        let unknown = try Eddy.run(["transactions", "force-terminate", "--transactional-id", "nobody"] + server.flag)
+        #expect(unknown.status == 1 && unknown.stderr.contains("TRANSACTIONAL_ID_NOT_FOUND"), "\(unknown)")
+        #expect(try Eddy.run(["transactions", "force-terminate", "--transactional-id", ""] + server.flag).status == 2)
+    }
 }
 
 /// An open transaction holds the last stable offset back in `eddy groups describe`, until it

@@ -78,6 +78,52 @@ extension Admin {
         }
         return out
     }
+
+    /// DescribeTransactions for what `listTransactions` found: one request per coordinator
+    /// however many ids it coordinates (for a console refresh), no retries. An id that its
+    /// coordinator no longer knows or no longer coordinates (it expired or moved since the
+    /// listing) is left out; a coordinator that does not answer fails the call.
+    public func describeTransactions(listed: [TransactionListing]) async throws(ClientError) -> [TransactionDescription] {
+        var byCoordinator: [Int32: [String]] = [:]
+        for l in listed { byCoordinator[l.coordinator, default: []].append(l.transactionalId) }
+        var out: [TransactionDescription] = []
+        for (node, ids) in byCoordinator.sorted(by: { $0.key < $1.key }) {
+            let response = try await client.send(.describeTransactions(DescribeTransactionsRequest(transactionalIds: ids)), to: node)
+            guard case let .describeTransactions(r) = response else { throw Self.unexpected(response, expected: "DescribeTransactions") }
+            for t in r.transactions where t.errorCode == .none {
+                out.append(TransactionDescription(transactionalId: t.transactionalId, coordinator: node, state: t.state, producerId: t.producerId,
+                                                  producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs,
+                                                  startTimeMs: t.startTimeMs >= 0 ? t.startTimeMs : nil, partitions: t.partitions))
+            }
+        }
+        return out.sorted { $0.transactionalId < $1.transactionalId }
+    }
+
+    /// Kafka's `forceTerminateTransaction` (KIP-939): ends whatever `transactionalId` has running
+    /// by initialising its producer again, as a new instance of the producer would
+    /// (InitProducerId with the id and its timeout): the coordinator aborts an open transaction,
+    /// writing ABORT markers to its partitions, and bumps the epoch, so that the producer that
+    /// left it open is fenced (PRODUCER_FENCED) on its next request. Retries while the
+    /// coordinator aborts (CONCURRENT_TRANSACTIONS), moves or loads. Returns the producer id and
+    /// the new epoch, which no producer holds.
+    @discardableResult
+    public func forceTerminateTransaction(_ transactionalId: String) async throws(ClientError) -> (producerId: Int64, epoch: Int16) {
+        let deadline = deadline()
+        let timeoutMs = try await describeTransactions([transactionalId])[transactionalId]?.timeoutMs ?? 60_000
+        let request = InitProducerIdRequest(transactionalId: transactionalId, transactionTimeoutMs: timeoutMs)
+        return try await retrying(until: deadline) { () async throws(ClientError) -> (Int64, Int16) in
+            let node = try await client.coordinator(for: transactionalId, type: .transaction, timeoutMs: max(0, deadline - ClientTime.monotonicMs()))
+            do throws(ClientError) {
+                let response = try await client.send(.initProducerId(request), to: node)
+                guard case let .initProducerId(r) = response else { throw Self.unexpected(response, expected: "InitProducerId") }
+                try Self.check(r.errorCode, "transactional id \(transactionalId)")
+                return (r.producerId, r.producerEpoch)
+            } catch let error {
+                if Self.coordinatorMoved(error) { client.coordinatorFailed(for: transactionalId, type: .transaction) }
+                throw error
+            }
+        }
+    }
 }
 
 /// One producer of a partition as its leader knows it (Kafka's `ProducerState`, from
@@ -160,6 +206,16 @@ public struct HangingTransaction: Sendable, Equatable {
     public var coordinatorEpoch: Int32
     public var startOffset: Int64
     public var lastTimestamp: Int64
+
+    public init(topicPartition: TopicPartition, producerId: Int64, producerEpoch: Int32, coordinatorEpoch: Int32, startOffset: Int64,
+                lastTimestamp: Int64) {
+        self.topicPartition = topicPartition
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.coordinatorEpoch = coordinatorEpoch
+        self.startOffset = startOffset
+        self.lastTimestamp = lastTimestamp
+    }
 }
 
 extension Admin {
@@ -172,23 +228,31 @@ extension Admin {
     /// that aborts a timed-out transaction has bumped the epoch by one: still its transaction.)
     public func findHangingTransactions(in partitions: [TopicPartition], maxTransactionTimeoutMs: Int64,
                                         nowMs: Int64) async throws(ClientError) -> [HangingTransaction] {
-        var candidates: [HangingTransaction] = []
-        for (tp, producers) in try await describeProducers(partitions) {
-            for p in producers {
-                guard let start = p.currentTransactionStartOffset, nowMs - p.lastTimestamp >= maxTransactionTimeoutMs else { continue }
-                candidates.append(HangingTransaction(topicPartition: tp, producerId: p.producerId, producerEpoch: p.producerEpoch,
-                                                     coordinatorEpoch: p.coordinatorEpoch ?? -1, startOffset: start, lastTimestamp: p.lastTimestamp))
-            }
-        }
+        let candidates = try await openTransactions(in: partitions, silentForMs: maxTransactionTimeoutMs, nowMs: nowMs)
         guard !candidates.isEmpty else { return [] }
         let listed = try await listTransactions(producerIds: Array(Set(candidates.map(\.producerId))).sorted())
         let described = try await describeTransactions(listed.map(\.transactionalId))
         return Self.hanging(candidates, described: Array(described.values))
     }
 
+    /// The transactions open in `partitions` (DescribeProducers) whose producer has written
+    /// nothing to the partition for at least `silentForMs`: find-hanging's candidates.
+    public func openTransactions(in partitions: [TopicPartition], silentForMs: Int64, nowMs: Int64) async throws(ClientError)
+        -> [HangingTransaction] {
+        var candidates: [HangingTransaction] = []
+        for (tp, producers) in try await describeProducers(partitions) {
+            for p in producers {
+                guard let start = p.currentTransactionStartOffset, nowMs - p.lastTimestamp >= silentForMs else { continue }
+                candidates.append(HangingTransaction(topicPartition: tp, producerId: p.producerId, producerEpoch: p.producerEpoch,
+                                                     coordinatorEpoch: p.coordinatorEpoch ?? -1, startOffset: start, lastTimestamp: p.lastTimestamp))
+            }
+        }
+        return candidates
+    }
+
     /// The open transactions among `candidates` that none of the coordinators' transactions
     /// (`described`) runs on their partition (see `findHangingTransactions`). Pure.
-    static func hanging(_ candidates: [HangingTransaction], described: [TransactionDescription]) -> [HangingTransaction] {
+    public static func hanging(_ candidates: [HangingTransaction], described: [TransactionDescription]) -> [HangingTransaction] {
         let running: Set<String> = ["Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence"]
         return candidates.filter { c in
             !described.contains { d in

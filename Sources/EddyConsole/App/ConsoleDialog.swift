@@ -18,6 +18,8 @@ public enum ConsoleDialog: Equatable, Sendable {
     case jumpToOffset(FormDialog)
     /// Messages view `t`: the time to jump to.
     case jumpToTime(FormDialog)
+    /// Transactions view `a`: what aborting the selected transaction does, to confirm.
+    case abortTransaction(TransactionSnapshot, ConfirmDialog)
 }
 
 /// A planned reset shown before it is committed: each partition's old → new offset and lag.

@@ -25,6 +25,10 @@ public enum ConsoleEffect: Equatable, Sendable {
     /// Leave this cluster for the named one of the clusters file (`:cluster NAME`): the
     /// console ends with `ConsoleExit.switchCluster` and its caller opens it on that one.
     case switchCluster(String)
+    /// Abort a transaction from the Transactions view: an Ongoing one through its coordinator
+    /// (`Admin.forceTerminateTransaction`), a hanging one with an ABORT marker in its partition
+    /// (`Admin.abortTransaction`).
+    case abortTransaction(TransactionSnapshot)
 }
 
 /// A demo or broker control (`DemoControls`).

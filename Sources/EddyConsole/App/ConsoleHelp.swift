@@ -2,7 +2,7 @@
 /// never disagrees with what `ConsoleState.handle` does.
 enum ConsoleHelp {
     static let global: [HelpOverlay.Entry] = [
-        .init("1 - 6", "Cluster, Topics, Topic, Groups, Group, Messages"),
+        .init("1 - 7", "Cluster, Topics, Topic, Groups, Group, Messages, Transactions"),
         .init("Enter", "open the selected row"),
         .init("Esc", "clear the filter, else go back"),
         .init("Up Down", "move the selection (PgUp PgDn Home End too)"),
@@ -21,6 +21,7 @@ enum ConsoleHelp {
         .init("+ / -", "add / remove a member of a demo group"),
         .init("d", "demo controls: workers, rates, members, brokers"),
         .init("x / X / u", "stop / kill / start the selected broker (Cluster)"),
+        .init("a", "abort the selected transaction, after a confirmation (Transactions)"),
     ]
 
     static let messages: [HelpOverlay.Entry] = [
@@ -45,9 +46,19 @@ enum ConsoleHelp {
         .init("STATUS", "Burrow's: OK WARN STOP STALL REWIND; LOST n: records deleted unread"),
     ]
 
+    /// The Transactions view's columns.
+    static let transactions: [HelpOverlay.Entry] = [
+        .init("STATE", "Kafka's: Empty Ongoing PrepareCommit PrepareAbort CompleteCommit CompleteAbort; Hanging: open in a partition, run by no coordinator"),
+        .init("PRODUCER EPOCH", "the producer id and epoch the coordinator holds (older epochs are fenced)"),
+        .init("STARTED AGE", "when the running transaction started, and how long it has held its partitions' LSO"),
+        .init("TIMEOUT", "what is left of transaction.timeout.ms before the coordinator aborts it (negative: overdue)"),
+        .init("a", "abort: Ongoing through its coordinator (fences the producer); Hanging with an ABORT marker"),
+    ]
+
     static let commands: [HelpOverlay.Entry] = [
         .init(":cluster :brokers", "the Cluster view"),
         .init(":topics :groups", "the Topics / Groups view"),
+        .init(":transactions :txns", "the Transactions view"),
         .init(":topic NAME", "a topic's partitions"),
         .init(":group NAME", "a group's positions"),
         .init(":status [S]", "groups with status S (OK, WARN, ...); none: all"),
@@ -70,6 +81,7 @@ enum ConsoleHelp {
         var sections = [HelpOverlay.Section("Everywhere", global)]
         if case .messages = state.view { sections.append(HelpOverlay.Section("Messages", messages)) }
         if case .group = state.view { sections.append(HelpOverlay.Section("Positions", positions)) }
+        if case .transactions = state.view { sections.append(HelpOverlay.Section("Transactions", transactions)) }
         sections.append(HelpOverlay.Section("Actions" + (state.readOnly ? " (refused: read-only)" : ""), actions))
         sections.append(HelpOverlay.Section("Commands", commands))
         return HelpOverlay(title: "eddy keys", sections: sections)
@@ -80,7 +92,7 @@ enum ConsoleHelp {
         var hints: [(String, String)]
         switch state.view {
         case .cluster:
-            hints = [("1-6", "views")]
+            hints = [("1-7", "views")]
             if state.hasDemoControls { hints += [("x", "stop"), ("X", "kill"), ("u", "start broker"), ("d", "demo")] }
         case .topics: hints = [("Enter", "partitions"), ("/", "filter"), ("s", "sort"), ("p", "produce"), ("n", "new topic")]
         case .topic: hints = [("Enter", "messages"), ("Esc", "back"), ("s", "sort"), ("p", "produce")]
@@ -89,6 +101,7 @@ enum ConsoleHelp {
             hints = [("r", "reset offsets"), ("Enter", "messages"), ("Esc", "back")]
             if state.hasDemoControls { hints += [("+/-", "member")] }
         case .messages: hints = [("v", "format"), ("o", "offset"), ("t", "time"), ("[ ]", "page"), ("Esc", "back")]
+        case .transactions: hints = [("a", "abort"), ("Enter", "messages"), ("/", "filter"), ("s", "sort")]
         }
         return hints + [(":", "command"), ("q", "quit")]
     }

@@ -37,6 +37,7 @@ extension ConsoleState {
             status = StatusMessage("groups with status \(wanted.name); :status shows every group")
             return effects
         case "groups", "g": return show(.groups)
+        case "transactions", "txns", "txn": return show(.transactions)
         case "topic":
             guard args.count == 1 else { return usage("topic NAME") }
             guard model.latest == nil || model.latest?.topic(args[0]) != nil else {

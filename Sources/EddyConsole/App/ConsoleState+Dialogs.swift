@@ -38,6 +38,43 @@ extension ConsoleState {
         return []
     }
 
+    /// Transactions view `a`: a confirmation saying what aborting the selected transaction
+    /// does. Only an Ongoing or a hanging transaction can be aborted.
+    mutating func openAbortTransaction(model: ConsoleModel) -> [ConsoleEffect] {
+        guard let t = selectedTransaction(model) else {
+            status = .error("no transaction selected: 7 lists the transactions")
+            return []
+        }
+        let name = t.transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(t.producerId)"
+        guard t.isAbortable else {
+            status = .error("\(name) is \(t.state): only an Ongoing or a hanging transaction can be aborted")
+            return []
+        }
+        guard !readOnly else { return refuseReadOnly("aborting \(name)") }
+        let partitions = t.partitions.map(\.description).joined(separator: ", ")
+        var message: [String]
+        if let h = t.hanging {
+            message = [
+                "Producer \(h.producerId) (epoch \(h.producerEpoch)) has a transaction open in \(h.topicPartition)",
+                "since offset \(h.startOffset) that no coordinator runs.",
+                "An ABORT marker is written to \(h.topicPartition) through its leader,",
+                "as kafka-transactions abort does: its last stable offset moves on.",
+            ]
+        } else {
+            message = [
+                "\(t.transactionalId ?? "") (producer \(t.producerId), epoch \(t.producerEpoch)) is Ongoing in \(t.partitions.count) partition\(t.partitions.count == 1 ? "" : "s"): \(partitions).",
+                "Its coordinator aborts it, as for a new instance of the producer: ABORT markers",
+                "go to its partitions and the epoch is bumped, so the producer that left it",
+                "open is fenced (PRODUCER_FENCED) on its next request.",
+            ]
+        }
+        message.append("Its records stay in the log; read_committed consumers skip them.")
+        let typed = typedResetConfirmation ? (t.transactionalId ?? String(t.producerId)) : nil
+        dialog = .abortTransaction(t, ConfirmDialog(title: "Abort \(name)", message: message, confirmLabel: "Abort",
+                                                    focused: .cancel, typedConfirmation: typed))
+        return []
+    }
+
     mutating func openDemoMenu(model: ConsoleModel) -> [ConsoleEffect] {
         guard hasDemoControls else { return refuseNoControls("demo controls") }
         guard !readOnly else { return refuseReadOnly("demo controls") }
@@ -153,6 +190,20 @@ extension ConsoleState {
             return submitForm(&form, key: key, wrap: ConsoleDialog.jumpToTime) { (form) throws(InvalidInput) in
                 (nil, [.loadMessages(MessagesQuery(topicPartition: tp, start: try JumpForm.timeStart(from: form)))])
             }
+
+        case .abortTransaction(let t, var confirm):
+            switch confirm.handle(key) {
+            case .continuing:
+                dialog = .abortTransaction(t, confirm)
+            case .cancelled:
+                dialog = nil
+                status = StatusMessage("abort cancelled; nothing changed")
+            case .submitted:
+                dialog = nil
+                status = StatusMessage("aborting \(t.transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(t.producerId)")...")
+                return [.abortTransaction(t), .refresh]
+            }
+            return []
 
         case var .demoMenu(menu):
             switch menu.handle(key) {

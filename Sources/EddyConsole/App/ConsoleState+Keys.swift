@@ -44,7 +44,7 @@ extension ConsoleState {
         case .character("s"), .character("S"):
             cycleSort(reverse: key == .character("S"), model: model)
             return []
-        case .character(let c) where ("1"..."6").contains(c):
+        case .character(let c) where ("1"..."7").contains(c):
             return switchTab(Int(String(c))! - 1, model: model)
         case .enter:
             return open(model: model)
@@ -65,6 +65,9 @@ extension ConsoleState {
                 return []
             }
             return demo(key == .character("+") ? .addMember(group: group) : .removeMember(group: group), model: model)
+        case .character("a"):
+            guard case .transactions = view else { break }
+            return openAbortTransaction(model: model)
         case .character("x"), .character("X"), .character("u"):
             guard case .cluster = view else { break }
             guard let broker = selectedBroker(model) else { return [] }
@@ -87,6 +90,7 @@ extension ConsoleState {
         case .groups: sorting(GroupsView.spec(model: model))
         case .group: sorting(GroupDetailView.spec())
         case .messages: sorting(MessagesView.spec(format: valueFormat))
+        case .transactions: sorting(TransactionsView.spec(nowMs: model.latest?.takenAtMs ?? 0))
         }
         guard !columns.isEmpty else { return }
         updateViewState(view) { s in
@@ -111,6 +115,7 @@ extension ConsoleState {
             }
             return show(.topic(topic))
         case 3: return show(.groups)
+        case 6: return show(.transactions)
         case 4:
             guard let group = lastGroup ?? selectedGroup(model)?.groupId ?? model.latest?.groups.first?.groupId else {
                 status = .error("no consumer group to show yet")
@@ -152,6 +157,13 @@ extension ConsoleState {
             return loadMessages(MessagesQuery(topicPartition: tp, start: start))
         case .messages:
             return []
+        case .transactions:
+            // The first partition the transaction holds, at the last stable offset's end.
+            guard let tp = selectedTransaction(model)?.partitions.first else { return [] }
+            stack = [.transactions, .messages(tp)]
+            lastPartition = tp
+            lastTopic = tp.topic
+            return loadMessages(MessagesQuery(topicPartition: tp, start: .latest))
         }
     }
 

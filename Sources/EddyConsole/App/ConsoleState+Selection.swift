@@ -11,6 +11,7 @@ extension ConsoleState {
         case .groups: GroupsView.items(model, viewState(view)).count
         case let .group(id): GroupDetailView.items(model, group: id, viewState(view)).count
         case let .messages(tp): MessagesView.items(self, tp: tp).count
+        case .transactions: TransactionsView.items(model, viewState(view)).count
         }
     }
 
@@ -49,6 +50,10 @@ extension ConsoleState {
         pick(GroupDetailView.items(model, group: group, viewState(.group(group))), .group(group), model)
     }
 
+    func selectedTransaction(_ model: ConsoleModel) -> TransactionSnapshot? {
+        pick(TransactionsView.items(model, viewState(.transactions)), .transactions, model)
+    }
+
     func selectedRecord(_ model: ConsoleModel, tp: TopicPartition) -> MessageRecord? {
         pick(MessagesView.items(self, tp: tp), .messages(tp), model)
     }
@@ -59,6 +64,7 @@ extension ConsoleState {
         case .topics: selectedTopic(model)?.name
         case let .topic(name): name
         case let .messages(tp): tp.topic
+        case .transactions: selectedTransaction(model)?.partitions.first?.topic ?? lastTopic
         case let .group(id): selectedGroupRow(model, group: id)?.topicPartition.topic
         case .cluster, .groups: lastTopic
         }

@@ -1,8 +1,9 @@
 import EddyClient
 import EddyProtocol
 
-/// The console's screens. `cluster`, `topics` and `groups` are the roots; the others show one
-/// subject and are reached by Enter from their parent (or by `3`, `5`, `6` and `:` commands).
+/// The console's screens. `cluster`, `topics`, `groups` and `transactions` are the roots; the
+/// others show one subject and are reached by Enter from their parent (or by `3`, `5`, `6` and
+/// `:` commands).
 public enum ConsoleView: Hashable, Sendable {
     case cluster
     case topics
@@ -10,6 +11,7 @@ public enum ConsoleView: Hashable, Sendable {
     case groups
     case group(String)
     case messages(TopicPartition)
+    case transactions
 
     /// The header tab the view belongs to (0-based), which is also its number key minus one.
     public var tabIndex: Int {
@@ -20,18 +22,20 @@ public enum ConsoleView: Hashable, Sendable {
         case .groups: 3
         case .group: 4
         case .messages: 5
+        case .transactions: 6
         }
     }
 
     public static let tabs: [TabBar.Tab] = [
         .init(key: "1", title: "Cluster"), .init(key: "2", title: "Topics"), .init(key: "3", title: "Topic"),
         .init(key: "4", title: "Groups"), .init(key: "5", title: "Group"), .init(key: "6", title: "Messages"),
+        .init(key: "7", title: "Txns"),
     ]
 
     /// Where the view sits: the views Esc walks back through, then the view.
     public var path: [ConsoleView] {
         switch self {
-        case .cluster, .topics, .groups: [self]
+        case .cluster, .topics, .groups, .transactions: [self]
         case .topic: [.topics, self]
         case .group: [.groups, self]
         case let .messages(tp): [.topics, .topic(tp.topic), self]
@@ -41,7 +45,7 @@ public enum ConsoleView: Hashable, Sendable {
     /// The header's context: the subject the view shows.
     public var context: String {
         switch self {
-        case .cluster, .topics, .groups: ""
+        case .cluster, .topics, .groups, .transactions: ""
         case let .topic(name): name
         case let .group(id): id
         case let .messages(tp): tp.description

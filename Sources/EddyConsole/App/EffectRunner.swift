@@ -44,6 +44,8 @@ actor EffectRunner {
             }
         case let .demo(command):
             return await demo(command)
+        case let .abortTransaction(t):
+            return await abort(t)
         case let .loadMessages(query):
             do {
                 let page = try await MessagesReader(admin: admin).read(query)
@@ -103,6 +105,25 @@ actor EffectRunner {
             return .status(.success(result))
         } catch {
             return .status(.error("replay \(request.group): " + ErrorAdvice.text(error)))
+        }
+    }
+
+    // MARK: Transactions
+
+    private func abort(_ t: TransactionSnapshot) async -> EffectOutcome {
+        do throws(ClientError) {
+            if let h = t.hanging {
+                try await admin.abortTransaction(AbortTransactionSpec(
+                    topicPartition: h.topicPartition, producerId: h.producerId, producerEpoch: Int16(clamping: h.producerEpoch),
+                    coordinatorEpoch: max(0, h.coordinatorEpoch)))
+                return .status(.success("aborted the hanging transaction of producer \(h.producerId) in \(h.topicPartition)"))
+            }
+            guard let id = t.transactionalId else { return .status(.error("abort: the transaction has no transactional id")) }
+            let (producerId, epoch) = try await admin.forceTerminateTransaction(id)
+            return .status(.success("aborted transaction \(id): producer \(producerId) is at epoch \(epoch) now; the old epoch is fenced"))
+        } catch {
+            let name = t.transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(t.producerId)"
+            return .status(.error("abort \(name): " + ErrorAdvice.text(error)))
         }
     }
 

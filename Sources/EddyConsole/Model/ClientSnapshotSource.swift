@@ -19,6 +19,9 @@ import Foundation
 /// so give it an admin with a short timeout (a few refresh intervals): an offline partition
 /// is then left out rather than holding the screen.
 ///
+/// Transactions: ListTransactions on every broker and DescribeTransactions per coordinator
+/// (see `transactions(offsets:problems:)`).
+///
 /// Topic configs change rarely: they are read for new topics and otherwise every
 /// `configRefreshMs`.
 ///
@@ -31,6 +34,10 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
     public let liveConsumers: LiveConsumers
     public let configRefreshMs: Int64
     public let lagTracker: LagTracker
+    /// How long a partition's open transaction must be silent, with no coordinator running it,
+    /// to be shown hanging: Kafka's transaction.max.timeout.ms default (no coordinator lets a
+    /// transaction run longer), as `kafka-transactions find-hanging` uses it.
+    public let hangingAfterMs: Int64
     /// Wall-clock time source (ms since the epoch); injected by tests.
     let now: @Sendable () -> Int64
 
@@ -47,7 +54,9 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
     }
 
     public init(admin: Admin, insight: (any ClusterInsight)?, liveConsumers: LiveConsumers = .shared,
-                configRefreshMs: Int64 = 10_000, now: @escaping @Sendable () -> Int64 = { ClientTime.wallClockMs() }) {
+                configRefreshMs: Int64 = 10_000, hangingAfterMs: Int64 = 900_000,
+                now: @escaping @Sendable () -> Int64 = { ClientTime.wallClockMs() }) {
+        self.hangingAfterMs = hangingAfterMs
         self.admin = admin
         self.insight = insight
         self.liveConsumers = liveConsumers
@@ -142,9 +151,42 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         let insightController = brokers.first(where: \.isController)?.id
 
         let groups = await groups(groupsRead, offsets: offsets, problems: &problems)
+        let transactions = await transactions(offsets: offsets, problems: &problems)
         return ConsoleSnapshot(takenAtMs: takenAtMs, clusterId: insight?.clusterId ?? clusterId,
                                controllerId: insightController ?? controller, brokers: brokers, topics: topics,
-                               groups: groups, problems: problems, quorum: quorum)
+                               groups: groups, problems: problems, quorum: quorum, transactions: transactions)
+    }
+
+    /// The Transactions view's rows: ListTransactions on every broker and one
+    /// DescribeTransactions per coordinator; then, only for partitions whose last stable offset
+    /// is held below the high watermark (an open transaction holds it), DescribeProducers on
+    /// their leaders, for the hanging transactions among theirs (Kafka's find-hanging rule:
+    /// silent for `hangingAfterMs` and run by no coordinator). nil, without a problem line,
+    /// when the cluster does not offer ListTransactions (UNSUPPORTED_VERSION).
+    private func transactions(offsets: [TopicPartition: GroupPositions.PartitionOffsets], problems: inout [String]) async
+        -> [TransactionSnapshot]? {
+        let described: [TransactionDescription]
+        do throws(ClientError) {
+            described = try await admin.describeTransactions(listed: try await admin.listTransactions())
+        } catch {
+            if case .broker(.unsupportedVersion, _) = error { return nil }
+            problems.append("transactions: \(error)")
+            return nil
+        }
+        var rows = described.map(TransactionSnapshot.init)
+        let held = offsets.filter { _, o in
+            guard let lso = o.lastStableOffset else { return false }
+            return lso < o.highWatermark
+        }.keys.sorted()
+        if !held.isEmpty {
+            do throws(ClientError) {
+                let open = try await admin.openTransactions(in: held, silentForMs: hangingAfterMs, nowMs: now())
+                rows += Admin.hanging(open, described: described).map(TransactionSnapshot.init(hanging:))
+            } catch {
+                problems.append("hanging transactions: \(error)")
+            }
+        }
+        return rows
     }
 
     /// Bytes of each partition's leader replica: from `insight` when this process runs the

@@ -20,11 +20,16 @@ public struct ConsoleSnapshot: Sendable, Equatable {
 
     /// The KRaft metadata quorum, from DescribeQuorum where the cluster offers it.
     public var quorum: DescribeQuorumResponse.Quorum?
+    /// The coordinators' transactions and the hanging ones, sorted by transactional id (hanging
+    /// ones last); nil when the cluster does not list transactions (no ListTransactions) or
+    /// listing them failed.
+    public var transactions: [TransactionSnapshot]?
 
     public init(takenAtMs: Int64, clusterId: String? = nil, controllerId: Int32? = nil, brokers: [BrokerSnapshot] = [],
                 topics: [TopicSnapshot] = [], groups: [GroupSnapshot] = [], problems: [String] = [],
-                quorum: DescribeQuorumResponse.Quorum? = nil) {
+                quorum: DescribeQuorumResponse.Quorum? = nil, transactions: [TransactionSnapshot]? = nil) {
         self.quorum = quorum
+        self.transactions = transactions
         self.takenAtMs = takenAtMs
         self.clusterId = clusterId
         self.controllerId = controllerId

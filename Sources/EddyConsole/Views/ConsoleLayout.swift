@@ -46,6 +46,7 @@ struct ConsoleLayout {
         case .groups: return GroupsView.tableRect(body: body)
         case let .group(id): return GroupDetailView.tableRect(body: body, model: model, group: id)
         case let .messages(tp): return MessagesView.tableRect(body: body, state: state, tp: tp)
+        case .transactions: return TransactionsView.tableRect(body: body)
         }
     }
 }

@@ -24,6 +24,7 @@ public enum ConsoleRenderer {
         case .groups: GroupsView.render(into: &grid, body: layout.body, context: context)
         case let .group(id): GroupDetailView.render(into: &grid, body: layout.body, group: id, context: context)
         case let .messages(tp): MessagesView.render(into: &grid, body: layout.body, topicPartition: tp, context: context)
+        case .transactions: TransactionsView.render(into: &grid, body: layout.body, context: context)
         }
         renderHints(state: state, into: &grid, rect: layout.hints)
         statusLine(model: model, state: state).render(into: &grid, rect: layout.status, glyphs: glyphs)
@@ -73,6 +74,7 @@ public enum ConsoleRenderer {
         case let .produce(form), let .createTopic(form), let .jumpToOffset(form), let .jumpToTime(form):
             form.render(into: &grid, area: area, glyphs: glyphs)
         case let .demoMenu(menu): menu.form.render(into: &grid, area: area, glyphs: glyphs)
+        case let .abortTransaction(_, confirm): confirm.render(into: &grid, area: area, glyphs: glyphs)
         }
     }
 }
