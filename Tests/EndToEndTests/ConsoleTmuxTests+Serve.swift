@@ -181,7 +181,8 @@ extension ConsoleTmuxTests {
 extension ConsoleTmuxTests {
     /// The Transactions view against `eddy serve`: an open transaction is listed Ongoing with
     /// its partition; `a` and `y` abort it through its coordinator, which fences the producer
-    /// that left it open (its commit then fails) and lets the last stable offset move on.
+    /// that left it open (its commit then fails) and lets the last stable offset move on; the
+    /// Messages view then shows the coordinator's ABORT marker after the aborted records.
     @Test func theTransactionsViewAbortsAnOpenTransaction() throws {
         let served = try ServedCluster()
         try #require(try Eddy.run(["topics", "create", "--topic", "ledger", "--partitions", "1"] + served.flag).status == 0)
@@ -202,6 +203,9 @@ extension ConsoleTmuxTests {
         try t.waitForScreen("stuck-tx no longer running") { s -> Bool? in
             s.split(separator: "\n").contains { $0.hasPrefix("stuck-tx ") && ($0.contains("CompleteAbort") || $0.contains(" Empty ")) } ? true : nil
         }
+        // The Messages view shows the records dimmed, then the coordinator's ABORT marker.
+        try t.command("messages ledger 0")
+        try t.waitFor("ABORT", "marker of producer", "aborted 2")
         // The producer that left it open is fenced: committing at the end of its input fails.
         try input.fileHandleForWriting.close()
         #expect(producer.wait().status == 1)

@@ -101,7 +101,19 @@ public struct MessagesQuery: Hashable, Sendable {
     public static let defaultLimit = 100
 }
 
-/// One record as the Messages view shows it.
+/// The transaction a record belongs to, as the log tells (`PartitionTransactionLayout`).
+public struct MessageTransaction: Hashable, Sendable {
+    public var producerId: Int64
+    public var fate: PartitionTransactionLayout.Fate
+
+    public init(producerId: Int64, fate: PartitionTransactionLayout.Fate) {
+        self.producerId = producerId
+        self.fate = fate
+    }
+}
+
+/// One record as the Messages view shows it, or one transaction marker (`marker` set, no key
+/// or value).
 public struct MessageRecord: Hashable, Sendable {
     public var offset: Int64
     public var timestamp: Int64
@@ -109,9 +121,15 @@ public struct MessageRecord: Hashable, Sendable {
     public var key: [UInt8]?
     public var value: [UInt8]?
     public var headers: [RecordHeader]
+    /// A COMMIT or ABORT marker's row.
+    public var marker: PartitionTransactionLayout.Marker?
+    /// A transactional record's transaction; nil for other records (and when the log could
+    /// not be read for it).
+    public var transaction: MessageTransaction?
 
     public init(offset: Int64, timestamp: Int64, isLogAppendTime: Bool = false, key: [UInt8]?, value: [UInt8]?,
-                headers: [RecordHeader] = []) {
+                headers: [RecordHeader] = [], transaction: MessageTransaction? = nil) {
+        self.transaction = transaction
         self.offset = offset
         self.timestamp = timestamp
         self.isLogAppendTime = isLogAppendTime
@@ -119,6 +137,17 @@ public struct MessageRecord: Hashable, Sendable {
         self.value = value
         self.headers = headers
     }
+}
+
+extension MessageRecord {
+    /// A transaction marker's row.
+    public init(marker: PartitionTransactionLayout.Marker) {
+        self.init(offset: marker.offset, timestamp: marker.timestamp, key: nil, value: nil)
+        self.marker = marker
+    }
+
+    /// Records of a transaction that was aborted: read_committed consumers never see them.
+    public var isAborted: Bool { transaction?.fate == .aborted }
 }
 
 /// The records a `MessagesQuery` read, with the partition's bounds at the time.

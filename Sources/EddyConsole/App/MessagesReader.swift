@@ -8,6 +8,12 @@ import EddyProtocol
 /// starts `limit` records below the high watermark, a time at the first record at or after it
 /// (the high watermark when none is). It holds at most `limit` records and stops at the high
 /// watermark, or when nothing more arrives within `pollBudgetMs`.
+///
+/// The consumer drops transaction markers; the page gets them from the log itself
+/// (`Admin.transactionLayout`, one more Fetch for a page without transactions): each COMMIT or
+/// ABORT marker in the page's range becomes a row, and each transactional record carries its
+/// transaction's fate (aborted ones are dimmed). When that read fails the records are shown
+/// without it.
 struct MessagesReader {
     let admin: Admin
     var pollBudgetMs: Int64 = 2_000
@@ -28,9 +34,26 @@ struct MessagesReader {
         start = min(max(start, logStart), hw)
         var records: [MessageRecord] = []
         if start < hw {
-            records = try await fetch(tp, from: start, until: min(hw, start + limit), limit: query.limit)
+            let until = min(hw, start + limit)
+            records = try await fetch(tp, from: start, until: until, limit: query.limit)
+            // A full page ends at its last record; markers past it belong to the next page.
+            let end = records.count >= query.limit ? (records.last?.offset ?? start) + 1 : until
+            if let layout = try? await admin.transactionLayout(of: tp, from: start, until: end) {
+                records = Self.annotate(records, with: layout)
+            }
         }
         return MessagesPage(query: query, records: records, logStartOffset: logStart, highWatermark: hw)
+    }
+
+    /// The records with their transactions, and the markers as rows, in offset order.
+    static func annotate(_ records: [MessageRecord], with layout: PartitionTransactionLayout) -> [MessageRecord] {
+        var out = records.map { r -> MessageRecord in
+            var r = r
+            r.transaction = layout.transaction(at: r.offset).map { MessageTransaction(producerId: $0.producerId, fate: $0.fate) }
+            return r
+        }
+        out += layout.markers.map(MessageRecord.init(marker:))
+        return out.sorted { $0.offset < $1.offset }
     }
 
     private func offset(for timestamp: Int64, tp: TopicPartition) async throws(ClientError) -> Int64? {

@@ -20,6 +20,7 @@ final class DemoConsumerWorker: @unchecked Sendable {
     private var stopping = false
     private var task: Task<Void, Never>?
     private var consumed: Int64 = 0
+    private var pauseApplied = false
 
     /// How long one poll waits for records: also how long `stop` may wait for the loop.
     static let pollTimeoutMs: Int64 = 250
@@ -54,6 +55,11 @@ final class DemoConsumerWorker: @unchecked Sendable {
         get { lock.withLock { capacity } }
         set { lock.withLock { capacity = newValue } }
     }
+
+    /// Whether the pause has taken hold: the loop has paused every assigned partition since it
+    /// was asked to, so no poll from now on moves its positions (a poll that was in flight when
+    /// `isPaused` was set may still have returned records before this turns true).
+    var isPauseInEffect: Bool { lock.withLock { pauseApplied } }
 
     /// Records returned by polls so far.
     var consumedCount: Int64 { lock.withLock { consumed } }
@@ -102,7 +108,10 @@ final class DemoConsumerWorker: @unchecked Sendable {
             let assigned = consumer.assignment()
             let missing = assigned.subtracting(consumer.paused())
             if !missing.isEmpty { try? consumer.pause(Array(missing)) }
+            let applied = assigned.isSubset(of: consumer.paused())
+            lock.withLock { pauseApplied = applied && paused }
         } else {
+            lock.withLock { pauseApplied = false }
             let held = consumer.paused()
             if !held.isEmpty { try? consumer.resume(Array(held)) }
         }

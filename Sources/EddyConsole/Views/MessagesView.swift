@@ -1,10 +1,15 @@
 import Foundation
+import EddyClient
 import EddyProtocol
 
 /// View 6: records of one partition from an offset or a time: offset, timestamp, key, value
 /// and headers, then the selected record in full below (headers, and the value as UTF-8,
 /// pretty-printed JSON or a hex dump). `v` switches the format, `o` and `t` jump to an offset
 /// or a time, `g`/`G` to the start or end, `[` and `]` page.
+///
+/// Transactions show as the log holds them: a COMMIT or ABORT marker is a row of its own (KEY
+/// `COMMIT`/`ABORT`, VALUE its producer and epochs), and the records of aborted transactions,
+/// which read_committed consumers never see, are dimmed.
 enum MessagesView {
     static func spec(format: ValueFormat) -> TableSpec<MessageRecord> {
         TableSpec(
@@ -15,7 +20,7 @@ enum MessagesView {
             ],
             orderings: [0: { $0.offset < $1.offset }],
             searchText: { r in
-                ValueFormatter.oneLine(r.key, format: .utf8) + " " + ValueFormatter.oneLine(r.value, format: .utf8) + " "
+                (r.marker.map { $0.committed ? "COMMIT " : "ABORT " } ?? "") + ValueFormatter.oneLine(r.key, format: .utf8) + " " + ValueFormatter.oneLine(r.value, format: .utf8) + " "
                     + r.headers.map(\.key).joined(separator: " ")
             },
             defaultSort: TableSort(column: 0))
@@ -53,6 +58,10 @@ enum MessagesView {
             pairs.append(("log", "\(page.logStartOffset)-\(page.highWatermark) (HW)", .text))
             pairs.append(("from", startText(page.query.start, timeZone: state.timeZone), .text))
         }
+        if let page {
+            let aborted = page.records.filter(\.isAborted).count
+            if aborted > 0 { pairs.append(("aborted", String(aborted), Style(.muted))) }
+        }
         pairs.append(("value", state.valueFormat.rawValue, Style(.accent)))
         if state.pendingMessages?.topicPartition == tp { pairs.append(("", "loading...", Style(.muted))) }
         SummaryLine.render(SummaryLine.pairs(pairs, glyphs: glyphs), filter: viewState.filter, shown: records.count,
@@ -61,7 +70,17 @@ enum MessagesView {
         let layout = layout(body: body, rowCount: records.count)
         let spec = spec(format: state.valueFormat)
         let rows = records.map { r in
-            TableRow([
+            if let m = r.marker { return markerRow(m, timeZone: state.timeZone) }
+            if r.isAborted {
+                let dim = Style(.muted, attributes: .dim)
+                return TableRow([
+                    .text(String(r.offset), dim), .text(HumanFormat.timestamp(epochMs: r.timestamp, timeZone: state.timeZone), dim),
+                    .text(ValueFormatter.oneLine(r.key, format: state.valueFormat == .hex ? .hex : .utf8), dim),
+                    .text(ValueFormatter.oneLine(r.value, format: state.valueFormat), dim),
+                    .text(r.headers.isEmpty ? "" : String(r.headers.count), dim),
+                ])
+            }
+            return TableRow([
                 .text(String(r.offset)), .text(HumanFormat.timestamp(epochMs: r.timestamp, timeZone: state.timeZone)),
                 .text(ValueFormatter.oneLine(r.key, format: state.valueFormat == .hex ? .hex : .utf8), r.key == nil ? Style(.muted) : nil),
                 .text(ValueFormatter.oneLine(r.value, format: state.valueFormat), r.value == nil ? Style(.muted) : nil),
@@ -77,6 +96,26 @@ enum MessagesView {
         renderDetail(records[index], into: &grid, rect: layout.detail, context: context)
     }
 
+    /// A transaction marker's row: COMMIT in the ok colour, ABORT in the error colour.
+    static func markerRow(_ m: PartitionTransactionLayout.Marker, timeZone: TimeZone) -> TableRow {
+        let muted = Style(.muted)
+        return TableRow([
+            .text(String(m.offset), muted), .text(HumanFormat.timestamp(epochMs: m.timestamp, timeZone: timeZone), muted),
+            .text(m.committed ? "COMMIT" : "ABORT", Style(m.committed ? .ok : .error, attributes: .bold)),
+            .text("marker of producer \(m.producerId), epoch \(m.producerEpoch)", muted), .text(""),
+        ])
+    }
+
+    /// What the detail says of a record's transaction.
+    static func transactionText(_ t: MessageTransaction) -> String {
+        switch t.fate {
+        case .committed: "committed (producer \(t.producerId))"
+        case .aborted: "aborted (producer \(t.producerId)): read_committed consumers skip it"
+        case .open: "open (producer \(t.producerId)): read_committed consumers wait at the last stable offset"
+        case .unknown: "producer \(t.producerId); its marker was not found within the bytes read"
+        }
+    }
+
     /// The selected record: a rule with its offset and time, its key and headers, its value.
     static func renderDetail(_ record: MessageRecord, into grid: inout CellGrid, rect: Rect, context: ViewContext) {
         let glyphs = context.glyphs
@@ -90,6 +129,15 @@ enum MessagesView {
             guard y < rect.maxY else { return }
             grid.put(spans, in: Rect(x: rect.x, y: y, width: rect.width, height: 1), ellipsis: glyphs.ellipsis)
             y += 1
+        }
+        if let m = record.marker {
+            line([Span("marker  ", Style(.muted)), Span(m.committed ? "COMMIT" : "ABORT", Style(m.committed ? .ok : .error, attributes: .bold)),
+                  Span(" ends the transaction of producer \(m.producerId) (epoch \(m.producerEpoch)) in this partition")])
+            line([Span("        ", Style(.muted)), Span("written by its coordinator at coordinator epoch \(m.coordinatorEpoch)", Style(.muted))])
+            return
+        }
+        if let t = record.transaction {
+            line([Span("txn     ", Style(.muted)), Span(transactionText(t), t.fate == .aborted ? Style(.warning) : Style(.text))])
         }
         line([Span("key     ", Style(.muted)), Span(ValueFormatter.oneLine(record.key, format: state.valueFormat == .hex ? .hex : .utf8))])
         if !record.headers.isEmpty {
