@@ -23,7 +23,11 @@ struct Demo: ParsableCommand {
             customers (3, compacted), all replicated 3 times; producers write keyed JSON events \
             (about 190 records/s in all); consumer groups shipping (3 members on orders), billing \
             (1 on payments) and audit (1 slow member on orders) consume them. Then opens the console. \
-            --scenario adds a caption that guides through a lesson: failover, rebalance, replay or lag. \
+            --scenario adds a caption that guides through a lesson: failover, rebalance, replay or lag; \
+            or runs an experiment and counts what it shows: idempotence (two producers whose \
+            acknowledgements get lost, one without enable.idempotence: only its topic gets \
+            duplicates) or exactly-once (an at-least-once and a transactional pipeline that crash \
+            mid-batch: only the first duplicates downstream). \
             Needs an interactive terminal (exit status 2 otherwise). See eddy(1) for the keys.
             """)
 
@@ -32,8 +36,8 @@ struct Demo: ParsableCommand {
         valueName: "dir"))
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("A guided scenario: failover, rebalance, replay or lag.", valueName: "name"))
-    var scenario: DemoScenario.Name?
+    @Option(help: ArgumentHelp("A scenario: failover, rebalance, replay, lag, idempotence or exactly-once.", valueName: "name"))
+    var scenario: TrainingScenario?
 
     @Option(help: ArgumentHelp(
         "Serve the demo cluster to Kafka clients: broker N listens on port + N. When the default port is taken, free ports are used.",
@@ -76,8 +80,8 @@ struct Demo: ParsableCommand {
             let admin = Admin(client: KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers,
                                                   clientId: "eddy-demo-scenario", requestTimeoutMs: 10_000))
             let runner = scenarioName.map {
-                DemoScenarioRunner(scenario: DemoScenario($0, keys: .console), admin: admin, workload: workload,
-                                   brokers: { insight.brokers() })
+                $0.driver(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, admin: admin, workload: workload,
+                          brokers: { insight.brokers() })
             }
             do {
                 try await workload.start()
@@ -132,4 +136,4 @@ struct Demo: ParsableCommand {
     }
 }
 
-extension DemoScenario.Name: ExpressibleByArgument {}
+extension TrainingScenario: ExpressibleByArgument {}

@@ -21,7 +21,7 @@ final class TmuxConsole {
     /// TERM=dumb); the terminal is tmux's own (TERM=screen), in UTF-8.
     /// With `holdAfterExit`, the pane stays open after eddy exits, so what it left on the
     /// terminal can still be read.
-    init(_ args: [String], environment: [String: String] = [:], holdAfterExit: Bool = false,
+    init(_ args: [String], environment: [String: String] = [:], holdAfterExit: Bool = false, width: Int = TmuxConsole.width,
          sourceLocation: SourceLocation = #_sourceLocation) throws {
         try Eddy.requireBinary(sourceLocation: sourceLocation)
         scratch = NSTemporaryDirectory() + "eddy-tmux-\(UUID().uuidString)"
@@ -32,7 +32,7 @@ final class TmuxConsole {
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         let command = "env \(env) \(Self.quote(Eddy.binary)) \(args.map(Self.quote).joined(separator: " ")) 2>\(Self.quote(stderrFile)); "
             + "echo EXIT=$? > \(Self.quote(exitFile))" + (holdAfterExit ? "; sleep 600" : "")
-        let started = try Self.tmux(socket, ["-u", "new-session", "-d", "-s", session, "-x", "\(Self.width)", "-y", "\(Self.height)",
+        let started = try Self.tmux(socket, ["-u", "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(Self.height)",
                                              "sh -c \(Self.quote(command))"])
         try #require(started.status == 0, "tmux new-session failed: \(started.output)", sourceLocation: sourceLocation)
     }

@@ -233,6 +233,38 @@ import Testing
         #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
     }
 
+    /// The delivery experiments count in their captions what they show: lost acknowledgements
+    /// duplicate only without idempotence; crashes mid-batch duplicate only downstream of the
+    /// at-least-once pipeline, while the transactional one's zombie holds an open transaction.
+    @Test func theDeliveryExperimentsCountTheirDuplicates() throws {
+        func number(_ line: String, before suffix: String, after prefix: String) -> Int? {
+            guard let start = line.range(of: prefix)?.upperBound, let end = line[start...].range(of: suffix)?.lowerBound else { return nil }
+            return Int(line[start..<end])
+        }
+        let idempotence = try TmuxConsole(["demo", "--scenario", "idempotence", "--refresh", "500ms"], width: 220)
+        try idempotence.waitForScreen("duplicates in retries-plain only", seconds: 90) { s -> Bool? in
+            guard let caption = s.split(separator: "\n").map(String.init).first(where: { $0.contains("[idempotence]") }),
+                  let plain = number(caption, before: " duplicate", after: "sent, "),
+                  let stored = number(caption, before: " stored", after: "retries-idempotent ") else { return nil }
+            return plain > 0 && stored > 10 && caption.hasSuffix("sent, 0 duplicates") ? true : nil
+        }
+        try idempotence.type("q")
+        #expect(try idempotence.waitForExit() == 0, "stderr: \(idempotence.stderr())")
+
+        let eos = try TmuxConsole(["demo", "--scenario", "exactly-once", "--refresh", "500ms"], width: 220)
+        try eos.waitForScreen("duplicates downstream of the at-least-once pipeline only", seconds: 90) { s -> Bool? in
+            guard let caption = s.split(separator: "\n").map(String.init).first(where: { $0.contains("[exactly-once]") }),
+                  let alo = number(caption, before: " duplicate", after: "alo-output "),
+                  let eosDups = number(caption, before: " duplicate", after: "eos-output "),
+                  let crashes = number(caption, before: " crash", after: "read_committed (") else { return nil }
+            return alo > 0 && crashes > 0 && eosDups == 0 ? true : nil
+        }
+        try eos.press("7")
+        try eos.waitFor("eos-pipeline", "Ongoing")
+        try eos.type("q")
+        #expect(try eos.waitForExit() == 0, "stderr: \(eos.stderr())")
+    }
+
     /// `eddy console` opens a directory a demo left: its topics, and its groups' committed
     /// offsets (no consumer runs, so no positions).
     @Test func consoleOpensTheDirectoryADemoLeft() throws {

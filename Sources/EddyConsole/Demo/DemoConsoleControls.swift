@@ -14,9 +14,9 @@ public protocol BrokerControls: Sendable {
 public struct DemoConsoleControls: DemoControls {
     public let brokers: (any BrokerControls)?
     public let workload: DemoWorkload?
-    public let scenario: DemoScenarioRunner?
+    public let scenario: (any ScenarioDriver)?
 
-    public init(brokers: (any BrokerControls)?, workload: DemoWorkload?, scenario: DemoScenarioRunner? = nil) {
+    public init(brokers: (any BrokerControls)?, workload: DemoWorkload?, scenario: (any ScenarioDriver)? = nil) {
         self.brokers = brokers
         self.workload = workload
         self.scenario = scenario
