@@ -55,6 +55,10 @@ extension PartitionLog: CleanableLog {
     /// Each remembered producer's last batch (see `activeProducersLocked`); the cleaner keeps it.
     public func activeProducersForCleaning() -> [Int64: ProducerLastRecord] { reading { activeProducersLocked() } }
 
+    public func abortedTransactionsForCleaning() -> [AbortedTxnEntry] {
+        reading { segmentList.flatMap(\.txnIndex.entries) }
+    }
+
     public func createCleanedSegment(baseOffset: Int64) throws -> any CleanedSegmentSink {
         let config = self.config
         let seg = try LogSegment(directory: directory, baseOffset: baseOffset, config: config, nowMs: clock.nowMs(),
@@ -71,9 +75,10 @@ extension PartitionLog: CleanableLog {
             throw StorageError.corruptFile(path: directory, reason: "replacement segment was not created by this log")
         }
         let new = writer.segment
-        // The cleaner keeps every control batch, so the aborted transactions listed by the
-        // segments it replaces stay listed, by the segment that now holds their markers.
+        // The aborted transactions listed by the segments it replaces stay listed while their
+        // ABORT markers do (the cleaner removes a marker only once its transaction's data is gone).
         let aborted = reading { segmentList.filter { oldBaseOffsets.contains($0.baseOffset) }.flatMap(\.txnIndex.entries) }
+            .filter { writer.markerOffsets.contains($0.lastOffset) }
         for e in aborted.sorted(by: { $0.lastOffset < $1.lastOffset }) where e.lastOffset < new.nextOffset { try new.txnIndex.append(e) }
         // Make the replacement durable before anything points at it.
         new.onBecomeInactive()
@@ -121,10 +126,14 @@ extension PartitionLog: CleanableLog {
 /// A replacement segment being written by the cleaner, in `.cleaned` files.
 final class CleanedSegmentWriter: CleanedSegmentSink, @unchecked Sendable {
     let segment: LogSegment
+    /// Offsets of the control batches (transaction markers) written, whose aborted
+    /// transactions' index entries carry over.
+    private(set) var markerOffsets: Set<Int64> = []
 
     init(segment: LogSegment) { self.segment = segment }
 
     func append(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws {
         try segment.append(parts: [batch], batches: [(header, batch.count)])
+        if header.attributes.isControl { markerOffsets.insert(header.baseOffset) }
     }
 }

@@ -235,10 +235,10 @@ struct TransactionsCommand: ParsableCommand {
             abstract: "End what a transactional id has running, fencing its producer.",
             discussion: """
                 Initialises the transactional id's producer again, as a new instance of it would \
-                (InitProducerId, Kafka 4.0's kafka-transactions forceTerminate): its coordinator \
+                (InitProducerId, as KIP-939's forceTerminateTransaction): its coordinator \
                 aborts the open transaction, writing ABORT markers to its partitions, and bumps \
                 the epoch, so that the producer that left it open is fenced (PRODUCER_FENCED). \
-                An unknown id fails with TRANSACTIONAL_ID_NOT_FOUND.
+                An unknown id fails with TRANSACTIONAL_ID_NOT_FOUND (it is described first).
                 """)
 
         @OptionGroup var common: ConnectionOptions

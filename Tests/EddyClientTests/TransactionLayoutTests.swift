@@ -76,5 +76,41 @@ extension ConsumerClusterTests {
             #expect(short.markers.isEmpty && short.transaction(at: 3)?.fate == .aborted)
             try await producer.abortTransaction()
         }
+
+        /// A batch past the last stable offset whose COMMIT marker lies beyond the first Fetch's
+        /// megabyte is committed, not open: the scan reads on until it finds the marker.
+        @Test func aCommitMarkerPastTheFirstFetchIsFound() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let tp = TopicPartition("t", 0)
+            func txn(_ pid: Int64, _ value: [UInt8]) -> [UInt8] {
+                var b = RecordBatchBuilder(attributes: RecordBatchAttributes(isTransactional: true), producerId: pid, producerEpoch: 0,
+                                           baseSequence: 0)
+                b.append(timestamp: 1, key: nil, value: value)
+                return b.build().bytes
+            }
+            _ = try t.cluster.produce(tp, records: txn(11, [1]))                    // 0: producer 11, left open: LSO 0
+            _ = try t.cluster.produce(tp, records: txn(12, [2]))                    // 1: producer 12
+            for _ in 0 ..< 2 {
+                var b = RecordBatchBuilder()
+                b.append(timestamp: 1, key: nil, value: [UInt8](repeating: 7, count: 700_000))
+                _ = try t.cluster.produce(tp, records: b.build().bytes)             // 2, 3: 1.4 MB
+            }
+            // 4: producer 12's COMMIT marker, as its coordinator would write it.
+            let client = t.client("marker")
+            let leader = try #require(try await client.refreshMetadata(topics: ["t"]).leader(of: tp))
+            let marker = WriteTxnMarkersRequest(markers: [.init(producerId: 12, producerEpoch: 0, committed: true,
+                                                                topics: [.init(name: "t", partitionIndexes: [0])], coordinatorEpoch: 0)])
+            guard case let .writeTxnMarkers(r) = try await client.send(.writeTxnMarkers(marker), to: leader) else {
+                Issue.record("no WriteTxnMarkers answer")
+                return
+            }
+            #expect(r.errors(producerId: 12)[tp] == ErrorCode.none)
+            let admin = Admin(client: t.client("admin"), config: AdminConfig())
+            let layout = try await admin.transactionLayout(of: tp, from: 1, until: 2)
+            #expect(layout.transaction(at: 1)?.fate == .committed)
+            #expect(try await admin.transactionLayout(of: tp, from: 0, until: 1).transaction(at: 0)?.fate == .open)
+        }
     }
 }

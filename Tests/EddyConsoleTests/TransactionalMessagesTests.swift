@@ -51,6 +51,28 @@ import Testing
         await producer.close()
     }
 
+    /// A page whose reading stopped early (its poll budget spent) shows no marker past where
+    /// it got: the next page starts there, and nothing between is skipped.
+    @Test func aPageCutShortHasNoMarkersBeyondWhereItStopped() async throws {
+        let c = try ConsoleTestCluster()
+        defer { c.shutdown() }
+        try c.cluster.createTopic("cut", partitions: 1, replicationFactor: 1)
+        let tp = TopicPartition("cut", 0)
+        var config = ProducerConfig()
+        config.transactionalId = "cut-tx"
+        config.lingerMs = 0
+        let producer = try Producer(config: config, client: c.client)
+        try await producer.initTransactions()
+        try producer.beginTransaction()
+        _ = try await producer.send(ProducerRecord(topic: "cut", partition: 0, value: Array("a".utf8)))   // 0
+        try await producer.commitTransaction()                                                          // 1: COMMIT
+        await producer.close()
+        var reader = MessagesReader(admin: c.admin)
+        reader.pollBudgetMs = 0
+        let page = try await reader.read(MessagesQuery(topicPartition: tp, start: .earliest))
+        #expect(page.records.isEmpty, "\(page.records)")
+    }
+
     /// The page with fixed timestamps and producer id, for the snapshot.
     static func fixed(_ page: MessagesPage) -> MessagesPage {
         var page = page

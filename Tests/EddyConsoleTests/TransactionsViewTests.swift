@@ -82,9 +82,13 @@ import Testing
         let effects = press([.down, .enter], &state)
         let tp = TopicPartition("orders", 1)
         #expect(state.stack == [.transactions, .messages(tp)])
-        #expect(effects == [.loadMessages(MessagesQuery(topicPartition: tp, start: .latest))])
+        #expect(effects == [.loadMessages(MessagesQuery(topicPartition: tp, start: .offset(1100)))], "from the LSO the open transaction holds")
         _ = press([.escape], &state)
         #expect(state.view == .transactions)
+        // A finished transaction's partition opens at the latest records.
+        _ = press([.end, .enter], &state)
+        #expect(state.stack == [.transactions, .messages(TopicPartition("payments", 1))])
+        #expect(state.pendingMessages == MessagesQuery(topicPartition: TopicPartition("payments", 1), start: .latest))
     }
 
     @Test func aClusterWithoutListTransactionsIsSaidSo() {

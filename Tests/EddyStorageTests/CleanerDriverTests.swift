@@ -39,6 +39,7 @@ final class FakeCleanableLog: CleanableLog, @unchecked Sendable {
     }
 
     func activeProducersForCleaning() -> [Int64: ProducerLastRecord] { [:] }
+    func abortedTransactionsForCleaning() -> [AbortedTxnEntry] { [] }
 
     func createCleanedSegment(baseOffset: Int64) throws -> any CleanedSegmentSink { Sink() }
 

@@ -199,7 +199,7 @@ extension ConsoleTmuxTests {
         try t.press("a")
         try t.waitFor("Abort transaction stuck-tx", "PRODUCER_FENCED")
         try t.press("y")
-        try t.waitFor("aborted transaction stuck-tx")
+        try t.waitFor("ended transaction stuck-tx through its coordinator")
         try t.waitForScreen("stuck-tx no longer running") { s -> Bool? in
             s.split(separator: "\n").contains { $0.hasPrefix("stuck-tx ") && ($0.contains("CompleteAbort") || $0.contains(" Empty ")) } ? true : nil
         }

@@ -103,8 +103,8 @@ extension Admin {
     /// The transaction markers of `tp` in [start, end) and the fate of its transactional
     /// batches there (the console's Messages view): read_uncommitted Fetches at the leader from
     /// `start`, on past `end` while some batch waits for its producer's marker, up to the high
-    /// watermark or `scanBytes` read, whichever comes first (a batch still undecided then is
-    /// `unknown`, or `open` past the last stable offset).
+    /// watermark or `scanBytes` read, whichever comes first (a batch still without a marker then
+    /// is `open` at or past the last stable offset, else `unknown`).
     public func transactionLayout(of tp: TopicPartition, from start: Int64, until end: Int64,
                                   scanBytes: Int = 4 << 20) async throws(ClientError) -> PartitionTransactionLayout {
         let deadline = deadline()
@@ -112,7 +112,6 @@ extension Admin {
         var offset = start
         var read = 0
         var lastStable: Int64?
-        var layout = PartitionTransactionLayout()
         while true {
             let fetchOffset = offset
             let data = try await leaderCall([tp], deadline: deadline) { [client] leader, _ throws(ClientError) -> [TopicPartition: PartitionOutcome<FetchResponse.PartitionData>] in
@@ -137,10 +136,12 @@ extension Admin {
                 entries.append((location.header, marker))
                 offset = location.header.nextOffset
             }
-            layout = PartitionTransactionLayout.build(entries, start: start, end: end, lastStableOffset: lastStable)
+            // Decided means by a marker: a batch past the LSO may still find its (commit) marker
+            // further on, so it is called open only once the scan has ended.
+            let decided = PartitionTransactionLayout.build(entries, start: start, end: end, lastStableOffset: nil).isDecided
             let atEnd = offset == fetchOffset || offset >= data.highWatermark
-            if atEnd || read >= scanBytes || (offset >= end && layout.isDecided) { break }
+            if atEnd || read >= scanBytes || (offset >= end && decided) { break }
         }
-        return layout
+        return PartitionTransactionLayout.build(entries, start: start, end: end, lastStableOffset: lastStable)
     }
 }

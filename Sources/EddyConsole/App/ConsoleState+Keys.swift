@@ -158,12 +158,19 @@ extension ConsoleState {
         case .messages:
             return []
         case .transactions:
-            // The first partition the transaction holds, at the last stable offset's end.
-            guard let tp = selectedTransaction(model)?.partitions.first else { return [] }
+            // The first partition the transaction is in: from where a hanging one starts, or
+            // from the last stable offset while an open transaction holds it, else the latest.
+            guard let t = selectedTransaction(model), let tp = t.partitions.first else { return [] }
             stack = [.transactions, .messages(tp)]
             lastPartition = tp
             lastTopic = tp.topic
-            return loadMessages(MessagesQuery(topicPartition: tp, start: .latest))
+            var start = MessagesStart.latest
+            if let h = t.hanging {
+                start = .offset(h.startOffset)
+            } else if let p = model.latest?.partition(tp), p.isHeldByTransaction, let lso = p.lastStableOffset {
+                start = .offset(lso)
+            }
+            return loadMessages(MessagesQuery(topicPartition: tp, start: start))
         }
     }
 

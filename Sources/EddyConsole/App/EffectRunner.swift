@@ -120,7 +120,8 @@ actor EffectRunner {
             }
             guard let id = t.transactionalId else { return .status(.error("abort: the transaction has no transactional id")) }
             let (producerId, epoch) = try await admin.forceTerminateTransaction(id)
-            return .status(.success("aborted transaction \(id): producer \(producerId) is at epoch \(epoch) now; the old epoch is fenced"))
+            return .status(.success("ended transaction \(id) through its coordinator (aborted, unless it was already committing): "
+                + "producer \(producerId) is at epoch \(epoch) now; the old epoch is fenced"))
         } catch {
             let name = t.transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(t.producerId)"
             return .status(.error("abort \(name): " + ErrorAdvice.text(error)))

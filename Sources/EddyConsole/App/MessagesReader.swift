@@ -35,9 +35,11 @@ struct MessagesReader {
         var records: [MessageRecord] = []
         if start < hw {
             let until = min(hw, start + limit)
-            records = try await fetch(tp, from: start, until: until, limit: query.limit)
-            // A full page ends at its last record; markers past it belong to the next page.
-            let end = records.count >= query.limit ? (records.last?.offset ?? start) + 1 : until
+            let reached: Int64
+            (records, reached) = try await fetch(tp, from: start, until: until, limit: query.limit)
+            // The page ends where reading stopped (after its last record when full): markers
+            // past it belong to the next page, which starts after the page's last row.
+            let end = records.count >= query.limit ? (records.last?.offset ?? start) + 1 : min(until, reached)
             if let layout = try? await admin.transactionLayout(of: tp, from: start, until: end) {
                 records = Self.annotate(records, with: layout)
             }
@@ -61,7 +63,10 @@ struct MessagesReader {
         return found.flatMap { $0 >= 0 ? $0 : nil }
     }
 
-    private func fetch(_ tp: TopicPartition, from start: Int64, until end: Int64, limit: Int) async throws(ClientError) -> [MessageRecord] {
+    /// The records in [start, end), at most `limit`, and the offset reading reached (the
+    /// consumer's position when it stopped).
+    private func fetch(_ tp: TopicPartition, from start: Int64, until end: Int64,
+                       limit: Int) async throws(ClientError) -> ([MessageRecord], Int64) {
         var config = ConsumerConfig(groupId: nil)
         config.clientId = "eddy-console-messages"
         config.registry = LiveConsumers()
@@ -69,11 +74,12 @@ struct MessagesReader {
         config.fetchMaxWaitMs = 100
         let consumer = try Consumer(client: admin.client, config: config)
         var records: [MessageRecord] = []
+        var next = start
         do throws(ClientError) {
             try await consumer.assign([tp])
             try consumer.seek(tp, offset: start)
             let deadline = ClientTime.monotonicMs() + pollBudgetMs
-            var next = start
+            next = start
             // A compacted log has gaps: stop at the end of the range, not after `limit` offsets.
             while records.count < limit, next < end, ClientTime.monotonicMs() < deadline {
                 for r in try await consumer.poll(timeoutMs: 200) where r.topicPartition == tp && r.offset >= next && r.offset < end && records.count < limit {
@@ -88,6 +94,6 @@ struct MessagesReader {
             throw error
         }
         await consumer.close(timeoutMs: 0)
-        return records
+        return (records, next)
     }
 }

@@ -108,7 +108,8 @@ final class DemoConsumerWorker: @unchecked Sendable {
             let assigned = consumer.assignment()
             let missing = assigned.subtracting(consumer.paused())
             if !missing.isEmpty { try? consumer.pause(Array(missing)) }
-            let applied = assigned.isSubset(of: consumer.paused())
+            // With nothing assigned (a rebalance under way) the next poll may bring partitions.
+            let applied = !assigned.isEmpty && assigned.isSubset(of: consumer.paused())
             lock.withLock { pauseApplied = applied && paused }
         } else {
             lock.withLock { pauseApplied = false }

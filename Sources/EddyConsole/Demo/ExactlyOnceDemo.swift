@@ -35,6 +35,8 @@ public final class ExactlyOnceDemo: ScenarioDriver, @unchecked Sendable {
     private var state = Counts()
     private var readers: [TallyReader] = []
     private var problem: String?
+    /// A crashed instance's transaction is open and no replacement runs yet.
+    private var zombieOpen = false
     private let background = BackgroundRun()
 
     /// What the caption shows.
@@ -46,6 +48,8 @@ public final class ExactlyOnceDemo: ScenarioDriver, @unchecked Sendable {
         public var exactlyOnce = ValueTally()
         /// Records of `eos-output` above its last stable offset (an open transaction's).
         public var held: Int64 = 0
+        /// Samples that found `held` > 0 while a crashed instance's transaction was open.
+        public var heldByZombie = 0
     }
 
     /// - Parameters:
@@ -83,7 +87,7 @@ public final class ExactlyOnceDemo: ScenarioDriver, @unchecked Sendable {
         func crashes(_ n: Int) -> String { "\(n) crash\(n == 1 ? "" : "es")" }
         var text = "[exactly-once] crash mid-batch: at-least-once → \(atLeastOnceTopic) \(dups(c.atLeastOnce)) of \(c.atLeastOnce.records) "
             + "(\(crashes(c.atLeastOnceCrashes))) │ transactional → \(exactlyOnceTopic) \(dups(c.exactlyOnce)) of \(c.exactlyOnce.records) "
-            + "read_committed (\(crashes(c.exactlyOnceCrashes)), zombies fenced) │ \(c.inputs) inputs"
+            + "read_committed (\(crashes(c.exactlyOnceCrashes))\(c.exactlyOnceCrashes > 0 ? ", zombies fenced" : "")) │ \(c.inputs) inputs"
         if c.held > 0 { text += " │ open transaction: \(c.held) records above the LSO" }
         return text
     }
@@ -209,8 +213,11 @@ public final class ExactlyOnceDemo: ScenarioDriver, @unchecked Sendable {
                 if let producer { p = producer } else {
                     p = try self.producer("eos-pipeline", transactionalId: Self.transactionalId)
                     producer = p
-                    // Fences any older instance and aborts the transaction it left open.
+                    // Fences any older instance and aborts the transaction it left open; the
+                    // fenced ones can go.
                     try await p.initTransactions()
+                    for z in zombies { await z.close(timeoutMs: 0) }
+                    zombies = []
                 }
                 let c: Consumer
                 if let consumer { c = consumer } else { c = try await self.consumer(group: Self.exactlyOnceGroup, isolation: .readCommitted, client: client) }
@@ -230,7 +237,9 @@ public final class ExactlyOnceDemo: ScenarioDriver, @unchecked Sendable {
                     producer = nil
                     await crash(c)
                     consumer = nil
+                    lock.withLock { zombieOpen = true }
                     await sleepUnlessStopping(zombieMs)
+                    lock.withLock { zombieOpen = false }
                     continue
                 }
                 guard let metadata = c.groupMetadata() else { throw .illegalState("the pipeline's consumer is not in its group") }
@@ -266,7 +275,10 @@ public final class ExactlyOnceDemo: ScenarioDriver, @unchecked Sendable {
         while !isStopping {
             if let offsets = try? await admin.logOffsets(tps) {
                 let held = offsets.values.reduce(Int64(0)) { $0 + max(0, $1.highWatermark - ($1.lastStableOffset ?? $1.highWatermark)) }
-                lock.withLock { state.held = held }
+                lock.withLock {
+                    state.held = held
+                    if held > 0, zombieOpen { state.heldByZombie += 1 }
+                }
             }
             await sleepUnlessStopping(500)
         }

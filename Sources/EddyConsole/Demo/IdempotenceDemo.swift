@@ -106,6 +106,18 @@ public final class IdempotenceDemo: ScenarioDriver, @unchecked Sendable {
             }
         }
         for p in producers { await p.close(timeoutMs: 1_000) }
+        // The readers catch up with what was written before they stop (at most 3 s), so the
+        // last counts are final.
+        let admin = Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 1_000))
+        let deadline = ClientTime.monotonicMs() + 3_000
+        for r in readers {
+            let tp = TopicPartition(r.topic, 0)
+            while ClientTime.monotonicMs() < deadline {
+                guard let end = try? await admin.logOffsets([tp])[tp]?.highWatermark else { break }
+                if r.counted.records >= Int(end) { break }
+                await ClientTime.sleep(ms: 20)
+            }
+        }
         for r in readers { await r.stop() }
     }
 

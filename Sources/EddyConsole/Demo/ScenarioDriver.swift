@@ -85,5 +85,9 @@ public final class LossyTransport: Transport, @unchecked Sendable {
         inner.send(request, to: node, context: context) { _ in completion(.failure(.disconnected(node))) }
     }
 
+    public var deliversOnCallingThread: Bool { inner.deliversOnCallingThread }
+
     public func advertisedVersions(of node: Int32) -> [ApiKey: ClosedRange<Int16>]? { inner.advertisedVersions(of: node) }
+
+    public func requestTimedOut(to node: Int32) { inner.requestTimedOut(to: node) }
 }

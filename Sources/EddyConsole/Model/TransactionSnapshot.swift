@@ -68,7 +68,4 @@ public struct TransactionSnapshot: Sendable, Equatable {
         guard state == "Ongoing", let startTimeMs, let timeoutMs else { return nil }
         return startTimeMs + Int64(timeoutMs) - nowMs
     }
-
-    /// The row's key for selection across samples.
-    public var key: String { transactionalId ?? "hanging \(producerId) \(partitions.first?.description ?? "")" }
 }

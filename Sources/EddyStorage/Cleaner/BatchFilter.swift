@@ -8,9 +8,20 @@ import EddyProtocol
 /// either has a value or is a tombstone whose batch has no delete horizon yet or one still in
 /// the future. Records without a key are dropped (Kafka counts them as invalid).
 ///
+/// Transactions (Kafka's cleaner, KIP-98): everything cleaned lies below the last stable
+/// offset, so each transaction there has ended. A transactional batch of an aborted
+/// transaction (`AbortedTransactions`) loses all its records; a committed one's records follow
+/// the record rule. A transaction marker stays while any data batch of its transaction does: it
+/// can go once a round reads none between the producer's previous marker and it (an earlier
+/// round removed them all). The first such round gives it a delete horizon (now +
+/// delete.retention.ms, as for tombstones, so that a consumer reading through it meanwhile
+/// still sees the transaction end); a round at or after the horizon removes it, and its
+/// aborted transaction's index entry with it.
+///
 /// Batch rule (RecordBatch v2 only):
-/// - Control batches, and compressed batches whose codec library this process cannot load,
-///   are copied unchanged, records unseen (see `CleanerStats.batchesCopiedUninspected`).
+/// - Control batches other than transaction markers, and compressed batches whose codec
+///   library this process cannot load, are copied unchanged, records unseen (see
+///   `CleanerStats.batchesCopiedUninspected`).
 /// - A compressed batch's records are decompressed and filtered like any other's; when it is
 ///   re-encoded, its surviving records are compressed again with the same codec (Kafka's
 ///   `MemoryRecords.filterTo` keeps the original batch's compression type).
@@ -37,6 +48,7 @@ struct BatchFilter {
     let producers: [Int64: ProducerLastRecord]
     /// The round's first uncleanable offset: a batch ending right below it is never removed.
     let upperBoundOffset: Int64
+    let aborted: AbortedTransactions
 
     enum Outcome {
         case keepOriginal
@@ -44,8 +56,10 @@ struct BatchFilter {
         case remove
     }
 
+    /// - Parameter transactionsRead: the producers whose transactional data batches the round
+    ///   has read since their last marker (see the type's transaction rule).
     func filter(_ batch: UnsafeRawBufferPointer, header h: RecordBatchHeader, segmentBaseOffset: Int64, position: Int,
-                stats: inout CleanerStats) throws -> Outcome {
+                transactionsRead: inout Set<Int64>, stats: inout CleanerStats) throws -> Outcome {
         func corrupt(_ e: RecordBatchError) -> LogCleanerError {
             .corruptBatch(segmentBaseOffset: segmentBaseOffset, position: position, e)
         }
@@ -61,11 +75,17 @@ struct BatchFilter {
             stats.bytesWritten += batch.count
             return .keepOriginal
         }
-        // Transaction markers need transaction state to be removed safely: they stay as they are.
-        guard !h.attributes.isControl else { return copyUninspected() }
+        if h.attributes.isControl {
+            guard h.attributes.isTransactional, h.producerId >= 0, h.attributes.compression == CompressionType.none,
+                  h.recordCount == 1 else { return copyUninspected() }
+            let dataRemains = transactionsRead.remove(h.producerId) != nil
+            return try filterMarker(batch, header: h, dataRemains: dataRemains, corrupt: corrupt, stats: &stats)
+        }
+        let abortedData = h.attributes.isTransactional && h.producerId >= 0 && aborted.contains(h)
+        if h.attributes.isTransactional, h.producerId >= 0 { transactionsRead.insert(h.producerId) }
         guard h.attributes.compression != CompressionType.none else {
             return try filterRecords(UnsafeRawBufferPointer(rebasing: batch[RecordBatchHeader.size...]), of: batch, header: h,
-                                     corrupt: corrupt, stats: &stats)
+                                     abortedData: abortedData, corrupt: corrupt, stats: &stats)
         }
         let plain: [UInt8]
         do {
@@ -77,14 +97,48 @@ struct BatchFilter {
             throw corrupt(error)
         }
         return try plain.withUnsafeBytes { section in
-            try filterRecords(section, of: batch, header: h, corrupt: corrupt, stats: &stats)
+            try filterRecords(section, of: batch, header: h, abortedData: abortedData, corrupt: corrupt, stats: &stats)
         }
+    }
+
+    /// A transaction marker (see the type's transaction rule): kept while its transaction's
+    /// data remains or its delete horizon is ahead; given a horizon the first time it could go;
+    /// removed at or after the horizon (unless it ends right below the round's bound).
+    private func filterMarker(_ batch: UnsafeRawBufferPointer, header h: RecordBatchHeader, dataRemains: Bool,
+                              corrupt: (RecordBatchError) -> LogCleanerError, stats: inout CleanerStats) throws -> Outcome {
+        stats.recordsRead += 1
+        func keep() -> Outcome {
+            stats.recordsWritten += 1
+            stats.batchesWritten += 1
+            stats.bytesWritten += batch.count
+            return .keepOriginal
+        }
+        if dataRemains { return keep() }
+        if h.attributes.hasDeleteHorizon {
+            guard now >= h.baseTimestamp, h.nextOffset != upperBoundOffset else { return keep() }
+            stats.markersRemoved += 1
+            stats.batchesRemoved += 1
+            return .remove
+        }
+        let section = UnsafeRawBufferPointer(rebasing: batch[RecordBatchHeader.size...])
+        var r = ByteReader(section)
+        let v: RecordView
+        do { v = try RecordView.parse(&r) } catch { throw corrupt(error) }
+        let (timestamp, overflow) = h.baseTimestamp.addingReportingOverflow(v.timestampDelta)
+        guard !overflow else { throw LogCleanerError.timestampOverflow(batchBaseOffset: h.baseOffset) }
+        let bytes = try rebuild(h, records: [(v, 0 ..< r.position, timestamp)], recordBytes: section,
+                                deleteHorizon: BatchFilter.saturatingAdd(now, deleteRetentionMs), corrupt: corrupt)
+        stats.recordsWritten += 1
+        stats.batchesWritten += 1
+        stats.bytesWritten += bytes.count
+        return .replace(bytes)
     }
 
     /// Filters the records of `batch` found in `section` (its records, decompressed if it is
     /// compressed): the record and batch rules of the type's documentation.
     private func filterRecords(_ section: UnsafeRawBufferPointer, of batch: UnsafeRawBufferPointer, header h: RecordBatchHeader,
-                               corrupt: (RecordBatchError) -> LogCleanerError, stats: inout CleanerStats) throws -> Outcome {
+                               abortedData: Bool, corrupt: (RecordBatchError) -> LogCleanerError,
+                               stats: inout CleanerStats) throws -> Outcome {
         let horizon: Int64? = h.attributes.hasDeleteHorizon ? h.baseTimestamp : nil
         var retained: [(view: RecordView, range: Range<Int>, timestamp: Int64)] = []
         var containsTombstones = false
@@ -104,7 +158,9 @@ struct BatchFilter {
             read += 1
             let (timestamp, overflow) = h.baseTimestamp.addingReportingOverflow(v.timestampDelta)
             guard !overflow else { throw LogCleanerError.timestampOverflow(batchBaseOffset: h.baseOffset) }
-            if shouldRetain(v, offset: h.baseOffset + Int64(v.offsetDelta), horizon: horizon, stats: &stats) {
+            if abortedData {
+                stats.abortedRecordsRemoved += 1
+            } else if shouldRetain(v, offset: h.baseOffset + Int64(v.offsetDelta), horizon: horizon, stats: &stats) {
                 retained.append((v, start ..< r.position, timestamp))
                 if v.value == nil { containsTombstones = true }
             }
@@ -157,7 +213,7 @@ struct BatchFilter {
 
     private func retainEmpty(_ h: RecordBatchHeader) -> Bool {
         if h.nextOffset == upperBoundOffset { return true }
-        // Control batches never get here, so only a producer's last data batch qualifies.
+        // Markers never get here, so only a producer's last data batch qualifies.
         guard h.producerId >= 0, let offset = producers[h.producerId]?.lastDataOffset else { return false }
         return h.lastOffset == offset
     }

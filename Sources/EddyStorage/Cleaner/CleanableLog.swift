@@ -22,6 +22,10 @@ public protocol CleanableLog: AnyObject, Sendable {
     /// (empty until producer state exists).
     func activeProducersForCleaning() -> [Int64: ProducerLastRecord]
 
+    /// Every aborted transaction the log's transaction indexes list (all segments, by marker
+    /// offset): the cleaner removes their data below the last stable offset.
+    func abortedTransactionsForCleaning() -> [AbortedTxnEntry]
+
     /// Starts an empty replacement segment based at `baseOffset`, in files that recovery
     /// discards if the process dies before the swap (Kafka's `.cleaned` suffix).
     func createCleanedSegment(baseOffset: Int64) throws -> any CleanedSegmentSink

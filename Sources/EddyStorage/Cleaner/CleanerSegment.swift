@@ -101,6 +101,10 @@ public struct CleanerStats: Sendable, Equatable {
     public var batchesRemoved = 0
     /// Batches kept as a bare header with no records (producer state or the round's last offset).
     public var emptyBatchesRetained = 0
+    /// Records of aborted transactions removed.
+    public var abortedRecordsRemoved = 0
+    /// Transaction markers removed (their transaction's data gone, their delete horizon past).
+    public var markersRemoved = 0
     /// Batches kept byte for byte without looking at their records: control batches
     /// (transaction markers), or compressed with a codec whose library this process cannot load.
     public var batchesCopiedUninspected = 0

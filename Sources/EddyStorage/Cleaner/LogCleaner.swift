@@ -226,15 +226,15 @@ public final class LogCleaner: @unchecked Sendable {
             if condition.withLock({ manager.isAborted(tp) || stopping }) { throw LogCleanerError.aborted(tp) }
         }
         let compactor = LogCompactor(config: config, now: now, producers: log.activeProducersForCleaning(),
-                                     options: settings.compactor)
+                                     aborted: log.abortedTransactionsForCleaning(), options: settings.compactor)
         var stats = CleanerStats()
         let segments = try log.cleanerSegments(below: ltc.firstUncleanableOffset)
-        let plan = try compactor.plan(segments: segments, firstDirtyOffset: ltc.firstDirtyOffset,
+        var plan = try compactor.plan(segments: segments, firstDirtyOffset: ltc.firstDirtyOffset,
                                       firstUncleanableOffset: ltc.firstUncleanableOffset, stats: &stats, checkAborted: check)
         for group in plan.groups {
             let sink = try log.createCleanedSegment(baseOffset: group[0].baseOffset)
             do {
-                let info = try compactor.cleanGroup(group, plan: plan, stats: &stats, checkAborted: check) { bytes, header in
+                let info = try compactor.cleanGroup(group, plan: &plan, stats: &stats, checkAborted: check) { bytes, header in
                     try sink.append(bytes, header: header)
                 }
                 try check()

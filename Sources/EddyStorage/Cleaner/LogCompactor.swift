@@ -44,6 +44,9 @@ public struct LogCompactor: Sendable {
         public var groups: [[CleanerSegment]]
         /// Base offset → exclusive end of that segment's offsets (the next segment's base offset).
         var segmentEnds: [Int64: Int64]
+        /// The producers whose transactional data batches this round has read since their last
+        /// marker (carried from group to group: a transaction's data precedes its marker).
+        var transactionsRead: Set<Int64> = []
     }
 
     public var config: LogConfig
@@ -51,12 +54,16 @@ public struct LogCompactor: Sendable {
     public var now: Int64
     /// Producer id → last record of each active producer (empty until producer state exists).
     public var producers: [Int64: ProducerLastRecord]
+    /// The log's aborted transactions (`CleanableLog.abortedTransactionsForCleaning`).
+    public var aborted: AbortedTransactions
     public var options: Options
 
-    public init(config: LogConfig, now: Int64, producers: [Int64: ProducerLastRecord] = [:], options: Options = Options()) {
+    public init(config: LogConfig, now: Int64, producers: [Int64: ProducerLastRecord] = [:], aborted: [AbortedTxnEntry] = [],
+                options: Options = Options()) {
         self.config = config
         self.now = now
         self.producers = producers
+        self.aborted = AbortedTransactions(aborted)
         self.options = options
     }
 
@@ -117,13 +124,13 @@ public struct LogCompactor: Sendable {
             do throws(RecordBatchError) { try RecordBatch.validate(batch, header: h, records: false) } catch {
                 throw LogCleanerError.corruptBatch(segmentBaseOffset: segment.baseOffset, position: position, error)
             }
-            // Control batches have no data keys. Transactional batches do not index theirs: an
-            // aborted (or not yet decided) record must not make the cleaner drop the committed
-            // value before it, so older records of those keys are kept (Kafka indexes committed
-            // ones and removes aborted ones; eddy does not yet). A compressed batch's records are
-            // decompressed; one whose codec library is missing cannot be indexed, which only
-            // means older records of its keys are kept.
-            if !h.attributes.isControl, !h.attributes.isTransactional {
+            // Control batches have no data keys. Committed transactional records are indexed
+            // like any (everything cleaned lies below the last stable offset, so every
+            // transaction there has ended); aborted ones are not: they must not make the cleaner
+            // drop the value before them, and they are removed themselves. A compressed batch's
+            // records are decompressed; one whose codec library is missing cannot be indexed,
+            // which only means older records of its keys are kept.
+            if !h.attributes.isControl, !(h.attributes.isTransactional && aborted.contains(h)) {
                 do {
                     try RecordBatch.withRecords(in: batch, header: h) { section in
                         var r = ByteReader(section)
@@ -200,12 +207,14 @@ public struct LogCompactor: Sendable {
 
     /// Phase 2: cleans one group of `plan` into one segment, handing each output batch (bytes
     /// valid only during the call, and its header) to `emit` in offset order.
-    public func cleanGroup(_ group: [CleanerSegment], plan: Plan, stats: inout CleanerStats,
+    public func cleanGroup(_ group: [CleanerSegment], plan: inout Plan, stats: inout CleanerStats,
                            checkAborted: () throws -> Void = {},
                            emit: (UnsafeRawBufferPointer, RecordBatchHeader) throws -> Void) throws -> CleanedSegmentInfo {
         guard let first = group.first else { throw LogCleanerError.invalidInput("empty segment group") }
         let filter = BatchFilter(map: plan.map, now: now, deleteRetentionMs: config.deleteRetentionMs,
-                                 producers: producers, upperBoundOffset: plan.firstUncleanableOffset)
+                                 producers: producers, upperBoundOffset: plan.firstUncleanableOffset, aborted: aborted)
+        var transactionsRead = plan.transactionsRead
+        defer { plan.transactionsRead = transactionsRead }
         var info = CleanedSegmentInfo(baseOffset: first.baseOffset, replacedBaseOffsets: group.map(\.baseOffset),
                                       sizeInBytes: 0, batchCount: 0, largestTimestamp: -1, nextOffset: nil)
         func write(_ bytes: UnsafeRawBufferPointer, _ h: RecordBatchHeader) throws {
@@ -219,7 +228,8 @@ public struct LogCompactor: Sendable {
             let end = plan.segmentEnds[segment.baseOffset] ?? plan.firstUncleanableOffset
             let reader = SegmentBatchReader(segment: segment, endOffset: end, ioBufferSize: options.ioBufferSize)
             try reader.forEachBatch(checkAborted: checkAborted) { batch, h, position in
-                switch try filter.filter(batch, header: h, segmentBaseOffset: segment.baseOffset, position: position, stats: &stats) {
+                switch try filter.filter(batch, header: h, segmentBaseOffset: segment.baseOffset, position: position,
+                                         transactionsRead: &transactionsRead, stats: &stats) {
                 case .keepOriginal:
                     try write(batch, h)
                 case let .replace(bytes):
@@ -249,16 +259,34 @@ public struct LogCompactor: Sendable {
     public func clean(segments: [CleanerSegment], firstDirtyOffset: Int64, firstUncleanableOffset: Int64,
                       checkAborted: () throws -> Void = {}) throws -> Result {
         var stats = CleanerStats()
-        let plan = try plan(segments: segments, firstDirtyOffset: firstDirtyOffset,
+        var plan = try plan(segments: segments, firstDirtyOffset: firstDirtyOffset,
                             firstUncleanableOffset: firstUncleanableOffset, stats: &stats, checkAborted: checkAborted)
         var out: [CleanedSegment] = []
         for group in plan.groups {
             var bytes: [UInt8] = []
-            let info = try cleanGroup(group, plan: plan, stats: &stats, checkAborted: checkAborted) { b, _ in
+            let info = try cleanGroup(group, plan: &plan, stats: &stats, checkAborted: checkAborted) { b, _ in
                 bytes.append(contentsOf: b)
             }
             out.append(CleanedSegment(info: info, bytes: bytes))
         }
         return Result(segments: out, endOffset: plan.endOffset, stats: stats)
+    }
+}
+
+/// A log's aborted transactions by producer, for the cleaner: which transactional batches
+/// belong to one (Kafka's cleaner collects them from the transaction indexes the same way).
+public struct AbortedTransactions: Sendable {
+    private var byProducer: [Int64: [ClosedRange<Int64>]] = [:]
+
+    public init(_ entries: [AbortedTxnEntry]) {
+        for e in entries where e.firstOffset <= e.lastOffset {
+            byProducer[e.producerId, default: []].append(e.firstOffset ... e.lastOffset)
+        }
+    }
+
+    /// Whether the transactional data batch `h` belongs to an aborted transaction: one of its
+    /// producer's aborted transactions spans its base offset.
+    func contains(_ h: RecordBatchHeader) -> Bool {
+        byProducer[h.producerId]?.contains { $0.contains(h.baseOffset) } ?? false
     }
 }
