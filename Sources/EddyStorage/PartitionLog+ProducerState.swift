@@ -191,7 +191,10 @@ extension PartitionLog {
     /// Every remembered producer's last batch, which compaction keeps (at least as an empty
     /// header) so that the producer's state can be rebuilt from the log.
     func activeProducersLocked() -> [Int64: ProducerLastRecord] {
-        producerState.producers.mapValues { ProducerLastRecord(lastDataOffset: $0.lastOffset, producerEpoch: $0.producerEpoch) }
+        producerState.producers.mapValues {
+            ProducerLastRecord(lastDataOffset: $0.lastOffset >= 0 ? $0.lastOffset : nil, producerEpoch: $0.producerEpoch,
+                               lastMarkerOffset: $0.lastMarkerOffset >= 0 ? $0.lastMarkerOffset : nil)
+        }
     }
 
     // MARK: Opening

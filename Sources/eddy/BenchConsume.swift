@@ -41,11 +41,18 @@ extension Bench {
         @Option(help: ArgumentHelp("max.poll.records of every member.", valueName: "n"))
         var maxPollRecords: Int = 500
 
+        @Option(help: ArgumentHelp("isolation.level of every member: read_uncommitted (default) or read_committed.",
+                                   valueName: "level"))
+        var isolationLevel: String = "read_uncommitted"
+
         func validate() throws {
             try ClusterCommand.validate(brokers: brokers)
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
             guard consumers >= 1 else { throw ValidationError("--consumers must be positive") }
             guard maxPollRecords >= 1 else { throw ValidationError("--max-poll-records must be positive") }
+            guard ["read_uncommitted", "read_committed"].contains(isolationLevel) else {
+                throw ValidationError("--isolation-level must be read_uncommitted or read_committed, not \(isolationLevel)")
+            }
         }
 
         func run() throws {
@@ -61,20 +68,21 @@ extension Bench {
             print("consume: \(BenchFormat.grouped(Double(workload.records))) records of \(workload.recordSize) bytes "
                 + "(batches of \(workload.batch)), \(partitions) partitions on \(target.description), "
                 + "replication factor 1, a group of \(consumers) \(consumers == 1 ? "consumer" : "consumers"), "
-                + "max.poll.records \(maxPollRecords), CRCs checked")
+                + "max.poll.records \(maxPollRecords), \(isolationLevel), CRCs checked")
 
             target.startDriver(tickIntervalMs: 10)
             let clients = (0 ..< consumers).map { _ in target.makeClient(clientId: "eddy-bench-consumer") }
             let topic = target.topic, groupId = target.groupId("bench")
             let total = workload.records, recordSize = workload.recordSize
             let members = consumers, pollRecords = maxPollRecords
+            let isolation: IsolationLevel = isolationLevel == "read_committed" ? .readCommitted : .readUncommitted
             let batches = workload.batchCount, perBatch = workload.batch
             let expected = (0 ..< Int(partitions)).map { p in
                 (batches / Int(partitions) + (p < batches % Int(partitions) ? 1 : 0)) * perBatch
             }
             let result = try blockingAwait {
-                try await ConsumeBenchRun(clients: clients, topic: topic, groupId: groupId, partitions: Set(tps), members: members,
-                                          maxPollRecords: pollRecords)
+                try await { var run = ConsumeBenchRun(clients: clients, topic: topic, groupId: groupId, partitions: Set(tps), members: members,
+                                          maxPollRecords: pollRecords); run.isolationLevel = isolation; return run }()
                     .run(total: total, recordSize: recordSize, expectedPerPartition: expected)
             }
             print("  group settled in \(BenchFormat.fixed(Double(result.joinNanos) / 1e6, 1)) ms (untimed)")
@@ -94,6 +102,7 @@ private struct ConsumeBenchRun {
     let partitions: Set<TopicPartition>
     let members: Int
     let maxPollRecords: Int
+    var isolationLevel: IsolationLevel = .readUncommitted
 
     struct Result: Sendable {
         var joinNanos: UInt64
@@ -129,6 +138,7 @@ private struct ConsumeBenchRun {
         config.enableAutoCommit = false
         config.partitionAssignmentStrategy = ["range"]
         config.maxPollRecords = maxPollRecords
+        config.isolationLevel = isolationLevel
         // Members learn of each other's joins by heartbeat; a short interval settles the
         // (untimed) joins sooner and changes nothing once consuming.
         config.heartbeatIntervalMs = 100

@@ -26,7 +26,11 @@ extension Bench {
                 --bootstrap-server, the same against a running cluster (eddy serve or Kafka) over \
                 the network: a new topic bench-<random> is created with --partitions and \
                 --replication-factor, checked through ListOffsets (every record below the high \
-                watermark), and deleted at the end; --brokers does not apply.
+                watermark), and deleted at the end; --brokers does not apply. With \
+                --transaction-batches N the producer is transactional (transactional.id \
+                eddy-bench-<random>, initialised before timing) and commits a transaction every N \
+                batches' worth of records (batch.size over the record's size on the wire), on one \
+                partition; the check then counts one COMMIT marker per transaction.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -61,6 +65,10 @@ extension Bench {
         @Flag(inversion: .prefixedNo, help: "enable.idempotence (default: on unless --acks is not all).")
         var idempotence: Bool?
 
+        @Option(help: ArgumentHelp("Commit a transaction every this many batches' worth of records (transactional; one partition).",
+                                   valueName: "n"))
+        var transactionBatches: Int?
+
         @Option(name: .customLong("producer-property"),
                 help: ArgumentHelp("Any other producer setting by its Kafka name (repeatable), e.g. buffer.memory=67108864.",
                                    valueName: "key=value"))
@@ -77,7 +85,23 @@ extension Bench {
             try ClusterCommand.validate(brokers: brokers, replicationFactor: replicationFactor)
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
             guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be positive") }
+            if let transactionBatches {
+                guard transactionBatches >= 1 else { throw ValidationError("--transaction-batches must be positive") }
+                guard partitions == 1 else {
+                    throw ValidationError("--transaction-batches measures one partition (its markers are counted); drop --partitions")
+                }
+                guard acks == .all, idempotence != false else {
+                    throw ValidationError("--transaction-batches needs acks=all and idempotence (a transactional producer is idempotent)")
+                }
+            }
             do { _ = try producerConfig() } catch let e as ClientError { throw ValidationError(e.description) }
+        }
+
+        /// Records a transaction holds: `transactionBatches` batches of batch.size, each record
+        /// taking its value plus about 10 bytes of framing (null key, small deltas) after the
+        /// batch's 61-byte header.
+        var recordsPerTransaction: Int? {
+            transactionBatches.map { $0 * max(1, (batchSize - RecordBatchHeader.size) / (recordSize + 10)) }
         }
 
         func producerConfig() throws -> ProducerConfig {
@@ -91,6 +115,7 @@ extension Bench {
             c.lingerMs = lingerMs
             c.maxInFlightRequestsPerConnection = maxInFlight
             c.enableIdempotence = idempotence
+            if transactionBatches != nil { c.transactionalId = "eddy-bench-\(UInt32.random(in: 0 ... UInt32.max))" }
             try c.validate()
             return c
         }
@@ -109,18 +134,28 @@ extension Bench {
             let value = (0 ..< recordSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let latencies = LatencyCollector(capacity: records / Self.latencySampleInterval + 1)
             let count = records
-            // The metadata is fetched before timing starts, as a long-running producer has it.
+            // The metadata is fetched (and transactions initialised) before timing starts, as a
+            // long-running producer has them.
             _ = try blockingAwait { try await producer.partitions(for: topic) }
+            let perTransaction = recordsPerTransaction
+            if perTransaction != nil { try blockingAwait { try await producer.initTransactions() } }
             print("produce: \(BenchFormat.grouped(Double(records))) records of \(recordSize) bytes through the producer client, "
                 + "\(target.description), \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
                 + "replication factor \(replicationFactor), acks=\(config.acks), batch.size=\(config.batchSize), "
                 + "linger.ms=\(config.lingerMs), max.in.flight=\(config.maxInFlightRequestsPerConnection), "
-                + "idempotence \(producer.isIdempotent ? "on" : "off"), flush off")
+                + "idempotence \(producer.isIdempotent ? "on" : "off"), flush off"
+                + (perTransaction.map { ", transactions of \(transactionBatches ?? 0) batches (\($0) records)" } ?? ""))
 
             let start = monotonicNanos()
-            try blockingAwait {
+            let transactions = try blockingAwait { () async throws -> Int in
                 let record = ProducerRecord<[UInt8], [UInt8]>(topic: topic, value: value)
+                var transactions = 0
                 for i in 0 ..< count {
+                    if let perTransaction, i % perTransaction == 0 {
+                        if i > 0 { try await producer.commitTransaction() }
+                        try producer.beginTransaction()
+                        transactions += 1
+                    }
                     if i % Self.latencySampleInterval == 0 {
                         try BenchWorkspace.checkInterrupted()
                         let t0 = monotonicNanos()
@@ -129,7 +164,9 @@ extension Bench {
                         try await producer.sendAndForget(record)
                     }
                 }
+                if perTransaction != nil { try await producer.commitTransaction() }
                 await producer.flush()
+                return transactions
             }
             let elapsed = monotonicNanos() - start
             let metrics = producer.metrics
@@ -137,7 +174,8 @@ extension Bench {
             if metrics.recordErrors > 0 || latencies.failure != nil {
                 throw EddyError("\(metrics.recordErrors) records failed" + (latencies.failure.map { "; first: \($0)" } ?? ""))
             }
-            try target.verify(records: records, partitions: partitions, replicationFactor: replicationFactor)
+            // Each transaction left one COMMIT marker in the partition.
+            try target.verify(records: records + transactions, partitions: partitions, replicationFactor: replicationFactor)
             let seconds = Double(elapsed) / 1e9
             let samples = latencies.samples
             print("  elapsed:    \(BenchFormat.fixed(seconds, 3)) s")
@@ -150,6 +188,10 @@ extension Bench {
                 + "(\(BenchFormat.fixed(Double(metrics.recordsSent) / Double(max(1, metrics.batchesSent)), 1)) records, "
                 + "\(BenchFormat.grouped(Double(metrics.bytesSent) / Double(max(1, metrics.batchesSent)))) bytes each), "
                 + "\(BenchFormat.grouped(Double(metrics.requests))) requests, \(metrics.retries) retries")
+            if transactions > 0 {
+                print("  transactions: \(BenchFormat.grouped(Double(transactions))) committed, "
+                    + "\(BenchFormat.fixed(Double(metrics.batchesSent) / Double(transactions), 1)) batches each")
+            }
         }
 
     }

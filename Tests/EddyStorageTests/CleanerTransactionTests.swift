@@ -22,8 +22,9 @@ import Testing
     }
 
     /// One round over `segment` (the active segment starts at `bound`), with `aborted` listed.
-    func clean(_ segment: [UInt8], bound: Int64, now: Int64, aborted: [AbortedTxnEntry] = []) throws -> LogCompactor.Result {
-        try LogCompactor(config: try F.config(["delete.retention.ms": "\(retention)"]), now: now, aborted: aborted)
+    func clean(_ segment: [UInt8], bound: Int64, now: Int64, aborted: [AbortedTxnEntry] = [],
+               producers: [Int64: ProducerLastRecord] = [:]) throws -> LogCompactor.Result {
+        try LogCompactor(config: try F.config(["delete.retention.ms": "\(retention)"]), now: now, producers: producers, aborted: aborted)
             .clean(segments: [F.segment(0, segment)], firstDirtyOffset: 0, firstUncleanableOffset: bound)
     }
 
@@ -72,6 +73,42 @@ import Testing
         #expect(try F.headers(kept).map(\.baseOffset) == [4, 5, 6])
         #expect(try F.records(kept).first.map { String(decoding: $0.value ?? [], as: UTF8.self) } == "v2")
         #expect(kept.count < log.count / 2)
+    }
+
+    /// The ABORT marker a coordinator writes when it fences a producer carries the bumped
+    /// epoch; while it is the producer's last record it stays, or a rebuild of the producer
+    /// state from the log would forget the fencing.
+    @Test func aMarkerThatIsAProducersLastRecordStays() throws {
+        let log = data(0, pid: 4, "a", "x") + marker(1, pid: 4, committed: false) + F.batch(2, [.kv("b", "1", ts: t0)])
+        let aborted = [AbortedTxnEntry(producerId: 4, firstOffset: 0, lastOffset: 1, lastStableOffset: 2)]
+        let producers = [Int64(4): ProducerLastRecord(lastDataOffset: nil, producerEpoch: 1, lastMarkerOffset: 1)]
+        var bytes = log
+        for round in 0 ..< 3 {
+            bytes = try clean(bytes, bound: 3, now: t0 + Int64(round) * 2 * retention, aborted: aborted, producers: producers).segments[0].bytes
+        }
+        #expect(try F.headers(bytes).map(\.baseOffset) == [1, 2], "the aborted data goes; the marker stays whole")
+        #expect(try F.headers(bytes)[0].attributes.hasDeleteHorizon == false)
+        // Once the producer is forgotten (producer.id.expiration.ms), it goes like any.
+        for round in 3 ..< 5 { bytes = try clean(bytes, bound: 3, now: t0 + Int64(round) * 2 * retention, aborted: aborted).segments[0].bytes }
+        #expect(try F.headers(bytes).map(\.baseOffset) == [2])
+    }
+
+    @Test func abortedRangesAreFoundAmongManyOfOneProducer() {
+        var entries: [AbortedTxnEntry] = []
+        for i in 0 ..< 100 {
+            let first = Int64(i) * 10
+            entries.append(AbortedTxnEntry(producerId: 9, firstOffset: first, lastOffset: first + 3, lastStableOffset: first + 4))
+        }
+        let aborted = AbortedTransactions(entries.shuffled())
+        func header(_ base: Int64) -> RecordBatchHeader {
+            var b = RecordBatchBuilder(baseOffset: base, attributes: RecordBatchAttributes(isTransactional: true), producerId: 9,
+                                       producerEpoch: 0, baseSequence: 0)
+            b.append(timestamp: 1, key: nil, value: [1])
+            return b.build().header
+        }
+        let found: [Int] = (0 ..< 1000).filter { aborted.contains(header(Int64($0))) }
+        let expected: [Int] = (0 ..< 1000).filter { $0 % 10 <= 3 }
+        #expect(found == expected)
     }
 
     @Test func aMarkerEndingRightBelowTheBoundStays() throws {

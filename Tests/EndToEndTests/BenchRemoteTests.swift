@@ -22,6 +22,14 @@ import Testing
         } ?? []
         #expect(counts.count == 3 && counts.reduce(0, +) == 20000, "\(consume)")
 
+        // Transactional: a COMMIT marker per transaction, counted by the check; read_committed.
+        let transactional = try Eddy.run(["bench", "produce", "--records", "20000", "--transaction-batches", "10"] + served.flag)
+        #expect(transactional.status == 0, "\(transactional)")
+        #expect(transactional.out.contains("transactions of 10 batches") && transactional.out.contains("committed, "), "\(transactional)")
+        let committed = try Eddy.run(["bench", "consume", "--records", "20000", "--consumers", "1", "--isolation-level", "read_committed"]
+            + served.flag)
+        #expect(committed.status == 0 && committed.out.contains("read_committed"), "\(committed)")
+
         let latency = try Eddy.run(["bench", "latency", "--rate", "1000", "--duration", "1", "--warmup", "0.2"] + served.flag)
         #expect(latency.status == 0, "\(latency)")
         #expect(latency.out.contains("received:         1,000 of 1,000 measured records"), "\(latency)")

@@ -16,7 +16,8 @@ import EddyProtocol
 /// round removed them all). The first such round gives it a delete horizon (now +
 /// delete.retention.ms, as for tombstones, so that a consumer reading through it meanwhile
 /// still sees the transaction end); a round at or after the horizon removes it, and its
-/// aborted transaction's index entry with it.
+/// aborted transaction's index entry with it. A marker that is a remembered producer's last
+/// record stays whole (its epoch may be the bump that fenced the producer's old instances).
 ///
 /// Batch rule (RecordBatch v2 only):
 /// - Control batches other than transaction markers, and compressed batches whose codec
@@ -113,7 +114,7 @@ struct BatchFilter {
             stats.bytesWritten += batch.count
             return .keepOriginal
         }
-        if dataRemains { return keep() }
+        if dataRemains || producers[h.producerId]?.endsWithMarker(at: h.baseOffset) == true { return keep() }
         if h.attributes.hasDeleteHorizon {
             guard now >= h.baseTimestamp, h.nextOffset != upperBoundOffset else { return keep() }
             stats.markersRemoved += 1

@@ -23,8 +23,9 @@ public struct CleanerLogSnapshot: Sendable, Equatable {
     public var config: LogConfig
     public var logStartOffset: Int64
     public var logEndOffset: Int64
-    /// Cleaning never reaches this offset: the high watermark (Kafka uses the last stable
-    /// offset, which is at most the high watermark).
+    /// Cleaning never reaches this offset: the last stable offset (the high watermark, held
+    /// back by the oldest open transaction), as Kafka's cleaner bounds it, so every transaction
+    /// below it has ended.
     public var upperBoundOffset: Int64
     /// Every segment in offset order; the last one is the active segment.
     public var segments: [Segment]

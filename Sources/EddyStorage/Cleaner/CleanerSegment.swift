@@ -69,13 +69,23 @@ public struct CleanedSegment: Sendable, Equatable {
 /// batch holding it is kept, even when compaction removes all of its records, so that the
 /// producer's last sequence number and epoch survive (idempotence and fencing).
 public struct ProducerLastRecord: Sendable, Equatable {
-    /// Offset of the producer's last data record; nil when its last entry is a transaction marker.
+    /// Offset of the producer's last data record; nil when it has none retained.
     public var lastDataOffset: Int64?
     public var producerEpoch: Int16
+    /// Offset of the producer's last transaction marker; nil before any.
+    public var lastMarkerOffset: Int64?
 
-    public init(lastDataOffset: Int64?, producerEpoch: Int16) {
+    public init(lastDataOffset: Int64?, producerEpoch: Int16, lastMarkerOffset: Int64? = nil) {
         self.lastDataOffset = lastDataOffset
         self.producerEpoch = producerEpoch
+        self.lastMarkerOffset = lastMarkerOffset
+    }
+
+    /// Whether the producer's last record is the marker at `offset`: the log must keep it, as
+    /// Kafka's cleaner does, so that the epoch it carries (a fencing bump) survives a rebuild
+    /// of the producer state from the log.
+    public func endsWithMarker(at offset: Int64) -> Bool {
+        lastMarkerOffset == offset && (lastDataOffset ?? -1) < offset
     }
 }
 

@@ -276,17 +276,26 @@ public struct LogCompactor: Sendable {
 /// A log's aborted transactions by producer, for the cleaner: which transactional batches
 /// belong to one (Kafka's cleaner collects them from the transaction indexes the same way).
 public struct AbortedTransactions: Sendable {
+    /// Per producer, its aborted transactions' offset ranges, sorted (a producer has one
+    /// transaction at a time in a partition, so they do not overlap).
     private var byProducer: [Int64: [ClosedRange<Int64>]] = [:]
 
     public init(_ entries: [AbortedTxnEntry]) {
         for e in entries where e.firstOffset <= e.lastOffset {
             byProducer[e.producerId, default: []].append(e.firstOffset ... e.lastOffset)
         }
+        for pid in byProducer.keys { byProducer[pid]?.sort { $0.lowerBound < $1.lowerBound } }
     }
 
     /// Whether the transactional data batch `h` belongs to an aborted transaction: one of its
-    /// producer's aborted transactions spans its base offset.
+    /// producer's aborted transactions spans its base offset (binary search).
     func contains(_ h: RecordBatchHeader) -> Bool {
-        byProducer[h.producerId]?.contains { $0.contains(h.baseOffset) } ?? false
+        guard let ranges = byProducer[h.producerId] else { return false }
+        var lo = 0, hi = ranges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ranges[mid].lowerBound <= h.baseOffset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 && ranges[lo - 1].contains(h.baseOffset)
     }
 }
