@@ -151,6 +151,38 @@ extension ConsumerClusterTests {
             #expect(try await c.poll(timeoutMs: 300).isEmpty)
         }
 
+        /// A produce the leader answers with UNKNOWN_PRODUCER_ID (it lost the producer's state,
+        /// KIP-360) leaves a transactional producer's transaction abortable, not fatal: the
+        /// commit fails, the abort succeeds, and the next transaction commits.
+        @Test func unknownProducerIdMakesTheTransactionAbortable() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let transport = RefusingTransport(t.cluster.transport, api: .produce, error: .unknownProducerId)
+            var config = testProducerConfig { $0.transactionalId = "lost-state" }
+            config.lingerMs = 0
+            config.deliveryTimeoutMs = 2_000
+            config.requestTimeoutMs = 1_000
+            let client = KafkaClient(transport: transport, bootstrapNodes: t.cluster.runningBrokers, clientId: "lost",
+                                     requestTimeoutMs: 1_000, retryBackoffMs: 20)
+            let p = try Producer(config: config, client: client, keySerializer: StringSerializer(), valueSerializer: StringSerializer())
+            defer { Task { await p.close() } }
+            try await p.initTransactions()
+            try p.beginTransaction()
+            transport.answering = true
+            await #expect(throws: ClientError.self) { _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "lost")) }
+            transport.answering = false
+            await #expect(throws: ClientError.self) { try await p.commitTransaction() }
+            try await p.abortTransaction()
+            try p.beginTransaction()
+            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "after"))
+            try await p.commitTransaction()
+            let c = try await readCommitted(t, [TopicPartition("t", 0)])
+            defer { Task { await c.close() } }
+            #expect(try await pollRecords(c, count: 1).map(\.text) == ["after"])
+            #expect(try await c.poll(timeoutMs: 300).isEmpty)
+        }
+
         /// A producer over a transport that fails the requests of `api` (as a coordinator that
         /// does not answer would) while `blocked` is set.
         func blockable(_ t: ConsumerTestCluster, _ api: ApiKey, id: String = "tx") throws -> (Producer<String, String>, BlockingTransport) {
@@ -287,4 +319,31 @@ final class BlockingTransport: Transport, @unchecked Sendable {
 struct NoAnswers: Transport {
     func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
               completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {}
+}
+
+/// Answers the requests of one API with `error` itself, without sending them, while
+/// `answering` is set (a broker that refuses them); passes everything else.
+final class RefusingTransport: Transport, @unchecked Sendable {
+    private let inner: any Transport
+    private let api: ApiKey
+    private let error: ErrorCode
+    private let lock = NSLock()
+    private var _answering = false
+
+    init(_ inner: any Transport, api: ApiKey, error: ErrorCode) {
+        self.inner = inner
+        self.api = api
+        self.error = error
+    }
+
+    var answering: Bool {
+        get { lock.withLock { _answering } }
+        set { lock.withLock { _answering = newValue } }
+    }
+
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        guard request.apiKey == api, answering else { return inner.send(request, to: node, context: context, completion: completion) }
+        completion(.success(request.errorResponse(error, message: nil)))
+    }
 }
