@@ -158,7 +158,7 @@ extension ConsumerClusterTests {
             let t = try ConsumerTestCluster()
             defer { t.shutdown() }
             try await t.createTopic("t", partitions: 1)
-            let transport = RefusingTransport(t.cluster.transport, api: .produce, error: .unknownProducerId)
+            let transport = BlockingTransport(t.cluster.transport, api: .produce, answersWith: .unknownProducerId)
             var config = testProducerConfig { $0.transactionalId = "lost-state" }
             config.lingerMs = 0
             config.deliveryTimeoutMs = 2_000
@@ -169,9 +169,9 @@ extension ConsumerClusterTests {
             defer { Task { await p.close() } }
             try await p.initTransactions()
             try p.beginTransaction()
-            transport.answering = true
+            transport.blocked = true
             await #expect(throws: ClientError.self) { _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "lost")) }
-            transport.answering = false
+            transport.blocked = false
             await #expect(throws: ClientError.self) { try await p.commitTransaction() }
             try await p.abortTransaction()
             try p.beginTransaction()
@@ -288,18 +288,22 @@ extension ConsumerClusterTests {
 }
 
 /// Fails the requests of one API with a timeout while `blocked` is set; passes everything else.
-/// With `losesResponses` the blocked requests reach the broker and only their answers are lost.
+/// With `losesResponses` the blocked requests reach the broker and only their answers are lost;
+/// with `answersWith` they are answered with that error without being sent (a broker that
+/// refuses them).
 final class BlockingTransport: Transport, @unchecked Sendable {
     private let inner: any Transport
     private let api: ApiKey
     private let losesResponses: Bool
+    private let answersWith: ErrorCode?
     private let lock = NSLock()
     private var _blocked = false
 
-    init(_ inner: any Transport, api: ApiKey, losesResponses: Bool = false) {
+    init(_ inner: any Transport, api: ApiKey, losesResponses: Bool = false, answersWith: ErrorCode? = nil) {
         self.inner = inner
         self.api = api
         self.losesResponses = losesResponses
+        self.answersWith = answersWith
     }
 
     var blocked: Bool {
@@ -310,6 +314,7 @@ final class BlockingTransport: Transport, @unchecked Sendable {
     func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
               completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
         guard request.apiKey == api, blocked else { return inner.send(request, to: node, context: context, completion: completion) }
+        if let answersWith { return completion(.success(request.errorResponse(answersWith, message: nil))) }
         guard losesResponses else { return completion(.failure(.timedOut(node))) }
         inner.send(request, to: node, context: context) { _ in completion(.failure(.timedOut(node))) }
     }
@@ -319,31 +324,4 @@ final class BlockingTransport: Transport, @unchecked Sendable {
 struct NoAnswers: Transport {
     func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
               completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {}
-}
-
-/// Answers the requests of one API with `error` itself, without sending them, while
-/// `answering` is set (a broker that refuses them); passes everything else.
-final class RefusingTransport: Transport, @unchecked Sendable {
-    private let inner: any Transport
-    private let api: ApiKey
-    private let error: ErrorCode
-    private let lock = NSLock()
-    private var _answering = false
-
-    init(_ inner: any Transport, api: ApiKey, error: ErrorCode) {
-        self.inner = inner
-        self.api = api
-        self.error = error
-    }
-
-    var answering: Bool {
-        get { lock.withLock { _answering } }
-        set { lock.withLock { _answering = newValue } }
-    }
-
-    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
-              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
-        guard request.apiKey == api, answering else { return inner.send(request, to: node, context: context, completion: completion) }
-        completion(.success(request.errorResponse(error, message: nil)))
-    }
 }
