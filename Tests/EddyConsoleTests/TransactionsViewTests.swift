@@ -164,4 +164,42 @@ import Testing
         await #expect(throws: ClientError.self) { try await live.commitTransaction() }
         await live.close()
     }
+
+    /// A broker that does not answer (killed, not fenced yet, still in Metadata) costs only the
+    /// transactions it coordinates: the others stay listed, and the sample says which broker
+    /// was not.
+    @Test func aBrokerThatDoesNotAnswerHidesOnlyItsOwnTransactions() async throws {
+        let t = try ConsoleTestCluster()
+        defer { t.shutdown() }
+        _ = try await t.admin.createTopics([.init(name: "t", numPartitions: 1, replicationFactor: 3)])
+        var config = ProducerConfig()
+        config.transactionalId = "survivor"
+        config.lingerMs = 0
+        let producer = try Producer(config: config, client: t.client)
+        try await producer.initTransactions()
+        let coordinator = try #require(try await t.admin.describeTransactions(["survivor"])["survivor"]?.coordinator)
+        let silent = try #require(t.cluster.runningBrokers.first { $0 != coordinator })
+        let client = KafkaClient(transport: SilentNode(inner: t.cluster.transport, node: silent, api: .listTransactions),
+                                 bootstrapNodes: t.cluster.runningBrokers, clientId: "silent", requestTimeoutMs: 2_000)
+        defer { client.close() }
+        let source = ClientSnapshotSource(admin: Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 2_000)), insight: nil,
+                                          liveConsumers: LiveConsumers())
+        let sample = try await source.snapshot()
+        #expect(sample.transactions?.map(\.transactionalId) == ["survivor"], "\(String(describing: sample.transactions))")
+        #expect(sample.problems.contains { $0.hasPrefix("transactions of broker \(silent) not listed") }, "\(sample.problems)")
+        await producer.close()
+    }
+}
+
+/// Fails one node's requests of one API as a broker that does not answer would.
+private struct SilentNode: Transport {
+    let inner: any Transport
+    let node: Int32
+    let api: ApiKey
+
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        guard node == self.node, request.apiKey == api else { return inner.send(request, to: node, context: context, completion: completion) }
+        completion(.failure(.disconnected(node)))
+    }
 }

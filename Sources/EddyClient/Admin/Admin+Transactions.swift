@@ -53,6 +53,41 @@ extension Admin {
         return out.sorted { $0.transactionalId < $1.transactionalId }
     }
 
+    /// What `listTransactionsBestEffort` found: the listings of the brokers that answered, and
+    /// why each other broker did not.
+    public struct TransactionListingResult: Sendable {
+        public var listings: [TransactionListing]
+        public var failures: [Int32: ClientError]
+    }
+
+    /// ListTransactions on every broker for monitoring: one request each, no retries; a broker
+    /// that fails (killed, not fenced yet) costs only its own coordinator's transactions.
+    /// Throws only when the metadata cannot be read, or when every broker refuses the API
+    /// (UNSUPPORTED_VERSION: the cluster does not offer it).
+    public func listTransactionsBestEffort() async throws(ClientError) -> TransactionListingResult {
+        let metadata = try await client.refreshMetadata(topics: [])
+        var result = TransactionListingResult(listings: [], failures: [:])
+        var unsupported = 0
+        for node in metadata.brokers.keys.sorted() {
+            do throws(ClientError) {
+                let response = try await client.send(.listTransactions(ListTransactionsRequest()), to: node)
+                guard case let .listTransactions(r) = response else { throw Self.unexpected(response, expected: "ListTransactions") }
+                try Self.check(r.errorCode, "broker \(node)")
+                result.listings += r.transactions.map {
+                    TransactionListing(transactionalId: $0.transactionalId, coordinator: node, producerId: $0.producerId, state: $0.state)
+                }
+            } catch {
+                if case .broker(.unsupportedVersion, _) = error { unsupported += 1 }
+                result.failures[node] = error
+            }
+        }
+        if unsupported > 0, unsupported == metadata.brokers.count {
+            throw .broker(.unsupportedVersion, message: "no broker offers ListTransactions")
+        }
+        result.listings.sort { $0.transactionalId < $1.transactionalId }
+        return result
+    }
+
     /// FindCoordinator + DescribeTransactions for each transactional id (retrying while the
     /// coordinator moves or loads); an unknown id fails with TRANSACTIONAL_ID_NOT_FOUND.
     public func describeTransactions(_ transactionalIds: [String]) async throws(ClientError) -> [String: TransactionDescription] {

@@ -157,8 +157,9 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                                groups: groups, problems: problems, quorum: quorum, transactions: transactions)
     }
 
-    /// The Transactions view's rows: ListTransactions on every broker and one
-    /// DescribeTransactions per coordinator; then, only for partitions whose last stable offset
+    /// The Transactions view's rows: ListTransactions on every broker (those that fail are
+    /// named in `problems`, the others still listed) and one DescribeTransactions per
+    /// coordinator; then, only for partitions whose last stable offset
     /// is held below the high watermark (an open transaction holds it), DescribeProducers on
     /// their leaders, for the hanging transactions among theirs (Kafka's find-hanging rule:
     /// silent for `hangingAfterMs` and run by no coordinator). nil, without a problem line,
@@ -167,7 +168,14 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         -> [TransactionSnapshot]? {
         let described: [TransactionDescription]
         do throws(ClientError) {
-            described = try await admin.describeTransactions(listed: try await admin.listTransactions())
+            // A broker that does not answer (killed, not fenced yet) costs only the
+            // transactions it coordinates, as a leader costs only its partitions' offsets.
+            let listed = try await admin.listTransactionsBestEffort()
+            for (node, error) in listed.failures.sorted(by: { $0.key < $1.key }) {
+                problems.append("transactions of broker \(node) not listed: \(error)")
+            }
+            let answered = listed.listings.filter { listed.failures[$0.coordinator] == nil }
+            described = try await admin.describeTransactions(listed: answered)
         } catch {
             if case .broker(.unsupportedVersion, _) = error { return nil }
             problems.append("transactions: \(error)")
