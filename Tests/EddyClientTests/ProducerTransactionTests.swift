@@ -141,6 +141,12 @@ extension ConsumerClusterTests {
             }
             await #expect(throws: ClientError.self) { try await p.commitTransaction() }
             await #expect(throws: ClientError.self) { try await p.sendAndForget(ProducerRecord(topic: "t", partition: 0, value: "more")) }
+            try await abortThenCommitAfter(p, t)
+        }
+
+        /// Aborts the open transaction, commits "after" in the next one, and checks that a
+        /// read_committed consumer of t-0 gets that record only.
+        func abortThenCommitAfter(_ p: Producer<String, String>, _ t: ConsumerTestCluster) async throws {
             try await p.abortTransaction()
             try p.beginTransaction()
             _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "after"))
@@ -158,14 +164,7 @@ extension ConsumerClusterTests {
             let t = try ConsumerTestCluster()
             defer { t.shutdown() }
             try await t.createTopic("t", partitions: 1)
-            let transport = BlockingTransport(t.cluster.transport, api: .produce, answersWith: .unknownProducerId)
-            var config = testProducerConfig { $0.transactionalId = "lost-state" }
-            config.lingerMs = 0
-            config.deliveryTimeoutMs = 2_000
-            config.requestTimeoutMs = 1_000
-            let client = KafkaClient(transport: transport, bootstrapNodes: t.cluster.runningBrokers, clientId: "lost",
-                                     requestTimeoutMs: 1_000, retryBackoffMs: 20)
-            let p = try Producer(config: config, client: client, keySerializer: StringSerializer(), valueSerializer: StringSerializer())
+            let (p, transport) = try blockable(t, .produce, id: "lost-state", answersWith: .unknownProducerId)
             defer { Task { await p.close() } }
             try await p.initTransactions()
             try p.beginTransaction()
@@ -173,20 +172,14 @@ extension ConsumerClusterTests {
             await #expect(throws: ClientError.self) { _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "lost")) }
             transport.blocked = false
             await #expect(throws: ClientError.self) { try await p.commitTransaction() }
-            try await p.abortTransaction()
-            try p.beginTransaction()
-            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "after"))
-            try await p.commitTransaction()
-            let c = try await readCommitted(t, [TopicPartition("t", 0)])
-            defer { Task { await c.close() } }
-            #expect(try await pollRecords(c, count: 1).map(\.text) == ["after"])
-            #expect(try await c.poll(timeoutMs: 300).isEmpty)
+            try await abortThenCommitAfter(p, t)
         }
 
         /// A producer over a transport that fails the requests of `api` (as a coordinator that
         /// does not answer would) while `blocked` is set.
-        func blockable(_ t: ConsumerTestCluster, _ api: ApiKey, id: String = "tx") throws -> (Producer<String, String>, BlockingTransport) {
-            let transport = BlockingTransport(t.cluster.transport, api: api)
+        func blockable(_ t: ConsumerTestCluster, _ api: ApiKey, id: String = "tx",
+                       answersWith: ErrorCode? = nil) throws -> (Producer<String, String>, BlockingTransport) {
+            let transport = BlockingTransport(t.cluster.transport, api: api, answersWith: answersWith)
             var config = testProducerConfig { $0.transactionalId = id }
             config.lingerMs = 0
             config.maxBlockMs = 300

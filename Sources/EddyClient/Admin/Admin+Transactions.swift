@@ -23,6 +23,23 @@ public struct TransactionDescription: Sendable, Equatable {
     public var partitions: [TopicPartition]
 }
 
+extension TransactionDescription {
+    /// A DescribeTransactions answer for one id, from `coordinator`.
+    init(_ t: DescribeTransactionsResponse.DescribedTransaction, coordinator: Int32) {
+        self.init(transactionalId: t.transactionalId, coordinator: coordinator, state: t.state, producerId: t.producerId,
+                  producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs, startTimeMs: t.startTimeMs >= 0 ? t.startTimeMs : nil,
+                  partitions: t.partitions)
+    }
+}
+
+extension TransactionListing {
+    /// The transactions one broker's ListTransactions answer lists.
+    static func all(in r: ListTransactionsResponse, coordinator: Int32) -> [TransactionListing] {
+        r.transactions.map { TransactionListing(transactionalId: $0.transactionalId, coordinator: coordinator, producerId: $0.producerId,
+                                                state: $0.state) }
+    }
+}
+
 extension Admin {
     /// ListTransactions on every broker (each lists what it coordinates), merged and sorted by
     /// transactional id. `states` are Kafka's names; `durationMs` keeps only transactions running
@@ -46,9 +63,7 @@ extension Admin {
             if let unknown = response.unknownStateFilters.first {
                 throw .broker(.invalidRequest, message: "broker \(node) knows no transaction state \(unknown)")
             }
-            out += response.transactions.map {
-                TransactionListing(transactionalId: $0.transactionalId, coordinator: node, producerId: $0.producerId, state: $0.state)
-            }
+            out += TransactionListing.all(in: response, coordinator: node)
         }
         return out.sorted { $0.transactionalId < $1.transactionalId }
     }
@@ -73,9 +88,7 @@ extension Admin {
                 let response = try await client.send(.listTransactions(ListTransactionsRequest()), to: node)
                 guard case let .listTransactions(r) = response else { throw Self.unexpected(response, expected: "ListTransactions") }
                 try Self.check(r.errorCode, "broker \(node)")
-                result.listings += r.transactions.map {
-                    TransactionListing(transactionalId: $0.transactionalId, coordinator: node, producerId: $0.producerId, state: $0.state)
-                }
+                result.listings += TransactionListing.all(in: r, coordinator: node)
             } catch {
                 if case .broker(.unsupportedVersion, _) = error { unsupported += 1 }
                 result.failures[node] = error
@@ -102,9 +115,7 @@ extension Admin {
                         throw Self.unexpected(response, expected: "DescribeTransactions")
                     }
                     try Self.check(t.errorCode, "transactional id \(id)")
-                    return TransactionDescription(transactionalId: id, coordinator: node, state: t.state, producerId: t.producerId,
-                                                  producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs,
-                                                  startTimeMs: t.startTimeMs >= 0 ? t.startTimeMs : nil, partitions: t.partitions)
+                    return TransactionDescription(t, coordinator: node)
                 } catch let error {
                     if Self.coordinatorMoved(error) { client.coordinatorFailed(for: id, type: .transaction) }
                     throw error
@@ -125,11 +136,7 @@ extension Admin {
         for (node, ids) in byCoordinator.sorted(by: { $0.key < $1.key }) {
             let response = try await client.send(.describeTransactions(DescribeTransactionsRequest(transactionalIds: ids)), to: node)
             guard case let .describeTransactions(r) = response else { throw Self.unexpected(response, expected: "DescribeTransactions") }
-            for t in r.transactions where t.errorCode == .none {
-                out.append(TransactionDescription(transactionalId: t.transactionalId, coordinator: node, state: t.state, producerId: t.producerId,
-                                                  producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs,
-                                                  startTimeMs: t.startTimeMs >= 0 ? t.startTimeMs : nil, partitions: t.partitions))
-            }
+            out += r.transactions.filter { $0.errorCode == .none }.map { TransactionDescription($0, coordinator: node) }
         }
         return out.sorted { $0.transactionalId < $1.transactionalId }
     }

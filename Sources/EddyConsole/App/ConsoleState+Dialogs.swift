@@ -45,7 +45,7 @@ extension ConsoleState {
             status = .error("no transaction selected: 7 lists the transactions")
             return []
         }
-        let name = t.transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(t.producerId)"
+        let name = t.displayName
         guard t.isAbortable else {
             status = .error("\(name) is \(t.state): only an Ongoing or a hanging transaction can be aborted")
             return []
@@ -200,7 +200,7 @@ extension ConsoleState {
                 status = StatusMessage("abort cancelled; nothing changed")
             case .submitted:
                 dialog = nil
-                status = StatusMessage("aborting \(t.transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(t.producerId)")...")
+                status = StatusMessage("aborting \(t.displayName)...")
                 return [.abortTransaction(t), .refresh]
             }
             return []

@@ -123,8 +123,7 @@ actor EffectRunner {
             return .status(.success("ended transaction \(id) through its coordinator (aborted, unless it was already committing): "
                 + "producer \(producerId) is at epoch \(epoch) now; the old epoch is fenced"))
         } catch {
-            let name = t.transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(t.producerId)"
-            return .status(.error("abort \(name): " + ErrorAdvice.text(error)))
+            return .status(.error("abort \(t.displayName): " + ErrorAdvice.text(error)))
         }
     }
 

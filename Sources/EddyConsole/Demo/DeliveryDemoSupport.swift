@@ -2,33 +2,39 @@ import EddyClient
 import EddyProtocol
 import Foundation
 
-/// What the delivery experiments (`IdempotenceDemo`, `ExactlyOnceDemo`) share: their topics,
-/// and readers that count what a downstream consumer sees.
-enum DeliveryDemoSupport {
-    /// Creates `topics` (name, partitions) replicated min(3, brokers) times, unless they exist,
-    /// and waits until each partition has a leader.
-    static func createTopics(_ topics: [(String, Int32)], client: KafkaClient) async throws(ClientError) {
-        let admin = Admin(client: client)
-        let metadata = try await client.refreshMetadata(topics: nil)
-        let replication = Int16(max(1, min(3, metadata.brokers.count)))
-        let missing = topics.filter { metadata.topics[$0.0] == nil }
+/// The demos' topics: the workload's and the delivery experiments'.
+enum DemoTopics {
+    /// Creates those of `topics` that do not exist and waits (at most 30 s) until each
+    /// partition of every one has a leader.
+    static func ensure(_ topics: [Admin.NewTopic], admin: Admin) async throws(ClientError) {
+        let existing = Set(try await admin.listTopics().map(\.name))
+        let missing = topics.filter { !existing.contains($0.name) }
         if !missing.isEmpty {
-            let results = try await admin.createTopics(missing.map { Admin.NewTopic(name: $0.0, numPartitions: $0.1, replicationFactor: replication) })
-            for (name, result) in results.sorted(by: { $0.key < $1.key }) {
+            for (name, result) in try await admin.createTopics(missing).sorted(by: { $0.key < $1.key }) {
                 if case let .failure(error) = result, error.errorCode != .topicAlreadyExists {
                     throw .broker(error.errorCode ?? .unknownServerError, message: "creating demo topic \(name): \(error)")
                 }
             }
         }
         let deadline = ClientTime.monotonicMs() + 30_000
-        for (name, _) in topics {
+        for topic in topics {
             while true {
-                let t = try? await client.topicMetadata(name, refresh: true)
+                let t = try? await admin.client.topicMetadata(topic.name, refresh: true)
                 if let t, !t.partitions.isEmpty, t.partitions.allSatisfy({ $0.leader >= 0 }) { break }
-                guard ClientTime.monotonicMs() < deadline else { throw .timeout("demo topic \(name) has no leader for every partition after 30 s") }
-                await ClientTime.sleep(ms: 100)
+                guard ClientTime.monotonicMs() < deadline else {
+                    throw .timeout("demo topic \(topic.name) has no leader for every partition after 30 s")
+                }
+                await ClientTime.sleep(ms: 50)
             }
         }
+    }
+
+    /// `names` with `partitions` each, replicated min(3, brokers) times (the delivery
+    /// experiments' topics).
+    static func ensure(_ names: [String], partitions: Int32, admin: Admin) async throws(ClientError) {
+        let brokers = try await admin.client.refreshMetadata(topics: []).brokers.count
+        let replication = Int16(max(1, min(3, brokers)))
+        try await ensure(names.map { Admin.NewTopic(name: $0, numPartitions: partitions, replicationFactor: replication) }, admin: admin)
     }
 }
 
@@ -39,8 +45,7 @@ final class TallyReader: @unchecked Sendable {
     private let consumer: Consumer
     private let lock = NSLock()
     private var tally = ValueTally()
-    private var stopping = false
-    private var task: Task<Void, Never>?
+    private let background = BackgroundRun()
 
     init(topic: String, isolationLevel: IsolationLevel, client: KafkaClient) throws(ClientError) {
         self.topic = topic
@@ -55,33 +60,26 @@ final class TallyReader: @unchecked Sendable {
     var counted: ValueTally { lock.withLock { tally } }
 
     func start(partitions: Int32) {
-        lock.withLock {
-            guard task == nil, !stopping else { return }
-            task = Task.detached { [self] in
-                do throws(ClientError) {
-                    try await consumer.assign((0..<partitions).map { TopicPartition(topic, $0) })
-                    try consumer.seekToBeginning()
-                } catch {
-                    return
+        background.start { [self] in
+            do throws(ClientError) {
+                try await consumer.assign((0..<partitions).map { TopicPartition(topic, $0) })
+                try consumer.seekToBeginning()
+            } catch {
+                return
+            }
+            while !background.isStopping {
+                guard let records = try? await consumer.poll(timeoutMs: 250) else {
+                    await ClientTime.sleep(ms: 250)
+                    continue
                 }
-                while !lock.withLock({ stopping }) {
-                    guard let records = try? await consumer.poll(timeoutMs: 250) else {
-                        await ClientTime.sleep(ms: 250)
-                        continue
-                    }
-                    let values = records.map { String(decoding: $0.value ?? [], as: UTF8.self) }
-                    lock.withLock { for v in values { tally.add(v) } }
-                }
+                let values = records.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+                lock.withLock { for v in values { tally.add(v) } }
             }
         }
     }
 
     func stop() async {
-        let t: Task<Void, Never>? = lock.withLock {
-            stopping = true
-            return task
-        }
-        await t?.value
+        await background.stop()
         await consumer.close(timeoutMs: 0)
     }
 }

@@ -103,29 +103,9 @@ public final class DemoWorkload: @unchecked Sendable {
 
     /// Creates the missing demo topics and waits until each has a leader for every partition.
     func createTopics() async throws(ClientError) {
-        let existing = Set(try await admin.listTopics().map(\.name))
-        let missing = settings.topics.filter { !existing.contains($0.name) }
-        if !missing.isEmpty {
-            let results = try await admin.createTopics(missing.map {
-                Admin.NewTopic(name: $0.name, numPartitions: $0.partitions, replicationFactor: $0.replicationFactor, configs: $0.configs)
-            })
-            for (name, result) in results.sorted(by: { $0.key < $1.key }) {
-                if case let .failure(error) = result, error.errorCode != .topicAlreadyExists {
-                    throw .broker(error.errorCode ?? .unknownServerError, message: "creating demo topic \(name): \(error)")
-                }
-            }
-        }
-        let deadline = ClientTime.monotonicMs() + 30_000
-        for spec in settings.topics {
-            while true {
-                let metadata = try? await adminClient.topicMetadata(spec.name, refresh: true)
-                if let metadata, !metadata.partitions.isEmpty, metadata.partitions.allSatisfy({ $0.leader >= 0 }) { break }
-                guard ClientTime.monotonicMs() < deadline else {
-                    throw .timeout("demo topic \(spec.name) has no leader for every partition after 30 s")
-                }
-                await ClientTime.sleep(ms: 50)
-            }
-        }
+        try await DemoTopics.ensure(settings.topics.map {
+            Admin.NewTopic(name: $0.name, numPartitions: $0.partitions, replicationFactor: $0.replicationFactor, configs: $0.configs)
+        }, admin: admin)
     }
 
     func makeConsumer(name: String, spec: DemoSettings.GroupSpec) throws(ClientError) -> DemoConsumerWorker {

@@ -103,8 +103,8 @@ public final class ExactlyOnceDemo: ScenarioDriver, @unchecked Sendable {
         defer { client.close() }
         var readers: [TallyReader] = []
         do throws(ClientError) {
-            try await DeliveryDemoSupport.createTopics([Self.inputTopic, Self.atLeastOnceTopic, Self.exactlyOnceTopic].map { ($0, Self.partitions) },
-                                                       client: client)
+            try await DemoTopics.ensure([Self.inputTopic, Self.atLeastOnceTopic, Self.exactlyOnceTopic], partitions: Self.partitions,
+                                        admin: Admin(client: client))
             readers = [try TallyReader(topic: Self.atLeastOnceTopic, isolationLevel: .readUncommitted, client: client),
                        try TallyReader(topic: Self.exactlyOnceTopic, isolationLevel: .readCommitted, client: client)]
         } catch {

@@ -76,7 +76,7 @@ public final class IdempotenceDemo: ScenarioDriver, @unchecked Sendable {
         var producers: [BytesProducer] = []
         var readers: [TallyReader] = []
         do throws(ClientError) {
-            try await DeliveryDemoSupport.createTopics([(Self.plainTopic, 1), (Self.idempotentTopic, 1)], client: client)
+            try await DemoTopics.ensure([Self.plainTopic, Self.idempotentTopic], partitions: 1, admin: Admin(client: client))
             for (i, topic) in [Self.plainTopic, Self.idempotentTopic].enumerated() {
                 let lossy = LossyTransport(transport, losingEvery: lossEvery)
                 var config = ProducerConfig()

@@ -48,6 +48,9 @@ public struct TransactionSnapshot: Sendable, Equatable {
 
     public static let hangingState = "Hanging"
 
+    /// How messages name it: `transaction ID`, or for a hanging one its producer.
+    public var displayName: String { transactionalId.map { "transaction \($0)" } ?? "the hanging transaction of producer \(producerId)" }
+
     /// A transaction is running: it holds the last stable offset of its partitions.
     public var isRunning: Bool { hanging != nil || ["Ongoing", "PrepareCommit", "PrepareAbort", "PrepareEpochFence"].contains(state) }
 

@@ -71,20 +71,13 @@ enum MessagesView {
         let spec = spec(format: state.valueFormat)
         let rows = records.map { r in
             if let m = r.marker { return markerRow(m, timeZone: state.timeZone) }
-            if r.isAborted {
-                let dim = Style(.muted, attributes: .dim)
-                return TableRow([
-                    .text(String(r.offset), dim), .text(HumanFormat.timestamp(epochMs: r.timestamp, timeZone: state.timeZone), dim),
-                    .text(ValueFormatter.oneLine(r.key, format: state.valueFormat == .hex ? .hex : .utf8), dim),
-                    .text(ValueFormatter.oneLine(r.value, format: state.valueFormat), dim),
-                    .text(r.headers.isEmpty ? "" : String(r.headers.count), dim),
-                ])
-            }
+            // An aborted transaction's record is dimmed whole; otherwise only a null key or value.
+            let dim: Style? = r.isAborted ? Style(.muted, attributes: .dim) : nil
             return TableRow([
-                .text(String(r.offset)), .text(HumanFormat.timestamp(epochMs: r.timestamp, timeZone: state.timeZone)),
-                .text(ValueFormatter.oneLine(r.key, format: state.valueFormat == .hex ? .hex : .utf8), r.key == nil ? Style(.muted) : nil),
-                .text(ValueFormatter.oneLine(r.value, format: state.valueFormat), r.value == nil ? Style(.muted) : nil),
-                .text(r.headers.isEmpty ? "" : String(r.headers.count)),
+                .text(String(r.offset), dim), .text(HumanFormat.timestamp(epochMs: r.timestamp, timeZone: state.timeZone), dim),
+                .text(ValueFormatter.oneLine(r.key, format: state.valueFormat == .hex ? .hex : .utf8), dim ?? (r.key == nil ? Style(.muted) : nil)),
+                .text(ValueFormatter.oneLine(r.value, format: state.valueFormat), dim ?? (r.value == nil ? Style(.muted) : nil)),
+                .text(r.headers.isEmpty ? "" : String(r.headers.count), dim),
             ])
         }
         let empty = page == nil ? "loading records..." : viewState.filter.isEmpty ? "no records here; g goes to the start, o to an offset" : "no record matches the filter"
