@@ -191,10 +191,11 @@ struct SimulationChecker {
         let bytes: [UInt8]
     }
 
-    /// Every batch of `log` starting below `bound`, oldest first.
-    static func batches(_ log: PartitionLog, below bound: Int64) throws -> [Batch] {
+    /// Every batch of `log` from the one holding `from` (default: the log start) starting below
+    /// `bound`, oldest first.
+    static func batches(_ log: PartitionLog, from: Int64? = nil, below bound: Int64) throws -> [Batch] {
         var out: [Batch] = []
-        var next = log.logStartOffset
+        var next = max(from ?? log.logStartOffset, log.logStartOffset)
         while next < bound {
             let data = try log.read(from: next, maxBytes: 1 << 20, upTo: bound)
             let locations = try MemoryRecords.batches(in: data.bytes)

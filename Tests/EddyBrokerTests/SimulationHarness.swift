@@ -33,6 +33,12 @@ final class ReplicationSimulation {
         case deleteRecords(TopicPartition, fraction: Double)
         /// A consumer fetch from the leader.
         case consume(TopicPartition, fraction: Double)
+        /// A transactional producer instance's next request (`TransactionSimulation`).
+        case transact(String, instance: Int)
+        /// A transactional producer application restarts: a new instance, the old one a zombie.
+        case restartProducer(String)
+        /// A read_committed consumer's next fetch.
+        case readCommitted(TopicPartition)
 
         var description: String {
             switch self {
@@ -53,6 +59,9 @@ final class ReplicationSimulation {
             case let .reopen(crash): crash ? "PROCESS CRASH and reopen" : "PROCESS RESTART (clean)"
             case let .deleteRecords(tp, fraction): "delete records of \(tp) (\(Int(fraction * 100))% of the way to the HW)"
             case let .consume(tp, fraction): "consume \(tp) (from \(Int(fraction * 100))% of the way to the HW)"
+            case let .transact(name, instance): "transactional producer \(name)\(instance)"
+            case let .restartProducer(name): "RESTART producer application \(name)"
+            case let .readCommitted(tp): "read_committed \(tp)"
             }
         }
     }
@@ -64,15 +73,20 @@ final class ReplicationSimulation {
     static let trace = ProcessInfo.processInfo.environment["EDDY_SIM_TRACE"] != nil
 
     let scenario: SimulationScenario
-    private var rng: SplitMix64
+    var rng: SplitMix64
     let clock = ManualClock()
     let transport: SimulatedTransport
     let directory: String
     private(set) var cluster: Cluster
     let partitions: [TopicPartition]
+    /// The transactional side, in transactional seeds.
+    let transactions: TransactionSimulation?
+    /// `partitions`, and in transactional seeds those of `__transaction_state`: the partitions
+    /// whose replication is checked and which must be whole before an unflushed seed's next fault.
+    var watchedPartitions: [TopicPartition] { partitions + (transactions?.statePartitions ?? []) }
     private(set) var step = 0
     private(set) var history: [String] = []
-    private let inbox = ClientInbox()
+    let inbox = ClientInbox()
     /// Records the cluster declared committed: acknowledged with acks=all, or returned to a
     /// consumer (who reads below the high watermark). Partition → offset → value.
     private(set) var committed: [TopicPartition: [Int64: String]] = [:]
@@ -82,9 +96,9 @@ final class ReplicationSimulation {
     /// Brokers down and how ("killed" / "stopped").
     private(set) var down: [Int32: String] = [:]
     private var nextValue = 0
-    private var problems: [String] = []
+    var problems: [String] = []
     var checker = SimulationChecker()
-    private(set) var statistics = SimulationStatistics()
+    var statistics = SimulationStatistics()
     /// Every event appended to `history`, hashed: two runs of one seed must agree on it.
     private(set) var traceHash: UInt64 = 0xCBF2_9CE4_8422_2325
 
@@ -102,6 +116,13 @@ final class ReplicationSimulation {
         options.leaderImbalanceCheckIntervalMs = scenario.leaderImbalanceCheckMs
         options.metadata = smallMetadataSettings(records: 40)
         options.randomSeed = scenario.seed
+        let transactions = scenario.transactionTimeoutMs.map { TransactionSimulation(statePartitionCount: 2, timeoutMs: $0) }
+        if let transactions {
+            options.transactionCoordinator.numPartitions = Int32(transactions.statePartitions.count)
+            options.transactionCoordinator.abortTimedOutTransactionCleanupIntervalMs = 100
+            options.logCleanerThreads = false
+        }
+        self.transactions = transactions
         self.options = options
         do {
             cluster = try Cluster.simulated(dataDirectory: directory, clock: clock, options: options, transport: transport,
@@ -109,12 +130,19 @@ final class ReplicationSimulation {
             var configs = ["min.insync.replicas": "2", "unclean.leader.election.enable": "false",
                            "segment.bytes": "\(scenario.segmentBytes)"]
             if scenario.durable { configs["flush.messages"] = "1" }
-            try cluster.createTopic(Self.topic, partitions: scenario.partitions, replicationFactor: 3, configs: configs)
+            try cluster.createTopic(Self.topic, partitions: transactions == nil ? scenario.partitions : 2, replicationFactor: 3, configs: configs)
+            if transactions != nil {
+                // Created up front (a producer's FindCoordinator would), with the same durability.
+                let cluster = cluster
+                _ = try cluster.withLockThenCallbacks { () throws(BrokerError) in try cluster.ensureTransactionStateTopic() }
+                try cluster.alterConfigs(topic: Cluster.transactionStateTopic,
+                                         set: configs.filter { $0.key != "unclean.leader.election.enable" })
+            }
         } catch {
             SimulationDirectory.remove(directory)
             throw error
         }
-        partitions = (0 ..< scenario.partitions).map { TopicPartition(Self.topic, $0) }
+        partitions = (0 ..< (transactions == nil ? scenario.partitions : 2)).map { TopicPartition(Self.topic, $0) }
     }
 
     deinit {
@@ -130,9 +158,10 @@ final class ReplicationSimulation {
         while step < scenario.steps {
             step += 1
             perform(chooseAction())
+            if transactions != nil { for action in idleProducerActions() { perform(action) } }
             if let failure = check() { return failure }
         }
-        return settleAndCheckLiveness()
+        return settleAndCheckLiveness() ?? finalTransactionCheck()
     }
 
     /// Heals the network, restarts every broker and drives the cluster until it is quiet;
@@ -148,16 +177,17 @@ final class ReplicationSimulation {
         for round in 1 ... maxRounds {
             step += 1
             statistics.livenessRounds = round
-            clock.advance(ms: 10)
+            // With transactions, an abandoned one ends only after transaction.timeout.ms (up to 60 s).
+            clock.advance(ms: transactions == nil ? 10 : 50)
             cluster.tick()
             cluster.replicationRound()
             while transport.deliverNext() != nil {}
             if let failure = check() { return failure }
-            let converged = convergenceProblems().isEmpty && transport.inFlightCount == 0
+            let converged = convergenceProblems().isEmpty && transactionConvergenceProblems().isEmpty && transport.inFlightCount == 0
             quietRounds = converged ? quietRounds + 1 : 0
             if quietRounds >= 3 { break }
         }
-        var final = convergenceProblems()
+        var final = convergenceProblems() + transactionConvergenceProblems()
         if transport.inFlightCount > 0 { final.append("\(transport.inFlightCount) messages still in flight") }
         if !cluster.uncleanElectionLosses.isEmpty { final.append("unclean election losses \(cluster.uncleanElectionLosses)") }
         statistics.transport = transport.statistics
@@ -172,7 +202,7 @@ final class ReplicationSimulation {
         var out: [String] = []
         let image = cluster.metadataImage
         cluster.lock.withLock {
-            for tp in partitions {
+            for tp in watchedPartitions {
                 guard let reg = image.partition(tp) else { out.append("\(tp) missing from metadata"); continue }
                 guard reg.hasLeader, let leader = cluster.nodes[reg.leader]?.replicas[tp] else {
                     out.append("\(tp) has no running leader (leader \(reg.leader))"); continue
@@ -211,7 +241,7 @@ final class ReplicationSimulation {
         }
         guard down.isEmpty, transport.cutLinkList.isEmpty else { return false }
         let image = cluster.metadataImage
-        return partitions.allSatisfy { tp in image.partition(tp).map { Set($0.isr) == Set($0.replicas) } ?? false }
+        return watchedPartitions.allSatisfy { tp in image.partition(tp).map { Set($0.isr) == Set($0.replicas) } ?? false }
     }
 
     func chooseAction() -> Action {
@@ -219,21 +249,47 @@ final class ReplicationSimulation {
         let mayDown = faultAllowed(addingDown: true) && !up.isEmpty
         let mayCut = faultAllowed(addingDown: false)
         let cuts = transport.cutLinkList
+        // Transactional seeds run calmer: the ordinary steps weigh more, so that transactions
+        // (several acks=all round trips each) complete between faults.
+        let calm = transactions == nil ? 1 : 5
         var choices: [(weight: Int, make: () -> Action)] = [
             (150, { [self] in
                 .produce(partitions[rng.below(partitions.count)], acks: rng.chance(0.8) ? -1 : 1, count: rng.below(3) + 1,
                          timeoutMs: Int32([200, 1_000, 5_000][rng.below(3)]))
             }),
-            (200, { .replicationRound }),
-            (250, { [self] in .deliver(rng.below(8) + 1) }),
-            (150, { [self] in .advanceClock(Int64(rng.below(30) + 1)) }),
+            (200 * calm, { .replicationRound }),
+            (250 * calm, { [self] in .deliver(rng.below(8) + 1) }),
+            (150 * calm, { [self] in .advanceClock(Int64(rng.below(30) + 1)) }),
             (6, { [self] in .clockJump(Int64(rng.below(Int(2 * max(scenario.sessionTimeoutMs, scenario.replicaLagTimeMaxMs)))) + 1) }),
-            (120, { .tick }),
-            (8, { [self] in .setLoss([0, scenario.faults.lossProbability, 0.2][rng.below(3)]) }),
+            (120 * calm, { .tick }),
+            (8, { [self] in .setLoss([0, scenario.faults.lossProbability, transactions == nil ? 0.2 : 0.05][rng.below(3)]) }),
             (3, { .reopen(crash: false) }),
-            (4, { [self] in .deleteRecords(partitions[rng.below(partitions.count)], fraction: [0.5, 1][rng.below(2)]) }),
+            // Not with transactions: DeleteRecords would take committed transactions' records away
+            // from the final read.
+            (transactions == nil ? 4 : 0, { [self] in .deleteRecords(partitions[rng.below(partitions.count)], fraction: [0.5, 1][rng.below(2)]) }),
             (40, { [self] in .consume(partitions[rng.below(partitions.count)], fraction: Double(rng.below(5)) / 4) }),
         ]
+        if let txns = transactions {
+            choices += [
+                (20, { [self] in
+                    let name = TransactionSimulation.names[rng.below(TransactionSimulation.names.count)]
+                    return .transact(name, instance: txns.producers[name]!.last!.instance)
+                }),
+                (40, { [self] in .readCommitted(partitions[rng.below(partitions.count)]) }),
+            ]
+            let zombies = TransactionSimulation.names.flatMap { txns.zombies(of: $0) }
+            if !zombies.isEmpty {
+                choices.append((40, { [self] in let z = zombies[rng.below(zombies.count)]; return .transact(z.name, instance: z.instance) }))
+            }
+            let restartable = TransactionSimulation.names.filter { txns.zombies(of: $0).isEmpty }
+            if !restartable.isEmpty {
+                choices.append((3, { [self] in .restartProducer(restartable[rng.below(restartable.count)]) }))
+            }
+            let coordinators = txns.transactionalIds.values.sorted().compactMap { transactionCoordinator(of: $0) }.filter { down[$0] == nil }
+            if mayDown && !coordinators.isEmpty {
+                choices.append((10, { [self] in .kill(coordinators[rng.below(coordinators.count)]) }))
+            }
+        }
         if scenario.durable { choices.append((3, { .reopen(crash: true) })) }
         if mayDown {
             choices.append((12, { [self] in .kill(up[rng.below(up.count)]) }))
@@ -289,6 +345,9 @@ final class ReplicationSimulation {
             cluster.tick()
         case let .kill(id):
             statistics.kills += 1
+            if transactions?.transactionalIds.values.contains(where: { transactionCoordinator(of: $0) == id }) == true {
+                statistics.coordinatorKills += 1
+            }
             attempt("kill \(id)") { try cluster.killBroker(id) }
             transport.resetConnections(of: id)
             down[id] = "killed"
@@ -323,6 +382,12 @@ final class ReplicationSimulation {
             deleteRecords(tp, fraction: fraction)
         case let .consume(tp, fraction):
             consume(tp, fraction: fraction)
+        case let .transact(name, instance):
+            transact(name, instance: instance)
+        case let .restartProducer(name):
+            restartProducer(name)
+        case let .readCommitted(tp):
+            readCommitted(tp)
         }
         absorbOutcomes()
     }
@@ -425,6 +490,8 @@ final class ReplicationSimulation {
             switch o.request {
             case let .produce(acks, values): absorbProduce(o.tp, acks: acks, values: values, o.result)
             case let .consume(from): absorbConsume(o.tp, from: from, o.result)
+            case let .readCommitted(from): absorbReadCommitted(o.tp, from: from, o.result)
+            case let .transactional(name, instance): absorbTransactional(name, instance: instance, o.result)
             }
         }
     }
@@ -469,7 +536,7 @@ final class ReplicationSimulation {
         }
     }
 
-    private func noteCommitted(_ tp: TopicPartition, offset: Int64, value: String, how: String) {
+    func noteCommitted(_ tp: TopicPartition, offset: Int64, value: String, how: String) {
         guard offset >= deletedBefore[tp] ?? 0 else { return }
         if let previous = committed[tp]?[offset], previous != value {
             problems.append("\(tp)@\(offset) was committed as \(previous), then \(how) as \(value)")
@@ -482,7 +549,8 @@ final class ReplicationSimulation {
     private func check() -> SimulationFailure? {
         absorbOutcomes()
         if Self.trace { print("seed=\(scenario.seed)     state: \(compactState())") }
-        problems += checker.check(cluster, partitions: partitions, committed: committed)
+        problems += checker.check(cluster, partitions: watchedPartitions, committed: committed)
+        problems += checkTransactions()
         guard !problems.isEmpty else { return nil }
         return failure(problems)
     }
@@ -491,7 +559,7 @@ final class ReplicationSimulation {
         SimulationFailure(scenario: scenario, step: step, violations: violations, history: history, state: stateDump())
     }
 
-    private func record(_ event: String) {
+    func record(_ event: String) {
         let line = "[\(step) t=\(clock.nowMs() - 1_700_000_000_000)] \(event)"
         for byte in line.utf8 { traceHash = (traceHash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         history.append(line)
@@ -503,7 +571,7 @@ final class ReplicationSimulation {
     func compactState() -> String {
         let image = cluster.metadataImage
         return cluster.lock.withLock {
-            partitions.map { tp -> String in
+            watchedPartitions.map { tp -> String in
                 guard let reg = image.partition(tp) else { return "\(tp)?" }
                 let replicas = Self.brokers.map { id -> String in
                     guard let r = cluster.nodes[id]?.replicas[tp] else { return "\(id):down" }
@@ -519,7 +587,7 @@ final class ReplicationSimulation {
         let image = cluster.metadataImage
         var lines = ["down: \(down.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }), cut: \(transport.cutLinkList), in flight: \(transport.inFlightCount)"]
         cluster.lock.withLock {
-            for tp in partitions {
+            for tp in watchedPartitions {
                 guard let reg = image.partition(tp) else { continue }
                 lines.append("\(tp): leader \(reg.leader) epoch \(reg.leaderEpoch) partition epoch \(reg.partitionEpoch) replicas \(reg.replicas) isr \(reg.isr)")
                 for id in Self.brokers {

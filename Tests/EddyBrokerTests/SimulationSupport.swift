@@ -25,8 +25,12 @@ struct SimulationScenario: CustomStringConvertible {
     let maxDown: Int
     /// Most links cut at once.
     let maxCuts: Int
+    /// Transactional producers and read_committed consumers run beside the plain ones
+    /// (`TransactionSimulation`); nil for a replication-only seed. The value is the producers'
+    /// transaction.timeout.ms.
+    let transactionTimeoutMs: Int32?
 
-    init(seed: UInt64, steps: Int) {
+    init(seed: UInt64, steps: Int, transactions: Bool = false) {
         self.seed = seed
         self.steps = steps
         var r = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D)
@@ -42,15 +46,25 @@ struct SimulationScenario: CustomStringConvertible {
         f.slowDelayMs = [100, 500, 2_000][r.below(3)]
         f.lossProbability = [0, 0.005, 0.03][r.below(3)]
         f.lossDetectionMs = [100, 1_000][r.below(2)]
+        if transactions {
+            // A transactional producer waits for each answer: a lost one would stall it for the
+            // loss detection time, and a slow one for its delay, while the clock moves a few
+            // milliseconds a step.
+            f.lossDetectionMs = 100
+            f.slowDelayMs = min(f.slowDelayMs, 500)
+        }
         faults = f
         maxDown = durable ? 2 : 1
         maxCuts = durable ? 3 : 1
+        // Drawn last, so that a replication seed draws what it always drew.
+        transactionTimeoutMs = transactions ? [1_000, 10_000, 60_000][r.below(3)] : nil
     }
 
     var description: String {
         "seed=\(seed) durable=\(durable) partitions=\(partitions) replica.lag.time.max.ms=\(replicaLagTimeMaxMs) "
             + "broker.session.timeout.ms=\(sessionTimeoutMs) imbalance.check=\(leaderImbalanceCheckMs) segment.bytes=\(segmentBytes) "
             + "delay≤\(faults.maxDelayMs)/\(faults.slowDelayMs)@\(faults.slowProbability) loss=\(faults.lossProbability)"
+            + (transactionTimeoutMs.map { " transactions (transaction.timeout.ms=\($0))" } ?? "")
     }
 }
 
@@ -65,7 +79,7 @@ struct SimulationFailure: Error, CustomStringConvertible {
     var description: String {
         """
         seed=\(scenario.seed) step=\(step): \(violations.joined(separator: "; "))
-        replay: scripts/simulate 1 \(scenario.seed) \(scenario.steps)  (add EDDY_SIM_TRACE=1 to watch every step)
+        replay: scripts/simulate \(scenario.transactionTimeoutMs == nil ? "" : "--transactions ")1 \(scenario.seed) \(scenario.steps)  (add EDDY_SIM_TRACE=1 to watch every step)
         scenario: \(scenario)
         state:
         \(state)
@@ -90,6 +104,13 @@ struct SimulationStatistics: CustomStringConvertible {
     var leaderEpochs = 0
     var truncations = 0
     var livenessRounds = 0
+    var transactionsCommitted = 0
+    var transactionsAborted = 0
+    var producerRestarts = 0
+    /// Requests of zombie producers refused with PRODUCER_FENCED or INVALID_PRODUCER_EPOCH.
+    var fencedRequests = 0
+    var coordinatorKills = 0
+    var readCommitted = 0
     /// Produce failures by error (Kafka error name or transport error).
     var produceErrors: [String: Int] = [:]
     var transport = SimulatedTransport.Statistics()
@@ -99,6 +120,8 @@ struct SimulationStatistics: CustomStringConvertible {
             + "clock_jumps=\(clockJumps) reopens=\(reopens) deletions=\(deletions) leader_epochs=\(leaderEpochs) truncations=\(truncations) liveness_rounds=\(livenessRounds) "
             + "messages=\(transport.sent) delivered=\(transport.delivered) lost_random=\(transport.lostAtRandom) "
             + "lost_partition=\(transport.lostToPartitions) lost_crash=\(transport.lostToCrashes) fetches_not_sent=\(transport.fetchesNotSent) "
+            + "txn_committed=\(transactionsCommitted) txn_aborted=\(transactionsAborted) producer_restarts=\(producerRestarts) "
+            + "fenced_requests=\(fencedRequests) coordinator_kills=\(coordinatorKills) read_committed=\(readCommitted) "
             + "produce_errors=\(produceErrors.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))"
     }
 }
@@ -110,6 +133,9 @@ final class ClientInbox: @unchecked Sendable {
     enum Request {
         case produce(acks: Int16, values: [String])
         case consume(fromOffset: Int64)
+        case readCommitted(fromOffset: Int64)
+        /// A transactional producer instance's request (`SimulatedTransactionalProducer.inFlight`).
+        case transactional(name: String, instance: Int)
     }
 
     struct Outcome {

@@ -43,11 +43,14 @@ import Testing
 /// message starts with `seed=N step=K` and shows the scenario, the state and the last events.
 @Suite struct SimulationTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let seeds: [UInt64] = {
-        let count = environment["EDDY_SIM_SEEDS"].flatMap(Int.init) ?? 300
+    static let seeds = seeds(count: "EDDY_SIM_SEEDS", default: 300)
+
+    /// The seeds to run: `count`'s value (or `default`) seeds from EDDY_SIM_FIRST_SEED (or 1).
+    static func seeds(count variable: String, default fallback: Int) -> [UInt64] {
+        let count = environment[variable].flatMap(Int.init) ?? fallback
         let first = environment["EDDY_SIM_FIRST_SEED"].flatMap(UInt64.init) ?? 1
         return (0 ..< UInt64(max(0, count))).map { first + $0 }
-    }()
+    }
     static let steps = environment["EDDY_SIM_STEPS"].flatMap(Int.init) ?? 150
     static let printSummary = environment["EDDY_SIM_SUMMARY"] != nil
 
