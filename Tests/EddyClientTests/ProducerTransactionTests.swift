@@ -217,6 +217,42 @@ extension ConsumerClusterTests {
             #expect(try await pollRecords(c, count: 1).map(\.text) == ["committed"])
         }
 
+        /// An abort while the coordinator is still adding a partition (AddPartitionsToTxn in
+        /// flight): the abort completes once that answer is in, the record waiting for it fails
+        /// and is never read_committed, and the next transaction commits (read_committed reaching
+        /// it shows that no transaction was left holding the LSO).
+        @Test func anAbortWhileAddPartitionsToTxnIsInFlightEndsThatPartitionToo() async throws {
+            let t = try ConsumerTestCluster()
+            defer { t.shutdown() }
+            try await t.createTopic("t", partitions: 1)
+            let transport = HoldingTransport(t.cluster.transport, api: .addPartitionsToTxn)
+            var config = testProducerConfig { $0.transactionalId = "held" }
+            config.lingerMs = 0
+            let client = KafkaClient(transport: transport, bootstrapNodes: t.cluster.runningBrokers, clientId: "held")
+            let p = try Producer(config: config, client: client, keySerializer: StringSerializer(), valueSerializer: StringSerializer())
+            defer { Task { await p.close() } }
+            try await p.initTransactions()
+            try p.beginTransaction()
+            let sent = Task { try await p.send(ProducerRecord(topic: "t", partition: 0, value: "in-flight")) }
+            let deadline = ClientTime.monotonicMs() + 30_000
+            while !transport.isHolding {
+                try #require(ClientTime.monotonicMs() < deadline, "AddPartitionsToTxn was never sent")
+                await ClientTime.sleep(ms: 5)
+            }
+            let aborted = Task { try await p.abortTransaction() }
+            await ClientTime.sleep(ms: 50)
+            transport.release()
+            try await aborted.value
+            if case .success = await sent.result { Issue.record("the record of the aborted transaction was acknowledged") }
+            try p.beginTransaction()
+            _ = try await p.send(ProducerRecord(topic: "t", partition: 0, value: "after"))
+            try await p.commitTransaction()
+            let c = try await readCommitted(t, [TopicPartition("t", 0)])
+            defer { Task { await c.close() } }
+            #expect(try await pollRecords(c, count: 1).map(\.text) == ["after"])
+            #expect(try await c.poll(timeoutMs: 300).isEmpty)
+        }
+
         /// Once the transaction can only be aborted, records still queued (here: for a partition
         /// not in the transaction yet) fail at the sender's next turn, as Kafka's
         /// maybeAbortBatches does, instead of waiting out delivery.timeout.ms.
@@ -310,6 +346,35 @@ final class BlockingTransport: Transport, @unchecked Sendable {
         if let answersWith { return completion(.success(request.errorResponse(answersWith, message: nil))) }
         guard losesResponses else { return completion(.failure(.timedOut(node))) }
         inner.send(request, to: node, context: context) { _ in completion(.failure(.timedOut(node))) }
+    }
+}
+
+/// A transport that holds the first request of `api` until `release()` (a request in flight).
+final class HoldingTransport: Transport, @unchecked Sendable {
+    private let inner: any Transport
+    private let api: ApiKey
+    private let lock = NSLock()
+    private var held: (() -> Void)?
+    private var used = false
+
+    init(_ inner: any Transport, api: ApiKey) {
+        self.inner = inner
+        self.api = api
+    }
+
+    var isHolding: Bool { lock.withLock { held != nil } }
+
+    func release() { lock.withLock { () -> (() -> Void)? in defer { held = nil }; return held }?() }
+
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        let hold: Bool = lock.withLock {
+            guard request.apiKey == api, !used else { return false }
+            used = true
+            held = { [inner] in inner.send(request, to: node, context: context, completion: completion) }
+            return true
+        }
+        if !hold { inner.send(request, to: node, context: context, completion: completion) }
     }
 }
 

@@ -34,6 +34,35 @@ import Testing
         #expect(try committed() == ["a", "b", "c", "d"])
     }
 
+    /// A record the broker refuses (here MESSAGE_TOO_LARGE: max.message.bytes was lowered after
+    /// the producer read the topic's configs, so only the broker can tell) aborts the open
+    /// transaction: eddy says why and exits 1, read_committed never sees the transaction, and
+    /// nothing holds the LSO, so the next producer's transaction commits and is read.
+    @Test func aRecordTheBrokerRefusesAbortsTheTransaction() throws {
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + server.flag).status == 0)
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "t", "--transactional-id", "refused", "--transaction-records", "1"] + server.flag,
+                                      stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        func committed() throws -> [String] {
+            try Eddy.run(["consume", "--topic", "t", "--isolation-level", "read_committed", "--exit-at-end"] + server.flag).outLines
+        }
+        try input.fileHandleForWriting.write(contentsOf: Data("first\n".utf8))
+        try waitFor("the first transaction committed") { try committed() == ["first"] }
+        #expect(try Eddy.run(["topics", "alter", "--topic", "t", "--config", "max.message.bytes=300"] + server.flag).status == 0)
+        try input.fileHandleForWriting.write(contentsOf: Data((String(repeating: "y", count: 600) + "\nnever\n").utf8))
+        let result = producer.wait()
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("eddy: MESSAGE_TOO_LARGE"), "\(result)")
+        #expect(result.stderr.contains("1 transaction committed (1 record), 1 aborted"), "\(result)")
+        let described = try Eddy.run(["transactions", "describe", "--transactional-id", "refused"] + server.flag)
+        #expect(described.status == 0 && !described.out.contains("Ongoing"), "\(described)")
+        let next = try Eddy.run(["produce", "--topic", "t", "--transactional-id", "refused"] + server.flag, stdin: Array("later\n".utf8))
+        #expect(next.status == 0, "\(next)")
+        #expect(try committed() == ["first", "later"])
+    }
+
     @Test func theRestCommitsAtTheEndOfInput() throws {
         let server = try ServedCluster()
         #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "2"] + server.flag).status == 0)
