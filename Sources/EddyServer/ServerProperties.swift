@@ -23,6 +23,11 @@ import NIOSSL
 /// | `sasl.enabled.mechanisms` | SCRAM-SHA-256,SCRAM-SHA-512 | what SASL listeners accept: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 |
 /// | `sasl.server.max.receive.size` | 524288 | the largest frame before a SASL connection has authenticated |
 /// | `connection.failed.authentication.delay.ms` | 100 | how long a connection whose authentication failed is held before it closes |
+/// | `transaction.max.timeout.ms` | 900000 | the longest transaction.timeout.ms a producer may ask for (longer: INVALID_TRANSACTION_TIMEOUT) |
+/// | `transaction.abort.timed.out.transaction.cleanup.interval.ms` | 10000 | how often coordinators look for transactions past their timeout, and abort them |
+/// | `transactional.id.expiration.ms` | 604800000 | an idle transactional id is forgotten after this long |
+/// | `transaction.state.log.num.partitions` | 50 | partitions of `__transaction_state`, when it is created |
+/// | `transaction.state.log.replication.factor` | 3 | its replication factor, when it is created (fewer if fewer brokers run) |
 ///
 /// Protocols: PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL. SASL users are the SCRAM credentials
 /// in the cluster's metadata (`eddy users`); PLAIN checks its password against them. (Kafka's
@@ -81,6 +86,13 @@ public struct ServerProperties: Sendable, Equatable {
     public var saslMechanisms: [SaslMechanism] = [.scram(.sha256), .scram(.sha512)]
     public var saslServerMaxReceiveSize: Int?
     public var connectionFailedAuthenticationDelayMs: Int64?
+    /// The transaction coordinators' settings (`transaction.*`, `transactional.id.expiration.ms`);
+    /// nil: Kafka's default.
+    public var transactionMaxTimeoutMs: Int32?
+    public var transactionAbortTimedOutTransactionCleanupIntervalMs: Int64?
+    public var transactionalIdExpirationMs: Int64?
+    public var transactionStateLogNumPartitions: Int32?
+    public var transactionStateLogReplicationFactor: Int16?
 
     public struct ConfigError: Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -93,7 +105,9 @@ public struct ServerProperties: Sendable, Equatable {
         "listeners", "advertised.listeners", "listener.security.protocol.map", "ssl.keystore.type", "ssl.keystore.location",
         "ssl.key.password", "ssl.truststore.type", "ssl.truststore.location", "ssl.client.auth", "socket.request.max.bytes",
         "connections.max.idle.ms", "sasl.enabled.mechanisms", "sasl.server.max.receive.size",
-        "connection.failed.authentication.delay.ms",
+        "connection.failed.authentication.delay.ms", "transaction.max.timeout.ms",
+        "transaction.abort.timed.out.transaction.cleanup.interval.ms", "transactional.id.expiration.ms",
+        "transaction.state.log.num.partitions", "transaction.state.log.replication.factor",
     ]
 
     public init() {}
@@ -219,6 +233,18 @@ public struct ServerProperties: Sendable, Equatable {
             }
             connectionsMaxIdleMs = n
         }
+        /// A positive integer of type `T` (Kafka's int or short), if `key` is set.
+        func positive<T: FixedWidthInteger>(_ key: String, as _: T.Type) throws(ConfigError) -> T? {
+            guard let text = file[key] else { return nil }
+            guard let n = T(text), n >= 1 else { throw ConfigError(key, line: line(key), "must be an integer from 1 to \(T.max)") }
+            return n
+        }
+        transactionMaxTimeoutMs = try positive("transaction.max.timeout.ms", as: Int32.self)
+        transactionAbortTimedOutTransactionCleanupIntervalMs = try positive("transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                                                                            as: Int32.self).map(Int64.init)
+        transactionalIdExpirationMs = try positive("transactional.id.expiration.ms", as: Int32.self).map(Int64.init)
+        transactionStateLogNumPartitions = try positive("transaction.state.log.num.partitions", as: Int32.self)
+        transactionStateLogReplicationFactor = try positive("transaction.state.log.replication.factor", as: Int16.self)
     }
 
     static func trimmed(_ s: Substring) -> String {

@@ -27,8 +27,11 @@ struct Serve: ParsableCommand {
             --config FILE reads Kafka's server.properties keys that eddy supports instead: listeners \
             (PLAINTEXT://HOST:PORT,SSL://HOST:PORT, broker N on each PORT + N), advertised.listeners, \
             listener.security.protocol.map, ssl.keystore.type=PEM, ssl.keystore.location, \
-            ssl.key.password, ssl.truststore.location, ssl.client.auth, socket.request.max.bytes and \
-            connections.max.idle.ms (see eddy(1)); any other key is an error. \
+            ssl.key.password, ssl.truststore.location, ssl.client.auth, socket.request.max.bytes, \
+            connections.max.idle.ms, the SASL settings, and the transaction coordinators' \
+            transaction.max.timeout.ms, transaction.abort.timed.out.transaction.cleanup.interval.ms, \
+            transactional.id.expiration.ms, transaction.state.log.num.partitions and \
+            transaction.state.log.replication.factor (see eddy(1)); any other key is an error. \
             Binds to loopback by default; a listener on another address without client certificates \
             prints a warning that anyone who reaches it can read and write. Logs go to stderr. SIGINT \
             or SIGTERM stop accepting, finish in-flight requests and shut down cleanly.
@@ -107,6 +110,19 @@ struct Serve: ParsableCommand {
         return properties
     }
 
+    /// The broker settings of --config: the transaction coordinators'.
+    static func clusterOptions(_ properties: ServerProperties) -> ClusterOptions {
+        var options = ClusterOptions()
+        if let n = properties.transactionMaxTimeoutMs { options.transactionCoordinator.maxTimeoutMs = n }
+        if let n = properties.transactionAbortTimedOutTransactionCleanupIntervalMs {
+            options.transactionCoordinator.abortTimedOutTransactionCleanupIntervalMs = n
+        }
+        if let n = properties.transactionalIdExpirationMs { options.transactionCoordinator.transactionalIdExpirationMs = n }
+        if let n = properties.transactionStateLogNumPartitions { options.transactionCoordinator.numPartitions = n }
+        if let n = properties.transactionStateLogReplicationFactor { options.transactionCoordinator.replicationFactor = n }
+        return options
+    }
+
     func run() throws {
         let properties = try serverProperties()
         let tls: NIOSSLContext?
@@ -121,7 +137,7 @@ struct Serve: ParsableCommand {
         let lock = try DataDirectoryLock(directory: directory, create: true, waitMilliseconds: Session.lockWaitMilliseconds)
         defer { lock.release() }
         OpenFileLimit.raise()
-        let cluster = try Cluster(dataDirectory: directory, options: ClusterOptions(), logger: Logger(label: "eddy.cluster"))
+        let cluster = try Cluster(dataDirectory: directory, options: Self.clusterOptions(properties), logger: Logger(label: "eddy.cluster"))
         let driver = ClusterDriver(cluster: cluster)
         driver.start()
         defer {

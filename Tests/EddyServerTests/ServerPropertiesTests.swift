@@ -53,6 +53,23 @@ struct ServerPropertiesTests {
         #expect(try Self.parse("listeners=SASL_PLAINTEXT://h:1").saslMechanisms == [.scram(.sha256), .scram(.sha512)])
     }
 
+    @Test func transactionCoordinatorSettings() throws {
+        let p = try Self.parse("""
+            transaction.max.timeout.ms=5000
+            transaction.abort.timed.out.transaction.cleanup.interval.ms=100
+            transactional.id.expiration.ms=3600000
+            transaction.state.log.num.partitions=3
+            transaction.state.log.replication.factor=1
+            """)
+        #expect(p.transactionMaxTimeoutMs == 5000 && p.transactionAbortTimedOutTransactionCleanupIntervalMs == 100)
+        #expect(p.transactionalIdExpirationMs == 3_600_000 && p.transactionStateLogNumPartitions == 3)
+        #expect(p.transactionStateLogReplicationFactor == 1)
+        #expect(ServerProperties().transactionMaxTimeoutMs == nil)
+        #expect(Self.error("transaction.max.timeout.ms=0") == "line 1: transaction.max.timeout.ms: must be an integer from 1 to 2147483647")
+        #expect(Self.error("transaction.state.log.replication.factor=40000")
+            == "line 1: transaction.state.log.replication.factor: must be an integer from 1 to 32767")
+    }
+
     @Test func everyUnsupportedSettingIsAClearError() {
         #expect(Self.error("log.dirs=/tmp/x") == "line 1: log.dirs: not a setting eddy serve supports (it reads: \(ServerProperties.knownKeys.joined(separator: ", ")))")
         #expect(Self.error("sasl.enabled.mechanisms=GSSAPI") == "line 1: sasl.enabled.mechanisms: eddy speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, not GSSAPI")

@@ -24,6 +24,35 @@ struct ServeConfigTests {
         return process.wait()
     }
 
+    /// The transaction coordinators' settings: a producer asking for more than
+    /// transaction.max.timeout.ms is refused, one that leaves its transaction open past its own
+    /// timeout is aborted within the cleanup interval, and `__transaction_state` gets
+    /// transaction.state.log.num.partitions partitions.
+    @Test func transactionSettingsReachTheCoordinators() throws {
+        let server = try ServedCluster(properties: """
+            transaction.max.timeout.ms=5000
+            transaction.abort.timed.out.transaction.cleanup.interval.ms=100
+            transaction.state.log.num.partitions=3
+            """)
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "1"] + server.flag).status == 0)
+        let tooLong = try Eddy.run(["produce", "--topic", "t", "--transactional-id", "long", "--producer-property", "transaction.timeout.ms=60000"]
+            + server.flag, stdin: Array("x\n".utf8))
+        #expect(tooLong.status == 1 && tooLong.stderr.contains("INVALID_TRANSACTION_TIMEOUT"), "\(tooLong)")
+        let input = Pipe()
+        let producer = try Eddy.start(["produce", "--topic", "t", "--transactional-id", "short", "--producer-property",
+                                       "transaction.timeout.ms=1000"] + server.flag, stdinPipe: input)
+        defer { if producer.isRunning { producer.signal(SIGKILL) } }
+        try input.fileHandleForWriting.write(contentsOf: Data("open\n".utf8))
+        func state() throws -> String {
+            try Eddy.run(["transactions", "describe", "--transactional-id", "short"] + server.flag).out
+        }
+        try waitFor("the transaction opened") { try state().contains("Ongoing") }
+        try waitFor("the coordinator aborted the transaction past its timeout", seconds: 30) { try state().contains("CompleteAbort") }
+        let described = try Eddy.run(["topics", "describe", "--topic", "__transaction_state"] + server.flag)
+        #expect(described.out.contains("PartitionCount: 3"), "\(described)")
+        producer.signal(SIGKILL)
+    }
+
     @Test func listenersWhosePortsOverlapAreRefused() throws {
         // Kafka's usual PLAINTEXT://:9092,SSL://:9093: with three brokers, broker 1's PLAINTEXT
         // port would be broker 0's SSL port.

@@ -9,9 +9,16 @@ final class ServedCluster {
     let process: Eddy.Running
     let bootstrap: String
 
-    /// `launcher`: a command that runs eddy (see `Eddy.start`).
-    init(launcher: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        process = try Eddy.start(["serve", "--listen", "127.0.0.1:0"] + dir.flag, launcher: launcher, sourceLocation: sourceLocation)
+    /// `launcher`: a command that runs eddy (see `Eddy.start`); `properties`: the text of a
+    /// server.properties for `--config` (written beside the data directory), if any.
+    init(launcher: [String] = [], properties: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var config: [String] = []
+        if let properties {
+            let file = dir.root + "/server.properties"
+            try properties.write(toFile: file, atomically: true, encoding: .utf8)
+            config = ["--config", file]
+        }
+        process = try Eddy.start(["serve", "--listen", "127.0.0.1:0"] + dir.flag + config, launcher: launcher, sourceLocation: sourceLocation)
         let marker = dir.path + "/serve.bootstrap"
         let process = process
         try waitFor("eddy serve writes \(marker)", seconds: 60, sourceLocation: sourceLocation) {
