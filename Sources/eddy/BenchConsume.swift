@@ -23,7 +23,12 @@ extension Bench {
                 Prints records/s and MB/s over that time, and how the records split between the \
                 members. With --bootstrap-server, the same against a running cluster (eddy serve or \
                 Kafka) over the network: a new topic bench-<random> and group bench-<random> are \
-                used and deleted at the end; --brokers does not apply.
+                used and deleted at the end; --brokers does not apply. With --transaction-records N \
+                the records are written (untimed) through a transactional producer instead, N to a \
+                transaction, and with --abort-every K every K-th transaction aborts after its records \
+                were written: read_committed then reads only the committed records (any other \
+                fails the run), read_uncommitted all of them, and every member checks that each \
+                partition's offsets only grow.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -45,8 +50,19 @@ extension Bench {
                                    valueName: "level"))
         var isolationLevel: String = "read_uncommitted"
 
+        @Option(help: ArgumentHelp("Write the records through a transactional producer, N to a transaction.", valueName: "n"))
+        var transactionRecords: Int?
+
+        @Option(help: ArgumentHelp("With --transaction-records: abort every K-th transaction (K ≥ 2).", valueName: "k"))
+        var abortEvery: Int?
+
         func validate() throws {
             try ClusterCommand.validate(brokers: brokers)
+            if let transactionRecords, transactionRecords < 1 { throw ValidationError("--transaction-records must be positive") }
+            if let abortEvery {
+                guard transactionRecords != nil else { throw ValidationError("--abort-every needs --transaction-records") }
+                guard abortEvery >= 2 else { throw ValidationError("--abort-every must be at least 2 (1 would abort every transaction)") }
+            }
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
             guard consumers >= 1 else { throw ValidationError("--consumers must be positive") }
             guard maxPollRecords >= 1 else { throw ValidationError("--max-poll-records must be positive") }
@@ -63,31 +79,51 @@ extension Bench {
             defer { target.remove() }
             try target.createTopic(partitions: partitions, replicationFactor: 1)
             let tps = (0 ..< partitions).map { TopicPartition(target.topic, $0) }
-            let batch = BenchData.batch(records: workload.batch, recordSize: workload.recordSize, seed: 1)
-            try target.preload(batch: batch, count: workload.batchCount, partitions: partitions)
+            // Running before the preload: a transactional one needs the coordinators loaded.
+            target.startDriver(tickIntervalMs: 10)
+            let isolation: IsolationLevel = isolationLevel == "read_committed" ? .readCommitted : .readUncommitted
+            // Per partition, the records the group must read; their bytes; how they were written.
+            let expected: [Int], bytes: Int, written: String
+            if let transactionRecords {
+                let layout = try TransactionalPreload(records: workload.records, recordSize: workload.recordSize,
+                                                      perTransaction: transactionRecords, abortEvery: abortEvery)
+                    .write(to: target, partitions: partitions)
+                expected = layout.readable(isolation)
+                bytes = expected.reduce(0, +) * workload.recordSize
+                written = "written in \(BenchFormat.grouped(Double(layout.transactions))) transactions of \(transactionRecords) records, "
+                    + "\(layout.abortedTransactions) aborted (\(BenchFormat.grouped(Double(layout.aborted.reduce(0, +)))) records)"
+            } else {
+                let batch = BenchData.batch(records: workload.batch, recordSize: workload.recordSize, seed: 1)
+                try target.preload(batch: batch, count: workload.batchCount, partitions: partitions)
+                let batches = workload.batchCount
+                expected = (0 ..< Int(partitions)).map { p in
+                    (batches / Int(partitions) + (p < batches % Int(partitions) ? 1 : 0)) * workload.batch
+                }
+                bytes = batch.count * batches
+                written = "batches of \(workload.batch)"
+            }
             print("consume: \(BenchFormat.grouped(Double(workload.records))) records of \(workload.recordSize) bytes "
-                + "(batches of \(workload.batch)), \(partitions) partitions on \(target.description), "
+                + "(\(written)), \(partitions) partitions on \(target.description), "
                 + "replication factor 1, a group of \(consumers) \(consumers == 1 ? "consumer" : "consumers"), "
                 + "max.poll.records \(maxPollRecords), \(isolationLevel), CRCs checked")
 
-            target.startDriver(tickIntervalMs: 10)
             let clients = (0 ..< consumers).map { _ in target.makeClient(clientId: "eddy-bench-consumer") }
             let topic = target.topic, groupId = target.groupId("bench")
-            let total = workload.records, recordSize = workload.recordSize
+            let total = expected.reduce(0, +), recordSize = workload.recordSize
             let members = consumers, pollRecords = maxPollRecords
-            let isolation: IsolationLevel = isolationLevel == "read_committed" ? .readCommitted : .readUncommitted
-            let batches = workload.batchCount, perBatch = workload.batch
-            let expected = (0 ..< Int(partitions)).map { p in
-                (batches / Int(partitions) + (p < batches % Int(partitions) ? 1 : 0)) * perBatch
-            }
+            let contiguous = transactionRecords == nil
             let result = try blockingAwait {
                 try await { var run = ConsumeBenchRun(clients: clients, topic: topic, groupId: groupId, partitions: Set(tps), members: members,
-                                          maxPollRecords: pollRecords); run.isolationLevel = isolation; return run }()
-                    .run(total: total, recordSize: recordSize, expectedPerPartition: expected)
+                                          maxPollRecords: pollRecords)
+                    run.isolationLevel = isolation
+                    // Only the transactional preload marks aborted records (plain values are random bytes).
+                    if !contiguous && isolation == .readCommitted { run.refusedFirstByte = TransactionalPreload.abortedMark }
+                    return run }()
+                    .run(total: total, recordSize: recordSize, expectedPerPartition: expected, contiguousOffsets: contiguous)
             }
             print("  group settled in \(BenchFormat.fixed(Double(result.joinNanos) / 1e6, 1)) ms (untimed)")
-            BenchReport.print(records: total, bytes: batch.count * workload.batchCount, nanos: result.nanos,
-                              latencies: result.pollLatencies, per: "poll", bytesLabel: "batch bytes")
+            BenchReport.print(records: total, bytes: bytes, nanos: result.nanos,
+                              latencies: result.pollLatencies, per: "poll", bytesLabel: contiguous ? "batch bytes" : "value bytes")
             print("  records per member: " + result.perMember.map { BenchFormat.grouped(Double($0)) }.joined(separator: ", "))
         }
     }
@@ -103,6 +139,8 @@ private struct ConsumeBenchRun {
     let members: Int
     let maxPollRecords: Int
     var isolationLevel: IsolationLevel = .readUncommitted
+    /// A value starting with this byte must not be returned (a record of an aborted transaction).
+    var refusedFirstByte: UInt8?
 
     struct Result: Sendable {
         var joinNanos: UInt64
@@ -112,14 +150,16 @@ private struct ConsumeBenchRun {
     }
 
     /// Per partition: how many records, and the sum of their offsets (each offset exactly
-    /// once means n records summing to n(n-1)/2).
+    /// once means n records summing to n(n-1)/2); and, in one member, the last offset returned.
     struct PartitionTally: Sendable {
         var counts: [Int]
         var offsetSums: [Int64]
+        var lastOffsets: [Int64]
 
         init(partitions: Int) {
             counts = [Int](repeating: 0, count: partitions)
             offsetSums = [Int64](repeating: 0, count: partitions)
+            lastOffsets = [Int64](repeating: -1, count: partitions)
         }
 
         mutating func merge(_ other: PartitionTally) {
@@ -130,7 +170,10 @@ private struct ConsumeBenchRun {
         }
     }
 
-    func run(total: Int, recordSize: Int, expectedPerPartition: [Int]) async throws -> Result {
+    /// `contiguousOffsets`: the partitions hold offsets 0..<n, all records (else, with
+    /// transactions, markers and aborted records leave gaps: the counts are checked, and that
+    /// offsets only grow).
+    func run(total: Int, recordSize: Int, expectedPerPartition: [Int], contiguousOffsets: Bool) async throws -> Result {
         let tally = ConsumeTally(total: total)
         var config = ConsumerConfig(groupId: groupId)
         config.clientId = "eddy-bench-consumer"
@@ -184,8 +227,16 @@ private struct ConsumeBenchRun {
                         var bad = 0
                         for r in records {
                             if r.serializedValueSize != recordSize { bad += 1 }
-                            partitionTally.counts[Int(r.partition)] += 1
-                            partitionTally.offsetSums[Int(r.partition)] &+= r.offset
+                            let p = Int(r.partition)
+                            guard r.offset > partitionTally.lastOffsets[p] else {
+                                throw EddyError("partition \(p): offset \(r.offset) returned after \(partitionTally.lastOffsets[p])")
+                            }
+                            if let refusedFirstByte, r.valueBytes?.first == refusedFirstByte {
+                                throw EddyError("read_committed returned a record of an aborted transaction at \(r.topicPartition)@\(r.offset)")
+                            }
+                            partitionTally.lastOffsets[p] = r.offset
+                            partitionTally.counts[p] += 1
+                            partitionTally.offsetSums[p] &+= r.offset
                         }
                         if bad > 0 { throw EddyError("\(bad) records with a value size other than \(recordSize)") }
                         count += records.count
@@ -213,9 +264,9 @@ private struct ConsumeBenchRun {
         guard consumed == total else { throw EddyError("consumed \(consumed) records; expected \(total)") }
         for (p, n) in expectedPerPartition.enumerated() {
             let expectedSum = Int64(n) * Int64(n - 1) / 2
-            guard counts.2.counts[p] == n, counts.2.offsetSums[p] == expectedSum else {
+            guard counts.2.counts[p] == n, !contiguousOffsets || counts.2.offsetSums[p] == expectedSum else {
                 throw EddyError("partition \(p): \(counts.2.counts[p]) records with offsets summing to \(counts.2.offsetSums[p]); "
-                    + "expected offsets 0..<\(n) once each")
+                    + (contiguousOffsets ? "expected offsets 0..<\(n) once each" : "expected \(n) records"))
             }
         }
         return Result(joinNanos: joinNanos, nanos: nanos, perMember: counts.0, pollLatencies: counts.1)

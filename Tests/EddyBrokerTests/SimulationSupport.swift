@@ -61,7 +61,7 @@ struct SimulationScenario: CustomStringConvertible {
     }
 
     var description: String {
-        "seed=\(seed) durable=\(durable) partitions=\(partitions) replica.lag.time.max.ms=\(replicaLagTimeMaxMs) "
+        "seed=\(seed) durable=\(durable) partitions=\(transactionTimeoutMs == nil ? partitions : 2) replica.lag.time.max.ms=\(replicaLagTimeMaxMs) "
             + "broker.session.timeout.ms=\(sessionTimeoutMs) imbalance.check=\(leaderImbalanceCheckMs) segment.bytes=\(segmentBytes) "
             + "delay≤\(faults.maxDelayMs)/\(faults.slowDelayMs)@\(faults.slowProbability) loss=\(faults.lossProbability)"
             + (transactionTimeoutMs.map { " transactions (transaction.timeout.ms=\($0))" } ?? "")

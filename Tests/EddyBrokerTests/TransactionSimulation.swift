@@ -17,7 +17,9 @@ import Foundation
 //   makes it initialise again; retriable ones (NOT_COORDINATOR, CONCURRENT_TRANSACTIONS, a lost
 //   answer, ...) make it send the same request again.
 // - An application restart starts a new instance while the old one lives on as a zombie: it goes
-//   on with its transaction (Produce, EndTxn commit) until its first fatal error.
+//   on as before (its transaction, and new ones) until an error that is fatal for it (PRODUCER_FENCED
+//   or INVALID_PRODUCER_EPOCH from the coordinator, or any other non-retriable one); a Produce
+//   refused makes it abort first, as any producer does.
 // - Coordinators are killed on purpose (besides the kills any seed draws), and partition leaders
 //   die with the brokers the seed kills.
 //
@@ -32,12 +34,16 @@ import Foundation
 // 3. read_committed: a consumer's Fetch returns records below the last stable offset only,
 //    once each and in order (each producer's transactions and records in the order it wrote
 //    them), and never a record of an aborted transaction (its marker, once scanned, is COMMIT).
-// 4. Zombies are fenced: once a newer instance's InitProducerId was answered, an older
-//    instance's AddPartitionsToTxn or EndTxn(commit) never succeeds.
+// 4. Zombies are fenced: once a newer instance's InitProducerId was answered, none of an older
+//    instance's requests (AddPartitionsToTxn, Produce, EndTxn) succeeds; no transactional batch
+//    has a producer epoch below that of an earlier marker of its producer on its partition, and no
+//    marker an epoch below its transaction's records. An EndTxn answered with success agrees
+//    with the markers.
 // At the end, after the liveness phase (every transaction ended, by its producer or by
 // transaction.timeout.ms), a read_committed consumer reads every partition from the start:
 // each transaction shows all of its records or none, everything read_committed returned during
-// the run is still there, and a transaction is visible exactly when it committed.
+// the run is still there, and a transaction is visible exactly where its markers say COMMIT
+// (with every record it wrote there), never where they say ABORT, and never without a marker.
 
 /// One instance of a transactional producer application.
 final class SimulatedTransactionalProducer {
@@ -194,10 +200,12 @@ struct ReadCommittedConsumer {
 
 /// The transactional invariants (see the top of this file), checked against the leaders' logs.
 struct TransactionChecker {
-    /// Per partition: how far the committed prefix was scanned, and the transactions open at
-    /// that point (producer id → first offset and keys).
+    /// Per partition: how far the committed prefix was scanned, the transactions open at that
+    /// point (producer id → first offset, highest producer epoch of their records, and keys),
+    /// and each producer's epoch in its last marker.
     private var scannedTo: [TopicPartition: Int64] = [:]
-    private var open: [TopicPartition: [Int64: (first: Int64, keys: Set<String>)]] = [:]
+    private var open: [TopicPartition: [Int64: (first: Int64, epoch: Int16, keys: Set<String>)]] = [:]
+    private var markerEpochs: [TopicPartition: [Int64: Int16]] = [:]
     /// Transaction key → partition → committed (true) or aborted, from its markers.
     private(set) var outcomes: [String: [TopicPartition: Bool]] = [:]
     /// (key, partition) pairs read_committed returned records of.
@@ -212,8 +220,12 @@ struct TransactionChecker {
                 guard let replica = cluster.nodes[reg.leader]?.replicas[tp], replica.isLeader else { return nil }
                 let log = replica.log
                 let from = scannedTo[tp] ?? log.logStartOffset
-                let batches = (try? SimulationChecker.batches(log, from: from, below: log.highWatermark)) ?? []
-                return (log, batches.filter { $0.last < log.highWatermark })
+                do {
+                    return (log, try SimulationChecker.batches(log, from: from, below: log.highWatermark).filter { $0.last < log.highWatermark })
+                } catch {
+                    out.append("\(tp) could not read leader \(reg.leader)'s log from \(from): \(error)")
+                    return nil
+                }
             }
             guard let (log, batches) = found else { continue }
             for batch in batches { out += scan(batch, tp, ledger: ledger) }
@@ -236,27 +248,53 @@ struct TransactionChecker {
     private mutating func scan(_ batch: SimulationChecker.Batch, _ tp: TopicPartition, ledger: TransactionLedger) -> [String] {
         var out: [String] = []
         scannedTo[tp] = batch.last + 1
-        guard let header = try? MemoryRecords.batches(in: batch.bytes).first?.header, header.attributes.isTransactional else { return out }
+        let header: RecordBatchHeader
+        let records: [Record]
+        do {
+            guard let h = try MemoryRecords.batches(in: batch.bytes).first?.header else { return ["\(tp) no batch at \(batch.base)"] }
+            header = h
+            records = try MemoryRecords.records(in: batch.bytes)
+        } catch {
+            return ["\(tp) unreadable batch at \(batch.base): \(error)"]
+        }
+        guard header.attributes.isTransactional else { return out }
         let pid = header.producerId
+        let epoch = header.producerEpoch
         if header.attributes.isControl {
             guard let marker = try? EndTransactionMarker.parse(RecordBatch(bytes: batch.bytes)) else {
                 return ["\(tp) unreadable control batch at \(batch.base)"]
             }
-            for key in (open[tp]?.removeValue(forKey: pid)?.keys ?? []).sorted() {
+            let ended = open[tp]?.removeValue(forKey: pid)
+            if let ended, epoch < ended.epoch {
+                out.append("\(tp) marker at \(batch.base) has producer epoch \(epoch), older than its transaction's records (\(ended.epoch))")
+            }
+            markerEpochs[tp, default: [:]][pid] = max(markerEpochs[tp]?[pid] ?? epoch, epoch)
+            for key in (ended?.keys ?? []).sorted() {
                 outcomes[key, default: [:]][tp] = marker.committed
                 out += checkOutcome(key, tp, committed: marker.committed, ledger: ledger)
             }
             return out
         }
-        let records = (try? MemoryRecords.records(in: batch.bytes)) ?? []
+        // 4. A fenced producer's write: older than a marker the coordinator wrote with a newer epoch.
+        if let fence = markerEpochs[tp]?[pid], epoch < fence {
+            out.append("\(tp) transactional batch at \(batch.base) has producer epoch \(epoch), below the epoch \(fence) of an earlier marker")
+        }
         for r in records {
             guard let t = TransactionalValue(String(decoding: r.value ?? [], as: UTF8.self)) else { continue }
             if outcomes[t.key]?[tp] != nil {
                 out.append("\(tp) has a record of \(t.key) at \(r.offset), after that transaction's marker")
             }
-            open[tp, default: [:]][pid, default: (first: batch.base, keys: [])].keys.insert(t.key)
+            open[tp, default: [:]][pid, default: (first: batch.base, epoch: epoch, keys: [])].keys.insert(t.key)
+            open[tp]![pid]!.epoch = max(open[tp]![pid]!.epoch, epoch)
         }
         return out
+    }
+
+    /// An EndTxn answer against the markers scanned so far.
+    func checkAnswer(_ key: String, committed: Bool) -> [String] {
+        (outcomes[key] ?? [:]).sorted { $0.key < $1.key }.filter { $0.value != committed }.map {
+            "\(key): EndTxn(\(committed ? "commit" : "abort")) succeeded, but its marker on \($0.key) is \($0.value ? "COMMIT" : "ABORT")"
+        }
     }
 
     /// 1 and 4: a marker against the other partitions' markers and what the producer did.
@@ -288,6 +326,22 @@ struct TransactionChecker {
             let all = Set(consumer.returned.map(\.value))
             for (offset, value) in returnedDuringRun[tp]?.returned ?? [] where !all.contains(value) {
                 out.append("\(tp) read_committed returned \(value)@\(offset) during the run, but it is not committed at the end")
+            }
+        }
+        // What is visible is what the markers committed, whole.
+        for (key, byPartition) in outcomes.sorted(by: { $0.key < $1.key }) {
+            for (tp, committed) in byPartition.sorted(by: { $0.key < $1.key }) where final[tp] != nil {
+                let shown = visible[key]?[tp] ?? []
+                if !committed && !shown.isEmpty { out.append("\(key) aborted on \(tp), yet read_committed shows \(shown)") }
+                let written = ledger.entries[key]?.acknowledged[tp] ?? []
+                if committed && shown != written {
+                    out.append("\(key) committed on \(tp), yet read_committed shows \(shown) of the \(written) it wrote there")
+                }
+            }
+        }
+        for (key, byPartition) in visible.sorted(by: { $0.key < $1.key }) {
+            for tp in byPartition.keys.sorted() where outcomes[key]?[tp] == nil {
+                out.append("\(key) is visible on \(tp) without a marker there")
             }
         }
         for key in Set(ledger.entries.keys).union(visible.keys).sorted() {
@@ -422,10 +476,6 @@ extension ReplicationSimulation {
         let commit = t.decision ?? (!t.failed && rng.chance(0.85))
         t.decision = commit
         p.transaction = t
-        if commit {
-            transactions!.ledger.entries[t.key, default: .init()].commitSent = true
-            if !transactions!.ledger.isFenced(p) { transactions!.ledger.entries[t.key, default: .init()].commitSentUnfenced = true }
-        }
         sendToCoordinator(p, .endTxn(EndTxnRequest(transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.epoch,
                                                    committed: commit)), as: .endTxn(commit: commit))
     }
@@ -448,6 +498,10 @@ extension ReplicationSimulation {
     private func send(_ p: SimulatedTransactionalProducer, _ request: KafkaRequest, as kind: SimulatedTransactionalProducer.Request, to node: Int32) {
         p.inFlight = kind
         p.inFlightFenced = transactions!.ledger.isFenced(p)
+        if case .endTxn(commit: true) = kind, let key = p.transaction?.key {
+            transactions!.ledger.entries[key, default: .init()].commitSent = true
+            if !p.inFlightFenced { transactions!.ledger.entries[key, default: .init()].commitSentUnfenced = true }
+        }
         record("  \(p.name)\(p.instance) (pid \(p.producerId) epoch \(p.epoch)\(p.inFlightFenced ? ", fenced" : "")): \(kind) → broker \(node)")
         let inbox = inbox
         let (name, instance) = (p.name, p.instance)
@@ -495,7 +549,7 @@ extension ReplicationSimulation {
                 p.transaction?.added = true
                 return record("  \(who): added \(tps)")
             }
-            let codes = Set(errors.values).subtracting([.none, .operationNotAttempted])
+            let codes = tps.compactMap { errors[$0] }.filter { $0 != .none && $0 != .operationNotAttempted }
             if let bad = codes.first(where: { !SimulatedTransactionalProducer.retriable.contains($0) }) { return fatal(bad) }
             record("  \(who): AddPartitionsToTxn: \(errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.name)" })")
         case let .produce(tp, values):
@@ -508,6 +562,7 @@ extension ReplicationSimulation {
                 p.reinitAfterEnd = true
                 return
             }
+            if fenced { problems.append("\(who) (epoch \(p.epoch)) was fenced by a newer instance, yet its Produce \(values) to \(tp) succeeded") }
             p.sequences[tp, default: 0] += Int32(values.count)
             t.writes.removeFirst()
             p.transaction = t
@@ -518,7 +573,8 @@ extension ReplicationSimulation {
             if case let .success(.endTxn(r)) = result { code = r.errorCode }
             guard let key = p.transaction?.key else { return }
             if code == ErrorCode.none {
-                if commit && fenced { problems.append("\(who) (epoch \(p.epoch)) was fenced by a newer instance, yet its commit of \(key) succeeded") }
+                if fenced { problems.append("\(who) (epoch \(p.epoch)) was fenced by a newer instance, yet its EndTxn(\(commit ? "commit" : "abort")) of \(key) succeeded") }
+                problems += txns.checker.checkAnswer(key, committed: commit)
                 if commit {
                     txns.ledger.entries[key, default: .init()].commitAcknowledged = true
                     statistics.transactionsCommitted += 1

@@ -239,8 +239,13 @@ extension ConsumerClusterTests {
                 try #require(ClientTime.monotonicMs() < deadline, "AddPartitionsToTxn was never sent")
                 await ClientTime.sleep(ms: 5)
             }
-            let aborted = Task { try await p.abortTransaction() }
+            let abortEnded = Flag()
+            let aborted = Task {
+                defer { abortEnded.set() }
+                try await p.abortTransaction()
+            }
             await ClientTime.sleep(ms: 50)
+            #expect(!abortEnded.isSet, "the abort waits for the AddPartitionsToTxn answer")
             transport.release()
             try await aborted.value
             if case .success = await sent.result { Issue.record("the record of the aborted transaction was acknowledged") }
@@ -347,6 +352,15 @@ final class BlockingTransport: Transport, @unchecked Sendable {
         guard losesResponses else { return completion(.failure(.timedOut(node))) }
         inner.send(request, to: node, context: context) { _ in completion(.failure(.timedOut(node))) }
     }
+}
+
+/// A flag set from another task.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 /// A transport that holds the first request of `api` until `release()` (a request in flight).

@@ -7,6 +7,15 @@ import Testing
 /// (speed is measured by runs recorded in BENCHMARKS.md); what is, is that every record is
 /// accounted for and nothing is left behind.
 @Suite(.serialized) struct BenchRemoteTests {
+    /// The counts of `bench consume`'s "records per member: 6,667, 6,667, 6,666" line
+    /// (thousands grouped with commas).
+    static func recordsPerMember(_ r: Eddy.Result) -> [Int] {
+        let members = r.outLines.first { $0.contains("records per member:") } ?? ""
+        return members.split(separator: ":").last.map {
+            $0.components(separatedBy: ", ").compactMap { Int($0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")) }
+        } ?? []
+    }
+
     @Test func clientBenchmarksRunAgainstARunningServerAndCleanUp() throws {
         let served = try ServedCluster()
         let produce = try Eddy.run(["bench", "produce", "--records", "20000", "--partitions", "3", "--replication-factor", "3"] + served.flag)
@@ -15,11 +24,7 @@ import Testing
 
         let consume = try Eddy.run(["bench", "consume", "--records", "20000", "--consumers", "3"] + served.flag)
         #expect(consume.status == 0, "\(consume)")
-        let members = consume.outLines.first { $0.contains("records per member:") } ?? ""
-        // "records per member: 6,667, 6,667, 6,666" (thousands grouped with commas).
-        let counts = members.split(separator: ":").last.map {
-            $0.components(separatedBy: ", ").compactMap { Int($0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")) }
-        } ?? []
+        let counts = Self.recordsPerMember(consume)
         #expect(counts.count == 3 && counts.reduce(0, +) == 20000, "\(consume)")
 
         // Transactional: a COMMIT marker per transaction, counted by the check; read_committed.
@@ -29,6 +34,16 @@ import Testing
         let committed = try Eddy.run(["bench", "consume", "--records", "20000", "--consumers", "1", "--isolation-level", "read_committed"]
             + served.flag)
         #expect(committed.status == 0 && committed.out.contains("read_committed"), "\(committed)")
+        // Written in transactions, every 4th aborted: read_committed reads the 15,000 committed
+        // records (the 5 aborted transactions' records would fail the run), read_uncommitted all.
+        for (level, expected) in [("read_committed", 15_000), ("read_uncommitted", 20_000)] {
+            let r = try Eddy.run(["bench", "consume", "--records", "20000", "--consumers", "2", "--isolation-level", level,
+                                  "--transaction-records", "1000", "--abort-every", "4"] + served.flag)
+            #expect(r.status == 0 && r.out.contains("20 transactions of 1000 records, 5 aborted (5,000 records)"), "\(r)")
+            #expect(Self.recordsPerMember(r).reduce(0, +) == expected, "\(r)")
+        }
+        let misuse = try Eddy.run(["bench", "consume", "--abort-every", "4"] + served.flag)
+        #expect(misuse.status == 2 && misuse.stderr.contains("--abort-every needs --transaction-records"), "\(misuse)")
 
         let latency = try Eddy.run(["bench", "latency", "--rate", "1000", "--duration", "1", "--warmup", "0.2"] + served.flag)
         #expect(latency.status == 0, "\(latency)")

@@ -52,6 +52,8 @@ import Testing
         try waitFor("the first transaction committed") { try committed() == ["first"] }
         #expect(try Eddy.run(["topics", "alter", "--topic", "t", "--config", "max.message.bytes=300"] + server.flag).status == 0)
         try input.fileHandleForWriting.write(contentsOf: Data((String(repeating: "y", count: 600) + "\nnever\n").utf8))
+        try input.fileHandleForWriting.close()
+        try waitFor("eddy produce exits", seconds: 60) { !producer.isRunning }
         let result = producer.wait()
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("eddy: MESSAGE_TOO_LARGE"), "\(result)")
