@@ -24,9 +24,9 @@ import NIOSSL
 /// | `sasl.server.max.receive.size` | 524288 | the largest frame before a SASL connection has authenticated |
 /// | `connection.failed.authentication.delay.ms` | 100 | how long a connection whose authentication failed is held before it closes |
 /// | `transaction.max.timeout.ms` | 900000 | the longest transaction.timeout.ms a producer may ask for (longer: INVALID_TRANSACTION_TIMEOUT) |
-/// | `transaction.abort.timed.out.transaction.cleanup.interval.ms` | 10000 | how often coordinators look for transactions past their timeout, and abort them |
+/// | `transaction.abort.timed.out.transaction.cleanup.interval.ms` | 10000 | how often coordinators abort the transactions past their timeout (and, in eddy, also forget expired transactional ids and retry markers whose completion failed to be written) |
 /// | `transactional.id.expiration.ms` | 604800000 | an idle transactional id is forgotten after this long |
-/// | `transaction.state.log.num.partitions` | 50 | partitions of `__transaction_state`, when it is created |
+/// | `transaction.state.log.num.partitions` | 50 | partitions of `__transaction_state`, when it is created (at most 10000) |
 /// | `transaction.state.log.replication.factor` | 3 | its replication factor, when it is created (fewer if fewer brokers run) |
 ///
 /// Protocols: PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL. SASL users are the SCRAM credentials

@@ -58,7 +58,12 @@ extension Bench {
 
         func validate() throws {
             try ClusterCommand.validate(brokers: brokers)
-            if let transactionRecords, transactionRecords < 1 { throw ValidationError("--transaction-records must be positive") }
+            if let transactionRecords {
+                guard transactionRecords >= 1 else { throw ValidationError("--transaction-records must be positive") }
+                guard workload.recordSize >= 1 else {
+                    throw ValidationError("--transaction-records needs --record-size of at least 1 (a value's first byte says whether its transaction aborts)")
+                }
+            }
             if let abortEvery {
                 guard transactionRecords != nil else { throw ValidationError("--abort-every needs --transaction-records") }
                 guard abortEvery >= 2 else { throw ValidationError("--abort-every must be at least 2 (1 would abort every transaction)") }
@@ -248,7 +253,12 @@ private struct ConsumeBenchRun {
             var perMember = [Int](repeating: 0, count: consumers.count)
             var latencies = LatencySamples(capacity: 0)
             var tallies = PartitionTally(partitions: partitionCount)
+            var readBy = [Int?](repeating: nil, count: partitionCount)
             for try await (i, n, l, t) in group {
+                for p in t.counts.indices where t.counts[p] > 0 {
+                    if let other = readBy[p] { throw EddyError("partition \(p) was read by members \(other) and \(i)") }
+                    readBy[p] = i
+                }
                 perMember[i] = n
                 for ns in l.nanos { latencies.add(ns) }
                 tallies.merge(t)

@@ -97,6 +97,10 @@ struct Serve: ParsableCommand {
             } catch {
                 throw ValidationError("--config \(config): \(error)")
             }
+            if let n = properties.transactionStateLogNumPartitions, n > Controller.maxPartitionsPerRequest {
+                throw ValidationError("--config \(config): transaction.state.log.num.partitions: must be at most "
+                    + "\(Controller.maxPartitionsPerRequest), the most partitions a topic is created with")
+            }
         }
         if let listen, let address = ListenAddress(listen) {
             properties.listeners = [ServerProperties.ListenerSpec(name: "PLAINTEXT", securityProtocol: .plaintext, host: address.host,

@@ -44,6 +44,8 @@ import Testing
         }
         let misuse = try Eddy.run(["bench", "consume", "--abort-every", "4"] + served.flag)
         #expect(misuse.status == 2 && misuse.stderr.contains("--abort-every needs --transaction-records"), "\(misuse)")
+        let empty = try Eddy.run(["bench", "consume", "--transaction-records", "10", "--record-size", "0"] + served.flag)
+        #expect(empty.status == 2 && empty.errLines.count == 1 && empty.stderr.contains("--record-size of at least 1"), "\(empty)")
 
         let latency = try Eddy.run(["bench", "latency", "--rate", "1000", "--duration", "1", "--warmup", "0.2"] + served.flag)
         #expect(latency.status == 0, "\(latency)")

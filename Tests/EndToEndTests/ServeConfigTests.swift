@@ -65,6 +65,8 @@ struct ServeConfigTests {
         let unknown = try Self.serve("log.dirs=/var/lib/kafka\n")
         #expect(unknown.status == 2)
         #expect(unknown.stderr.hasPrefix("eddy: --config ") && unknown.stderr.contains("line 1: log.dirs: not a setting eddy serve supports"), "\(unknown)")
+        let partitions = try Self.serve("transaction.state.log.num.partitions=20000\n")
+        #expect(partitions.status == 2 && partitions.stderr.contains("must be at most 10000"), "\(partitions)")
         let both = try Self.serve("listeners=PLAINTEXT://127.0.0.1:0\n", ["--listen", "127.0.0.1:0"])
         #expect(both.status == 2 && both.stderr.contains("--listen and the listeners of --config"), "\(both)")
         let advertised = try Self.serve("advertised.listeners=PLAINTEXT://public.example.com:9092\n", ["--listen", "127.0.0.1:0"])
