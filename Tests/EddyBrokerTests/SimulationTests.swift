@@ -56,11 +56,17 @@ import Testing
 
     @Test(arguments: SimulationTests.seeds)
     func replicationStaysSafeAndLive(seed: UInt64) throws {
-        let sim = try ReplicationSimulation(SimulationScenario(seed: seed, steps: Self.steps))
+        try Self.runSeed(SimulationScenario(seed: seed, steps: Self.steps))
+    }
+
+    /// Runs one seed: a failure is recorded with its report; with EDDY_SIM_SUMMARY set, one
+    /// "sim seed=N durable=B result=R key=value ..." line for `scripts/simulate`.
+    static func runSeed(_ scenario: SimulationScenario) throws {
+        let sim = try ReplicationSimulation(scenario)
         let failure = sim.run()
         if let failure { Issue.record("\(failure)") }
-        if Self.printSummary {
-            print("sim seed=\(seed) durable=\(sim.scenario.durable) result=\(failure == nil ? "ok" : "FAIL") \(sim.statistics)")
+        if printSummary {
+            print("sim seed=\(scenario.seed) durable=\(scenario.durable) result=\(failure == nil ? "ok" : "FAIL") \(sim.statistics)")
         }
     }
 

@@ -208,8 +208,16 @@ struct TransactionChecker {
     private var markerEpochs: [TopicPartition: [Int64: Int16]] = [:]
     /// Transaction key → partition → committed (true) or aborted, from its markers.
     private(set) var outcomes: [String: [TopicPartition: Bool]] = [:]
-    /// (key, partition) pairs read_committed returned records of.
-    var returnedToReadCommitted: Set<String> = []
+    /// A transaction on one partition.
+    struct TransactionPart: Hashable, Comparable, CustomStringConvertible {
+        let key: String
+        let tp: TopicPartition
+        static func < (a: Self, b: Self) -> Bool { (a.key, a.tp) < (b.key, b.tp) }
+        var description: String { "\(key) on \(tp)" }
+    }
+
+    /// The transactions, per partition, that read_committed returned records of.
+    var returnedToReadCommitted: Set<TransactionPart> = []
 
     mutating func check(_ cluster: Cluster, partitions: [TopicPartition], ledger: TransactionLedger) -> [String] {
         var out: [String] = []
@@ -238,9 +246,8 @@ struct TransactionChecker {
             }
         }
         // 3. What read_committed returned belongs to committed transactions.
-        for pair in returnedToReadCommitted.sorted() {
-            let (key, tp) = Self.split(pair)
-            if outcomes[key]?[tp] == false { out.append("read_committed returned records of \(key) from \(tp), which aborted there") }
+        for part in returnedToReadCommitted.sorted() where outcomes[part.key]?[part.tp] == false {
+            out.append("read_committed returned records of \(part.key) from \(part.tp), which aborted there")
         }
         return out
     }
@@ -360,13 +367,6 @@ struct TransactionChecker {
             }
         }
         return out
-    }
-
-    static func pair(_ key: String, _ tp: TopicPartition) -> String { "\(key)|\(tp.topic)|\(tp.partition)" }
-
-    static func split(_ pair: String) -> (String, TopicPartition) {
-        let parts = pair.split(separator: "|").map(String.init)
-        return (parts[0], TopicPartition(parts[1], Int32(parts[2]) ?? 0))
     }
 }
 
@@ -619,7 +619,7 @@ extension ReplicationSimulation {
         record("  read_committed: \(records.count) records from \(tp)@\(from), LSO \(p.lastStableOffset), HW \(p.highWatermark)")
         for (offset, value) in records {
             noteCommitted(tp, offset: offset, value: value, how: "read committed")
-            if let t = TransactionalValue(value) { txns.checker.returnedToReadCommitted.insert(TransactionChecker.pair(t.key, tp)) }
+            if let t = TransactionalValue(value) { txns.checker.returnedToReadCommitted.insert(.init(key: t.key, tp: tp)) }
         }
     }
 
@@ -697,10 +697,7 @@ extension ReplicationSimulation {
             final[tp] = consumer
         }
         violations += txns.checker.finalCheck(final, ledger: txns.ledger, returnedDuringRun: txns.consumers)
-        let pending = txns.checker.returnedToReadCommitted.sorted().filter {
-            let (key, tp) = TransactionChecker.split($0)
-            return txns.checker.outcomes[key]?[tp] != true
-        }
+        let pending = txns.checker.returnedToReadCommitted.sorted().filter { txns.checker.outcomes[$0.key]?[$0.tp] != true }
         violations += pending.map { "read_committed returned records of \($0) but no COMMIT marker for them was found" }
         guard violations.isEmpty else {
             return SimulationFailure(scenario: scenario, step: step, violations: violations.map { "final: \($0)" }, history: history,

@@ -23,12 +23,7 @@ import Testing
 
     @Test(arguments: TransactionSimulationTests.seeds)
     func transactionsStayAtomic(seed: UInt64) throws {
-        let sim = try ReplicationSimulation(SimulationScenario(seed: seed, steps: Self.steps, transactions: true))
-        let failure = sim.run()
-        if let failure { Issue.record("\(failure)") }
-        if SimulationTests.printSummary {
-            print("sim seed=\(seed) durable=\(sim.scenario.durable) result=\(failure == nil ? "ok" : "FAIL") \(sim.statistics)")
-        }
+        try SimulationTests.runSeed(SimulationScenario(seed: seed, steps: Self.steps, transactions: true))
     }
 
     /// One seed is one schedule, transactions included.
