@@ -1,6 +1,7 @@
 import EddyProtocol
 import EddyStorage
 import Logging
+import Synchronization
 
 /// The metadata log (Kafka's `__cluster_metadata-0`, KIP-500) with its snapshots (KIP-630),
 /// and the `MetadataImage` it replays to.
@@ -66,8 +67,13 @@ public final class MetadataLog {
     /// The leader epoch stamped on appended batches and named in snapshot files. A single
     /// node never changes it; the controller quorum of a later issue will.
     public let epoch: Int32
-    /// The committed image: every durable batch applied.
-    public private(set) var image: MetadataImage
+    /// The committed image: every durable batch applied. Guarded by the owner's lock.
+    public private(set) var image: MetadataImage {
+        didSet { imageCopy.withLock { $0 = image } }
+    }
+    private let imageCopy = Mutex(MetadataImage())
+    /// `image`, readable from any thread without the owner's lock.
+    public var publishedImage: MetadataImage { imageCopy.withLock { $0 } }
     /// Every written batch applied, durable or not (the controller's view).
     public private(set) var latestImage: MetadataImage
     /// End offset and epoch of the newest valid snapshot, if any.
@@ -136,6 +142,7 @@ public final class MetadataLog {
         do {
             try load()
             latestImage = image
+            imageCopy.withLock { $0 = image }
             committedTimestamp = lastAppendTimestamp
         } catch {
             log.closeWithoutFlush()

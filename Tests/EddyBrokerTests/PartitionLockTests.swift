@@ -633,6 +633,65 @@ import Testing
         #expect(created.isAnswered)
     }
 
+    /// Produce and Fetch take no cluster lock (issue 9 §1): with it held by another thread for
+    /// the whole test, an acks=all produce on a partition with three replicas is appended, its
+    /// followers fetch it and report their positions, the high watermark advances, and the
+    /// produce and a consumer fetch waiting for the records are answered; so is a Metadata-free
+    /// acks=1 produce and a plain consumer read. Only the partitions' and brokers' own locks
+    /// were taken.
+    @Test func produceAndFetchServeWhileTheClusterLockIsHeld() throws {
+        let s = try ServedCluster(); defer { s.close() }
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 3, configs: ["min.insync.replicas": "2"])
+        s.pump()
+        let tp = TopicPartition("t", 0)
+        let cluster = s.cluster
+        let registration = try #require(cluster.metadataImage.partition(tp))
+        let leader = registration.leader, epoch = registration.leaderEpoch
+        let followers = try registration.replicas.filter { $0 != leader }.map { id in
+            (id, try #require(cluster.lock.withLock { cluster.nodes[id]?.incarnation }))
+        }
+        /// A follower's fetch, as its replica fetcher sends it, from `offset`.
+        @Sendable func followerFetch(_ id: Int32, _ incarnation: Int64, from offset: Int64) -> KafkaRequest {
+            .fetch(FetchRequest(replicaId: id, replicaEpoch: incarnation, maxWaitMs: 0, minBytes: 0, topics: [
+                .init(topic: "t", partitions: [.init(partition: 0, currentLeaderEpoch: epoch, fetchOffset: offset,
+                                                     lastFetchedEpoch: offset == 0 ? -1 : epoch, logStartOffset: 0, partitionMaxBytes: 1 << 20)]),
+            ]))
+        }
+        @Sendable func send(_ request: KafkaRequest, _ into: SentRequest) {
+            cluster.transport.send(request, to: leader, context: RequestContext(clientId: "c")) { into.set($0) }
+        }
+
+        cluster.lock.lock()
+        var locked = true
+        defer { if locked { cluster.lock.unlock() } }
+        let waiting = SentRequest(), produced = SentRequest(), copied = SentRequest(), oneAck = SentRequest(), read = SentRequest()
+        let served = PartitionLockTests().finishes(within: 10) {
+            send(.fetch(FetchRequest(topic: "t", partition: 0, fetchOffset: 0, maxWaitMs: 60_000, minBytes: 1)), waiting)
+            send(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["a", "b", "c"]), acks: -1)), produced)
+            // Each follower copies the records, then reports that it holds them.
+            for (id, incarnation) in followers {
+                send(followerFetch(id, incarnation, from: 0), copied)
+                send(followerFetch(id, incarnation, from: 3), SentRequest())
+            }
+            send(.produce(ProduceRequest(topic: "t", partition: 0, records: servedBatch(["d"]), acks: 1)), oneAck)
+            send(.fetch(FetchRequest(topic: "t", partition: 0, fetchOffset: 0, maxWaitMs: 0, minBytes: 0)), read)
+        }
+        #expect(served, "a produce or fetch waited for the cluster lock")
+        guard case let .produce(p)? = produced.response else { throw TestFailure("the acks=all produce was not answered") }
+        #expect(p.partition(topic: "t", partition: 0)?.errorCode == ErrorCode.none)
+        #expect(p.partition(topic: "t", partition: 0)?.baseOffset == 0)
+        guard case let .fetch(c)? = copied.response else { throw TestFailure("no follower fetch answer") }
+        #expect(try MemoryRecords.records(in: c.partition(topic: "t", partition: 0)?.records ?? []).count == 3)
+        guard case let .fetch(w)? = waiting.response else { throw TestFailure("the waiting consumer fetch was not answered") }
+        #expect(try MemoryRecords.records(in: w.partition(topic: "t", partition: 0)?.records ?? []).map { $0.value.map { String(decoding: $0, as: UTF8.self) } } == ["a", "b", "c"])
+        guard case let .produce(o)? = oneAck.response else { throw TestFailure("the acks=1 produce was not answered") }
+        #expect(o.partition(topic: "t", partition: 0)?.baseOffset == 3)
+        guard case let .fetch(r)? = read.response else { throw TestFailure("the consumer read was not answered") }
+        #expect(r.partition(topic: "t", partition: 0)?.highWatermark == 3)
+        locked = false
+        cluster.lock.unlock()
+    }
+
     @Test func aMetadataFsyncHoldsUpNeitherProduceNorFetchNorTheCluster() throws {
         let s = try ServedCluster(); defer { s.close() }
         let cluster = s.cluster

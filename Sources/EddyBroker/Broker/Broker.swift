@@ -1,5 +1,6 @@
 import EddyProtocol
 import EddyStorage
+import Foundation
 
 /// One broker of the cluster, while it runs: what a transport delivers requests to
 /// (`RequestHandler`). It owns its log directory (`logManager`), its replicas (the replica
@@ -9,16 +10,17 @@ import EddyStorage
 ///
 /// The request path: transport → `Cluster.deliver` (finds the running broker) → `handle` →
 /// the API's handler, one file per API in `Handlers/` (`Broker+Produce.swift`,
-/// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce, Fetch, ListOffsets
-/// and DeleteRecords hold the cluster lock only to check and update in-memory state, never while
-/// their log is written or read (see `Replica`); the other handlers run under it (a role change
-/// waits for its partition's write). The controller's handlers (CreateTopics, DeleteTopics,
+/// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce takes no cluster lock
+/// (its replica's `stateLock` and this broker's `purgatoryLock` only); Fetch, ListOffsets and
+/// DeleteRecords hold it only to check and update in-memory state, never while their log is
+/// written or read (see `Replica`); the other handlers run under it (a role change waits for its
+/// partition's write). The controller's handlers (CreateTopics, DeleteTopics,
 /// IncrementalAlterConfigs, InitProducerId) only write the metadata; their answers wait, without
 /// the lock, until it is durable and applied (`Cluster.answerAfterCommit`).
 ///
 /// What the brokers share lives in `cluster`: the controller and the metadata log, the lock
-/// guarding roles, leader states, purgatories and coordinators, and the response callbacks
-/// queued under that lock (`Cluster.deferred`). A broker is replaced by a new object, with a new
+/// guarding role changes and coordinators, and the response callbacks queued under that lock
+/// (`Cluster.deferred`). A broker is replaced by a new object, with a new
 /// `incarnation`, each time it starts.
 final class Broker: RequestHandler, @unchecked Sendable {
     unowned let cluster: Cluster
@@ -26,9 +28,22 @@ final class Broker: RequestHandler, @unchecked Sendable {
     /// Which run of this broker this is (sent as `replicaEpoch` in its fetches).
     let incarnation: Int64
     let logManager: LogManager
-    /// The replica manager: the replicas this broker hosts. Guarded by the cluster lock.
-    var replicas: [TopicPartition: Replica] = [:] {
+    /// The replica manager: the replicas this broker hosts. Changed (`setReplica`) under the
+    /// cluster lock and `tableLock`: code under the cluster lock reads it as it is, Produce and
+    /// Fetch through `hostedReplica` under `tableLock` alone.
+    private(set) var replicas: [TopicPartition: Replica] = [:] {
         didSet { sortedReplicasCache = nil }
+    }
+    private let tableLock = NSLock()
+
+    /// Hosts `replica` as `tp` (nil: no longer). Caller holds the cluster lock.
+    func setReplica(_ tp: TopicPartition, _ replica: Replica?) {
+        tableLock.withLock { replicas[tp] = replica }
+    }
+
+    /// This broker's replica of `tp`, if it hosts one. Needs no cluster lock.
+    func hostedReplica(_ tp: TopicPartition) -> Replica? {
+        tableLock.withLock { replicas[tp] }
     }
     private var sortedReplicasCache: [(key: TopicPartition, value: Replica)]?
     /// `replicas` in partition order (replication rounds and ticks visit them so, for runs that
@@ -48,12 +63,30 @@ final class Broker: RequestHandler, @unchecked Sendable {
     /// Producer ids this broker may still hand out (from its last block, see
     /// `Controller.allocateProducerIds`); empty until the first InitProducerId.
     var producerIds: Range<Int64> = 0 ..< 0
+    /// Guards what Produce and Fetch share on this broker without the cluster lock: whether it
+    /// runs (`running`), its purgatories and its fetch wake-up marks. Held for in-memory work
+    /// only; taken after the cluster lock and before any replica's `stateLock`.
+    let purgatoryLock = NSLock()
+    /// False once the broker stopped (set under the cluster lock as well). Guarded by
+    /// `purgatoryLock`.
+    private(set) var running = true
     /// acks=all produces (and group writes) waiting for the high watermark (Kafka's produce
-    /// purgatory). Guarded by the cluster lock.
+    /// purgatory). Guarded by `purgatoryLock`.
     var producePurgatory: [DelayedProduce] = []
-    /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory). Guarded by the
-    /// cluster lock.
+    /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory). Guarded by
+    /// `purgatoryLock`.
     var fetchPurgatory: [DelayedFetch] = []
+    /// Per partition, how often it changed in a way that may complete a waiting fetch (see
+    /// `serveFetch`: a fetch read while its partition changed is read again, not parked).
+    /// Guarded by `purgatoryLock`.
+    var fetchWakeups: [TopicPartition: UInt64] = [:]
+
+    /// Whether this broker still runs, for code without the cluster lock.
+    var isServing: Bool { purgatoryLock.withLock { running } }
+
+    /// This broker stops: nothing parks in its purgatories any more. Caller holds the cluster
+    /// lock, not `purgatoryLock`.
+    func markStopped() { purgatoryLock.withLock { running = false } }
     /// The group coordinator's writes waiting to be appended, oldest first, and whether a thread
     /// is appending them (`queueGroupWrite`). Guarded by the cluster lock.
     var groupWrites: [GroupWrite] = []
@@ -82,14 +115,21 @@ final class Broker: RequestHandler, @unchecked Sendable {
     func handle(_ request: KafkaRequest, context: RequestContext,
                 completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
         let respond: @Sendable (KafkaResponse) -> Void = { completion(.success($0)) }
-        // Produce, Fetch, ListOffsets, DeleteRecords and WriteTxnMarkers take the lock themselves,
-        // and not while they write or read a log.
+        // Produce, Fetch, ListOffsets, DeleteRecords and WriteTxnMarkers take the locks they
+        // need themselves, and none while they write or read a log. Produce takes no cluster
+        // lock (nor leaves callbacks for `flushDeferred`): it only hands its appends to the
+        // followers.
         switch request {
-        case let .produce(r): handleProduce(r, respond: respond)
+        case let .produce(r):
+            handleProduce(r, respond: respond)
+            return cluster.replicateAppended()
         case let .listOffsets(r): handleListOffsets(r, respond: respond)
         case let .deleteRecords(r): handleDeleteRecords(r, respond: respond)
         case let .writeTxnMarkers(r): handleWriteTxnMarkers(r, respond: respond)
-        case let .fetch(r): handleFetchRequest(r, context: context, respond: cluster.countingFetchBytes(on: id, respond))
+        case let .fetch(r):
+            // Like Produce, leaves nothing for `flushDeferred` (an ISR change it causes is
+            // proposed, and flushed, by `readFetch`).
+            return handleFetchRequest(r, context: context, respond: cluster.countingFetchBytes(on: id, respond))
         default:
             let handled: Bool = cluster.lock.withLock {
                 guard isRunning else { return false }
@@ -173,9 +213,14 @@ final class Broker: RequestHandler, @unchecked Sendable {
 
     /// Kafka's leader epoch fencing of a request that names the epoch it expects.
     static func checkLeaderEpoch(_ requested: Int32, _ replica: Replica) -> ErrorCode? {
+        checkLeaderEpoch(requested, leaderEpoch: replica.leaderEpoch)
+    }
+
+    /// `checkLeaderEpoch` against a leader epoch read under the replica's `stateLock`.
+    static func checkLeaderEpoch(_ requested: Int32, leaderEpoch: Int32) -> ErrorCode? {
         guard requested >= 0 else { return nil }
-        if requested < replica.leaderEpoch { return .fencedLeaderEpoch }
-        if requested > replica.leaderEpoch { return .unknownLeaderEpoch }
+        if requested < leaderEpoch { return .fencedLeaderEpoch }
+        if requested > leaderEpoch { return .unknownLeaderEpoch }
         return nil
     }
 

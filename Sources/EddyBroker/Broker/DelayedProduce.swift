@@ -9,6 +9,8 @@ final class DelayedProduce {
         var requiredOffset: Int64
         var response: ProduceResponse.PartitionProduceResponse
         var done: Bool
+        /// The leader epoch the records were appended in: only that leadership may acknowledge them.
+        var leaderEpoch: Int32 = -1
 
         /// A partition answered at once with `error`, nothing appended.
         static func failed(_ tp: TopicPartition, _ error: ErrorCode, _ message: String? = nil) -> PartitionStatus {

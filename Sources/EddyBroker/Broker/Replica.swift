@@ -6,29 +6,38 @@ import Foundation
 /// controller's metadata. Owned by its `Broker` (Kafka's `Partition`, in its replica manager).
 ///
 /// Locking (Kafka's `Partition.leaderIsrUpdateLock`, per partition):
-/// - `role`, the epochs and the leader state are guarded by the cluster lock: request handlers
-///   check them, and change the leader state, in short in-memory sections.
-/// - Writes to the log (a leader's appends, a follower's appends and truncations) happen with
-///   the cluster lock released, under this replica's `writerLock`, and only while `writer` is
-///   still what the handler checked under the cluster lock (`whileWriter`). A role change sets
-///   `writer` (holding the cluster lock, then `writerLock`), so it waits for a write in progress
-///   on this partition, and no write made for the old role lands after it. Appends to different
-///   partitions never wait for each other; the cluster lock waits for one only while this
-///   partition's role changes (as Kafka's makeLeader/makeFollower wait for its appends).
+/// - `stateLock` guards the role, the epochs and the leader state. Produce and Fetch check and
+///   change them under it alone: appends and fetches on different partitions share no lock.
+///   A role change (`becomeLeader`, `becomeFollower`) holds the cluster lock as well, so code
+///   under the cluster lock may read the role and the epochs without `stateLock`; the leader
+///   state, which Produce and Fetch change, is read under `stateLock` always.
+/// - Writes to the log (a leader's appends, a follower's appends and truncations) happen under
+///   this replica's `writerLock`, and only while `writer` is still what the handler checked
+///   (`whileWriter`). A role change sets `writer` (holding the cluster lock, then `writerLock`),
+///   so it waits for a write in progress on this partition, and no write made for the old role
+///   lands after it (as Kafka's makeLeader/makeFollower wait for its appends).
 /// - Reads take only the log's own lock, and a log's bounds only its published state (see
 ///   `PartitionLog`).
-/// Lock order: cluster lock, then `writerLock`, then the log's lock.
+/// Lock order: cluster lock, then the broker's `purgatoryLock`, then `stateLock`, then
+/// `writerLock`, then the log's lock. `stateLock` is never held while another lock is taken.
 final class Replica {
     let topicPartition: TopicPartition
     let log: PartitionLog
-    var role: Role
+    /// Guards `role`, the epochs and `leader` (see the type's documentation).
+    private let stateLock = NSLock()
+    /// Written under the cluster lock and `stateLock`.
+    private(set) var role: Role
     /// Leader epoch and partition epoch of the registration this role was derived from.
-    var leaderEpoch: Int32
-    var partitionEpoch: Int32
+    /// Written under the cluster lock and `stateLock`.
+    private(set) var leaderEpoch: Int32
+    private(set) var partitionEpoch: Int32
+    /// The leader's view of its followers, the ISR and the high watermark, while `role` is
+    /// `.leader`. Guarded by `stateLock` alone.
+    private var leader: PartitionLeaderState?
 
-    enum Role {
+    enum Role: Equatable {
         /// This broker leads: it serves produce and fetch and tracks its followers.
-        case leader(PartitionLeaderState)
+        case leader
         /// This broker copies from `leaderId` (which may be down; then fetches fail and retry).
         case follower(leaderId: Int32)
         /// No leader: the partition is offline.
@@ -43,7 +52,54 @@ final class Replica {
         self.partitionEpoch = partitionEpoch
     }
 
-    var isLeader: Bool { if case .leader = role { true } else { false } }
+    /// This replica leads in `epoch`, starting from `state`. Caller holds the cluster lock.
+    func becomeLeader(_ state: PartitionLeaderState, epoch: Int32, partitionEpoch: Int32) {
+        stateLock.withLock {
+            role = .leader
+            leader = state
+            leaderEpoch = epoch
+            self.partitionEpoch = partitionEpoch
+        }
+    }
+
+    /// This replica follows `leaderId` (offline when nil) in `epoch`. Caller holds the cluster lock.
+    func becomeFollower(of leaderId: Int32?, epoch: Int32, partitionEpoch: Int32) {
+        stateLock.withLock {
+            role = leaderId.map { .follower(leaderId: $0) } ?? .offline
+            leader = nil
+            leaderEpoch = epoch
+            self.partitionEpoch = partitionEpoch
+        }
+    }
+
+    /// Runs `body` on the leader state if this replica leads (in `epoch`, when given), with
+    /// `stateLock` held: nil otherwise. `body` must not take another lock.
+    func withLeaderState<R>(epoch: Int32? = nil, _ body: (inout PartitionLeaderState) throws -> R) rethrows -> R? {
+        stateLock.lock()
+        defer { stateLock.unlock() }
+        guard role == .leader, epoch == nil || epoch == leaderEpoch, var state = leader else { return nil }
+        defer { leader = state }
+        return try body(&state)
+    }
+
+    /// The leader state as it is now, if this replica leads.
+    var leaderState: PartitionLeaderState? { stateLock.withLock { role == .leader ? leader : nil } }
+
+    /// `withLeaderState`, with the leader epoch it leads in.
+    func withLeaderStateAndEpoch<R>(_ body: (inout PartitionLeaderState, _ leaderEpoch: Int32) throws -> R) rethrows -> R? {
+        stateLock.lock()
+        defer { stateLock.unlock() }
+        guard role == .leader, var state = leader else { return nil }
+        defer { leader = state }
+        return try body(&state, leaderEpoch)
+    }
+
+    /// Records a partition epoch committed for the same leadership (an ISR change). Caller
+    /// holds the cluster lock.
+    func setPartitionEpoch(_ epoch: Int32) { stateLock.withLock { partitionEpoch = epoch } }
+
+    /// Whether this replica leads. Read under the cluster lock (or `stateLock`).
+    var isLeader: Bool { role == .leader }
 
     /// What the log may be written as: the writes a role allows.
     enum Writer: Equatable, Sendable {
@@ -82,11 +138,6 @@ final class Replica {
         defer { writerLock.unlock() }
         guard writerState == expected, expected != .none else { return nil }
         return try body()
-    }
-
-    var leaderState: PartitionLeaderState? {
-        get { if case let .leader(s) = role { s } else { nil } }
-        set { if let newValue { role = .leader(newValue) } }
     }
 
     var followedLeader: Int32? { if case let .follower(l) = role { l } else { nil } }

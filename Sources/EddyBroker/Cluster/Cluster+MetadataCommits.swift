@@ -1,6 +1,7 @@
 import EddyProtocol
 import EddyStorage
 import Foundation
+import Synchronization
 
 /// How metadata changes reach the brokers, as KRaft's do: the controller writes records to the
 /// metadata log under the cluster lock (`commit`) and decides from everything written
@@ -187,8 +188,10 @@ extension Cluster {
         // replicas must go rather than serve as the new topic's (`applyMetadata`).
         let replaced = Set(deleted.filter { image.topic(named: $0) != nil })
         // A deleted partition's high watermark must not pass to a topic re-created under its name.
-        knownHighWatermarks = knownHighWatermarks.filter { image.partition($0.key) != nil && !replaced.contains($0.key.topic) }
-        if !deleted.isEmpty { fetchWakeups = fetchWakeups.filter { image.partition($0.key) != nil && !replaced.contains($0.key.topic) } }
+        knownHighWatermarks.withLock { known in known = known.filter { image.partition($0.key) != nil && !replaced.contains($0.key.topic) } }
+        if !deleted.isEmpty {
+            for node in nodes.values { node.pruneFetchWakeups { image.partition($0) != nil && !replaced.contains($0.topic) } }
+        }
         defer {
             let ready = awaitingCommit.prefix { $0.offset <= image.offset }
             deferred.append(contentsOf: ready.map(\.answer))

@@ -1,12 +1,13 @@
 import EddyProtocol
+import Synchronization
 
 /// Replication on the appending thread, while a `ClusterDriver` runs the cluster over the
 /// in-process transport.
 ///
 /// A Kafka leader answers its followers' parked fetches as soon as it appends (they wait in
 /// its fetch purgatory up to replica.fetch.wait.max.ms), so followers copy new records at once.
-/// The in-process equivalent: right after the append, once the cluster lock is released, the
-/// thread that appended runs the followers' fetches of the appended partitions: they fetch
+/// The in-process equivalent: right after the append, once the produce is answered or parked,
+/// the thread that appended runs the followers' fetches of the appended partitions: they fetch
 /// (copying the records), then fetch again (reporting their new log end, which lets the leader
 /// advance the high watermark and answer acks=all produces and waiting consumer fetches), until
 /// every running replica holds the leader's log and the leader's high watermark is its log end,
@@ -30,41 +31,45 @@ extension Cluster {
     /// Sets of appended partitions one thread replicates before it leaves the next to the driver.
     static let maxAppendReplicationPasses = 4
 
-    /// Records that a leader appended to `tp`, which has `replicaCount` replicas. Caller holds
-    /// the lock; `flushDeferred` replicates after releasing it.
+    /// Records that a leader appended to `tp`, which has `replicaCount` replicas, for
+    /// `replicateAppended` to take up once the caller's locks are released (or wakes the
+    /// driver). Needs no cluster lock.
     func noteAppended(_ tp: TopicPartition, replicaCount: Int) {
         guard replicaCount > 1 else { return }
-        if replicateOnAppend {
-            appendedPartitions.insert(tp)
-        } else {
-            driverWakeup?()
+        let wakeup: (@Sendable () -> Void)? = driverHooks.withLock { hooks in
+            if hooks.replicateOnAppend {
+                hooks.appendedPartitions.insert(tp)
+                return nil
+            }
+            return hooks.wakeup
         }
+        wakeup?()
     }
 
     /// Replicates the partitions appended since the last call, on this thread, unless another
     /// thread is doing so (it takes them up). Call without holding the lock.
     func replicateAppended() {
-        let claimed: Bool = lock.withLock {
-            guard replicateOnAppend, !replicatingAppended, !appendedPartitions.isEmpty, !isShutDown else { return false }
-            replicatingAppended = true
+        let claimed: Bool = driverHooks.withLock { hooks in
+            guard hooks.replicateOnAppend, !hooks.replicatingAppended, !hooks.appendedPartitions.isEmpty else { return false }
+            hooks.replicatingAppended = true
             return true
         }
         guard claimed else { return }
         var passes = 0
         while true {
-            let targets: Set<TopicPartition> = lock.withLock {
+            let (targets, wakeup): (Set<TopicPartition>, (@Sendable () -> Void)?) = driverHooks.withLock { hooks in
                 // A thread that keeps finding others' appends hands them to the driver after a
                 // few passes, so that it can get back to its own work.
-                guard passes < Self.maxAppendReplicationPasses || appendedPartitions.isEmpty || driverWakeup == nil else {
-                    replicatingAppended = false
-                    driverWakeup?()
-                    return []
+                guard passes < Self.maxAppendReplicationPasses || hooks.appendedPartitions.isEmpty || hooks.wakeup == nil else {
+                    hooks.replicatingAppended = false
+                    return ([], hooks.wakeup)
                 }
-                let taken = appendedPartitions
-                appendedPartitions.removeAll()
-                if taken.isEmpty || isShutDown { replicatingAppended = false }
-                return isShutDown ? [] : taken
+                let taken = hooks.appendedPartitions
+                hooks.appendedPartitions.removeAll()
+                if taken.isEmpty { hooks.replicatingAppended = false }
+                return (taken, nil)
             }
+            wakeup?()
             if targets.isEmpty { return }
             replicate(targets)
             passes += 1
@@ -76,13 +81,13 @@ extension Cluster {
         var previous = replicationProgress(of: targets)
         for _ in 0 ..< Self.maxAppendReplicationRounds {
             let (sent, skipped) = replicationRound(only: targets)
-            if skipped > 0 { lock.withLock { driverWakeup }?() }
+            if skipped > 0 { driverWakeup?() }
             guard sent > 0 else { return }
             let now = replicationProgress(of: targets)
             if now.caughtUp || now.offsets == previous.offsets { return }
             previous = now
         }
-        lock.withLock { driverWakeup }?()
+        driverWakeup?()
     }
 
     /// The log end offset and high watermark of every running replica of `partitions`, and

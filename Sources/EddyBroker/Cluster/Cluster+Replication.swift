@@ -1,6 +1,7 @@
 import EddyProtocol
 import EddyStorage
 import Foundation
+import Synchronization
 
 extension Cluster {
     /// One replication round: every running broker sends one Fetch (with its replica id) to
@@ -182,15 +183,13 @@ extension Cluster {
             }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
                 for (_, replica) in node.sortedReplicas {
-                    guard var state = replica.leaderState else { continue }
-                    let actions = state.onTick(now: now, replicaLagTimeMaxMs: options.replicaLagTimeMaxMs)
-                    replica.leaderState = state
+                    guard let actions = replica.withLeaderState({ $0.onTick(now: now, replicaLagTimeMaxMs: options.replicaLagTimeMaxMs) }) else { continue }
                     perform(actions, replica: replica, node: node)
                 }
             }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
-                node.expireDelayedProduces(now: now)
-                node.expireDelayedFetches(now: now)
+                node.expireDelayedProduces(now: now, into: &deferred)
+                node.expireDelayedFetches(now: now, into: &deferred)
             }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) where node.groups.isLoading { loadCoordinatorPartitions(on: node) }
             fireGroupTimers(now: now)
@@ -229,8 +228,7 @@ extension Cluster {
         lock.withLock {
             var next: Int64?
             for node in nodes.values {
-                for d in node.producePurgatory { next = min(next ?? d.deadlineMs, d.deadlineMs) }
-                for d in node.fetchPurgatory { next = min(next ?? d.deadlineMs, d.deadlineMs) }
+                if let d = node.nextPurgatoryDeadlineMs { next = min(next ?? d, d) }
             }
             for node in nodes.values { if let t = node.groups.nextTimerMs { next = min(next ?? t, t) } }
             return next
@@ -321,10 +319,12 @@ public final class ClusterDriver: @unchecked Sendable {
         if thread != nil { finished.wait() }
         thread = nil
         cluster.lock.withLock {
-            cluster.driverWakeup = nil
-            cluster.driverDeadline = nil
-            cluster.replicateOnAppend = false
-            cluster.appendedPartitions.removeAll()
+            cluster.driverHooks.withLock { hooks in
+                hooks.wakeup = nil
+                hooks.deadline = nil
+                hooks.replicateOnAppend = false
+                hooks.appendedPartitions.removeAll()
+            }
         }
     }
 

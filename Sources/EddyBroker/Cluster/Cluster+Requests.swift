@@ -1,5 +1,6 @@
 import EddyProtocol
 import EddyStorage
+import Synchronization
 
 /// Where every transport delivers: the running broker a request is addressed to (see
 /// `Broker.handle` for the request path).
@@ -10,7 +11,7 @@ extension Cluster {
     public func deliver(_ request: KafkaRequest, to node: Int32, context: RequestContext,
                         completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
         if case let .eddyBrokerControl(r) = request { return controlBroker(r, via: node, completion: completion) }
-        guard let broker = lock.withLock({ isShutDown ? nil : nodes[node] }) else {
+        guard let broker = liveNodes.withLock({ $0[node] }) else {
             return completion(.failure(.brokerUnavailable(node)))
         }
         broker.handle(request, context: context, completion: completion)
@@ -18,14 +19,12 @@ extension Cluster {
 
     /// `deliver` for a request that can be taken without blocking (see
     /// `Transport.sendIfNonBlocking`): a consumer's Fetch that finds nothing to read parks in
-    /// the broker's purgatory at once (`Broker.parkIfNothingToRead`). False, doing nothing,
-    /// for every other request, and when the cluster lock is busy: its holder may be writing
-    /// the metadata log.
+    /// the broker's purgatory at once (`Broker.parkIfNothingToRead`), without the cluster lock.
+    /// False, doing nothing, for every other request.
     public func deliverIfNonBlocking(_ request: KafkaRequest, to node: Int32, context: RequestContext,
                                      completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) -> Bool {
-        guard case let .fetch(fetch) = request, fetch.replicaId < 0, fetch.maxWaitMs > 0, lock.try() else { return false }
-        defer { lock.unlock() }
-        guard !isShutDown, let broker = nodes[node] else { return false }
+        guard case let .fetch(fetch) = request, fetch.replicaId < 0, fetch.maxWaitMs > 0,
+              let broker = liveNodes.withLock({ $0[node] }) else { return false }
         return broker.parkIfNothingToRead(fetch, context: context, respond: countingFetchBytes(on: node) { completion(.success($0)) })
     }
 

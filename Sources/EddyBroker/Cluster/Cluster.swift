@@ -3,6 +3,16 @@ import EddySasl
 import EddyStorage
 import Foundation
 import Logging
+import Synchronization
+
+/// An ISR change a leader state proposed (`PartitionLeaderState.Action.proposeIsr`), in the
+/// leader epoch it leads in.
+struct IsrProposal {
+    var replica: Replica
+    var leaderEpoch: Int32
+    var isr: [Int32]
+    var partitionEpoch: Int32
+}
 
 /// Settings of an in-process cluster that are not topic configs (Kafka's broker configs).
 public struct ClusterOptions: Sendable {
@@ -80,13 +90,16 @@ public struct ClusterOptions: Sendable {
 /// appended run the followers' fetches at once: `Cluster+ReplicateOnAppend`); tests and the
 /// simulation call them directly, so every schedule is reproducible.
 ///
-/// Thread-safe. The cluster lock guards broker and controller state (roles, leader states,
-/// purgatories, group coordinators, the metadata); it is held for in-memory work. Produce, Fetch
-/// (from consumers and followers alike), ListOffsets and DeleteRecords write and read logs
-/// without it: each replica's writer lock orders a partition's writes with its role changes (see
-/// `Replica`), and a log's bounds are read from its published state without waiting for its own
-/// lock (see `PartitionLog`). So appends and fetches on different partitions never wait for
-/// each other's disk I/O; the group coordinators' writes to `__consumer_offsets` are appended the same way,
+/// Thread-safe. The cluster lock guards broker and controller state (role changes, group and
+/// transaction coordinators, the metadata); it is held for in-memory work. What Produce needs
+/// has locks of its own, as in Kafka's `Partition` and purgatories: each replica's leader state
+/// its `stateLock`, each broker's purgatories its `purgatoryLock`, each replica's writes its
+/// writer lock (which orders a partition's writes with its role changes, see `Replica`), and a
+/// log's bounds are read from its published state (see `PartitionLog`). So a produce takes no
+/// cluster lock at all, and appends to different partitions share no lock but their broker's
+/// brief `purgatoryLock`. Fetch (from consumers and followers alike), ListOffsets and
+/// DeleteRecords read and write logs without the cluster lock, taking it only to check and
+/// record in-memory state. The group coordinators' writes to `__consumer_offsets` are appended the same way,
 /// in order, once the lock is released (`Broker.queueGroupWrite`), and a new coordinator reads
 /// its `__consumer_offsets` partition without it (`readCoordinatorPartition`).
 ///
@@ -115,7 +128,12 @@ public final class Cluster: @unchecked Sendable {
     let lock = NSLock()
     let metadataLog: MetadataLog
     let controller: Controller
-    var nodes: [Int32: Broker] = [:]
+    var nodes: [Int32: Broker] = [:] {
+        didSet { liveNodes.withLock { $0 = nodes } }
+    }
+    /// `nodes`, readable without the cluster lock: where `deliver` finds a broker, and how a
+    /// fetch checks that a follower is the current run of a running broker.
+    let liveNodes = Mutex<[Int32: Broker]>([:])
     var lastHeartbeatMs: [Int32: Int64] = [:]
     var deferred: [@Sendable () -> Void] = []
     /// Answers held until the metadata offset they depend on is applied (`answerAfterCommit`),
@@ -134,12 +152,26 @@ public final class Cluster: @unchecked Sendable {
     var leadersByEpoch: [TopicPartition: [Int32: Int32]] = [:]
     /// Set by a running `ClusterDriver`: asks it for replication rounds now (after an append
     /// when followers do not replicate on the appending thread, see `replicateOnAppend`).
-    var driverWakeup: (@Sendable () -> Void)?
+    var driverWakeup: (@Sendable () -> Void)? {
+        get { driverHooks.withLock { $0.wakeup } }
+        set { driverHooks.withLock { $0.wakeup = newValue } }
+    }
+    /// What a running `ClusterDriver` set and what appends leave for replication: their own
+    /// lock, since Produce reaches them without the cluster lock.
+    struct DriverHooks {
+        var wakeup: (@Sendable () -> Void)?
+        var deadline: (@Sendable (Int64) -> Void)?
+        var replicateOnAppend = false
+        var appendedPartitions: Set<TopicPartition> = []
+        var replicatingAppended = false
+    }
+    let driverHooks = Mutex(DriverHooks())
     /// Incremented each time a broker starts; requests and responses of an earlier run of a
     /// broker (still in flight when it was killed) are recognised by it and dropped.
     var nextIncarnation: Int64 = 0
-    /// See `partitionHighWatermark`.
-    var knownHighWatermarks: [TopicPartition: Int64] = [:]
+    /// See `partitionHighWatermark`. Its own lock: leaders note high watermarks without the
+    /// cluster lock (`highWatermarkAdvanced`).
+    let knownHighWatermarks = Mutex<[TopicPartition: Int64]>([:])
     /// A publication failed part-way through `applyMetadata`: the next one applies every topic.
     var metadataFullApplyNeeded = false
     /// `prepareLogs` ran since the last publication: its logs may belong to a topic deleted
@@ -149,27 +181,24 @@ public final class Cluster: @unchecked Sendable {
     var appliedTopicCount = 0
     /// Follower fetches sent and not yet answered (at most one per follower run and leader).
     var fetchesInFlight: Set<FetcherKey> = []
-    /// Per partition, how often it changed in a way that may complete a waiting fetch (see
-    /// `serveFetch`: a fetch read while its partition changed is read again, not parked).
-    var fetchWakeups: [TopicPartition: UInt64] = [:]
-
-    /// How often each partition of `request` has changed in a way that may complete a waiting
-    /// fetch (`fetchWakeups`). Caller holds the lock.
-    func fetchMarks(_ request: FetchRequest) -> [UInt64] {
-        request.topicPartitions.map { fetchWakeups[$0] ?? 0 }
-    }
     /// Handle of the next JoinGroup or SyncGroup a coordinator may answer later.
     var nextGroupToken: GroupRequestToken = 1
     /// Set by a running `ClusterDriver`: called with a cluster-clock time at which `tick()`
     /// has work, when that may be earlier than the driver's next planned wake-up.
-    var driverDeadline: (@Sendable (Int64) -> Void)?
+    var driverDeadline: (@Sendable (Int64) -> Void)? {
+        get { driverHooks.withLock { $0.deadline } }
+        set { driverHooks.withLock { $0.deadline = newValue } }
+    }
     /// Set while a `ClusterDriver` runs over the in-process transport: followers replicate
     /// appended partitions on the appending thread (see `Cluster+ReplicateOnAppend`).
-    var replicateOnAppend = false
+    var replicateOnAppend: Bool {
+        get { driverHooks.withLock { $0.replicateOnAppend } }
+        set { driverHooks.withLock { $0.replicateOnAppend = newValue } }
+    }
     /// Partitions a leader appended to and whose followers have not fetched since.
-    var appendedPartitions: Set<TopicPartition> = []
+    var appendedPartitions: Set<TopicPartition> { driverHooks.withLock { $0.appendedPartitions } }
     /// Whether a thread is replicating `appendedPartitions` (at most one at a time).
-    var replicatingAppended = false
+    var replicatingAppended: Bool { driverHooks.withLock { $0.replicatingAppended } }
     /// Where a live cluster's coordinators read their `__consumer_offsets` partitions
     /// (`loadCoordinatorPartitions`); code running there finds `coordinatorLoaderKey` set.
     let coordinatorLoader: DispatchQueue = {
@@ -181,7 +210,8 @@ public final class Cluster: @unchecked Sendable {
     /// Bytes in and out per broker (`Cluster+Traffic`).
     let traffic = BrokerTraffic()
     /// Consumers' latest fetch offsets, per partition and client (`Cluster+FetchPositions`).
-    var consumerFetches: [TopicPartition: [FetchClient: FetchMark]] = [:]
+    /// Its own lock: consumer fetches record themselves without the cluster lock.
+    let consumerFetches = Mutex<[TopicPartition: [FetchClient: FetchMark]]>([:])
     /// See `setAdvertisedListeners`.
     var advertisedListeners: [String: [Int32: (host: String, port: Int32)]] = [:]
 
@@ -333,12 +363,14 @@ public final class Cluster: @unchecked Sendable {
     /// A partition `node` no longer hosts: waiting requests fail or are answered and writes
     /// stop; the caller deletes its log. Caller holds the lock.
     private func removeReplica(_ tp: TopicPartition, from node: Broker) {
-        node.failDelayedProduces(tp, error: .notLeaderOrFollower)
         if tp.topic == OffsetsTopic.name { node.groups.unload(partition: tp.partition, into: &deferred) }
         if tp.topic == Cluster.transactionStateTopic { unloadTransactionPartition(tp.partition, on: node) }
         node.replicas[tp]?.setWriter(.none)
-        node.replicas[tp] = nil
-        node.completeDelayedFetches(tp)
+        // Gone before its produces fail: one parking meanwhile finds no replica when it checks
+        // again (`answerOrPark`).
+        node.setReplica(tp, nil)
+        node.failDelayedProduces(tp, error: .notLeaderOrFollower, into: &deferred)
+        node.completeDelayedFetches(tp, into: &deferred)
     }
 
     private func applyRegistration(_ reg: PartitionRegistration, topicId: Uuid, to tp: TopicPartition,
@@ -357,16 +389,15 @@ public final class Cluster: @unchecked Sendable {
                 try PartitionMetadataFile.write(directory: log.directory, topicId: topicId)
             }
             replica = Replica(topicPartition: tp, log: log, role: .offline, leaderEpoch: -1, partitionEpoch: -1)
-            node.replicas[tp] = replica
+            node.setReplica(tp, replica)
         }
         let now = clock.nowMs()
         if reg.leader == node.id {
-            if var state = replica.leaderState, replica.leaderEpoch == reg.leaderEpoch {
+            if replica.isLeader, replica.leaderEpoch == reg.leaderEpoch {
                 // Same leadership: only the ISR (and partition epoch) changed.
                 if replica.partitionEpoch != reg.partitionEpoch {
-                    let actions = state.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch)
-                    replica.leaderState = state
-                    replica.partitionEpoch = reg.partitionEpoch
+                    let actions = replica.withLeaderState { $0.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch) } ?? []
+                    replica.setPartitionEpoch(reg.partitionEpoch)
                     perform(actions, replica: replica, node: node)
                 }
             } else {
@@ -374,19 +405,19 @@ public final class Cluster: @unchecked Sendable {
                 becomeLeader(replica, reg: reg, node: node, now: now)
                 coordinatorRoleChanged(replica, on: node)
                 transactionCoordinatorRoleChanged(replica, on: node)
-                node.completeDelayedFetches(tp)
+                node.completeDelayedFetches(tp, into: &deferred)
             }
         } else {
             let wasLeader = replica.isLeader
-            if wasLeader { node.failDelayedProduces(tp, error: .notLeaderOrFollower) }
-            replica.role = reg.hasLeader ? .follower(leaderId: reg.leader) : .offline
+            replica.becomeFollower(of: reg.hasLeader ? reg.leader : nil, epoch: reg.leaderEpoch, partitionEpoch: reg.partitionEpoch)
+            // After the role changed: a produce checked in the old epoch that parks meanwhile
+            // finds the new role when it checks again (`answerOrPark`).
+            if wasLeader { node.failDelayedProduces(tp, error: .notLeaderOrFollower, into: &deferred) }
             replica.setWriter(reg.hasLeader ? .follower(leaderId: reg.leader, epoch: reg.leaderEpoch) : .none)
-            replica.leaderEpoch = reg.leaderEpoch
-            replica.partitionEpoch = reg.partitionEpoch
             if wasLeader {
                 coordinatorRoleChanged(replica, on: node)
                 transactionCoordinatorRoleChanged(replica, on: node)
-                node.completeDelayedFetches(tp)
+                node.completeDelayedFetches(tp, into: &deferred)
             }
         }
     }
@@ -407,9 +438,7 @@ public final class Cluster: @unchecked Sendable {
                                          highWatermark: log.highWatermark, leaderEpochStartOffset: log.logEndOffset, now: now)
         log.maybeIncrementHighWatermark(state.highWatermark)
         noteHighWatermark(replica.topicPartition, log.highWatermark)
-        replica.role = .leader(state)
-        replica.leaderEpoch = reg.leaderEpoch
-        replica.partitionEpoch = reg.partitionEpoch
+        replica.becomeLeader(state, epoch: reg.leaderEpoch, partitionEpoch: reg.partitionEpoch)
         leadersByEpoch[replica.topicPartition, default: [:]][reg.leaderEpoch] = node.id
     }
 
@@ -417,48 +446,74 @@ public final class Cluster: @unchecked Sendable {
     /// any running replica has (after a restart). Every replica elected from the ISR holds at
     /// least this much, so a new leader starts from it and the HW never goes backwards.
     func partitionHighWatermark(_ tp: TopicPartition) -> Int64 {
-        max(knownHighWatermarks[tp] ?? 0, nodes.values.compactMap { $0.replicas[tp]?.log.highWatermark }.max() ?? 0)
+        max(knownHighWatermarks.withLock { $0[tp] } ?? 0, nodes.values.compactMap { $0.replicas[tp]?.log.highWatermark }.max() ?? 0)
     }
 
     func noteHighWatermark(_ tp: TopicPartition, _ hw: Int64) {
-        if hw > knownHighWatermarks[tp] ?? -1 { knownHighWatermarks[tp] = hw }
+        knownHighWatermarks.withLock { known in
+            if hw > known[tp] ?? -1 { known[tp] = hw }
+        }
     }
 
-    /// Carries out a leader state's actions. Caller holds the lock.
+    /// A leader's high watermark advanced to `hw` (its leader state's action): published in its
+    /// log, remembered for later leaders, and the produces and fetches waiting on the partition
+    /// completed (into `responses`). Needs no cluster lock; the replica's `stateLock` must not
+    /// be held.
+    func highWatermarkAdvanced(_ hw: Int64, replica: Replica, node: Broker, into responses: inout Deferred) {
+        replica.log.maybeIncrementHighWatermark(hw)
+        noteHighWatermark(replica.topicPartition, replica.log.highWatermark)
+        node.completeDelayedProduces(replica.topicPartition, into: &responses)
+        node.completeDelayedFetches(replica.topicPartition, into: &responses)
+    }
+
+    /// Carries out a leader state's actions. Caller holds the lock (an ISR proposal goes to
+    /// the controller), not the replica's `stateLock`.
     func perform(_ actions: [PartitionLeaderState.Action], replica: Replica, node: Broker) {
         for action in actions {
             switch action {
             case let .highWatermarkAdvanced(hw):
-                replica.log.maybeIncrementHighWatermark(hw)
-                noteHighWatermark(replica.topicPartition, replica.log.highWatermark)
-                node.completeDelayedProduces(replica.topicPartition)
-                node.completeDelayedFetches(replica.topicPartition)
+                highWatermarkAdvanced(hw, replica: replica, node: node, into: &deferred)
             case let .proposeIsr(isr, partitionEpoch):
                 proposeIsr(replica, node: node, isr: isr, partitionEpoch: partitionEpoch)
             }
         }
     }
 
+    /// ISR changes a leader state proposed outside the cluster lock (a follower's fetch), made
+    /// under it: each only if its leadership still holds it as its pending change (a role
+    /// change or a newer proposal since makes it moot). Called without the lock.
+    func propose(_ proposals: [IsrProposal], from node: Broker) {
+        lock.withLock {
+            guard !isShutDown, nodes[node.id] === node else { return }
+            for p in proposals {
+                let tp = p.replica.topicPartition
+                guard node.replicas[tp] === p.replica, p.replica.withLeaderState(epoch: p.leaderEpoch, { state in
+                    state.pendingIsrChange.map { $0.isr == p.isr && $0.partitionEpoch == p.partitionEpoch } ?? false
+                }) == true else { continue }
+                proposeIsr(p.replica, node: node, isr: p.isr, partitionEpoch: p.partitionEpoch)
+            }
+        }
+        flushDeferred()
+    }
+
     /// AlterPartition from a leader to the controller (in process: a direct call). An accepted
     /// change reaches the leader through `applyMetadata` (`onIsrCommitted`).
-    private func proposeIsr(_ replica: Replica, node: Broker, isr: [Int32], partitionEpoch: Int32) {
+    func proposeIsr(_ replica: Replica, node: Broker, isr: [Int32], partitionEpoch: Int32) {
         let tp = replica.topicPartition
         do throws(BrokerError) {
             let records = try controller.alterPartition(tp, leaderId: node.id, leaderEpoch: replica.leaderEpoch,
                                                         partitionEpoch: partitionEpoch, newIsr: isr, image: metadataLog.latestImage)
-            if records.isEmpty, var state = replica.leaderState, let reg = metadataLog.image.partition(tp) {
+            if records.isEmpty, let reg = metadataLog.image.partition(tp),
+               let actions = replica.withLeaderState({ $0.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch) }) {
                 // Nothing to change: answer with the current registration.
-                let actions = state.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch)
-                replica.leaderState = state
                 perform(actions, replica: replica, node: node)
             } else {
                 try commit(records)
             }
         } catch {
             logger.info("ISR change rejected", metadata: ["partition": "\(tp)", "isr": "\(isr)", "error": "\(error)"])
-            if var state = replica.leaderState, let reg = metadataLog.image.partition(tp) {
-                let actions = state.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode)
-                replica.leaderState = state
+            if let reg = metadataLog.image.partition(tp),
+               let actions = replica.withLeaderState({ $0.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode) }) {
                 perform(actions, replica: replica, node: node)
             }
         }
@@ -563,9 +618,10 @@ public final class Cluster: @unchecked Sendable {
     /// A broker that stops running: its writes end, and whatever waits on it is answered.
     /// Caller holds the lock.
     private func takeOutOfService(_ node: Broker) {
+        node.markStopped()
         node.stopWrites()
-        node.failAllDelayedProduces()
-        node.failAllDelayedFetches()
+        node.failAllDelayedProduces(into: &deferred)
+        node.failAllDelayedFetches(into: &deferred)
         node.groups.unloadAll(into: &deferred)
         for p in node.transactions.partitions.keys.sorted() {
             node.transactions.partitions[p] = nil
@@ -638,7 +694,7 @@ public final class Cluster: @unchecked Sendable {
 
     /// The partition high watermarks before an election (see `partitionHighWatermark`).
     func highWatermarksBeforeElection() -> [TopicPartition: Int64] {
-        var out = knownHighWatermarks
+        var out = knownHighWatermarks.withLock { $0 }
         for node in nodes.values {
             for (tp, r) in node.replicas { out[tp] = max(out[tp] ?? 0, r.log.highWatermark) }
         }
@@ -690,7 +746,7 @@ public final class Cluster: @unchecked Sendable {
         flushDeferred()
         var firstError: (any Error)?
         let known = lock.withLock { () -> [TopicPartition: Int64] in
-            var hws = knownHighWatermarks
+            var hws = knownHighWatermarks.withLock { $0 }
             for node in toClose { for (tp, r) in node.replicas { hws[tp] = max(hws[tp] ?? 0, r.log.highWatermark) } }
             return hws.filter { metadataLog.image.partition($0.key) != nil }
         }
@@ -716,6 +772,7 @@ public final class Cluster: @unchecked Sendable {
         lock.withLock {
             isShutDown = true
             for node in nodes.values {
+                node.markStopped()
                 node.stopWrites()
                 try? node.logManager.simulatePowerLoss()
             }

@@ -69,7 +69,9 @@ extension Broker {
             }
         }
         if !deleted.isEmpty {
-            cluster.lock.withLock { for tp in deleted { completeDelayedFetches(tp) } }
+            var responses: Deferred = []
+            for tp in deleted { completeDelayedFetches(tp, into: &responses) }
+            for r in responses { r() }
         }
         respond(.deleteRecords(DeleteRecordsResponse(topics: zip(request.topics, results).map { t, partitions in
             .init(name: t.name, partitions: partitions)

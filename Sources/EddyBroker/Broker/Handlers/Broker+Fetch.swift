@@ -1,5 +1,6 @@
 import EddyProtocol
 import EddyStorage
+import Synchronization
 
 extension Broker {
     /// A Fetch, answered at once unless it is a consumer's that may wait (maxWaitMs > 0) and
@@ -10,7 +11,7 @@ extension Broker {
                             respond: @escaping @Sendable (KafkaResponse) -> Void) {
         var request = request
         if request.topics.contains(where: { $0.topic.isEmpty }) {
-            request = Self.namingTopics(request, in: cluster.lock.withLock { cluster.metadataLog.image })
+            request = Self.namingTopics(request, in: cluster.metadataLog.publishedImage)
         }
         serveFetch(request, deadlineMs: nil, context: context, fileRecords: context.acceptsFileRecords && request.replicaId < 0,
                    respond: respond)
@@ -18,24 +19,34 @@ extension Broker {
 
     /// Parks a consumer's Fetch (maxWaitMs > 0) that would only wait: every partition it names
     /// is led here in the epoch it expects, and its fetch offset is the high watermark (the last
-    /// stable offset for read_committed), so there is nothing to read. No log is touched: the check uses the published high watermarks. It
-    /// waits in the purgatory as `serveFetch` would have parked it after an empty read, and a
-    /// high watermark that advances after the check wakes it there (that wake-up takes the
-    /// cluster lock, held here). Returns false, doing nothing, for any other fetch; it then goes
-    /// the usual way. Caller holds the lock.
+    /// stable offset for read_committed), so there is nothing to read. No log is touched: the
+    /// check uses the published high watermarks. It waits in the purgatory as `serveFetch` would
+    /// have parked it after an empty read. The high watermarks are compared under
+    /// `purgatoryLock`, which a high watermark's advance takes after publishing it
+    /// (`completeDelayedFetches`): one that moves before the check is seen, one that moves after
+    /// it finds the fetch parked. Returns false, doing nothing, for any other fetch; it then goes
+    /// the usual way. Takes no cluster lock (so the event loop may call it).
     func parkIfNothingToRead(_ request: FetchRequest, context: RequestContext,
                              respond: @escaping @Sendable (KafkaResponse) -> Void) -> Bool {
-        guard request.replicaId < 0, request.maxWaitMs > 0, request.minBytes > 0, !request.topics.isEmpty, isRunning else { return false }
-        let request = Self.namingTopics(request, in: cluster.metadataLog.image)
+        guard request.replicaId < 0, request.maxWaitMs > 0, request.minBytes > 0, !request.topics.isEmpty, isServing else { return false }
+        let request = Self.namingTopics(request, in: cluster.metadataLog.publishedImage)
+        var leaders: [(Replica, offset: Int64)] = []
         for topic in request.topics {
             for p in topic.partitions {
-                guard case let .read(replica, _) = planRead(TopicPartition(topic.topic, p.partition), p, replicaId: -1, replicaEpoch: -1),
-                      p.fetchOffset == Self.readableEnd(replica.log, request.isolationLevel) else { return false }
+                guard case let .read(replica, _) = planRead(TopicPartition(topic.topic, p.partition), p, replicaId: -1, currentFollower: false) else {
+                    return false
+                }
+                leaders.append((replica, p.fetchOffset))
             }
         }
-        cluster.recordConsumerFetch(request, context: context)
         let deadline = cluster.clock.nowMs() + Int64(request.maxWaitMs)
-        fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, fileRecords: context.acceptsFileRecords, respond: respond))
+        let parked: Bool = purgatoryLock.withLock {
+            guard running, leaders.allSatisfy({ $0.offset == Self.readableEnd($0.0.log, request.isolationLevel) }) else { return false }
+            fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, fileRecords: context.acceptsFileRecords, respond: respond))
+            return true
+        }
+        guard parked else { return false }
+        cluster.recordConsumerFetch(request, context: context)
         cluster.driverDeadline?(deadline)
         return true
     }
@@ -68,13 +79,13 @@ extension Broker {
             let deadline = deadlineMs ?? cluster.clock.nowMs() + Int64(request.maxWaitMs)
             guard cluster.clock.nowMs() < deadline else { return respond(.fetch(response)) }
             enum Parking { case parked, gone, changed }
-            let parking: Parking = cluster.lock.withLock {
-                guard isRunning else { return .gone }
-                guard cluster.fetchMarks(request) == marks else { return .changed }
+            let parking: Parking = purgatoryLock.withLock {
+                guard running else { return .gone }
+                guard fetchMarksLocked(request) == marks else { return .changed }
                 fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, fileRecords: fileRecords, respond: respond))
-                cluster.driverDeadline?(deadline)
                 return .parked
             }
+            if parking == .parked { cluster.driverDeadline?(deadline) }
             switch parking {
             case .parked: return
             case .gone: return respond(.fetch(request.errorResponse(.notLeaderOrFollower)))
@@ -87,45 +98,69 @@ extension Broker {
         respond(.fetch(response))
     }
 
+    /// How often each partition of `request` has changed in a way that may complete a waiting
+    /// fetch (`fetchWakeups`). Caller holds `purgatoryLock`.
+    private func fetchMarksLocked(_ request: FetchRequest) -> [UInt64] {
+        request.topicPartitions.map { fetchWakeups[$0] ?? 0 }
+    }
+
     /// Wakes the waiting fetches of `tp` (its high watermark advanced, its replica changed role
-    /// or went away, its log start moved): each is taken out of the purgatory and served again
-    /// once the lock is released. Caller holds the lock.
-    func completeDelayedFetches(_ tp: TopicPartition) {
-        cluster.fetchWakeups[tp, default: 0] &+= 1
-        guard !fetchPurgatory.isEmpty else { return }
-        fetchPurgatory.removeAll { d in
-            guard d.partitions.contains(tp) else { return false }
-            cluster.deferred.append { [self] in serveAgain(d, final: false) }
-            return true
+    /// or went away, its log start moved): each is taken out of the purgatory, to be served
+    /// again by `responses` once the locks are released.
+    func completeDelayedFetches(_ tp: TopicPartition, into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            fetchWakeups[tp, default: 0] &+= 1
+            guard !fetchPurgatory.isEmpty else { return }
+            fetchPurgatory.removeAll { d in
+                guard d.partitions.contains(tp) else { return false }
+                responses.append { [self] in serveAgain(d, final: false) }
+                return true
+            }
         }
     }
 
     /// Answers the waiting fetches whose fetch.max.wait.ms passed with whatever is readable.
-    /// Caller holds the lock.
-    func expireDelayedFetches(now: Int64) {
-        fetchPurgatory.removeAll { d in
-            guard now >= d.deadlineMs else { return false }
-            cluster.deferred.append { [self] in serveAgain(d, final: true) }
-            return true
+    func expireDelayedFetches(now: Int64, into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            fetchPurgatory.removeAll { d in
+                guard now >= d.deadlineMs else { return false }
+                responses.append { [self] in serveAgain(d, final: true) }
+                return true
+            }
         }
     }
 
     /// Serves a fetch taken out of the purgatory: answered, or parked again until its deadline.
-    /// Called without the lock (from `Cluster.flushDeferred`).
+    /// Called without the lock.
     private func serveAgain(_ d: DelayedFetch, final: Bool) {
-        guard cluster.lock.withLock({ isRunning }) else {
+        guard isServing else {
             return d.respond(.fetch(d.request.errorResponse(.notLeaderOrFollower)))
         }
         serveFetch(d.request, deadlineMs: final ? cluster.clock.nowMs() : d.deadlineMs, context: nil, fileRecords: d.fileRecords,
                    respond: d.respond)
-        cluster.flushDeferred()
     }
 
-    /// Answers every waiting fetch with NOT_LEADER_OR_FOLLOWER (this broker stops). Caller holds
-    /// the lock.
-    func failAllDelayedFetches() {
-        for d in fetchPurgatory { d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &cluster.deferred) }
-        fetchPurgatory.removeAll()
+    /// Answers every waiting fetch with NOT_LEADER_OR_FOLLOWER (this broker stops).
+    func failAllDelayedFetches(into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            for d in fetchPurgatory { d.queue(d.request.errorResponse(.notLeaderOrFollower), into: &responses) }
+            fetchPurgatory.removeAll()
+        }
+    }
+
+    /// The earliest deadline of a waiting produce or fetch, if any.
+    var nextPurgatoryDeadlineMs: Int64? {
+        purgatoryLock.withLock {
+            var next: Int64?
+            for d in producePurgatory { next = min(next ?? d.deadlineMs, d.deadlineMs) }
+            for d in fetchPurgatory { next = min(next ?? d.deadlineMs, d.deadlineMs) }
+            return next
+        }
+    }
+
+    /// Forgets the fetch wake-up marks of partitions `keep` rejects (their topics are gone).
+    func pruneFetchWakeups(keeping keep: (TopicPartition) -> Bool) {
+        purgatoryLock.withLock { fetchWakeups = fetchWakeups.filter { keep($0.key) } }
     }
 
     /// Fetch (Kafka's `ReplicaManager.fetchMessages`), served by leaders only. Consumers read
@@ -135,26 +170,28 @@ extension Broker {
     /// followers (replicaId ≥ 0) read up to the log end, report their position (which moves the
     /// ISR and the high watermark), and learn of divergence.
     ///
-    /// Called without the cluster lock, in three steps: under it, each partition's leadership,
-    /// leader epoch and (for a follower) divergence are checked; without it, the logs are read
-    /// (each under its own lock only); under it again, a follower's position reaches the leader
-    /// state. Nil when this broker no longer runs. With `fileRecords` (a consumer on a network
+    /// Called without the cluster lock, and takes it only for a partition this broker hosts no
+    /// replica of (to tell an unknown partition from one led elsewhere) and for an ISR change a
+    /// follower's fetch causes (which goes to the controller). In three steps: each partition's
+    /// leadership, leader epoch and (for a follower) divergence are checked under its replica's
+    /// `stateLock`; the logs are read (each under its own lock only); a follower's position
+    /// reaches the leader state under `stateLock` again, which may move the high watermark.
+    /// Nil when this broker no longer runs. With `fileRecords` (a consumer on a network
     /// connection) the records stay in their segment files (`PartitionData.recordsFile`): the
     /// server sends them from there, as Kafka's `FileRecords.writeTo` does.
     /// - Returns: the response, and the partitions' `fetchMarks` from before the read.
     func readFetch(_ request: FetchRequest, recordingFrom context: RequestContext?, fileRecords: Bool) -> (FetchResponse, [UInt64])? {
         let isFollower = request.replicaId >= 0
-        let planned: ([[PlannedRead]], [UInt64])? = cluster.lock.withLock {
-            guard isRunning else { return nil }
-            if let context { cluster.recordConsumerFetch(request, context: context) }
-            let plan = request.topics.map { topic in
-                topic.partitions.map { p in
-                    planRead(TopicPartition(topic.topic, p.partition), p, replicaId: request.replicaId, replicaEpoch: request.replicaEpoch)
-                }
+        guard isServing else { return nil }
+        if let context { cluster.recordConsumerFetch(request, context: context) }
+        // Read before the logs: a partition that changes after this is read again, not parked.
+        let marks = purgatoryLock.withLock { fetchMarksLocked(request) }
+        let currentFollower = isFollower && cluster.liveNodes.withLock { $0[request.replicaId]?.incarnation } == request.replicaEpoch
+        let plan = resolvingMissing(request.topics.map { topic in
+            topic.partitions.map { p in
+                planRead(TopicPartition(topic.topic, p.partition), p, replicaId: request.replicaId, currentFollower: currentFollower)
             }
-            return (plan, cluster.fetchMarks(request))
-        }
-        guard let (plan, marks) = planned else { return nil }
+        })
         var budget = Int(max(1, request.maxBytes))
         var positions: [(Replica, epoch: Int32, fetchOffset: Int64, leaderLogEnd: Int64)] = []
         var topics: [FetchResponse.FetchableTopicResponse] = []
@@ -165,6 +202,10 @@ extension Broker {
                 case let .answered(data, replica):
                     var data = data
                     if let replica { fillBounds(&data, replica.log) }
+                    out.append(data)
+                case .missing:  // resolved above
+                    var data = FetchResponse.PartitionData(partitionIndex: p.partition)
+                    data.errorCode = .notLeaderOrFollower
                     out.append(data)
                 case let .read(replica, epoch):
                     var data = FetchResponse.PartitionData(partitionIndex: p.partition)
@@ -201,19 +242,27 @@ extension Broker {
             }
             topics.append(.init(topic: topic.topic, topicId: topic.topicId, partitions: out))
         }
-        if !positions.isEmpty {
+        if !positions.isEmpty, isServing,
+           cluster.liveNodes.withLock({ $0[request.replicaId]?.incarnation }) == request.replicaEpoch {
             let now = cluster.clock.nowMs()
-            cluster.lock.withLock {
-                guard isRunning, cluster.nodes[request.replicaId]?.incarnation == request.replicaEpoch else { return }
-                for (replica, epoch, fetchOffset, leaderLogEnd) in positions {
-                    guard replicas[replica.topicPartition] === replica, replica.leaderEpoch == epoch,
-                          var state = replica.leaderState else { continue }
-                    let actions = state.onFollowerFetch(replicaId: request.replicaId, fetchOffset: fetchOffset,
-                                                        leaderLogEndOffset: leaderLogEnd, now: now)
-                    replica.leaderState = state
-                    cluster.perform(actions, replica: replica, node: self)
+            var responses: Deferred = []
+            var proposals: [IsrProposal] = []
+            for (replica, epoch, fetchOffset, leaderLogEnd) in positions {
+                guard hostedReplica(replica.topicPartition) === replica,
+                      let actions = replica.withLeaderState(epoch: epoch, { state in
+                          state.onFollowerFetch(replicaId: request.replicaId, fetchOffset: fetchOffset,
+                                                leaderLogEndOffset: leaderLogEnd, now: now)
+                      }) else { continue }
+                for action in actions {
+                    switch action {
+                    case let .highWatermarkAdvanced(hw): cluster.highWatermarkAdvanced(hw, replica: replica, node: self, into: &responses)
+                    case let .proposeIsr(isr, partitionEpoch):
+                        proposals.append(IsrProposal(replica: replica, leaderEpoch: epoch, isr: isr, partitionEpoch: partitionEpoch))
+                    }
                 }
             }
+            if !proposals.isEmpty { cluster.propose(proposals, from: self) }
+            for r in responses { r() }
         }
         return (FetchResponse(responses: topics), marks)
     }
@@ -225,25 +274,47 @@ extension Broker {
         case answered(FetchResponse.PartitionData, Replica?)
         /// To be read from this leader replica, which leads in `epoch`.
         case read(Replica, epoch: Int32)
+        /// This broker hosts no replica of the partition (see `resolvingMissing`).
+        case missing(TopicPartition)
     }
 
-    private func planRead(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, replicaEpoch: Int64) -> PlannedRead {
+    /// `plan` with the partitions this broker hosts no replica of answered:
+    /// UNKNOWN_TOPIC_OR_PARTITION if the committed metadata has no such partition, else
+    /// NOT_LEADER_OR_FOLLOWER. Takes the cluster lock only when there are such partitions.
+    private func resolvingMissing(_ plan: [[PlannedRead]]) -> [[PlannedRead]] {
+        guard plan.contains(where: { $0.contains { if case .missing = $0 { true } else { false } } }) else { return plan }
+        return cluster.lock.withLock {
+            plan.map { partitions in
+                partitions.map { step in
+                    guard case let .missing(tp) = step else { return step }
+                    var data = FetchResponse.PartitionData(partitionIndex: tp.partition)
+                    data.errorCode = cluster.metadataLog.image.partition(tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower
+                    return .answered(data, nil)
+                }
+            }
+        }
+    }
+
+    /// One partition's checks, under its replica's `stateLock` (the cluster lock may be held,
+    /// or not). `currentFollower`: the fetching follower is the current run of a running broker.
+    private func planRead(_ tp: TopicPartition, _ p: FetchRequest.FetchPartition, replicaId: Int32, currentFollower: Bool) -> PlannedRead {
         var data = FetchResponse.PartitionData(partitionIndex: p.partition)
         guard !tp.topic.isEmpty else {
             data.errorCode = .unknownTopicId
             return .answered(data, nil)
         }
-        let replica: Replica
-        switch leaderReplica(tp) {
-        case let .success(r): replica = r
-        case let .failure(e): data.errorCode = e; return .answered(data, nil)
+        guard let replica = hostedReplica(tp) else { return .missing(tp) }
+        guard let (epoch, isReplica) = replica.withLeaderStateAndEpoch({ state, epoch in
+            (epoch, replicaId < 0 || state.followers[replicaId] != nil)
+        }) else {
+            data.errorCode = .notLeaderOrFollower
+            return .answered(data, nil)
         }
-        if let e = Broker.checkLeaderEpoch(p.currentLeaderEpoch, replica) { data.errorCode = e; return .answered(data, replica) }
+        if let e = Broker.checkLeaderEpoch(p.currentLeaderEpoch, leaderEpoch: epoch) { data.errorCode = e; return .answered(data, replica) }
         if replicaId >= 0 {
             let log = replica.log
             // Only the current run of a running replica may report its position.
-            guard let follower = cluster.nodes[replicaId], follower.incarnation == replicaEpoch,
-                  replica.leaderState?.followers[replicaId] != nil else {
+            guard currentFollower, isReplica else {
                 data.errorCode = .staleBrokerEpoch
                 return .answered(data, replica)
             }
@@ -261,7 +332,7 @@ extension Broker {
                 return .answered(data, replica)
             }
         }
-        return .read(replica, epoch: replica.leaderEpoch)
+        return .read(replica, epoch: epoch)
     }
 
     private func fillBounds(_ data: inout FetchResponse.PartitionData, _ log: PartitionLog) {

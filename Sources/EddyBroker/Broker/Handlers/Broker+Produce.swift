@@ -1,57 +1,80 @@
 import EddyProtocol
 import EddyStorage
 
+/// Callbacks (responses, re-reads of waiting fetches) gathered while locks are held, to run
+/// once they are released.
+typealias Deferred = [@Sendable () -> Void]
+
 extension Broker {
     /// Produce (Kafka's `ReplicaManager.appendRecords`): the leader appends; acks=0/1 answer at
     /// once, acks=all waits in the purgatory until the high watermark passes the batch.
     ///
-    /// Called without the cluster lock, in three steps, so that no lock that other partitions
-    /// or brokers wait on is held while records go to disk:
-    /// 1. under the cluster lock, each partition's leadership, epoch and min.insync.replicas are
-    ///    checked (`planAppend`);
-    /// 2. without it, each partition's records are appended under that replica's writer lock,
-    ///    if it still leads in the epoch checked (`Replica.whileWriter`);
-    /// 3. under the cluster lock again, the leader state learns the new log end (which may move
-    ///    the high watermark), and acks=all waits (`finishAppend`).
+    /// Called without the cluster lock, and never takes it for a partition this broker hosts:
+    /// produces to different partitions share no lock but this broker's `purgatoryLock`, held
+    /// for in-memory work, and never wait for the controller, the group coordinators or another
+    /// partition's disk I/O. In three steps:
+    /// 1. each partition's leadership, epoch and min.insync.replicas are checked under its
+    ///    replica's `stateLock` (`planAppend`);
+    /// 2. each partition's records are appended under that replica's writer lock, if it still
+    ///    leads in the epoch checked (`Replica.whileWriter`);
+    /// 3. under `stateLock` again, the leader state learns the new log end, which may move the
+    ///    high watermark (`finishAppend`); then acks=all waits in the purgatory (`answerOrPark`).
+    /// Only a partition the broker hosts no replica of takes the cluster lock, to tell an
+    /// unknown partition from one led elsewhere (`resolvingMissing`).
     func handleProduce(_ request: ProduceRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         guard [-1, 0, 1].contains(request.acks) else {
             return respond(.produce(request.errorResponse(.invalidRequiredAcks)))
         }
-        let planned: [PlannedAppend]? = cluster.lock.withLock {
-            guard isRunning else { return nil }
-            return request.topicData.flatMap { topic in
-                topic.partitionData.map { p in
-                    let tp = TopicPartition(topic.name, p.index)
-                    // Only the broker's own coordinators write to internal topics (Kafka's
-                    // ReplicaManager refuses clients with InvalidTopicException).
-                    guard !TopicName.isInternal(tp.topic) else {
-                        return .failed(.failed(tp, .invalidTopicException, "Cannot append to internal topic \(tp.topic)"))
-                    }
-                    return planAppend(tp, write: .records(p.records), acks: request.acks)
+        guard isServing else { return respond(.produce(request.errorResponse(.notLeaderOrFollower))) }
+        let planned = resolvingMissing(request.topicData.flatMap { topic in
+            topic.partitionData.map { p in
+                let tp = TopicPartition(topic.name, p.index)
+                // Only the broker's own coordinators write to internal topics (Kafka's
+                // ReplicaManager refuses clients with InvalidTopicException).
+                guard !TopicName.isInternal(tp.topic) else {
+                    return .failed(.failed(tp, .invalidTopicException, "Cannot append to internal topic \(tp.topic)"))
                 }
+                return planAppend(tp, write: .records(p.records), acks: request.acks)
             }
-        }
-        guard let planned else { return respond(.produce(request.errorResponse(.notLeaderOrFollower))) }
+        })
         let appended = planned.map { $0.append() }
-        cluster.lock.withLock {
-            var statuses: [DelayedProduce.PartitionStatus] = []
-            for step in appended {
-                statuses.append(finishAppend(step, acks: request.acks))
+        var responses: Deferred = []
+        let statuses = appended.map { finishAppend($0, acks: request.acks, into: &responses) }
+        answerOrPark(DelayedProduce(deadlineMs: cluster.clock.nowMs() + Int64(max(0, request.timeoutMs)),
+                                    partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond),
+                     into: &responses)
+        for r in responses { r() }
+    }
+
+    /// `planned` with the partitions this broker hosts no replica of answered: UNKNOWN_TOPIC_OR_PARTITION
+    /// if the committed metadata has no such partition, else NOT_LEADER_OR_FOLLOWER. Takes the
+    /// cluster lock only when there are such partitions. Called without the cluster lock.
+    func resolvingMissing(_ planned: [PlannedAppend]) -> [PlannedAppend] {
+        guard planned.contains(where: { if case .missing = $0 { true } else { false } }) else { return planned }
+        return cluster.lock.withLock {
+            planned.map { step in
+                guard case let .missing(tp) = step else { return step }
+                return .failed(.failed(tp, cluster.metadataLog.image.partition(tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower))
             }
-            answerOrPark(DelayedProduce(deadlineMs: cluster.clock.nowMs() + Int64(max(0, request.timeoutMs)),
-                                        partitions: statuses, topicOrder: request.topicData.map(\.name), respond: respond))
         }
     }
 
     /// Step 3's end: the produce is answered now, or waits in the purgatory for the high
-    /// watermark (acks=all). Caller holds the lock.
-    func answerOrPark(_ delayed: DelayedProduce) {
-        if delayed.isComplete {
-            delayed.queueResponse(into: &cluster.deferred)
-        } else if !isRunning {
-            delayed.complete(error: .notLeaderOrFollower, into: &cluster.deferred)
-        } else {
-            producePurgatory.append(delayed)
+    /// watermark (acks=all). Before parking, its partitions are checked again under
+    /// `purgatoryLock`: a high watermark that moved after step 3 looked completes it here, and
+    /// one that moves later finds it parked (`completeDelayedProduces`).
+    func answerOrPark(_ delayed: DelayedProduce, into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            if !delayed.isComplete, running {
+                for i in delayed.partitions.indices { delayed.partitions[i] = checkProduceStatus(delayed.partitions[i]) }
+            }
+            if delayed.isComplete {
+                delayed.queueResponse(into: &responses)
+            } else if !running {
+                delayed.complete(error: .notLeaderOrFollower, into: &responses)
+            } else {
+                producePurgatory.append(delayed)
+            }
         }
     }
 
@@ -91,10 +114,11 @@ extension Broker {
             let appended = write.planned.map { $0.append() }
             cluster.lock.withLock {
                 groupWrites.removeFirst()
-                let statuses = appended.map { finishAppend($0, acks: -1) }
+                let statuses = appended.map { finishAppend($0, acks: -1, into: &cluster.deferred) }
                 var topics: [String] = []
                 for s in statuses where !topics.contains(s.topicPartition.topic) { topics.append(s.topicPartition.topic) }
-                answerOrPark(DelayedProduce(deadlineMs: write.deadlineMs, partitions: statuses, topicOrder: topics, respond: write.respond))
+                answerOrPark(DelayedProduce(deadlineMs: write.deadlineMs, partitions: statuses, topicOrder: topics, respond: write.respond),
+                             into: &cluster.deferred)
             }
         }
         cluster.flushDeferred()
@@ -114,6 +138,8 @@ extension Broker {
     enum PlannedAppend {
         /// Answered without appending.
         case failed(DelayedProduce.PartitionStatus)
+        /// This broker hosts no replica of the partition (see `resolvingMissing`).
+        case missing(TopicPartition)
         /// Checked: to be appended by this leader in this epoch.
         case ready(TopicPartition, Replica, epoch: Int32, write: LeaderWrite)
         /// Appended.
@@ -143,32 +169,41 @@ extension Broker {
         }
     }
 
-    /// Step 1: whether this broker leads `tp` and has enough in-sync replicas. Caller holds the lock.
+    /// Step 1: whether this broker leads `tp` and has enough in-sync replicas, under the
+    /// replica's `stateLock` (the cluster lock may be held, or not).
     func planAppend(_ tp: TopicPartition, write: LeaderWrite, acks: Int16) -> PlannedAppend {
-        let replica: Replica
-        switch leaderReplica(tp) {
-        case let .success(r): replica = r
-        case let .failure(e): return .failed(.failed(tp, e))
-        }
-        guard let state = replica.leaderState else { return .failed(.failed(tp, .notLeaderOrFollower)) }
+        guard let replica = hostedReplica(tp) else { return .missing(tp) }
         let minIsr = replica.log.config.minInsyncReplicas
-        if let e = state.checkAppend(requiredAcks: acks, minInsyncReplicas: minIsr) {
-            return .failed(.failed(tp, e, "The size of the current ISR \(state.isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)"))
+        enum Check { case leads(epoch: Int32), refused(ErrorCode, isr: [Int32]) }
+        let checked: Check? = replica.withLeaderStateAndEpoch { state, epoch in
+            if let e = state.checkAppend(requiredAcks: acks, minInsyncReplicas: minIsr) { return .refused(e, isr: state.isr) }
+            return .leads(epoch: epoch)
         }
-        return .ready(tp, replica, epoch: replica.leaderEpoch, write: write)
+        switch checked {
+        case nil: return .failed(.failed(tp, .notLeaderOrFollower))
+        case let .refused(e, isr):
+            return .failed(.failed(tp, e, "The size of the current ISR \(isr) is insufficient to satisfy the min.isr requirement of \(minIsr) for partition \(tp)"))
+        case let .leads(epoch): return .ready(tp, replica, epoch: epoch, write: write)
+        }
     }
 
-    /// Step 3: the leader state learns of the append, and the partition's answer (waiting for
-    /// the high watermark under acks=all). A replica that stopped leading, or moved to another
-    /// epoch, since the append answers NOT_LEADER_OR_FOLLOWER: its records are not committed
-    /// and may be truncated. Caller holds the lock.
-    func finishAppend(_ step: PlannedAppend, acks: Int16) -> DelayedProduce.PartitionStatus {
+    /// Step 3: the leader state learns of the append (under the replica's `stateLock`), and the
+    /// partition's answer (waiting for the high watermark under acks=all). A replica that
+    /// stopped leading, or moved to another epoch, since the append answers
+    /// NOT_LEADER_OR_FOLLOWER: its records are not committed and may be truncated. A high
+    /// watermark that moves completes what waits for it (into `responses`). The cluster lock
+    /// may be held, or not.
+    func finishAppend(_ step: PlannedAppend, acks: Int16, into responses: inout Deferred) -> DelayedProduce.PartitionStatus {
         switch step {
         case let .failed(status): return status
+        case let .missing(tp): return .failed(tp, .notLeaderOrFollower)
         case let .ready(tp, _, _, _): return .failed(tp, .notLeaderOrFollower)
         case let .appended(tp, replica, epoch, info, bytes):
-            guard isRunning, replicas[tp] === replica, replica.leaderEpoch == epoch,
-                  var state = replica.leaderState else { return .failed(tp, .notLeaderOrFollower) }
+            // A duplicate changed nothing; its leader state is only checked.
+            guard isServing, hostedReplica(tp) === replica,
+                  let (actions, replicaCount) = replica.withLeaderState(epoch: epoch, { state in
+                      (info.isDuplicate ? [] : state.onLocalAppend(logEndOffset: replica.log.logEndOffset), state.replicas.count)
+                  }) else { return .failed(tp, .notLeaderOrFollower) }
             var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
             // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
             // A retried idempotent batch already in the log (`isDuplicate`) was not written again: it
@@ -178,28 +213,36 @@ extension Broker {
             response.logStartOffset = replica.log.logStartOffset
             if !info.isDuplicate {
                 cluster.traffic.noteIn(id, bytes: bytes)
-                let actions = state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
-                replica.leaderState = state
-                cluster.perform(actions, replica: replica, node: self)
-                cluster.noteAppended(tp, replicaCount: state.replicas.count)
+                // A local append only ever moves the high watermark (it proposes no ISR change).
+                for case let .highWatermarkAdvanced(hw) in actions {
+                    cluster.highWatermarkAdvanced(hw, replica: replica, node: self, into: &responses)
+                }
+                cluster.noteAppended(tp, replicaCount: replicaCount)
             }
             let required = info.lastOffset + 1
-            let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response, done: acks != -1)
+            let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response,
+                                                        done: acks != -1, leaderEpoch: epoch)
             return acks == -1 ? checkProduceStatus(status) : status
         }
     }
 
-    /// Kafka's `Partition.checkEnoughReplicasReachOffset`. Caller holds the lock.
+    /// Kafka's `Partition.checkEnoughReplicasReachOffset`, under the replica's `stateLock`. A
+    /// partition no longer led here in the epoch its records were appended in fails with
+    /// NOT_LEADER_OR_FOLLOWER.
     func checkProduceStatus(_ s: DelayedProduce.PartitionStatus) -> DelayedProduce.PartitionStatus {
         var s = s
         guard !s.done else { return s }
-        guard let replica = replicas[s.topicPartition], let state = replica.leaderState else {
+        let replica = hostedReplica(s.topicPartition)
+        let minIsr = replica?.log.config.minInsyncReplicas ?? 1
+        guard let replica, let outcome = replica.withLeaderState(epoch: s.leaderEpoch, { state in
+                  state.acksAllOutcome(requiredOffset: s.requiredOffset, minInsyncReplicas: minIsr)
+              }) else {
             s.response.errorCode = .notLeaderOrFollower
             s.response.baseOffset = -1
             s.done = true
             return s
         }
-        switch state.acksAllOutcome(requiredOffset: s.requiredOffset, minInsyncReplicas: replica.log.config.minInsyncReplicas) {
+        switch outcome {
         case .waiting: break
         case let .complete(error):
             if error != .none {
@@ -211,42 +254,48 @@ extension Broker {
         return s
     }
 
-    /// Re-checks waiting produces for `tp` (after the HW moved or the ISR changed). Caller holds
-    /// the lock.
-    func completeDelayedProduces(_ tp: TopicPartition) {
-        producePurgatory.removeAll { d in
-            guard d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
-            for i in d.partitions.indices where d.partitions[i].topicPartition == tp {
-                d.partitions[i] = checkProduceStatus(d.partitions[i])
+    /// Re-checks waiting produces for `tp` (after the HW moved or the ISR changed).
+    func completeDelayedProduces(_ tp: TopicPartition, into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            producePurgatory.removeAll { d in
+                guard d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
+                for i in d.partitions.indices where d.partitions[i].topicPartition == tp {
+                    d.partitions[i] = checkProduceStatus(d.partitions[i])
+                }
+                guard d.isComplete else { return false }
+                d.queueResponse(into: &responses)
+                return true
             }
-            guard d.isComplete else { return false }
-            d.queueResponse(into: &cluster.deferred)
-            return true
         }
     }
 
-    /// Fails waiting produces for `tp` (this broker stopped leading it). Caller holds the lock.
-    func failDelayedProduces(_ tp: TopicPartition, error: ErrorCode) {
-        producePurgatory.removeAll { d in
-            guard d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
-            d.complete(error: error, into: &cluster.deferred)
-            return true
+    /// Fails waiting produces for `tp` (this broker stopped leading it).
+    func failDelayedProduces(_ tp: TopicPartition, error: ErrorCode, into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            producePurgatory.removeAll { d in
+                guard d.partitions.contains(where: { $0.topicPartition == tp }) else { return false }
+                d.complete(error: error, into: &responses)
+                return true
+            }
         }
     }
 
-    /// Fails every waiting produce (this broker stops). Caller holds the lock.
-    func failAllDelayedProduces() {
-        for d in producePurgatory { d.complete(error: .notLeaderOrFollower, into: &cluster.deferred) }
-        producePurgatory.removeAll()
+    /// Fails every waiting produce (this broker stops).
+    func failAllDelayedProduces(into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            for d in producePurgatory { d.complete(error: .notLeaderOrFollower, into: &responses) }
+            producePurgatory.removeAll()
+        }
     }
 
-    /// Answers produces whose request.timeout.ms passed with REQUEST_TIMED_OUT. Caller holds
-    /// the lock.
-    func expireDelayedProduces(now: Int64) {
-        producePurgatory.removeAll { d in
-            guard now >= d.deadlineMs else { return false }
-            d.complete(error: .requestTimedOut, into: &cluster.deferred)
-            return true
+    /// Answers produces whose request.timeout.ms passed with REQUEST_TIMED_OUT.
+    func expireDelayedProduces(now: Int64, into responses: inout Deferred) {
+        purgatoryLock.withLock {
+            producePurgatory.removeAll { d in
+                guard now >= d.deadlineMs else { return false }
+                d.complete(error: .requestTimedOut, into: &responses)
+                return true
+            }
         }
     }
 }

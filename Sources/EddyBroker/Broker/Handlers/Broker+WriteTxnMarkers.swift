@@ -22,10 +22,7 @@ extension Broker {
         for (i, marker) in request.markers.enumerated() {
             let write = LeaderWrite.marker(producerId: marker.producerId, producerEpoch: marker.producerEpoch,
                                            coordinatorEpoch: marker.coordinatorEpoch, committed: marker.committed)
-            let planned: [PlannedAppend]? = cluster.lock.withLock {
-                guard isRunning else { return nil }
-                return marker.topicPartitions.map { planAppend($0, write: write, acks: -1) }
-            }
+            let planned: [PlannedAppend]? = isServing ? resolvingMissing(marker.topicPartitions.map { planAppend($0, write: write, acks: -1) }) : nil
             let topics = marker.topics
             let offsetsPartitions = marker.topicPartitions.filter { $0.topic == OffsetsTopic.name }
             let produced: @Sendable (KafkaResponse) -> Void = { [self] response in
@@ -44,11 +41,11 @@ extension Broker {
                 continue
             }
             let appended = planned.map { $0.append() }
-            cluster.lock.withLock {
-                answerOrPark(DelayedProduce(deadlineMs: cluster.clock.nowMs() + Self.markerTimeoutMs,
-                                            partitions: appended.map { finishAppend($0, acks: -1) },
-                                            topicOrder: topics.map(\.name), respond: produced))
-            }
+            var responses: Deferred = []
+            let statuses = appended.map { finishAppend($0, acks: -1, into: &responses) }
+            answerOrPark(DelayedProduce(deadlineMs: cluster.clock.nowMs() + Self.markerTimeoutMs, partitions: statuses,
+                                        topicOrder: topics.map(\.name), respond: produced), into: &responses)
+            for r in responses { r() }
         }
     }
 
