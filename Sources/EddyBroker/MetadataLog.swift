@@ -68,9 +68,8 @@ public final class MetadataLog {
     /// node never changes it; the controller quorum of a later issue will.
     public let epoch: Int32
     /// The committed image: every durable batch applied. Guarded by the owner's lock.
-    public private(set) var image: MetadataImage {
-        didSet { imageCopy.withLock { $0 = image } }
-    }
+    public private(set) var image: MetadataImage
+    /// `image` as last committed (set once opened, and by `markCommitted`), under its own lock.
     private let imageCopy = Mutex(MetadataImage())
     /// `image`, readable from any thread without the owner's lock.
     public var publishedImage: MetadataImage { imageCopy.withLock { $0 } }
@@ -311,6 +310,7 @@ public final class MetadataLog {
     public func markCommitted(_ pending: PendingCommit) {
         guard pending.offset > image.offset, failure == nil else { return }
         image = pending.image
+        imageCopy.withLock { $0 = image }
         committedTimestamp = pending.timestamp
         log.maybeIncrementHighWatermark(pending.offset + 1)
     }

@@ -633,6 +633,31 @@ import Testing
         #expect(created.isAnswered)
     }
 
+    /// A high watermark that a leader state's event advances is in the log before the replica's
+    /// `stateLock` is released: another thread that answers an acks=all produce from the leader
+    /// state (which it reads under that lock) can then never answer before a consumer, a
+    /// ListOffsets or an election sees the records as committed. (Published after the lock, a
+    /// read_committed ListOffsets right after a transaction's commit once saw the old offset.)
+    @Test func aLeaderEventPublishesItsHighWatermarkBeforeReleasingTheState() throws {
+        let dir = TempDirectory("replica"); defer { dir.cleanup() }
+        let tp = TopicPartition("t", 0)
+        let log = try PartitionLog(directory: dir.path, topicPartition: tp, config: LogConfig(), clock: ManualClock())
+        defer { log.closeWithoutFlush() }
+        _ = try log.append(servedBatch(["a", "b"]), leaderEpoch: 0)
+        let replica = Replica(topicPartition: tp, log: log, role: .offline, leaderEpoch: -1, partitionEpoch: -1)
+        replica.becomeLeader(PartitionLeaderState(leaderId: 0, leaderEpoch: 0, partitionEpoch: 0, replicas: [0, 1], isr: [0, 1],
+                                                  logEndOffset: 2, highWatermark: 0, leaderEpochStartOffset: 0, now: 0),
+                             epoch: 0, partitionEpoch: 0)
+        #expect(log.highWatermark == 0)
+        let actions = replica.leaderEvent { $0.onFollowerFetch(replicaId: 1, fetchOffset: 2, leaderLogEndOffset: 2, now: 0) }
+        #expect(actions == [.highWatermarkAdvanced(2)])
+        #expect(log.highWatermark == 2)
+        // Answered from the state (as `checkProduceStatus` does) only once that holds.
+        #expect(replica.withLeaderState { $0.acksAllOutcome(requiredOffset: 2, minInsyncReplicas: 2) } == .complete(.none))
+        // Not leading in another epoch: nothing runs, nothing is published.
+        #expect(replica.leaderEvent(epoch: 1) { _ in [.highWatermarkAdvanced(5)] } == nil)
+    }
+
     /// Produce and Fetch take no cluster lock (issue 9 §1): with it held by another thread for
     /// the whole test, an acks=all produce on a partition with three replicas is appended, its
     /// followers fetch it and report their positions, the high watermark advances, and the

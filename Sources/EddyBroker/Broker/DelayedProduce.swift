@@ -9,7 +9,9 @@ final class DelayedProduce {
         var requiredOffset: Int64
         var response: ProduceResponse.PartitionProduceResponse
         var done: Bool
-        /// The leader epoch the records were appended in: only that leadership may acknowledge them.
+        /// The replica the records were appended to, and the leader epoch they were appended
+        /// in: only that leadership may acknowledge them.
+        var replica: Replica?
         var leaderEpoch: Int32 = -1
 
         /// A partition answered at once with `error`, nothing appended.

@@ -19,7 +19,8 @@ import Foundation
 /// - Reads take only the log's own lock, and a log's bounds only its published state (see
 ///   `PartitionLog`).
 /// Lock order: cluster lock, then the broker's `purgatoryLock`, then `stateLock`, then
-/// `writerLock`, then the log's lock. `stateLock` is never held while another lock is taken.
+/// `writerLock`, then the log's locks. Under `stateLock` only the log's published state is read
+/// or written (a high watermark is published there, see `leaderEvent`).
 final class Replica {
     let topicPartition: TopicPartition
     let log: PartitionLog
@@ -84,6 +85,18 @@ final class Replica {
 
     /// The leader state as it is now, if this replica leads.
     var leaderState: PartitionLeaderState? { stateLock.withLock { role == .leader ? leader : nil } }
+
+    /// An event for the leader state (if this replica leads, in `epoch` when given): its
+    /// actions, with a high watermark it advances already published in the log before
+    /// `stateLock` is released, so that nothing answered from the leader state (an acks=all
+    /// produce) is ahead of what readers and elections see. Nil when it does not lead.
+    func leaderEvent(epoch: Int32? = nil, _ body: (inout PartitionLeaderState) -> [PartitionLeaderState.Action]) -> [PartitionLeaderState.Action]? {
+        withLeaderState(epoch: epoch) { state in
+            let actions = body(&state)
+            for case let .highWatermarkAdvanced(hw) in actions { log.maybeIncrementHighWatermark(hw) }
+            return actions
+        }
+    }
 
     /// `withLeaderState`, with the leader epoch it leads in.
     func withLeaderStateAndEpoch<R>(_ body: (inout PartitionLeaderState, _ leaderEpoch: Int32) throws -> R) rethrows -> R? {

@@ -183,7 +183,7 @@ extension Cluster {
             }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
                 for (_, replica) in node.sortedReplicas {
-                    guard let actions = replica.withLeaderState({ $0.onTick(now: now, replicaLagTimeMaxMs: options.replicaLagTimeMaxMs) }) else { continue }
+                    guard let actions = replica.leaderEvent({ $0.onTick(now: now, replicaLagTimeMaxMs: options.replicaLagTimeMaxMs) }) else { continue }
                     perform(actions, replica: replica, node: node)
                 }
             }

@@ -396,7 +396,7 @@ public final class Cluster: @unchecked Sendable {
             if replica.isLeader, replica.leaderEpoch == reg.leaderEpoch {
                 // Same leadership: only the ISR (and partition epoch) changed.
                 if replica.partitionEpoch != reg.partitionEpoch {
-                    let actions = replica.withLeaderState { $0.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch) } ?? []
+                    let actions = replica.leaderEvent { $0.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch) } ?? []
                     replica.setPartitionEpoch(reg.partitionEpoch)
                     perform(actions, replica: replica, node: node)
                 }
@@ -455,13 +455,12 @@ public final class Cluster: @unchecked Sendable {
         }
     }
 
-    /// A leader's high watermark advanced to `hw` (its leader state's action): published in its
-    /// log, remembered for later leaders, and the produces and fetches waiting on the partition
+    /// A leader's high watermark advanced (its leader state's action, already published in the
+    /// log by `Replica.leaderEvent`): the produces and fetches waiting on the partition are
     /// completed (into `responses`). Needs no cluster lock; the replica's `stateLock` must not
-    /// be held.
-    func highWatermarkAdvanced(_ hw: Int64, replica: Replica, node: Broker, into responses: inout Deferred) {
-        replica.log.maybeIncrementHighWatermark(hw)
-        noteHighWatermark(replica.topicPartition, replica.log.highWatermark)
+    /// be held. (A running leader's high watermark counts in `partitionHighWatermark` from its
+    /// log; a stopping broker's are remembered when it stops, `takeOutOfService`.)
+    func highWatermarkAdvanced(replica: Replica, node: Broker, into responses: inout Deferred) {
         node.completeDelayedProduces(replica.topicPartition, into: &responses)
         node.completeDelayedFetches(replica.topicPartition, into: &responses)
     }
@@ -471,8 +470,8 @@ public final class Cluster: @unchecked Sendable {
     func perform(_ actions: [PartitionLeaderState.Action], replica: Replica, node: Broker) {
         for action in actions {
             switch action {
-            case let .highWatermarkAdvanced(hw):
-                highWatermarkAdvanced(hw, replica: replica, node: node, into: &deferred)
+            case .highWatermarkAdvanced:
+                highWatermarkAdvanced(replica: replica, node: node, into: &deferred)
             case let .proposeIsr(isr, partitionEpoch):
                 proposeIsr(replica, node: node, isr: isr, partitionEpoch: partitionEpoch)
             }
@@ -504,7 +503,7 @@ public final class Cluster: @unchecked Sendable {
             let records = try controller.alterPartition(tp, leaderId: node.id, leaderEpoch: replica.leaderEpoch,
                                                         partitionEpoch: partitionEpoch, newIsr: isr, image: metadataLog.latestImage)
             if records.isEmpty, let reg = metadataLog.image.partition(tp),
-               let actions = replica.withLeaderState({ $0.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch) }) {
+               let actions = replica.leaderEvent({ $0.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch) }) {
                 // Nothing to change: answer with the current registration.
                 perform(actions, replica: replica, node: node)
             } else {
@@ -513,7 +512,7 @@ public final class Cluster: @unchecked Sendable {
         } catch {
             logger.info("ISR change rejected", metadata: ["partition": "\(tp)", "isr": "\(isr)", "error": "\(error)"])
             if let reg = metadataLog.image.partition(tp),
-               let actions = replica.withLeaderState({ $0.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode) }) {
+               let actions = replica.leaderEvent({ $0.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode) }) {
                 perform(actions, replica: replica, node: node)
             }
         }
@@ -619,6 +618,11 @@ public final class Cluster: @unchecked Sendable {
     /// Caller holds the lock.
     private func takeOutOfService(_ node: Broker) {
         node.markStopped()
+        // Its leaders' high watermarks, published without the cluster lock, leave `nodes` with
+        // it: remembered, so that the next leaders start from them. Read after `markStopped`,
+        // which waits for any completion in progress: a produce acknowledged by this broker
+        // had its high watermark published before.
+        for (tp, replica) in node.replicas { noteHighWatermark(tp, replica.log.highWatermark) }
         node.stopWrites()
         node.failAllDelayedProduces(into: &deferred)
         node.failAllDelayedFetches(into: &deferred)

@@ -14,7 +14,7 @@ extension Broker {
     /// leadership is checked under the cluster lock; the records are deleted (segment files
     /// removed, which may wait for the log cleaner to pause) without it, under the replica's
     /// writer lock while it still leads in the epoch checked; waiting fetches of the partitions
-    /// are woken under the cluster lock again.
+    /// are woken under the broker's `purgatoryLock`.
     func handleDeleteRecords(_ request: DeleteRecordsRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         enum Step {
             case answered(DeleteRecordsResponse.DeleteRecordsPartitionResult)

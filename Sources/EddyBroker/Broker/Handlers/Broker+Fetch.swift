@@ -30,6 +30,8 @@ extension Broker {
                              respond: @escaping @Sendable (KafkaResponse) -> Void) -> Bool {
         guard request.replicaId < 0, request.maxWaitMs > 0, request.minBytes > 0, !request.topics.isEmpty, isServing else { return false }
         let request = Self.namingTopics(request, in: cluster.metadataLog.publishedImage)
+        // Before the leadership checks: a role change after them moves a mark (see `serveFetch`).
+        let marks = purgatoryLock.withLock { fetchMarksLocked(request) }
         var leaders: [(Replica, offset: Int64)] = []
         for topic in request.topics {
             for p in topic.partitions {
@@ -40,13 +42,15 @@ extension Broker {
             }
         }
         let deadline = cluster.clock.nowMs() + Int64(request.maxWaitMs)
+        // Before it can be answered (a later fetch's position must not be overwritten by this one's).
+        cluster.recordConsumerFetch(request, context: context)
         let parked: Bool = purgatoryLock.withLock {
-            guard running, leaders.allSatisfy({ $0.offset == Self.readableEnd($0.0.log, request.isolationLevel) }) else { return false }
+            guard running, fetchMarksLocked(request) == marks,
+                  leaders.allSatisfy({ $0.offset == Self.readableEnd($0.0.log, request.isolationLevel) }) else { return false }
             fetchPurgatory.append(DelayedFetch(request: request, deadlineMs: deadline, fileRecords: context.acceptsFileRecords, respond: respond))
             return true
         }
         guard parked else { return false }
-        cluster.recordConsumerFetch(request, context: context)
         cluster.driverDeadline?(deadline)
         return true
     }
@@ -248,14 +252,17 @@ extension Broker {
             var responses: Deferred = []
             var proposals: [IsrProposal] = []
             for (replica, epoch, fetchOffset, leaderLogEnd) in positions {
+                // The follower's run is checked again under `stateLock`: a run killed since the
+                // read (and fenced out of the ISR) must not report its old position.
                 guard hostedReplica(replica.topicPartition) === replica,
-                      let actions = replica.withLeaderState(epoch: epoch, { state in
-                          state.onFollowerFetch(replicaId: request.replicaId, fetchOffset: fetchOffset,
-                                                leaderLogEndOffset: leaderLogEnd, now: now)
+                      let actions = replica.leaderEvent(epoch: epoch, { state in
+                          guard cluster.liveNodes.withLock({ $0[request.replicaId]?.incarnation }) == request.replicaEpoch else { return [] }
+                          return state.onFollowerFetch(replicaId: request.replicaId, fetchOffset: fetchOffset,
+                                                       leaderLogEndOffset: leaderLogEnd, now: now)
                       }) else { continue }
                 for action in actions {
                     switch action {
-                    case let .highWatermarkAdvanced(hw): cluster.highWatermarkAdvanced(hw, replica: replica, node: self, into: &responses)
+                    case .highWatermarkAdvanced: cluster.highWatermarkAdvanced(replica: replica, node: self, into: &responses)
                     case let .proposeIsr(isr, partitionEpoch):
                         proposals.append(IsrProposal(replica: replica, leaderEpoch: epoch, isr: isr, partitionEpoch: partitionEpoch))
                     }

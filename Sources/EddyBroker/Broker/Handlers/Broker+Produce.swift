@@ -200,9 +200,11 @@ extension Broker {
         case let .ready(tp, _, _, _): return .failed(tp, .notLeaderOrFollower)
         case let .appended(tp, replica, epoch, info, bytes):
             // A duplicate changed nothing; its leader state is only checked.
+            var replicaCount = 0
             guard isServing, hostedReplica(tp) === replica,
-                  let (actions, replicaCount) = replica.withLeaderState(epoch: epoch, { state in
-                      (info.isDuplicate ? [] : state.onLocalAppend(logEndOffset: replica.log.logEndOffset), state.replicas.count)
+                  let actions = replica.leaderEvent(epoch: epoch, { state in
+                      replicaCount = state.replicas.count
+                      return info.isDuplicate ? [] : state.onLocalAppend(logEndOffset: replica.log.logEndOffset)
                   }) else { return .failed(tp, .notLeaderOrFollower) }
             var response = ProduceResponse.PartitionProduceResponse(index: tp.partition)
             // acks=0: Kafka sends no response at all; in process the caller gets one, without an offset.
@@ -214,25 +216,24 @@ extension Broker {
             if !info.isDuplicate {
                 cluster.traffic.noteIn(id, bytes: bytes)
                 // A local append only ever moves the high watermark (it proposes no ISR change).
-                for case let .highWatermarkAdvanced(hw) in actions {
-                    cluster.highWatermarkAdvanced(hw, replica: replica, node: self, into: &responses)
-                }
+                if !actions.isEmpty { cluster.highWatermarkAdvanced(replica: replica, node: self, into: &responses) }
                 cluster.noteAppended(tp, replicaCount: replicaCount)
             }
             let required = info.lastOffset + 1
             let status = DelayedProduce.PartitionStatus(topicPartition: tp, requiredOffset: required, response: response,
-                                                        done: acks != -1, leaderEpoch: epoch)
+                                                        done: acks != -1, replica: replica, leaderEpoch: epoch)
             return acks == -1 ? checkProduceStatus(status) : status
         }
     }
 
     /// Kafka's `Partition.checkEnoughReplicasReachOffset`, under the replica's `stateLock`. A
-    /// partition no longer led here in the epoch its records were appended in fails with
-    /// NOT_LEADER_OR_FOLLOWER.
+    /// partition no longer led here, by the replica and in the epoch its records were appended
+    /// in, fails with NOT_LEADER_OR_FOLLOWER (a topic deleted and created again under its name
+    /// has a new replica, whose offsets say nothing of these records).
     func checkProduceStatus(_ s: DelayedProduce.PartitionStatus) -> DelayedProduce.PartitionStatus {
         var s = s
         guard !s.done else { return s }
-        let replica = hostedReplica(s.topicPartition)
+        let replica = s.replica.flatMap { hostedReplica(s.topicPartition) === $0 ? $0 : nil }
         let minIsr = replica?.log.config.minInsyncReplicas ?? 1
         guard let replica, let outcome = replica.withLeaderState(epoch: s.leaderEpoch, { state in
                   state.acksAllOutcome(requiredOffset: s.requiredOffset, minInsyncReplicas: minIsr)
