@@ -46,6 +46,11 @@ extension ConsumerClusterTests {
             try await admin.abortTransaction(AbortTransactionSpec(topicPartition: tp, producerId: 777, producerEpoch: 3, coordinatorEpoch: 0))
             #expect(try await admin.findHangingTransactions(in: [tp], maxTransactionTimeoutMs: 0, nowMs: now).isEmpty)
             try await live.commitTransaction()
+            // The commit's markers are written after EndTxn is answered (as Kafka's coordinator
+            // writes them): the last stable offset gets there soon after, not necessarily at once.
+            try await waitUntil("the last stable offset passes the live commit marker", seconds: 10) {
+                try await admin.listOffsets([tp: .latest], isolationLevel: .readCommitted)[tp]?.offset == 5
+            }
             let lso = try await admin.listOffsets([tp: .latest], isolationLevel: .readCommitted)[tp]?.offset
             #expect(lso == 5, "records, the admin's abort marker, the live commit marker")
             // A stale epoch is fenced.
