@@ -656,6 +656,13 @@ import Testing
         #expect(replica.withLeaderState { $0.acksAllOutcome(requiredOffset: 2, minInsyncReplicas: 2) } == .complete(.none))
         // Not leading in another epoch: nothing runs, nothing is published.
         #expect(replica.leaderEvent(epoch: 1) { _ in [.highWatermarkAdvanced(5)] } == nil)
+        // Retired (its broker stops): no event runs after, so the high watermark its broker
+        // remembers at the stop is the last one it acknowledged anything by.
+        _ = try log.append(servedBatch(["c"]), leaderEpoch: 0)
+        replica.retire()
+        #expect(replica.leaderEvent { $0.onFollowerFetch(replicaId: 1, fetchOffset: 3, leaderLogEndOffset: 3, now: 0) } == nil)
+        #expect(replica.leaderState == nil && !replica.isLeader)
+        #expect(log.highWatermark == 2)
     }
 
     /// Produce and Fetch take no cluster lock (issue 9 §1): with it held by another thread for

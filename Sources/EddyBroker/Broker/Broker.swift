@@ -11,8 +11,9 @@ import Foundation
 /// The request path: transport → `Cluster.deliver` (finds the running broker) → `handle` →
 /// the API's handler, one file per API in `Handlers/` (`Broker+Produce.swift`,
 /// `Broker+Fetch.swift`, ...) → the replica → its `PartitionLog`. Produce takes no cluster lock
-/// (its replica's `stateLock` and this broker's `purgatoryLock` only); Fetch, ListOffsets and
-/// DeleteRecords hold it only to check and update in-memory state, never while their log is
+/// (its replica's `stateLock` and this broker's `purgatoryLock` only), nor does Fetch but to send
+/// an ISR change to the controller or to tell an unknown partition from one led elsewhere;
+/// ListOffsets and DeleteRecords hold it only to check in-memory state, never while their log is
 /// written or read (see `Replica`); the other handlers run under it (a role change waits for its
 /// partition's write). The controller's handlers (CreateTopics, DeleteTopics,
 /// IncrementalAlterConfigs, InitProducerId) only write the metadata; their answers wait, without
@@ -76,10 +77,12 @@ final class Broker: RequestHandler, @unchecked Sendable {
     /// Consumer fetches waiting for fetch.min.bytes (Kafka's fetch purgatory). Guarded by
     /// `purgatoryLock`.
     var fetchPurgatory: [DelayedFetch] = []
-    /// Per partition, how often it changed in a way that may complete a waiting fetch (see
-    /// `serveFetch`: a fetch read while its partition changed is read again, not parked).
-    /// Guarded by `purgatoryLock`.
+    /// Per partition, a mark that moves whenever it changes in a way that may complete a
+    /// waiting fetch (see `serveFetch`: a fetch read while its partition changed is read again,
+    /// not parked): the broker's next `wakeupSequence`, so that a mark forgotten with its topic
+    /// (`pruneFetchWakeups`) is never given again. Guarded by `purgatoryLock`.
     var fetchWakeups: [TopicPartition: UInt64] = [:]
+    var wakeupSequence: UInt64 = 0
 
     /// Whether this broker still runs, for code without the cluster lock.
     var isServing: Bool { purgatoryLock.withLock { running } }

@@ -2,13 +2,13 @@ import EddyProtocol
 
 /// A consumer Fetch waiting until `minBytes` are readable below the high watermark (Kafka's
 /// `DelayedFetch` in the fetch purgatory, fetch.min.bytes / fetch.max.wait.ms). Immutable; the
-/// purgatory holding it is guarded by the cluster lock.
+/// purgatory holding it is guarded by its broker's `purgatoryLock`.
 ///
 /// It is taken out and read again (the whole request, as Kafka does on completion) whenever the
 /// high watermark of one of its partitions advances on its broker, or that partition's replica
 /// changes role or is removed; it is answered as soon as the read has `minBytes` or any partition has an error or
 /// a diverging epoch, and at the latest at `deadlineMs` with whatever is readable then. The
-/// re-reads happen outside the cluster lock (`Broker.serveFetch`).
+/// re-reads happen outside that lock (`Broker.serveFetch`).
 final class DelayedFetch: Sendable {
     let request: FetchRequest
     let deadlineMs: Int64

@@ -1,7 +1,8 @@
 import EddyProtocol
 
 /// A Produce with acks=all waiting until every partition's high watermark has passed what it
-/// appended (Kafka's `DelayedProduce` in the produce purgatory). Guarded by the cluster lock.
+/// appended (Kafka's `DelayedProduce` in the produce purgatory). Guarded by its broker's
+/// `purgatoryLock` once parked.
 final class DelayedProduce {
     struct PartitionStatus {
         var topicPartition: TopicPartition

@@ -19,8 +19,9 @@ import Foundation
 /// - Reads take only the log's own lock, and a log's bounds only its published state (see
 ///   `PartitionLog`).
 /// Lock order: cluster lock, then the broker's `purgatoryLock`, then `stateLock`, then
-/// `writerLock`, then the log's locks. Under `stateLock` only the log's published state is read
-/// or written (a high watermark is published there, see `leaderEvent`).
+/// `writerLock`, then the log's locks; the broker's `tableLock` and the cluster's small Mutex
+/// values are leaves. Under `stateLock` only the log's published state is read or written (a
+/// high watermark is published there, see `leaderEvent`), and `liveNodes` read.
 final class Replica {
     let topicPartition: TopicPartition
     let log: PartitionLog
@@ -74,7 +75,8 @@ final class Replica {
     }
 
     /// Runs `body` on the leader state if this replica leads (in `epoch`, when given), with
-    /// `stateLock` held: nil otherwise. `body` must not take another lock.
+    /// `stateLock` held: nil otherwise. `body` may read the log's published state and the
+    /// cluster's `liveNodes` (leaves), and take no other lock.
     func withLeaderState<R>(epoch: Int32? = nil, _ body: (inout PartitionLeaderState) throws -> R) rethrows -> R? {
         stateLock.lock()
         defer { stateLock.unlock() }
@@ -105,6 +107,16 @@ final class Replica {
         guard role == .leader, var state = leader else { return nil }
         defer { leader = state }
         return try body(&state, leaderEpoch)
+    }
+
+    /// This replica's broker stops: it leads no more, so no leader event (and no high watermark
+    /// advance, or acknowledgement from the leader state) happens after this returns. Caller
+    /// holds the cluster lock.
+    func retire() {
+        stateLock.withLock {
+            role = .offline
+            leader = nil
+        }
     }
 
     /// Records a partition epoch committed for the same leadership (an ISR change). Caller

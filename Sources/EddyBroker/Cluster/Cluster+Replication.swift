@@ -300,7 +300,7 @@ public final class ClusterDriver: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Called (under the cluster lock) when the cluster gets a deadline at `ms`: wakes the
+    /// Called (with or without the cluster lock) when the cluster gets a deadline at `ms`: wakes the
     /// driver if it planned to sleep past it.
     func noteDeadline(_ ms: Int64) {
         condition.lock()

@@ -169,8 +169,9 @@ public final class Cluster: @unchecked Sendable {
     /// Incremented each time a broker starts; requests and responses of an earlier run of a
     /// broker (still in flight when it was killed) are recognised by it and dropped.
     var nextIncarnation: Int64 = 0
-    /// See `partitionHighWatermark`. Its own lock: leaders note high watermarks without the
-    /// cluster lock (`highWatermarkAdvanced`).
+    /// See `partitionHighWatermark`: noted when a leader starts and when a broker stops (a
+    /// running leader's counts from its log). Its own lock, so that reading it needs no
+    /// cluster lock.
     let knownHighWatermarks = Mutex<[TopicPartition: Int64]>([:])
     /// A publication failed part-way through `applyMetadata`: the next one applies every topic.
     var metadataFullApplyNeeded = false
@@ -327,21 +328,32 @@ public final class Cluster: @unchecked Sendable {
         let names = only.map { only in image.topicNames.filter { only.contains($0) } } ?? image.topicNames
         let topics = names.map { name in (name, image.topic(named: name)!, topicLogConfig(name, image: image)) }
         appliedTopicCount += topics.count
-        for node in nodes.values.sorted(by: { $0.id < $1.id }) {
-            // Deleted before the loop below, which creates the new topic's logs.
+        let running = nodes.values.sorted(by: { $0.id < $1.id })
+        for node in running {
+            // Deleted before the loops below, which create the new topic's logs.
             let replaced = replacing.isEmpty ? [] : node.sortedReplicas.map(\.key).filter { replacing.contains($0.topic) }
             for tp in replaced { removeReplica(tp, from: node) }
             try BrokerError.storage { try node.logManager.deleteLogs(replaced) }
-            var hosted = Set<TopicPartition>()
-            for (name, topic, config) in topics {
-                for p in topic.partitionIds {
-                    let reg = topic.partitions[p]!
-                    guard reg.replicas.contains(node.id) else { continue }
-                    let tp = TopicPartition(name, p)
-                    hosted.insert(tp)
-                    try applyRegistration(reg, topicId: topic.id, to: tp, on: node, config: config)
+        }
+        // Every broker's registrations it does not lead first, then those it leads: an old leader
+        // stops (and its high watermark stops moving, see `leaderEvent`) before a new leader
+        // reads the partition's high watermark (`becomeLeader`).
+        var hosted: [Int32: Set<TopicPartition>] = [:]
+        for leading in [false, true] {
+            for node in running {
+                for (name, topic, config) in topics {
+                    for p in topic.partitionIds {
+                        let reg = topic.partitions[p]!
+                        guard reg.replicas.contains(node.id), (reg.leader == node.id) == leading else { continue }
+                        let tp = TopicPartition(name, p)
+                        hosted[node.id, default: []].insert(tp)
+                        try applyRegistration(reg, topicId: topic.id, to: tp, on: node, config: config)
+                    }
                 }
             }
+        }
+        for node in running {
+            let hosted = hosted[node.id] ?? []
             let removed = node.sortedReplicas.map(\.key).filter { tp in
                 !hosted.contains(tp) && (only == nil || only!.contains(tp.topic) || image.topic(named: tp.topic) == nil)
             }
@@ -619,10 +631,13 @@ public final class Cluster: @unchecked Sendable {
     private func takeOutOfService(_ node: Broker) {
         node.markStopped()
         // Its leaders' high watermarks, published without the cluster lock, leave `nodes` with
-        // it: remembered, so that the next leaders start from them. Read after `markStopped`,
-        // which waits for any completion in progress: a produce acknowledged by this broker
-        // had its high watermark published before.
-        for (tp, replica) in node.replicas { noteHighWatermark(tp, replica.log.highWatermark) }
+        // it: remembered, so that the next leaders start from them. Each is read once its
+        // replica leads no more (`retire`): every acknowledgement this broker gave came from a
+        // leader state whose high watermark was published before, and none comes after.
+        for (tp, replica) in node.sortedReplicas {
+            replica.retire()
+            noteHighWatermark(tp, replica.log.highWatermark)
+        }
         node.stopWrites()
         node.failAllDelayedProduces(into: &deferred)
         node.failAllDelayedFetches(into: &deferred)

@@ -10,7 +10,7 @@ extension Broker {
     /// low watermark reported is the leader's new log start offset, answered at once (followers
     /// follow it as they fetch; Kafka's broker waits for them).
     ///
-    /// Called without the cluster lock, in the three steps of `handleProduce`: each partition's
+    /// Called without the cluster lock, in three steps like a produce's: each partition's
     /// leadership is checked under the cluster lock; the records are deleted (segment files
     /// removed, which may wait for the log cleaner to pause) without it, under the replica's
     /// writer lock while it still leads in the epoch checked; waiting fetches of the partitions

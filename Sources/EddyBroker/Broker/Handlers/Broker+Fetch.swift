@@ -113,7 +113,8 @@ extension Broker {
     /// again by `responses` once the locks are released.
     func completeDelayedFetches(_ tp: TopicPartition, into responses: inout Deferred) {
         purgatoryLock.withLock {
-            fetchWakeups[tp, default: 0] &+= 1
+            wakeupSequence &+= 1
+            fetchWakeups[tp] = wakeupSequence
             guard !fetchPurgatory.isEmpty else { return }
             fetchPurgatory.removeAll { d in
                 guard d.partitions.contains(tp) else { return false }
@@ -274,7 +275,7 @@ extension Broker {
         return (FetchResponse(responses: topics), marks)
     }
 
-    /// One partition of a fetch, as checked under the lock.
+    /// One partition of a fetch, as checked under its replica's `stateLock`.
     enum PlannedRead {
         /// Answered without reading (an error, or a diverging epoch); with the leader's replica
         /// when there is one, whose bounds the answer carries.
