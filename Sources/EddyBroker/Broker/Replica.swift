@@ -78,11 +78,9 @@ final class Replica {
     /// `stateLock` held: nil otherwise. `body` may read the log's published state and the
     /// cluster's `liveNodes` (leaves), and take no other lock.
     func withLeaderState<R>(epoch: Int32? = nil, _ body: (inout PartitionLeaderState) throws -> R) rethrows -> R? {
-        stateLock.lock()
-        defer { stateLock.unlock() }
-        guard role == .leader, epoch == nil || epoch == leaderEpoch, var state = leader else { return nil }
-        defer { leader = state }
-        return try body(&state)
+        try withLeaderStateAndEpoch { state, leaderEpoch in
+            epoch == nil || epoch == leaderEpoch ? .some(try body(&state)) : nil
+        } ?? nil
     }
 
     /// The leader state as it is now, if this replica leads.

@@ -121,7 +121,7 @@ extension Cluster {
         send(request, to: node, context: RequestContext(clientId: "eddy-cli")) { box.set($0) }
         while true {
             if let r = box.get() { return try r.get() }
-            if lock.withLock({ driverWakeup != nil }) {
+            if driverWakeup != nil {
                 box.wait()
                 continue
             }

@@ -296,7 +296,7 @@ extension Broker {
                 partitions.map { step in
                     guard case let .missing(tp) = step else { return step }
                     var data = FetchResponse.PartitionData(partitionIndex: tp.partition)
-                    data.errorCode = cluster.metadataLog.image.partition(tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower
+                    data.errorCode = missingReplicaError(tp)
                     return .answered(data, nil)
                 }
             }

@@ -54,9 +54,16 @@ extension Broker {
         return cluster.lock.withLock {
             planned.map { step in
                 guard case let .missing(tp) = step else { return step }
-                return .failed(.failed(tp, cluster.metadataLog.image.partition(tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower))
+                return .failed(.failed(tp, missingReplicaError(tp)))
             }
         }
+    }
+
+    /// The error for a partition this broker hosts no replica of: UNKNOWN_TOPIC_OR_PARTITION if
+    /// the committed metadata has no such partition, else NOT_LEADER_OR_FOLLOWER. Caller holds
+    /// the cluster lock.
+    func missingReplicaError(_ tp: TopicPartition) -> ErrorCode {
+        cluster.metadataLog.image.partition(tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower
     }
 
     /// Step 3's end: the produce is answered now, or waits in the purgatory for the high
