@@ -31,6 +31,8 @@ let package = Package(
             "EddyProtocol",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The controller quorum's Raft (KIP-595): a pure state machine, no I/O.
+        .target(name: "EddyRaft", dependencies: ["EddyProtocol"]),
         // Brokers, controller and metadata log.
         .target(name: "EddyBroker", dependencies: [
             "EddyProtocol", "EddySasl", "EddyStorage",
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "EddyProtocolTests", dependencies: ["EddyProtocol"], exclude: ["Fixtures"]),
         .testTarget(name: "EddySaslTests", dependencies: ["EddySasl"]),
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "EddyRaftTests", dependencies: ["EddyRaft", "EddyProtocol"]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol", "EddySasl"]),
         .testTarget(name: "EddyServerTests", dependencies: ["EddyServer", "EddyProtocol", "EddySasl", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(name: "EddyClientTests", dependencies: [
