@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "EddyRaft", dependencies: ["EddyProtocol"]),
         // Brokers, controller and metadata log.
         .target(name: "EddyBroker", dependencies: [
-            "EddyProtocol", "EddySasl", "EddyStorage",
+            "EddyProtocol", "EddySasl", "EddyStorage", "EddyRaft",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // SwiftNIO listeners that frame bytes and hand requests to the brokers.
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "EddySaslTests", dependencies: ["EddySasl"]),
         .testTarget(name: "EddyStorageTests", dependencies: ["EddyStorage", "EddyProtocol", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EddyRaftTests", dependencies: ["EddyRaft", "EddyProtocol"]),
-        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol", "EddySasl"]),
+        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyBroker", "EddyStorage", "EddyProtocol", "EddySasl", "EddyRaft"]),
         .testTarget(name: "EddyServerTests", dependencies: ["EddyServer", "EddyProtocol", "EddySasl", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(name: "EddyClientTests", dependencies: [
             "EddyClient", "EddyProtocol", "EddySasl", "EddyBroker", "EddyStorage", "EddyServer",
