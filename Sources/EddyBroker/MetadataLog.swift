@@ -64,9 +64,13 @@ public final class MetadataLog {
 
     public let directory: String
     public let settings: Settings
-    /// The leader epoch stamped on appended batches and named in snapshot files. A single
-    /// node never changes it; the controller quorum of a later issue will.
-    public let epoch: Int32
+    /// The leader epoch stamped on batches `write` appends and named in snapshot files (a
+    /// single controller's log keeps the one it was opened with; a quorum replica's batches
+    /// carry their Raft leader's epoch, see `MetadataLog+Raft`).
+    public internal(set) var epoch: Int32
+    /// Batches appended through Raft that are not committed yet: the image after each, oldest
+    /// first (`MetadataLog+Raft`).
+    var uncommitted: [PendingCommit] = []
     /// The committed image: every durable batch applied. Guarded by the owner's lock.
     public private(set) var image: MetadataImage
     /// `image` as last committed (set once opened, and by `markCommitted`), under its own lock.
@@ -74,23 +78,23 @@ public final class MetadataLog {
     /// `image`, readable from any thread without the owner's lock.
     public var publishedImage: MetadataImage { imageCopy.withLock { $0 } }
     /// Every written batch applied, durable or not (the controller's view).
-    public private(set) var latestImage: MetadataImage
+    public internal(set) var latestImage: MetadataImage
     /// End offset and epoch of the newest valid snapshot, if any.
     public private(set) var latestSnapshot: (endOffset: Int64, epoch: Int32)?
     /// Records and batch bytes appended (or replayed) since the newest snapshot.
-    public private(set) var recordsSinceSnapshot = 0
-    public private(set) var bytesSinceSnapshot = 0
+    public internal(set) var recordsSinceSnapshot = 0
+    public internal(set) var bytesSinceSnapshot = 0
 
     let log: PartitionLog
     let clock: any Clock
     let logger: Logger
-    private var lastAppendTimestamp: Int64 = -1
+    var lastAppendTimestamp: Int64 = -1
     /// `lastAppendTimestamp` as of the committed image (what a snapshot of it contains).
-    private var committedTimestamp: Int64 = -1
+    var committedTimestamp: Int64 = -1
     /// Set when an append may have reached the log without the image following it (a failed
     /// fsync): the in-memory image can no longer be trusted, so every later call fails until
     /// the log is reopened and replayed.
-    public private(set) var failure: BrokerError?
+    public internal(set) var failure: BrokerError?
     private var closed = false
     /// Consulted as `write` appends: an error it returns is thrown as the append's (tests: a
     /// failing disk). Set before the log is used.
@@ -109,9 +113,13 @@ public final class MetadataLog {
     public var logEndOffset: Int64 { log.logEndOffset }
 
     /// Opens (creating if absent) the metadata log in `directory`, loading the newest valid
-    /// snapshot and replaying the log after it.
+    /// snapshot and replaying the log after it. Without `committedEnd` every record on disk is
+    /// committed (a single controller fsyncs before it publishes); a quorum replica passes the
+    /// offset below which it knows records are committed (`MetadataLog+Raft`): records from
+    /// there on are replayed into `latestImage` only, and commit as the quorum's high
+    /// watermark passes them.
     public init(directory: String, settings: Settings = Settings(), epoch: Int32 = 0, clock: any Clock,
-                logger: Logger = Logger(label: "eddy.metadata")) throws(BrokerError) {
+                logger: Logger = Logger(label: "eddy.metadata"), committedEnd: Int64? = nil) throws(BrokerError) {
         self.directory = directory
         self.settings = settings
         self.epoch = epoch
@@ -139,10 +147,8 @@ public final class MetadataLog {
         image = MetadataImage()
         latestImage = image
         do {
-            try load()
-            latestImage = image
+            try load(committedEnd: committedEnd ?? .max)
             imageCopy.withLock { $0 = image }
-            committedTimestamp = lastAppendTimestamp
         } catch {
             log.closeWithoutFlush()
             throw error
@@ -151,7 +157,7 @@ public final class MetadataLog {
 
     // MARK: Opening
 
-    private func load() throws(BrokerError) {
+    private func load(committedEnd: Int64) throws(BrokerError) {
         var snapshot: MetadataSnapshot?
         for (endOffset, epoch) in try snapshotFiles().reversed() {
             let path = Disk.join(directory, MetadataSnapshot.fileName(endOffset: endOffset, epoch: epoch))
@@ -183,13 +189,16 @@ public final class MetadataLog {
             }
             try removeSnapshots(before: snapshot.endOffset)
         }
-        try replay(from: start)
-        log.maybeIncrementHighWatermark(log.logEndOffset)
         if image.offset < start - 1 { image.offset = start - 1 }
+        latestImage = image
+        committedTimestamp = lastAppendTimestamp
+        try replay(from: start, committedEnd: committedEnd)
+        log.maybeIncrementHighWatermark(image.offset + 1)
     }
 
-    /// Applies every record at or after `start` to the image.
-    private func replay(from start: Int64) throws(BrokerError) {
+    /// Applies every record at or after `start` to `latestImage`, and those of batches that end
+    /// below `committedEnd` to `image` too; each later batch leaves its image in `uncommitted`.
+    private func replay(from start: Int64, committedEnd: Int64) throws(BrokerError) {
         var offset = start
         while offset < log.logEndOffset {
             let data = try BrokerError.storage { try log.read(from: offset, maxBytes: 1 << 20) }
@@ -215,13 +224,19 @@ public final class MetadataLog {
                     do { decoded = try MetadataRecord(decoding: value) } catch {
                         throw .corruptMetadata("metadata log record at offset \(record.offset): \(error)")
                     }
-                    try image.apply(decoded, offset: record.offset)
+                    try latestImage.apply(decoded, offset: record.offset)
                     applied += 1
                 }
                 if applied > 0 {
                     recordsSinceSnapshot += applied
                     bytesSinceSnapshot += location.header.totalSize
                     lastAppendTimestamp = batch.header.maxTimestamp
+                    if location.header.nextOffset <= committedEnd {
+                        image = latestImage
+                        committedTimestamp = lastAppendTimestamp
+                    } else {
+                        uncommitted.append(PendingCommit(image: latestImage, timestamp: lastAppendTimestamp))
+                    }
                 }
             }
             offset = max(offset + 1, last.header.nextOffset)
@@ -267,24 +282,28 @@ public final class MetadataLog {
         var builder = RecordBatchBuilder(partitionLeaderEpoch: epoch, capacity: 64 * records.count + 128)
         for record in records { builder.append(timestamp: now, key: nil, value: record.encoded()) }
         let bytes = builder.build().bytes
-        let info: LogAppendInfo
-        do {
-            if let injected = failWrite?() { throw injected }
-            info = try log.append(bytes, leaderEpoch: epoch)
-        } catch let error as StorageError {
-            // Validation failures leave the log untouched; an I/O error may not have.
-            if case .io = error { failure = .storage(error) }
-            throw .storage(error)
-        } catch {
-            failure = .unexpected("metadata log append: \(error)")
-            throw failure!
-        }
+        let info = try appending { try log.append(bytes, leaderEpoch: epoch) }
         next.offset = info.lastOffset
         latestImage = next
         lastAppendTimestamp = now
         recordsSinceSnapshot += records.count
         bytesSinceSnapshot += info.validBytes
         return info.firstOffset ... info.lastOffset
+    }
+
+    /// Runs an append to the log (after the tests' injected failure, if any). A validation
+    /// failure leaves the log untouched; an I/O error may not have, so it makes the log unusable.
+    func appending<T>(_ body: () throws -> T) throws(BrokerError) -> T {
+        do {
+            if let injected = failWrite?() { throw injected }
+            return try body()
+        } catch let error as StorageError {
+            if case .io = error { failure = .storage(error) }
+            throw .storage(error)
+        } catch {
+            failure = .unexpected("metadata log append: \(error)")
+            throw failure!
+        }
     }
 
     /// The written image, if it is ahead of the committed one. Take it before `syncWritten`.
@@ -367,7 +386,8 @@ public final class MetadataLog {
         let endOffset = image.offset + 1
         guard !snapshotInProgress, endOffset > 0, latestSnapshot?.endOffset != endOffset else { return nil }
         snapshotInProgress = true
-        return SnapshotJob(snapshot: MetadataSnapshot(image: image, endOffset: endOffset, epoch: epoch,
+        // A snapshot's id names the epoch of its last record (Kafka's snapshot ids).
+        return SnapshotJob(snapshot: MetadataSnapshot(image: image, endOffset: endOffset, epoch: recordEpoch(at: endOffset - 1) ?? epoch,
                                                       lastContainedLogTimestamp: committedTimestamp))
     }
 
@@ -401,6 +421,22 @@ public final class MetadataLog {
         bytesSinceSnapshot = 0
     }
 
+    /// Makes `snapshot` (just written as a file) the state of this log: the committed and the
+    /// latest image, with nothing uncommitted after it (a follower that installed the leader's
+    /// snapshot and restarted its log after it).
+    func adoptSnapshot(_ snapshot: MetadataSnapshot, image installed: MetadataImage) throws(BrokerError) {
+        image = installed
+        latestImage = installed
+        imageCopy.withLock { $0 = installed }
+        uncommitted = []
+        latestSnapshot = (snapshot.endOffset, snapshot.epoch)
+        committedTimestamp = snapshot.lastContainedLogTimestamp
+        lastAppendTimestamp = snapshot.lastContainedLogTimestamp
+        recordsSinceSnapshot = 0
+        bytesSinceSnapshot = 0
+        try removeSnapshots(before: snapshot.endOffset)
+    }
+
     /// (endOffset, epoch) of every snapshot file, oldest first.
     func snapshotFiles() throws(BrokerError) -> [(endOffset: Int64, epoch: Int32)] {
         try Disk.list(directory).compactMap(MetadataSnapshot.parseFileName).sorted { ($0.endOffset, $0.epoch) < ($1.endOffset, $1.epoch) }
@@ -430,7 +466,7 @@ public final class MetadataLog {
         log.closeWithoutFlush()
     }
 
-    private func checkUsable() throws(BrokerError) {
+    func checkUsable() throws(BrokerError) {
         if closed { throw .brokerClosed }
         if let failure { throw failure }
     }

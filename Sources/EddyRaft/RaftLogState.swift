@@ -26,13 +26,17 @@ public struct RaftBatch: Sendable, Hashable {
     /// The records' values, at offsets `baseOffset`, `baseOffset + 1`, ...; never empty.
     public var records: [[UInt8]]
     public var isControl: Bool
+    /// The batch as its owner's log stores it (a RecordBatch v2), when the log keeps bytes:
+    /// a follower appends them as they are. The state machine never looks at them.
+    public var encoded: [UInt8]?
 
-    public init(baseOffset: Int64, epoch: Int32, records: [[UInt8]], isControl: Bool = false) {
+    public init(baseOffset: Int64, epoch: Int32, records: [[UInt8]], isControl: Bool = false, encoded: [UInt8]? = nil) {
         precondition(!records.isEmpty, "a batch holds at least one record")
         self.baseOffset = baseOffset
         self.epoch = epoch
         self.records = records
         self.isControl = isControl
+        self.encoded = encoded
     }
 
     /// The offset after the batch's last record.
@@ -52,6 +56,11 @@ public struct RaftLogState: Sendable, Hashable {
     public struct EpochEntry: Sendable, Hashable {
         public var epoch: Int32
         public var startOffset: Int64
+
+        public init(epoch: Int32, startOffset: Int64) {
+            self.epoch = epoch
+            self.startOffset = startOffset
+        }
     }
 
     /// The first offset the log holds (0, or the end of the snapshot the log was cut at).

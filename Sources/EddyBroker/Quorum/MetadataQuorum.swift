@@ -1,0 +1,403 @@
+import EddyProtocol
+import EddyRaft
+import EddyStorage
+import Logging
+import Synchronization
+
+/// The controller quorum of one process (KIP-595): for each voter, a replica of the metadata
+/// log (`MetadataLog`) with its `RaftNode` and `quorum-state` file, the replicas exchanging
+/// Raft messages in process. The active controller is the Raft leader; metadata it writes is
+/// committed once a majority of voters hold it durably, and only committed metadata is
+/// published (`committedImage`).
+///
+/// Each voter's files, in `directory(id)`:
+///
+///     __cluster_metadata-0 files (see `MetadataLog`)   its replica of the metadata log
+///     quorum-state                                       its election state (`QuorumStateFile`)
+///
+/// Driving: `write` appends as the leader (no fsync), `sync` fsyncs the leader's log and then
+/// runs the replicas' exchanges until nothing is left to say (followers fetch, append, fsync and
+/// report, the leader's high watermark moves, every replica commits); `tick` passes time, which
+/// is what elects a leader when the active one is gone (after `controller.quorum.fetch.timeout.ms`
+/// and an election timeout). Opening, every voter is local and starting, so the first election
+/// runs at once on a clock stepped forward for Raft alone (safety never depends on time).
+///
+/// Thread-safe: one lock (`core`) guards everything, and is held across the replicas' fsyncs
+/// (metadata changes are rare; nothing on the produce or fetch path takes it).
+public final class MetadataQuorum: Sendable {
+    public struct Settings: Sendable, Equatable {
+        /// `controller.quorum.election.timeout.ms`.
+        public var electionTimeoutMs: Int64 = 1000
+        /// `controller.quorum.fetch.timeout.ms`.
+        public var fetchTimeoutMs: Int64 = 2000
+        /// `controller.quorum.election.backoff.max.ms`.
+        public var electionBackoffMaxMs: Int64 = 1000
+        /// `controller.quorum.request.timeout.ms`.
+        public var requestTimeoutMs: Int64 = 2000
+        /// Most bytes of batches one Fetch response carries (at least one batch).
+        public var fetchMaxBytes = 1 << 20
+        /// Most bytes of a snapshot one FetchSnapshot response carries.
+        public var snapshotChunkBytes = 1 << 20
+
+        public init() {}
+    }
+
+    /// One voter: its files, and while it runs, its log and Raft state.
+    final class Member {
+        let id: Int32
+        let directory: String
+        var log: MetadataLog?
+        var raft: RaftNode?
+        /// A snapshot being fetched from the leader.
+        var incoming: (id: OffsetAndEpoch, bytes: [UInt8])?
+
+        init(id: Int32, directory: String) {
+            self.id = id
+            self.directory = directory
+        }
+
+        var isRunning: Bool { raft != nil }
+    }
+
+    /// An election or a change of role, for the console's event list and the logs.
+    public struct Event: Sendable, Equatable {
+        public var timeMs: Int64
+        public var nodeId: Int32
+        public var epoch: Int32
+        public var role: RaftNode.Role
+    }
+
+    public let voters: [Int32]
+    public let settings: Settings
+    let core: Mutex<Core>
+
+    /// Opens every voter's replica in `directory(id)` and elects a leader.
+    public init(voters: [Int32], directory: (Int32) -> String, settings: Settings = Settings(),
+                metadataSettings: MetadataLog.Settings = MetadataLog.Settings(), clock: any Clock, seed: UInt64,
+                logger: Logger = Logger(label: "eddy.quorum")) throws(BrokerError) {
+        precondition(!voters.isEmpty, "a quorum needs a voter")
+        let voters = Array(Set(voters)).sorted()
+        self.voters = voters
+        self.settings = settings
+        var members: [Int32: Member] = [:]
+        for id in voters { members[id] = Member(id: id, directory: directory(id)) }
+        var core = Core(voters: voters, settings: settings, metadataSettings: metadataSettings, clock: clock, logger: logger,
+                        members: members, random: SplitMix64(seed: seed))
+        do throws(BrokerError) {
+            for id in voters { try core.open(id) }
+            core.electAtOnce()
+        } catch {
+            core.close(flush: false)
+            throw error
+        }
+        self.core = Mutex(core)
+    }
+
+    // MARK: - Queries
+
+    /// The active controller's id, if a leader is elected.
+    public var activeController: Int32? { core.withLock { $0.leader()?.id } }
+
+    /// The committed metadata: the leader's committed image, or without a leader the newest
+    /// committed image of any running voter.
+    public var committedImage: MetadataImage {
+        core.withLock { core in
+            if let leader = core.leader(), let log = leader.log { return log.image }
+            return core.voters.compactMap { core.members[$0]?.log?.image }.max { $0.offset < $1.offset } ?? MetadataImage()
+        }
+    }
+
+    /// Every record the leader wrote, committed or not (what the controller decides from).
+    /// - Throws: NOT_CONTROLLER without a leader.
+    public func latestImage() throws(BrokerError) -> MetadataImage {
+        try core.withLock { core throws(BrokerError) in try core.leaderLog().latestImage }
+    }
+
+    public func isRunning(_ id: Int32) -> Bool { core.withLock { $0.members[id]?.isRunning ?? false } }
+
+    /// The newest elections and role changes, oldest first.
+    public var events: [Event] { core.withLock { $0.recentEvents } }
+
+    /// Voter `id`'s Raft state, if it runs (tests, and `describe`).
+    public func raftState(_ id: Int32) -> RaftNode? { core.withLock { $0.members[id]?.raft } }
+
+    /// Voter `id`'s replica of the metadata log, while it runs (tests). Use it only under no
+    /// other call to this quorum: the quorum's lock guards it.
+    func replicaLog(_ id: Int32) -> MetadataLog? { core.withLock { $0.members[id]?.log } }
+
+    // MARK: - Writing
+
+    /// As the active controller, appends `records` as one batch (not yet durable or committed;
+    /// see `sync`). Returns their offsets.
+    /// - Throws: NOT_CONTROLLER without a leader; the records' own validation errors.
+    @discardableResult
+    public func write(_ records: [MetadataRecord]) throws(BrokerError) -> ClosedRange<Int64> {
+        try core.withLock { core throws(BrokerError) -> ClosedRange<Int64> in try core.write(records) }
+    }
+
+    /// Makes what the leader wrote durable and replicates it: runs the replicas' exchanges until
+    /// they are done, then lets each replica snapshot if due. Returns the offset the committed
+    /// image reached.
+    @discardableResult
+    public func sync() -> Int64 {
+        core.withLock { core in
+            if let leader = core.leader() { core.flush(leader) }
+            core.pump()
+            for id in core.voters { if let m = core.members[id], m.isRunning { core.snapshotIfDue(m) } }
+            return (core.leader()?.log?.image.offset) ?? -1
+        }
+    }
+
+    /// Passes time: timers run out (elections, resignations, resent requests).
+    public func tick() {
+        core.withLock { core in
+            let now = core.nowMs
+            for id in core.voters { if let m = core.members[id], m.isRunning { core.perform(m.raft!.tick(nowMs: now), on: m) } }
+            core.pump()
+        }
+    }
+
+    // MARK: - Running and stopping voters
+
+    /// Stops voter `id` as a crash would: what it had not fsynced is lost, its messages too.
+    public func kill(_ id: Int32) {
+        core.withLock { core in
+            guard let m = core.members[id], m.isRunning else { return }
+            core.stop(m, flush: false)
+            core.logger.info("controller stopped", metadata: ["node": "\(id)"])
+        }
+    }
+
+    /// Starts voter `id` again from its files.
+    public func restart(_ id: Int32) throws(BrokerError) {
+        try core.withLock { core throws(BrokerError) in
+            guard let m = core.members[id], !m.isRunning else { return }
+            try core.open(m.id)
+            core.pump()
+        }
+    }
+
+    /// Closes every running voter (flushing, unless `flush` is false: a crash).
+    public func close(flush: Bool = true) {
+        core.withLock { $0.close(flush: flush) }
+    }
+}
+
+extension MetadataQuorum {
+    /// Everything the quorum's lock guards, and what is done under it.
+    struct Core {
+        let voters: [Int32]
+        let settings: Settings
+        let metadataSettings: MetadataLog.Settings
+        let clock: any Clock
+        let logger: Logger
+        let members: [Int32: Member]
+        var queue: [(from: Int32, to: Int32, message: RaftMessage)] = []
+        /// Added to the clock for Raft's timers (stepped at opening, see `MetadataQuorum`).
+        var raftTimeOffsetMs: Int64 = 0
+        var random: SplitMix64
+        /// The newest events, oldest first (at most `maxEvents`).
+        var recentEvents: [Event] = []
+        static let maxEvents = 100
+
+        init(voters: [Int32], settings: Settings, metadataSettings: MetadataLog.Settings, clock: any Clock, logger: Logger,
+             members: [Int32: Member], random: SplitMix64) {
+            self.voters = voters
+            self.settings = settings
+            self.metadataSettings = metadataSettings
+            self.clock = clock
+            self.logger = logger
+            self.members = members
+            self.random = random
+        }
+
+        var nowMs: Int64 { clock.nowMs() + raftTimeOffsetMs }
+
+        /// The running leader (the newest epoch's, should an old one not know yet that it was
+        /// replaced).
+        func leader() -> Member? {
+            voters.compactMap { members[$0] }.filter { $0.raft?.isLeader == true }.max { $0.raft!.epoch < $1.raft!.epoch }
+        }
+
+        func leaderLog() throws(BrokerError) -> MetadataLog {
+            guard let leader = leader(), let log = leader.log else {
+                throw .notController("no active controller: the quorum of voters \(voters.map(String.init).joined(separator: ",")) is electing one")
+            }
+            return log
+        }
+
+        mutating func write(_ records: [MetadataRecord]) throws(BrokerError) -> ClosedRange<Int64> {
+            let log = try leaderLog()
+            let leader = leader()!
+            let values = try log.prepare(records)
+            switch leader.raft!.propose(values, nowMs: nowMs) {
+            case let .success((base, actions)):
+                perform(actions, on: leader)
+                guard leader.isRunning else { throw log.failure ?? .notController("the active controller failed") }
+                return base ... base + Int64(values.count) - 1
+            case let .failure(.notLeader(other)):
+                throw .notController("node \(leader.id) is not the active controller (\(other.map { "node \($0) is" } ?? "none is known"))")
+            }
+        }
+
+        mutating func open(_ id: Int32) throws(BrokerError) {
+            guard let m = members[id] else { return }
+            let election = try QuorumStateFile.read(directory: m.directory)?.election ?? .initial
+            // Every record on disk is uncommitted until the quorum's high watermark says otherwise.
+            let log = try MetadataLog(directory: m.directory, settings: metadataSettings, clock: clock, logger: logger, committedEnd: 0)
+            var config = RaftNode.Config(nodeId: id, voters: voters)
+            config.electionTimeoutMs = settings.electionTimeoutMs
+            config.fetchTimeoutMs = settings.fetchTimeoutMs
+            config.electionBackoffMaxMs = settings.electionBackoffMaxMs
+            config.requestTimeoutMs = settings.requestTimeoutMs
+            m.log = log
+            m.raft = RaftNode(config: config, election: election, log: log.raftLogState, nowMs: nowMs, seed: random.next())
+            logger.info("controller started", metadata: ["node": "\(id)", "epoch": "\(m.raft!.epoch)", "role": "\(m.raft!.role)"])
+        }
+
+        /// Steps Raft's clock until a leader is elected and has committed its epoch (bounded:
+        /// with fewer than a majority of voters running there is none to elect).
+        mutating func electAtOnce() {
+            let running = voters.filter { members[$0]?.isRunning == true }
+            guard running.count >= voters.count / 2 + 1 else { return }
+            for _ in 0 ..< 400 {
+                if let leader = leader(), leader.raft!.highWatermark != nil { return }
+                raftTimeOffsetMs += 50
+                let now = nowMs
+                for id in voters { if let m = members[id], m.isRunning { perform(m.raft!.tick(nowMs: now), on: m) } }
+                pump()
+            }
+            logger.warning("no controller elected at startup")
+        }
+
+        /// Delivers queued messages (and what they cause) until none is left.
+        mutating func pump() {
+            var delivered = 0
+            while !queue.isEmpty, delivered < 100_000 {
+                let (from, to, message) = queue.removeFirst()
+                delivered += 1
+                guard let target = members[to], target.isRunning, members[from]?.isRunning == true else { continue }
+                perform(target.raft!.receive(message, from: from, nowMs: nowMs), on: target)
+            }
+        }
+
+        /// fsyncs what `m` appended and tells its Raft state.
+        mutating func flush(_ m: Member) {
+            guard let log = m.log, let flushed = m.raft?.flushedOffset, log.logEndOffset > flushed else { return }
+            do { try log.syncWritten() } catch {
+                fail(m, error)
+                return
+            }
+            perform(m.raft!.flushed(upTo: log.logEndOffset, nowMs: nowMs), on: m)
+        }
+
+        /// Each replica snapshots its own committed image once `MetadataLog.Settings`'
+        /// thresholds are reached, and deletes its log below the snapshot: a voter that was down
+        /// longer then catches up with FetchSnapshot.
+        mutating func snapshotIfDue(_ m: Member) {
+            guard let log = m.log, log.snapshotDue else { return }
+            do { try log.snapshot() } catch {
+                logger.error("metadata snapshot failed", metadata: ["node": "\(m.id)", "error": "\(error)"])
+                return
+            }
+            guard let latest = log.latestSnapshot, latest.endOffset <= (m.raft?.highWatermark ?? 0) else { return }
+            perform(m.raft!.snapshotTaken(OffsetAndEpoch(offset: latest.endOffset, epoch: latest.epoch), deletePrefix: true), on: m)
+        }
+
+        /// Stops a replica: its log closed (flushed, or as a crash leaves it), its messages dropped.
+        mutating func stop(_ m: Member, flush: Bool) {
+            if let log = m.log {
+                if flush {
+                    do { try log.close() } catch { logger.error("closing a metadata log failed", metadata: ["node": "\(m.id)", "error": "\(error)"]) }
+                } else {
+                    log.closeWithoutFlush()
+                }
+            }
+            m.raft = nil
+            m.log = nil
+            m.incoming = nil
+            queue.removeAll { $0.to == m.id || $0.from == m.id }
+        }
+
+        mutating func close(flush: Bool) {
+            for id in voters { if let m = members[id] { stop(m, flush: flush) } }
+        }
+
+        /// A replica whose disk failed stops, as a crashed node (its log may hold what it could
+        /// not make durable; it is replayed from disk when it starts again).
+        mutating func fail(_ m: Member, _ error: BrokerError) {
+            logger.critical("controller replica failed; stopping it", metadata: ["node": "\(m.id)", "error": "\(error)"])
+            stop(m, flush: false)
+        }
+
+        /// Carries out a replica's Raft actions in order (see `RaftAction`).
+        mutating func perform(_ actions: [RaftAction], on m: Member) {
+            for action in actions {
+                guard m.isRunning, let log = m.log else { return }
+                do throws(BrokerError) {
+                    switch action {
+                    case let .persist(state):
+                        try QuorumStateFile.write(QuorumStateFile.Contents(election: state, voters: voters), directory: m.directory)
+                    case let .send(to, message):
+                        queue.append((m.id, to, message))
+                    case let .sendFetchResponse(to, response, from):
+                        var response = response
+                        if let from { response.batches = try log.raftBatches(from: from, maxBytes: settings.fetchMaxBytes) }
+                        queue.append((m.id, to, .fetchResponse(response)))
+                    case let .sendSnapshotChunk(to, response):
+                        queue.append((m.id, to, .fetchSnapshotResponse(snapshotChunk(response, log: log))))
+                    case let .append(batches):
+                        if batches.allSatisfy({ $0.encoded == nil }) {
+                            for batch in batches { try log.appendAsLeader(batch) }
+                        } else {
+                            try log.appendAsFollower(batches)
+                        }
+                        // A follower makes what it appended durable before it fetches again; the
+                        // leader's own writes are made durable by `sync`, except its epoch's first.
+                        if m.raft?.isLeader != true || batches.contains(where: \.isControl) { flush(m) }
+                    case let .truncate(offset):
+                        try log.truncate(to: offset)
+                    case let .writeSnapshotChunk(id, position, bytes):
+                        if m.incoming?.id != id || Int64(m.incoming?.bytes.count ?? 0) != position { m.incoming = (id, []) }
+                        if Int64(m.incoming!.bytes.count) == position { m.incoming!.bytes += bytes }
+                    case let .installSnapshot(id):
+                        guard let incoming = m.incoming, incoming.id == id else { throw .corruptMetadata("snapshot \(id) installed before it was fetched") }
+                        m.incoming = nil
+                        try log.installSnapshot(id, bytes: incoming.bytes)
+                    case let .highWatermark(hw):
+                        log.commit(below: hw)
+                    case let .roleChanged(role, epoch):
+                        recentEvents.append(Event(timeMs: clock.nowMs(), nodeId: m.id, epoch: epoch, role: role))
+                        if recentEvents.count > Self.maxEvents { recentEvents.removeFirst(recentEvents.count - Self.maxEvents) }
+                        if role == .leader {
+                            logger.info("elected active controller", metadata: ["node": "\(m.id)", "epoch": "\(epoch)"])
+                        } else {
+                            logger.debug("controller role", metadata: ["node": "\(m.id)", "epoch": "\(epoch)", "role": "\(role)"])
+                        }
+                    }
+                } catch {
+                    fail(m, error)
+                    return
+                }
+            }
+        }
+
+        /// A chunk of the snapshot a FetchSnapshot asks for, or SNAPSHOT_NOT_FOUND /
+        /// POSITION_OUT_OF_RANGE.
+        func snapshotChunk(_ response: FetchSnapshotResponse, log: MetadataLog) -> FetchSnapshotResponse {
+            var response = response
+            guard let bytes = log.snapshotBytes(response.snapshotId) else {
+                response.error = .snapshotNotFound
+                return response
+            }
+            response.size = Int64(bytes.count)
+            guard response.position >= 0, response.position <= response.size else {
+                response.error = .positionOutOfRange
+                return response
+            }
+            let start = Int(response.position)
+            response.bytes = Array(bytes[start ..< min(bytes.count, start + settings.snapshotChunkBytes)])
+            return response
+        }
+    }
+}
