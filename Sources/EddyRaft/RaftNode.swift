@@ -130,6 +130,10 @@ public struct RaftNode: Sendable {
         self.log = log
         flushedOffset = log.endOffset
         random = SplitMix64(seed: seed ^ UInt64(bitPattern: Int64(config.nodeId)) &* 0x9E37_79B9)
+        // Request ids of a new incarnation start at random, as a new connection's correlation
+        // ids would: an answer to a request the previous incarnation sent is never taken for
+        // one to a request of this one.
+        nextRequestId = random.next() >> 1
         if log.lastEpoch > election.epoch {
             epoch = log.lastEpoch
             role = .unattached

@@ -1,5 +1,6 @@
 import EddyProtocol
 @testable import EddyRaft
+import Foundation
 
 /// One seed's schedule of the quorum simulation (see `RaftSimulationTests`).
 struct RaftScenario: CustomStringConvertible {
@@ -78,6 +79,9 @@ final class RaftSimulation {
     var step = 0
     var proposalCounter = 0
 
+    /// Events kept for a failure report: the last 60, or all with EDDY_SIM_TRACE set.
+    static let traceLength = ProcessInfo.processInfo.environment["EDDY_SIM_TRACE"] == nil ? 60 : Int.max
+
     // Statistics for `scripts/simulate`.
     var stats: [String: Int] = [:]
 
@@ -138,7 +142,7 @@ final class RaftSimulation {
 
     func note(_ line: @autoclosure () -> String) {
         trace.append("t=\(now) \(line())")
-        if trace.count > 60 { trace.removeFirst(trace.count - 60) }
+        if trace.count > Self.traceLength { trace.removeFirst(trace.count - Self.traceLength) }
     }
 
     func count(_ key: String, _ n: Int = 1) { stats[key, default: 0] += n }
@@ -212,6 +216,7 @@ final class RaftSimulation {
                     fail("node \(id) truncated to \(offset) below its applied offset \(nodes[id]!.appliedOffset)")
                 }
                 nodes[id]!.disk.log.truncate(to: offset)
+                note("node \(id) truncated to \(offset)")
                 count("truncations")
             case let .writeSnapshotChunk(snapshotId, position, bytes):
                 var incoming = nodes[id]!.disk.incoming ?? (snapshotId, [])
@@ -223,6 +228,7 @@ final class RaftSimulation {
             case let .installSnapshot(snapshotId):
                 install(snapshotId, on: id)
             case let .highWatermark(hw):
+                note("node \(id) high watermark \(hw)")
                 applyCommitted(upTo: hw, on: id)
             case let .roleChanged(role, epoch):
                 note("node \(id) -> \(role) epoch \(epoch)")
