@@ -26,8 +26,10 @@ struct Demo: ParsableCommand {
             --scenario adds a caption that guides through a lesson: failover, rebalance, replay or lag; \
             or runs an experiment and counts what it shows: idempotence (two producers whose \
             acknowledgements get lost, one without enable.idempotence: only its topic gets \
-            duplicates) or exactly-once (an at-least-once and a transactional pipeline that crash \
-            mid-batch: only the first duplicates downstream). \
+            duplicates), exactly-once (an at-least-once and a transactional pipeline that crash \
+            mid-batch: only the first duplicates downstream) or keys (customer ids as keys on a \
+            6-partition topic: where murmur2 puts each key, every key read in order, and what one \
+            hot key does to its partition and to the lag of the group member that owns it). \
             Needs an interactive terminal (exit status 2 otherwise). See eddy(1) for the keys.
             """)
 
@@ -36,7 +38,7 @@ struct Demo: ParsableCommand {
         valueName: "dir"))
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("A scenario: failover, rebalance, replay, lag, idempotence or exactly-once.", valueName: "name"))
+    @Option(help: ArgumentHelp("A scenario: failover, rebalance, replay, lag, idempotence, exactly-once or keys.", valueName: "name"))
     var scenario: TrainingScenario?
 
     @Option(help: ArgumentHelp(

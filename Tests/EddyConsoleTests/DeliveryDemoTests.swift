@@ -58,6 +58,45 @@ import Testing
         #expect(ExactlyOnceDemo.caption(counts).contains("eos-output 0 duplicates of \(counts.exactlyOnce.records) read_committed"))
     }
 
+    /// Keys on a 6-partition topic: every key read in its order, customer-7's partition takes
+    /// the largest share, and the member that owns it lags while the others keep up.
+    @Test func aHotKeyLoadsOnePartitionAndItsMember() async throws {
+        let c = try ConsoleTestCluster()
+        defer { c.shutdown() }
+        let demo = KeysDemo(transport: c.cluster.transport, bootstrapNodes: c.cluster.runningBrokers, hotFactor: 8, memberCapacity: 80,
+                            intervalMs: 100)
+        demo.start()
+        let hot = KeysDemo.partition(of: KeysDemo.hotCustomer)
+        try await c.eventually(timeoutMs: 90_000, "the owner of the hot partition lagging well behind the others") {
+            let counts = demo.counts
+            guard counts.read > 200, let owner = counts.memberPartitions.first(where: { $0.value.contains(hot) })?.key,
+                  counts.memberPartitions.count == KeysDemo.members else { return false }
+            let others = counts.memberLag.filter { $0.key != owner }.values.max() ?? 0
+            return (counts.memberLag[owner] ?? 0) > 100 && (counts.memberLag[owner] ?? 0) > 4 * max(others, 1)
+        }
+        await demo.stop()
+        let counts = demo.counts
+        #expect(counts.outOfOrder == 0, "\(counts)")
+        // Each customer's records went to murmur2's partition, customer-7's the most.
+        let hotShare = Double(counts.sentPerPartition[hot] ?? 0) / Double(counts.sent)
+        #expect(counts.sentPerPartition.values.allSatisfy { Double($0) / Double(counts.sent) <= hotShare }, "\(counts)")
+        #expect(counts.sentPerCustomer[KeysDemo.hotCustomer] ?? 0 >= 7 * (counts.sentPerCustomer["customer-1"] ?? 0), "\(counts)")
+        #expect(demo.caption.contains("\(counts.read) read, 0 out of key order"))
+    }
+
+    @Test func theKeysCaptionNamesPartitionsShareAndLag() {
+        var counts = KeysDemo.Counts()
+        let hot = KeysDemo.partition(of: KeysDemo.hotCustomer)
+        counts.sentPerPartition = [hot: 60, (hot + 1) % 6: 40]
+        counts.read = 90
+        counts.memberLag = ["customer-service-1": 120, "customer-service-2": 3, "customer-service-3": 0]
+        counts.memberPartitions = ["customer-service-1": [hot], "customer-service-2": [(hot + 1) % 6], "customer-service-3": []]
+        let p = { (key: String) in KeysDemo.partition(of: key) }
+        #expect(KeysDemo.caption(counts, hotFactor: 8) == "[keys] murmur2: customer-1→p\(p("customer-1")) customer-2→p\(p("customer-2")) customer-3→p\(p("customer-3")) customer-7→p\(hot) │ 90 read, 0 out of key order │ customer-7 hot (8×): p\(hot) 60% of 100 │ lag 120 at customer-service-1 (p\(hot)), ≤ 3 at the others")
+        // murmur2 as Kafka's default partitioner computes it.
+        #expect(KeysDemo.partition(of: "customer-7") == Int32(Murmur2.partition(forKey: Array("customer-7".utf8), partitions: 6)))
+    }
+
     @Test func captionsSayWhatTheCountsAre() {
         var tally = ValueTally()
         for v in ["1", "2", "2", "3", "3", "3"] { tally.add(v) }
@@ -73,7 +112,7 @@ import Testing
     }
 
     @Test func everyScenarioNameParsesAndTheGuidedOnesKeepTheirLesson() {
-        #expect(TrainingScenario.allCases.map(\.rawValue) == ["failover", "rebalance", "replay", "lag", "idempotence", "exactly-once"])
+        #expect(TrainingScenario.allCases.map(\.rawValue) == ["failover", "rebalance", "replay", "lag", "idempotence", "exactly-once", "keys"])
         #expect(TrainingScenario.allCases.compactMap(\.guided) == DemoScenario.Name.allCases)
     }
 }

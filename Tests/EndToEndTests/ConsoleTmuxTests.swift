@@ -236,16 +236,18 @@ import Testing
     /// The delivery experiments count in their captions what they show: lost acknowledgements
     /// duplicate only without idempotence; crashes mid-batch duplicate only downstream of the
     /// at-least-once pipeline, while the transactional one's zombie holds an open transaction.
+    /// The integer in `line` between `prefix` and the next `suffix`.
+    static func number(_ line: String, before suffix: String, after prefix: String) -> Int? {
+        guard let start = line.range(of: prefix)?.upperBound, let end = line[start...].range(of: suffix)?.lowerBound else { return nil }
+        return Int(line[start..<end])
+    }
+
     @Test func theDeliveryExperimentsCountTheirDuplicates() throws {
-        func number(_ line: String, before suffix: String, after prefix: String) -> Int? {
-            guard let start = line.range(of: prefix)?.upperBound, let end = line[start...].range(of: suffix)?.lowerBound else { return nil }
-            return Int(line[start..<end])
-        }
         let idempotence = try TmuxConsole(["demo", "--scenario", "idempotence", "--refresh", "500ms"], width: 220)
         try idempotence.waitForScreen("duplicates in retries-plain only", seconds: 90) { s -> Bool? in
             guard let caption = s.split(separator: "\n").map(String.init).first(where: { $0.contains("[idempotence]") }),
-                  let plain = number(caption, before: " duplicate", after: "sent, "),
-                  let stored = number(caption, before: " stored", after: "retries-idempotent ") else { return nil }
+                  let plain = Self.number(caption, before: " duplicate", after: "sent, "),
+                  let stored = Self.number(caption, before: " stored", after: "retries-idempotent ") else { return nil }
             return plain > 0 && stored > 10 && caption.hasSuffix("sent, 0 duplicates") ? true : nil
         }
         try idempotence.type("q")
@@ -254,15 +256,30 @@ import Testing
         let eos = try TmuxConsole(["demo", "--scenario", "exactly-once", "--refresh", "500ms"], width: 220)
         try eos.waitForScreen("duplicates downstream of the at-least-once pipeline only", seconds: 90) { s -> Bool? in
             guard let caption = s.split(separator: "\n").map(String.init).first(where: { $0.contains("[exactly-once]") }),
-                  let alo = number(caption, before: " duplicate", after: "alo-output "),
-                  let eosDups = number(caption, before: " duplicate", after: "eos-output "),
-                  let crashes = number(caption, before: " crash", after: "read_committed (") else { return nil }
+                  let alo = Self.number(caption, before: " duplicate", after: "alo-output "),
+                  let eosDups = Self.number(caption, before: " duplicate", after: "eos-output "),
+                  let crashes = Self.number(caption, before: " crash", after: "read_committed (") else { return nil }
             return alo > 0 && crashes > 0 && eosDups == 0 ? true : nil
         }
         try eos.press("7")
         try eos.waitFor("eos-pipeline", "Ongoing")
         try eos.type("q")
         #expect(try eos.waitForExit() == 0, "stderr: \(eos.stderr())")
+    }
+
+    /// The keys lesson: keys keep their order, and the hot key's partition makes the member that
+    /// owns it lag while the others keep up.
+    @Test func theKeysScenarioShowsTheHotKeysMemberLagging() throws {
+        let keys = try TmuxConsole(["demo", "--scenario", "keys", "--refresh", "500ms"], width: 220)
+        try keys.waitForScreen("the hot partition's member lagging, keys in order", seconds: 90) { s -> Bool? in
+            guard let caption = s.split(separator: "\n").map(String.init).first(where: { $0.contains("[keys]") }),
+                  let read = Self.number(caption, before: " read", after: "│ "),
+                  let owner = Self.number(caption, before: " at", after: "│ lag "),
+                  let others = Self.number(caption, before: " at the others", after: "), ≤ ") else { return nil }
+            return read > 100 && caption.contains(" 0 out of key order") && owner > 100 && others < owner / 4 ? true : nil
+        }
+        try keys.type("q")
+        #expect(try keys.waitForExit() == 0, "stderr: \(keys.stderr())")
     }
 
     /// `eddy console` opens a directory a demo left: its topics, and its groups' committed

@@ -17,6 +17,7 @@ extension DemoScenarioRunner: ScenarioDriver {}
 public enum TrainingScenario: String, CaseIterable, Sendable {
     case failover, rebalance, replay, lag, idempotence
     case exactlyOnce = "exactly-once"
+    case keys
 
     /// The guided lesson this is, nil for the delivery experiments.
     public var guided: DemoScenario.Name? { DemoScenario.Name(rawValue: rawValue) }
@@ -27,6 +28,7 @@ public enum TrainingScenario: String, CaseIterable, Sendable {
         switch self {
         case .idempotence: return IdempotenceDemo(transport: transport, bootstrapNodes: bootstrapNodes)
         case .exactlyOnce: return ExactlyOnceDemo(transport: transport, bootstrapNodes: bootstrapNodes)
+        case .keys: return KeysDemo(transport: transport, bootstrapNodes: bootstrapNodes)
         case .failover, .rebalance, .replay, .lag:
             return DemoScenarioRunner(scenario: DemoScenario(guided ?? .failover, keys: .console), admin: admin, workload: workload,
                                       brokers: brokers)
