@@ -64,13 +64,14 @@ extension ClusterCommand {
 
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the cluster: controller, brokers, and partitions that are under-replicated or offline.",
+            abstract: "Show the cluster: controller, brokers, partitions that are under-replicated or offline, and the metadata quorum.",
             discussion: """
                 Prints the cluster id, the controller, the topic and partition counts, the number of \
                 under-replicated partitions (ISR smaller than the replica list) and of offline \
                 partitions (no leader), then one row per broker: Id, State (running, stopped, or \
                 unresponsive: crashed but not yet fenced), Leaders and Replicas (partitions it leads \
-                and hosts).
+                and hosts). Then the metadata quorum as kafka-metadata-quorum describe --status and \
+                --replication print it (DescribeQuorum; left out for a cluster that does not offer it).
                 """)
 
         @OptionGroup var common: ConnectionOptions
@@ -92,7 +93,39 @@ enum ClusterDescribe {
         render(clusterId: d.clusterId, controllerId: d.controllerId,
                brokers: d.brokers.map { ($0.id, $0.state, $0.leaderCount, $0.replicaCount) },
                topicCount: d.topicCount, partitionCount: d.partitionCount, underReplicated: d.underReplicatedPartitions,
-               offline: d.offlinePartitions, uncleanLosses: d.uncleanElectionLosses)
+               offline: d.offlinePartitions, uncleanLosses: d.uncleanElectionLosses) + quorum(d.quorum)
+    }
+
+    /// The metadata quorum as `kafka-metadata-quorum describe --status` and `--replication`
+    /// print it: the leader, its epoch and high watermark, the largest follower lag in records
+    /// and in ms (the leader's last caught-up time minus the oldest voter's), the voters and
+    /// observers; then per replica its log end offset, lag behind the high watermark, last fetch
+    /// and last caught-up times (ms since the epoch, -1 unknown) and status.
+    static func quorum(_ q: DescribeQuorumResponse.Quorum) -> [String] {
+        let followers = q.voters.filter { $0.replicaId != q.leaderId }
+        let maxLag = followers.compactMap { q.lag($0) }.max() ?? 0
+        let leaderCaughtUp = q.voters.first { $0.replicaId == q.leaderId }?.lastCaughtUpTimestampMs ?? -1
+        let oldest = followers.map(\.lastCaughtUpTimestampMs).filter { $0 >= 0 }.min()
+        let maxLagMs = leaderCaughtUp >= 0 ? max(0, leaderCaughtUp - (oldest ?? leaderCaughtUp)) : -1
+        func ids(_ rs: [DescribeQuorumResponse.Replica]) -> String { "[" + rs.map { String($0.replicaId) }.joined(separator: ",") + "]" }
+        var lines = [
+            "",
+            "LeaderId:                     \(q.leaderId)",
+            "LeaderEpoch:                  \(q.leaderEpoch)",
+            "HighWatermark:                \(q.highWatermark)",
+            "MaxFollowerLag:               \(maxLag)",
+            "MaxFollowerLagTimeMs:         \(maxLagMs)",
+            "CurrentVoters:                \(ids(q.voters))",
+            "CurrentObservers:             \(ids(q.observers))",
+            "",
+        ]
+        var rows = [["NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"]]
+        for (r, status) in q.voters.map({ ($0, $0.replicaId == q.leaderId ? "Leader" : "Follower") }) + q.observers.map({ ($0, "Observer") }) {
+            rows.append([String(r.replicaId), String(r.logEndOffset), q.lag(r).map(String.init) ?? "-",
+                         String(r.lastFetchTimestampMs), String(r.lastCaughtUpTimestampMs), status])
+        }
+        lines += TextTable.render(rows, indent: "  ")
+        return lines
     }
 
     typealias BrokerRow = (id: Int32, state: BrokerDescription.State, leaders: Int, replicas: Int)
@@ -123,15 +156,15 @@ enum ClusterDescribe {
     /// broker that only appears in replica lists is shown as stopped (a client cannot tell
     /// stopped from crashed-but-not-fenced), and unclean-election losses are not visible.
     static func remote(_ servers: RemoteCluster) throws -> [String] {
-        let metadata = try Remote.withAdmin(servers, clientId: "eddy-cluster") { admin in
-            try await admin.client.refreshMetadata(topics: nil)
+        let (metadata, quorum) = try Remote.withAdmin(servers, clientId: "eddy-cluster") { admin in
+            (try await admin.client.refreshMetadata(topics: nil), try await admin.describeQuorum())
         }
         let partitions = metadata.topics.values.flatMap(\.partitions)
         let rows = brokerRows(metadata)
         return render(clusterId: metadata.clusterId ?? "-", controllerId: metadata.controllerId, brokers: rows,
                       topicCount: metadata.topics.count, partitionCount: partitions.count,
                       underReplicated: partitions.filter { $0.isr.count < $0.replicas.count }.count,
-                      offline: partitions.filter { $0.leader < 0 }.count, uncleanLosses: [:])
+                      offline: partitions.filter { $0.leader < 0 }.count, uncleanLosses: [:]) + (quorum.map(Self.quorum) ?? [])
     }
 
     /// The brokers a client can know of: those Metadata lists (running) and those that appear

@@ -160,7 +160,7 @@ import Testing
         try ok(["topics", "create", "--topic", "wide", "--partitions", "10", "--replication-factor", "2"], dir)
         try ok(["topics", "create", "--topic", "one", "--partitions", "1"], dir)
         let d = try ok(["cluster", "describe"], dir).outLines
-        try #require(d.count == 13, "\(d)")
+        try #require(d.count == 28, "\(d)")
         #expect(d[0].hasPrefix("Cluster id:                   ") && d[0].count > 40)
         #expect(Array(d[1 ... 5]) == ["Controller:                   0",
                                       "Brokers:                      5 (running: 0,1,2,3,4)",
@@ -168,11 +168,21 @@ import Testing
                                       "Under-replicated partitions:  0",
                                       "Offline partitions:           0"])
         #expect(d[6] == "" && d[7].split(separator: " ") == ["Id", "State", "Leaders", "Replicas"])
-        let rows = d[8...].map { $0.split(separator: " ").map(String.init) }
+        let rows = d[8 ... 12].map { $0.split(separator: " ").map(String.init) }
         #expect(rows.map { $0[0] } == ["0", "1", "2", "3", "4"] && rows.allSatisfy { $0[1] == "running" })
         // 11 partitions led, 21 replicas, spread round-robin: every broker leads 2 or 3.
         #expect(rows.map { Int($0[2])! }.reduce(0, +) == 11 && rows.allSatisfy { (2 ... 3).contains(Int($0[2])!) }, "\(d)")
         #expect(rows.map { Int($0[3])! }.reduce(0, +) == 21, "\(d)")
+        // The metadata quorum, as kafka-metadata-quorum prints it: the controller is its one
+        // voter and leader, the other brokers observe, nobody lags.
+        let highWatermark = try #require(d[16].split(separator: " ").last.flatMap { Int($0) })
+        #expect(d[13] == "" && Array(d[14 ... 20].map { $0.split(separator: " ", maxSplits: 1).map(String.init) }) == [
+            ["LeaderId:", "0"], ["LeaderEpoch:", "0"], ["HighWatermark:", "\(highWatermark)"], ["MaxFollowerLag:", "0"],
+            ["MaxFollowerLagTimeMs:", "0"], ["CurrentVoters:", "[0]"], ["CurrentObservers:", "[1,2,3,4]"],
+        ].map { [$0[0], String(repeating: " ", count: 29 - $0[0].count) + $0[1]] }, "\(d)")
+        #expect(highWatermark > 0 && d[21] == "" && d[22].split(separator: " ") == ["NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"])
+        let replicas = d[23...].map { $0.split(separator: " ").map(String.init) }
+        #expect(replicas.map { [$0[0], $0[1], $0[2], $0[5]] } == [["0", "\(highWatermark)", "0", "Leader"]] + (1 ... 4).map { ["\($0)", "\(highWatermark)", "0", "Observer"] }, "\(d)")
         // Replication factor up to the number of brokers; more is refused.
         try ok(["topics", "create", "--topic", "all5", "--partitions", "1", "--replication-factor", "5"], dir)
         let tooMany = try eddy(["topics", "create", "--topic", "six", "--partitions", "1", "--replication-factor", "6"], dir)

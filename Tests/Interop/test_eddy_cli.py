@@ -86,6 +86,13 @@ def test_topics_describe_alter_and_cluster_describe(eddy_server):
     out = eddy("cluster", "describe", "--bootstrap-server", b).stdout
     assert "Brokers:                      3 (running: 0,1,2)" in out
     assert "Offline partitions:           0" in out
+    # The metadata quorum over the wire (DescribeQuorum): the controller leads, brokers 1 and 2 observe.
+    lines = out.splitlines()
+    assert "LeaderId:                     0" in lines and "CurrentVoters:                [0]" in lines
+    assert "CurrentObservers:             [1,2]" in lines
+    replicas = [l.split() for l in lines[lines.index(next(l for l in lines if l.strip().startswith("NodeId"))) + 1:]]
+    assert [(r[0], r[5]) for r in replicas] == [("0", "Leader"), ("1", "Observer"), ("2", "Observer")]
+    assert all(r[2] == "0" for r in replicas)
 
 
 def test_status_over_the_wire(eddy_server):

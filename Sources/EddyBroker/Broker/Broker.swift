@@ -188,8 +188,7 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .describeLogDirs(r): queue(.describeLogDirs(handleDescribeLogDirs(r)))
         case let .describeUserScramCredentials(r): queue(.describeUserScramCredentials(handleDescribeUserScramCredentials(r)))
         case let .describeCluster(r): queue(.describeCluster(handleDescribeCluster(r, listener: context.listenerName)))
-        // Not advertised (no quorum): a client that asks anyway is told so.
-        case let .describeQuorum(r): queue(.describeQuorum(r.errorResponse(.unsupportedVersion, message: "eddy has one controller, no KRaft quorum")))
+        case let .describeQuorum(r): queue(.describeQuorum(handleDescribeQuorum(r)))
         case let .alterUserScramCredentials(r):
             answer(.alterUserScramCredentials(handleAlterUserScramCredentials(r)),
                    .alterUserScramCredentials(r.errorResponse(.kafkaStorageError, message: notDurable)))

@@ -107,7 +107,7 @@ extension Cluster {
             return ClusterDescription(clusterId: clusterId, controllerId: Cluster.controllerId, brokers: brokers,
                                       topicCount: image.topicNames.count, partitionCount: partitions,
                                       underReplicatedPartitions: under, offlinePartitions: offline,
-                                      uncleanElectionLosses: uncleanElectionLosses)
+                                      uncleanElectionLosses: uncleanElectionLosses, quorum: describeQuorumLocked())
         }
     }
 

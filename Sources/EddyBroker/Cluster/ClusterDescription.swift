@@ -30,4 +30,6 @@ public struct ClusterDescription: Sendable, Equatable {
     public var offlinePartitions: Int
     /// Records possibly lost to unclean leader elections since the cluster was opened.
     public var uncleanElectionLosses: [TopicPartition: Int64]
+    /// The metadata quorum (`Cluster.describeQuorum`).
+    public var quorum: DescribeQuorumResponse.Quorum
 }

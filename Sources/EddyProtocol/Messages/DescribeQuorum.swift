@@ -2,7 +2,7 @@
 /// `kafka-metadata-quorum describe --status/--replication` shows it: the leader, its epoch and
 /// high watermark, and each voter's and observer's log end offset with when it last fetched and
 /// last caught up. Fields follow Kafka's schemas (v0-2). eddy's client asks it of clusters that
-/// offer it; eddy's brokers do not serve it yet (one controller, no quorum).
+/// offer it; eddy's brokers answer it for their metadata quorum (`Cluster.describeQuorum`).
 public struct DescribeQuorumRequest: Sendable, Equatable {
     /// Kafka's metadata log and its one partition.
     public static let metadataTopic = "__cluster_metadata"

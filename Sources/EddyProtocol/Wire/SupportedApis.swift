@@ -49,6 +49,7 @@ public enum SupportedApis {
         .describeUserScramCredentials: 0 ... 0,
         .alterUserScramCredentials: 0 ... 0,
         .describeCluster: 0 ... 1,
+        .describeQuorum: 0 ... 2,
         .eddyBrokerControl: 0 ... 0,
         .eddyFetchPositions: 0 ... 0,
     ]
@@ -58,13 +59,10 @@ public enum SupportedApis {
     public static let answeredByConnection: Set<ApiKey> = [.saslHandshake, .saslAuthenticate]
 
     /// What eddy's client sends (to eddy or to any Kafka broker): the served versions, except
-    /// Fetch, which stops at v12: its consumer names topics, and v13+ would need their ids; plus
-    /// DescribeQuorum, which only KRaft clusters answer.
+    /// Fetch, which stops at v12: its consumer names topics, and v13+ would need their ids.
     public static let clientVersions: [ApiKey: ClosedRange<Int16>] = {
         var v = versions
         v[.fetch] = 4 ... 12
-        // Asked of KRaft clusters that offer it; eddy's brokers do not serve it (yet).
-        v[.describeQuorum] = 0 ... 2
         return v
     }()
 
