@@ -90,7 +90,7 @@ struct BrokerCommand: ParsableCommand {
                        remoteDone: String? = nil, _ change: (Cluster) throws -> Void) throws {
         if let servers = try target.common.remote() {
             let request = EddyBrokerControlRequest(brokerId: target.id, action: action)
-            let response = try Remote.withAdmin(servers, clientId: "eddy-broker") { admin in
+            let response = try Remote.withAdmin(servers, clientId: "eddy-broker", probe: .apiVersions) { admin in
                 try await admin.controlBroker(request)
             }
             print(response.changed ? remoteDone ?? done : already)

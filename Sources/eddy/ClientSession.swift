@@ -1,4 +1,5 @@
 import EddyClient
+import EddyProtocol
 import NIOSSL
 
 /// What `eddy produce` and `eddy consume` need from where the cluster is: clients, and a way to
@@ -51,7 +52,13 @@ final class RemoteSession: ClientSession {
     /// (connection refused, no route, no reply within 10 s), this fails at once with one line
     /// naming the addresses, rather than after the admin client's default.api.timeout.ms; a
     /// failed TLS handshake fails at once too, with its reason.
-    static func connect(_ servers: RemoteCluster, clientId: String) throws -> RemoteSession {
+    /// How `connect` checks that the cluster answers: a Metadata request (what every command
+    /// needs next), or for `eddy broker` only ApiVersions, which a server answers on every
+    /// listener, even one whose broker is stopped (when every broker is, `broker start` must
+    /// still get through).
+    enum Probe { case metadata, apiVersions }
+
+    static func connect(_ servers: RemoteCluster, clientId: String, probe: Probe = .metadata) throws -> RemoteSession {
         let session = try RemoteSession(servers, clientId: clientId)
         // At most 10 s, whatever request.timeout.ms is: the point is to fail fast.
         let client = KafkaClient(transport: session.transport, bootstrapNodes: session.transport.bootstrapNodes,
@@ -59,7 +66,10 @@ final class RemoteSession: ClientSession {
                                  requestTimeoutMs: min(10_000, servers.config.requestTimeoutMs ?? 10_000))
         defer { client.close() }
         do {
-            _ = try interruptibleAwait { try await client.refreshMetadata(topics: []) }
+            switch probe {
+            case .metadata: _ = try interruptibleAwait { try await client.refreshMetadata(topics: []) }
+            case .apiVersions: _ = try interruptibleAwait { try await client.sendToAnyBroker(.apiVersions(ApiVersionsRequest())) }
+            }
         } catch {
             try? session.close()
             if case let ClientError.transport(.authenticationFailed(node, reason)) = error {

@@ -142,8 +142,9 @@ struct RemoteCluster: Sendable {
 enum Remote {
     /// Runs `body` with an admin client connected to `servers`, then closes the connections.
     static func withAdmin<T: Sendable>(_ servers: RemoteCluster, clientId: String, interruptible: Bool = true,
+                                       probe: RemoteSession.Probe = .metadata,
                                        _ body: @escaping @Sendable (Admin) async throws -> T) throws -> T {
-        let session = try RemoteSession.connect(servers, clientId: clientId)
+        let session = try RemoteSession.connect(servers, clientId: clientId, probe: probe)
         defer { try? session.close() }
         return try session.withAdmin(clientId: clientId, interruptible: interruptible, body)
     }

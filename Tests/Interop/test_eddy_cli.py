@@ -69,6 +69,14 @@ def test_broker_control_over_the_wire(eddy_server):
     assert eddy("broker", "start", "--id", "1", "--bootstrap-server", b).stdout.startswith("Started broker 1")
     r = eddy("broker", "stop", "--id", "7", "--bootstrap-server", b, check=False)
     assert r.returncode == 1 and "BROKER_ID_NOT_REGISTERED" in r.stderr
+    # Every broker stopped: a stopped broker's listener still takes the request that starts one
+    # (found by scripts/stress-serve, seed 5077).
+    for broker in ("0", "1", "2"):
+        assert eddy("broker", "stop", "--id", broker, "--bootstrap-server", b).stdout.startswith(f"Stopped broker {broker}")
+    assert eddy("broker", "start", "--id", "1", "--bootstrap-server", b).stdout.startswith("Started broker 1")
+    for broker in ("0", "2"):
+        assert eddy("broker", "start", "--id", broker, "--bootstrap-server", b).stdout.startswith(f"Started broker {broker}")
+    wait_until(lambda: " 3 brokers:" in kcat(["-b", b, "-L"]).stdout, what="all three brokers back in Metadata")
 
 
 def test_topics_describe_alter_and_cluster_describe(eddy_server):

@@ -5,10 +5,12 @@ extension Cluster {
     /// EddyBrokerControl (eddy's admin extension): stops, starts or kills a broker on a
     /// client's request, as `eddy broker ...` does on a data directory. Runs on its own queue,
     /// outside the cluster lock (a broker's shutdown and start take it themselves), and answers
-    /// once the change is made. The broker that received the request may be the one stopped.
+    /// once the change is made. It is the cluster's to answer, not a broker's: the listener it
+    /// came through may belong to a stopped broker (the one to start again, or every broker),
+    /// else a server whose brokers were all stopped could never start one.
     func controlBroker(_ request: EddyBrokerControlRequest, via node: Int32,
                        completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
-        guard lock.withLock({ !isShutDown && nodes[node] != nil }) else { return completion(.failure(.brokerUnavailable(node))) }
+        guard lock.withLock({ !isShutDown }) else { return completion(.failure(.brokerUnavailable(node))) }
         DispatchQueue.global().async {
             completion(.success(.eddyBrokerControl(self.performBrokerControl(request))))
         }
