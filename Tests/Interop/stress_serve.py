@@ -24,6 +24,7 @@ Checked after every restart:
 import os
 import random
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -31,7 +32,7 @@ import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from conftest import accepts, free_port_block, wait_until
+from conftest import accepts, wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EDDY = os.environ.get("EDDY_BIN", os.path.join(ROOT, ".build", "debug", "eddy"))
@@ -40,12 +41,34 @@ PARTITIONS = 3
 CYCLES = 2
 
 
+def stable_port_block(count=3):
+    """A first port such that it and the next count-1 are free, below the kernel's ephemeral
+    range: the server is restarted on the same ports after every SIGKILL, and a port from the
+    ephemeral range may meanwhile have been taken as a client connection's local port."""
+    low = 10000
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            high = int(f.read().split()[0]) - count
+    except (OSError, ValueError, IndexError):
+        high = 30000
+    for _ in range(200):
+        base = random.randrange(low, high)
+        try:
+            for p in range(base, base + count):
+                with socket.socket() as t:
+                    t.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no block of free ports below the ephemeral range")
+
+
 class Server:
     """`eddy serve` on one data directory and fixed ports, started and killed again and again."""
 
     def __init__(self, directory):
         self.data = os.path.join(directory, "data")
-        self.port = free_port_block()
+        self.port = stable_port_block()
         self.listen = f"127.0.0.1:{self.port}"
         # Every broker: one that is stopped refuses clients, the others still bootstrap them.
         self.bootstrap = ",".join(f"127.0.0.1:{self.port + i}" for i in range(3))
