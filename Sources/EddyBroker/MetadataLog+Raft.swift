@@ -37,6 +37,11 @@ extension MetadataLog {
         return RaftLogState(startOffset: start, startEpoch: startEpoch, endOffset: end, epochs: epochs, snapshot: snapshot)
     }
 
+    /// fsyncs the whole log (what a previous run wrote may still sit in the page cache only).
+    public func syncAll() throws(BrokerError) {
+        try BrokerError.storage { try log.flush() }
+    }
+
     /// The epoch of the batch holding `offset`, from the leader epoch cache.
     func recordEpoch(at offset: Int64) -> Int32? {
         log.leaderEpochEntries.last { $0.startOffset <= offset }?.epoch

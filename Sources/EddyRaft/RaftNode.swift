@@ -153,7 +153,7 @@ public struct RaftNode: Sendable {
         switch role {
         case .follower: fetchDeadline = nowMs + config.fetchTimeoutMs
         case .resigned: electionDeadline = nowMs + config.electionTimeoutMs  // EndQuorumEpoch goes out on the first tick
-        default: electionDeadline = nowMs + randomElectionTimeout()
+        default: if config.isVoter { electionDeadline = nowMs + randomElectionTimeout() }
         }
         _ = takeActions()
     }
@@ -320,6 +320,7 @@ public struct RaftNode: Sendable {
         endQuorumAcked = []
         preferredSuccessors = []
         fetchInFlight = nil
+        fetchRetryAt = .min
         snapshotFetch = nil
         // A leader's parked fetches are answered (with the new epoch) by their requesters' retries.
         parkedFetches = []
@@ -341,6 +342,8 @@ public struct RaftNode: Sendable {
         let pending = min(electionDeadline, fetchDeadline)
         leaveRole()
         setRole(.unattached, epoch: newEpoch, votedId: nil)
+        // An observer never campaigns: it has no election timer.
+        guard config.isVoter else { return }
         electionDeadline = keepingTimer && pending != .max ? pending : nowMs + randomElectionTimeout()
     }
 
@@ -377,6 +380,7 @@ public struct RaftNode: Sendable {
         let cap = max(1, config.electionBackoffMaxMs)
         let exponential = min(cap, 50 << min(failedElections, 10))
         backoffUntil = nowMs + Int64.random(in: 0 ... exponential, using: &random)
+        electionDeadline = .max
         voteRequests = [:]
     }
 

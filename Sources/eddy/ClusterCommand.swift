@@ -97,16 +97,23 @@ enum ClusterDescribe {
     }
 
     /// The metadata quorum as `kafka-metadata-quorum describe --status` and `--replication`
-    /// print it: the leader, its epoch and high watermark, the largest follower lag in records
-    /// and in ms (the leader's last caught-up time minus the oldest voter's), the voters and
-    /// observers; then per replica its log end offset, lag behind the high watermark, last fetch
-    /// and last caught-up times (ms since the epoch, -1 unknown) and status.
+    /// print it: the leader, its epoch and high watermark, MaxFollowerLag (the leader's log end
+    /// minus the smallest voter log end) and MaxFollowerLagTimeMs (the leader's last caught-up
+    /// time minus that voter's; 0 when it is the leader, -1 when unknown), the voters and
+    /// observers; then the leader, the other voters and the observers with their log end
+    /// offset, lag behind the leader's log end, last fetch and last caught-up times (ms since
+    /// the epoch, -1 unknown) and status.
     static func quorum(_ q: DescribeQuorumResponse.Quorum) -> [String] {
-        let followers = q.voters.filter { $0.replicaId != q.leaderId }
-        let maxLag = followers.compactMap { q.lag($0) }.max() ?? 0
-        let leaderCaughtUp = q.voters.first { $0.replicaId == q.leaderId }?.lastCaughtUpTimestampMs ?? -1
-        let oldest = followers.map(\.lastCaughtUpTimestampMs).filter { $0 >= 0 }.min()
-        let maxLagMs = leaderCaughtUp >= 0 ? max(0, leaderCaughtUp - (oldest ?? leaderCaughtUp)) : -1
+        let leader = q.voters.first { $0.replicaId == q.leaderId }
+        let furthest = q.voters.min { $0.logEndOffset < $1.logEndOffset }
+        let maxLag = leader.flatMap { l in furthest.map { max(0, l.logEndOffset - $0.logEndOffset) } } ?? 0
+        let maxLagMs: Int64
+        if let leader, let furthest, furthest.replicaId != leader.replicaId {
+            maxLagMs = leader.lastCaughtUpTimestampMs >= 0 && furthest.lastCaughtUpTimestampMs >= 0
+                ? leader.lastCaughtUpTimestampMs - furthest.lastCaughtUpTimestampMs : -1
+        } else {
+            maxLagMs = 0
+        }
         func ids(_ rs: [DescribeQuorumResponse.Replica]) -> String { "[" + rs.map { String($0.replicaId) }.joined(separator: ",") + "]" }
         var lines = [
             "",
@@ -120,8 +127,11 @@ enum ClusterDescribe {
             "",
         ]
         var rows = [["NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"]]
-        for (r, status) in q.voters.map({ ($0, $0.replicaId == q.leaderId ? "Leader" : "Follower") }) + q.observers.map({ ($0, "Observer") }) {
-            rows.append([String(r.replicaId), String(r.logEndOffset), q.lag(r).map(String.init) ?? "-",
+        let ordered = (leader.map { [($0, "Leader")] } ?? []) + q.voters.filter { $0.replicaId != q.leaderId }.map { ($0, "Follower") }
+            + q.observers.map { ($0, "Observer") }
+        for (r, status) in ordered {
+            let lag = leader.map { String(max(0, $0.logEndOffset - r.logEndOffset)) } ?? "-"
+            rows.append([String(r.replicaId), String(r.logEndOffset), r.logEndOffset < 0 ? "-" : lag,
                          String(r.lastFetchTimestampMs), String(r.lastCaughtUpTimestampMs), status])
         }
         lines += TextTable.render(rows, indent: "  ")
@@ -157,14 +167,24 @@ enum ClusterDescribe {
     /// stopped from crashed-but-not-fenced), and unclean-election losses are not visible.
     static func remote(_ servers: RemoteCluster) throws -> [String] {
         let (metadata, quorum) = try Remote.withAdmin(servers, clientId: "eddy-cluster") { admin in
-            (try await admin.client.refreshMetadata(topics: nil), try await admin.describeQuorum())
+            // The quorum is extra: a cluster that refuses it (not authorized, say) is still described.
+            let quorum: Result<DescribeQuorumResponse.Quorum?, ClientError>
+            do throws(ClientError) { quorum = .success(try await admin.describeQuorum()) } catch { quorum = .failure(error) }
+            return (try await admin.client.refreshMetadata(topics: nil), quorum)
         }
         let partitions = metadata.topics.values.flatMap(\.partitions)
         let rows = brokerRows(metadata)
         return render(clusterId: metadata.clusterId ?? "-", controllerId: metadata.controllerId, brokers: rows,
                       topicCount: metadata.topics.count, partitionCount: partitions.count,
                       underReplicated: partitions.filter { $0.isr.count < $0.replicas.count }.count,
-                      offline: partitions.filter { $0.leader < 0 }.count, uncleanLosses: [:]) + (quorum.map(Self.quorum) ?? [])
+                      offline: partitions.filter { $0.leader < 0 }.count, uncleanLosses: [:]) + quorumLines(quorum)
+    }
+
+    static func quorumLines(_ result: Result<DescribeQuorumResponse.Quorum?, ClientError>) -> [String] {
+        switch result {
+        case let .success(q): q.map(quorum) ?? []
+        case let .failure(error): ["", "Quorum:                       not described: \(ErrorMapping.message(for: error) ?? "\(error)")"]
+        }
     }
 
     /// The brokers a client can know of: those Metadata lists (running) and those that appear

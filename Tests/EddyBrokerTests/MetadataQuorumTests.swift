@@ -85,6 +85,26 @@ import Testing
         #expect(quorum.activeController == new)
     }
 
+    /// Found in review: a leader that loses its leadership between a write and the sync that
+    /// would have made it durable never made it durable, so it never fetched again (a replica
+    /// fetches only once its appends are durable) and never caught up.
+    @Test func aLeaderDeposedBeforeItsWriteWasSyncedCatchesUp() throws {
+        let s = Setup()
+        defer { s.dir.cleanup() }
+        let quorum = try s.open()
+        defer { quorum.close() }
+        let old = try #require(quorum.activeController)
+        try quorum.write(Self.topic("unsynced", quorum.latestImage()))
+        quorum.core.withLock { core in
+            let m = core.members[old]!
+            core.perform(m.raft!.resign(nowMs: core.nowMs), on: m)
+            core.pump()
+        }
+        #expect(Self.tick(quorum, s.clock, upTo: 10_000) { quorum.activeController.map { $0 != old } ?? false })
+        try Self.create("after", in: quorum)
+        #expect(Self.tick(quorum, s.clock, upTo: 5_000) { quorum.replicaLog(old)?.image.topic(named: "after") != nil })
+    }
+
     @Test func withoutAMajorityNothingCommits() throws {
         let s = Setup()
         defer { s.dir.cleanup() }

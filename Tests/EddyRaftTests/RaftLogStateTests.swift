@@ -25,13 +25,18 @@ import Testing
         for epoch: Int32 in 0 ... 5 { #expect(Self.log.endOffset(forEpoch: epoch) == expected[epoch], "epoch \(epoch)") }
     }
 
-    /// Every fetch offset from 0 to 7 with every last epoch from 0 to 5: valid exactly where the
-    /// replica's last record can match this log, else the point to truncate to.
+    /// Every fetch offset from 0 to 7 with every last epoch from 0 to 5, against expectations
+    /// written out by hand: valid where the replica's log can match this one (its last epoch is
+    /// one of ours and it ends within that epoch's range), else where to truncate to.
     @Test func validateEveryFetchPosition() {
+        let valid: [Int32: ClosedRange<Int64>] = [0: 0 ... 0, 1: 0 ... 2, 3: 0 ... 5, 4: 0 ... 6]
+        let truncateTo: [Int32: OffsetAndEpoch] = [
+            0: .init(offset: 0, epoch: 0), 1: .init(offset: 2, epoch: 1), 2: .init(offset: 2, epoch: 1),
+            3: .init(offset: 5, epoch: 3), 4: .init(offset: 6, epoch: 4), 5: .init(offset: 6, epoch: 4),
+        ]
         for epoch: Int32 in 0 ... 5 {
             for offset: Int64 in 0 ... 7 {
-                let end = Self.log.endOffset(forEpoch: epoch)
-                let expected: RaftLogState.FetchValidation = end.epoch == epoch && offset <= end.offset ? .valid : .diverging(end)
+                let expected: RaftLogState.FetchValidation = valid[epoch]?.contains(offset) == true ? .valid : .diverging(truncateTo[epoch]!)
                 #expect(Self.log.validate(fetchOffset: offset, lastFetchedEpoch: epoch) == expected, "\(offset)@\(epoch)")
             }
         }

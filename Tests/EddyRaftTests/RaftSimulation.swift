@@ -446,9 +446,13 @@ final class RaftSimulation {
         let live = ids.filter { nodes[$0]?.raft != nil }
         for id in live {
             for v in nodes[id]!.raft!.invariantViolations { fail("node \(id): \(v)") }
-            let raftLog = nodes[id]!.raft!.log, disk = nodes[id]!.disk.log
-            if raftLog.endOffset != disk.endOffset || raftLog.startOffset != disk.startOffset {
-                fail("node \(id): raft log \(raftLog.startOffset)..<\(raftLog.endOffset), disk \(disk.startOffset)..<\(disk.endOffset)")
+            // The node's view of its log is exactly what its disk holds (epochs, start epoch,
+            // snapshot), and it never counts as flushed what is not durable.
+            let raft = nodes[id]!.raft!, disk = nodes[id]!.disk
+            let onDisk = disk.log.state(snapshot: disk.snapshot?.id)
+            if raft.log != onDisk { fail("node \(id): raft log \(raft.log), disk \(onDisk)") }
+            if raft.flushedOffset > disk.log.durableEndOffset, raft.flushedOffset > disk.log.startOffset {
+                fail("node \(id): flushed offset \(raft.flushedOffset) beyond the durable end \(disk.log.durableEndOffset)")
             }
         }
         // Log matching: two logs with a record of the same epoch at the same offset hold the

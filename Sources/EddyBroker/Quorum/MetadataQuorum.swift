@@ -141,7 +141,7 @@ public final class MetadataQuorum: Sendable {
     @discardableResult
     public func sync() -> Int64 {
         core.withLock { core in
-            if let leader = core.leader() { core.flush(leader) }
+            for id in core.voters { if let m = core.members[id], m.isRunning { core.flush(m) } }
             core.pump()
             for id in core.voters { if let m = core.members[id], m.isRunning { core.snapshotIfDue(m) } }
             return (core.leader()?.log?.image.offset) ?? -1
@@ -154,6 +154,7 @@ public final class MetadataQuorum: Sendable {
             let now = core.nowMs
             for id in core.voters { if let m = core.members[id], m.isRunning { core.perform(m.raft!.tick(nowMs: now), on: m) } }
             core.pump()
+            core.flushDeposed()
         }
     }
 
@@ -245,6 +246,12 @@ extension MetadataQuorum {
             let election = try QuorumStateFile.read(directory: m.directory)?.election ?? .initial
             // Every record on disk is uncommitted until the quorum's high watermark says otherwise.
             let log = try MetadataLog(directory: m.directory, settings: metadataSettings, clock: clock, logger: logger, committedEnd: 0)
+            // What the last run wrote may not have been fsynced (a kill leaves it in the page
+            // cache): make it durable before the Raft state counts it as flushed.
+            do { try log.syncAll() } catch {
+                log.closeWithoutFlush()
+                throw error
+            }
             var config = RaftNode.Config(nodeId: id, voters: voters)
             config.electionTimeoutMs = settings.electionTimeoutMs
             config.fetchTimeoutMs = settings.fetchTimeoutMs
@@ -281,6 +288,18 @@ extension MetadataQuorum {
             }
         }
 
+        /// fsyncs the appends of replicas that are not (or no longer) the leader: one that lost
+        /// its leadership between a `write` and the `sync` that would have made it durable would
+        /// otherwise never fetch again (a replica fetches only once all it appended is durable),
+        /// and keep forcing elections when its fetch timer ran out.
+        mutating func flushDeposed() {
+            for id in voters {
+                guard let m = members[id], let raft = m.raft, !raft.isLeader, let log = m.log, log.logEndOffset > raft.flushedOffset else { continue }
+                flush(m)
+            }
+            pump()
+        }
+
         /// fsyncs what `m` appended and tells its Raft state.
         mutating func flush(_ m: Member) {
             guard let log = m.log, let flushed = m.raft?.flushedOffset, log.logEndOffset > flushed else { return }
@@ -295,7 +314,8 @@ extension MetadataQuorum {
         /// thresholds are reached, and deletes its log below the snapshot: a voter that was down
         /// longer then catches up with FetchSnapshot.
         mutating func snapshotIfDue(_ m: Member) {
-            guard let log = m.log, log.snapshotDue else { return }
+            // Only what the replica knows committed, before anything is deleted on its strength.
+            guard let log = m.log, log.snapshotDue, log.image.offset + 1 <= (m.raft?.highWatermark ?? 0) else { return }
             do { try log.snapshot() } catch {
                 logger.error("metadata snapshot failed", metadata: ["node": "\(m.id)", "error": "\(error)"])
                 return
@@ -368,6 +388,7 @@ extension MetadataQuorum {
                         log.commit(below: hw)
                     case let .roleChanged(role, epoch):
                         recentEvents.append(Event(timeMs: clock.nowMs(), nodeId: m.id, epoch: epoch, role: role))
+                        if role != .leader { flush(m) }
                         if recentEvents.count > Self.maxEvents { recentEvents.removeFirst(recentEvents.count - Self.maxEvents) }
                         if role == .leader {
                             logger.info("elected active controller", metadata: ["node": "\(m.id)", "epoch": "\(epoch)"])

@@ -10,8 +10,9 @@ import Foundation
 /// `customer-service` reads the topic with three members, each processing at most
 /// `memberCapacity` records/s: the member that owns customer-7's partition falls behind while
 /// the others keep up. The caption shows where keys land, that every key was read in order
-/// (a record that skips ahead of its key's next sequence number counts as out of order), the
-/// hot partition's share and the lag of the member that owns it against the others'.
+/// (a record after another of its key in the partition but with a lower sequence number counts
+/// as out of order), the hot partition's share and the lag of the member that owns it against
+/// the others'.
 public final class KeysDemo: ScenarioDriver, @unchecked Sendable {
     public static let topic = "customer-events"
     public static let partitions: Int32 = 6
@@ -34,7 +35,8 @@ public final class KeysDemo: ScenarioDriver, @unchecked Sendable {
     let run = String(UInt32.random(in: 0 ... .max), radix: 36)
     private let lock = NSLock()
     private var state = Counts()
-    private var nextExpected: [String: Int] = [:]
+    /// Per key, the offset and sequence number of the furthest record read.
+    private var furthest: [String: (offset: Int64, seq: Int)] = [:]
     private var problem: String?
     private let background = BackgroundRun()
 
@@ -56,8 +58,8 @@ public final class KeysDemo: ScenarioDriver, @unchecked Sendable {
         /// Records acknowledged per partition, and per customer.
         public var sentPerPartition: [Int32: Int] = [:]
         public var sentPerCustomer: [String: Int] = [:]
-        /// Records the group read (this run's), and those that skipped ahead of their key's
-        /// next sequence number.
+        /// Records the group read (this run's), and those that came after a record of their key
+        /// with a higher sequence number.
         public var read = 0
         public var outOfOrder = 0
         /// The group's lag (high watermark − committed) per member (client id), and the
@@ -163,25 +165,27 @@ public final class KeysDemo: ScenarioDriver, @unchecked Sendable {
                 continue
             }
             guard !records.isEmpty else { continue }
-            lock.withLock { for r in records { note(String(decoding: r.value ?? [], as: UTF8.self)) } }
+            lock.withLock { for r in records { note(String(decoding: r.value ?? [], as: UTF8.self), offset: r.offset) } }
             await ClientTime.sleep(ms: Int64(Double(records.count) / memberCapacity * 1000))
-            try? await consumer.commitSync()
+            try? await consumer.commitSync(timeoutMs: 2_000)
         }
         await consumer.close(timeoutMs: 1_000)
     }
 
-    /// Counts one value read; caller holds the lock.
-    private func note(_ value: String) {
+    /// Counts one value read at `offset`; caller holds the lock. A key's records are on one
+    /// partition, so a record further on in it with a lower sequence number than one read before
+    /// is out of order; a record at or below the furthest offset read is a redelivery (after a
+    /// rebalance), and a sequence number that skips ahead is a send that failed.
+    private func note(_ value: String, offset: Int64) {
         let parts = value.split(separator: "#")
         guard parts.count == 3, parts[1] == run, let seq = Int(parts[2]) else { return }
         let key = String(parts[0])
         state.read += 1
-        let expected = nextExpected[key, default: 1]
-        // A redelivery after a rebalance repeats numbers below `expected`; only a gap means
-        // a record came before one written earlier. The first record of a key read sets the
-        // start (the group begins at the log end).
-        if nextExpected[key] != nil, seq > expected { state.outOfOrder += 1 }
-        nextExpected[key] = max(expected, seq + 1)
+        if let last = furthest[key] {
+            guard offset > last.offset else { return }
+            if seq < last.seq { state.outOfOrder += 1 }
+        }
+        furthest[key] = (offset, seq)
     }
 
     /// Samples the group's lag per member once a second.
