@@ -102,12 +102,7 @@ extension MetadataLog {
             bytes += encoded
             if batch.header.attributes.isControl { continue }
             for record in records {
-                guard let value = record.value else { throw .corruptMetadata("metadata record at offset \(record.offset) has a null value") }
-                let decoded: MetadataRecord
-                do { decoded = try MetadataRecord(decoding: value) } catch {
-                    throw .corruptMetadata("metadata record at offset \(record.offset): \(error)")
-                }
-                try next.apply(decoded, offset: record.offset)
+                try next.apply(MetadataLog.metadataRecord(record), offset: record.offset)
                 applied += 1
             }
             timestamp = batch.header.maxTimestamp

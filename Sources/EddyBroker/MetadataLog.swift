@@ -217,14 +217,7 @@ public final class MetadataLog {
                 if batch.header.attributes.isControl { continue }
                 var applied = 0
                 for record in records where record.offset >= offset {
-                    guard let value = record.value else {
-                        throw .corruptMetadata("metadata log record at offset \(record.offset) has a null value")
-                    }
-                    let decoded: MetadataRecord
-                    do { decoded = try MetadataRecord(decoding: value) } catch {
-                        throw .corruptMetadata("metadata log record at offset \(record.offset): \(error)")
-                    }
-                    try latestImage.apply(decoded, offset: record.offset)
+                    try latestImage.apply(MetadataLog.metadataRecord(record), offset: record.offset)
                     applied += 1
                 }
                 if applied > 0 {
@@ -240,6 +233,17 @@ public final class MetadataLog {
                 }
             }
             offset = max(offset + 1, last.header.nextOffset)
+        }
+    }
+
+    /// The metadata record a log record's value encodes.
+    /// - Throws: `.corruptMetadata` for a null value or one that does not decode.
+    static func metadataRecord(_ record: Record) throws(BrokerError) -> MetadataRecord {
+        guard let value = record.value else {
+            throw .corruptMetadata("metadata log record at offset \(record.offset) has a null value")
+        }
+        do { return try MetadataRecord(decoding: value) } catch {
+            throw .corruptMetadata("metadata log record at offset \(record.offset): \(error)")
         }
     }
 
