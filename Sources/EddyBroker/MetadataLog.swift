@@ -321,9 +321,22 @@ public final class MetadataLog {
     /// serialisation, while later batches are written: it holds the log's lock only to list
     /// its segments, not across the fsync.
     public func syncWritten() throws(BrokerError) {
-        if let failure = failSync?() { throw failure }
-        do { try log.syncWritten() } catch {
-            throw (error as? StorageError).map { .storage($0) } ?? .unexpected("metadata log fsync: \(error)")
+        try syncer.sync()
+    }
+
+    /// `syncWritten`, as a value another thread can call without the owner's lock.
+    public var syncer: Syncer { Syncer(log: log, failSync: failSync) }
+
+    /// fsyncs what a metadata log wrote (`syncWritten`).
+    public struct Syncer: Sendable {
+        let log: PartitionLog
+        let failSync: (@Sendable () -> BrokerError?)?
+
+        public func sync() throws(BrokerError) {
+            if let failure = failSync?() { throw failure }
+            do { try log.syncWritten() } catch {
+                throw (error as? StorageError).map { .storage($0) } ?? .unexpected("metadata log fsync: \(error)")
+            }
         }
     }
 
@@ -347,7 +360,7 @@ public final class MetadataLog {
     // MARK: Snapshots
 
     /// A snapshot of the committed image to write (`snapshotDue`, `snapshotJob`).
-    public struct SnapshotJob {
+    public struct SnapshotJob: Sendable {
         let snapshot: MetadataSnapshot
         public var endOffset: Int64 { snapshot.endOffset }
     }
@@ -400,18 +413,41 @@ public final class MetadataLog {
     /// to call without the owner's serialisation: it touches only snapshot files and the
     /// (thread-safe) log, and one job is in progress at a time.
     public func writeSnapshot(_ job: SnapshotJob) throws(BrokerError) {
-        beforeWritingSnapshot?()
-        let snapshot = job.snapshot
-        let name = MetadataSnapshot.fileName(endOffset: snapshot.endOffset, epoch: snapshot.epoch)
-        let path = Disk.join(directory, name)
-        try Disk.writeAtomically(path, snapshot.encoded(recordsPerBatch: settings.recordsPerSnapshotBatch),
-                                 temporaryPath: path + ".part")
-        // Read it back before anything is deleted on its strength.
-        let reread = try MetadataSnapshot(decoding: try Disk.readAll(path), endOffset: snapshot.endOffset, epoch: snapshot.epoch)
-        guard reread == snapshot else { throw .corruptMetadata("snapshot \(name) does not read back as written") }
-        logger.info("wrote metadata snapshot", metadata: ["file": "\(name)", "records": "\(snapshot.records.count)"])
-        try removeSnapshots(before: snapshot.endOffset)
-        try BrokerError.storage { _ = try log.deleteRecords(before: snapshot.endOffset) }
+        try snapshotWriter.write(job)
+        try pruneBelow(job)
+    }
+
+    /// Writes a snapshot job's file (`writeSnapshot` without the pruning), as a value another
+    /// thread can call without the owner's lock: a Raft replica writes the file without the
+    /// quorum's lock, and prunes under it (`pruneBelow`), where its Raft state learns the new
+    /// log start at the same time.
+    public struct SnapshotWriter: Sendable {
+        let directory: String
+        let recordsPerBatch: Int
+        let beforeWriting: (@Sendable () -> Void)?
+        let logger: Logger
+
+        public func write(_ job: SnapshotJob) throws(BrokerError) {
+            beforeWriting?()
+            let snapshot = job.snapshot
+            let name = MetadataSnapshot.fileName(endOffset: snapshot.endOffset, epoch: snapshot.epoch)
+            let path = Disk.join(directory, name)
+            try Disk.writeAtomically(path, snapshot.encoded(recordsPerBatch: recordsPerBatch), temporaryPath: path + ".part")
+            // Read it back before anything is deleted on its strength.
+            let reread = try MetadataSnapshot(decoding: try Disk.readAll(path), endOffset: snapshot.endOffset, epoch: snapshot.epoch)
+            guard reread == snapshot else { throw .corruptMetadata("snapshot \(name) does not read back as written") }
+            logger.info("wrote metadata snapshot", metadata: ["file": "\(name)", "records": "\(snapshot.records.count)"])
+        }
+    }
+
+    public var snapshotWriter: SnapshotWriter {
+        SnapshotWriter(directory: directory, recordsPerBatch: settings.recordsPerSnapshotBatch, beforeWriting: beforeWritingSnapshot, logger: logger)
+    }
+
+    /// Once `job`'s file is written: removes older snapshots and the log prefix it covers.
+    public func pruneBelow(_ job: SnapshotJob) throws(BrokerError) {
+        try removeSnapshots(before: job.endOffset)
+        try BrokerError.storage { _ = try log.deleteRecords(before: job.endOffset) }
     }
 
     /// Ends `job`: when its file was written, it is the newest snapshot and the counts toward

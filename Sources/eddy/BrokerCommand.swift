@@ -98,6 +98,12 @@ struct BrokerCommand: ParsableCommand {
         }
         let lines = try Session.withExisting(target.common.dataDirectory) { cluster -> [String] in
             let brokers = cluster.describeCluster().brokers
+            if !cluster.controllerQuorum.combined, cluster.controllerIds.contains(target.id) {
+                // Every command on a data directory runs every controller: a stopped one would
+                // be back with the next.
+                throw EddyError("node \(target.id) is a separate controller; stop, start or kill it on a running server "
+                    + "(eddy broker ... --bootstrap-server) or in the console")
+            }
             guard let broker = brokers.first(where: { $0.id == target.id }) else {
                 throw EddyError(kafka: "BROKER_ID_NOT_REGISTERED",
                                 "Broker \(target.id) is not part of this cluster; its brokers are \(TopicsDescribe.brokerList(brokers.map(\.id))).")

@@ -28,11 +28,14 @@ struct ClusterCommand: ParsableCommand {
 extension ClusterCommand {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a data directory holding a cluster of N brokers.",
+            abstract: "Create a data directory holding a cluster of N brokers and its controller quorum.",
             discussion: """
-                The number of brokers is fixed from then on. Broker ids are 0..N-1; broker 0 is also the \
-                controller. Any other command run on a missing or empty directory initialises a cluster \
-                of 3 brokers. Fails if the directory is already initialised.
+                The numbers of brokers and controllers are fixed from then on. Broker ids are 0..N-1. \
+                The controllers (a Raft quorum replicating the metadata log, as KRaft's) are, in combined \
+                mode (process.roles=broker,controller), brokers 0..C-1; in separate mode, nodes \
+                3000..3000+C-1 of their own. Default: 3 combined controllers (1 with fewer than 3 brokers). \
+                Any other command run on a missing or empty directory initialises a cluster of 3 brokers \
+                with 3 combined controllers. Fails if the directory is already initialised.
                 """)
 
         @OptionGroup var common: DataDirectoryOptions
@@ -40,13 +43,31 @@ extension ClusterCommand {
         @Option(help: ArgumentHelp("Number of brokers (1 to \(ClusterCommand.maxBrokers)).", valueName: "n"))
         var brokers: Int = 3
 
+        @Option(help: ArgumentHelp("Number of controllers: 1, 3 or 5 (default 3, or 1 with fewer than 3 brokers).", valueName: "n"))
+        var controllers: Int?
+
+        @Option(help: ArgumentHelp("combined (controllers are brokers 0..n-1) or separate (nodes 3000..).", valueName: "mode"))
+        var controllerMode: ControllerMode = .combined
+
+        enum ControllerMode: String, ExpressibleByArgument, CaseIterable {
+            case combined, separate
+        }
+
+        var controllerCount: Int { controllers ?? (brokers >= 3 ? 3 : 1) }
+
         func validate() throws {
             try ClusterCommand.validate(brokers: brokers)
+            guard ControllerQuorumOptions.allowedCounts.contains(controllerCount) else {
+                throw ValidationError("--controllers must be 1, 3 or 5")
+            }
+            if controllerMode == .combined, controllerCount > brokers {
+                throw ValidationError("--controllers \(controllerCount) needs at least \(controllerCount) brokers in combined mode (or --controller-mode separate)")
+            }
         }
 
         func run() throws {
-            var options = ClusterOptions()
-            options.initialBrokerCount = brokers
+            var options = ClusterOptions.forCommands(brokers: brokers)
+            options.controllerQuorum = ControllerQuorumOptions(count: controllerCount, combined: controllerMode == .combined)
             guard let session = try Session.open(common, create: true, mustBeNew: true, options: options) else {
                 preconditionFailure("creating sessions always open")
             }
@@ -58,7 +79,10 @@ extension ClusterCommand {
                 try? session.close()
                 throw error
             }
-            print("Initialised cluster \(id) with \(brokers) \(brokers == 1 ? "broker" : "brokers") (ids 0..\(brokers - 1)) in \(common.path).")
+            let ids = options.controllerQuorum.voterIds.map(String.init).joined(separator: ",")
+            let mode = controllerMode == .combined ? "combined" : "separate"
+            print("Initialised cluster \(id) with \(brokers) \(brokers == 1 ? "broker" : "brokers") (ids 0..\(brokers - 1)) and "
+                + "\(controllerCount) \(mode) \(controllerCount == 1 ? "controller" : "controllers") (\(ids)) in \(common.path).")
         }
     }
 
@@ -144,7 +168,7 @@ enum ClusterDescribe {
                        underReplicated: Int, offline: Int, uncleanLosses losses: [TopicPartition: Int64]) -> [String] {
         var lines = [
             "Cluster id:                   \(clusterId)",
-            "Controller:                   \(controllerId)",
+            "Controller:                   \(controllerId >= 0 ? String(controllerId) : "none (the quorum is electing one)")",
             "Brokers:                      \(brokerSummary(brokers))",
             "Topics:                       \(topicCount) (\(partitionCount) \(partitionCount == 1 ? "partition" : "partitions"))",
             "Under-replicated partitions:  \(underReplicated)",
@@ -174,7 +198,9 @@ enum ClusterDescribe {
         }
         let partitions = metadata.topics.values.flatMap(\.partitions)
         let rows = brokerRows(metadata)
-        return render(clusterId: metadata.clusterId ?? "-", controllerId: metadata.controllerId, brokers: rows,
+        // The active controller is the quorum's leader; Metadata names any broker on KRaft.
+        let leader = (try? quorum.get())??.leaderId ?? -1
+        return render(clusterId: metadata.clusterId ?? "-", controllerId: leader >= 0 ? leader : metadata.controllerId, brokers: rows,
                       topicCount: metadata.topics.count, partitionCount: partitions.count,
                       underReplicated: partitions.filter { $0.isr.count < $0.replicas.count }.count,
                       offline: partitions.filter { $0.leader < 0 }.count, uncleanLosses: [:]) + quorumLines(quorum)

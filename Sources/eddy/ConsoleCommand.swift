@@ -272,8 +272,7 @@ final class ConsoleRuntime: @unchecked Sendable {
     /// come back 10 s after a broker returns (leader.imbalance.check.interval), so failovers
     /// can be watched both ways, and `__consumer_offsets` has 10 partitions when created.
     static func clusterOptions() -> ClusterOptions {
-        var options = ClusterOptions()
-        options.initialBrokerCount = 3
+        var options = ClusterOptions.forCommands(brokers: 3)
         options.leaderImbalanceCheckIntervalMs = 10_000
         options.groupCoordinator.offsetsTopicNumPartitions = 10
         return options

@@ -116,7 +116,7 @@ struct Serve: ParsableCommand {
 
     /// The broker settings of --config: the transaction coordinators'.
     static func clusterOptions(_ properties: ServerProperties) -> ClusterOptions {
-        var options = ClusterOptions()
+        var options = ClusterOptions.forCommands()
         if let n = properties.transactionMaxTimeoutMs { options.transactionCoordinator.maxTimeoutMs = n }
         if let n = properties.transactionAbortTimedOutTransactionCleanupIntervalMs {
             options.transactionCoordinator.abortTimedOutTransactionCleanupIntervalMs = n

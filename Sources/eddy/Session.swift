@@ -64,7 +64,7 @@ final class Session {
     ///     returns nil: a command that only reads has nothing to show, and leaves it untouched.
     ///   - mustBeNew: fail (with nothing changed) if the directory is already initialised.
     static func open(_ dataDirectory: DataDirectoryOptions, create: Bool, mustBeNew: Bool = false,
-                     options: ClusterOptions = ClusterOptions()) throws -> Session? {
+                     options: ClusterOptions = .forCommands()) throws -> Session? {
         let session = Session(directory: dataDirectory.path, options: options)
         do {
             session.lock = try DataDirectoryLock(directory: session.directory, create: create,
@@ -96,7 +96,7 @@ final class Session {
 
     /// Runs `body` with the cluster of a freshly opened session and closes it afterwards, also
     /// when `body` throws (the body's error wins over a failure to close).
-    static func with<R>(_ dataDirectory: DataDirectoryOptions, create: Bool, options: ClusterOptions = ClusterOptions(),
+    static func with<R>(_ dataDirectory: DataDirectoryOptions, create: Bool, options: ClusterOptions = .forCommands(),
                         _ body: (Cluster) throws -> R) throws -> R? {
         guard let session = try open(dataDirectory, create: create, options: options) else { return nil }
         let result: R

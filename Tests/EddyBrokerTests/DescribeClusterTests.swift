@@ -15,7 +15,7 @@ import Testing
         let s = try ServedCluster()
         defer { s.close() }
         let all = try describe(s)
-        #expect(all.errorCode == .none && all.clusterId == s.cluster.clusterId && all.controllerId == Cluster.controllerId)
+        #expect(all.errorCode == .none && all.clusterId == s.cluster.clusterId && all.controllerId == 0)
         #expect(all.brokers.map(\.brokerId) == s.cluster.runningBrokers)
         try s.cluster.killBroker(2, fenceNow: true)
         #expect(try describe(s).brokers.map(\.brokerId) == [0, 1])

@@ -254,7 +254,7 @@ import Testing
         #expect(reading.wait(timeout: .now() + 10) == .success, "no new coordinator started reading the partition")
         // The driver keeps running the timers meanwhile: a consumer's fetch waiting on "t" is
         // answered when its fetch.max.wait.ms passes.
-        let leader = try #require(s.cluster.lock.withLock { s.cluster.metadataLog.image.partition(TopicPartition("t", 0))?.leader })
+        let leader = try #require(s.cluster.lock.withLock { s.cluster.metadata.image.partition(TopicPartition("t", 0))?.leader })
         let waiting = SentRequest()
         Thread.detachNewThread {
             cluster.transport.send(.fetch(FetchRequest(topic: "t", partition: 0, fetchOffset: 0, maxWaitMs: 500, minBytes: 1)), to: leader,
@@ -264,7 +264,7 @@ import Testing
             s.clock.advance(ms: 100)
             return waiting.isAnswered
         }, "the timers stopped while the coordinator read its partition")
-        let new = try #require(s.cluster.lock.withLock { s.cluster.metadataLog.image.partition(tp)?.leader })
+        let new = try #require(s.cluster.lock.withLock { s.cluster.metadata.image.partition(tp)?.leader })
         release.signal()
         #expect(waitUntil(10) { s.cluster.lock.withLock { s.cluster.nodes[new]?.groups.partitions[tp.partition] } == .loaded })
         #expect(try s.committed("g", TopicPartition("t", 0), at: new)?.committedOffset == 7)
@@ -286,8 +286,8 @@ import Testing
         let state = Mutex<(leader: Int32, new: Int32, load: BrokerGroupCoordinator.LoadState?)?>(nil)
         let served = PartitionLockTests().finishes(within: 10) {
             let (leader, new, load) = cluster.lock.withLock { () -> (Int32, Int32, BrokerGroupCoordinator.LoadState?) in
-                let new = cluster.metadataLog.image.partition(tp)?.leader ?? -1
-                return (cluster.metadataLog.image.partition(TopicPartition("t", 0))?.leader ?? -1, new, cluster.nodes[new]?.groups.partitions[tp.partition])
+                let new = cluster.metadata.image.partition(tp)?.leader ?? -1
+                return (cluster.metadata.image.partition(TopicPartition("t", 0))?.leader ?? -1, new, cluster.nodes[new]?.groups.partitions[tp.partition])
             }
             state.withLock { $0 = (leader, new, load) }
             cluster.transport.send(.metadata(MetadataRequest(topics: ["t"])), to: new, context: RequestContext()) { metadata.set($0) }
@@ -365,7 +365,7 @@ import Testing
     /// `started` is signalled as each one starts.
     func holdMetadataSyncs(_ cluster: Cluster) -> (started: DispatchSemaphore, release: DispatchSemaphore) {
         let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        cluster.metadataLog.log.beforeSync = {
+        cluster.metadata.leaderLog?.log.beforeSync = {
             started.signal()
             release.wait()
         }
@@ -380,7 +380,7 @@ import Testing
         func letGo() {
             guard !done else { return }
             done = true
-            cluster.metadataLog.log.beforeSync = nil
+            cluster.metadata.leaderLog?.log.beforeSync = nil
             release.signal()
         }
     }
@@ -418,10 +418,10 @@ import Testing
         let oldId = try #require(cluster.metadataImage.topic(named: tp.topic)?.id)
         // Both written before either is applied: one publication carries both.
         try cluster.lock.withLock {
-            try cluster.commit(cluster.controller.deleteTopic(name: tp.topic, image: cluster.metadataLog.latestImage))
+            try cluster.commit(cluster.controller.deleteTopic(name: tp.topic, image: cluster.metadata.latestImage))
             let (id, start) = cluster.drawTopicIdAndAssignmentStart()
             try cluster.commit(cluster.controller.createTopic(name: tp.topic, partitions: 1, replicationFactor: 3, configs: [:], topicId: id,
-                                                              image: cluster.metadataLog.latestImage, assignmentStart: start).records)
+                                                              image: cluster.metadata.latestImage, assignmentStart: start).records)
         }
         cluster.flushDeferred()
         let newId = try #require(cluster.metadataImage.topic(named: tp.topic)?.id)
@@ -442,7 +442,7 @@ import Testing
         s.pump()
         let cluster = s.cluster
         let leader = try cluster.leader(of: TopicPartition("t", 0))
-        cluster.metadataLog.failSync = { .storage(.io(operation: "fsync", path: "__cluster_metadata-0", errno: EIO)) }
+        cluster.metadata.leaderLog?.failSync = { .storage(.io(operation: "fsync", path: "__cluster_metadata-0", errno: EIO)) }
         let created = SentRequest()
         cluster.transport.send(.createTopics(CreateTopicsRequest(topics: [.init(name: "u", numPartitions: 1, replicationFactor: 3)])),
                                to: leader, context: RequestContext(clientId: "admin")) { created.set($0) }
@@ -470,7 +470,7 @@ import Testing
         let (_, created, held) = try creatingWithSyncHeld(s, "u", partitions: 1)
         defer { held.letGo() }
         // The next write fails: "u" can no longer be made durable, and its creator is told.
-        cluster.metadataLog.failWrite = { .io(operation: "write", path: "__cluster_metadata-0", errno: EIO) }
+        cluster.metadata.leaderLog?.failWrite = { .io(operation: "write", path: "__cluster_metadata-0", errno: EIO) }
         #expect(throws: BrokerError.self) { try cluster.createTopic("v", partitions: 1) }
         #expect(PartitionLockTests().waitUntil(10) { created.isAnswered }, "the held CreateTopics was never answered")
         guard case let .createTopics(c)? = created.response else { throw TestFailure("no CreateTopics answer") }
@@ -491,7 +491,7 @@ import Testing
         let cluster = s.cluster
         let victim: Int32 = 1
         let log = try #require(cluster.lock.withLock { cluster.nodes[victim]?.replicas[TopicPartition("t", 0)]?.log })
-        cluster.metadataLog.failSync = { .storage(.io(operation: "fsync", path: "__cluster_metadata-0", errno: EIO)) }
+        cluster.metadata.leaderLog?.failSync = { .storage(.io(operation: "fsync", path: "__cluster_metadata-0", errno: EIO)) }
         #expect(throws: BrokerError.self) { try cluster.killBroker(victim, fenceNow: true) }
         // Its logs lost their unflushed data and are closed, and it is not left half-stopped.
         #expect(throws: StorageError.self) { _ = try log.append(servedBatch(["after"]), leaderEpoch: 0) }
@@ -513,17 +513,17 @@ import Testing
         let s = try ServedCluster(); defer { s.close() }
         let cluster = s.cluster
         // The creation is written and its logs prepared, as `completeMetadataCommits` does...
-        let pending = try cluster.lock.withLock { () throws -> MetadataLog.PendingCommit? in
+        let pending = try cluster.lock.withLock { () throws -> MetadataImage in
             let (id, start) = cluster.drawTopicIdAndAssignmentStart()
             try cluster.commit(cluster.controller.createTopic(name: "x", partitions: 2, replicationFactor: 3, configs: [:], topicId: id,
-                                                              image: cluster.metadataLog.latestImage, assignmentStart: start).records)
-            return cluster.metadataLog.pendingCommit
+                                                              image: cluster.metadata.latestImage, assignmentStart: start).records)
+            return cluster.metadata.latestImage
         }
-        cluster.prepareLogs(for: try #require(pending))
+        cluster.prepareLogs(for: pending)
         let brokers = cluster.lock.withLock { Array(cluster.nodes.values) }
         #expect(brokers.allSatisfy { $0.logManager.log(for: TopicPartition("x", 0)) != nil })
         // ...but the topic is deleted before any of it is applied.
-        try cluster.lock.withLock { try cluster.commit(cluster.controller.deleteTopic(name: "x", image: cluster.metadataLog.latestImage)) }
+        try cluster.lock.withLock { try cluster.commit(cluster.controller.deleteTopic(name: "x", image: cluster.metadata.latestImage)) }
         cluster.flushDeferred()
         #expect(cluster.metadataImage.topic(named: "x") == nil)
         for broker in brokers {
@@ -596,14 +596,14 @@ import Testing
         let leader = try s.cluster.leader(of: TopicPartition("t", 0))
         let cluster = s.cluster
         let writing = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        cluster.metadataLog.beforeWritingSnapshot = {
+        cluster.metadata.leaderLog?.beforeWritingSnapshot = {
             writing.signal()
             release.wait()
         }
         var released = false
         defer {
             if !released {
-                cluster.metadataLog.beforeWritingSnapshot = nil
+                cluster.metadata.leaderLog?.beforeWritingSnapshot = nil
                 release.signal()
             }
         }
@@ -624,11 +624,11 @@ import Testing
         guard case let .createTopics(v)? = other.response else { throw TestFailure("no answer for v") }
         #expect(v.topics.map(\.errorCode) == [ErrorCode.none])
         #expect(cluster.metadataImage.topic(named: "v") != nil)
-        cluster.metadataLog.beforeWritingSnapshot = nil
+        cluster.metadata.leaderLog?.beforeWritingSnapshot = nil
         release.signal()
         released = true
-        #expect(PartitionLockTests().waitUntil(10) { cluster.lock.withLock { cluster.metadataLog.latestSnapshot != nil } })
-        let snapshotEnd = try #require(cluster.lock.withLock { cluster.metadataLog.latestSnapshot?.endOffset })
+        #expect(PartitionLockTests().waitUntil(10) { cluster.lock.withLock { cluster.metadata.leaderLog?.latestSnapshot != nil } })
+        let snapshotEnd = try #require(cluster.lock.withLock { cluster.metadata.leaderLog?.latestSnapshot?.endOffset })
         #expect(snapshotEnd <= cluster.metadataImage.offset)
         #expect(created.isAnswered)
     }
@@ -756,7 +756,7 @@ import Testing
         #expect(m.topics.map(\.name) == ["t"])
         #expect(!metadataOfU.isAnswered)
         #expect(cluster.metadataImage.topic(named: "u") == nil)
-        #expect(cluster.lock.withLock { cluster.metadataLog.latestImage.topic(named: "u") != nil })
+        #expect(cluster.lock.withLock { cluster.metadata.latestImage.topic(named: "u") != nil })
         #expect(cluster.lock.withLock { cluster.nodes.values.allSatisfy { $0.replicas[TopicPartition("u", 0)] == nil } })
         #expect(!created.isAnswered)
         // Its logs were created without the lock, ready to be applied.

@@ -65,7 +65,7 @@ struct SimulationChecker {
     mutating func check(_ cluster: Cluster, partitions: [TopicPartition], committed: [TopicPartition: [Int64: String]]) -> [String] {
         cluster.lock.withLock {
             var out: [String] = []
-            let image = cluster.metadataLog.image
+            let image = cluster.metadata.image
             for tp in partitions {
                 guard let reg = image.partition(tp) else { out.append("\(tp) vanished from the metadata"); continue }
                 out += checkPartition(tp, reg, cluster: cluster, committed: committed[tp] ?? [:])

@@ -152,7 +152,7 @@ import Testing
                 "\(missing)")
         #expect(!FileManager.default.fileExists(atPath: dir.path))
         let initialised = try ok(["cluster", "init", "--brokers", "5"], dir)
-        #expect(initialised.out.hasSuffix(" with 5 brokers (ids 0..4) in \(dir.path).\n"), "\(initialised)")
+        #expect(initialised.out.hasSuffix(" with 5 brokers (ids 0..4) and 3 combined controllers (0,1,2) in \(dir.path).\n"), "\(initialised)")
         #expect((0 ..< 5).allSatisfy { FileManager.default.fileExists(atPath: dir.brokerDirectory($0)) })
         let again = try eddy(["cluster", "init"], dir)
         #expect(again.status == 1 && again.errLines.count == 1 && again.stderr.contains("is already initialised"), "\(again)")
@@ -162,8 +162,9 @@ import Testing
         let d = try ok(["cluster", "describe"], dir).outLines
         try #require(d.count == 28, "\(d)")
         #expect(d[0].hasPrefix("Cluster id:                   ") && d[0].count > 40)
-        #expect(Array(d[1 ... 5]) == ["Controller:                   0",
-                                      "Brokers:                      5 (running: 0,1,2,3,4)",
+        let controller = try #require(d[1].split(separator: " ").last.flatMap { Int($0) })
+        #expect((0 ... 2).contains(controller) && d[1].hasPrefix("Controller: "), "\(d)")
+        #expect(Array(d[2 ... 5]) == ["Brokers:                      5 (running: 0,1,2,3,4)",
                                       "Topics:                       2 (11 partitions)",
                                       "Under-replicated partitions:  0",
                                       "Offline partitions:           0"])
@@ -173,20 +174,43 @@ import Testing
         // 11 partitions led, 21 replicas, spread round-robin: every broker leads 2 or 3.
         #expect(rows.map { Int($0[2])! }.reduce(0, +) == 11 && rows.allSatisfy { (2 ... 3).contains(Int($0[2])!) }, "\(d)")
         #expect(rows.map { Int($0[3])! }.reduce(0, +) == 21, "\(d)")
-        // The metadata quorum, as kafka-metadata-quorum prints it: the controller is its one
-        // voter and leader, the other brokers observe, nobody lags.
+        // The metadata quorum, as kafka-metadata-quorum prints it: the active controller leads
+        // the three voters (brokers 0-2), the other brokers observe, nobody lags.
         let highWatermark = try #require(d[16].split(separator: " ").last.flatMap { Int($0) })
-        #expect(d[13] == "" && Array(d[14 ... 20].map { $0.split(separator: " ", maxSplits: 1).map(String.init) }) == [
-            ["LeaderId:", "0"], ["LeaderEpoch:", "0"], ["HighWatermark:", "\(highWatermark)"], ["MaxFollowerLag:", "0"],
-            ["MaxFollowerLagTimeMs:", "0"], ["CurrentVoters:", "[0]"], ["CurrentObservers:", "[1,2,3,4]"],
-        ].map { [$0[0], String(repeating: " ", count: 29 - $0[0].count) + $0[1]] }, "\(d)")
-        #expect(highWatermark > 0 && d[21] == "" && d[22].split(separator: " ") == ["NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"])
+        let epoch = try #require(d[15].split(separator: " ").last.flatMap { Int($0) })
+        let lagTime = d[18].split(separator: " ").last.map(String.init) ?? "?"
+        let expectedStatus: [[String]] = [
+            ["LeaderId:", "\(controller)"], ["LeaderEpoch:", "\(epoch)"], ["HighWatermark:", "\(highWatermark)"], ["MaxFollowerLag:", "0"],
+            ["MaxFollowerLagTimeMs:", lagTime], ["CurrentVoters:", "[0,1,2]"], ["CurrentObservers:", "[3,4]"],
+        ]
+        let status: [[String]] = d[14 ... 20].map { $0.split(separator: " ", maxSplits: 1).map(String.init) }
+        #expect(d[13] == "" && status == expectedStatus.map { [$0[0], String(repeating: " ", count: 29 - $0[0].count) + $0[1]] }, "\(d)")
+        #expect(epoch > 0 && highWatermark > 0 && d[21] == "" && d[22].split(separator: " ") == ["NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"])
         let replicas = d[23...].map { $0.split(separator: " ").map(String.init) }
-        #expect(replicas.map { [$0[0], $0[1], $0[2], $0[5]] } == [["0", "\(highWatermark)", "0", "Leader"]] + (1 ... 4).map { ["\($0)", "\(highWatermark)", "0", "Observer"] }, "\(d)")
+        let followers = [0, 1, 2].filter { $0 != controller }.map { ["\($0)", "\(highWatermark)", "0", "Follower"] }
+        #expect(replicas.map { [$0[0], $0[1], $0[2], $0[5]] } == [["\(controller)", "\(highWatermark)", "0", "Leader"]] + followers
+            + (3 ... 4).map { ["\($0)", "\(highWatermark)", "0", "Observer"] }, "\(d)")
         // Replication factor up to the number of brokers; more is refused.
         try ok(["topics", "create", "--topic", "all5", "--partitions", "1", "--replication-factor", "5"], dir)
         let tooMany = try eddy(["topics", "create", "--topic", "six", "--partitions", "1", "--replication-factor", "6"], dir)
         #expect(tooMany.status == 1 && tooMany.stderr.hasPrefix("eddy: INVALID_REPLICATION_FACTOR: "), "\(tooMany)")
+    }
+
+    @Test func clusterInitTakesTheControllerQuorum() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        for (args, message) in [(["--controllers", "2"], "--controllers must be 1, 3 or 5"),
+                                (["--brokers", "3", "--controllers", "5"], "--controllers 5 needs at least 5 brokers in combined mode (or --controller-mode separate)")] {
+            let r = try eddy(["cluster", "init"] + args, dir)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(args): \(r)")
+        }
+        let r = try ok(["cluster", "init", "--brokers", "2", "--controllers", "5", "--controller-mode", "separate"], dir)
+        #expect(r.out.hasSuffix(" with 2 brokers (ids 0..1) and 5 separate controllers (3000,3001,3002,3003,3004) in \(dir.path).\n"), "\(r)")
+        let d = try ok(["cluster", "describe"], dir).outLines
+        #expect(d.contains("CurrentVoters:                [3000,3001,3002,3003,3004]") && d.contains("CurrentObservers:             [0,1]"), "\(d)")
+        // A separate controller stops only on a running server: a data directory's next command would run it again.
+        let killed = try eddy(["broker", "kill", "--id", "3001"], dir)
+        #expect(killed.status == 1 && killed.errLines == ["eddy: node 3001 is a separate controller; stop, start or kill it on a running server (eddy broker ... --bootstrap-server) or in the console"], "\(killed)")
     }
 
     @Test func brokerIdsAreCheckedAndStopAndStartAreIdempotent() throws {

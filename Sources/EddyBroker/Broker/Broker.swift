@@ -147,11 +147,11 @@ final class Broker: RequestHandler, @unchecked Sendable {
     /// The requests served under the cluster lock. Caller holds the lock.
     private func handleLocked(_ request: KafkaRequest, context: RequestContext, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         let queue = { (response: KafkaResponse) in self.cluster.queue(respond, response) }
-        // The controller's answers: held while metadata is written but not yet durable.
-        let answer = { (response: KafkaResponse, failure: KafkaResponse) in
-            self.cluster.answerAfterCommit({ respond(response) }, failing: { respond(failure) })
+        // The controller's answers: held while metadata is written but not yet committed, and
+        // failed with the error of a write the quorum lost.
+        let answer = { (response: KafkaResponse, failure: @escaping @Sendable (BrokerError) -> KafkaResponse) in
+            self.cluster.answerAfterCommit({ respond(response) }, failing: { respond(failure($0)) })
         }
-        let notDurable = "The metadata log could not be made durable."
         switch request {
         case let .metadata(r): handleMetadata(r, context: context, respond: respond)
         case let .offsetForLeaderEpoch(r): queue(.offsetForLeaderEpoch(handleOffsetForLeaderEpoch(r)))
@@ -159,7 +159,7 @@ final class Broker: RequestHandler, @unchecked Sendable {
             if r.transactionalId != nil {
                 handleTransactionalInitProducerId(r, respond: respond)
             } else {
-                answer(.initProducerId(handleInitProducerId(r)), .initProducerId(r.errorResponse(.kafkaStorageError)))
+                answer(.initProducerId(handleInitProducerId(r)), { .initProducerId(r.errorResponse($0.errorCode)) })
             }
         case let .addPartitionsToTxn(r): handleAddPartitionsToTxn(r, respond: respond)
         case let .addOffsetsToTxn(r): handleAddOffsetsToTxn(r, respond: respond)
@@ -179,19 +179,19 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .describeGroups(r): queue(.describeGroups(handleDescribeGroups(r)))
         case let .listGroups(r): queue(.listGroups(handleListGroups(r)))
         case let .deleteGroups(r): handleDeleteGroups(r, respond: respond)
-        case let .createTopics(r): answer(.createTopics(handleCreateTopics(r)), .createTopics(r.errorResponse(.kafkaStorageError, message: notDurable)))
-        case let .deleteTopics(r): answer(.deleteTopics(handleDeleteTopics(r)), .deleteTopics(r.errorResponse(.kafkaStorageError, message: notDurable)))
+        case let .createTopics(r): answer(.createTopics(handleCreateTopics(r)), { .createTopics(r.errorResponse($0.errorCode, message: $0.description)) })
+        case let .deleteTopics(r): answer(.deleteTopics(handleDeleteTopics(r)), { .deleteTopics(r.errorResponse($0.errorCode, message: $0.description)) })
         case let .describeConfigs(r): queue(.describeConfigs(handleDescribeConfigs(r)))
         case let .incrementalAlterConfigs(r):
             answer(.incrementalAlterConfigs(handleIncrementalAlterConfigs(r)),
-                   .incrementalAlterConfigs(r.errorResponse(.kafkaStorageError, message: notDurable)))
+                   { .incrementalAlterConfigs(r.errorResponse($0.errorCode, message: $0.description)) })
         case let .describeLogDirs(r): queue(.describeLogDirs(handleDescribeLogDirs(r)))
         case let .describeUserScramCredentials(r): queue(.describeUserScramCredentials(handleDescribeUserScramCredentials(r)))
         case let .describeCluster(r): queue(.describeCluster(handleDescribeCluster(r, listener: context.listenerName)))
         case let .describeQuorum(r): queue(.describeQuorum(handleDescribeQuorum(r)))
         case let .alterUserScramCredentials(r):
             answer(.alterUserScramCredentials(handleAlterUserScramCredentials(r)),
-                   .alterUserScramCredentials(r.errorResponse(.kafkaStorageError, message: notDurable)))
+                   { .alterUserScramCredentials(r.errorResponse($0.errorCode, message: $0.description)) })
         case .apiVersions: queue(.apiVersions(ApiVersionsResponse(wire: SupportedApis.apiVersionsResponse(), version: 4)))
         case let .eddyFetchPositions(r): queue(.eddyFetchPositions(cluster.handleFetchPositions(r)))
         case .produce, .fetch, .listOffsets, .deleteRecords, .writeTxnMarkers, .eddyBrokerControl: preconditionFailure("served outside the lock")
@@ -207,7 +207,7 @@ final class Broker: RequestHandler, @unchecked Sendable {
     /// request names one: see `checkLeaderEpoch`), else the error a client gets. Caller holds
     /// the cluster lock.
     func leaderReplica(_ tp: TopicPartition, currentLeaderEpoch: Int32 = -1) -> LeaderLookup {
-        guard cluster.metadataLog.image.partition(tp) != nil else { return .failure(.unknownTopicOrPartition) }
+        guard cluster.metadata.image.partition(tp) != nil else { return .failure(.unknownTopicOrPartition) }
         guard let replica = replicas[tp], replica.isLeader else { return .failure(.notLeaderOrFollower) }
         if let e = Broker.checkLeaderEpoch(currentLeaderEpoch, replica) { return .failure(e) }
         return .success(replica)

@@ -13,7 +13,7 @@ extension Cluster {
         try withLockThenCallbacks { () throws(BrokerError) -> CreatedTopic in
             let (id, start) = drawTopicIdAndAssignmentStart()
             let created = try controller.createTopic(name: name, partitions: partitions, replicationFactor: replicationFactor,
-                                                     configs: configs, topicId: id, image: metadataLog.latestImage,
+                                                     configs: configs, topicId: id, image: metadata.latestImage,
                                                      assignmentStart: start)
             try commit(created.records)
             return CreatedTopic(name: created.name, topicId: created.topicId, partitions: created.partitions,
@@ -33,7 +33,7 @@ extension Cluster {
 
     public func deleteTopic(_ name: String) throws(BrokerError) {
         try withLockThenCallbacks { () throws(BrokerError) in
-            try commit(controller.deleteTopic(name: name, image: metadataLog.latestImage))
+            try commit(controller.deleteTopic(name: name, image: metadata.latestImage))
         }
     }
 
@@ -41,12 +41,12 @@ extension Cluster {
     @discardableResult
     public func alterConfigs(topic: String, set: [String: String] = [:], delete: [String] = []) throws(BrokerError) -> [String: String] {
         try withLockThenCallbacks { () throws(BrokerError) -> [String: String] in
-            try commit(controller.alterConfigs(topic: topic, set: set, delete: delete, image: metadataLog.latestImage))
-            return metadataLog.latestImage.topicConfigs(topic)
+            try commit(controller.alterConfigs(topic: topic, set: set, delete: delete, image: metadata.latestImage))
+            return metadata.latestImage.topicConfigs(topic)
         }
     }
 
-    public func listTopics() -> [String] { lock.withLock { metadataLog.image.topicNames } }
+    public func listTopics() -> [String] { lock.withLock { metadata.image.topicNames } }
 
     public func describeTopic(_ name: String) throws(BrokerError) -> TopicDescription {
         guard let d = try describeTopics([name]).first else { throw Controller.unknownTopic(name) }
@@ -57,7 +57,7 @@ extension Cluster {
     /// when the partition is offline, of the first running replica's log).
     public func describeTopics(_ names: [String]? = nil) throws(BrokerError) -> [TopicDescription] {
         try withLockThenCallbacks { () throws(BrokerError) -> [TopicDescription] in
-            let image = metadataLog.image
+            let image = metadata.image
             return try (names ?? image.topicNames).map { (name) throws(BrokerError) -> TopicDescription in
                 guard let topic = image.topic(named: name) else { throw Controller.unknownTopic(name) }
                 let partitions = topic.partitionIds.map { p -> PartitionDescription in
@@ -88,7 +88,7 @@ extension Cluster {
 
     public func describeCluster() -> ClusterDescription {
         lock.withLock {
-            let image = metadataLog.image
+            let image = metadata.image
             var leaders: [Int32: Int] = [:], replicas: [Int32: Int] = [:]
             var under = 0, offline = 0, partitions = 0
             for name in image.topicNames {
@@ -104,7 +104,7 @@ extension Cluster {
                     : (image.brokers[id]!.fenced ? .stopped : .unresponsive)
                 return BrokerDescription(id: id, state: state, leaderCount: leaders[id] ?? 0, replicaCount: replicas[id] ?? 0)
             }
-            return ClusterDescription(clusterId: clusterId, controllerId: Cluster.controllerId, brokers: brokers,
+            return ClusterDescription(clusterId: clusterId, controllerId: metadata.quorum.activeController ?? -1, brokers: brokers,
                                       topicCount: image.topicNames.count, partitionCount: partitions,
                                       underReplicatedPartitions: under, offlinePartitions: offline,
                                       uncleanElectionLosses: uncleanElectionLosses, quorum: describeQuorumLocked())
@@ -135,7 +135,7 @@ extension Cluster {
     /// The current leader of a partition, or the Kafka error that says why there is none.
     public func leader(of tp: TopicPartition) throws(BrokerError) -> Int32 {
         try lock.withLock { () throws(BrokerError) -> Int32 in
-            guard let topic = metadataLog.image.topic(named: tp.topic) else { throw Controller.unknownTopic(tp.topic) }
+            guard let topic = metadata.image.topic(named: tp.topic) else { throw Controller.unknownTopic(tp.topic) }
             guard let reg = topic.partitions[tp.partition] else {
                 throw .unknownTopicOrPartition("Partition \(tp.partition) of topic '\(tp.topic)' does not exist (the topic has \(topic.partitionCount) partitions).")
             }
@@ -146,7 +146,7 @@ extension Cluster {
 
     public func partitionCount(of topic: String) throws(BrokerError) -> Int {
         try lock.withLock { () throws(BrokerError) -> Int in
-            guard let t = metadataLog.image.topic(named: topic) else { throw Controller.unknownTopic(topic) }
+            guard let t = metadata.image.topic(named: topic) else { throw Controller.unknownTopic(topic) }
             return t.partitionCount
         }
     }

@@ -20,11 +20,13 @@ extension Cluster {
         guard let action = request.action else {
             return EddyBrokerControlResponse(errorCode: .invalidRequest, errorMessage: "unknown broker action")
         }
+        if !controllerQuorum.combined, controllerIds.contains(request.brokerId) { return performControllerControl(request.brokerId, action) }
         let brokers = describeCluster().brokers
         guard let broker = brokers.first(where: { $0.id == request.brokerId }) else {
             let ids = brokers.map { String($0.id) }.joined(separator: ",")
+            let controllers = controllerQuorum.combined ? "" : "; its controllers are \(controllerIds.map(String.init).joined(separator: ","))"
             return EddyBrokerControlResponse(errorCode: .brokerIdNotRegistered,
-                                             errorMessage: "Broker \(request.brokerId) is not part of this cluster; its brokers are \(ids).")
+                                             errorMessage: "Broker \(request.brokerId) is not part of this cluster; its brokers are \(ids)\(controllers).")
         }
         let already = action == .start ? broker.state == .running : broker.state == .stopped
         guard !already else { return EddyBrokerControlResponse(changed: false) }
@@ -33,6 +35,21 @@ extension Cluster {
             case .stop: try stopBroker(request.brokerId)
             case .start: try startBroker(request.brokerId)
             case .kill: try killBroker(request.brokerId, fenceNow: true)
+            }
+            return EddyBrokerControlResponse(changed: true)
+        } catch {
+            return EddyBrokerControlResponse(errorCode: error.errorCode, errorMessage: error.description)
+        }
+    }
+
+    /// The same for a separate controller node.
+    func performControllerControl(_ id: Int32, _ action: EddyBrokerControlRequest.Action) -> EddyBrokerControlResponse {
+        guard (action == .start) != isControllerRunning(id) else { return EddyBrokerControlResponse(changed: false) }
+        do throws(BrokerError) {
+            switch action {
+            case .stop: try stopController(id)
+            case .start: try startController(id)
+            case .kill: try killController(id)
             }
             return EddyBrokerControlResponse(changed: true)
         } catch {

@@ -21,7 +21,7 @@ extension Cluster {
 
     /// Whether `node` coordinates `groupId` now: nil if it does, else the error to report.
     func coordinatorError(for groupId: String, on node: Broker) -> ErrorCode? {
-        guard metadataLog.image.topic(named: OffsetsTopic.name) != nil else { return .notCoordinator }
+        guard metadata.image.topic(named: OffsetsTopic.name) != nil else { return .notCoordinator }
         switch node.groups.partitions[node.groups.partition(of: groupId)] {
         case .loaded: return nil
         case .loading, .reading: return .coordinatorLoadInProgress

@@ -3,140 +3,163 @@ import EddyStorage
 import Foundation
 import Synchronization
 
-/// How metadata changes reach the brokers, as KRaft's do: the controller writes records to the
-/// metadata log under the cluster lock (`commit`) and decides from everything written
-/// (`MetadataLog.latestImage`); the records are fsynced without the lock, and only then applied
-/// to the brokers (`completeMetadataCommits`, `publishCommitted`). A request that depends on
-/// metadata not yet durable is answered once it is (`answerAfterCommit`); if the fsync fails,
-/// with KAFKA_STORAGE_ERROR, and the metadata log refuses changes until eddy restarts.
+/// How metadata changes reach the brokers, as KRaft's do: the active controller writes records
+/// to its replica of the metadata log under the cluster lock (`commit`, `MetadataQuorum.write`)
+/// and decides from everything written (`ClusterMetadata.latestImage`); without the lock, the
+/// quorum makes them durable and replicates them (`MetadataQuorum.sync`), and only what it
+/// committed is applied to the brokers (`completeMetadataCommits`, `publishCommitted`). A
+/// request that depends on metadata not yet committed is answered once it is applied
+/// (`answerAfterCommit`), or fails if it never can be: its controller died, stepped down or
+/// lost its disk first (NOT_CONTROLLER, KAFKA_STORAGE_ERROR), or the quorum has no majority
+/// (REQUEST_TIMED_OUT).
 ///
-/// Invariants: brokers apply only durable metadata; committed offsets only grow; a held answer
-/// is released exactly once, after its offset is applied (or failed).
+/// Invariants: brokers apply only committed metadata; the published image only moves forward;
+/// a held answer is released exactly once, after its write is applied (or failed).
 extension Cluster {
-    /// An answer held until the metadata log is durable through `offset` (`answerAfterCommit`).
+    /// An answer held until a write is committed and applied (`answerAfterCommit`).
     struct HeldAnswer {
-        var offset: Int64
+        var written: MetadataQuorum.Written
         var answer: @Sendable () -> Void
-        /// Sent instead if the metadata could not be made durable.
-        var fail: @Sendable () -> Void
+        /// Sent instead if the write is lost.
+        var fail: @Sendable (BrokerError) -> Void
     }
 
-    /// Writes records to the metadata log for the controller (its `latestImage` has them at
-    /// once), to reach the brokers once they are durable: after the lock is released,
-    /// `completeMetadataCommits` fsyncs them without the lock and then applies them. Caller
-    /// holds the lock.
+    /// Writes records through the active controller (its `latestImage` has them at once), to
+    /// reach the brokers once the quorum committed them: after the lock is released,
+    /// `completeMetadataCommits` replicates them without the lock and then applies them.
+    /// Caller holds the lock.
+    /// - Throws: NOT_CONTROLLER without an active controller; the records' validation errors.
     func commit(_ records: [MetadataRecord]) throws(BrokerError) {
         guard !records.isEmpty else { return }
-        try writeMetadata(records)
+        try write(records)
     }
 
-    /// `MetadataLog.write`; a write that leaves the log unusable (an I/O error) fails the
-    /// answers held for earlier writes, which can no longer be made durable. Caller holds the lock.
-    private func writeMetadata(_ records: [MetadataRecord]) throws(BrokerError) {
-        do { try metadataLog.write(records) } catch {
-            if metadataLog.failure != nil { metadataFailed(error) }
+    /// `ClusterMetadata.write`; a write that stops the active controller (its disk failed)
+    /// settles the answers held for earlier writes at once. Caller holds the lock.
+    @discardableResult
+    private func write(_ records: [MetadataRecord]) throws(BrokerError) -> MetadataQuorum.Written {
+        do { return try metadata.write(records) } catch {
+            settleHeldAnswers()
             throw error
         }
     }
 
-    /// `commit`, made durable and applied before returning, with the lock held throughout: for
+    /// `commit`, committed and applied before returning, with the lock held throughout: for
     /// the broker lifecycle (start, stop, fencing and the elections they cause), whose next
     /// steps depend on the brokers having applied it. Caller holds the lock.
+    /// - Throws: also REQUEST_TIMED_OUT when the quorum cannot commit it now (too few voters
+    ///   run), and the error of a lost write.
     func commitDurably(_ records: [MetadataRecord]) throws(BrokerError) {
         guard !records.isEmpty else { return }
-        try writeMetadata(records)
-        guard let pending = metadataLog.pendingCommit else { return }
-        do { try metadataLog.syncWritten() } catch {
-            metadataFailed(error)
+        let written = try write(records)
+        metadata.quorum.sync(snapshotting: false)
+        switch metadata.quorum.status(of: written) {
+        case .committed: break
+        case .pending: throw notCommitted()
+        case let .lost(error):
+            settleHeldAnswers()
             throw error
         }
-        try publishCommitted(pending)
+        try publishCommitted(metadata.committedImage)
     }
 
-    /// Queues `answer`, or, while metadata is written but not yet durable, holds it until that
-    /// metadata is applied: an answer from the controller must not reveal a change a power cut
-    /// could still undo (a topic, a producer id block), as KRaft's controller holds its
-    /// answers until their records are committed. Caller holds the lock.
-    func answerAfterCommit(_ answer: @escaping @Sendable () -> Void, failing fail: @escaping @Sendable () -> Void) {
-        guard metadataLog.pendingCommit != nil else { return deferred.append(answer) }
-        awaitingCommit.append(HeldAnswer(offset: metadataLog.latestImage.offset, answer: answer, fail: fail))
+    /// The error of a write the quorum could not commit now.
+    func notCommitted() -> BrokerError {
+        let running = metadata.quorum.runningVoters.count, voters = metadata.quorum.voters.count
+        return .response(.requestTimedOut, "The controller quorum could not commit the metadata change: \(running) of \(voters) voters run and \(voters / 2 + 1) must.")
     }
 
-    /// Whether `completeMetadataCommits` has work. Caller holds the lock.
-    var metadataCommitPending: Bool { !isShutDown && metadataLog.pendingCommit != nil }
+    /// Queues `answer`, or, while metadata this cluster wrote is not yet applied, holds it
+    /// until it is: an answer from the controller must not reveal a change a failover or a
+    /// power cut could still undo (a topic, a producer id block), as KRaft's controller holds
+    /// its answers until their records are committed. Caller holds the lock.
+    func answerAfterCommit(_ answer: @escaping @Sendable () -> Void, failing fail: @escaping @Sendable (BrokerError) -> Void) {
+        guard metadata.hasUnpublishedWrites, let written = metadata.lastWritten else { return deferred.append(answer) }
+        awaitingCommit.append(HeldAnswer(written: written, answer: answer, fail: fail))
+    }
 
-    /// Makes the metadata written so far durable and applies it to the brokers, without the
-    /// lock held across the fsync (appends, fetches and other metadata writes go on meanwhile).
-    /// One fsync covers every batch written before it began (group commit). A caller that finds
-    /// another thread fsyncing returns at once: that thread looks again for batches written
-    /// meanwhile once it is done, so nothing waits on an fsync it does not need.
+    /// Whether `completeMetadataCommits` may have work. Caller holds the lock.
+    var metadataCommitPending: Bool {
+        !isShutDown && (metadata.hasUnpublishedWrites || !awaitingCommit.isEmpty || metadata.committedImage.offset > metadata.image.offset)
+    }
+
+    /// Makes the metadata written so far durable, replicated and applied to the brokers,
+    /// without the lock held across it (appends, fetches and other metadata writes go on
+    /// meanwhile). One round covers every batch written before it began. A caller that finds
+    /// another thread at it returns at once: that thread looks again for batches written
+    /// meanwhile once it is done, so nothing waits on a round it does not need. Rounds stop
+    /// when one makes no progress (the quorum cannot commit now; `tick` tries again).
     /// Called without the lock (by `flushDeferred`).
     func completeMetadataCommits() {
         while lock.withLock({ metadataCommitPending }) {
             guard metadataSync.try() else { return }
-            syncAndPublishMetadata()
+            let progressed = syncAndPublishMetadata()
             metadataSync.unlock()
+            if !progressed { return }
         }
     }
 
-    /// Waits until the metadata written through `offset` is applied, fsyncing it here if no
-    /// other thread is (for callers that return only once their change took effect: the
-    /// cluster's own admin calls). Called without the lock.
-    func awaitMetadataApplied(through offset: Int64) throws(BrokerError) {
-        while lock.withLock({ metadataLog.image.offset < offset }) {
-            metadataSync.lock()
-            syncAndPublishMetadata()
-            metadataSync.unlock()
-            if let failure = lock.withLock({ metadataLog.failure }) { throw failure }
+    /// Waits until `written` is applied, replicating it here if no other thread is (for
+    /// callers that return only once their change took effect: the cluster's own admin calls).
+    /// Called without the lock.
+    /// - Throws: the lost write's error, or REQUEST_TIMED_OUT when the quorum cannot commit it.
+    func awaitMetadataApplied(_ written: MetadataQuorum.Written) throws(BrokerError) {
+        while true {
             if lock.withLock({ isShutDown }) { throw .brokerClosed }
+            switch metadata.quorum.status(of: written) {
+            case let .lost(error): throw error
+            case .committed where lock.withLock({ metadata.image.offset >= written.offsets.upperBound }):
+                flushDeferred()
+                return
+            default: break
+            }
+            metadataSync.lock()
+            let progressed = syncAndPublishMetadata()
+            metadataSync.unlock()
+            if !progressed, metadata.quorum.status(of: written) == .pending { throw lock.withLock { notCommitted() } }
         }
-        flushDeferred()
     }
 
-    /// One round of `completeMetadataCommits`: fsync what is written, then publish it. Caller
-    /// holds `metadataSync`, not the lock.
-    func syncAndPublishMetadata() {
-        // Taken under `metadataSync`, before the fsync: which then covers all of it.
-        guard let pending = lock.withLock({ isShutDown ? nil : metadataLog.pendingCommit }) else { return }
-        prepareLogs(for: pending)
-        do throws(BrokerError) {
-            try metadataLog.syncWritten()
-        } catch {
-            lock.withLock { metadataFailed(error) }
-            return
+    /// One round of `completeMetadataCommits`: replicate what is written, then publish what
+    /// the quorum committed and settle the held answers. Returns whether anything changed.
+    /// Caller holds `metadataSync`, not the lock.
+    @discardableResult
+    func syncAndPublishMetadata() -> Bool {
+        // Taken under `metadataSync`, before replicating: which then covers all of it.
+        guard let latest = lock.withLock({ isShutDown ? nil : (metadata.hasUnpublishedWrites ? metadata.latestImage : metadata.image) }) else { return false }
+        if latest.offset > lock.withLock({ metadata.image.offset }) { prepareLogs(for: latest) }
+        // Snapshots are written after `metadataSync` is released (`flushDeferred`): a commit
+        // must not wait for one.
+        metadata.quorum.sync(snapshotting: false)
+        return lock.withLock {
+            guard !isShutDown else { return false }
+            var progressed = false
+            let committed = metadata.committedImage
+            if committed.offset > metadata.image.offset {
+                progressed = true
+                do { try publishCommitted(committed) } catch {
+                    logger.error("applying committed metadata failed", metadata: ["offset": "\(committed.offset)", "error": "\(error)"])
+                }
+            }
+            return settleHeldAnswers() || progressed
         }
-        lock.withLock {
-            guard !isShutDown else { return }
-            do { try publishCommitted(pending) } catch {
-                logger.error("applying committed metadata failed", metadata: ["offset": "\(pending.offset)", "error": "\(error)"])
+    }
+
+    /// Releases the held answers whose writes are applied, and fails those whose writes are
+    /// lost. Returns whether any was settled. Caller holds the lock.
+    @discardableResult
+    func settleHeldAnswers() -> Bool {
+        guard !awaitingCommit.isEmpty else { return false }
+        var kept: [HeldAnswer] = []
+        for held in awaitingCommit {
+            switch metadata.quorum.status(of: held.written) {
+            case .committed where metadata.image.offset >= held.written.offsets.upperBound: deferred.append(held.answer)
+            case let .lost(error): deferred.append { held.fail(error) }
+            default: kept.append(held)
             }
         }
-    }
-
-    /// A failed metadata fsync: nothing written since the last durable point is ever applied
-    /// (`MetadataLog.markFailed`), and the answers held for it fail. Caller holds the lock.
-    func metadataFailed(_ error: BrokerError) {
-        logger.critical("metadata log fsync failed; metadata changes are refused until eddy restarts", metadata: ["error": "\(error)"])
-        metadataLog.markFailed(error)
-        deferred.append(contentsOf: awaitingCommit.map(\.fail))
-        awaitingCommit.removeAll()
-    }
-
-    /// Writes a snapshot of the committed metadata if one is due, with the lock held only to
-    /// take and finish it (one at a time: see `MetadataLog.snapshotJob`). Called without the
-    /// lock, after the caller's answers went out.
-    func writeMetadataSnapshotIfDue() {
-        let job: MetadataLog.SnapshotJob? = lock.withLock {
-            guard !isShutDown, metadataLog.snapshotDue else { return nil }
-            return try? metadataLog.snapshotJob()
-        }
-        guard let job else { return }
-        var written = true
-        do throws(BrokerError) { try metadataLog.writeSnapshot(job) } catch {
-            written = false
-            logger.error("metadata snapshot failed; retried once more metadata is committed", metadata: ["error": "\(error)"])
-        }
-        lock.withLock { metadataLog.finishSnapshot(job, written: written) }
+        defer { awaitingCommit = kept }
+        return kept.count < awaitingCommit.count
     }
 
     /// Creates the logs that `pending` gives running brokers for topics new to them, before it
@@ -146,13 +169,12 @@ extension Cluster {
     /// else (a directory left by an older incarnation of the topic, say) is `applyMetadata`'s
     /// to judge. A log prepared for a topic that is deleted before it is applied is deleted by
     /// `applyMetadata` too. Called without the lock.
-    func prepareLogs(for pending: MetadataLog.PendingCommit) {
+    func prepareLogs(for image: MetadataImage) {
         let (brokers, committed) = lock.withLock {
             // The next publication looks for prepared logs whose topic went meanwhile.
             logsPrepared = true
-            return (nodes.values.sorted { $0.id < $1.id }, metadataLog.image)
+            return (nodes.values.sorted { $0.id < $1.id }, metadata.image)
         }
-        let image = pending.image
         for name in image.topicNames {
             guard let topic = image.topic(named: name), committed.topic(id: topic.id) == nil else { continue }
             let config = image.logConfig(forTopic: name).config
@@ -175,14 +197,13 @@ extension Cluster {
         }
     }
 
-    /// Publishes a durable image (`MetadataLog.markCommitted`) and tells every running broker;
+    /// Publishes a committed image (`ClusterMetadata.publish`) and tells every running broker;
     /// then releases the answers held for it. Caller holds the lock.
-    func publishCommitted(_ pending: MetadataLog.PendingCommit) throws(BrokerError) {
-        let before = metadataLog.image
-        // After a failed fsync, a later one's success proves nothing (`MetadataLog.markFailed`).
-        guard pending.offset > before.offset, metadataLog.failure == nil else { return }
-        metadataLog.markCommitted(pending)
-        let image = metadataLog.image
+    func publishCommitted(_ committed: MetadataImage) throws(BrokerError) {
+        let before = metadata.image
+        guard committed.offset > before.offset else { return }
+        metadata.publish(committed)
+        let image = metadata.image
         let deleted = Set(before.topicNames.filter { name in before.topic(named: name).map { image.topic(id: $0.id) == nil } ?? false })
         // A topic deleted and created again under its name within one publication: its old
         // replicas must go rather than serve as the new topic's (`applyMetadata`).
@@ -192,11 +213,7 @@ extension Cluster {
         if !deleted.isEmpty {
             for node in nodes.values { node.pruneFetchWakeups { image.partition($0) != nil && !replaced.contains($0.topic) } }
         }
-        defer {
-            let ready = awaitingCommit.prefix { $0.offset <= image.offset }
-            deferred.append(contentsOf: ready.map(\.answer))
-            awaitingCommit.removeFirst(ready.count)
-        }
+        defer { settleHeldAnswers() }
         // Only what changed, unless an earlier publication failed part-way.
         let only: Set<String>? = metadataFullApplyNeeded ? nil : MetadataImage.changedTopics(from: before, to: image).union(replaced)
         let scanLogs = only == nil || logsPrepared || before.topicNames != image.topicNames

@@ -16,17 +16,17 @@ extension Cluster {
     /// on the first FindCoordinator): `offsets.topic.num.partitions` partitions, replication factor
     /// `offsets.topic.replication.factor` capped at the number of active brokers.
     func ensureOffsetsTopic() throws(BrokerError) -> TopicImage {
-        if let topic = metadataLog.image.topic(named: OffsetsTopic.name) { return topic }
-        let active = controller.assignableBrokerIds(in: metadataLog.latestImage).count
+        if let topic = metadata.image.topic(named: OffsetsTopic.name) { return topic }
+        let active = controller.assignableBrokerIds(in: metadata.latestImage).count
         let rf = Int16(clamping: max(1, min(Int(options.offsetsTopicReplicationFactor), active)))
         let (id, start) = drawTopicIdAndAssignmentStart()
         let created = try controller.createTopic(name: OffsetsTopic.name, partitions: options.groupCoordinator.offsetsTopicNumPartitions,
                                                  replicationFactor: rf, configs: offsetsTopicConfigs, topicId: id,
-                                                 image: metadataLog.latestImage, assignmentStart: start)
+                                                 image: metadata.latestImage, assignmentStart: start)
         // Durably at once: the caller coordinates from it next (created once per cluster).
         try commitDurably(created.records)
         logger.info("created \(OffsetsTopic.name)", metadata: ["partitions": "\(created.partitions)", "replicationFactor": "\(rf)"])
-        guard let topic = metadataLog.image.topic(named: OffsetsTopic.name) else {
+        guard let topic = metadata.image.topic(named: OffsetsTopic.name) else {
             throw .unexpected("\(OffsetsTopic.name) missing right after its creation")
         }
         return topic
@@ -37,7 +37,7 @@ extension Cluster {
     /// run, so no two runs hand out the same ids.
     func makeGroupCoordinator(brokerId: Int32, incarnation: Int64) -> BrokerGroupCoordinator {
         var config = options.groupCoordinator
-        if let topic = metadataLog.image.topic(named: OffsetsTopic.name), topic.partitionCount > 0 {
+        if let topic = metadata.image.topic(named: OffsetsTopic.name), topic.partitionCount > 0 {
             config.offsetsTopicNumPartitions = Int32(topic.partitionCount)
         }
         let base = options.randomSeed.map { $0 &* 0x9E37_79B9_7F4A_7C15 } ?? UInt64.random(in: 0 ... .max)
@@ -76,7 +76,7 @@ extension Cluster {
         for p in shard.partitions.keys.sorted() {
             guard case let .loading(lastError) = shard.partitions[p] else { continue }
             let tp = TopicPartition(shard.topicName, p)
-            guard let replica = node.replicas[tp], replica.isLeader, let topic = metadataLog.image.topic(named: shard.topicName) else {
+            guard let replica = node.replicas[tp], replica.isLeader, let topic = metadata.image.topic(named: shard.topicName) else {
                 shard.partitions[p] = nil
                 continue
             }

@@ -172,11 +172,12 @@ extension Cluster {
     /// group coordinators retry failed loads and run their due timers (session timeouts, join
     /// and sync phases); preferred leaders are restored every leader.imbalance.check.interval.
     public func tick() {
+        tickQuorum()
         lock.withLock {
             guard !isShutDown else { return }
             let now = clock.nowMs()
             for id in nodes.keys { lastHeartbeatMs[id] = now }
-            for (id, registration) in metadataLog.latestImage.brokers.sorted(by: { $0.key < $1.key })
+            for (id, registration) in metadata.latestImage.brokers.sorted(by: { $0.key < $1.key })
                 where !registration.fenced && nodes[id] == nil && now - (lastHeartbeatMs[id] ?? now) > options.brokerSessionTimeoutMs {
                 logger.warning("broker session timed out; fencing", metadata: ["broker": "\(id)"])
                 try? fenceLocked(id)
@@ -196,7 +197,7 @@ extension Cluster {
             tickTransactionCoordinators(now: now)
             if options.autoLeaderRebalanceEnable, now - lastPreferredLeaderCheckMs >= options.leaderImbalanceCheckIntervalMs {
                 lastPreferredLeaderCheckMs = now
-                try? commit(controller.preferredLeaderElection(image: metadataLog.latestImage))
+                try? commit(controller.preferredLeaderElection(image: metadata.latestImage))
             }
         }
         flushDeferred()
@@ -216,7 +217,7 @@ extension Cluster {
         }
         lock.withLock {
             guard !isShutDown, options.autoLeaderRebalanceEnable else { return }
-            try? commit(controller.preferredLeaderElection(image: metadataLog.latestImage))
+            try? commit(controller.preferredLeaderElection(image: metadata.latestImage))
         }
         flushDeferred()
     }
@@ -238,7 +239,7 @@ extension Cluster {
     /// Everything replication can change: per replica LEO and HW, and the metadata offset.
     func progressFingerprint() -> [Int64] {
         lock.withLock {
-            var out = [metadataLog.image.offset]
+            var out = [metadata.image.offset]
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
                 for (_, r) in node.sortedReplicas {
                     out.append(r.log.logEndOffset)

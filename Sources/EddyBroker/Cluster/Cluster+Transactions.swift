@@ -17,7 +17,7 @@ extension Cluster {
     }
 
     private var transactionStateReplicationFactor: Int16 {
-        let active = controller.assignableBrokerIds(in: metadataLog.latestImage).count
+        let active = controller.assignableBrokerIds(in: metadata.latestImage).count
         return Int16(clamping: max(1, min(Int(options.transactionCoordinator.replicationFactor), active)))
     }
 
@@ -26,15 +26,15 @@ extension Cluster {
     /// partitions, replication factor transaction.state.log.replication.factor capped at the
     /// active brokers.
     func ensureTransactionStateTopic() throws(BrokerError) -> TopicImage {
-        if let topic = metadataLog.image.topic(named: Cluster.transactionStateTopic) { return topic }
+        if let topic = metadata.image.topic(named: Cluster.transactionStateTopic) { return topic }
         let rf = transactionStateReplicationFactor
         let (id, start) = drawTopicIdAndAssignmentStart()
         let created = try controller.createTopic(name: Cluster.transactionStateTopic, partitions: options.transactionCoordinator.numPartitions,
                                                  replicationFactor: rf, configs: transactionStateTopicConfigs, topicId: id,
-                                                 image: metadataLog.latestImage, assignmentStart: start)
+                                                 image: metadata.latestImage, assignmentStart: start)
         try commitDurably(created.records)
         logger.info("created \(Cluster.transactionStateTopic)", metadata: ["partitions": "\(created.partitions)", "replicationFactor": "\(rf)"])
-        guard let topic = metadataLog.image.topic(named: Cluster.transactionStateTopic) else {
+        guard let topic = metadata.image.topic(named: Cluster.transactionStateTopic) else {
             throw .unexpected("\(Cluster.transactionStateTopic) missing right after its creation")
         }
         return topic
@@ -109,7 +109,7 @@ extension Cluster {
     func sendMarkers(_ transactionalId: String, on node: Broker) {
         let txns = node.transactions
         guard var job = txns.markerJobs[transactionalId], !job.inFlight else { return }
-        let image = metadataLog.image
+        let image = metadata.image
         job.remaining = job.remaining.filter { image.partition($0) != nil }
         guard !job.remaining.isEmpty else {
             txns.markerJobs[transactionalId] = nil

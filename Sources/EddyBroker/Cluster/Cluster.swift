@@ -41,6 +41,9 @@ public struct ClusterOptions: Sendable {
     /// (`defaultPartitions`) and `default.replication.factor`.
     public var autoCreateTopicsEnable = true
     public var metadata = MetadataLog.Settings()
+    /// The controller quorum of a new data directory (an existing one keeps the layout its
+    /// `meta.properties` records). Defaults to one separate controller.
+    public var controllerQuorum = ControllerQuorumOptions.legacy
     /// The group coordinator's broker configs (group.min.session.timeout.ms,
     /// group.initial.rebalance.delay.ms, offsets.topic.num.partitions, ...).
     public var groupCoordinator = GroupCoordinatorConfig()
@@ -64,16 +67,20 @@ public struct ClusterOptions: Sendable {
 /// A Kafka cluster of N brokers living in one process, over one data directory:
 ///
 ///     <data-dir>/
-///       meta.properties            cluster.id and node.id 0 (node 0 is also the controller,
-///                                  as in KRaft's combined mode)
-///       __cluster_metadata-0/      the controller's metadata log and snapshots (see `MetadataLog`)
+///       meta.properties            cluster.id, and the controller quorum's voters and mode
+///                                  (see `MetaProperties`)
+///       __cluster_metadata-0/      a lone controller's replica of the metadata log, its snapshots
+///                                  and quorum-state (see `MetadataLog`, `QuorumStateFile`)
+///       controller-<id>/__cluster_metadata-0/   the same, per voter, when there are several
 ///       broker-<id>/               broker <id>'s log directory (see `LogManager`), one per broker
 ///       partition-high-watermarks  highest high watermark per partition at the last clean shutdown
 ///       unclean-election-losses    records lost to unclean leader elections, per partition
 ///
 /// The controller owns topics, replica assignments, leaders, leader epochs, the ISR and which
-/// brokers are fenced, all in the metadata log; brokers learn every committed change at once
-/// (`applyMetadata`). Brokers talk to each other only through the `Transport`: followers
+/// brokers are fenced, all in the metadata log, which a quorum of controllers replicates with
+/// Raft (`MetadataQuorum`; the active controller is its leader). Brokers learn every committed
+/// change at once (`applyMetadata`). In combined mode a voter runs, stops and crashes with its
+/// broker (`ControllerQuorumOptions`). Brokers talk to each other only through the `Transport`: followers
 /// replicate with Fetch requests carrying their replica id, exactly as clients fetch.
 ///
 /// Each running broker is a `Broker`: every transport delivers to its `handle` (through
@@ -126,7 +133,12 @@ public final class Cluster: @unchecked Sendable {
     let clock: any Clock
     let logger: Logger
     let lock = NSLock()
-    let metadataLog: MetadataLog
+    /// The controller quorum and the metadata the brokers applied.
+    let metadata: ClusterMetadata
+    /// The quorum's layout (from `meta.properties`).
+    public let controllerQuorum: ControllerQuorumOptions
+    /// Brokers killed with `fenceNow` while no controller was active: fenced once one is.
+    var fenceWhenElected: Set<Int32> = []
     let controller: Controller
     var nodes: [Int32: Broker] = [:] {
         didSet { liveNodes.withLock { $0 = nodes } }
@@ -216,7 +228,8 @@ public final class Cluster: @unchecked Sendable {
     /// See `setAdvertisedListeners`.
     var advertisedListeners: [String: [Int32: (host: String, port: Int32)]] = [:]
 
-    public static let controllerId: Int32 = 0
+    /// `node.id` in `meta.properties`.
+    static let metaNodeId: Int32 = 0
 
     /// Opens the data directory as a cluster, initialising it with `options.initialBrokerCount`
     /// brokers if it is empty, and starts every broker that is not fenced (stopped).
@@ -233,31 +246,42 @@ public final class Cluster: @unchecked Sendable {
         givenTransport = transport
         lastPreferredLeaderCheckMs = clock.nowMs()
         try Disk.makeDirectories(dataDirectory)
+        let quorumLayout: ControllerQuorumOptions
         if let meta = try MetaProperties.read(directory: dataDirectory) {
             clusterId = meta.clusterId
-            if !Disk.exists(Disk.join(dataDirectory, MetadataLog.directoryName)),
-               try Disk.list(dataDirectory).contains(where: { $0.hasPrefix("broker-") }) {
+            quorumLayout = meta.quorum
+            let logs = quorumLayout.voterIds.map { quorumLayout.directory(of: $0, in: dataDirectory) }
+            if !logs.contains(where: Disk.exists), try Disk.list(dataDirectory).contains(where: { $0.hasPrefix("broker-") }) {
                 throw .invalidDataDirectory("\(dataDirectory) has broker directories but no metadata log (\(MetadataLog.directoryName)); refusing to open, as every partition would look unknown")
             }
         } else {
-            for name in try Disk.list(dataDirectory) where name == MetadataLog.directoryName || name.hasPrefix("broker-") {
+            for name in try Disk.list(dataDirectory) where name == MetadataLog.directoryName || name.hasPrefix("broker-") || name.hasPrefix("controller-") {
                 throw .invalidDataDirectory("\(dataDirectory) has \(name) but no \(MetaProperties.fileName); refusing to initialise over existing data")
+            }
+            quorumLayout = options.controllerQuorum
+            if quorumLayout.combined, quorumLayout.voterIds.contains(where: { $0 >= Int32(max(1, options.initialBrokerCount)) }) {
+                throw .invalidRequest("combined mode needs a broker per controller: \(quorumLayout.voterIds.count) controllers, \(options.initialBrokerCount) brokers")
             }
             var rng = seededRandom
             clusterId = Broker.newUuid(&rng).description
             seededRandom = rng
-            try MetaProperties(clusterId: clusterId, nodeId: Cluster.controllerId).write(directory: dataDirectory)
+            try MetaProperties(clusterId: clusterId, nodeId: Cluster.metaNodeId, voters: quorumLayout.voterIds,
+                               combined: quorumLayout.combined).write(directory: dataDirectory)
         }
+        controllerQuorum = quorumLayout
         uncleanElectionLosses = ((try? OffsetCheckpointFile.read(Disk.join(dataDirectory, Cluster.uncleanLossesFile))) ?? nil) ?? [:]
-        metadataLog = try MetadataLog(directory: Disk.join(dataDirectory, MetadataLog.directoryName),
-                                      settings: options.metadata, clock: clock, logger: logger)
+        let quorum = try MetadataQuorum(voters: quorumLayout.voterIds, directory: { quorumLayout.directory(of: $0, in: dataDirectory) },
+                                        settings: options.controllerQuorum.settings, metadataSettings: options.metadata, clock: clock,
+                                        seed: options.randomSeed ?? UInt64.random(in: 0 ... UInt64.max), logger: logger)
+        metadata = ClusterMetadata(quorum: quorum)
+        metadata.publish(quorum.committedImage)
         controller = Controller(brokerIds: [], defaultPartitions: options.defaultPartitions,
                                 defaultReplicationFactor: options.defaultReplicationFactor)
         do throws(BrokerError) {
             try lock.withLock { () throws(BrokerError) in
-                if metadataLog.image.brokers.isEmpty {
+                if metadata.image.brokers.isEmpty {
                     try commitDurably(controller.registerBrokers(Array(0 ..< Int32(max(1, options.initialBrokerCount))),
-                                                          image: metadataLog.latestImage))
+                                                          image: metadata.latestImage))
                 }
                 // Brokers the previous process left running but did not shut down cleanly crashed
                 // with it: what they had not fsynced is gone, so they must not come back as the
@@ -270,7 +294,7 @@ public final class Cluster: @unchecked Sendable {
                 // A broker's entry counts only if its partition directory belongs to the topic as it
                 // is now (a topic deleted and re-created while the broker was down must not inherit
                 // the old topic's high watermark).
-                let image = metadataLog.image
+                let image = metadata.image
                 func load(_ file: String, directory: String?) {
                     for (tp, hw) in ((try? OffsetCheckpointFile.read(file)) ?? nil) ?? [:] {
                         guard let topic = image.topic(named: tp.topic), topic.partitions[tp.partition] != nil else { continue }
@@ -283,11 +307,20 @@ public final class Cluster: @unchecked Sendable {
                     let dir = Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id))
                     load(Disk.join(dir, LogManager.highWatermarkFile), directory: dir)
                 }
-                let unfenced = metadataLog.image.brokers.sorted(by: { $0.key < $1.key }).filter { !$0.value.fenced }.map(\.key)
+                let unfenced = metadata.image.brokers.sorted(by: { $0.key < $1.key }).filter { !$0.value.fenced }.map(\.key)
+                // In combined mode a stopped broker's controller is stopped too, as long as a
+                // majority of voters still runs (else the cluster could not open: its brokers'
+                // crash fencing below needs the quorum).
+                if quorumLayout.combined {
+                    let stopped = quorumLayout.voterIds.filter { !unfenced.contains($0) }
+                    if quorumLayout.voterIds.count - stopped.count >= quorumLayout.voterIds.count / 2 + 1 {
+                        for id in stopped { metadata.quorum.stop(id) }
+                    }
+                }
                 let crashed = unfenced.filter { Cluster.brokerCrashed(dataDirectory: dataDirectory, id: $0) }
                 for id in crashed { try fenceLocked(id) }
                 for id in unfenced { try startNodeLocked(id) }
-                for id in crashed { try commitElection(controller.unfenceBroker(id, image: metadataLog.latestImage)) }
+                for id in crashed { try commitElection(controller.unfenceBroker(id, image: metadata.latestImage)) }
             }
         } catch {
             try? shutdown()
@@ -297,12 +330,12 @@ public final class Cluster: @unchecked Sendable {
     }
 
     /// The committed metadata (a value).
-    public var metadataImage: MetadataImage { lock.withLock { metadataLog.image } }
+    public var metadataImage: MetadataImage { lock.withLock { metadata.image } }
 
     /// A user's SCRAM credentials in the committed metadata (empty for an unknown user): what
     /// SASL listeners authenticate against.
     public func scramCredentials(of user: String) -> [ScramMechanism: ScramCredential] {
-        lock.withLock { metadataLog.image.scramCredentials[user] ?? [:] }
+        lock.withLock { metadata.image.scramCredentials[user] ?? [:] }
     }
 
     /// IDs of the brokers whose process is running, ascending.
@@ -324,7 +357,7 @@ public final class Cluster: @unchecked Sendable {
     ///   - scanLogs: also delete logs no replica owns (those `prepareLogs` opened for a topic
     ///     deleted before it was applied): needed when topics came or went.
     func applyMetadata(replacing: Set<String> = [], only: Set<String>? = nil, scanLogs: Bool = true) throws(BrokerError) {
-        let image = metadataLog.image
+        let image = metadata.image
         let names = only.map { only in image.topicNames.filter { only.contains($0) } } ?? image.topicNames
         let topics = names.map { name in (name, image.topic(named: name)!, topicLogConfig(name, image: image)) }
         appliedTopicCount += topics.count
@@ -513,8 +546,8 @@ public final class Cluster: @unchecked Sendable {
         let tp = replica.topicPartition
         do throws(BrokerError) {
             let records = try controller.alterPartition(tp, leaderId: node.id, leaderEpoch: replica.leaderEpoch,
-                                                        partitionEpoch: partitionEpoch, newIsr: isr, image: metadataLog.latestImage)
-            if records.isEmpty, let reg = metadataLog.image.partition(tp),
+                                                        partitionEpoch: partitionEpoch, newIsr: isr, image: metadata.latestImage)
+            if records.isEmpty, let reg = metadata.image.partition(tp),
                let actions = replica.leaderEvent({ $0.onIsrCommitted(isr: reg.isr, partitionEpoch: reg.partitionEpoch) }) {
                 // Nothing to change: answer with the current registration.
                 perform(actions, replica: replica, node: node)
@@ -523,7 +556,7 @@ public final class Cluster: @unchecked Sendable {
             }
         } catch {
             logger.info("ISR change rejected", metadata: ["partition": "\(tp)", "isr": "\(isr)", "error": "\(error)"])
-            if let reg = metadataLog.image.partition(tp),
+            if let reg = metadata.image.partition(tp),
                let actions = replica.leaderEvent({ $0.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode) }) {
                 perform(actions, replica: replica, node: node)
             }
@@ -545,15 +578,17 @@ public final class Cluster: @unchecked Sendable {
     /// partitions that were waiting for it.
     public func startBroker(_ id: Int32) throws(BrokerError) {
         try withLockThenCallbacks { () throws(BrokerError) in
-            guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
+            guard metadata.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             guard nodes[id] == nil else { return }
             try checkNotStopping(id)
+            // Its controller first: the fencing and unfencing below may need its vote.
+            if controllerQuorum.combined, controllerQuorum.voterIds.contains(id) { try startVoterLocked(id) }
             // A broker that crashed and comes back before its session timed out is a new
             // incarnation: what it had not fsynced is gone, so it must not stay in any ISR. As
             // KRaft does on re-registration (KIP-903), fence the old registration first.
-            if metadataLog.latestImage.brokers[id]?.fenced == false { try fenceLocked(id) }
+            if metadata.latestImage.brokers[id]?.fenced == false { try fenceLocked(id) }
             try startNodeLocked(id)
-            try commitElection(controller.unfenceBroker(id, image: metadataLog.latestImage))
+            try commitElection(controller.unfenceBroker(id, image: metadata.latestImage))
         }
     }
 
@@ -579,7 +614,7 @@ public final class Cluster: @unchecked Sendable {
     /// readable `partition.metadata` and no topic in the image is not ours to judge: it is
     /// renamed `<dir>.<id>-stray` and logged, never deleted.
     private func reconcileDirectories(of id: Int32, logManager: LogManager) throws(BrokerError) {
-        let image = metadataLog.image
+        let image = metadata.image
         for tp in try BrokerError.storage({ try logManager.partitionsOnDisk() }) {
             let directory = Disk.join(logManager.directory, tp.directoryName)
             let recorded = PartitionMetadataFile.read(directory: directory)
@@ -607,10 +642,12 @@ public final class Cluster: @unchecked Sendable {
     /// wait for that I/O.
     public func stopBroker(_ id: Int32) throws(BrokerError) {
         let stopped = try withLockThenCallbacks(awaitingMetadata: false) { () throws(BrokerError) -> Broker? in
-            guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
+            guard metadata.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
-            try commitDurably(controller.controlledShutdown(id, image: metadataLog.latestImage).records)
-            return retireLocked(id)
+            try commitDurably(controller.controlledShutdown(id, image: metadata.latestImage).records)
+            let node = retireLocked(id)
+            if controllerQuorum.combined, controllerQuorum.voterIds.contains(id) { stopVoterLocked(id) }
+            return node
         }
         guard let stopped else { return }
         defer { lock.withLock { _ = stoppingBrokers.remove(id) } }
@@ -662,18 +699,28 @@ public final class Cluster: @unchecked Sendable {
     }
 
     /// A crash (`eddy broker kill`): the broker stops at once and everything it had not
-    /// fsynced is lost, as after a power cut. The controller notices after
-    /// broker.session.timeout.ms (`tick`), or at once with `fenceNow`.
+    /// fsynced is lost, as after a power cut. In combined mode its controller crashes with it.
+    /// The controller notices after broker.session.timeout.ms (`tick`), or at once with
+    /// `fenceNow` (electing a new controller at once if the broker's was the active one).
     /// Its logs lose their unflushed data after the lock is released.
     public func killBroker(_ id: Int32, fenceNow: Bool = false) throws(BrokerError) {
         let (killed, fenceError) = try withLockThenCallbacks(awaitingMetadata: false) { () throws(BrokerError) -> (Broker?, BrokerError?) in
-            guard metadataLog.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
+            guard metadata.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
             let node = retireLocked(id)
+            if controllerQuorum.combined, controllerQuorum.voterIds.contains(id) { killVoterLocked(id) }
             // A failed fencing is reported after the power loss, which must happen regardless.
             var fenceError: BrokerError?
-            if fenceNow, metadataLog.latestImage.brokers[id]?.fenced == false {
-                do throws(BrokerError) { try fenceLocked(id) } catch { fenceError = error }
+            if fenceNow, metadata.latestImage.brokers[id]?.fenced == false {
+                // Noticed at once: if its controller was the active one, so is that (the
+                // others elect now rather than after their fetch timeout).
+                metadata.quorum.electIfLeaderless()
+                if metadata.quorum.activeController == nil {
+                    // No majority left: the next controller fences it once one is elected.
+                    fenceWhenElected.insert(id)
+                } else {
+                    do throws(BrokerError) { try fenceLocked(id) } catch { fenceError = error }
+                }
             }
             return (node, fenceError)
         }
@@ -700,7 +747,7 @@ public final class Cluster: @unchecked Sendable {
     }
 
     func fenceLocked(_ id: Int32) throws(BrokerError) {
-        try commitElection(controller.fenceBroker(id, image: metadataLog.latestImage))
+        try commitElection(controller.fenceBroker(id, image: metadata.latestImage))
     }
 
     /// Commits the records of a broker's fencing or unfencing, then counts what its unclean
@@ -727,7 +774,7 @@ public final class Cluster: @unchecked Sendable {
     func recordUncleanLosses(_ elections: [TopicPartition], highWatermarks: [TopicPartition: Int64]) {
         guard !elections.isEmpty else { return }
         for tp in elections {
-            guard let leader = metadataLog.image.partition(tp)?.leader, let log = nodes[leader]?.replicas[tp]?.log else { continue }
+            guard let leader = metadata.image.partition(tp)?.leader, let log = nodes[leader]?.replicas[tp]?.log else { continue }
             let lost = max(0, (highWatermarks[tp] ?? 0) - log.logEndOffset)
             uncleanElectionLosses[tp, default: 0] += lost
             logger.warning("unclean leader election", metadata: ["partition": "\(tp)", "leader": "\(leader)", "recordsLost": "\(lost)"])
@@ -767,7 +814,7 @@ public final class Cluster: @unchecked Sendable {
         let known = lock.withLock { () -> [TopicPartition: Int64] in
             var hws = knownHighWatermarks.withLock { $0 }
             for node in toClose { for (tp, r) in node.replicas { hws[tp] = max(hws[tp] ?? 0, r.log.highWatermark) } }
-            return hws.filter { metadataLog.image.partition($0.key) != nil }
+            return hws.filter { metadata.image.partition($0.key) != nil }
         }
         if !toClose.isEmpty {
             do { try OffsetCheckpointFile.write(Disk.join(dataDirectory, Cluster.highWatermarksFile), known) } catch { firstError = error }
@@ -775,13 +822,16 @@ public final class Cluster: @unchecked Sendable {
         for node in toClose {
             do { try node.logManager.shutdown() } catch { firstError = firstError ?? error }
         }
-        do {
-            try metadataLog.close()
-            for h in held { h.answer() }
-        } catch {
-            firstError = firstError ?? error
-            for h in held { h.fail() }
+        // Written since: answered if the quorum committed it (a restart publishes it), else failed.
+        metadata.quorum.sync()
+        for h in held {
+            switch metadata.quorum.status(of: h.written) {
+            case .committed: h.answer()
+            case let .lost(error): h.fail(error)
+            case .pending: h.fail(.brokerClosed)
+            }
         }
+        metadata.quorum.close()
         metadataSync.unlock()
         if let firstError { throw firstError }
     }
@@ -796,7 +846,7 @@ public final class Cluster: @unchecked Sendable {
                 try? node.logManager.simulatePowerLoss()
             }
             nodes.removeAll()
-            metadataLog.closeWithoutFlush()
+            metadata.quorum.close(flush: false)
         }
     }
 
@@ -807,32 +857,30 @@ public final class Cluster: @unchecked Sendable {
     /// `awaitingMetadata` is false (bodies that commit durably themselves and must get their
     /// result back whatever happens next: a stopped or killed broker's logs must be closed).
     func withLockThenCallbacks<R>(awaitingMetadata: Bool = true, _ body: () throws(BrokerError) -> R) throws(BrokerError) -> R {
-        let (result, written): (Result<R, BrokerError>, Int64?) = lock.withLock {
+        let (result, written): (Result<R, BrokerError>, MetadataQuorum.Written?) = lock.withLock {
             guard !isShutDown else { return (.failure(.brokerClosed), nil) }
-            let before = metadataLog.latestImage.offset
+            let before = metadata.writes
             let result = Result { () throws(BrokerError) -> R in try body() }
-            return (result, metadataLog.latestImage.offset > before ? metadataLog.latestImage.offset : nil)
+            return (result, metadata.writes > before ? metadata.lastWritten : nil)
         }
         flushDeferred()
         let value = try result.get()
-        if awaitingMetadata, let written { try awaitMetadataApplied(through: written) }
+        if awaitingMetadata, let written { try awaitMetadataApplied(written) }
         return value
     }
 
     /// Runs the queued callbacks; then completes pending metadata commits (running the answers
-    /// they release) and writes a due metadata snapshot, so that neither delays the answers
-    /// queued before. Called without the lock.
+    /// they release; the quorum's voters snapshot when due meanwhile), so that they do not delay
+    /// the answers queued before. Called without the lock.
     func flushDeferred() {
-        let (callbacks, commitPending, snapshotDue) = lock.withLock {
-            (takeDeferred(), metadataCommitPending, !isShutDown && metadataLog.snapshotDue)
-        }
+        let (callbacks, commitPending) = lock.withLock { (takeDeferred(), metadataCommitPending) }
         for c in callbacks { c() }
         if commitPending {
             completeMetadataCommits()
             for c in lock.withLock({ takeDeferred() }) { c() }
+            // Each voter snapshots its committed metadata when due, without `metadataSync`.
+            metadata.quorum.snapshotIfDue()
         }
-        // After a publication a snapshot may have come due; the call checks under the lock.
-        if snapshotDue || commitPending { writeMetadataSnapshotIfDue() }
         replicateAppended()
     }
 

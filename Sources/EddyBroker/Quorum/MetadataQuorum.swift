@@ -22,8 +22,9 @@ import Synchronization
 /// and an election timeout). Opening, every voter is local and starting, so the first election
 /// runs at once on a clock stepped forward for Raft alone (safety never depends on time).
 ///
-/// Thread-safe: one lock (`core`) guards everything, and is held across the replicas' fsyncs
-/// (metadata changes are rare; nothing on the produce or fetch path takes it).
+/// Thread-safe: one lock (`core`) guards everything. `sync` fsyncs and writes snapshot files
+/// without it; elections and a replica's start fsync under it (rare, and what the quorum
+/// waits for anyway).
 public final class MetadataQuorum: Sendable {
     public struct Settings: Sendable, Equatable {
         /// `controller.quorum.election.timeout.ms`.
@@ -50,6 +51,14 @@ public final class MetadataQuorum: Sendable {
         var raft: RaftNode?
         /// A snapshot being fetched from the leader.
         var incoming: (id: OffsetAndEpoch, bytes: [UInt8])?
+        /// Why it stopped, if its disk failed (until it starts again).
+        var failure: BrokerError?
+        /// Changes whenever what its log holds beyond the durable point may have been replaced
+        /// (opened, truncated, a snapshot installed, stopped): an fsync taken before then
+        /// proves nothing about what is there now.
+        var generation = 0
+        /// Changes each time it is opened or stopped (a snapshot job of another run is void).
+        var incarnation = 0
 
         init(id: Int32, directory: String) {
             self.id = id
@@ -125,26 +134,132 @@ public final class MetadataQuorum: Sendable {
     /// other call to this quorum: the quorum's lock guards it.
     func replicaLog(_ id: Int32) -> MetadataLog? { core.withLock { $0.members[id]?.log } }
 
+    /// The active controller's epoch, if a leader is elected.
+    public var leaderEpoch: Int32? { core.withLock { $0.leader()?.raft?.epoch } }
+
+    /// Voters that run.
+    public var runningVoters: [Int32] { core.withLock { core in core.voters.filter { core.members[$0]?.isRunning == true } } }
+
+    /// The leader's view of the quorum, as DescribeQuorum reports it (nil without a leader):
+    /// each voter's log end offset as of its last fetch (the leader's own: its log end), and
+    /// when it last fetched and was last caught up (-1 if never in this epoch).
+    public func describe(nowMs: Int64) -> QuorumDescription? {
+        core.withLock { core in
+            guard let leader = core.leader(), let raft = leader.raft, let log = leader.log else { return nil }
+            let voters = core.voters.map { id -> QuorumDescription.Replica in
+                if id == leader.id { return .init(id: id, logEndOffset: log.logEndOffset, lastFetchMs: nowMs, lastCaughtUpMs: nowMs) }
+                let progress = raft.replicas[id]
+                let caughtUp = (progress?.endOffset ?? -1) >= log.logEndOffset
+                // Raft's clock runs `raftTimeOffsetMs` ahead of the cluster's (see `electAtOnce`).
+                let fetched = progress?.lastFetchMs.map { min(nowMs, $0 - core.raftTimeOffsetMs) } ?? -1
+                return .init(id: id, logEndOffset: progress?.endOffset ?? -1, lastFetchMs: fetched, lastCaughtUpMs: caughtUp ? fetched : -1)
+            }
+            return QuorumDescription(leaderId: leader.id, epoch: raft.epoch, highWatermark: raft.highWatermark ?? 0, voters: voters)
+        }
+    }
+
     // MARK: - Writing
 
+    /// Where a `write` went: the leader's epoch and the records' offsets.
+    public struct Written: Sendable, Equatable {
+        public var epoch: Int32
+        public var offsets: ClosedRange<Int64>
+    }
+
     /// As the active controller, appends `records` as one batch (not yet durable or committed;
-    /// see `sync`). Returns their offsets.
+    /// see `sync`). Returns their epoch and offsets.
     /// - Throws: NOT_CONTROLLER without a leader; the records' own validation errors.
     @discardableResult
-    public func write(_ records: [MetadataRecord]) throws(BrokerError) -> ClosedRange<Int64> {
-        try core.withLock { core throws(BrokerError) -> ClosedRange<Int64> in try core.write(records) }
+    public func write(_ records: [MetadataRecord]) throws(BrokerError) -> Written {
+        try core.withLock { core throws(BrokerError) -> Written in try core.write(records) }
+    }
+
+    /// What became of a `write`.
+    public enum WriteStatus: Sendable, Equatable {
+        /// The quorum committed it (it is in the committed image).
+        case committed
+        /// Not committed yet, and a running leader holds it: it may still be.
+        case pending
+        /// Not committed, and no running leader holds it (its leader died, stepped down or
+        /// lost its disk first): it may never be, so its requester is told it failed, with
+        /// this error (KAFKA_STORAGE_ERROR after a disk failure, else NOT_CONTROLLER).
+        case lost(BrokerError)
+    }
+
+    /// The status of records written in `written.epoch` through `written.offsets.upperBound`.
+    /// A committed offset whose batch carries another epoch means they were truncated and
+    /// replaced: lost.
+    public func status(of written: Written) -> WriteStatus {
+        core.withLock { core in
+            let offset = written.offsets.upperBound
+            for id in core.voters {
+                guard let log = core.members[id]?.log, log.image.offset >= offset else { continue }
+                return (log.recordEpoch(at: offset) ?? written.epoch) == written.epoch ? .committed
+                    : .lost(.notController("the metadata change was replaced by the next active controller's before it was committed; retry it"))
+            }
+            guard let leader = core.leader(), let log = leader.log, log.logEndOffset > offset,
+                  log.recordEpoch(at: offset) == written.epoch else {
+                if let failure = core.members.values.compactMap(\.failure).first { return .lost(failure) }
+                return .lost(.notController("the active controller changed before the metadata change was committed; retry it"))
+            }
+            return .pending
+        }
     }
 
     /// Makes what the leader wrote durable and replicates it: runs the replicas' exchanges until
     /// they are done, then lets each replica snapshot if due. Returns the offset the committed
     /// image reached.
+    ///
+    /// The fsyncs and the snapshot files are written without the quorum's lock (so a metadata
+    /// write, which takes it, never waits on the disk): each round lists under the lock what
+    /// every replica appended and has not made durable, fsyncs it without the lock, then tells
+    /// the replicas under the lock and runs their exchanges, which may append more (deferring
+    /// their own fsyncs to the next round), until a round finds nothing to fsync.
     @discardableResult
-    public func sync() -> Int64 {
-        core.withLock { core in
-            for id in core.voters { if let m = core.members[id], m.isRunning { core.flush(m) } }
-            core.pump()
-            for id in core.voters { if let m = core.members[id], m.isRunning { core.snapshotIfDue(m) } }
-            return (core.leader()?.log?.image.offset) ?? -1
+    public func sync(snapshotting: Bool = true) -> Int64 {
+        for _ in 0 ..< 10_000 {
+            let due = core.withLock { $0.unflushed() }
+            if due.isEmpty { break }
+            var results: [(id: Int32, generation: Int, end: Int64, error: BrokerError?)] = []
+            for d in due {
+                do throws(BrokerError) {
+                    try d.syncer.sync()
+                    results.append((d.id, d.generation, d.end, nil))
+                } catch {
+                    results.append((d.id, d.generation, d.end, error))
+                }
+            }
+            core.withLock { core in
+                core.deferFlushes = true
+                for r in results {
+                    guard let m = core.members[r.id], m.isRunning, m.generation == r.generation else { continue }
+                    if let error = r.error {
+                        core.fail(m, error)
+                    } else if r.end > m.raft!.flushedOffset {
+                        core.perform(m.raft!.flushed(upTo: r.end, nowMs: core.nowMs), on: m)
+                    }
+                }
+                core.pump()
+                core.deferFlushes = false
+            }
+        }
+        if snapshotting { snapshotIfDue() }
+        return core.withLock { ($0.leader()?.log?.image.offset) ?? -1 }
+    }
+
+    /// Each replica snapshots its own committed image once `MetadataLog.Settings`' thresholds
+    /// are reached, and deletes its log below the snapshot: a voter that was down longer then
+    /// catches up with FetchSnapshot. The files are written without the quorum's lock; the log
+    /// prefix is deleted under it, as the replica's Raft state learns its new log start.
+    public func snapshotIfDue() {
+        let jobs = core.withLock { $0.snapshotJobs() }
+        for job in jobs {
+            var written = true
+            do throws(BrokerError) { try job.writer.write(job.job) } catch {
+                written = false
+                core.withLock { $0.logger.error("metadata snapshot failed", metadata: ["node": "\(job.id)", "error": "\(error)"]) }
+            }
+            core.withLock { $0.finishSnapshot(job, written: written) }
         }
     }
 
@@ -166,6 +281,38 @@ public final class MetadataQuorum: Sendable {
             guard let m = core.members[id], m.isRunning else { return }
             core.stop(m, flush: false)
             core.logger.info("controller stopped", metadata: ["node": "\(id)"])
+        }
+    }
+
+    /// Stops voter `id` cleanly: an active controller resigns first (EndQuorumEpoch, so the
+    /// others elect at once), and its log is flushed and closed.
+    public func stop(_ id: Int32) {
+        core.withLock { core in
+            guard let m = core.members[id], let raft = m.raft else { return }
+            if raft.isLeader {
+                core.perform(m.raft!.resign(nowMs: core.nowMs), on: m)
+                core.pump()
+            }
+            guard m.isRunning else { return }
+            core.stop(m, flush: true)
+            core.logger.info("controller stopped", metadata: ["node": "\(id)"])
+        }
+    }
+
+    /// Elects a leader at once if none runs and a majority of voters does (on Raft's stepped
+    /// clock, as at opening): a node that starts when the quorum has no leader (so that no
+    /// metadata could be written) does not wait for election timeouts.
+    public func electIfLeaderless() {
+        core.withLock { core in
+            guard core.leader() == nil else { return }
+            core.electAtOnce()
+        }
+    }
+
+    /// When the quorum next needs a `tick` (clock ms), if any voter runs.
+    public var nextDeadlineMs: Int64? {
+        core.withLock { core in
+            core.voters.compactMap { core.members[$0]?.raft?.nextDeadlineMs }.min().map { $0 - core.raftTimeOffsetMs }
         }
     }
 
@@ -194,6 +341,9 @@ extension MetadataQuorum {
         let logger: Logger
         let members: [Int32: Member]
         var queue: [(from: Int32, to: Int32, message: RaftMessage)] = []
+        /// Set while `sync` runs the exchanges: appends are made durable by its next round
+        /// rather than at once under the lock.
+        var deferFlushes = false
         /// Added to the clock for Raft's timers (stepped at opening, see `MetadataQuorum`).
         var raftTimeOffsetMs: Int64 = 0
         var random: SplitMix64
@@ -222,12 +372,14 @@ extension MetadataQuorum {
 
         func leaderLog() throws(BrokerError) -> MetadataLog {
             guard let leader = leader(), let log = leader.log else {
+                // A lone voter whose disk failed stays down: say why.
+                if voters.count == 1, let failure = members[voters[0]]?.failure { throw failure }
                 throw .notController("no active controller: the quorum of voters \(voters.map(String.init).joined(separator: ",")) is electing one")
             }
             return log
         }
 
-        mutating func write(_ records: [MetadataRecord]) throws(BrokerError) -> ClosedRange<Int64> {
+        mutating func write(_ records: [MetadataRecord]) throws(BrokerError) -> Written {
             let log = try leaderLog()
             let leader = leader()!
             let values = try log.prepare(records)
@@ -235,7 +387,7 @@ extension MetadataQuorum {
             case let .success((base, actions)):
                 perform(actions, on: leader)
                 guard leader.isRunning else { throw log.failure ?? .notController("the active controller failed") }
-                return base ... base + Int64(values.count) - 1
+                return Written(epoch: leader.raft?.epoch ?? -1, offsets: base ... base + Int64(values.count) - 1)
             case let .failure(.notLeader(other)):
                 throw .notController("node \(leader.id) is not the active controller (\(other.map { "node \($0) is" } ?? "none is known"))")
             }
@@ -258,6 +410,9 @@ extension MetadataQuorum {
             config.electionBackoffMaxMs = settings.electionBackoffMaxMs
             config.requestTimeoutMs = settings.requestTimeoutMs
             m.log = log
+            m.failure = nil
+            m.generation += 1
+            m.incarnation += 1
             m.raft = RaftNode(config: config, election: election, log: log.raftLogState, nowMs: nowMs, seed: random.next())
             logger.info("controller started", metadata: ["node": "\(id)", "epoch": "\(m.raft!.epoch)", "role": "\(m.raft!.role)"])
         }
@@ -310,15 +465,33 @@ extension MetadataQuorum {
             perform(m.raft!.flushed(upTo: log.logEndOffset, nowMs: nowMs), on: m)
         }
 
-        /// Each replica snapshots its own committed image once `MetadataLog.Settings`'
-        /// thresholds are reached, and deletes its log below the snapshot: a voter that was down
-        /// longer then catches up with FetchSnapshot.
-        mutating func snapshotIfDue(_ m: Member) {
-            // Only what the replica knows committed, before anything is deleted on its strength.
-            guard let log = m.log, log.snapshotDue, log.image.offset + 1 <= (m.raft?.highWatermark ?? 0) else { return }
-            do { try log.snapshot() } catch {
-                logger.error("metadata snapshot failed", metadata: ["node": "\(m.id)", "error": "\(error)"])
-                return
+        /// What each running replica appended and has not made durable: its log end, and how
+        /// to fsync it without the lock.
+        func unflushed() -> [(id: Int32, generation: Int, end: Int64, syncer: MetadataLog.Syncer)] {
+            voters.compactMap { id in
+                guard let m = members[id], let raft = m.raft, let log = m.log, log.logEndOffset > raft.flushedOffset else { return nil }
+                return (id, m.generation, log.logEndOffset, log.syncer)
+            }
+        }
+
+        /// A snapshot to write for each running replica that is due one (`MetadataQuorum.snapshotIfDue`).
+        func snapshotJobs() -> [SnapshotWork] {
+            voters.compactMap { id in
+                // Only what the replica knows committed, before anything is deleted on its strength.
+                guard let m = members[id], let log = m.log, log.snapshotDue, log.image.offset + 1 <= (m.raft?.highWatermark ?? 0),
+                      let job = try? log.snapshotJob() else { return nil }
+                return SnapshotWork(id: id, incarnation: m.incarnation, job: job, writer: log.snapshotWriter)
+            }
+        }
+
+        /// Ends a snapshot job: a written file prunes the replica's log below it, and its Raft
+        /// state learns the new log start.
+        mutating func finishSnapshot(_ work: SnapshotWork, written: Bool) {
+            guard let m = members[work.id], m.incarnation == work.incarnation, let log = m.log else { return }
+            log.finishSnapshot(work.job, written: written)
+            guard written else { return }
+            do { try log.pruneBelow(work.job) } catch {
+                logger.error("pruning the metadata log below a snapshot failed", metadata: ["node": "\(m.id)", "error": "\(error)"])
             }
             guard let latest = log.latestSnapshot, latest.endOffset <= (m.raft?.highWatermark ?? 0) else { return }
             perform(m.raft!.snapshotTaken(OffsetAndEpoch(offset: latest.endOffset, epoch: latest.epoch), deletePrefix: true), on: m)
@@ -336,6 +509,8 @@ extension MetadataQuorum {
             m.raft = nil
             m.log = nil
             m.incoming = nil
+            m.generation += 1
+            m.incarnation += 1
             queue.removeAll { $0.to == m.id || $0.from == m.id }
         }
 
@@ -348,6 +523,7 @@ extension MetadataQuorum {
         mutating func fail(_ m: Member, _ error: BrokerError) {
             logger.critical("controller replica failed; stopping it", metadata: ["node": "\(m.id)", "error": "\(error)"])
             stop(m, flush: false)
+            m.failure = error
         }
 
         /// Carries out a replica's Raft actions in order (see `RaftAction`).
@@ -374,8 +550,9 @@ extension MetadataQuorum {
                         }
                         // A follower makes what it appended durable before it fetches again; the
                         // leader's own writes are made durable by `sync`, except its epoch's first.
-                        if m.raft?.isLeader != true || batches.contains(where: \.isControl) { flush(m) }
+                        if !deferFlushes, m.raft?.isLeader != true || batches.contains(where: \.isControl) { flush(m) }
                     case let .truncate(offset):
+                        m.generation += 1
                         try log.truncate(to: offset)
                     case let .writeSnapshotChunk(id, position, bytes):
                         if m.incoming?.id != id || Int64(m.incoming?.bytes.count ?? 0) != position { m.incoming = (id, []) }
@@ -383,12 +560,13 @@ extension MetadataQuorum {
                     case let .installSnapshot(id):
                         guard let incoming = m.incoming, incoming.id == id else { throw .corruptMetadata("snapshot \(id) installed before it was fetched") }
                         m.incoming = nil
+                        m.generation += 1
                         try log.installSnapshot(id, bytes: incoming.bytes)
                     case let .highWatermark(hw):
                         log.commit(below: hw)
                     case let .roleChanged(role, epoch):
                         recentEvents.append(Event(timeMs: clock.nowMs(), nodeId: m.id, epoch: epoch, role: role))
-                        if role != .leader { flush(m) }
+                        if role != .leader, !deferFlushes { flush(m) }
                         if recentEvents.count > Self.maxEvents { recentEvents.removeFirst(recentEvents.count - Self.maxEvents) }
                         if role == .leader {
                             logger.info("elected active controller", metadata: ["node": "\(m.id)", "epoch": "\(epoch)"])
@@ -421,4 +599,27 @@ extension MetadataQuorum {
             return response
         }
     }
+}
+
+/// A snapshot one replica is due (`MetadataQuorum.snapshotIfDue`).
+struct SnapshotWork: Sendable {
+    var id: Int32
+    var incarnation: Int
+    var job: MetadataLog.SnapshotJob
+    var writer: MetadataLog.SnapshotWriter
+}
+
+/// The quorum as its leader sees it (`MetadataQuorum.describe`), for DescribeQuorum.
+public struct QuorumDescription: Sendable, Equatable {
+    public struct Replica: Sendable, Equatable {
+        public var id: Int32
+        public var logEndOffset: Int64
+        public var lastFetchMs: Int64
+        public var lastCaughtUpMs: Int64
+    }
+
+    public var leaderId: Int32
+    public var epoch: Int32
+    public var highWatermark: Int64
+    public var voters: [Replica]
 }

@@ -9,7 +9,7 @@ extension Broker {
     /// others then OPERATION_NOT_ATTEMPTED, nothing being added.
     func handleAddPartitionsToTxn(_ request: AddPartitionsToTxnRequest, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         let partitions = request.topicPartitions
-        let unknown = Set(partitions.filter { cluster.metadataLog.image.partition($0) == nil })
+        let unknown = Set(partitions.filter { cluster.metadata.image.partition($0) == nil })
         if !unknown.isEmpty {
             var response = request.errorResponse(.operationNotAttempted)
             for t in response.results.indices {

@@ -23,7 +23,7 @@ extension Broker {
                 let manual = t.assignments.isEmpty ? nil : try Broker.manualAssignment(t.assignments)
                 let (id, start) = cluster.drawTopicIdAndAssignmentStart()
                 let created = try cluster.controller.createTopic(name: t.name, partitions: t.numPartitions, replicationFactor: t.replicationFactor,
-                                                         configs: configs, topicId: id, image: cluster.metadataLog.latestImage,
+                                                         configs: configs, topicId: id, image: cluster.metadata.latestImage,
                                                          assignmentStart: start, assignments: manual)
                 if !request.validateOnly { try cluster.commit(created.records) }
                 let effective = (try? LogConfig(overrides: created.configs)) ?? LogConfig()

@@ -22,7 +22,7 @@ extension Broker {
                 }
                 if ids[t.topicId, default: 0] > 1 { return .init(name: nil, topicId: t.topicId, errorCode: .invalidRequest, errorMessage: "Duplicate topic id.") }
             }
-            let image = cluster.metadataLog.latestImage
+            let image = cluster.metadata.latestImage
             let topic = t.name.map { image.topic(named: $0) } ?? image.topic(id: t.topicId)
             guard let topic else {
                 if let name = t.name { return .init(name: name, errorCode: .unknownTopicOrPartition, errorMessage: "Topic '\(name)' does not exist.") }

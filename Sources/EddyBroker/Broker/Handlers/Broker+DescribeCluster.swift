@@ -13,6 +13,6 @@ extension Broker {
             return r
         }
         let brokers = liveEndpoints(listener: listener).map { DescribeClusterResponse.Broker(brokerId: $0.id, host: $0.host, port: $0.port) }
-        return DescribeClusterResponse(clusterId: cluster.clusterId, controllerId: Cluster.controllerId, brokers: brokers)
+        return DescribeClusterResponse(clusterId: cluster.clusterId, controllerId: cluster.controllerIdForClients, brokers: brokers)
     }
 }

@@ -8,7 +8,7 @@ extension Broker {
     /// with its effective value, source (a topic override or the default) and type; synonyms, when
     /// asked, list the override (if any) then the default. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION.
     func handleDescribeConfigs(_ request: DescribeConfigsRequest) -> DescribeConfigsResponse {
-        let image = cluster.metadataLog.image
+        let image = cluster.metadata.image
         return DescribeConfigsResponse(results: request.resources.map { resource in
             var result = DescribeConfigsResponse.DescribeConfigsResult(resourceType: resource.resourceType, resourceName: resource.resourceName)
             guard resource.resourceType == .topic else {

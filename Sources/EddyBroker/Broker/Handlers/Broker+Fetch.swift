@@ -11,7 +11,7 @@ extension Broker {
                             respond: @escaping @Sendable (KafkaResponse) -> Void) {
         var request = request
         if request.topics.contains(where: { $0.topic.isEmpty }) {
-            request = Self.namingTopics(request, in: cluster.metadataLog.publishedImage)
+            request = Self.namingTopics(request, in: cluster.metadata.publishedImage)
         }
         serveFetch(request, deadlineMs: nil, context: context, fileRecords: context.acceptsFileRecords && request.replicaId < 0,
                    respond: respond)
@@ -29,7 +29,7 @@ extension Broker {
     func parkIfNothingToRead(_ request: FetchRequest, context: RequestContext,
                              respond: @escaping @Sendable (KafkaResponse) -> Void) -> Bool {
         guard request.replicaId < 0, request.maxWaitMs > 0, request.minBytes > 0, !request.topics.isEmpty, isServing else { return false }
-        let request = Self.namingTopics(request, in: cluster.metadataLog.publishedImage)
+        let request = Self.namingTopics(request, in: cluster.metadata.publishedImage)
         // Before the leadership checks: a role change after them moves a mark (see `serveFetch`).
         let marks = purgatoryLock.withLock { fetchMarksLocked(request) }
         var leaders: [(Replica, offset: Int64)] = []

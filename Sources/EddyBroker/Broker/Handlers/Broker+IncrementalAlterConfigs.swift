@@ -15,7 +15,7 @@ extension Broker {
                 resourceType: resource.resourceType, resourceName: resource.resourceName)
             do throws(BrokerError) {
                 guard resource.resourceType == .topic else { throw .invalidRequest("eddy alters the configs of topics only.") }
-                let image = cluster.metadataLog.latestImage
+                let image = cluster.metadata.latestImage
                 guard image.topic(named: resource.resourceName) != nil else { throw Controller.unknownTopic(resource.resourceName) }
                 let names = resource.configs.map(\.name)
                 if Set(names).count != names.count { throw .invalidRequest("Error due to duplicate config keys") }

@@ -24,7 +24,7 @@ extension Broker {
     func nextProducerId(durably: Bool) -> Result<Int64, BrokerError> {
         if producerIds.isEmpty {
             do throws(BrokerError) {
-                let allocation = try cluster.controller.allocateProducerIds(brokerId: id, brokerEpoch: incarnation, image: cluster.metadataLog.latestImage)
+                let allocation = try cluster.controller.allocateProducerIds(brokerId: id, brokerEpoch: incarnation, image: cluster.metadata.latestImage)
                 if durably { try cluster.commitDurably(allocation.records) } else { try cluster.commit(allocation.records) }
                 producerIds = allocation.block
             } catch {

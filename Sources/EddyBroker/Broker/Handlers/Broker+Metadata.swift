@@ -12,20 +12,20 @@ extension Broker {
     /// Brokers' addresses are those on the listener the request came in on (`context`).
     func handleMetadata(_ request: MetadataRequest, context: RequestContext, respond: @escaping @Sendable (KafkaResponse) -> Void) {
         if let requested = request.topics, request.allowAutoTopicCreation, cluster.options.autoCreateTopicsEnable {
-            for name in requested where cluster.metadataLog.latestImage.topic(named: name) == nil { maybeAutoCreateTopic(name) }
+            for name in requested where cluster.metadata.latestImage.topic(named: name) == nil { maybeAutoCreateTopic(name) }
         }
-        let latest = cluster.metadataLog.latestImage, committed = cluster.metadataLog.image
+        let latest = cluster.metadata.latestImage, committed = cluster.metadata.image
         let waitsForTopic = request.topics?.contains { latest.topic(named: $0)?.id != committed.topic(named: $0)?.id } ?? false
         let listener = context.listenerName
         guard waitsForTopic else { return cluster.queue(respond, .metadata(metadataResponse(request, listener: listener))) }
         let later: @Sendable () -> Void = { [cluster] in
             respond(.metadata(cluster.lock.withLock { self.metadataResponse(request, listener: listener) }))
         }
-        cluster.answerAfterCommit(later, failing: later)
+        cluster.answerAfterCommit(later, failing: { _ in later() })
     }
 
     func metadataResponse(_ request: MetadataRequest, listener: String) -> MetadataResponse {
-        let image = cluster.metadataLog.image
+        let image = cluster.metadata.image
         let names = request.topics ?? image.topicNames
         let brokers = liveEndpoints(listener: listener).map {
             MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: nil)
@@ -42,13 +42,13 @@ extension Broker {
             }
             return .init(errorCode: .none, name: name, topicId: topic.id, isInternal: TopicName.isInternal(name), partitions: partitions)
         }
-        return MetadataResponse(brokers: brokers, clusterId: cluster.clusterId, controllerId: Cluster.controllerId, topics: topics)
+        return MetadataResponse(brokers: brokers, clusterId: cluster.clusterId, controllerId: cluster.controllerIdForClients, topics: topics)
     }
 
     /// The running brokers, in id order, with their addresses on `listener` (what Metadata and
     /// DescribeCluster list). Caller holds the cluster lock.
     func liveEndpoints(listener: String) -> [(id: Int32, host: String, port: Int32)] {
-        cluster.metadataLog.image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }.map { id in
+        cluster.metadata.image.brokers.keys.sorted().filter { cluster.nodes[$0] != nil }.map { id in
             let endpoint = cluster.advertisedEndpoint(id, listener: listener)
             return (id, endpoint.host, endpoint.port)
         }
@@ -61,7 +61,7 @@ extension Broker {
         let (id, start) = cluster.drawTopicIdAndAssignmentStart()
         do throws(BrokerError) {
             let created = try cluster.controller.createTopic(name: name, partitions: -1, replicationFactor: -1, configs: [:], topicId: id,
-                                                     image: cluster.metadataLog.latestImage, assignmentStart: start, assignments: nil)
+                                                     image: cluster.metadata.latestImage, assignmentStart: start, assignments: nil)
             try cluster.commit(created.records)
             cluster.logger.info("auto-created topic", metadata: ["topic": "\(name)", "partitions": "\(created.partitions)"])
         } catch {

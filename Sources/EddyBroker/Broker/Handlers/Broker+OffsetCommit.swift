@@ -15,7 +15,7 @@ extension Broker {
                 (TopicPartition(t.name, p.partitionIndex),
                  GroupCoordinator.OffsetToCommit(offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? ""))
             }
-        }, image: cluster.metadataLog.image)
+        }, image: cluster.metadata.image)
         var actions: [GroupAction] = []
         if !plan.known.isEmpty {
             let outcome = groups.coordinator.commitOffsets(

@@ -13,7 +13,7 @@ extension Broker {
         guard let group = groups.coordinator.groups[r.groupId], group.state != .dead else {
             return cluster.queue(respond, .offsetDelete(r.errorResponse(.groupIdNotFound)))
         }
-        let image = cluster.metadataLog.image
+        let image = cluster.metadata.image
         let asked = r.topicPartitions
         let known = asked.filter { image.partition($0) != nil }
         let outcome = groups.coordinator.deleteOffsets(groupId: r.groupId, partitions: known, now: cluster.clock.nowMs())

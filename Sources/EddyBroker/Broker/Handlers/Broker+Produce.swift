@@ -63,7 +63,7 @@ extension Broker {
     /// the committed metadata has no such partition, else NOT_LEADER_OR_FOLLOWER. Caller holds
     /// the cluster lock.
     func missingReplicaError(_ tp: TopicPartition) -> ErrorCode {
-        cluster.metadataLog.image.partition(tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower
+        cluster.metadata.image.partition(tp) == nil ? .unknownTopicOrPartition : .notLeaderOrFollower
     }
 
     /// Step 3's end: the produce is answered now, or waits in the purgatory for the high

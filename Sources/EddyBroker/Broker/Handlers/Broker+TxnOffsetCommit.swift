@@ -20,7 +20,7 @@ extension Broker {
                 (TopicPartition(t.name, p.partitionIndex),
                  GroupCoordinator.OffsetToCommit(offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? ""))
             }
-        }, image: cluster.metadataLog.image)
+        }, image: cluster.metadata.image)
         var actions: [GroupAction] = []
         var written: [TopicPartition: UInt64] = [:]
         if !plan.known.isEmpty {

@@ -7,13 +7,13 @@ import EddySasl
 extension Broker {
     /// DescribeUserScramCredentials: see `MetadataImage.describeScramCredentials`.
     func handleDescribeUserScramCredentials(_ request: DescribeUserScramCredentialsRequest) -> DescribeUserScramCredentialsResponse {
-        cluster.metadataLog.latestImage.describeScramCredentials(request)
+        cluster.metadata.latestImage.describeScramCredentials(request)
     }
 
     /// AlterUserScramCredentials: see `Controller.alterScramCredentials`; the accepted
     /// alterations are written as one metadata batch.
     func handleAlterUserScramCredentials(_ request: AlterUserScramCredentialsRequest) -> AlterUserScramCredentialsResponse {
-        let (response, records) = cluster.controller.alterScramCredentials(request, image: cluster.metadataLog.latestImage)
+        let (response, records) = cluster.controller.alterScramCredentials(request, image: cluster.metadata.latestImage)
         do throws(BrokerError) {
             try cluster.commit(records)
         } catch {

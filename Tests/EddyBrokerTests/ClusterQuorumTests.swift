@@ -1,0 +1,195 @@
+import EddyProtocol
+import EddyRaft
+import EddyStorage
+import Foundation
+import Synchronization
+import Testing
+@testable import EddyBroker
+
+/// A cluster whose metadata a quorum of controllers replicates: failover of the active
+/// controller, a quorum without a majority, combined and separate controllers, and the layout
+/// on disk.
+@Suite struct ClusterQuorumTests {
+    static func combined(_ count: Int = 3, brokers: Int = 3) -> (inout ClusterOptions) -> Void {
+        { $0.controllerQuorum = ControllerQuorumOptions(count: count, combined: true) }
+    }
+
+    /// Advances the cluster's clock in the driver's 100 ms ticks until `condition` holds.
+    static func tick(_ s: ServedCluster, upTo ms: Int64 = 20_000, until condition: () -> Bool) -> Bool {
+        var waited: Int64 = 0
+        while waited <= ms {
+            if condition() { return true }
+            s.clock.advance(ms: 100)
+            waited += 100
+            s.cluster.tick()
+        }
+        return condition()
+    }
+
+    @Test func whenTheActiveControllersBrokerDiesAnotherControllerIsElectedAndMetadataChangesGoOn() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        #expect(s.cluster.controllerIds == [0, 1, 2])
+        try s.cluster.createTopic("before", partitions: 3, replicationFactor: 3)
+        let old = try #require(s.cluster.activeController)
+        try s.cluster.killBroker(old)
+        // Until the others' fetch timeout runs out there is no controller: changes are refused.
+        #expect(s.cluster.activeController == nil)
+        #expect(throws: BrokerError.self) { try s.cluster.createTopic("refused", partitions: 1) }
+        #expect(Self.tick(s) { s.cluster.activeController != nil })
+        let new = try #require(s.cluster.activeController)
+        #expect(new != old && s.cluster.isControllerRunning(new) && !s.cluster.isControllerRunning(old))
+        // The new controller fences the dead broker once its session times out, and moves its
+        // leaderships.
+        #expect(Self.tick(s) { s.cluster.metadataImage.brokers[old]?.fenced == true })
+        let before = try #require(s.cluster.metadataImage.topic(named: "before"))
+        #expect(before.partitions.values.allSatisfy { $0.leader != old && !$0.isr.contains(old) })
+        try s.cluster.createTopic("after", partitions: 1, replicationFactor: 2)
+        #expect(s.cluster.metadataImage.topic(named: "after") != nil)
+        #expect(s.cluster.quorumEvents.contains { $0.nodeId == new && $0.role == .leader })
+        // The old controller's broker comes back, catches up, and follows.
+        try s.cluster.startBroker(old)
+        #expect(Self.tick(s) { s.cluster.describeQuorum().voters.allSatisfy { $0.logEndOffset == s.cluster.describeQuorum().highWatermark } })
+        #expect(s.cluster.activeController == new)
+    }
+
+    @Test func aKillNoticedAtOnceElectsAtOnce() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        let old = try #require(s.cluster.activeController)
+        try s.cluster.killBroker(old, fenceNow: true)
+        let new = try #require(s.cluster.activeController)
+        #expect(new != old && s.cluster.metadataImage.brokers[old]?.fenced == true)
+    }
+
+    @Test func withoutAMajorityNothingChangesUntilAVoterReturns() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        try s.cluster.createTopic("kept", partitions: 1, replicationFactor: 1)
+        let leader = try #require(s.cluster.activeController)
+        let others = [Int32(0), 1, 2].filter { $0 != leader }
+        try s.cluster.killBroker(others[0])
+        try s.cluster.killBroker(others[1])
+        // The leader alone cannot commit; its check-quorum timer then makes it resign.
+        #expect(throws: BrokerError.self) { try s.cluster.createTopic("lonely", partitions: 1) }
+        #expect(Self.tick(s) { s.cluster.activeController == nil })
+        #expect(s.cluster.metadataImage.topic(named: "lonely") == nil && s.cluster.metadataImage.topic(named: "kept") != nil)
+        // One voter back makes a majority: it elects at once, and the change goes through.
+        try s.cluster.startBroker(others[0])
+        #expect(s.cluster.activeController != nil)
+        try s.cluster.createTopic("again", partitions: 1, replicationFactor: 1)
+        #expect(s.cluster.metadataImage.topic(named: "again") != nil)
+    }
+
+    @Test func anAnswerHeldForAWriteItsControllerLostFailsWithNotController() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        let cluster = s.cluster
+        let leader = try #require(cluster.activeController)
+        let failed = Mutex<BrokerError?>(nil), answered = Mutex(false)
+        // Written, not yet replicated, and its controller dies.
+        try cluster.lock.withLock { () throws(BrokerError) in
+            let (id, start) = cluster.drawTopicIdAndAssignmentStart()
+            try cluster.commit(cluster.controller.createTopic(name: "lost", partitions: 1, replicationFactor: 1, configs: [:], topicId: id,
+                                                              image: cluster.metadata.latestImage, assignmentStart: start).records)
+            cluster.answerAfterCommit({ answered.withLock { $0 = true } }, failing: { e in failed.withLock { $0 = e } })
+            cluster.killVoterLocked(leader)
+        }
+        cluster.flushDeferred()
+        #expect(!answered.withLock { $0 })
+        #expect(failed.withLock { $0?.errorCode } == .notController)
+        // The next controller never applies it, nor does the old one once it is back.
+        #expect(Self.tick(s) { cluster.activeController != nil })
+        try cluster.startController(leader)
+        #expect(Self.tick(s) { cluster.describeQuorum().voters.allSatisfy { $0.logEndOffset == cluster.describeQuorum().highWatermark } })
+        #expect(cluster.metadataImage.topic(named: "lost") == nil)
+        #expect(cluster.metadata.quorum.replicaLog(leader)?.latestImage.topic(named: "lost") == nil)
+    }
+
+    @Test func aStoppedActiveControllerResignsAndTheOthersElectWithoutWaitingForTheFetchTimeout() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        let leader = try #require(s.cluster.activeController)
+        try s.cluster.stopBroker(leader)
+        #expect(s.cluster.activeController == nil)
+        // EndQuorumEpoch: well within the 2 s fetch timeout.
+        #expect(Self.tick(s, upTo: 1500) { s.cluster.activeController != nil })
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 1)
+    }
+
+    @Test func separateControllersOutliveTheBrokersAndFailOverOnTheirOwn() throws {
+        let s = try ServedCluster { $0.controllerQuorum = ControllerQuorumOptions(count: 3, combined: false) }
+        defer { s.close() }
+        #expect(s.cluster.controllerIds == [3000, 3001, 3002])
+        let leader = try #require(s.cluster.activeController)
+        try s.cluster.killBroker(0, fenceNow: true)
+        #expect(s.cluster.activeController == leader)
+        try s.cluster.killController(leader)
+        #expect(s.cluster.runningBrokers == [1, 2])
+        #expect(Self.tick(s) { s.cluster.activeController != nil })
+        try s.cluster.createTopic("t", partitions: 1, replicationFactor: 2)
+        #expect(throws: BrokerError.self) { try s.cluster.killController(7) }
+        try s.cluster.startController(leader)
+        #expect(s.cluster.isControllerRunning(leader))
+    }
+
+    @Test func theAdminExtensionKillsAndStartsSeparateControllers() throws {
+        let s = try ServedCluster { $0.controllerQuorum = ControllerQuorumOptions(count: 3, combined: false) }
+        defer { s.close() }
+        let leader = try #require(s.cluster.activeController)
+        #expect(s.cluster.performBrokerControl(EddyBrokerControlRequest(brokerId: leader, action: .kill)).changed)
+        #expect(!s.cluster.isControllerRunning(leader) && s.cluster.runningBrokers == [0, 1, 2])
+        let again = s.cluster.performBrokerControl(EddyBrokerControlRequest(brokerId: leader, action: .kill))
+        #expect(again.errorCode == .none && !again.changed)
+        #expect(s.cluster.performBrokerControl(EddyBrokerControlRequest(brokerId: leader, action: .start)).changed)
+        #expect(s.cluster.isControllerRunning(leader))
+        let unknown = s.cluster.performBrokerControl(EddyBrokerControlRequest(brokerId: 9, action: .kill))
+        #expect(unknown.errorCode == .brokerIdNotRegistered && unknown.errorMessage?.hasSuffix("its controllers are 3000,3001,3002.") == true)
+    }
+
+    @Test func theLayoutIsRecordedAndReopened() throws {
+        let dir = TempDirectory("quorum-layout")
+        defer { dir.cleanup() }
+        var options = ClusterOptions()
+        options.randomSeed = 5
+        options.controllerQuorum = ControllerQuorumOptions(count: 3, combined: true)
+        do {
+            let cluster = try Cluster(dataDirectory: dir.path, clock: ManualClock(), options: options)
+            try cluster.createTopic("kept", partitions: 2, replicationFactor: 3)
+            try cluster.shutdown()
+        }
+        let meta = try #require(try MetaProperties.read(directory: dir.path))
+        #expect(meta.voters == [0, 1, 2] && meta.combined)
+        for id in 0 ..< 3 {
+            let state = try #require(try QuorumStateFile.read(directory: dir.file("controller-\(id)/__cluster_metadata-0")))
+            #expect(state.voters == [0, 1, 2])
+        }
+        #expect(!Disk.exists(dir.file("__cluster_metadata-0")))
+        // Reopened with other options: the recorded layout wins.
+        options.controllerQuorum = .legacy
+        let cluster = try Cluster(dataDirectory: dir.path, clock: ManualClock(), options: options)
+        defer { try? cluster.shutdown() }
+        #expect(cluster.controllerIds == [0, 1, 2] && cluster.controllerQuorum.combined)
+        #expect(cluster.metadataImage.topic(named: "kept")?.partitionCount == 2)
+    }
+
+    @Test func combinedModeNeedsABrokerPerController() throws {
+        let dir = TempDirectory("quorum-too-few")
+        defer { dir.cleanup() }
+        var options = ClusterOptions()
+        options.initialBrokerCount = 2
+        options.controllerQuorum = ControllerQuorumOptions(count: 3, combined: true)
+        #expect(throws: BrokerError.self) { _ = try Cluster(dataDirectory: dir.path, clock: ManualClock(), options: options) }
+    }
+
+    @Test func metaPropertiesCarryTheQuorum() throws {
+        let text = "version=1\ncluster.id=abc\nnode.id=0\ncontroller.quorum.voters=0,1,2\nprocess.roles=broker,controller\n"
+        let meta = try MetaProperties(parsing: text)
+        #expect(meta.voters == [0, 1, 2] && meta.combined && meta.quorum == ControllerQuorumOptions(count: 3, combined: true))
+        #expect(try MetaProperties(parsing: meta.text) == meta)
+        #expect(try MetaProperties(parsing: "version=1\ncluster.id=abc\nnode.id=0\n").quorum == .legacy)
+        for bad in ["controller.quorum.voters=0,x", "controller.quorum.voters=1,1", "controller.quorum.voters=", "process.roles=broker"] {
+            #expect(throws: BrokerError.self, "\(bad)") { try MetaProperties(parsing: "version=1\ncluster.id=abc\nnode.id=0\n\(bad)\n") }
+        }
+    }
+}
