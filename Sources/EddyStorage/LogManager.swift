@@ -227,6 +227,12 @@ public final class LogManager: @unchecked Sendable {
     /// keep their last written content and no clean-shutdown marker is written, so the next
     /// `LogManager` on this directory recovers every log. Further use fails like after `shutdown`.
     public func simulatePowerLoss() throws {
+        for l in stopAbruptly() { try l.simulatePowerLoss() }
+    }
+
+    /// Marks the directory shut down, stops the cleaner and finishes deletions; returns the
+    /// logs that were open, for the caller to end as an abrupt stop does.
+    private func stopAbruptly() -> [PartitionLog] {
         let open = lock.withLock { () -> [PartitionLog] in
             guard !isShutDown else { return [] }
             isShutDown = true
@@ -234,7 +240,14 @@ public final class LogManager: @unchecked Sendable {
         }
         cleaner.shutdown()
         awaitDeletions()
-        for l in open { try l.simulatePowerLoss() }
+        return open
+    }
+
+    /// The process killed (SIGKILL) under this directory (tests): every open log is closed as
+    /// it is, written data kept (it is in the page cache), nothing flushed or checkpointed, no
+    /// clean-shutdown marker.
+    public func simulateProcessKill() {
+        for l in stopAbruptly() { l.closeWithoutFlush() }
     }
 
     private func checkpointClosed(_ closedLogs: [PartitionLog]) throws {

@@ -11,7 +11,8 @@ import Foundation
 ///
 /// Broker states: running; `stopped` after a controlled shutdown (or stopped before this process
 /// started); `killed` after a kill until the controller notices (broker.session.timeout.ms);
-/// `fenced` once it did. Broker 0 is the controller (KRaft's combined mode).
+/// `fenced` once it did. The controller marked is the quorum's active one; in combined mode a
+/// broker's controller stops, crashes and starts with it.
 final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Sendable {
     let cluster: Cluster
     private let lock = NSLock()
@@ -35,6 +36,36 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
             }
             return BrokerInsight(id: b.id, state: state, isController: b.id == description.controllerId)
         }
+    }
+
+    func quorum() -> DescribeQuorumResponse.Quorum? { cluster.describeQuorum() }
+
+    func quorumEvents() -> [QuorumEventInsight] {
+        cluster.quorumEvents.map { e in
+            let role: QuorumEventInsight.Role = switch e.role {
+            case .unattached: .unattached
+            case let .voted(candidate): .voted(candidate)
+            case .candidate: .candidate
+            case .leader: .leader
+            case .follower: .follower
+            case .resigned: .resigned
+            }
+            return QuorumEventInsight(timeMs: e.timeMs, nodeId: e.nodeId, epoch: e.epoch, role: role)
+        }
+    }
+
+    /// Kills node `id`: a broker (in combined mode with its controller), or a separate controller.
+    func killNode(_ id: Int32) async throws(ClientError) -> String {
+        guard !cluster.controllerQuorum.combined, cluster.controllerIds.contains(id) else { return try await killBroker(id) }
+        try await offThread { () throws(BrokerError) in try self.cluster.killController(id) }
+        return "controller \(id) killed"
+    }
+
+    /// Starts node `id` again (see `killNode`).
+    func startNode(_ id: Int32) async throws(ClientError) -> String {
+        guard !cluster.controllerQuorum.combined, cluster.controllerIds.contains(id) else { return try await startBroker(id) }
+        try await offThread { () throws(BrokerError) in try self.cluster.startController(id) }
+        return "controller \(id) started"
     }
 
     func partitionSizes() -> [TopicPartition: Int64] {
@@ -66,9 +97,16 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
     func killBroker(_ id: Int32) async throws(ClientError) -> String {
         let before = try state(of: id)
         guard before == .running else { return "broker \(id) is not running" }
+        let wasController = cluster.activeController == id
         try await offThread { () throws(BrokerError) in try self.cluster.killBroker(id) }
         lock.withLock { _ = killed.insert(id) }
         let timeout = cluster.options.brokerSessionTimeoutMs
+        let fetchTimeout = cluster.controllerQuorum.settings.fetchTimeoutMs
+        if wasController {
+            return "broker \(id) killed with the active controller: the other controllers elect one after "
+                + "controller.quorum.fetch.timeout.ms (\(fetchTimeout / 1000) s); it fences broker \(id) after "
+                + "broker.session.timeout.ms (\(timeout / 1000) s), then its leaders move"
+        }
         return "broker \(id) killed: unflushed writes lost; the controller fences it after broker.session.timeout.ms "
             + "(\(timeout / 1000) s), then its leaders move"
     }

@@ -18,8 +18,8 @@ struct Demo: ParsableCommand {
         commandName: "demo",
         abstract: "Run a 3-broker demo cluster with live traffic and open the console.",
         discussion: """
-            Starts three brokers in this process, in a fresh temporary directory (removed on exit) \
-            or in --data-dir (kept). Creates the topics orders (6 partitions), payments (3) and \
+            Starts three brokers in this process, each also a controller of the KRaft quorum (combined \
+            mode), in a fresh temporary directory (removed on exit) or in --data-dir (kept). Creates the topics orders (6 partitions), payments (3) and \
             customers (3, compacted), all replicated 3 times; producers write keyed JSON events \
             (about 190 records/s in all); consumer groups shipping (3 members on orders), billing \
             (1 on payments) and audit (1 slow member on orders) consume them. Then opens the console. \
@@ -29,7 +29,10 @@ struct Demo: ParsableCommand {
             duplicates), exactly-once (an at-least-once and a transactional pipeline that crash \
             mid-batch: only the first duplicates downstream) or keys (customer ids as keys on a \
             6-partition topic: where murmur2 puts each key, every key read in order, and what one \
-            hot key does to its partition and to the lag of the group member that owns it). \
+            hot key does to its partition and to the lag of the group member that owns it), or \
+            controller-failover (the active controller is killed: the caption shows the election, \
+            its epoch, how long it took and who voted, a topic created under the new controller, and \
+            the old one rejoining as a follower). \
             Needs an interactive terminal (exit status 2 otherwise). See eddy(1) for the keys.
             """)
 
@@ -38,7 +41,7 @@ struct Demo: ParsableCommand {
         valueName: "dir"))
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("A scenario: failover, rebalance, replay, lag, idempotence, exactly-once or keys.", valueName: "name"))
+    @Option(help: ArgumentHelp("A scenario: failover, rebalance, replay, lag, idempotence, exactly-once, keys or controller-failover.", valueName: "name"))
     var scenario: TrainingScenario?
 
     @Option(help: ArgumentHelp(
@@ -83,7 +86,10 @@ struct Demo: ParsableCommand {
                                                   clientId: "eddy-demo-scenario", requestTimeoutMs: 10_000))
             let runner = scenarioName.map {
                 $0.driver(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, admin: admin, workload: workload,
-                          brokers: { insight.brokers() })
+                          brokers: { insight.brokers() },
+                          controllerHooks: ControllerFailoverDemo.Hooks(quorum: { insight.quorum() }, events: { insight.quorumEvents() },
+                                                                        kill: { id throws(ClientError) in try await insight.killNode(id) },
+                                                                        start: { id throws(ClientError) in try await insight.startNode(id) }))
             }
             do {
                 try await workload.start()

@@ -133,6 +133,52 @@ import Testing
         #expect(s.cluster.isControllerRunning(leader))
     }
 
+    /// A broker killed (its unflushed records lost) while no majority of controllers ran could
+    /// not be fenced, so it stayed in the ISR; then the whole process died. The next process
+    /// fences it first: the replicas with every acknowledged record lead, not it. (Without
+    /// that, fencing the crashed brokers in id order left broker 2, with an empty log, as the
+    /// last ISR member, and it led: the stress campaign's seed 1223509.)
+    @Test func aBrokerKilledWhileNoControllerCouldFenceItIsFencedFirstByTheNextProcess() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        let values = (0 ..< 20).map { "acked-\($0)" }
+        let (tp, _) = try s.topicWithRecords(values)
+        #expect(s.cluster.replicaOffsets(tp).values.allSatisfy { $0.highWatermark == 20 })
+        s.cluster.lock.withLock {
+            s.cluster.killVoterLocked(0)
+            s.cluster.killVoterLocked(1)
+        }
+        #expect(s.cluster.activeController == nil)
+        try s.cluster.killBroker(2, fenceNow: true)
+        #expect(Disk.exists(Cluster.unfencedKillMarker(dataDirectory: s.dir.path, id: 2)))
+        s.cluster.simulateProcessKill()
+        var options = s.cluster.options
+        options.randomSeed = 99
+        let reopened = try Cluster(dataDirectory: s.dir.path, clock: s.clock, options: options)
+        defer { try? reopened.shutdown() }
+        let leader = try reopened.leader(of: tp)
+        #expect(leader != 2)
+        let offsets = reopened.replicaOffsets(tp)
+        #expect(offsets[leader]?.logEndOffset == 20 && offsets[leader]?.highWatermark == 20, "\(offsets)")
+        #expect(!Disk.exists(Cluster.unfencedKillMarker(dataDirectory: s.dir.path, id: 2)))
+    }
+
+    @Test func aKilledBrokerNobodyCouldFenceIsFencedOnceAControllerIsElected() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        s.cluster.lock.withLock {
+            s.cluster.killVoterLocked(0)
+            s.cluster.killVoterLocked(1)
+        }
+        try s.cluster.killBroker(2, fenceNow: true)
+        #expect(s.cluster.metadataImage.brokers[2]?.fenced == false)
+        // A majority again: the first controller elected fences it.
+        try s.cluster.startController(0)
+        try s.cluster.startController(1)
+        #expect(Self.tick(s) { s.cluster.metadataImage.brokers[2]?.fenced == true })
+        #expect(!Disk.exists(Cluster.unfencedKillMarker(dataDirectory: s.dir.path, id: 2)))
+    }
+
     @Test func theAdminExtensionKillsAndStartsSeparateControllers() throws {
         let s = try ServedCluster { $0.controllerQuorum = ControllerQuorumOptions(count: 3, combined: false) }
         defer { s.close() }

@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func everyScenarioNameParsesAndTheGuidedOnesKeepTheirLesson() {
-        #expect(TrainingScenario.allCases.map(\.rawValue) == ["failover", "rebalance", "replay", "lag", "idempotence", "exactly-once", "keys"])
+        #expect(TrainingScenario.allCases.map(\.rawValue) == ["failover", "rebalance", "replay", "lag", "idempotence", "exactly-once", "keys", "controller-failover"])
         #expect(TrainingScenario.allCases.compactMap(\.guided) == DemoScenario.Name.allCases)
     }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// A cluster that offers DescribeQuorum (Apache Kafka in KRaft mode): eddy's admin reads the
 /// quorum, and the console's snapshot takes the quorum's leader for the controller. The
-/// quorum answer is scripted over an in-process eddy cluster (eddy serves no quorum yet).
+/// quorum answer is scripted over an in-process eddy cluster, so that it is fixed.
 @Suite(.serialized) struct KRaftQuorumTests {
     static let quorum = DescribeQuorumResponse.Quorum(
         leaderId: 2, leaderEpoch: 7, highWatermark: 1_000,
@@ -68,5 +68,34 @@ import Testing
         let grid = ConsoleRenderer.render(model: model, state: ConsoleFixture.state(.cluster, size: ScreenSize(width: 100, height: 30)), size: ScreenSize(width: 100, height: 30),
                                           now: last.takenAtMs)
         Snapshot.assert(grid, named: "console-cluster-quorum-100x30")
+    }
+
+    static func quorum(leader: Int32, epoch: Int32) -> DescribeQuorumResponse.Quorum {
+        var q = KRaftQuorumTests.quorum
+        q.leaderId = leader
+        q.leaderEpoch = leader < 0 ? -1 : epoch
+        return q
+    }
+
+    @Test func electionsAreCountedBetweenSamplesAndShownNewestFirst() {
+        var model = ConsoleFixture.model()
+        var steps: [(Int32, Int32)] = [(2, 7), (2, 7), (-1, -1), (-1, -1), (0, 8)]
+        var snapshot = ConsoleFixture.snapshot(step: 30)
+        for (i, (leader, epoch)) in steps.enumerated() {
+            snapshot = ConsoleFixture.snapshot(step: 30 + i)
+            snapshot.quorum = Self.quorum(leader: leader, epoch: epoch)
+            model.append(snapshot)
+        }
+        // The first sample is the baseline; a lost leader keeps the epoch it had.
+        #expect(model.quorumChanges.map { [$0.epoch, $0.leaderId ?? -1] } == [[7, -1], [8, 0]])
+        #expect(model.quorumChanges.map(\.atMs) == [ConsoleFixture.snapshot(step: 32).takenAtMs, ConsoleFixture.snapshot(step: 34).takenAtMs])
+        let size = ScreenSize(width: 100, height: 30)
+        let grid = ConsoleRenderer.render(model: model, state: ConsoleFixture.state(.cluster, size: size), size: size, now: snapshot.takenAtMs)
+        Snapshot.assert(grid, named: "console-cluster-elections-100x30")
+        // A cluster without a quorum (no DescribeQuorum) has no elections.
+        steps = [(1, 1)]
+        var plain = ConsoleFixture.model()
+        plain.append(ConsoleFixture.snapshot(step: 30))
+        #expect(plain.quorumChanges.isEmpty)
     }
 }

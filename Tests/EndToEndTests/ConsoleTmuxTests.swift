@@ -282,6 +282,24 @@ import Testing
         #expect(try keys.waitForExit() == 0, "stderr: \(keys.stderr())")
     }
 
+    /// The controller-failover lesson: the active controller's node is killed, the other two
+    /// elect one, a topic is created under it, and the old one rejoins; the Cluster view shows
+    /// the elections.
+    @Test func theControllerFailoverScenarioElectsAnotherControllerAndGoesOn() throws {
+        let demo = try TmuxConsole(["demo", "--scenario", "controller-failover", "--refresh", "500ms"], width: 240)
+        let done = try demo.waitForScreen("a new controller elected, a topic created under it, the old one caught up", seconds: 90) { s -> Bool? in
+            guard let caption = s.split(separator: "\n").map(String.init).first(where: { $0.contains("[controller-failover]") }) else { return nil }
+            if caption.contains("failed") { return false }
+            return caption.contains("done: node ") && caption.contains("was created under it") ? true : nil
+        }
+        #expect(done, "\(demo.screen())")
+        try demo.waitForScreen("the election in the Cluster view", seconds: 30) { s -> Bool? in
+            s.contains("elections  epoch ") && s.contains("leader lost") ? true : nil
+        }
+        try demo.type("q")
+        #expect(try demo.waitForExit() == 0, "stderr: \(demo.stderr())")
+    }
+
     /// `eddy console` opens a directory a demo left: its topics, and its groups' committed
     /// offsets (no consumer runs, so no positions).
     @Test func consoleOpensTheDirectoryADemoLeft() throws {

@@ -94,13 +94,14 @@ def test_topics_describe_alter_and_cluster_describe(eddy_server):
     out = eddy("cluster", "describe", "--bootstrap-server", b).stdout
     assert "Brokers:                      3 (running: 0,1,2)" in out
     assert "Offline partitions:           0" in out
-    # The metadata quorum over the wire (DescribeQuorum): the controller leads, brokers 1 and 2 observe.
+    # The metadata quorum over the wire (DescribeQuorum): brokers 0-2 are its voters (combined
+    # mode), the active controller leads them, and the Controller line names it.
     lines = out.splitlines()
-    assert "LeaderId:                     0" in lines and "CurrentVoters:                [0]" in lines
-    assert "CurrentObservers:             [1,2]" in lines
+    leader = next(l.split()[-1] for l in lines if l.startswith("LeaderId:"))
+    assert leader in ("0", "1", "2") and f"Controller:                   {leader}" in lines
+    assert "CurrentVoters:                [0,1,2]" in lines and "CurrentObservers:             []" in lines
     replicas = [l.split() for l in lines[lines.index(next(l for l in lines if l.strip().startswith("NodeId"))) + 1:]]
-    assert [(r[0], r[5]) for r in replicas] == [("0", "Leader"), ("1", "Observer"), ("2", "Observer")]
-    assert all(r[2] == "0" for r in replicas)
+    assert [(r[0], r[5]) for r in replicas] == [(leader, "Leader")] + [(n, "Follower") for n in ("0", "1", "2") if n != leader]
 
 
 def test_status_over_the_wire(eddy_server):

@@ -1,4 +1,5 @@
 import EddyProtocol
+import EddyStorage
 
 /// The controller nodes' lifecycle and the quorum's clock. In combined mode a voter starts,
 /// stops and crashes with its broker (`startBroker`, `stopBroker`, `killBroker` call these);
@@ -83,16 +84,66 @@ extension Cluster {
         if let deadline = metadata.quorum.nextDeadlineMs { driverDeadline?(deadline) }
     }
 
-    /// Held answers whose controller went fail; brokers killed while no controller was active
-    /// are fenced once one is. Caller holds the lock.
+    /// Held answers whose controller went fail; brokers killed while no controller could fence
+    /// them are fenced once one can. Caller holds the lock.
     func afterQuorumChange() {
         settleHeldAnswers()
-        guard !fenceWhenElected.isEmpty, metadata.quorum.activeController != nil else { return }
-        for id in fenceWhenElected.sorted() where nodes[id] == nil && metadata.latestImage.brokers[id]?.fenced == false {
-            do { try fenceLocked(id) } catch {
-                logger.warning("fencing a killed broker failed; its session timeout fences it", metadata: ["broker": "\(id)", "error": "\(error)"])
+        for id in fenceWhenElected.sorted() {
+            // Fenced (committed).
+            if metadata.image.brokers[id]?.fenced != false {
+                clearUnfencedKill(id)
+                continue
+            }
+            // Not yet, or written and waiting for a majority.
+            guard metadata.quorum.activeController != nil, metadata.latestImage.brokers[id]?.fenced == false else { continue }
+            do {
+                try fenceLocked(id)
+                if metadata.image.brokers[id]?.fenced == true { clearUnfencedKill(id) }
+            } catch {
+                logger.info("fencing a killed broker is not committed yet", metadata: ["broker": "\(id)", "error": "\(error)"])
             }
         }
-        fenceWhenElected.removeAll()
+        for id in unfenceWhenElected.sorted() {
+            guard nodes[id] != nil else {
+                unfenceWhenElected.remove(id)
+                continue
+            }
+            guard metadata.quorum.activeController != nil else { continue }
+            do throws(BrokerError) {
+                // A new incarnation (KIP-903): its old registration is fenced first.
+                if metadata.latestImage.brokers[id]?.fenced == false { try fenceLocked(id) }
+                try commitElection(controller.unfenceBroker(id, image: metadata.latestImage))
+                unfenceWhenElected.remove(id)
+                clearUnfencedKill(id)
+            } catch {
+                logger.info("letting a started broker in is not committed yet", metadata: ["broker": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// `broker-<id>/unfenced-kill`: broker `id` was killed (its unflushed data lost) and no
+    /// controller could fence it then. It stays in ISRs it may no longer deserve until one
+    /// does; should the process die first, the next one fences it before any other broker
+    /// that crashed with the process (`Cluster.init`). Removed once it is fenced or started.
+    static func unfencedKillMarker(dataDirectory: String, id: Int32) -> String {
+        Disk.join(Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id)), "unfenced-kill")
+    }
+
+    /// Caller holds the lock.
+    func noteUnfencedKill(_ id: Int32) {
+        fenceWhenElected.insert(id)
+        do { try Disk.writeAtomically(Cluster.unfencedKillMarker(dataDirectory: dataDirectory, id: id), []) } catch {
+            logger.error("could not record a killed broker that is not fenced", metadata: ["broker": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Caller holds the lock.
+    func clearUnfencedKill(_ id: Int32) {
+        fenceWhenElected.remove(id)
+        let marker = Cluster.unfencedKillMarker(dataDirectory: dataDirectory, id: id)
+        guard Disk.exists(marker) else { return }
+        do { try Disk.remove(marker) } catch {
+            logger.error("could not remove a fencing marker", metadata: ["broker": "\(id)", "error": "\(error)"])
+        }
     }
 }

@@ -137,8 +137,11 @@ public final class Cluster: @unchecked Sendable {
     let metadata: ClusterMetadata
     /// The quorum's layout (from `meta.properties`).
     public let controllerQuorum: ControllerQuorumOptions
-    /// Brokers killed with `fenceNow` while no controller was active: fenced once one is.
+    /// Brokers killed with `fenceNow`, or stopped, while no controller could fence them:
+    /// fenced once one can (`afterQuorumChange`).
     var fenceWhenElected: Set<Int32> = []
+    /// Brokers started while no controller was active: running, fenced, and let in once one is.
+    var unfenceWhenElected: Set<Int32> = []
     let controller: Controller
     var nodes: [Int32: Broker] = [:] {
         didSet { liveNodes.withLock { $0 = nodes } }
@@ -315,12 +318,21 @@ public final class Cluster: @unchecked Sendable {
                     let stopped = quorumLayout.voterIds.filter { !unfenced.contains($0) }
                     if quorumLayout.voterIds.count - stopped.count >= quorumLayout.voterIds.count / 2 + 1 {
                         for id in stopped { metadata.quorum.stop(id) }
+                        // One of them may have been elected: the rest elect again at once.
+                        metadata.quorum.electIfLeaderless()
                     }
                 }
-                let crashed = unfenced.filter { Cluster.brokerCrashed(dataDirectory: dataDirectory, id: $0) }
+                // Brokers killed while no controller could fence them (`unfencedKillMarker`) lost
+                // their unflushed data while the others ran: fenced first, so that an ISR
+                // member whose log is whole is the one left to lead.
+                let killedUnfenced = Set(unfenced.filter { Disk.exists(Cluster.unfencedKillMarker(dataDirectory: dataDirectory, id: $0)) })
+                fenceWhenElected = killedUnfenced
+                let crashed = unfenced.filter { killedUnfenced.contains($0) }
+                    + unfenced.filter { !killedUnfenced.contains($0) && Cluster.brokerCrashed(dataDirectory: dataDirectory, id: $0) }
                 for id in crashed { try fenceLocked(id) }
                 for id in unfenced { try startNodeLocked(id) }
                 for id in crashed { try commitElection(controller.unfenceBroker(id, image: metadata.latestImage)) }
+                for id in killedUnfenced { clearUnfencedKill(id) }
             }
         } catch {
             try? shutdown()
@@ -583,12 +595,21 @@ public final class Cluster: @unchecked Sendable {
             try checkNotStopping(id)
             // Its controller first: the fencing and unfencing below may need its vote.
             if controllerQuorum.combined, controllerQuorum.voterIds.contains(id) { try startVoterLocked(id) }
+            guard metadata.quorum.activeController != nil else {
+                // No controller to register with: it starts and waits, fenced, until one is
+                // elected and lets it in (`afterQuorumChange`), as a Kafka broker waits.
+                try startNodeLocked(id)
+                unfenceWhenElected.insert(id)
+                return
+            }
             // A broker that crashed and comes back before its session timed out is a new
             // incarnation: what it had not fsynced is gone, so it must not stay in any ISR. As
             // KRaft does on re-registration (KIP-903), fence the old registration first.
             if metadata.latestImage.brokers[id]?.fenced == false { try fenceLocked(id) }
             try startNodeLocked(id)
             try commitElection(controller.unfenceBroker(id, image: metadata.latestImage))
+            // Fenced and started as a new incarnation: nothing is left to fence.
+            clearUnfencedKill(id)
         }
     }
 
@@ -644,7 +665,15 @@ public final class Cluster: @unchecked Sendable {
         let stopped = try withLockThenCallbacks(awaitingMetadata: false) { () throws(BrokerError) -> Broker? in
             guard metadata.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
-            try commitDurably(controller.controlledShutdown(id, image: metadata.latestImage).records)
+            do throws(BrokerError) {
+                try commitDurably(controller.controlledShutdown(id, image: metadata.latestImage).records)
+            } catch {
+                guard error.errorCode == .notController || error.errorCode == .requestTimedOut else { throw error }
+                // No controller to hand its leaderships to (the quorum has no majority): it
+                // shuts down anyway, its logs closed cleanly, and the next controller fences it.
+                logger.warning("controlled shutdown without an active controller; the next one fences the broker", metadata: ["broker": "\(id)"])
+                fenceWhenElected.insert(id)
+            }
             let node = retireLocked(id)
             if controllerQuorum.combined, controllerQuorum.voterIds.contains(id) { stopVoterLocked(id) }
             return node
@@ -715,12 +744,12 @@ public final class Cluster: @unchecked Sendable {
                 // Noticed at once: if its controller was the active one, so is that (the
                 // others elect now rather than after their fetch timeout).
                 metadata.quorum.electIfLeaderless()
-                if metadata.quorum.activeController == nil {
-                    // No majority left: the next controller fences it once one is elected.
-                    fenceWhenElected.insert(id)
-                } else {
+                if metadata.quorum.activeController != nil {
                     do throws(BrokerError) { try fenceLocked(id) } catch { fenceError = error }
                 }
+                // No majority left: the next controller fences it once one is elected (and a
+                // restart of the process first of all, see `unfencedKillMarker`).
+                if metadata.image.brokers[id]?.fenced == false { noteUnfencedKill(id) }
             }
             return (node, fenceError)
         }
@@ -752,7 +781,7 @@ public final class Cluster: @unchecked Sendable {
 
     /// Commits the records of a broker's fencing or unfencing, then counts what its unclean
     /// elections lost against the high watermarks from before the commit. Caller holds the lock.
-    private func commitElection(_ result: Controller.ElectionResult) throws(BrokerError) {
+    func commitElection(_ result: Controller.ElectionResult) throws(BrokerError) {
         let hws = highWatermarksBeforeElection()
         try commitDurably(result.records)
         recordUncleanLosses(result.uncleanElections, highWatermarks: hws)
@@ -834,6 +863,21 @@ public final class Cluster: @unchecked Sendable {
         metadata.quorum.close()
         metadataSync.unlock()
         if let firstError { throw firstError }
+    }
+
+    /// Stops everything as SIGKILL of the process would (tests): what was written stays (the
+    /// page cache keeps it), nothing is flushed, checkpointed or marked clean.
+    func simulateProcessKill() {
+        lock.withLock {
+            isShutDown = true
+            for node in nodes.values {
+                node.markStopped()
+                node.stopWrites()
+                node.logManager.simulateProcessKill()
+            }
+            nodes.removeAll()
+            metadata.quorum.close(flush: false)
+        }
     }
 
     /// Stops everything as a crash of the whole process would (tests).

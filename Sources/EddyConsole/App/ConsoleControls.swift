@@ -11,6 +11,15 @@ public protocol ClusterInsight: Sendable {
     /// Cumulative bytes appended (in) and fetched by consumers and followers (out), per broker.
     func brokerTraffic() -> [Int32: (bytesIn: Int64, bytesOut: Int64)]
     var clusterId: String { get }
+    /// The controller quorum as DescribeQuorum reports it (nil: not known to the process).
+    func quorum() -> DescribeQuorumResponse.Quorum?
+    /// The quorum's recent role changes, oldest first (elections, votes).
+    func quorumEvents() -> [QuorumEventInsight]
+}
+
+extension ClusterInsight {
+    public func quorum() -> DescribeQuorumResponse.Quorum? { nil }
+    public func quorumEvents() -> [QuorumEventInsight] { [] }
 }
 
 /// One broker as the process running the cluster sees it.

@@ -18,14 +18,20 @@ public enum TrainingScenario: String, CaseIterable, Sendable {
     case failover, rebalance, replay, lag, idempotence
     case exactlyOnce = "exactly-once"
     case keys
+    case controllerFailover = "controller-failover"
 
     /// The guided lesson this is, nil for the delivery experiments.
     public var guided: DemoScenario.Name? { DemoScenario.Name(rawValue: rawValue) }
 
     /// The scenario's driver over the demo cluster reached through `transport`.
+    /// `controllerHooks`: the quorum and its nodes, which controller-failover needs (without
+    /// them it says so in its caption).
     public func driver(transport: any Transport, bootstrapNodes: [Int32], admin: Admin, workload: DemoWorkload?,
-                       brokers: @escaping @Sendable () -> [BrokerInsight]) -> any ScenarioDriver {
+                       brokers: @escaping @Sendable () -> [BrokerInsight], controllerHooks: ControllerFailoverDemo.Hooks? = nil) -> any ScenarioDriver {
         switch self {
+        case .controllerFailover:
+            let noQuorum = ControllerFailoverDemo.Hooks(quorum: { nil }, events: { [] }, kill: { _ in "" }, start: { _ in "" })
+            return ControllerFailoverDemo(hooks: controllerHooks ?? noQuorum, admin: admin)
         case .idempotence: return IdempotenceDemo(transport: transport, bootstrapNodes: bootstrapNodes)
         case .exactlyOnce: return ExactlyOnceDemo(transport: transport, bootstrapNodes: bootstrapNodes)
         case .keys: return KeysDemo(transport: transport, bootstrapNodes: bootstrapNodes)

@@ -141,6 +141,8 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         var brokers: [BrokerSnapshot]
         if let insight {
             let traffic = insight.brokerTraffic()
+            quorum = insight.quorum()
+            if let leader = quorum?.leaderId, leader >= 0 { controller = leader }
             brokers = insight.brokers().map {
                 BrokerSnapshot(id: $0.id, state: $0.state, isController: $0.isController,
                                bytesIn: traffic[$0.id]?.bytesIn, bytesOut: traffic[$0.id]?.bytesOut)
@@ -148,7 +150,8 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         } else {
             brokers = remoteBrokers(metadata: metadata, live: live, controller: controller)
         }
-        let insightController = brokers.first(where: \.isController)?.id
+        // The process knows its active controller (which may be no broker: a separate one).
+        let insightController = insight == nil ? nil : (quorum?.leaderId).flatMap { $0 >= 0 ? $0 : nil } ?? brokers.first(where: \.isController)?.id
 
         let groups = await groups(groupsRead, offsets: offsets, problems: &problems)
         let transactions = await transactions(offsets: offsets, problems: &problems)

@@ -50,6 +50,12 @@ public struct ConsoleModel: Sendable {
     /// Partitions held by an open transaction: the last stable offset, and when it first stood there.
     private var holds: [TopicPartition: (lastStableOffset: Int64, sinceMs: Int64)] = [:]
 
+    /// Changes of the controller quorum's leadership between samples (elections, and a leader
+    /// lost), oldest first; at most `maxQuorumChanges`. The first sample sets the baseline.
+    public private(set) var quorumChanges: [QuorumChange] = []
+    public static let maxQuorumChanges = 8
+    private var lastQuorum: QuorumChange?
+
     /// The demo workload's producers and consumers (set by the app each frame from
     /// `DemoControls.workloadStatus`; empty without demo controls).
     public var workers: [DemoWorkerStatus] = []
@@ -69,6 +75,7 @@ public struct ConsoleModel: Sendable {
             lastError = nil
         }
         trackHolds(snapshot)
+        trackQuorum(snapshot)
         guard let old = latest, snapshot.takenAtMs > old.takenAtMs else {
             latest = snapshot
             appendLags(snapshot)
@@ -212,4 +219,24 @@ public struct ConsoleModel: Sendable {
         }
         holds = next
     }
+
+    /// Notes a change of the quorum's leader or epoch (`quorumChanges`).
+    private mutating func trackQuorum(_ snapshot: ConsoleSnapshot) {
+        guard let q = snapshot.quorum else { return }
+        let leader = q.leaderId >= 0 ? q.leaderId : nil
+        // Without a leader the epoch is unknown: the last one known stands.
+        let now = QuorumChange(atMs: snapshot.takenAtMs, epoch: leader == nil ? lastQuorum?.epoch ?? q.leaderEpoch : q.leaderEpoch, leaderId: leader)
+        defer { lastQuorum = now }
+        guard let last = lastQuorum, last.epoch != now.epoch || last.leaderId != now.leaderId else { return }
+        quorumChanges.append(now)
+        if quorumChanges.count > Self.maxQuorumChanges { quorumChanges.removeFirst(quorumChanges.count - Self.maxQuorumChanges) }
+    }
+}
+
+/// The controller quorum's leadership as one sample saw it change (`ConsoleModel.quorumChanges`).
+public struct QuorumChange: Sendable, Equatable {
+    public var atMs: Int64
+    public var epoch: Int32
+    /// The new leader; nil when the quorum lost its leader (an election is under way).
+    public var leaderId: Int32?
 }

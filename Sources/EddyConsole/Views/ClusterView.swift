@@ -3,7 +3,8 @@
 /// unreachable ones, whose leader does not answer, when there are any), and
 /// produce and consume throughput with sparklines; on a KRaft cluster that answers
 /// DescribeQuorum, the quorum: leader, epoch, high watermark, and each voter's log end and lag
-/// (observers counted).
+/// (observers counted), then the elections seen while watching (newest first; a lost leader
+/// too). The controller is named "broker N" when it is a broker (combined mode), else "node N".
 ///
 ///     controller broker 1 │ brokers 3 of 3 running │ cluster demo
 ///     topics 3 │ partitions 12 │ under-replicated 0 │ offline 0
@@ -49,7 +50,8 @@ enum ClusterView {
         let running = snapshot.brokers.filter { $0.state == .running }.count
         let under = snapshot.topics.reduce(0) { $0 + $1.underReplicatedCount }
         let offline = snapshot.topics.reduce(0) { $0 + $1.offlineCount }
-        let controller: (String, String, Style) = ("controller", snapshot.controllerId.map { "broker \($0)" } ?? "none",
+        let controllerName = snapshot.controllerId.map { id in snapshot.brokers.contains { $0.id == id } ? "broker \(id)" : "node \(id)" }
+        let controller: (String, String, Style) = ("controller", controllerName ?? "none",
                                                     snapshot.controllerId == nil ? Style(.error, attributes: .bold) : Style(.text, attributes: .bold))
         let brokerCount: (String, String, Style) = ("brokers", "\(running) of \(snapshot.brokers.count) running",
                                                 running < snapshot.brokers.count ? Style(.warning, attributes: .bold) : Style(.ok))
@@ -112,6 +114,20 @@ enum ClusterView {
                     let lag = q.lag(v)
                     spans.append(Span("  \(v.replicaId)\(v.replicaId == q.leaderId ? "*" : ""): ", .text))
                     spans.append(Span(lag.map { "lag \($0)" } ?? "unknown", (lag ?? 1) > 0 ? Style(.warning) : Style(.ok)))
+                }
+                grid.put(spans, in: body.row(y - body.y), ellipsis: glyphs.ellipsis)
+                y += 1
+            }
+            let changes = context.model.quorumChanges
+            if !changes.isEmpty, y < body.maxY {
+                var spans: [Span] = [Span("elections", Style(.title))]
+                for change in changes.suffix(4).reversed() {
+                    let ago = "\(max(0, snapshot.takenAtMs - change.atMs) / 1000)s ago"
+                    if let leader = change.leaderId {
+                        spans.append(Span("  epoch \(change.epoch): node \(leader) leads (\(ago))", .text))
+                    } else {
+                        spans.append(Span("  leader lost (\(ago))", Style(.error, attributes: .bold)))
+                    }
                 }
                 grid.put(spans, in: body.row(y - body.y), ellipsis: glyphs.ellipsis)
                 y += 1
