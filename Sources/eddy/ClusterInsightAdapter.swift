@@ -54,6 +54,14 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
         }
     }
 
+    /// Kills broker `id` as a power cut would, and has the controller notice at once (fence it
+    /// and move its leaderships) rather than after broker.session.timeout.ms.
+    func killBrokerNoticedAtOnce(_ id: Int32) async throws(ClientError) -> String {
+        try await offThread { () throws(BrokerError) in try self.cluster.killBroker(id, fenceNow: true) }
+        lock.withLock { _ = killed.insert(id) }
+        return "broker \(id) killed"
+    }
+
     /// Kills node `id`: a broker (in combined mode with its controller), or a separate controller.
     func killNode(_ id: Int32) async throws(ClientError) -> String {
         guard !cluster.controllerQuorum.combined, cluster.controllerIds.contains(id) else { return try await killBroker(id) }

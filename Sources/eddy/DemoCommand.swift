@@ -32,7 +32,9 @@ struct Demo: ParsableCommand {
             hot key does to its partition and to the lag of the group member that owns it), or \
             controller-failover (the active controller is killed: the caption shows the election, \
             its epoch, how long it took and who voted, a topic created under the new controller, and \
-            the old one rejoining as a follower). \
+            the old one rejoining as a follower), or acks (producers with acks=0, 1 and all write to \
+            topics led by one broker whose followers lag; it is killed: acks=0 and acks=1 lose \
+            acknowledged records, acks=all none). \
             Needs an interactive terminal (exit status 2 otherwise). See eddy(1) for the keys.
             """)
 
@@ -41,7 +43,7 @@ struct Demo: ParsableCommand {
         valueName: "dir"))
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("A scenario: failover, rebalance, replay, lag, idempotence, exactly-once, keys or controller-failover.", valueName: "name"))
+    @Option(help: ArgumentHelp("A scenario: failover, rebalance, replay, lag, idempotence, exactly-once, keys, controller-failover or acks.", valueName: "name"))
     var scenario: TrainingScenario?
 
     @Option(help: ArgumentHelp(
@@ -89,7 +91,10 @@ struct Demo: ParsableCommand {
                           brokers: { insight.brokers() },
                           controllerHooks: ControllerFailoverDemo.Hooks(quorum: { insight.quorum() }, events: { insight.quorumEvents() },
                                                                         kill: { id throws(ClientError) in try await insight.killNode(id) },
-                                                                        start: { id throws(ClientError) in try await insight.startNode(id) }))
+                                                                        start: { id throws(ClientError) in try await insight.startNode(id) }),
+                          acksHooks: AcksDemo.Hooks(setFollowerInterval: { cluster.setFollowerFetchInterval($0, topics: $1) },
+                                                    kill: { id throws(ClientError) in try await insight.killBrokerNoticedAtOnce(id) },
+                                                    start: { id throws(ClientError) in try await insight.startBroker(id) }))
             }
             do {
                 try await workload.start()

@@ -179,6 +179,70 @@ import Testing
         #expect(!Disk.exists(Cluster.unfencedKillMarker(dataDirectory: s.dir.path, id: 2)))
     }
 
+    /// Without a controller, a broker whose previous run was never fenced cannot start: it
+    /// would lead again, in the same leader epoch, with what its kill lost.
+    @Test func aBrokerNobodyFencedCannotStartWithoutAController() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        _ = try s.topicWithRecords(["a", "b"])
+        s.cluster.lock.withLock {
+            s.cluster.killVoterLocked(0)
+            s.cluster.killVoterLocked(1)
+        }
+        try s.cluster.killBroker(2, fenceNow: true)
+        #expect(s.cluster.metadataImage.brokers[2]?.fenced == false)
+        #expect(throws: BrokerError.self) { try s.cluster.startBroker(2) }
+        #expect(!s.cluster.runningBrokers.contains(2))
+    }
+
+    /// A broker started while no controller runs waits, fenced; the ISR change that would take
+    /// it back fails for want of a controller, and is proposed again once one is elected.
+    @Test func anIsrChangeNoControllerTookIsProposedAgainAfterTheElection() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        let (tp, _) = try s.topicWithRecords(["a", "b"])
+        try s.cluster.killBroker(2, fenceNow: true)
+        #expect(s.cluster.metadataImage.partition(tp)?.isr.contains(2) == false)
+        s.cluster.lock.withLock {
+            s.cluster.killVoterLocked(0)
+            s.cluster.killVoterLocked(1)
+        }
+        // Fenced, so it may start; it catches up, and its leader's proposal finds no controller.
+        try s.cluster.startBroker(2)
+        s.pump()
+        #expect(s.cluster.metadataImage.partition(tp)?.isr.contains(2) == false)
+        try s.cluster.startController(0)
+        #expect(Self.tick(s) {
+            s.cluster.replicationRound()
+            return s.cluster.metadataImage.partition(tp)?.isr.sorted() == [0, 1, 2] && s.cluster.metadataImage.brokers[2]?.fenced == false
+        })
+    }
+
+    /// A leader's ISR shrink that found no controller stays pending (no answer ever comes);
+    /// once a controller is elected it is proposed again, and lagging followers leave the ISR.
+    @Test func anIsrShrinkNoControllerTookIsProposedAgainAfterTheElection() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        let (tp, leader) = try s.topicWithRecords(["a"])
+        let others = [Int32(0), 1, 2].filter { $0 != leader }
+        s.cluster.lock.withLock { for id in others { s.cluster.killVoterLocked(id) } }
+        // One voter of three: whatever is written is never committed (the leader's own voter
+        // resigns after its check-quorum timer).
+        #expect(s.cluster.metadata.quorum.runningVoters.count == 1)
+        // The followers stop fetching and fall behind; past replica.lag.time.max.ms the leader
+        // proposes dropping them, and no controller takes it.
+        s.cluster.setFollowerFetchInterval(10_000_000, topics: [tp.topic])
+        s.cluster.replicationRound()
+        _ = s.send(.produce(ProduceRequest(topic: tp.topic, partition: 0, records: servedBatch(["b"]), acks: 1)), to: leader)
+        for _ in 0 ..< 35 {
+            s.clock.advance(ms: 1_000)
+            s.cluster.tick()
+        }
+        #expect(s.cluster.metadataImage.partition(tp)?.isr.count == 3)
+        try s.cluster.startController(others[0])
+        #expect(Self.tick(s) { s.cluster.metadataImage.partition(tp)?.isr == [leader] })
+    }
+
     @Test func theAdminExtensionKillsAndStartsSeparateControllers() throws {
         let s = try ServedCluster { $0.controllerQuorum = ControllerQuorumOptions(count: 3, combined: false) }
         defer { s.close() }

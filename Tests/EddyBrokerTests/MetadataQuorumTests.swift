@@ -173,4 +173,42 @@ import Testing
         #expect(caughtUp.latestSnapshot != nil)
         #expect(caughtUp.image.topicNames.sorted() == quorum.committedImage.topicNames.sorted())
     }
+
+    /// A voter whose newest snapshot is corrupt, with its log below it deleted, cannot be read
+    /// back: it stays down (its files kept) and the others run the quorum with everything
+    /// committed.
+    @Test func aVoterThatCannotBeReadBackStaysDownAndTheOthersGoOn() throws {
+        var s = Setup()
+        s.metadata.maxRecordsBetweenSnapshots = 5
+        s.metadata.segmentBytes = 1024
+        defer { s.dir.cleanup() }
+        var broken: Int32 = 0
+        do {
+            let quorum = try s.open()
+            let leader = try #require(quorum.activeController)
+            broken = (leader + 1) % 3
+            for i in 0 ..< 20 { try Self.create("t\(i)", in: quorum) }
+            #expect(Self.tick(quorum, s.clock, upTo: 3_000) { (quorum.replicaLog(broken)?.logStartOffset ?? 0) > 0 })
+            quorum.close()
+        }
+        let dir = s.dir.file("controller-\(broken)")
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".checkpoint") }
+        #expect(!checkpoints.isEmpty)
+        for name in checkpoints { try Data(repeating: 0xff, count: 64).write(to: URL(fileURLWithPath: dir + "/" + name)) }
+        let quorum = try s.open()
+        defer { quorum.close() }
+        #expect(!quorum.isRunning(broken) && quorum.activeController != nil)
+        #expect(quorum.committedImage.topicNames.count == 20)
+        try Self.create("after", in: quorum)
+        #expect(quorum.committedImage.topic(named: "after") != nil)
+        #expect(throws: BrokerError.self) { try quorum.restart(broken) }
+        // Two voters that cannot be read back leave no majority: opening fails.
+        quorum.close()
+        let other = (broken + 1) % 3
+        let otherDir = s.dir.file("controller-\(other)")
+        for name in try FileManager.default.contentsOfDirectory(atPath: otherDir) where name.hasSuffix(".checkpoint") {
+            try Data(repeating: 0xff, count: 64).write(to: URL(fileURLWithPath: otherDir + "/" + name))
+        }
+        #expect(throws: BrokerError.self) { _ = try s.open() }
+    }
 }

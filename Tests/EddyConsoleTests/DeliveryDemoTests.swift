@@ -111,8 +111,16 @@ import Testing
         #expect(IdempotenceDemo.caption(plain: plain, idempotent: plain, lossEvery: 5) == "[idempotence] 1 ack in 5 lost, then retried: enable.idempotence=false → retries-plain 6 stored of 5 sent, 3 duplicates │ enable.idempotence=true → retries-idempotent 6 stored of 5 sent, 3 duplicates")
     }
 
+    @Test func theAcksCaptionCountsWhatEachProducerWasToldAndLost() {
+        let writing = AcksDemo.caption(.writing(killAtMs: 10_000), AcksDemo.Counts(told: [300, 298, 90]), leader: 1, followerIntervalMs: 2_000, nowMs: 7_500)
+        #expect(writing == "[acks] followers fetch every 2 s, so they lag behind broker 1 │ told written: acks=0 300 │ acks=1 298 │ acks=all 90 │ killing broker 1, the leader, in 3 s")
+        let done = AcksDemo.caption(.done, AcksDemo.Counts(told: [500, 498, 200], lost: [51, 49, 0]), leader: 1, followerIntervalMs: 2_000, nowMs: 0)
+        #expect(done == "[acks] broker 1 died before its followers caught up: acks=0 told 500, lost 51 │ acks=1 told 498, lost 49 (only the leader had them) │ acks=all told 200, lost 0 (every in-sync replica had them)")
+        #expect(AcksDemo.caption(.failed("could not start: x"), AcksDemo.Counts(), leader: 1, followerIntervalMs: 2_000, nowMs: 0) == "[acks] could not start: x")
+    }
+
     @Test func everyScenarioNameParsesAndTheGuidedOnesKeepTheirLesson() {
-        #expect(TrainingScenario.allCases.map(\.rawValue) == ["failover", "rebalance", "replay", "lag", "idempotence", "exactly-once", "keys", "controller-failover"])
+        #expect(TrainingScenario.allCases.map(\.rawValue) == ["failover", "rebalance", "replay", "lag", "idempotence", "exactly-once", "keys", "controller-failover", "acks"])
         #expect(TrainingScenario.allCases.compactMap(\.guided) == DemoScenario.Name.allCases)
     }
 }

@@ -300,6 +300,25 @@ import Testing
         #expect(try demo.waitForExit() == 0, "stderr: \(demo.stderr())")
     }
 
+    /// The acks lesson: the leader of three topics dies before its (lagging) followers caught
+    /// up: acks=0 and acks=1 lose records they were told were written, acks=all none.
+    @Test func theAcksScenarioLosesAcknowledgedRecordsOnlyBelowAcksAll() throws {
+        let demo = try TmuxConsole(["demo", "--scenario", "acks", "--refresh", "500ms"], width: 260)
+        let counts = try demo.waitForScreen("what each producer was told and lost", seconds: 90) { s -> [Int]? in
+            guard let caption = s.split(separator: "\n").map(String.init).first(where: { $0.contains("[acks]") }) else { return nil }
+            if caption.contains("could not start") { return [] }
+            guard caption.contains("died before"),
+                  let told1 = Self.number(caption, before: ", lost", after: "acks=1 told "),
+                  let lost1 = Self.number(caption, before: " (only", after: "acks=1 told \(told1), lost "),
+                  let toldAll = Self.number(caption, before: ", lost", after: "acks=all told "),
+                  let lostAll = Self.number(caption, before: " (every", after: "acks=all told \(toldAll), lost ") else { return nil }
+            return [told1, lost1, toldAll, lostAll]
+        }
+        #expect(counts.count == 4 && counts[0] > 0 && counts[1] > 0 && counts[2] > 0 && counts[3] == 0, "\(counts) \(demo.screen())")
+        try demo.type("q")
+        #expect(try demo.waitForExit() == 0, "stderr: \(demo.stderr())")
+    }
+
     /// `eddy console` opens a directory a demo left: its topics, and its groups' committed
     /// offsets (no consumer runs, so no positions).
     @Test func consoleOpensTheDirectoryADemoLeft() throws {

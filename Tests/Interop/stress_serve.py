@@ -7,8 +7,10 @@ CYCLES cycles of:
   - a producer thread writes keyed records with unique values; its delivery reports are the
     only record of what was acknowledged;
   - meanwhile, at seeded moments, single brokers are stopped, killed (a power cut) and started
+    (never the last one running)
     again through eddy's admin extension (`eddy broker ... --bootstrap-server`), which moves
-    partition leadership (elections);
+    partition leadership (elections); sometimes the one killed is the active controller's (the
+    server runs 3 combined controllers), which makes the quorum elect another;
   - after a seeded delay the whole server is killed with SIGKILL;
   - it is restarted on the same data directory and ports, and a consumer (CRC checks on) reads
     every partition from its start to its high watermark.
@@ -85,6 +87,11 @@ class Server:
         if self.proc.poll() is not None:
             raise AssertionError(f"eddy serve exited with {self.proc.returncode}; see {self.log.name}")
 
+    def note(self, line):
+        """A line in serve.log between the server's own (what the trial did, for a replay)."""
+        self.log.write(f"=== {line}\n")
+        self.log.flush()
+
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
@@ -101,6 +108,15 @@ class Server:
     def eddy(self, *args):
         return subprocess.run([EDDY, *args, "--bootstrap-server", self.bootstrap], capture_output=True, text=True,
                               timeout=120)
+
+    def active_controller(self):
+        """The quorum's leader from `eddy cluster describe`, or None while it elects one."""
+        r = self.eddy("cluster", "describe")
+        for line in r.stdout.splitlines():
+            if line.startswith("LeaderId:"):
+                leader = int(line.split()[-1])
+                return leader if leader >= 0 else None
+        return None
 
 
 class ProducerRun:
@@ -210,7 +226,7 @@ def check(records, acked, highs, previous_highs):
     return problems
 
 
-def trial(seed, totals, log, cycles=CYCLES):
+def trial(seed, totals, log, cycles=CYCLES, max_down=2):
     rng = random.Random(seed)
     directory = tempfile.mkdtemp(prefix=f"eddy-stress-{seed}-")
     server = Server(directory)
@@ -223,6 +239,8 @@ def trial(seed, totals, log, cycles=CYCLES):
         acked = {}
         previous_highs = {}
         for cycle in range(cycles):
+            # Brokers stopped or killed, and not started since (all start after each restart).
+            down = set()
             run = ProducerRun(server.bootstrap, f"s{seed}c{cycle}")
             run.start()
             # Single brokers stopped, killed or restarted while the client writes (elections).
@@ -231,8 +249,27 @@ def trial(seed, totals, log, cycles=CYCLES):
                 time.sleep(rng.uniform(0.1, 0.6))
                 if rng.random() < 0.4:
                     broker = rng.randrange(3)
-                    action = rng.choice(["kill", "stop", "start"])
+                    action = rng.choice(["kill", "stop", "start", "kill-controller"])
+                    if action == "kill-controller":
+                        # The active controller's node (combined mode: a broker), found as
+                        # kafka-metadata-quorum would (DescribeQuorum's leader).
+                        action = "kill"
+                        leader = server.active_controller()
+                        broker = leader if leader is not None else broker
+                        totals["controller_kills"] += leader is not None
+                    # One broker always runs: acks=all promises nothing once every replica of
+                    # a partition has lost its unflushed records to a power cut (as Kafka's,
+                    # whose durability is replication, not fsync).
+                    if action != "start" and broker not in down and len(down) >= max_down:
+                        action = "start"
+                        broker = min(down)
                     r = server.eddy("broker", action, "--id", str(broker))
+                    if r.returncode == 0:
+                        if action == "start":
+                            down.discard(broker)
+                        else:
+                            down.add(broker)
+                    server.note(f"broker {action} --id {broker}: exit {r.returncode} {r.stdout.strip()} {r.stderr.strip()}")
                     totals["broker_actions"] += 1
                     if r.returncode != 0:
                         # A refusal is allowed (a broker still closing its logs); it is counted.
@@ -267,12 +304,15 @@ def trial(seed, totals, log, cycles=CYCLES):
         server.stop()
 
 
-def run(trials, first_seed, log=print, cycles=CYCLES):
-    totals = {"trials": 0, "kills": 0, "broker_actions": 0, "broker_action_errors": 0, "sent": 0, "acknowledged": 0, "losses": 0}
+def run(trials, first_seed, log=print, cycles=CYCLES, max_down=2):
+    """`trials` trials from `first_seed`; at most `max_down` brokers down at a time (2: the
+    quorum of 3 combined controllers loses its majority; 1: it never does)."""
+    totals = {"trials": 0, "kills": 0, "broker_actions": 0, "controller_kills": 0, "broker_action_errors": 0, "sent": 0,
+              "acknowledged": 0, "losses": 0}
     failures = {}
     for i in range(trials):
         seed = first_seed + i
-        problems = trial(seed, totals, log, cycles)
+        problems = trial(seed, totals, log, cycles, max_down)
         totals["trials"] += 1
         if problems:
             failures[seed] = problems
@@ -288,7 +328,8 @@ if __name__ == "__main__":
     def progress(line):
         print(line, flush=True)
 
-    totals, failures = run(trials, first, progress)
+    max_down = int(os.environ.get("EDDY_STRESS_MAX_DOWN", "2"))
+    totals, failures = run(trials, first, progress, max_down=max_down)
     print("==> totals: " + " ".join(f"{k}={v}" for k, v in totals.items()))
     if failures:
         print(f"==> {len(failures)} failing seeds (replay one with: scripts/stress-serve 1 SEED):")

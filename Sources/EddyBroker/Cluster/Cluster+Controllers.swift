@@ -84,8 +84,9 @@ extension Cluster {
         if let deadline = metadata.quorum.nextDeadlineMs { driverDeadline?(deadline) }
     }
 
-    /// Held answers whose controller went fail; brokers killed while no controller could fence
-    /// them are fenced once one can. Caller holds the lock.
+    /// Held answers whose controller failed are failed; brokers killed while no controller could
+    /// fence them are fenced once one can, and those started meanwhile let in; ISR changes no
+    /// controller took are proposed again after an election. Caller holds the lock.
     func afterQuorumChange() {
         settleHeldAnswers()
         for id in fenceWhenElected.sorted() {
@@ -119,6 +120,12 @@ extension Cluster {
                 logger.info("letting a started broker in is not committed yet", metadata: ["broker": "\(id)", "error": "\(error)"])
             }
         }
+        // After the brokers' registrations: an expansion is only taken for an unfenced one.
+        let epoch = metadata.quorum.leaderEpoch
+        if epoch != nil, epoch != lastControllerEpoch || isrProposalsToRetry {
+            lastControllerEpoch = epoch
+            reproposePendingIsrChanges()
+        }
     }
 
     /// `broker-<id>/unfenced-kill`: broker `id` was killed (its unflushed data lost) and no
@@ -129,9 +136,11 @@ extension Cluster {
         Disk.join(Disk.join(dataDirectory, Broker.logDirectoryName(nodeId: id)), "unfenced-kill")
     }
 
+    /// Writes broker `id`'s marker; with `fenceWhenElected`, the next controller fences it as
+    /// soon as one is active (a kill noticed at once), else its session timeout does.
     /// Caller holds the lock.
-    func noteUnfencedKill(_ id: Int32) {
-        fenceWhenElected.insert(id)
+    func noteUnfencedKill(_ id: Int32, fenceWhenElected fence: Bool) {
+        if fence { fenceWhenElected.insert(id) }
         do { try Disk.writeAtomically(Cluster.unfencedKillMarker(dataDirectory: dataDirectory, id: id), []) } catch {
             logger.error("could not record a killed broker that is not fenced", metadata: ["broker": "\(id)", "error": "\(error)"])
         }

@@ -9,9 +9,10 @@ import Synchronization
 /// quorum makes them durable and replicates them (`MetadataQuorum.sync`), and only what it
 /// committed is applied to the brokers (`completeMetadataCommits`, `publishCommitted`). A
 /// request that depends on metadata not yet committed is answered once it is applied
-/// (`answerAfterCommit`), or fails if it never can be: its controller died, stepped down or
-/// lost its disk first (NOT_CONTROLLER, KAFKA_STORAGE_ERROR), or the quorum has no majority
-/// (REQUEST_TIMED_OUT).
+/// (`answerAfterCommit`), or fails once it never can be: its controller died, stepped down
+/// (after check-quorum without a majority) or lost its disk first (NOT_CONTROLLER,
+/// KAFKA_STORAGE_ERROR). Callers that wait themselves (`commitDurably`, `awaitMetadataApplied`)
+/// get REQUEST_TIMED_OUT when a round cannot commit it.
 ///
 /// Invariants: brokers apply only committed metadata; the published image only moves forward;
 /// a held answer is released exactly once, after its write is applied (or failed).
@@ -107,7 +108,10 @@ extension Cluster {
         while true {
             if lock.withLock({ isShutDown }) { throw .brokerClosed }
             switch metadata.quorum.status(of: written) {
-            case let .lost(error): throw error
+            case let .lost(error):
+                // Others' writes that backed off while this thread had `metadataSync` go on.
+                flushDeferred()
+                throw error
             case .committed where lock.withLock({ metadata.image.offset >= written.offsets.upperBound }):
                 flushDeferred()
                 return
@@ -116,7 +120,11 @@ extension Cluster {
             metadataSync.lock()
             let progressed = syncAndPublishMetadata()
             metadataSync.unlock()
-            if !progressed, metadata.quorum.status(of: written) == .pending { throw lock.withLock { notCommitted() } }
+            if !progressed {
+                if case .committed = metadata.quorum.status(of: written), lock.withLock({ metadata.image.offset >= written.offsets.upperBound }) { continue }
+                flushDeferred()
+                throw lock.withLock { notCommitted() }
+            }
         }
     }
 
@@ -149,6 +157,7 @@ extension Cluster {
     /// lost. Returns whether any was settled. Caller holds the lock.
     @discardableResult
     func settleHeldAnswers() -> Bool {
+        forgetLostWrite()
         guard !awaitingCommit.isEmpty else { return false }
         var kept: [HeldAnswer] = []
         for held in awaitingCommit {
@@ -160,6 +169,13 @@ extension Cluster {
         }
         defer { awaitingCommit = kept }
         return kept.count < awaitingCommit.count
+    }
+
+    /// Forgets the newest write once it is lost: answers are no longer held for it.
+    /// Caller holds the lock.
+    func forgetLostWrite() {
+        guard let written = metadata.lastWritten, case .lost = metadata.quorum.status(of: written) else { return }
+        metadata.lastWritten = nil
     }
 
     /// Creates the logs that `pending` gives running brokers for topics new to them, before it

@@ -26,10 +26,11 @@ extension Cluster {
             var out: [(Int32, Int32, Int64, FetchRequest)] = []
             var skipped = 0
             let only = partitions?.sorted()
+            let now = clock.nowMs()
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
                 var byLeader: [Int32: [String: [FetchRequest.FetchPartition]]] = [:]
                 func add(_ tp: TopicPartition, _ replica: Replica) {
-                    guard let leader = replica.followedLeader else { return }
+                    guard let leader = replica.followedLeader, followerMayFetch(tp, follower: node.id, now: now) else { return }
                     let log = replica.log
                     byLeader[leader, default: [:]][tp.topic, default: []].append(
                         .init(partition: tp.partition, currentLeaderEpoch: replica.leaderEpoch, fetchOffset: log.logEndOffset,
@@ -181,6 +182,7 @@ extension Cluster {
                 where !registration.fenced && nodes[id] == nil && now - (lastHeartbeatMs[id] ?? now) > options.brokerSessionTimeoutMs {
                 logger.warning("broker session timed out; fencing", metadata: ["broker": "\(id)"])
                 try? fenceLocked(id)
+                if metadata.image.brokers[id]?.fenced == true { clearUnfencedKill(id) }
             }
             for node in nodes.values.sorted(by: { $0.id < $1.id }) {
                 for (_, replica) in node.sortedReplicas {

@@ -140,8 +140,13 @@ public final class Cluster: @unchecked Sendable {
     /// Brokers killed with `fenceNow`, or stopped, while no controller could fence them:
     /// fenced once one can (`afterQuorumChange`).
     var fenceWhenElected: Set<Int32> = []
-    /// Brokers started while no controller was active: running, fenced, and let in once one is.
+    /// Brokers started while no controller was active (their registrations fenced): running,
+    /// and let in once a controller is elected.
     var unfenceWhenElected: Set<Int32> = []
+    /// An ISR change failed for want of a controller (`reproposePendingIsrChanges`).
+    var isrProposalsToRetry = false
+    /// The quorum's leader epoch as last seen by `afterQuorumChange`.
+    var lastControllerEpoch: Int32?
     let controller: Controller
     var nodes: [Int32: Broker] = [:] {
         didSet { liveNodes.withLock { $0 = nodes } }
@@ -151,12 +156,12 @@ public final class Cluster: @unchecked Sendable {
     let liveNodes = Mutex<[Int32: Broker]>([:])
     var lastHeartbeatMs: [Int32: Int64] = [:]
     var deferred: [@Sendable () -> Void] = []
-    /// Answers held until the metadata offset they depend on is applied (`answerAfterCommit`),
-    /// in offset order.
+    /// Answers held until the write they depend on is applied, or lost (`answerAfterCommit`).
     var awaitingCommit: [HeldAnswer] = []
     /// Brokers stopped or killed whose logs are still closing (`stopBroker`, `killBroker`).
     var stoppingBrokers: Set<Int32> = []
-    /// Taken (without the lock) by whoever fsyncs the metadata log in `completeMetadataCommits`.
+    /// Taken (without the lock) by whoever runs a round of `syncAndPublishMetadata`
+    /// (`completeMetadataCommits`, `awaitMetadataApplied`, `shutdown`).
     let metadataSync = NSLock()
     var seededRandom: SplitMix64?
     var lastPreferredLeaderCheckMs: Int64
@@ -228,6 +233,8 @@ public final class Cluster: @unchecked Sendable {
     /// Consumers' latest fetch offsets, per partition and client (`Cluster+FetchPositions`).
     /// Its own lock: consumer fetches record themselves without the cluster lock.
     let consumerFetches = Mutex<[TopicPartition: [FetchClient: FetchMark]]>([:])
+    /// See `setFollowerFetchInterval`.
+    let followerDelays = Mutex(FollowerDelays())
     /// See `setAdvertisedListeners`.
     var advertisedListeners: [String: [Int32: (host: String, port: Int32)]] = [:]
 
@@ -316,10 +323,9 @@ public final class Cluster: @unchecked Sendable {
                 // crash fencing below needs the quorum).
                 if quorumLayout.combined {
                     let stopped = quorumLayout.voterIds.filter { !unfenced.contains($0) }
-                    if quorumLayout.voterIds.count - stopped.count >= quorumLayout.voterIds.count / 2 + 1 {
-                        for id in stopped { metadata.quorum.stop(id) }
-                        // One of them may have been elected: the rest elect again at once.
-                        metadata.quorum.electIfLeaderless()
+                    if !stopped.isEmpty, quorumLayout.voterIds.count - stopped.count >= quorumLayout.voterIds.count / 2 + 1 {
+                        // The others start again without them, and elect at once.
+                        try metadata.quorum.reopen(only: Set(quorumLayout.voterIds).subtracting(stopped))
                     }
                 }
                 // Brokers killed while no controller could fence them (`unfencedKillMarker`) lost
@@ -568,9 +574,38 @@ public final class Cluster: @unchecked Sendable {
             }
         } catch {
             logger.info("ISR change rejected", metadata: ["partition": "\(tp)", "isr": "\(isr)", "error": "\(error)"])
-            if let reg = metadata.image.partition(tp),
-               let actions = replica.leaderEvent({ $0.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode) }) {
-                perform(actions, replica: replica, node: node)
+            switch error.errorCode {
+            case .notController, .requestTimedOut, .kafkaStorageError:
+                // No controller to take it: proposed again once there is one
+                // (`reproposePendingIsrChanges`), not here (that would recurse).
+                isrProposalsToRetry = true
+            case .ineligibleReplica, .operationNotAttempted:
+                // This proposal's answer: back to the committed ISR; the next fetch or tick may
+                // propose again.
+                if let actions = replica.leaderEvent({ $0.onIsrChangeFailed(isr: isr, partitionEpoch: partitionEpoch, error: error.errorCode) }) {
+                    perform(actions, replica: replica, node: node)
+                }
+            default:
+                if let reg = metadata.image.partition(tp),
+                   let actions = replica.leaderEvent({ $0.onIsrChangeFailed(isr: reg.isr, partitionEpoch: reg.partitionEpoch, error: error.errorCode) }) {
+                    perform(actions, replica: replica, node: node)
+                }
+            }
+        }
+    }
+
+    /// Proposes again every pending ISR change the active controller has not taken: those that
+    /// failed for want of a controller, and those written by one that lost them in a failover
+    /// (no answer ever comes for those). Caller holds the lock.
+    func reproposePendingIsrChanges() {
+        guard metadata.quorum.activeController != nil else { return }
+        isrProposalsToRetry = false
+        let latest = metadata.latestImage
+        for node in nodes.values.sorted(by: { $0.id < $1.id }) {
+            for (tp, replica) in node.sortedReplicas where replica.isLeader {
+                guard let pending = replica.withLeaderState(epoch: nil, { $0.pendingIsrChange }) ?? nil,
+                      latest.partition(tp)?.partitionEpoch == pending.partitionEpoch else { continue }
+                proposeIsr(replica, node: node, isr: pending.isr, partitionEpoch: pending.partitionEpoch)
             }
         }
     }
@@ -596,8 +631,13 @@ public final class Cluster: @unchecked Sendable {
             // Its controller first: the fencing and unfencing below may need its vote.
             if controllerQuorum.combined, controllerQuorum.voterIds.contains(id) { try startVoterLocked(id) }
             guard metadata.quorum.activeController != nil else {
-                // No controller to register with: it starts and waits, fenced, until one is
-                // elected and lets it in (`afterQuorumChange`), as a Kafka broker waits.
+                // No controller to register with: a broker whose registration is fenced starts
+                // and waits until one is elected and lets it in (`afterQuorumChange`), as a
+                // Kafka broker waits. One whose old registration is not fenced would come back
+                // as the leader it was, in the same leader epoch, with what it lost: refused.
+                guard metadata.latestImage.brokers[id]?.fenced == true else {
+                    throw .notController("no active controller to fence broker \(id)'s previous run first (the controller quorum has no majority); start a controller first")
+                }
                 try startNodeLocked(id)
                 unfenceWhenElected.insert(id)
                 return
@@ -607,9 +647,13 @@ public final class Cluster: @unchecked Sendable {
             // KRaft does on re-registration (KIP-903), fence the old registration first.
             if metadata.latestImage.brokers[id]?.fenced == false { try fenceLocked(id) }
             try startNodeLocked(id)
-            try commitElection(controller.unfenceBroker(id, image: metadata.latestImage))
             // Fenced and started as a new incarnation: nothing is left to fence.
             clearUnfencedKill(id)
+            do { try commitElection(controller.unfenceBroker(id, image: metadata.latestImage)) } catch {
+                // It runs, fenced; the next controller lets it in.
+                logger.warning("a started broker could not be unfenced yet", metadata: ["broker": "\(id)", "error": "\(error)"])
+                unfenceWhenElected.insert(id)
+            }
         }
     }
 
@@ -658,7 +702,8 @@ public final class Cluster: @unchecked Sendable {
     }
 
     /// Controlled shutdown (`eddy broker stop`): leadership moves to other in-sync replicas
-    /// first, the broker leaves every ISR, is fenced, then closes its logs cleanly.
+    /// first, the broker leaves every ISR, is fenced, then closes its logs cleanly. Without an
+    /// active controller it closes its logs all the same, and the next controller fences it.
     /// Its logs are flushed and closed after the lock is released: the other brokers do not
     /// wait for that I/O.
     public func stopBroker(_ id: Int32) throws(BrokerError) {
@@ -737,6 +782,8 @@ public final class Cluster: @unchecked Sendable {
             guard metadata.latestImage.brokers[id] != nil else { throw Cluster.unknownBroker(id) }
             try checkNotStopping(id)
             let node = retireLocked(id)
+            // Until a controller fences it, it stays in ISRs with what it is about to lose.
+            if node != nil, metadata.image.brokers[id]?.fenced == false { noteUnfencedKill(id, fenceWhenElected: fenceNow) }
             if controllerQuorum.combined, controllerQuorum.voterIds.contains(id) { killVoterLocked(id) }
             // A failed fencing is reported after the power loss, which must happen regardless.
             var fenceError: BrokerError?
@@ -747,9 +794,9 @@ public final class Cluster: @unchecked Sendable {
                 if metadata.quorum.activeController != nil {
                     do throws(BrokerError) { try fenceLocked(id) } catch { fenceError = error }
                 }
-                // No majority left: the next controller fences it once one is elected (and a
-                // restart of the process first of all, see `unfencedKillMarker`).
-                if metadata.image.brokers[id]?.fenced == false { noteUnfencedKill(id) }
+                // Fenced: nothing is left to remember. Else the next controller fences it
+                // once one is elected (and a restart of the process first of all).
+                if metadata.image.brokers[id]?.fenced == true { clearUnfencedKill(id) }
             }
             return (node, fenceError)
         }

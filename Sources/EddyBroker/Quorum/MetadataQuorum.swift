@@ -23,8 +23,8 @@ import Synchronization
 /// runs at once on a clock stepped forward for Raft alone (safety never depends on time).
 ///
 /// Thread-safe: one lock (`core`) guards everything. `sync` fsyncs and writes snapshot files
-/// without it; elections and a replica's start fsync under it (rare, and what the quorum
-/// waits for anyway).
+/// without it; the exchanges run by `tick`, `restart`, `stop` and elections fsync the
+/// followers' appends under it (what the quorum waits for anyway).
 public final class MetadataQuorum: Sendable {
     public struct Settings: Sendable, Equatable {
         /// `controller.quorum.election.timeout.ms`.
@@ -93,7 +93,21 @@ public final class MetadataQuorum: Sendable {
         var core = Core(voters: voters, settings: settings, metadataSettings: metadataSettings, clock: clock, logger: logger,
                         members: members, random: SplitMix64(seed: seed))
         do throws(BrokerError) {
-            for id in voters { try core.open(id) }
+            for id in voters {
+                do throws(BrokerError) { try core.open(id) } catch {
+                    // A replica that cannot be read back (a corrupt snapshot whose log prefix is
+                    // gone, a failing disk) stays down, as a Kafka controller that fails to
+                    // start: the others hold every committed record. Its files are left for the
+                    // operator; wiping them would let it vote with an empty log, which can
+                    // elect a leader without committed records. Alone, it is fatal.
+                    guard voters.count > 1 else { throw error }
+                    core.logger.critical("controller cannot open its metadata log; it stays down", metadata: ["node": "\(id)", "error": "\(error)"])
+                    core.members[id]?.failure = error
+                }
+            }
+            guard core.voters.filter({ core.members[$0]?.isRunning == true }).count >= voters.count / 2 + 1 else {
+                throw core.members.values.compactMap(\.failure).first ?? .notController("too few controllers could open their metadata logs")
+            }
             core.electAtOnce()
         } catch {
             core.close(flush: false)
@@ -107,12 +121,12 @@ public final class MetadataQuorum: Sendable {
     /// The active controller's id, if a leader is elected.
     public var activeController: Int32? { core.withLock { $0.leader()?.id } }
 
-    /// The committed metadata: the leader's committed image, or without a leader the newest
-    /// committed image of any running voter.
+    /// The committed metadata: the newest committed image of any running voter (every one is
+    /// a prefix of the same committed log; a newly elected leader may know less than a
+    /// follower until it commits its epoch).
     public var committedImage: MetadataImage {
         core.withLock { core in
-            if let leader = core.leader(), let log = leader.log { return log.image }
-            return core.voters.compactMap { core.members[$0]?.log?.image }.max { $0.offset < $1.offset } ?? MetadataImage()
+            core.voters.compactMap { core.members[$0]?.log?.image }.max { $0.offset < $1.offset } ?? MetadataImage()
         }
     }
 
@@ -192,11 +206,26 @@ public final class MetadataQuorum: Sendable {
     public func status(of written: Written) -> WriteStatus {
         core.withLock { core in
             let offset = written.offsets.upperBound
+            // Still the leader that wrote it: a leader never replaces its own records, so once
+            // committed they are these.
+            if let leader = core.leader(), leader.raft?.epoch == written.epoch, let log = leader.log {
+                if log.image.offset >= offset { return .committed }
+                if log.logEndOffset > offset { return .pending }
+            }
+            var undecided = false
             for id in core.voters {
                 guard let log = core.members[id]?.log, log.image.offset >= offset else { continue }
-                return (log.recordEpoch(at: offset) ?? written.epoch) == written.epoch ? .committed
+                // Below a replica's log start (a snapshot) the epoch is unknown: ask the others.
+                guard let epoch = log.recordEpoch(at: offset), offset >= log.logStartOffset else {
+                    undecided = true
+                    continue
+                }
+                return epoch == written.epoch ? .committed
                     : .lost(.notController("the metadata change was replaced by the next active controller's before it was committed; retry it"))
             }
+            // Committed, but whether as this write or another at its offset no replica can tell
+            // any more: reported as lost rather than claimed (a retry finds out).
+            if undecided { return .lost(.notController("the outcome of the metadata change is unknown; check and retry it")) }
             guard let leader = core.leader(), let log = leader.log, log.logEndOffset > offset,
                   log.recordEpoch(at: offset) == written.epoch else {
                 if let failure = core.members.values.compactMap(\.failure).first { return .lost(failure) }
@@ -285,7 +314,8 @@ public final class MetadataQuorum: Sendable {
     }
 
     /// Stops voter `id` cleanly: an active controller resigns first (EndQuorumEpoch, so the
-    /// others elect at once), and its log is flushed and closed.
+    /// others elect on their next ticks rather than after the fetch timeout), and its log is
+    /// flushed and closed.
     public func stop(_ id: Int32) {
         core.withLock { core in
             guard let m = core.members[id], let raft = m.raft else { return }
@@ -296,6 +326,18 @@ public final class MetadataQuorum: Sendable {
             guard m.isRunning else { return }
             core.stop(m, flush: true)
             core.logger.info("controller stopped", metadata: ["node": "\(id)"])
+        }
+    }
+
+    /// Closes every voter and opens only `running` again, electing at once: for a process that
+    /// learns from the metadata which voters are down (their brokers stopped) only once it has
+    /// opened them. The new leader then knows nothing of the others' fetches, as a quorum that
+    /// started without them.
+    public func reopen(only running: Set<Int32>) throws(BrokerError) {
+        try core.withLock { core throws(BrokerError) in
+            core.close(flush: true)
+            for id in core.voters where running.contains(id) { try core.open(id) }
+            core.electAtOnce()
         }
     }
 

@@ -19,16 +19,21 @@ public enum TrainingScenario: String, CaseIterable, Sendable {
     case exactlyOnce = "exactly-once"
     case keys
     case controllerFailover = "controller-failover"
+    case acks
 
     /// The guided lesson this is, nil for the delivery experiments.
     public var guided: DemoScenario.Name? { DemoScenario.Name(rawValue: rawValue) }
 
     /// The scenario's driver over the demo cluster reached through `transport`.
-    /// `controllerHooks`: the quorum and its nodes, which controller-failover needs (without
-    /// them it says so in its caption).
+    /// `controllerHooks`: the quorum and its nodes, which controller-failover needs;
+    /// `acksHooks`: the follower delay and the broker kill the acks lesson needs.
     public func driver(transport: any Transport, bootstrapNodes: [Int32], admin: Admin, workload: DemoWorkload?,
-                       brokers: @escaping @Sendable () -> [BrokerInsight], controllerHooks: ControllerFailoverDemo.Hooks? = nil) -> any ScenarioDriver {
+                       brokers: @escaping @Sendable () -> [BrokerInsight], controllerHooks: ControllerFailoverDemo.Hooks? = nil,
+                       acksHooks: AcksDemo.Hooks? = nil) -> any ScenarioDriver {
         switch self {
+        case .acks:
+            let none = AcksDemo.Hooks(setFollowerInterval: { _, _ in }, kill: { _ in "" }, start: { _ in "" })
+            return AcksDemo(transport: transport, bootstrapNodes: bootstrapNodes, hooks: acksHooks ?? none)
         case .controllerFailover:
             let noQuorum = ControllerFailoverDemo.Hooks(quorum: { nil }, events: { [] }, kill: { _ in "" }, start: { _ in "" })
             return ControllerFailoverDemo(hooks: controllerHooks ?? noQuorum, admin: admin)
