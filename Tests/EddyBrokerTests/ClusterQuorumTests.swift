@@ -218,6 +218,27 @@ import Testing
         })
     }
 
+    /// A killed broker whose fence was written but not committed (its controller lost its
+    /// majority) must not start: in the brokers' image it still led, in the same leader epoch,
+    /// and its followers would truncate to what its power cut left (stress-serve seed
+    /// 7800015, where the fence had been written by an earlier attempt).
+    @Test func aBrokerStartsOnlyOnceTheFenceOfItsPreviousRunIsApplied() throws {
+        let s = try ServedCluster { $0.controllerQuorum = ControllerQuorumOptions(count: 3, combined: false) }
+        defer { s.close() }
+        let (tp, victim) = try s.topicWithRecords((0 ..< 10).map { "v\($0)" })
+        #expect(s.cluster.replicaOffsets(tp).values.allSatisfy { $0.highWatermark == 10 })
+        let controller = try #require(s.cluster.activeController)
+        for id in s.cluster.controllerIds where id != controller { try s.cluster.killController(id) }
+        // The fence is written by the lone controller (it has not resigned yet), never committed.
+        #expect(throws: BrokerError.self) { try s.cluster.killBroker(victim, fenceNow: true) }
+        #expect(s.cluster.lock.withLock { s.cluster.metadata.latestImage.brokers[victim]?.fenced } == true)
+        #expect(s.cluster.metadataImage.brokers[victim]?.fenced == false)
+        #expect(throws: BrokerError.self) { try s.cluster.startBroker(victim) }
+        #expect(!s.cluster.runningBrokers.contains(victim))
+        s.cluster.replicationRound()
+        #expect(s.cluster.replicaOffsets(tp).values.allSatisfy { $0.logEndOffset == 10 }, "\(s.cluster.replicaOffsets(tp))")
+    }
+
     /// A leader's ISR shrink that found no controller stays pending (no answer ever comes);
     /// once a controller is elected it is proposed again, and lagging followers leave the ISR.
     @Test func anIsrShrinkNoControllerTookIsProposedAgainAfterTheElection() throws {

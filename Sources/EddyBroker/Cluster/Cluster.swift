@@ -635,7 +635,8 @@ public final class Cluster: @unchecked Sendable {
                 // and waits until one is elected and lets it in (`afterQuorumChange`), as a
                 // Kafka broker waits. One whose old registration is not fenced would come back
                 // as the leader it was, in the same leader epoch, with what it lost: refused.
-                guard metadata.latestImage.brokers[id]?.fenced == true else {
+                // Fenced as the brokers applied it: a fence only written may still be lost.
+                guard metadata.image.brokers[id]?.fenced == true else {
                     throw .notController("no active controller to fence broker \(id)'s previous run first (the controller quorum has no majority); start a controller first")
                 }
                 try startNodeLocked(id)
@@ -644,8 +645,19 @@ public final class Cluster: @unchecked Sendable {
             }
             // A broker that crashed and comes back before its session timed out is a new
             // incarnation: what it had not fsynced is gone, so it must not stay in any ISR. As
-            // KRaft does on re-registration (KIP-903), fence the old registration first.
-            if metadata.latestImage.brokers[id]?.fenced == false { try fenceLocked(id) }
+            // KRaft does on re-registration (KIP-903), fence the old registration first, and
+            // start it only once the brokers applied that: with a fence only written (by an
+            // earlier attempt, waiting for a majority) it would come back as the leader it was,
+            // in the same leader epoch, with what it lost (stress-serve seed 7800015).
+            if metadata.image.brokers[id]?.fenced == false {
+                if metadata.latestImage.brokers[id]?.fenced == false {
+                    try fenceLocked(id)
+                } else {
+                    metadata.quorum.sync(snapshotting: false)
+                    try publishCommitted(metadata.committedImage)
+                }
+                guard metadata.image.brokers[id]?.fenced == true else { throw notCommitted() }
+            }
             try startNodeLocked(id)
             // Fenced and started as a new incarnation: nothing is left to fence.
             clearUnfencedKill(id)

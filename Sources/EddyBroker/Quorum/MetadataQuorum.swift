@@ -246,6 +246,15 @@ public final class MetadataQuorum: Sendable {
     /// their own fsyncs to the next round), until a round finds nothing to fsync.
     @discardableResult
     public func sync(snapshotting: Bool = true) -> Int64 {
+        // Timers already due fire first (a replica that just started fetches now, not at the
+        // next tick): otherwise a round could end with a majority running and nothing committed.
+        core.withLock { core in
+            core.deferFlushes = true
+            let now = core.nowMs
+            for id in core.voters { if let m = core.members[id], let raft = m.raft, raft.nextDeadlineMs <= now { core.perform(m.raft!.tick(nowMs: now), on: m) } }
+            core.pump()
+            core.deferFlushes = false
+        }
         for _ in 0 ..< 10_000 {
             let due = core.withLock { $0.unflushed() }
             if due.isEmpty { break }
