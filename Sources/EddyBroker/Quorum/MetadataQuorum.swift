@@ -251,7 +251,7 @@ public final class MetadataQuorum: Sendable {
         core.withLock { core in
             core.deferFlushes = true
             let now = core.nowMs
-            for id in core.voters { if let m = core.members[id], let raft = m.raft, raft.nextDeadlineMs <= now { core.perform(m.raft!.tick(nowMs: now), on: m) } }
+            core.tickRunning(nowMs: now, onlyDue: true)
             core.pump()
             core.deferFlushes = false
         }
@@ -305,7 +305,7 @@ public final class MetadataQuorum: Sendable {
     public func tick() {
         core.withLock { core in
             let now = core.nowMs
-            for id in core.voters { if let m = core.members[id], m.isRunning { core.perform(m.raft!.tick(nowMs: now), on: m) } }
+            core.tickRunning(nowMs: now)
             core.pump()
             core.flushDeposed()
         }
@@ -477,10 +477,19 @@ extension MetadataQuorum {
                 if let leader = leader(), leader.raft!.highWatermark != nil { return }
                 raftTimeOffsetMs += 50
                 let now = nowMs
-                for id in voters { if let m = members[id], m.isRunning { perform(m.raft!.tick(nowMs: now), on: m) } }
+                tickRunning(nowMs: now)
                 pump()
             }
             logger.warning("no controller elected at startup")
+        }
+
+        /// Passes `nowMs` to every running replica's Raft state (with `onlyDue`, only to those
+        /// with a timer due), carrying out what it says.
+        mutating func tickRunning(nowMs now: Int64, onlyDue: Bool = false) {
+            for id in voters {
+                guard let m = members[id], let raft = m.raft, !onlyDue || raft.nextDeadlineMs <= now else { continue }
+                perform(m.raft!.tick(nowMs: now), on: m)
+            }
         }
 
         /// Delivers queued messages (and what they cause) until none is left.

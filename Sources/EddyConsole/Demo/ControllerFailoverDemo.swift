@@ -175,7 +175,7 @@ public final class ControllerFailoverDemo: ScenarioDriver {
         public init(quorum: @escaping @Sendable () -> DescribeQuorumResponse.Quorum?, events: @escaping @Sendable () -> [QuorumEventInsight],
                     kill: @escaping @Sendable (Int32) async throws(ClientError) -> String,
                     start: @escaping @Sendable (Int32) async throws(ClientError) -> String,
-                    nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+                    nowMs: @escaping @Sendable () -> Int64 = { ClientTime.monotonicMs() }) {
             self.quorum = quorum
             self.events = events
             self.kill = kill
