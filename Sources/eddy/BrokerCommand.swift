@@ -102,7 +102,7 @@ struct BrokerCommand: ParsableCommand {
                 // Every command on a data directory runs every controller: a stopped one would
                 // be back with the next.
                 throw EddyError("node \(target.id) is a separate controller; stop, start or kill it on a running server "
-                    + "(eddy broker ... --bootstrap-server) or in the console")
+                    + "(eddy broker ... --bootstrap-server)")
             }
             guard let broker = brokers.first(where: { $0.id == target.id }) else {
                 throw EddyError(kafka: "BROKER_ID_NOT_REGISTERED",
