@@ -7,17 +7,21 @@ import Foundation
 
 /// What the console learns from the in-process cluster itself (`ClusterInsight`: every broker's
 /// state, partition sizes, bytes in and out per broker) and the broker half of the demo
-/// controls (`BrokerControls`: stop, kill, start), over EddyBroker's `Cluster`.
+/// controls (`BrokerControls`: stop, kill, start brokers and controller-only nodes), over
+/// EddyBroker's `Cluster`.
 ///
 /// Broker states: running; `stopped` after a controlled shutdown (or stopped before this process
 /// started); `killed` after a kill until the controller notices (broker.session.timeout.ms);
 /// `fenced` once it did. The controller marked is the quorum's active one; in combined mode a
-/// broker's controller stops, crashes and starts with it.
+/// broker's controller stops, crashes and starts with it; in separate mode the controllers are
+/// nodes of their own (`controllers()`): running, `stopped`, or `killed` (a crash) until started.
 final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Sendable {
     let cluster: Cluster
     private let lock = NSLock()
     /// Brokers this process killed and has not started since.
     private var killed: Set<Int32> = []
+    /// Controller-only nodes this process killed and has not started since.
+    private var killedControllers: Set<Int32> = []
 
     init(cluster: Cluster) {
         self.cluster = cluster
@@ -64,16 +68,26 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
 
     /// Kills node `id`: a broker (in combined mode with its controller), or a separate controller.
     func killNode(_ id: Int32) async throws(ClientError) -> String {
-        guard !cluster.controllerQuorum.combined, cluster.controllerIds.contains(id) else { return try await killBroker(id) }
-        try await offThread { () throws(BrokerError) in try self.cluster.killController(id) }
-        return "controller \(id) killed"
+        isSeparateController(id) ? try await killController(id) : try await killBroker(id)
     }
 
     /// Starts node `id` again (see `killNode`).
     func startNode(_ id: Int32) async throws(ClientError) -> String {
-        guard !cluster.controllerQuorum.combined, cluster.controllerIds.contains(id) else { return try await startBroker(id) }
-        try await offThread { () throws(BrokerError) in try self.cluster.startController(id) }
-        return "controller \(id) started"
+        isSeparateController(id) ? try await startController(id) : try await startBroker(id)
+    }
+
+    private func isSeparateController(_ id: Int32) -> Bool {
+        !cluster.controllerQuorum.combined && cluster.controllerIds.contains(id)
+    }
+
+    func controllers() -> [BrokerInsight] {
+        guard !cluster.controllerQuorum.combined else { return [] }
+        let killed = lock.withLock { killedControllers }
+        let active = cluster.activeController
+        return cluster.controllerIds.map { id in
+            let state: BrokerInsight.State = cluster.isControllerRunning(id) ? .running : killed.contains(id) ? .killed : .stopped
+            return BrokerInsight(id: id, state: state, isController: id == active)
+        }
     }
 
     func partitionSizes() -> [TopicPartition: Int64] {
@@ -125,6 +139,54 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
         try await offThread { () throws(BrokerError) in try self.cluster.startBroker(id) }
         lock.withLock { _ = killed.remove(id) }
         return "broker \(id) started: it recovers its logs, catches up and rejoins the ISR"
+    }
+
+    func stopController(_ id: Int32) async throws(ClientError) -> String {
+        try requireSeparateController(id)
+        guard cluster.isControllerRunning(id) else { return "controller \(id) is already stopped" }
+        let wasActive = cluster.activeController == id
+        try await offThread { () throws(BrokerError) in try self.cluster.stopController(id) }
+        lock.withLock { _ = killedControllers.remove(id) }
+        let after = cluster.activeController
+        let next = after.map { "controller \($0) is active now" } ?? "no controller is active: too few voters run for a majority"
+        return "controller \(id) stopped" + (wasActive ? " (it resigned first)" : "") + ": " + votersRunning() + "; " + next
+    }
+
+    func killController(_ id: Int32) async throws(ClientError) -> String {
+        try requireSeparateController(id)
+        guard cluster.isControllerRunning(id) else { return "controller \(id) is not running" }
+        let wasActive = cluster.activeController == id
+        try await offThread { () throws(BrokerError) in try self.cluster.killController(id) }
+        lock.withLock { _ = killedControllers.insert(id) }
+        if wasActive {
+            let fetchTimeout = cluster.controllerQuorum.settings.fetchTimeoutMs
+            return "controller \(id) killed, the active one: its unflushed metadata is lost; the others elect one after "
+                + "controller.quorum.fetch.timeout.ms (\(fetchTimeout / 1000) s); " + votersRunning()
+        }
+        return "controller \(id) killed: its unflushed metadata is lost; " + votersRunning()
+    }
+
+    func startController(_ id: Int32) async throws(ClientError) -> String {
+        try requireSeparateController(id)
+        guard !cluster.isControllerRunning(id) else { return "controller \(id) is already running" }
+        try await offThread { () throws(BrokerError) in try self.cluster.startController(id) }
+        lock.withLock { _ = killedControllers.remove(id) }
+        return "controller \(id) started: it reads its metadata log back and catches up with the active controller; " + votersRunning()
+    }
+
+    /// "2 of 3 voters run (a majority is 2)".
+    private func votersRunning() -> String {
+        let ids = cluster.controllerIds
+        let running = ids.filter { cluster.isControllerRunning($0) }.count
+        return "\(running) of \(ids.count) voters run (a majority is \(ids.count / 2 + 1))"
+    }
+
+    private func requireSeparateController(_ id: Int32) throws(ClientError) {
+        guard !isSeparateController(id) else { return }
+        let ids = cluster.controllerIds.map(String.init).joined(separator: ", ")
+        throw .broker(.brokerIdNotRegistered, message: cluster.controllerQuorum.combined
+            ? "node \(id) is no controller-only node: this cluster's controllers (\(ids)) run in its brokers; stop, kill or start the broker"
+            : "node \(id) is not a controller of this cluster (controllers: \(ids))")
     }
 
     private func state(of id: Int32) throws(ClientError) -> BrokerDescription.State {

@@ -270,6 +270,9 @@ final class PausingControls: DemoControls, @unchecked Sendable {
     func stopBroker(_ id: Int32) async throws(ClientError) -> String { "stopped \(id)" }
     func killBroker(_ id: Int32) async throws(ClientError) -> String { "killed \(id)" }
     func startBroker(_ id: Int32) async throws(ClientError) -> String { "started \(id)" }
+    func stopController(_ id: Int32) async throws(ClientError) -> String { "stopped controller \(id)" }
+    func killController(_ id: Int32) async throws(ClientError) -> String { "killed controller \(id)" }
+    func startController(_ id: Int32) async throws(ClientError) -> String { "started controller \(id)" }
     func workloadStatus() -> [DemoWorkerStatus] { [] }
     func setPaused(_ worker: String, _ paused: Bool) async throws(ClientError) -> String { "" }
     func setRate(_ producer: String, recordsPerSecond: Double) async throws(ClientError) -> String { "" }

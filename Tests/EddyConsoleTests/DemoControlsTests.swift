@@ -15,6 +15,9 @@ import Testing
             guard id < 3 else { throw .broker(.brokerIdNotRegistered, message: "broker \(id) is not part of this cluster") }
             return note("start \(id)")
         }
+        func stopController(_ id: Int32) async throws(ClientError) -> String { note("stop controller \(id)") }
+        func killController(_ id: Int32) async throws(ClientError) -> String { note("kill controller \(id)") }
+        func startController(_ id: Int32) async throws(ClientError) -> String { note("start controller \(id)") }
         func note(_ call: String) -> String {
             lock.withLock { calls.append(call) }
             return "did \(call)"
@@ -30,7 +33,10 @@ import Testing
         await #expect(throws: ClientError.broker(.brokerIdNotRegistered, message: "broker 7 is not part of this cluster")) {
             try await controls.startBroker(7)
         }
-        #expect(brokers.calls == ["stop 1", "kill 2", "start 1"])
+        #expect(try await controls.stopController(3000) == "did stop controller 3000")
+        #expect(try await controls.killController(3001) == "did kill controller 3001")
+        #expect(try await controls.startController(3000) == "did start controller 3000")
+        #expect(brokers.calls == ["stop 1", "kill 2", "start 1", "stop controller 3000", "kill controller 3001", "start controller 3000"])
     }
 
     @Test func withoutAWorkloadItsControlsSaySo() async throws {
@@ -49,5 +55,8 @@ import Testing
     @Test func withoutBrokersBrokerControlsSaySo() async {
         let controls = DemoConsoleControls(brokers: nil, workload: nil)
         await #expect(throws: ClientError.self) { try await controls.stopBroker(0) }
+        await #expect(throws: ClientError.illegalState("this console is not running the cluster, so it cannot stop or start brokers or controllers")) {
+            try await controls.killController(3000)
+        }
     }
 }

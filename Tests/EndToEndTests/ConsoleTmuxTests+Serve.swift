@@ -55,6 +55,35 @@ extension ConsoleTmuxTests {
         #expect(served.stop().status == 0)
     }
 
+    /// Separate controllers of a served cluster are known from DescribeQuorum: X on the active
+    /// one kills it over the wire (it is shown unreachable, another leads), u starts it again.
+    @Test func consoleKillsAndStartsAServedSeparateController() throws {
+        let served = try ServedCluster(initArgs: ["--controller-mode", "separate"])
+        let t = try TmuxConsole(["console", "--refresh", "500ms"] + served.flag, width: 120)
+        let before = try t.waitForScreen("three brokers and three controllers, one active", seconds: 60) { s -> [Node]? in
+            let n = Self.nodes(s)
+            return n.map(\.id) == [0, 1, 2, 3000, 3001, 3002] && n.filter(\.active).count == 1 && s.contains("controllers 3 of 3 running") ? n : nil
+        }
+        let row = try #require(before.firstIndex { $0.active })
+        let active = before[row].id
+        try t.press("Home")
+        for _ in 0 ..< row { try t.press("Down") }
+        try t.type("X")
+        try t.waitForScreen("controller \(active) unreachable, another active", seconds: 60) { s -> Bool? in
+            let n = Self.nodes(s)
+            let gone = n.first { $0.id == active }?.state == "unreachable"
+            let other = n.first { $0.active }.map { $0.id != active } ?? false
+            return gone && other && s.contains("controllers 2 of 3 running") ? true : nil
+        }
+        try t.type("u")
+        try t.waitForScreen("controller \(active) back", seconds: 60) { s -> Bool? in
+            s.contains("controllers 3 of 3 running") && s.contains("controller \(active) started") ? true : nil
+        }
+        try t.press("q")
+        #expect(try t.waitForExit() == 0)
+        #expect(served.stop().status == 0)
+    }
+
     /// Against `eddy serve`, statuses come from the commits in `__consumer_offsets`: a group
     /// that commits the same offset again with lag is STALL, and the Group view shows the log
     /// start, the time lag and the status per partition.

@@ -300,6 +300,54 @@ import Testing
         #expect(try demo.waitForExit() == 0, "stderr: \(demo.stderr())")
     }
 
+    typealias Node = (id: Int32, active: Bool, state: String)
+
+    /// The Cluster view's node rows (BROKER STATE ...): the id, whether it is the active
+    /// controller ("ctl"), and its state.
+    static func nodes(_ screen: String) -> [Node] {
+        TmuxConsole.rows(screen, header: ["BROKER", "STATE", "LEADERS"]) { Int32($0[0]) != nil && $0.count >= 2 }
+            .map { r in (Int32(r[0])!, r[1] == "ctl", r[1] == "ctl" ? r[2] : r[1]) }
+    }
+
+    /// Separate controllers are rows of the Cluster view: X on the active one kills it (the
+    /// others elect another), u starts it again, and it follows the new active controller.
+    @Test func nodeKeysKillAndStartASeparateController() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let initialized = try Eddy.run(["cluster", "init", "--controller-mode", "separate"] + dir.flag)
+        try #require(initialized.status == 0, "\(initialized)")
+        let t = try TmuxConsole(["console", "--data-dir", dir.path, "--refresh", "500ms"], width: 120)
+        let before = try t.waitForScreen("three brokers, three controllers, one of them active", seconds: 60) { s -> [Node]? in
+            let n = Self.nodes(s)
+            return n.map(\.id) == [0, 1, 2, 3000, 3001, 3002] && n.filter(\.active).count == 1 && s.contains("controllers 3 of 3 running") ? n : nil
+        }
+        let row = try #require(before.firstIndex { $0.active })
+        let active = before[row].id
+        #expect(active >= 3000, "the active controller is a controller-only node: \(before)")
+
+        try t.press("Home")
+        for _ in 0 ..< row { try t.press("Down") }
+        try t.type("X")
+        try t.waitForScreen("controller \(active) killed, another elected") { s -> Bool? in
+            let n = Self.nodes(s)
+            let killed = n.first { $0.id == active }?.state == "killed"
+            let other = n.first { $0.active }.map { $0.id != active && $0.id >= 3000 } ?? false
+            return killed && other && s.contains("controllers 2 of 3 running") && s.contains("controller \(active) killed") ? true : nil
+        }
+        // A metadata change under the new active controller.
+        try t.command("stop 1")
+        try t.waitForScreen("broker 1 stopped") { s in Self.nodes(s).first { $0.id == 1 }?.state == "stopped" ? true : nil }
+
+        try t.type("u")
+        try t.waitForScreen("controller \(active) back as a follower") { s -> Bool? in
+            let n = Self.nodes(s)
+            return n.first(where: { $0.id == active })?.state == "running" && !(n.first { $0.id == active }?.active ?? true)
+                && s.contains("controllers 3 of 3 running") && s.contains("controller \(active) started") ? true : nil
+        }
+        try t.type("q")
+        #expect(try t.waitForExit() == 0, "stderr: \(t.stderr())")
+    }
+
     /// The acks lesson: the leader of three topics dies before its (lagging) followers caught
     /// up: acks=0 and acks=1 lose records they were told were written, acks=all none.
     @Test func theAcksScenarioLosesAcknowledgedRecordsOnlyBelowAcksAll() throws {

@@ -10,8 +10,14 @@ final class ServedCluster {
     let bootstrap: String
 
     /// `launcher`: a command that runs eddy (see `Eddy.start`); `properties`: the text of a
-    /// server.properties for `--config` (written beside the data directory), if any.
-    init(launcher: [String] = [], properties: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// server.properties for `--config` (written beside the data directory), if any; `initArgs`:
+    /// `eddy cluster init` runs first with these (the server's own default otherwise).
+    init(launcher: [String] = [], properties: String? = nil, initArgs: [String]? = nil,
+         sourceLocation: SourceLocation = #_sourceLocation) throws {
+        if let initArgs {
+            let r = try Eddy.run(["cluster", "init"] + initArgs + dir.flag, sourceLocation: sourceLocation)
+            try #require(r.status == 0, "cluster init: \(r)", sourceLocation: sourceLocation)
+        }
         var config: [String] = []
         if let properties {
             let file = dir.root + "/server.properties"

@@ -15,16 +15,21 @@ public protocol ClusterInsight: Sendable {
     func quorum() -> DescribeQuorumResponse.Quorum?
     /// The quorum's recent role changes, oldest first (elections, votes).
     func quorumEvents() -> [QuorumEventInsight]
+    /// The controller-only nodes (separate mode) with their state; none in combined mode.
+    func controllers() -> [BrokerInsight]
 }
 
 extension ClusterInsight {
     public func quorum() -> DescribeQuorumResponse.Quorum? { nil }
     public func quorumEvents() -> [QuorumEventInsight] { [] }
+    public func controllers() -> [BrokerInsight] { [] }
 }
 
 /// One broker as the process running the cluster sees it.
 public struct BrokerInsight: Sendable, Equatable {
-    public enum State: String, Sendable { case running, stopped, killed, fenced }
+    /// `unreachable`: a controller of a cluster this process does not run that the quorum's
+    /// leader has not heard from lately (see `ClientSnapshotSource.remoteControllers`).
+    public enum State: String, Sendable { case running, stopped, killed, fenced, unreachable }
     public var id: Int32; public var state: State; public var isController: Bool
     public init(id: Int32, state: State, isController: Bool) {
         self.id = id; self.state = state; self.isController = isController
@@ -37,6 +42,10 @@ public protocol DemoControls: Sendable {
     func stopBroker(_ id: Int32) async throws(ClientError) -> String
     func killBroker(_ id: Int32) async throws(ClientError) -> String
     func startBroker(_ id: Int32) async throws(ClientError) -> String
+    /// The same for a controller-only node (separate mode): it leaves or rejoins the quorum.
+    func stopController(_ id: Int32) async throws(ClientError) -> String
+    func killController(_ id: Int32) async throws(ClientError) -> String
+    func startController(_ id: Int32) async throws(ClientError) -> String
     /// The demo producers/consumers that exist (for pause/resume/rate menus).
     func workloadStatus() -> [DemoWorkerStatus]
     func setPaused(_ worker: String, _ paused: Bool) async throws(ClientError) -> String

@@ -36,10 +36,31 @@ public enum DemoCommand: Hashable, Sendable {
     case stopBroker(Int32)
     case killBroker(Int32)
     case startBroker(Int32)
+    /// A controller-only node (separate mode).
+    case stopController(Int32)
+    case killController(Int32)
+    case startController(Int32)
     case setPaused(worker: String, paused: Bool)
     case setRate(producer: String, recordsPerSecond: Double)
     case addMember(group: String)
     case removeMember(group: String)
+}
+
+extension DemoCommand {
+    public enum NodeAction: Sendable { case stop, kill, start }
+
+    /// Stopping, killing or starting node `id`: a broker (in combined mode with its controller),
+    /// or a controller-only node.
+    public static func node(_ action: NodeAction, _ id: Int32, role: BrokerSnapshot.Role) -> DemoCommand {
+        switch (action, role) {
+        case (.stop, .broker): .stopBroker(id)
+        case (.kill, .broker): .killBroker(id)
+        case (.start, .broker): .startBroker(id)
+        case (.stop, .controller): .stopController(id)
+        case (.kill, .controller): .killController(id)
+        case (.start, .controller): .startController(id)
+        }
+    }
 }
 
 /// A reset as the dialog asks for it: Kafka's `--reset-offsets` options.

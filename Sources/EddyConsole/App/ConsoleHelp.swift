@@ -19,8 +19,8 @@ enum ConsoleHelp {
         .init("n", "create a topic"),
         .init("r", "reset the group's offsets (Groups, Group)"),
         .init("+ / -", "add / remove a member of a demo group"),
-        .init("d", "demo controls: workers, rates, members, brokers"),
-        .init("x / X / u", "stop / kill / start the selected broker (Cluster)"),
+        .init("d", "demo controls: workers, rates, members, nodes"),
+        .init("x / X / u", "stop / kill / start the selected node: broker or controller (Cluster)"),
         .init("a", "abort the selected transaction, after a confirmation (Transactions)"),
     ]
 
@@ -67,8 +67,8 @@ enum ConsoleHelp {
         .init(":reset [GROUP]", "reset a group's offsets"),
         .init(":produce [TOPIC]", "produce a test record"),
         .init(":create", "create a topic"),
-        .init(":stop :kill ID", "stop (clean) or kill (crash) broker ID"),
-        .init(":start ID", "start broker ID"),
+        .init(":stop :kill ID", "stop (clean) or kill (crash) node ID"),
+        .init(":start ID", "start node ID"),
         .init(":pause :resume W", "pause or resume demo worker W"),
         .init(":rate W N", "set demo producer W to N records/s"),
         .init(":add-member G", "add a consumer to demo group G"),
@@ -93,7 +93,7 @@ enum ConsoleHelp {
         switch state.view {
         case .cluster:
             hints = [("1-7", "views")]
-            if state.hasDemoControls { hints += [("x", "stop"), ("X", "kill"), ("u", "start broker"), ("d", "demo")] }
+            if state.hasDemoControls { hints += [("x", "stop"), ("X", "kill"), ("u", "start"), ("d", "demo")] }
         case .topics: hints = [("Enter", "partitions"), ("/", "filter"), ("s", "sort"), ("p", "produce"), ("n", "new topic")]
         case .topic: hints = [("Enter", "messages"), ("Esc", "back"), ("s", "sort"), ("p", "produce")]
         case .groups: hints = [("Enter", "positions"), ("r", "reset offsets"), ("/", "filter"), ("s", "sort")]

@@ -73,15 +73,12 @@ extension ConsoleState {
             return openCreateTopic(model: model)
         case "demo":
             return openDemoMenu(model: model)
-        case "stop":
-            guard let id = brokerId() else { return usage("stop BROKER-ID") }
-            return demo(.stopBroker(id), model: model)
-        case "kill":
-            guard let id = brokerId() else { return usage("kill BROKER-ID") }
-            return demo(.killBroker(id), model: model)
-        case "start":
-            guard let id = brokerId() else { return usage("start BROKER-ID") }
-            return demo(.startBroker(id), model: model)
+        case "stop", "kill", "start":
+            guard let id = brokerId() else { return usage("\(name) NODE-ID") }
+            // A controller-only node is known from the quorum's voters the model lists.
+            let role = model.latest?.brokers.first(where: { $0.id == id })?.role ?? .broker
+            let action: DemoCommand.NodeAction = name == "stop" ? .stop : name == "kill" ? .kill : .start
+            return demo(.node(action, id, role: role), model: model)
         case "pause", "resume":
             guard args.count == 1 else { return usage("\(name) WORKER") }
             return demo(.setPaused(worker: args[0], paused: name == "pause"), model: model)

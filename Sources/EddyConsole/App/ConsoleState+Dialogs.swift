@@ -14,7 +14,7 @@ extension ConsoleState {
 
     mutating func openCreateTopic(model: ConsoleModel) -> [ConsoleEffect] {
         guard !readOnly else { return refuseReadOnly("creating a topic") }
-        let running = model.latest?.brokers.filter { $0.state == .running }.count ?? 1
+        let running = model.latest?.brokerNodes.filter { $0.state == .running }.count ?? 1
         dialog = .createTopic(CreateTopicForm.make(replicationFactor: max(1, min(3, running))))
         return []
     }
@@ -112,6 +112,9 @@ extension ConsoleState {
         case let .stopBroker(id): "stopping broker \(id)"
         case let .killBroker(id): "killing broker \(id)"
         case let .startBroker(id): "starting broker \(id)"
+        case let .stopController(id): "stopping controller \(id)"
+        case let .killController(id): "killing controller \(id)"
+        case let .startController(id): "starting controller \(id)"
         case let .setPaused(worker, paused): (paused ? "pausing " : "resuming ") + worker
         case let .setRate(producer, rate): "setting \(producer) to \(HumanFormat.rate(rate))"
         case let .addMember(group): "adding a member to \(group)"

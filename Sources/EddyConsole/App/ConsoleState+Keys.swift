@@ -71,8 +71,8 @@ extension ConsoleState {
         case .character("x"), .character("X"), .character("u"):
             guard case .cluster = view else { break }
             guard let broker = selectedBroker(model) else { return [] }
-            let command: DemoCommand = key == .character("x") ? .stopBroker(broker.id) : key == .character("X") ? .killBroker(broker.id) : .startBroker(broker.id)
-            return demo(command, model: model)
+            let action: DemoCommand.NodeAction = key == .character("x") ? .stop : key == .character("X") ? .kill : .start
+            return demo(.node(action, broker.id, role: broker.role), model: model)
         default:
             break
         }

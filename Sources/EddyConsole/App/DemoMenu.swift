@@ -2,7 +2,7 @@ import EddyProtocol
 
 /// The demo-controls dialog (`d`): an action, what it acts on, and a rate for `change rate`.
 /// The targets are taken from the model when the dialog opens: the demo workers, the groups
-/// with demo consumers, and the brokers.
+/// with demo consumers, and the nodes: brokers and controller-only nodes.
 public struct DemoMenu: Equatable, Sendable {
     public enum Action: Int, CaseIterable, Sendable {
         case pauseResume, addMember, removeMember, changeRate, stopBroker, killBroker, startBroker
@@ -13,9 +13,9 @@ public struct DemoMenu: Equatable, Sendable {
             case .addMember: "add a group member"
             case .removeMember: "remove a group member"
             case .changeRate: "change a producer's rate"
-            case .stopBroker: "stop a broker (clean)"
-            case .killBroker: "kill a broker (crash)"
-            case .startBroker: "start a broker"
+            case .stopBroker: "stop a node (clean)"
+            case .killBroker: "kill a node (crash)"
+            case .startBroker: "start a node"
             }
         }
     }
@@ -43,9 +43,12 @@ public struct DemoMenu: Equatable, Sendable {
         targets[.changeRate] = workers.filter { $0.kind == .producer }.map {
             Target(label: "\($0.name) to \($0.topic), now \($0.recordsPerSecond.map(HumanFormat.rate) ?? "-")", value: $0.name)
         }
-        targets[.stopBroker] = brokers.filter { $0.state == .running }.map { Target(label: "broker \($0.id)\($0.isController ? " (controller)" : "")", value: String($0.id)) }
+        // A target's value is the node's name ("broker 1", "controller 3000"), which `command` reads back.
+        targets[.stopBroker] = brokers.filter { $0.state == .running }.map {
+            Target(label: $0.name + ($0.isController ? " (active controller)" : ""), value: $0.name)
+        }
         targets[.killBroker] = targets[.stopBroker]
-        targets[.startBroker] = brokers.filter { $0.state != .running }.map { Target(label: "broker \($0.id) (\($0.state.rawValue))", value: String($0.id)) }
+        targets[.startBroker] = brokers.filter { $0.state != .running }.map { Target(label: "\($0.name) (\($0.state.rawValue))", value: $0.name) }
         self.targets = targets
         shownAction = action
         form = FormDialog(title: "Demo controls", fields: [
@@ -100,8 +103,11 @@ public struct DemoMenu: Equatable, Sendable {
             }
             return .setRate(producer: target.value, recordsPerSecond: rate)
         case .stopBroker, .killBroker, .startBroker:
-            guard let id = Int32(target.value) else { throw InvalidInput(field: "target", description: "no broker chosen") }
-            return action == .stopBroker ? .stopBroker(id) : action == .killBroker ? .killBroker(id) : .startBroker(id)
+            let words = target.value.split(separator: " ")
+            guard words.count == 2, let role = BrokerSnapshot.Role(rawValue: String(words[0])), let id = Int32(words[1]) else {
+                throw InvalidInput(field: "target", description: "no node chosen")
+            }
+            return .node(action == .stopBroker ? .stop : action == .killBroker ? .kill : .start, id, role: role)
         }
     }
 }

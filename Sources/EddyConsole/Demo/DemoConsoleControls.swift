@@ -6,6 +6,10 @@ public protocol BrokerControls: Sendable {
     func stopBroker(_ id: Int32) async throws(ClientError) -> String
     func killBroker(_ id: Int32) async throws(ClientError) -> String
     func startBroker(_ id: Int32) async throws(ClientError) -> String
+    /// Stopping (resigning first if it leads), killing and starting a controller-only node.
+    func stopController(_ id: Int32) async throws(ClientError) -> String
+    func killController(_ id: Int32) async throws(ClientError) -> String
+    func startController(_ id: Int32) async throws(ClientError) -> String
 }
 
 /// The console's `DemoControls`: broker controls, the demo workload and the running scenario,
@@ -32,6 +36,18 @@ public struct DemoConsoleControls: DemoControls {
 
     public func startBroker(_ id: Int32) async throws(ClientError) -> String {
         try await requireBrokers().startBroker(id)
+    }
+
+    public func stopController(_ id: Int32) async throws(ClientError) -> String {
+        try await requireBrokers().stopController(id)
+    }
+
+    public func killController(_ id: Int32) async throws(ClientError) -> String {
+        try await requireBrokers().killController(id)
+    }
+
+    public func startController(_ id: Int32) async throws(ClientError) -> String {
+        try await requireBrokers().startController(id)
     }
 
     public func workloadStatus() -> [DemoWorkerStatus] { workload?.status() ?? [] }
@@ -62,7 +78,7 @@ public struct DemoConsoleControls: DemoControls {
     public func scenarioCaption() -> String? { scenario?.caption }
 
     private func requireBrokers() throws(ClientError) -> any BrokerControls {
-        guard let brokers else { throw .illegalState("this console is not running the cluster, so it cannot stop or start brokers") }
+        guard let brokers else { throw .illegalState("this console is not running the cluster, so it cannot stop or start brokers or controllers") }
         return brokers
     }
 

@@ -147,8 +147,10 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
                 BrokerSnapshot(id: $0.id, state: $0.state, isController: $0.isController,
                                bytesIn: traffic[$0.id]?.bytesIn, bytesOut: traffic[$0.id]?.bytesOut)
             }
+            brokers += insight.controllers().map { BrokerSnapshot(id: $0.id, state: $0.state, isController: $0.isController, role: .controller) }
         } else {
             brokers = remoteBrokers(metadata: metadata, live: live, controller: controller)
+            if let quorum { brokers += Self.remoteControllers(quorum, brokers: Set(brokers.map(\.id)), nowMs: takenAtMs) }
         }
         // The process knows its active controller (which may be no broker: a separate one).
         let insightController = insight == nil ? nil : (quorum?.leaderId).flatMap { $0 >= 0 ? $0 : nil } ?? brokers.first(where: \.isController)?.id
@@ -229,6 +231,27 @@ public final class ClientSnapshotSource: SnapshotSource, @unchecked Sendable {
         }
         return all.sorted().map {
             BrokerSnapshot(id: $0, state: live.contains($0) ? .running : .fenced, isController: $0 == controller)
+        }
+    }
+
+    /// How long a voter may go without fetching from the quorum's leader and still be shown
+    /// running: 1.5 × Kafka's default controller.quorum.fetch.timeout.ms (2 s), after which its
+    /// leader would stop counting it (check quorum) and the voter itself would start an election.
+    static let controllerSilenceMs: Int64 = 3_000
+
+    /// The controller-only nodes of a cluster this process does not run: the quorum's voters
+    /// that are not brokers (separate mode). The leader is running; another voter is running
+    /// while its last fetch is within `controllerSilenceMs` of the leader's own timestamp (the
+    /// time of the answer; the console's clock when the cluster gives none), else
+    /// `unreachable`. Without a leader (an election) no voter is known to run.
+    static func remoteControllers(_ quorum: DescribeQuorumResponse.Quorum, brokers: Set<Int32>, nowMs: Int64) -> [BrokerSnapshot] {
+        let leader = quorum.voters.first { $0.replicaId == quorum.leaderId }
+        let reference = leader.flatMap { $0.lastFetchTimestampMs > 0 ? $0.lastFetchTimestampMs : nil } ?? nowMs
+        return quorum.voters.filter { !brokers.contains($0.replicaId) }.map { v in
+            let isLeader = quorum.leaderId >= 0 && v.replicaId == quorum.leaderId
+            let fetched = v.lastFetchTimestampMs >= 0 && reference - v.lastFetchTimestampMs <= controllerSilenceMs
+            return BrokerSnapshot(id: v.replicaId, state: isLeader || (quorum.leaderId >= 0 && fetched) ? .running : .unreachable,
+                                  isController: isLeader, role: .controller)
         }
     }
 

@@ -72,22 +72,39 @@ public struct ConsoleSnapshot: Sendable, Equatable {
     public var partitionCount: Int { topics.reduce(0) { $0 + $1.partitions.count } }
 }
 
-/// A broker as the console shows it.
+/// A node of the cluster as the Cluster view lists it: a broker (in combined mode also one of
+/// the controllers), or a controller-only node (`process.roles=controller`), which holds no
+/// partitions and is known from the quorum's voters.
 public struct BrokerSnapshot: Sendable, Equatable {
+    /// Kafka's `process.roles` as the console tells nodes apart: `broker` also covers a combined
+    /// node (broker and controller); `controller` is a controller and nothing else.
+    public enum Role: String, Sendable { case broker, controller }
+
     public var id: Int32
     public var state: BrokerInsight.State
+    /// Whether it is the active controller (the quorum's leader).
     public var isController: Bool
+    public var role: Role
     /// Cumulative bytes appended and fetched (`ClusterInsight.brokerTraffic`); nil without insight.
     public var bytesIn: Int64?
     public var bytesOut: Int64?
 
-    public init(id: Int32, state: BrokerInsight.State, isController: Bool, bytesIn: Int64? = nil, bytesOut: Int64? = nil) {
+    public init(id: Int32, state: BrokerInsight.State, isController: Bool, role: Role = .broker, bytesIn: Int64? = nil, bytesOut: Int64? = nil) {
         self.id = id
         self.state = state
         self.isController = isController
+        self.role = role
         self.bytesIn = bytesIn
         self.bytesOut = bytesOut
     }
+
+    /// What keys and captions call it: "broker 1", "controller 3000".
+    public var name: String { "\(role.rawValue) \(id)" }
+}
+
+extension ConsoleSnapshot {
+    /// The brokers, without controller-only nodes.
+    public var brokerNodes: [BrokerSnapshot] { brokers.filter { $0.role == .broker } }
 }
 
 /// A topic, its partitions, and the configs the Topics view shows.

@@ -5,6 +5,9 @@
 /// DescribeQuorum, the quorum: leader, epoch, high watermark, and each voter's log end and lag
 /// (observers counted), then the elections seen while watching (newest first; a lost leader
 /// too). The controller is named "broker N" when it is a broker (combined mode), else "node N".
+/// Controller-only nodes (separate mode) are rows of the table too, after a summary count of
+/// them, so that `x`, `X` and `u` stop, kill and start them as they do brokers; they hold no
+/// partitions and move no records.
 ///
 ///     controller broker 1 │ brokers 3 of 3 running │ cluster demo
 ///     topics 3 │ partitions 12 │ under-replicated 0 │ offline 0
@@ -24,7 +27,7 @@ enum ClusterView {
                 TableColumn("IN TREND", width: .flex(min: 8, weight: 1)),
             ],
             orderings: [0: { $0.id < $1.id }],
-            searchText: { "\($0.id) \($0.state.rawValue)" },
+            searchText: { "\($0.id) \($0.state.rawValue) \($0.role.rawValue)" },
             defaultSort: TableSort(column: 0))
     }
 
@@ -47,16 +50,24 @@ enum ClusterView {
             grid.put("Waiting for the first sample of the cluster...", in: body.row(0), style: Style(.muted), ellipsis: glyphs.ellipsis)
             return
         }
-        let running = snapshot.brokers.filter { $0.state == .running }.count
+        let brokerNodes = snapshot.brokerNodes
+        let running = brokerNodes.filter { $0.state == .running }.count
+        let controllerNodes = snapshot.brokers.filter { $0.role == .controller }
         let under = snapshot.topics.reduce(0) { $0 + $1.underReplicatedCount }
         let offline = snapshot.topics.reduce(0) { $0 + $1.offlineCount }
-        let controllerName = snapshot.controllerId.map { id in snapshot.brokers.contains { $0.id == id } ? "broker \(id)" : "node \(id)" }
+        let controllerName = snapshot.controllerId.map { id in snapshot.brokerNodes.contains { $0.id == id } ? "broker \(id)" : "node \(id)" }
         let controller: (String, String, Style) = ("controller", controllerName ?? "none",
                                                     snapshot.controllerId == nil ? Style(.error, attributes: .bold) : Style(.text, attributes: .bold))
-        let brokerCount: (String, String, Style) = ("brokers", "\(running) of \(snapshot.brokers.count) running",
-                                                running < snapshot.brokers.count ? Style(.warning, attributes: .bold) : Style(.ok))
-        grid.put(SummaryLine.pairs([controller, brokerCount, ("cluster", snapshot.clusterId ?? "-", Style(.muted))], glyphs: glyphs),
-                 in: body.row(0), ellipsis: glyphs.ellipsis)
+        let brokerCount: (String, String, Style) = ("brokers", "\(running) of \(brokerNodes.count) running",
+                                                running < brokerNodes.count ? Style(.warning, attributes: .bold) : Style(.ok))
+        var pairs = [controller, brokerCount]
+        if !controllerNodes.isEmpty {
+            let up = controllerNodes.filter { $0.state == .running }.count
+            pairs.append(("controllers", "\(up) of \(controllerNodes.count) running",
+                          up < controllerNodes.count ? Style(.warning, attributes: .bold) : Style(.ok)))
+        }
+        pairs.append(("cluster", snapshot.clusterId ?? "-", Style(.muted)))
+        grid.put(SummaryLine.pairs(pairs, glyphs: glyphs), in: body.row(0), ellipsis: glyphs.ellipsis)
         let unreachable = snapshot.topics.reduce(0) { $0 + $1.unreachableCount }
         var counts: [(String, String, Style)] = [
             ("topics", String(snapshot.topics.count), .text),
@@ -76,11 +87,17 @@ enum ClusterView {
             let stateStyle: Style = switch b.state {
             case .running: Style(.ok)
             case .stopped, .fenced: Style(.warning, attributes: .bold)
-            case .killed: Style(.error, attributes: .bold)
+            case .killed, .unreachable: Style(.error, attributes: .bold)
+            }
+            let id = [Span(String(b.id))] + (b.isController ? [Span(" ctl", Style(.accent))] : [])
+            if b.role == .controller {
+                let none = TableCell.text("-", Style(.muted))
+                return TableRow([.spans(id), .text(b.state.rawValue, stateStyle), none, none, none, none,
+                                 .text("controller only", Style(.muted))])
             }
             let bytesIn = context.model.brokerBytesIn[b.id]
             return TableRow([
-                .spans([Span(String(b.id))] + (b.isController ? [Span(" ctl", Style(.accent))] : [])),
+                .spans(id),
                 .text(b.state.rawValue, stateStyle),
                 .text(String(leaders)), .text(String(replicas)),
                 .text(CellText.byteRate(bytesIn?.last)), .text(CellText.byteRate(context.model.brokerBytesOut[b.id]?.last)),
