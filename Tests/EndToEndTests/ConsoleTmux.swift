@@ -37,7 +37,16 @@ final class TmuxConsole {
         try #require(started.status == 0, "tmux new-session failed: \(started.output)", sourceLocation: sourceLocation)
     }
 
+    /// A test that failed midway leaves eddy running: it gets SIGTERM (it stops as for `q`),
+    /// SIGKILL if it has not ended within 10 s, and then the tmux server goes. Killing the tmux
+    /// server alone does not always reach eddy (tmux signals the pane's shell, not its child).
     deinit {
+        if let pid = eddyPid() {
+            kill(pid, SIGTERM)
+            let deadline = Date().addingTimeInterval(10)
+            while kill(pid, 0) == 0, Date() < deadline { usleep(50_000) }
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        }
         _ = try? Self.tmux(socket, ["kill-server"])
         try? FileManager.default.removeItem(atPath: scratch)
     }
