@@ -93,6 +93,18 @@ public struct ServerProperties: Sendable, Equatable {
     public var transactionalIdExpirationMs: Int64?
     public var transactionStateLogNumPartitions: Int32?
     public var transactionStateLogReplicationFactor: Int16?
+    /// The controller quorum's timing (KIP-595's `controller.quorum.election.timeout.ms`,
+    /// `controller.quorum.fetch.timeout.ms`, `controller.quorum.election.backoff.max.ms`,
+    /// `controller.quorum.request.timeout.ms`), the metadata log's snapshot threshold
+    /// (`metadata.log.max.record.bytes.between.snapshots`) and how long the active controller
+    /// waits for a broker's heartbeat before fencing it (`broker.session.timeout.ms`); nil:
+    /// Kafka's default.
+    public var controllerQuorumElectionTimeoutMs: Int64?
+    public var controllerQuorumFetchTimeoutMs: Int64?
+    public var controllerQuorumElectionBackoffMaxMs: Int64?
+    public var controllerQuorumRequestTimeoutMs: Int64?
+    public var metadataLogMaxRecordBytesBetweenSnapshots: Int64?
+    public var brokerSessionTimeoutMs: Int64?
 
     public struct ConfigError: Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -108,6 +120,9 @@ public struct ServerProperties: Sendable, Equatable {
         "connection.failed.authentication.delay.ms", "transaction.max.timeout.ms",
         "transaction.abort.timed.out.transaction.cleanup.interval.ms", "transactional.id.expiration.ms",
         "transaction.state.log.num.partitions", "transaction.state.log.replication.factor",
+        "controller.quorum.election.timeout.ms", "controller.quorum.fetch.timeout.ms",
+        "controller.quorum.election.backoff.max.ms", "controller.quorum.request.timeout.ms",
+        "metadata.log.max.record.bytes.between.snapshots", "broker.session.timeout.ms",
     ]
 
     public init() {}
@@ -245,6 +260,12 @@ public struct ServerProperties: Sendable, Equatable {
         transactionalIdExpirationMs = try positive("transactional.id.expiration.ms", as: Int32.self).map(Int64.init)
         transactionStateLogNumPartitions = try positive("transaction.state.log.num.partitions", as: Int32.self)
         transactionStateLogReplicationFactor = try positive("transaction.state.log.replication.factor", as: Int16.self)
+        controllerQuorumElectionTimeoutMs = try positive("controller.quorum.election.timeout.ms", as: Int32.self).map(Int64.init)
+        controllerQuorumFetchTimeoutMs = try positive("controller.quorum.fetch.timeout.ms", as: Int32.self).map(Int64.init)
+        controllerQuorumElectionBackoffMaxMs = try positive("controller.quorum.election.backoff.max.ms", as: Int32.self).map(Int64.init)
+        controllerQuorumRequestTimeoutMs = try positive("controller.quorum.request.timeout.ms", as: Int32.self).map(Int64.init)
+        metadataLogMaxRecordBytesBetweenSnapshots = try positive("metadata.log.max.record.bytes.between.snapshots", as: Int64.self)
+        brokerSessionTimeoutMs = try positive("broker.session.timeout.ms", as: Int32.self).map(Int64.init)
     }
 
     static func trimmed(_ s: Substring) -> String {

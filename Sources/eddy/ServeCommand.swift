@@ -31,7 +31,11 @@ struct Serve: ParsableCommand {
             connections.max.idle.ms, the SASL settings, and the transaction coordinators' \
             transaction.max.timeout.ms, transaction.abort.timed.out.transaction.cleanup.interval.ms, \
             transactional.id.expiration.ms, transaction.state.log.num.partitions and \
-            transaction.state.log.replication.factor (see eddy(1)); any other key is an error. \
+            transaction.state.log.replication.factor, the controller quorum's \
+            controller.quorum.election.timeout.ms, controller.quorum.fetch.timeout.ms, \
+            controller.quorum.election.backoff.max.ms and controller.quorum.request.timeout.ms, \
+            metadata.log.max.record.bytes.between.snapshots and broker.session.timeout.ms (see \
+            eddy(1)); any other key is an error. \
             Binds to loopback by default; a listener on another address without client certificates \
             prints a warning that anyone who reaches it can read and write. Logs go to stderr. SIGINT \
             or SIGTERM stop accepting, finish in-flight requests and shut down cleanly.
@@ -114,7 +118,8 @@ struct Serve: ParsableCommand {
         return properties
     }
 
-    /// The broker settings of --config: the transaction coordinators'.
+    /// The broker settings of --config: the transaction coordinators', the controller quorum's
+    /// timing, the metadata log's snapshot threshold and broker.session.timeout.ms.
     static func clusterOptions(_ properties: ServerProperties) -> ClusterOptions {
         var options = ClusterOptions.forCommands()
         if let n = properties.transactionMaxTimeoutMs { options.transactionCoordinator.maxTimeoutMs = n }
@@ -124,6 +129,14 @@ struct Serve: ParsableCommand {
         if let n = properties.transactionalIdExpirationMs { options.transactionCoordinator.transactionalIdExpirationMs = n }
         if let n = properties.transactionStateLogNumPartitions { options.transactionCoordinator.numPartitions = n }
         if let n = properties.transactionStateLogReplicationFactor { options.transactionCoordinator.replicationFactor = n }
+        if let n = properties.controllerQuorumElectionTimeoutMs { options.controllerQuorum.settings.electionTimeoutMs = n }
+        if let n = properties.controllerQuorumFetchTimeoutMs { options.controllerQuorum.settings.fetchTimeoutMs = n }
+        if let n = properties.controllerQuorumElectionBackoffMaxMs { options.controllerQuorum.settings.electionBackoffMaxMs = n }
+        if let n = properties.controllerQuorumRequestTimeoutMs { options.controllerQuorum.settings.requestTimeoutMs = n }
+        if let n = properties.metadataLogMaxRecordBytesBetweenSnapshots {
+            options.metadata.maxRecordBytesBetweenSnapshots = Int(clamping: n)
+        }
+        if let n = properties.brokerSessionTimeoutMs { options.brokerSessionTimeoutMs = n }
         return options
     }
 

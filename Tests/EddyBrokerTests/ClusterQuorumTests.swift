@@ -296,11 +296,14 @@ import Testing
             #expect(state.voters == [0, 1, 2])
         }
         #expect(!Disk.exists(dir.file("__cluster_metadata-0")))
-        // Reopened with other options: the recorded layout wins.
+        // Reopened with other options: the recorded layout wins, the timing is this process's
+        // (eddy serve's controller.quorum.* keys).
         options.controllerQuorum = .legacy
+        options.controllerQuorum.settings.fetchTimeoutMs = 12_345
         let cluster = try Cluster(dataDirectory: dir.path, clock: ManualClock(), options: options)
         defer { try? cluster.shutdown() }
         #expect(cluster.controllerIds == [0, 1, 2] && cluster.controllerQuorum.combined)
+        #expect(cluster.controllerQuorum.settings.fetchTimeoutMs == 12_345)
         #expect(cluster.metadataImage.topic(named: "kept")?.partitionCount == 2)
     }
 

@@ -70,6 +70,24 @@ struct ServerPropertiesTests {
             == "line 1: transaction.state.log.replication.factor: must be an integer from 1 to 32767")
     }
 
+    @Test func quorumTimingAndSnapshotSettings() throws {
+        let p = try Self.parse("""
+            controller.quorum.election.timeout.ms=500
+            controller.quorum.fetch.timeout.ms=1500
+            controller.quorum.election.backoff.max.ms=300
+            controller.quorum.request.timeout.ms=1000
+            metadata.log.max.record.bytes.between.snapshots=4096
+            broker.session.timeout.ms=6000
+            """)
+        #expect(p.controllerQuorumElectionTimeoutMs == 500 && p.controllerQuorumFetchTimeoutMs == 1500)
+        #expect(p.controllerQuorumElectionBackoffMaxMs == 300 && p.controllerQuorumRequestTimeoutMs == 1000)
+        #expect(p.metadataLogMaxRecordBytesBetweenSnapshots == 4096 && p.brokerSessionTimeoutMs == 6000)
+        #expect(ServerProperties().controllerQuorumFetchTimeoutMs == nil && ServerProperties().brokerSessionTimeoutMs == nil)
+        #expect(Self.error("controller.quorum.fetch.timeout.ms=-1") == "line 1: controller.quorum.fetch.timeout.ms: must be an integer from 1 to 2147483647")
+        #expect(Self.error("\nmetadata.log.max.record.bytes.between.snapshots=lots")
+            == "line 2: metadata.log.max.record.bytes.between.snapshots: must be an integer from 1 to 9223372036854775807")
+    }
+
     @Test func everyUnsupportedSettingIsAClearError() {
         #expect(Self.error("log.dirs=/tmp/x") == "line 1: log.dirs: not a setting eddy serve supports (it reads: \(ServerProperties.knownKeys.joined(separator: ", ")))")
         #expect(Self.error("sasl.enabled.mechanisms=GSSAPI") == "line 1: sasl.enabled.mechanisms: eddy speaks PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, not GSSAPI")

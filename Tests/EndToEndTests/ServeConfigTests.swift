@@ -53,6 +53,34 @@ struct ServeConfigTests {
         producer.signal(SIGKILL)
     }
 
+    /// metadata.log.max.record.bytes.between.snapshots reaches the controllers: at 1 byte every
+    /// voter snapshots its metadata log after the next change; the quorum's timing keys are
+    /// taken (a server with them elects and serves).
+    @Test func quorumSettingsReachTheControllers() throws {
+        let server = try ServedCluster(properties: """
+            metadata.log.max.record.bytes.between.snapshots=1
+            controller.quorum.election.timeout.ms=500
+            controller.quorum.fetch.timeout.ms=1500
+            controller.quorum.election.backoff.max.ms=300
+            controller.quorum.request.timeout.ms=1000
+            broker.session.timeout.ms=6000
+            """)
+        func snapshots() -> [String] {
+            (0 ..< 3).flatMap { id -> [String] in
+                let dir = server.dir.path + "/controller-\(id)/__cluster_metadata-0"
+                return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".checkpoint") }.map { "\(id)/\($0)" }
+            }
+        }
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "2"] + server.flag).status == 0)
+        try waitFor("every voter snapshotted after the topic was created", seconds: 30) {
+            Set(snapshots().map { $0.prefix(1) }) == ["0", "1", "2"]
+        }
+        let described = try Eddy.run(["cluster", "describe"] + server.flag)
+        #expect(described.status == 0 && described.out.contains("CurrentVoters:                [0,1,2]"), "\(described)")
+        let bad = try Self.serve("controller.quorum.fetch.timeout.ms=soon\n")
+        #expect(bad.status == 2 && bad.stderr.contains("line 1: controller.quorum.fetch.timeout.ms: must be an integer from 1 to 2147483647"), "\(bad)")
+    }
+
     @Test func listenersWhosePortsOverlapAreRefused() throws {
         // Kafka's usual PLAINTEXT://:9092,SSL://:9093: with three brokers, broker 1's PLAINTEXT
         // port would be broker 0's SSL port.

@@ -256,10 +256,12 @@ public final class Cluster: @unchecked Sendable {
         givenTransport = transport
         lastPreferredLeaderCheckMs = clock.nowMs()
         try Disk.makeDirectories(dataDirectory)
-        let quorumLayout: ControllerQuorumOptions
+        var quorumLayout: ControllerQuorumOptions
         if let meta = try MetaProperties.read(directory: dataDirectory) {
             clusterId = meta.clusterId
+            // The layout is the directory's; the timing is this process's configuration.
             quorumLayout = meta.quorum
+            quorumLayout.settings = options.controllerQuorum.settings
             let logs = quorumLayout.voterIds.map { quorumLayout.directory(of: $0, in: dataDirectory) }
             if !logs.contains(where: Disk.exists), try Disk.list(dataDirectory).contains(where: { $0.hasPrefix("broker-") }) {
                 throw .invalidDataDirectory("\(dataDirectory) has broker directories but no metadata log (\(MetadataLog.directoryName)); refusing to open, as every partition would look unknown")
