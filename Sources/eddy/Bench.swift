@@ -4,5 +4,5 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks (use a release build: swift build -c release).",
-        subcommands: [Append.self, Read.self, ProduceBench.self, ConsumeBench.self, LatencyBench.self, RequestsBench.self, Recovery.self, CRC32CBench.self, ConsoleBench.self])
+        subcommands: [Append.self, Read.self, ProduceBench.self, ConsumeBench.self, LatencyBench.self, RequestsBench.self, MetadataBench.self, Recovery.self, CRC32CBench.self, ConsoleBench.self])
 }

@@ -57,11 +57,16 @@ extension ClusterCommand {
 
         func validate() throws {
             try ClusterCommand.validate(brokers: brokers)
-            guard ControllerQuorumOptions.allowedCounts.contains(controllerCount) else {
+            try Self.validate(controllers: controllerCount, mode: controllerMode, brokers: brokers)
+        }
+
+        /// `--controllers` is 1, 3 or 5, and in combined mode at most `brokers`.
+        static func validate(controllers: Int, mode: ControllerMode, brokers: Int) throws {
+            guard ControllerQuorumOptions.allowedCounts.contains(controllers) else {
                 throw ValidationError("--controllers must be 1, 3 or 5")
             }
-            if controllerMode == .combined, controllerCount > brokers {
-                throw ValidationError("--controllers \(controllerCount) needs at least \(controllerCount) brokers in combined mode (or --controller-mode separate)")
+            if mode == .combined, controllers > brokers {
+                throw ValidationError("--controllers \(controllers) needs at least \(controllers) brokers in combined mode (or --controller-mode separate)")
             }
         }
 

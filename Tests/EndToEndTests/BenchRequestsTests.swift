@@ -18,3 +18,26 @@ import Testing
         #expect(!acksOne.out.contains("consumer:"), "\(acksOne)")
     }
 }
+
+/// `eddy bench metadata`: topics created and deleted through the controller quorum, with 1, 3
+/// or 5 voters. Figures are not asserted; every change must succeed (the command fails
+/// otherwise), and bad layouts are usage errors.
+@Suite struct BenchMetadataTests {
+    @Test func everyChangeCommitsWithEachQuorum() throws {
+        for args in [["--controllers", "3"], ["--controllers", "1", "--brokers", "1", "--replication-factor", "1"],
+                     ["--controllers", "5", "--controller-mode", "separate", "--partitions", "4"]] {
+            let run = try Eddy.run(["bench", "metadata", "--changes", "10"] + args)
+            #expect(run.status == 0, "\(args): \(run)")
+            #expect(run.outLines.contains { $0.hasPrefix("  CreateTopics: p50 ") } && run.outLines.contains { $0.hasPrefix("  DeleteTopics: p50 ") },
+                    "\(args): \(run)")
+        }
+        let separate = try Eddy.run(["bench", "metadata", "--changes", "1", "--controllers", "5", "--controller-mode", "separate"])
+        #expect(separate.out.contains("3 brokers and 5 separate controllers in this process"), "\(separate)")
+        for (args, message) in [(["--controllers", "2"], "--controllers must be 1, 3 or 5"),
+                                (["--controllers", "5"], "--controllers 5 needs at least 5 brokers in combined mode"),
+                                (["--changes", "0"], "--changes must be positive")] {
+            let r = try Eddy.run(["bench", "metadata"] + args)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(args): \(r)")
+        }
+    }
+}
