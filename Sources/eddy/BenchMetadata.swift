@@ -22,7 +22,11 @@ extension Bench {
                 through an admin client over the in-process transport: Broker.handle, the active \
                 controller's write, the quorum's replication and fsyncs (a change is answered once a \
                 majority of voters has it on disk), the brokers applying it. Prints the latency \
-                percentiles of each request, changes/s and the process's CPU time per change.
+                percentiles of each request, changes/s and the process's CPU time per change. With \
+                --bootstrap-server, the same against a running cluster (eddy serve, Kafka, a peer \
+                broker) over the network, with topics named eddy-bench-metadata-<random>-<n>; its \
+                controllers are its own, so --brokers, --controllers and --controller-mode do not \
+                apply, and the CPU is this client's.
                 """)
 
         @Option(help: ArgumentHelp("Topics to create and delete.", valueName: "n"))
@@ -34,49 +38,73 @@ extension Bench {
         @Option(help: ArgumentHelp("Replicas of each partition (at most --brokers).", valueName: "n"))
         var replicationFactor: Int16 = 3
 
-        @Option(help: ArgumentHelp("Brokers in the scratch cluster.", valueName: "n"))
-        var brokers: Int = 3
+        @Option(help: ArgumentHelp("Brokers in the scratch cluster (default 3).", valueName: "n"))
+        var brokers: Int?
 
-        @Option(help: ArgumentHelp("Controllers: 1, 3 or 5.", valueName: "n"))
-        var controllers: Int = 3
+        @Option(help: ArgumentHelp("Controllers: 1, 3 or 5 (default 3).", valueName: "n"))
+        var controllers: Int?
 
-        @Option(help: ArgumentHelp("combined (controllers are brokers 0..n-1) or separate (nodes 3000..).", valueName: "mode"))
-        var controllerMode: ClusterCommand.Init.ControllerMode = .combined
+        @Option(help: ArgumentHelp("combined (controllers are brokers 0..n-1, the default) or separate (nodes 3000..).", valueName: "mode"))
+        var controllerMode: ClusterCommand.Init.ControllerMode?
 
-        @OptionGroup var common: DataDirectoryOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
             guard changes >= 1 else { throw ValidationError("--changes must be positive") }
             guard partitions >= 1 else { throw ValidationError("--partitions must be positive") }
-            try ClusterCommand.validate(brokers: brokers, replicationFactor: replicationFactor)
-            try ClusterCommand.Init.validate(controllers: controllers, mode: controllerMode, brokers: brokers)
+            if connection.bootstrapServer != nil || connection.cluster != nil {
+                guard brokers == nil, controllers == nil, controllerMode == nil else {
+                    throw ValidationError("--brokers, --controllers and --controller-mode shape the scratch cluster; a running cluster has its own")
+                }
+                guard replicationFactor >= 1 else { throw ValidationError("--replication-factor must be positive") }
+                return
+            }
+            try ClusterCommand.validate(brokers: brokers ?? 3, replicationFactor: replicationFactor)
+            try ClusterCommand.Init.validate(controllers: controllers ?? 3, mode: controllerMode ?? .combined, brokers: brokers ?? 3)
         }
 
         func run() throws {
-            let workspace = try BenchWorkspace(options: common)
-            defer { workspace.remove() }
-            var options = ClusterOptions.forCommands(brokers: brokers)
-            options.controllerQuorum = ControllerQuorumOptions(count: controllers, combined: controllerMode == .combined)
-            let cluster = try workspace.makeCluster(brokers: brokers, options: options)
-            cluster.settle()
-            workspace.startDriver()
             let (changes, partitions, replicationFactor) = (changes, partitions, replicationFactor)
-            let mode = controllerMode == .combined ? "combined" : "separate"
-            print("metadata: \(BenchFormat.grouped(Double(changes))) topics of \(partitions) "
-                + "\(partitions == 1 ? "partition" : "partitions"), replication factor \(replicationFactor), created and deleted "
-                + "one after the other; \(brokers) brokers and \(controllers) \(mode) "
-                + "\(controllers == 1 ? "controller" : "controllers") in this process")
+            let topics = "\(BenchFormat.grouped(Double(changes))) topics of \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
+                + "replication factor \(replicationFactor), created and deleted one after the other"
+            let transport: any Transport, bootstrapNodes: [Int32], prefix: String
+            var workspace: BenchWorkspace?
+            var remote: RemoteSession?
+            defer {
+                try? remote?.close()
+                workspace?.remove()
+            }
+            if let servers = try connection.remote() {
+                let session = try RemoteSession.connect(servers, clientId: "eddy-bench-metadata")
+                remote = session
+                (transport, bootstrapNodes) = (session.transport, session.transport.bootstrapNodes)
+                prefix = "eddy-bench-metadata-\(UInt32.random(in: 0 ... .max))-"
+                print("metadata: \(topics); the cluster at \(servers.name)")
+            } else {
+                let (brokers, controllers, mode) = (brokers ?? 3, controllers ?? 3, controllerMode ?? .combined)
+                let scratch = try BenchWorkspace(options: connection.dataDirectory)
+                workspace = scratch
+                var options = ClusterOptions.forCommands(brokers: brokers)
+                options.controllerQuorum = ControllerQuorumOptions(count: controllers, combined: mode == .combined)
+                let cluster = try scratch.makeCluster(brokers: brokers, options: options)
+                cluster.settle()
+                scratch.startDriver()
+                (transport, bootstrapNodes) = (cluster.transport, cluster.runningBrokers)
+                prefix = "bench-"
+                print("metadata: \(topics); \(brokers) brokers and \(controllers) \(mode.rawValue) "
+                    + "\(controllers == 1 ? "controller" : "controllers") in this process")
+            }
             let result = try blockingAwait { () async throws -> Timings in
-                let client = KafkaClient(transport: cluster.transport, bootstrapNodes: cluster.runningBrokers, clientId: "eddy-bench-metadata")
+                let client = KafkaClient(transport: transport, bootstrapNodes: bootstrapNodes, clientId: "eddy-bench-metadata")
                 defer { client.close() }
                 let admin = Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 30_000))
                 // Warm-up: the client's metadata and connections, the first log directories.
-                for i in 0 ..< 5 { _ = try await Self.change(admin, name: "warm-up-\(i)", partitions: partitions, replicationFactor: replicationFactor) }
+                for i in 0 ..< 5 { _ = try await Self.change(admin, name: "\(prefix)warm-up-\(i)", partitions: partitions, replicationFactor: replicationFactor) }
                 var result = Timings(create: LatencySamples(capacity: changes), delete: LatencySamples(capacity: changes))
                 let cpu0 = processCpuSeconds(), t0 = monotonicNanos()
                 for i in 0 ..< changes {
                     try BenchWorkspace.checkInterrupted()
-                    let (create, delete) = try await Self.change(admin, name: "bench-\(i)", partitions: partitions,
+                    let (create, delete) = try await Self.change(admin, name: "\(prefix)\(i)", partitions: partitions,
                                                                  replicationFactor: replicationFactor)
                     result.create.add(create)
                     result.delete.add(delete)

@@ -33,6 +33,14 @@ import Testing
         }
         let separate = try Eddy.run(["bench", "metadata", "--changes", "1", "--controllers", "5", "--controller-mode", "separate"])
         #expect(separate.out.contains("3 brokers and 5 separate controllers in this process"), "\(separate)")
+        // Over the network: a running server's own quorum; its topics are gone afterwards.
+        let served = try ServedCluster()
+        let remote = try Eddy.run(["bench", "metadata", "--changes", "5"] + served.flag)
+        #expect(remote.status == 0 && remote.out.contains("the cluster at \(served.bootstrap)"), "\(remote)")
+        let listed = try Eddy.run(["topics", "list"] + served.flag)
+        #expect(listed.status == 0 && !listed.out.contains("eddy-bench-metadata"), "\(listed)")
+        let shaped = try Eddy.run(["bench", "metadata", "--controllers", "3"] + served.flag)
+        #expect(shaped.status == 2 && shaped.stderr.contains("a running cluster has its own"), "\(shaped)")
         for (args, message) in [(["--controllers", "2"], "--controllers must be 1, 3 or 5"),
                                 (["--controllers", "5"], "--controllers 5 needs at least 5 brokers in combined mode"),
                                 (["--changes", "0"], "--changes must be positive")] {
