@@ -272,8 +272,10 @@ def trial(seed, totals, log, cycles=CYCLES, max_down=2):
                     server.note(f"broker {action} --id {broker}: exit {r.returncode} {r.stdout.strip()} {r.stderr.strip()}")
                     totals["broker_actions"] += 1
                     if r.returncode != 0:
-                        # A refusal is allowed (a broker still closing its logs); it is counted.
+                        # A refusal is allowed (a broker still closing its logs, a quorum without a
+                        # majority); it is counted, and its message printed.
                         totals["broker_action_errors"] += 1
+                        log(f"seed={seed}: refused (allowed): broker {action} --id {broker}: {r.stderr.strip()}")
             server.kill9()
             totals["kills"] += 1
             new_acks = run.finish()
