@@ -246,12 +246,15 @@ public final class MetadataQuorum: Sendable {
     /// their own fsyncs to the next round), until a round finds nothing to fsync.
     @discardableResult
     public func sync(snapshotting: Bool = true) -> Int64 {
-        // Timers already due fire first (a replica that just started fetches now, not at the
-        // next tick): otherwise a round could end with a majority running and nothing committed.
+        // Every running replica is ticked first, as the driver's next tick would: timers already
+        // due fire, and a follower with no fetch in flight fetches now (one that has just
+        // started and knows its leader has no timer due: `RaftNode.nextDeadlineMs` leaves out
+        // its first fetch). Otherwise a round could end with a majority running and nothing
+        // committed, and a broker start fail with REQUEST_TIMED_OUT (stress-serve seed 8300024).
         core.withLock { core in
             core.deferFlushes = true
             let now = core.nowMs
-            core.tickRunning(nowMs: now, onlyDue: true)
+            core.tickRunning(nowMs: now)
             core.pump()
             core.deferFlushes = false
         }
@@ -483,11 +486,10 @@ extension MetadataQuorum {
             logger.warning("no controller elected at startup")
         }
 
-        /// Passes `nowMs` to every running replica's Raft state (with `onlyDue`, only to those
-        /// with a timer due), carrying out what it says.
-        mutating func tickRunning(nowMs now: Int64, onlyDue: Bool = false) {
+        /// Passes `nowMs` to every running replica's Raft state, carrying out what it says.
+        mutating func tickRunning(nowMs now: Int64) {
             for id in voters {
-                guard let m = members[id], let raft = m.raft, !onlyDue || raft.nextDeadlineMs <= now else { continue }
+                guard let m = members[id], m.raft != nil else { continue }
                 perform(m.raft!.tick(nowMs: now), on: m)
             }
         }
