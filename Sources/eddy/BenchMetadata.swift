@@ -67,35 +67,20 @@ extension Bench {
             let (changes, partitions, replicationFactor) = (changes, partitions, replicationFactor)
             let topics = "\(BenchFormat.grouped(Double(changes))) topics of \(partitions) \(partitions == 1 ? "partition" : "partitions"), "
                 + "replication factor \(replicationFactor), created and deleted one after the other"
-            let transport: any Transport, bootstrapNodes: [Int32], prefix: String
-            var workspace: BenchWorkspace?
-            var remote: RemoteSession?
-            defer {
-                try? remote?.close()
-                workspace?.remove()
-            }
-            if let servers = try connection.remote() {
-                let session = try RemoteSession.connect(servers, clientId: "eddy-bench-metadata")
-                remote = session
-                (transport, bootstrapNodes) = (session.transport, session.transport.bootstrapNodes)
-                prefix = "eddy-bench-metadata-\(UInt32.random(in: 0 ... .max))-"
-                print("metadata: \(topics); the cluster at \(servers.name)")
-            } else {
-                let (brokers, controllers, mode) = (brokers ?? 3, controllers ?? 3, controllerMode ?? .combined)
-                let scratch = try BenchWorkspace(options: connection.dataDirectory)
-                workspace = scratch
-                var options = ClusterOptions.forCommands(brokers: brokers)
-                options.controllerQuorum = ControllerQuorumOptions(count: controllers, combined: mode == .combined)
-                let cluster = try scratch.makeCluster(brokers: brokers, options: options)
-                cluster.settle()
-                scratch.startDriver()
-                (transport, bootstrapNodes) = (cluster.transport, cluster.runningBrokers)
-                prefix = "bench-"
-                print("metadata: \(topics); \(brokers) brokers and \(controllers) \(mode.rawValue) "
-                    + "\(controllers == 1 ? "controller" : "controllers") in this process")
-            }
+            let (brokers, controllers, mode) = (brokers ?? 3, controllers ?? 3, controllerMode ?? .combined)
+            var options = ClusterOptions.forCommands(brokers: brokers)
+            options.controllerQuorum = ControllerQuorumOptions(count: controllers, combined: mode == .combined)
+            // Topics are named after the target's: `eddy-bench-metadata-<n>` here, with a random
+            // part of its own on a running cluster.
+            let target = try BenchTarget(connection: connection, brokers: brokers, options: options, topic: "eddy-bench-metadata")
+            defer { target.remove() }
+            target.cluster?.settle()
+            target.startDriver()
+            print("metadata: \(topics); " + (target.isRemote ? target.description
+                : "\(brokers) brokers and \(controllers) \(mode.rawValue) \(controllers == 1 ? "controller" : "controllers") in this process"))
+            let client = target.makeClient(clientId: "eddy-bench-metadata")
+            let prefix = target.topic + "-"
             let result = try blockingAwait { () async throws -> Timings in
-                let client = KafkaClient(transport: transport, bootstrapNodes: bootstrapNodes, clientId: "eddy-bench-metadata")
                 defer { client.close() }
                 let admin = Admin(client: client, config: AdminConfig(defaultApiTimeoutMs: 30_000))
                 // Warm-up: the client's metadata and connections, the first log directories.

@@ -18,10 +18,8 @@ import Foundation
 final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Sendable {
     let cluster: Cluster
     private let lock = NSLock()
-    /// Brokers this process killed and has not started since.
+    /// Nodes (brokers, controller-only nodes) this process killed and has not started since.
     private var killed: Set<Int32> = []
-    /// Controller-only nodes this process killed and has not started since.
-    private var killedControllers: Set<Int32> = []
 
     init(cluster: Cluster) {
         self.cluster = cluster
@@ -82,7 +80,7 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
 
     func controllers() -> [BrokerInsight] {
         guard !cluster.controllerQuorum.combined else { return [] }
-        let killed = lock.withLock { killedControllers }
+        let killed = lock.withLock { self.killed }
         let active = cluster.activeController
         return cluster.controllerIds.map { id in
             let state: BrokerInsight.State = cluster.isControllerRunning(id) ? .running : killed.contains(id) ? .killed : .stopped
@@ -146,7 +144,7 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
         guard cluster.isControllerRunning(id) else { return "controller \(id) is already stopped" }
         let wasActive = cluster.activeController == id
         try await offThread { () throws(BrokerError) in try self.cluster.stopController(id) }
-        lock.withLock { _ = killedControllers.remove(id) }
+        lock.withLock { _ = killed.remove(id) }
         let after = cluster.activeController
         let next = after.map { "controller \($0) is active now" } ?? "no controller is active: too few voters run for a majority"
         return "controller \(id) stopped" + (wasActive ? " (it resigned first)" : "") + ": " + votersRunning() + "; " + next
@@ -157,7 +155,7 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
         guard cluster.isControllerRunning(id) else { return "controller \(id) is not running" }
         let wasActive = cluster.activeController == id
         try await offThread { () throws(BrokerError) in try self.cluster.killController(id) }
-        lock.withLock { _ = killedControllers.insert(id) }
+        lock.withLock { _ = killed.insert(id) }
         if wasActive {
             let fetchTimeout = cluster.controllerQuorum.settings.fetchTimeoutMs
             return "controller \(id) killed, the active one: its unflushed metadata is lost; the others elect one after "
@@ -170,7 +168,7 @@ final class ClusterInsightAdapter: ClusterInsight, BrokerControls, @unchecked Se
         try requireSeparateController(id)
         guard !cluster.isControllerRunning(id) else { return "controller \(id) is already running" }
         try await offThread { () throws(BrokerError) in try self.cluster.startController(id) }
-        lock.withLock { _ = killedControllers.remove(id) }
+        lock.withLock { _ = killed.remove(id) }
         return "controller \(id) started: it reads its metadata log back and catches up with the active controller; " + votersRunning()
     }
 

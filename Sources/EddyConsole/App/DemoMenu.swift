@@ -26,6 +26,8 @@ public struct DemoMenu: Equatable, Sendable {
         public var value: String
         /// For workers: whether it is paused now (so the action resumes it).
         public var isPaused = false
+        /// For nodes: a broker or a controller-only node (`value` is its id).
+        public var role: BrokerSnapshot.Role?
     }
 
     public var form: FormDialog
@@ -43,12 +45,13 @@ public struct DemoMenu: Equatable, Sendable {
         targets[.changeRate] = workers.filter { $0.kind == .producer }.map {
             Target(label: "\($0.name) to \($0.topic), now \($0.recordsPerSecond.map(HumanFormat.rate) ?? "-")", value: $0.name)
         }
-        // A target's value is the node's name ("broker 1", "controller 3000"), which `command` reads back.
         targets[.stopBroker] = brokers.filter { $0.state == .running }.map {
-            Target(label: $0.name + ($0.isController ? " (active controller)" : ""), value: $0.name)
+            Target(label: $0.name + ($0.isController ? " (active controller)" : ""), value: String($0.id), role: $0.role)
         }
         targets[.killBroker] = targets[.stopBroker]
-        targets[.startBroker] = brokers.filter { $0.state != .running }.map { Target(label: "\($0.name) (\($0.state.rawValue))", value: $0.name) }
+        targets[.startBroker] = brokers.filter { $0.state != .running }.map {
+            Target(label: "\($0.name) (\($0.state.rawValue))", value: String($0.id), role: $0.role)
+        }
         self.targets = targets
         shownAction = action
         form = FormDialog(title: "Demo controls", fields: [
@@ -103,10 +106,7 @@ public struct DemoMenu: Equatable, Sendable {
             }
             return .setRate(producer: target.value, recordsPerSecond: rate)
         case .stopBroker, .killBroker, .startBroker:
-            let words = target.value.split(separator: " ")
-            guard words.count == 2, let role = BrokerSnapshot.Role(rawValue: String(words[0])), let id = Int32(words[1]) else {
-                throw InvalidInput(field: "target", description: "no node chosen")
-            }
+            guard let role = target.role, let id = Int32(target.value) else { throw InvalidInput(field: "target", description: "no node chosen") }
             return .node(action == .stopBroker ? .stop : action == .killBroker ? .kill : .start, id, role: role)
         }
     }
