@@ -66,8 +66,9 @@ enum TopicsDescribe {
 
     /// `--bootstrap-server`: the same text from Metadata, DescribeConfigs (the overrides),
     /// ListOffsets (log start, log end, high watermark) and DescribeLogDirs on the leaders (the
-    /// leader replica's size). A client does not see leader epochs or segments: those columns
-    /// show `-`, as does the size of a partition whose leader did not answer DescribeLogDirs.
+    /// leader replica's size). Leader epochs come from Metadata (v7 and later; `-` from a broker
+    /// too old to send them). A client does not see segments: that column shows `-`, as does
+    /// the size of a partition whose leader did not answer DescribeLogDirs.
     static func remote(_ servers: RemoteCluster, topic: String?) throws -> [[String]] {
         try Remote.withAdmin(servers, clientId: "eddy-topics") { admin in
             let names: [String]
@@ -89,7 +90,7 @@ enum TopicsDescribe {
                 }
                 let rows = t.partitions.map { p -> [String] in
                     let tp = TopicPartition(name, p.partition)
-                    return [String(p.partition), leader(p.leader ?? -1), "-", brokerList(p.replicas), brokerList(p.isr),
+                    return [String(p.partition), leader(p.leader ?? -1), p.leaderEpoch.map(String.init) ?? "-", brokerList(p.replicas), brokerList(p.isr),
                             start[tp].map(String.init) ?? "-", end[tp].map(String.init) ?? "-", hw[tp].map(String.init) ?? "-", "-",
                             sizes[tp].map(String.init) ?? "-"]
                 }

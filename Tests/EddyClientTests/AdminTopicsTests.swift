@@ -26,6 +26,9 @@ import Testing
         }
         // Leaders are spread over the brokers.
         #expect(Set(described.partitions.compactMap(\.leader)).count == 3)
+        // Each leader's epoch, from Metadata v7+, as the controller recorded it.
+        let epochs = try #require(try t.cluster.describeTopics(["orders"]).first).partitions.map(\.leaderEpoch)
+        #expect(described.partitions.map(\.leaderEpoch) == epochs.map { Optional($0) })
         #expect(try await t.admin.describeTopic("payments").partitions.map(\.replicas.count) == [2])
 
         #expect(try await t.admin.listTopics().map(\.name) == ["orders", "payments"])

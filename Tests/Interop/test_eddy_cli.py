@@ -91,6 +91,7 @@ def test_topics_describe_alter_and_cluster_describe(eddy_server):
     assert [r[0] for r in rows] == ["0", "1"]
     assert rows[1][5:8] == ["0", "3", "3"]  # log start, log end, high watermark
     assert all(len(r[3].split(",")) == 3 and len(r[4].split(",")) == 3 for r in rows)
+    assert all(r[2].isdigit() for r in rows), rows  # the leader epoch, from Metadata v7+
     out = eddy("cluster", "describe", "--bootstrap-server", b).stdout
     assert "Brokers:                      3 (running: 0,1,2)" in out
     assert "Offline partitions:           0" in out

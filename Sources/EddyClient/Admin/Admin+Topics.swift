@@ -82,13 +82,19 @@ extension Admin {
         public var isr: [Int32]
         /// Replicas on brokers that are not running.
         public var offlineReplicas: [Int32]
+        /// The leader's epoch (Metadata v7 and later); nil when the broker's answer has none
+        /// (an older version, or -1). Kafka's Java `TopicPartitionInfo` leaves it out; eddy
+        /// shows it, as `kafka-topics --describe` does not.
+        public var leaderEpoch: Int32?
 
-        public init(partition: Int32, leader: Int32?, replicas: [Int32], isr: [Int32], offlineReplicas: [Int32] = []) {
+        public init(partition: Int32, leader: Int32?, replicas: [Int32], isr: [Int32], offlineReplicas: [Int32] = [],
+                    leaderEpoch: Int32? = nil) {
             self.partition = partition
             self.leader = leader
             self.replicas = replicas
             self.isr = isr
             self.offlineReplicas = offlineReplicas
+            self.leaderEpoch = leaderEpoch
         }
     }
 
@@ -199,7 +205,8 @@ extension Admin {
                 name: name, topicId: t.topicId, isInternal: t.isInternal || Self.internalTopicNames.contains(name),
                 partitions: t.partitions.map {
                     TopicPartitionInfo(partition: $0.topicPartition.partition, leader: $0.leader >= 0 ? $0.leader : nil,
-                                       replicas: $0.replicas, isr: $0.isr, offlineReplicas: $0.offlineReplicas)
+                                       replicas: $0.replicas, isr: $0.isr, offlineReplicas: $0.offlineReplicas,
+                                       leaderEpoch: $0.leaderEpoch >= 0 ? $0.leaderEpoch : nil)
                 })
         }
         return out
