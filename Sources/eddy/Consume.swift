@@ -27,6 +27,12 @@ struct Consume: ParsableCommand {
             was printed is committed before the command exits or waits, so the next run \
             continues after it (at-least-once). --consumer-property sets Kafka consumer \
             properties (session.timeout.ms, fetch.max.wait.ms, ...).
+
+            kafka-console-consumer's --from-beginning (--offset earliest) and its formatter's \
+            --property settings are taken too: print.key, print.timestamp, print.partition, \
+            print.offset, print.headers, print.value, key.separator, line.separator, \
+            headers.separator and null.literal, printed as Kafka's DefaultMessageFormatter prints \
+            them (for example 'CreateTime:1700000000000<TAB>Partition:0<TAB>Offset:5<TAB>key<TAB>value').
             """)
 
     @OptionGroup var common: ConnectionOptions
@@ -40,6 +46,14 @@ struct Consume: ParsableCommand {
     @Option(help: ArgumentHelp("Where to start: earliest, latest, or an absolute offset (default: earliest). With --group: where to start in partitions without a committed offset, earliest or latest.",
                                valueName: "earliest|latest|n"))
     var offset: StartOffset?
+
+    @Flag(help: "Start at the earliest offset: kafka-console-consumer's flag for --offset earliest.")
+    var fromBeginning = false
+
+    @Option(name: .customLong("property"),
+            help: ArgumentHelp("A property of Kafka's message formatter instead of --format: print.key=true, key.separator=:, ... (repeatable; see the discussion above).",
+                               valueName: "key=value"))
+    var formatterProperties: [String] = []
 
     @Option(help: ArgumentHelp("Consume as a member of this consumer group, committing what was printed.", valueName: "group"))
     var group: String?
@@ -67,8 +81,14 @@ struct Consume: ParsableCommand {
     /// Bytes requested per fetch.
     static let fetchBytes = 1 << 20
 
+    /// Where to start: --offset, or earliest for --from-beginning.
+    var start: StartOffset? { fromBeginning ? .earliest : offset }
+
     func validate() throws {
         if let maxMessages, maxMessages < 0 { throw ValidationError("--max-messages must not be negative") }
+        if fromBeginning, offset != nil { throw ValidationError("--from-beginning cannot be used with --offset (it means --offset earliest)") }
+        if !formatterProperties.isEmpty, format != nil { throw ValidationError("--property cannot be used with --format: give one or the other") }
+        _ = try recordFormat()
         if let partition, partition < 0 { throw ValidationError("--partition must not be negative") }
         if let group {
             if group.isEmpty { throw ValidationError("--group must not be empty") }
@@ -80,10 +100,18 @@ struct Consume: ParsableCommand {
         } else if !consumerProperties.isEmpty {
             throw ValidationError("--consumer-property requires --group")
         }
-        if let format {
-            do { _ = try RecordFormat(parsing: format) } catch let e as RecordFormat.ParseError {
-                throw ValidationError(e.description)
+    }
+
+    /// --format, else Kafka's formatter with --property, else the default (the value per line).
+    func recordFormat() throws -> RecordFormat {
+        do {
+            if let format { return try RecordFormat(parsing: format) }
+            if !formatterProperties.isEmpty {
+                return try RecordFormat(kafkaProperties: try KeyValueArguments.dictionary(formatterProperties, flag: "--property"))
             }
+            return .default
+        } catch let e as RecordFormat.ParseError {
+            throw ValidationError(e.description)
         }
     }
 
@@ -101,14 +129,14 @@ struct Consume: ParsableCommand {
         } catch {
             throw ValidationError("--consumer-property: \(error)")
         }
-        if let offset { config.autoOffsetReset = offset == .latest ? .latest : .earliest }
+        if let start { config.autoOffsetReset = start == .latest ? .latest : .earliest }
         if let isolationLevel { config.isolationLevel = isolationLevel.level }
         if config.groupId != group { throw ValidationError("--consumer-property group.id conflicts with --group") }
         return config
     }
 
     func run() throws {
-        let recordFormat = try format.map { try RecordFormat(parsing: $0) } ?? .default
+        let recordFormat = try recordFormat()
         if let servers = try common.remote() { return try runRemote(servers, format: recordFormat) }
         if let group { return try runGroup(group, format: recordFormat) }
         guard let session = try Session.open(common.dataDirectory, create: false) else {
@@ -116,7 +144,7 @@ struct Consume: ParsableCommand {
         }
         var reader: ConsumeReader
         do {
-            reader = try ConsumeReader(cluster: session.cluster, topic: topic, partition: partition, start: offset ?? .earliest,
+            reader = try ConsumeReader(cluster: session.cluster, topic: topic, partition: partition, start: start ?? .earliest,
                                        format: recordFormat, limit: maxMessages,
                                        isolationLevel: isolationLevel?.level ?? .readUncommitted)
         } catch {
@@ -203,7 +231,7 @@ extension Consume {
             config.clientId = "eddy-consume"
             config.autoOffsetReset = .none
             config.isolationLevel = isolationLevel?.level ?? .readUncommitted
-            let start = offset ?? .earliest
+            let start = self.start ?? .earliest
             reader = ConsumeGroupReader(topic: topic, config: config, format: format, limit: maxMessages,
                                         assigned: .init(partitions: partition.map { [$0] } ?? description.partitions.map(\.partition),
                                                         start: start))

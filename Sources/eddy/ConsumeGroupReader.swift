@@ -85,7 +85,7 @@ final class ConsumeGroupReader {
             }
             try r.withRecordView { view in
                 try format.render(topic: topicBytes, partition: r.partition, offset: r.offset, timestamp: r.timestamp,
-                                  record: view, to: out)
+                                  timestampType: r.timestampType, record: view, to: out)
             }
             count += 1
             if let left = remaining { remaining = left - 1 }

@@ -93,7 +93,7 @@ struct ConsumeReader {
                     guard !stop, recordOffset >= offset else { return }
                     let ts = logAppendTime ? header.maxTimestamp : header.baseTimestamp + r.timestampDelta
                     try format.render(topic: topicBytes, partition: partition, offset: recordOffset, timestamp: ts,
-                                      record: r, to: out)
+                                      timestampType: logAppendTime ? .logAppendTime : .createTime, record: r, to: out)
                     offset = recordOffset + 1
                     printed += 1
                     if let left = remaining {

@@ -1,3 +1,4 @@
+import Foundation
 import EddyProtocol
 
 /// The output format of `eddy consume --format`, after kcat's `-f`.
@@ -12,6 +13,14 @@ struct RecordFormat: Equatable {
     enum Piece: Equatable {
         case literal([UInt8])
         case topic, partition, offset, key, value, timestamp, headers, keySize, valueSize
+        /// Kafka's DefaultMessageFormatter (`--property`): the timestamp behind its type,
+        /// `CreateTime:1700000000000` or `LogAppendTime:...`.
+        case typedTimestamp
+        /// The key or value, or `null` (the null.literal) when it is null.
+        case keyOrNull([UInt8]), valueOrNull([UInt8])
+        /// Headers as `k:v` joined by `separator` (a null value prints the null literal), or
+        /// `NO_HEADERS`.
+        case kafkaHeaders(separator: [UInt8], null: [UInt8])
     }
 
     /// Each value on its own line.
@@ -68,8 +77,53 @@ struct RecordFormat: Equatable {
         self.pieces = pieces
     }
 
+    /// The properties of Kafka's DefaultMessageFormatter (`kafka-console-consumer --property`),
+    /// with its defaults: print.value true; print.timestamp, print.partition, print.offset,
+    /// print.headers and print.key false; key.separator a tab, line.separator a newline,
+    /// headers.separator a comma, null.literal `null`. Columns come in Kafka's order
+    /// (timestamp, partition, offset, headers, key, value), each followed by key.separator
+    /// when another column follows, the last by line.separator. Values are taken literally
+    /// (no escapes), as Kafka takes them; `true`/`false` in any case.
+    static let kafkaFormatterProperties = ["print.timestamp", "print.partition", "print.offset", "print.headers", "print.key",
+                                           "print.value", "key.separator", "line.separator", "headers.separator", "null.literal"]
+
+    init(kafkaProperties properties: [String: String]) throws {
+        func flag(_ name: String, _ defaultValue: Bool) throws -> Bool {
+            guard let text = properties[name] else { return defaultValue }
+            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true": return true
+            case "false": return false
+            default: throw ParseError(description: "--property \(name) must be true or false, not '\(text)'")
+            }
+        }
+        for name in properties.keys.sorted() where !Self.kafkaFormatterProperties.contains(name) {
+            throw ParseError(description: "unknown --property '\(name)' (known: \(Self.kafkaFormatterProperties.joined(separator: ", ")))")
+        }
+        let keySeparator = Array((properties["key.separator"] ?? "\t").utf8)
+        let lineSeparator = Array((properties["line.separator"] ?? "\n").utf8)
+        let null = Array((properties["null.literal"] ?? "null").utf8)
+        var columns: [[Piece]] = []
+        if try flag("print.timestamp", false) { columns.append([.typedTimestamp]) }
+        if try flag("print.partition", false) { columns.append([.literal(Array("Partition:".utf8)), .partition]) }
+        if try flag("print.offset", false) { columns.append([.literal(Array("Offset:".utf8)), .offset]) }
+        if try flag("print.headers", false) {
+            columns.append([.kafkaHeaders(separator: Array((properties["headers.separator"] ?? ",").utf8), null: null)])
+        }
+        if try flag("print.key", false) { columns.append([.keyOrNull(null)]) }
+        let printValue = try flag("print.value", true)
+        if printValue { columns.append([.valueOrNull(null)]) }
+        // As Kafka writes it: a column is followed by key.separator when another one follows,
+        // the last by line.separator; with no column at all nothing is printed.
+        var pieces: [Piece] = []
+        for (i, column) in columns.enumerated() {
+            pieces += column
+            pieces.append(.literal(i < columns.count - 1 ? keySeparator : lineSeparator))
+        }
+        self.pieces = pieces.filter { $0 != .literal([]) }
+    }
+
     /// Writes one record. `timestamp` and `offset` are absolute (already resolved against the batch).
-    func render(topic: [UInt8], partition: Int32, offset: Int64, timestamp: Int64,
+    func render(topic: [UInt8], partition: Int32, offset: Int64, timestamp: Int64, timestampType: TimestampType = .createTime,
                 record: RecordView, to out: Output) throws {
         for piece in pieces {
             switch piece {
@@ -82,6 +136,18 @@ struct RecordFormat: Equatable {
             case .timestamp: out.write(String(timestamp))
             case .keySize: out.write(String(record.key?.count ?? -1))
             case .valueSize: out.write(String(record.value?.count ?? -1))
+            case .typedTimestamp: out.write((timestampType == .logAppendTime ? "LogAppendTime:" : "CreateTime:") + String(timestamp))
+            case let .keyOrNull(null): if let k = record.key { out.write(k) } else { out.write(null) }
+            case let .valueOrNull(null): if let v = record.value { out.write(v) } else { out.write(null) }
+            case let .kafkaHeaders(separator, null):
+                let headers = try record.headers()
+                if headers.isEmpty { out.write("NO_HEADERS") }
+                for (i, h) in headers.enumerated() {
+                    if i > 0 { out.write(separator) }
+                    out.write(h.key)
+                    out.write(byte: UInt8(ascii: ":"))
+                    if let v = h.value { out.write(v) } else { out.write(null) }
+                }
             case .headers:
                 for (i, h) in try record.headers().enumerated() {
                     if i > 0 { out.write(byte: UInt8(ascii: ",")) }

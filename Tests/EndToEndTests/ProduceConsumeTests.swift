@@ -147,6 +147,58 @@ import Testing
         }
     }
 
+    /// kafka-console-consumer's flags: --from-beginning, and --property for Kafka's
+    /// DefaultMessageFormatter (its columns, order, separators, null literal and timestamp type),
+    /// from a data directory and over the wire (a group member's records).
+    @Test func kafkaConsoleConsumerFlagsPrintAsKafkasFormatter() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try dir.createTopic("c", partitions: 1)
+        try dir.createTopic("l", partitions: 1, configs: ["message.timestamp.type=LogAppendTime"])
+        for topic in ["c", "l"] {
+            let r = try Eddy.run(["produce", "--topic", topic, "--key-separator", ":", "--header", "h=1"] + dir.flag,
+                                 stdin: Array("k1:v1\nnokey\n".utf8))
+            try #require(r.status == 0, "\(r)")
+        }
+        let all = ["--property", "print.timestamp=true", "--property", "print.partition=true", "--property", "print.offset=TRUE",
+                   "--property", "print.headers=true", "--property", "print.key=true"]
+        for (topic, type) in [("c", "CreateTime"), ("l", "LogAppendTime")] {
+            let c = try Eddy.run(["consume", "--topic", topic, "--exit-at-end", "--from-beginning"] + all + dir.flag)
+            try #require(c.status == 0, "\(c)")
+            let rows = c.outLines.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+            try #require(rows.count == 2, "\(c)")
+            for (i, row) in rows.enumerated() {
+                try #require(row.count == 6, "\(row)")
+                #expect(row[0].hasPrefix(type + ":") && Int64(row[0].dropFirst(type.count + 1)) != nil, "\(row)")
+                #expect(Array(row[1...]) == ["Partition:0", "Offset:\(i)", "h:1", i == 0 ? "k1" : "null", i == 0 ? "v1" : "nokey"])
+            }
+        }
+        // Other separators and null literal, and a column set that does not end with the value.
+        let keys = try Eddy.run(["consume", "--topic", "c", "--exit-at-end", "--property", "print.key=true", "--property", "print.value=false",
+                                 "--property", "null.literal=-", "--property", "line.separator=;"] + dir.flag)
+        #expect(keys.status == 0 && String(decoding: keys.stdout, as: UTF8.self) == "k1;-;", "\(keys)")
+        let sep = try Eddy.run(["consume", "--topic", "c", "--exit-at-end", "--property", "print.key=true", "--property", "key.separator= => "]
+                               + dir.flag)
+        #expect(sep.outLines == ["k1 => v1", "null => nokey"], "\(sep)")
+        // Usage errors: one line, exit 2.
+        for bad in [["--from-beginning", "--offset", "1"], ["--property", "print.keys=true"], ["--property", "print.key=yes"],
+                    ["--property", "print.key=true", "--format", "%s"], ["--property", "print.key"]] {
+            let r = try Eddy.run(["consume", "--topic", "c", "--exit-at-end"] + bad + dir.flag)
+            #expect(r.status == 2 && r.errLines.count == 1 && r.errLines.first?.hasPrefix("eddy: ") == true, "\(bad): \(r)")
+        }
+
+        // Over the wire, as a group member (the records carry their timestamp type).
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "w", "--partitions", "1", "--config", "message.timestamp.type=LogAppendTime"]
+                             + server.flag).status == 0)
+        #expect(try Eddy.run(["produce", "--topic", "w", "--key-separator", ":"] + server.flag, stdin: Array("a:b\n".utf8)).status == 0)
+        let w = try Eddy.run(["consume", "--topic", "w", "--group", "g", "--from-beginning", "--max-messages", "1", "--property", "print.key=true",
+                              "--property", "print.timestamp=true", "--property", "print.offset=true"] + server.flag)
+        try #require(w.status == 0, "\(w)")
+        let fields = try #require(w.outLines.first).split(separator: "\t").map(String.init)
+        #expect(fields.count == 4 && fields[0].hasPrefix("LogAppendTime:") && Array(fields[1...]) == ["Offset:0", "a", "b"], "\(w)")
+    }
+
     @Test func linesWithoutTheSeparatorHaveNullKeysAndBytesPassThrough() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
