@@ -112,6 +112,8 @@ struct Consume: ParsableCommand {
             return .default
         } catch let e as RecordFormat.ParseError {
             throw ValidationError(e.description)
+        } catch let e as ToolPropertyError {
+            throw ValidationError(e.description)
         }
     }
 

@@ -21,7 +21,8 @@ final class LineProducer {
 
     let topic: String
     let partition: Int32?
-    let keySeparator: [UInt8]?
+    /// How a line splits into headers, key and value.
+    let format: LineFormat
     let headers: [RecordHeader]
     let config: ProducerConfig
     /// The topic's max.message.bytes: a line whose record would not fit is refused.
@@ -36,37 +37,41 @@ final class LineProducer {
     /// Records handed to the open transaction; nil when none is open.
     private var openTransaction: Int?
 
-    init(topic: String, partition: Int32?, keySeparator: [UInt8]?, headers: [RecordHeader], config: ProducerConfig,
+    init(topic: String, partition: Int32?, format: LineFormat, headers: [RecordHeader], config: ProducerConfig,
          maxMessageBytes: Int, transactionRecords: Int? = nil) {
         self.transactionRecords = transactionRecords
         self.topic = topic
         self.partition = partition
-        self.keySeparator = keySeparator
+        self.format = format
         self.headers = headers
         self.config = config
         self.maxMessageBytes = maxMessageBytes
         headerBytes = headers.reduce(5) { $0 + 10 + $1.key.utf8.count + ($1.value?.count ?? 0) }
     }
 
-    /// Queues one line as a record. A line too large for the topic sends what came before it,
-    /// waits for it, and fails.
+    /// Queues one line as a record. A line too large for the topic, or one that does not parse
+    /// (see `LineFormat`), sends what came before it, waits for it, and fails.
     func add(line: UnsafeRawBufferPointer, session: any ClientSession) throws {
         lineNumber += 1
-        var key: UnsafeRawBufferPointer?
-        var value = line
-        if let sep = keySeparator, let at = LineProducer.find(sep, in: line) {
-            key = UnsafeRawBufferPointer(rebasing: line[..<at])
-            value = UnsafeRawBufferPointer(rebasing: line[(at + sep.count)...])
+        let parts: LineFormat.Parts
+        do {
+            parts = try format.parse(line, number: lineNumber)
+        } catch {
+            try send(session)
+            try flush()
+            throw EddyError(error.description)
         }
-        let size = RecordBatchHeader.size + LineProducer.recordOverhead + (key?.count ?? 0) + value.count + headerBytes
+        let lineHeaderBytes = parts.headers.reduce(0) { $0 + 10 + $1.key.utf8.count + ($1.value?.count ?? 0) }
+        let size = RecordBatchHeader.size + LineProducer.recordOverhead + (parts.key?.count ?? 0) + (parts.value?.count ?? 0)
+            + headerBytes + lineHeaderBytes
         if size > maxMessageBytes {
             try send(session)
             try flush()
             throw EddyError(kafka: "MESSAGE_TOO_LARGE",
                             "line \(lineNumber) makes a record of about \(size) bytes; topic '\(topic)' allows \(maxMessageBytes) (max.message.bytes)")
         }
-        pending.append(ProducerRecord(topic: topic, partition: partition, key: key.map { Array($0) }, value: Array(value),
-                                      headers: headers))
+        pending.append(ProducerRecord(topic: topic, partition: partition, key: parts.key.map { Array($0) }, value: parts.value.map { Array($0) },
+                                      headers: headers + parts.headers))
     }
 
     /// Hands the queued lines to the producer (making one if the session was suspended).

@@ -31,6 +31,13 @@ struct Produce: ParsableCommand {
             Ctrl-C aborts the open transaction (those committed before stay). A transactional \
             producer keeps the data directory while input is idle, and a transaction left open \
             longer than transaction.timeout.ms (60 s) is aborted by the coordinator.
+
+            kafka-console-producer's --property settings of its line reader are taken instead of \
+            --key-separator: parse.key and key.separator (default a tab), parse.headers, \
+            headers.delimiter (a tab), headers.separator (','), headers.key.separator (':'), \
+            null.marker and ignore.error, for lines 'h1:v1,h2:v2<TAB>key<TAB>value'. As with Kafka, \
+            a line without a separator it needs ends the command (exit 1, the lines before it \
+            sent) unless ignore.error=true.
             """)
 
     @OptionGroup var common: ConnectionOptions
@@ -40,6 +47,11 @@ struct Produce: ParsableCommand {
 
     @Option(help: ArgumentHelp("Split each line at the first SEP into key and value.", valueName: "sep"))
     var keySeparator: String?
+
+    @Option(name: .customLong("property"),
+            help: ArgumentHelp("A property of Kafka's line reader instead of --key-separator: parse.key=true, key.separator=:, parse.headers=true, ... (repeatable; see the discussion above).",
+                               valueName: "key=value"))
+    var readerProperties: [String] = []
 
     @Option(help: ArgumentHelp("Send every record to this partition.", valueName: "n"))
     var partition: Int32?
@@ -85,8 +97,22 @@ struct Produce: ParsableCommand {
     /// How long input may stay silent before the data directory is released.
     static let lingerMilliseconds: Int32 = 50
 
+    /// --key-separator's split, or Kafka's line reader with --property.
+    func lineFormat() throws -> LineFormat {
+        guard !readerProperties.isEmpty else { return .keySeparated(by: keySeparator.map { Array($0.utf8) }) }
+        do {
+            return try LineFormat(kafkaProperties: try KeyValueArguments.dictionary(readerProperties, flag: "--property"))
+        } catch let e as ToolPropertyError {
+            throw ValidationError(e.description)
+        }
+    }
+
     func validate() throws {
         if let keySeparator, keySeparator.isEmpty { throw ValidationError("--key-separator must not be empty") }
+        if keySeparator != nil, !readerProperties.isEmpty {
+            throw ValidationError("--property cannot be used with --key-separator: use --property parse.key=true --property key.separator=SEP")
+        }
+        _ = try lineFormat()
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive") }
         if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
         if let timeoutMs, timeoutMs < 0 { throw ValidationError("--timeout-ms must not be negative") }
@@ -140,7 +166,7 @@ struct Produce: ParsableCommand {
         do {
             let maxMessageBytes = try (session as? Session).map { try checkTopic($0.cluster) }
                 ?? checkTopic(remote: session as! RemoteSession)
-            lines = LineProducer(topic: topic, partition: partition, keySeparator: keySeparator.map { Array($0.utf8) },
+            lines = LineProducer(topic: topic, partition: partition, format: try lineFormat(),
                                  headers: recordHeaders, config: try producerConfig(maxMessageBytes: maxMessageBytes),
                                  maxMessageBytes: maxMessageBytes, transactionRecords: transactionRecords)
         } catch {

@@ -87,30 +87,20 @@ struct RecordFormat: Equatable {
     static let kafkaFormatterProperties = ["print.timestamp", "print.partition", "print.offset", "print.headers", "print.key",
                                            "print.value", "key.separator", "line.separator", "headers.separator", "null.literal"]
 
-    init(kafkaProperties properties: [String: String]) throws {
-        func flag(_ name: String, _ defaultValue: Bool) throws -> Bool {
-            guard let text = properties[name] else { return defaultValue }
-            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
-            case "true": return true
-            case "false": return false
-            default: throw ParseError(description: "--property \(name) must be true or false, not '\(text)'")
-            }
-        }
-        for name in properties.keys.sorted() where !Self.kafkaFormatterProperties.contains(name) {
-            throw ParseError(description: "unknown --property '\(name)' (known: \(Self.kafkaFormatterProperties.joined(separator: ", ")))")
-        }
+    init(kafkaProperties values: [String: String]) throws(ToolPropertyError) {
+        let properties = try ToolProperties(values, known: Self.kafkaFormatterProperties)
         let keySeparator = Array((properties["key.separator"] ?? "\t").utf8)
         let lineSeparator = Array((properties["line.separator"] ?? "\n").utf8)
         let null = Array((properties["null.literal"] ?? "null").utf8)
         var columns: [[Piece]] = []
-        if try flag("print.timestamp", false) { columns.append([.typedTimestamp]) }
-        if try flag("print.partition", false) { columns.append([.literal(Array("Partition:".utf8)), .partition]) }
-        if try flag("print.offset", false) { columns.append([.literal(Array("Offset:".utf8)), .offset]) }
-        if try flag("print.headers", false) {
+        if try properties.flag("print.timestamp", default: false) { columns.append([.typedTimestamp]) }
+        if try properties.flag("print.partition", default: false) { columns.append([.literal(Array("Partition:".utf8)), .partition]) }
+        if try properties.flag("print.offset", default: false) { columns.append([.literal(Array("Offset:".utf8)), .offset]) }
+        if try properties.flag("print.headers", default: false) {
             columns.append([.kafkaHeaders(separator: Array((properties["headers.separator"] ?? ",").utf8), null: null)])
         }
-        if try flag("print.key", false) { columns.append([.keyOrNull(null)]) }
-        let printValue = try flag("print.value", true)
+        if try properties.flag("print.key", default: false) { columns.append([.keyOrNull(null)]) }
+        let printValue = try properties.flag("print.value", default: true)
         if printValue { columns.append([.valueOrNull(null)]) }
         // As Kafka writes it: a column is followed by key.separator when another one follows,
         // the last by line.separator; with no column at all nothing is printed.

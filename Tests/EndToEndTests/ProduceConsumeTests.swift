@@ -199,6 +199,42 @@ import Testing
         #expect(fields.count == 4 && fields[0].hasPrefix("LogAppendTime:") && Array(fields[1...]) == ["Offset:0", "a", "b"], "\(w)")
     }
 
+    /// kafka-console-producer's --property settings of its line reader: headers, key and value
+    /// with their delimiters, the null marker, and a line missing a separator (an error that
+    /// keeps what came before, or with ignore.error a record without that part).
+    @Test func kafkaConsoleProducerPropertiesSplitLinesAsKafkasReader() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try dir.createTopic("p", partitions: 1)
+        let format = ["--format", "%o [%h] [%K:%k] [%S:%s]\\n"]
+        let r = try Eddy.run(["produce", "--topic", "p", "--property", "parse.key=true", "--property", "parse.headers=true",
+                              "--property", "null.marker=NULL", "--header", "g=0"] + dir.flag,
+                             stdin: Array("a:1,b:2\tk1\tv1\nNULL\tk2\tNULL\nx:NULL\tNULL\tv:3\n".utf8))
+        try #require(r.status == 0, "\(r)")
+        let c = try Eddy.run(["consume", "--topic", "p", "--exit-at-end"] + format + dir.flag)
+        #expect(c.outLines == ["0 [g=0,a=1,b=2] [2:k1] [2:v1]", "1 [g=0] [2:k2] [-1:]", "2 [g=0,x] [-1:] [3:v:3]"], "\(c)")
+
+        // Kafka's default: a line without the key separator ends the command, after the lines before it.
+        let failed = try Eddy.run(["produce", "--topic", "p", "--property", "parse.key=true", "--property", "key.separator=:"] + dir.flag,
+                                  stdin: Array("k:v\nnokey\nk3:v3\n".utf8))
+        #expect(failed.status == 1, "\(failed)")
+        #expect(failed.errLines.last == "eddy: no key separator found on line 2: 'nokey' (the lines before it were sent; "
+            + "--property ignore.error=true sends such a line without that part)", "\(failed)")
+        let ignored = try Eddy.run(["produce", "--topic", "p", "--property", "parse.key=true", "--property", "key.separator=:",
+                                    "--property", "ignore.error=TRUE"] + dir.flag, stdin: Array("nokey\nk4:v4\n".utf8))
+        #expect(ignored.status == 0, "\(ignored)")
+        let after = try Eddy.run(["consume", "--topic", "p", "--exit-at-end", "--offset", "3"] + format + dir.flag)
+        #expect(after.outLines == ["3 [] [1:k] [1:v]", "4 [] [-1:] [5:nokey]", "5 [] [2:k4] [2:v4]"], "\(after)")
+
+        // Usage errors: one line, exit 2.
+        for bad in [["--property", "parse.keys=true"], ["--property", "parse.key=yes"], ["--property", "parse.key=true", "--key-separator", ":"],
+                    ["--property", "parse.headers=true", "--property", "headers.separator=:"],
+                    ["--property", "parse.key=true", "--property", "key.separator=:", "--property", "null.marker=:"]] {
+            let u = try Eddy.run(["produce", "--topic", "p"] + bad + dir.flag)
+            #expect(u.status == 2 && u.errLines.count == 1 && u.errLines.first?.hasPrefix("eddy: ") == true, "\(bad): \(u)")
+        }
+    }
+
     @Test func linesWithoutTheSeparatorHaveNullKeysAndBytesPassThrough() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
