@@ -127,24 +127,7 @@ public struct Controller: Sendable {
         let rf = manual[0].count
         var records: [MetadataRecord] = [.topic(TopicRecord(name: name, topicId: topicId))]
         for (p, replicas) in manual.enumerated() {
-            guard !replicas.isEmpty else { throw .invalidReplicaAssignment("The manual partition assignment includes an empty replica list.") }
-            guard replicas.count == rf else {
-                throw .invalidReplicaAssignment("The manual partition assignment includes a partition with \(replicas.count) replica(s), but this is not consistent with previous partitions, which have \(rf) replica(s).")
-            }
-            var seen = Set<Int32>()
-            for b in replicas {
-                guard seen.insert(b).inserted else {
-                    throw .invalidReplicaAssignment("The manual partition assignment includes the broker \(b) more than once.")
-                }
-                let registered = image.brokers.isEmpty ? brokerIds.contains(b) : image.brokers[b] != nil
-                guard registered else {
-                    throw .invalidReplicaAssignment("The manual partition assignment includes broker \(b), but no such broker is registered.")
-                }
-            }
-            let isr = image.brokers.isEmpty ? replicas : replicas.filter { image.isActive($0) }
-            guard let leader = isr.first else {
-                throw .invalidReplicaAssignment("All brokers specified in the manual partition assignment for partition \(p) are fenced or in controlled shutdown.")
-            }
+            let (isr, leader) = try manualReplicas(replicas, partition: Int32(p), replicationFactor: rf, image: image)
             records.append(.partition(PartitionRecord(partitionId: Int32(p), topicId: topicId, replicas: replicas, isr: isr, leader: leader)))
         }
         let overrides: [String: String]

@@ -4,8 +4,15 @@ import EddyClient
 extension Topics {
     struct Alter: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a topic's config overrides.",
-            discussion: "Sets overrides with --config and removes them (back to the default) with --delete-config.")
+            abstract: "Change a topic's config overrides or raise its partition count.",
+            discussion: """
+                Sets overrides with --config and removes them (back to the default) with --delete-config. \
+                --partitions N raises the partition count to N, as kafka-topics --alter --partitions \
+                does (CreatePartitions): the new partitions start empty, with replicas placed as the \
+                topic's first ones were; a count that is not an increase fails with \
+                INVALID_PARTITIONS. Keyed records of later produces may then go to other partitions \
+                (murmur2(key) % partitions), and consumer groups rebalance to take the new ones.
+                """)
 
         @OptionGroup var common: ConnectionOptions
 
@@ -18,14 +25,32 @@ extension Topics {
         @Option(name: .customLong("delete-config"), help: ArgumentHelp("Remove an override (repeatable).", valueName: "key"))
         var deleteConfigs: [String] = []
 
+        @Option(help: ArgumentHelp("Raise the partition count to N (the new total).", valueName: "n"))
+        var partitions: Int32?
+
         func validate() throws {
-            guard !configs.isEmpty || !deleteConfigs.isEmpty else {
-                throw ValidationError("give at least one --config KEY=VALUE or --delete-config KEY")
+            guard !configs.isEmpty || !deleteConfigs.isEmpty || partitions != nil else {
+                throw ValidationError("give --partitions N, or at least one --config KEY=VALUE or --delete-config KEY")
             }
+            if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
             _ = try KeyValueArguments.parse(configs, flag: "--config")
         }
 
         func run() throws {
+            if let partitions {
+                let found: Void?
+                if let servers = try common.remote() {
+                    let topic = topic
+                    found = try Remote.withAdmin(servers, clientId: "eddy-topics") { try await $0.createPartitions(topic, totalCount: partitions) }
+                } else {
+                    found = try Session.with(common.dataDirectory, create: false) { cluster in
+                        try cluster.createPartitions(topic, count: partitions)
+                    }
+                }
+                guard found != nil else { throw EddyError.unknownTopic(topic) }
+                print("Topic \(topic) now has \(partitions) partitions.")
+            }
+            guard !configs.isEmpty || !deleteConfigs.isEmpty else { return }
             let set = try KeyValueArguments.dictionary(configs, flag: "--config")
             let found: Void?
             if let servers = try common.remote() {

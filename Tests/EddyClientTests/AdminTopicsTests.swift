@@ -6,6 +6,28 @@ import Testing
 /// Topics, configs, partition offsets and record deletion through `Admin`, against a real
 /// in-process cluster of three brokers.
 @Suite(.serialized) struct AdminTopicsTests {
+    @Test func createPartitionsRaisesTheCountOrFailsPerTopic() async throws {
+        let t = try AdminTestCluster()
+        defer { t.shutdown() }
+        try await t.admin.createTopic(.init(name: "orders", numPartitions: 2, replicationFactor: 3))
+        try await t.admin.createTopic(.init(name: "payments", numPartitions: 1, replicationFactor: 2))
+        try await t.admin.createPartitions("orders", totalCount: 4, validateOnly: true)
+        #expect(try await t.admin.describeTopic("orders").partitions.count == 2)
+        let results = try await t.admin.createPartitions([
+            "orders": .init(totalCount: 4),
+            "payments": .init(totalCount: 3, newAssignments: [[2, 0], [0, 1]]),
+            "refunds": .init(totalCount: 2),
+        ])
+        #expect(try results["orders"]?.get() != nil && (try results["payments"]?.get()) != nil)
+        #expect(await adminErrorCode { try results["refunds"]?.get() } == .unknownTopicOrPartition)
+        let orders = try await t.admin.describeTopic("orders")
+        #expect(orders.partitions.map(\.partition) == [0, 1, 2, 3] && orders.partitions.allSatisfy { $0.replicas.count == 3 })
+        #expect(try await t.admin.describeTopic("payments").partitions.map(\.replicas).suffix(2) == [[2, 0], [0, 1]])
+        await #expect(throws: ClientError.broker(.invalidPartitions, message: "The topic orders currently has 4 partition(s); 3 would not be an increase.")) {
+            try await t.admin.createPartitions("orders", totalCount: 3)
+        }
+    }
+
     @Test func createDescribeListAndDeleteTopics() async throws {
         let t = try AdminTestCluster()
         defer { t.shutdown() }

@@ -76,6 +76,39 @@ import Testing
         #expect(size == onDisk)
     }
 
+    /// `topics alter --partitions` (CreatePartitions) in a data directory and against `eddy
+    /// serve`: the new count, the new partitions taking records, and Kafka's errors.
+    @Test func alterPartitionsRaisesTheCount() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try dir.createTopic("t", partitions: 2)
+        let grown = try Eddy.run(["topics", "alter", "--topic", "t", "--partitions", "5"] + dir.flag)
+        #expect(grown.status == 0 && grown.outLines == ["Topic t now has 5 partitions."], "\(grown)")
+        let described = try Eddy.run(["topics", "describe", "--topic", "t"] + dir.flag)
+        #expect(described.outLines.first?.contains("PartitionCount: 5") == true && described.outLines.count == 7, "\(described)")
+        #expect(try Eddy.run(["produce", "--topic", "t", "--partition", "4"] + dir.flag, stdin: Array("x\n".utf8)).status == 0)
+        #expect(try Eddy.run(["consume", "--topic", "t", "--partition", "4", "--exit-at-end"] + dir.flag).outLines == ["x"])
+        for (count, message) in [("5", "eddy: INVALID_PARTITIONS: Topic already has 5 partition(s)."),
+                                 ("3", "eddy: INVALID_PARTITIONS: The topic t currently has 5 partition(s); 3 would not be an increase.")] {
+            let r = try Eddy.run(["topics", "alter", "--topic", "t", "--partitions", count] + dir.flag)
+            #expect(r.status == 1 && r.errLines == [message], "\(r)")
+        }
+        let zero = try Eddy.run(["topics", "alter", "--topic", "t", "--partitions", "0"] + dir.flag)
+        #expect(zero.status == 2 && zero.errLines.count == 1, "\(zero)")
+
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "w", "--partitions", "1", "--replication-factor", "3"] + server.flag).status == 0)
+        let remote = try Eddy.run(["topics", "alter", "--topic", "w", "--partitions", "3", "--config", "retention.ms=60000"] + server.flag)
+        #expect(remote.status == 0 && remote.outLines == ["Topic w now has 3 partitions.", "Completed updating config for topic w."], "\(remote)")
+        let rows = try Eddy.run(["topics", "describe", "--topic", "w"] + server.flag).outLines
+        #expect(rows.first?.contains("PartitionCount: 3  ReplicationFactor: 3  Configs: retention.ms=60000") == true, "\(rows)")
+        #expect(rows.dropFirst(2).map { $0.split(separator: " ")[4].split(separator: ",").count } == [3, 3, 3], "ISR of 3 everywhere: \(rows)")
+        #expect(try Eddy.run(["produce", "--topic", "w", "--partition", "2"] + server.flag, stdin: Array("y\n".utf8)).status == 0)
+        #expect(try Eddy.run(["consume", "--topic", "w", "--partition", "2", "--exit-at-end"] + server.flag).outLines == ["y"])
+        let down = try Eddy.run(["topics", "alter", "--topic", "w", "--partitions", "2"] + server.flag)
+        #expect(down.status == 1 && down.errLines.first?.hasPrefix("eddy: INVALID_PARTITIONS: ") == true, "\(down)")
+    }
+
     @Test func errorsNameTheKafkaError() throws {
         let dir = TempDataDir()
         defer { dir.remove() }

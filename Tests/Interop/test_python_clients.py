@@ -263,6 +263,50 @@ def test_positions_of_consumers_in_any_language(eddy_server):
         c.close(autocommit=False)
 
 
+def test_create_partitions_from_confluent_and_kafka_python(eddy_server):
+    """CreatePartitions (API 37): confluent-kafka's and kafka-python's admin clients raise a
+    topic's partition count (with and without placement), see Kafka's error for a count that is
+    not an increase, and a producer then writes to a new partition, read back by a consumer."""
+    from confluent_kafka.admin import NewPartitions
+    from confluent_kafka import KafkaException
+    admin = AdminClient({"bootstrap.servers": eddy_server.bootstrap})
+    for f in admin.create_topics([NewTopic("grow", num_partitions=1, replication_factor=3)]).values():
+        f.result(20)
+    for f in admin.create_partitions([NewPartitions("grow", 3)], validate_only=True).values():
+        f.result(20)
+    assert len(admin.list_topics("grow", timeout=10).topics["grow"].partitions) == 1
+    for f in admin.create_partitions([NewPartitions("grow", 3, [[2, 0, 1], [0, 1, 2]])]).values():
+        f.result(20)
+    parts = admin.list_topics("grow", timeout=10).topics["grow"].partitions
+    assert sorted(parts) == [0, 1, 2]
+    assert parts[1].replicas == [2, 0, 1] and parts[1].leader == 2 and sorted(parts[1].isrs) == [0, 1, 2]
+    try:
+        admin.create_partitions([NewPartitions("grow", 2)])["grow"].result(20)
+        assert False, "a decrease was accepted"
+    except KafkaException as e:
+        assert e.args[0].name() == "INVALID_PARTITIONS"
+
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewPartitions as KpNewPartitions
+    kp = KafkaAdminClient(bootstrap_servers=eddy_server.bootstrap)
+    try:
+        kp.create_partitions({"grow": KpNewPartitions(total_count=4)})
+    finally:
+        kp.close()
+    wait_until(lambda: len(admin.list_topics("grow", timeout=10).topics["grow"].partitions) == 4, what="4 partitions")
+
+    p = Producer({"bootstrap.servers": eddy_server.bootstrap})
+    p.produce("grow", value=b"on-three", partition=3)
+    assert p.flush(20) == 0
+    c = Consumer({"bootstrap.servers": eddy_server.bootstrap, "group.id": "grow-reader", "auto.offset.reset": "earliest"})
+    c.assign([TopicPartition("grow", 3, 0)])
+    got = []
+    wait_until(lambda: (lambda m: m is not None and not m.error() and got.append(m.value()) is None)(c.poll(0.5)) or got,
+               timeout=30, what="the record on partition 3")
+    c.close()
+    assert got == [b"on-three"]
+
+
 def test_kafka_python_describe_log_dirs(eddy_server):
     """kafka-python's admin asks every broker for its log directories (DescribeLogDirs, API 35):
     each answers for the replicas it holds, and the leader's size is what

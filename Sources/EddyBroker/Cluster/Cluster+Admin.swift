@@ -37,6 +37,16 @@ extension Cluster {
         }
     }
 
+    /// CreatePartitions: raises `name`'s partition count to `count` (see
+    /// `Controller.createPartitions`); the new partitions' replicas start empty.
+    public func createPartitions(_ name: String, count: Int32, assignments: [[Int32]]? = nil) throws(BrokerError) {
+        try withLockThenCallbacks { () throws(BrokerError) in
+            let (_, start) = drawTopicIdAndAssignmentStart()
+            try commit(controller.createPartitions(topic: name, count: count, assignments: assignments, image: metadata.latestImage,
+                                                   assignmentStart: start))
+        }
+    }
+
     /// IncrementalAlterConfigs for a topic; returns the overrides in force afterwards.
     @discardableResult
     public func alterConfigs(topic: String, set: [String: String] = [:], delete: [String] = []) throws(BrokerError) -> [String: String] {

@@ -146,6 +146,54 @@ extension Admin {
         return try result.get()
     }
 
+    // MARK: Add partitions
+
+    /// Kafka's `NewPartitions`: a topic's new total partition count, and optionally where each
+    /// new partition's replicas go (in order, each list in preference order).
+    public struct NewPartitions: Sendable, Equatable {
+        public var totalCount: Int32
+        public var newAssignments: [[Int32]]?
+
+        public init(totalCount: Int32, newAssignments: [[Int32]]? = nil) {
+            self.totalCount = totalCount
+            self.newAssignments = newAssignments
+        }
+    }
+
+    /// CreatePartitions (Kafka's `Admin.createPartitions`), sent to the controller. Each topic
+    /// succeeds or fails on its own (INVALID_PARTITIONS when the count is not an increase,
+    /// UNKNOWN_TOPIC_OR_PARTITION, INVALID_REPLICA_ASSIGNMENT, ... with the broker's message).
+    /// Metadata is refreshed afterwards, so this client's producers see the new partitions.
+    public func createPartitions(_ topics: [String: NewPartitions],
+                                 validateOnly: Bool = false) async throws(ClientError) -> [String: Result<Void, ClientError>] {
+        let names = topics.keys.sorted()
+        let request = CreatePartitionsRequest(topics: names.map { .init(name: $0, count: topics[$0]!.totalCount,
+                                                                        assignments: topics[$0]!.newAssignments) },
+                                              timeoutMs: Int32(clamping: config.defaultApiTimeoutMs), validateOnly: validateOnly)
+        let response = try await controllerCall(.createPartitions(request))
+        guard case let .createPartitions(r) = response else { throw Self.unexpected(response, expected: "CreatePartitions") }
+        var out: [String: Result<Void, ClientError>] = [:]
+        for name in names {
+            guard let result = r.results.first(where: { $0.name == name }) else {
+                out[name] = .failure(.broker(.unknownServerError, message: "the broker did not answer for topic \(name)"))
+                continue
+            }
+            out[name] = result.errorCode == .none ? .success(()) : .failure(.broker(result.errorCode, message: result.errorMessage))
+        }
+        if !validateOnly { _ = try? await client.refreshMetadata(topics: names) }
+        return out
+    }
+
+    /// Raises one topic's partition count to `totalCount`; its failure is thrown.
+    public func createPartitions(_ topic: String, totalCount: Int32, newAssignments: [[Int32]]? = nil,
+                                 validateOnly: Bool = false) async throws(ClientError) {
+        guard let result = try await createPartitions([topic: NewPartitions(totalCount: totalCount, newAssignments: newAssignments)],
+                                                      validateOnly: validateOnly)[topic] else {
+            throw .broker(.unknownServerError, message: "no result for topic \(topic)")
+        }
+        try result.get()
+    }
+
     // MARK: Delete
 
     /// DeleteTopics by name, sent to the controller. Each topic succeeds or fails on its own

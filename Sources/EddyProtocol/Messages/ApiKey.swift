@@ -33,6 +33,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case alterConfigs = 33
     case describeLogDirs = 35
     case saslAuthenticate = 36
+    case createPartitions = 37
     case deleteGroups = 42
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
@@ -75,6 +76,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .apiVersions: "ApiVersions"
         case .createTopics: "CreateTopics"
         case .deleteTopics: "DeleteTopics"
+        case .createPartitions: "CreatePartitions"
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"

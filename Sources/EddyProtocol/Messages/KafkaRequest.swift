@@ -7,6 +7,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case offsetForLeaderEpoch(OffsetForLeaderEpochRequest)
     case createTopics(CreateTopicsRequest)
     case deleteTopics(DeleteTopicsRequest)
+    case createPartitions(CreatePartitionsRequest)
     case deleteRecords(DeleteRecordsRequest)
     case initProducerId(InitProducerIdRequest)
     case apiVersions(ApiVersionsRequest)
@@ -48,6 +49,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .offsetForLeaderEpoch: .offsetForLeaderEpoch
         case .createTopics: .createTopics
         case .deleteTopics: .deleteTopics
+        case .createPartitions: .createPartitions
         case .deleteRecords: .deleteRecords
         case .initProducerId: .initProducerId
         case .apiVersions: .apiVersions
@@ -95,6 +97,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .offsetForLeaderEpoch(r): .offsetForLeaderEpoch(r.errorResponse(error))
         case let .createTopics(r): .createTopics(r.errorResponse(error, message: message))
         case let .deleteTopics(r): .deleteTopics(r.errorResponse(error, message: message))
+        case let .createPartitions(r): .createPartitions(r.errorResponse(error, message: message))
         case let .deleteRecords(r): .deleteRecords(r.errorResponse(error))
         case let .initProducerId(r): .initProducerId(r.errorResponse(error))
         case let .apiVersions(r): .apiVersions(r.errorResponse(error))

@@ -7,6 +7,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case offsetForLeaderEpoch(OffsetForLeaderEpochResponse)
     case createTopics(CreateTopicsResponse)
     case deleteTopics(DeleteTopicsResponse)
+    case createPartitions(CreatePartitionsResponse)
     case deleteRecords(DeleteRecordsResponse)
     case initProducerId(InitProducerIdResponse)
     case apiVersions(ApiVersionsResponse)
@@ -48,6 +49,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .offsetForLeaderEpoch: .offsetForLeaderEpoch
         case .createTopics: .createTopics
         case .deleteTopics: .deleteTopics
+        case .createPartitions: .createPartitions
         case .deleteRecords: .deleteRecords
         case .initProducerId: .initProducerId
         case .apiVersions: .apiVersions

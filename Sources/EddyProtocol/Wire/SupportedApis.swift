@@ -28,6 +28,7 @@ public enum SupportedApis {
         .apiVersions: 0 ... 4,
         .createTopics: 0 ... 7,
         .deleteTopics: 0 ... 6,
+        .createPartitions: 0 ... 3,
         .deleteRecords: 0 ... 2,
         .initProducerId: 0 ... 5,
         .offsetForLeaderEpoch: 0 ... 4,

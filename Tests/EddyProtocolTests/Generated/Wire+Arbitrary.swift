@@ -84,6 +84,8 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.ListTransactionsResponse.self,
     Wire.DescribeProducersRequest.self,
     Wire.DescribeProducersResponse.self,
+    Wire.CreatePartitionsRequest.self,
+    Wire.CreatePartitionsResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -178,6 +180,8 @@ extension Wire.ListTransactionsRequest: WireArbitraryMessage {}
 extension Wire.ListTransactionsResponse: WireArbitraryMessage {}
 extension Wire.DescribeProducersRequest: WireArbitraryMessage {}
 extension Wire.DescribeProducersResponse: WireArbitraryMessage {}
+extension Wire.CreatePartitionsRequest: WireArbitraryMessage {}
+extension Wire.CreatePartitionsResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -2231,6 +2235,53 @@ extension Wire.DescribeProducersResponse.TopicResponse.PartitionResponse.Produce
         m.lastTimestamp = Int64.random(in: .min ... .max, using: &g)
         m.coordinatorEpoch = Int32.random(in: .min ... .max, using: &g)
         m.currentTxnStartOffset = Int64.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.CreatePartitionsRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topics = WireArbitrary.array(using: &g) { g in CreatePartitionsTopic.arbitrary(version: version, using: &g) }
+        m.timeoutMs = Int32.random(in: .min ... .max, using: &g)
+        m.validateOnly = Bool.random(using: &g)
+        return m
+    }
+}
+
+extension Wire.CreatePartitionsRequest.CreatePartitionsTopic {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.count = Int32.random(in: .min ... .max, using: &g)
+        m.assignments = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.array(using: &g) { g in CreatePartitionsAssignment.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.CreatePartitionsRequest.CreatePartitionsTopic.CreatePartitionsAssignment {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.brokerIds = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.CreatePartitionsResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        m.results = WireArbitrary.array(using: &g) { g in CreatePartitionsTopicResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.CreatePartitionsResponse.CreatePartitionsTopicResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.name = WireArbitrary.string(using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
         return m
     }
 }
