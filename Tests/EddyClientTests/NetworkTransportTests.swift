@@ -253,6 +253,41 @@ private final class ScriptedAnswers: Transport {
     }
 }
 
+/// The client.id in request headers: each request carries its own client's, not the shared
+/// connection's (clients of one session share connections).
+struct RequestHeaderClientIdTests {
+    @Test func eachClientsRequestsCarryItsClientId() async throws {
+        let seen = ClientIdsSeen()
+        let server = try KafkaServer(listeners: [KafkaServer.Listener(node: 0, host: "127.0.0.1", port: 0)],
+                                     dispatcher: seen, logger: Logger(label: "test"))
+        defer { server.shutdown() }
+        let transport = NetworkTransport(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: server.boundListeners[0].port)],
+                                         clientId: "the-transport")
+        defer { transport.close() }
+        let node = NetworkTransport.bootstrapNode(0)
+        for id in ["reader", "admin"] {
+            let client = KafkaClient(transport: transport, bootstrapNodes: transport.bootstrapNodes, clientId: id, requestTimeoutMs: 20_000)
+            _ = try await client.send(.findCoordinator(FindCoordinatorRequest(key: "g")), to: node)
+        }
+        // A request without a client id of its own goes with the transport's.
+        _ = await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            transport.send(.findCoordinator(FindCoordinatorRequest(key: "g")), to: node, context: RequestContext()) { _ in done.resume() }
+        }
+        #expect(seen.ids.withLockedValue { $0 } == ["reader", "admin", "the-transport"])
+    }
+}
+
+/// Records the client.id of each request it answers (empty answers).
+private final class ClientIdsSeen: Transport {
+    let ids = NIOLockedValueBox<[String]>([])
+
+    func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,
+              completion: @escaping @Sendable (Result<KafkaResponse, TransportError>) -> Void) {
+        ids.withLockedValue { $0.append(context.clientId) }
+        completion(.success(request.errorResponse(.none)))
+    }
+}
+
 /// A dispatcher that answers every request with an empty response.
 private struct EmptyAnswers: Transport {
     func send(_ request: KafkaRequest, to node: Int32, context: RequestContext,

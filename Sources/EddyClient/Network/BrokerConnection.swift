@@ -42,6 +42,8 @@ final class BrokerConnection: Sendable {
     private struct Waiting {
         var request: KafkaRequest
         var completion: Completion
+        /// The request header's client.id.
+        var clientId: String
     }
 
     private enum Phase {
@@ -148,16 +150,20 @@ final class BrokerConnection: Sendable {
         state.withLockedValue { if case .failed = $0.phase { false } else { true } }
     }
 
+    /// Sends `request` with the client id of its `context` in the request header (the client
+    /// that sends it: clients of one session share the connection, as a Kafka client's own
+    /// requests would each carry its client.id), or the connection's when that is empty.
     func send(_ request: KafkaRequest, context: RequestContext, completion: @escaping Completion) {
+        let headerClientId = context.clientId.isEmpty ? clientId : context.clientId
         let outcome: SendOutcome = state.withLockedValue { s in
             switch s.phase {
             case .connecting, .negotiating, .authenticating:
-                s.waiting.append(Waiting(request: request, completion: completion))
+                s.waiting.append(Waiting(request: request, completion: completion, clientId: headerClientId))
                 return .queued
             case .failed:
                 return .unavailable
             case let .ready(versions):
-                return Self.prepare(request, completion: completion, versions: versions, clientId: clientId, state: &s)
+                return Self.prepare(request, completion: completion, versions: versions, clientId: headerClientId, state: &s)
             }
         }
         perform(outcome, request: request, completion: completion)
@@ -274,7 +280,7 @@ final class BrokerConnection: Sendable {
             let waiting = s.waiting
             s.waiting = []
             return waiting.map { w in
-                (Self.prepare(w.request, completion: w.completion, versions: versions, clientId: clientId, state: &s), w)
+                (Self.prepare(w.request, completion: w.completion, versions: versions, clientId: w.clientId, state: &s), w)
             }
         }
         guard let outcomes else { return }
