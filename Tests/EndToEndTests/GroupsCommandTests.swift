@@ -74,6 +74,52 @@ import Testing
         #expect(gone.errLines == ["eddy: GROUP_ID_NOT_FOUND: Consumer group 'g' does not exist."], "\(gone)")
     }
 
+    /// kafka-consumer-groups' other views: --members (--verbose), --state and --all-groups,
+    /// against `eddy serve` with a live member, and --state in a data directory.
+    @Test func membersStateAndAllGroupsViews() throws {
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "o", "--partitions", "2", "--replication-factor", "3"] + server.flag).status == 0)
+        #expect(try Eddy.run(["groups", "reset-offsets", "--group", "idle", "--topic", "o", "--to-earliest", "--execute"] + server.flag).status == 0)
+        let member = try Eddy.start(["consume", "--topic", "o", "--group", "live", "--consumer-property", "client.id=reader"] + server.flag)
+        defer { if member.isRunning { member.signal(SIGKILL) } }
+        func stateRow(_ group: String) throws -> [String] {
+            try Eddy.run(["groups", "describe", "--group", group, "--state"] + server.flag).outLines.dropFirst().first.map(words) ?? []
+        }
+        try waitFor("the live group is Stable with its member") { try stateRow("live").suffix(3) == ["range", "Stable", "1"] }
+        let state = try stateRow("live")
+        #expect(state.count == 6 && state[0] == "live" && state[1].hasPrefix("127.0.0.1:") && state[2].hasPrefix("(") && state[2].hasSuffix(")"),
+                "\(state)")
+
+        let members = try Eddy.run(["groups", "describe", "--group", "live", "--members", "--verbose"] + server.flag)
+        #expect(members.status == 0 && members.errLines.isEmpty, "\(members)")
+        #expect(members.outLines.first.map(words) == ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "ASSIGNMENT"])
+        let row = try #require(members.outLines.dropFirst().first.map(words))
+        #expect(row.count == 6 && row[0] == "live" && row[1].hasPrefix("reader-") && row[2] == "/127.0.0.1" && row[3] == "reader"
+                && row[4] == "2" && row[5] == "o(0,1)", "\(members)")
+        let plain = try Eddy.run(["groups", "describe", "--group", "live", "--members"] + server.flag)
+        #expect(plain.outLines.first.map(words)?.last == "#PARTITIONS" && plain.outLines.dropFirst().first.map(words)?.count == 5, "\(plain)")
+
+        let all = try Eddy.run(["groups", "describe", "--all-groups", "--state"] + server.flag)
+        #expect(all.status == 0, "\(all)")
+        #expect(all.outLines.map { words($0).first ?? "" } == ["GROUP", "idle", "", "GROUP", "live"], "\(all)")
+        #expect(all.outLines.dropFirst().first.map(words)?.suffix(3) == ["-", "Empty", "0"], "\(all)")
+        let idle = try Eddy.run(["groups", "describe", "--group", "idle", "--members"] + server.flag)
+        #expect(idle.status == 0 && idle.outLines.isEmpty && idle.errLines == ["Consumer group 'idle' has no active members."], "\(idle)")
+        let missing = try Eddy.run(["groups", "describe", "--group", "nope", "--state"] + server.flag)
+        #expect(missing.status == 1 && missing.errLines == ["eddy: GROUP_ID_NOT_FOUND: Consumer group 'nope' does not exist."], "\(missing)")
+        member.signal(SIGINT)
+        #expect(member.wait().status == 0)
+
+        // In a data directory the coordinator has no address: just its id.
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try setUp(dir)
+        #expect(try Eddy.run(["groups", "reset-offsets", "--group", "g", "--topic", "orders", "--to-latest", "--execute"] + dir.flag).status == 0)
+        let local = try Eddy.run(["groups", "describe", "--group", "g", "--state"] + dir.flag)
+        #expect(local.outLines.dropFirst().first.map(words).map { [$0[0]] + $0.suffix(3) } == ["g", "-", "Empty", "0"], "\(local)")
+        #expect(local.outLines.dropFirst().first.map(words)?[1].hasPrefix("(") == true, "\(local)")
+    }
+
     @Test func fromFileAndTimeStrategies() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
@@ -118,7 +164,9 @@ import Testing
             #expect(r.errLines.count == 1 && r.stderr.contains(message), "\(args): \(r)")
             #expect(r.stderr.contains("see 'eddy groups reset-offsets --help'"), "\(args): \(r)")
         }
-        for args in [["groups", "describe"], ["groups", "delete"], ["groups", "frobnicate"]] {
+        for args in [["groups", "describe"], ["groups", "delete"], ["groups", "frobnicate"],
+                     ["groups", "describe", "--group", "g", "--all-groups"], ["groups", "describe", "--group", "g", "--members", "--state"],
+                     ["groups", "describe", "--group", "g", "--verbose"], ["groups", "describe", "--group", ""]] {
             let r = try Eddy.run(args + dir.flag)
             #expect(r.status == 2, "\(args): \(r)")
         }
