@@ -5,6 +5,22 @@ import EddyStorage
 
 /// The one-line message for errors the modules throw, Kafka's error name first where it has one.
 enum ErrorMapping {
+    /// Kafka's error code of a broker's or client's error, nil for other errors.
+    static func kafkaError(_ error: any Error) -> ErrorCode? {
+        switch error {
+        case let e as BrokerError: e.errorCode
+        case let .broker(code, _) as ClientError: code
+        default: nil
+        }
+    }
+
+    /// Whether `error` says the topic does not exist (from a broker, a client, or eddy's own
+    /// check of a data directory that holds no cluster).
+    static func isUnknownTopic(_ error: any Error) -> Bool {
+        kafkaError(error) == .unknownTopicOrPartition
+            || (error as? EddyError)?.description.hasPrefix("UNKNOWN_TOPIC_OR_PARTITION:") == true
+    }
+
     static func message(for error: any Error) -> String? {
         switch error {
         case let e as EddyError: e.description

@@ -28,6 +28,9 @@ extension Topics {
         @Option(help: ArgumentHelp("Raise the partition count to N (the new total).", valueName: "n"))
         var partitions: Int32?
 
+        @Flag(help: "Do nothing (and succeed) when the topic does not exist, as kafka-topics --if-exists.")
+        var ifExists = false
+
         func validate() throws {
             guard !configs.isEmpty || !deleteConfigs.isEmpty || partitions != nil else {
                 throw ValidationError("give --partitions N, or at least one --config KEY=VALUE or --delete-config KEY")
@@ -37,6 +40,14 @@ extension Topics {
         }
 
         func run() throws {
+            do {
+                try alter()
+            } catch where ifExists && ErrorMapping.isUnknownTopic(error) {
+                return
+            }
+        }
+
+        private func alter() throws {
             if let partitions {
                 let found: Void?
                 if let servers = try common.remote() {

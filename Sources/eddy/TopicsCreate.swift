@@ -29,11 +29,23 @@ extension Topics {
             "A topic config override, e.g. retention.ms=86400000 (repeatable).", valueName: "key=value"))
         var configs: [String] = []
 
+        @Flag(help: "Do nothing (and succeed) when the topic exists, as kafka-topics --if-not-exists.")
+        var ifNotExists = false
+
         func validate() throws {
             _ = try KeyValueArguments.parse(configs, flag: "--config")
         }
 
         func run() throws {
+            do {
+                try create()
+            } catch where ifNotExists && ErrorMapping.kafkaError(error) == .topicAlreadyExists {
+                return
+            }
+            print("Created topic \(topic).")
+        }
+
+        private func create() throws {
             let overrides = try KeyValueArguments.dictionary(configs, flag: "--config")
             if let servers = try common.remote() {
                 let topic = Admin.NewTopic(name: topic, numPartitions: partitions, replicationFactor: replicationFactor ?? -1,
@@ -45,7 +57,6 @@ extension Topics {
                                             configs: overrides)
                 }
             }
-            print("Created topic \(topic).")
         }
     }
 }

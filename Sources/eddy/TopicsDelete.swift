@@ -11,7 +11,19 @@ extension Topics {
         @Option(help: ArgumentHelp("The topic.", valueName: "name"))
         var topic: String
 
+        @Flag(help: "Do nothing (and succeed) when the topic does not exist, as kafka-topics --if-exists.")
+        var ifExists = false
+
         func run() throws {
+            do {
+                try delete()
+            } catch where ifExists && ErrorMapping.isUnknownTopic(error) {
+                return
+            }
+            print("Deleted topic \(topic).")
+        }
+
+        private func delete() throws {
             let found: Bool?
             if let servers = try common.remote() {
                 let name = topic
@@ -21,7 +33,6 @@ extension Topics {
                 found = try Session.with(common.dataDirectory, create: false) { try $0.deleteTopic(topic); return true }
             }
             guard found != nil else { throw EddyError.unknownTopic(topic) }
-            print("Deleted topic \(topic).")
         }
     }
 }

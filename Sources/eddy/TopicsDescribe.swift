@@ -19,9 +19,53 @@ extension Topics {
         @Option(help: ArgumentHelp("Only this topic (default: every topic).", valueName: "name"))
         var topic: String?
 
+        @Flag(help: "Only partitions whose ISR is smaller than their replica list.")
+        var underReplicatedPartitions = false
+
+        @Flag(help: "Only partitions without a leader.")
+        var unavailablePartitions = false
+
+        @Flag(help: "Only partitions whose ISR is smaller than the topic's min.insync.replicas (or without a leader).")
+        var underMinIsrPartitions = false
+
+        @Flag(help: "Only partitions whose ISR is exactly the topic's min.insync.replicas.")
+        var atMinIsrPartitions = false
+
+        @Flag(help: "Leave out internal topics (__consumer_offsets, __transaction_state) when describing every topic.")
+        var excludeInternal = false
+
+        @Flag(help: "With --topic: print nothing (and succeed) when the topic does not exist.")
+        var ifExists = false
+
+        func validate() throws {
+            let reports = [underReplicatedPartitions, unavailablePartitions, underMinIsrPartitions, atMinIsrPartitions]
+            guard reports.filter({ $0 }).count <= 1 else {
+                throw ValidationError("give one of --under-replicated-partitions, --unavailable-partitions, --under-min-isr-partitions and --at-min-isr-partitions")
+            }
+            if ifExists, topic == nil { throw ValidationError("--if-exists goes with --topic") }
+        }
+
+        /// The partitions to show, as kafka-topics' reports choose them.
+        var filter: TopicsDescribe.PartitionFilter {
+            if underReplicatedPartitions { return .underReplicated }
+            if unavailablePartitions { return .unavailable }
+            if underMinIsrPartitions { return .underMinIsr }
+            if atMinIsrPartitions { return .atMinIsr }
+            return .all
+        }
+
         func run() throws {
+            do {
+                try describe()
+            } catch where ifExists && ErrorMapping.isUnknownTopic(error) {
+                return
+            }
+        }
+
+        private func describe() throws {
+            let filter = self.filter, excludeInternal = self.excludeInternal
             if let servers = try common.remote() {
-                let blocks = try TopicsDescribe.remote(servers, topic: topic)
+                let blocks = try TopicsDescribe.remote(servers, topic: topic, filter: filter, excludeInternal: excludeInternal)
                 for (i, lines) in blocks.enumerated() {
                     if i > 0 { print("") }
                     lines.forEach { print($0) }
@@ -29,15 +73,20 @@ extension Topics {
                 return
             }
             let topics = try Session.with(common.dataDirectory, create: false) { cluster in
-                try cluster.describeTopics(topic.map { [$0] })
+                let image = cluster.metadataImage
+                return try cluster.describeTopics(topic.map { [$0] }).map { ($0, image.logConfig(forTopic: $0.name).config.minInsyncReplicas) }
             }
             guard let topics else {
                 if let topic { throw EddyError.unknownTopic(topic) }
                 return
             }
-            for (i, t) in topics.enumerated() {
-                if i > 0 { print("") }
-                TopicsDescribe.render(t).forEach { print($0) }
+            var first = true
+            for (t, minIsr) in topics where !(excludeInternal && TopicsDescribe.isInternal(t.name)) {
+                let lines = TopicsDescribe.render(t, filter: filter, minInsyncReplicas: minIsr)
+                guard !lines.isEmpty else { continue }
+                if !first { print("") }
+                first = false
+                lines.forEach { print($0) }
             }
         }
     }
@@ -45,9 +94,33 @@ extension Topics {
 
 /// The text of `eddy topics describe`, after kafka-topics.sh --describe.
 enum TopicsDescribe {
-    static func render(_ t: TopicDescription) -> [String] {
-        render(name: t.name, topicId: "\(t.topicId)", partitionCount: t.partitionCount, replicationFactor: t.replicationFactor,
-               configs: t.configs, rows: t.partitions.map { p in
+    /// kafka-topics' partition reports (`--under-replicated-partitions`, ...); `all` without one.
+    enum PartitionFilter: Sendable {
+        case all, underReplicated, unavailable, underMinIsr, atMinIsr
+
+        func keeps(leader: Int32?, replicas: Int, isr: Int, minInsyncReplicas: Int) -> Bool {
+            let led = (leader ?? -1) >= 0
+            switch self {
+            case .all: return true
+            case .underReplicated: return isr < replicas
+            case .unavailable: return !led
+            case .underMinIsr: return !led || isr < minInsyncReplicas
+            case .atMinIsr: return isr == minInsyncReplicas
+            }
+        }
+    }
+
+    static func isInternal(_ name: String) -> Bool { name.hasPrefix("__") && TopicName.internalTopics.contains(name) }
+
+    /// The topic's block; with a filter only the partitions it keeps, and no lines at all when
+    /// none is left (kafka-topics prints nothing for such a topic).
+    static func render(_ t: TopicDescription, filter: PartitionFilter = .all, minInsyncReplicas: Int = 1) -> [String] {
+        let partitions = t.partitions.filter {
+            filter.keeps(leader: $0.leader, replicas: $0.replicas.count, isr: $0.isr.count, minInsyncReplicas: minInsyncReplicas)
+        }
+        if case .all = filter {} else if partitions.isEmpty { return [] }
+        return render(name: t.name, topicId: "\(t.topicId)", partitionCount: t.partitionCount, replicationFactor: t.replicationFactor,
+               configs: t.configs, rows: partitions.map { p in
                    [String(p.partition), leader(p.leader), String(p.leaderEpoch), brokerList(p.replicas),
                     brokerList(p.isr), String(p.logStartOffset), String(p.logEndOffset), String(p.highWatermark),
                     String(p.segmentCount), String(p.sizeInBytes)]
@@ -69,10 +142,13 @@ enum TopicsDescribe {
     /// leader replica's size). Leader epochs come from Metadata (v7 and later; `-` from a broker
     /// too old to send them). A client does not see segments: that column shows `-`, as does
     /// the size of a partition whose leader did not answer DescribeLogDirs.
-    static func remote(_ servers: RemoteCluster, topic: String?) throws -> [[String]] {
+    static func remote(_ servers: RemoteCluster, topic: String?, filter: PartitionFilter = .all,
+                       excludeInternal: Bool = false) throws -> [[String]] {
         try Remote.withAdmin(servers, clientId: "eddy-topics") { admin in
             let names: [String]
-            if let topic { names = [topic] } else { names = try await admin.listTopics().map(\.name) }
+            if let topic { names = [topic] } else {
+                names = try await admin.listTopics(listInternal: !excludeInternal).map(\.name)
+            }
             let described = try await admin.describeTopics(names)
             var blocks: [[String]] = []
             for name in names {
@@ -85,10 +161,16 @@ enum TopicsDescribe {
                 for p in t.partitions { if let l = p.leader, l >= 0 { leaders[TopicPartition(name, p.partition)] = l } }
                 let sizes = try await admin.leaderReplicaSizes(leaders)
                 var overrides: [String: String] = [:]
-                for c in try await admin.describeTopicConfigs(name) where c.source == .topicConfig {
-                    if let v = c.value { overrides[c.name] = v }
+                var minInsyncReplicas = 1
+                for c in try await admin.describeTopicConfigs(name) {
+                    if c.name == "min.insync.replicas", let v = c.value.flatMap({ Int($0) }) { minInsyncReplicas = v }
+                    if c.source == .topicConfig, let v = c.value { overrides[c.name] = v }
                 }
-                let rows = t.partitions.map { p -> [String] in
+                let shown = t.partitions.filter {
+                    filter.keeps(leader: $0.leader, replicas: $0.replicas.count, isr: $0.isr.count, minInsyncReplicas: minInsyncReplicas)
+                }
+                if case .all = filter {} else if shown.isEmpty { continue }
+                let rows = shown.map { p -> [String] in
                     let tp = TopicPartition(name, p.partition)
                     return [String(p.partition), leader(p.leader ?? -1), p.leaderEpoch.map(String.init) ?? "-", brokerList(p.replicas), brokerList(p.isr),
                             start[tp].map(String.init) ?? "-", end[tp].map(String.init) ?? "-", hw[tp].map(String.init) ?? "-", "-",

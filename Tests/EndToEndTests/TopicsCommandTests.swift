@@ -109,6 +109,66 @@ import Testing
         #expect(down.status == 1 && down.errLines.first?.hasPrefix("eddy: INVALID_PARTITIONS: ") == true, "\(down)")
     }
 
+    /// kafka-topics' partition reports and existence flags: --under-replicated-partitions,
+    /// --at-min-isr-partitions, --under-min-isr-partitions, --unavailable-partitions,
+    /// --exclude-internal, --if-exists and --if-not-exists, in a data directory and over the wire.
+    @Test func partitionReportsAndExistenceFlags() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try dir.createTopic("m", partitions: 2, configs: ["min.insync.replicas=2"])
+        let rf3 = try Eddy.run(["topics", "create", "--topic", "r", "--partitions", "1", "--replication-factor", "3"] + dir.flag)
+        #expect(rf3.status == 0, "\(rf3)")
+        #expect(try Eddy.run(["topics", "create", "--topic", "s", "--partitions", "1", "--replication-factor", "2"] + dir.flag).status == 0)
+        func topicsIn(_ args: [String]) throws -> [String] {
+            let r = try Eddy.run(["topics", "describe"] + args + dir.flag)
+            #expect(r.status == 0, "\(r)")
+            return r.outLines.filter { $0.hasPrefix("Topic: ") }.map { String($0.split(separator: " ")[1]) }
+        }
+        // Every ISR full: nothing is under-replicated or unavailable.
+        #expect(try topicsIn(["--under-replicated-partitions"]).isEmpty)
+        #expect(try topicsIn(["--unavailable-partitions"]).isEmpty)
+        // Stop a broker: every replica it held leaves its ISR.
+        #expect(try Eddy.run(["broker", "stop", "--id", "2"] + dir.flag).status == 0)
+        let described = try Eddy.run(["topics", "describe", "--topic", "r", "--under-replicated-partitions"] + dir.flag)
+        #expect(described.outLines.count == 3 && described.outLines[2].split(separator: " ")[4].split(separator: ",").sorted() == ["0", "1"],
+                "\(described)")
+        let underReplicated = try topicsIn(["--under-replicated-partitions", "--exclude-internal"])
+        #expect(underReplicated.contains("r"), "\(underReplicated)")
+        // m has one replica per partition (the default) and min.insync.replicas 2: below it, not
+        // at it; s (RF 2, min ISR 1) lost broker 2's replica only if it held one.
+        #expect(try topicsIn(["--under-min-isr-partitions"]) == ["m"])
+        #expect(try !topicsIn(["--at-min-isr-partitions"]).contains("m"))
+        #expect(try topicsIn(["--exclude-internal"]).allSatisfy { !$0.hasPrefix("__") })
+        #expect(try Eddy.run(["broker", "start", "--id", "2"] + dir.flag).status == 0)
+
+        // Existence flags: nothing printed, status 0.
+        for args in [["topics", "describe", "--topic", "nope", "--if-exists"], ["topics", "delete", "--topic", "nope", "--if-exists"],
+                     ["topics", "alter", "--topic", "nope", "--partitions", "3", "--if-exists"],
+                     ["topics", "create", "--topic", "m", "--partitions", "1", "--if-not-exists"]] {
+            let r = try Eddy.run(args + dir.flag)
+            #expect(r.status == 0 && r.out.isEmpty && r.stderr.isEmpty, "\(args): \(r)")
+        }
+        let without = try Eddy.run(["topics", "delete", "--topic", "nope"] + dir.flag)
+        #expect(without.status == 1 && without.errLines == ["eddy: UNKNOWN_TOPIC_OR_PARTITION: Topic 'nope' does not exist."], "\(without)")
+        for bad in [["--if-exists"], ["--under-replicated-partitions", "--unavailable-partitions"]] {
+            let r = try Eddy.run(["topics", "describe"] + bad + dir.flag)
+            #expect(r.status == 2 && r.errLines.count == 1, "\(bad): \(r)")
+        }
+
+        // Over the wire: a stopped broker's replicas show under --under-replicated-partitions.
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "w", "--partitions", "1", "--replication-factor", "3"] + server.flag).status == 0)
+        #expect(try Eddy.run(["topics", "describe", "--under-replicated-partitions"] + server.flag).outLines.isEmpty)
+        #expect(try Eddy.run(["broker", "stop", "--id", "1"] + server.flag).status == 0)
+        try waitFor("partition w-0 under-replicated") {
+            try Eddy.run(["topics", "describe", "--under-replicated-partitions", "--exclude-internal"] + server.flag).outLines
+                .first?.hasPrefix("Topic: w ") == true
+        }
+        let all = try Eddy.run(["topics", "describe"] + server.flag).outLines.filter { $0.hasPrefix("Topic: ") }
+        #expect(all.contains { $0.hasPrefix("Topic: __consumer_offsets ") } || all.count == 1, "internal topics listed as Kafka lists them: \(all)")
+        #expect(try Eddy.run(["topics", "create", "--topic", "w", "--partitions", "1", "--if-not-exists"] + server.flag).status == 0)
+    }
+
     @Test func errorsNameTheKafkaError() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
