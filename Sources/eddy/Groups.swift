@@ -7,7 +7,7 @@ import EddyClient
 struct Groups: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage consumer groups: list, describe, reset offsets, delete.",
-        subcommands: [List.self, Describe.self, ResetOffsets.self, Delete.self])
+        subcommands: [List.self, Describe.self, ResetOffsets.self, Delete.self, DeleteOffsets.self])
 
     /// The client id the commands' requests carry.
     static let clientId = "eddy-groups"

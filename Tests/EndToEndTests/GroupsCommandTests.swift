@@ -120,6 +120,38 @@ import Testing
         #expect(local.outLines.dropFirst().first.map(words)?[1].hasPrefix("(") == true, "\(local)")
     }
 
+    /// kafka-consumer-groups --delete-offsets: a topic the live member consumes keeps its
+    /// offsets (GROUP_SUBSCRIBED_TO_TOPIC, exit 1), another topic's are deleted.
+    @Test func deleteOffsetsOfTopicsTheGroupNoLongerConsumes() throws {
+        let server = try ServedCluster()
+        for t in ["o", "q"] {
+            #expect(try Eddy.run(["topics", "create", "--topic", t, "--partitions", "2", "--replication-factor", "3"] + server.flag).status == 0)
+        }
+        #expect(try Eddy.run(["groups", "reset-offsets", "--group", "live", "--topic", "o", "--topic", "q", "--to-earliest", "--execute"]
+                             + server.flag).status == 0)
+        let member = try Eddy.start(["consume", "--topic", "o", "--group", "live"] + server.flag)
+        defer { if member.isRunning { member.signal(SIGKILL) } }
+        try waitFor("the member joined") {
+            try Eddy.run(["groups", "describe", "--group", "live", "--state"] + server.flag).outLines.dropFirst().first.map(words)?.last == "1"
+        }
+        let refused = try Eddy.run(["groups", "delete-offsets", "--group", "live", "--topic", "o:0", "--topic", "q"] + server.flag)
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.errLines == ["eddy: Encountered some partition level errors, see the follow-up details:"], "\(refused)")
+        #expect(refused.outLines.map(words) == [
+            [], ["TOPIC", "PARTITION", "STATUS"],
+            ["o", "0", "Error:", "GROUP_SUBSCRIBED_TO_TOPIC:", "the", "group", "'live'", "still", "consumes", "topic", "o"],
+            ["q", "0", "Successful"], ["q", "1", "Successful"],
+        ], "\(refused)")
+        let left = try Eddy.run(["groups", "describe", "--group", "live"] + server.flag).outLines.dropFirst().compactMap { words($0).first }
+        #expect(!left.contains("q") && left.contains("o"), "\(left)")
+        member.signal(SIGINT)
+        #expect(member.wait().status == 0)
+        let done = try Eddy.run(["groups", "delete-offsets", "--group", "live", "--topic", "o"] + server.flag)
+        #expect(done.status == 0 && done.outLines.first == "Request succeed for deleting offsets with topic o group live", "\(done)")
+        let missing = try Eddy.run(["groups", "delete-offsets", "--group", "nope", "--topic", "o"] + server.flag)
+        #expect(missing.status == 1 && missing.errLines == ["eddy: GROUP_ID_NOT_FOUND: The group id 'nope' does not exist."], "\(missing)")
+    }
+
     @Test func fromFileAndTimeStrategies() throws {
         let dir = TempDataDir()
         defer { dir.remove() }

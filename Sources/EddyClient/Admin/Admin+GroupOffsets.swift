@@ -75,24 +75,33 @@ extension Admin {
     /// partition of a topic the group still consumes fails with GROUP_SUBSCRIBED_TO_TOPIC; a
     /// group that does not exist with GROUP_ID_NOT_FOUND.
     public func deleteConsumerGroupOffsets(_ groupId: String, _ partitions: Set<TopicPartition>) async throws(ClientError) {
-        guard !partitions.isEmpty else { return }
+        for (tp, code) in try await deleteConsumerGroupOffsetsByPartition(groupId, partitions).sorted(by: { $0.key < $1.key }) {
+            try Self.check(code, code == .groupSubscribedToTopic
+                ? "the group '\(groupId)' still consumes topic \(tp.topic); partition \(tp) keeps its offset"
+                : "group \(groupId) partition \(tp)")
+        }
+    }
+
+    /// OffsetDelete with each partition's own result, as Kafka's
+    /// `DeleteConsumerGroupOffsetsResult.partitionResult` gives them (`kafka-consumer-groups
+    /// --delete-offsets` prints them). A group-level error (GROUP_ID_NOT_FOUND, ...) is thrown.
+    public func deleteConsumerGroupOffsetsByPartition(_ groupId: String,
+                                                      _ partitions: Set<TopicPartition>) async throws(ClientError) -> [TopicPartition: ErrorCode] {
+        guard !partitions.isEmpty else { return [:] }
         let request = OffsetDeleteRequest(
             groupId: groupId,
             topics: Dictionary(grouping: partitions, by: \.topic).sorted { $0.key < $1.key }.map {
                 .init(name: $0.key, partitions: $0.value.map(\.partition).sorted().map { .init(partitionIndex: $0) })
             })
-        try await coordinatorCall(group: groupId, deadline: deadline()) { (node) async throws(ClientError) in
+        return try await coordinatorCall(group: groupId, deadline: deadline()) { (node) async throws(ClientError) -> [TopicPartition: ErrorCode] in
             let response = try await client.send(.offsetDelete(request), to: node)
             guard case let .offsetDelete(r) = response else { throw Self.unexpected(response, expected: "OffsetDelete") }
             try Self.check(r.errorCode, r.errorCode == .groupIdNotFound ? "The group id '\(groupId)' does not exist." : "group \(groupId)")
+            var out: [TopicPartition: ErrorCode] = [:]
             for t in r.topics {
-                for p in t.partitions {
-                    let tp = TopicPartition(t.name, p.partitionIndex)
-                    try Self.check(p.errorCode, p.errorCode == .groupSubscribedToTopic
-                        ? "the group '\(groupId)' still consumes topic \(t.name); partition \(tp) keeps its offset"
-                        : "group \(groupId) partition \(tp)")
-                }
+                for p in t.partitions { out[TopicPartition(t.name, p.partitionIndex)] = p.errorCode }
             }
+            return out
         }
     }
 }
