@@ -169,6 +169,42 @@ import Testing
         #expect(try Eddy.run(["topics", "create", "--topic", "w", "--partitions", "1", "--if-not-exists"] + server.flag).status == 0)
     }
 
+    /// `topics delete-records` (kafka-delete-records): by --topic/--offset and by Kafka's
+    /// --offset-json-file, in a data directory and over the wire; -1 is the high watermark.
+    @Test func deleteRecordsMovesTheLowWatermark() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try dir.createTopic("t", partitions: 2)
+        #expect(try Eddy.run(["produce", "--topic", "t", "--partition", "0"] + dir.flag, stdin: Array("a\nb\nc\nd\n".utf8)).status == 0)
+        #expect(try Eddy.run(["produce", "--topic", "t", "--partition", "1"] + dir.flag, stdin: Array("x\n".utf8)).status == 0)
+        let one = try Eddy.run(["topics", "delete-records", "--topic", "t", "--partition", "0", "--offset", "2"] + dir.flag)
+        #expect(one.status == 0 && one.outLines == ["Executing records delete operation", "Records delete operation completed:",
+                                                    "partition: t-0\tlow_watermark: 2"], "\(one)")
+        #expect(try Eddy.run(["consume", "--topic", "t", "--partition", "0", "--exit-at-end"] + dir.flag).outLines == ["c", "d"])
+        let file = dir.root + "/offsets.json"
+        try Data(#"{"partitions": [{"topic": "t", "partition": 1, "offset": -1}, {"topic": "t", "partition": 0, "offset": 9}], "version": 1}"#.utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let json = try Eddy.run(["topics", "delete-records", "--offset-json-file", file] + dir.flag)
+        #expect(json.status == 1, "\(json)")
+        #expect(json.outLines.dropFirst(2) == ["partition: t-1\tlow_watermark: 1",
+                                               "partition: t-0\terror: OFFSET_OUT_OF_RANGE: offset 9 of t-0 is above its high watermark: records can only be deleted below it"],
+                "\(json)")
+        for bad in [["--topic", "t"], ["--offset-json-file", file, "--topic", "t"], ["--topic", "t", "--offset", "-2"]] {
+            let r = try Eddy.run(["topics", "delete-records"] + bad + dir.flag)
+            #expect(r.status == 2 && r.errLines.count == 1, "\(bad): \(r)")
+        }
+
+        let server = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "w", "--partitions", "1", "--replication-factor", "3"] + server.flag).status == 0)
+        #expect(try Eddy.run(["produce", "--topic", "w"] + server.flag, stdin: Array("1\n2\n3\n".utf8)).status == 0)
+        let all = try Eddy.run(["topics", "delete-records", "--topic", "w", "--offset", "-1"] + server.flag)
+        #expect(all.status == 0 && all.outLines.last == "partition: w-0\tlow_watermark: 3", "\(all)")
+        #expect(try Eddy.run(["consume", "--topic", "w", "--exit-at-end"] + server.flag).outLines.isEmpty)
+        let beyond = try Eddy.run(["topics", "delete-records", "--topic", "w", "--offset", "7"] + server.flag)
+        #expect(beyond.status == 1 && beyond.outLines.last?.hasPrefix("partition: w-0\terror: OFFSET_OUT_OF_RANGE: offset 7 of w-0") == true,
+                "\(beyond)")
+    }
+
     @Test func errorsNameTheKafkaError() throws {
         let dir = TempDataDir()
         defer { dir.remove() }

@@ -238,7 +238,11 @@ extension Cluster {
               let p = r.topics.first(where: { $0.name == tp.topic })?.partitions.first(where: { $0.partitionIndex == tp.partition }) else {
             throw .unexpected("unexpected response to DeleteRecords")
         }
-        guard p.errorCode == .none else { throw BrokerError(errorCode: p.errorCode, message: "delete records of \(tp) failed") }
+        guard p.errorCode == .none else {
+            let why = p.errorCode == .offsetOutOfRange ? "offset \(offset) of \(tp) is above its high watermark: records can only be deleted below it"
+                : "delete records of \(tp) failed"
+            throw BrokerError(errorCode: p.errorCode, message: why)
+        }
         return p.lowWatermark
     }
 
