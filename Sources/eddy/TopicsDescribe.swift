@@ -153,7 +153,9 @@ enum TopicsDescribe {
             var blocks: [[String]] = []
             for name in names {
                 guard let t = described[name] else { continue }
-                let tps = t.partitions.map { TopicPartition(name, $0.partition) }
+                // Offline partitions (no leader) have no one to answer ListOffsets: their
+                // offsets show '-' rather than the call waiting for a leader until it times out.
+                let tps = t.partitions.filter { $0.leader != nil }.map { TopicPartition(name, $0.partition) }
                 let start = try await admin.listOffsets(tps, .earliest)
                 let end = try await admin.listOffsets(tps, .logEnd)
                 let hw = try await admin.listOffsets(tps, .latest)
