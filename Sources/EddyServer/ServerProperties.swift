@@ -105,6 +105,11 @@ public struct ServerProperties: Sendable, Equatable {
     public var controllerQuorumRequestTimeoutMs: Int64?
     public var metadataLogMaxRecordBytesBetweenSnapshots: Int64?
     public var brokerSessionTimeoutMs: Int64?
+    /// Kafka's `auto.leader.rebalance.enable` (default true) and
+    /// `leader.imbalance.check.interval.seconds` (default 300): whether, and how often, the
+    /// controller moves leadership back to preferred replicas.
+    public var autoLeaderRebalanceEnable: Bool?
+    public var leaderImbalanceCheckIntervalSeconds: Int64?
 
     public struct ConfigError: Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -123,6 +128,7 @@ public struct ServerProperties: Sendable, Equatable {
         "controller.quorum.election.timeout.ms", "controller.quorum.fetch.timeout.ms",
         "controller.quorum.election.backoff.max.ms", "controller.quorum.request.timeout.ms",
         "metadata.log.max.record.bytes.between.snapshots", "broker.session.timeout.ms",
+        "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds",
     ]
 
     public init() {}
@@ -266,6 +272,14 @@ public struct ServerProperties: Sendable, Equatable {
         controllerQuorumRequestTimeoutMs = try positive("controller.quorum.request.timeout.ms", as: Int32.self).map(Int64.init)
         metadataLogMaxRecordBytesBetweenSnapshots = try positive("metadata.log.max.record.bytes.between.snapshots", as: Int64.self)
         brokerSessionTimeoutMs = try positive("broker.session.timeout.ms", as: Int32.self).map(Int64.init)
+        if let text = file["auto.leader.rebalance.enable"] {
+            switch text.lowercased() {
+            case "true": autoLeaderRebalanceEnable = true
+            case "false": autoLeaderRebalanceEnable = false
+            default: throw ConfigError("auto.leader.rebalance.enable", line: line("auto.leader.rebalance.enable"), "must be true or false")
+            }
+        }
+        leaderImbalanceCheckIntervalSeconds = try positive("leader.imbalance.check.interval.seconds", as: Int32.self).map(Int64.init)
     }
 
     static func trimmed(_ s: Substring) -> String {

@@ -137,6 +137,8 @@ struct Serve: ParsableCommand {
             options.metadata.maxRecordBytesBetweenSnapshots = Int(clamping: n)
         }
         if let n = properties.brokerSessionTimeoutMs { options.brokerSessionTimeoutMs = n }
+        if let on = properties.autoLeaderRebalanceEnable { options.autoLeaderRebalanceEnable = on }
+        if let s = properties.leaderImbalanceCheckIntervalSeconds { options.leaderImbalanceCheckIntervalMs = s * 1000 }
         return options
     }
 

@@ -12,7 +12,7 @@ import Testing
         (16, "ListGroups"), (17, "SaslHandshake"), (18, "ApiVersions"), (19, "CreateTopics"), (20, "DeleteTopics"),
         (21, "DeleteRecords"), (22, "InitProducerId"), (23, "OffsetForLeaderEpoch"),
         (24, "AddPartitionsToTxn"), (25, "AddOffsetsToTxn"), (26, "EndTxn"), (27, "WriteTxnMarkers"), (28, "TxnOffsetCommit"),
-        (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (36, "SaslAuthenticate"), (37, "CreatePartitions"),
+        (32, "DescribeConfigs"), (33, "AlterConfigs"), (35, "DescribeLogDirs"), (36, "SaslAuthenticate"), (37, "CreatePartitions"), (43, "ElectLeaders"),
         (42, "DeleteGroups"), (44, "IncrementalAlterConfigs"), (47, "OffsetDelete"), (50, "DescribeUserScramCredentials"),
         (51, "AlterUserScramCredentials"), (55, "DescribeQuorum"), (56, "AlterPartition"), (60, "DescribeCluster"), (61, "DescribeProducers"),
         (65, "DescribeTransactions"), (66, "ListTransactions"),

@@ -78,11 +78,16 @@ struct ServerPropertiesTests {
             controller.quorum.request.timeout.ms=1000
             metadata.log.max.record.bytes.between.snapshots=4096
             broker.session.timeout.ms=6000
+            auto.leader.rebalance.enable=FALSE
+            leader.imbalance.check.interval.seconds=30
             """)
         #expect(p.controllerQuorumElectionTimeoutMs == 500 && p.controllerQuorumFetchTimeoutMs == 1500)
         #expect(p.controllerQuorumElectionBackoffMaxMs == 300 && p.controllerQuorumRequestTimeoutMs == 1000)
         #expect(p.metadataLogMaxRecordBytesBetweenSnapshots == 4096 && p.brokerSessionTimeoutMs == 6000)
         #expect(ServerProperties().controllerQuorumFetchTimeoutMs == nil && ServerProperties().brokerSessionTimeoutMs == nil)
+        #expect(p.autoLeaderRebalanceEnable == false && p.leaderImbalanceCheckIntervalSeconds == 30)
+        #expect(ServerProperties().autoLeaderRebalanceEnable == nil)
+        #expect(Self.error("auto.leader.rebalance.enable=maybe") == "line 1: auto.leader.rebalance.enable: must be true or false")
         #expect(Self.error("controller.quorum.fetch.timeout.ms=-1") == "line 1: controller.quorum.fetch.timeout.ms: must be an integer from 1 to 2147483647")
         #expect(Self.error("\nmetadata.log.max.record.bytes.between.snapshots=lots")
             == "line 2: metadata.log.max.record.bytes.between.snapshots: must be an integer from 1 to 9223372036854775807")

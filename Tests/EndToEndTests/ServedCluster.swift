@@ -38,6 +38,18 @@ final class ServedCluster {
     /// `--bootstrap-server <address>`.
     var flag: [String] { ["--bootstrap-server", bootstrap] }
 
+    /// `--bootstrap-server` with every broker's address (from the server's banner, `broker N at
+    /// HOST:PORT`), so that a command reaches the cluster whichever broker is stopped.
+    func everyBrokerFlag(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
+        let banner = try #require(process.stderrSoFar().split(separator: "\n").first { $0.contains(": broker 0 at ") },
+                                  "no banner: \(process.stderrSoFar())", sourceLocation: sourceLocation)
+        let addresses = banner.components(separatedBy: " at ").dropFirst().compactMap {
+            $0.split(whereSeparator: { $0 == "," || $0 == ";" }).first.map(String.init)
+        }
+        try #require(addresses.count >= 2, "\(banner)", sourceLocation: sourceLocation)
+        return ["--bootstrap-server", addresses.joined(separator: ",")]
+    }
+
     /// Stops the server (SIGTERM: a clean shutdown) and returns how it ended.
     @discardableResult
     func stop() -> Eddy.Result {

@@ -3,6 +3,8 @@ import Testing
 
 /// `eddy topics ...` through the built binary.
 @Suite struct TopicsCommandTests {
+    func words(_ line: String) -> [String] { line.split(separator: " ").map(String.init) }
+
     @Test func createListDescribeAlterDelete() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
@@ -203,6 +205,59 @@ import Testing
         let beyond = try Eddy.run(["topics", "delete-records", "--topic", "w", "--offset", "7"] + server.flag)
         #expect(beyond.status == 1 && beyond.outLines.last?.hasPrefix("partition: w-0\terror: OFFSET_OUT_OF_RANGE: offset 7 of w-0") == true,
                 "\(beyond)")
+    }
+
+    /// `topics elect-leaders` (kafka-leader-election) against `eddy serve` with
+    /// auto.leader.rebalance.enable=false: a preferred election gives a restarted broker its
+    /// partitions back; an unclean one brings an offline partition back on a replica outside
+    /// its ISR.
+    @Test func electLeadersPreferredAndUnclean() throws {
+        let served = try ServedCluster(properties: "auto.leader.rebalance.enable=false\n")
+        // Every broker's address, so that the commands reach the cluster whichever broker is down.
+        let server = (flag: try served.everyBrokerFlag(), ())
+        #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "3", "--replication-factor", "3"] + server.flag).status == 0)
+        func leaders(_ topic: String) throws -> [String] {
+            try Eddy.run(["topics", "describe", "--topic", topic] + server.flag).outLines.dropFirst(2).map { words($0)[1] }
+        }
+        let before = try leaders("t")
+        let ledBy0 = before.enumerated().filter { $0.element == "0" }.map { "t-\($0.offset)" }
+        try #require(!ledBy0.isEmpty, "\(before)")
+        #expect(try Eddy.run(["broker", "stop", "--id", "0"] + server.flag).status == 0)
+        #expect(try Eddy.run(["broker", "start", "--id", "0"] + server.flag).status == 0)
+        try waitFor("broker 0 back in every ISR") {
+            try Eddy.run(["topics", "describe", "--topic", "t", "--under-replicated-partitions"] + server.flag).outLines.isEmpty
+        }
+        #expect(try leaders("t").allSatisfy { $0 != "0" }, "nothing moves leadership back on its own")
+        let elected = try Eddy.run(["topics", "elect-leaders", "--topic", "t"] + server.flag)
+        #expect(elected.status == 0, "\(elected)")
+        let others = (0 ..< 3).map { "t-\($0)" }.filter { !ledBy0.contains($0) }
+        #expect(elected.outLines == ["Successfully completed leader election (PREFERRED) for partitions \(ledBy0.joined(separator: ", "))",
+                                     "Valid replica already elected for partitions \(others.joined(separator: ", "))"], "\(elected)")
+        #expect(try leaders("t") == before)
+        let again = try Eddy.run(["topics", "elect-leaders", "--all-topic-partitions"] + server.flag)
+        #expect(again.status == 0 && again.outLines.isEmpty, "nothing needed an election: \(again)")
+
+        // Offline: u's only ISR member stops after the other replica left the ISR.
+        #expect(try Eddy.run(["topics", "create", "--topic", "u", "--partitions", "1", "--replication-factor", "2"] + server.flag).status == 0)
+        let replicas = try Eddy.run(["topics", "describe", "--topic", "u"] + server.flag).outLines[2]
+        let ids = words(replicas)[3].split(separator: ",").map(String.init)
+        #expect(try Eddy.run(["broker", "stop", "--id", ids[1]] + server.flag).status == 0)
+        #expect(try Eddy.run(["broker", "stop", "--id", ids[0]] + server.flag).status == 0)
+        #expect(try Eddy.run(["broker", "start", "--id", ids[1]] + server.flag).status == 0)
+        #expect(try leaders("u") == ["none"])
+        let preferred = try Eddy.run(["topics", "elect-leaders", "--topic", "u"] + server.flag)
+        #expect(preferred.status == 1 && preferred.outLines.first?.hasPrefix("Error completing leader election (PREFERRED) for partition: u-0: PREFERRED_LEADER_NOT_AVAILABLE") == true,
+                "\(preferred)")
+        #expect(preferred.errLines == ["eddy: 1 replica(s) could not be elected"], "\(preferred)")
+        let unclean = try Eddy.run(["topics", "elect-leaders", "--topic", "u", "--election-type", "unclean"] + server.flag)
+        #expect(unclean.status == 0 && unclean.outLines == ["Successfully completed leader election (UNCLEAN) for partitions u-0"], "\(unclean)")
+        #expect(try leaders("u") == [ids[1]])
+        #expect(try Eddy.run(["broker", "start", "--id", ids[0]] + server.flag).status == 0)
+
+        for bad in [["--topic", "t", "--all-topic-partitions"], ["--partition", "0", "--all-topic-partitions"], ["--election-type", "random", "--topic", "t"]] {
+            let r = try Eddy.run(["topics", "elect-leaders"] + bad + server.flag)
+            #expect(r.status == 2 && r.errLines.count == 1, "\(bad): \(r)")
+        }
     }
 
     @Test func errorsNameTheKafkaError() throws {

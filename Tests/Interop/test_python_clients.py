@@ -307,6 +307,26 @@ def test_create_partitions_from_confluent_and_kafka_python(eddy_server):
     assert got == [b"on-three"]
 
 
+def test_confluent_elect_leaders(eddy_server):
+    """ElectLeaders (API 43) from confluent-kafka's admin client: a partition already led by its
+    preferred replica needs no election (ELECTION_NOT_NEEDED), an unknown one is
+    UNKNOWN_TOPIC_OR_PARTITION, and an unclean election of a partition with a leader is not needed
+    either; all partitions at once answer only those that needed one (none here)."""
+    from confluent_kafka import ElectionType, KafkaError
+    admin = AdminClient({"bootstrap.servers": eddy_server.bootstrap})
+    for f in admin.create_topics([NewTopic("elect", num_partitions=2, replication_factor=3)]).values():
+        f.result(20)
+    wait_until(lambda: all(p.leader >= 0 for p in admin.list_topics("elect", timeout=10).topics["elect"].partitions.values()),
+               what="leaders")
+    results = admin.elect_leaders(ElectionType.PREFERRED, [TopicPartition("elect", 0), TopicPartition("elect", 9)]).result(20)
+    codes = {(tp.topic, tp.partition): (e.code() if e else None) for tp, e in results.items()}
+    assert codes == {("elect", 0): KafkaError.ELECTION_NOT_NEEDED, ("elect", 9): KafkaError.UNKNOWN_TOPIC_OR_PART}, codes
+    unclean = admin.elect_leaders(ElectionType.UNCLEAN, [TopicPartition("elect", 1)]).result(20)
+    assert [e.code() for e in unclean.values()] == [KafkaError.ELECTION_NOT_NEEDED]
+    everything = admin.elect_leaders(ElectionType.PREFERRED, None).result(20)
+    assert everything == {}, everything
+
+
 def test_kafka_python_describe_log_dirs(eddy_server):
     """kafka-python's admin asks every broker for its log directories (DescribeLogDirs, API 35):
     each answers for the replicas it holds, and the leader's size is what

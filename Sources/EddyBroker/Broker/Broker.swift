@@ -183,6 +183,8 @@ final class Broker: RequestHandler, @unchecked Sendable {
         case let .deleteTopics(r): answer(.deleteTopics(handleDeleteTopics(r)), { .deleteTopics(r.errorResponse($0.errorCode, message: $0.description)) })
         case let .createPartitions(r):
             answer(.createPartitions(handleCreatePartitions(r)), { .createPartitions(r.errorResponse($0.errorCode, message: $0.description)) })
+        case let .electLeaders(r):
+            answer(.electLeaders(handleElectLeaders(r)), { .electLeaders(r.errorResponse($0.errorCode, message: $0.description)) })
         case let .describeConfigs(r): queue(.describeConfigs(handleDescribeConfigs(r)))
         case let .incrementalAlterConfigs(r):
             answer(.incrementalAlterConfigs(handleIncrementalAlterConfigs(r)),

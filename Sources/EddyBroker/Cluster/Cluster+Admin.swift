@@ -47,6 +47,17 @@ extension Cluster {
         }
     }
 
+    /// ElectLeaders: preferred or unclean elections for `partitions` (nil: every partition;
+    /// see `Controller.electLeaders`), committed as one batch; each partition's outcome.
+    public func electLeaders(_ partitions: [TopicPartition]?,
+                             type: ElectLeadersRequest.ElectionType) throws(BrokerError) -> [TopicPartition: Controller.ElectionOutcome] {
+        try withLockThenCallbacks { () throws(BrokerError) -> [TopicPartition: Controller.ElectionOutcome] in
+            let (records, outcomes) = controller.electLeaders(partitions, type: type, image: metadata.latestImage)
+            if !records.isEmpty { try commit(records) }
+            return outcomes
+        }
+    }
+
     /// IncrementalAlterConfigs for a topic; returns the overrides in force afterwards.
     @discardableResult
     public func alterConfigs(topic: String, set: [String: String] = [:], delete: [String] = []) throws(BrokerError) -> [String: String] {

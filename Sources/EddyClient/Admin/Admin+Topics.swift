@@ -194,6 +194,36 @@ extension Admin {
         try result.get()
     }
 
+    // MARK: Elect leaders
+
+    /// ElectLeaders (Kafka's `Admin.electLeaders`), sent to the controller: each partition's
+    /// result (ELECTION_NOT_NEEDED when its leader is already the one asked for,
+    /// PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, ...). With `partitions`
+    /// nil, every partition of the cluster, and only those that needed an election answer.
+    public func electLeaders(_ type: ElectLeadersRequest.ElectionType,
+                             _ partitions: Set<TopicPartition>?) async throws(ClientError) -> [TopicPartition: Result<Void, ClientError>] {
+        let topics = partitions.map { tps in
+            Dictionary(grouping: tps, by: \.topic).sorted { $0.key < $1.key }.map {
+                ElectLeadersRequest.TopicPartitions(topic: $0.key, partitions: $0.value.map(\.partition).sorted())
+            }
+        }
+        let request = ElectLeadersRequest(electionType: type, topicPartitions: topics, timeoutMs: Int32(clamping: config.defaultApiTimeoutMs))
+        let response = try await controllerCall(.electLeaders(request))
+        guard case let .electLeaders(r) = response else { throw Self.unexpected(response, expected: "ElectLeaders") }
+        try Self.check(r.errorCode, "ElectLeaders")
+        var out: [TopicPartition: Result<Void, ClientError>] = [:]
+        for t in r.replicaElectionResults {
+            for p in t.partitionResult {
+                out[TopicPartition(t.topic, p.partitionId)] = p.errorCode == .none ? .success(())
+                    : .failure(.broker(p.errorCode, message: p.errorMessage))
+            }
+        }
+        if out.values.contains(where: { if case .success = $0 { true } else { false } }) {
+            _ = try? await client.refreshMetadata(topics: Array(Set(out.keys.map(\.topic))))
+        }
+        return out
+    }
+
     // MARK: Delete
 
     /// DeleteTopics by name, sent to the controller. Each topic succeeds or fails on its own

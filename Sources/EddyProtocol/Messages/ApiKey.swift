@@ -34,6 +34,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeLogDirs = 35
     case saslAuthenticate = 36
     case createPartitions = 37
+    case electLeaders = 43
     case deleteGroups = 42
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
@@ -77,6 +78,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .createTopics: "CreateTopics"
         case .deleteTopics: "DeleteTopics"
         case .createPartitions: "CreatePartitions"
+        case .electLeaders: "ElectLeaders"
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"

@@ -8,6 +8,7 @@ public enum KafkaRequest: Sendable, Equatable {
     case createTopics(CreateTopicsRequest)
     case deleteTopics(DeleteTopicsRequest)
     case createPartitions(CreatePartitionsRequest)
+    case electLeaders(ElectLeadersRequest)
     case deleteRecords(DeleteRecordsRequest)
     case initProducerId(InitProducerIdRequest)
     case apiVersions(ApiVersionsRequest)
@@ -50,6 +51,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case .createTopics: .createTopics
         case .deleteTopics: .deleteTopics
         case .createPartitions: .createPartitions
+        case .electLeaders: .electLeaders
         case .deleteRecords: .deleteRecords
         case .initProducerId: .initProducerId
         case .apiVersions: .apiVersions
@@ -98,6 +100,7 @@ public enum KafkaRequest: Sendable, Equatable {
         case let .createTopics(r): .createTopics(r.errorResponse(error, message: message))
         case let .deleteTopics(r): .deleteTopics(r.errorResponse(error, message: message))
         case let .createPartitions(r): .createPartitions(r.errorResponse(error, message: message))
+        case let .electLeaders(r): .electLeaders(r.errorResponse(error, message: message))
         case let .deleteRecords(r): .deleteRecords(r.errorResponse(error))
         case let .initProducerId(r): .initProducerId(r.errorResponse(error))
         case let .apiVersions(r): .apiVersions(r.errorResponse(error))

@@ -8,6 +8,7 @@ public enum KafkaResponse: Sendable, Equatable {
     case createTopics(CreateTopicsResponse)
     case deleteTopics(DeleteTopicsResponse)
     case createPartitions(CreatePartitionsResponse)
+    case electLeaders(ElectLeadersResponse)
     case deleteRecords(DeleteRecordsResponse)
     case initProducerId(InitProducerIdResponse)
     case apiVersions(ApiVersionsResponse)
@@ -50,6 +51,7 @@ public enum KafkaResponse: Sendable, Equatable {
         case .createTopics: .createTopics
         case .deleteTopics: .deleteTopics
         case .createPartitions: .createPartitions
+        case .electLeaders: .electLeaders
         case .deleteRecords: .deleteRecords
         case .initProducerId: .initProducerId
         case .apiVersions: .apiVersions

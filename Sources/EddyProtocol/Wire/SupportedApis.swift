@@ -29,6 +29,7 @@ public enum SupportedApis {
         .createTopics: 0 ... 7,
         .deleteTopics: 0 ... 6,
         .createPartitions: 0 ... 3,
+        .electLeaders: 0 ... 2,
         .deleteRecords: 0 ... 2,
         .initProducerId: 0 ... 5,
         .offsetForLeaderEpoch: 0 ... 4,

@@ -86,6 +86,8 @@ let allWireMessageTypes: [any (WireMessage & WireArbitraryMessage).Type] = [
     Wire.DescribeProducersResponse.self,
     Wire.CreatePartitionsRequest.self,
     Wire.CreatePartitionsResponse.self,
+    Wire.ElectLeadersRequest.self,
+    Wire.ElectLeadersResponse.self,
     Wire.EddyBrokerControlRequest.self,
     Wire.EddyBrokerControlResponse.self,
     Wire.EddyFetchPositionsRequest.self,
@@ -182,6 +184,8 @@ extension Wire.DescribeProducersRequest: WireArbitraryMessage {}
 extension Wire.DescribeProducersResponse: WireArbitraryMessage {}
 extension Wire.CreatePartitionsRequest: WireArbitraryMessage {}
 extension Wire.CreatePartitionsResponse: WireArbitraryMessage {}
+extension Wire.ElectLeadersRequest: WireArbitraryMessage {}
+extension Wire.ElectLeadersResponse: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlRequest: WireArbitraryMessage {}
 extension Wire.EddyBrokerControlResponse: WireArbitraryMessage {}
 extension Wire.EddyFetchPositionsRequest: WireArbitraryMessage {}
@@ -2280,6 +2284,54 @@ extension Wire.CreatePartitionsResponse.CreatePartitionsTopicResult {
     static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
         var m = Self()
         m.name = WireArbitrary.string(using: &g)
+        m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
+        m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
+        return m
+    }
+}
+
+extension Wire.ElectLeadersRequest {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        if version >= 1 { m.electionType = Int8.random(in: .min ... .max, using: &g) }
+        m.topicPartitions = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.array(using: &g) { g in TopicPartitions.arbitrary(version: version, using: &g) }
+        m.timeoutMs = Int32.random(in: .min ... .max, using: &g)
+        return m
+    }
+}
+
+extension Wire.ElectLeadersRequest.TopicPartitions {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topic = WireArbitrary.string(using: &g)
+        m.partitions = WireArbitrary.array(using: &g) { g in Int32.random(in: .min ... .max, using: &g) }
+        return m
+    }
+}
+
+extension Wire.ElectLeadersResponse {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.throttleTimeMs = Int32.random(in: .min ... .max, using: &g)
+        if version >= 1 { m.errorCode = ErrorCode.allCases.randomElement(using: &g)! }
+        m.replicaElectionResults = WireArbitrary.array(using: &g) { g in ReplicaElectionResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.ElectLeadersResponse.ReplicaElectionResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.topic = WireArbitrary.string(using: &g)
+        m.partitionResult = WireArbitrary.array(using: &g) { g in PartitionResult.arbitrary(version: version, using: &g) }
+        return m
+    }
+}
+
+extension Wire.ElectLeadersResponse.ReplicaElectionResult.PartitionResult {
+    static func arbitrary(version: Int16, using g: inout SplitMix64) -> Self {
+        var m = Self()
+        m.partitionId = Int32.random(in: .min ... .max, using: &g)
         m.errorCode = ErrorCode.allCases.randomElement(using: &g)!
         m.errorMessage = WireArbitrary.oneIn(5, using: &g) ? nil : WireArbitrary.string(using: &g)
         return m
