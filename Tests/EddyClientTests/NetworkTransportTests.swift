@@ -1,4 +1,7 @@
 @testable import EddyClient
+#if canImport(Glibc)
+import Glibc
+#endif
 import EddyProtocol
 import EddyServer
 import Foundation
@@ -44,14 +47,40 @@ struct ReconnectBackoffTests {
 
 /// `NetworkTransport` reconnecting to brokers that refuse or answer, on a clock the test moves.
 struct NetworkTransportReconnectTests {
-    /// A loopback port nothing listens on (bound, then closed).
-    static func refusedPort() throws -> Int {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
-        let port = channel.localAddress!.port!
-        try channel.close().wait()
-        return port
+    /// A loopback port that refuses connections for as long as it is held: a socket bound to it
+    /// (with SO_REUSEADDR) but not listening. Holding it keeps tests running in parallel from
+    /// being given the same port (a port bound and closed at once could be handed to another
+    /// test's server meanwhile, which then answered, or took the port this test's server binds
+    /// later: seen as EADDRINUSE); a server with SO_REUSEADDR, as KafkaServer's is, can still
+    /// bind and listen on it.
+    final class RefusingPort {
+        let port: Int
+        private let fd: Int32
+
+        init() throws {
+            let socketFd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard socketFd >= 0 else { throw TestFailure("socket: errno \(errno)") }
+            var one: Int32 = 1
+            setsockopt(socketFd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    bind(socketFd, sa, length) == 0 && getsockname(socketFd, sa, &length) == 0
+                }
+            }
+            guard bound else {
+                Glibc.close(socketFd)
+                throw TestFailure("bind: errno \(errno)")
+            }
+            fd = socketFd
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        deinit { Glibc.close(fd) }
     }
 
     /// A transport on a manual clock with no jitter.
@@ -71,8 +100,9 @@ struct NetworkTransportReconnectTests {
 
     @Test func eachFailedConnectionDoublesTheWaitBeforeTheNext() async throws {
         let clock = NIOLockedValueBox<Int64>(1_000)
-        let transport = Self.transport([BrokerAddress(host: "127.0.0.1", port: try Self.refusedPort())], clock: clock)
-        defer { transport.close() }
+        let refusing = try RefusingPort()
+        let transport = Self.transport([BrokerAddress(host: "127.0.0.1", port: refusing.port)], clock: clock)
+        defer { transport.close(); withExtendedLifetime(refusing) {} }
         let node = NetworkTransport.bootstrapNode(0)
         #expect(transport.reconnectDelayMs(to: node) == 0)
 
@@ -94,7 +124,9 @@ struct NetworkTransportReconnectTests {
 
     @Test func requestsSentDuringTheBackoffWaitForTheConnectionRatherThanFailAtOnce() async throws {
         let clock = NIOLockedValueBox<Int64>(0)
-        let transport = NetworkTransport(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: try Self.refusedPort())],
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let transport = NetworkTransport(bootstrapServers: [BrokerAddress(host: "127.0.0.1", port: refusing.port)],
                                          reconnectBackoff: ReconnectBackoff(initialMs: 300, maxMs: 300, jitter: 0),
                                          now: { clock.withLockedValue { $0 } }, random: { 0 })
         defer { transport.close() }
@@ -182,7 +214,9 @@ struct NetworkTransportReconnectTests {
 
     @Test func aConnectionThatCompletesApiVersionsResetsTheWait() async throws {
         // First nothing listens on the port: the failure starts the backoff.
-        let port = try Self.refusedPort()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let clock = NIOLockedValueBox<Int64>(0)
         let transport = Self.transport([BrokerAddress(host: "127.0.0.1", port: port)], clock: clock)
         defer { transport.close() }
