@@ -2,11 +2,16 @@
 /// name for the error, the description starts with it (`TOPIC_ALREADY_EXISTS: ...`).
 struct EddyError: Error, CustomStringConvertible {
     var description: String
+    /// Kafka's error name, when the error has one.
+    private(set) var kafkaName: String?
 
     init(_ description: String) { self.description = description }
 
     /// `NAME: message`, Kafka's error name first.
-    init(kafka name: String, _ message: String) { description = "\(name): \(message)" }
+    init(kafka name: String, _ message: String) {
+        description = "\(name): \(message)"
+        kafkaName = name
+    }
 
     /// `UNKNOWN_TOPIC_OR_PARTITION: Topic 'name' does not exist.`
     static func unknownTopic(_ topic: String) -> EddyError {

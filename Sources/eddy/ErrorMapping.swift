@@ -17,8 +17,7 @@ enum ErrorMapping {
     /// Whether `error` says the topic does not exist (from a broker, a client, or eddy's own
     /// check of a data directory that holds no cluster).
     static func isUnknownTopic(_ error: any Error) -> Bool {
-        kafkaError(error) == .unknownTopicOrPartition
-            || (error as? EddyError)?.description.hasPrefix("UNKNOWN_TOPIC_OR_PARTITION:") == true
+        kafkaError(error) == .unknownTopicOrPartition || (error as? EddyError)?.kafkaName == ErrorCode.unknownTopicOrPartition.name
     }
 
     static func message(for error: any Error) -> String? {

@@ -46,7 +46,12 @@ final class LineProducer {
         self.headers = headers
         self.config = config
         self.maxMessageBytes = maxMessageBytes
-        headerBytes = headers.reduce(5) { $0 + 10 + $1.key.utf8.count + ($1.value?.count ?? 0) }
+        headerBytes = 5 + Self.bytes(of: headers)
+    }
+
+    /// What `headers` add to a record at most (varint lengths at their largest).
+    static func bytes(of headers: [RecordHeader]) -> Int {
+        headers.reduce(0) { $0 + 10 + $1.key.utf8.count + ($1.value?.count ?? 0) }
     }
 
     /// Queues one line as a record. A line too large for the topic, or one that does not parse
@@ -61,9 +66,8 @@ final class LineProducer {
             try flush()
             throw EddyError(error.description)
         }
-        let lineHeaderBytes = parts.headers.reduce(0) { $0 + 10 + $1.key.utf8.count + ($1.value?.count ?? 0) }
         let size = RecordBatchHeader.size + LineProducer.recordOverhead + (parts.key?.count ?? 0) + (parts.value?.count ?? 0)
-            + headerBytes + lineHeaderBytes
+            + headerBytes + Self.bytes(of: parts.headers)
         if size > maxMessageBytes {
             try send(session)
             try flush()

@@ -46,37 +46,19 @@ extension Topics {
             }
         }
 
-        /// Kafka's `--offset-json-file`: `{"partitions": [{"topic", "partition", "offset"}], "version": 1}`.
-        static func parse(offsetJson data: Data, path: String) throws -> [(TopicPartition, Int64)] {
-            func bad(_ why: String) -> ValidationError { ValidationError("\(path): \(why)") }
-            guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw bad("not a JSON object") }
-            if let version = root["version"], (version as? Int) != 1 { throw bad("unsupported version \(version) (expected 1)") }
-            guard let entries = root["partitions"] as? [[String: Any]], !entries.isEmpty else {
-                throw bad("expected a non-empty \"partitions\" array")
-            }
-            var out: [(TopicPartition, Int64)] = []
-            for (i, e) in entries.enumerated() {
-                guard let topic = e["topic"] as? String, !topic.isEmpty, let p = e["partition"] as? Int, p >= 0, p <= Int(Int32.max),
-                      let offset = (e["offset"] as? NSNumber)?.int64Value, offset >= -1 else {
-                    throw bad("entry \(i + 1) needs a \"topic\", a \"partition\" (at least 0) and an \"offset\" (at least 0, or -1)")
+        /// Kafka's `--offset-json-file`: each partition with its `"offset"` (at least 0, or -1),
+        /// and `"version": 1` when a version is given.
+        static func offsets(inFile path: String) throws -> [(TopicPartition, Int64)] {
+            try PartitionsJsonFile.entries(path, flag: "--offset-json-file", version: 1).enumerated().map { i, entry in
+                guard let offset = (entry.1["offset"] as? NSNumber)?.int64Value, offset >= -1 else {
+                    throw ValidationError("\(path): entry \(i + 1) needs an \"offset\" (at least 0, or -1)")
                 }
-                let tp = TopicPartition(topic, Int32(p))
-                if out.contains(where: { $0.0 == tp }) { throw bad("partition \(tp) is listed more than once") }
-                out.append((tp, offset))
+                return (entry.0, offset)
             }
-            return out
         }
 
         func run() throws {
-            let requested: [(TopicPartition, Int64)]?
-            if let offsetJsonFile {
-                guard let data = FileManager.default.contents(atPath: offsetJsonFile) else {
-                    throw ValidationError("cannot read --offset-json-file \(offsetJsonFile)")
-                }
-                requested = try Self.parse(offsetJson: data, path: offsetJsonFile)
-            } else {
-                requested = nil
-            }
+            let requested = try offsetJsonFile.map { try Self.offsets(inFile: $0) }
             let topic = self.topic, partitions = partition, offset = self.offset ?? -1
             let results: [(TopicPartition, Result<Int64, any Error>)]
             if let servers = try common.remote() {
@@ -86,19 +68,18 @@ extension Topics {
                         let ids = partitions.isEmpty ? try await admin.describeTopic(topic).partitions.map(\.partition) : partitions
                         targets = ids.map { (TopicPartition(topic, $0), offset) }
                     }
-                    var out: [(TopicPartition, Result<Int64, any Error>)] = []
-                    for (tp, before) in targets {
-                        do {
-                            let low = try await admin.deleteRecords([tp: before == -1 ? DeleteRecordsRequest.highWatermark : before])
-                            out.append((tp, .success(low[tp] ?? -1)))
-                        } catch let error as ClientError where ErrorMapping.kafkaError(error) == .offsetOutOfRange {
-                            out.append((tp, .failure(EddyError(kafka: "OFFSET_OUT_OF_RANGE",
-                                                               "offset \(before) of \(tp) is above its high watermark: records can only be deleted below it"))))
-                        } catch {
-                            out.append((tp, .failure(error)))
+                    // -1 is DeleteRecordsRequest.highWatermark, as in Kafka's file.
+                    let answers = try await admin.deleteRecordsByPartition(Dictionary(targets, uniquingKeysWith: { a, _ in a }))
+                    return targets.map { tp, before in
+                        switch answers[tp] {
+                        case let .success(low)?: (tp, .success(low))
+                        case .failure(.broker(.offsetOutOfRange, _))?:
+                            (tp, .failure(EddyError(kafka: "OFFSET_OUT_OF_RANGE",
+                                                    "offset \(before) of \(tp) is above its high watermark: records can only be deleted below it")))
+                        case let .failure(error)?: (tp, .failure(error))
+                        case nil: (tp, .failure(EddyError("no answer for \(tp)")))
                         }
                     }
-                    return out
                 }
             } else {
                 let local = try Session.with(common.dataDirectory, create: false) { cluster in
@@ -108,7 +89,7 @@ extension Topics {
                         targets = ids.map { (TopicPartition(topic, $0), offset) }
                     }
                     return targets.map { tp, before in
-                        (tp, Result<Int64, any Error> { try cluster.deleteRecords(tp, before: before == -1 ? DeleteRecordsRequest.highWatermark : before) })
+                        (tp, Result<Int64, any Error> { try cluster.deleteRecords(tp, before: before) })
                     }
                 }
                 guard let local else { throw EddyError.unknownTopic(topic ?? requested?.first?.0.topic ?? "") }

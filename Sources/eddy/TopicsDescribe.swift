@@ -108,17 +108,30 @@ enum TopicsDescribe {
             case .atMinIsr: return isr == minInsyncReplicas
             }
         }
+
+        /// The partitions a topic shows; nil when a report keeps none of them (kafka-topics
+        /// then prints nothing for the topic).
+        func select<P>(_ partitions: [P], minInsyncReplicas: Int,
+                       _ state: (P) -> (leader: Int32?, replicas: Int, isr: Int)) -> [P]? {
+            guard case .all = self else {
+                let kept = partitions.filter {
+                    let s = state($0)
+                    return keeps(leader: s.leader, replicas: s.replicas, isr: s.isr, minInsyncReplicas: minInsyncReplicas)
+                }
+                return kept.isEmpty ? nil : kept
+            }
+            return partitions
+        }
     }
 
-    static func isInternal(_ name: String) -> Bool { name.hasPrefix("__") && TopicName.internalTopics.contains(name) }
+    static func isInternal(_ name: String) -> Bool { TopicName.internalTopics.contains(name) }
 
     /// The topic's block; with a filter only the partitions it keeps, and no lines at all when
     /// none is left (kafka-topics prints nothing for such a topic).
     static func render(_ t: TopicDescription, filter: PartitionFilter = .all, minInsyncReplicas: Int = 1) -> [String] {
-        let partitions = t.partitions.filter {
-            filter.keeps(leader: $0.leader, replicas: $0.replicas.count, isr: $0.isr.count, minInsyncReplicas: minInsyncReplicas)
-        }
-        if case .all = filter {} else if partitions.isEmpty { return [] }
+        guard let partitions = filter.select(t.partitions, minInsyncReplicas: minInsyncReplicas, {
+            ($0.leader, $0.replicas.count, $0.isr.count)
+        }) else { return [] }
         return render(name: t.name, topicId: "\(t.topicId)", partitionCount: t.partitionCount, replicationFactor: t.replicationFactor,
                configs: t.configs, rows: partitions.map { p in
                    [String(p.partition), leader(p.leader), String(p.leaderEpoch), brokerList(p.replicas),
@@ -153,25 +166,25 @@ enum TopicsDescribe {
             var blocks: [[String]] = []
             for name in names {
                 guard let t = described[name] else { continue }
-                // Offline partitions (no leader) have no one to answer ListOffsets: their
-                // offsets show '-' rather than the call waiting for a leader until it times out.
-                let tps = t.partitions.filter { $0.leader != nil }.map { TopicPartition(name, $0.partition) }
-                let start = try await admin.listOffsets(tps, .earliest)
-                let end = try await admin.listOffsets(tps, .logEnd)
-                let hw = try await admin.listOffsets(tps, .latest)
-                var leaders: [TopicPartition: Int32] = [:]
-                for p in t.partitions { if let l = p.leader, l >= 0 { leaders[TopicPartition(name, p.partition)] = l } }
-                let sizes = try await admin.leaderReplicaSizes(leaders)
                 var overrides: [String: String] = [:]
                 var minInsyncReplicas = 1
                 for c in try await admin.describeTopicConfigs(name) {
                     if c.name == "min.insync.replicas", let v = c.value.flatMap({ Int($0) }) { minInsyncReplicas = v }
                     if c.source == .topicConfig, let v = c.value { overrides[c.name] = v }
                 }
-                let shown = t.partitions.filter {
-                    filter.keeps(leader: $0.leader, replicas: $0.replicas.count, isr: $0.isr.count, minInsyncReplicas: minInsyncReplicas)
-                }
-                if case .all = filter {} else if shown.isEmpty { continue }
+                // Only the partitions shown are asked for their offsets and sizes.
+                guard let shown = filter.select(t.partitions, minInsyncReplicas: minInsyncReplicas, {
+                    ($0.leader, $0.replicas.count, $0.isr.count)
+                }) else { continue }
+                // Offline partitions (no leader) have no one to answer ListOffsets: their
+                // offsets show '-' rather than the call waiting for a leader until it times out.
+                let tps = shown.filter { $0.leader != nil }.map { TopicPartition(name, $0.partition) }
+                let start = try await admin.listOffsets(tps, .earliest)
+                let end = try await admin.listOffsets(tps, .logEnd)
+                let hw = try await admin.listOffsets(tps, .latest)
+                var leaders: [TopicPartition: Int32] = [:]
+                for p in shown { if let l = p.leader, l >= 0 { leaders[TopicPartition(name, p.partition)] = l } }
+                let sizes = try await admin.leaderReplicaSizes(leaders)
                 let rows = shown.map { p -> [String] in
                     let tp = TopicPartition(name, p.partition)
                     return [String(p.partition), leader(p.leader ?? -1), p.leaderEpoch.map(String.init) ?? "-", brokerList(p.replicas), brokerList(p.isr),

@@ -50,33 +50,9 @@ extension Topics {
             if partition.contains(where: { $0 < 0 }) { throw ValidationError("--partition must not be negative") }
         }
 
-        /// kafka-leader-election's `--path-to-json-file`: `{"partitions": [{"topic", "partition"}]}`.
-        static func parse(json data: Data, path: String) throws -> [TopicPartition] {
-            func bad(_ why: String) -> ValidationError { ValidationError("\(path): \(why)") }
-            guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let entries = root["partitions"] as? [[String: Any]], !entries.isEmpty else {
-                throw bad("expected an object with a non-empty \"partitions\" array")
-            }
-            var out: [TopicPartition] = []
-            for (i, e) in entries.enumerated() {
-                guard let topic = e["topic"] as? String, !topic.isEmpty, let p = e["partition"] as? Int, p >= 0, p <= Int(Int32.max) else {
-                    throw bad("entry \(i + 1) needs a \"topic\" and a \"partition\" (at least 0)")
-                }
-                let tp = TopicPartition(topic, Int32(p))
-                guard !out.contains(tp) else { throw bad("partition \(tp.topic)-\(tp.partition) is listed more than once") }
-                out.append(tp)
-            }
-            return out
-        }
-
         func run() throws {
             let type: ElectLeadersRequest.ElectionType = electionType == .preferred ? .preferred : .unclean
-            let listed: [TopicPartition]? = try pathToJsonFile.map { path in
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw ValidationError("cannot read --path-to-json-file \(path)")
-                }
-                return try Self.parse(json: data, path: path)
-            }
+            let listed = try pathToJsonFile.map { try PartitionsJsonFile.entries($0, flag: "--path-to-json-file").map(\.0) }
             let topic = self.topic, partitions = partition
             let outcomes: [TopicPartition: (ErrorCode, String?)]
             if let servers = try common.remote() {

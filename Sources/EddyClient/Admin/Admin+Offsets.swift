@@ -113,9 +113,26 @@ extension Admin {
     /// watermark). Returns each partition's new low watermark. OFFSET_OUT_OF_RANGE when an
     /// offset is beyond the high watermark.
     public func deleteRecords(_ beforeOffsets: [TopicPartition: Int64]) async throws(ClientError) -> [TopicPartition: Int64] {
+        try await leaderCall(Array(beforeOffsets.keys), deadline: deadline(), deleteRecordsOnLeader(beforeOffsets))
+    }
+
+    /// DeleteRecords with each partition's own result, as Kafka's
+    /// `DeleteRecordsResult.lowWatermarks` gives them (`kafka-delete-records` prints them): one
+    /// request per leader; a partition's failure (OFFSET_OUT_OF_RANGE, no leader, an unknown
+    /// partition, ...) does not fail the others. Throws only when no broker answers Metadata.
+    public func deleteRecordsByPartition(_ beforeOffsets: [TopicPartition: Int64]) async throws(ClientError)
+        -> [TopicPartition: Result<Int64, ClientError>] {
+        let answers = try await leaderCallBestEffort(Array(beforeOffsets.keys), deadline: deadline(), deleteRecordsOnLeader(beforeOffsets))
+        var out = answers.failures.mapValues { Result<Int64, ClientError>.failure($0) }
+        for (tp, low) in answers.values { out[tp] = .success(low) }
+        return out
+    }
+
+    /// One leader's DeleteRecords of its share of `beforeOffsets`.
+    private func deleteRecordsOnLeader(_ beforeOffsets: [TopicPartition: Int64])
+        -> @Sendable (Int32, [TopicPartition]) async throws(ClientError) -> [TopicPartition: PartitionOutcome<Int64>] {
         let timeoutMs = Int32(clamping: config.defaultApiTimeoutMs)
-        return try await leaderCall(Array(beforeOffsets.keys), deadline: deadline()) {
-            [client] (leader, tps) async throws(ClientError) -> [TopicPartition: PartitionOutcome<Int64>] in
+        return { [client] (leader, tps) async throws(ClientError) -> [TopicPartition: PartitionOutcome<Int64>] in
             let request = DeleteRecordsRequest(
                 topics: Dictionary(grouping: tps, by: \.topic).sorted { $0.key < $1.key }.map { topic, tps in
                     .init(name: topic, partitions: tps.map { .init(partitionIndex: $0.partition, offset: beforeOffsets[$0]!) })

@@ -10,7 +10,11 @@ extension Broker {
         if case let .unknown(value) = request.electionType {
             return request.errorResponse(.invalidRequest, message: "Unknown election type \(value)")
         }
-        let asked = request.topicPartitions.map { topics in topics.flatMap { t in t.partitions.map { TopicPartition(t.topic, $0) } } }
+        // Each partition once, in request order.
+        var seen = Set<TopicPartition>()
+        let asked = request.topicPartitions.map { topics in
+            topics.flatMap { t in t.partitions.map { TopicPartition(t.topic, $0) } }.filter { seen.insert($0).inserted }
+        }
         var (records, outcomes) = cluster.controller.electLeaders(asked, type: request.electionType, image: cluster.metadata.latestImage)
         if !records.isEmpty {
             do throws(BrokerError) {
@@ -24,7 +28,6 @@ extension Broker {
         for tp in asked ?? outcomes.keys.sorted() {
             guard let o = outcomes[tp] else { continue }
             if byTopic[tp.topic] == nil { order.append(tp.topic) }
-            if byTopic[tp.topic, default: []].contains(where: { $0.partitionId == tp.partition }) { continue }
             byTopic[tp.topic, default: []].append(.init(partitionId: tp.partition, errorCode: o.errorCode, errorMessage: o.message))
         }
         return ElectLeadersResponse(replicaElectionResults: order.map { .init(topic: $0, partitionResult: byTopic[$0]!) })
