@@ -195,6 +195,55 @@ import Testing
         #expect(!s.cluster.runningBrokers.contains(2))
     }
 
+    /// Found in CI (interop test_broker_control_over_the_wire): the brokers were stopped one
+    /// after another sooner than the quorum elected a controller after the first, the active
+    /// one, so the other two stopped unfenced; then neither could start again (no controller
+    /// to fence its previous run), and no controller could be elected without one of them. A
+    /// clean stop lost nothing: such a broker starts in its old registration.
+    @Test func aBrokerStoppedWhileNoControllerCouldFenceItStartsAgainWithoutOne() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        let (tp, _) = try s.topicWithRecords((0 ..< 20).map { "acked-\($0)" })
+        let controller = try #require(s.cluster.activeController)
+        try s.cluster.stopBroker(controller)
+        let others = [Int32(0), 1, 2].filter { $0 != controller }
+        for id in others { try s.cluster.stopBroker(id) }
+        #expect(s.cluster.activeController == nil)
+        #expect(others.allSatisfy { s.cluster.metadataImage.brokers[$0]?.fenced == false })
+        try s.cluster.startBroker(others[0])
+        #expect(s.cluster.runningBrokers == [others[0]])
+        try s.cluster.startBroker(controller)
+        try s.cluster.startBroker(others[1])
+        #expect(Self.tick(s) {
+            s.cluster.activeController != nil && s.cluster.metadataImage.brokers.values.allSatisfy { !$0.fenced }
+        })
+        #expect(s.cluster.runningBrokers == [0, 1, 2])
+        s.pump()
+        #expect(s.cluster.replicaOffsets(tp).values.allSatisfy { $0.logEndOffset == 20 && $0.highWatermark == 20 },
+                "\(s.cluster.replicaOffsets(tp))")
+        try s.cluster.createTopic("after", partitions: 1, replicationFactor: 3)
+    }
+
+    /// Without a controller, a stopped broker whose logs did not close cleanly (no
+    /// `.kafka_cleanshutdown`: what it had not flushed may be gone) starts only once one
+    /// can fence its previous run.
+    @Test func aStopThatDidNotCloseItsLogsCannotStartWithoutAController() throws {
+        let s = try ServedCluster(configure: Self.combined())
+        defer { s.close() }
+        _ = try s.topicWithRecords(["a", "b"])
+        let controller = try #require(s.cluster.activeController)
+        try s.cluster.stopBroker(controller)
+        let others = [Int32(0), 1, 2].filter { $0 != controller }
+        for id in others { try s.cluster.stopBroker(id) }
+        let victim = others[0]
+        #expect(s.cluster.metadataImage.brokers[victim]?.fenced == false)
+        let marker = Disk.join(Disk.join(s.dir.path, Broker.logDirectoryName(nodeId: victim)), LogManager.cleanShutdownFile)
+        #expect(Disk.exists(marker))
+        try Disk.remove(marker)
+        #expect(throws: BrokerError.self) { try s.cluster.startBroker(victim) }
+        #expect(!s.cluster.runningBrokers.contains(victim))
+    }
+
     /// A broker started while no controller runs waits, fenced; the ISR change that would take
     /// it back fails for want of a controller, and is proposed again once one is elected.
     @Test func anIsrChangeNoControllerTookIsProposedAgainAfterTheElection() throws {

@@ -635,14 +635,22 @@ public final class Cluster: @unchecked Sendable {
             guard metadata.quorum.activeController != nil else {
                 // No controller to register with: a broker whose registration is fenced starts
                 // and waits until one is elected and lets it in (`afterQuorumChange`), as a
-                // Kafka broker waits. One whose old registration is not fenced would come back
-                // as the leader it was, in the same leader epoch, with what it lost: refused.
-                // Fenced as the brokers applied it: a fence only written may still be lost.
-                guard metadata.image.brokers[id]?.fenced == true else {
+                // Kafka broker waits. Fenced as the brokers applied it: a fence only written
+                // may still be lost.
+                if metadata.image.brokers[id]?.fenced == true {
+                    try startNodeLocked(id)
+                    unfenceWhenElected.insert(id)
+                    return
+                }
+                // One whose old registration is not fenced comes back in it, as the leader it
+                // was, in the same leader epoch: only if its last run lost nothing. A stop
+                // that found no controller (`fenceWhenElected`) closed its logs cleanly; a
+                // kill, or a stop whose logs did not close, did not: refused.
+                guard metadata.latestImage.brokers[id]?.fenced == false, stoppedCleanly(id) else {
                     throw .notController("no active controller to fence broker \(id)'s previous run first (the controller quorum has no majority); start a controller first")
                 }
+                fenceWhenElected.remove(id)
                 try startNodeLocked(id)
-                unfenceWhenElected.insert(id)
                 return
             }
             // A broker that crashed and comes back before its session timed out is a new
@@ -821,6 +829,13 @@ public final class Cluster: @unchecked Sendable {
             }
         }
         if let fenceError { throw fenceError }
+    }
+
+    /// Whether stopped broker `id`'s last run ended with every log flushed and closed
+    /// (`.kafka_cleanshutdown` written), and no kill since. Caller holds the lock.
+    func stoppedCleanly(_ id: Int32) -> Bool {
+        !Cluster.brokerCrashed(dataDirectory: dataDirectory, id: id)
+            && !Disk.exists(Cluster.unfencedKillMarker(dataDirectory: dataDirectory, id: id))
     }
 
     /// Whether broker `id`'s log directory holds partitions but no clean-shutdown marker: the
