@@ -69,7 +69,8 @@ public final class KafkaServer: Sendable {
     private let tracker = ConnectionTracker()
     private let serverChannels: [any Channel]
 
-    /// Binds every listener. Port 0 binds an ephemeral port: `boundListeners` tells which.
+    /// Binds every listener. Port 0 binds an ephemeral port: `boundListeners` tells which. A
+    /// listener that cannot bind throws `ListenError` (the others are closed).
     public init(listeners: [Listener], dispatcher: any RequestDispatcher, config: Config = Config(), logger: Logger) throws {
         self.listeners = listeners
         self.config = config
@@ -80,9 +81,13 @@ public final class KafkaServer: Sendable {
         var bound: [any Channel] = []
         do {
             for l in listeners {
-                bound.append(try Self.bootstrap(group: group, listener: l, dispatcher: dispatcher, config: config,
-                                                workQueue: workQueue, logger: logger, tracker: tracker)
-                    .bind(host: l.host, port: l.port).wait())
+                do {
+                    bound.append(try Self.bootstrap(group: group, listener: l, dispatcher: dispatcher, config: config,
+                                                    workQueue: workQueue, logger: logger, tracker: tracker)
+                        .bind(host: l.host, port: l.port).wait())
+                } catch {
+                    throw ListenError(host: l.host, port: l.port, listener: l.name, node: l.node, underlying: error)
+                }
             }
         } catch {
             for c in bound { try? c.close().wait() }

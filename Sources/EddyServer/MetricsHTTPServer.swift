@@ -28,7 +28,7 @@ public final class MetricsHTTPServer: Sendable {
                 .bind(host: host, port: port).wait()
         } catch {
             try? group.syncShutdownGracefully()
-            throw error
+            throw ListenError(host: host, port: port, underlying: error)
         }
         self.group = group
     }

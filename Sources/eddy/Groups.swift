@@ -43,4 +43,7 @@ struct Groups: ParsableCommand {
 
     /// `-` for an unknown value, as kafka-consumer-groups prints it.
     static func cell<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "-" }
+    /// `-` also for an empty text (a host or client id a client left empty), which would
+    /// otherwise shift the columns after it.
+    static func cell(_ text: String?) -> String { text.flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
 }

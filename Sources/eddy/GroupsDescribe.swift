@@ -8,11 +8,11 @@ extension Groups {
             abstract: "Describe a consumer group: the four positions and two lags of each partition.",
             discussion: """
                 One row per partition the group has a committed offset for or a member is assigned: \
-                TOPIC, PARTITION, CURRENT-OFFSET (the committed offset), LOG-END-OFFSET (the leader's \
+                GROUP, TOPIC, PARTITION, CURRENT-OFFSET (the committed offset), LOG-END-OFFSET (the leader's \
                 log end, including records not yet replicated to the ISR), HIGH-WATERMARK, POSITION \
                 (the next offset a consumer running in this process will fetch), LAG (high watermark \
                 minus committed offset), POSITION-LAG (high watermark minus position), CONSUMER-ID, \
-                CLIENT-ID and LAST-STABLE-OFFSET (where read_committed consumers stop: below the high \
+                HOST, CLIENT-ID and LAST-STABLE-OFFSET (where read_committed consumers stop: below the high \
                 watermark while an open transaction holds it back). '-' marks an unknown value. Members without partitions get a row with '-' \
                 for topic and partition.
                 """)
@@ -105,17 +105,23 @@ extension Groups {
 
 /// The table of `eddy groups describe`. Pure: positions in, lines out.
 enum GroupsDescribe {
-    static let header = ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "POSITION",
-                         "LAG", "POSITION-LAG", "CONSUMER-ID", "CLIENT-ID", "LAST-STABLE-OFFSET"]
+    /// kafka-consumer-groups' columns first (GROUP, TOPIC, PARTITION, CURRENT-OFFSET,
+    /// LOG-END-OFFSET), its CONSUMER-ID, HOST and CLIENT-ID in its order, and eddy's other
+    /// positions and lags among them.
+    static let header = ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "POSITION",
+                         "LAG", "POSITION-LAG", "CONSUMER-ID", "HOST", "CLIENT-ID", "LAST-STABLE-OFFSET"]
 
     /// No lines at all when the group has neither partitions nor members.
     static func render(_ p: GroupPositions) -> [String] {
         var rows: [[String]] = p.rows.map { r in
-            [r.topicPartition.topic, String(r.topicPartition.partition), Groups.cell(r.committedOffset),
+            [p.groupId, r.topicPartition.topic, String(r.topicPartition.partition), Groups.cell(r.committedOffset),
              Groups.cell(r.logEndOffset), Groups.cell(r.highWatermark), Groups.cell(r.position), Groups.cell(r.lag),
-             Groups.cell(r.positionLag), Groups.cell(r.memberId), Groups.cell(r.clientId), Groups.cell(r.lastStableOffset)]
+             Groups.cell(r.positionLag), Groups.cell(r.memberId), Groups.cell(r.host), Groups.cell(r.clientId),
+             Groups.cell(r.lastStableOffset)]
         }
-        rows += p.idleMembers.map { m in ["-", "-", "-", "-", "-", "-", "-", "-", m.memberId, m.clientId, "-"] }
+        rows += p.idleMembers.map { m in
+            [p.groupId, "-", "-", "-", "-", "-", "-", "-", "-", m.memberId, Groups.cell(m.host), Groups.cell(m.clientId), "-"]
+        }
         guard !rows.isEmpty else { return [] }
         return TextTable.render([header] + rows)
     }
@@ -127,7 +133,7 @@ enum GroupsDescribe {
         var header = ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"]
         if verbose { header.append("ASSIGNMENT") }
         let rows = d.members.sorted { ($0.clientId, $0.memberId) < ($1.clientId, $1.memberId) }.map { m -> [String] in
-            var row = [d.groupId, m.memberId, m.host, m.clientId, String(m.assignment.count)]
+            var row = [d.groupId, m.memberId, Groups.cell(m.host), Groups.cell(m.clientId), String(m.assignment.count)]
             if verbose { row.append(assignment(m.assignment)) }
             return row
         }

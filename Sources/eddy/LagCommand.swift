@@ -72,6 +72,8 @@ struct Lag: ParsableCommand {
         if let metricsListen, let address = ListenAddress(metricsListen) {
             do {
                 server = try MetricsHTTPServer(host: address.host, port: address.port) { exposition.withLockedValue { $0 } }
+            } catch let error as ListenError {
+                throw EddyError("cannot listen on \(metricsListen) for metrics: \(error.reason); choose another --metrics-listen")
             } catch {
                 throw EddyError("cannot listen on \(metricsListen) for metrics: \(error); choose another --metrics-listen")
             }

@@ -149,14 +149,10 @@ import Testing
             // A paused producer writes nothing more.
             _ = try h.workload.setPaused("payments-producer", true)
             #expect(h.workload.status().first { $0.name == "payments-producer" }?.paused == true)
-            // Records queued before the pause still land; then the log stands still while
-            // orders, still produced, grows by more than a batch's worth.
-            var last = try h.logEnd("payments")
-            try await h.eventually("payments stops growing") {
-                try await Task.sleep(nanoseconds: 150_000_000)
-                defer { last = (try? h.logEnd("payments")) ?? last }
-                return try h.logEnd("payments") == last
-            }
+            // Records sent before the pause still land (each acknowledged or failed); then the
+            // log stands still while orders, still produced, grows by more than a batch's worth.
+            let payments = try #require(h.workload.lock.withLock { h.workload.producers.first { $0.name == "payments-producer" } })
+            try await h.eventually("payments-producer has nothing in flight") { payments.isQuiescent }
             let paused = try h.logEnd("payments")
             let orders = try h.logEnd("orders")
             try await h.eventually("orders grows") { try h.logEnd("orders") > orders + 60 }

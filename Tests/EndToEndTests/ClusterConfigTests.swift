@@ -8,7 +8,9 @@ struct ClusterConfigTests {
         defer { config.remove() }
         try FileManager.default.createDirectory(atPath: config.path + "/eddy", withIntermediateDirectories: true)
         let file = config.path + "/eddy/clusters.properties"
-        let port = try closedPort()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         try "cluster.prod.bootstrap.servers=127.0.0.1:\(port)\ncluster.prod.security.protocol=SSL\ncluster.prod.ssl.key.password=hunter2\ncluster.prod.ssl.certificate.location=/c.pem\ncluster.prod.ssl.key.location=/k.pem\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         let env = ["XDG_CONFIG_HOME": config.path]

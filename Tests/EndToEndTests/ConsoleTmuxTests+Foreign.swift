@@ -6,8 +6,8 @@ import Testing
 /// on a free loopback port with in-memory storage, stopped with SIGKILL (it does not exit on
 /// SIGTERM; nothing of it is kept).
 final class TansuBroker {
-    let process = Process()
-    let bootstrap: String
+    private(set) var process = Process()
+    private(set) var bootstrap = ""
     let dir = TempDataDir()
 
     static var binary: String? {
@@ -20,19 +20,25 @@ final class TansuBroker {
     init(sourceLocation: SourceLocation = #_sourceLocation) throws {
         let binary = try #require(Self.binary, "Tansu is not installed: run scripts/interop-setup", sourceLocation: sourceLocation)
         try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
-        let port = try closedPort()
-        bootstrap = "127.0.0.1:\(port)"
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["broker", "--listener-url", "tcp://\(bootstrap)", "--advertised-listener-url", "tcp://\(bootstrap)",
-                             "--storage-engine", "memory://tansu/"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let process = process
-        try waitFor("Tansu listens on \(bootstrap)", seconds: 30, sourceLocation: sourceLocation) {
-            try #require(process.isRunning, "Tansu exited", sourceLocation: sourceLocation)
-            return Self.accepts(port)
+        // The port was free a moment ago; should anything take it before Tansu binds it,
+        // Tansu exits, and starts again on another.
+        for attempt in 1 ... 3 {
+            let port = try releasedPort()
+            bootstrap = "127.0.0.1:\(port)"
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["broker", "--listener-url", "tcp://\(bootstrap)", "--advertised-listener-url", "tcp://\(bootstrap)",
+                                 "--storage-engine", "memory://tansu/"]
+            process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            let process = process
+            try waitFor("Tansu listens on \(bootstrap)", seconds: 30, sourceLocation: sourceLocation) {
+                !process.isRunning || Self.accepts(port)
+            }
+            if process.isRunning { return }
+            try #require(attempt < 3, "Tansu exited three times", sourceLocation: sourceLocation)
         }
     }
 
@@ -146,7 +152,9 @@ extension ConsoleTmuxTests {
         _ = try eddy(["groups", "reset-offsets", "--group", "auditors", "--topic", "audit", "--to-offset", "15", "--execute"])
         func committed() throws -> String? {
             let out = try eddy(["groups", "describe", "--group", "auditors"]).out
-            return out.split(separator: "\n").first { $0.hasPrefix("audit ") }?.split(separator: " ").dropFirst(2).first.map(String.init)
+            // GROUP TOPIC PARTITION CURRENT-OFFSET ...
+            let row = out.split(separator: "\n").map { $0.split(separator: " ") }.first { $0.count > 3 && $0[1] == "audit" }
+            return row.map { String($0[3]) }
         }
 
         /// The console on `peer`, with the reset of `auditors` to earliest planned.

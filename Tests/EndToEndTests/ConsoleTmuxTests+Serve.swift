@@ -151,7 +151,9 @@ extension ConsoleTmuxTests {
     /// Nothing listening at the address: one line, exit status 1, at once (not after the admin
     /// client's 60 s default.api.timeout.ms).
     @Test func consoleAndCommandsFailFastWhenNothingAnswers() throws {
-        let port = try closedPort()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let started = Date()
         let t = try TmuxConsole(["console", "--bootstrap-server", "127.0.0.1:\(port)"])
         #expect(try t.waitForExit(seconds: 20) == 1)
@@ -163,8 +165,21 @@ extension ConsoleTmuxTests {
     }
 }
 
-/// A TCP port on 127.0.0.1 where nothing listens (bound, then released).
-func closedPort() throws -> Int {
+/// A TCP port on 127.0.0.1 where nothing listens, held (bound, not listening: connecting is
+/// refused) until this is released, so that no test running alongside is given it meanwhile.
+final class RefusingPort {
+    let port: Int
+    private let fd: Int32
+
+    init() throws { (fd, port) = try loopbackSocket(listening: false) }
+
+    deinit { close(fd) }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound, then released), for a server
+/// this test starts; anything else may take it meanwhile, so the caller checks that its own
+/// server is the one that listens.
+func releasedPort() throws -> Int {
     let (fd, port) = try loopbackSocket(listening: false)
     close(fd)
     return port

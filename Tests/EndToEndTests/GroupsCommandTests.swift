@@ -50,10 +50,10 @@ import Testing
         #expect(describe.status == 0, "\(describe)")
         #expect(describe.errLines == ["Consumer group 'g' has no active members."])
         #expect(describe.outLines.map(words) == [
-            ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "POSITION", "LAG", "POSITION-LAG",
-             "CONSUMER-ID", "CLIENT-ID", "LAST-STABLE-OFFSET"],
-            ["orders", "0", "3", "5", "5", "-", "2", "-", "-", "-", "5"],
-            ["orders", "1", "0", "0", "0", "-", "0", "-", "-", "-", "0"],
+            ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "HIGH-WATERMARK", "POSITION", "LAG", "POSITION-LAG",
+             "CONSUMER-ID", "HOST", "CLIENT-ID", "LAST-STABLE-OFFSET"],
+            ["g", "orders", "0", "3", "5", "5", "-", "2", "-", "-", "-", "-", "5"],
+            ["g", "orders", "1", "0", "0", "0", "-", "0", "-", "-", "-", "-", "0"],
         ], "\(describe)")
 
         // Negative shifts parse; the result is clamped to the log start.
@@ -142,7 +142,7 @@ import Testing
             ["o", "0", "Error:", "GROUP_SUBSCRIBED_TO_TOPIC:", "the", "group", "'live'", "still", "consumes", "topic", "o"],
             ["q", "0", "Successful"], ["q", "1", "Successful"],
         ], "\(refused)")
-        let left = try Eddy.run(["groups", "describe", "--group", "live"] + server.flag).outLines.dropFirst().compactMap { words($0).first }
+        let left = try Eddy.run(["groups", "describe", "--group", "live"] + server.flag).outLines.dropFirst().compactMap { words($0).dropFirst().first }
         #expect(!left.contains("q") && left.contains("o"), "\(left)")
         member.signal(SIGINT)
         #expect(member.wait().status == 0)

@@ -68,12 +68,21 @@ import Testing
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             return ((object?["groups"] as? [[String: Any]])?.first { $0["group"] as? String == "billing" }?["partitions"] as? [[String: Any]])?.first
         }
+        // The first sample: the watch reads __consumer_offsets from its end as of then, so a
+        // commit made before it would not be seen.
+        try waitFor("the first sample") { lastSample()?["committedOffset"] as? Int == 2 }
         // A commit at 3 with 7 to go, then 5 more records and a commit at 4 with 11 to go: the
-        // lag never fell, so WARN (each step waits until a sample has seen it).
+        // lag never fell, so WARN (each step waits until a sample has seen it). The commits are
+        // 5 s apart, as a consumer's might be: with Burrow's rule a partition whose last commit
+        // is older than the window's span is STOP, so WARN holds for 5 s after the second,
+        // however slow the machine is meanwhile.
         try Self.commit(served.flag, 3)
+        let firstCommit = Date()
         try waitFor("a sample with the commit at 3") { lastSample()?["committedOffset"] as? Int == 3 }
         try Self.produce(served.flag, 5)
-        try waitFor("a sample with the high watermark at 15") { lastSample()?["highWatermark"] as? Int == 15 }
+        try waitFor("a sample with the high watermark at 15, 5 s after the commit at 3") {
+            lastSample()?["highWatermark"] as? Int == 15 && Date().timeIntervalSince(firstCommit) >= 5
+        }
         try Self.commit(served.flag, 4)
         // (A sample may show WARN already with the commit at 3, at lag 12: wait for the one with 4.)
         try waitFor("the WARN status with the commit at 4", seconds: 30) {

@@ -89,6 +89,29 @@ struct ServeConfigTests {
         #expect(r.errLines.count == 1 && r.stderr.contains("overlap") && r.stderr.contains("at least 3 ports apart"), "\(r)")
     }
 
+    /// A port another program listens on: one line naming the listener, its broker and the
+    /// system's reason (it was NIO's error dump), for `serve` and for `lag --metrics-listen`.
+    @Test func aPortInUseIsNamedWithTheSystemsReason() throws {
+        let (fd, port) = try loopbackSocket(listening: true)
+        defer { close(fd) }
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        let process = try Eddy.start(["serve", "--listen", "127.0.0.1:\(port)"] + dir.flag)
+        defer { if process.isRunning { process.signal(SIGKILL) } }
+        try waitFor("eddy serve gives up", seconds: 30) { !process.isRunning }
+        let served = process.wait()
+        #expect(served.status == 1, "\(served)")
+        #expect(served.errLines == ["eddy: cannot listen on PLAINTEXT://127.0.0.1:\(port) (broker 0): Address already in use; "
+                + "choose other addresses with --listen or listeners"], "\(served)")
+        let lag = try Eddy.start(["lag", "--metrics-listen", "127.0.0.1:\(port)"] + dir.flag)
+        defer { if lag.isRunning { lag.signal(SIGKILL) } }
+        try waitFor("eddy lag gives up", seconds: 30) { !lag.isRunning }
+        let watched = lag.wait()
+        #expect(watched.status == 1, "\(watched)")
+        #expect(watched.errLines == ["eddy: cannot listen on 127.0.0.1:\(port) for metrics: Address already in use; choose another --metrics-listen"],
+                "\(watched)")
+    }
+
     @Test func unsupportedKeysAndContradictoryFlagsAreUsageErrors() throws {
         let unknown = try Self.serve("log.dirs=/var/lib/kafka\n")
         #expect(unknown.status == 2)

@@ -19,18 +19,22 @@ import Testing
             let r = try Eddy.run(["transactions", "describe", "--transactional-id", "e2e-tx"] + server.flag)
             return r.outLines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first.map(String.init)
         }
-        // Two full transactions commit; the fifth line opens a third.
-        try input.fileHandleForWriting.write(contentsOf: Data("a\nb\nc\nd\ne\n".utf8))
-        try waitFor("two transactions committed and a third open") {
-            try committed() == ["a", "b", "c", "d"] && state() == "Ongoing"
+        func uncommitted() throws -> [String] {
+            try Eddy.run(["consume", "--topic", "t", "--exit-at-end"] + server.flag).outLines
         }
-        let uncommitted = try Eddy.run(["consume", "--topic", "t", "--exit-at-end"] + server.flag).outLines
-        #expect(uncommitted == ["a", "b", "c", "d", "e"], "read_uncommitted sees the open transaction's record")
+        // Two full transactions commit; the fifth line opens a third. (Ongoing comes with
+        // AddPartitionsToTxn, before its record is written; the commit markers follow EndTxn's
+        // answer: each is waited for.) read_uncommitted sees the open transaction's record.
+        try input.fileHandleForWriting.write(contentsOf: Data("a\nb\nc\nd\ne\n".utf8))
+        try waitFor("two transactions committed and a third open, its record written") {
+            try committed() == ["a", "b", "c", "d"] && state() == "Ongoing" && uncommitted() == ["a", "b", "c", "d", "e"]
+        }
         producer.signal(SIGINT)
         let result = producer.wait()
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr.contains("2 transactions committed (4 records), 1 aborted (1 record)"), "\(result)")
-        #expect(try state() == "CompleteAbort")
+        // The abort's markers, then CompleteAbort, are written after the producer's answer.
+        try waitFor("the abort completed") { try state() == "CompleteAbort" }
         #expect(try committed() == ["a", "b", "c", "d"])
     }
 
@@ -62,7 +66,8 @@ import Testing
         #expect(described.status == 0 && !described.out.contains("Ongoing"), "\(described)")
         let next = try Eddy.run(["produce", "--topic", "t", "--transactional-id", "refused"] + server.flag, stdin: Array("later\n".utf8))
         #expect(next.status == 0, "\(next)")
-        #expect(try committed() == ["first", "later"])
+        // Its commit markers follow EndTxn's answer.
+        try waitFor("the next transaction is read") { try committed() == ["first", "later"] }
     }
 
     @Test func theRestCommitsAtTheEndOfInput() throws {
@@ -70,8 +75,11 @@ import Testing
         #expect(try Eddy.run(["topics", "create", "--topic", "t", "--partitions", "2"] + server.flag).status == 0)
         let r = try Eddy.run(["produce", "--topic", "t", "--transactional-id", "e2e-all"] + server.flag, stdin: Array("1\n2\n3\n".utf8))
         #expect(r.status == 0 && r.stderr.contains("1 transaction committed (3 records), 0 aborted"), "\(r)")
-        let seen = try Eddy.run(["consume", "--topic", "t", "--isolation-level", "read_committed", "--exit-at-end"] + server.flag).outLines
-        #expect(seen.sorted() == ["1", "2", "3"])
+        // The commit markers follow EndTxn's answer.
+        try waitFor("the committed records are read") {
+            try Eddy.run(["consume", "--topic", "t", "--isolation-level", "read_committed", "--exit-at-end"] + server.flag).outLines.sorted()
+                == ["1", "2", "3"]
+        }
         let bad = try Eddy.run(["produce", "--topic", "t", "--transactional-id", "x", "--no-idempotence"] + server.flag, stdin: Array("1\n".utf8))
         #expect(bad.status == 2 && bad.stderr.contains("transactional.id"), "\(bad)")
     }
@@ -158,7 +166,7 @@ import Testing
         func row() throws -> [String: String]? {
             let lines = try Eddy.run(["groups", "describe", "--group", "g"] + server.flag).outLines
                 .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-            guard let header = lines.first, let values = lines.dropFirst().first(where: { $0.first == "t" }) else { return nil }
+            guard let header = lines.first, let values = lines.dropFirst().first(where: { $0.dropFirst().first == "t" }) else { return nil }
             return Dictionary(uniqueKeysWithValues: zip(header, values))
         }
         try waitFor("the open transaction holds the last stable offset at 2") {
@@ -167,7 +175,10 @@ import Testing
         }
         try input.fileHandleForWriting.close()
         #expect(producer.wait().status == 0)
-        let r = try row()
-        #expect(r?["HIGH-WATERMARK"] == "5" && r?["LAST-STABLE-OFFSET"] == "5", "committed: records and the marker are stable \(String(describing: r))")
+        // Committed: records and the marker (written after EndTxn's answer) are stable.
+        try waitFor("the commit marker releases the last stable offset") {
+            let r = try row()
+            return r?["HIGH-WATERMARK"] == "5" && r?["LAST-STABLE-OFFSET"] == "5"
+        }
     }
 }

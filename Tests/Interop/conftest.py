@@ -31,6 +31,21 @@ def wait_until(condition, timeout=30.0, what="condition"):
         time.sleep(0.05)
 
 
+def describe_rows(text):
+    """The rows of `eddy groups describe` (its offsets view) as {column: value} dicts, read by
+    the header's names, so that a test does not depend on the columns' order."""
+    rows, columns = [], None
+    for line in text.splitlines():
+        cells = line.split()
+        if not cells:
+            columns = None
+        elif columns is None:
+            columns = cells
+        elif len(cells) == len(columns):
+            rows.append(dict(zip(columns, cells)))
+    return rows
+
+
 def free_port_block(count=3):
     """A first port such that it and the next count-1 ports are free on 127.0.0.1."""
     for _ in range(200):
@@ -67,14 +82,20 @@ class EddyServer:
         for command in setup:
             r = subprocess.run([EDDY, *command, "--data-dir", self.dir + "/data"], capture_output=True, text=True, timeout=120)
             assert r.returncode == 0, f"eddy {' '.join(command)}: {r.stderr}"
-        self.port = free_port_block()
-        self.bootstrap = f"127.0.0.1:{self.port}"
         self.log = open(os.path.join(self.dir, "serve.log"), "w+")
-        self.proc = subprocess.Popen(
-            [EDDY, "serve", "--data-dir", self.dir + "/data", "--listen", self.bootstrap, *args],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(lambda: all(accepts(self.port + i) for i in range(3)) or self.proc.poll() is not None,
-                   what="eddy serve to listen")
+        # The ports were free a moment ago; should anything take one before eddy binds it,
+        # eddy exits (its data directory untouched by the failed start), and starts again on
+        # another block.
+        for attempt in range(3):
+            self.port = free_port_block()
+            self.bootstrap = f"127.0.0.1:{self.port}"
+            self.proc = subprocess.Popen(
+                [EDDY, "serve", "--data-dir", self.dir + "/data", "--listen", self.bootstrap, *args],
+                stdout=self.log, stderr=subprocess.STDOUT)
+            wait_until(lambda: all(accepts(self.port + i) for i in range(3)) or self.proc.poll() is not None,
+                       what="eddy serve to listen")
+            if self.proc.poll() is None or "Address already in use" not in self.output():
+                break
         assert self.proc.poll() is None, self.output()
 
     def output(self):

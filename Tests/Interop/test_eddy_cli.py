@@ -1,7 +1,7 @@
 """eddy's own commands with --bootstrap-server against eddy serve, mixed with kcat."""
 import subprocess
 
-from conftest import EDDY, kcat, wait_until
+from conftest import EDDY, EddyServer, kcat, wait_until
 
 
 def eddy(*args, input=None, check=True):
@@ -56,9 +56,18 @@ def test_usage_errors(eddy_server):
     assert r.returncode == 1 and "UNKNOWN_TOPIC_OR_PARTITION" in r.stderr
 
 
-def test_broker_control_over_the_wire(eddy_server):
-    """eddy's EddyBrokerControl extension: stop, start and kill brokers of a running server."""
-    b = eddy_server.bootstrap
+def test_broker_control_over_the_wire():
+    """eddy's EddyBrokerControl extension: stop, start and kill brokers of a running server.
+    Its own server: it stops every broker, and what follows a restart of all of them (fencing,
+    unfencing, elections) would still be under way when the next test used a shared one."""
+    server = EddyServer()
+    try:
+        broker_control(server.bootstrap)
+    finally:
+        assert server.stop() == 0, server.output()
+
+
+def broker_control(b):
     assert eddy("broker", "stop", "--id", "2", "--bootstrap-server", b).stdout.startswith("Stopped broker 2")
     r = kcat(["-b", b, "-L"])
     assert " 2 brokers:" in r.stdout, r.stdout

@@ -24,13 +24,14 @@ def describe_rows(text):
 def group_rows(text):
     """`eddy groups describe` rows: {(topic, partition): {column: value}}."""
     lines = [line for line in text.splitlines() if line.strip()]
-    header = next(i for i, line in enumerate(lines) if line.startswith("TOPIC"))
+    header = next(i for i, line in enumerate(lines) if line.startswith("GROUP"))
     columns = lines[header].split()
     rows = {}
     for line in lines[header + 1:]:
         cells = line.split()
         if len(cells) >= len(columns):
-            rows[(cells[0], int(cells[1]))] = dict(zip(columns, cells))
+            row = dict(zip(columns, cells))
+            rows[(row["TOPIC"], int(row["PARTITION"]))] = row
     return rows
 
 

@@ -1,7 +1,7 @@
 """kcat, on librdkafka 2.0.2 and 2.16, against eddy serve."""
 import pytest
 
-from conftest import kcat, wait_until
+from conftest import describe_rows, kcat, wait_until
 
 LIBRARIES = ["2.0.2", "2.16"]
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
@@ -116,5 +116,5 @@ def test_group_consumer_joins_and_commits(eddy_server, library):
 def committed_offsets(server, group, topic):
     """CURRENT-OFFSET per partition of `topic`, from `eddy groups describe --bootstrap-server`."""
     out = server.eddy("groups", "describe", "--bootstrap-server", server.bootstrap, "--group", group).stdout
-    rows = [l.split() for l in out.splitlines()]
-    return {int(r[1]): int(r[2]) for r in rows if r and r[0] == topic and r[2] != "-"}
+    return {int(r["PARTITION"]): int(r["CURRENT-OFFSET"]) for r in describe_rows(out)
+            if r["TOPIC"] == topic and r["CURRENT-OFFSET"] != "-"}

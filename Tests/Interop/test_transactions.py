@@ -6,6 +6,7 @@ import time
 
 from confluent_kafka import Consumer, KafkaException, Producer
 
+from conftest import describe_rows, wait_until
 from test_python_clients import create
 
 
@@ -96,9 +97,13 @@ def test_eddy_transactions_list_and_describe_an_open_transaction(eddy_server):
     # A read_committed consumer waits at the open transaction; committing releases it.
     p.commit_transaction(30)
     assert consume_all(eddy_server, "open", "read_committed", 1, "open-check") == ["pending"]
-    after = eddy_server.eddy("transactions", "describe", "--bootstrap-server", eddy_server.bootstrap,
-                             "--transactional-id", "interop-open").stdout.strip().splitlines()[1].split()
-    assert after[4] == "CompleteCommit" and after[6] == "None"
+    def completed():
+        # CompleteCommit is written after the markers, which follow EndTxn's answer.
+        row = eddy_server.eddy("transactions", "describe", "--bootstrap-server", eddy_server.bootstrap,
+                               "--transactional-id", "interop-open").stdout.strip().splitlines()[1].split()
+        return row if row[4] == "CompleteCommit" else None
+    after = wait_until(completed, what="CompleteCommit")
+    assert after[6] == "None"
     missing = eddy_server.eddy("transactions", "describe", "--bootstrap-server", eddy_server.bootstrap, "--transactional-id", "nobody",
                                check=False)
     assert missing.returncode == 1 and "TRANSACTIONAL_ID_NOT_FOUND" in missing.stderr and missing.stderr.count("\n") == 1
@@ -163,8 +168,7 @@ def test_consume_transform_produce_commits_offsets_with_the_transaction(eddy_ser
 
     # The group's offsets are the first transaction's, as eddy shows them.
     out = eddy_server.eddy("groups", "describe", "--bootstrap-server", eddy_server.bootstrap, "--group", "ctp").stdout
-    rows = [l.split() for l in out.splitlines()]
-    committed = {int(r[1]): int(r[2]) for r in rows if r and r[0] == "ctp-in"}
+    committed = {int(r["PARTITION"]): int(r["CURRENT-OFFSET"]) for r in describe_rows(out) if r["TOPIC"] == "ctp-in"}
     assert committed == {tp.partition: tp.offset for tp in next_offsets(first)}, out
 
     # A restarted member resumes there: it gets exactly the aborted transaction's input again.

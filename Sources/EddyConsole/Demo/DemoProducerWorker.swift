@@ -20,6 +20,8 @@ final class DemoProducerWorker: @unchecked Sendable {
     private var stopping = false
     private var task: Task<Void, Never>?
     private var acknowledged: Int64 = 0
+    /// Records handed to the producer whose outcome has not come back yet.
+    private var outstanding: Int64 = 0
 
     init(spec: DemoSettings.ProducerSpec, client: KafkaClient, tickMs: Int64, seed: UInt64) throws(ClientError) {
         name = spec.name
@@ -55,6 +57,10 @@ final class DemoProducerWorker: @unchecked Sendable {
     /// Records acknowledged so far.
     var acknowledgedCount: Int64 { lock.withLock { acknowledged } }
 
+    /// Paused, and every record sent before has been acknowledged or failed: nothing more
+    /// of this producer's reaches its topic until it resumes.
+    var isQuiescent: Bool { lock.withLock { paused && outstanding == 0 } }
+
     func start() {
         lock.withLock {
             guard task == nil, !stopping else { return }
@@ -73,13 +79,24 @@ final class DemoProducerWorker: @unchecked Sendable {
                 return (0 ..< due).compactMap { _ in events.next(for: topic, at: wall) }
             }
             for event in batch {
+                // A pause takes effect at the next record, not at the next tick's batch.
+                let sending: Bool = lock.withLock {
+                    guard !paused, !stopping else { return false }
+                    outstanding += 1
+                    return true
+                }
+                guard sending else { break }
                 let record = ProducerRecord<String, String>(topic: event.topic, key: event.key, value: event.value,
                                                             headers: event.headers, timestamp: wall)
                 do throws(ClientError) {
                     try await producer.send(record) { [self] result in
-                        if case .success = result { lock.withLock { acknowledged += 1 } }
+                        lock.withLock {
+                            outstanding -= 1
+                            if case .success = result { acknowledged += 1 }
+                        }
                     }
                 } catch {
+                    lock.withLock { outstanding -= 1 }
                     break
                 }
             }
