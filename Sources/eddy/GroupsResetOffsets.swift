@@ -12,8 +12,8 @@ extension Groups {
                 --topic T or T:P,P..., repeatable) and exactly one strategy. Only --from-file may omit \
                 the scope: the file names the partitions. Targets outside [log start, high watermark] \
                 are clamped, with a warning. The plan (TOPIC PARTITION OLD-OFFSET NEW-OFFSET OLD-LAG \
-                NEW-LAG, lags from the high watermark) is printed; offsets are committed only with \
-                --execute. A group with members is refused: "Assignments can only be reset if the \
+                NEW-LAG, lags from the high watermark) is printed, or with --export the CSV that \
+                --from-file reads; offsets are committed only with --execute. A group with members is refused: "Assignments can only be reset if the \
                 group 'G' is inactive, but the current state is Stable."
                 """)
 
@@ -64,6 +64,9 @@ extension Groups {
 
         @Flag(name: .customLong("execute"), help: "Commit the new offsets.")
         var execute = false
+
+        @Flag(name: .customLong("export"), help: "Print the plan as CSV, topic,partition,offset lines (what --from-file reads), instead of the table.")
+        var export = false
 
         static let strategyNames = "--to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime, --by-duration, --from-file"
 
@@ -127,7 +130,7 @@ extension Groups {
             if plan.entries.isEmpty {
                 printNotice("Nothing to reset: the scope selects no partition of group '\(group)'.")
             } else {
-                plan.previewLines().forEach { print($0) }
+                (export ? plan.exportLines() : plan.previewLines()).forEach { print($0) }
             }
             if !execute && !dryRun {
                 printNotice("WARN: No action will be performed as the --execute option is missing; add --dry-run to only preview without this warning.")

@@ -203,6 +203,18 @@ private enum Fixture {
         ])
     }
 
+    /// `--export` writes what `--from-file` reads: the same offsets come back.
+    @Test func exportRenderingReadsBackAsAResetFile() throws {
+        let plan = try F.planner().plan(scope: .allTopics, strategy: .shiftBy(-5), now: 0)
+        #expect(plan.exportLines() == plan.entries.map { "\($0.topicPartition.topic),\($0.topicPartition.partition),\($0.newOffset)" })
+        #expect(plan.exportLines().first == "orders,0,35")
+        let file = try OffsetResetFile(csv: plan.exportLines().joined(separator: "\n") + "\n")
+        #expect(try file.offsets(forGroup: "g1") == Dictionary(uniqueKeysWithValues: plan.entries.map { ($0.topicPartition, $0.newOffset) }))
+        let replanned = try F.planner().plan(scope: nil, strategy: .fromFile(file), now: 0)
+        #expect(replanned.entries.map(\.newOffset) == plan.entries.map(\.newOffset))
+        #expect(OffsetResetPlan(group: "g1", entries: [], warnings: []).exportLines().isEmpty)
+    }
+
     @Test func planIsIndependentOfInputOrder() throws {
         let reversed = Dictionary(uniqueKeysWithValues: F.facts.sorted { $0.key > $1.key }.map { ($0.key, $0.value) })
         for strategy: OffsetResetStrategy in [.toEarliest, .toLatest, .toCurrent, .toOffset(25), .shiftBy(-3)] {

@@ -13,6 +13,29 @@ import Testing
 
     func words(_ line: String) -> [String] { line.split(separator: " ").map(String.init) }
 
+    /// kafka-consumer-groups' round trip: plan with --export, keep the CSV, apply it later with
+    /// --from-file.
+    @Test func anExportedPlanIsAppliedWithFromFile() throws {
+        let dir = TempDataDir()
+        defer { dir.remove() }
+        try setUp(dir)
+        #expect(try Eddy.run(["groups", "reset-offsets", "--group", "g", "--topic", "orders", "--to-latest", "--execute"] + dir.flag).status == 0)
+        let exported = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--all-topics", "--shift-by", "-2", "--export", "--dry-run"] + dir.flag)
+        #expect(exported.status == 0, "\(exported)")
+        #expect(exported.outLines == ["orders,0,3", "orders,1,0"], "\(exported)")
+        let file = dir.path + ".plan.csv"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try exported.out.write(toFile: file, atomically: true, encoding: .utf8)
+        // Nothing was committed by the export.
+        let before = try Eddy.run(["groups", "describe", "--group", "g"] + dir.flag).outLines.dropFirst().map { words($0)[3] }
+        #expect(before == ["5", "0"])
+        let applied = try Eddy.run(["groups", "reset-offsets", "--group", "g", "--from-file", file, "--execute"] + dir.flag)
+        #expect(applied.status == 0, "\(applied)")
+        #expect(applied.outLines.dropFirst().map(words) == [["orders", "0", "5", "3", "0", "2"], ["orders", "1", "0", "0", "0", "0"]], "\(applied)")
+        let after = try Eddy.run(["groups", "describe", "--group", "g"] + dir.flag).outLines.dropFirst().map { words($0)[3] }
+        #expect(after == ["3", "0"])
+    }
+
     @Test func resetDescribeListAndDelete() throws {
         let dir = TempDataDir()
         defer { dir.remove() }

@@ -15,6 +15,13 @@ extension OffsetResetPlan {
         }
     }
 
+    /// `--export`: Kafka's CSV, `topic,partition,offset` per entry with the new offset (the
+    /// single-group format that `OffsetResetFile`, so `--from-file`, reads back). No lines for an
+    /// empty plan.
+    public func exportLines() -> [String] {
+        entries.map { "\($0.topicPartition.topic),\($0.topicPartition.partition),\($0.newOffset)" }
+    }
+
     /// eddy's preview: `TOPIC PARTITION OLD-OFFSET NEW-OFFSET OLD-LAG NEW-LAG`, lags relative to
     /// the high watermark, `-` where there is no committed offset. Each column is as wide as its
     /// widest cell; columns are separated by two spaces; trailing spaces are trimmed.
