@@ -4,7 +4,8 @@ import ArgumentParser
 struct Topics: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage topics.",
-        subcommands: [Create.self, List.self, Describe.self, Alter.self, Delete.self, DeleteRecords.self, ElectLeaders.self])
+        subcommands: [Create.self, List.self, Describe.self, Alter.self, Delete.self, DeleteRecords.self, ElectLeaders.self,
+                      GetOffsets.self])
 }
 
 /// Parses repeated `KEY=VALUE` arguments (`--config`, `--header`).

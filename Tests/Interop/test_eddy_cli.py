@@ -127,3 +127,32 @@ def test_status_over_the_wire(eddy_server):
     assert rows[("stat", "0")][3:7] == ["0", "2", "2", "-"]
     assert int(rows[("stat", "0")][7]) > 0
     assert rows[("stat", "1")][3:8] == ["0", "0", "0", "-", "0"]
+
+
+def test_get_offsets_agrees_with_a_kafka_client(eddy_server):
+    """`eddy topics get-offsets` over the wire: records with timestamps 1000, 2000, ... 5000
+    written by confluent-kafka; the offsets eddy prints for a time are those librdkafka's
+    offsets_for_times finds, and earliest, latest and max-timestamp are Kafka's."""
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    b = eddy_server.bootstrap
+    eddy("topics", "create", "--bootstrap-server", b, "--topic", "stamped", "--partitions", "2", "--replication-factor", "3")
+    p = Producer({"bootstrap.servers": b})
+    for i in range(5):
+        p.produce("stamped", value=f"v{i}", partition=0, timestamp=(i + 1) * 1000)
+    assert p.flush(30) == 0
+
+    def offsets(*args):
+        return eddy("topics", "get-offsets", "--bootstrap-server", b, "--topic", "stamped", *args).stdout.splitlines()
+
+    assert offsets() == ["stamped:0:5", "stamped:1:0"]
+    assert offsets("--time", "earliest") == ["stamped:0:0", "stamped:1:0"]
+    assert offsets("--time", "max-timestamp", "--partitions", "0") == ["stamped:0:4"]
+    c = Consumer({"bootstrap.servers": b, "group.id": "get-offsets-check"})
+    try:
+        for ts in (0, 1000, 2500, 5000):
+            [found] = c.offsets_for_times([TopicPartition("stamped", 0, ts)], timeout=30)
+            assert offsets("--time", str(ts), "--partitions", "0") == [f"stamped:0:{found.offset}"], ts
+        [after] = c.offsets_for_times([TopicPartition("stamped", 0, 6000)], timeout=30)
+        assert after.offset == -1 and offsets("--time", "6000") == []
+    finally:
+        c.close()

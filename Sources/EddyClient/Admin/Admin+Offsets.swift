@@ -16,12 +16,19 @@ extension Admin {
         /// The leader's log end offset, past the high watermark while followers catch up. eddy
         /// asks with Kafka's DEBUGGING_REPLICA_ID (-2), as Kafka's tools never do.
         case logEnd
+        /// The first offset in the leader's local log (KIP-405; the log start offset without
+        /// tiered storage). ListOffsets v8+.
+        case earliestLocal
+        /// The last offset in tiered storage (KIP-1005): -1 without it. ListOffsets v9+.
+        case latestTiered
 
         var timestamp: Int64 {
             switch self {
             case .earliest: ListOffsetsRequest.earliestTimestamp
             case .latest, .logEnd: ListOffsetsRequest.latestTimestamp
             case .maxTimestamp: ListOffsetsRequest.maxTimestamp
+            case .earliestLocal: ListOffsetsRequest.earliestLocalTimestamp
+            case .latestTiered: ListOffsetsRequest.latestTieredTimestamp
             case let .forTimestamp(ts): ts
             }
         }
@@ -61,42 +68,69 @@ extension Admin {
         for logEnd in [false, true] {
             let group = specs.filter { ($0.value == .logEnd) == logEnd }
             guard !group.isEmpty else { continue }
-            let replicaId = logEnd ? Self.debuggingReplicaId : ListOffsetsRequest.consumerReplicaId
-            let found = try await leaderCall(Array(group.keys), deadline: deadline) {
-                [client] (leader, tps) async throws(ClientError) -> [TopicPartition: PartitionOutcome<ListOffsetsResultInfo>] in
-                let request = ListOffsetsRequest(
-                    replicaId: replicaId, isolationLevel: isolationLevel,
-                    topics: Dictionary(grouping: tps, by: \.topic).sorted { $0.key < $1.key }.map { topic, tps in
-                        .init(name: topic, partitions: tps.map { .init(partitionIndex: $0.partition, timestamp: group[$0]!.timestamp) })
-                    })
-                let response = try await client.send(.listOffsets(request), to: leader)
-                guard case let .listOffsets(r) = response else { throw Self.unexpected(response, expected: "ListOffsets") }
-                var outcomes: [TopicPartition: PartitionOutcome<ListOffsetsResultInfo>] = [:]
-                for tp in tps {
-                    guard let p = r.partition(topic: tp.topic, partition: tp.partition) else { continue }
-                    outcomes[tp] = p.errorCode != .none ? .failure(p.errorCode)
-                        : .success(ListOffsetsResultInfo(offset: p.offset, timestamp: p.timestamp,
-                                                         leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : nil))
-                }
-                // A cluster eddy did not make may answer "latest" below the high watermark (see
-                // `checkedLatestOffsets`).
-                guard isolationLevel == .readUncommitted else { return outcomes }
-                var latest: [TopicPartition: Int64] = [:]
-                for tp in tps where group[tp] == .latest || group[tp] == .logEnd {
-                    if case let .success(info)? = outcomes[tp] { latest[tp] = info.offset }
-                }
-                for (tp, offset) in await Self.checkedLatestOffsets(latest, leader: leader, client: client,
-                                                                    timeoutMs: max(1, deadline - ClientTime.monotonicMs())) {
-                    if case var .success(info)? = outcomes[tp], offset > info.offset {
-                        info.offset = offset
-                        outcomes[tp] = .success(info)
-                    }
-                }
-                return outcomes
-            }
+            let found = try await leaderCall(Array(group.keys), deadline: deadline,
+                                             listOffsetsOnLeader(group, isolationLevel: isolationLevel, deadline: deadline))
             out.merge(found) { _, b in b }
         }
         return out
+    }
+
+    /// ListOffsets with each partition's own result, as Kafka's `ListOffsetsResult.partitionResult`
+    /// futures give them (`kafka-get-offsets` prints them): a partition's failure (no leader, a
+    /// leader that does not answer, an unknown partition) does not fail the others. Throws
+    /// only when no broker answers Metadata.
+    public func listOffsetsByPartition(_ specs: [TopicPartition: OffsetSpec],
+                                       isolationLevel: IsolationLevel = .readUncommitted) async throws(ClientError)
+        -> [TopicPartition: Result<ListOffsetsResultInfo, ClientError>] {
+        let deadline = deadline()
+        var out: [TopicPartition: Result<ListOffsetsResultInfo, ClientError>] = [:]
+        for logEnd in [false, true] {
+            let group = specs.filter { ($0.value == .logEnd) == logEnd }
+            guard !group.isEmpty else { continue }
+            let answers = try await leaderCallBestEffort(Array(group.keys), deadline: deadline,
+                                                         listOffsetsOnLeader(group, isolationLevel: isolationLevel, deadline: deadline))
+            for (tp, error) in answers.failures { out[tp] = .failure(error) }
+            for (tp, info) in answers.values { out[tp] = .success(info) }
+        }
+        return out
+    }
+
+    /// One ListOffsets request to a leader for `specs`' partitions it leads (all `.logEnd` or
+    /// none: the log end is asked with another replica id).
+    private func listOffsetsOnLeader(_ specs: [TopicPartition: OffsetSpec], isolationLevel: IsolationLevel, deadline: Int64)
+        -> @Sendable (Int32, [TopicPartition]) async throws(ClientError) -> [TopicPartition: PartitionOutcome<ListOffsetsResultInfo>] {
+        let replicaId = specs.values.contains(.logEnd) ? Self.debuggingReplicaId : ListOffsetsRequest.consumerReplicaId
+        return { [client] (leader, tps) async throws(ClientError) -> [TopicPartition: PartitionOutcome<ListOffsetsResultInfo>] in
+            let request = ListOffsetsRequest(
+                replicaId: replicaId, isolationLevel: isolationLevel,
+                topics: Dictionary(grouping: tps, by: \.topic).sorted { $0.key < $1.key }.map { topic, tps in
+                    .init(name: topic, partitions: tps.map { .init(partitionIndex: $0.partition, timestamp: specs[$0]!.timestamp) })
+                })
+            let response = try await client.send(.listOffsets(request), to: leader)
+            guard case let .listOffsets(r) = response else { throw Self.unexpected(response, expected: "ListOffsets") }
+            var outcomes: [TopicPartition: PartitionOutcome<ListOffsetsResultInfo>] = [:]
+            for tp in tps {
+                guard let p = r.partition(topic: tp.topic, partition: tp.partition) else { continue }
+                outcomes[tp] = p.errorCode != .none ? .failure(p.errorCode)
+                    : .success(ListOffsetsResultInfo(offset: p.offset, timestamp: p.timestamp,
+                                                     leaderEpoch: p.leaderEpoch >= 0 ? p.leaderEpoch : nil))
+            }
+            // A cluster eddy did not make may answer "latest" below the high watermark (see
+            // `checkedLatestOffsets`).
+            guard isolationLevel == .readUncommitted else { return outcomes }
+            var latest: [TopicPartition: Int64] = [:]
+            for tp in tps where specs[tp] == .latest || specs[tp] == .logEnd {
+                if case let .success(info)? = outcomes[tp] { latest[tp] = info.offset }
+            }
+            for (tp, offset) in await Self.checkedLatestOffsets(latest, leader: leader, client: client,
+                                                                timeoutMs: max(1, deadline - ClientTime.monotonicMs())) {
+                if case var .success(info)? = outcomes[tp], offset > info.offset {
+                    info.offset = offset
+                    outcomes[tp] = .success(info)
+                }
+            }
+            return outcomes
+        }
     }
 
     /// The same spec for every partition; the offsets only.
