@@ -43,6 +43,23 @@ import Testing
         #expect(user.count == 14 && !user.contains { $0.hasPrefix("__") }, "\(user)")
     }
 
+    /// An offline partition (its only replica's broker stopped) is skipped with Kafka's line on
+    /// standard error; the others are printed.
+    @Test func aPartitionWithoutALeaderIsSkipped() throws {
+        let served = try ServedCluster()
+        #expect(try Eddy.run(["topics", "create", "--topic", "solo", "--partitions", "3", "--replication-factor", "1"] + served.flag).status == 0)
+        let described = try Eddy.run(["topics", "describe", "--topic", "solo"] + served.flag).outLines
+        let rows = described.dropFirst(2).map { $0.split(separator: " ").map(String.init) }
+        let onTwo = try #require(rows.first { $0.count > 1 && $0[1] == "2" }?[0], "\(described)")
+        #expect(try Eddy.run(["broker", "stop", "--id", "2"] + served.flag).status == 0)
+        let r = try Eddy.run(["topics", "get-offsets", "--topic", "solo"] + served.flag)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.outLines == ["0", "1", "2"].filter { $0 != onTwo }.map { "solo:\($0):0" }, "\(r)")
+        #expect(r.errLines.count == 1 && r.errLines[0].hasPrefix("Skip getting offsets for topic-partition solo-\(onTwo) due to error: "),
+                "\(r)")
+        #expect(served.stop().status == 0)
+    }
+
     @Test func badFiltersAndTimesAreUsageErrorsAndNoMatchFails() throws {
         let dir = TempDataDir()
         defer { dir.remove() }
