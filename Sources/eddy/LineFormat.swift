@@ -10,14 +10,17 @@ import EddyProtocol
 /// equal to `null.marker` is null (a header key may not be). A line without a delimiter it
 /// needs fails with Kafka's message unless `ignore.error` is set: then the part is absent (a
 /// null key, no headers) and the rest of the line is the value. Delimiters are matched as
-/// bytes, literally (Kafka's `headers.separator` is a Java regular expression; eddy takes it as
-/// the plain string).
+/// bytes, literally, except `headers.separator`, which is a regular expression as in Kafka
+/// (`[,;]` splits at either), and splits as Java's `Pattern.split` does: empty pairs at the
+/// end are dropped (`a:1,b:2,` is two headers), others kept.
 struct LineFormat: Equatable {
     /// parse.key: the key separator.
     var keySeparator: [UInt8]?
     /// parse.headers: what ends the headers.
     var headersDelimiter: [UInt8]?
     var headersSeparator: [UInt8] = Array(",".utf8)
+    /// `headersSeparator` as a regular expression, when it is not a plain string.
+    var headersSeparatorPattern: HeadersSeparatorPattern?
     var headersKeySeparator: [UInt8] = Array(":".utf8)
     var nullMarker: [UInt8]?
     /// ignore.error: a missing delimiter leaves that part out instead of failing.
@@ -49,6 +52,7 @@ struct LineFormat: Equatable {
         if try properties.flag("parse.key", default: false) { keySeparator = try bytes("key.separator", "\t") }
         if try properties.flag("parse.headers", default: false) { headersDelimiter = try bytes("headers.delimiter", "\t") }
         headersSeparator = try bytes("headers.separator", ",")
+        headersSeparatorPattern = try HeadersSeparatorPattern(String(decoding: headersSeparator, as: UTF8.self))
         headersKeySeparator = try bytes("headers.key.separator", ":")
         nullMarker = properties["null.marker"].map { Array($0.utf8) }
         if let nullMarker, nullMarker.isEmpty { throw ToolPropertyError(description: "--property null.marker must not be empty") }
@@ -112,12 +116,40 @@ struct LineFormat: Equatable {
         return bytes.elementsEqual(nullMarker)
     }
 
+    /// The header pairs of `text`, split as Java's `Pattern.split`: empty pairs at the end
+    /// dropped (all of them when every pair is empty), a text without a separator one pair
+    /// (even empty).
+    private func pairs(_ text: UnsafeRawBufferPointer) -> [UnsafeRawBufferPointer] {
+        var out: [UnsafeRawBufferPointer] = []
+        if let headersSeparatorPattern {
+            for range in headersSeparatorPattern.pieces(of: text) { out.append(UnsafeRawBufferPointer(rebasing: text[range])) }
+        } else {
+            var rest = text, start = 0
+            while let end = LineProducer.find(headersSeparator, in: rest) {
+                out.append(UnsafeRawBufferPointer(rebasing: text[start ..< start + end]))
+                start += end + headersSeparator.count
+                rest = UnsafeRawBufferPointer(rebasing: text[start...])
+            }
+            out.append(rest)
+        }
+        guard out.count > 1 else { return out }
+        while out.last?.isEmpty == true { out.removeLast() }
+        return out
+    }
+
     private func headers(_ text: UnsafeRawBufferPointer, number: Int) throws(ParseError) -> [RecordHeader] {
+        guard headersSeparatorPattern != nil else { return try headers(pairs: pairs(text), number: number) }
+        // A pattern is matched in text, as Kafka reads the line: UTF-8, an invalid byte U+FFFD.
+        let decoded = Array(String(decoding: text, as: UTF8.self).utf8)
+        let result = decoded.withUnsafeBytes { buffer in
+            Result { () throws(ParseError) -> [RecordHeader] in try headers(pairs: pairs(buffer), number: number) }
+        }
+        return try result.get()
+    }
+
+    private func headers(pairs: [UnsafeRawBufferPointer], number: Int) throws(ParseError) -> [RecordHeader] {
         var out: [RecordHeader] = []
-        var rest = text
-        while true {
-            let end = LineProducer.find(headersSeparator, in: rest)
-            let pair = UnsafeRawBufferPointer(rebasing: rest[..<(end ?? rest.count)])
+        for pair in pairs {
             if let at = LineProducer.find(headersKeySeparator, in: pair) {
                 let key = UnsafeRawBufferPointer(rebasing: pair[..<at])
                 let value = UnsafeRawBufferPointer(rebasing: pair[(at + headersKeySeparator.count)...])
@@ -130,8 +162,43 @@ struct LineFormat: Equatable {
             } else {
                 throw ParseError(description: "no header key separator found in pair '\(String(decoding: pair, as: UTF8.self))' on line \(number)")
             }
-            guard let end else { return out }
-            rest = UnsafeRawBufferPointer(rebasing: rest[(end + headersSeparator.count)...])
         }
+        return out
     }
+}
+
+/// `headers.separator` when it is a regular expression (it has one of `\^$.|?*+()[]{}`), as
+/// Kafka's LineMessageReader compiles it; nil for a plain string, matched as bytes.
+final class HeadersSeparatorPattern: Equatable {
+    let pattern: String
+    private let regex: Regex<Substring>
+
+    init?(_ pattern: String) throws(ToolPropertyError) {
+        guard pattern.contains(where: { "\\^$.|?*+()[]{}".contains($0) }) else { return nil }
+        do { regex = try Regex(pattern, as: Substring.self) } catch {
+            throw ToolPropertyError(description: "--property headers.separator: '\(pattern)' is not a valid regular expression")
+        }
+        self.pattern = pattern
+    }
+
+    /// The byte ranges of `text` between the separator's matches (before `LineFormat.pairs`
+    /// drops the empty ones at the end). A zero-width match at the start splits nothing, as in
+    /// Java.
+    func pieces(of text: UnsafeRawBufferPointer) -> [Range<Int>] {
+        let string = String(decoding: text, as: UTF8.self)
+        let utf8 = string.utf8
+        func offset(_ i: String.Index) -> Int { utf8.distance(from: utf8.startIndex, to: i) }
+        var out: [Range<Int>] = []
+        var start = 0
+        for match in string.matches(of: regex) {
+            let lower = offset(match.range.lowerBound), upper = offset(match.range.upperBound)
+            if lower == upper, lower == 0 || lower == utf8.count { continue }
+            out.append(start ..< lower)
+            start = upper
+        }
+        out.append(start ..< utf8.count)
+        return out
+    }
+
+    static func == (a: HeadersSeparatorPattern, b: HeadersSeparatorPattern) -> Bool { a.pattern == b.pattern }
 }

@@ -226,6 +226,19 @@ import Testing
         let after = try Eddy.run(["consume", "--topic", "p", "--exit-at-end", "--offset", "3"] + format + dir.flag)
         #expect(after.outLines == ["3 [] [1:k] [1:v]", "4 [] [-1:] [5:nokey]", "5 [] [2:k4] [2:v4]"], "\(after)")
 
+        // headers.separator is a regular expression, and splits as Java's Pattern.split: an
+        // empty pair at the end is dropped (also with the plain default).
+        let regex = try Eddy.run(["produce", "--topic", "p", "--property", "parse.headers=true", "--property", "headers.separator=[;|]"] + dir.flag,
+                                 stdin: Array("a:1;b:2|c:3\tv6\nd:4;\tv7\n".utf8))
+        #expect(regex.status == 0, "\(regex)")
+        let plain = try Eddy.run(["produce", "--topic", "p", "--property", "parse.headers=true"] + dir.flag, stdin: Array("e:5,f:6,\tv8\n".utf8))
+        #expect(plain.status == 0, "\(plain)")
+        let split = try Eddy.run(["consume", "--topic", "p", "--exit-at-end", "--offset", "6"] + format + dir.flag)
+        #expect(split.outLines == ["6 [a=1,b=2,c=3] [-1:] [2:v6]", "7 [d=4] [-1:] [2:v7]", "8 [e=5,f=6] [-1:] [2:v8]"], "\(split)")
+        let badPattern = try Eddy.run(["produce", "--topic", "p", "--property", "parse.headers=true", "--property", "headers.separator=["] + dir.flag)
+        #expect(badPattern.status == 2 && badPattern.errLines.count == 1
+            && badPattern.stderr.hasPrefix("eddy: --property headers.separator: '[' is not a valid regular expression"), "\(badPattern)")
+
         // Usage errors: one line, exit 2.
         for bad in [["--property", "parse.keys=true"], ["--property", "parse.key=yes"], ["--property", "parse.key=true", "--key-separator", ":"],
                     ["--property", "parse.headers=true", "--property", "headers.separator=:"],
