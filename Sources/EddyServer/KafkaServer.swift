@@ -71,7 +71,7 @@ public final class KafkaServer: Sendable {
 
     /// Binds every listener. Port 0 binds an ephemeral port: `boundListeners` tells which. A
     /// listener that cannot bind throws `ListenError` (the others are closed).
-    public init(listeners: [Listener], dispatcher: any RequestDispatcher, config: Config = Config(), logger: Logger) throws {
+    public init(listeners: [Listener], dispatcher: any RequestDispatcher, config: Config = Config(), logger: Logger) throws(ListenError) {
         self.listeners = listeners
         self.config = config
         self.dispatcher = dispatcher
@@ -79,7 +79,7 @@ public final class KafkaServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: config.eventLoopThreads)
         self.group = group
         var bound: [any Channel] = []
-        do {
+        do throws(ListenError) {
             for l in listeners {
                 do {
                     bound.append(try Self.bootstrap(group: group, listener: l, dispatcher: dispatcher, config: config,

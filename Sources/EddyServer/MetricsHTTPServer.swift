@@ -11,7 +11,7 @@ public final class MetricsHTTPServer: Sendable {
     private let channel: any Channel
 
     /// Binds `host:port` (port 0: one the kernel picks, see `port`).
-    public init(host: String, port: Int, body: @escaping @Sendable () -> String) throws {
+    public init(host: String, port: Int, body: @escaping @Sendable () -> String) throws(ListenError) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             channel = try ServerBootstrap(group: group)

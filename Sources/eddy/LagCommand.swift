@@ -70,12 +70,10 @@ struct Lag: ParsableCommand {
         let exposition = NIOLockedValueBox("")
         var server: MetricsHTTPServer?
         if let metricsListen, let address = ListenAddress(metricsListen) {
-            do {
+            do throws(ListenError) {
                 server = try MetricsHTTPServer(host: address.host, port: address.port) { exposition.withLockedValue { $0 } }
-            } catch let error as ListenError {
-                throw EddyError("cannot listen on \(metricsListen) for metrics: \(error.reason); choose another --metrics-listen")
             } catch {
-                throw EddyError("cannot listen on \(metricsListen) for metrics: \(error); choose another --metrics-listen")
+                throw EddyError("cannot listen on \(metricsListen) for metrics: \(error.reason); choose another --metrics-listen")
             }
             printNotice("eddy: serving lag metrics at http://\(address.host):\(server!.port)/metrics")
         }

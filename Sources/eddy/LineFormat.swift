@@ -116,40 +116,35 @@ struct LineFormat: Equatable {
         return bytes.elementsEqual(nullMarker)
     }
 
-    /// The header pairs of `text`, split as Java's `Pattern.split`: empty pairs at the end
-    /// dropped (all of them when every pair is empty), a text without a separator one pair
+    /// Splits the header text between separators as Java's `Pattern.split`: empty pairs at the
+    /// end dropped (all of them when every pair is empty), a text without a separator one pair
     /// (even empty).
-    private func pairs(_ text: UnsafeRawBufferPointer) -> [UnsafeRawBufferPointer] {
-        var out: [UnsafeRawBufferPointer] = []
-        if let headersSeparatorPattern {
-            for range in headersSeparatorPattern.pieces(of: text) { out.append(UnsafeRawBufferPointer(rebasing: text[range])) }
-        } else {
-            var rest = text, start = 0
-            while let end = LineProducer.find(headersSeparator, in: rest) {
-                out.append(UnsafeRawBufferPointer(rebasing: text[start ..< start + end]))
-                start += end + headersSeparator.count
-                rest = UnsafeRawBufferPointer(rebasing: text[start...])
-            }
-            out.append(rest)
-        }
-        guard out.count > 1 else { return out }
-        while out.last?.isEmpty == true { out.removeLast() }
-        return out
-    }
-
     private func headers(_ text: UnsafeRawBufferPointer, number: Int) throws(ParseError) -> [RecordHeader] {
-        guard headersSeparatorPattern != nil else { return try headers(pairs: pairs(text), number: number) }
-        // A pattern is matched in text, as Kafka reads the line: UTF-8, an invalid byte U+FFFD.
-        let decoded = Array(String(decoding: text, as: UTF8.self).utf8)
-        let result = decoded.withUnsafeBytes { buffer in
-            Result { () throws(ParseError) -> [RecordHeader] in try headers(pairs: pairs(buffer), number: number) }
+        guard let headersSeparatorPattern else {
+            var pieces: [Range<Int>] = [], start = 0
+            while let end = LineProducer.find(headersSeparator, in: UnsafeRawBufferPointer(rebasing: text[start...])) {
+                pieces.append(start ..< start + end)
+                start += end + headersSeparator.count
+            }
+            pieces.append(start ..< text.count)
+            return try headers(in: text, pieces: pieces, number: number)
         }
-        return try result.get()
+        // A pattern is matched in text, as Kafka reads the line: UTF-8, an invalid byte U+FFFD.
+        let string = String(decoding: text, as: UTF8.self)
+        let pieces = headersSeparatorPattern.pieces(of: string)
+        return try Array(string.utf8).withUnsafeBytes { decoded in
+            Result { () throws(ParseError) -> [RecordHeader] in try headers(in: decoded, pieces: pieces, number: number) }
+        }.get()
     }
 
-    private func headers(pairs: [UnsafeRawBufferPointer], number: Int) throws(ParseError) -> [RecordHeader] {
+    private func headers(in text: UnsafeRawBufferPointer, pieces: [Range<Int>], number: Int) throws(ParseError) -> [RecordHeader] {
+        var pieces = pieces
+        if pieces.count > 1 {
+            while pieces.last?.isEmpty == true { pieces.removeLast() }
+        }
         var out: [RecordHeader] = []
-        for pair in pairs {
+        for range in pieces {
+            let pair = UnsafeRawBufferPointer(rebasing: text[range])
             if let at = LineProducer.find(headersKeySeparator, in: pair) {
                 let key = UnsafeRawBufferPointer(rebasing: pair[..<at])
                 let value = UnsafeRawBufferPointer(rebasing: pair[(at + headersKeySeparator.count)...])
@@ -181,11 +176,10 @@ final class HeadersSeparatorPattern: Equatable {
         self.pattern = pattern
     }
 
-    /// The byte ranges of `text` between the separator's matches (before `LineFormat.pairs`
-    /// drops the empty ones at the end). A zero-width match at the start splits nothing, as in
-    /// Java.
-    func pieces(of text: UnsafeRawBufferPointer) -> [Range<Int>] {
-        let string = String(decoding: text, as: UTF8.self)
+    /// The UTF-8 byte ranges of `string` between the separator's matches (before
+    /// `LineFormat.headers` drops the empty ones at the end). A zero-width match at the start
+    /// splits nothing, as in Java.
+    func pieces(of string: String) -> [Range<Int>] {
         let utf8 = string.utf8
         func offset(_ i: String.Index) -> Int { utf8.distance(from: utf8.startIndex, to: i) }
         var out: [Range<Int>] = []

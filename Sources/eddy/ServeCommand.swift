@@ -235,13 +235,10 @@ struct ServedCluster {
                                                       sasl: spec.securityProtocol.usesSASL ? sasl : nil))
             }
         }
-        do {
+        do throws(ListenError) {
             server = try KafkaServer(listeners: listeners, dispatcher: cluster.transport, config: config, logger: logger)
-        } catch let error as ListenError {
-            throw EddyError("cannot listen on \(error.address): \(error.reason); choose other addresses with --listen or listeners")
         } catch {
-            let where_ = specs.map { "\($0.name)://\($0.host):\($0.port)" }.joined(separator: ",")
-            throw EddyError("cannot listen on \(where_): \(error); choose other addresses with --listen or listeners")
+            throw EddyError("cannot listen on \(error.address): \(error.reason); choose other addresses with --listen or listeners")
         }
         let bound = server.boundListeners
         var advertised: [String: [Int32: (host: String, port: Int32)]] = [:]

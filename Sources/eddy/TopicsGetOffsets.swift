@@ -78,11 +78,11 @@ extension Topics {
         func run() throws {
             let filter = try self.filter(), spec = try Self.offsetSpec(time), listInternal = !excludeInternalTopics
             let (selected, results) = try Groups.withExistingAdmin(common, clientId: "eddy-get-offsets") { admin in
-                let names = try await admin.listTopics(listInternal: listInternal).map(\.name).filter(filter.allowsTopic)
+                let names = filter.allowedTopics(try await admin.listTopics(listInternal: listInternal).map(\.name))
                 let described = names.isEmpty ? [:] : try await admin.describeTopics(names)
                 let selected = filter.select(described.mapValues { $0.partitions.map(\.partition) })
                 guard !selected.isEmpty else { return (selected, [TopicPartition: Result<Admin.ListOffsetsResultInfo, ClientError>]()) }
-                let results = try await admin.listOffsetsByPartition(Dictionary(selected.map { ($0, spec) }, uniquingKeysWith: { a, _ in a }))
+                let results = try await admin.listOffsetsByPartition(Dictionary(uniqueKeysWithValues: selected.map { ($0, spec) }))
                 return (selected, results)
             }
             guard !selected.isEmpty else { throw EddyError("could not match any topic-partitions with the specified filters; see eddy topics list and eddy topics describe") }

@@ -104,9 +104,12 @@ public struct TopicPartitionFilter: Sendable, Equatable {
     }
 
     /// Whether any rule may select partitions of `topic`.
-    public func allowsTopic(_ topic: String) -> Bool {
+    public func allowsTopic(_ topic: String) -> Bool { !allowedTopics([topic]).isEmpty }
+
+    /// The topics of `names` whose partitions some rule may select (the patterns compiled once).
+    public func allowedTopics(_ names: [String]) -> [String] {
         let regexes = compiled()
-        return rules.indices.contains { (try? regexes[$0]?.wholeMatch(in: topic)) != nil }
+        return names.filter { name in regexes.contains { (try? $0.wholeMatch(in: name)) != nil } }
     }
 
     /// The selected partitions of `topics` (topic name to its partition ids), in Kafka's order
@@ -115,7 +118,7 @@ public struct TopicPartitionFilter: Sendable, Equatable {
         let regexes = compiled()
         var selected: [TopicPartition] = []
         for (topic, partitions) in topics {
-            let matching = rules.indices.filter { (try? regexes[$0]?.wholeMatch(in: topic)) != nil }
+            let matching = rules.indices.filter { (try? regexes[$0].wholeMatch(in: topic)) != nil }
             for p in partitions where matching.contains(where: { rules[$0].partitions.contains(p) }) {
                 selected.append(TopicPartition(topic, p))
             }
@@ -129,8 +132,9 @@ public struct TopicPartitionFilter: Sendable, Equatable {
         partitions.sorted { "\($0.topic)-\($0.partition)" < "\($1.topic)-\($1.partition)" }
     }
 
-    private func compiled() -> [Regex<AnyRegexOutput>?] {
-        rules.map { try? Regex($0.topicPattern) }
+    /// Each rule's pattern (checked by `init`, so each compiles).
+    private func compiled() -> [Regex<AnyRegexOutput>] {
+        rules.compactMap { try? Regex($0.topicPattern) }
     }
 }
 
