@@ -113,9 +113,9 @@ def test_kafka_python_with_a_wrong_password_is_refused(server, mechanism, caplog
     client logs SaslAuthenticationFailedError with the broker's message, or, when the broker's
     close arrives in the same read as its answer, "socket disconnected" (kafka-python's
     _sock_recv drops the bytes it read before an end of stream); none got further. The last
-    attempt may instead end with the client's own "SASL Authentication timed out": it gets only
-    what is left of bootstrap_timeout_ms, which on a busy machine can run out during the
-    exchange (seen in CI)."""
+    attempt may instead end with one of the client's own timeouts ("SASL Authentication timed
+    out", "Connection timed out"): it gets only what is left of bootstrap_timeout_ms, which on a
+    busy machine can run out during the connection or the exchange (both seen in CI)."""
     from kafka import KafkaProducer
     from kafka.errors import KafkaTimeoutError
     caplog.set_level(logging.WARNING, logger="kafka")
@@ -123,7 +123,7 @@ def test_kafka_python_with_a_wrong_password_is_refused(server, mechanism, caplog
     with pytest.raises(KafkaTimeoutError):
         KafkaProducer(bootstrap_servers=bootstrap(server), bootstrap_timeout_ms=3000, **sasl(mechanism, password=WRONG))
     attempts = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Bootstrap connection to")]
-    if len(attempts) > 1 and "SASL Authentication timed out" in attempts[-1]:
+    if len(attempts) > 1 and "timed out" in attempts[-1]:
         attempts.pop()
     assert attempts, caplog.text
     for a in attempts:
